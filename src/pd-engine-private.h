@@ -1,0 +1,46 @@
+/*
+ * polld - engine services for the polling tasks
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "pd-engine.h"
+#include "pd-poll-context-private.h"
+#include "pd-polling-task.h"
+
+G_BEGIN_DECLS
+
+PdDiscovery *
+pd_engine_lookup_discovery(PdEngine *self, const gchar *name);
+gboolean
+pd_engine_is_blacklisted(PdEngine *self, const gchar *source, const gchar *pollster, const gchar *id);
+void
+pd_engine_blacklist(PdEngine *self,
+		    const gchar *source,
+		    const gchar *pollster,
+		    PdResource *res,
+		    const gchar *reason);
+gboolean
+pd_engine_filter_resource(PdEngine *self, const gchar *discovery, PdResource *res);
+/* serialises @batch off the main thread and hands the messages to the
+ * publisher; takes ownership of @batch */
+void
+pd_engine_publish_batch_async(PdEngine *self,
+			      PdSampleBatch *batch,
+			      GAsyncReadyCallback callback,
+			      gpointer user_data);
+gboolean
+pd_engine_publish_batch_finish(PdEngine *self, GAsyncResult *res, GError **error);
+void
+pd_engine_cycle_finished(PdEngine *self,
+			 PdPollingTask *task,
+			 gint64 duration_us,
+			 guint samples,
+			 guint errors);
+gint64
+pd_engine_get_pollster_timeout(PdEngine *self, guint interval);
+gboolean
+pd_engine_is_stopping(PdEngine *self);
+
+G_END_DECLS

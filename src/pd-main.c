@@ -1,0 +1,309 @@
+/*
+ * polld - main(): options, config, signals
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "Pd"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "pd-engine.h"
+#include "pd-stdout-publisher.h"
+
+typedef struct {
+	GMainLoop *loop;
+	PdEngine *engine;
+	gint exit_code;
+	gboolean stopping;
+} PdMain;
+
+static gint pd_log_level = G_LOG_LEVEL_MESSAGE;
+
+/* everything to stderr (or the journal): stdout carries samples */
+static GLogWriterOutput
+pd_main_log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+	g_autofree gchar *line = NULL;
+
+	if ((level & G_LOG_LEVEL_MASK) > (GLogLevelFlags)pd_log_level &&
+	    !((level & G_LOG_LEVEL_DEBUG) && g_getenv("G_MESSAGES_DEBUG") != NULL))
+		return G_LOG_WRITER_HANDLED;
+	if (g_log_writer_is_journald(fileno(stderr)) &&
+	    g_log_writer_journald(level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
+		return G_LOG_WRITER_HANDLED;
+	line = g_log_writer_format_fields(level, fields, n_fields, isatty(fileno(stderr)));
+	fprintf(stderr, "%s\n", line);
+	fflush(stderr);
+	return G_LOG_WRITER_HANDLED;
+}
+
+static void
+pd_main_stopped_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	PdMain *m = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (!pd_engine_stop_finish(PD_ENGINE(source), res, &error)) {
+		g_warning("stopping: %s", error->message);
+		m->exit_code = 1;
+	}
+	g_main_loop_quit(m->loop);
+}
+
+static void
+pd_main_stop(PdMain *m)
+{
+	if (m->stopping)
+		return;
+	m->stopping = TRUE;
+	pd_engine_stop_async(m->engine, pd_main_stopped_cb, m);
+}
+
+static gboolean
+pd_main_sigterm_cb(gpointer user_data)
+{
+	PdMain *m = user_data;
+	g_message("stopping: publishing the running cycle first");
+	pd_main_stop(m);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+pd_main_sighup_cb(gpointer user_data)
+{
+	g_message("SIGHUP: configuration reload is not supported by this build, ignored");
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+pd_main_once_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	PdMain *m = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (!pd_engine_poll_now_finish(PD_ENGINE(source), res, &error)) {
+		g_warning("%s", error->message);
+		m->exit_code = 1;
+	}
+	if (pd_engine_get_exit_errors(m->engine) > 0) {
+		g_warning("every plugin failed to start");
+		m->exit_code = 1;
+	}
+	pd_main_stop(m);
+}
+
+/* Ceilometer's CLI takes "--polling-namespaces compute central": fold the
+ * words after such an option into one comma separated value for GOption */
+static gchar **
+pd_main_fold_lists(gint argc, gchar **argv)
+{
+	g_autoptr(GStrvBuilder) out = g_strv_builder_new();
+
+	for (gint i = 0; i < argc; i++) {
+		g_autoptr(GString) value = NULL;
+		if (g_strcmp0(argv[i], "--polling-namespaces") != 0 && g_strcmp0(argv[i], "--pollster-list") != 0) {
+			g_strv_builder_add(out, argv[i]);
+			continue;
+		}
+		g_strv_builder_add(out, argv[i]);
+		value = g_string_new(NULL);
+		while (i + 1 < argc && argv[i + 1][0] != '-') {
+			if (value->len > 0)
+				g_string_append_c(value, ',');
+			g_string_append(value, argv[++i]);
+		}
+		g_strv_builder_add(out, value->str);
+	}
+	return g_strv_builder_end(out);
+}
+
+static gchar **
+pd_main_split_list(gchar **values)
+{
+	g_autoptr(GStrvBuilder) out = g_strv_builder_new();
+
+	for (guint i = 0; values != NULL && values[i] != NULL; i++) {
+		g_auto(GStrv) items = g_strsplit_set(values[i], ", ", -1);
+		for (guint j = 0; items[j] != NULL; j++) {
+			if (items[j][0] != '\0')
+				g_strv_builder_add(out, items[j]);
+		}
+	}
+	return g_strv_builder_end(out);
+}
+
+static gboolean
+pd_main_load_config(PdConfig *config, gchar **files, gchar **dirs, GError **error)
+{
+	if (files == NULL && dirs == NULL) {
+		g_autofree gchar *def = g_build_filename(PD_SYSCONFDIR, "polld.conf", NULL);
+		if (g_file_test(def, G_FILE_TEST_EXISTS))
+			return pd_config_load_file(config, def, error);
+		return TRUE;
+	}
+	for (guint i = 0; files != NULL && files[i] != NULL; i++) {
+		if (!pd_config_load_file(config, files[i], error))
+			return FALSE;
+	}
+	for (guint i = 0; dirs != NULL && dirs[i] != NULL; i++) {
+		if (!pd_config_load_dir(config, dirs[i], error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gchar **
+pd_main_plugin_dirs(const gchar *plugin_dir)
+{
+	const gchar *env = g_getenv("POLLD_PLUGIN_DIR");
+	if (plugin_dir != NULL)
+		return g_strsplit(plugin_dir, ":", -1);
+	if (env != NULL && env[0] != '\0')
+		return g_strsplit(env, ":", -1);
+	return g_strsplit(PD_PLUGINDIR, ":", -1);
+}
+
+static gchar **
+pd_main_namespaces(PdConfig *config, gchar **cli)
+{
+	g_auto(GStrv) from_config = NULL;
+	if (cli != NULL)
+		return pd_main_split_list(cli);
+	from_config = pd_config_get_list(config, NULL, "polling_namespaces", "compute,central");
+	return pd_main_split_list(from_config);
+}
+
+static PdPublisher *
+pd_main_make_publisher(PdConfig *config, gboolean dry_run, GError **error)
+{
+	const gchar *url = pd_config_get_string(config, NULL, "transport_url", NULL);
+	if (dry_run || url == NULL || url[0] == '\0')
+		return pd_stdout_publisher_new(STDOUT_FILENO);
+	g_set_error(error,
+		    G_IO_ERROR,
+		    G_IO_ERROR_NOT_SUPPORTED,
+		    "%s: transport_url is set but this build has no AMQP publisher; use --dry-run",
+		    pd_config_get_origin(config, NULL, "transport_url"));
+	return NULL;
+}
+
+int
+main(int argc, char *argv[])
+{
+	gboolean once = FALSE;
+	gboolean dry_run = FALSE;
+	gboolean verbose = FALSE;
+	gboolean debug = FALSE;
+	gboolean version = FALSE;
+	g_auto(GStrv) config_files = NULL;
+	g_auto(GStrv) config_dirs = NULL;
+	g_auto(GStrv) namespaces_cli = NULL;
+	g_auto(GStrv) pollster_list_cli = NULL;
+	g_autofree gchar *plugin_dir = NULL;
+	g_auto(GStrv) args = NULL;
+	g_auto(GStrv) namespaces = NULL;
+	g_auto(GStrv) pollster_list = NULL;
+	g_auto(GStrv) plugin_dirs = NULL;
+	g_autoptr(GOptionContext) context = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdConfig) config = NULL;
+	g_autoptr(PdEngine) engine = NULL;
+	g_autoptr(PdPublisher) publisher = NULL;
+	g_autoptr(GMainLoop) loop = NULL;
+	PdMain m = {0};
+	const GOptionEntry options[] = {
+	    {"config-file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &config_files,
+	     N_("Configuration file (may repeat; later files win)"), N_("FILE")},
+	    {"config-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &config_dirs,
+	     N_("Read every *.conf file of this directory"), N_("DIR")},
+	    {"polling-namespaces", 0, 0, G_OPTION_ARG_STRING_ARRAY, &namespaces_cli,
+	     N_("Namespaces whose pollsters load (default: compute central)"), N_("NS")},
+	    {"pollster-list", 0, 0, G_OPTION_ARG_STRING_ARRAY, &pollster_list_cli,
+	     N_("Load only pollsters matching these glob patterns"), N_("GLOB")},
+	    {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME, &plugin_dir,
+	     N_("Load plugins from this directory (colon separated list)"), N_("DIR")},
+	    {"once", 0, 0, G_OPTION_ARG_NONE, &once,
+	     N_("Run every polling task once, publish, and exit"), NULL},
+	    {"dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run,
+	     N_("Print messages on stdout instead of publishing them"), NULL},
+	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log informational messages"), NULL},
+	    {"debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log debug messages"), NULL},
+	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL},
+	    {NULL}};
+
+	setlocale(LC_ALL, "");
+	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+	textdomain(GETTEXT_PACKAGE);
+	g_log_set_writer_func(pd_main_log_writer, NULL, NULL);
+
+	args = pd_main_fold_lists(argc, argv);
+	context = g_option_context_new(NULL);
+	g_option_context_set_summary(context,
+				     _("Polls resources (VMs, OpenStack services, this host) and "
+				       "publishes Ceilometer samples."));
+	g_option_context_add_main_entries(context, options, GETTEXT_PACKAGE);
+	if (!g_option_context_parse_strv(context, &args, &error)) {
+		g_printerr("%s: %s\n", g_get_prgname(), error->message);
+		return 2;
+	}
+	if (version) {
+		g_print("polld %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (verbose)
+		pd_log_level = G_LOG_LEVEL_INFO;
+	if (debug)
+		pd_log_level = G_LOG_LEVEL_DEBUG;
+
+	config = pd_config_new();
+	if (!pd_main_load_config(config, config_files, config_dirs, &error)) {
+		g_printerr("polld: %s\n", error->message);
+		return 1;
+	}
+	if (pd_config_get_bool(config, NULL, "debug", FALSE))
+		pd_log_level = G_LOG_LEVEL_DEBUG;
+	namespaces = pd_main_namespaces(config, namespaces_cli);
+	if (pollster_list_cli == NULL)
+		pollster_list_cli = pd_config_get_list(config, NULL, "pollster_list", NULL);
+	pollster_list = pd_main_split_list(pollster_list_cli);
+	plugin_dirs = pd_main_plugin_dirs(plugin_dir);
+
+	engine = pd_engine_new(config);
+	pd_engine_set_plugin_dirs(engine, plugin_dirs);
+	pd_engine_set_namespaces(engine, namespaces);
+	pd_engine_set_pollster_list(engine, pollster_list);
+	if (!pd_engine_load_plugins(engine, &error)) {
+		g_printerr("polld: %s\n", error->message);
+		return 1;
+	}
+	publisher = pd_main_make_publisher(config, dry_run, &error);
+	if (publisher == NULL) {
+		g_printerr("polld: %s\n", error->message);
+		return 1;
+	}
+	pd_engine_set_publisher(engine, publisher);
+	if (!pd_engine_setup(engine, &error)) {
+		g_printerr("polld: %s\n", error->message);
+		return 1;
+	}
+
+	loop = g_main_loop_new(NULL, FALSE);
+	m.loop = loop;
+	m.engine = engine;
+	g_unix_signal_add(SIGTERM, pd_main_sigterm_cb, &m);
+	g_unix_signal_add(SIGINT, pd_main_sigterm_cb, &m);
+	g_unix_signal_add(SIGHUP, pd_main_sighup_cb, &m);
+	if (once)
+		pd_engine_poll_now_async(engine, NULL, NULL, pd_main_once_cb, &m);
+	else
+		pd_engine_start(engine);
+	g_main_loop_run(loop);
+	return m.exit_code;
+}

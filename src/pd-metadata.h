@@ -1,0 +1,70 @@
+/*
+ * polld - resource metadata
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * Immutable, reference-counted resource metadata (a JSON object). Built once
+ * per resource per cycle with a PdMetadataBuilder and shared by every sample
+ * of that resource; at build time it pre-renders both its JSON text (Python
+ * json.dumps style, insertion order) and its signature text (sorted walk, see
+ * pd-signature.h), so serialising a sample never walks the tree again.
+ */
+typedef struct _PdMetadata PdMetadata;
+typedef struct _PdMetadataBuilder PdMetadataBuilder;
+
+PdMetadata *
+pd_metadata_ref(PdMetadata *md);
+void
+pd_metadata_unref(PdMetadata *md);
+/* JSON text of the object, e.g. {"a": 1, "b": {"c": null}} */
+const gchar *
+pd_metadata_get_json(PdMetadata *md, gsize *len);
+/* signature contribution with keys prefixed "resource_metadata:" */
+const gchar *
+pd_metadata_get_signature_text(PdMetadata *md, gsize *len);
+/* value lookup for tests and the engine: the JSON text of a top level key, or NULL */
+gchar *
+pd_metadata_dup_value_json(PdMetadata *md, const gchar *key);
+
+PdMetadataBuilder *
+pd_metadata_builder_new(void);
+void
+pd_metadata_builder_free(PdMetadataBuilder *b);
+void
+pd_metadata_builder_add_string(PdMetadataBuilder *b, const gchar *key, const gchar *value); /* NULL -> null */
+void
+pd_metadata_builder_add_int(PdMetadataBuilder *b, const gchar *key, gint64 value);
+void
+pd_metadata_builder_add_double(PdMetadataBuilder *b, const gchar *key, gdouble value);
+void
+pd_metadata_builder_add_bool(PdMetadataBuilder *b, const gchar *key, gboolean value);
+void
+pd_metadata_builder_add_null(PdMetadataBuilder *b, const gchar *key);
+/* nested object: add members then end it */
+void
+pd_metadata_builder_begin_object(PdMetadataBuilder *b, const gchar *key);
+void
+pd_metadata_builder_end_object(PdMetadataBuilder *b);
+/* list of strings (the only list kind pollsters emit) */
+void
+pd_metadata_builder_add_string_list(PdMetadataBuilder *b, const gchar *key, const gchar *const *values);
+/* copies every top-level member of @base (for per-device metadata on top of
+ * instance metadata); a later add with the same key replaces the copied one
+ * in place, keeping its position, like a Python dict update */
+void
+pd_metadata_builder_add_all(PdMetadataBuilder *b, PdMetadata *base);
+/* finishes and resets the builder; never NULL */
+PdMetadata *
+pd_metadata_builder_end(PdMetadataBuilder *b);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdMetadata, pd_metadata_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdMetadataBuilder, pd_metadata_builder_free)
+
+G_END_DECLS

@@ -1,0 +1,164 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdPluginLoader"
+
+#include "config.h"
+
+#include <gmodule.h>
+
+#include "pd-error.h"
+#include "pd-plugin-loader.h"
+
+static gboolean
+pd_plugin_loader_check_info(const gchar *filename, const PdPluginInfo *info, GError **error)
+{
+	if (info == NULL || info->name == NULL || info->get_type == NULL) {
+		g_set_error(error,
+			    PD_ERROR,
+			    PD_ERROR_INTERNAL,
+			    "%s: %s() returned an incomplete description",
+			    filename,
+			    PD_PLUGIN_SYMBOL);
+		return FALSE;
+	}
+	if (info->abi_major != PD_PLUGIN_ABI_MAJOR) {
+		g_set_error(error,
+			    PD_ERROR,
+			    PD_ERROR_NOT_SUPPORTED,
+			    "%s: plugin %s was built for ABI %u.%u, polld speaks ABI %u.%u "
+			    "(major version differs)",
+			    filename,
+			    info->name,
+			    info->abi_major,
+			    info->abi_minor,
+			    PD_PLUGIN_ABI_MAJOR,
+			    PD_PLUGIN_ABI_MINOR);
+		return FALSE;
+	}
+	if (info->abi_minor > PD_PLUGIN_ABI_MINOR) {
+		g_set_error(error,
+			    PD_ERROR,
+			    PD_ERROR_NOT_SUPPORTED,
+			    "%s: plugin %s needs ABI %u.%u, newer than polld's %u.%u",
+			    filename,
+			    info->name,
+			    info->abi_major,
+			    info->abi_minor,
+			    PD_PLUGIN_ABI_MAJOR,
+			    PD_PLUGIN_ABI_MINOR);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+PdPlugin *
+pd_plugin_loader_load_file(const gchar *filename, GError **error)
+{
+	GModule *module;
+	PdPluginGetInfoFunc get_info = NULL;
+	const PdPluginInfo *info;
+	GType type;
+	PdPlugin *plugin;
+
+	module = g_module_open(filename, G_MODULE_BIND_LOCAL | G_MODULE_BIND_LAZY);
+	if (module == NULL) {
+		g_set_error(error,
+			    PD_ERROR,
+			    PD_ERROR_NOT_SUPPORTED,
+			    "%s: not a loadable module: %s",
+			    filename,
+			    g_module_error());
+		return NULL;
+	}
+	if (!g_module_symbol(module, PD_PLUGIN_SYMBOL, (gpointer *)&get_info) || get_info == NULL) {
+		g_set_error(error,
+			    PD_ERROR,
+			    PD_ERROR_NOT_SUPPORTED,
+			    "%s: not a polld plugin: no %s symbol",
+			    filename,
+			    PD_PLUGIN_SYMBOL);
+		g_module_close(module);
+		return NULL;
+	}
+	info = get_info();
+	if (!pd_plugin_loader_check_info(filename, info, error)) {
+		g_module_close(module);
+		return NULL;
+	}
+	/* GTypes can't be unregistered: once we run its code, it stays */
+	g_module_make_resident(module);
+	type = info->get_type();
+	if (!g_type_is_a(type, PD_TYPE_PLUGIN)) {
+		g_set_error(error,
+			    PD_ERROR,
+			    PD_ERROR_INTERNAL,
+			    "%s: plugin %s: type %s is not a PdPlugin",
+			    filename,
+			    info->name,
+			    g_type_name(type));
+		return NULL;
+	}
+	plugin = g_object_new(type, NULL);
+	pd_plugin_set_name(plugin, info->name);
+	g_debug("loaded plugin %s from %s: %u pollsters, %u discoveries",
+		info->name,
+		filename,
+		pd_plugin_get_pollsters(plugin)->len,
+		pd_plugin_get_discoveries(plugin)->len);
+	return plugin;
+}
+
+static gint
+pd_plugin_loader_strcmp(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const gchar **)a, *(const gchar **)b);
+}
+
+static void
+pd_plugin_loader_load_dir(const gchar *dirname, GPtrArray *plugins, GHashTable *seen)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GDir) dir = g_dir_open(dirname, 0, &error);
+	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+	const gchar *name;
+
+	if (dir == NULL) {
+		g_warning("plugin directory %s: %s", dirname, error->message);
+		return;
+	}
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		if (g_str_has_suffix(name, "." G_MODULE_SUFFIX))
+			g_ptr_array_add(files, g_build_filename(dirname, name, NULL));
+	}
+	g_ptr_array_sort(files, pd_plugin_loader_strcmp);
+	for (guint i = 0; i < files->len; i++) {
+		const gchar *fn = g_ptr_array_index(files, i);
+		g_autoptr(GError) error_local = NULL;
+		g_autoptr(PdPlugin) plugin = pd_plugin_loader_load_file(fn, &error_local);
+
+		if (plugin == NULL) {
+			g_warning("refusing plugin %s", error_local->message);
+			continue;
+		}
+		if (g_hash_table_contains(seen, pd_plugin_get_name(plugin))) {
+			g_warning("%s: plugin %s already loaded from another directory, skipped",
+				  fn,
+				  pd_plugin_get_name(plugin));
+			continue;
+		}
+		g_hash_table_add(seen, g_strdup(pd_plugin_get_name(plugin)));
+		g_ptr_array_add(plugins, g_steal_pointer(&plugin));
+	}
+}
+
+GPtrArray *
+pd_plugin_loader_load_dirs(gchar **dirs)
+{
+	GPtrArray *plugins = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	for (guint i = 0; dirs != NULL && dirs[i] != NULL; i++)
+		pd_plugin_loader_load_dir(dirs[i], plugins, seen);
+	return plugins;
+}

@@ -1,0 +1,37 @@
+/*
+ * polld - engine side of PdPollContext and PdCycleCache
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "pd-poll-context.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+	PdResource *resource;
+	gchar *reason;
+} PdPermanentFailure;
+
+PdCycleCache *
+pd_cycle_cache_new(void);
+PdCycleCache *
+pd_cycle_cache_ref(PdCycleCache *cache);
+void
+pd_cycle_cache_unref(PdCycleCache *cache);
+
+PdPollContext *
+pd_poll_context_new(PdConfig *config, PdCycleCache *cache, guint64 cycle, const gchar *source_name);
+void
+pd_poll_context_free(PdPollContext *ctx);
+/* the engine takes the samples and failures once the pollster returned */
+PdSampleBatch *
+pd_poll_context_steal_batch(PdPollContext *ctx);
+GPtrArray *
+pd_poll_context_get_failures(PdPollContext *ctx);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdCycleCache, pd_cycle_cache_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdPollContext, pd_poll_context_free)
+
+G_END_DECLS

@@ -1,0 +1,17 @@
+/*
+ * polld - plugin SDK umbrella header
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "pd-config.h"
+#include "pd-discovery.h"
+#include "pd-error.h"
+#include "pd-metadata.h"
+#include "pd-plugin.h"
+#include "pd-poll-context.h"
+#include "pd-pollster.h"
+#include "pd-resource.h"
+#include "pd-sample.h"
+#include "pd-worker.h"
