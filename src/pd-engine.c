@@ -41,6 +41,9 @@ struct _PdEngine {
 	gboolean started;
 	gboolean stopping;
 	gboolean paused;
+	gchar **config_files;
+	gchar **config_dirs;
+	guint64 generation;
 	guint failed_plugins;
 	GArray *retry_sources; /* of guint, pending plugin start retries */
 	/* counters */
@@ -53,7 +56,7 @@ struct _PdEngine {
 
 G_DEFINE_TYPE(PdEngine, pd_engine, G_TYPE_OBJECT)
 
-enum { SIGNAL_CYCLE_FINISHED, SIGNAL_LAST };
+enum { SIGNAL_CYCLE_FINISHED, SIGNAL_RELOADED, SIGNAL_LAST };
 static guint signals[SIGNAL_LAST] = {0};
 
 static const gchar *const pd_engine_known_keys[] = {
@@ -126,7 +129,6 @@ pd_engine_add_plugin(PdEngine *self, PdPlugin *plugin)
 {
 	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
 	GPtrArray *discoveries = pd_plugin_get_discoveries(plugin);
-	GPtrArray *keys = pd_plugin_get_config_keys(plugin);
 
 	for (guint i = 0; i < pollsters->len; i++) {
 		PdPollster *p = g_ptr_array_index(pollsters, i);
@@ -154,8 +156,6 @@ pd_engine_add_plugin(PdEngine *self, PdPlugin *plugin)
 		}
 		g_hash_table_insert(self->discoveries, g_strdup(name), g_object_ref(d));
 	}
-	for (guint i = 0; i + 1 < keys->len; i += 2)
-		pd_config_register_key(self->config, g_ptr_array_index(keys, i), g_ptr_array_index(keys, i + 1));
 	g_ptr_array_add(self->plugins, g_object_ref(plugin));
 }
 
@@ -250,18 +250,44 @@ pd_engine_plugin_retry_cb(gpointer user_data)
 /* --- setup --- */
 
 static void
-pd_engine_register_keys(PdEngine *self)
+pd_engine_register_keys(PdEngine *self, PdConfig *config)
 {
 	for (guint i = 0; pd_engine_known_keys[i] != NULL; i += 2)
-		pd_config_register_key(self->config, pd_engine_known_keys[i], pd_engine_known_keys[i + 1]);
+		pd_config_register_key(config, pd_engine_known_keys[i], pd_engine_known_keys[i + 1]);
 	for (guint i = 0; pd_engine_foreign_groups[i] != NULL; i++)
-		pd_config_register_key(self->config, pd_engine_foreign_groups[i], "*");
+		pd_config_register_key(config, pd_engine_foreign_groups[i], "*");
+	for (guint i = 0; i < self->plugins->len; i++) {
+		GPtrArray *keys = pd_plugin_get_config_keys(g_ptr_array_index(self->plugins, i));
+		for (guint j = 0; j + 1 < keys->len; j += 2)
+			pd_config_register_key(config, g_ptr_array_index(keys, j), g_ptr_array_index(keys, j + 1));
+	}
+}
+
+/* what may change on reload: host, batch size, serializer settings */
+static void
+pd_engine_apply_settings(PdEngine *self, PdConfig *config)
+{
+	const gchar *host = pd_config_get_string(config, NULL, "host", NULL);
+	gint64 batch_size = pd_config_get_int(config, "polling", "batch_size", 50);
+	PdSerializer *serializer =
+	    pd_serializer_new(pd_config_get_string(config, NULL, "sample_source", "openstack"),
+			      pd_config_get_string(config, "publisher", "telemetry_secret", NULL),
+			      pd_config_get_bool(config, "polld", "identity_names", TRUE));
+
+	g_free(self->host);
+	self->host = g_strdup(host != NULL ? host : g_get_host_name());
+	pd_worker_set_max_threads((guint)CLAMP(pd_config_get_int(config, "polld", "worker_threads", 8), 1, 64));
+	g_mutex_lock(&self->serializer_mutex);
+	self->batch_size = batch_size > 0 ? (guint)batch_size : 0;
+	g_clear_pointer(&self->serializer, pd_serializer_free);
+	self->serializer = serializer;
+	g_mutex_unlock(&self->serializer_mutex);
 }
 
 static gchar *
-pd_engine_find_polling_file(PdEngine *self, const gchar *cfg_file)
+pd_engine_find_polling_file(PdConfig *config, const gchar *cfg_file)
 {
-	GPtrArray *files = pd_config_get_files(self->config);
+	GPtrArray *files = pd_config_get_files(config);
 
 	if (g_path_is_absolute(cfg_file))
 		return g_strdup(cfg_file);
@@ -281,10 +307,10 @@ pd_engine_find_polling_file(PdEngine *self, const gchar *cfg_file)
 }
 
 static PdPollingConfig *
-pd_engine_load_polling(PdEngine *self, GError **error)
+pd_engine_load_polling(PdEngine *self, PdConfig *config, GError **error)
 {
-	const gchar *cfg_file = pd_config_get_string(self->config, "polling", "cfg_file", NULL);
-	g_autofree gchar *fn = pd_engine_find_polling_file(self, cfg_file != NULL ? cfg_file : "polling.yaml");
+	const gchar *cfg_file = pd_config_get_string(config, "polling", "cfg_file", NULL);
+	g_autofree gchar *fn = pd_engine_find_polling_file(config, cfg_file != NULL ? cfg_file : "polling.yaml");
 	g_autoptr(GBytes) data = NULL;
 
 	if (fn != NULL)
@@ -294,7 +320,7 @@ pd_engine_load_polling(PdEngine *self, GError **error)
 			    PD_ERROR,
 			    PD_ERROR_INVALID_CONFIG,
 			    "%s: [polling] cfg_file = %s: file not found",
-			    pd_config_get_origin(self->config, "polling", "cfg_file"),
+			    pd_config_get_origin(config, "polling", "cfg_file"),
 			    cfg_file);
 		return NULL;
 	}
@@ -340,23 +366,12 @@ gboolean
 pd_engine_setup(PdEngine *self, GError **error)
 {
 	g_autoptr(PdPollingConfig) polling = NULL;
-	const gchar *host;
-	gint64 batch_size;
 
-	pd_engine_register_keys(self);
+	pd_engine_register_keys(self, self->config);
 	pd_config_warn_unknown(self->config);
+	pd_engine_apply_settings(self, self->config);
 
-	host = pd_config_get_string(self->config, NULL, "host", NULL);
-	self->host = g_strdup(host != NULL ? host : g_get_host_name());
-	batch_size = pd_config_get_int(self->config, "polling", "batch_size", 50);
-	self->batch_size = batch_size > 0 ? (guint)batch_size : 0;
-	pd_worker_set_max_threads((guint)CLAMP(pd_config_get_int(self->config, "polld", "worker_threads", 8), 1, 64));
-	self->serializer =
-	    pd_serializer_new(pd_config_get_string(self->config, NULL, "sample_source", "openstack"),
-			      pd_config_get_string(self->config, "publisher", "telemetry_secret", NULL),
-			      pd_config_get_bool(self->config, "polld", "identity_names", TRUE));
-
-	polling = pd_engine_load_polling(self, error);
+	polling = pd_engine_load_polling(self, self->config, error);
 	if (polling == NULL)
 		return FALSE;
 	self->polling = g_steal_pointer(&polling);
@@ -372,6 +387,134 @@ pd_engine_setup(PdEngine *self, GError **error)
 		return FALSE;
 	}
 	return pd_publisher_start(self->publisher, self->config, error);
+}
+
+/* --- reload --- */
+
+void
+pd_engine_set_config_sources(PdEngine *self, gchar **files, gchar **dirs)
+{
+	g_strfreev(self->config_files);
+	g_strfreev(self->config_dirs);
+	self->config_files = g_strdupv(files);
+	self->config_dirs = g_strdupv(dirs);
+}
+
+static PdConfig *
+pd_engine_read_config(PdEngine *self, GError **error)
+{
+	g_autoptr(PdConfig) config = pd_config_new();
+
+	for (guint i = 0; self->config_files != NULL && self->config_files[i] != NULL; i++) {
+		if (!pd_config_load_file(config, self->config_files[i], error))
+			return NULL;
+	}
+	for (guint i = 0; self->config_dirs != NULL && self->config_dirs[i] != NULL; i++) {
+		if (!pd_config_load_dir(config, self->config_dirs[i], error))
+			return NULL;
+	}
+	return g_steal_pointer(&config);
+}
+
+static PdPollingTask *
+pd_engine_find_task(GPtrArray *tasks, const gchar *fingerprint, guint interval)
+{
+	for (guint i = 0; tasks != NULL && i < tasks->len; i++) {
+		PdPollingTask *t = g_ptr_array_index(tasks, i);
+		g_autofree gchar *fp = NULL;
+		if (fingerprint == NULL) {
+			if (pd_polling_task_get_interval(t) == interval)
+				return t;
+			continue;
+		}
+		fp = pd_polling_task_get_fingerprint(t);
+		if (g_strcmp0(fp, fingerprint) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+/* unchanged tasks stay as they are (schedule, running cycle); changed ones
+ * are replaced, the new one first running when the old one would have, and
+ * an old task's running cycle still completes and publishes */
+static void
+pd_engine_swap_tasks(PdEngine *self, GPtrArray *new_tasks)
+{
+	g_autoptr(GPtrArray) result = g_ptr_array_new_with_free_func(g_object_unref);
+
+	for (guint i = 0; i < new_tasks->len; i++) {
+		PdPollingTask *t = g_ptr_array_index(new_tasks, i);
+		g_autofree gchar *fp = pd_polling_task_get_fingerprint(t);
+		PdPollingTask *old = pd_engine_find_task(self->tasks, fp, 0);
+		if (old != NULL) {
+			g_ptr_array_add(result, g_object_ref(old));
+			continue;
+		}
+		old = pd_engine_find_task(self->tasks, NULL, pd_polling_task_get_interval(t));
+		if (self->started && old != NULL && pd_polling_task_get_next_run_mono(old) > 0)
+			pd_polling_task_start_at(t, pd_polling_task_get_next_run_mono(old));
+		else if (self->started)
+			pd_polling_task_start(t);
+		g_ptr_array_add(result, g_object_ref(t));
+	}
+	for (guint i = 0; self->tasks != NULL && i < self->tasks->len; i++) {
+		PdPollingTask *old = g_ptr_array_index(self->tasks, i);
+		if (!g_ptr_array_find(result, old, NULL))
+			pd_polling_task_stop(old);
+	}
+	g_clear_pointer(&self->tasks, g_ptr_array_unref);
+	self->tasks = g_steal_pointer(&result);
+}
+
+gboolean
+pd_engine_reload(PdEngine *self, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(PdConfig) config = pd_engine_read_config(self, &error_local);
+	g_autoptr(PdPollingConfig) polling = NULL;
+	g_autoptr(GPtrArray) tasks = NULL;
+	const gchar *old_url, *new_url;
+
+	if (config == NULL) {
+		g_set_error_literal(error, PD_ERROR, PD_ERROR_INVALID_CONFIG, error_local->message);
+		return FALSE;
+	}
+	polling = pd_engine_load_polling(self, config, &error_local);
+	if (polling == NULL) {
+		g_set_error_literal(error, PD_ERROR, PD_ERROR_INVALID_CONFIG, error_local->message);
+		return FALSE;
+	}
+	/* valid: from here on nothing fails */
+	pd_engine_register_keys(self, config);
+	pd_config_warn_unknown(config);
+	old_url = pd_config_get_string(self->config, NULL, "transport_url", NULL);
+	new_url = pd_config_get_string(config, NULL, "transport_url", NULL);
+	if (g_strcmp0(old_url, new_url) != 0)
+		g_warning("transport_url changed: the publisher keeps its connection, restart polld to switch");
+	pd_engine_apply_settings(self, config);
+	g_set_object(&self->config, config);
+	tasks = pd_engine_build_tasks(self, polling);
+	pd_engine_swap_tasks(self, tasks);
+	g_clear_pointer(&self->polling, pd_polling_config_unref);
+	self->polling = g_steal_pointer(&polling);
+	self->generation++;
+	g_message("configuration reloaded (generation %" G_GUINT64_FORMAT "): %u tasks",
+		  self->generation,
+		  self->tasks->len);
+	g_signal_emit(self, signals[SIGNAL_RELOADED], 0, self->generation);
+	return TRUE;
+}
+
+guint64
+pd_engine_get_config_generation(PdEngine *self)
+{
+	return self->generation;
+}
+
+GPtrArray *
+pd_engine_get_config_files(PdEngine *self)
+{
+	return pd_config_get_files(self->config);
 }
 
 void
@@ -828,6 +971,8 @@ pd_engine_finalize(GObject *obj)
 	g_mutex_clear(&self->serializer_mutex);
 	g_object_unref(self->config);
 	g_strfreev(self->plugin_dirs);
+	g_strfreev(self->config_files);
+	g_strfreev(self->config_dirs);
 	g_strfreev(self->namespaces);
 	g_strfreev(self->pollster_list);
 	g_free(self->host);
@@ -845,6 +990,7 @@ pd_engine_init(PdEngine *self)
 	self->filters = g_array_new(FALSE, FALSE, sizeof(PdResourceFilter));
 	self->retry_sources = g_array_new(FALSE, FALSE, sizeof(guint));
 	self->batch_size = 50;
+	self->generation = 1;
 	g_mutex_init(&self->serializer_mutex);
 }
 
@@ -865,6 +1011,16 @@ pd_engine_class_init(PdEngineClass *klass)
 						      G_TYPE_UINT64,
 						      G_TYPE_UINT,
 						      G_TYPE_UINT);
+	signals[SIGNAL_RELOADED] = g_signal_new("reloaded",
+						G_TYPE_FROM_CLASS(klass),
+						G_SIGNAL_RUN_LAST,
+						0,
+						NULL,
+						NULL,
+						NULL,
+						G_TYPE_NONE,
+						1,
+						G_TYPE_UINT64);
 }
 
 PdEngine *

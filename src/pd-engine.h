@@ -60,6 +60,22 @@ pd_engine_load_plugins(PdEngine *self, GError **error);
  * builds the tasks, starts the plugins and the publisher */
 gboolean
 pd_engine_setup(PdEngine *self, GError **error);
+/* the config files and directories pd_engine_reload() reads again */
+void
+pd_engine_set_config_sources(PdEngine *self, gchar **files, gchar **dirs);
+/* re-reads the config and polling.yaml; if invalid, fails with
+ * PD_ERROR_INVALID_CONFIG (file:line:col in the message) and the old
+ * config keeps running; else applies the change as a diff: unchanged tasks
+ * keep their schedule, pollster state (stats, blacklists, plugin baselines)
+ * is kept, running cycles complete and publish, the publisher is untouched.
+ * Emits "reloaded" (guint64 generation). */
+gboolean
+pd_engine_reload(PdEngine *self, GError **error);
+guint64
+pd_engine_get_config_generation(PdEngine *self);
+GPtrArray *
+pd_engine_get_config_files(PdEngine *self);
+
 /* arms the task timers: first run now, then every interval */
 void
 pd_engine_start(PdEngine *self);

@@ -77,7 +77,11 @@ pd_main_sigterm_cb(gpointer user_data)
 static gboolean
 pd_main_sighup_cb(gpointer user_data)
 {
-	g_message("SIGHUP: configuration reload is not supported by this build, ignored");
+	PdMain *m = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (!pd_engine_reload(m->engine, &error))
+		g_warning("reload refused, the running configuration stays: %s", error->message);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -276,6 +280,15 @@ main(int argc, char *argv[])
 	plugin_dirs = pd_main_plugin_dirs(plugin_dir);
 
 	engine = pd_engine_new(config);
+	if (config_files == NULL && config_dirs == NULL) {
+		GPtrArray *loaded = pd_config_get_files(config);
+		g_auto(GStrv) defaults = g_new0(gchar *, loaded->len + 1);
+		for (guint i = 0; i < loaded->len; i++)
+			defaults[i] = g_strdup(g_ptr_array_index(loaded, i));
+		pd_engine_set_config_sources(engine, defaults, NULL);
+	} else {
+		pd_engine_set_config_sources(engine, config_files, config_dirs);
+	}
 	pd_engine_set_plugin_dirs(engine, plugin_dirs);
 	pd_engine_set_namespaces(engine, namespaces);
 	pd_engine_set_pollster_list(engine, pollster_list);

@@ -15,7 +15,7 @@ typedef struct {
 } PdPermanentFailure;
 
 PdCycleCache *
-pd_cycle_cache_new(void);
+pd_cycle_cache_new(PdConfig *config);
 PdCycleCache *
 pd_cycle_cache_ref(PdCycleCache *cache);
 void

@@ -22,6 +22,7 @@ typedef struct {
 
 struct _PdCycleCache {
 	gint ref_count;
+	PdConfig *config;
 	GMutex mutex;
 	GCond cond;
 	GHashTable *entries; /* key -> PdCacheEntry */
@@ -46,10 +47,11 @@ pd_cache_entry_free(PdCacheEntry *entry)
 }
 
 PdCycleCache *
-pd_cycle_cache_new(void)
+pd_cycle_cache_new(PdConfig *config)
 {
 	PdCycleCache *cache = g_new0(PdCycleCache, 1);
 	cache->ref_count = 1;
+	cache->config = g_object_ref(config);
 	g_mutex_init(&cache->mutex);
 	g_cond_init(&cache->cond);
 	cache->entries =
@@ -70,9 +72,16 @@ pd_cycle_cache_unref(PdCycleCache *cache)
 	if (cache == NULL || !g_atomic_int_dec_and_test(&cache->ref_count))
 		return;
 	g_hash_table_unref(cache->entries);
+	g_object_unref(cache->config);
 	g_mutex_clear(&cache->mutex);
 	g_cond_clear(&cache->cond);
 	g_free(cache);
+}
+
+PdConfig *
+pd_cycle_cache_get_config(PdCycleCache *cache)
+{
+	return cache->config;
 }
 
 static gpointer

@@ -54,6 +54,10 @@ pd_poll_context_get_cycle(PdPollContext *ctx);
 const gchar *
 pd_poll_context_get_source_name(PdPollContext *ctx);
 
+/* the configuration in force for this cycle (changes on reload) */
+PdConfig *
+pd_cycle_cache_get_config(PdCycleCache *cache);
+
 /* returns the cached value for @key, computing it with @func if this cycle
  * hasn't yet; concurrent callers for the same key wait for the first. A
  * failure is cached too (same error for everybody this cycle). The value is

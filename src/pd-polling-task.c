@@ -551,7 +551,7 @@ pd_polling_task_cycle_start(PdPollingTask *self, GPtrArray *filter, GPtrArray *w
 	cycle->task = self;
 	cycle->number = ++self->cycles;
 	cycle->start_us = g_get_monotonic_time();
-	cycle->cache = pd_cycle_cache_new();
+	cycle->cache = pd_cycle_cache_new(config);
 	cycle->discoveries =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)pd_discovery_run_free);
 	cycle->history =
@@ -779,6 +779,60 @@ pd_polling_task_get_entries(PdPollingTask *self)
 		g_ptr_array_add(out, g_strdup(entry->key));
 	}
 	return out;
+}
+
+static gint
+pd_polling_task_strcmp(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const gchar **)a, *(const gchar **)b);
+}
+
+static void
+pd_polling_task_append_strv(GString *out, gchar **strv)
+{
+	for (guint i = 0; strv != NULL && strv[i] != NULL; i++) {
+		g_string_append(out, strv[i]);
+		g_string_append_c(out, '\x1f');
+	}
+	g_string_append_c(out, '\x1e');
+}
+
+gchar *
+pd_polling_task_get_fingerprint(PdPollingTask *self)
+{
+	g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func(g_free);
+	GString *out = g_string_new(NULL);
+
+	for (guint i = 0; i < self->entries->len; i++) {
+		PdTaskEntry *entry = g_ptr_array_index(self->entries, i);
+		GString *part = g_string_new(entry->key);
+		g_string_append_c(part, '\x1e');
+		pd_polling_task_append_strv(part, entry->source->meters);
+		pd_polling_task_append_strv(part, entry->source->resources);
+		pd_polling_task_append_strv(part, entry->source->discovery);
+		g_ptr_array_add(parts, g_string_free(part, FALSE));
+	}
+	g_ptr_array_sort(parts, pd_polling_task_strcmp);
+	g_string_append_printf(out, "%u\n", self->interval);
+	for (guint i = 0; i < parts->len; i++) {
+		g_string_append(out, g_ptr_array_index(parts, i));
+		g_string_append_c(out, '\n');
+	}
+	return g_string_free(out, FALSE);
+}
+
+void
+pd_polling_task_start_at(PdPollingTask *self, gint64 next_run_mono)
+{
+	pd_polling_task_start(self);
+	self->next_run_mono = next_run_mono - (gint64)self->interval * G_USEC_PER_SEC;
+	g_source_set_ready_time(self->timer, MAX(next_run_mono, 0));
+}
+
+gint64
+pd_polling_task_get_next_run_mono(PdPollingTask *self)
+{
+	return self->timer != NULL ? g_source_get_ready_time(self->timer) : 0;
 }
 
 gboolean

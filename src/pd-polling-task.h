@@ -42,6 +42,16 @@ pd_polling_task_get_overruns(PdPollingTask *self);
 guint64
 pd_polling_task_get_cycles(PdPollingTask *self);
 
+/* what the task polls, to tell an unchanged task on reload */
+gchar *
+pd_polling_task_get_fingerprint(PdPollingTask *self);
+/* monotonic time of the next run, 0 if stopped */
+gint64
+pd_polling_task_get_next_run_mono(PdPollingTask *self);
+/* like start, but the first run at @next_run_mono */
+void
+pd_polling_task_start_at(PdPollingTask *self, gint64 next_run_mono);
+
 /* first cycle now, then every interval from the last start */
 void
 pd_polling_task_start(PdPollingTask *self);

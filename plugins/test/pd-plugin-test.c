@@ -102,7 +102,6 @@ G_DECLARE_FINAL_TYPE(PdTestDiscovery, pd_test_discovery, PD, TEST_DISCOVERY, PdD
 
 struct _PdTestDiscovery {
 	PdDiscovery parent_instance;
-	PdConfig *config;
 };
 
 G_DEFINE_TYPE(PdTestDiscovery, pd_test_discovery, PD_TYPE_DISCOVERY)
@@ -114,8 +113,8 @@ pd_test_discovery_discover(PdDiscovery *discovery,
 			   GCancellable *cancellable,
 			   GError **error)
 {
-	PdTestDiscovery *self = PD_TEST_DISCOVERY(discovery);
-	gint64 n = pd_config_get_int(self->config, "test", "resources", 1);
+	PdConfig *config = pd_cycle_cache_get_config(cache);
+	gint64 n = pd_config_get_int(config, "test", "resources", 1);
 	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
 
 	if (param != NULL)
@@ -128,13 +127,6 @@ pd_test_discovery_discover(PdDiscovery *discovery,
 }
 
 static void
-pd_test_discovery_finalize(GObject *obj)
-{
-	g_clear_object(&PD_TEST_DISCOVERY(obj)->config);
-	G_OBJECT_CLASS(pd_test_discovery_parent_class)->finalize(obj);
-}
-
-static void
 pd_test_discovery_init(PdTestDiscovery *self)
 {
 }
@@ -142,7 +134,6 @@ pd_test_discovery_init(PdTestDiscovery *self)
 static void
 pd_test_discovery_class_init(PdTestDiscoveryClass *klass)
 {
-	G_OBJECT_CLASS(klass)->finalize = pd_test_discovery_finalize;
 	PD_DISCOVERY_CLASS(klass)->discover = pd_test_discovery_discover;
 }
 
@@ -159,10 +150,8 @@ G_DEFINE_TYPE(PdPluginTest, pd_plugin_test, PD_TYPE_PLUGIN)
 static gboolean
 pd_plugin_test_start(PdPlugin *plugin, PdConfig *config, GError **error)
 {
-	PdPluginTest *self = PD_PLUGIN_TEST(plugin);
 	const gchar *not_ready = pd_config_get_string(config, "test", "not_ready", NULL);
 
-	g_set_object(&self->discovery->config, config);
 	if (not_ready != NULL && g_file_test(not_ready, G_FILE_TEST_EXISTS)) {
 		g_set_error(error, PD_ERROR, PD_ERROR_NOT_READY, "waiting for %s to go away", not_ready);
 		return FALSE;
