@@ -124,7 +124,7 @@ pd_engine_pollster_selected(PdEngine *self, PdPollster *pollster)
 	return FALSE;
 }
 
-static void
+void
 pd_engine_add_plugin(PdEngine *self, PdPlugin *plugin)
 {
 	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
@@ -693,7 +693,7 @@ pd_engine_blacklist(PdEngine *self,
 	if (!g_hash_table_add(set, g_strdup(pd_resource_get_id(res))))
 		return;
 	self->blacklisted++;
-	g_warning("pollster %s (source %s) can never poll resource %s, not polling it again: %s",
+	g_message("pollster %s (source %s) can never poll resource %s, not polling it again: %s",
 		  pollster,
 		  source,
 		  pd_resource_get_id(res),

@@ -53,6 +53,9 @@ pd_engine_get_publisher(PdEngine *self);
 void
 pd_engine_add_resource_filter(PdEngine *self, PdResourceFilterFunc func, gpointer user_data);
 
+/* adds an already constructed plugin (tests, built-in plugins) */
+void
+pd_engine_add_plugin(PdEngine *self, PdPlugin *plugin);
 /* loads plugins from the plugin directories; fails if none loaded */
 gboolean
 pd_engine_load_plugins(PdEngine *self, GError **error);

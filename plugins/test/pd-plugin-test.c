@@ -18,6 +18,7 @@
  *   samples = N            samples per resource per poll
  *   delay_ms = N           sleep before answering
  *   hang_file = PATH       block while PATH exists (tests release it by unlinking)
+ *   entered_file = PATH    created when a poll starts (tests wait for it)
  *   fail = true            every poll fails
  *   permanent = ID,ID      these resources fail permanently
  *   not_ready = PATH       start() fails with NOT_READY while PATH exists
@@ -40,6 +41,10 @@ pd_test_wait(PdConfig *config, GCancellable *cancellable)
 {
 	gint64 delay_ms = pd_config_get_int(config, "test", "delay_ms", 0);
 	const gchar *hang_file = pd_config_get_string(config, "test", "hang_file", NULL);
+	const gchar *entered_file = pd_config_get_string(config, "test", "entered_file", NULL);
+
+	if (entered_file != NULL)
+		g_file_set_contents(entered_file, "", 0, NULL);
 
 	if (delay_ms > 0)
 		g_usleep((gulong)delay_ms * 1000);
@@ -177,7 +182,7 @@ pd_plugin_test_constructed(GObject *obj)
 {
 	PdPlugin *plugin = PD_PLUGIN(obj);
 	PdPluginTest *self = PD_PLUGIN_TEST(obj);
-	const gchar *keys[] = {"resources", "samples", "delay_ms", "hang_file", "fail", "permanent", "not_ready", NULL};
+	const gchar *keys[] = {"resources", "samples", "delay_ms", "hang_file", "entered_file", "fail", "permanent", "not_ready", NULL};
 
 	G_OBJECT_CLASS(pd_plugin_test_parent_class)->constructed(obj);
 	pd_plugin_test_add(plugin, "test.gauge", PD_SAMPLE_TYPE_GAUGE, "thing");

@@ -1,0 +1,163 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "pd-test-util.h"
+
+#include <glib/gstdio.h>
+
+gchar *
+pd_test_mkdtemp(void)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *dir = g_dir_make_tmp("polld-test-XXXXXX", &error);
+	g_assert_no_error(error);
+	return dir;
+}
+
+void
+pd_test_rmtree(const gchar *path)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	const gchar *name;
+
+	if (dir != NULL) {
+		while ((name = g_dir_read_name(dir)) != NULL) {
+			g_autofree gchar *child = g_build_filename(path, name, NULL);
+			if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+				pd_test_rmtree(child);
+			else
+				g_unlink(child);
+		}
+	}
+	g_rmdir(path);
+}
+
+gchar *
+pd_test_write_file(const gchar *dir, const gchar *name, const gchar *contents)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *path = g_build_filename(dir, name, NULL);
+	g_file_set_contents(path, contents, -1, &error);
+	g_assert_no_error(error);
+	return path;
+}
+
+static GPtrArray *
+pd_test_polld_argv(void)
+{
+	GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+	const gchar *wrapper = g_getenv("POLLD_WRAPPER");
+	const gchar *binary = g_getenv("POLLD_BINARY");
+
+	g_assert_nonnull(binary);
+	if (wrapper != NULL && wrapper[0] != '\0') {
+		g_auto(GStrv) parts = g_strsplit(wrapper, " ", -1);
+		for (guint i = 0; parts[i] != NULL; i++) {
+			if (parts[i][0] != '\0')
+				g_ptr_array_add(argv, g_strdup(parts[i]));
+		}
+	}
+	g_ptr_array_add(argv, g_strdup(binary));
+	return argv;
+}
+
+GSubprocess *
+pd_test_spawn_polld(GSubprocessFlags flags, GError **error, const gchar *first_arg, ...)
+{
+	g_autoptr(GPtrArray) argv = pd_test_polld_argv();
+	va_list ap;
+
+	va_start(ap, first_arg);
+	for (const gchar *a = first_arg; a != NULL; a = va_arg(ap, const gchar *))
+		g_ptr_array_add(argv, g_strdup(a));
+	va_end(ap);
+	g_ptr_array_add(argv, NULL);
+	return g_subprocess_newv((const gchar *const *)argv->pdata, flags, error);
+}
+
+gchar *
+pd_test_run_polld(gint *exit_status, gchar **stderr_out, const gchar *const *args)
+{
+	g_autoptr(GPtrArray) argv = pd_test_polld_argv();
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GError) error = NULL;
+	gchar *out = NULL;
+	gchar *err = NULL;
+
+	for (guint i = 0; args != NULL && args[i] != NULL; i++)
+		g_ptr_array_add(argv, g_strdup(args[i]));
+	g_ptr_array_add(argv, NULL);
+	proc = g_subprocess_newv((const gchar *const *)argv->pdata,
+				 G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+				 &error);
+	g_assert_no_error(error);
+	g_subprocess_communicate_utf8(proc, NULL, NULL, &out, &err, &error);
+	g_assert_no_error(error);
+	if (exit_status != NULL)
+		*exit_status = g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;
+	if (err != NULL && err[0] != '\0')
+		g_test_message("polld stderr:\n%s", err);
+	if (stderr_out != NULL)
+		*stderr_out = err;
+	else
+		g_free(err);
+	return out;
+}
+
+JsonObject *
+pd_test_parse_message(const gchar *line, GError **error)
+{
+	g_autoptr(JsonParser) outer = json_parser_new();
+	g_autoptr(JsonParser) inner = json_parser_new();
+	JsonObject *envelope;
+	const gchar *text;
+
+	if (!json_parser_load_from_data(outer, line, -1, error))
+		return NULL;
+	envelope = json_node_get_object(json_parser_get_root(outer));
+	text = json_object_get_string_member(envelope, "oslo.message");
+	if (!json_parser_load_from_data(inner, text, -1, error))
+		return NULL;
+	return json_object_ref(json_node_get_object(json_parser_get_root(inner)));
+}
+
+GPtrArray *
+pd_test_collect_samples(const gchar *output)
+{
+	GPtrArray *samples = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+	g_auto(GStrv) lines = g_strsplit(output, "\n", -1);
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(JsonObject) msg = NULL;
+		JsonArray *arr;
+		if (lines[i][0] == '\0')
+			continue;
+		msg = pd_test_parse_message(lines[i], &error);
+		g_assert_no_error(error);
+		arr = json_object_get_array_member(json_object_get_object_member(msg, "payload"), "samples");
+		for (guint j = 0; j < json_array_get_length(arr); j++)
+			g_ptr_array_add(samples, json_object_ref(json_array_get_object_element(arr, j)));
+	}
+	return samples;
+}
+
+static gboolean
+pd_test_timeout_cb(gpointer data)
+{
+	*(gboolean *)data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+gboolean
+pd_test_wait_for(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
+{
+	gboolean timed_out = FALSE;
+	guint id = g_timeout_add(timeout_ms, pd_test_timeout_cb, &timed_out);
+
+	while (!cond(data) && !timed_out)
+		g_main_context_iteration(NULL, TRUE);
+	if (!timed_out)
+		g_source_remove(id);
+	return cond(data);
+}

@@ -1,0 +1,44 @@
+/*
+ * polld test helpers: run the daemon binary, read its messages
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* a temp directory removed (recursively) at free */
+gchar *
+pd_test_mkdtemp(void);
+void
+pd_test_rmtree(const gchar *path);
+/* writes @contents to @dir/@name and returns the path */
+gchar *
+pd_test_write_file(const gchar *dir, const gchar *name, const gchar *contents);
+
+/* argv for the daemon: $POLLD_WRAPPER (split on spaces) + $POLLD_BINARY + @args
+ * (NULL terminated); POLLD_PLUGIN_DIR is inherited from the test env */
+GSubprocess *
+pd_test_spawn_polld(GSubprocessFlags flags, GError **error, const gchar *first_arg, ...)
+    G_GNUC_NULL_TERMINATED;
+/* runs the daemon to completion, returns stdout; @exit_status gets the status */
+gchar *
+pd_test_run_polld(gint *exit_status, gchar **stderr_out, const gchar *const *args);
+
+/* parses one message body line into the inner oslo.message object; the
+ * samples array is payload.samples */
+JsonObject *
+pd_test_parse_message(const gchar *line, GError **error);
+/* all samples of all lines of @output, as JsonObject refs */
+GPtrArray *
+pd_test_collect_samples(const gchar *output);
+
+/* waits for @cond to become true, iterating the default main context, for
+ * at most @timeout_ms; returns the final value */
+gboolean
+pd_test_wait_for(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms);
+
+G_END_DECLS

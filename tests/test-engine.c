@@ -1,0 +1,658 @@
+/*
+ * polld engine tests: grouping into tasks, poll history, blacklist,
+ * discovery cache, batching, deadlines and reload, with an in-process fake
+ * plugin and a publisher that keeps what it is given
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+
+#include "pd-engine.h"
+#include "pd-error.h"
+#include "pd-polling-task.h"
+#include "pd-test-util.h"
+#include "polld.h"
+
+/* --- what the fakes saw, shared with the worker threads --- */
+
+typedef struct {
+	GMutex mutex;
+	GCond cond;
+	GHashTable *polled;	/* "pollster/resource" -> count */
+	gint discoveries;	/* calls of fake_disc */
+	GHashTable *permanent;	/* resource ids failing permanently */
+	gboolean fail_all_permanently;
+	gboolean hold;		/* pollster "fake.slow" blocks while TRUE */
+	gboolean slow_entered;
+	guint samples_per_resource;
+} PdFakeState;
+
+static PdFakeState fake;
+
+static void
+pd_fake_reset(void)
+{
+	g_mutex_lock(&fake.mutex);
+	g_clear_pointer(&fake.polled, g_hash_table_unref);
+	g_clear_pointer(&fake.permanent, g_hash_table_unref);
+	fake.polled = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	fake.permanent = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	fake.discoveries = 0;
+	fake.fail_all_permanently = FALSE;
+	fake.hold = FALSE;
+	fake.slow_entered = FALSE;
+	fake.samples_per_resource = 1;
+	g_mutex_unlock(&fake.mutex);
+}
+
+static guint
+pd_fake_polled(const gchar *pollster, const gchar *res)
+{
+	g_autofree gchar *key = g_strdup_printf("%s/%s", pollster, res);
+	guint n;
+	g_mutex_lock(&fake.mutex);
+	n = GPOINTER_TO_UINT(g_hash_table_lookup(fake.polled, key));
+	g_mutex_unlock(&fake.mutex);
+	return n;
+}
+
+/* --- fake pollster --- */
+
+#define PD_TYPE_FAKE_POLLSTER (pd_fake_pollster_get_type())
+G_DECLARE_FINAL_TYPE(PdFakePollster, pd_fake_pollster, PD, FAKE_POLLSTER, PdPollster)
+struct _PdFakePollster {
+	PdPollster parent_instance;
+};
+G_DEFINE_TYPE(PdFakePollster, pd_fake_pollster, PD_TYPE_POLLSTER)
+
+static void
+pd_fake_wait_release(const gchar *name)
+{
+	if (g_strcmp0(name, "fake.slow") != 0)
+		return;
+	g_mutex_lock(&fake.mutex);
+	fake.slow_entered = TRUE;
+	while (fake.hold)
+		g_cond_wait(&fake.cond, &fake.mutex);
+	g_mutex_unlock(&fake.mutex);
+}
+
+static gboolean
+pd_fake_pollster_poll(PdPollster *self, PdPollContext *ctx, GPtrArray *resources, GCancellable *c, GError **error)
+{
+	const gchar *name = pd_pollster_get_name(self);
+
+	pd_fake_wait_release(name);
+	g_mutex_lock(&fake.mutex);
+	if (fake.fail_all_permanently && g_strcmp0(name, "fake.b") == 0) {
+		g_mutex_unlock(&fake.mutex);
+		g_set_error(error, PD_ERROR, PD_ERROR_PERMANENT, "never works");
+		return FALSE;
+	}
+	for (guint i = 0; i < resources->len; i++) {
+		PdResource *res = g_ptr_array_index(resources, i);
+		g_autofree gchar *key = g_strdup_printf("%s/%s", name, pd_resource_get_id(res));
+		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(fake.polled, key));
+		if (g_hash_table_contains(fake.permanent, pd_resource_get_id(res))) {
+			pd_poll_context_add_permanent_failure(ctx, res, "gone for good");
+			continue;
+		}
+		g_hash_table_insert(fake.polled, g_steal_pointer(&key), GUINT_TO_POINTER(n + 1));
+		for (guint j = 0; j < fake.samples_per_resource; j++) {
+			PdSample *s = pd_pollster_add_sample(self, ctx, pd_resource_get_id(res), "u", "p", NULL);
+			pd_sample_set_int(s, j);
+		}
+	}
+	g_mutex_unlock(&fake.mutex);
+	return TRUE;
+}
+
+static void
+pd_fake_pollster_init(PdFakePollster *self)
+{
+}
+
+static void
+pd_fake_pollster_class_init(PdFakePollsterClass *klass)
+{
+	PD_POLLSTER_CLASS(klass)->poll = pd_fake_pollster_poll;
+}
+
+/* --- fake discovery: resources d0..d2 --- */
+
+#define PD_TYPE_FAKE_DISCOVERY (pd_fake_discovery_get_type())
+G_DECLARE_FINAL_TYPE(PdFakeDiscovery, pd_fake_discovery, PD, FAKE_DISCOVERY, PdDiscovery)
+struct _PdFakeDiscovery {
+	PdDiscovery parent_instance;
+};
+G_DEFINE_TYPE(PdFakeDiscovery, pd_fake_discovery, PD_TYPE_DISCOVERY)
+
+static GPtrArray *
+pd_fake_discovery_discover(PdDiscovery *self, const gchar *param, PdCycleCache *cache, GCancellable *c, GError **error)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	g_atomic_int_inc(&fake.discoveries);
+	for (guint i = 0; i < 3; i++) {
+		g_autofree gchar *id = g_strdup_printf("d%u", i);
+		g_ptr_array_add(out, pd_resource_new(id, NULL, NULL));
+	}
+	return out;
+}
+
+static void
+pd_fake_discovery_init(PdFakeDiscovery *self)
+{
+}
+
+static void
+pd_fake_discovery_class_init(PdFakeDiscoveryClass *klass)
+{
+	PD_DISCOVERY_CLASS(klass)->discover = pd_fake_discovery_discover;
+}
+
+/* --- fake plugin --- */
+
+#define PD_TYPE_FAKE_PLUGIN (pd_fake_plugin_get_type())
+G_DECLARE_FINAL_TYPE(PdFakePlugin, pd_fake_plugin, PD, FAKE_PLUGIN, PdPlugin)
+struct _PdFakePlugin {
+	PdPlugin parent_instance;
+};
+G_DEFINE_TYPE(PdFakePlugin, pd_fake_plugin, PD_TYPE_PLUGIN)
+
+static void
+pd_fake_plugin_add(PdPlugin *plugin, const gchar *name, PdSampleType type)
+{
+	g_autoptr(PdPollster) p = g_object_new(PD_TYPE_FAKE_POLLSTER,
+					       "name", name,
+					       "namespace", "fake",
+					       "default-discovery", "fake_disc",
+					       "unit", "u",
+					       "sample-type", type,
+					       NULL);
+	pd_plugin_add_pollster(plugin, p);
+}
+
+static void
+pd_fake_plugin_constructed(GObject *obj)
+{
+	PdPlugin *plugin = PD_PLUGIN(obj);
+	g_autoptr(PdDiscovery) d = g_object_new(PD_TYPE_FAKE_DISCOVERY, "name", "fake_disc", NULL);
+
+	G_OBJECT_CLASS(pd_fake_plugin_parent_class)->constructed(obj);
+	pd_fake_plugin_add(plugin, "fake.a", PD_SAMPLE_TYPE_GAUGE);
+	pd_fake_plugin_add(plugin, "fake.b", PD_SAMPLE_TYPE_CUMULATIVE);
+	pd_fake_plugin_add(plugin, "fake.c", PD_SAMPLE_TYPE_DELTA);
+	pd_fake_plugin_add(plugin, "fake.slow", PD_SAMPLE_TYPE_GAUGE);
+	pd_plugin_add_discovery(plugin, d);
+	pd_plugin_add_config_key(plugin, "fake", "knob");
+}
+
+static void
+pd_fake_plugin_init(PdFakePlugin *self)
+{
+}
+
+static void
+pd_fake_plugin_class_init(PdFakePluginClass *klass)
+{
+	G_OBJECT_CLASS(klass)->constructed = pd_fake_plugin_constructed;
+}
+
+/* --- a publisher keeping every message --- */
+
+#define PD_TYPE_KEEP_PUBLISHER (pd_keep_publisher_get_type())
+G_DECLARE_FINAL_TYPE(PdKeepPublisher, pd_keep_publisher, PD, KEEP_PUBLISHER, PdPublisher)
+struct _PdKeepPublisher {
+	PdPublisher parent_instance;
+	GPtrArray *messages;
+};
+G_DEFINE_TYPE(PdKeepPublisher, pd_keep_publisher, PD_TYPE_PUBLISHER)
+
+static void
+pd_keep_publisher_publish(PdPublisher *publisher, PdMessage *msg)
+{
+	g_ptr_array_add(PD_KEEP_PUBLISHER(publisher)->messages, pd_message_ref(msg));
+}
+
+static void
+pd_keep_publisher_finalize(GObject *obj)
+{
+	g_ptr_array_unref(PD_KEEP_PUBLISHER(obj)->messages);
+	G_OBJECT_CLASS(pd_keep_publisher_parent_class)->finalize(obj);
+}
+
+static void
+pd_keep_publisher_init(PdKeepPublisher *self)
+{
+	self->messages = g_ptr_array_new_with_free_func((GDestroyNotify)pd_message_unref);
+}
+
+static void
+pd_keep_publisher_class_init(PdKeepPublisherClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = pd_keep_publisher_finalize;
+	PD_PUBLISHER_CLASS(klass)->publish = pd_keep_publisher_publish;
+}
+
+/* all samples of all kept messages */
+static GPtrArray *
+pd_keep_publisher_samples(PdKeepPublisher *self)
+{
+	g_autoptr(GString) lines = g_string_new(NULL);
+	for (guint i = 0; i < self->messages->len; i++) {
+		PdMessage *msg = g_ptr_array_index(self->messages, i);
+		gsize len;
+		const gchar *body = g_bytes_get_data(msg->body, &len);
+		g_string_append_len(lines, body, (gssize)len);
+		g_string_append_c(lines, '\n');
+	}
+	return pd_test_collect_samples(lines->str);
+}
+
+/* --- fixture --- */
+
+typedef struct {
+	gchar *dir;
+	gchar *conf;
+	PdEngine *engine;
+	PdKeepPublisher *publisher;
+	gboolean done;
+	GError *error;
+	guint cycles_finished;
+	guint last_cycle_samples;
+} PdFixture;
+
+static void
+pd_fixture_write(PdFixture *fx, const gchar *polling_yaml, const gchar *extra_conf)
+{
+	g_autofree gchar *yaml = pd_test_write_file(fx->dir, "polling.yaml", polling_yaml);
+	g_autofree gchar *conf = g_strdup_printf("[polling]\ncfg_file = %s\nbatch_size = 50\n%s", yaml,
+						 extra_conf != NULL ? extra_conf : "");
+	g_free(fx->conf);
+	fx->conf = pd_test_write_file(fx->dir, "polld.conf", conf);
+}
+
+static void
+pd_fixture_cycle_cb(PdEngine *engine, const gchar *task, guint64 duration, guint samples, guint errors, gpointer user_data)
+{
+	PdFixture *fx = user_data;
+	fx->cycles_finished++;
+	fx->last_cycle_samples = samples;
+}
+
+static gboolean
+pd_fixture_setup_engine(PdFixture *fx, GError **error)
+{
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdPlugin) plugin = g_object_new(PD_TYPE_FAKE_PLUGIN, NULL);
+	gchar *files[] = {fx->conf, NULL};
+	gchar *namespaces[] = {(gchar *)"fake", NULL};
+
+	if (!pd_config_load_file(config, fx->conf, error))
+		return FALSE;
+	pd_plugin_set_name(plugin, "fake");
+	fx->engine = pd_engine_new(config);
+	fx->publisher = g_object_new(PD_TYPE_KEEP_PUBLISHER, NULL);
+	pd_engine_set_config_sources(fx->engine, files, NULL);
+	pd_engine_set_namespaces(fx->engine, namespaces);
+	pd_engine_add_plugin(fx->engine, plugin);
+	pd_engine_set_publisher(fx->engine, PD_PUBLISHER(fx->publisher));
+	g_signal_connect(fx->engine, "cycle-finished", G_CALLBACK(pd_fixture_cycle_cb), fx);
+	return pd_engine_setup(fx->engine, error);
+}
+
+static void
+pd_fixture_init(PdFixture *fx, gconstpointer data)
+{
+	pd_fake_reset();
+	fx->dir = pd_test_mkdtemp();
+}
+
+static void
+pd_fixture_fini(PdFixture *fx, gconstpointer data)
+{
+	if (fx->engine != NULL) {
+		pd_engine_stop_async(fx->engine, NULL, NULL);
+		while (g_main_context_iteration(NULL, FALSE))
+			;
+	}
+	g_clear_object(&fx->engine);
+	g_clear_object(&fx->publisher);
+	g_clear_error(&fx->error);
+	pd_test_rmtree(fx->dir);
+	g_free(fx->dir);
+	g_free(fx->conf);
+}
+
+static void
+pd_fixture_polled_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	PdFixture *fx = user_data;
+	pd_engine_poll_now_finish(PD_ENGINE(source), res, &fx->error);
+	fx->done = TRUE;
+}
+
+static gboolean
+pd_fixture_is_done(gpointer data)
+{
+	return ((PdFixture *)data)->done;
+}
+
+/* one cycle of everything, waited for */
+static void
+pd_fixture_poll(PdFixture *fx)
+{
+	fx->done = FALSE;
+	pd_engine_poll_now_async(fx->engine, NULL, NULL, pd_fixture_polled_cb, fx);
+	g_assert_true(pd_test_wait_for(pd_fixture_is_done, fx, 20000));
+	g_assert_no_error(fx->error);
+}
+
+/* --- tests --- */
+
+static void
+test_engine_grouping(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	GPtrArray *tasks;
+	guint entries = 0;
+
+	pd_fixture_write(fx,
+			 "sources:\n"
+			 "  - name: a\n    interval: 60\n    meters: [fake.a, fake.b]\n"
+			 "  - name: b\n    interval: 60\n    meters: ['*', '!fake.slow']\n"
+			 "  - name: c\n    interval: 30\n    meters: ['fake.?']\n"
+			 "  - name: none\n    interval: 10\n    meters: [nothing.here]\n",
+			 NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	g_assert_no_error(error);
+	tasks = pd_engine_get_tasks(fx->engine);
+	/* one task per interval that has pollsters: 60 and 30, not 10 */
+	g_assert_cmpuint(tasks->len, ==, 2);
+	for (guint i = 0; i < tasks->len; i++) {
+		PdPollingTask *t = g_ptr_array_index(tasks, i);
+		g_autoptr(GPtrArray) e = pd_polling_task_get_entries(t);
+		if (pd_polling_task_get_interval(t) == 60) {
+			/* a: fake.a fake.b; b: fake.a fake.b fake.c */
+			g_assert_cmpuint(e->len, ==, 5);
+			g_assert_true(g_ptr_array_find_with_equal_func(e, "b/fake.c", g_str_equal, NULL));
+			g_assert_false(g_ptr_array_find_with_equal_func(e, "b/fake.slow", g_str_equal, NULL));
+		} else {
+			g_assert_cmpuint(pd_polling_task_get_interval(t), ==, 30);
+			g_assert_cmpuint(e->len, ==, 3);
+		}
+		entries += e->len;
+	}
+	g_assert_cmpuint(entries, ==, 8);
+}
+
+static void
+test_engine_dedupe(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	/* r2 is in both sources of the same interval: polled once */
+	pd_fixture_write(fx,
+			 "sources:\n"
+			 "  - name: a\n    interval: 60\n    meters: [fake.a]\n    resources: [r1, r2]\n"
+			 "  - name: b\n    interval: 60\n    meters: [fake.a]\n    resources: [r2, r3]\n",
+			 NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	pd_fixture_poll(fx);
+	g_assert_cmpuint(pd_fake_polled("fake.a", "r1"), ==, 1);
+	g_assert_cmpuint(pd_fake_polled("fake.a", "r2"), ==, 1);
+	g_assert_cmpuint(pd_fake_polled("fake.a", "r3"), ==, 1);
+	/* the default discovery isn't used when a source names resources */
+	g_assert_cmpint(fake.discoveries, ==, 0);
+	g_assert_cmpuint(fx->last_cycle_samples, ==, 3);
+}
+
+static void
+test_engine_discovery_cache(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	/* three pollsters, two sources, one discovery: called once per cycle */
+	pd_fixture_write(fx,
+			 "sources:\n"
+			 "  - name: a\n    interval: 60\n    meters: [fake.a, fake.b]\n"
+			 "  - name: b\n    interval: 60\n    meters: [fake.c]\n    discovery: [fake_disc]\n",
+			 NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	pd_fixture_poll(fx);
+	g_assert_cmpint(fake.discoveries, ==, 1);
+	g_assert_cmpuint(pd_fake_polled("fake.a", "d0"), ==, 1);
+	g_assert_cmpuint(pd_fake_polled("fake.c", "d2"), ==, 1);
+	pd_fixture_poll(fx);
+	g_assert_cmpint(fake.discoveries, ==, 2);
+	g_assert_cmpuint(pd_fake_polled("fake.b", "d1"), ==, 2);
+}
+
+static void
+test_engine_blacklist(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	pd_fixture_write(fx,
+			 "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.b]\n",
+			 NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	g_hash_table_add(fake.permanent, g_strdup("d1"));
+	pd_fixture_poll(fx);
+	g_assert_cmpuint(pd_engine_get_blacklist_size(fx->engine, "fake.a"), ==, 1);
+	/* d1 is never offered again, even once it would work */
+	g_hash_table_remove_all(fake.permanent);
+	pd_fixture_poll(fx);
+	g_assert_cmpuint(pd_fake_polled("fake.a", "d0"), ==, 2);
+	g_assert_cmpuint(pd_fake_polled("fake.a", "d1"), ==, 0);
+	g_assert_cmpuint(pd_fake_polled("fake.b", "d1"), ==, 0);
+
+	/* a PERMANENT error blacklists every resource of the call */
+	fake.fail_all_permanently = TRUE;
+	pd_fixture_poll(fx);
+	g_assert_cmpuint(pd_engine_get_blacklist_size(fx->engine, "fake.b"), ==, 3);
+	g_assert_cmpuint(pd_engine_get_blacklist_size(fx->engine, "fake.a"), ==, 1);
+}
+
+static void
+test_engine_batching(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) samples = NULL;
+	GHashTable *seen = NULL;
+
+	/* 3 resources x 40 samples = 120 samples: messages of 50, 50, 20 */
+	pd_fixture_write(fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n", NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	fake.samples_per_resource = 40;
+	pd_fixture_poll(fx);
+	g_assert_cmpuint(fx->publisher->messages->len, ==, 3);
+	g_assert_cmpuint(((PdMessage *)g_ptr_array_index(fx->publisher->messages, 0))->n_samples, ==, 50);
+	g_assert_cmpuint(((PdMessage *)g_ptr_array_index(fx->publisher->messages, 2))->n_samples, ==, 20);
+	samples = pd_keep_publisher_samples(fx->publisher);
+	g_assert_cmpuint(samples->len, ==, 120);
+	/* one timestamp per pollster invocation */
+	seen = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < samples->len; i++)
+		g_hash_table_add(seen, (gpointer)json_object_get_string_member(g_ptr_array_index(samples, i), "timestamp"));
+	g_assert_cmpuint(g_hash_table_size(seen), ==, 1);
+	g_hash_table_unref(seen);
+}
+
+static void
+test_engine_batch_size_zero(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *conf = NULL;
+
+	pd_fixture_write(fx,
+			 "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n",
+			 "");
+	conf = g_strdup_printf("[polling]\ncfg_file = %s/polling.yaml\nbatch_size = 0\n", fx->dir);
+	g_assert_true(g_file_set_contents(fx->conf, conf, -1, NULL));
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	pd_fixture_poll(fx);
+	/* 0 means one message per sample */
+	g_assert_cmpuint(fx->publisher->messages->len, ==, 3);
+}
+
+static void
+test_engine_unknown_discovery(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	pd_fixture_write(fx,
+			 "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n"
+			 "    discovery: ['nosuch:thing']\n",
+			 NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	g_test_expect_message("PdPollingTask", G_LOG_LEVEL_WARNING, "*unknown discovery 'nosuch:thing'*");
+	pd_fixture_poll(fx);
+	g_test_assert_expected_messages();
+	/* nothing from the source's discovery: the pollster's default is used */
+	g_assert_cmpuint(pd_fake_polled("fake.a", "d0"), ==, 1);
+}
+
+static gboolean
+pd_fake_slow_entered(gpointer data)
+{
+	gboolean entered;
+	g_mutex_lock(&fake.mutex);
+	entered = fake.slow_entered;
+	g_mutex_unlock(&fake.mutex);
+	return entered;
+}
+
+static gboolean
+pd_fixture_has_samples(gpointer data)
+{
+	PdFixture *fx = data;
+	return fx->publisher->messages->len >= 3;
+}
+
+static void
+test_engine_deadline(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) samples = NULL;
+
+	/* a hung pollster: the cycle closes at its deadline with the other
+	 * pollster's samples published, and the late samples still arrive */
+	pd_fixture_write(fx,
+			 "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.slow]\n",
+			 "[polld]\npollster_timeout = 1\n");
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	fake.hold = TRUE;
+	g_test_expect_message("PdPollingTask", G_LOG_LEVEL_WARNING, "*fake.slow*still running*");
+	pd_fixture_poll(fx);
+	g_test_assert_expected_messages();
+	g_assert_true(pd_fake_slow_entered(NULL));
+	g_assert_cmpuint(fx->publisher->messages->len, ==, 1);
+	g_assert_cmpuint(fx->last_cycle_samples, ==, 3);
+
+	/* while it hangs, the next cycle skips it rather than pile up */
+	g_test_expect_message("PdPollingTask", G_LOG_LEVEL_WARNING, "*skipping a/fake.slow*");
+	pd_fixture_poll(fx);
+	g_test_assert_expected_messages();
+	g_assert_cmpuint(pd_fake_polled("fake.a", "d0"), ==, 2);
+
+	g_mutex_lock(&fake.mutex);
+	fake.hold = FALSE;
+	g_cond_broadcast(&fake.cond);
+	g_mutex_unlock(&fake.mutex);
+	g_assert_true(pd_test_wait_for(pd_fixture_has_samples, fx, 10000));
+	samples = pd_keep_publisher_samples(fx->publisher);
+	g_assert_cmpuint(samples->len, ==, 9);
+}
+
+static void
+test_engine_reload(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	PdPollingTask *before;
+
+	pd_fixture_write(fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n", NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	pd_engine_start(fx->engine);
+	before = g_ptr_array_index(pd_engine_get_tasks(fx->engine), 0);
+	g_assert_cmpuint(pd_engine_get_config_generation(fx->engine), ==, 1);
+
+	/* invalid: refused with the position, old tasks kept */
+	pd_test_write_file(fx->dir, "polling.yaml", "sources:\n  - name: a\n    interval: 0\n    meters: [fake.a]\n");
+	g_assert_false(pd_engine_reload(fx->engine, &error));
+	g_assert_error(error, PD_ERROR, PD_ERROR_INVALID_CONFIG);
+	g_assert_nonnull(strstr(error->message, "polling.yaml:3:15"));
+	g_clear_error(&error);
+	g_assert_true(g_ptr_array_index(pd_engine_get_tasks(fx->engine), 0) == before);
+	g_assert_cmpuint(pd_engine_get_config_generation(fx->engine), ==, 1);
+
+	/* unchanged: the very same task object stays */
+	pd_test_write_file(fx->dir, "polling.yaml", "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n");
+	g_assert_true(pd_engine_reload(fx->engine, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_ptr_array_index(pd_engine_get_tasks(fx->engine), 0) == before);
+	g_assert_cmpuint(pd_engine_get_config_generation(fx->engine), ==, 2);
+
+	/* changed: a new task with both pollsters */
+	pd_test_write_file(fx->dir,
+			   "polling.yaml",
+			   "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.b]\n");
+	g_assert_true(pd_engine_reload(fx->engine, &error));
+	g_assert_true(g_ptr_array_index(pd_engine_get_tasks(fx->engine), 0) != before);
+	{
+		g_autoptr(GPtrArray) e = pd_polling_task_get_entries(g_ptr_array_index(pd_engine_get_tasks(fx->engine), 0));
+		g_assert_cmpuint(e->len, ==, 2);
+	}
+}
+
+static void
+test_engine_unknown_config_key(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	pd_fixture_write(fx,
+			 "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n",
+			 "[fake]\nknob = 1\n[publisher]\ntelemetry_secrett = x\n[database]\nconnection = y\n");
+	/* the plugin's key and a whole foreign section are fine, the typo isn't */
+	g_test_expect_message("PdConfig", G_LOG_LEVEL_WARNING, "*polld.conf: unknown option [publisher] telemetry_secrett*");
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	g_test_assert_expected_messages();
+}
+
+static void
+test_engine_poll_now_unknown(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const gchar *names[] = {"nosuch", NULL};
+
+	pd_fixture_write(fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n", NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	fx->done = FALSE;
+	pd_engine_poll_now_async(fx->engine, names, NULL, pd_fixture_polled_cb, fx);
+	g_assert_true(pd_test_wait_for(pd_fixture_is_done, fx, 5000));
+	g_assert_error(fx->error, PD_ERROR, PD_ERROR_NOT_FOUND);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_mutex_init(&fake.mutex);
+	g_cond_init(&fake.cond);
+#define ADD(path, func) g_test_add(path, PdFixture, NULL, pd_fixture_init, func, pd_fixture_fini)
+	ADD("/engine/grouping", test_engine_grouping);
+	ADD("/engine/dedupe", test_engine_dedupe);
+	ADD("/engine/discovery-cache", test_engine_discovery_cache);
+	ADD("/engine/blacklist", test_engine_blacklist);
+	ADD("/engine/batching", test_engine_batching);
+	ADD("/engine/batch-size-zero", test_engine_batch_size_zero);
+	ADD("/engine/unknown-discovery", test_engine_unknown_discovery);
+	ADD("/engine/deadline", test_engine_deadline);
+	ADD("/engine/reload", test_engine_reload);
+	ADD("/engine/unknown-config-key", test_engine_unknown_config_key);
+	ADD("/engine/poll-now-unknown", test_engine_poll_now_unknown);
+	return g_test_run();
+}

@@ -1,0 +1,124 @@
+/*
+ * plugin loader: a good module loads; wrong ABI major, newer minor, missing
+ * symbol, wrong type and a garbage file are refused with a reason, and the
+ * loader goes on with the others
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "pd-plugin-loader.h"
+#include "pd-test-util.h"
+
+static gchar *
+pd_abi_path(const gchar *variant)
+{
+	return g_strdup_printf("%s/libpd_abi_%s.%s", g_getenv("POLLD_TEST_ABI_DIR"), variant, G_MODULE_SUFFIX);
+}
+
+static void
+test_loader_good(void)
+{
+	g_autofree gchar *fn = pd_abi_path("good");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdPlugin) plugin = pd_plugin_loader_load_file(fn, &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(plugin);
+	g_assert_cmpstr(pd_plugin_get_name(plugin), ==, "abi-good");
+	/* declared in constructed, before any plugin code runs for polling */
+	g_assert_cmpuint(pd_plugin_get_pollsters(plugin)->len, ==, 1);
+	g_assert_cmpstr(pd_pollster_get_name(g_ptr_array_index(pd_plugin_get_pollsters(plugin), 0)), ==, "abi.meter");
+}
+
+static void
+pd_assert_refused(const gchar *variant, const gchar *reason)
+{
+	g_autofree gchar *fn = pd_abi_path(variant);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdPlugin) plugin = pd_plugin_loader_load_file(fn, &error);
+
+	g_assert_null(plugin);
+	g_assert_nonnull(error);
+	g_test_message("%s: %s", variant, error->message);
+	g_assert_true(g_str_has_prefix(error->message, fn));
+	g_assert_nonnull(strstr(error->message, reason));
+}
+
+static void
+test_loader_abi_major(void)
+{
+	pd_assert_refused("major", "major version differs");
+}
+
+static void
+test_loader_abi_minor(void)
+{
+	pd_assert_refused("minor", "newer than polld's");
+}
+
+static void
+test_loader_missing_symbol(void)
+{
+	pd_assert_refused("nosym", "no pd_plugin_get_info symbol");
+}
+
+static void
+test_loader_wrong_type(void)
+{
+	pd_assert_refused("wrongtype", "is not a PdPlugin");
+}
+
+static void
+test_loader_garbage(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *fn = pd_test_write_file(dir, "libgarbage.so", "this is not an ELF file\n");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdPlugin) plugin = pd_plugin_loader_load_file(fn, &error);
+
+	g_assert_null(plugin);
+	g_assert_nonnull(strstr(error->message, "not a loadable module"));
+	pd_test_rmtree(dir);
+}
+
+static void
+test_loader_dir_goes_on(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *garbage = pd_test_write_file(dir, "liba-garbage.so", "nope");
+	g_autofree gchar *readme = pd_test_write_file(dir, "README", "not even a .so");
+	gchar *dirs[] = {dir, NULL};
+	g_autoptr(GPtrArray) plugins = NULL;
+	const gchar *variants[] = {"major", "good", "nosym", NULL};
+
+	for (guint i = 0; variants[i] != NULL; i++) {
+		g_autofree gchar *src = pd_abi_path(variants[i]);
+		g_autofree gchar *dst = g_strdup_printf("%s/libpd_abi_%s.so", dir, variants[i]);
+		g_assert_cmpint(symlink(src, dst), ==, 0);
+	}
+	g_test_expect_message("PdPluginLoader", G_LOG_LEVEL_WARNING, "*liba-garbage.so: not a loadable module*");
+	g_test_expect_message("PdPluginLoader", G_LOG_LEVEL_WARNING, "*libpd_abi_major.so: plugin abi-major*major version differs*");
+	g_test_expect_message("PdPluginLoader", G_LOG_LEVEL_WARNING, "*libpd_abi_nosym.so: not a polld plugin*");
+	plugins = pd_plugin_loader_load_dirs(dirs);
+	g_test_assert_expected_messages();
+	g_assert_cmpuint(plugins->len, ==, 1);
+	g_assert_cmpstr(pd_plugin_get_name(g_ptr_array_index(plugins, 0)), ==, "abi-good");
+	pd_test_rmtree(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/loader/good", test_loader_good);
+	g_test_add_func("/loader/abi-major", test_loader_abi_major);
+	g_test_add_func("/loader/abi-minor", test_loader_abi_minor);
+	g_test_add_func("/loader/missing-symbol", test_loader_missing_symbol);
+	g_test_add_func("/loader/wrong-type", test_loader_wrong_type);
+	g_test_add_func("/loader/garbage", test_loader_garbage);
+	g_test_add_func("/loader/dir-goes-on", test_loader_dir_goes_on);
+	return g_test_run();
+}
