@@ -1,0 +1,275 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdPlugin-compute"
+
+#include <libvirt/virterror.h>
+
+#include "pd-compute-connection.h"
+
+#define PD_COMPUTE_BACKOFF_MIN_US (1 * G_USEC_PER_SEC)
+#define PD_COMPUTE_BACKOFF_MAX_US (60 * G_USEC_PER_SEC)
+
+struct _PdComputeConnection {
+	GObject parent_instance;
+	PdPlugin *plugin; /* not a reference: the plugin owns us */
+	GMutex mutex;
+	gchar *uri;
+	virConnectPtr conn;
+	gboolean injected;   /* set by a test, never reopened */
+	gint64 retry_at;     /* monotonic µs before which no new attempt is made */
+	gint64 backoff;      /* next back-off step */
+	gchar *last_failure; /* why the last attempt failed, reused during back-off */
+	gboolean was_connected;
+};
+
+G_DEFINE_TYPE(PdComputeConnection, pd_compute_connection, G_TYPE_OBJECT)
+
+/* libvirt prints every error to stderr unless told otherwise */
+static void
+pd_compute_quiet_error_cb(void *user_data, virErrorPtr err)
+{
+}
+
+void
+pd_compute_set_virt_error(GError **error, const gchar *what)
+{
+	virErrorPtr err = virGetLastError();
+	gint code = PD_ERROR_FAILED;
+
+	if (err != NULL && err->code == VIR_ERR_NO_SUPPORT)
+		code = PD_ERROR_NOT_SUPPORTED;
+	g_set_error(error,
+		    PD_ERROR,
+		    code,
+		    "%s: %s",
+		    what,
+		    err != NULL && err->message != NULL ? err->message : "unknown libvirt error");
+}
+
+gint
+pd_compute_last_error_code(void)
+{
+	virErrorPtr err = virGetLastError();
+	return err != NULL ? err->code : 0;
+}
+
+gchar *
+pd_compute_connection_uri_from_config(PdConfig *config)
+{
+	const gchar *uri = pd_config_get_string(config, "compute", "libvirt_uri", NULL);
+	const gchar *type = pd_config_get_string(config, "compute", "libvirt_type", NULL);
+
+	if (uri == NULL || uri[0] == '\0')
+		uri = pd_config_get_string(config, NULL, "libvirt_uri", "");
+	if (uri[0] != '\0')
+		return g_strdup(uri);
+	if (type == NULL)
+		type = pd_config_get_string(config, NULL, "libvirt_type", "kvm");
+	/* same defaults as Ceilometer's libvirt inspector */
+	if (g_strcmp0(type, "uml") == 0)
+		return g_strdup("uml:///system");
+	if (g_strcmp0(type, "lxc") == 0)
+		return g_strdup("lxc:///");
+	return g_strdup("qemu:///system");
+}
+
+static void
+pd_compute_connection_set_status(PdComputeConnection *self, const gchar *failure)
+{
+	g_autofree gchar *status = NULL;
+
+	if (self->plugin == NULL)
+		return;
+	if (failure != NULL)
+		status = g_strdup_printf("waiting for libvirt (%s): %s", self->uri, failure);
+	pd_plugin_set_status(self->plugin, status);
+}
+
+/* called with the mutex held */
+static gboolean
+pd_compute_connection_open_locked(PdComputeConnection *self, GError **error)
+{
+	gint64 now = g_get_monotonic_time();
+	virErrorPtr err;
+
+	if (self->uri == NULL) {
+		g_set_error_literal(error, PD_ERROR, PD_ERROR_NOT_READY, "no libvirt URI configured");
+		return FALSE;
+	}
+	if (now < self->retry_at) {
+		g_set_error(error, PD_ERROR, PD_ERROR_NOT_READY, "waiting for libvirt (%s): %s",
+			    self->uri, self->last_failure);
+		return FALSE;
+	}
+	self->conn = virConnectOpenReadOnly(self->uri);
+	if (self->conn != NULL) {
+		if (self->was_connected || self->last_failure != NULL)
+			g_message("connected to libvirt at %s", self->uri);
+		self->was_connected = TRUE;
+		self->backoff = PD_COMPUTE_BACKOFF_MIN_US;
+		self->retry_at = 0;
+		g_clear_pointer(&self->last_failure, g_free);
+		pd_compute_connection_set_status(self, NULL);
+		return TRUE;
+	}
+	err = virGetLastError();
+	if (self->last_failure == NULL)
+		g_warning("cannot connect to libvirt at %s: %s", self->uri,
+			  err != NULL ? err->message : "unknown error");
+	g_free(self->last_failure);
+	self->last_failure = g_strdup(err != NULL ? err->message : "unknown error");
+	self->retry_at = now + self->backoff;
+	self->backoff = MIN(self->backoff * 2, PD_COMPUTE_BACKOFF_MAX_US);
+	pd_compute_connection_set_status(self, self->last_failure);
+	g_set_error(error, PD_ERROR, PD_ERROR_NOT_READY, "waiting for libvirt (%s): %s", self->uri,
+		    self->last_failure);
+	return FALSE;
+}
+
+static void
+pd_compute_connection_drop_locked(PdComputeConnection *self)
+{
+	if (self->conn == NULL || self->injected)
+		return;
+	virConnectClose(self->conn);
+	self->conn = NULL;
+}
+
+virConnectPtr
+pd_compute_connection_get(PdComputeConnection *self, GError **error)
+{
+	virConnectPtr conn = NULL;
+
+	g_return_val_if_fail(PD_IS_COMPUTE_CONNECTION(self), NULL);
+	g_mutex_lock(&self->mutex);
+	if (self->conn != NULL && !self->injected && virConnectIsAlive(self->conn) != 1) {
+		g_warning("libvirt connection to %s lost, reopening", self->uri);
+		pd_compute_connection_drop_locked(self);
+	}
+	if (self->conn != NULL || pd_compute_connection_open_locked(self, error)) {
+		conn = self->conn;
+		virConnectRef(conn);
+	}
+	g_mutex_unlock(&self->mutex);
+	return conn;
+}
+
+static gboolean
+pd_compute_is_disconnection(virErrorPtr err)
+{
+	if (err == NULL)
+		return FALSE;
+	if (err->domain != VIR_FROM_REMOTE && err->domain != VIR_FROM_RPC)
+		return FALSE;
+	return err->code == VIR_ERR_SYSTEM_ERROR || err->code == VIR_ERR_INTERNAL_ERROR ||
+	       err->code == VIR_ERR_RPC || err->code == VIR_ERR_NO_CONNECT;
+}
+
+gboolean
+pd_compute_connection_check_failure(PdComputeConnection *self, virConnectPtr conn)
+{
+	gboolean dead = pd_compute_is_disconnection(virGetLastError()) || virConnectIsAlive(conn) == 0;
+
+	if (!dead)
+		return FALSE;
+	g_mutex_lock(&self->mutex);
+	if (self->conn == conn) {
+		pd_compute_connection_drop_locked(self);
+		pd_compute_connection_set_status(self, "connection lost");
+	}
+	g_mutex_unlock(&self->mutex);
+	return TRUE;
+}
+
+static void
+pd_compute_connection_open_thread(GTask *task,
+				  gpointer source,
+				  gpointer task_data,
+				  GCancellable *cancellable)
+{
+	PdComputeConnection *self = PD_COMPUTE_CONNECTION(source);
+	g_autoptr(GError) error = NULL;
+	virConnectPtr conn = pd_compute_connection_get(self, &error);
+
+	if (conn != NULL)
+		virConnectClose(conn);
+	g_task_return_boolean(task, TRUE);
+}
+
+void
+pd_compute_connection_open_in_background(PdComputeConnection *self)
+{
+	g_autoptr(GTask) task = g_task_new(self, NULL, NULL, NULL);
+	pd_worker_run(task, pd_compute_connection_open_thread);
+}
+
+void
+pd_compute_connection_set_uri(PdComputeConnection *self, const gchar *uri)
+{
+	g_mutex_lock(&self->mutex);
+	if (g_strcmp0(self->uri, uri) != 0) {
+		pd_compute_connection_drop_locked(self);
+		g_free(self->uri);
+		self->uri = g_strdup(uri);
+		self->retry_at = 0;
+		self->backoff = PD_COMPUTE_BACKOFF_MIN_US;
+	}
+	g_mutex_unlock(&self->mutex);
+}
+
+void
+pd_compute_connection_set_conn(PdComputeConnection *self, virConnectPtr conn)
+{
+	g_mutex_lock(&self->mutex);
+	self->injected = FALSE;
+	pd_compute_connection_drop_locked(self);
+	self->conn = conn;
+	virConnectRef(conn);
+	self->injected = TRUE;
+	g_mutex_unlock(&self->mutex);
+}
+
+void
+pd_compute_connection_close(PdComputeConnection *self)
+{
+	g_mutex_lock(&self->mutex);
+	self->injected = FALSE;
+	pd_compute_connection_drop_locked(self);
+	g_mutex_unlock(&self->mutex);
+}
+
+PdComputeConnection *
+pd_compute_connection_new(PdPlugin *plugin)
+{
+	PdComputeConnection *self = g_object_new(PD_TYPE_COMPUTE_CONNECTION, NULL);
+	self->plugin = plugin;
+	return self;
+}
+
+static void
+pd_compute_connection_finalize(GObject *obj)
+{
+	PdComputeConnection *self = PD_COMPUTE_CONNECTION(obj);
+
+	pd_compute_connection_close(self);
+	g_free(self->uri);
+	g_free(self->last_failure);
+	g_mutex_clear(&self->mutex);
+	G_OBJECT_CLASS(pd_compute_connection_parent_class)->finalize(obj);
+}
+
+static void
+pd_compute_connection_init(PdComputeConnection *self)
+{
+	g_mutex_init(&self->mutex);
+	self->backoff = PD_COMPUTE_BACKOFF_MIN_US;
+}
+
+static void
+pd_compute_connection_class_init(PdComputeConnectionClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = pd_compute_connection_finalize;
+	virSetErrorFunc(NULL, pd_compute_quiet_error_cb);
+	virInitialize();
+}

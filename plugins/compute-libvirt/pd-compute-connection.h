@@ -1,0 +1,49 @@
+/*
+ * polld - the one read-only libvirt connection shared by the compute plugin
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <libvirt/libvirt.h>
+
+#include "polld.h"
+
+G_BEGIN_DECLS
+
+#define PD_TYPE_COMPUTE_CONNECTION (pd_compute_connection_get_type())
+G_DECLARE_FINAL_TYPE(PdComputeConnection, pd_compute_connection, PD, COMPUTE_CONNECTION, GObject)
+
+PdComputeConnection *
+pd_compute_connection_new(PdPlugin *plugin);
+/* the URI Ceilometer would use for this config ([compute] wins over [DEFAULT]) */
+gchar *
+pd_compute_connection_uri_from_config(PdConfig *config);
+void
+pd_compute_connection_set_uri(PdComputeConnection *self, const gchar *uri);
+/* for tests: use @conn (read-write, shared test driver state) instead of opening */
+void
+pd_compute_connection_set_conn(PdComputeConnection *self, virConnectPtr conn);
+/* a new reference (virConnectClose it), opening or reopening as needed; may
+ * block, so never call it on the main loop. Fails with PD_ERROR_NOT_READY while
+ * libvirt is unreachable (with back-off between attempts). */
+virConnectPtr
+pd_compute_connection_get(PdComputeConnection *self, GError **error);
+/* a call on @conn failed: drop it if the failure was a disconnection, so the
+ * next get() reopens; returns TRUE when it did */
+gboolean
+pd_compute_connection_check_failure(PdComputeConnection *self, virConnectPtr conn);
+/* starts an opening attempt in a worker thread, without waiting for it */
+void
+pd_compute_connection_open_in_background(PdComputeConnection *self);
+void
+pd_compute_connection_close(PdComputeConnection *self);
+
+/* fills @error from libvirt's last error of this thread */
+void
+pd_compute_set_virt_error(GError **error, const gchar *what);
+/* libvirt's last error code of this thread, or 0 */
+gint
+pd_compute_last_error_code(void);
+
+G_END_DECLS

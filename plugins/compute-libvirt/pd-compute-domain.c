@@ -1,0 +1,251 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdPlugin-compute"
+
+#include <nettle/sha2.h>
+
+#include "pd-compute-domain.h"
+
+const gchar *
+pd_compute_state_to_vm_state(gint state)
+{
+	switch (state) {
+	case VIR_DOMAIN_NOSTATE:
+		return "pending";
+	case VIR_DOMAIN_RUNNING:
+	case VIR_DOMAIN_BLOCKED:
+		return "running";
+	case VIR_DOMAIN_PAUSED:
+		return "paused";
+	case VIR_DOMAIN_SHUTDOWN:
+	case VIR_DOMAIN_SHUTOFF:
+		return "shutdown";
+	case VIR_DOMAIN_CRASHED:
+		return "crashed";
+	case VIR_DOMAIN_PMSUSPENDED:
+		return "suspended";
+	default:
+		return NULL;
+	}
+}
+
+const gchar *
+pd_compute_state_to_status(gint state)
+{
+	switch (state) {
+	case VIR_DOMAIN_NOSTATE:
+		return "building";
+	case VIR_DOMAIN_RUNNING:
+	case VIR_DOMAIN_BLOCKED:
+		return "active";
+	case VIR_DOMAIN_PAUSED:
+		return "paused";
+	case VIR_DOMAIN_SHUTDOWN:
+	case VIR_DOMAIN_SHUTOFF:
+		return "stopped";
+	case VIR_DOMAIN_CRASHED:
+		return "error";
+	case VIR_DOMAIN_PMSUSPENDED:
+		return "suspended";
+	default:
+		return NULL;
+	}
+}
+
+/* Nova's hostId: sha224 of project id and host name (GChecksum lacks sha224) */
+static gchar *
+pd_compute_host_id(const gchar *project_id, const gchar *host)
+{
+	struct sha224_ctx ctx;
+	guint8 digest[SHA224_DIGEST_SIZE];
+	GString *hex = g_string_sized_new(2 * SHA224_DIGEST_SIZE);
+
+	sha224_init(&ctx);
+	sha224_update(&ctx, strlen(project_id), (const guint8 *)project_id);
+	sha224_update(&ctx, strlen(host), (const guint8 *)host);
+	sha224_digest(&ctx, sizeof(digest), digest);
+	for (guint i = 0; i < sizeof(digest); i++)
+		g_string_append_printf(hex, "%02x", digest[i]);
+	return g_string_free(hex, FALSE);
+}
+
+static void
+pd_compute_add_flavor(PdMetadataBuilder *b, PdComputeInstance *inst, const gchar *flavor_id)
+{
+	pd_metadata_builder_begin_object(b, "flavor");
+	pd_metadata_builder_add_string(b, "id", flavor_id);
+	pd_metadata_builder_add_string(b, "name", inst->flavor_name);
+	pd_metadata_builder_add_int(b, "vcpus", inst->vcpus);
+	pd_metadata_builder_add_int(b, "ram", inst->memory_mb);
+	pd_metadata_builder_add_int(b, "disk", inst->disk_gb);
+	pd_metadata_builder_add_int(b, "ephemeral", inst->ephemeral_gb);
+	pd_metadata_builder_add_int(b, "swap", inst->swap_mb);
+	pd_metadata_builder_end_object(b);
+}
+
+static void
+pd_compute_add_image(PdMetadataBuilder *b, PdComputeInstance *inst)
+{
+	if (inst->image_id == NULL) {
+		pd_metadata_builder_add_null(b, "image");
+		pd_metadata_builder_add_null(b, "image_ref");
+		pd_metadata_builder_add_null(b, "image_ref_url");
+		return;
+	}
+	pd_metadata_builder_begin_object(b, "image");
+	pd_metadata_builder_add_string(b, "id", inst->image_id);
+	pd_metadata_builder_end_object(b);
+	pd_metadata_builder_add_string(b, "image_ref", inst->image_id);
+	pd_metadata_builder_add_null(b, "image_ref_url");
+}
+
+/* the key order of Ceilometer's _get_metadata_from_object */
+static PdMetadata *
+pd_compute_build_instance_md(PdComputeInstance *inst,
+			     gint state,
+			     const gchar *host,
+			     const gchar *flavor_id)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	g_autofree gchar *host_id = pd_compute_host_id(inst->project_id, host);
+	const gchar *status = pd_compute_state_to_status(state);
+
+	pd_metadata_builder_add_string(b, "display_name", inst->display_name);
+	pd_metadata_builder_add_string(b, "name", inst->domain_name);
+	pd_metadata_builder_add_string(b, "instance_id", inst->uuid);
+	pd_metadata_builder_add_string(b, "instance_type", inst->flavor_name);
+	pd_metadata_builder_add_string(b, "host", host_id);
+	pd_metadata_builder_add_string(b, "instance_host", host);
+	pd_compute_add_flavor(b, inst, flavor_id);
+	pd_metadata_builder_add_string(b, "status", status);
+	pd_metadata_builder_add_string(b, "state", pd_compute_state_to_vm_state(state));
+	pd_metadata_builder_add_string(b, "task_state", "");
+	pd_compute_add_image(b, inst);
+	pd_metadata_builder_add_string(b, "architecture", inst->architecture);
+	pd_metadata_builder_add_string(b, "os_type", inst->os_type);
+	pd_metadata_builder_add_int(b, "vcpus", inst->vcpus);
+	pd_metadata_builder_add_int(b, "memory_mb", inst->memory_mb);
+	pd_metadata_builder_add_int(b, "disk_gb", inst->disk_gb);
+	pd_metadata_builder_add_int(b, "ephemeral_gb", inst->ephemeral_gb);
+	pd_metadata_builder_add_int(b, "root_gb", inst->disk_gb - inst->ephemeral_gb);
+	return pd_metadata_builder_end(b);
+}
+
+static PdMetadata *
+pd_compute_build_disk_md(PdMetadata *base, PdComputeDisk *disk)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+
+	pd_metadata_builder_add_all(b, base);
+	pd_metadata_builder_add_string(b, "disk_name", disk->dev);
+	return pd_metadata_builder_end(b);
+}
+
+static PdMetadata *
+pd_compute_build_vnic_md(PdMetadata *base, PdComputeVnic *vnic)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+
+	pd_metadata_builder_add_all(b, base);
+	pd_metadata_builder_add_string(b, "name", vnic->name);
+	pd_metadata_builder_add_string(b, "mac", vnic->mac);
+	pd_metadata_builder_add_string(b, "fref", vnic->fref);
+	pd_metadata_builder_begin_object(b, "parameters");
+	for (guint i = 0; i < vnic->param_names->len; i++) {
+		pd_metadata_builder_add_string(b,
+					       g_ptr_array_index(vnic->param_names, i),
+					       g_ptr_array_index(vnic->param_values, i));
+	}
+	pd_metadata_builder_end_object(b);
+	pd_metadata_builder_add_string(b, "vnic_name", vnic->fref != NULL ? vnic->fref : vnic->name);
+	return pd_metadata_builder_end(b);
+}
+
+PdComputeDomain *
+pd_compute_domain_new(PdComputeInstance *inst,
+		      virDomainPtr dom,
+		      gint state,
+		      const gchar *host,
+		      const gchar *flavor_id)
+{
+	PdComputeDomain *cd = g_new0(PdComputeDomain, 1);
+
+	cd->ref_count = 1;
+	cd->inst = pd_compute_instance_ref(inst);
+	cd->dom = dom;
+	virDomainRef(dom);
+	cd->state = state;
+	g_mutex_init(&cd->lock);
+	cd->md = pd_compute_build_instance_md(inst, state, host, flavor_id);
+	cd->disk_md = g_ptr_array_new_with_free_func((GDestroyNotify)pd_metadata_unref);
+	for (guint i = 0; i < inst->disks->len; i++)
+		g_ptr_array_add(cd->disk_md,
+				pd_compute_build_disk_md(cd->md, g_ptr_array_index(inst->disks, i)));
+	cd->vnic_md = g_ptr_array_new_with_free_func((GDestroyNotify)pd_metadata_unref);
+	for (guint i = 0; i < inst->vnics->len; i++)
+		g_ptr_array_add(cd->vnic_md,
+				pd_compute_build_vnic_md(cd->md, g_ptr_array_index(inst->vnics, i)));
+	return cd;
+}
+
+PdMetadata *
+pd_compute_domain_get_cpu_md(PdComputeDomain *cd, gint64 cpu_number)
+{
+	PdMetadata *md;
+
+	g_mutex_lock(&cd->lock);
+	if (cd->cpu_md == NULL || cd->cpu_md_number != cpu_number) {
+		g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+		pd_metadata_builder_add_all(b, cd->md);
+		if (cpu_number >= 0)
+			pd_metadata_builder_add_int(b, "cpu_number", cpu_number);
+		else
+			pd_metadata_builder_add_null(b, "cpu_number");
+		g_clear_pointer(&cd->cpu_md, pd_metadata_unref);
+		cd->cpu_md = pd_metadata_builder_end(b);
+		cd->cpu_md_number = cpu_number;
+	}
+	md = pd_metadata_ref(cd->cpu_md);
+	g_mutex_unlock(&cd->lock);
+	return md;
+}
+
+gchar *
+pd_compute_domain_vnic_resource_id(PdComputeDomain *cd, guint idx)
+{
+	PdComputeVnic *vnic = g_ptr_array_index(cd->inst->vnics, idx);
+
+	if (vnic->fref != NULL)
+		return g_strdup(vnic->fref);
+	return g_strdup_printf("%s-%s-%s", cd->inst->domain_name, cd->inst->uuid, vnic->name);
+}
+
+gchar *
+pd_compute_domain_disk_resource_id(PdComputeDomain *cd, guint idx)
+{
+	PdComputeDisk *disk = g_ptr_array_index(cd->inst->disks, idx);
+	return g_strdup_printf("%s-%s", cd->inst->uuid, disk->dev);
+}
+
+PdComputeDomain *
+pd_compute_domain_ref(PdComputeDomain *cd)
+{
+	g_atomic_int_inc(&cd->ref_count);
+	return cd;
+}
+
+void
+pd_compute_domain_unref(PdComputeDomain *cd)
+{
+	if (!g_atomic_int_dec_and_test(&cd->ref_count))
+		return;
+	pd_compute_instance_unref(cd->inst);
+	virDomainFree(cd->dom);
+	pd_metadata_unref(cd->md);
+	g_ptr_array_unref(cd->disk_md);
+	g_ptr_array_unref(cd->vnic_md);
+	g_clear_pointer(&cd->cpu_md, pd_metadata_unref);
+	g_mutex_clear(&cd->lock);
+	g_free(cd);
+}

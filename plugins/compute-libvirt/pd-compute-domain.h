@@ -1,0 +1,59 @@
+/*
+ * polld - one instance as discovered in one cycle: what the pollsters get
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <libvirt/libvirt.h>
+
+#include "pd-compute-instance.h"
+#include "polld.h"
+
+G_BEGIN_DECLS
+
+/*
+ * Immutable once built (the cpu metadata is built lazily under a lock):
+ * reused by the discovery from cycle to cycle while the domain's XML and
+ * state do not change, so metadata is built once per instance, not per cycle.
+ */
+typedef struct {
+	gint ref_count;
+	PdComputeInstance *inst;
+	virDomainPtr dom;
+	gint state; /* virDomainState */
+	PdMetadata *md;
+	GPtrArray *disk_md; /* PdMetadata, parallel to inst->disks */
+	GPtrArray *vnic_md; /* PdMetadata, parallel to inst->vnics */
+	GMutex lock;
+	PdMetadata *cpu_md;
+	gint64 cpu_md_number;
+} PdComputeDomain;
+
+PdComputeDomain *
+pd_compute_domain_new(PdComputeInstance *inst,
+		      virDomainPtr dom,
+		      gint state,
+		      const gchar *host,
+		      const gchar *flavor_id);
+PdComputeDomain *
+pd_compute_domain_ref(PdComputeDomain *cd);
+void
+pd_compute_domain_unref(PdComputeDomain *cd);
+/* instance metadata plus cpu_number (-1 for null) */
+PdMetadata *
+pd_compute_domain_get_cpu_md(PdComputeDomain *cd, gint64 cpu_number);
+/* a vnic's resource id: its filter name, else <domain>-<instance>-<tap> */
+gchar *
+pd_compute_domain_vnic_resource_id(PdComputeDomain *cd, guint idx);
+gchar *
+pd_compute_domain_disk_resource_id(PdComputeDomain *cd, guint idx);
+/* Nova's vm_state and status guessed from the libvirt state, like Ceilometer */
+const gchar *
+pd_compute_state_to_vm_state(gint state);
+const gchar *
+pd_compute_state_to_status(gint state);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdComputeDomain, pd_compute_domain_unref)
+
+G_END_DECLS

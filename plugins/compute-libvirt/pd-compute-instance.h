@@ -1,0 +1,72 @@
+/*
+ * polld - what a libvirt domain's XML says about a Nova instance
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define PD_COMPUTE_NOVA_NS_1_1 "http://openstack.org/xmlns/libvirt/nova/1.1"
+#define PD_COMPUTE_NOVA_NS_1_0 "http://openstack.org/xmlns/libvirt/nova/1.0"
+
+typedef struct {
+	gchar *dev;
+} PdComputeDisk;
+
+typedef struct {
+	gchar *name; /* target dev, the tap */
+	gchar *mac;
+	gchar *fref; /* filterref filter, or NULL */
+	/* "parameters": filterref parameters (lower-cased names) then interfaceid
+	 * and bridge, in that order; values may be NULL */
+	GPtrArray *param_names;
+	GPtrArray *param_values;
+} PdComputeVnic;
+
+/*
+ * Immutable after parsing, reference counted: shared by every cycle's
+ * resources until the domain's XML changes.
+ */
+typedef struct {
+	gint ref_count;
+	gchar *uuid;	    /* domain UUID = instance id */
+	gchar *domain_name; /* libvirt name, instance-0000000x */
+	gchar *display_name;
+	gchar *flavor_name;
+	gchar *flavor_id; /* from the XML when Nova put it there, else NULL */
+	gint64 vcpus;
+	gint64 memory_mb;
+	gint64 disk_gb;
+	gint64 ephemeral_gb;
+	gint64 swap_mb;
+	gchar *user_id;
+	gchar *user_name;
+	gchar *project_id;
+	gchar *project_name;
+	gchar *image_id; /* NULL when booted from volume */
+	gchar *creation_time;
+	gchar *os_type;
+	gchar *architecture;
+	GPtrArray *disks; /* PdComputeDisk */
+	GPtrArray *vnics; /* PdComputeVnic */
+} PdComputeInstance;
+
+/* NULL without error: no Nova metadata (not an instance, ignored); NULL with
+ * error: broken XML or Nova metadata lacking a required field */
+PdComputeInstance *
+pd_compute_instance_parse(const gchar *xml, gsize len, GError **error);
+PdComputeInstance *
+pd_compute_instance_ref(PdComputeInstance *inst);
+void
+pd_compute_instance_unref(PdComputeInstance *inst);
+gint
+pd_compute_instance_find_disk(PdComputeInstance *inst, const gchar *dev);
+gint
+pd_compute_instance_find_vnic(PdComputeInstance *inst, const gchar *name);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdComputeInstance, pd_compute_instance_unref)
+
+G_END_DECLS

@@ -1,0 +1,376 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdPlugin-compute"
+
+#include "pd-compute-domain.h"
+#include "pd-compute-pollster.h"
+#include "pd-compute-stats.h"
+
+typedef struct {
+	gint64 value;
+	guint64 seen; /* invocation that last saw the resource */
+} PdComputeDeltaPrev;
+
+struct _PdComputePollster {
+	PdPollster parent_instance;
+	const PdComputeMeter *meter;
+	PdComputeConnection *conn;
+	gboolean use_bulk;
+	GMutex delta_lock;
+	GHashTable *delta_prev; /* resource id -> PdComputeDeltaPrev */
+	guint64 invocation;
+};
+
+G_DEFINE_TYPE(PdComputePollster, pd_compute_pollster, PD_TYPE_POLLSTER)
+
+/* what one poll invocation works with */
+typedef struct {
+	PdComputePollster *self;
+	PdPollContext *ctx;
+	PdResource *res;
+	PdComputeDomain *cd;
+	PdComputeDomainStats *ds;
+	guint64 invocation;
+} PdComputePoll;
+
+static PdSample *
+pd_compute_emit(PdComputePoll *p, const gchar *resource_id, PdMetadata *md, gdouble monotonic)
+{
+	PdComputeInstance *inst = p->cd->inst;
+	PdSampleBatch *batch = pd_poll_context_get_batch(p->ctx);
+	PdSample *sample = pd_pollster_add_sample(PD_POLLSTER(p->self), p->ctx, resource_id,
+						  inst->user_id, inst->project_id, md);
+
+	sample->user_name = pd_sample_batch_intern(batch, inst->user_name);
+	sample->project_name = pd_sample_batch_intern(batch, inst->project_name);
+	sample->monotonic_time = monotonic;
+	return sample;
+}
+
+static gdouble
+pd_compute_poll_monotonic(PdComputePoll *p)
+{
+	if (p->ds == NULL)
+		return pd_sample_monotonic_now();
+	return p->ds->monotonic[pd_compute_group_index(p->self->meter->group)];
+}
+
+static void
+pd_compute_fail(PdComputePoll *p, const gchar *why)
+{
+	g_autofree gchar *reason =
+	    g_strdup_printf("%s: %s for instance %s", p->self->meter->name, why, p->cd->inst->uuid);
+	pd_poll_context_add_permanent_failure(p->ctx, p->res, reason);
+}
+
+static gboolean
+pd_compute_has(PdComputeDomainStats *ds, gint field)
+{
+	return (ds->have & (1u << field)) != 0;
+}
+
+/* a memory stat the guest doesn't report while reporting others never
+ * comes; no memory stats at all is a guest still booting */
+static void
+pd_compute_missing_memory(PdComputePoll *p)
+{
+	guint32 mem_bits = 0;
+
+	for (gint f = PD_COMPUTE_MEM_AVAILABLE; f <= PD_COMPUTE_MEM_SWAP_OUT; f++)
+		mem_bits |= 1u << f;
+	if (p->ds->have & mem_bits)
+		pd_compute_fail(p, "the guest does not report this memory statistic");
+	else
+		g_debug("%s: no memory statistics for %s yet", p->self->meter->name,
+			p->cd->inst->uuid);
+}
+
+static gboolean
+pd_compute_memory_usage(PdComputeDomainStats *ds, gdouble *out)
+{
+	gint64 *v = ds->v;
+
+	if (!pd_compute_has(ds, PD_COMPUTE_MEM_AVAILABLE))
+		return FALSE;
+	if (pd_compute_has(ds, PD_COMPUTE_MEM_USABLE))
+		*out = (gdouble)(v[PD_COMPUTE_MEM_AVAILABLE] - v[PD_COMPUTE_MEM_USABLE]) / 1024.0;
+	else if (pd_compute_has(ds, PD_COMPUTE_MEM_UNUSED))
+		*out = (gdouble)(v[PD_COMPUTE_MEM_AVAILABLE] - v[PD_COMPUTE_MEM_UNUSED]) / 1024.0;
+	else
+		return FALSE;
+	return TRUE;
+}
+
+static void
+pd_compute_poll_instance(PdComputePoll *p)
+{
+	const PdComputeMeter *m = p->self->meter;
+	PdComputeDomainStats *ds = p->ds;
+	gdouble mb;
+
+	switch (m->kind) {
+	case PD_COMPUTE_VALUE_CPU:
+		if (pd_compute_has(ds, PD_COMPUTE_CPU_TIME)) {
+			g_autoptr(PdMetadata) md = pd_compute_domain_get_cpu_md(
+			    p->cd, pd_compute_has(ds, PD_COMPUTE_CPU_NUMBER) ? ds->v[PD_COMPUTE_CPU_NUMBER] : -1);
+			pd_sample_set_int(pd_compute_emit(p, p->cd->inst->uuid, md, pd_compute_poll_monotonic(p)),
+					  ds->v[PD_COMPUTE_CPU_TIME]);
+		}
+		return;
+	case PD_COMPUTE_VALUE_MEM_USAGE:
+		if (!pd_compute_memory_usage(ds, &mb)) {
+			pd_compute_missing_memory(p);
+			return;
+		}
+		break;
+	case PD_COMPUTE_VALUE_MEM_MB:
+		if (!pd_compute_has(ds, m->field)) {
+			pd_compute_missing_memory(p);
+			return;
+		}
+		mb = (gdouble)ds->v[m->field] / 1024.0;
+		break;
+	default:
+		if (!pd_compute_has(ds, m->field)) {
+			if (m->group == PD_COMPUTE_GROUP_PERF)
+				pd_compute_fail(p, "perf event not enabled for the domain");
+			return;
+		}
+		pd_sample_set_int(pd_compute_emit(p, p->cd->inst->uuid, p->cd->md, pd_compute_poll_monotonic(p)),
+				  ds->v[m->field]);
+		return;
+	}
+	pd_sample_set_double(pd_compute_emit(p, p->cd->inst->uuid, p->cd->md, pd_compute_poll_monotonic(p)),
+			     mb);
+}
+
+static void
+pd_compute_poll_disks(PdComputePoll *p)
+{
+	const PdComputeMeter *m = p->self->meter;
+	guint found = 0;
+
+	for (guint i = 0; i < p->cd->inst->disks->len; i++) {
+		PdComputeDiskStats *st = &p->ds->disks[i];
+		g_autofree gchar *rid = NULL;
+		gint64 value;
+		if (!(st->have & (1u << m->field)))
+			continue;
+		value = st->v[m->field];
+		if (m->kind == PD_COMPUTE_VALUE_DISK_CAPACITY)
+			value = MAX(value, st->v[PD_COMPUTE_DISK_PHYSICAL]);
+		rid = pd_compute_domain_disk_resource_id(p->cd, i);
+		pd_sample_set_int(pd_compute_emit(p, rid, g_ptr_array_index(p->cd->disk_md, i),
+						  pd_compute_poll_monotonic(p)),
+				  value);
+		found++;
+	}
+	if (found == 0 && p->cd->inst->disks->len > 0 && m->group == PD_COMPUTE_GROUP_BLOCK_TIMES)
+		pd_compute_fail(p, "the driver reports no block I/O times");
+}
+
+/* like Ceilometer: 0 the first time, the counter itself after a reset */
+static gint64
+pd_compute_delta(PdComputePoll *p, const gchar *rid, gint64 value)
+{
+	PdComputePollster *self = p->self;
+	PdComputeDeltaPrev *prev;
+	gint64 delta = 0;
+
+	g_mutex_lock(&self->delta_lock);
+	prev = g_hash_table_lookup(self->delta_prev, rid);
+	if (prev == NULL) {
+		prev = g_new0(PdComputeDeltaPrev, 1);
+		g_hash_table_insert(self->delta_prev, g_strdup(rid), prev);
+	} else {
+		delta = value - prev->value;
+		if (delta < 0)
+			delta = value;
+	}
+	prev->value = value;
+	prev->seen = p->invocation;
+	g_mutex_unlock(&self->delta_lock);
+	return delta;
+}
+
+static void
+pd_compute_poll_vnics(PdComputePoll *p)
+{
+	const PdComputeMeter *m = p->self->meter;
+
+	for (guint i = 0; i < p->cd->inst->vnics->len; i++) {
+		PdComputeNetStats *st = &p->ds->vnics[i];
+		g_autofree gchar *rid = NULL;
+		gint64 value;
+		if (!(st->have & (1u << m->field)))
+			continue;
+		rid = pd_compute_domain_vnic_resource_id(p->cd, i);
+		value = st->v[m->field];
+		if (m->kind == PD_COMPUTE_VALUE_NET_DELTA)
+			value = pd_compute_delta(p, rid, value);
+		pd_sample_set_int(pd_compute_emit(p, rid, g_ptr_array_index(p->cd->vnic_md, i),
+						  pd_compute_poll_monotonic(p)),
+				  value);
+	}
+}
+
+/* meters known from discovery alone */
+static void
+pd_compute_poll_static(PdComputePoll *p)
+{
+	PdComputeInstance *inst = p->cd->inst;
+	PdSample *s = pd_compute_emit(p, inst->uuid, p->cd->md, pd_sample_monotonic_now());
+
+	switch (p->self->meter->kind) {
+	case PD_COMPUTE_VALUE_FLAVOR_MEMORY:
+		pd_sample_set_int(s, inst->memory_mb);
+		break;
+	case PD_COMPUTE_VALUE_ROOT_SIZE:
+		pd_sample_set_int(s, inst->disk_gb - inst->ephemeral_gb);
+		break;
+	case PD_COMPUTE_VALUE_EPHEMERAL_SIZE:
+		pd_sample_set_int(s, inst->ephemeral_gb);
+		break;
+	case PD_COMPUTE_VALUE_POWER_STATE:
+		pd_sample_set_int(s, p->cd->state);
+		break;
+	default:
+		g_assert_not_reached();
+	}
+}
+
+static void
+pd_compute_poll_one(PdComputePoll *p, PdComputeStats *stats)
+{
+	const PdComputeMeter *m = p->self->meter;
+
+	/* shut off domains have nothing but their power state */
+	if (p->cd->state == VIR_DOMAIN_SHUTOFF && m->kind != PD_COMPUTE_VALUE_POWER_STATE)
+		return;
+	if (m->group == 0) {
+		pd_compute_poll_static(p);
+		return;
+	}
+	p->ds = pd_compute_stats_lookup(stats, p->cd, m->group);
+	if (p->ds->unsupported & m->group) {
+		pd_compute_fail(p, "the libvirt driver does not provide it");
+		return;
+	}
+	/* not fetched: a transient failure, logged where it happened */
+	if (!(p->ds->fetched & m->group))
+		return;
+	if (m->kind == PD_COMPUTE_VALUE_DISK_FIELD || m->kind == PD_COMPUTE_VALUE_DISK_CAPACITY)
+		pd_compute_poll_disks(p);
+	else if (m->kind == PD_COMPUTE_VALUE_NET_FIELD || m->kind == PD_COMPUTE_VALUE_NET_DELTA)
+		pd_compute_poll_vnics(p);
+	else
+		pd_compute_poll_instance(p);
+}
+
+/* delta state of vanished (or no longer polled) vnics goes away */
+static void
+pd_compute_pollster_prune(PdComputePollster *self, guint64 invocation)
+{
+	GHashTableIter iter;
+	PdComputeDeltaPrev *prev;
+
+	g_mutex_lock(&self->delta_lock);
+	g_hash_table_iter_init(&iter, self->delta_prev);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&prev)) {
+		if (prev->seen != invocation)
+			g_hash_table_iter_remove(&iter);
+	}
+	g_mutex_unlock(&self->delta_lock);
+}
+
+static gboolean
+pd_compute_pollster_poll(PdPollster *pollster,
+			 PdPollContext *ctx,
+			 GPtrArray *resources,
+			 GCancellable *cancellable,
+			 GError **error)
+{
+	PdComputePollster *self = PD_COMPUTE_POLLSTER(pollster);
+	PdComputeStats *stats = NULL;
+	PdComputePoll p = {self, ctx, NULL, NULL, NULL, 0};
+
+	if (self->meter->group != 0) {
+		stats = pd_compute_stats_get(pd_poll_context_get_cache(ctx), self->conn,
+					     self->use_bulk, resources, error);
+		if (stats == NULL)
+			return FALSE;
+	}
+	g_mutex_lock(&self->delta_lock);
+	p.invocation = ++self->invocation;
+	g_mutex_unlock(&self->delta_lock);
+	for (guint i = 0; i < resources->len; i++) {
+		if (g_cancellable_set_error_if_cancelled(cancellable, error))
+			return FALSE;
+		p.res = g_ptr_array_index(resources, i);
+		p.cd = pd_resource_get_data(p.res);
+		p.ds = NULL;
+		pd_compute_poll_one(&p, stats);
+	}
+	if (self->meter->kind == PD_COMPUTE_VALUE_NET_DELTA)
+		pd_compute_pollster_prune(self, p.invocation);
+	return TRUE;
+}
+
+void
+pd_compute_pollster_set_use_bulk(PdComputePollster *self, gboolean use_bulk)
+{
+	self->use_bulk = use_bulk;
+}
+
+guint
+pd_compute_pollster_get_delta_size(PdComputePollster *self)
+{
+	guint n;
+
+	g_mutex_lock(&self->delta_lock);
+	n = g_hash_table_size(self->delta_prev);
+	g_mutex_unlock(&self->delta_lock);
+	return n;
+}
+
+PdPollster *
+pd_compute_pollster_new(const PdComputeMeter *meter, PdComputeConnection *conn)
+{
+	PdComputePollster *self = g_object_new(PD_TYPE_COMPUTE_POLLSTER,
+					       "name", meter->name,
+					       "namespace", "compute",
+					       "default-discovery", "local_instances",
+					       "unit", meter->unit,
+					       "sample-type", (gint)meter->type,
+					       NULL);
+	self->meter = meter;
+	self->conn = g_object_ref(conn);
+	return PD_POLLSTER(self);
+}
+
+static void
+pd_compute_pollster_finalize(GObject *obj)
+{
+	PdComputePollster *self = PD_COMPUTE_POLLSTER(obj);
+
+	g_clear_object(&self->conn);
+	g_hash_table_unref(self->delta_prev);
+	g_mutex_clear(&self->delta_lock);
+	G_OBJECT_CLASS(pd_compute_pollster_parent_class)->finalize(obj);
+}
+
+static void
+pd_compute_pollster_init(PdComputePollster *self)
+{
+	g_mutex_init(&self->delta_lock);
+	self->delta_prev = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->use_bulk = TRUE;
+}
+
+static void
+pd_compute_pollster_class_init(PdComputePollsterClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = pd_compute_pollster_finalize;
+	PD_POLLSTER_CLASS(klass)->poll = pd_compute_pollster_poll;
+}

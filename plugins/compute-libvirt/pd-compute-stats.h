@@ -1,0 +1,118 @@
+/*
+ * polld - one cycle's libvirt statistics for all instances: one bulk call,
+ * per-domain calls for what it lacks, shared by every compute meter
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "pd-compute-connection.h"
+#include "pd-compute-domain.h"
+
+G_BEGIN_DECLS
+
+/* what one libvirt call (or one part of the bulk answer) provides */
+typedef enum {
+	PD_COMPUTE_GROUP_INFO = 1 << 0,	       /* cpu time, vcpu count */
+	PD_COMPUTE_GROUP_MEMORY = 1 << 1,      /* balloon / memoryStats */
+	PD_COMPUTE_GROUP_BLOCK = 1 << 2,       /* blockStats */
+	PD_COMPUTE_GROUP_BLOCK_TIMES = 1 << 3, /* blockStatsFlags rd/wr_total_times */
+	PD_COMPUTE_GROUP_BLOCK_INFO = 1 << 4,  /* blockInfo */
+	PD_COMPUTE_GROUP_IFACE = 1 << 5,       /* interfaceStats */
+	PD_COMPUTE_GROUP_PERF = 1 << 6,	       /* perf events, bulk call only */
+} PdComputeGroup;
+#define PD_COMPUTE_N_GROUPS 7
+
+typedef enum {
+	PD_COMPUTE_CPU_TIME,
+	PD_COMPUTE_CPU_NUMBER,
+	PD_COMPUTE_MEM_AVAILABLE,
+	PD_COMPUTE_MEM_USABLE,
+	PD_COMPUTE_MEM_UNUSED,
+	PD_COMPUTE_MEM_RSS,
+	PD_COMPUTE_MEM_SWAP_IN,
+	PD_COMPUTE_MEM_SWAP_OUT,
+	PD_COMPUTE_PERF_CPU_CYCLES,
+	PD_COMPUTE_PERF_INSTRUCTIONS,
+	PD_COMPUTE_PERF_CACHE_REFERENCES,
+	PD_COMPUTE_PERF_CACHE_MISSES,
+	PD_COMPUTE_DOM_N_FIELDS,
+} PdComputeDomField;
+
+typedef enum {
+	PD_COMPUTE_DISK_RD_REQ,
+	PD_COMPUTE_DISK_RD_BYTES,
+	PD_COMPUTE_DISK_WR_REQ,
+	PD_COMPUTE_DISK_WR_BYTES,
+	PD_COMPUTE_DISK_RD_TIMES,
+	PD_COMPUTE_DISK_WR_TIMES,
+	PD_COMPUTE_DISK_CAPACITY,
+	PD_COMPUTE_DISK_ALLOCATION,
+	PD_COMPUTE_DISK_PHYSICAL,
+	PD_COMPUTE_DISK_N_FIELDS,
+} PdComputeDiskField;
+
+typedef enum {
+	PD_COMPUTE_NET_RX_BYTES,
+	PD_COMPUTE_NET_RX_PACKETS,
+	PD_COMPUTE_NET_RX_ERRS,
+	PD_COMPUTE_NET_RX_DROP,
+	PD_COMPUTE_NET_TX_BYTES,
+	PD_COMPUTE_NET_TX_PACKETS,
+	PD_COMPUTE_NET_TX_ERRS,
+	PD_COMPUTE_NET_TX_DROP,
+	PD_COMPUTE_NET_N_FIELDS,
+} PdComputeNetField;
+
+typedef struct {
+	gint64 v[PD_COMPUTE_DISK_N_FIELDS];
+	guint32 have; /* bit per field */
+} PdComputeDiskStats;
+
+typedef struct {
+	gint64 v[PD_COMPUTE_NET_N_FIELDS];
+	guint32 have;
+} PdComputeNetStats;
+
+/* statistics of one domain in one cycle; filled group by group */
+typedef struct {
+	GMutex lock;
+	guint fetched;	   /* PdComputeGroup bits answered (maybe partially) */
+	guint unsupported; /* PdComputeGroup bits the driver refused */
+	gint64 v[PD_COMPUTE_DOM_N_FIELDS];
+	guint32 have;
+	PdComputeDiskStats *disks; /* parallel to inst->disks */
+	PdComputeNetStats *vnics;  /* parallel to inst->vnics */
+	gdouble monotonic[PD_COMPUTE_N_GROUPS];
+} PdComputeDomainStats;
+
+typedef struct _PdComputeStats PdComputeStats;
+
+/* this cycle's statistics, created by the first meter asking (which also
+ * makes the bulk call for @resources, its PdComputeDomain resources) */
+PdComputeStats *
+pd_compute_stats_get(PdCycleCache *cache,
+		     PdComputeConnection *conn,
+		     gboolean use_bulk,
+		     GPtrArray *resources,
+		     GError **error);
+/* the statistics of @cd with at least @groups fetched (or found unsupported);
+ * per-domain calls happen here, in the calling thread. Never NULL. */
+PdComputeDomainStats *
+pd_compute_stats_lookup(PdComputeStats *stats, PdComputeDomain *cd, guint groups);
+/* group index for PdComputeDomainStats.monotonic */
+guint
+pd_compute_group_index(guint group);
+
+/* for tests: feed a bulk record of @inst into @ds */
+PdComputeDomainStats *
+pd_compute_domain_stats_new(PdComputeInstance *inst);
+void
+pd_compute_domain_stats_free(PdComputeDomainStats *ds);
+void
+pd_compute_domain_stats_apply_bulk(PdComputeDomainStats *ds,
+				   PdComputeInstance *inst,
+				   virTypedParameterPtr params,
+				   gint nparams);
+
+G_END_DECLS

@@ -1,0 +1,178 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdPlugin-compute"
+
+#include "pd-compute-connection.h"
+#include "pd-compute-discovery.h"
+#include "pd-compute-pollster.h"
+#include "pd-compute-stats.h"
+#include "pd-plugin-compute.h"
+
+struct _PdPluginCompute {
+	PdPlugin parent_instance;
+	PdComputeConnection *conn;
+	PdDiscovery *discovery;
+};
+
+G_DEFINE_TYPE(PdPluginCompute, pd_plugin_compute, PD_TYPE_PLUGIN)
+
+PD_PLUGIN_DEFINE("compute-libvirt", pd_plugin_compute_get_type)
+
+#define GAUGE PD_SAMPLE_TYPE_GAUGE
+#define CUMULATIVE PD_SAMPLE_TYPE_CUMULATIVE
+#define DELTA PD_SAMPLE_TYPE_DELTA
+
+/* names, units and types of Ceilometer's compute pollsters (see README.md) */
+static const PdComputeMeter pd_compute_meters[] = {
+    {"cpu", "ns", CUMULATIVE, PD_COMPUTE_VALUE_CPU, PD_COMPUTE_GROUP_INFO, PD_COMPUTE_CPU_TIME},
+    {"vcpus", "vcpu", GAUGE, PD_COMPUTE_VALUE_DOM_FIELD, PD_COMPUTE_GROUP_INFO, PD_COMPUTE_CPU_NUMBER},
+    {"memory", "MB", GAUGE, PD_COMPUTE_VALUE_FLAVOR_MEMORY, 0, 0},
+    {"memory.usage", "MB", GAUGE, PD_COMPUTE_VALUE_MEM_USAGE, PD_COMPUTE_GROUP_MEMORY, 0},
+    {"memory.resident", "MB", GAUGE, PD_COMPUTE_VALUE_MEM_MB, PD_COMPUTE_GROUP_MEMORY, PD_COMPUTE_MEM_RSS},
+    {"memory.available", "MB", GAUGE, PD_COMPUTE_VALUE_MEM_MB, PD_COMPUTE_GROUP_MEMORY,
+     PD_COMPUTE_MEM_AVAILABLE},
+    {"memory.swap.in", "MB", CUMULATIVE, PD_COMPUTE_VALUE_MEM_MB, PD_COMPUTE_GROUP_MEMORY,
+     PD_COMPUTE_MEM_SWAP_IN},
+    {"memory.swap.out", "MB", CUMULATIVE, PD_COMPUTE_VALUE_MEM_MB, PD_COMPUTE_GROUP_MEMORY,
+     PD_COMPUTE_MEM_SWAP_OUT},
+    {"perf.cpu.cycles", "", GAUGE, PD_COMPUTE_VALUE_DOM_FIELD, PD_COMPUTE_GROUP_PERF,
+     PD_COMPUTE_PERF_CPU_CYCLES},
+    {"perf.instructions", "", GAUGE, PD_COMPUTE_VALUE_DOM_FIELD, PD_COMPUTE_GROUP_PERF,
+     PD_COMPUTE_PERF_INSTRUCTIONS},
+    {"perf.cache.references", "", GAUGE, PD_COMPUTE_VALUE_DOM_FIELD, PD_COMPUTE_GROUP_PERF,
+     PD_COMPUTE_PERF_CACHE_REFERENCES},
+    {"perf.cache.misses", "", GAUGE, PD_COMPUTE_VALUE_DOM_FIELD, PD_COMPUTE_GROUP_PERF,
+     PD_COMPUTE_PERF_CACHE_MISSES},
+    {"disk.device.read.requests", "request", CUMULATIVE, PD_COMPUTE_VALUE_DISK_FIELD,
+     PD_COMPUTE_GROUP_BLOCK, PD_COMPUTE_DISK_RD_REQ},
+    {"disk.device.write.requests", "request", CUMULATIVE, PD_COMPUTE_VALUE_DISK_FIELD,
+     PD_COMPUTE_GROUP_BLOCK, PD_COMPUTE_DISK_WR_REQ},
+    {"disk.device.read.bytes", "B", CUMULATIVE, PD_COMPUTE_VALUE_DISK_FIELD, PD_COMPUTE_GROUP_BLOCK,
+     PD_COMPUTE_DISK_RD_BYTES},
+    {"disk.device.write.bytes", "B", CUMULATIVE, PD_COMPUTE_VALUE_DISK_FIELD, PD_COMPUTE_GROUP_BLOCK,
+     PD_COMPUTE_DISK_WR_BYTES},
+    {"disk.device.read.latency", "ns", CUMULATIVE, PD_COMPUTE_VALUE_DISK_FIELD,
+     PD_COMPUTE_GROUP_BLOCK_TIMES, PD_COMPUTE_DISK_RD_TIMES},
+    {"disk.device.write.latency", "ns", CUMULATIVE, PD_COMPUTE_VALUE_DISK_FIELD,
+     PD_COMPUTE_GROUP_BLOCK_TIMES, PD_COMPUTE_DISK_WR_TIMES},
+    {"disk.device.capacity", "B", GAUGE, PD_COMPUTE_VALUE_DISK_CAPACITY, PD_COMPUTE_GROUP_BLOCK_INFO,
+     PD_COMPUTE_DISK_CAPACITY},
+    {"disk.device.allocation", "B", GAUGE, PD_COMPUTE_VALUE_DISK_FIELD, PD_COMPUTE_GROUP_BLOCK_INFO,
+     PD_COMPUTE_DISK_ALLOCATION},
+    {"disk.device.usage", "B", GAUGE, PD_COMPUTE_VALUE_DISK_FIELD, PD_COMPUTE_GROUP_BLOCK_INFO,
+     PD_COMPUTE_DISK_PHYSICAL},
+    {"disk.root.size", "GB", GAUGE, PD_COMPUTE_VALUE_ROOT_SIZE, 0, 0},
+    {"disk.ephemeral.size", "GB", GAUGE, PD_COMPUTE_VALUE_EPHEMERAL_SIZE, 0, 0},
+    {"network.incoming.bytes", "B", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD, PD_COMPUTE_GROUP_IFACE,
+     PD_COMPUTE_NET_RX_BYTES},
+    {"network.outgoing.bytes", "B", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD, PD_COMPUTE_GROUP_IFACE,
+     PD_COMPUTE_NET_TX_BYTES},
+    {"network.incoming.packets", "packet", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD,
+     PD_COMPUTE_GROUP_IFACE, PD_COMPUTE_NET_RX_PACKETS},
+    {"network.outgoing.packets", "packet", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD,
+     PD_COMPUTE_GROUP_IFACE, PD_COMPUTE_NET_TX_PACKETS},
+    {"network.incoming.packets.drop", "packet", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD,
+     PD_COMPUTE_GROUP_IFACE, PD_COMPUTE_NET_RX_DROP},
+    {"network.outgoing.packets.drop", "packet", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD,
+     PD_COMPUTE_GROUP_IFACE, PD_COMPUTE_NET_TX_DROP},
+    {"network.incoming.packets.error", "packet", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD,
+     PD_COMPUTE_GROUP_IFACE, PD_COMPUTE_NET_RX_ERRS},
+    {"network.outgoing.packets.error", "packet", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD,
+     PD_COMPUTE_GROUP_IFACE, PD_COMPUTE_NET_TX_ERRS},
+    {"network.incoming.bytes.delta", "B", DELTA, PD_COMPUTE_VALUE_NET_DELTA, PD_COMPUTE_GROUP_IFACE,
+     PD_COMPUTE_NET_RX_BYTES},
+    {"network.outgoing.bytes.delta", "B", DELTA, PD_COMPUTE_VALUE_NET_DELTA, PD_COMPUTE_GROUP_IFACE,
+     PD_COMPUTE_NET_TX_BYTES},
+    {"power.state", "state", GAUGE, PD_COMPUTE_VALUE_POWER_STATE, 0, 0},
+};
+
+static const gchar *const pd_compute_config_keys[] = {
+    NULL,      "libvirt_uri",
+    NULL,      "libvirt_type",
+    NULL,      "host",
+    "compute", "libvirt_uri",
+    "compute", "libvirt_type",
+    "compute", "instance_discovery_method",
+    "compute", "resource_update_interval",
+    "compute", "resource_cache_expiry",
+    "compute", "flavor_ids",
+    "compute", "bulk_stats",
+};
+
+static gboolean
+pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
+{
+	PdPluginCompute *self = PD_PLUGIN_COMPUTE(plugin);
+	g_autofree gchar *uri = pd_compute_connection_uri_from_config(config);
+	g_auto(GStrv) flavor_ids = pd_config_get_list(config, "compute", "flavor_ids", NULL);
+	const gchar *host = pd_config_get_string(config, NULL, "host", NULL);
+	const gchar *method =
+	    pd_config_get_string(config, "compute", "instance_discovery_method", "libvirt_metadata");
+	gboolean use_bulk = pd_config_get_bool(config, "compute", "bulk_stats", TRUE);
+	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
+
+	/* the other methods ask Nova's API, which a compute node shouldn't need */
+	if (g_strcmp0(method, "libvirt_metadata") != 0)
+		g_warning("[compute] instance_discovery_method = %s is not supported, "
+			  "using libvirt_metadata", method);
+	pd_compute_discovery_configure(PD_COMPUTE_DISCOVERY(self->discovery),
+				       host != NULL ? host : g_get_host_name(), flavor_ids);
+	for (guint i = 0; i < pollsters->len; i++)
+		pd_compute_pollster_set_use_bulk(g_ptr_array_index(pollsters, i), use_bulk);
+	pd_compute_connection_set_uri(self->conn, uri);
+	/* connecting may block: never on the main loop. While libvirt is away
+	 * the discovery fails with NOT_READY and the plugin status says why. */
+	pd_compute_connection_open_in_background(self->conn);
+	return TRUE;
+}
+
+static void
+pd_plugin_compute_stop(PdPlugin *plugin)
+{
+	pd_compute_connection_close(PD_PLUGIN_COMPUTE(plugin)->conn);
+}
+
+static void
+pd_plugin_compute_constructed(GObject *obj)
+{
+	PdPluginCompute *self = PD_PLUGIN_COMPUTE(obj);
+	PdPlugin *plugin = PD_PLUGIN(obj);
+
+	G_OBJECT_CLASS(pd_plugin_compute_parent_class)->constructed(obj);
+	self->conn = pd_compute_connection_new(plugin);
+	self->discovery = pd_compute_discovery_new(self->conn);
+	pd_plugin_add_discovery(plugin, self->discovery);
+	for (guint i = 0; i < G_N_ELEMENTS(pd_compute_meters); i++) {
+		g_autoptr(PdPollster) pollster = pd_compute_pollster_new(&pd_compute_meters[i], self->conn);
+		pd_plugin_add_pollster(plugin, pollster);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(pd_compute_config_keys); i += 2)
+		pd_plugin_add_config_key(plugin, pd_compute_config_keys[i], pd_compute_config_keys[i + 1]);
+}
+
+static void
+pd_plugin_compute_finalize(GObject *obj)
+{
+	PdPluginCompute *self = PD_PLUGIN_COMPUTE(obj);
+
+	g_clear_object(&self->discovery);
+	g_clear_object(&self->conn);
+	G_OBJECT_CLASS(pd_plugin_compute_parent_class)->finalize(obj);
+}
+
+static void
+pd_plugin_compute_init(PdPluginCompute *self)
+{
+}
+
+static void
+pd_plugin_compute_class_init(PdPluginComputeClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->constructed = pd_plugin_compute_constructed;
+	object_class->finalize = pd_plugin_compute_finalize;
+	PD_PLUGIN_CLASS(klass)->start = pd_plugin_compute_start;
+	PD_PLUGIN_CLASS(klass)->stop = pd_plugin_compute_stop;
+}
