@@ -41,11 +41,12 @@ typedef struct {
 		gint64 i;
 		gdouble d;
 	} volume;
-	gint64 timestamp_us;   /* wall clock, UTC, microseconds since the epoch */
+	gint64 timestamp_us;	/* wall clock, UTC, microseconds since the epoch */
 	gdouble monotonic_time; /* CLOCK_MONOTONIC seconds like Python's time.monotonic()
-				 * (nanosecond resolution, printed as a float), NAN for null */
-	guint8 type;	     /* PdSampleType */
-	guint8 volume_kind;  /* PdVolumeKind */
+				 * (nanosecond resolution, printed as a float); NAN (or
+				 * any negative value) for null */
+	guint8 type;		/* PdSampleType */
+	guint8 volume_kind;	/* PdVolumeKind */
 } PdSample;
 
 const gchar *
@@ -104,9 +105,14 @@ guint
 pd_sample_batch_get_size(PdSampleBatch *batch);
 PdSample *
 pd_sample_batch_index(PdSampleBatch *batch, guint idx);
-/* stamps every sample from @first on with the same timestamps */
+/* stamps every sample from @first on with the same wall clock timestamp and,
+ * when @monotonic_time is a reading (>= 0), the same monotonic time; NAN or a
+ * negative value keeps each sample's own (null unless the pollster set it) */
 void
-pd_sample_batch_stamp(PdSampleBatch *batch, guint first, gint64 timestamp_us, gdouble monotonic_time);
+pd_sample_batch_stamp(PdSampleBatch *batch,
+		      guint first,
+		      gint64 timestamp_us,
+		      gdouble monotonic_time);
 /* moves all samples of @src to the end of @dst, leaving @src empty; @src's
  * string storage is kept alive by @dst */
 void

@@ -1,0 +1,178 @@
+/*
+ * polld - serializer micro benchmark (not a test)
+ *
+ * Serialises 1,000,000 samples in messages of 50 with compute metadata
+ * shaped like Ceilometer's (see the golden message), signed, and prints the
+ * throughput. Usage: bench-serializer [n_samples]
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "pd-metadata.h"
+#include "pd-sample.h"
+#include "pd-serializer.h"
+
+#define BATCH_SIZE 50
+#define N_INSTANCES 10
+
+static const gchar *const meters[] = {
+	"cpu",
+	"memory.usage",
+	"disk.device.read.bytes",
+	"disk.device.write.bytes",
+	"network.incoming.bytes",
+	"network.outgoing.bytes",
+	"network.incoming.packets",
+};
+
+/* instance metadata as the compute pollsters render it */
+static PdMetadata *
+instance_metadata(guint i)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	g_autofree gchar *name = g_strdup_printf("vm-%u", i);
+	g_autofree gchar *id = g_strdup_printf("252d2b7d-dfc3-5b98-8a4d-ef46818690%02u", i);
+
+	pd_metadata_builder_add_string(b, "display_name", name);
+	pd_metadata_builder_add_string(b, "name", "instance-00000002");
+	pd_metadata_builder_add_string(b, "instance_id", id);
+	pd_metadata_builder_add_string(b, "instance_type", "m1.small");
+	pd_metadata_builder_add_string(
+	  b, "host", "3bccd99ee6562ab5740104d026d71b648f4f0ba0ad9c1d7b1d79292b");
+	pd_metadata_builder_add_string(b, "instance_host", "compute-0.example.org");
+	pd_metadata_builder_begin_object(b, "flavor");
+	pd_metadata_builder_add_string(b, "id", "2");
+	pd_metadata_builder_add_string(b, "name", "m1.small");
+	pd_metadata_builder_add_int(b, "vcpus", 1);
+	pd_metadata_builder_add_int(b, "ram", 2048);
+	pd_metadata_builder_add_int(b, "disk", 20);
+	pd_metadata_builder_add_int(b, "ephemeral", 0);
+	pd_metadata_builder_add_int(b, "swap", 0);
+	pd_metadata_builder_end_object(b);
+	pd_metadata_builder_add_string(b, "status", "active");
+	pd_metadata_builder_add_string(b, "state", "running");
+	pd_metadata_builder_add_string(b, "task_state", "");
+	pd_metadata_builder_begin_object(b, "image");
+	pd_metadata_builder_add_string(b, "id", "855dc4d6-a70b-558f-be73-9c2084110086");
+	pd_metadata_builder_end_object(b);
+	pd_metadata_builder_add_string(b, "image_ref", "855dc4d6-a70b-558f-be73-9c2084110086");
+	pd_metadata_builder_add_null(b, "image_ref_url");
+	pd_metadata_builder_add_string(b, "architecture", "x86_64");
+	pd_metadata_builder_add_string(b, "os_type", "hvm");
+	pd_metadata_builder_add_int(b, "vcpus", 1);
+	pd_metadata_builder_add_int(b, "memory_mb", 2048);
+	pd_metadata_builder_add_int(b, "disk_gb", 20);
+	pd_metadata_builder_add_int(b, "ephemeral_gb", 0);
+	pd_metadata_builder_add_int(b, "root_gb", 20);
+	return pd_metadata_builder_end(b);
+}
+
+/* per-device metadata on top of the instance's */
+static PdMetadata *
+vnic_metadata(PdMetadata *base, guint i)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	g_autofree gchar *tap = g_strdup_printf("tap00000%02u-00", i);
+	g_autofree gchar *mac = g_strdup_printf("52:54:00:00:00:%02x", i);
+
+	pd_metadata_builder_add_all(b, base);
+	pd_metadata_builder_add_string(b, "name", tap);
+	pd_metadata_builder_add_string(b, "mac", mac);
+	pd_metadata_builder_add_null(b, "fref");
+	pd_metadata_builder_begin_object(b, "parameters");
+	pd_metadata_builder_add_null(b, "interfaceid");
+	pd_metadata_builder_add_null(b, "bridge");
+	pd_metadata_builder_end_object(b);
+	pd_metadata_builder_add_string(b, "vnic_name", tap);
+	return pd_metadata_builder_end(b);
+}
+
+static PdSampleBatch *
+make_batch(void)
+{
+	PdSampleBatch *batch = pd_sample_batch_new();
+	PdMetadata *md[N_INSTANCES];
+
+	for (guint i = 0; i < N_INSTANCES; i++) {
+		g_autoptr(PdMetadata) base = instance_metadata(i);
+		md[i] = vnic_metadata(base, i);
+	}
+	for (guint i = 0; i < BATCH_SIZE; i++) {
+		g_autofree gchar *rid =
+		  g_strdup_printf("instance-%08u-252d2b7d-tap%02u", i % 10, i);
+		PdSample *s =
+		  pd_sample_batch_add(batch,
+				      meters[i % G_N_ELEMENTS(meters)],
+				      i % 2 ? PD_SAMPLE_TYPE_CUMULATIVE : PD_SAMPLE_TYPE_GAUGE,
+				      "B",
+				      rid,
+				      "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+				      "p0000000000000000000000000000002",
+				      md[i % N_INSTANCES]);
+		if (i % 3 == 0)
+			pd_sample_set_double(s, 1795614.25 + i);
+		else
+			pd_sample_set_int(s, G_GINT64_CONSTANT(1795614828) + i);
+	}
+	pd_sample_batch_stamp(batch, 0, g_get_real_time(), pd_sample_monotonic_now());
+	for (guint i = 0; i < N_INSTANCES; i++)
+		pd_metadata_unref(md[i]);
+	return batch;
+}
+
+static gint64
+cpu_time_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static void
+run(const gchar *label, const gchar *secret, guint n_samples)
+{
+	g_autoptr(PdSerializer) ser = pd_serializer_new("openstack", secret, FALSE);
+	g_autoptr(PdSampleBatch) batch = make_batch();
+	PdSample *ptrs[BATCH_SIZE];
+	guint n_messages = n_samples / BATCH_SIZE;
+	guint64 bytes = 0;
+	gint64 start, elapsed, cpu_start, cpu;
+	guint n;
+
+	for (guint i = 0; i < BATCH_SIZE; i++)
+		ptrs[i] = pd_sample_batch_index(batch, i);
+	start = g_get_monotonic_time();
+	cpu_start = cpu_time_us();
+	for (guint m = 0; m < n_messages; m++) {
+		PdMessage *msg = pd_serializer_build_message(ser, ptrs, BATCH_SIZE);
+		bytes += g_bytes_get_size(msg->body);
+		pd_message_unref(msg);
+	}
+	elapsed = MAX(g_get_monotonic_time() - start, 1);
+	cpu = MAX(cpu_time_us() - cpu_start, 1);
+	n = MAX(n_messages * BATCH_SIZE, 1);
+	g_print("%-8s %u samples in %.3f s (cpu %.3f s): %.0f samples/s, %.0f ns/sample "
+		"(cpu %.0f), %.0f bytes/sample\n",
+		label,
+		n,
+		elapsed / 1e6,
+		cpu / 1e6,
+		n / (elapsed / 1e6),
+		elapsed * 1e3 / n,
+		cpu * 1e3 / n,
+		(gdouble)bytes / n);
+}
+
+int
+main(int argc, char **argv)
+{
+	guint n_samples = argc > 1 ? (guint)strtoul(argv[1], NULL, 10) : 1000000;
+
+	run("unsigned", NULL, n_samples);
+	run("signed", "anchor-secret", n_samples);
+	run("unsigned", NULL, n_samples);
+	return 0;
+}

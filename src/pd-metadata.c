@@ -1,0 +1,447 @@
+/*
+ * polld - resource metadata
+ *
+ * A member keeps its value already rendered twice: as JSON text, and as its
+ * contribution to the signature (every flattened key with the full
+ * "resource_metadata:a:b:" prefix, sorted). Closing an object renders it
+ * from its members; the metadata is the rendering of the top level. So the
+ * serializer only ever copies two strings per sample.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdMetadata"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pd-metadata.h"
+#include "pd-serializer-private.h"
+
+/* key, JSON and signature text in one allocation, each NUL-terminated */
+typedef struct {
+	gchar *block;
+	guint32 key_len;
+	guint32 json_len;
+	guint32 sig_len;
+} PdMdMember;
+
+typedef struct {
+	gchar *key;	 /* name in the parent, NULL at the top */
+	gchar *prefix;	 /* signature key prefix, "resource_metadata:a:" */
+	GArray *members; /* PdMdMember, insertion order */
+} PdMdFrame;
+
+struct _PdMetadata {
+	gint ref_count;
+	GArray *members; /* top level, for add_all() and lookups */
+	gchar *json;
+	gchar *sig;
+	gsize json_len;
+	gsize sig_len;
+};
+
+struct _PdMetadataBuilder {
+	GPtrArray *frames; /* open objects, [0] is the top level */
+	GString *json;	   /* scratch */
+	GString *sig;	   /* scratch */
+};
+
+static inline const gchar *
+member_key(const PdMdMember *m)
+{
+	return m->block;
+}
+
+static inline const gchar *
+member_json(const PdMdMember *m)
+{
+	return m->block + m->key_len + 1;
+}
+
+static inline const gchar *
+member_sig(const PdMdMember *m)
+{
+	return m->block + m->key_len + 1 + m->json_len + 1;
+}
+
+static inline gsize
+member_size(const PdMdMember *m)
+{
+	return (gsize)m->key_len + m->json_len + m->sig_len + 3;
+}
+
+static void
+member_clear(gpointer data)
+{
+	PdMdMember *m = data;
+
+	g_clear_pointer(&m->block, g_free);
+}
+
+static GArray *
+members_new(void)
+{
+	GArray *members = g_array_new(FALSE, FALSE, sizeof(PdMdMember));
+
+	g_array_set_clear_func(members, member_clear);
+	return members;
+}
+
+static PdMdMember
+member_new(const gchar *key, const GString *json, const GString *sig)
+{
+	PdMdMember m;
+	gchar *w;
+
+	m.key_len = (guint32)strlen(key);
+	m.json_len = (guint32)json->len;
+	m.sig_len = (guint32)sig->len;
+	m.block = g_malloc(member_size(&m));
+	w = m.block;
+	memcpy(w, key, m.key_len + 1);
+	w += m.key_len + 1;
+	memcpy(w, json->str, json->len + 1);
+	w += json->len + 1;
+	memcpy(w, sig->str, sig->len + 1);
+	return m;
+}
+
+/* a repeated key replaces the value where it stood, like a dict update */
+static void
+members_put(GArray *members, PdMdMember m)
+{
+	for (guint i = 0; i < members->len; i++) {
+		PdMdMember *old = &g_array_index(members, PdMdMember, i);
+		if (strcmp(member_key(old), member_key(&m)) == 0) {
+			g_free(old->block);
+			*old = m;
+			return;
+		}
+	}
+	g_array_append_val(members, m);
+}
+
+static gint
+compare_members(gconstpointer a, gconstpointer b)
+{
+	const PdMdMember *const *ma = a;
+	const PdMdMember *const *mb = b;
+
+	/* byte order of UTF-8 is code point order, which is how Python sorts */
+	return strcmp(member_key(*ma), member_key(*mb));
+}
+
+/* {"k": v, ...} in insertion order and the sorted signature contributions */
+static void
+render_members(GArray *members, GString *json, GString *sig)
+{
+	g_autofree PdMdMember **sorted = g_new(PdMdMember *, members->len + 1);
+
+	g_string_truncate(json, 0);
+	g_string_truncate(sig, 0);
+	g_string_append_c(json, '{');
+	for (guint i = 0; i < members->len; i++) {
+		PdMdMember *m = &g_array_index(members, PdMdMember, i);
+		if (i > 0)
+			pd_buf_append_lit(json, ", ");
+		pd_json_append_string(json, member_key(m));
+		pd_buf_append_lit(json, ": ");
+		pd_buf_append(json, member_json(m), m->json_len);
+		sorted[i] = m;
+	}
+	g_string_append_c(json, '}');
+	qsort(sorted, members->len, sizeof(PdMdMember *), compare_members);
+	for (guint i = 0; i < members->len; i++)
+		pd_buf_append(sig, member_sig(sorted[i]), sorted[i]->sig_len);
+}
+
+/* ---- frames ---- */
+
+static PdMdFrame *
+frame_new(const gchar *key, const gchar *prefix)
+{
+	PdMdFrame *f = g_new0(PdMdFrame, 1);
+
+	f->key = g_strdup(key);
+	f->prefix = g_strdup(prefix);
+	f->members = members_new();
+	return f;
+}
+
+static void
+frame_free(gpointer data)
+{
+	PdMdFrame *f = data;
+
+	g_free(f->key);
+	g_free(f->prefix);
+	g_array_unref(f->members);
+	g_free(f);
+}
+
+static PdMdFrame *
+current_frame(PdMetadataBuilder *b)
+{
+	return g_ptr_array_index(b->frames, b->frames->len - 1);
+}
+
+/* starts the scratch texts of a scalar member: its signature is the full
+ * key followed by the value text */
+static PdMdFrame *
+begin_scalar(PdMetadataBuilder *b, const gchar *key)
+{
+	PdMdFrame *f = current_frame(b);
+
+	g_string_truncate(b->json, 0);
+	g_string_assign(b->sig, f->prefix);
+	pd_sig_append_str(b->sig, key);
+	return f;
+}
+
+static void
+finish_scalar(PdMetadataBuilder *b, PdMdFrame *f, const gchar *key)
+{
+	members_put(f->members, member_new(key, b->json, b->sig));
+}
+
+/* ---- builder ---- */
+
+PdMetadataBuilder *
+pd_metadata_builder_new(void)
+{
+	PdMetadataBuilder *b = g_new0(PdMetadataBuilder, 1);
+
+	b->frames = g_ptr_array_new_with_free_func(frame_free);
+	g_ptr_array_add(b->frames, frame_new(NULL, "resource_metadata:"));
+	b->json = g_string_sized_new(1024);
+	b->sig = g_string_sized_new(1024);
+	return b;
+}
+
+void
+pd_metadata_builder_free(PdMetadataBuilder *b)
+{
+	if (b == NULL)
+		return;
+	g_ptr_array_unref(b->frames);
+	g_string_free(b->json, TRUE);
+	g_string_free(b->sig, TRUE);
+	g_free(b);
+}
+
+void
+pd_metadata_builder_add_string(PdMetadataBuilder *b, const gchar *key, const gchar *value)
+{
+	PdMdFrame *f;
+
+	g_return_if_fail(b != NULL && key != NULL);
+	f = begin_scalar(b, key);
+	pd_json_append_string(b->json, value);
+	pd_sig_append_str(b->sig, value);
+	finish_scalar(b, f, key);
+}
+
+void
+pd_metadata_builder_add_int(PdMetadataBuilder *b, const gchar *key, gint64 value)
+{
+	PdMdFrame *f;
+
+	g_return_if_fail(b != NULL && key != NULL);
+	f = begin_scalar(b, key);
+	pd_json_append_int(b->json, value);
+	pd_json_append_int(b->sig, value);
+	finish_scalar(b, f, key);
+}
+
+void
+pd_metadata_builder_add_double(PdMetadataBuilder *b, const gchar *key, gdouble value)
+{
+	PdMdFrame *f;
+
+	g_return_if_fail(b != NULL && key != NULL);
+	f = begin_scalar(b, key);
+	pd_json_append_double(b->json, value);
+	pd_sig_append_double(b->sig, value);
+	finish_scalar(b, f, key);
+}
+
+void
+pd_metadata_builder_add_bool(PdMetadataBuilder *b, const gchar *key, gboolean value)
+{
+	PdMdFrame *f;
+
+	g_return_if_fail(b != NULL && key != NULL);
+	f = begin_scalar(b, key);
+	g_string_append(b->json, value ? "true" : "false");
+	g_string_append(b->sig, value ? "True" : "False");
+	finish_scalar(b, f, key);
+}
+
+void
+pd_metadata_builder_add_null(PdMetadataBuilder *b, const gchar *key)
+{
+	pd_metadata_builder_add_string(b, key, NULL);
+}
+
+void
+pd_metadata_builder_add_string_list(PdMetadataBuilder *b,
+				    const gchar *key,
+				    const gchar *const *values)
+{
+	PdMdFrame *f;
+
+	g_return_if_fail(b != NULL && key != NULL);
+	f = begin_scalar(b, key);
+	/* Ceilometer signs a list as str() of its items encoded to bytes */
+	g_string_append_c(b->json, '[');
+	g_string_append_c(b->sig, '[');
+	for (guint i = 0; values != NULL && values[i] != NULL; i++) {
+		if (i > 0) {
+			pd_buf_append_lit(b->json, ", ");
+			pd_buf_append_lit(b->sig, ", ");
+		}
+		pd_json_append_string(b->json, values[i]);
+		pd_sig_append_bytes_repr(b->sig, values[i]);
+	}
+	g_string_append_c(b->json, ']');
+	g_string_append_c(b->sig, ']');
+	finish_scalar(b, f, key);
+}
+
+void
+pd_metadata_builder_begin_object(PdMetadataBuilder *b, const gchar *key)
+{
+	g_autoptr(GString) prefix = NULL;
+
+	g_return_if_fail(b != NULL && key != NULL);
+	prefix = g_string_new(current_frame(b)->prefix);
+	pd_sig_append_str(prefix, key);
+	g_string_append_c(prefix, ':');
+	g_ptr_array_add(b->frames, frame_new(key, prefix->str));
+}
+
+void
+pd_metadata_builder_end_object(PdMetadataBuilder *b)
+{
+	PdMdFrame *f;
+
+	g_return_if_fail(b != NULL);
+	g_return_if_fail(b->frames->len > 1);
+	f = g_ptr_array_steal_index(b->frames, b->frames->len - 1);
+	/* an empty object renders as {} and signs as nothing */
+	render_members(f->members, b->json, b->sig);
+	members_put(current_frame(b)->members, member_new(f->key, b->json, b->sig));
+	frame_free(f);
+}
+
+static PdMdMember
+member_copy(const PdMdMember *m)
+{
+	PdMdMember copy = *m;
+
+	copy.block = g_memdup2(m->block, member_size(m));
+	return copy;
+}
+
+void
+pd_metadata_builder_add_all(PdMetadataBuilder *b, PdMetadata *base)
+{
+	PdMdFrame *f;
+
+	g_return_if_fail(b != NULL);
+	/* the copied signature texts carry the top-level prefix */
+	g_return_if_fail(b->frames->len == 1);
+	if (base == NULL)
+		return;
+	f = current_frame(b);
+	for (guint i = 0; i < base->members->len; i++)
+		members_put(f->members, member_copy(&g_array_index(base->members, PdMdMember, i)));
+}
+
+PdMetadata *
+pd_metadata_builder_end(PdMetadataBuilder *b)
+{
+	PdMetadata *md;
+	PdMdFrame *top;
+
+	g_return_val_if_fail(b != NULL, NULL);
+	if (b->frames->len > 1) {
+		g_critical("metadata builder ended with %u object(s) still open",
+			   b->frames->len - 1);
+		while (b->frames->len > 1)
+			pd_metadata_builder_end_object(b);
+	}
+	top = current_frame(b);
+	render_members(top->members, b->json, b->sig);
+	md = g_new0(PdMetadata, 1);
+	md->ref_count = 1;
+	md->json_len = b->json->len;
+	md->json = g_strndup(b->json->str, b->json->len);
+	md->sig_len = b->sig->len;
+	md->sig = g_strndup(b->sig->str, b->sig->len);
+	md->members = g_steal_pointer(&top->members);
+	top->members = members_new();
+	return md;
+}
+
+/* ---- metadata ---- */
+
+PdMetadata *
+pd_metadata_ref(PdMetadata *md)
+{
+	g_return_val_if_fail(md != NULL, NULL);
+	g_atomic_int_inc(&md->ref_count);
+	return md;
+}
+
+void
+pd_metadata_unref(PdMetadata *md)
+{
+	g_return_if_fail(md != NULL);
+	if (!g_atomic_int_dec_and_test(&md->ref_count))
+		return;
+	g_array_unref(md->members);
+	g_free(md->json);
+	g_free(md->sig);
+	g_free(md);
+}
+
+const gchar *
+pd_metadata_get_json(PdMetadata *md, gsize *len)
+{
+	if (md == NULL) {
+		if (len != NULL)
+			*len = 2;
+		return "{}";
+	}
+	if (len != NULL)
+		*len = md->json_len;
+	return md->json;
+}
+
+const gchar *
+pd_metadata_get_signature_text(PdMetadata *md, gsize *len)
+{
+	if (md == NULL) {
+		if (len != NULL)
+			*len = 0;
+		return "";
+	}
+	if (len != NULL)
+		*len = md->sig_len;
+	return md->sig;
+}
+
+gchar *
+pd_metadata_dup_value_json(PdMetadata *md, const gchar *key)
+{
+	g_return_val_if_fail(key != NULL, NULL);
+	if (md == NULL)
+		return NULL;
+	for (guint i = 0; i < md->members->len; i++) {
+		const PdMdMember *m = &g_array_index(md->members, PdMdMember, i);
+		if (strcmp(member_key(m), key) == 0)
+			return g_strndup(member_json(m), m->json_len);
+	}
+	return NULL;
+}

@@ -1,0 +1,174 @@
+/*
+ * polld - sample representation
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdSample"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "pd-sample.h"
+
+struct _PdSampleBatch {
+	GArray *samples;       /* PdSample, by value */
+	GStringChunk *strings; /* what the samples' strings point into */
+	GSList *kept;	       /* GStringChunk: storage of batches taken over */
+};
+
+static const gchar *const type_names[] = {
+	[PD_SAMPLE_TYPE_GAUGE] = "gauge",
+	[PD_SAMPLE_TYPE_DELTA] = "delta",
+	[PD_SAMPLE_TYPE_CUMULATIVE] = "cumulative",
+};
+
+const gchar *
+pd_sample_type_to_string(PdSampleType type)
+{
+	if ((guint)type >= G_N_ELEMENTS(type_names))
+		return NULL;
+	return type_names[type];
+}
+
+gboolean
+pd_sample_type_from_string(const gchar *str, PdSampleType *type)
+{
+	g_return_val_if_fail(str != NULL, FALSE);
+	for (guint i = 0; i < G_N_ELEMENTS(type_names); i++) {
+		if (strcmp(str, type_names[i]) == 0) {
+			if (type != NULL)
+				*type = (PdSampleType)i;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+gdouble
+pd_sample_monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* the same rounding as CPython's _PyTime_AsSecondsDouble() */
+	return (gdouble)((gint64)ts.tv_sec * G_GINT64_CONSTANT(1000000000) + ts.tv_nsec) / 1e9;
+}
+
+static void
+sample_clear(gpointer data)
+{
+	PdSample *sample = data;
+
+	g_clear_pointer(&sample->metadata, pd_metadata_unref);
+}
+
+PdSampleBatch *
+pd_sample_batch_new(void)
+{
+	PdSampleBatch *batch = g_new0(PdSampleBatch, 1);
+
+	batch->samples = g_array_sized_new(FALSE, FALSE, sizeof(PdSample), 64);
+	g_array_set_clear_func(batch->samples, sample_clear);
+	batch->strings = g_string_chunk_new(4096);
+	return batch;
+}
+
+void
+pd_sample_batch_free(PdSampleBatch *batch)
+{
+	if (batch == NULL)
+		return;
+	g_array_unref(batch->samples);
+	g_string_chunk_free(batch->strings);
+	g_slist_free_full(batch->kept, (GDestroyNotify)g_string_chunk_free);
+	g_free(batch);
+}
+
+const gchar *
+pd_sample_batch_intern(PdSampleBatch *batch, const gchar *str)
+{
+	g_return_val_if_fail(batch != NULL, NULL);
+	if (str == NULL)
+		return NULL;
+	return g_string_chunk_insert_const(batch->strings, str);
+}
+
+PdSample *
+pd_sample_batch_add(PdSampleBatch *batch,
+		    const gchar *name,
+		    PdSampleType type,
+		    const gchar *unit,
+		    const gchar *resource_id,
+		    const gchar *user_id,
+		    const gchar *project_id,
+		    PdMetadata *metadata)
+{
+	PdSample *sample;
+
+	g_return_val_if_fail(batch != NULL, NULL);
+	g_array_set_size(batch->samples, batch->samples->len + 1);
+	sample = &g_array_index(batch->samples, PdSample, batch->samples->len - 1);
+	memset(sample, 0, sizeof(*sample));
+	sample->name = pd_sample_batch_intern(batch, name);
+	sample->type = (guint8)type;
+	sample->unit = pd_sample_batch_intern(batch, unit);
+	sample->resource_id = pd_sample_batch_intern(batch, resource_id);
+	sample->user_id = pd_sample_batch_intern(batch, user_id);
+	sample->project_id = pd_sample_batch_intern(batch, project_id);
+	sample->metadata = metadata != NULL ? pd_metadata_ref(metadata) : NULL;
+	sample->volume_kind = PD_VOLUME_NULL;
+	sample->monotonic_time = NAN;
+	return sample;
+}
+
+guint
+pd_sample_batch_get_size(PdSampleBatch *batch)
+{
+	g_return_val_if_fail(batch != NULL, 0);
+	return batch->samples->len;
+}
+
+PdSample *
+pd_sample_batch_index(PdSampleBatch *batch, guint idx)
+{
+	g_return_val_if_fail(batch != NULL, NULL);
+	g_return_val_if_fail(idx < batch->samples->len, NULL);
+	return &g_array_index(batch->samples, PdSample, idx);
+}
+
+void
+pd_sample_batch_stamp(PdSampleBatch *batch,
+		      guint first,
+		      gint64 timestamp_us,
+		      gdouble monotonic_time)
+{
+	/* "monotonic_time >= 0" is FALSE for NAN too */
+	gboolean set_monotonic = monotonic_time >= 0;
+
+	g_return_if_fail(batch != NULL);
+	for (guint i = first; i < batch->samples->len; i++) {
+		PdSample *sample = &g_array_index(batch->samples, PdSample, i);
+		sample->timestamp_us = timestamp_us;
+		if (set_monotonic)
+			sample->monotonic_time = monotonic_time;
+	}
+}
+
+void
+pd_sample_batch_take(PdSampleBatch *dst, PdSampleBatch *src)
+{
+	g_return_if_fail(dst != NULL && src != NULL && dst != src);
+	if (src->samples->len == 0)
+		return;
+	/* the samples move with their metadata references: no ref/unref */
+	g_array_append_vals(dst->samples, src->samples->data, src->samples->len);
+	g_array_set_clear_func(src->samples, NULL);
+	g_array_set_size(src->samples, 0);
+	g_array_set_clear_func(src->samples, sample_clear);
+	/* the moved strings still point into src's storage: dst keeps it */
+	dst->kept = g_slist_prepend(dst->kept, src->strings);
+	dst->kept = g_slist_concat(src->kept, dst->kept);
+	src->kept = NULL;
+	src->strings = g_string_chunk_new(4096);
+}

@@ -1,0 +1,1031 @@
+/*
+ * polld - Ceilometer-compatible sample serialisation and signing
+ *
+ * The hot path: every sample polld publishes goes through
+ * pd_serializer_append_sample(). It writes Python json.dumps() text directly
+ * into reused buffers, takes the metadata JSON and signature text the builder
+ * rendered once, and signs with a pre-keyed HMAC, so a sample costs no
+ * allocation of its own.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdSerializer"
+
+#include <float.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <emmintrin.h>
+#define PD_HAVE_SSE2 1
+#endif
+
+#include "pd-serializer-private.h"
+
+static const gchar hex_digits[] = "0123456789abcdef";
+
+/* ---- utf-8 and json strings ---- */
+
+gsize
+pd_utf8_decode(const guchar *p, const guchar *end, gunichar *out)
+{
+	guchar c = p[0];
+	gunichar cp, min;
+	gsize n;
+
+	if (c < 0x80) {
+		*out = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2, cp = c & 0x1f, min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 3, cp = c & 0x0f, min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4, cp = c & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if ((gsize)(end - p) < n)
+		return 0;
+	for (gsize i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and anything past U+10FFFF are invalid */
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*out = cp;
+	return n;
+}
+
+/* json.dumps(ensure_ascii=True) escapes everything outside space..~ */
+static inline gboolean
+json_needs_escape(guchar c)
+{
+	return c < 0x20 || c >= 0x7f || c == '"' || c == '\\';
+}
+
+static gchar *
+write_u_escape(gchar *w, gunichar c)
+{
+	*w++ = '\\';
+	*w++ = 'u';
+	*w++ = hex_digits[(c >> 12) & 0xf];
+	*w++ = hex_digits[(c >> 8) & 0xf];
+	*w++ = hex_digits[(c >> 4) & 0xf];
+	*w++ = hex_digits[c & 0xf];
+	return w;
+}
+
+static gchar *
+write_short_escape(gchar *w, gchar c)
+{
+	*w++ = '\\';
+	*w++ = c;
+	return w;
+}
+
+/* escapes the character at @p, returns the position after it */
+static const guchar *
+escape_one(gchar **wp, const guchar *p, const guchar *end)
+{
+	gunichar c = *p;
+	gsize n = 1;
+
+	if (c >= 0x80) {
+		n = pd_utf8_decode(p, end, &c);
+		/* an invalid byte stands for U+FFFD, one byte at a time like
+		 * g_utf8_make_valid() */
+		if (n == 0)
+			c = 0xfffd, n = 1;
+	}
+	switch (c) {
+		case '"':
+		case '\\':
+			*wp = write_short_escape(*wp, (gchar)c);
+			break;
+		case '\n':
+			*wp = write_short_escape(*wp, 'n');
+			break;
+		case '\r':
+			*wp = write_short_escape(*wp, 'r');
+			break;
+		case '\t':
+			*wp = write_short_escape(*wp, 't');
+			break;
+		case '\b':
+			*wp = write_short_escape(*wp, 'b');
+			break;
+		case '\f':
+			*wp = write_short_escape(*wp, 'f');
+			break;
+		default:
+			if (c >= 0x10000) {
+				c -= 0x10000;
+				*wp = write_u_escape(*wp, 0xd800 | (c >> 10));
+				*wp = write_u_escape(*wp, 0xdc00 | (c & 0x3ff));
+			} else {
+				*wp = write_u_escape(*wp, c);
+			}
+	}
+	return p + n;
+}
+
+static gchar *
+write_json_escaped(gchar *w, const guchar *p, const guchar *end)
+{
+	while (p < end) {
+		const guchar *run = p;
+		while (p < end && !json_needs_escape(*p))
+			p++;
+		memcpy(w, run, (gsize)(p - run));
+		w += p - run;
+		if (p < end)
+			p = escape_one(&w, p, end);
+	}
+	return w;
+}
+
+void
+pd_json_append_string(GString *out, const gchar *str)
+{
+	gsize len;
+	gchar *w;
+
+	if (str == NULL) {
+		pd_buf_append_lit(out, "null");
+		return;
+	}
+	len = strlen(str);
+	/* worst case: a control byte or an invalid byte grows to \uXXXX */
+	w = pd_buf_reserve(out, len * 6 + 2);
+	*w++ = '"';
+	w = write_json_escaped(w, (const guchar *)str, (const guchar *)str + len);
+	*w++ = '"';
+	pd_buf_commit(out, w);
+}
+
+/* ---- numbers ---- */
+
+gsize
+pd_format_int(gint64 value, gchar out[24])
+{
+	guint64 u = value < 0 ? -(guint64)value : (guint64)value;
+	gchar tmp[24];
+	gsize n = 0, len = 0;
+
+	do {
+		tmp[n++] = (gchar)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (value < 0)
+		out[len++] = '-';
+	while (n > 0)
+		out[len++] = tmp[--n];
+	out[len] = '\0';
+	return len;
+}
+
+void
+pd_json_append_int(GString *out, gint64 value)
+{
+	gchar *w = pd_buf_reserve(out, 24);
+
+	pd_buf_commit(out, w + pd_format_int(value, w));
+}
+
+typedef struct {
+	gchar digits[24]; /* significant digits, no trailing zeros */
+	gint n_digits;
+	gint exp10; /* value = d.ddd x 10^exp10 */
+} PdDecimal;
+
+/* printf and strtod follow LC_NUMERIC, which the daemon sets from the
+ * environment: format in a private C locale (uselocale() is per thread) */
+static locale_t
+c_numeric_locale(void)
+{
+	static gsize once = 0;
+
+	if (g_once_init_enter(&once)) {
+		locale_t loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+		g_once_init_leave(&once, (gsize)(loc != (locale_t)0 ? loc : LC_GLOBAL_LOCALE));
+	}
+	return (locale_t)once;
+}
+
+/* correctly rounded to @prec significant digits; TRUE when it reads back */
+static gboolean
+try_precision(gdouble v, gint prec, gchar buf[40])
+{
+	snprintf(buf, 40, "%.*e", prec - 1, v);
+	return strtod(buf, NULL) == v;
+}
+
+/* for a power of two the interval of values that read back as @v is twice
+ * as wide above as below, so the nearest 16 digit decimal may miss while its
+ * upper neighbour hits: Python's dtoa takes that one */
+static gboolean
+try_neighbour(gdouble v, gchar buf[40], gint delta)
+{
+	gchar cand[40];
+	gint i;
+
+	memcpy(cand, buf, 40);
+	for (i = 16; i >= 0; i--) {
+		if (cand[i] == '.')
+			continue;
+		if (delta > 0 && cand[i] != '9') {
+			cand[i]++;
+			break;
+		}
+		if (delta < 0 && cand[i] != '0') {
+			cand[i]--;
+			break;
+		}
+		cand[i] = delta > 0 ? '0' : '9';
+	}
+	/* a carry out of the first digit means fewer digits, already ruled out */
+	if (i < 0 || cand[0] == '0' || strtod(cand, NULL) != v)
+		return FALSE;
+	memcpy(buf, cand, 40);
+	return TRUE;
+}
+
+static gboolean
+is_power_of_two(gdouble v)
+{
+	gint e;
+
+	return frexp(v, &e) == 0.5;
+}
+
+static void
+parse_e_format(const gchar *buf, PdDecimal *dec)
+{
+	const gchar *p = buf;
+
+	dec->n_digits = 0;
+	for (; *p != 'e'; p++) {
+		if (g_ascii_isdigit(*p))
+			dec->digits[dec->n_digits++] = *p;
+	}
+	dec->exp10 = atoi(p + 1);
+	while (dec->n_digits > 1 && dec->digits[dec->n_digits - 1] == '0')
+		dec->n_digits--;
+}
+
+/*
+ * The shortest digits that read back as @v (positive, finite), as repr()
+ * does. Any decimal of at most 15 digits survives a round trip through a
+ * double (DBL_DIG), so if 15 correctly rounded digits read back, the
+ * shortest form is those digits with trailing zeros cut; otherwise try 16,
+ * then 17, which always works. Subnormals have fewer digits: try them all.
+ */
+static void
+shortest_decimal(gdouble v, PdDecimal *dec)
+{
+	locale_t old = uselocale(c_numeric_locale());
+	gchar buf[40];
+
+	if (v < DBL_MIN) {
+		for (gint prec = 1; prec <= 17 && !try_precision(v, prec, buf); prec++)
+			;
+	} else if (!try_precision(v, 15, buf) && !try_precision(v, 16, buf)) {
+		gboolean found =
+		  is_power_of_two(v) && (try_neighbour(v, buf, 1) || try_neighbour(v, buf, -1));
+		if (!found)
+			try_precision(v, 17, buf);
+	}
+	uselocale(old);
+	parse_e_format(buf, dec);
+}
+
+static gchar *
+write_zeros(gchar *w, gint n)
+{
+	for (gint i = 0; i < n; i++)
+		*w++ = '0';
+	return w;
+}
+
+static gchar *
+write_exponent_form(gchar *w, const PdDecimal *dec)
+{
+	gint e = ABS(dec->exp10);
+
+	*w++ = dec->digits[0];
+	if (dec->n_digits > 1) {
+		*w++ = '.';
+		memcpy(w, dec->digits + 1, (gsize)dec->n_digits - 1);
+		w += dec->n_digits - 1;
+	}
+	*w++ = 'e';
+	*w++ = dec->exp10 < 0 ? '-' : '+';
+	if (e >= 100)
+		*w++ = (gchar)('0' + e / 100);
+	*w++ = (gchar)('0' + e / 10 % 10);
+	*w++ = (gchar)('0' + e % 10);
+	return w;
+}
+
+/* float_repr_style 'short': exponent form when exp10 < -4 or >= 16 */
+static gchar *
+write_python_layout(gchar *w, const PdDecimal *dec)
+{
+	gint decpt = dec->exp10 + 1;
+	gint n = dec->n_digits;
+
+	if (decpt <= -4 || decpt > 16)
+		return write_exponent_form(w, dec);
+	if (decpt <= 0) {
+		*w++ = '0';
+		*w++ = '.';
+		w = write_zeros(w, -decpt);
+		memcpy(w, dec->digits, (gsize)n);
+		return w + n;
+	}
+	if (decpt >= n) {
+		memcpy(w, dec->digits, (gsize)n);
+		w = write_zeros(w + n, decpt - n);
+		*w++ = '.';
+		*w++ = '0';
+		return w;
+	}
+	memcpy(w, dec->digits, (gsize)decpt);
+	w += decpt;
+	*w++ = '.';
+	memcpy(w, dec->digits + decpt, (gsize)(n - decpt));
+	return w + (n - decpt);
+}
+
+static gsize
+copy_literal(gchar *out, const gchar *lit)
+{
+	gsize len = strlen(lit);
+
+	memcpy(out, lit, len + 1);
+	return len;
+}
+
+/* 10^(e+1) for e = -4 .. 13 */
+static const gdouble decades[] = {
+	1e-3, 1e-2, 1e-1, 1e0, 1e1,  1e2,  1e3,	 1e4,  1e5,
+	1e6,  1e7,  1e8,  1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
+};
+
+static const gdouble exact_pow10[] = {
+	1e0,  1e1,  1e2,  1e3,	1e4,  1e5,  1e6,  1e7,	1e8,  1e9,
+	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+};
+
+/*
+ * Values with at most 15 significant digits and a positional repr (1e-4 <=
+ * v < 1e15): monotonic times, rates, ratios. With E the decimal exponent,
+ * N = round(v * 10^(14 - E)) has at most 15 digits, and N / 10^k (one
+ * correctly rounded division, as strtod would round the same decimal) gives
+ * back v exactly when that decimal is a representation of v; by the DBL_DIG
+ * argument above it is then repr()'s, less trailing zeros. FALSE: use the
+ * general path.
+ */
+static gboolean
+format_short_positional(gdouble v, gchar *out, gsize *len)
+{
+	gint e = -4;
+	gint k;
+	gint64 n;
+	gchar digits[24];
+	gsize n_digits, int_len;
+
+	if (v < 1e-4 || v >= 1e15)
+		return FALSE;
+	/* an estimate off by one near a power of ten only costs the slow path */
+	while (e < 14 && v >= decades[e + 4])
+		e++;
+	k = 14 - e;
+	n = llround(v * exact_pow10[k]);
+	if (n >= G_GINT64_CONSTANT(1000000000000000) || (gdouble)n / exact_pow10[k] != v)
+		return FALSE;
+	/* n, with k implied decimals, at least one digit before the point */
+	n_digits = pd_format_int(n, digits);
+	while (n_digits <= (gsize)k) {
+		memmove(digits + 1, digits, n_digits + 1);
+		digits[0] = '0';
+		n_digits++;
+	}
+	int_len = n_digits - (gsize)k;
+	while (n_digits > int_len + 1 && digits[n_digits - 1] == '0')
+		n_digits--;
+	memcpy(out, digits, int_len);
+	out[int_len] = '.';
+	memcpy(out + int_len + 1, digits + int_len, n_digits - int_len);
+	*len = n_digits + 1;
+	out[*len] = '\0';
+	return TRUE;
+}
+
+gsize
+pd_format_double(gdouble value, gchar out[32])
+{
+	PdDecimal dec;
+	gchar *w = out;
+	gsize len;
+
+	if (isnan(value))
+		return copy_literal(out, "nan");
+	if (isinf(value))
+		return copy_literal(out, value > 0 ? "inf" : "-inf");
+	if (value == 0)
+		return copy_literal(out, signbit(value) ? "-0.0" : "0.0");
+	/* integral values (byte counts, MB...) need no digit search */
+	if (fabs(value) < 1e16 && value == (gdouble)(gint64)value) {
+		len = pd_format_int((gint64)value, out);
+		return len + copy_literal(out + len, ".0");
+	}
+	if (signbit(value))
+		*w++ = '-';
+	if (format_short_positional(fabs(value), w, &len))
+		return len + (gsize)(w - out);
+	shortest_decimal(fabs(value), &dec);
+	w = write_python_layout(w, &dec);
+	*w = '\0';
+	return (gsize)(w - out);
+}
+
+/* json.dumps(allow_nan=True) spells these as JavaScript does */
+static const gchar *
+json_non_finite(gdouble value)
+{
+	if (isnan(value))
+		return "NaN";
+	if (isinf(value))
+		return value > 0 ? "Infinity" : "-Infinity";
+	return NULL;
+}
+
+void
+pd_json_append_double(GString *out, gdouble value)
+{
+	const gchar *lit = json_non_finite(value);
+	gchar *w;
+
+	if (lit != NULL) {
+		pd_buf_append(out, lit, strlen(lit));
+		return;
+	}
+	w = pd_buf_reserve(out, 32);
+	pd_buf_commit(out, w + pd_format_double(value, w));
+}
+
+/* ---- timestamps ---- */
+
+/* years 1 to 9999, the range of Python's datetime */
+#define PD_MIN_SECOND G_GINT64_CONSTANT(-62135596800)
+#define PD_MAX_SECOND G_GINT64_CONSTANT(253402300799)
+
+typedef struct {
+	gint64 second;
+	gchar text[20]; /* YYYY-MM-DDTHH:MM:SS */
+} PdDateCache;
+
+/* samples of one poll share their second: format the date part once */
+static __thread PdDateCache date_cache = { G_MININT64, "" };
+
+/* proleptic Gregorian date of a day number (days since 1970-01-01) */
+static void
+civil_from_days(gint64 z, guint *year, guint *month, guint *day)
+{
+	gint64 era, yy;
+	guint doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (guint)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	yy = (gint64)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*day = doy - (153 * mp + 2) / 5 + 1;
+	*month = mp < 10 ? mp + 3 : mp - 9;
+	*year = (guint)(yy + (*month <= 2));
+}
+
+static void
+write_digits(gchar *w, guint value, guint width)
+{
+	for (guint i = width; i > 0; i--) {
+		w[i - 1] = (gchar)('0' + value % 10);
+		value /= 10;
+	}
+}
+
+static void
+fill_date_cache(PdDateCache *cache, gint64 second)
+{
+	gint64 days = second >= 0 ? second / 86400 : (second - 86399) / 86400;
+	guint rest = (guint)(second - days * 86400);
+	guint year, month, day;
+
+	civil_from_days(days, &year, &month, &day);
+	memcpy(cache->text, "0000-00-00T00:00:00", 20);
+	write_digits(cache->text, year, 4);
+	write_digits(cache->text + 5, month, 2);
+	write_digits(cache->text + 8, day, 2);
+	write_digits(cache->text + 11, rest / 3600, 2);
+	write_digits(cache->text + 14, rest / 60 % 60, 2);
+	write_digits(cache->text + 17, rest % 60, 2);
+	cache->second = second;
+}
+
+void
+pd_format_timestamp(gint64 timestamp_us, gchar separator, gchar out[27])
+{
+	gint64 second = timestamp_us / G_USEC_PER_SEC;
+	gint64 usec = timestamp_us % G_USEC_PER_SEC;
+
+	if (usec < 0) {
+		usec += G_USEC_PER_SEC;
+		second--;
+	}
+	if (second < PD_MIN_SECOND || second > PD_MAX_SECOND) {
+		second = CLAMP(second, PD_MIN_SECOND, PD_MAX_SECOND);
+		usec = second == PD_MIN_SECOND ? 0 : G_USEC_PER_SEC - 1;
+	}
+	if (date_cache.second != second)
+		fill_date_cache(&date_cache, second);
+	memcpy(out, date_cache.text, 19);
+	out[10] = separator;
+	out[19] = '.';
+	write_digits(out + 20, (guint)usec, 6);
+	out[26] = '\0';
+}
+
+/* ---- random ids ---- */
+
+/* xoshiro256**: ids need to be unique, not unpredictable, and a syscall or
+ * a lock per sample would cost more than the rest of the sample */
+typedef struct {
+	guint64 s[4];
+	gboolean seeded;
+} PdRng;
+
+static __thread PdRng rng_state;
+
+static inline guint64
+rotl64(guint64 x, gint k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static guint64
+splitmix64(guint64 *x)
+{
+	guint64 z = (*x += G_GUINT64_CONSTANT(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* a forked child must not repeat its parent's ids */
+static void
+rng_atfork_child_cb(void)
+{
+	rng_state.seeded = FALSE;
+}
+
+static void
+rng_seed(PdRng *rng)
+{
+	static gsize atfork_once = 0;
+	guint64 seed[4] = { 0 };
+
+	if (g_once_init_enter(&atfork_once)) {
+		pthread_atfork(NULL, NULL, rng_atfork_child_cb);
+		g_once_init_leave(&atfork_once, 1);
+	}
+	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) != (gssize)sizeof(seed)) {
+		for (guint i = 0; i < 4; i++)
+			seed[i] = ((guint64)g_random_int() << 32) ^ g_random_int();
+		seed[0] ^= (guint64)g_get_monotonic_time() ^ (guint64)(guintptr)rng;
+	}
+	/* splitmix spreads the seed and keeps the state off all-zero */
+	for (guint i = 0; i < 4; i++) {
+		guint64 x = seed[i];
+		rng->s[i] = splitmix64(&x);
+	}
+	rng->seeded = TRUE;
+}
+
+static guint64
+rng_next(void)
+{
+	PdRng *r = &rng_state;
+	guint64 result, t;
+
+	if (G_UNLIKELY(!r->seeded))
+		rng_seed(r);
+	result = rotl64(r->s[1] * 5, 7) * 9;
+	t = r->s[1] << 17;
+	r->s[2] ^= r->s[0];
+	r->s[3] ^= r->s[1];
+	r->s[1] ^= r->s[2];
+	r->s[0] ^= r->s[3];
+	r->s[2] ^= t;
+	r->s[3] = rotl64(r->s[3], 45);
+	return result;
+}
+
+/* 16 random bytes with the version 4 and RFC 4122 variant bits, in hex */
+static void
+write_uuid4(gchar *out, gboolean dashes)
+{
+	guint64 hi = rng_next();
+	guint64 lo = rng_next();
+	guint8 bytes[16];
+	gchar *w = out;
+
+	for (guint i = 0; i < 8; i++) {
+		bytes[i] = (guint8)(hi >> (56 - 8 * i));
+		bytes[8 + i] = (guint8)(lo >> (56 - 8 * i));
+	}
+	bytes[6] = (bytes[6] & 0x0f) | 0x40;
+	bytes[8] = (bytes[8] & 0x3f) | 0x80;
+	for (guint i = 0; i < 16; i++) {
+		if (dashes && (i == 4 || i == 6 || i == 8 || i == 10))
+			*w++ = '-';
+		*w++ = hex_digits[bytes[i] >> 4];
+		*w++ = hex_digits[bytes[i] & 0xf];
+	}
+	*w = '\0';
+}
+
+void
+pd_uuid_random(gchar out[37])
+{
+	write_uuid4(out, TRUE);
+}
+
+/* ---- the serializer ---- */
+
+/* not thread-safe (reused buffers): one serializer per publishing thread */
+
+struct _PdSerializer {
+	gchar *source_json; /* the source as a JSON string literal */
+	gchar *source_sig;  /* and as signature text */
+	gsize source_json_len;
+	gsize source_sig_len;
+	gboolean identity_names;
+	gboolean signing;
+	PdHmacKey key;
+	GString *sig;	/* HMAC input, reused */
+	GString *inner; /* inner oslo message, reused */
+	gchar *fixed_message_id;
+};
+
+/* the JSON and the str() text of a number differ only for nan and inf */
+typedef struct {
+	gchar json[32];
+	gchar sig[32];
+	gsize json_len;
+	gsize sig_len;
+} PdNumberText;
+
+typedef struct {
+	gchar message_id_buf[37];
+	const gchar *message_id;
+	gchar timestamp[27];
+	PdNumberText volume;
+	PdNumberText monotonic;
+	gchar signature[65];
+} PdSampleText;
+
+PdSerializer *
+pd_serializer_new(const gchar *source, const gchar *secret, gboolean identity_names)
+{
+	PdSerializer *self = g_new0(PdSerializer, 1);
+	GString *str = g_string_new(NULL);
+
+	pd_json_append_string(str, source);
+	self->source_json_len = str->len;
+	self->source_json = g_string_free(str, FALSE);
+	str = g_string_new(NULL);
+	pd_sig_append_str(str, source);
+	self->source_sig_len = str->len;
+	self->source_sig = g_string_free(str, FALSE);
+	self->identity_names = identity_names;
+	self->signing = secret != NULL && secret[0] != '\0';
+	if (self->signing)
+		pd_hmac_key_init(&self->key, (const guint8 *)secret, strlen(secret));
+	self->sig = g_string_sized_new(4096);
+	self->inner = g_string_sized_new(64 * 1024);
+	return self;
+}
+
+void
+pd_serializer_free(PdSerializer *self)
+{
+	if (self == NULL)
+		return;
+	g_free(self->source_json);
+	g_free(self->source_sig);
+	g_string_free(self->sig, TRUE);
+	g_string_free(self->inner, TRUE);
+	g_free(self->fixed_message_id);
+	/* the keyed state is as good as the secret */
+	memset(&self->key, 0, sizeof(self->key));
+	g_free(self);
+}
+
+void
+pd_serializer_set_fixed_message_id(PdSerializer *self, const gchar *message_id)
+{
+	g_free(self->fixed_message_id);
+	self->fixed_message_id = g_strdup(message_id);
+}
+
+static void
+number_text_double(PdNumberText *t, gdouble value)
+{
+	const gchar *lit = json_non_finite(value);
+
+	t->sig_len = pd_format_double(value, t->sig);
+	if (lit != NULL) {
+		t->json_len = copy_literal(t->json, lit);
+	} else {
+		memcpy(t->json, t->sig, t->sig_len + 1);
+		t->json_len = t->sig_len;
+	}
+}
+
+static void
+number_text_null(PdNumberText *t)
+{
+	memcpy(t->json, "null", 5);
+	memcpy(t->sig, "None", 5);
+	t->json_len = t->sig_len = 4;
+}
+
+static void
+volume_text(PdNumberText *t, const PdSample *sample)
+{
+	if (sample->volume_kind == PD_VOLUME_INT) {
+		t->json_len = t->sig_len = pd_format_int(sample->volume.i, t->json);
+		memcpy(t->sig, t->json, t->json_len + 1);
+	} else if (sample->volume_kind == PD_VOLUME_DOUBLE) {
+		number_text_double(t, sample->volume.d);
+	} else {
+		number_text_null(t);
+	}
+}
+
+#define append_lit pd_buf_append_lit
+
+/* the sorted walk over the sample dict, spelled out: its keys are fixed;
+ * the metadata text goes to the hash straight from the metadata */
+static void
+sign_sample(PdSerializer *self, const PdSample *sample, PdSampleText *text)
+{
+	GString *s = self->sig;
+	const gchar *md_sig = "";
+	gsize md_sig_len = 0;
+	PdSha256 ctx;
+
+	if (sample->metadata != NULL)
+		md_sig = pd_metadata_get_signature_text(sample->metadata, &md_sig_len);
+	g_string_truncate(s, 0);
+	append_lit(s, "counter_name");
+	pd_sig_append_str(s, sample->name);
+	append_lit(s, "counter_type");
+	pd_sig_append_str(s, pd_sample_type_to_string(sample->type));
+	append_lit(s, "counter_unit");
+	pd_sig_append_str(s, sample->unit);
+	append_lit(s, "counter_volume");
+	pd_buf_append(s, text->volume.sig, text->volume.sig_len);
+	append_lit(s, "message_id");
+	pd_sig_append_str(s, text->message_id);
+	append_lit(s, "monotonic_time");
+	pd_buf_append(s, text->monotonic.sig, text->monotonic.sig_len);
+	append_lit(s, "project_id");
+	pd_sig_append_str(s, sample->project_id);
+	if (self->identity_names) {
+		append_lit(s, "project_name");
+		pd_sig_append_str(s, sample->project_name);
+	}
+	append_lit(s, "resource_id");
+	pd_sig_append_str(s, sample->resource_id);
+	pd_hmac_begin(&self->key, &ctx);
+	pd_sha256_update(&ctx, (const guint8 *)s->str, s->len);
+	pd_sha256_update(&ctx, (const guint8 *)md_sig, md_sig_len);
+	g_string_truncate(s, 0);
+	append_lit(s, "source");
+	pd_buf_append(s, self->source_sig, self->source_sig_len);
+	append_lit(s, "timestamp");
+	pd_buf_append(s, text->timestamp, 26);
+	append_lit(s, "user_id");
+	pd_sig_append_str(s, sample->user_id);
+	if (self->identity_names) {
+		append_lit(s, "user_name");
+		pd_sig_append_str(s, sample->user_name);
+	}
+	pd_sha256_update(&ctx, (const guint8 *)s->str, s->len);
+	pd_hmac_end_hex(&self->key, &ctx, text->signature);
+}
+
+/* meter_message_from_counter()'s key order */
+static void
+write_sample_json(PdSerializer *self,
+		  GString *out,
+		  const PdSample *sample,
+		  const PdSampleText *text)
+{
+	const gchar *md_json = "{}";
+	gsize md_json_len = 2;
+
+	if (sample->metadata != NULL)
+		md_json = pd_metadata_get_json(sample->metadata, &md_json_len);
+	append_lit(out, "{\"source\": ");
+	pd_buf_append(out, self->source_json, self->source_json_len);
+	append_lit(out, ", \"counter_name\": ");
+	pd_json_append_string(out, sample->name);
+	append_lit(out, ", \"counter_type\": ");
+	pd_json_append_string(out, pd_sample_type_to_string(sample->type));
+	append_lit(out, ", \"counter_unit\": ");
+	pd_json_append_string(out, sample->unit);
+	append_lit(out, ", \"counter_volume\": ");
+	pd_buf_append(out, text->volume.json, text->volume.json_len);
+	append_lit(out, ", \"user_id\": ");
+	pd_json_append_string(out, sample->user_id);
+	if (self->identity_names) {
+		append_lit(out, ", \"user_name\": ");
+		pd_json_append_string(out, sample->user_name);
+	}
+	append_lit(out, ", \"project_id\": ");
+	pd_json_append_string(out, sample->project_id);
+	if (self->identity_names) {
+		append_lit(out, ", \"project_name\": ");
+		pd_json_append_string(out, sample->project_name);
+	}
+	append_lit(out, ", \"resource_id\": ");
+	pd_json_append_string(out, sample->resource_id);
+	append_lit(out, ", \"timestamp\": \"");
+	pd_buf_append(out, text->timestamp, 26);
+	append_lit(out, "\", \"resource_metadata\": ");
+	pd_buf_append(out, md_json, md_json_len);
+	append_lit(out, ", \"message_id\": ");
+	pd_json_append_string(out, text->message_id);
+	append_lit(out, ", \"monotonic_time\": ");
+	pd_buf_append(out, text->monotonic.json, text->monotonic.json_len);
+	append_lit(out, ", \"message_signature\": \"");
+	pd_buf_append(out, text->signature, strlen(text->signature));
+	append_lit(out, "\"}");
+}
+
+void
+pd_serializer_append_sample(PdSerializer *self, GString *out, const PdSample *sample)
+{
+	PdSampleText text;
+
+	g_return_if_fail(self != NULL);
+	g_return_if_fail(out != NULL);
+	g_return_if_fail(sample != NULL);
+
+	if (self->fixed_message_id != NULL) {
+		text.message_id = self->fixed_message_id;
+	} else {
+		pd_uuid_random(text.message_id_buf);
+		text.message_id = text.message_id_buf;
+	}
+	pd_format_timestamp(sample->timestamp_us, 'T', text.timestamp);
+	volume_text(&text.volume, sample);
+	/* the reading is never negative: a negative value is the old "-1 for
+	 * null" convention */
+	if (!(sample->monotonic_time >= 0))
+		number_text_null(&text.monotonic);
+	else
+		number_text_double(&text.monotonic, sample->monotonic_time);
+	text.signature[0] = '\0';
+	if (self->signing)
+		sign_sample(self, sample, &text);
+	write_sample_json(self, out, sample, &text);
+}
+
+static inline gboolean
+needs_outer_escape(gchar c)
+{
+	return c == '"' || c == '\\';
+}
+
+/* copies @len bytes of @p escaping quotes and backslashes; may write 16 bytes
+ * past the result and read 16 bytes past @p + @len */
+static gchar *
+write_outer_escaped(gchar *w, const gchar *p, gsize len)
+{
+	gsize i = 0;
+
+#ifdef PD_HAVE_SSE2
+	const __m128i quote = _mm_set1_epi8('"');
+	const __m128i backslash = _mm_set1_epi8('\\');
+
+	/* 16 bytes a step; for each special byte copy the run before it */
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+		guint mask = (guint)_mm_movemask_epi8(
+		  _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+		guint from = 0;
+		for (; mask != 0; mask &= mask - 1) {
+			guint k = (guint)__builtin_ctz(mask);
+			_mm_storeu_si128((__m128i *)w,
+					 _mm_loadu_si128((const __m128i *)(p + i + from)));
+			w += k - from;
+			*w++ = '\\';
+			*w++ = p[i + k];
+			from = k + 1;
+		}
+		_mm_storeu_si128((__m128i *)w, _mm_loadu_si128((const __m128i *)(p + i + from)));
+		w += 16 - from;
+	}
+#endif
+	for (; i < len; i++) {
+		if (needs_outer_escape(p[i]))
+			*w++ = '\\';
+		*w++ = p[i];
+	}
+	return w;
+}
+
+/* the outer json.dumps() of an ASCII-only inner text only has to escape
+ * quotes and backslashes: allocate for the worst case, give back the rest */
+static GBytes *
+wrap_envelope(GString *inner)
+{
+	static const gchar head[] = "{\"oslo.version\": \"2.0\", \"oslo.message\": \"";
+	static const gchar tail[] = "\"}";
+	gchar *body = g_malloc(sizeof(head) + 2 * inner->len + sizeof(tail) + 16);
+	gchar *w = body;
+	gsize size;
+
+	/* slack for the 16 byte reads past the end */
+	pd_buf_reserve(inner, 16);
+	memcpy(w, head, sizeof(head) - 1);
+	w = write_outer_escaped(w + sizeof(head) - 1, inner->str, inner->len);
+	memcpy(w, tail, sizeof(tail) - 1);
+	size = (gsize)(w + sizeof(tail) - 1 - body);
+	return g_bytes_new_take(g_realloc(body, size), size);
+}
+
+static gboolean
+sample_is_counter(const PdSample *sample)
+{
+	return sample->type == PD_SAMPLE_TYPE_CUMULATIVE || sample->type == PD_SAMPLE_TYPE_DELTA;
+}
+
+PdMessage *
+pd_serializer_build_message(PdSerializer *self, PdSample *const *samples, guint n_samples)
+{
+	GString *in = self->inner;
+	g_autoptr(GBytes) body = NULL;
+	gchar message_id[37], unique_id[33], timestamp[27];
+	guint n_counters = 0;
+
+	g_return_val_if_fail(self != NULL, NULL);
+	g_return_val_if_fail(samples != NULL || n_samples == 0, NULL);
+
+	pd_uuid_random(message_id);
+	g_string_truncate(in, 0);
+	append_lit(in, "{\"message_id\": \"");
+	pd_buf_append(in, message_id, 36);
+	append_lit(in,
+		   "\", \"publisher_id\": \"ceilometer.polling\", "
+		   "\"event_type\": \"telemetry.polling\", \"priority\": \"SAMPLE\", "
+		   "\"payload\": {\"samples\": [");
+	for (guint i = 0; i < n_samples; i++) {
+		if (i > 0)
+			append_lit(in, ", ");
+		pd_serializer_append_sample(self, in, samples[i]);
+		n_counters += sample_is_counter(samples[i]);
+	}
+	/* the oslo.messaging notifier stamps the message, the rabbit driver
+	 * adds _unique_id (uuid4().hex) */
+	pd_format_timestamp(g_get_real_time(), ' ', timestamp);
+	write_uuid4(unique_id, FALSE);
+	append_lit(in, "]}, \"timestamp\": \"");
+	pd_buf_append(in, timestamp, 26);
+	append_lit(in, "\", \"_unique_id\": \"");
+	pd_buf_append(in, unique_id, 32);
+	append_lit(in, "\"}");
+	body = wrap_envelope(in);
+	/* don't keep a one-off huge buffer for the daemon's lifetime */
+	if (in->allocated_len > 4 * 1024 * 1024) {
+		g_string_free(in, TRUE);
+		self->inner = g_string_sized_new(64 * 1024);
+	}
+	return pd_message_new(body, message_id, n_samples, n_counters);
+}
