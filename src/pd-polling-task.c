@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include "pd-engine-private.h"
 #include "pd-error.h"
 #include "pd-polling-task.h"
@@ -319,7 +321,7 @@ pd_job_polled_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		pd_job_finish(job);
 		return;
 	}
-	pd_sample_batch_stamp(batch, 0, job->start_wall, -1);
+	pd_sample_batch_stamp(batch, 0, job->start_wall, NAN);
 	pd_engine_publish_batch_async(job->task->engine, batch, pd_job_published_cb, job);
 }
 

@@ -538,7 +538,7 @@ test_host_network(void)
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
 		const guint64 *before = value;
 		const guint64 *after = g_hash_table_lookup(run->after.net, key);
-		g_autofree gchar *rid = g_strconcat(TEST_HOST ".", key, NULL);
+		g_autofree gchar *rid = g_strconcat(TEST_HOST "-", key, NULL);
 
 		if (g_strcmp0(key, "lo") == 0 || after == NULL)
 			continue;
@@ -592,7 +592,7 @@ test_host_disk(void)
 	disks = expected_disks();
 	for (guint i = 0; i < disks->len; i++) {
 		const gchar *device = g_ptr_array_index(disks, i);
-		g_autofree gchar *rid = g_strconcat(TEST_HOST ".", device, NULL);
+		g_autofree gchar *rid = g_strconcat(TEST_HOST "-", device, NULL);
 		JsonObject *total = get_sample(run->samples, "hardware.disk.size.total", rid);
 		JsonObject *used = get_sample(run->samples, "hardware.disk.size.used", rid);
 		const gchar *path = sample_md_string(total, "path");

@@ -6,7 +6,7 @@
 #include "pd-host-pollster.h"
 
 /* Ceilometer's _suffix_resource_id joins the host and an interface or device with a dot */
-#define PD_HOST_RESOURCE_ID_SEPARATOR "."
+#define PD_HOST_RESOURCE_ID_SEPARATOR "-"
 
 struct _PdHostPollster {
 	PdPollster parent_instance;
