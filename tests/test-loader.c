@@ -88,11 +88,12 @@ static void
 test_loader_dir_goes_on(void)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
-	g_autofree gchar *garbage = pd_test_write_file(dir, "liba-garbage.so", "nope");
-	g_autofree gchar *readme = pd_test_write_file(dir, "README", "not even a .so");
 	gchar *dirs[] = {dir, NULL};
 	g_autoptr(GPtrArray) plugins = NULL;
 	const gchar *variants[] = {"major", "good", "nosym", NULL};
+
+	g_free(pd_test_write_file(dir, "liba-garbage.so", "nope"));
+	g_free(pd_test_write_file(dir, "README", "not even a .so"));
 
 	for (guint i = 0; variants[i] != NULL; i++) {
 		g_autofree gchar *src = pd_abi_path(variants[i]);
