@@ -10,7 +10,8 @@
  * Optionally the first K bodies are saved to DIR/msg-NNNN.body.
  *
  * usage: amqp-count [-h host] [-p port] [-u user] [-P password] [-v vhost]
- *                   [-e exchange] [-k routing key] [-q queue] [-D] [-s DIR -n K]
+ *                   [-e exchange] [-k routing key] [-q queue] [-D] [-N] [-s DIR -n K]
+ * -D: durable exchange and queue; -N: keep what the queue holds (no purge).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -77,13 +78,13 @@ main(int argc, char **argv)
 	const char *host = "127.0.0.1", *user = "guest", *pass = "guest", *vhost = "/";
 	const char *exchange = "ceilometer", *key = "notifications.sample";
 	const char *queue = "notifications.sample", *save_dir = NULL;
-	int port = 5672, durable = 0, opt;
+	int port = 5672, durable = 0, purge = 1, opt;
 	unsigned save_max = 0, seen = 0;
 	amqp_connection_state_t conn;
 	amqp_socket_t *sock;
 	struct sigaction sa = {.sa_handler = on_signal};
 
-	while ((opt = getopt(argc, argv, "h:p:u:P:v:e:k:q:Ds:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "h:p:u:P:v:e:k:q:DNs:n:")) != -1) {
 		switch (opt) {
 		case 'h': host = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -94,6 +95,7 @@ main(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'q': queue = optarg; break;
 		case 'D': durable = 1; break;
+		case 'N': purge = 0; break;
 		case 's': save_dir = optarg; break;
 		case 'n': save_max = (unsigned)atoi(optarg); break;
 		default: return 2;
@@ -120,8 +122,10 @@ main(int argc, char **argv)
 	amqp_queue_bind(conn, 1, amqp_cstring_bytes(queue), amqp_cstring_bytes(exchange),
 			amqp_cstring_bytes(key), amqp_empty_table);
 	die_on_reply(amqp_get_rpc_reply(conn), "queue.bind");
-	amqp_queue_purge(conn, 1, amqp_cstring_bytes(queue));
-	die_on_reply(amqp_get_rpc_reply(conn), "queue.purge");
+	if (purge) {
+		amqp_queue_purge(conn, 1, amqp_cstring_bytes(queue));
+		die_on_reply(amqp_get_rpc_reply(conn), "queue.purge");
+	}
 	amqp_basic_qos(conn, 1, 0, 2000, 0);
 	die_on_reply(amqp_get_rpc_reply(conn), "basic.qos");
 	amqp_basic_consume(conn, 1, amqp_cstring_bytes(queue), amqp_empty_bytes, 0, 1, 0,
