@@ -34,8 +34,15 @@ struct _PdEngine {
 	PdPollingConfig *polling;
 	GPtrArray *tasks;
 	PdPublisher *publisher;
-	PdSerializer *serializer;
+	/* serialisation runs in several threads, each with a serializer of its
+	 * own taken from this pool; a reload bumps the generation and stale
+	 * serializers are freed as they come back */
 	GMutex serializer_mutex;
+	GPtrArray *serializers; /* idle PdPooledSerializer */
+	guint serializer_generation;
+	gchar *sample_source;
+	gchar *telemetry_secret;
+	gboolean identity_names;
 	guint batch_size;
 	gchar *host;
 	gboolean started;
@@ -91,6 +98,28 @@ static const gchar *const pd_engine_known_keys[] = {
     "polling",	"pollsters_definitions_dirs",
     "polling",	"threads_to_process_pollsters",
     "publisher", "telemetry_secret",
+    "oslo_messaging_notifications", "transport_url",
+    "oslo_messaging_notifications", "topics",
+    "oslo_messaging_notifications", "driver",
+    "oslo_messaging_notifications", "retry",
+    "oslo_messaging_rabbit", "amqp_durable_queues",
+    "oslo_messaging_rabbit", "amqp_auto_delete",
+    "oslo_messaging_rabbit", "rabbit_quorum_queue",
+    "oslo_messaging_rabbit", "heartbeat_timeout_threshold",
+    "oslo_messaging_rabbit", "heartbeat_rate",
+    "oslo_messaging_rabbit", "ssl",
+    "oslo_messaging_rabbit", "ssl_ca_file",
+    "oslo_messaging_rabbit", "ssl_cert_file",
+    "oslo_messaging_rabbit", "ssl_key_file",
+    "oslo_messaging_rabbit", "ssl_enforce_hostname_verification",
+    "oslo_messaging_rabbit", "rabbit_retry_interval",
+    "oslo_messaging_rabbit", "rabbit_retry_backoff",
+    "oslo_messaging_rabbit", "rabbit_interval_max",
+    /* polld's own publisher settings */
+    "publisher", "spool_dir",
+    "publisher", "spool_max_bytes",
+    "publisher", "confirm_window",
+    "publisher", "memory_queue_max_bytes",
     /* polld's own */
     "polld",	"worker_threads",
     "polld",	"pollster_timeout",
@@ -269,18 +298,19 @@ pd_engine_apply_settings(PdEngine *self, PdConfig *config)
 {
 	const gchar *host = pd_config_get_string(config, NULL, "host", NULL);
 	gint64 batch_size = pd_config_get_int(config, "polling", "batch_size", 50);
-	PdSerializer *serializer =
-	    pd_serializer_new(pd_config_get_string(config, NULL, "sample_source", "openstack"),
-			      pd_config_get_string(config, "publisher", "telemetry_secret", NULL),
-			      pd_config_get_bool(config, "polld", "identity_names", TRUE));
 
 	g_free(self->host);
 	self->host = g_strdup(host != NULL ? host : g_get_host_name());
 	pd_worker_set_max_threads((guint)CLAMP(pd_config_get_int(config, "polld", "worker_threads", 8), 1, 64));
 	g_mutex_lock(&self->serializer_mutex);
 	self->batch_size = batch_size > 0 ? (guint)batch_size : 0;
-	g_clear_pointer(&self->serializer, pd_serializer_free);
-	self->serializer = serializer;
+	g_free(self->sample_source);
+	g_free(self->telemetry_secret);
+	self->sample_source = g_strdup(pd_config_get_string(config, NULL, "sample_source", "openstack"));
+	self->telemetry_secret = g_strdup(pd_config_get_string(config, "publisher", "telemetry_secret", NULL));
+	self->identity_names = pd_config_get_bool(config, "polld", "identity_names", TRUE);
+	self->serializer_generation++;
+	g_ptr_array_set_size(self->serializers, 0);
 	g_mutex_unlock(&self->serializer_mutex);
 }
 
@@ -749,24 +779,67 @@ pd_publish_data_free(PdPublishData *data)
 	g_free(data);
 }
 
+typedef struct {
+	PdSerializer *serializer;
+	guint generation;
+} PdPooledSerializer;
+
+static void
+pd_pooled_serializer_free(PdPooledSerializer *p)
+{
+	pd_serializer_free(p->serializer);
+	g_free(p);
+}
+
+static PdPooledSerializer *
+pd_engine_acquire_serializer(PdEngine *self, guint *chunk)
+{
+	PdPooledSerializer *p;
+
+	g_mutex_lock(&self->serializer_mutex);
+	*chunk = self->batch_size > 0 ? self->batch_size : 1;
+	if (self->serializers->len > 0) {
+		p = g_ptr_array_steal_index_fast(self->serializers, self->serializers->len - 1);
+	} else {
+		p = g_new0(PdPooledSerializer, 1);
+		p->serializer = pd_serializer_new(self->sample_source, self->telemetry_secret, self->identity_names);
+		p->generation = self->serializer_generation;
+	}
+	g_mutex_unlock(&self->serializer_mutex);
+	return p;
+}
+
+static void
+pd_engine_release_serializer(PdEngine *self, PdPooledSerializer *p)
+{
+	g_mutex_lock(&self->serializer_mutex);
+	if (p->generation == self->serializer_generation) {
+		g_ptr_array_add(self->serializers, p);
+		p = NULL;
+	}
+	g_mutex_unlock(&self->serializer_mutex);
+	if (p != NULL)
+		pd_pooled_serializer_free(p);
+}
+
 static void
 pd_engine_serialize_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
 	PdEngine *self = PD_ENGINE(source);
 	PdPublishData *data = task_data;
 	guint n = pd_sample_batch_get_size(data->batch);
-	guint chunk = self->batch_size > 0 ? self->batch_size : 1;
+	guint chunk = 1;
+	PdPooledSerializer *p = pd_engine_acquire_serializer(self, &chunk);
 	g_autofree PdSample **samples = g_new(PdSample *, chunk);
 
 	data->messages = g_ptr_array_new_with_free_func((GDestroyNotify)pd_message_unref);
-	g_mutex_lock(&self->serializer_mutex);
 	for (guint i = 0; i < n; i += chunk) {
 		guint len = MIN(chunk, n - i);
 		for (guint j = 0; j < len; j++)
 			samples[j] = pd_sample_batch_index(data->batch, i + j);
-		g_ptr_array_add(data->messages, pd_serializer_build_message(self->serializer, samples, len));
+		g_ptr_array_add(data->messages, pd_serializer_build_message(p->serializer, samples, len));
 	}
-	g_mutex_unlock(&self->serializer_mutex);
+	pd_engine_release_serializer(self, p);
 	/* free here, not on the main loop */
 	g_clear_pointer(&data->batch, pd_sample_batch_free);
 	g_task_return_boolean(task, TRUE);
@@ -967,7 +1040,9 @@ pd_engine_finalize(GObject *obj)
 	g_array_unref(self->filters);
 	g_ptr_array_unref(self->plugins);
 	g_clear_object(&self->publisher);
-	g_clear_pointer(&self->serializer, pd_serializer_free);
+	g_ptr_array_unref(self->serializers);
+	g_free(self->sample_source);
+	g_free(self->telemetry_secret);
 	g_mutex_clear(&self->serializer_mutex);
 	g_object_unref(self->config);
 	g_strfreev(self->plugin_dirs);
@@ -992,6 +1067,7 @@ pd_engine_init(PdEngine *self)
 	self->batch_size = 50;
 	self->generation = 1;
 	g_mutex_init(&self->serializer_mutex);
+	self->serializers = g_ptr_array_new_with_free_func((GDestroyNotify)pd_pooled_serializer_free);
 }
 
 static void

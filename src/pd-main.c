@@ -15,6 +15,9 @@
 
 #include "pd-engine.h"
 #include "pd-stdout-publisher.h"
+#ifdef HAVE_AMQP
+#include "pd-amqp-publisher.h"
+#endif
 
 typedef struct {
 	GMainLoop *loop;
@@ -189,12 +192,16 @@ pd_main_make_publisher(PdConfig *config, gboolean dry_run, GError **error)
 	const gchar *url = pd_config_get_string(config, NULL, "transport_url", NULL);
 	if (dry_run || url == NULL || url[0] == '\0')
 		return pd_stdout_publisher_new(STDOUT_FILENO);
+#ifdef HAVE_AMQP
+	return pd_amqp_publisher_new();
+#else
 	g_set_error(error,
 		    G_IO_ERROR,
 		    G_IO_ERROR_NOT_SUPPORTED,
 		    "%s: transport_url is set but this build has no AMQP publisher; use --dry-run",
 		    pd_config_get_origin(config, NULL, "transport_url"));
 	return NULL;
+#endif
 }
 
 int

@@ -1,0 +1,898 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdAmqpPublisher"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <string.h>
+
+#include "pd-amqp-worker.h"
+
+/*
+ * Everything below the inbox runs in the worker thread. Messages go, in
+ * this order of preference: to the wire (window of unconfirmed messages),
+ * to the memory queue (bounded), to the spool. While the broker is
+ * unreachable nothing stays in memory, so a SIGKILL loses at most the
+ * messages of the batch being written. Sending order after a reconnect:
+ * the unconfirmed window, then the spool, then the memory queue.
+ */
+
+typedef enum {
+	PD_AMQP_DISCONNECTED,
+	PD_AMQP_CONNECTING,
+	PD_AMQP_CONNECTED,
+} PdAmqpConnState;
+
+typedef struct {
+	PdMessage *msg;
+	guint64 seq; /* hand-over number; 0 once durable or read from the spool */
+	guint64 segment; /* spool segment it was read from, 0 if none */
+	guint64 tag;
+	guint topic;
+	gboolean returned;
+} PdAmqpEntry;
+
+typedef struct {
+	PdMessage *msg; /* NULL for a flush */
+	GTask *task;
+	guint64 seq;
+} PdAmqpItem;
+
+typedef struct {
+	GTask *task;
+	guint64 target;
+	gint64 started;
+} PdAmqpFlush;
+
+typedef enum {
+	PD_AMQP_DROP_SPOOL_FULL,
+	PD_AMQP_DROP_SPOOL_FULL_GAUGES,
+	PD_AMQP_DROP_SPOOL_ERROR,
+	PD_AMQP_DROP_LAST,
+} PdAmqpDrop;
+
+static const gchar *const pd_amqp_drop_names[] = {"spool_full", "spool_full_gauges", "spool_error"};
+
+struct _PdAmqpWorker {
+	PdAmqpWorkerOptions opts;
+	GObject *owner;
+	PdAmqpStateFunc state_func;
+	GMainContext *main_ctx;
+	GMainContext *ctx;
+	GMainLoop *loop;
+	GThread *thread;
+
+	/* shared with the main thread, under lock */
+	GMutex lock;
+	GQueue inbox;
+	gboolean wake_pending;
+	guint64 handed;
+	PdAmqpStats shared;
+
+	/* worker thread only */
+	PdAmqpStats st;
+	PdSpool *spool;
+	gboolean spool_dirty;
+	PdAmqpLink *link;
+	PdAmqpConnState cstate;
+	gboolean blocked;
+	gboolean need_reset;
+	gboolean ever_connected;
+	guint attempt;
+	guint host_index;
+	GSource *fd_source;
+	GSource *retry_source;
+	GSource *tick_source;
+	GSource *stop_source;
+	GQueue retry; /* to send first: unconfirmed on a lost connection, nacked */
+	GQueue inflight; /* by delivery tag */
+	GQueue memq;
+	guint64 memq_bytes;
+	GQueue flushes;
+	gboolean stopping;
+	gboolean finished;
+	gchar *state;
+	gchar *state_error;
+	gchar *logged_error;
+	gboolean drop_episode[PD_AMQP_DROP_LAST];
+	guint64 dropped_in_episode[PD_AMQP_DROP_LAST];
+};
+
+static void pd_amqp_worker_pump(PdAmqpWorker *self);
+static void pd_amqp_worker_link_failed(PdAmqpWorker *self, GError *error);
+static void pd_amqp_worker_after_event(PdAmqpWorker *self);
+static void pd_amqp_worker_finish_stop(PdAmqpWorker *self);
+
+void
+pd_amqp_worker_options_clear(PdAmqpWorkerOptions *opts)
+{
+	pd_amqp_link_options_clear(&opts->link);
+	g_clear_pointer(&opts->hosts, g_ptr_array_unref);
+}
+
+/* --- entries --- */
+
+static PdAmqpEntry *
+pd_amqp_entry_new(PdMessage *msg, guint64 seq, guint topic)
+{
+	PdAmqpEntry *e = g_new0(PdAmqpEntry, 1);
+	e->msg = pd_message_ref(msg);
+	e->seq = seq;
+	e->topic = topic;
+	return e;
+}
+
+static void
+pd_amqp_entry_free(PdAmqpEntry *e)
+{
+	pd_message_unref(e->msg);
+	g_free(e);
+}
+
+static gsize
+pd_amqp_entry_size(PdAmqpEntry *e)
+{
+	return g_bytes_get_size(e->msg->body);
+}
+
+/* --- state reporting (to the main context) --- */
+
+typedef struct {
+	GObject *owner;
+	PdAmqpStateFunc func;
+	gchar *state;
+	gchar *error;
+} PdAmqpStateEvent;
+
+static void
+pd_amqp_state_event_free(PdAmqpStateEvent *ev)
+{
+	g_object_unref(ev->owner);
+	g_free(ev->state);
+	g_free(ev->error);
+	g_free(ev);
+}
+
+static gboolean
+pd_amqp_state_event_cb(gpointer user_data)
+{
+	PdAmqpStateEvent *ev = user_data;
+	ev->func(ev->owner, ev->state, ev->error);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+pd_amqp_worker_set_state(PdAmqpWorker *self, const gchar *state, const gchar *error)
+{
+	PdAmqpStateEvent *ev;
+
+	if (g_strcmp0(self->state, state) == 0 && g_strcmp0(self->state_error, error) == 0)
+		return;
+	g_free(self->state);
+	self->state = g_strdup(state);
+	g_free(self->state_error);
+	self->state_error = g_strdup(error);
+	ev = g_new0(PdAmqpStateEvent, 1);
+	ev->owner = g_object_ref(self->owner);
+	ev->func = self->state_func;
+	ev->state = g_strdup(state);
+	ev->error = g_strdup(error);
+	g_main_context_invoke_full(self->main_ctx, G_PRIORITY_DEFAULT, pd_amqp_state_event_cb, ev,
+				   (GDestroyNotify)pd_amqp_state_event_free);
+}
+
+/* --- spool --- */
+
+static void
+pd_amqp_worker_drop(PdAmqpWorker *self, PdAmqpEntry *e, PdAmqpDrop reason, const gchar *detail)
+{
+	guint64 *counter[] = {&self->st.dropped_spool_full, &self->st.dropped_spool_full_gauges,
+			      &self->st.dropped_spool_error};
+
+	*counter[reason] += e->msg->n_samples;
+	self->dropped_in_episode[reason] += e->msg->n_samples;
+	if (self->drop_episode[reason])
+		return;
+	self->drop_episode[reason] = TRUE;
+	g_warning("dropping samples (%s): %s; further drops for this reason are counted, not logged, "
+		  "until the spool has room again",
+		  pd_amqp_drop_names[reason], detail);
+}
+
+static void
+pd_amqp_worker_end_drop_episodes(PdAmqpWorker *self)
+{
+	for (guint i = 0; i < PD_AMQP_DROP_LAST; i++) {
+		if (!self->drop_episode[i])
+			continue;
+		g_message("spool accepts samples again; %" G_GUINT64_FORMAT " samples were dropped (%s)",
+			  self->dropped_in_episode[i], pd_amqp_drop_names[i]);
+		self->drop_episode[i] = FALSE;
+		self->dropped_in_episode[i] = 0;
+	}
+}
+
+/* makes a memory entry durable; the entry is settled afterwards either way */
+static void
+pd_amqp_worker_spool_entry(PdAmqpWorker *self, PdAmqpEntry *e)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean gauges_only = e->msg->n_counters == 0;
+
+	if (!pd_spool_fits(self->spool, pd_amqp_entry_size(e), gauges_only)) {
+		g_autofree gchar *detail = g_strdup_printf(
+		    "spool %s holds %" G_GUINT64_FORMAT " bytes, its limit is %s",
+		    pd_spool_get_dir(self->spool), pd_spool_get_bytes(self->spool),
+		    gauges_only ? "90 % of spool_max_bytes for gauges" : "spool_max_bytes");
+		pd_amqp_worker_drop(self, e, gauges_only ? PD_AMQP_DROP_SPOOL_FULL_GAUGES : PD_AMQP_DROP_SPOOL_FULL,
+				    detail);
+		return;
+	}
+	if (!pd_spool_append(self->spool, e->msg, e->topic, &error)) {
+		g_autofree gchar *detail = g_strdup_printf("spool %s: %s", pd_spool_get_dir(self->spool), error->message);
+		pd_amqp_worker_drop(self, e, PD_AMQP_DROP_SPOOL_ERROR, detail);
+		return;
+	}
+	self->spool_dirty = TRUE;
+	if (self->drop_episode[PD_AMQP_DROP_SPOOL_FULL] || self->drop_episode[PD_AMQP_DROP_SPOOL_FULL_GAUGES] ||
+	    self->drop_episode[PD_AMQP_DROP_SPOOL_ERROR]) {
+		if (pd_spool_fits(self->spool, 0, TRUE))
+			pd_amqp_worker_end_drop_episodes(self);
+	}
+}
+
+static void
+pd_amqp_worker_sync_spool(PdAmqpWorker *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!self->spool_dirty)
+		return;
+	self->spool_dirty = FALSE;
+	if (!pd_spool_sync(self->spool, &error))
+		g_warning("spool %s: %s", pd_spool_get_dir(self->spool), error->message);
+}
+
+/* moves memory-only entries of @q to the spool, keeping the others */
+static void
+pd_amqp_worker_spill_queue(PdAmqpWorker *self, GQueue *q)
+{
+	GQueue keep = G_QUEUE_INIT;
+	PdAmqpEntry *e;
+
+	while ((e = g_queue_pop_head(q)) != NULL) {
+		if (e->seq == 0) {
+			g_queue_push_tail(&keep, e);
+			continue;
+		}
+		pd_amqp_worker_spool_entry(self, e);
+		pd_amqp_entry_free(e);
+	}
+	*q = keep;
+}
+
+static void
+pd_amqp_worker_spill(PdAmqpWorker *self)
+{
+	pd_amqp_worker_spill_queue(self, &self->retry);
+	pd_amqp_worker_spill_queue(self, &self->memq);
+	self->memq_bytes = 0;
+	pd_amqp_worker_sync_spool(self);
+}
+
+/* unconfirmed messages stay on the wire but get a durable copy; the copy
+ * is sent again later (a duplicate) only if the process restarts first */
+static void
+pd_amqp_worker_copy_inflight(PdAmqpWorker *self)
+{
+	for (GList *l = self->inflight.head; l != NULL; l = l->next) {
+		PdAmqpEntry *e = l->data;
+		if (e->seq == 0)
+			continue;
+		pd_amqp_worker_spool_entry(self, e);
+		e->seq = 0;
+	}
+	pd_amqp_worker_sync_spool(self);
+}
+
+/* --- accepting messages --- */
+
+static void
+pd_amqp_worker_accept(PdAmqpWorker *self, PdMessage *msg, guint64 seq)
+{
+	guint n_topics = g_strv_length(self->opts.link.routing_keys);
+
+	for (guint t = 0; t < n_topics; t++) {
+		PdAmqpEntry *e = pd_amqp_entry_new(msg, seq, t);
+		/* keep the order: once anything is spooled, new messages queue behind it */
+		if (self->cstate == PD_AMQP_DISCONNECTED || self->stopping || pd_spool_has_unread(self->spool)) {
+			pd_amqp_worker_spool_entry(self, e);
+			pd_amqp_entry_free(e);
+			continue;
+		}
+		g_queue_push_tail(&self->memq, e);
+		self->memq_bytes += pd_amqp_entry_size(e);
+	}
+	if (self->memq_bytes > self->opts.memory_max_bytes) {
+		g_info("memory queue over %" G_GUINT64_FORMAT " bytes, spooling", self->opts.memory_max_bytes);
+		pd_amqp_worker_spill_queue(self, &self->memq);
+		self->memq_bytes = 0;
+	}
+}
+
+static void
+pd_amqp_worker_add_flush(PdAmqpWorker *self, GTask *task, guint64 target)
+{
+	PdAmqpFlush *f = g_new0(PdAmqpFlush, 1);
+	f->task = task;
+	f->target = target;
+	f->started = g_get_monotonic_time();
+	g_queue_push_tail(&self->flushes, f);
+}
+
+static gboolean
+pd_amqp_worker_inbox_cb(gpointer user_data)
+{
+	PdAmqpWorker *self = user_data;
+	GQueue items = G_QUEUE_INIT;
+	PdAmqpItem *item;
+
+	g_mutex_lock(&self->lock);
+	items = self->inbox;
+	g_queue_init(&self->inbox);
+	self->wake_pending = FALSE;
+	g_mutex_unlock(&self->lock);
+	while ((item = g_queue_pop_head(&items)) != NULL) {
+		if (item->msg != NULL) {
+			pd_amqp_worker_accept(self, item->msg, item->seq);
+			pd_message_unref(item->msg);
+		} else {
+			pd_amqp_worker_add_flush(self, item->task, item->seq);
+		}
+		g_free(item);
+	}
+	pd_amqp_worker_sync_spool(self);
+	pd_amqp_worker_pump(self);
+	pd_amqp_worker_after_event(self);
+	return G_SOURCE_REMOVE;
+}
+
+/* --- flushes --- */
+
+static guint64
+pd_amqp_worker_min_seq(GQueue *q, gboolean *spool_origin)
+{
+	guint64 min = G_MAXUINT64;
+
+	for (GList *l = q->head; l != NULL; l = l->next) {
+		PdAmqpEntry *e = l->data;
+		if (e->seq != 0)
+			min = MIN(min, e->seq);
+		if (e->segment != 0)
+			*spool_origin = TRUE;
+	}
+	return min;
+}
+
+static gboolean
+pd_amqp_worker_flush_done(PdAmqpWorker *self, PdAmqpFlush *f, gboolean unreachable, gboolean late)
+{
+	gboolean spool_origin = FALSE;
+	guint64 min = pd_amqp_worker_min_seq(&self->retry, &spool_origin);
+
+	min = MIN(min, pd_amqp_worker_min_seq(&self->inflight, &spool_origin));
+	if (self->memq.head != NULL)
+		min = MIN(min, ((PdAmqpEntry *)self->memq.head->data)->seq);
+	if (min <= f->target)
+		return FALSE;
+	/* while the broker takes messages, a flush also waits for the spool */
+	return unreachable || late || (!spool_origin && !pd_spool_has_unread(self->spool));
+}
+
+static void
+pd_amqp_worker_check_flushes(PdAmqpWorker *self)
+{
+	gboolean unreachable = self->cstate != PD_AMQP_CONNECTED || self->blocked || self->stopping;
+	gint64 now = g_get_monotonic_time();
+	gboolean late = FALSE;
+	GList *l;
+
+	if (self->flushes.head == NULL)
+		return;
+	late = now - ((PdAmqpFlush *)self->flushes.head->data)->started > (gint64)self->opts.flush_timeout_ms * 1000;
+	if (unreachable || late) {
+		pd_amqp_worker_spill(self);
+		pd_amqp_worker_copy_inflight(self);
+	}
+	l = self->flushes.head;
+	while (l != NULL) {
+		PdAmqpFlush *f = l->data;
+		GList *next = l->next;
+		if (pd_amqp_worker_flush_done(self, f, unreachable, late)) {
+			g_task_return_boolean(f->task, TRUE);
+			g_object_unref(f->task);
+			g_free(f);
+			g_queue_delete_link(&self->flushes, l);
+		}
+		l = next;
+	}
+}
+
+/* --- statistics --- */
+
+static void
+pd_amqp_worker_publish_stats(PdAmqpWorker *self)
+{
+	self->st.in_flight = self->inflight.length;
+	self->st.memory_queue = self->memq.length + self->retry.length;
+	self->st.spooled_samples = pd_spool_get_samples(self->spool);
+	self->st.spooled_bytes = pd_spool_get_bytes(self->spool);
+	self->st.spool_damaged = pd_spool_get_damaged(self->spool);
+	g_mutex_lock(&self->lock);
+	self->shared = self->st;
+	g_mutex_unlock(&self->lock);
+}
+
+static void
+pd_amqp_worker_after_event(PdAmqpWorker *self)
+{
+	if (self->need_reset) {
+		g_autoptr(GError) error = g_error_new_literal(PD_AMQP_LINK_ERROR, PD_AMQP_LINK_ERROR_CLOSED,
+							      "unroutable messages returned by the broker, "
+							      "reconnecting to declare the queue again");
+		self->need_reset = FALSE;
+		pd_amqp_worker_link_failed(self, error);
+	}
+	pd_amqp_worker_check_flushes(self);
+	pd_amqp_worker_publish_stats(self);
+	if (self->stopping && self->stop_source != NULL && self->inflight.length == 0)
+		pd_amqp_worker_finish_stop(self);
+}
+
+/* --- broker events --- */
+
+static void
+pd_amqp_worker_settle(PdAmqpWorker *self, PdAmqpEntry *e, gboolean nack)
+{
+	if (nack || e->returned) {
+		if (nack)
+			self->st.nacked++;
+		e->returned = FALSE;
+		g_queue_push_tail(&self->retry, e);
+		return;
+	}
+	self->st.confirmed++;
+	self->st.confirmed_samples += e->msg->n_samples;
+	if (e->segment != 0)
+		pd_spool_release(self->spool, e->segment, e->msg->n_samples);
+	pd_amqp_entry_free(e);
+}
+
+static void
+pd_amqp_worker_on_ack(gpointer user_data, guint64 tag, gboolean multiple, gboolean nack)
+{
+	PdAmqpWorker *self = user_data;
+	GList *l = self->inflight.head;
+
+	while (l != NULL) {
+		PdAmqpEntry *e = l->data;
+		GList *next = l->next;
+		if (e->tag > tag)
+			break;
+		if (multiple || e->tag == tag) {
+			g_queue_delete_link(&self->inflight, l);
+			pd_amqp_worker_settle(self, e, nack);
+		}
+		l = next;
+	}
+}
+
+static void
+pd_amqp_worker_on_return(gpointer user_data, GBytes *body, const gchar *why)
+{
+	PdAmqpWorker *self = user_data;
+
+	self->st.returned++;
+	for (GList *l = self->inflight.head; l != NULL; l = l->next) {
+		PdAmqpEntry *e = l->data;
+		if (!e->returned && g_bytes_equal(e->msg->body, body)) {
+			e->returned = TRUE;
+			break;
+		}
+	}
+	if (!self->need_reset)
+		g_warning("broker returned a message as unroutable (%s): will publish it again", why);
+	self->need_reset = TRUE;
+}
+
+static void
+pd_amqp_worker_on_blocked(gpointer user_data, gboolean blocked, const gchar *reason)
+{
+	PdAmqpWorker *self = user_data;
+
+	self->blocked = blocked;
+	if (blocked) {
+		g_warning("broker blocked publishing (%s): polling goes on, samples are queued and spooled",
+			  reason);
+		pd_amqp_worker_set_state(self, "blocked", reason);
+	} else {
+		g_message("broker unblocked publishing");
+		pd_amqp_worker_set_state(self, "connected", NULL);
+	}
+}
+
+static const PdAmqpLinkEvents pd_amqp_worker_events = {
+    .ack = pd_amqp_worker_on_ack,
+    .returned = pd_amqp_worker_on_return,
+    .blocked = pd_amqp_worker_on_blocked,
+};
+
+/* --- sending --- */
+
+static PdAmqpEntry *
+pd_amqp_worker_next_entry(PdAmqpWorker *self)
+{
+	PdAmqpEntry *e = g_queue_pop_head(&self->retry);
+	PdMessage *msg = NULL;
+	guint64 segment = 0;
+	guint topic = 0;
+
+	if (e != NULL)
+		return e;
+	msg = pd_spool_read(self->spool, &topic, &segment);
+	if (msg != NULL) {
+		guint n_topics = g_strv_length(self->opts.link.routing_keys);
+		e = pd_amqp_entry_new(msg, 0, topic < n_topics ? topic : 0);
+		e->segment = segment;
+		pd_message_unref(msg);
+		return e;
+	}
+	e = g_queue_pop_head(&self->memq);
+	if (e != NULL)
+		self->memq_bytes -= MIN(self->memq_bytes, pd_amqp_entry_size(e));
+	return e;
+}
+
+static void
+pd_amqp_worker_pump(PdAmqpWorker *self)
+{
+	while (self->cstate == PD_AMQP_CONNECTED && !self->blocked && !self->stopping &&
+	       self->inflight.length < self->opts.window) {
+		g_autoptr(GError) error = NULL;
+		PdAmqpEntry *e = pd_amqp_worker_next_entry(self);
+		if (e == NULL)
+			break;
+		e->tag = pd_amqp_link_get_next_tag(self->link);
+		if (!pd_amqp_link_publish(self->link, e->topic, e->msg->body, &error)) {
+			g_queue_push_head(&self->retry, e);
+			pd_amqp_worker_link_failed(self, error);
+			return;
+		}
+		self->st.published++;
+		g_queue_push_tail(&self->inflight, e);
+	}
+}
+
+/* reads what the broker sent, then fills the window again, until quiet */
+static void
+pd_amqp_worker_service(PdAmqpWorker *self)
+{
+	for (guint round = 0; round < 64 && self->cstate == PD_AMQP_CONNECTED; round++) {
+		g_autoptr(GError) error = NULL;
+		guint before = self->inflight.length;
+		guint64 published = self->st.published;
+		if (!pd_amqp_link_process(self->link, &pd_amqp_worker_events, self, &error)) {
+			pd_amqp_worker_link_failed(self, error);
+			return;
+		}
+		pd_amqp_worker_pump(self);
+		if (self->inflight.length == before && self->st.published == published)
+			break;
+	}
+}
+
+static gboolean
+pd_amqp_worker_fd_cb(gint fd, GIOCondition condition, gpointer user_data)
+{
+	PdAmqpWorker *self = user_data;
+
+	pd_amqp_worker_service(self);
+	pd_amqp_worker_after_event(self);
+	return G_SOURCE_CONTINUE;
+}
+
+/* --- connecting --- */
+
+static gboolean pd_amqp_worker_connect_cb(gpointer user_data);
+
+static void
+pd_amqp_worker_clear_source(GSource **source)
+{
+	if (*source == NULL)
+		return;
+	g_source_destroy(*source);
+	g_source_unref(*source);
+	*source = NULL;
+}
+
+static void
+pd_amqp_worker_schedule_connect(PdAmqpWorker *self)
+{
+	gdouble delay = self->opts.retry_interval * (gdouble)(1u << MIN(self->attempt, 16u));
+	gdouble jittered;
+
+	delay = MIN(delay, self->opts.interval_max);
+	jittered = g_random_double_range(delay / 2, delay);
+	self->attempt++;
+	pd_amqp_worker_clear_source(&self->retry_source);
+	self->retry_source = g_timeout_source_new((guint)(jittered * 1000));
+	g_source_set_callback(self->retry_source, pd_amqp_worker_connect_cb, self, NULL);
+	g_source_attach(self->retry_source, self->ctx);
+	g_debug("next connection attempt in %.1f s", jittered);
+}
+
+/* logs an error once per episode: again only when the text changes */
+static void
+pd_amqp_worker_log_error(PdAmqpWorker *self, const gchar *where, const gchar *message)
+{
+	g_autofree gchar *line = g_strdup_printf("%s: %s", where, message);
+
+	if (g_strcmp0(self->logged_error, line) == 0)
+		return;
+	g_free(self->logged_error);
+	self->logged_error = g_strdup(line);
+	g_warning("%s; retrying with back-off, samples are kept", line);
+}
+
+static void
+pd_amqp_worker_link_failed(PdAmqpWorker *self, GError *error)
+{
+	PdAmqpHost *host = g_ptr_array_index(self->opts.hosts, self->host_index);
+	g_autofree gchar *where = pd_amqp_host_describe(host);
+
+	pd_amqp_worker_log_error(self, where, error->message);
+	pd_amqp_worker_clear_source(&self->fd_source);
+	g_clear_pointer(&self->link, pd_amqp_link_free);
+	/* the unconfirmed window goes first next time */
+	while (self->inflight.tail != NULL)
+		g_queue_push_head(&self->retry, g_queue_pop_tail(&self->inflight));
+	for (GList *l = self->retry.head; l != NULL; l = l->next)
+		((PdAmqpEntry *)l->data)->returned = FALSE;
+	self->cstate = PD_AMQP_DISCONNECTED;
+	self->blocked = FALSE;
+	self->host_index = (self->host_index + 1) % self->opts.hosts->len;
+	pd_amqp_worker_spill(self);
+	pd_amqp_worker_set_state(self, "disconnected", error->message);
+	if (!self->stopping)
+		pd_amqp_worker_schedule_connect(self);
+}
+
+static void
+pd_amqp_worker_connected(PdAmqpWorker *self, PdAmqpLink *link)
+{
+	PdAmqpHost *host = g_ptr_array_index(self->opts.hosts, self->host_index);
+	g_autofree gchar *where = pd_amqp_host_describe(host);
+
+	self->link = link;
+	self->cstate = PD_AMQP_CONNECTED;
+	self->attempt = 0;
+	if (self->ever_connected)
+		self->st.reconnects++;
+	if (self->logged_error != NULL || self->ever_connected)
+		g_message("connected to %s", where);
+	else
+		g_info("connected to %s", where);
+	self->ever_connected = TRUE;
+	g_clear_pointer(&self->logged_error, g_free);
+	self->fd_source = g_unix_fd_source_new(pd_amqp_link_get_fd(link), G_IO_IN | G_IO_HUP | G_IO_ERR);
+	g_source_set_callback(self->fd_source, G_SOURCE_FUNC(pd_amqp_worker_fd_cb), self, NULL);
+	g_source_attach(self->fd_source, self->ctx);
+	pd_amqp_worker_set_state(self, "connected", NULL);
+}
+
+static gboolean
+pd_amqp_worker_connect_cb(gpointer user_data)
+{
+	PdAmqpWorker *self = user_data;
+	PdAmqpHost *host = g_ptr_array_index(self->opts.hosts, self->host_index);
+	g_autoptr(GError) error = NULL;
+	PdAmqpLink *link;
+
+	pd_amqp_worker_clear_source(&self->retry_source);
+	if (self->stopping)
+		return G_SOURCE_REMOVE;
+	self->cstate = PD_AMQP_CONNECTING;
+	pd_amqp_worker_set_state(self, "connecting", NULL);
+	link = pd_amqp_link_connect(&self->opts.link, host, &error);
+	if (link == NULL) {
+		pd_amqp_worker_link_failed(self, error);
+		pd_amqp_worker_after_event(self);
+		return G_SOURCE_REMOVE;
+	}
+	pd_amqp_worker_connected(self, link);
+	/* what arrived while connecting */
+	pd_amqp_worker_inbox_cb(self);
+	pd_amqp_worker_service(self);
+	pd_amqp_worker_after_event(self);
+	return G_SOURCE_REMOVE;
+}
+
+/* heartbeats, flush deadlines */
+static gboolean
+pd_amqp_worker_tick_cb(gpointer user_data)
+{
+	PdAmqpWorker *self = user_data;
+
+	if (self->cstate == PD_AMQP_CONNECTED)
+		pd_amqp_worker_service(self);
+	pd_amqp_worker_after_event(self);
+	return G_SOURCE_CONTINUE;
+}
+
+/* --- stopping --- */
+
+static void
+pd_amqp_worker_finish_stop(PdAmqpWorker *self)
+{
+	PdAmqpFlush *f;
+
+	if (self->finished)
+		return;
+	self->finished = TRUE;
+	pd_amqp_worker_clear_source(&self->stop_source);
+	pd_amqp_worker_clear_source(&self->fd_source);
+	while (self->inflight.tail != NULL)
+		g_queue_push_head(&self->retry, g_queue_pop_tail(&self->inflight));
+	pd_amqp_worker_spill(self);
+	g_clear_pointer(&self->link, pd_amqp_link_close);
+	self->cstate = PD_AMQP_DISCONNECTED;
+	while ((f = g_queue_pop_head(&self->flushes)) != NULL) {
+		g_task_return_boolean(f->task, TRUE);
+		g_object_unref(f->task);
+		g_free(f);
+	}
+	/* spool-origin entries need nothing: their records are still on disk */
+	g_queue_clear_full(&self->retry, (GDestroyNotify)pd_amqp_entry_free);
+	pd_amqp_worker_publish_stats(self);
+	g_main_loop_quit(self->loop);
+}
+
+static gboolean
+pd_amqp_worker_stop_timeout_cb(gpointer user_data)
+{
+	pd_amqp_worker_finish_stop(user_data);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+pd_amqp_worker_stop_cb(gpointer user_data)
+{
+	PdAmqpWorker *self = user_data;
+
+	pd_amqp_worker_inbox_cb(self);
+	self->stopping = TRUE;
+	pd_amqp_worker_clear_source(&self->retry_source);
+	if (self->cstate != PD_AMQP_CONNECTED || self->inflight.length == 0) {
+		pd_amqp_worker_finish_stop(self);
+		return G_SOURCE_REMOVE;
+	}
+	/* give the broker a moment to confirm what is on the wire */
+	self->stop_source = g_timeout_source_new(self->opts.stop_timeout_ms);
+	g_source_set_callback(self->stop_source, pd_amqp_worker_stop_timeout_cb, self, NULL);
+	g_source_attach(self->stop_source, self->ctx);
+	return G_SOURCE_REMOVE;
+}
+
+/* --- thread --- */
+
+static gpointer
+pd_amqp_worker_thread(gpointer user_data)
+{
+	PdAmqpWorker *self = user_data;
+
+	g_main_context_push_thread_default(self->ctx);
+	self->tick_source = g_timeout_source_new_seconds(1);
+	g_source_set_callback(self->tick_source, pd_amqp_worker_tick_cb, self, NULL);
+	g_source_attach(self->tick_source, self->ctx);
+	pd_amqp_worker_connect_cb(self);
+	g_main_loop_run(self->loop);
+	pd_amqp_worker_clear_source(&self->tick_source);
+	pd_amqp_worker_clear_source(&self->retry_source);
+	g_main_context_pop_thread_default(self->ctx);
+	return NULL;
+}
+
+static void
+pd_amqp_worker_wake(PdAmqpWorker *self, GSourceFunc func)
+{
+	GSource *source = g_idle_source_new();
+	g_source_set_callback(source, func, self, NULL);
+	g_source_attach(source, self->ctx);
+	g_source_unref(source);
+}
+
+PdAmqpWorker *
+pd_amqp_worker_new(PdAmqpWorkerOptions *opts, PdSpool *spool, GObject *owner, PdAmqpStateFunc state_func)
+{
+	PdAmqpWorker *self = g_new0(PdAmqpWorker, 1);
+
+	self->opts = *opts;
+	memset(opts, 0, sizeof *opts);
+	self->spool = spool;
+	self->owner = owner;
+	self->state_func = state_func;
+	self->main_ctx = g_main_context_ref_thread_default();
+	self->ctx = g_main_context_new();
+	self->loop = g_main_loop_new(self->ctx, FALSE);
+	g_mutex_init(&self->lock);
+	self->thread = g_thread_new("pd-amqp", pd_amqp_worker_thread, self);
+	return self;
+}
+
+static void
+pd_amqp_worker_post(PdAmqpWorker *self, PdAmqpItem *item)
+{
+	gboolean wake = FALSE;
+
+	g_mutex_lock(&self->lock);
+	if (item->msg != NULL)
+		item->seq = ++self->handed;
+	else
+		item->seq = self->handed;
+	g_queue_push_tail(&self->inbox, item);
+	if (!self->wake_pending) {
+		self->wake_pending = TRUE;
+		wake = TRUE;
+	}
+	g_mutex_unlock(&self->lock);
+	if (wake)
+		pd_amqp_worker_wake(self, pd_amqp_worker_inbox_cb);
+}
+
+void
+pd_amqp_worker_push(PdAmqpWorker *self, PdMessage *msg)
+{
+	PdAmqpItem *item = g_new0(PdAmqpItem, 1);
+	item->msg = pd_message_ref(msg);
+	pd_amqp_worker_post(self, item);
+}
+
+void
+pd_amqp_worker_flush(PdAmqpWorker *self, GTask *task)
+{
+	PdAmqpItem *item = g_new0(PdAmqpItem, 1);
+	item->task = task;
+	pd_amqp_worker_post(self, item);
+}
+
+void
+pd_amqp_worker_get_stats(PdAmqpWorker *self, PdAmqpStats *out)
+{
+	g_mutex_lock(&self->lock);
+	*out = self->shared;
+	g_mutex_unlock(&self->lock);
+}
+
+void
+pd_amqp_worker_stop(PdAmqpWorker *self, PdAmqpStats *final)
+{
+	pd_amqp_worker_wake(self, pd_amqp_worker_stop_cb);
+	g_thread_join(self->thread);
+	if (final != NULL)
+		*final = self->shared;
+	/* drained by the stop callback; nothing can arrive after it */
+	g_queue_clear_full(&self->inbox, g_free);
+	g_queue_clear_full(&self->memq, (GDestroyNotify)pd_amqp_entry_free);
+	pd_spool_free(self->spool);
+	g_main_loop_unref(self->loop);
+	g_main_context_unref(self->ctx);
+	g_main_context_unref(self->main_ctx);
+	g_mutex_clear(&self->lock);
+	pd_amqp_worker_options_clear(&self->opts);
+	g_free(self->state);
+	g_free(self->state_error);
+	g_free(self->logged_error);
+	g_free(self);
+}

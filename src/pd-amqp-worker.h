@@ -1,0 +1,69 @@
+/*
+ * polld - the AMQP publisher thread: owns the connection, the in-memory
+ * queue and the spool; fed by the main thread through an inbox
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pd-amqp-link.h"
+#include "pd-message.h"
+#include "pd-spool.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+	PdAmqpLinkOptions link;
+	GPtrArray *hosts; /* PdAmqpHost, tried in turn */
+	guint window; /* unconfirmed messages on the wire */
+	guint64 memory_max_bytes;
+	gdouble retry_interval; /* seconds, first back-off step */
+	gdouble interval_max; /* seconds, back-off cap */
+	guint flush_timeout_ms; /* a flush waiting longer settles by spooling */
+	guint stop_timeout_ms; /* how long stop waits for confirms */
+} PdAmqpWorkerOptions;
+
+void
+pd_amqp_worker_options_clear(PdAmqpWorkerOptions *opts);
+
+typedef struct {
+	guint64 published; /* messages sent, republishing included */
+	guint64 confirmed; /* messages the broker confirmed */
+	guint64 confirmed_samples;
+	guint64 in_flight;
+	guint64 returned;
+	guint64 nacked;
+	guint64 memory_queue;
+	guint64 spooled_samples;
+	guint64 spooled_bytes;
+	guint64 spool_damaged;
+	guint64 dropped_spool_full; /* samples, by reason */
+	guint64 dropped_spool_full_gauges;
+	guint64 dropped_spool_error;
+	guint64 reconnects;
+} PdAmqpStats;
+
+/* runs in the main context; @state is "connected", "connecting"... */
+typedef void (*PdAmqpStateFunc)(GObject *owner, const gchar *state, const gchar *error);
+
+typedef struct _PdAmqpWorker PdAmqpWorker;
+
+/* takes @opts' contents and @spool; starts the thread, which connects */
+PdAmqpWorker *
+pd_amqp_worker_new(PdAmqpWorkerOptions *opts, PdSpool *spool, GObject *owner, PdAmqpStateFunc state_func);
+/* main thread, never blocks */
+void
+pd_amqp_worker_push(PdAmqpWorker *self, PdMessage *msg);
+/* @task returns TRUE once everything pushed before is confirmed or spooled */
+void
+pd_amqp_worker_flush(PdAmqpWorker *self, GTask *task);
+void
+pd_amqp_worker_get_stats(PdAmqpWorker *self, PdAmqpStats *out);
+/* spools what is unconfirmed, closes the connection, joins the thread,
+ * stores the final counters in @final (may be NULL) and frees */
+void
+pd_amqp_worker_stop(PdAmqpWorker *self, PdAmqpStats *final);
+
+G_END_DECLS
