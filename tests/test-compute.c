@@ -1,0 +1,752 @@
+/*
+ * polld - compute-libvirt plugin tests: the daemon against libvirt's test
+ * driver (golden message, every meter's value, scale), plus in-process tests
+ * of the parts the test driver can't reach (bulk statistics, lifecycle)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "pd-compute-connection.h"
+#include "pd-compute-discovery.h"
+#include "pd-compute-domain.h"
+#include "pd-compute-instance.h"
+#include "pd-compute-pollster.h"
+#include "pd-compute-stats.h"
+#include "pd-poll-context-private.h"
+#include "pd-signature.h"
+#include "pd-test-util.h"
+
+/* what the test expects of each meter, written independently of the plugin */
+typedef enum { SCOPE_INSTANCE, SCOPE_DISK, SCOPE_VNIC } Scope;
+
+typedef struct {
+	const gchar *name;
+	const gchar *type;
+	const gchar *unit;
+	Scope scope;
+} ExpectedMeter;
+
+/* the meters the test driver can feed; memory.*, latency and perf are not */
+static const ExpectedMeter expected_meters[] = {
+    {"cpu", "cumulative", "ns", SCOPE_INSTANCE},
+    {"vcpus", "gauge", "vcpu", SCOPE_INSTANCE},
+    {"memory", "gauge", "MB", SCOPE_INSTANCE},
+    {"disk.root.size", "gauge", "GB", SCOPE_INSTANCE},
+    {"disk.ephemeral.size", "gauge", "GB", SCOPE_INSTANCE},
+    {"power.state", "gauge", "state", SCOPE_INSTANCE},
+    {"disk.device.read.requests", "cumulative", "request", SCOPE_DISK},
+    {"disk.device.write.requests", "cumulative", "request", SCOPE_DISK},
+    {"disk.device.read.bytes", "cumulative", "B", SCOPE_DISK},
+    {"disk.device.write.bytes", "cumulative", "B", SCOPE_DISK},
+    {"disk.device.capacity", "gauge", "B", SCOPE_DISK},
+    {"disk.device.allocation", "gauge", "B", SCOPE_DISK},
+    {"disk.device.usage", "gauge", "B", SCOPE_DISK},
+    {"network.incoming.bytes", "cumulative", "B", SCOPE_VNIC},
+    {"network.outgoing.bytes", "cumulative", "B", SCOPE_VNIC},
+    {"network.incoming.packets", "cumulative", "packet", SCOPE_VNIC},
+    {"network.outgoing.packets", "cumulative", "packet", SCOPE_VNIC},
+    {"network.incoming.packets.drop", "cumulative", "packet", SCOPE_VNIC},
+    {"network.outgoing.packets.drop", "cumulative", "packet", SCOPE_VNIC},
+    {"network.incoming.packets.error", "cumulative", "packet", SCOPE_VNIC},
+    {"network.outgoing.packets.error", "cumulative", "packet", SCOPE_VNIC},
+    {"network.incoming.bytes.delta", "delta", "B", SCOPE_VNIC},
+    {"network.outgoing.bytes.delta", "delta", "B", SCOPE_VNIC},
+};
+
+static const gchar *const unfed_meters[] = {
+    "memory.usage",		"memory.resident",	     "memory.available", "memory.swap.in",
+    "memory.swap.out",		"disk.device.read.latency", "disk.device.write.latency",
+    "perf.cpu.cycles",		"perf.instructions",	     "perf.cache.references",
+    "perf.cache.misses",	NULL,
+};
+
+static const ExpectedMeter *
+find_expected(const gchar *name)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(expected_meters); i++) {
+		if (g_str_equal(expected_meters[i].name, name))
+			return &expected_meters[i];
+	}
+	return NULL;
+}
+
+/* every compute-libvirt meter by name: other plugins have compute meters too */
+static gchar *
+all_meters(void)
+{
+	GString *list = g_string_new("[");
+
+	for (guint i = 0; i < G_N_ELEMENTS(expected_meters); i++)
+		g_string_append_printf(list, "'%s', ", expected_meters[i].name);
+	for (guint i = 0; unfed_meters[i] != NULL; i++)
+		g_string_append_printf(list, "'%s', ", unfed_meters[i]);
+	g_string_truncate(list, list->len - 2);
+	g_string_append_c(list, ']');
+	return g_string_free(list, FALSE);
+}
+
+static gchar *
+write_config(const gchar *dir, const gchar *uri, const gchar *extra)
+{
+	g_autofree gchar *meters = all_meters();
+	g_autofree gchar *yaml =
+	    g_strdup_printf("sources:\n  - name: compute\n    interval: 300\n    meters: %s\n", meters);
+	g_autofree gchar *yaml_path = pd_test_write_file(dir, "polling.yaml", yaml);
+	g_autofree gchar *conf = g_strdup_printf("[DEFAULT]\nlibvirt_uri = %s\nhost = anchor-compute-0\n"
+						 "[polling]\ncfg_file = %s\n"
+						 "[publisher]\ntelemetry_secret = anchor-secret\n"
+						 "[compute]\nflavor_ids = m1.small:2\n%s\n",
+						 uri, yaml_path, extra != NULL ? extra : "");
+	return pd_test_write_file(dir, "polld.conf", conf);
+}
+
+static GPtrArray *
+run_once(const gchar *conf, gchar **err_out)
+{
+	const gchar *args[] = {"--once", "--dry-run", "--polling-namespaces", "compute",
+			       "--config-file", conf, NULL};
+	gint status = -1;
+	g_autofree gchar *out = pd_test_run_polld(&status, err_out, args);
+
+	g_assert_cmpint(status, ==, 0);
+	return pd_test_collect_samples(out);
+}
+
+static gchar *
+gen_domains(const gchar *dir, const gchar *const *options)
+{
+	g_autofree gchar *script =
+	    g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "gen-domains.py", NULL);
+	gchar *path = g_build_filename(dir, "domains.xml", NULL);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	gint status = -1;
+
+	g_ptr_array_add(argv, (gpointer) "python3");
+	g_ptr_array_add(argv, script);
+	g_ptr_array_add(argv, (gpointer) "--out");
+	g_ptr_array_add(argv, path);
+	for (guint i = 0; options != NULL && options[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)options[i]);
+	g_ptr_array_add(argv, NULL);
+	g_spawn_sync(NULL, (gchar **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+		     &status, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(status, ==, 0);
+	return path;
+}
+
+static JsonObject *
+find_sample(GPtrArray *samples, const gchar *name, const gchar *resource_id)
+{
+	for (guint i = 0; i < samples->len; i++) {
+		JsonObject *s = g_ptr_array_index(samples, i);
+		if (g_str_equal(json_object_get_string_member(s, "counter_name"), name) &&
+		    g_str_equal(json_object_get_string_member(s, "resource_id"), resource_id))
+			return s;
+	}
+	return NULL;
+}
+
+static gchar *
+node_text(JsonNode *node)
+{
+	return json_to_string(node, FALSE);
+}
+
+/* ------------------------------------------------------------------ golden */
+
+static void
+check_same_keys(JsonObject *ours, JsonObject *golden)
+{
+	g_autoptr(GList) a = json_object_get_members(ours);
+	g_autoptr(GList) b = json_object_get_members(golden);
+
+	for (GList *x = a, *y = b; x != NULL || y != NULL; x = x->next, y = y->next) {
+		g_assert_nonnull(x);
+		g_assert_nonnull(y);
+		g_assert_cmpstr(x->data, ==, y->data);
+	}
+}
+
+static void
+check_golden_sample(JsonObject *ours, JsonObject *golden)
+{
+	static const gchar *const same[] = {"source", "counter_name", "counter_type", "counter_unit",
+					     "user_id", "project_id", "resource_id", NULL};
+	static const gchar *const taken[] = {"counter_volume", "timestamp", "message_id",
+					      "monotonic_time", NULL};
+	g_autofree gchar *md_ours = node_text(json_object_get_member(ours, "resource_metadata"));
+	g_autofree gchar *md_golden = node_text(json_object_get_member(golden, "resource_metadata"));
+	g_autoptr(JsonObject) copy = json_object_new();
+	g_autofree gchar *sig = NULL;
+	g_autoptr(GList) members = json_object_get_members(ours);
+
+	check_same_keys(ours, golden);
+	for (guint i = 0; same[i] != NULL; i++)
+		g_assert_cmpstr(json_object_get_string_member(ours, same[i]), ==,
+				json_object_get_string_member(golden, same[i]));
+	g_assert_cmpstr(md_ours, ==, md_golden);
+	g_assert_true(JSON_NODE_HOLDS_VALUE(json_object_get_member(ours, "monotonic_time")));
+	/* with the run-dependent fields set equal, the signature must be Ceilometer's */
+	for (GList *m = members; m != NULL; m = m->next) {
+		JsonObject *from = g_strv_contains(taken, m->data) ? golden : ours;
+		json_object_set_member(copy, m->data, json_node_copy(json_object_get_member(from, m->data)));
+	}
+	sig = pd_signature_compute_json("anchor-secret", copy);
+	g_assert_cmpstr(sig, ==, json_object_get_string_member(golden, "message_signature"));
+}
+
+static void
+test_golden(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *golden_dir = g_strdup(g_getenv("POLLD_GOLDEN_DIR"));
+	g_autofree gchar *xml = g_build_filename(golden_dir, "domains.xml", NULL);
+	g_autofree gchar *body_path = g_build_filename(golden_dir, "msg-0000.body", NULL);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	g_autofree gchar *body = NULL;
+	g_autofree gchar *conf = write_config(dir, uri, "[polld]\nidentity_names = false\n");
+	g_autoptr(GPtrArray) ours = run_once(conf, NULL);
+	g_autoptr(GPtrArray) golden = NULL;
+
+	g_assert_true(g_file_get_contents(body_path, &body, NULL, NULL));
+	golden = pd_test_collect_samples(body);
+	g_assert_cmpuint(golden->len, >, 0);
+	for (guint i = 0; i < golden->len; i++) {
+		JsonObject *g = g_ptr_array_index(golden, i);
+		JsonObject *o = find_sample(ours,
+					    json_object_get_string_member(g, "counter_name"),
+					    json_object_get_string_member(g, "resource_id"));
+		g_assert_nonnull(o);
+		check_golden_sample(o, g);
+	}
+	pd_test_rmtree(dir);
+}
+
+/* ------------------------------------------------------------------ values */
+
+/* the test driver's counters follow the clock: ours were read first */
+static void
+check_counter(const gchar *what, gint64 ours, gint64 now)
+{
+	if (ours > now || now - ours > now / 100000 + 10) {
+		g_error("%s: polld %" G_GINT64_FORMAT ", libvirt %" G_GINT64_FORMAT, what, ours,
+			now);
+	}
+}
+
+static gint64
+disk_value(virDomainPtr dom, const gchar *meter, const gchar *dev, gboolean *is_counter)
+{
+	virDomainBlockStatsStruct bs;
+	virDomainBlockInfo info;
+
+	*is_counter = g_str_has_suffix(meter, "requests") || g_str_has_suffix(meter, "bytes");
+	if (*is_counter) {
+		g_assert_cmpint(virDomainBlockStats(dom, dev, &bs, sizeof(bs)), ==, 0);
+		if (g_str_equal(meter, "disk.device.read.requests"))
+			return bs.rd_req;
+		if (g_str_equal(meter, "disk.device.write.requests"))
+			return bs.wr_req;
+		if (g_str_equal(meter, "disk.device.read.bytes"))
+			return bs.rd_bytes;
+		return bs.wr_bytes;
+	}
+	g_assert_cmpint(virDomainGetBlockInfo(dom, dev, &info, 0), ==, 0);
+	if (g_str_equal(meter, "disk.device.capacity"))
+		return (gint64)MAX(info.capacity, info.physical);
+	if (g_str_equal(meter, "disk.device.allocation"))
+		return (gint64)info.allocation;
+	return (gint64)info.physical;
+}
+
+static gint64
+vnic_value(virDomainPtr dom, const gchar *meter, const gchar *tap)
+{
+	virDomainInterfaceStatsStruct st;
+	static const struct {
+		const gchar *name;
+		gsize offset;
+	} fields[] = {
+	    {"network.incoming.bytes", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, rx_bytes)},
+	    {"network.outgoing.bytes", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, tx_bytes)},
+	    {"network.incoming.packets", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, rx_packets)},
+	    {"network.outgoing.packets", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, tx_packets)},
+	    {"network.incoming.packets.drop", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, rx_drop)},
+	    {"network.outgoing.packets.drop", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, tx_drop)},
+	    {"network.incoming.packets.error", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, rx_errs)},
+	    {"network.outgoing.packets.error", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, tx_errs)},
+	};
+
+	g_assert_cmpint(virDomainInterfaceStats(dom, tap, &st, sizeof(st)), ==, 0);
+	for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
+		if (g_str_equal(fields[i].name, meter))
+			return G_STRUCT_MEMBER(long long, &st, fields[i].offset);
+	}
+	g_assert_not_reached();
+}
+
+static gint64
+instance_value(virDomainPtr dom, JsonObject *md, const gchar *meter, gboolean *is_counter)
+{
+	virDomainInfo info;
+	gint state, reason;
+
+	*is_counter = g_str_equal(meter, "cpu");
+	g_assert_cmpint(virDomainGetInfo(dom, &info), ==, 0);
+	if (g_str_equal(meter, "cpu")) {
+		g_assert_cmpint(json_object_get_int_member(md, "cpu_number"), ==, info.nrVirtCpu);
+		return (gint64)info.cpuTime;
+	}
+	if (g_str_equal(meter, "vcpus"))
+		return info.nrVirtCpu;
+	if (g_str_equal(meter, "memory"))
+		return json_object_get_int_member(md, "memory_mb");
+	if (g_str_equal(meter, "disk.root.size"))
+		return json_object_get_int_member(md, "root_gb");
+	if (g_str_equal(meter, "disk.ephemeral.size"))
+		return json_object_get_int_member(md, "ephemeral_gb");
+	g_assert_cmpstr(meter, ==, "power.state");
+	g_assert_cmpint(virDomainGetState(dom, &state, &reason, 0), ==, 0);
+	return state;
+}
+
+static void
+check_sample_value(virConnectPtr conn, JsonObject *s)
+{
+	const gchar *name = json_object_get_string_member(s, "counter_name");
+	const gchar *rid = json_object_get_string_member(s, "resource_id");
+	const ExpectedMeter *em = find_expected(name);
+	JsonObject *md = json_object_get_object_member(s, "resource_metadata");
+	const gchar *uuid = json_object_get_string_member(md, "instance_id");
+	virDomainPtr dom = virDomainLookupByUUIDString(conn, uuid);
+	gint64 ours = json_object_get_int_member(s, "counter_volume");
+	gint64 expected = 0;
+	gboolean is_counter = FALSE;
+
+	g_assert_nonnull(em);
+	g_assert_nonnull(dom);
+	g_assert_cmpstr(json_object_get_string_member(s, "counter_type"), ==, em->type);
+	g_assert_cmpstr(json_object_get_string_member(s, "counter_unit"), ==, em->unit);
+	g_assert_cmpstr(json_object_get_string_member(s, "project_id"), ==,
+			json_object_get_string_member(s, "project_id"));
+	if (em->scope == SCOPE_INSTANCE) {
+		g_assert_cmpstr(rid, ==, uuid);
+		expected = instance_value(dom, md, name, &is_counter);
+	} else if (em->scope == SCOPE_DISK) {
+		const gchar *dev = json_object_get_string_member(md, "disk_name");
+		g_autofree gchar *want = g_strdup_printf("%s-%s", uuid, dev);
+		g_assert_cmpstr(rid, ==, want);
+		expected = disk_value(dom, name, dev, &is_counter);
+	} else {
+		const gchar *tap = json_object_get_string_member(md, "vnic_name");
+		g_autofree gchar *want = g_strdup_printf("%s-%s-%s", virDomainGetName(dom), uuid, tap);
+		g_assert_cmpstr(rid, ==, want);
+		g_assert_cmpstr(json_object_get_string_member(md, "name"), ==, tap);
+		g_assert_true(json_object_has_member(md, "mac"));
+		g_assert_true(json_object_has_member(md, "parameters"));
+		is_counter = !g_str_has_suffix(name, ".delta");
+		/* first poll of a delta meter: no predecessor, 0 like Ceilometer */
+		expected = is_counter ? vnic_value(dom, name, tap) : 0;
+	}
+	if (is_counter)
+		check_counter(name, ours, expected);
+	else
+		g_assert_cmpint(ours, ==, expected);
+	virDomainFree(dom);
+}
+
+/* instance count, per-instance devices and what polld published agree */
+static void
+check_counts(virConnectPtr conn, GPtrArray *samples, guint disks, guint nics)
+{
+	g_autoptr(GHashTable) per_meter = g_hash_table_new(g_str_hash, g_str_equal);
+	virDomainPtr *doms = NULL;
+	gint n = virConnectListAllDomains(conn, &doms, 0);
+	guint running = 0, instances = 0;
+
+	for (gint i = 0; i < n; i++) {
+		gint state, reason;
+		g_autofree gchar *meta = virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT,
+							       PD_COMPUTE_NOVA_NS_1_1, 0);
+		if (meta == NULL)
+			meta = virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT,
+						    PD_COMPUTE_NOVA_NS_1_0, 0);
+		virDomainGetState(doms[i], &state, &reason, 0);
+		if (meta != NULL) {
+			instances++;
+			running += state != VIR_DOMAIN_SHUTOFF;
+		}
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	for (guint i = 0; i < samples->len; i++) {
+		const gchar *name = json_object_get_string_member(g_ptr_array_index(samples, i), "counter_name");
+		g_hash_table_insert(per_meter, (gpointer)name,
+				    GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(per_meter, name)) + 1));
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(expected_meters); i++) {
+		const ExpectedMeter *em = &expected_meters[i];
+		guint want = em->scope == SCOPE_DISK ? running * disks
+			     : em->scope == SCOPE_VNIC ? running * nics
+			     : g_str_equal(em->name, "power.state") ? instances
+								   : running;
+		g_assert_cmpuint(GPOINTER_TO_UINT(g_hash_table_lookup(per_meter, em->name)), ==, want);
+	}
+	for (guint i = 0; unfed_meters[i] != NULL; i++)
+		g_assert_null(g_hash_table_lookup(per_meter, unfed_meters[i]));
+}
+
+static void
+run_values(const gchar *extra)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	const gchar *opts[] = {"--domains", "12", "--disks", "2", "--nics", "2", NULL};
+	g_autofree gchar *xml = gen_domains(dir, opts);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	g_autofree gchar *conf = write_config(dir, uri, extra);
+	g_autofree gchar *err = NULL;
+	g_autoptr(GPtrArray) samples = run_once(conf, &err);
+	/* same file, same clock: the driver's counters continue from polld's */
+	virConnectPtr conn = virConnectOpenReadOnly(uri);
+
+	g_assert_nonnull(conn);
+	check_counts(conn, samples, 2, 2);
+	for (guint i = 0; i < samples->len; i++)
+		check_sample_value(conn, g_ptr_array_index(samples, i));
+	/* unsupported meters are blacklisted (and so logged) once per instance */
+	g_assert_nonnull(strstr(err, "disk.device.read.latency: the libvirt driver does not provide it"));
+	g_assert_nonnull(strstr(err, "can never poll resource"));
+	g_assert_nonnull(strstr(err, "perf.cpu.cycles: "));
+	virConnectClose(conn);
+	pd_test_rmtree(dir);
+}
+
+static void
+test_values_bulk(void)
+{
+	run_values(NULL);
+}
+
+static void
+test_values_per_domain(void)
+{
+	run_values("bulk_stats = false\n");
+}
+
+/* ------------------------------------------------------------------ scale */
+
+static void
+test_scale_1000(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	const gchar *opts[] = {"--domains", "1000", "--shutoff-every", "0", "--plain-every", "0", NULL};
+	g_autofree gchar *xml = gen_domains(dir, opts);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	g_autofree gchar *conf = write_config(dir, uri, NULL);
+	gint64 start = g_get_monotonic_time();
+	g_autoptr(GPtrArray) samples = run_once(conf, NULL);
+
+	g_test_message("1000 domains: %u samples in %.2f s", samples->len,
+		       (g_get_monotonic_time() - start) / 1e6);
+	/* every meter the test driver feeds, one disk and one vnic each */
+	g_assert_cmpuint(samples->len, ==, 1000 * G_N_ELEMENTS(expected_meters));
+	pd_test_rmtree(dir);
+}
+
+/* ------------------------------------------------------------ in process */
+
+static const gchar nova_xml[] =
+    "<domain type='test'><name>instance-0000abcd</name>"
+    "<uuid>11111111-2222-3333-4444-555555555555</uuid><metadata>"
+    "<nova:instance xmlns:nova='http://openstack.org/xmlns/libvirt/nova/1.0'>"
+    "<nova:name>legacy</nova:name><nova:flavor name='f1' id='42'><nova:memory>64</nova:memory>"
+    "<nova:disk>3</nova:disk><nova:ephemeral>1</nova:ephemeral></nova:flavor>"
+    "<nova:owner><nova:user uuid='u1'>bob</nova:user><nova:project uuid='p1'>proj</nova:project>"
+    "</nova:owner><nova:root type='volume' uuid='v1'/></nova:instance></metadata>"
+    "<memory>65536</memory><vcpu>1</vcpu><os><type arch='aarch64'>hvm</type></os><devices>"
+    "<disk type='file' device='disk'><source file='/x'/><target dev='vda'/></disk>"
+    "<disk type='file' device='cdrom'><target dev='hdc'/></disk>"
+    "<interface type='bridge'><mac address='52:54:00:aa:bb:cc'/><source bridge='br0'/>"
+    "<target dev='tapx'/><filterref filter='nova-instance-x'><parameter name='IP' value='10.0.0.1'/>"
+    "</filterref><virtualport><parameters interfaceid='if-1'/></virtualport></interface>"
+    "<interface type='network'><mac address='52:54:00:aa:bb:cd'/></interface>"
+    "</devices></domain>";
+
+static void
+test_parse(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdComputeInstance) inst = pd_compute_instance_parse(nova_xml, strlen(nova_xml), &error);
+	PdComputeVnic *vnic;
+
+	g_assert_no_error(error);
+	g_assert_nonnull(inst);
+	g_assert_cmpstr(inst->display_name, ==, "legacy");
+	g_assert_cmpstr(inst->flavor_id, ==, "42");
+	g_assert_cmpint(inst->memory_mb, ==, 64);
+	g_assert_cmpint(inst->vcpus, ==, 0); /* missing: 0, like Ceilometer */
+	g_assert_null(inst->image_id);	      /* booted from volume */
+	g_assert_cmpstr(inst->architecture, ==, "aarch64");
+	g_assert_cmpstr(inst->user_name, ==, "bob");
+	g_assert_cmpuint(inst->disks->len, ==, 1); /* the empty cdrom has no source */
+	g_assert_cmpuint(inst->vnics->len, ==, 1); /* the second has no target */
+	vnic = g_ptr_array_index(inst->vnics, 0);
+	g_assert_cmpstr(vnic->fref, ==, "nova-instance-x");
+	g_assert_cmpuint(vnic->param_names->len, ==, 3);
+	g_assert_cmpstr(g_ptr_array_index(vnic->param_names, 0), ==, "ip");
+	g_assert_cmpstr(g_ptr_array_index(vnic->param_values, 1), ==, "if-1");
+	g_assert_cmpstr(g_ptr_array_index(vnic->param_values, 2), ==, "br0");
+
+	/* no Nova element: not an instance, no error */
+	g_clear_pointer(&inst, pd_compute_instance_unref);
+	inst = pd_compute_instance_parse("<domain><name>x</name></domain>", 31, &error);
+	g_assert_no_error(error);
+	g_assert_null(inst);
+	inst = pd_compute_instance_parse("<domain", 7, &error);
+	g_assert_error(error, PD_ERROR, PD_ERROR_FAILED);
+	g_assert_null(inst);
+}
+
+static void
+add_ull(virTypedParameterPtr *params, gint *n, gint *max, const gchar *name, guint64 value)
+{
+	g_assert_cmpint(virTypedParamsAddULLong(params, n, max, name, value), ==, 0);
+}
+
+/* the test driver's bulk answer carries only the state: feed a full one */
+static void
+test_bulk_params(void)
+{
+	g_autoptr(PdComputeInstance) inst = pd_compute_instance_parse(nova_xml, strlen(nova_xml), NULL);
+	PdComputeDomainStats *ds = pd_compute_domain_stats_new(inst);
+	virTypedParameterPtr params = NULL;
+	gint n = 0, max = 0;
+
+	g_assert_cmpint(virTypedParamsAddUInt(&params, &n, &max, "vcpu.current", 2), ==, 0);
+	g_assert_cmpint(virTypedParamsAddUInt(&params, &n, &max, "vcpu.maximum", 2), ==, 0);
+	add_ull(&params, &n, &max, "vcpu.0.time", 100);
+	add_ull(&params, &n, &max, "vcpu.0.wait", 1);
+	add_ull(&params, &n, &max, "vcpu.1.time", 200);
+	add_ull(&params, &n, &max, "vcpu.1.wait", 2);
+	add_ull(&params, &n, &max, "cpu.time", 999);
+	add_ull(&params, &n, &max, "balloon.current", 4096);
+	add_ull(&params, &n, &max, "balloon.available", 4096);
+	add_ull(&params, &n, &max, "balloon.usable", 1024);
+	add_ull(&params, &n, &max, "balloon.rss", 2048);
+	add_ull(&params, &n, &max, "perf.cpu_cycles", 77);
+	g_assert_cmpint(virTypedParamsAddUInt(&params, &n, &max, "block.count", 2), ==, 0);
+	g_assert_cmpint(virTypedParamsAddString(&params, &n, &max, "block.0.name", "sdz"), ==, 0);
+	g_assert_cmpint(virTypedParamsAddString(&params, &n, &max, "block.1.name", "vda"), ==, 0);
+	add_ull(&params, &n, &max, "block.1.rd.reqs", 5);
+	add_ull(&params, &n, &max, "block.1.rd.times", 6);
+	add_ull(&params, &n, &max, "block.1.capacity", 7);
+	g_assert_cmpint(virTypedParamsAddUInt(&params, &n, &max, "net.count", 1), ==, 0);
+	g_assert_cmpint(virTypedParamsAddString(&params, &n, &max, "net.0.name", "tapx"), ==, 0);
+	add_ull(&params, &n, &max, "net.0.rx.bytes", 8);
+	add_ull(&params, &n, &max, "net.0.tx.drop", 9);
+
+	pd_compute_domain_stats_apply_bulk(ds, inst, params, n);
+	/* every vcpu reported time and wait: their sum, not cpu.time */
+	g_assert_cmpint(ds->v[PD_COMPUTE_CPU_TIME], ==, 303);
+	g_assert_cmpint(ds->v[PD_COMPUTE_CPU_NUMBER], ==, 2);
+	g_assert_cmpint(ds->v[PD_COMPUTE_MEM_USABLE], ==, 1024);
+	g_assert_cmpint(ds->v[PD_COMPUTE_PERF_CPU_CYCLES], ==, 77);
+	g_assert_false(ds->have & (1u << PD_COMPUTE_PERF_INSTRUCTIONS));
+	g_assert_cmpint(ds->disks[0].v[PD_COMPUTE_DISK_RD_REQ], ==, 5);
+	g_assert_cmpint(ds->disks[0].v[PD_COMPUTE_DISK_RD_TIMES], ==, 6);
+	g_assert_cmpint(ds->disks[0].v[PD_COMPUTE_DISK_CAPACITY], ==, 7);
+	g_assert_cmpint(ds->vnics[0].v[PD_COMPUTE_NET_RX_BYTES], ==, 8);
+	g_assert_cmpint(ds->vnics[0].v[PD_COMPUTE_NET_TX_DROP], ==, 9);
+	g_assert_cmphex(ds->fetched, ==, 0x7f);
+	pd_compute_domain_stats_free(ds);
+	virTypedParamsFree(params, n);
+
+	/* a vcpu without wait time: Ceilometer falls back to cpu.time */
+	ds = pd_compute_domain_stats_new(inst);
+	params = NULL;
+	n = max = 0;
+	g_assert_cmpint(virTypedParamsAddUInt(&params, &n, &max, "vcpu.current", 2), ==, 0);
+	g_assert_cmpint(virTypedParamsAddUInt(&params, &n, &max, "vcpu.maximum", 2), ==, 0);
+	add_ull(&params, &n, &max, "vcpu.0.time", 100);
+	add_ull(&params, &n, &max, "cpu.time", 999);
+	pd_compute_domain_stats_apply_bulk(ds, inst, params, n);
+	g_assert_cmpint(ds->v[PD_COMPUTE_CPU_TIME], ==, 999);
+	g_assert_false(ds->fetched & PD_COMPUTE_GROUP_MEMORY);
+	pd_compute_domain_stats_free(ds);
+	virTypedParamsFree(params, n);
+}
+
+typedef struct {
+	PdConfig *config;
+	PdComputeConnection *conn;
+	PdDiscovery *discovery;
+	GPtrArray *pollsters;
+	guint64 cycle;
+} Lifecycle;
+
+static const PdComputeMeter lifecycle_meters[] = {
+    {"network.incoming.bytes.delta", "B", PD_SAMPLE_TYPE_DELTA, PD_COMPUTE_VALUE_NET_DELTA,
+     PD_COMPUTE_GROUP_IFACE, PD_COMPUTE_NET_RX_BYTES},
+    {"power.state", "state", PD_SAMPLE_TYPE_GAUGE, PD_COMPUTE_VALUE_POWER_STATE, 0, 0},
+    {"cpu", "ns", PD_SAMPLE_TYPE_CUMULATIVE, PD_COMPUTE_VALUE_CPU, PD_COMPUTE_GROUP_INFO,
+     PD_COMPUTE_CPU_TIME},
+};
+
+/* one cycle: discovery then every pollster, samples of all */
+static PdSampleBatch *
+lifecycle_cycle(Lifecycle *lc, GPtrArray **resources_out)
+{
+	g_autoptr(PdCycleCache) cache = pd_cycle_cache_new(lc->config);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) resources =
+	    PD_DISCOVERY_GET_CLASS(lc->discovery)->discover(lc->discovery, NULL, cache, NULL, &error);
+	PdSampleBatch *all = pd_sample_batch_new();
+
+	g_assert_no_error(error);
+	lc->cycle++;
+	for (guint i = 0; i < lc->pollsters->len; i++) {
+		PdPollster *p = g_ptr_array_index(lc->pollsters, i);
+		g_autoptr(PdPollContext) ctx = pd_poll_context_new(lc->config, cache, lc->cycle, "test");
+		g_autoptr(PdSampleBatch) batch = NULL;
+		g_assert_true(PD_POLLSTER_GET_CLASS(p)->poll(p, ctx, resources, NULL, &error));
+		g_assert_no_error(error);
+		batch = pd_poll_context_steal_batch(ctx);
+		pd_sample_batch_take(all, batch);
+	}
+	if (resources_out != NULL)
+		*resources_out = g_steal_pointer(&resources);
+	return all;
+}
+
+static guint
+count_samples(PdSampleBatch *batch, const gchar *name, const gchar *rid_prefix, gint64 *value)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < pd_sample_batch_get_size(batch); i++) {
+		PdSample *s = pd_sample_batch_index(batch, i);
+		if (g_str_equal(s->name, name) && g_str_has_prefix(s->resource_id, rid_prefix)) {
+			n++;
+			if (value != NULL)
+				*value = s->volume.i;
+		}
+	}
+	return n;
+}
+
+static gchar *
+new_domain_xml(const gchar *name, const gchar *uuid, const gchar *display)
+{
+	return g_strdup_printf(
+	    "<domain type='test'><name>%s</name><uuid>%s</uuid><metadata>"
+	    "<nova:instance xmlns:nova='" PD_COMPUTE_NOVA_NS_1_1 "'><nova:name>%s</nova:name>"
+	    "<nova:flavor name='m1.tiny'><nova:memory>512</nova:memory></nova:flavor><nova:owner>"
+	    "<nova:user uuid='u'>u</nova:user><nova:project uuid='p'>p</nova:project></nova:owner>"
+	    "</nova:instance></metadata><memory>524288</memory><vcpu>1</vcpu>"
+	    "<os><type arch='x86_64'>hvm</type></os><devices><interface type='network'>"
+	    "<mac address='52:54:00:00:99:99'/><source network='default'/><target dev='tapnew'/>"
+	    "</interface></devices></domain>",
+	    name, uuid, display);
+}
+
+static const gchar *
+domain_display_name(GPtrArray *resources, const gchar *uuid)
+{
+	for (guint i = 0; i < resources->len; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, i));
+		if (g_str_equal(cd->inst->uuid, uuid))
+			return cd->inst->display_name;
+	}
+	return NULL;
+}
+
+/* domains come and go between cycles; delta state follows them */
+static void
+test_lifecycle(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	const gchar *opts[] = {"--domains", "5", "--shutoff-every", "5", "--plain-every", "0", NULL};
+	g_autofree gchar *xml = gen_domains(dir, opts);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	g_autofree gchar *new_xml = new_domain_xml("instance-new", "99999999-0000-0000-0000-000000000001", "fresh");
+	virConnectPtr rw = virConnectOpen(uri);
+	virDomainPtr gone, added;
+	PdComputePollster *delta;
+	g_autoptr(PdSampleBatch) b1 = NULL;
+	g_autoptr(PdSampleBatch) b2 = NULL;
+	g_autoptr(PdSampleBatch) b3 = NULL;
+	g_autoptr(GPtrArray) res3 = NULL;
+	g_autofree gchar *meta = NULL;
+	gint64 value = -1;
+	Lifecycle lc = {pd_config_new(), pd_compute_connection_new(NULL), NULL, NULL, 0};
+
+	g_assert_nonnull(rw);
+	pd_compute_connection_set_conn(lc.conn, rw);
+	lc.discovery = pd_compute_discovery_new(lc.conn);
+	pd_compute_discovery_configure(PD_COMPUTE_DISCOVERY(lc.discovery), "h", NULL);
+	lc.pollsters = g_ptr_array_new_with_free_func(g_object_unref);
+	for (guint i = 0; i < G_N_ELEMENTS(lifecycle_meters); i++)
+		g_ptr_array_add(lc.pollsters, pd_compute_pollster_new(&lifecycle_meters[i], lc.conn));
+	delta = g_ptr_array_index(lc.pollsters, 0);
+
+	/* 4 running + 1 shut off: power.state for 5, the rest for 4 */
+	b1 = lifecycle_cycle(&lc, NULL);
+	g_assert_cmpuint(count_samples(b1, "power.state", "", NULL), ==, 5);
+	g_assert_cmpuint(count_samples(b1, "cpu", "", NULL), ==, 4);
+	g_assert_cmpuint(count_samples(b1, "network.incoming.bytes.delta", "", NULL), ==, 4);
+	g_assert_cmpuint(count_samples(b1, "power.state", "", NULL), ==, 5);
+	g_assert_cmpuint(pd_compute_pollster_get_delta_size(delta), ==, 4);
+
+	/* one domain goes away, one appears, one is renamed in its Nova metadata */
+	gone = virDomainLookupByName(rw, "instance-00000000");
+	g_assert_cmpint(virDomainDestroy(gone), ==, 0);
+	g_assert_cmpint(virDomainUndefine(gone), ==, 0);
+	virDomainFree(gone);
+	added = virDomainCreateXML(rw, new_xml, 0);
+	g_assert_nonnull(added);
+	b2 = lifecycle_cycle(&lc, NULL);
+	g_assert_cmpuint(count_samples(b2, "cpu", "", NULL), ==, 4);
+	g_assert_cmpuint(count_samples(b2, "network.incoming.bytes.delta", "instance-new-", &value), ==, 1);
+	g_assert_cmpint(value, ==, 0); /* first sight: no predecessor */
+	g_assert_cmpuint(count_samples(b2, "network.incoming.bytes.delta", "instance-00000000-", NULL), ==, 0);
+	g_assert_cmpuint(pd_compute_pollster_get_delta_size(delta), ==, 4);
+	g_assert_cmpuint(pd_compute_discovery_get_cache_size(PD_COMPUTE_DISCOVERY(lc.discovery)), ==, 5);
+
+	/* libvirt puts the element into the namespace given with the key */
+	meta = g_strdup("<instance><name>renamed</name><flavor name='m1.tiny'/><owner>"
+			"<user uuid='u'/><project uuid='p'/></owner></instance>");
+	g_assert_cmpint(virDomainSetMetadata(added, VIR_DOMAIN_METADATA_ELEMENT, meta, "nova",
+					     PD_COMPUTE_NOVA_NS_1_1, VIR_DOMAIN_AFFECT_LIVE), ==, 0);
+	b3 = lifecycle_cycle(&lc, &res3);
+	g_assert_cmpstr(domain_display_name(res3, "99999999-0000-0000-0000-000000000001"), ==, "renamed");
+	/* the test driver counts bytes by the clock: the delta is never negative */
+	g_assert_cmpuint(count_samples(b3, "network.incoming.bytes.delta", "instance-new-", &value), ==, 1);
+	g_assert_cmpint(value, >=, 0);
+	virDomainFree(added);
+
+	g_ptr_array_unref(lc.pollsters);
+	g_object_unref(lc.discovery);
+	g_object_unref(lc.conn);
+	g_object_unref(lc.config);
+	virConnectClose(rw);
+	pd_test_rmtree(dir);
+}
+
+gint
+main(gint argc, gchar **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_assert_cmpint(virInitialize(), ==, 0);
+	g_test_add_func("/compute/parse", test_parse);
+	g_test_add_func("/compute/bulk-params", test_bulk_params);
+	g_test_add_func("/compute/lifecycle", test_lifecycle);
+	g_test_add_func("/compute/golden", test_golden);
+	g_test_add_func("/compute/values-bulk", test_values_bulk);
+	g_test_add_func("/compute/values-per-domain", test_values_per_domain);
+	g_test_add_func("/compute/scale-1000", test_scale_1000);
+	return g_test_run();
+}
