@@ -581,7 +581,7 @@ test_engine_reload(PdFixture *fx, gconstpointer data)
 	g_assert_cmpuint(pd_engine_get_config_generation(fx->engine), ==, 1);
 
 	/* invalid: refused with the position, old tasks kept */
-	pd_test_write_file(fx->dir, "polling.yaml", "sources:\n  - name: a\n    interval: 0\n    meters: [fake.a]\n");
+	g_free(pd_test_write_file(fx->dir, "polling.yaml", "sources:\n  - name: a\n    interval: 0\n    meters: [fake.a]\n"));
 	g_assert_false(pd_engine_reload(fx->engine, &error));
 	g_assert_error(error, PD_ERROR, PD_ERROR_INVALID_CONFIG);
 	g_assert_nonnull(strstr(error->message, "polling.yaml:3:15"));
@@ -590,16 +590,16 @@ test_engine_reload(PdFixture *fx, gconstpointer data)
 	g_assert_cmpuint(pd_engine_get_config_generation(fx->engine), ==, 1);
 
 	/* unchanged: the very same task object stays */
-	pd_test_write_file(fx->dir, "polling.yaml", "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n");
+	g_free(pd_test_write_file(fx->dir, "polling.yaml", "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n"));
 	g_assert_true(pd_engine_reload(fx->engine, &error));
 	g_assert_no_error(error);
 	g_assert_true(g_ptr_array_index(pd_engine_get_tasks(fx->engine), 0) == before);
 	g_assert_cmpuint(pd_engine_get_config_generation(fx->engine), ==, 2);
 
 	/* changed: a new task with both pollsters */
-	pd_test_write_file(fx->dir,
-			   "polling.yaml",
-			   "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.b]\n");
+	g_free(pd_test_write_file(fx->dir,
+				  "polling.yaml",
+				  "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.b]\n"));
 	g_assert_true(pd_engine_reload(fx->engine, &error));
 	g_assert_true(g_ptr_array_index(pd_engine_get_tasks(fx->engine), 0) != before);
 	{
