@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "pd-dbus-service.h"
 #include "pd-engine.h"
+#include "pd-sd-notify.h"
 #include "pd-stdout-publisher.h"
 #ifdef HAVE_AMQP
 #include "pd-amqp-publisher.h"
@@ -22,6 +24,8 @@
 typedef struct {
 	GMainLoop *loop;
 	PdEngine *engine;
+	PdDbusService *service; /* NULL without a bus */
+	PdSdNotify *notify;
 	gint exit_code;
 	gboolean stopping;
 } PdMain;
@@ -65,6 +69,9 @@ pd_main_stop(PdMain *m)
 	if (m->stopping)
 		return;
 	m->stopping = TRUE;
+	if (m->service != NULL)
+		pd_dbus_service_set_stopping(m->service);
+	pd_sd_notify_stopping(m->notify);
 	pd_engine_stop_async(m->engine, pd_main_stopped_cb, m);
 }
 
@@ -103,6 +110,61 @@ pd_main_once_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		m->exit_code = 1;
 	}
 	pd_main_stop(m);
+}
+
+static void
+pd_main_started(PdMain *m)
+{
+	pd_engine_start(m->engine);
+	if (m->service != NULL)
+		pd_dbus_service_set_running(m->service);
+	pd_sd_notify_ready(m->notify, m->engine);
+}
+
+static void
+pd_main_owned_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	PdMain *m = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (!pd_dbus_service_own_finish(PD_DBUS_SERVICE(source), res, &error)) {
+		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+			return;
+		g_printerr("polld: %s\n", error->message);
+		m->exit_code = 1;
+		pd_main_stop(m);
+		return;
+	}
+	pd_main_started(m);
+}
+
+static void
+pd_main_name_lost_cb(PdDbusService *service, gpointer user_data)
+{
+	PdMain *m = user_data;
+	m->exit_code = 1;
+	pd_main_stop(m);
+}
+
+/* with a bus the scheduler starts once the name is ours: a second instance
+ * exits without polling */
+static void
+pd_main_run(PdMain *m, gboolean once, gboolean use_bus, gboolean session)
+{
+	if (once) {
+		pd_engine_poll_now_async(m->engine, NULL, NULL, pd_main_once_cb, m);
+		return;
+	}
+	if (!use_bus) {
+		pd_main_started(m);
+		return;
+	}
+	m->service = pd_dbus_service_new(m->engine);
+	g_signal_connect(m->service, "name-lost", G_CALLBACK(pd_main_name_lost_cb), m);
+	pd_dbus_service_own_async(m->service,
+				  session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
+				  pd_main_owned_cb,
+				  m);
 }
 
 /* Ceilometer's CLI takes "--polling-namespaces compute central": fold the
@@ -212,6 +274,7 @@ main(int argc, char *argv[])
 	gboolean verbose = FALSE;
 	gboolean debug = FALSE;
 	gboolean version = FALSE;
+	gboolean session = FALSE;
 	g_auto(GStrv) config_files = NULL;
 	g_auto(GStrv) config_dirs = NULL;
 	g_auto(GStrv) namespaces_cli = NULL;
@@ -227,6 +290,8 @@ main(int argc, char *argv[])
 	g_autoptr(PdEngine) engine = NULL;
 	g_autoptr(PdPublisher) publisher = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
+	g_autoptr(PdSdNotify) notify = NULL;
+	g_autoptr(PdDbusService) service = NULL;
 	PdMain m = {0};
 	const GOptionEntry options[] = {
 	    {"config-file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &config_files,
@@ -243,6 +308,8 @@ main(int argc, char *argv[])
 	     N_("Run every polling task once, publish, and exit"), NULL},
 	    {"dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run,
 	     N_("Print messages on stdout instead of publishing them"), NULL},
+	    {"session", 0, 0, G_OPTION_ARG_NONE, &session,
+	     N_("Serve org.polld.Agent1 on the session bus instead of the system bus"), NULL},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log informational messages"), NULL},
 	    {"debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log debug messages"), NULL},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL},
@@ -273,6 +340,9 @@ main(int argc, char *argv[])
 	if (debug)
 		pd_log_level = G_LOG_LEVEL_DEBUG;
 
+	/* before any thread starts: it unsets the NOTIFY_SOCKET environment */
+	notify = pd_sd_notify_new();
+	m.notify = notify;
 	config = pd_config_new();
 	if (!pd_main_load_config(config, config_files, config_dirs, &error)) {
 		g_printerr("polld: %s\n", error->message);
@@ -320,10 +390,8 @@ main(int argc, char *argv[])
 	g_unix_signal_add(SIGTERM, pd_main_sigterm_cb, &m);
 	g_unix_signal_add(SIGINT, pd_main_sigterm_cb, &m);
 	g_unix_signal_add(SIGHUP, pd_main_sighup_cb, &m);
-	if (once)
-		pd_engine_poll_now_async(engine, NULL, NULL, pd_main_once_cb, &m);
-	else
-		pd_engine_start(engine);
+	pd_main_run(&m, once, !once && !dry_run, session);
+	service = m.service;
 	g_main_loop_run(loop);
 	return m.exit_code;
 }

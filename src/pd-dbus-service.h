@@ -1,0 +1,44 @@
+/*
+ * polld - the org.polld.Agent1 bus service: owns the name, exports the
+ * interface, authorizes callers and forwards to the engine
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pd-engine.h"
+
+G_BEGIN_DECLS
+
+#define PD_DBUS_SERVICE_NAME "org.polld.Agent1"
+#define PD_DBUS_SERVICE_PATH "/org/polld/Agent1"
+
+#define PD_TYPE_DBUS_SERVICE (pd_dbus_service_get_type())
+G_DECLARE_FINAL_TYPE(PdDbusService, pd_dbus_service, PD, DBUS_SERVICE, GObject)
+
+PdDbusService *
+pd_dbus_service_new(PdEngine *engine);
+
+/* connects to @bus_type, exports the object and owns the name; completes
+ * once the name is ours, or fails if the bus or the name is unavailable.
+ * Losing the name later emits "name-lost". */
+void
+pd_dbus_service_own_async(PdDbusService *self,
+			  GBusType bus_type,
+			  GAsyncReadyCallback callback,
+			  gpointer user_data);
+gboolean
+pd_dbus_service_own_finish(PdDbusService *self, GAsyncResult *res, GError **error);
+
+/* the scheduler is armed: State leaves "starting" */
+void
+pd_dbus_service_set_running(PdDbusService *self);
+/* shutting down: State becomes "stopping", control methods fail */
+void
+pd_dbus_service_set_stopping(PdDbusService *self);
+const gchar *
+pd_dbus_service_get_state(PdDbusService *self);
+
+G_END_DECLS
