@@ -498,6 +498,21 @@ pd_test_polld_line_cb(GObject *source, GAsyncResult *res, gpointer data)
 	g_data_input_stream_read_line_async(self->err, G_PRIORITY_DEFAULT, self->cancel, pd_test_polld_line_cb, self);
 }
 
+/* a daemon serving D-Bus needs the test's private session bus */
+static gboolean
+pd_test_polld_has_session_option(void)
+{
+	static gint has = -1;
+	g_autofree gchar *out = NULL;
+	const gchar *argv[] = {g_getenv("POLLD_BINARY"), "--help", NULL};
+
+	if (has < 0) {
+		has = g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+				   NULL, NULL) && out != NULL && strstr(out, "--session") != NULL;
+	}
+	return has;
+}
+
 PdTestPolld *
 pd_test_polld_start(const gchar *config_file, gboolean once)
 {
@@ -508,8 +523,8 @@ pd_test_polld_start(const gchar *config_file, gboolean once)
 	self->cancel = g_cancellable_new();
 	self->proc = pd_test_spawn_polld(G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
 					 "--polling-namespaces", "test", "--config-file", config_file, "-v",
-					 /* the daemon serves D-Bus: the test's private session bus */
-					 once ? "--once" : "--session", NULL);
+					 once ? "--once" : (pd_test_polld_has_session_option() ? "--session" : NULL),
+					 NULL);
 	g_assert_no_error(error);
 	self->err = g_data_input_stream_new(g_subprocess_get_stderr_pipe(self->proc));
 	g_data_input_stream_read_line_async(self->err, G_PRIORITY_DEFAULT, self->cancel, pd_test_polld_line_cb, self);
