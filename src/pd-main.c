@@ -20,9 +20,6 @@
 #ifdef HAVE_AMQP
 #include "pd-amqp-publisher.h"
 #endif
-#ifdef HAVE_AMQP
-#include "pd-amqp-publisher.h"
-#endif
 
 typedef struct {
 	GMainLoop *loop;
