@@ -5,6 +5,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <signal.h>
+
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -736,6 +738,137 @@ test_lifecycle(void)
 	pd_test_rmtree(dir);
 }
 
+
+/* ------------------------------------------------- libvirtd comes and goes */
+
+static guint
+count_in_file(const gchar *path, const gchar *needle, gsize from)
+{
+	g_autofree gchar *text = NULL;
+	gsize len = 0;
+	guint n = 0;
+
+	if (!g_file_get_contents(path, &text, &len, NULL) || from >= len)
+		return 0;
+	for (const gchar *p = strstr(text + from, needle); p != NULL; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* polls the file for the condition, up to a deadline */
+static void
+wait_file(const gchar *path, const gchar *needle, guint min_count, gsize from)
+{
+	gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+
+	while (count_in_file(path, needle, from) < min_count) {
+		if (g_get_monotonic_time() > deadline)
+			g_error("no %u x '%s' in %s after 20 s", min_count, needle, path);
+		g_usleep(20000);
+	}
+}
+
+static gsize
+file_size(const gchar *path)
+{
+	g_autoptr(GFile) file = g_file_new_for_path(path);
+	g_autoptr(GFileInfo) info = g_file_query_info(file, G_FILE_ATTRIBUTE_STANDARD_SIZE, 0, NULL, NULL);
+	return info != NULL ? (gsize)g_file_info_get_size(info) : 0;
+}
+
+static GSubprocess *
+start_libvirtd(const gchar *dir)
+{
+	g_autofree gchar *harness =
+	    g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "libvirtd-harness.sh", NULL);
+	g_autofree gchar *log = g_build_filename(dir, "libvirtd.log", NULL);
+	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr(GError) error = NULL;
+	GSubprocess *proc;
+
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+	g_subprocess_launcher_set_stderr_file_path(l, log);
+	proc = g_subprocess_launcher_spawn(l, &error, "sh", harness, dir, NULL);
+	g_assert_no_error(error);
+	return proc;
+}
+
+static void
+kill_and_wait(GSubprocess *proc, gint sig)
+{
+	g_subprocess_send_signal(proc, sig);
+	g_assert_true(g_subprocess_wait(proc, NULL, NULL));
+}
+
+static GSubprocess *
+start_polld(const gchar *dir, const gchar *conf)
+{
+	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
+	g_autofree gchar *err = g_build_filename(dir, "err.txt", NULL);
+	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr(GError) error = NULL;
+	GSubprocess *proc;
+
+	g_subprocess_launcher_set_stdout_file_path(l, out);
+	g_subprocess_launcher_set_stderr_file_path(l, err);
+	proc = g_subprocess_launcher_spawn(l, &error, g_getenv("POLLD_BINARY"), "--dry-run",
+					   "--polling-namespaces", "compute", "--config-file", conf,
+					   NULL);
+	g_assert_no_error(error);
+	return proc;
+}
+
+static void
+test_libvirtd_restart(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *lvd_dir = g_build_filename(dir, "libvirtd", NULL);
+	g_autofree gchar *xml = g_build_filename(g_getenv("POLLD_GOLDEN_DIR"), "domains.xml", NULL);
+	g_autofree gchar *uri =
+	    g_strdup_printf("test+unix://%s?socket=%s/sock/libvirt-sock-ro", xml, lvd_dir);
+	g_autofree gchar *yaml = g_strdup("sources:\n  - name: fast\n    interval: 1\n"
+					  "    meters: ['power.state', 'cpu']\n");
+	g_autofree gchar *yaml_path = pd_test_write_file(dir, "polling.yaml", yaml);
+	g_autofree gchar *conf_text =
+	    g_strdup_printf("[DEFAULT]\nlibvirt_uri = %s\n[polling]\ncfg_file = %s\n", uri, yaml_path);
+	g_autofree gchar *conf = pd_test_write_file(dir, "polld.conf", conf_text);
+	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
+	g_autofree gchar *err = g_build_filename(dir, "err.txt", NULL);
+	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
+	g_autoptr(GSubprocess) polld = NULL;
+	g_autoptr(GSubprocess) libvirtd = NULL;
+	gsize seen;
+
+	if (lvd == NULL || getuid() != 0) {
+		g_test_skip("needs libvirtd, run as root");
+		return;
+	}
+	/* libvirt isn't there: polld keeps running and says why */
+	polld = start_polld(dir, conf);
+	wait_file(err, "cannot connect to libvirt", 1, 0);
+	g_assert_cmpuint(count_in_file(out, "power.state", 0), ==, 0);
+
+	/* it comes: samples */
+	libvirtd = start_libvirtd(lvd_dir);
+	wait_file(out, "\\\"power.state\\\"", 3, 0);
+
+	/* it dies: the connection is dropped, polld survives and retries */
+	kill_and_wait(libvirtd, SIGKILL);
+	g_clear_object(&libvirtd);
+	wait_file(err, "cannot connect to libvirt", 2, 0);
+	seen = file_size(out);
+
+	/* it is back: samples again */
+	libvirtd = start_libvirtd(lvd_dir);
+	wait_file(out, "\\\"power.state\\\"", 3, seen);
+	g_assert_true(count_in_file(err, "connected to libvirt at", 0) >= 1);
+
+	kill_and_wait(polld, SIGTERM);
+	g_assert_true(g_subprocess_get_if_exited(polld));
+	kill_and_wait(libvirtd, SIGTERM);
+	pd_test_rmtree(dir);
+}
+
 gint
 main(gint argc, gchar **argv)
 {
@@ -748,5 +881,6 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/compute/values-bulk", test_values_bulk);
 	g_test_add_func("/compute/values-per-domain", test_values_per_domain);
 	g_test_add_func("/compute/scale-1000", test_scale_1000);
+	g_test_add_func("/compute/libvirtd-restart", test_libvirtd_restart);
 	return g_test_run();
 }

@@ -3,6 +3,8 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-compute"
 
+#include <signal.h>
+
 #include <libvirt/virterror.h>
 
 #include "pd-compute-connection.h"
@@ -270,6 +272,9 @@ static void
 pd_compute_connection_class_init(PdComputeConnectionClass *klass)
 {
 	G_OBJECT_CLASS(klass)->finalize = pd_compute_connection_finalize;
+	/* libvirt's client writes to its socket without MSG_NOSIGNAL: a libvirtd
+	 * that died must fail the call, not kill the daemon */
+	signal(SIGPIPE, SIG_IGN);
 	virSetErrorFunc(NULL, pd_compute_quiet_error_cb);
 	virInitialize();
 }
