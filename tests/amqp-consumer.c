@@ -247,7 +247,8 @@ pd_test_consumer_connect(PdTestConsumer *self)
 	if (conn == NULL)
 		return NULL;
 	amqp_queue_declare(conn, 1, amqp_cstring_bytes(self->queue), 0, self->durable, 0, 0, amqp_empty_table);
-	amqp_basic_consume(conn, 1, amqp_cstring_bytes(self->queue), amqp_empty_bytes, 0, 1, 0, amqp_empty_table);
+	amqp_basic_qos(conn, 1, 0, 500, 0);
+	amqp_basic_consume(conn, 1, amqp_cstring_bytes(self->queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
 	if (amqp_get_rpc_reply(conn).reply_type != AMQP_RESPONSE_NORMAL) {
 		amqp_destroy_connection(conn);
 		return NULL;
@@ -272,6 +273,8 @@ pd_test_consumer_receive(PdTestConsumer *self, amqp_connection_state_t conn)
 	g_mutex_lock(&self->lock);
 	g_ptr_array_add(self->deliveries, pd_test_delivery_new(&env));
 	g_mutex_unlock(&self->lock);
+	/* acked once recorded: a broker going away redelivers, never loses */
+	amqp_basic_ack(conn, 1, env.delivery_tag, 0);
 	amqp_destroy_envelope(&env);
 	g_main_context_wakeup(NULL);
 	return TRUE;

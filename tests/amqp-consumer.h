@@ -41,7 +41,7 @@ typedef struct {
 typedef struct _PdTestConsumer PdTestConsumer;
 
 /* consumes @queue (declared with @durable) in @vhost, reconnecting when the
- * broker goes away; no-ack, so a delivery counts once it reached us */
+ * broker goes away; acks each delivery once recorded (redeliveries possible) */
 PdTestConsumer *
 pd_test_consumer_start(PdTestBroker *broker, const gchar *vhost, const gchar *queue, gboolean durable);
 guint

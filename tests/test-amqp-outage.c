@@ -1,0 +1,247 @@
+/*
+ * polld AMQP publisher through broker outages: the broker stopped for 20 s
+ * while polld polls every second, and polld SIGKILLed while the broker is
+ * down. Every sample polled must arrive; duplicates are allowed and counted.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+#include "amqp-consumer.h"
+#include "pd-spool.h"
+#include "pd-test-util.h"
+
+#define OUTAGE_S 20
+
+static PdTestBroker *broker = NULL;
+
+static gchar *
+write_config(const gchar *dir, const gchar *source)
+{
+	g_autofree gchar *yaml = pd_test_write_file(dir, "polling.yaml",
+						    "sources:\n  - name: t\n    interval: 1\n    meters:\n"
+						    "      - \"test.*\"\n");
+	g_autofree gchar *text = g_strdup_printf(
+	    "[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:%u/\nsample_source = %s\n"
+	    "[polling]\ncfg_file = %s\n"
+	    "[publisher]\ntelemetry_secret = s\nspool_dir = %s/spool\n"
+	    /* a broker restart keeps only durable queues and persistent messages */
+	    "[oslo_messaging_rabbit]\namqp_durable_queues = true\nrabbit_retry_interval = 0.2\n"
+	    "rabbit_interval_max = 1\n"
+	    "[test]\nresources = 2\nsamples = 5\n",
+	    broker->port, source, yaml, dir);
+	return pd_test_write_file(dir, "polld.conf", text);
+}
+
+static gboolean
+wake_cb(gpointer data)
+{
+	*(gboolean *)data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+/* the outage itself: a scenario duration, not a synchronisation */
+static void
+run_main_loop_for(guint seconds)
+{
+	gboolean done = FALSE;
+	g_timeout_add_seconds(seconds, wake_cb, &done);
+	while (!done)
+		g_main_context_iteration(NULL, TRUE);
+}
+
+static guint
+count_occurrences(const gchar *haystack, const gchar *needle)
+{
+	guint n = 0;
+	for (const gchar *p = strstr(haystack, needle); p != NULL; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+static void
+check_complete(PdTestConsumer *consumer, const gchar *source, guint expected)
+{
+	g_autoptr(GPtrArray) deliveries = pd_test_consumer_get(consumer);
+	g_autoptr(GPtrArray) samples = pd_test_deliveries_samples(deliveries);
+	g_autofree gchar *why = NULL;
+	guint unique = 0, dups = 0;
+
+	if (!pd_test_samples_complete(samples, source, &unique, &dups, &why))
+		g_error("%s", why);
+	g_test_message("source %s: %u samples arrived, none missing, %u duplicates", source, unique, dups);
+	g_printerr("# source %s: %u samples arrived, none missing, %u duplicates\n", source, unique, dups);
+	if (expected > 0)
+		g_assert_cmpuint(unique, ==, expected);
+}
+
+static void
+test_outage(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *conf = NULL;
+	g_autoptr(PdTestPolld) polld = NULL;
+	PdTestConsumer *consumer;
+	guint before;
+
+	if (broker == NULL) {
+		g_test_skip("no broker");
+		return;
+	}
+	conf = write_config(dir, "outage");
+	consumer = pd_test_consumer_start(broker, "/", "notifications.sample", TRUE);
+	polld = pd_test_polld_start(conf, FALSE);
+	g_assert_true(pd_test_consumer_wait(consumer, 3, 20000));
+	g_assert_true(pd_test_broker_ctl(broker, "stop_app", NULL));
+	g_assert_true(pd_test_polld_wait_log(polld, "samples are kept", 10000));
+	run_main_loop_for(OUTAGE_S);
+	before = pd_test_consumer_count(consumer);
+	g_assert_true(pd_test_broker_ctl(broker, "start_app", NULL));
+	/* the outage's spool comes back, then a few live cycles */
+	g_assert_true(pd_test_polld_wait_log(polld, "Message", 20000));
+	g_assert_true(pd_test_consumer_wait(consumer, before + OUTAGE_S + 3, 30000));
+	pd_test_polld_signal(polld, SIGTERM);
+	g_assert_cmpint(pd_test_polld_wait(polld, 20000), ==, 0);
+	g_assert_cmpuint(count_occurrences(pd_test_polld_get_log(polld), "connected to"), >=, 2);
+	g_assert_cmpuint(pd_test_polld_stat(polld, "spooled_samples"), ==, 0);
+	g_assert_cmpuint(pd_test_polld_stat(polld, "reconnects"), >=, 1);
+	g_assert_true(pd_test_consumer_wait(consumer, pd_test_polld_stat(polld, "confirmed"), 10000));
+	/* stats: confirmed counts every publish, republished ones included */
+	check_complete(consumer, "outage", 0);
+	pd_test_consumer_stop(consumer);
+	pd_test_rmtree(dir);
+}
+
+/* --- SIGKILL while the broker is down --- */
+
+static guint64
+spool_file_bytes(const gchar *spool_dir)
+{
+	g_autoptr(GDir) d = g_dir_open(spool_dir, 0, NULL);
+	const gchar *name;
+	guint64 total = 0;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree gchar *path = g_build_filename(spool_dir, name, NULL);
+		GStatBuf st;
+		if (g_stat(path, &st) == 0)
+			total += (guint64)st.st_size;
+	}
+	return total;
+}
+
+typedef struct {
+	const gchar *dir;
+	guint64 bytes;
+} SpoolWait;
+
+static gboolean
+spool_grew(gpointer data)
+{
+	SpoolWait *w = data;
+	return spool_file_bytes(w->dir) >= w->bytes;
+}
+
+static gboolean
+poll_until(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	while (!cond(data) && g_get_monotonic_time() < deadline) {
+		gboolean tick = FALSE;
+		g_timeout_add(20, wake_cb, &tick);
+		while (!tick)
+			g_main_context_iteration(NULL, TRUE);
+	}
+	return cond(data);
+}
+
+typedef struct {
+	PdTestConsumer *consumer;
+	const gchar *source;
+	guint expected;
+} SourceWait;
+
+static gboolean
+source_arrived(gpointer data)
+{
+	SourceWait *w = data;
+	g_autoptr(GPtrArray) deliveries = pd_test_consumer_get(w->consumer);
+	g_autoptr(GPtrArray) samples = pd_test_deliveries_samples(deliveries);
+	guint n = 0;
+
+	for (guint i = 0; i < samples->len; i++)
+		n += g_strcmp0(json_object_get_string_member(g_ptr_array_index(samples, i), "source"), w->source) == 0;
+	return n >= w->expected;
+}
+
+static void
+test_sigkill(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *spool_dir = g_build_filename(dir, "spool", NULL);
+	g_autofree gchar *conf = NULL;
+	g_autoptr(PdTestPolld) first = NULL;
+	g_autoptr(PdTestPolld) second = NULL;
+	g_autoptr(PdSpool) spool = NULL;
+	g_autoptr(GError) error = NULL;
+	PdTestConsumer *consumer;
+	SpoolWait sw = {spool_dir, 5 * 30 * 500};
+	SourceWait aw;
+	guint64 spooled;
+
+	if (broker == NULL) {
+		g_test_skip("no broker");
+		return;
+	}
+	g_assert_true(pd_test_broker_ctl(broker, "stop_app", NULL));
+	conf = write_config(dir, "killed");
+	first = pd_test_polld_start(conf, FALSE);
+	g_assert_true(pd_test_polld_wait_log(first, "samples are kept", 10000));
+	g_assert_true(poll_until(spool_grew, &sw, 20000));
+	pd_test_polld_signal(first, SIGKILL);
+	g_assert_cmpint(pd_test_polld_wait(first, 10000), ==, 128 + SIGKILL);
+	/* what survived: every synced batch */
+	spool = pd_spool_open(spool_dir, G_MAXUINT64, &error);
+	g_assert_no_error(error);
+	spooled = pd_spool_get_samples(spool);
+	g_clear_pointer(&spool, pd_spool_free);
+	g_assert_cmpuint(spooled, >=, 5 * 30);
+
+	g_assert_true(pd_test_broker_ctl(broker, "start_app", NULL));
+	consumer = pd_test_consumer_start(broker, "/", "notifications.sample", TRUE);
+	g_free(conf);
+	conf = write_config(dir, "restarted");
+	second = pd_test_polld_start(conf, FALSE);
+	aw = (SourceWait){consumer, "killed", (guint)spooled};
+	g_assert_true(poll_until(source_arrived, &aw, 30000));
+	pd_test_polld_signal(second, SIGTERM);
+	g_assert_cmpint(pd_test_polld_wait(second, 20000), ==, 0);
+	check_complete(consumer, "killed", (guint)spooled);
+	pd_test_consumer_stop(consumer);
+	pd_test_rmtree(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autofree gchar *why = NULL;
+	g_autoptr(GTestDBus) bus = NULL;
+	gint ret;
+
+	g_test_init(&argc, &argv, NULL);
+	bus = g_test_dbus_new(G_TEST_DBUS_NONE);
+	g_test_dbus_up(bus);
+	if (g_getenv("POLLD_BINARY") != NULL) {
+		broker = pd_test_broker_start(&why);
+		if (broker == NULL)
+			g_printerr("# skipping: %s\n", why);
+	}
+	g_test_add_func("/amqp/outage", test_outage);
+	g_test_add_func("/amqp/sigkill-while-down", test_sigkill);
+	ret = g_test_run();
+	pd_test_broker_stop(broker);
+	g_test_dbus_down(bus);
+	return ret;
+}
