@@ -10,6 +10,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -387,6 +388,8 @@ main(int argc, char *argv[])
 	loop = g_main_loop_new(NULL, FALSE);
 	m.loop = loop;
 	m.engine = engine;
+	/* a peer closing a socket (libvirtd, the broker) must not kill us */
+	signal(SIGPIPE, SIG_IGN);
 	g_unix_signal_add(SIGTERM, pd_main_sigterm_cb, &m);
 	g_unix_signal_add(SIGINT, pd_main_sigterm_cb, &m);
 	g_unix_signal_add(SIGHUP, pd_main_sighup_cb, &m);

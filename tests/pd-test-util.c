@@ -149,15 +149,25 @@ pd_test_timeout_cb(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+static gboolean
+pd_test_tick_cb(gpointer data)
+{
+	return G_SOURCE_CONTINUE;
+}
+
 gboolean
 pd_test_wait_for(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
 {
 	gboolean timed_out = FALSE;
 	guint id = g_timeout_add(timeout_ms, pd_test_timeout_cb, &timed_out);
+	/* conditions set by other processes or threads don't wake the main
+	 * context: re-check them every 20 ms as well */
+	guint tick = g_timeout_add(20, pd_test_tick_cb, NULL);
 
 	while (!cond(data) && !timed_out)
 		g_main_context_iteration(NULL, TRUE);
 	if (!timed_out)
 		g_source_remove(id);
+	g_source_remove(tick);
 	return cond(data);
 }
