@@ -1,0 +1,55 @@
+/*
+ * polld test suite - a small OpenStack API (Keystone v3, Glance v2, Cinder
+ * v3, Neutron, Swift, Octavia, Designate, Manila) on 127.0.0.1, serving a
+ * JSON fixture, with fault injection
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+	PD_OS_FAULT_NONE,
+	PD_OS_FAULT_ERROR,	 /* 500 */
+	PD_OS_FAULT_SLOW,	 /* answers after the configured delay */
+	PD_OS_FAULT_HANG,	 /* never answers */
+	PD_OS_FAULT_MALFORMED,	 /* truncated JSON */
+	PD_OS_FAULT_WRONG_TYPES, /* every field but id and name of the wrong JSON type */
+	PD_OS_FAULT_NOT_FOUND,	 /* 404 */
+	PD_OS_FAULT_FORBIDDEN,	 /* 403 */
+} PdOsFault;
+
+#define PD_TYPE_OS_TEST_SERVER (pd_os_test_server_get_type())
+G_DECLARE_FINAL_TYPE(PdOsTestServer, pd_os_test_server, PD, OS_TEST_SERVER, GObject)
+
+/* listens on 127.0.0.1 with a random port; @tls_cert (may be NULL) makes it HTTPS */
+PdOsTestServer *
+pd_os_test_server_new(const gchar *fixture_file, GTlsCertificate *tls_cert, GError **error);
+guint
+pd_os_test_server_get_port(PdOsTestServer *self);
+/* e.g. http://127.0.0.1:4711 */
+const gchar *
+pd_os_test_server_get_url(PdOsTestServer *self);
+gboolean
+pd_os_test_server_fault_from_string(const gchar *text, PdOsFault *fault);
+/* @service is the first path segment: identity, image, volume, network,
+ * object-store, load-balancer, dns, share */
+void
+pd_os_test_server_set_fault(PdOsTestServer *self, const gchar *service, PdOsFault fault);
+void
+pd_os_test_server_set_delay(PdOsTestServer *self, guint delay_ms);
+/* revokes every token after @n more authenticated requests (once) */
+void
+pd_os_test_server_expire_tokens_after(PdOsTestServer *self, guint n);
+/* drops a service type from the catalogs issued from now on */
+void
+pd_os_test_server_remove_service(PdOsTestServer *self, const gchar *type);
+guint
+pd_os_test_server_get_auth_count(PdOsTestServer *self);
+guint
+pd_os_test_server_get_request_count(PdOsTestServer *self, const gchar *service);
+
+G_END_DECLS

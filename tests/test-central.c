@@ -1,0 +1,576 @@
+/*
+ * polld test suite - the openstack plugin against the in-process OpenStack
+ * test server: exact samples of every central meter, and the faults
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <string.h>
+
+#include "openstack-server/pd-os-test-server.h"
+#include "pd-test-util.h"
+
+typedef struct {
+	PdOsTestServer *server;
+	gchar *dir;
+	GKeyFile *conf;
+	gchar *out;
+	gchar *err;
+	gboolean done;
+	gint status;
+	gboolean exited;
+	gint64 duration_us;
+	GPtrArray *samples;
+} Central;
+
+static void
+central_setup_with(Central *c, GTlsCertificate *cert)
+{
+	g_autofree gchar *fixture = g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "openstack-server",
+						     "fixture.json", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *auth_url = NULL;
+
+	c->server = pd_os_test_server_new(fixture, cert, &error);
+	g_assert_no_error(error);
+	c->dir = pd_test_mkdtemp();
+	c->conf = g_key_file_new();
+	auth_url = g_strdup_printf("%s/identity/v3", pd_os_test_server_get_url(c->server));
+	g_key_file_set_string(c->conf, "service_credentials", "auth_url", auth_url);
+	g_key_file_set_string(c->conf, "service_credentials", "username", "ceilometer");
+	g_key_file_set_string(c->conf, "service_credentials", "password", "s3cret");
+	g_key_file_set_string(c->conf, "service_credentials", "project_name", "service");
+	g_key_file_set_string(c->conf, "service_credentials", "user_domain_name", "Default");
+	g_key_file_set_string(c->conf, "service_credentials", "project_domain_name", "Default");
+	g_key_file_set_string(c->conf, "service_credentials", "interface", "internalURL");
+	g_key_file_set_string(c->conf, "service_credentials", "region_name", "RegionOne");
+	g_key_file_set_string(c->conf, "service_credentials", "timeout", "10");
+}
+
+static void
+central_setup(Central *c, gconstpointer data)
+{
+	central_setup_with(c, NULL);
+}
+
+static void
+central_teardown(Central *c, gconstpointer data)
+{
+	g_clear_object(&c->server);
+	pd_test_rmtree(c->dir);
+	g_free(c->dir);
+	g_key_file_unref(c->conf);
+	g_free(c->out);
+	g_free(c->err);
+	g_clear_pointer(&c->samples, g_ptr_array_unref);
+	/* let the server's connections close */
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}
+
+static void
+central_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	Central *c = user_data;
+	g_autoptr(GError) error = NULL;
+
+	g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), res, &c->out, &c->err, &error);
+	g_assert_no_error(error);
+	c->done = TRUE;
+}
+
+static gboolean
+central_is_done(gpointer data)
+{
+	return ((Central *)data)->done;
+}
+
+/* runs polld --once with one source polling @meters (a YAML list) */
+static void
+central_run(Central *c, const gchar *meters)
+{
+	g_autofree gchar *yaml = g_strdup_printf("sources:\n  - name: central\n    interval: 60\n    meters: %s\n",
+						 meters);
+	g_autofree gchar *polling = pd_test_write_file(c->dir, "polling.yaml", yaml);
+	g_autofree gchar *conf_text = NULL;
+	g_autofree gchar *conf = NULL;
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GError) error = NULL;
+	gint64 start = g_get_monotonic_time();
+
+	g_key_file_set_string(c->conf, "polling", "cfg_file", polling);
+	conf_text = g_key_file_to_data(c->conf, NULL, NULL);
+	conf = pd_test_write_file(c->dir, "polld.conf", conf_text);
+	proc = pd_test_spawn_polld(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+				   "--once", "--dry-run", "--polling-namespaces", "central", "--config-file",
+				   conf, NULL);
+	g_assert_no_error(error);
+	c->done = FALSE;
+	g_subprocess_communicate_utf8_async(proc, NULL, NULL, central_done_cb, c);
+	g_assert_true(pd_test_wait_for(central_is_done, c, 120000));
+	g_assert_true(pd_test_wait_for((gboolean(*)(gpointer))g_subprocess_get_if_exited, proc, 5000) ||
+		      g_subprocess_get_if_signaled(proc));
+	c->duration_us = g_get_monotonic_time() - start;
+	c->exited = g_subprocess_get_if_exited(proc);
+	c->status = c->exited ? g_subprocess_get_exit_status(proc) : -1;
+	if (g_test_verbose())
+		g_printerr("--- polld stderr:\n%s---\n", c->err);
+	g_assert_true(c->exited);
+	g_clear_pointer(&c->samples, g_ptr_array_unref);
+	c->samples = pd_test_collect_samples(c->out);
+}
+
+static guint
+central_count(Central *c, const gchar *name)
+{
+	guint n = 0;
+	for (guint i = 0; i < c->samples->len; i++) {
+		JsonObject *s = g_ptr_array_index(c->samples, i);
+		n += g_strcmp0(json_object_get_string_member(s, "counter_name"), name) == 0;
+	}
+	return n;
+}
+
+static JsonObject *
+central_find(Central *c, const gchar *name, const gchar *resource_id)
+{
+	for (guint i = 0; i < c->samples->len; i++) {
+		JsonObject *s = g_ptr_array_index(c->samples, i);
+		if (g_strcmp0(json_object_get_string_member(s, "counter_name"), name) == 0 &&
+		    g_strcmp0(json_object_get_string_member(s, "resource_id"), resource_id) == 0)
+			return s;
+	}
+	g_error("no %s sample for %s", name, resource_id);
+	return NULL;
+}
+
+static const gchar *
+central_str(JsonObject *obj, const gchar *key)
+{
+	JsonNode *node = json_object_get_member(obj, key);
+	g_assert_nonnull(node);
+	return JSON_NODE_HOLDS_NULL(node) ? NULL : json_node_get_string(node);
+}
+
+/* the sample's identity, type and unit */
+static JsonObject *
+central_check(Central *c, const gchar *name, const gchar *rid, const gchar *unit, const gchar *user,
+	      const gchar *project)
+{
+	JsonObject *s = central_find(c, name, rid);
+
+	g_assert_cmpstr(central_str(s, "counter_type"), ==, "gauge");
+	g_assert_cmpstr(central_str(s, "counter_unit"), ==, unit);
+	g_assert_cmpstr(central_str(s, "user_id"), ==, user);
+	g_assert_cmpstr(central_str(s, "project_id"), ==, project);
+	g_assert_cmpstr(central_str(s, "source"), ==, "openstack");
+	return s;
+}
+
+static void
+central_assert_int(JsonObject *s, gint64 value)
+{
+	JsonNode *node = json_object_get_member(s, "counter_volume");
+	g_assert_cmpint(json_node_get_value_type(node), ==, G_TYPE_INT64);
+	g_assert_cmpint(json_node_get_int(node), ==, value);
+}
+
+static void
+central_assert_double(JsonObject *s, gdouble value)
+{
+	JsonNode *node = json_object_get_member(s, "counter_volume");
+	g_assert_cmpint(json_node_get_value_type(node), ==, G_TYPE_DOUBLE);
+	g_assert_cmpfloat_with_epsilon(json_node_get_double(node), value, 1e-9);
+}
+
+/* the metadata as compact JSON, for whole-object comparisons */
+static gchar *
+central_metadata(JsonObject *s)
+{
+	return json_to_string(json_object_get_member(s, "resource_metadata"), FALSE);
+}
+
+static void
+central_assert_metadata(JsonObject *s, const gchar *expected)
+{
+	g_autofree gchar *md = central_metadata(s);
+	g_autoptr(JsonNode) want = json_from_string(expected, NULL);
+	g_autofree gchar *want_text = json_to_string(want, FALSE);
+	g_assert_cmpstr(md, ==, want_text);
+}
+
+/* --- exact samples --- */
+
+static void
+test_image_size(Central *c, gconstpointer data)
+{
+	JsonObject *s;
+
+	central_run(c, "['image.size']");
+	g_assert_cmpint(c->status, ==, 0);
+	g_assert_cmpuint(central_count(c, "image.size"), ==, 5);
+	/* five images two to a page */
+	g_assert_cmpuint(pd_os_test_server_get_request_count(c->server, "image"), ==, 3);
+	s = central_check(c, "image.size", "img-1", "B", NULL, "p-demo");
+	central_assert_int(s, 13267968);
+	central_assert_metadata(s, "{\"status\":\"active\",\"visibility\":\"public\",\"name\":\"cirros\","
+				   "\"container_format\":\"bare\",\"created_at\":\"2024-01-01T00:00:00Z\","
+				   "\"disk_format\":\"qcow2\",\"updated_at\":\"2024-01-02T00:00:00Z\","
+				   "\"min_disk\":0,\"protected\":false,"
+				   "\"checksum\":\"443b7623e27ecf03dc9e01ee93f67afe\",\"min_ram\":0,"
+				   "\"tags\":[\"base\",\"tiny\"],\"virtual_size\":117440512}");
+	s = central_check(c, "image.size", "img-2", "B", NULL, "p-service");
+	central_assert_int(s, 654311424);
+	/* a queued image has no size: Ceilometer sends None */
+	s = central_check(c, "image.size", "img-3", "B", NULL, "p-demo");
+	g_assert_true(JSON_NODE_HOLDS_NULL(json_object_get_member(s, "counter_volume")));
+	central_assert_int(central_check(c, "image.size", "img-4", "B", NULL, "p-demo"), 1073741824);
+	central_assert_int(central_check(c, "image.size", "img-5", "B", NULL, "p-service"), 5);
+	g_assert_cmpuint(pd_os_test_server_get_auth_count(c->server), ==, 1);
+}
+
+static void
+test_volumes(Central *c, gconstpointer data)
+{
+	JsonObject *s;
+
+	central_run(c, "['volume.size', 'volume.snapshot.size', 'volume.backup.size']");
+	g_assert_cmpuint(c->samples->len, ==, 6);
+	s = central_check(c, "volume.size", "vol-1", "GB", "u-alice", "p-demo");
+	central_assert_int(s, 10);
+	central_assert_metadata(s, "{\"name\":\"data\",\"status\":\"in-use\",\"volume_type\":\"lvmdriver-1\","
+				   "\"availability_zone\":\"nova\",\"os-vol-host-attr:host\":\"node1@lvm#lvm\","
+				   "\"migration_status\":null,\"attachments\":[\"{\\\"server_id\\\":\\\"srv-1\\\","
+				   "\\\"attachment_id\\\":\\\"att-1\\\",\\\"device\\\":\\\"/dev/vdb\\\"}\"],"
+				   "\"snapshot_id\":null,\"source_volid\":null,\"image_id\":\"img-1\","
+				   "\"instance_id\":\"srv-1\"}");
+	s = central_check(c, "volume.size", "vol-2", "GB", "u-ceilo", "p-service");
+	central_assert_int(s, 1);
+	central_assert_int(central_check(c, "volume.size", "vol-3", "GB", "u-alice", "p-demo"), 2048);
+	s = central_check(c, "volume.snapshot.size", "snap-1", "GB", "u-alice", "p-demo");
+	central_assert_int(s, 10);
+	central_assert_metadata(s, "{\"name\":\"before-upgrade\",\"volume_id\":\"vol-1\",\"status\":\"available\","
+				   "\"description\":\"pre\",\"metadata\":{\"k\":\"v\"},"
+				   "\"os-extended-snapshot-attributes:progress\":\"100%\",\"image_id\":null,"
+				   "\"instance_id\":null}");
+	central_assert_int(central_check(c, "volume.snapshot.size", "snap-2", "GB", "u-ceilo", "p-service"), 1);
+	s = central_check(c, "volume.backup.size", "bak-1", "GB", NULL, "p-demo");
+	central_assert_int(s, 10);
+	central_assert_metadata(s, "{\"name\":\"nightly\",\"object_count\":22,\"container\":\"volumebackups\","
+				   "\"volume_id\":\"vol-1\",\"status\":\"available\",\"description\":null,"
+				   "\"image_id\":null,\"instance_id\":null}");
+}
+
+static void
+test_pools(Central *c, gconstpointer data)
+{
+	JsonObject *s;
+
+	central_run(c, "['volume.provider.pool.*']");
+	/* provisioned and virtual_free only for the pool reporting provisioning */
+	g_assert_cmpuint(c->samples->len, ==, 8);
+	s = central_check(c, "volume.provider.pool.capacity.total", "node1@lvm#lvm", "GiB", NULL, NULL);
+	central_assert_double(s, 1000.0);
+	central_assert_metadata(s, "{\"pool_name\":\"lvm\"}");
+	central_assert_double(central_check(c, "volume.provider.pool.capacity.free", "node1@lvm#lvm", "GiB", NULL,
+					    NULL),
+			      250.5);
+	central_assert_int(central_check(c, "volume.provider.pool.capacity.allocated", "node1@lvm#lvm", "GiB",
+					 NULL, NULL),
+			   700);
+	central_assert_int(central_check(c, "volume.provider.pool.capacity.provisioned", "node1@lvm#lvm", "GiB",
+					 NULL, NULL),
+			   800);
+	/* 20 * (1000 - floor(5% of 1000)) - 800 */
+	central_assert_double(central_check(c, "volume.provider.pool.capacity.virtual_free", "node1@lvm#lvm",
+					    "GiB", NULL, NULL),
+			      18200.0);
+	central_assert_int(central_check(c, "volume.provider.pool.capacity.total", "node2@ceph#rbd", "GiB", NULL,
+					 NULL),
+			   500);
+}
+
+static void
+test_floating_ip(Central *c, gconstpointer data)
+{
+	JsonObject *s;
+
+	central_run(c, "['ip.floating']");
+	g_assert_cmpuint(c->samples->len, ==, 3);
+	s = central_check(c, "ip.floating", "fip-1", "ip", NULL, "p-demo");
+	central_assert_int(s, 1);
+	central_assert_metadata(s, "{\"router_id\":\"r-1\",\"status\":\"ACTIVE\",\"floating_network_id\":\"net-ext\","
+				   "\"fixed_ip_address\":\"10.0.0.5\",\"port_id\":\"port-1\","
+				   "\"floating_ip_address\":\"172.24.4.10\"}");
+	central_assert_int(central_check(c, "ip.floating", "fip-2", "ip", NULL, "p-demo"), 3);
+	/* unknown status: -1 and a warning */
+	central_assert_int(central_check(c, "ip.floating", "fip-3", "ip", NULL, "p-service"), -1);
+	g_assert_nonnull(strstr(c->err, "SLEEPING"));
+	g_assert_cmpuint(pd_os_test_server_get_request_count(c->server, "network"), ==, 2);
+}
+
+static void
+test_swift(Central *c, gconstpointer data)
+{
+	JsonObject *s;
+
+	central_run(c, "['storage.*']");
+	/* p-frozen and p-old have no account: 404, blacklisted */
+	g_assert_cmpuint(central_count(c, "storage.objects"), ==, 2);
+	s = central_check(c, "storage.objects", "p-demo", "object", NULL, "p-demo");
+	central_assert_int(s, 13);
+	central_assert_metadata(s, "{}");
+	central_assert_int(central_check(c, "storage.objects", "p-service", "object", NULL, "p-service"), 0);
+	central_assert_int(central_check(c, "storage.objects.size", "p-demo", "B", NULL, "p-demo"), 101023);
+	central_assert_int(central_check(c, "storage.objects.containers", "p-demo", "container", NULL, "p-demo"),
+			   3);
+	g_assert_cmpuint(central_count(c, "storage.containers.objects"), ==, 3);
+	central_assert_int(central_check(c, "storage.containers.objects", "p-demo/backups", "object", NULL,
+					 "p-demo"),
+			   3);
+	central_assert_int(central_check(c, "storage.containers.objects", "p-demo/photos", "object", NULL,
+					 "p-demo"),
+			   10);
+	central_assert_int(central_check(c, "storage.containers.objects.size", "p-demo/photos", "B", NULL,
+					 "p-demo"),
+			   99999);
+	central_assert_int(central_check(c, "storage.containers.objects.size", "p-demo/empty", "B", NULL,
+					 "p-demo"),
+			   0);
+	g_assert_nonnull(strstr(c->err, "p-frozen"));
+}
+
+static void
+test_swift_prefix_and_enabled(Central *c, gconstpointer data)
+{
+	g_key_file_set_string(c->conf, "polling", "ignore_disabled_projects", "true");
+	central_run(c, "['storage.objects']");
+	/* only enabled projects of enabled domains, so no 404 this time */
+	g_assert_cmpuint(c->samples->len, ==, 2);
+	g_assert_null(strstr(c->err, "p-frozen"));
+	g_assert_null(strstr(c->err, "p-old"));
+	g_key_file_set_string(c->conf, "DEFAULT", "reseller_prefix", "KEY_");
+	central_run(c, "['storage.objects']");
+	g_assert_cmpuint(c->samples->len, ==, 0);
+	g_assert_nonnull(strstr(c->err, "/v1/KEY_p-demo"));
+}
+
+static void
+test_octavia_designate_manila(Central *c, gconstpointer data)
+{
+	JsonObject *s;
+
+	central_run(c, "['loadbalancer.*', 'dns.zone.status', 'dns.zone.ttl', 'dns.zone.serial', 'manila.*']");
+	g_assert_cmpuint(c->samples->len, ==, 4 + 6 + 4);
+	s = central_check(c, "loadbalancer.operating", "lb-1", "status", NULL, "p-demo");
+	central_assert_int(s, 1);
+	central_assert_metadata(s, "{\"name\":\"web\",\"availability_zone\":null,\"vip_address\":\"10.0.0.100\","
+				   "\"vip_port_id\":\"port-vip\",\"provisioning_status\":\"ACTIVE\","
+				   "\"operating_status\":\"ONLINE\",\"provider\":\"amphora\",\"flavor_id\":null}");
+	central_assert_int(central_check(c, "loadbalancer.operating", "lb-2", "status", NULL, "p-service"), 4);
+	central_assert_int(central_check(c, "loadbalancer.provisioning", "lb-1", "status", NULL, "p-demo"), 1);
+	central_assert_int(central_check(c, "loadbalancer.provisioning", "lb-2", "status", NULL, "p-service"), 5);
+	s = central_check(c, "dns.zone.status", "zone-1", "status", NULL, "p-demo");
+	central_assert_int(s, 1);
+	central_assert_metadata(s, "{\"name\":\"example.org.\",\"email\":\"admin@example.org\",\"ttl\":3600,"
+				   "\"description\":null,\"type\":\"PRIMARY\",\"status\":\"ACTIVE\","
+				   "\"action\":\"NONE\",\"serial\":1700000000,\"pool_id\":\"pool-1\"}");
+	central_assert_int(central_check(c, "dns.zone.status", "zone-2", "status", NULL, "p-service"), 2);
+	central_assert_int(central_check(c, "dns.zone.ttl", "zone-1", "second", NULL, "p-demo"), 3600);
+	central_assert_int(central_check(c, "dns.zone.ttl", "zone-2", "second", NULL, "p-service"), 0);
+	central_assert_int(central_check(c, "dns.zone.serial", "zone-1", "serial", NULL, "p-demo"), 1700000000);
+	central_assert_int(central_check(c, "dns.zone.serial", "zone-2", "serial", NULL, "p-service"), 0);
+	s = central_check(c, "manila.share.status", "share-1", "status", "u-alice", "p-demo");
+	central_assert_int(s, 1);
+	central_assert_metadata(s, "{\"name\":\"nfs1\",\"availability_zone\":\"nova\",\"share_type\":\"default\","
+				   "\"share_network_id\":null,\"status\":\"available\",\"host\":\"m@generic#p\","
+				   "\"is_public\":false,\"protocol\":\"NFS\"}");
+	central_assert_int(central_check(c, "manila.share.status", "share-2", "status", "u-ceilo", "p-service"),
+			   16);
+	central_assert_int(central_check(c, "manila.share.size", "share-1", "GiB", "u-alice", "p-demo"), 100);
+	central_assert_int(central_check(c, "manila.share.size", "share-2", "GiB", "u-ceilo", "p-service"), 0);
+}
+
+static void
+test_identity_names(Central *c, gconstpointer data)
+{
+	JsonObject *s;
+
+	g_key_file_set_string(c->conf, "polling", "identity_name_discovery", "true");
+	central_run(c, "['volume.size', 'volume.snapshot.size']");
+	s = central_find(c, "volume.size", "vol-1");
+	g_assert_cmpstr(central_str(s, "user_name"), ==, "alice");
+	g_assert_cmpstr(central_str(s, "project_name"), ==, "demo");
+	s = central_find(c, "volume.snapshot.size", "snap-2");
+	g_assert_cmpstr(central_str(s, "user_name"), ==, "ceilometer");
+	g_assert_cmpstr(central_str(s, "project_name"), ==, "service");
+	/* two users, two projects: one lookup each, shared by both pollsters */
+	g_assert_cmpuint(pd_os_test_server_get_request_count(c->server, "identity"), ==, 1 + 4);
+}
+
+/* --- faults --- */
+
+static void
+test_token_expiry(Central *c, gconstpointer data)
+{
+	pd_os_test_server_expire_tokens_after(c->server, 3);
+	central_run(c, "['image.size', 'volume.size', 'ip.floating', 'storage.objects']");
+	g_assert_cmpuint(c->samples->len, ==, 5 + 3 + 3 + 2);
+	g_assert_cmpuint(pd_os_test_server_get_auth_count(c->server), ==, 2);
+}
+
+static void
+test_missing_service(Central *c, gconstpointer data)
+{
+	pd_os_test_server_remove_service(c->server, "image");
+	central_run(c, "['image.size', 'volume.size']");
+	g_assert_cmpuint(central_count(c, "image.size"), ==, 0);
+	g_assert_cmpuint(central_count(c, "volume.size"), ==, 3);
+	g_assert_nonnull(strstr(c->err, "'image' is not in the Keystone catalog"));
+	g_assert_cmpint(c->status, ==, 0);
+}
+
+static void
+test_wrong_password(Central *c, gconstpointer data)
+{
+	g_key_file_set_string(c->conf, "service_credentials", "password", "wrong");
+	central_run(c, "['image.size', 'volume.size']");
+	g_assert_cmpuint(c->samples->len, ==, 0);
+	g_assert_nonnull(strstr(c->err, "Keystone authentication of user 'ceilometer' failed"));
+	g_assert_nonnull(strstr(c->err, "HTTP 401"));
+	/* both discoveries waited for the same attempt */
+	g_assert_cmpuint(pd_os_test_server_get_auth_count(c->server), ==, 1);
+}
+
+static void
+test_hung_glance(Central *c, gconstpointer data)
+{
+	pd_os_test_server_set_fault(c->server, "image", PD_OS_FAULT_HANG);
+	g_key_file_set_string(c->conf, "service_credentials", "timeout", "1");
+	central_run(c, "['image.size', 'volume.size', 'ip.floating']");
+	g_assert_cmpuint(central_count(c, "image.size"), ==, 0);
+	g_assert_cmpuint(central_count(c, "volume.size"), ==, 3);
+	g_assert_cmpuint(central_count(c, "ip.floating"), ==, 3);
+	g_assert_nonnull(strstr(c->err, "no answer within 1 s"));
+	g_assert_cmpint(c->duration_us, <, 30 * G_USEC_PER_SEC);
+}
+
+static void
+test_fault_each_service(Central *c, PdOsFault fault, const gchar *expect)
+{
+	const gchar *services[] = {"image", "volume", "network", "object-store", "load-balancer", "dns", "share"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(services); i++)
+		pd_os_test_server_set_fault(c->server, services[i], fault);
+	central_run(c, "['*']");
+	g_assert_cmpuint(c->samples->len, ==, 0);
+	g_assert_nonnull(strstr(c->err, expect));
+}
+
+static void
+test_http_500(Central *c, gconstpointer data)
+{
+	test_fault_each_service(c, PD_OS_FAULT_ERROR, "HTTP 500");
+}
+
+static void
+test_malformed(Central *c, gconstpointer data)
+{
+	test_fault_each_service(c, PD_OS_FAULT_MALFORMED, "malformed JSON");
+}
+
+static void
+test_wrong_types(Central *c, gconstpointer data)
+{
+	const gchar *services[] = {"image", "volume", "network", "object-store", "load-balancer", "dns", "share"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(services); i++)
+		pd_os_test_server_set_fault(c->server, services[i], PD_OS_FAULT_WRONG_TYPES);
+	central_run(c, "['*']");
+	g_assert_cmpint(c->status, ==, 0);
+	g_assert_nonnull(strstr(c->err, "is not a number"));
+	/* whatever got through carries the types the notification agent wants */
+	for (guint i = 0; i < c->samples->len; i++) {
+		JsonObject *s = g_ptr_array_index(c->samples, i);
+		JsonNode *v = json_object_get_member(s, "counter_volume");
+		g_assert_true(JSON_NODE_HOLDS_NULL(v) || json_node_get_value_type(v) == G_TYPE_INT64 ||
+			      json_node_get_value_type(v) == G_TYPE_DOUBLE);
+		g_assert_true(json_node_get_value_type(json_object_get_member(s, "resource_id")) == G_TYPE_STRING);
+	}
+}
+
+/* --- TLS --- */
+
+static GTlsCertificate *
+central_make_cert(const gchar *dir, gchar **ca_path)
+{
+	g_autofree gchar *cert = g_build_filename(dir, "cert.pem", NULL);
+	g_autofree gchar *key = g_build_filename(dir, "key.pem", NULL);
+	const gchar *argv[] = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+			       "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+			       "-keyout", key, "-out", cert, NULL};
+	g_autoptr(GError) error = NULL;
+	gint status = 0;
+	GTlsCertificate *tls;
+
+	if (!g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+			  G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error) ||
+	    !g_spawn_check_wait_status(status, NULL))
+		return NULL;
+	tls = g_tls_certificate_new_from_files(cert, key, &error);
+	g_assert_no_error(error);
+	*ca_path = g_steal_pointer(&cert);
+	return tls;
+}
+
+static void
+test_tls(void)
+{
+	g_autofree gchar *certdir = pd_test_mkdtemp();
+	g_autofree gchar *ca = NULL;
+	g_autoptr(GTlsCertificate) cert = central_make_cert(certdir, &ca);
+	Central c = {0};
+
+	if (cert == NULL) {
+		g_test_skip("openssl could not make a certificate");
+		pd_test_rmtree(certdir);
+		return;
+	}
+	central_setup_with(&c, cert);
+	/* verification is on by default: an unknown CA fails */
+	central_run(&c, "['image.size']");
+	g_assert_cmpuint(c.samples->len, ==, 0);
+	g_assert_cmpuint(pd_os_test_server_get_auth_count(c.server), ==, 0);
+	g_key_file_set_string(c.conf, "service_credentials", "cafile", ca);
+	central_run(&c, "['image.size']");
+	g_assert_cmpuint(c.samples->len, ==, 5);
+	central_teardown(&c, NULL);
+	pd_test_rmtree(certdir);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autofree gchar *plugins = g_build_filename(g_getenv("POLLD_BUILD_ROOT"), "plugins", "openstack", NULL);
+
+	g_test_init(&argc, &argv, NULL);
+	/* the openstack plugin alone: the others have nothing to do here */
+	g_setenv("POLLD_PLUGIN_DIR", plugins, TRUE);
+#define CENTRAL_TEST(path, func) g_test_add(path, Central, NULL, central_setup, func, central_teardown)
+	CENTRAL_TEST("/central/image-size", test_image_size);
+	CENTRAL_TEST("/central/volumes", test_volumes);
+	CENTRAL_TEST("/central/volume-pools", test_pools);
+	CENTRAL_TEST("/central/floating-ip", test_floating_ip);
+	CENTRAL_TEST("/central/swift", test_swift);
+	CENTRAL_TEST("/central/swift-prefix-enabled", test_swift_prefix_and_enabled);
+	CENTRAL_TEST("/central/octavia-designate-manila", test_octavia_designate_manila);
+	CENTRAL_TEST("/central/identity-names", test_identity_names);
+	CENTRAL_TEST("/central/token-expiry", test_token_expiry);
+	CENTRAL_TEST("/central/missing-service", test_missing_service);
+	CENTRAL_TEST("/central/wrong-password", test_wrong_password);
+	CENTRAL_TEST("/central/hung-glance", test_hung_glance);
+	CENTRAL_TEST("/central/http-500", test_http_500);
+	CENTRAL_TEST("/central/malformed-json", test_malformed);
+	CENTRAL_TEST("/central/wrong-types", test_wrong_types);
+	g_test_add_func("/central/tls", test_tls);
+	return g_test_run();
+}
