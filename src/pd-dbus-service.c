@@ -221,7 +221,7 @@ pd_dbus_service_add_sources(PdDbusService *self, const gchar *pollster, GVariant
 
 	for (guint i = 0; tasks != NULL && i < tasks->len; i++) {
 		PdPollingTask *task = g_ptr_array_index(tasks, i);
-		GPtrArray *entries = pd_polling_task_get_entries(task);
+		g_autoptr(GPtrArray) entries = pd_polling_task_get_entries(task);
 		for (guint j = 0; j < entries->len; j++) {
 			const gchar *entry = g_ptr_array_index(entries, j);
 			const gchar *slash = strrchr(entry, '/');
@@ -239,12 +239,13 @@ pd_dbus_service_add_sources(PdDbusService *self, const gchar *pollster, GVariant
 }
 
 static const gchar *
-pd_dbus_service_pollster_state(guint interval, const gchar *plugin_status)
+pd_dbus_service_pollster_state(PdDbusService *self, PdPlugin *plugin, guint interval, const gchar *status)
 {
-	if (plugin_status != NULL)
-		return "backing-off";
-	if (interval == 0)
+	if (interval == 0 || (plugin != NULL && pd_engine_is_plugin_disabled(self->engine, plugin)))
 		return "disabled";
+	/* a status on a plugin that isn't disabled: it waits for its service */
+	if (status != NULL)
+		return "backing-off";
 	return "enabled";
 }
 
@@ -264,7 +265,7 @@ pd_dbus_service_pollster_to_variant(PdDbusService *self, PdPollster *pollster)
 	g_variant_dict_insert(&dict, "namespace", "s", pd_pollster_get_namespace(pollster));
 	pd_dbus_service_add_sources(self, name, &dict);
 	g_variant_dict_lookup(&dict, "interval", "u", &interval);
-	g_variant_dict_insert(&dict, "state", "s", pd_dbus_service_pollster_state(interval, status));
+	g_variant_dict_insert(&dict, "state", "s", pd_dbus_service_pollster_state(self, plugin, interval, status));
 	g_variant_dict_insert(&dict, "plugin_status", "s", status != NULL ? status : "");
 	g_variant_dict_insert(&dict, "last_run", "x", stats->last_run);
 	g_variant_dict_insert(&dict, "last_duration_us", "x", stats->last_duration_us);
@@ -300,7 +301,7 @@ pd_dbus_service_handle_get_pollsters_cb(PdAgent1 *skeleton,
 static GVariant *
 pd_dbus_service_task_to_variant(PdPollingTask *task)
 {
-	GPtrArray *entries = pd_polling_task_get_entries(task);
+	g_autoptr(GPtrArray) entries = pd_polling_task_get_entries(task);
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
 	g_auto(GStrv) strv = NULL;
 	g_auto(GVariantDict) dict;

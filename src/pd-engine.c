@@ -52,6 +52,7 @@ struct _PdEngine {
 	gchar **config_dirs;
 	guint64 generation;
 	guint failed_plugins;
+	GHashTable *disabled_plugins; /* set of PdPlugin whose start failed for good */
 	GArray *retry_sources; /* of guint, pending plugin start retries */
 	/* counters */
 	guint64 cycles;
@@ -243,12 +244,14 @@ pd_engine_start_plugin(PdEngine *self, PdPlugin *plugin, guint delay_s)
 
 	if (pd_plugin_start(plugin, self->config, &error)) {
 		pd_plugin_set_status(plugin, NULL);
+		g_hash_table_remove(self->disabled_plugins, plugin);
 		return TRUE;
 	}
 	if (!g_error_matches(error, PD_ERROR, PD_ERROR_NOT_READY)) {
 		g_warning("plugin disabled: %s", error->message);
 		pd_plugin_set_status(plugin, error->message);
 		self->failed_plugins++;
+		g_hash_table_add(self->disabled_plugins, plugin);
 		return FALSE;
 	}
 	g_message("%s; retrying in %u s", error->message, delay_s);
@@ -995,6 +998,12 @@ pd_engine_get_host(PdEngine *self)
 	return self->host;
 }
 
+gboolean
+pd_engine_is_plugin_disabled(PdEngine *self, PdPlugin *plugin)
+{
+	return g_hash_table_contains(self->disabled_plugins, plugin);
+}
+
 GPtrArray *
 pd_engine_get_plugins(PdEngine *self)
 {
@@ -1029,6 +1038,7 @@ pd_engine_finalize(GObject *obj)
 	for (guint i = 0; i < self->retry_sources->len; i++)
 		g_source_remove(g_array_index(self->retry_sources, guint, i));
 	g_array_unref(self->retry_sources);
+	g_hash_table_unref(self->disabled_plugins);
 	if (self->tasks != NULL)
 		g_ptr_array_unref(self->tasks);
 	if (self->polling != NULL)
@@ -1064,6 +1074,7 @@ pd_engine_init(PdEngine *self)
 	self->blacklists = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
 	self->filters = g_array_new(FALSE, FALSE, sizeof(PdResourceFilter));
 	self->retry_sources = g_array_new(FALSE, FALSE, sizeof(guint));
+	self->disabled_plugins = g_hash_table_new(NULL, NULL);
 	self->batch_size = 50;
 	self->generation = 1;
 	g_mutex_init(&self->serializer_mutex);

@@ -109,6 +109,9 @@ const gchar *
 pd_engine_get_host(PdEngine *self);
 GPtrArray *
 pd_engine_get_plugins(PdEngine *self);
+/* its start failed for good (a plugin waiting for its service is not) */
+gboolean
+pd_engine_is_plugin_disabled(PdEngine *self, PdPlugin *plugin);
 /* selected pollsters, name -> PdPollster */
 GHashTable *
 pd_engine_get_pollsters(PdEngine *self);
