@@ -91,6 +91,7 @@ struct _PdAmqpWorker {
 	GQueue memq;
 	guint64 memq_bytes;
 	GQueue flushes;
+	gint64 last_progress;
 	gboolean stopping;
 	gboolean finished;
 	gchar *state;
@@ -401,7 +402,9 @@ pd_amqp_worker_check_flushes(PdAmqpWorker *self)
 
 	if (self->flushes.head == NULL)
 		return;
-	late = now - ((PdAmqpFlush *)self->flushes.head->data)->started > (gint64)self->opts.flush_timeout_ms * 1000;
+	/* late: the broker confirmed nothing for a while */
+	late = now - MAX(((PdAmqpFlush *)self->flushes.head->data)->started, self->last_progress) >
+	       (gint64)self->opts.flush_timeout_ms * 1000;
 	if (unreachable || late) {
 		pd_amqp_worker_spill(self);
 		pd_amqp_worker_copy_inflight(self);
@@ -465,6 +468,7 @@ pd_amqp_worker_settle(PdAmqpWorker *self, PdAmqpEntry *e, gboolean nack)
 	}
 	self->st.confirmed++;
 	self->st.confirmed_samples += e->msg->n_samples;
+	self->last_progress = g_get_monotonic_time();
 	if (e->segment != 0)
 		pd_spool_release(self->spool, e->segment, e->msg->n_samples);
 	pd_amqp_entry_free(e);

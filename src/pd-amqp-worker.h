@@ -21,7 +21,7 @@ typedef struct {
 	guint64 memory_max_bytes;
 	gdouble retry_interval; /* seconds, first back-off step */
 	gdouble interval_max; /* seconds, back-off cap */
-	guint flush_timeout_ms; /* a flush waiting longer settles by spooling */
+	guint flush_timeout_ms; /* a flush seeing no confirm this long settles by spooling */
 	guint stop_timeout_ms; /* how long stop waits for confirms */
 } PdAmqpWorkerOptions;
 
