@@ -24,7 +24,7 @@ struct _PdAmqpLink {
 	gboolean channel_open;
 };
 
-G_DEFINE_QUARK(pd-amqp-link-error-quark, pd_amqp_link_error)
+G_DEFINE_QUARK(pd - amqp - link - error - quark, pd_amqp_link_error)
 
 void
 pd_amqp_link_options_clear(PdAmqpLinkOptions *opts)
@@ -66,13 +66,13 @@ static gint
 pd_amqp_code_to_error(guint16 code)
 {
 	switch (code) {
-	case AMQP_ACCESS_REFUSED:
-	case AMQP_NOT_ALLOWED:
-		return PD_AMQP_LINK_ERROR_REFUSED;
-	case AMQP_PRECONDITION_FAILED:
-		return PD_AMQP_LINK_ERROR_PRECONDITION;
-	default:
-		return PD_AMQP_LINK_ERROR_CLOSED;
+		case AMQP_ACCESS_REFUSED:
+		case AMQP_NOT_ALLOWED:
+			return PD_AMQP_LINK_ERROR_REFUSED;
+		case AMQP_PRECONDITION_FAILED:
+			return PD_AMQP_LINK_ERROR_PRECONDITION;
+		default:
+			return PD_AMQP_LINK_ERROR_CLOSED;
 	}
 }
 
@@ -84,21 +84,34 @@ pd_amqp_check_result(PdAmqpLink *self, amqp_rpc_reply_t r, const gchar *what, GE
 	guint16 code = 0;
 
 	switch (r.reply_type) {
-	case AMQP_RESPONSE_NORMAL:
-		return TRUE;
-	case AMQP_RESPONSE_LIBRARY_EXCEPTION:
-		g_set_error(error, PD_AMQP_LINK_ERROR, PD_AMQP_LINK_ERROR_CLOSED, "%s: %s", what,
-			    amqp_error_string2(r.library_error));
-		return FALSE;
-	case AMQP_RESPONSE_SERVER_EXCEPTION:
-		text = pd_amqp_describe_close(&r.reply, &code);
-		if (r.reply.id == AMQP_CHANNEL_CLOSE_METHOD)
-			self->channel_open = FALSE;
-		g_set_error(error, PD_AMQP_LINK_ERROR, pd_amqp_code_to_error(code), "%s: %s", what, text);
-		return FALSE;
-	default:
-		g_set_error(error, PD_AMQP_LINK_ERROR, PD_AMQP_LINK_ERROR_CLOSED, "%s: no reply", what);
-		return FALSE;
+		case AMQP_RESPONSE_NORMAL:
+			return TRUE;
+		case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+			g_set_error(error,
+				    PD_AMQP_LINK_ERROR,
+				    PD_AMQP_LINK_ERROR_CLOSED,
+				    "%s: %s",
+				    what,
+				    amqp_error_string2(r.library_error));
+			return FALSE;
+		case AMQP_RESPONSE_SERVER_EXCEPTION:
+			text = pd_amqp_describe_close(&r.reply, &code);
+			if (r.reply.id == AMQP_CHANNEL_CLOSE_METHOD)
+				self->channel_open = FALSE;
+			g_set_error(error,
+				    PD_AMQP_LINK_ERROR,
+				    pd_amqp_code_to_error(code),
+				    "%s: %s",
+				    what,
+				    text);
+			return FALSE;
+		default:
+			g_set_error(error,
+				    PD_AMQP_LINK_ERROR,
+				    PD_AMQP_LINK_ERROR_CLOSED,
+				    "%s: no reply",
+				    what);
+			return FALSE;
 	}
 }
 
@@ -122,16 +135,23 @@ pd_amqp_link_new_socket(PdAmqpLink *self, const PdAmqpHost *host, GError **error
 		return NULL;
 	amqp_ssl_socket_set_verify_peer(sock, o->ssl_ca_file != NULL);
 	amqp_ssl_socket_set_verify_hostname(sock, o->ssl_verify_hostname);
-	if (o->ssl_ca_file != NULL && amqp_ssl_socket_set_cacert(sock, o->ssl_ca_file) != AMQP_STATUS_OK) {
-		g_set_error(error, PD_AMQP_LINK_ERROR, PD_AMQP_LINK_ERROR_CONNECT,
-			    "ssl_ca_file %s: cannot load it", o->ssl_ca_file);
+	if (o->ssl_ca_file != NULL &&
+	    amqp_ssl_socket_set_cacert(sock, o->ssl_ca_file) != AMQP_STATUS_OK) {
+		g_set_error(error,
+			    PD_AMQP_LINK_ERROR,
+			    PD_AMQP_LINK_ERROR_CONNECT,
+			    "ssl_ca_file %s: cannot load it",
+			    o->ssl_ca_file);
 		return NULL;
 	}
 	if (o->ssl_cert_file != NULL && o->ssl_key_file != NULL &&
 	    amqp_ssl_socket_set_key(sock, o->ssl_cert_file, o->ssl_key_file) != AMQP_STATUS_OK) {
-		g_set_error(error, PD_AMQP_LINK_ERROR, PD_AMQP_LINK_ERROR_CONNECT,
+		g_set_error(error,
+			    PD_AMQP_LINK_ERROR,
+			    PD_AMQP_LINK_ERROR_CONNECT,
 			    "ssl_cert_file %s / ssl_key_file %s: cannot load them",
-			    o->ssl_cert_file, o->ssl_key_file);
+			    o->ssl_cert_file,
+			    o->ssl_key_file);
 		return NULL;
 	}
 	return sock;
@@ -140,20 +160,26 @@ pd_amqp_link_new_socket(PdAmqpLink *self, const PdAmqpHost *host, GError **error
 static gboolean
 pd_amqp_link_open_socket(PdAmqpLink *self, const PdAmqpHost *host, GError **error)
 {
-	struct timeval tv = {self->opts->timeout_s, 0};
+	struct timeval tv = { self->opts->timeout_s, 0 };
 	amqp_socket_t *sock = pd_amqp_link_new_socket(self, host, error);
 	gint rc;
 
 	if (sock == NULL) {
 		if (error != NULL && *error == NULL)
-			g_set_error(error, PD_AMQP_LINK_ERROR, PD_AMQP_LINK_ERROR_CONNECT, "cannot create a socket");
+			g_set_error(error,
+				    PD_AMQP_LINK_ERROR,
+				    PD_AMQP_LINK_ERROR_CONNECT,
+				    "cannot create a socket");
 		return FALSE;
 	}
 	amqp_set_handshake_timeout(self->conn, &tv);
 	amqp_set_rpc_timeout(self->conn, &tv);
 	rc = amqp_socket_open_noblock(sock, host->host, host->port, &tv);
 	if (rc != AMQP_STATUS_OK) {
-		g_set_error(error, PD_AMQP_LINK_ERROR, PD_AMQP_LINK_ERROR_CONNECT, "connect: %s",
+		g_set_error(error,
+			    PD_AMQP_LINK_ERROR,
+			    PD_AMQP_LINK_ERROR_CONNECT,
+			    "connect: %s",
 			    amqp_error_string2(rc));
 		return FALSE;
 	}
@@ -167,8 +193,10 @@ pd_amqp_link_login(PdAmqpLink *self, const PdAmqpHost *host, GError **error)
 	g_autofree gchar *name = g_strdup_printf("polld:%s:%d", g_get_host_name(), (gint)getpid());
 	amqp_table_entry_t caps[3];
 	amqp_table_entry_t props[3];
-	amqp_table_t props_table = {G_N_ELEMENTS(props), props};
-	const gchar *cap_names[] = {"connection.blocked", "publisher_confirms", "authentication_failure_close"};
+	amqp_table_t props_table = { G_N_ELEMENTS(props), props };
+	const gchar *cap_names[] = { "connection.blocked",
+				     "publisher_confirms",
+				     "authentication_failure_close" };
 	amqp_rpc_reply_t r;
 
 	for (guint i = 0; i < G_N_ELEMENTS(caps); i++) {
@@ -186,9 +214,15 @@ pd_amqp_link_login(PdAmqpLink *self, const PdAmqpHost *host, GError **error)
 	props[2].key = amqp_cstring_bytes("connection_name");
 	props[2].value.kind = AMQP_FIELD_KIND_UTF8;
 	props[2].value.value.bytes = amqp_cstring_bytes(name);
-	r = amqp_login_with_properties(self->conn, host->vhost, 0, PD_AMQP_FRAME_MAX,
-				       (gint)self->opts->heartbeat, &props_table, AMQP_SASL_METHOD_PLAIN,
-				       host->user, host->password);
+	r = amqp_login_with_properties(self->conn,
+				       host->vhost,
+				       0,
+				       PD_AMQP_FRAME_MAX,
+				       (gint)self->opts->heartbeat,
+				       &props_table,
+				       AMQP_SASL_METHOD_PLAIN,
+				       host->user,
+				       host->password);
 	return pd_amqp_check_result(self, r, "login", error);
 }
 
@@ -212,8 +246,11 @@ pd_amqp_link_explain_precondition(PdAmqpLink *self, GError *error)
 	}
 	if (hint == NULL)
 		return;
-	g_prefix_error(&error, "flags differ from the existing object ([oslo_messaging_rabbit] %s = %s here): ",
-		       hint, value ? "true" : "false");
+	g_prefix_error(
+	  &error,
+	  "flags differ from the existing object ([oslo_messaging_rabbit] %s = %s here): ",
+	  hint,
+	  value ? "true" : "false");
 }
 
 static gboolean
@@ -221,7 +258,7 @@ pd_amqp_link_declare_queue(PdAmqpLink *self, const gchar *name, GError **error)
 {
 	const PdAmqpLinkOptions *o = self->opts;
 	amqp_table_entry_t arg;
-	amqp_table_t args = {0, NULL};
+	amqp_table_t args = { 0, NULL };
 	g_autofree gchar *what = g_strdup_printf("queue '%s'", name);
 
 	if (o->quorum) {
@@ -231,14 +268,24 @@ pd_amqp_link_declare_queue(PdAmqpLink *self, const gchar *name, GError **error)
 		args.num_entries = 1;
 		args.entries = &arg;
 	}
-	amqp_queue_declare(self->conn, PD_AMQP_CHANNEL, amqp_cstring_bytes(name), 0, o->durable, 0,
-			   o->auto_delete, args);
+	amqp_queue_declare(self->conn,
+			   PD_AMQP_CHANNEL,
+			   amqp_cstring_bytes(name),
+			   0,
+			   o->durable,
+			   0,
+			   o->auto_delete,
+			   args);
 	if (!pd_amqp_check_reply(self, what, error))
 		return FALSE;
 	g_free(what);
 	what = g_strdup_printf("binding of queue '%s' to exchange '%s'", name, o->exchange);
-	amqp_queue_bind(self->conn, PD_AMQP_CHANNEL, amqp_cstring_bytes(name),
-			amqp_cstring_bytes(o->exchange), amqp_cstring_bytes(name), amqp_empty_table);
+	amqp_queue_bind(self->conn,
+			PD_AMQP_CHANNEL,
+			amqp_cstring_bytes(name),
+			amqp_cstring_bytes(o->exchange),
+			amqp_cstring_bytes(name),
+			amqp_empty_table);
 	return pd_amqp_check_reply(self, what, error);
 }
 
@@ -254,8 +301,15 @@ pd_amqp_link_declare(PdAmqpLink *self, GError **error)
 	if (!pd_amqp_check_reply(self, "channel.open", error))
 		return FALSE;
 	self->channel_open = TRUE;
-	amqp_exchange_declare(self->conn, PD_AMQP_CHANNEL, amqp_cstring_bytes(o->exchange),
-			      amqp_cstring_bytes("topic"), 0, o->durable, o->auto_delete, 0, amqp_empty_table);
+	amqp_exchange_declare(self->conn,
+			      PD_AMQP_CHANNEL,
+			      amqp_cstring_bytes(o->exchange),
+			      amqp_cstring_bytes("topic"),
+			      0,
+			      o->durable,
+			      o->auto_delete,
+			      0,
+			      amqp_empty_table);
 	if (!pd_amqp_check_reply(self, what, error))
 		return FALSE;
 	for (guint i = 0; o->routing_keys[i] != NULL; i++) {
@@ -277,8 +331,8 @@ pd_amqp_link_connect(const PdAmqpLinkOptions *opts, const PdAmqpHost *host, GErr
 
 	self->opts = opts;
 	self->conn = amqp_new_connection();
-	if (!pd_amqp_link_open_socket(self, host, &local) || !pd_amqp_link_login(self, host, &local) ||
-	    !pd_amqp_link_declare(self, &local)) {
+	if (!pd_amqp_link_open_socket(self, host, &local) ||
+	    !pd_amqp_link_login(self, host, &local) || !pd_amqp_link_declare(self, &local)) {
 		if (local->code == PD_AMQP_LINK_ERROR_PRECONDITION)
 			pd_amqp_link_explain_precondition(self, local);
 		g_propagate_error(error, g_steal_pointer(&local));
@@ -302,14 +356,15 @@ pd_amqp_link_get_next_tag(PdAmqpLink *self)
 gboolean
 pd_amqp_link_publish(PdAmqpLink *self, guint routing_key, GBytes *body, GError **error)
 {
-	amqp_basic_properties_t props = {0};
+	amqp_basic_properties_t props = { 0 };
 	amqp_bytes_t data;
 	gsize len = 0;
 	gint rc;
 
 	/* exactly what oslo.messaging sets for a notification */
 	props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_CONTENT_ENCODING_FLAG |
-		       AMQP_BASIC_HEADERS_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_PRIORITY_FLAG;
+		       AMQP_BASIC_HEADERS_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG |
+		       AMQP_BASIC_PRIORITY_FLAG;
 	props.content_type = amqp_cstring_bytes("application/json");
 	props.content_encoding = amqp_cstring_bytes("utf-8");
 	props.headers = amqp_empty_table;
@@ -317,10 +372,19 @@ pd_amqp_link_publish(PdAmqpLink *self, guint routing_key, GBytes *body, GError *
 	props.priority = 0;
 	data.bytes = (void *)g_bytes_get_data(body, &len);
 	data.len = len;
-	rc = amqp_basic_publish(self->conn, PD_AMQP_CHANNEL, amqp_cstring_bytes(self->opts->exchange),
-				amqp_cstring_bytes(self->opts->routing_keys[routing_key]), 1, 0, &props, data);
+	rc = amqp_basic_publish(self->conn,
+				PD_AMQP_CHANNEL,
+				amqp_cstring_bytes(self->opts->exchange),
+				amqp_cstring_bytes(self->opts->routing_keys[routing_key]),
+				1,
+				0,
+				&props,
+				data);
 	if (rc != AMQP_STATUS_OK) {
-		g_set_error(error, PD_AMQP_LINK_ERROR, PD_AMQP_LINK_ERROR_CLOSED, "publish: %s",
+		g_set_error(error,
+			    PD_AMQP_LINK_ERROR,
+			    PD_AMQP_LINK_ERROR_CLOSED,
+			    "publish: %s",
 			    amqp_error_string2(rc));
 		return FALSE;
 	}
@@ -329,18 +393,24 @@ pd_amqp_link_publish(PdAmqpLink *self, guint routing_key, GBytes *body, GError *
 }
 
 static gboolean
-pd_amqp_link_on_return(PdAmqpLink *self, const amqp_frame_t *frame, const PdAmqpLinkEvents *events,
-		       gpointer user_data, GError **error)
+pd_amqp_link_on_return(PdAmqpLink *self,
+		       const amqp_frame_t *frame,
+		       const PdAmqpLinkEvents *events,
+		       gpointer user_data,
+		       GError **error)
 {
 	const amqp_basic_return_t *m = frame->payload.method.decoded;
-	g_autofree gchar *why = g_strdup_printf("%u %.*s", m->reply_code, (gint)m->reply_text.len,
-						(const gchar *)m->reply_text.bytes);
+	g_autofree gchar *why = g_strdup_printf(
+	  "%u %.*s", m->reply_code, (gint)m->reply_text.len, (const gchar *)m->reply_text.bytes);
 	amqp_message_t message;
 	g_autoptr(GBytes) body = NULL;
 	amqp_rpc_reply_t r = amqp_read_message(self->conn, frame->channel, &message, 0);
 
 	if (r.reply_type != AMQP_RESPONSE_NORMAL) {
-		g_set_error(error, PD_AMQP_LINK_ERROR, PD_AMQP_LINK_ERROR_CLOSED, "reading a returned message failed");
+		g_set_error(error,
+			    PD_AMQP_LINK_ERROR,
+			    PD_AMQP_LINK_ERROR_CLOSED,
+			    "reading a returned message failed");
 		return FALSE;
 	}
 	body = g_bytes_new(message.body.bytes, message.body.len);
@@ -357,67 +427,81 @@ pd_amqp_link_on_close(PdAmqpLink *self, const amqp_frame_t *frame, GError **erro
 	g_autofree gchar *text = pd_amqp_describe_close(&frame->payload.method, &code);
 
 	if (frame->payload.method.id == AMQP_CHANNEL_CLOSE_METHOD) {
-		amqp_channel_close_ok_t ok = {0};
+		amqp_channel_close_ok_t ok = { 0 };
 		amqp_send_method(self->conn, frame->channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
 		self->channel_open = FALSE;
 	} else {
-		amqp_connection_close_ok_t ok = {0};
+		amqp_connection_close_ok_t ok = { 0 };
 		amqp_send_method(self->conn, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
 	}
-	g_set_error(error, PD_AMQP_LINK_ERROR, pd_amqp_code_to_error(code), "broker closed the %s: %s",
-		    frame->payload.method.id == AMQP_CHANNEL_CLOSE_METHOD ? "channel" : "connection", text);
+	g_set_error(error,
+		    PD_AMQP_LINK_ERROR,
+		    pd_amqp_code_to_error(code),
+		    "broker closed the %s: %s",
+		    frame->payload.method.id == AMQP_CHANNEL_CLOSE_METHOD ? "channel"
+									  : "connection",
+		    text);
 	return FALSE;
 }
 
 static gboolean
-pd_amqp_link_dispatch(PdAmqpLink *self, const amqp_frame_t *frame, const PdAmqpLinkEvents *events,
-		      gpointer user_data, GError **error)
+pd_amqp_link_dispatch(PdAmqpLink *self,
+		      const amqp_frame_t *frame,
+		      const PdAmqpLinkEvents *events,
+		      gpointer user_data,
+		      GError **error)
 {
 	const amqp_method_t *method = &frame->payload.method;
 
 	switch (method->id) {
-	case AMQP_BASIC_ACK_METHOD: {
-		const amqp_basic_ack_t *m = method->decoded;
-		events->ack(user_data, m->delivery_tag, m->multiple, FALSE);
-		return TRUE;
-	}
-	case AMQP_BASIC_NACK_METHOD: {
-		const amqp_basic_nack_t *m = method->decoded;
-		events->ack(user_data, m->delivery_tag, m->multiple, TRUE);
-		return TRUE;
-	}
-	case AMQP_BASIC_RETURN_METHOD:
-		return pd_amqp_link_on_return(self, frame, events, user_data, error);
-	case AMQP_CONNECTION_BLOCKED_METHOD: {
-		const amqp_connection_blocked_t *m = method->decoded;
-		g_autofree gchar *reason = pd_amqp_bytes_dup(m->reason);
-		events->blocked(user_data, TRUE, reason);
-		return TRUE;
-	}
-	case AMQP_CONNECTION_UNBLOCKED_METHOD:
-		events->blocked(user_data, FALSE, NULL);
-		return TRUE;
-	case AMQP_CHANNEL_CLOSE_METHOD:
-	case AMQP_CONNECTION_CLOSE_METHOD:
-		return pd_amqp_link_on_close(self, frame, error);
-	default:
-		g_debug("ignoring method 0x%08x", method->id);
-		return TRUE;
+		case AMQP_BASIC_ACK_METHOD: {
+			const amqp_basic_ack_t *m = method->decoded;
+			events->ack(user_data, m->delivery_tag, m->multiple, FALSE);
+			return TRUE;
+		}
+		case AMQP_BASIC_NACK_METHOD: {
+			const amqp_basic_nack_t *m = method->decoded;
+			events->ack(user_data, m->delivery_tag, m->multiple, TRUE);
+			return TRUE;
+		}
+		case AMQP_BASIC_RETURN_METHOD:
+			return pd_amqp_link_on_return(self, frame, events, user_data, error);
+		case AMQP_CONNECTION_BLOCKED_METHOD: {
+			const amqp_connection_blocked_t *m = method->decoded;
+			g_autofree gchar *reason = pd_amqp_bytes_dup(m->reason);
+			events->blocked(user_data, TRUE, reason);
+			return TRUE;
+		}
+		case AMQP_CONNECTION_UNBLOCKED_METHOD:
+			events->blocked(user_data, FALSE, NULL);
+			return TRUE;
+		case AMQP_CHANNEL_CLOSE_METHOD:
+		case AMQP_CONNECTION_CLOSE_METHOD:
+			return pd_amqp_link_on_close(self, frame, error);
+		default:
+			g_debug("ignoring method 0x%08x", method->id);
+			return TRUE;
 	}
 }
 
 gboolean
-pd_amqp_link_process(PdAmqpLink *self, const PdAmqpLinkEvents *events, gpointer user_data, GError **error)
+pd_amqp_link_process(PdAmqpLink *self,
+		     const PdAmqpLinkEvents *events,
+		     gpointer user_data,
+		     GError **error)
 {
 	for (;;) {
-		struct timeval zero = {0, 0};
+		struct timeval zero = { 0, 0 };
 		amqp_frame_t frame;
 		gint rc = amqp_simple_wait_frame_noblock(self->conn, &frame, &zero);
 
 		if (rc == AMQP_STATUS_TIMEOUT)
 			break;
 		if (rc != AMQP_STATUS_OK) {
-			g_set_error(error, PD_AMQP_LINK_ERROR, PD_AMQP_LINK_ERROR_CLOSED, "%s",
+			g_set_error(error,
+				    PD_AMQP_LINK_ERROR,
+				    PD_AMQP_LINK_ERROR_CLOSED,
+				    "%s",
 				    amqp_error_string2(rc));
 			return FALSE;
 		}
@@ -433,7 +517,7 @@ pd_amqp_link_process(PdAmqpLink *self, const PdAmqpLinkEvents *events, gpointer 
 void
 pd_amqp_link_close(PdAmqpLink *self)
 {
-	struct timeval tv = {2, 0};
+	struct timeval tv = { 2, 0 };
 
 	if (self == NULL)
 		return;

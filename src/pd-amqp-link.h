@@ -16,10 +16,10 @@ GQuark
 pd_amqp_link_error_quark(void);
 
 typedef enum {
-	PD_AMQP_LINK_ERROR_CONNECT,      /* DNS, TCP, TLS */
-	PD_AMQP_LINK_ERROR_REFUSED,      /* login or vhost refused */
+	PD_AMQP_LINK_ERROR_CONNECT,	 /* DNS, TCP, TLS */
+	PD_AMQP_LINK_ERROR_REFUSED,	 /* login or vhost refused */
 	PD_AMQP_LINK_ERROR_PRECONDITION, /* 406: exchange/queue exists with other flags */
-	PD_AMQP_LINK_ERROR_CLOSED,       /* the broker or the network closed it */
+	PD_AMQP_LINK_ERROR_CLOSED,	 /* the broker or the network closed it */
 } PdAmqpLinkError;
 
 typedef struct {
@@ -63,7 +63,10 @@ pd_amqp_link_publish(PdAmqpLink *self, guint routing_key, GBytes *body, GError *
 /* handles every frame already received, without blocking; also sends a
  * heartbeat when one is due and notices a silent broker */
 gboolean
-pd_amqp_link_process(PdAmqpLink *self, const PdAmqpLinkEvents *events, gpointer user_data, GError **error);
+pd_amqp_link_process(PdAmqpLink *self,
+		     const PdAmqpLinkEvents *events,
+		     gpointer user_data,
+		     GError **error);
 /* closes politely (bounded by the RPC timeout) and frees */
 void
 pd_amqp_link_close(PdAmqpLink *self);

@@ -29,7 +29,8 @@ pd_amqp_publisher_state_cb(GObject *owner, const gchar *state, const gchar *erro
 static GPtrArray *
 pd_amqp_publisher_hosts(PdConfig *config, GError **error)
 {
-	const gchar *url = pd_config_get_string(config, "oslo_messaging_notifications", "transport_url", NULL);
+	const gchar *url =
+	  pd_config_get_string(config, "oslo_messaging_notifications", "transport_url", NULL);
 	const gchar *group = "oslo_messaging_notifications";
 	g_autoptr(GError) local = NULL;
 	GPtrArray *hosts;
@@ -40,8 +41,12 @@ pd_amqp_publisher_hosts(PdConfig *config, GError **error)
 	}
 	hosts = pd_amqp_url_parse(url != NULL ? url : "rabbit://", &local);
 	if (hosts == NULL) {
-		g_set_error(error, local->domain, local->code, "%s: %s",
-			    pd_config_get_origin(config, group, "transport_url"), local->message);
+		g_set_error(error,
+			    local->domain,
+			    local->code,
+			    "%s: %s",
+			    pd_config_get_origin(config, group, "transport_url"),
+			    local->message);
 		return NULL;
 	}
 	return hosts;
@@ -50,7 +55,8 @@ pd_amqp_publisher_hosts(PdConfig *config, GError **error)
 static gchar **
 pd_amqp_publisher_routing_keys(PdConfig *config)
 {
-	g_auto(GStrv) topics = pd_config_get_list(config, "oslo_messaging_notifications", "topics", "notifications");
+	g_auto(GStrv) topics =
+	  pd_config_get_list(config, "oslo_messaging_notifications", "topics", "notifications");
 	g_autoptr(GStrvBuilder) keys = g_strv_builder_new();
 
 	for (guint i = 0; topics != NULL && topics[i] != NULL; i++) {
@@ -71,7 +77,8 @@ pd_amqp_publisher_link_options(PdConfig *config, PdAmqpLinkOptions *o)
 	const gchar *key = pd_config_get_string(config, rabbit, "ssl_key_file", NULL);
 	gint64 heartbeat = pd_config_get_int(config, rabbit, "heartbeat_timeout_threshold", 60);
 
-	o->exchange = g_strdup(pd_config_get_string(config, NULL, "control_exchange", "ceilometer"));
+	o->exchange =
+	  g_strdup(pd_config_get_string(config, NULL, "control_exchange", "ceilometer"));
 	o->routing_keys = pd_amqp_publisher_routing_keys(config);
 	o->durable = pd_config_get_bool(config, rabbit, "amqp_durable_queues", FALSE);
 	o->auto_delete = pd_config_get_bool(config, rabbit, "amqp_auto_delete", FALSE);
@@ -81,7 +88,8 @@ pd_amqp_publisher_link_options(PdConfig *config, PdAmqpLinkOptions *o)
 	o->ssl_ca_file = ca != NULL && ca[0] != '\0' ? g_strdup(ca) : NULL;
 	o->ssl_cert_file = cert != NULL && cert[0] != '\0' ? g_strdup(cert) : NULL;
 	o->ssl_key_file = key != NULL && key[0] != '\0' ? g_strdup(key) : NULL;
-	o->ssl_verify_hostname = pd_config_get_bool(config, rabbit, "ssl_enforce_hostname_verification", FALSE);
+	o->ssl_verify_hostname =
+	  pd_config_get_bool(config, rabbit, "ssl_enforce_hostname_verification", FALSE);
 	o->timeout_s = 5;
 }
 
@@ -89,14 +97,18 @@ static void
 pd_amqp_publisher_worker_options(PdConfig *config, PdAmqpWorkerOptions *o)
 {
 	const gchar *rabbit = "oslo_messaging_rabbit";
-	gint64 window = pd_config_get_int(config, "publisher", "confirm_window", PD_AMQP_DEFAULT_WINDOW);
-	gint64 memory = pd_config_get_int(config, "publisher", "memory_queue_max_bytes", PD_AMQP_DEFAULT_MEMORY_MAX);
+	gint64 window =
+	  pd_config_get_int(config, "publisher", "confirm_window", PD_AMQP_DEFAULT_WINDOW);
+	gint64 memory = pd_config_get_int(
+	  config, "publisher", "memory_queue_max_bytes", PD_AMQP_DEFAULT_MEMORY_MAX);
 
 	pd_amqp_publisher_link_options(config, &o->link);
 	o->window = (guint)CLAMP(window, 1, 65536);
 	o->memory_max_bytes = (guint64)MAX(memory, 0);
-	o->retry_interval = MAX(pd_config_get_double(config, rabbit, "rabbit_retry_interval", 1.0), 0.05);
-	o->interval_max = MAX(pd_config_get_double(config, rabbit, "rabbit_interval_max", 30.0), o->retry_interval);
+	o->retry_interval =
+	  MAX(pd_config_get_double(config, rabbit, "rabbit_retry_interval", 1.0), 0.05);
+	o->interval_max =
+	  MAX(pd_config_get_double(config, rabbit, "rabbit_interval_max", 30.0), o->retry_interval);
 	o->flush_timeout_ms = 10000;
 	o->stop_timeout_ms = 2000;
 }
@@ -106,13 +118,17 @@ pd_amqp_publisher_open_spool(PdConfig *config, GError **error)
 {
 	g_autofree gchar *def = g_build_filename(PD_STATEDIR, "spool", NULL);
 	const gchar *dir = pd_config_get_string(config, "publisher", "spool_dir", def);
-	gint64 max = pd_config_get_int(config, "publisher", "spool_max_bytes", PD_AMQP_DEFAULT_SPOOL_MAX);
+	gint64 max =
+	  pd_config_get_int(config, "publisher", "spool_max_bytes", PD_AMQP_DEFAULT_SPOOL_MAX);
 	g_autoptr(GError) local = NULL;
 	PdSpool *spool = pd_spool_open(dir, (guint64)MAX(max, 0), &local);
 
 	if (spool == NULL)
-		g_set_error(error, local->domain, local->code,
-			    "%s (set [publisher] spool_dir to a writable directory)", local->message);
+		g_set_error(error,
+			    local->domain,
+			    local->code,
+			    "%s (set [publisher] spool_dir to a writable directory)",
+			    local->message);
 	return spool;
 }
 
@@ -120,7 +136,7 @@ static gboolean
 pd_amqp_publisher_start(PdPublisher *publisher, PdConfig *config, GError **error)
 {
 	PdAmqpPublisher *self = PD_AMQP_PUBLISHER(publisher);
-	PdAmqpWorkerOptions opts = {0};
+	PdAmqpWorkerOptions opts = { 0 };
 	PdSpool *spool = NULL;
 
 	opts.hosts = pd_amqp_publisher_hosts(config, error);
@@ -177,7 +193,7 @@ static void
 pd_amqp_publisher_stop(PdPublisher *publisher)
 {
 	PdAmqpPublisher *self = PD_AMQP_PUBLISHER(publisher);
-	PdAmqpStats st = {0};
+	PdAmqpStats st = { 0 };
 
 	if (self->worker == NULL)
 		return;
@@ -186,11 +202,19 @@ pd_amqp_publisher_stop(PdPublisher *publisher)
 	g_message("publisher stopped: published=%" G_GUINT64_FORMAT " confirmed=%" G_GUINT64_FORMAT
 		  " confirmed_samples=%" G_GUINT64_FORMAT " returned=%" G_GUINT64_FORMAT
 		  " nacked=%" G_GUINT64_FORMAT " spooled_samples=%" G_GUINT64_FORMAT
-		  " dropped_spool_full=%" G_GUINT64_FORMAT " dropped_spool_full_gauges=%" G_GUINT64_FORMAT
+		  " dropped_spool_full=%" G_GUINT64_FORMAT
+		  " dropped_spool_full_gauges=%" G_GUINT64_FORMAT
 		  " dropped_spool_error=%" G_GUINT64_FORMAT " reconnects=%" G_GUINT64_FORMAT,
-		  st.published, st.confirmed, st.confirmed_samples, st.returned, st.nacked,
-		  st.spooled_samples, st.dropped_spool_full, st.dropped_spool_full_gauges,
-		  st.dropped_spool_error, st.reconnects);
+		  st.published,
+		  st.confirmed,
+		  st.confirmed_samples,
+		  st.returned,
+		  st.nacked,
+		  st.spooled_samples,
+		  st.dropped_spool_full,
+		  st.dropped_spool_full_gauges,
+		  st.dropped_spool_error,
+		  st.reconnects);
 	pd_publisher_set_state(publisher, "disconnected", NULL);
 }
 
@@ -198,7 +222,7 @@ static void
 pd_amqp_publisher_add_statistics(PdPublisher *publisher, GVariantDict *dict)
 {
 	PdAmqpPublisher *self = PD_AMQP_PUBLISHER(publisher);
-	PdAmqpStats st = {0};
+	PdAmqpStats st = { 0 };
 
 	if (self->worker != NULL)
 		pd_amqp_worker_get_stats(self->worker, &st);

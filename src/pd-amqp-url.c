@@ -45,8 +45,11 @@ pd_amqp_url_unescape(const gchar *text, gssize len, const gchar *url, GError **e
 	gchar *out = g_uri_unescape_string(raw, NULL);
 
 	if (out == NULL)
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-			    "transport_url: bad %%-escape in \"%s\"", raw);
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_ARGUMENT,
+			    "transport_url: bad %%-escape in \"%s\"",
+			    raw);
 	return out;
 }
 
@@ -56,8 +59,11 @@ pd_amqp_url_parse_port(const gchar *text, guint16 *port, GError **error)
 	guint64 value = 0;
 
 	if (!g_ascii_string_to_unsigned(text, 10, 1, 65535, &value, NULL)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-			    "transport_url: bad port \"%s\"", text);
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_ARGUMENT,
+			    "transport_url: bad port \"%s\"",
+			    text);
 		return FALSE;
 	}
 	*port = (guint16)value;
@@ -73,8 +79,11 @@ pd_amqp_url_parse_hostport(PdAmqpHost *host, const gchar *text, GError **error)
 	if (text[0] == '[') {
 		const gchar *end = strchr(text, ']');
 		if (end == NULL) {
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-				    "transport_url: unterminated [ in \"%s\"", text);
+			g_set_error(error,
+				    G_IO_ERROR,
+				    G_IO_ERROR_INVALID_ARGUMENT,
+				    "transport_url: unterminated [ in \"%s\"",
+				    text);
 			return FALSE;
 		}
 		host->host = g_strndup(text + 1, end - text - 1);
@@ -107,7 +116,8 @@ pd_amqp_url_parse_netloc(const gchar *text, const gchar *url, GError **error)
 		if (host->user == NULL)
 			return NULL;
 		if (colon != NULL) {
-			host->password = pd_amqp_url_unescape(colon + 1, at - colon - 1, url, error);
+			host->password =
+			  pd_amqp_url_unescape(colon + 1, at - colon - 1, url, error);
 			if (host->password == NULL)
 				return NULL;
 		}
@@ -126,8 +136,10 @@ pd_amqp_url_query_ssl(const gchar *query)
 	for (guint i = 0; params[i] != NULL; i++) {
 		if (g_str_has_prefix(params[i], "ssl=")) {
 			const gchar *v = params[i] + 4;
-			return g_ascii_strcasecmp(v, "1") == 0 || g_ascii_strcasecmp(v, "true") == 0 ||
-			       g_ascii_strcasecmp(v, "yes") == 0 || g_ascii_strcasecmp(v, "on") == 0;
+			return g_ascii_strcasecmp(v, "1") == 0 ||
+			       g_ascii_strcasecmp(v, "true") == 0 ||
+			       g_ascii_strcasecmp(v, "yes") == 0 ||
+			       g_ascii_strcasecmp(v, "on") == 0;
 		}
 	}
 	return FALSE;
@@ -154,8 +166,8 @@ pd_amqp_url_fill_defaults(GPtrArray *hosts, const gchar *vhost, gboolean ssl)
 static gboolean
 pd_amqp_url_split_scheme(const gchar *url, const gchar **rest, gboolean *ssl, GError **error)
 {
-	static const gchar *const plain[] = {"rabbit://", "amqp://", "kombu+rabbit://", NULL};
-	static const gchar *const secure[] = {"rabbits://", "amqps://", NULL};
+	static const gchar *const plain[] = { "rabbit://", "amqp://", "kombu+rabbit://", NULL };
+	static const gchar *const secure[] = { "rabbits://", "amqps://", NULL };
 
 	for (guint i = 0; plain[i] != NULL; i++) {
 		if (g_str_has_prefix(url, plain[i])) {
@@ -170,15 +182,19 @@ pd_amqp_url_split_scheme(const gchar *url, const gchar **rest, gboolean *ssl, GE
 			return TRUE;
 		}
 	}
-	g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-		    "transport_url: only rabbit:// URLs are supported, not \"%s\"", url);
+	g_set_error(error,
+		    G_IO_ERROR,
+		    G_IO_ERROR_NOT_SUPPORTED,
+		    "transport_url: only rabbit:// URLs are supported, not \"%s\"",
+		    url);
 	return FALSE;
 }
 
 GPtrArray *
 pd_amqp_url_parse(const gchar *url, GError **error)
 {
-	g_autoptr(GPtrArray) hosts = g_ptr_array_new_with_free_func((GDestroyNotify)pd_amqp_host_free);
+	g_autoptr(GPtrArray) hosts =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_amqp_host_free);
 	g_autofree gchar *netlocs = NULL;
 	g_autofree gchar *vhost = NULL;
 	g_auto(GStrv) parts = NULL;
@@ -193,7 +209,9 @@ pd_amqp_url_parse(const gchar *url, GError **error)
 	slash = strchr(rest, '/');
 	if (slash != NULL && query != NULL && query < slash)
 		slash = NULL;
-	netlocs = g_strndup(rest, slash != NULL ? slash - rest : (query != NULL ? query - rest : (gssize)strlen(rest)));
+	netlocs = g_strndup(rest,
+			    slash != NULL ? slash - rest
+					  : (query != NULL ? query - rest : (gssize)strlen(rest)));
 	if (slash != NULL) {
 		gssize vlen = query != NULL ? query - slash - 1 : (gssize)strlen(slash + 1);
 		vhost = pd_amqp_url_unescape(slash + 1, vlen, url, error);
@@ -209,6 +227,8 @@ pd_amqp_url_parse(const gchar *url, GError **error)
 	}
 	if (hosts->len == 0)
 		g_ptr_array_add(hosts, pd_amqp_url_parse_netloc("", url, error));
-	pd_amqp_url_fill_defaults(hosts, vhost != NULL ? vhost : "", ssl || pd_amqp_url_query_ssl(query != NULL ? query + 1 : NULL));
+	pd_amqp_url_fill_defaults(hosts,
+				  vhost != NULL ? vhost : "",
+				  ssl || pd_amqp_url_query_ssl(query != NULL ? query + 1 : NULL));
 	return g_steal_pointer(&hosts);
 }

@@ -27,7 +27,7 @@ typedef enum {
 
 typedef struct {
 	PdMessage *msg;
-	guint64 seq; /* hand-over number; 0 once durable or read from the spool */
+	guint64 seq;	 /* hand-over number; 0 once durable or read from the spool */
 	guint64 segment; /* spool segment it was read from, 0 if none */
 	guint64 tag;
 	guint topic;
@@ -53,7 +53,9 @@ typedef enum {
 	PD_AMQP_DROP_LAST,
 } PdAmqpDrop;
 
-static const gchar *const pd_amqp_drop_names[] = {"spool_full", "spool_full_gauges", "spool_error"};
+static const gchar *const pd_amqp_drop_names[] = { "spool_full",
+						   "spool_full_gauges",
+						   "spool_error" };
 
 struct _PdAmqpWorker {
 	PdAmqpWorkerOptions opts;
@@ -86,7 +88,7 @@ struct _PdAmqpWorker {
 	GSource *retry_source;
 	GSource *tick_source;
 	GSource *stop_source;
-	GQueue retry; /* to send first: unconfirmed on a lost connection, nacked */
+	GQueue retry;	 /* to send first: unconfirmed on a lost connection, nacked */
 	GQueue inflight; /* by delivery tag */
 	GQueue memq;
 	guint64 memq_bytes;
@@ -101,10 +103,14 @@ struct _PdAmqpWorker {
 	guint64 dropped_in_episode[PD_AMQP_DROP_LAST];
 };
 
-static void pd_amqp_worker_pump(PdAmqpWorker *self);
-static void pd_amqp_worker_link_failed(PdAmqpWorker *self, GError *error);
-static void pd_amqp_worker_after_event(PdAmqpWorker *self);
-static void pd_amqp_worker_finish_stop(PdAmqpWorker *self);
+static void
+pd_amqp_worker_pump(PdAmqpWorker *self);
+static void
+pd_amqp_worker_link_failed(PdAmqpWorker *self, GError *error);
+static void
+pd_amqp_worker_after_event(PdAmqpWorker *self);
+static void
+pd_amqp_worker_finish_stop(PdAmqpWorker *self);
 
 void
 pd_amqp_worker_options_clear(PdAmqpWorkerOptions *opts)
@@ -180,7 +186,10 @@ pd_amqp_worker_set_state(PdAmqpWorker *self, const gchar *state, const gchar *er
 	ev->func = self->state_func;
 	ev->state = g_strdup(state);
 	ev->error = g_strdup(error);
-	g_main_context_invoke_full(self->main_ctx, G_PRIORITY_DEFAULT, pd_amqp_state_event_cb, ev,
+	g_main_context_invoke_full(self->main_ctx,
+				   G_PRIORITY_DEFAULT,
+				   pd_amqp_state_event_cb,
+				   ev,
 				   (GDestroyNotify)pd_amqp_state_event_free);
 }
 
@@ -189,17 +198,20 @@ pd_amqp_worker_set_state(PdAmqpWorker *self, const gchar *state, const gchar *er
 static void
 pd_amqp_worker_drop(PdAmqpWorker *self, PdAmqpEntry *e, PdAmqpDrop reason, const gchar *detail)
 {
-	guint64 *counter[] = {&self->st.dropped_spool_full, &self->st.dropped_spool_full_gauges,
-			      &self->st.dropped_spool_error};
+	guint64 *counter[] = { &self->st.dropped_spool_full,
+			       &self->st.dropped_spool_full_gauges,
+			       &self->st.dropped_spool_error };
 
 	*counter[reason] += e->msg->n_samples;
 	self->dropped_in_episode[reason] += e->msg->n_samples;
 	if (self->drop_episode[reason])
 		return;
 	self->drop_episode[reason] = TRUE;
-	g_warning("dropping samples (%s): %s; further drops for this reason are counted, not logged, "
-		  "until the spool has room again",
-		  pd_amqp_drop_names[reason], detail);
+	g_warning(
+	  "dropping samples (%s): %s; further drops for this reason are counted, not logged, "
+	  "until the spool has room again",
+	  pd_amqp_drop_names[reason],
+	  detail);
 }
 
 static void
@@ -208,8 +220,10 @@ pd_amqp_worker_end_drop_episodes(PdAmqpWorker *self)
 	for (guint i = 0; i < PD_AMQP_DROP_LAST; i++) {
 		if (!self->drop_episode[i])
 			continue;
-		g_message("spool accepts samples again; %" G_GUINT64_FORMAT " samples were dropped (%s)",
-			  self->dropped_in_episode[i], pd_amqp_drop_names[i]);
+		g_message("spool accepts samples again; %" G_GUINT64_FORMAT
+			  " samples were dropped (%s)",
+			  self->dropped_in_episode[i],
+			  pd_amqp_drop_names[i]);
 		self->drop_episode[i] = FALSE;
 		self->dropped_in_episode[i] = 0;
 	}
@@ -224,20 +238,26 @@ pd_amqp_worker_spool_entry(PdAmqpWorker *self, PdAmqpEntry *e)
 
 	if (!pd_spool_fits(self->spool, pd_amqp_entry_size(e), gauges_only)) {
 		g_autofree gchar *detail = g_strdup_printf(
-		    "spool %s holds %" G_GUINT64_FORMAT " bytes, its limit is %s",
-		    pd_spool_get_dir(self->spool), pd_spool_get_bytes(self->spool),
-		    gauges_only ? "90 % of spool_max_bytes for gauges" : "spool_max_bytes");
-		pd_amqp_worker_drop(self, e, gauges_only ? PD_AMQP_DROP_SPOOL_FULL_GAUGES : PD_AMQP_DROP_SPOOL_FULL,
+		  "spool %s holds %" G_GUINT64_FORMAT " bytes, its limit is %s",
+		  pd_spool_get_dir(self->spool),
+		  pd_spool_get_bytes(self->spool),
+		  gauges_only ? "90 % of spool_max_bytes for gauges" : "spool_max_bytes");
+		pd_amqp_worker_drop(self,
+				    e,
+				    gauges_only ? PD_AMQP_DROP_SPOOL_FULL_GAUGES
+						: PD_AMQP_DROP_SPOOL_FULL,
 				    detail);
 		return;
 	}
 	if (!pd_spool_append(self->spool, e->msg, e->topic, &error)) {
-		g_autofree gchar *detail = g_strdup_printf("spool %s: %s", pd_spool_get_dir(self->spool), error->message);
+		g_autofree gchar *detail =
+		  g_strdup_printf("spool %s: %s", pd_spool_get_dir(self->spool), error->message);
 		pd_amqp_worker_drop(self, e, PD_AMQP_DROP_SPOOL_ERROR, detail);
 		return;
 	}
 	self->spool_dirty = TRUE;
-	if (self->drop_episode[PD_AMQP_DROP_SPOOL_FULL] || self->drop_episode[PD_AMQP_DROP_SPOOL_FULL_GAUGES] ||
+	if (self->drop_episode[PD_AMQP_DROP_SPOOL_FULL] ||
+	    self->drop_episode[PD_AMQP_DROP_SPOOL_FULL_GAUGES] ||
 	    self->drop_episode[PD_AMQP_DROP_SPOOL_ERROR]) {
 		if (pd_spool_fits(self->spool, 0, TRUE))
 			pd_amqp_worker_end_drop_episodes(self);
@@ -308,7 +328,8 @@ pd_amqp_worker_accept(PdAmqpWorker *self, PdMessage *msg, guint64 seq)
 	for (guint t = 0; t < n_topics; t++) {
 		PdAmqpEntry *e = pd_amqp_entry_new(msg, seq, t);
 		/* keep the order: once anything is spooled, new messages queue behind it */
-		if (self->cstate == PD_AMQP_DISCONNECTED || self->stopping || pd_spool_has_unread(self->spool)) {
+		if (self->cstate == PD_AMQP_DISCONNECTED || self->stopping ||
+		    pd_spool_has_unread(self->spool)) {
 			pd_amqp_worker_spool_entry(self, e);
 			pd_amqp_entry_free(e);
 			continue;
@@ -317,7 +338,8 @@ pd_amqp_worker_accept(PdAmqpWorker *self, PdMessage *msg, guint64 seq)
 		self->memq_bytes += pd_amqp_entry_size(e);
 	}
 	if (self->memq_bytes > self->opts.memory_max_bytes) {
-		g_info("memory queue over %" G_GUINT64_FORMAT " bytes, spooling", self->opts.memory_max_bytes);
+		g_info("memory queue over %" G_GUINT64_FORMAT " bytes, spooling",
+		       self->opts.memory_max_bytes);
 		pd_amqp_worker_spill_queue(self, &self->memq);
 		self->memq_bytes = 0;
 	}
@@ -442,9 +464,11 @@ static void
 pd_amqp_worker_after_event(PdAmqpWorker *self)
 {
 	if (self->need_reset) {
-		g_autoptr(GError) error = g_error_new_literal(PD_AMQP_LINK_ERROR, PD_AMQP_LINK_ERROR_CLOSED,
-							      "unroutable messages returned by the broker, "
-							      "reconnecting to declare the queue again");
+		g_autoptr(GError) error =
+		  g_error_new_literal(PD_AMQP_LINK_ERROR,
+				      PD_AMQP_LINK_ERROR_CLOSED,
+				      "unroutable messages returned by the broker, "
+				      "reconnecting to declare the queue again");
 		self->need_reset = FALSE;
 		pd_amqp_worker_link_failed(self, error);
 	}
@@ -507,7 +531,8 @@ pd_amqp_worker_on_return(gpointer user_data, GBytes *body, const gchar *why)
 		}
 	}
 	if (!self->need_reset)
-		g_warning("broker returned a message as unroutable (%s): will publish it again", why);
+		g_warning("broker returned a message as unroutable (%s): will publish it again",
+			  why);
 	self->need_reset = TRUE;
 }
 
@@ -518,8 +543,9 @@ pd_amqp_worker_on_blocked(gpointer user_data, gboolean blocked, const gchar *rea
 
 	self->blocked = blocked;
 	if (blocked) {
-		g_warning("broker blocked publishing (%s): polling goes on, samples are queued and spooled",
-			  reason);
+		g_warning(
+		  "broker blocked publishing (%s): polling goes on, samples are queued and spooled",
+		  reason);
 		pd_amqp_worker_set_state(self, "blocked", reason);
 	} else {
 		g_message("broker unblocked publishing");
@@ -528,9 +554,9 @@ pd_amqp_worker_on_blocked(gpointer user_data, gboolean blocked, const gchar *rea
 }
 
 static const PdAmqpLinkEvents pd_amqp_worker_events = {
-    .ack = pd_amqp_worker_on_ack,
-    .returned = pd_amqp_worker_on_return,
-    .blocked = pd_amqp_worker_on_blocked,
+	.ack = pd_amqp_worker_on_ack,
+	.returned = pd_amqp_worker_on_return,
+	.blocked = pd_amqp_worker_on_blocked,
 };
 
 /* --- sending --- */
@@ -609,7 +635,8 @@ pd_amqp_worker_fd_cb(gint fd, GIOCondition condition, gpointer user_data)
 
 /* --- connecting --- */
 
-static gboolean pd_amqp_worker_connect_cb(gpointer user_data);
+static gboolean
+pd_amqp_worker_connect_cb(gpointer user_data);
 
 static void
 pd_amqp_worker_clear_source(GSource **source)
@@ -690,7 +717,8 @@ pd_amqp_worker_connected(PdAmqpWorker *self, PdAmqpLink *link)
 		g_info("connected to %s", where);
 	self->ever_connected = TRUE;
 	g_clear_pointer(&self->logged_error, g_free);
-	self->fd_source = g_unix_fd_source_new(pd_amqp_link_get_fd(link), G_IO_IN | G_IO_HUP | G_IO_ERR);
+	self->fd_source =
+	  g_unix_fd_source_new(pd_amqp_link_get_fd(link), G_IO_IN | G_IO_HUP | G_IO_ERR);
 	g_source_set_callback(self->fd_source, G_SOURCE_FUNC(pd_amqp_worker_fd_cb), self, NULL);
 	g_source_attach(self->fd_source, self->ctx);
 	pd_amqp_worker_set_state(self, "connected", NULL);
@@ -818,7 +846,10 @@ pd_amqp_worker_wake(PdAmqpWorker *self, GSourceFunc func)
 }
 
 PdAmqpWorker *
-pd_amqp_worker_new(PdAmqpWorkerOptions *opts, PdSpool *spool, GObject *owner, PdAmqpStateFunc state_func)
+pd_amqp_worker_new(PdAmqpWorkerOptions *opts,
+		   PdSpool *spool,
+		   GObject *owner,
+		   PdAmqpStateFunc state_func)
 {
 	PdAmqpWorker *self = g_new0(PdAmqpWorker, 1);
 

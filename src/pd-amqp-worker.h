@@ -17,12 +17,12 @@ G_BEGIN_DECLS
 typedef struct {
 	PdAmqpLinkOptions link;
 	GPtrArray *hosts; /* PdAmqpHost, tried in turn */
-	guint window; /* unconfirmed messages on the wire */
+	guint window;	  /* unconfirmed messages on the wire */
 	guint64 memory_max_bytes;
 	gdouble retry_interval; /* seconds, first back-off step */
-	gdouble interval_max; /* seconds, back-off cap */
+	gdouble interval_max;	/* seconds, back-off cap */
 	guint flush_timeout_ms; /* a flush seeing no confirm this long settles by spooling */
-	guint stop_timeout_ms; /* how long stop waits for confirms */
+	guint stop_timeout_ms;	/* how long stop waits for confirms */
 } PdAmqpWorkerOptions;
 
 void
@@ -52,7 +52,10 @@ typedef struct _PdAmqpWorker PdAmqpWorker;
 
 /* takes @opts' contents and @spool; starts the thread, which connects */
 PdAmqpWorker *
-pd_amqp_worker_new(PdAmqpWorkerOptions *opts, PdSpool *spool, GObject *owner, PdAmqpStateFunc state_func);
+pd_amqp_worker_new(PdAmqpWorkerOptions *opts,
+		   PdSpool *spool,
+		   GObject *owner,
+		   PdAmqpStateFunc state_func);
 /* main thread, never blocks */
 void
 pd_amqp_worker_push(PdAmqpWorker *self, PdMessage *msg);

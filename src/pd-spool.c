@@ -32,7 +32,7 @@
 typedef struct {
 	guint64 id;
 	guint64 bytes;
-	guint64 samples; /* written and not yet released */
+	guint64 samples;   /* written and not yet released */
 	guint outstanding; /* read, not yet released */
 	gboolean read_done;
 } PdSpoolSegment;
@@ -264,8 +264,12 @@ pd_spool_open(const gchar *dir, guint64 max_bytes, GError **error)
 	g_queue_init(&self->segments);
 	if (g_mkdir_with_parents(dir, 0700) != 0) {
 		gint saved = errno;
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved),
-			    "spool directory %s: %s", dir, g_strerror(saved));
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(saved),
+			    "spool directory %s: %s",
+			    dir,
+			    g_strerror(saved));
 		return NULL;
 	}
 	if (!pd_spool_load_dir(self, error))
@@ -273,7 +277,9 @@ pd_spool_open(const gchar *dir, guint64 max_bytes, GError **error)
 	if (self->samples > 0)
 		g_message("spool %s: %" G_GUINT64_FORMAT " samples (%" G_GUINT64_FORMAT
 			  " bytes) left from an earlier run, publishing them first",
-			  dir, self->samples, self->bytes);
+			  dir,
+			  self->samples,
+			  self->bytes);
 	return g_steal_pointer(&self);
 }
 
@@ -300,7 +306,8 @@ pd_spool_write_all(gint fd, const guint8 *buf, gsize len, GError **error)
 			continue;
 		if (n < 0) {
 			gint saved = errno;
-			g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), "%s", g_strerror(saved));
+			g_set_error(
+			  error, G_IO_ERROR, g_io_error_from_errno(saved), "%s", g_strerror(saved));
 			return FALSE;
 		}
 		buf += n;
@@ -320,7 +327,12 @@ pd_spool_open_writer(PdSpool *self, GError **error)
 	self->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 	if (self->fd < 0) {
 		gint saved = errno;
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), "%s: %s", path, g_strerror(saved));
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(saved),
+			    "%s: %s",
+			    path,
+			    g_strerror(saved));
 		g_free(seg);
 		return FALSE;
 	}
@@ -329,7 +341,8 @@ pd_spool_open_writer(PdSpool *self, GError **error)
 	self->dir_dirty = TRUE;
 	seg->bytes = PD_SPOOL_FILE_MAGIC_LEN;
 	self->bytes += PD_SPOOL_FILE_MAGIC_LEN;
-	return pd_spool_write_all(self->fd, (const guint8 *)PD_SPOOL_FILE_MAGIC, PD_SPOOL_FILE_MAGIC_LEN, error);
+	return pd_spool_write_all(
+	  self->fd, (const guint8 *)PD_SPOOL_FILE_MAGIC, PD_SPOOL_FILE_MAGIC_LEN, error);
 }
 
 gboolean
@@ -382,7 +395,11 @@ pd_spool_sync(PdSpool *self, GError **error)
 {
 	if (self->fd >= 0 && fdatasync(self->fd) != 0) {
 		gint saved = errno;
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), "fdatasync: %s", g_strerror(saved));
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(saved),
+			    "fdatasync: %s",
+			    g_strerror(saved));
 		return FALSE;
 	}
 	if (self->dir_dirty)
@@ -433,7 +450,8 @@ pd_spool_load_segment(PdSpool *self)
 	self->rseg = seg;
 	self->rdata = g_bytes_new_take(data, len);
 	self->roff = PD_SPOOL_FILE_MAGIC_LEN;
-	if (len < PD_SPOOL_FILE_MAGIC_LEN || memcmp(data, PD_SPOOL_FILE_MAGIC, PD_SPOOL_FILE_MAGIC_LEN) != 0) {
+	if (len < PD_SPOOL_FILE_MAGIC_LEN ||
+	    memcmp(data, PD_SPOOL_FILE_MAGIC, PD_SPOOL_FILE_MAGIC_LEN) != 0) {
 		g_warning("spool: %s is not a spool segment, skipping it", path);
 		self->damaged++;
 		self->roff = len;
@@ -455,9 +473,11 @@ pd_spool_parse_next(PdSpool *self, guint *topic)
 		return NULL;
 	if (!pd_spool_decode_header(p, len - self->roff, &h) ||
 	    pd_spool_record_crc(p, p + PD_SPOOL_HEADER_LEN, h.body_len) != h.crc) {
-		g_warning("spool: segment %" G_GUINT64_FORMAT ": damaged record at offset %" G_GSIZE_FORMAT
+		g_warning("spool: segment %" G_GUINT64_FORMAT
+			  ": damaged record at offset %" G_GSIZE_FORMAT
 			  " (a write cut short by a crash?), skipping the rest of the segment",
-			  self->rseg->id, self->roff);
+			  self->rseg->id,
+			  self->roff);
 		self->damaged++;
 		return NULL;
 	}

@@ -44,7 +44,7 @@ pd_test_poll_until(PdTestCond cond, gpointer data, guint timeout_ms)
 static gboolean
 pd_test_port_free(guint16 port)
 {
-	struct sockaddr_in sa = {0};
+	struct sockaddr_in sa = { 0 };
 	gint fd = socket(AF_INET, SOCK_STREAM, 0);
 	gint one = 1;
 	gboolean ok;
@@ -75,7 +75,8 @@ pd_test_pick_ports(void)
 static gchar *
 pd_test_harness(void)
 {
-	return g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "rabbitmq-harness.sh", NULL);
+	return g_build_filename(
+	  g_getenv("POLLD_SOURCE_ROOT"), "tests", "rabbitmq-harness.sh", NULL);
 }
 
 static gboolean
@@ -94,8 +95,16 @@ pd_test_broker_run(PdTestBroker *broker, const gchar *const *extra)
 	for (guint i = 1; extra[i] != NULL; i++)
 		g_ptr_array_add(argv, (gpointer)extra[i]);
 	g_ptr_array_add(argv, NULL);
-	if (!g_spawn_sync(NULL, (gchar **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-			  NULL, NULL, &status, &error)) {
+	if (!g_spawn_sync(NULL,
+			  (gchar **)argv->pdata,
+			  NULL,
+			  G_SPAWN_STDOUT_TO_DEV_NULL,
+			  NULL,
+			  NULL,
+			  NULL,
+			  NULL,
+			  &status,
+			  &error)) {
 		g_printerr("# harness: %s\n", error->message);
 		return FALSE;
 	}
@@ -106,7 +115,7 @@ PdTestBroker *
 pd_test_broker_start(gchar **why)
 {
 	PdTestBroker *broker = NULL;
-	const gchar *start[] = {"start", NULL};
+	const gchar *start[] = { "start", NULL };
 
 	if (!g_file_test("/usr/lib/rabbitmq/bin/rabbitmq-server", G_FILE_TEST_IS_EXECUTABLE) &&
 	    g_find_program_in_path("rabbitmq-server") == NULL) {
@@ -144,7 +153,7 @@ pd_test_broker_ctl(PdTestBroker *broker, const gchar *first_arg, ...)
 void
 pd_test_broker_stop(PdTestBroker *broker)
 {
-	const gchar *stop[] = {"stop", NULL};
+	const gchar *stop[] = { "stop", NULL };
 
 	if (broker == NULL)
 		return;
@@ -210,7 +219,7 @@ pd_test_amqp_open(guint16 port, const gchar *vhost)
 {
 	amqp_connection_state_t conn = amqp_new_connection();
 	amqp_socket_t *sock = amqp_tcp_socket_new(conn);
-	struct timeval tv = {2, 0};
+	struct timeval tv = { 2, 0 };
 	amqp_rpc_reply_t r;
 
 	if (amqp_socket_open_noblock(sock, "127.0.0.1", port, &tv) != AMQP_STATUS_OK) {
@@ -246,9 +255,11 @@ pd_test_consumer_connect(PdTestConsumer *self)
 
 	if (conn == NULL)
 		return NULL;
-	amqp_queue_declare(conn, 1, amqp_cstring_bytes(self->queue), 0, self->durable, 0, 0, amqp_empty_table);
+	amqp_queue_declare(
+	  conn, 1, amqp_cstring_bytes(self->queue), 0, self->durable, 0, 0, amqp_empty_table);
 	amqp_basic_qos(conn, 1, 0, 500, 0);
-	amqp_basic_consume(conn, 1, amqp_cstring_bytes(self->queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
+	amqp_basic_consume(
+	  conn, 1, amqp_cstring_bytes(self->queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
 	if (amqp_get_rpc_reply(conn).reply_type != AMQP_RESPONSE_NORMAL) {
 		amqp_destroy_connection(conn);
 		return NULL;
@@ -260,13 +271,14 @@ pd_test_consumer_connect(PdTestConsumer *self)
 static gboolean
 pd_test_consumer_receive(PdTestConsumer *self, amqp_connection_state_t conn)
 {
-	struct timeval tv = {0, 100000};
+	struct timeval tv = { 0, 100000 };
 	amqp_envelope_t env;
 	amqp_rpc_reply_t r;
 
 	amqp_maybe_release_buffers(conn);
 	r = amqp_consume_message(conn, &env, &tv, 0);
-	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && r.library_error == AMQP_STATUS_TIMEOUT)
+	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+	    r.library_error == AMQP_STATUS_TIMEOUT)
 		return TRUE;
 	if (r.reply_type != AMQP_RESPONSE_NORMAL)
 		return FALSE;
@@ -303,7 +315,10 @@ pd_test_consumer_thread(gpointer data)
 }
 
 PdTestConsumer *
-pd_test_consumer_start(PdTestBroker *broker, const gchar *vhost, const gchar *queue, gboolean durable)
+pd_test_consumer_start(PdTestBroker *broker,
+		       const gchar *vhost,
+		       const gchar *queue,
+		       gboolean durable)
 {
 	PdTestConsumer *self = g_new0(PdTestConsumer, 1);
 
@@ -365,7 +380,7 @@ pd_test_count_reached(gpointer data)
 gboolean
 pd_test_consumer_wait(PdTestConsumer *self, guint n, guint timeout_ms)
 {
-	PdTestCountWait w = {self, n};
+	PdTestCountWait w = { self, n };
 	return pd_test_poll_until(pd_test_count_reached, &w, timeout_ms);
 }
 
@@ -382,15 +397,39 @@ pd_test_consumer_stop(PdTestConsumer *self)
 }
 
 gboolean
-pd_test_amqp_declare_exchange(PdTestBroker *broker, const gchar *vhost, const gchar *name, gboolean durable)
+pd_test_amqp_declare_exchange(PdTestBroker *broker,
+			      const gchar *vhost,
+			      const gchar *name,
+			      gboolean durable)
 {
 	amqp_connection_state_t conn = pd_test_amqp_open(broker->port, vhost);
 	gboolean ok;
 
 	if (conn == NULL)
 		return FALSE;
-	amqp_exchange_declare(conn, 1, amqp_cstring_bytes(name), amqp_cstring_bytes("topic"), 0, durable, 0, 0,
+	amqp_exchange_declare(conn,
+			      1,
+			      amqp_cstring_bytes(name),
+			      amqp_cstring_bytes("topic"),
+			      0,
+			      durable,
+			      0,
+			      0,
 			      amqp_empty_table);
+	ok = amqp_get_rpc_reply(conn).reply_type == AMQP_RESPONSE_NORMAL;
+	pd_test_amqp_close(conn);
+	return ok;
+}
+
+gboolean
+pd_test_amqp_delete_queue(PdTestBroker *broker, const gchar *vhost, const gchar *name)
+{
+	amqp_connection_state_t conn = pd_test_amqp_open(broker->port, vhost);
+	gboolean ok;
+
+	if (conn == NULL)
+		return FALSE;
+	amqp_queue_delete(conn, 1, amqp_cstring_bytes(name), 0, 0);
 	ok = amqp_get_rpc_reply(conn).reply_type == AMQP_RESPONSE_NORMAL;
 	pd_test_amqp_close(conn);
 	return ok;
@@ -419,24 +458,31 @@ pd_test_deliveries_samples(GPtrArray *deliveries)
 
 	for (guint i = 0; i < deliveries->len; i++) {
 		PdTestDelivery *d = g_ptr_array_index(deliveries, i);
-		g_autofree gchar *text = g_strndup(g_bytes_get_data(d->body, NULL), g_bytes_get_size(d->body));
+		g_autofree gchar *text =
+		  g_strndup(g_bytes_get_data(d->body, NULL), g_bytes_get_size(d->body));
 		g_autoptr(GError) error = NULL;
 		g_autoptr(JsonObject) msg = pd_test_parse_message(text, &error);
 		JsonArray *arr;
 		g_assert_no_error(error);
-		arr = json_object_get_array_member(json_object_get_object_member(msg, "payload"), "samples");
+		arr = json_object_get_array_member(json_object_get_object_member(msg, "payload"),
+						   "samples");
 		for (guint j = 0; j < json_array_get_length(arr); j++)
-			g_ptr_array_add(samples, json_object_ref(json_array_get_object_element(arr, j)));
+			g_ptr_array_add(samples,
+					json_object_ref(json_array_get_object_element(arr, j)));
 	}
 	return samples;
 }
 
 gboolean
-pd_test_samples_complete(GPtrArray *samples, const gchar *source, guint *n_unique, guint *duplicates, gchar **why)
+pd_test_samples_complete(GPtrArray *samples,
+			 const gchar *source,
+			 guint *n_unique,
+			 guint *duplicates,
+			 gchar **why)
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autoptr(GHashTable) volumes = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-							      (GDestroyNotify)g_hash_table_unref);
+	g_autoptr(GHashTable) volumes =
+	  g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_hash_table_unref);
 	GHashTableIter iter;
 	gpointer key, value;
 
@@ -446,9 +492,11 @@ pd_test_samples_complete(GPtrArray *samples, const gchar *source, guint *n_uniqu
 		JsonObject *s = g_ptr_array_index(samples, i);
 		const gchar *name = json_object_get_string_member(s, "counter_name");
 		GHashTable *v;
-		if (source != NULL && g_strcmp0(json_object_get_string_member(s, "source"), source) != 0)
+		if (source != NULL &&
+		    g_strcmp0(json_object_get_string_member(s, "source"), source) != 0)
 			continue;
-		if (!g_hash_table_add(seen, (gpointer)json_object_get_string_member(s, "message_id"))) {
+		if (!g_hash_table_add(seen,
+				      (gpointer)json_object_get_string_member(s, "message_id"))) {
 			(*duplicates)++;
 			continue;
 		}
@@ -458,14 +506,19 @@ pd_test_samples_complete(GPtrArray *samples, const gchar *source, guint *n_uniqu
 			v = g_hash_table_new(g_direct_hash, g_direct_equal);
 			g_hash_table_insert(volumes, (gpointer)name, v);
 		}
-		g_hash_table_add(v, GINT_TO_POINTER((gint)json_object_get_int_member(s, "counter_volume")));
+		g_hash_table_add(
+		  v, GINT_TO_POINTER((gint)json_object_get_int_member(s, "counter_volume")));
 	}
 	g_hash_table_iter_init(&iter, volumes);
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
 		guint n = g_hash_table_size(value);
 		for (guint i = 0; i < n; i++) {
 			if (!g_hash_table_contains(value, GINT_TO_POINTER((gint)i))) {
-				*why = g_strdup_printf("%s: volume %u missing (%u distinct received)", (gchar *)key, i, n);
+				*why =
+				  g_strdup_printf("%s: volume %u missing (%u distinct received)",
+						  (gchar *)key,
+						  i,
+						  n);
 				return FALSE;
 			}
 		}
@@ -488,7 +541,8 @@ pd_test_polld_line_cb(GObject *source, GAsyncResult *res, gpointer data)
 {
 	PdTestPolld *self = data;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *line = g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(source), res, NULL, &error);
+	g_autofree gchar *line =
+	  g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(source), res, NULL, &error);
 
 	if (line == NULL) {
 		self->eof = TRUE;
@@ -498,7 +552,8 @@ pd_test_polld_line_cb(GObject *source, GAsyncResult *res, gpointer data)
 		g_printerr("# polld: %s\n", line);
 	g_string_append(self->log, line);
 	g_string_append_c(self->log, '\n');
-	g_data_input_stream_read_line_async(self->err, G_PRIORITY_DEFAULT, self->cancel, pd_test_polld_line_cb, self);
+	g_data_input_stream_read_line_async(
+	  self->err, G_PRIORITY_DEFAULT, self->cancel, pd_test_polld_line_cb, self);
 }
 
 /* a daemon serving D-Bus needs the test's private session bus */
@@ -507,11 +562,20 @@ pd_test_polld_has_session_option(void)
 {
 	static gint has = -1;
 	g_autofree gchar *out = NULL;
-	const gchar *argv[] = {g_getenv("POLLD_BINARY"), "--help", NULL};
+	const gchar *argv[] = { g_getenv("POLLD_BINARY"), "--help", NULL };
 
 	if (has < 0) {
-		has = g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
-				   NULL, NULL) && out != NULL && strstr(out, "--session") != NULL;
+		has = g_spawn_sync(NULL,
+				   (gchar **)argv,
+				   NULL,
+				   G_SPAWN_STDERR_TO_DEV_NULL,
+				   NULL,
+				   NULL,
+				   &out,
+				   NULL,
+				   NULL,
+				   NULL) &&
+		      out != NULL && strstr(out, "--session") != NULL;
 	}
 	return has;
 }
@@ -524,13 +588,20 @@ pd_test_polld_start(const gchar *config_file, gboolean once)
 
 	self->log = g_string_new(NULL);
 	self->cancel = g_cancellable_new();
-	self->proc = pd_test_spawn_polld(G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
-					 "--polling-namespaces", "test", "--config-file", config_file, "-v",
-					 once ? "--once" : (pd_test_polld_has_session_option() ? "--session" : NULL),
-					 NULL);
+	self->proc = pd_test_spawn_polld(
+	  G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+	  &error,
+	  "--polling-namespaces",
+	  "test",
+	  "--config-file",
+	  config_file,
+	  "-v",
+	  once ? "--once" : (pd_test_polld_has_session_option() ? "--session" : NULL),
+	  NULL);
 	g_assert_no_error(error);
 	self->err = g_data_input_stream_new(g_subprocess_get_stderr_pipe(self->proc));
-	g_data_input_stream_read_line_async(self->err, G_PRIORITY_DEFAULT, self->cancel, pd_test_polld_line_cb, self);
+	g_data_input_stream_read_line_async(
+	  self->err, G_PRIORITY_DEFAULT, self->cancel, pd_test_polld_line_cb, self);
 	return self;
 }
 
@@ -549,7 +620,7 @@ pd_test_log_has(gpointer data)
 gboolean
 pd_test_polld_wait_log(PdTestPolld *self, const gchar *needle, guint timeout_ms)
 {
-	PdTestLogWait w = {self, needle};
+	PdTestLogWait w = { self, needle };
 	return pd_test_poll_until(pd_test_log_has, &w, timeout_ms);
 }
 
@@ -579,7 +650,8 @@ pd_test_polld_wait(PdTestPolld *self, guint timeout_ms)
 	g_subprocess_wait_async(self->proc, NULL, NULL, NULL);
 	if (!pd_test_poll_until(pd_test_polld_exited, self, timeout_ms))
 		return -1;
-	return g_subprocess_get_if_exited(self->proc) ? g_subprocess_get_exit_status(self->proc) : 128 + g_subprocess_get_term_sig(self->proc);
+	return g_subprocess_get_if_exited(self->proc) ? g_subprocess_get_exit_status(self->proc)
+						      : 128 + g_subprocess_get_term_sig(self->proc);
 }
 
 void

@@ -43,7 +43,10 @@ typedef struct _PdTestConsumer PdTestConsumer;
 /* consumes @queue (declared with @durable) in @vhost, reconnecting when the
  * broker goes away; acks each delivery once recorded (redeliveries possible) */
 PdTestConsumer *
-pd_test_consumer_start(PdTestBroker *broker, const gchar *vhost, const gchar *queue, gboolean durable);
+pd_test_consumer_start(PdTestBroker *broker,
+		       const gchar *vhost,
+		       const gchar *queue,
+		       gboolean durable);
 guint
 pd_test_consumer_count(PdTestConsumer *self);
 /* a copy of the deliveries so far */
@@ -59,7 +62,12 @@ pd_test_delivery_free(PdTestDelivery *d);
 
 /* one-shot admin calls on a short connection */
 gboolean
-pd_test_amqp_declare_exchange(PdTestBroker *broker, const gchar *vhost, const gchar *name, gboolean durable);
+pd_test_amqp_declare_exchange(PdTestBroker *broker,
+			      const gchar *vhost,
+			      const gchar *name,
+			      gboolean durable);
+gboolean
+pd_test_amqp_delete_queue(PdTestBroker *broker, const gchar *vhost, const gchar *name);
 gboolean
 pd_test_amqp_delete_exchange(PdTestBroker *broker, const gchar *vhost, const gchar *name);
 
@@ -70,7 +78,11 @@ pd_test_deliveries_samples(GPtrArray *deliveries);
 /* per counter_name: checks volumes 0..max all arrived; returns samples,
  * counts duplicates (same sample message_id) into @duplicates */
 gboolean
-pd_test_samples_complete(GPtrArray *samples, const gchar *source, guint *n_unique, guint *duplicates, gchar **why);
+pd_test_samples_complete(GPtrArray *samples,
+			 const gchar *source,
+			 guint *n_unique,
+			 guint *duplicates,
+			 gchar **why);
 
 /* --- polld with its stderr collected --- */
 typedef struct _PdTestPolld PdTestPolld;

@@ -17,17 +17,22 @@ static PdTestBroker *broker = NULL;
 static gchar *
 write_config(const gchar *dir)
 {
-	g_autofree gchar *yaml = pd_test_write_file(dir, "polling.yaml",
-						    "sources:\n  - name: t\n    interval: 1\n    meters:\n"
-						    "      - \"test.*\"\n");
+	g_autofree gchar *yaml =
+	  pd_test_write_file(dir,
+			     "polling.yaml",
+			     "sources:\n  - name: t\n    interval: 1\n    meters:\n"
+			     "      - \"test.*\"\n");
 	g_autofree gchar *text = g_strdup_printf(
-	    "[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:%u/\n"
-	    "[polling]\ncfg_file = %s\n"
-	    /* a small memory queue: the alarm's backlog goes to the spool */
-	    "[publisher]\ntelemetry_secret = s\nspool_dir = %s/spool\nmemory_queue_max_bytes = 20000\n"
-	    "[oslo_messaging_rabbit]\nrabbit_retry_interval = 0.2\nrabbit_interval_max = 1\n"
-	    "[test]\nresources = 2\nsamples = 5\n",
-	    broker->port, yaml, dir);
+	  "[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:%u/\n"
+	  "[polling]\ncfg_file = %s\n"
+	  /* a small memory queue: the alarm's backlog goes to the spool */
+	  "[publisher]\ntelemetry_secret = s\nspool_dir = %s/spool\nmemory_queue_max_bytes = "
+	  "20000\n"
+	  "[oslo_messaging_rabbit]\nrabbit_retry_interval = 0.2\nrabbit_interval_max = 1\n"
+	  "[test]\nresources = 2\nsamples = 5\n",
+	  broker->port,
+	  yaml,
+	  dir);
 	return pd_test_write_file(dir, "polld.conf", text);
 }
 
@@ -74,17 +79,26 @@ check_responsive(GDBusConnection *bus)
 
 	if (bus == NULL)
 		return;
-	reply = g_dbus_connection_call_sync(bus, "org.polld.Agent1", "/org/polld/Agent1",
-					    "org.freedesktop.DBus.Properties", "Get",
-					    g_variant_new("(ss)", "org.polld.Agent1", "PublisherState"),
-					    G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL, &error);
+	reply =
+	  g_dbus_connection_call_sync(bus,
+				      "org.polld.Agent1",
+				      "/org/polld/Agent1",
+				      "org.freedesktop.DBus.Properties",
+				      "Get",
+				      g_variant_new("(ss)", "org.polld.Agent1", "PublisherState"),
+				      G_VARIANT_TYPE("(v)"),
+				      G_DBUS_CALL_FLAGS_NONE,
+				      1000,
+				      NULL,
+				      &error);
 	if (error != NULL && g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN)) {
 		g_test_message("no D-Bus service in this build, responsiveness not probed");
 		return;
 	}
 	g_assert_no_error(error);
 	g_variant_get(reply, "(v)", &state);
-	g_test_message("PublisherState %s answered in %" G_GINT64_FORMAT " us", g_variant_get_string(state, NULL),
+	g_test_message("PublisherState %s answered in %" G_GINT64_FORMAT " us",
+		       g_variant_get_string(state, NULL),
 		       g_get_monotonic_time() - t0);
 	g_assert_cmpstr(g_variant_get_string(state, NULL), ==, "blocked");
 }
@@ -127,12 +141,14 @@ test_memory_alarm(void)
 	pd_test_polld_signal(polld, SIGTERM);
 	g_assert_cmpint(pd_test_polld_wait(polld, 20000), ==, 0);
 	g_assert_cmpuint(pd_test_polld_stat(polld, "spooled_samples"), ==, 0);
-	g_assert_true(pd_test_consumer_wait(consumer, pd_test_polld_stat(polld, "confirmed"), 20000));
+	g_assert_true(
+	  pd_test_consumer_wait(consumer, pd_test_polld_stat(polld, "confirmed"), 20000));
 	deliveries = pd_test_consumer_get(consumer);
 	samples = pd_test_deliveries_samples(deliveries);
 	if (!pd_test_samples_complete(samples, NULL, &unique, &dups, &why))
 		g_error("%s", why);
-	g_printerr("# %u samples arrived across the alarm, none missing, %u duplicates\n", unique, dups);
+	g_printerr(
+	  "# %u samples arrived across the alarm, none missing, %u duplicates\n", unique, dups);
 	g_assert_cmpuint(unique, >=, 30 * 8);
 	pd_test_consumer_stop(consumer);
 	pd_test_rmtree(dir);

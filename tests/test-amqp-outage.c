@@ -20,18 +20,23 @@ static PdTestBroker *broker = NULL;
 static gchar *
 write_config(const gchar *dir, const gchar *source)
 {
-	g_autofree gchar *yaml = pd_test_write_file(dir, "polling.yaml",
-						    "sources:\n  - name: t\n    interval: 1\n    meters:\n"
-						    "      - \"test.*\"\n");
+	g_autofree gchar *yaml =
+	  pd_test_write_file(dir,
+			     "polling.yaml",
+			     "sources:\n  - name: t\n    interval: 1\n    meters:\n"
+			     "      - \"test.*\"\n");
 	g_autofree gchar *text = g_strdup_printf(
-	    "[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:%u/\nsample_source = %s\n"
-	    "[polling]\ncfg_file = %s\n"
-	    "[publisher]\ntelemetry_secret = s\nspool_dir = %s/spool\n"
-	    /* a broker restart keeps only durable queues and persistent messages */
-	    "[oslo_messaging_rabbit]\namqp_durable_queues = true\nrabbit_retry_interval = 0.2\n"
-	    "rabbit_interval_max = 1\n"
-	    "[test]\nresources = 2\nsamples = 5\n",
-	    broker->port, source, yaml, dir);
+	  "[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:%u/\nsample_source = %s\n"
+	  "[polling]\ncfg_file = %s\n"
+	  "[publisher]\ntelemetry_secret = s\nspool_dir = %s/spool\n"
+	  /* a broker restart keeps only durable queues and persistent messages */
+	  "[oslo_messaging_rabbit]\namqp_durable_queues = true\nrabbit_retry_interval = 0.2\n"
+	  "rabbit_interval_max = 1\n"
+	  "[test]\nresources = 2\nsamples = 5\n",
+	  broker->port,
+	  source,
+	  yaml,
+	  dir);
 	return pd_test_write_file(dir, "polld.conf", text);
 }
 
@@ -71,8 +76,10 @@ check_complete(PdTestConsumer *consumer, const gchar *source, guint expected)
 
 	if (!pd_test_samples_complete(samples, source, &unique, &dups, &why))
 		g_error("%s", why);
-	g_test_message("source %s: %u samples arrived, none missing, %u duplicates", source, unique, dups);
-	g_printerr("# source %s: %u samples arrived, none missing, %u duplicates\n", source, unique, dups);
+	g_test_message(
+	  "source %s: %u samples arrived, none missing, %u duplicates", source, unique, dups);
+	g_printerr(
+	  "# source %s: %u samples arrived, none missing, %u duplicates\n", source, unique, dups);
 	if (expected > 0)
 		g_assert_cmpuint(unique, ==, expected);
 }
@@ -107,7 +114,8 @@ test_outage(void)
 	g_assert_cmpuint(count_occurrences(pd_test_polld_get_log(polld), "connected to"), >=, 2);
 	g_assert_cmpuint(pd_test_polld_stat(polld, "spooled_samples"), ==, 0);
 	g_assert_cmpuint(pd_test_polld_stat(polld, "reconnects"), >=, 1);
-	g_assert_true(pd_test_consumer_wait(consumer, pd_test_polld_stat(polld, "confirmed"), 10000));
+	g_assert_true(
+	  pd_test_consumer_wait(consumer, pd_test_polld_stat(polld, "confirmed"), 10000));
 	/* stats: confirmed counts every publish, republished ones included */
 	check_complete(consumer, "outage", 0);
 	pd_test_consumer_stop(consumer);
@@ -172,7 +180,9 @@ source_arrived(gpointer data)
 	guint n = 0;
 
 	for (guint i = 0; i < samples->len; i++)
-		n += g_strcmp0(json_object_get_string_member(g_ptr_array_index(samples, i), "source"), w->source) == 0;
+		n +=
+		  g_strcmp0(json_object_get_string_member(g_ptr_array_index(samples, i), "source"),
+			    w->source) == 0;
 	return n >= w->expected;
 }
 
@@ -187,7 +197,7 @@ test_sigkill(void)
 	g_autoptr(PdSpool) spool = NULL;
 	g_autoptr(GError) error = NULL;
 	PdTestConsumer *consumer;
-	SpoolWait sw = {spool_dir, 5 * 30 * 500};
+	SpoolWait sw = { spool_dir, 5 * 30 * 500 };
 	SourceWait aw;
 	guint64 spooled;
 
@@ -214,7 +224,7 @@ test_sigkill(void)
 	g_free(conf);
 	conf = write_config(dir, "restarted");
 	second = pd_test_polld_start(conf, FALSE);
-	aw = (SourceWait){consumer, "killed", (guint)spooled};
+	aw = (SourceWait){ consumer, "killed", (guint)spooled };
 	g_assert_true(poll_until(source_arrived, &aw, 30000));
 	pd_test_polld_signal(second, SIGTERM);
 	g_assert_cmpint(pd_test_polld_wait(second, 20000), ==, 0);

@@ -17,7 +17,8 @@
 static PdMessage *
 make_message(guint i, guint n_counters)
 {
-	g_autofree gchar *body = g_strdup_printf("{\"oslo.version\": \"2.0\", \"n\": %u, \"pad\": \"%0200u\"}", i, i);
+	g_autofree gchar *body =
+	  g_strdup_printf("{\"oslo.version\": \"2.0\", \"n\": %u, \"pad\": \"%0200u\"}", i, i);
 	g_autofree gchar *id = g_strdup_printf("00000000-0000-0000-0000-%012u", i);
 	g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));
 	return pd_message_new(bytes, id, 10, n_counters);
@@ -26,7 +27,8 @@ make_message(guint i, guint n_counters)
 static guint
 body_number(PdMessage *msg)
 {
-	const gchar *p = g_strstr_len(g_bytes_get_data(msg->body, NULL), g_bytes_get_size(msg->body), "\"n\": ");
+	const gchar *p =
+	  g_strstr_len(g_bytes_get_data(msg->body, NULL), g_bytes_get_size(msg->body), "\"n\": ");
 	return (guint)g_ascii_strtoull(p + 5, NULL, 10);
 }
 
@@ -199,7 +201,8 @@ static void
 test_url(void)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) hosts = pd_amqp_url_parse("rabbit://u%40x:p%3Aw@h1:5673,h2,[::1]:5674/v%2Fh?ssl=1", &error);
+	g_autoptr(GPtrArray) hosts =
+	  pd_amqp_url_parse("rabbit://u%40x:p%3Aw@h1:5673,h2,[::1]:5674/v%2Fh?ssl=1", &error);
 	PdAmqpHost *h;
 
 	g_assert_no_error(error);

@@ -29,22 +29,29 @@ typedef struct {
 static gchar *
 write_config(const gchar *dir, const gchar *url, const gchar *extra)
 {
-	g_autofree gchar *yaml = pd_test_write_file(dir, "polling.yaml",
-						    "sources:\n  - name: t\n    interval: 1\n    meters:\n"
-						    "      - \"test.*\"\n");
-	g_autofree gchar *text = g_strdup_printf("[DEFAULT]\ntransport_url = %s\n"
-						 "[polling]\ncfg_file = %s\nbatch_size = 50\n"
-						 "[publisher]\ntelemetry_secret = " SECRET "\nspool_dir = %s/spool\n"
-						 "[oslo_messaging_rabbit]\nrabbit_retry_interval = 0.2\n"
-						 "rabbit_interval_max = 1\n%s",
-						 url, yaml, dir, extra != NULL ? extra : "");
+	g_autofree gchar *yaml =
+	  pd_test_write_file(dir,
+			     "polling.yaml",
+			     "sources:\n  - name: t\n    interval: 1\n    meters:\n"
+			     "      - \"test.*\"\n");
+	g_autofree gchar *text =
+	  g_strdup_printf("[DEFAULT]\ntransport_url = %s\n"
+			  "[polling]\ncfg_file = %s\nbatch_size = 50\n"
+			  "[publisher]\ntelemetry_secret = " SECRET "\nspool_dir = %s/spool\n"
+			  "[oslo_messaging_rabbit]\nrabbit_retry_interval = 0.2\n"
+			  "rabbit_interval_max = 1\n%s",
+			  url,
+			  yaml,
+			  dir,
+			  extra != NULL ? extra : "");
 	return pd_test_write_file(dir, "polld.conf", text);
 }
 
 static gchar *
 url_for(const gchar *user, const gchar *password, const gchar *vhost)
 {
-	return g_strdup_printf("rabbit://%s:%s@127.0.0.1:%u/%s", user, password, broker->port, vhost);
+	return g_strdup_printf(
+	  "rabbit://%s:%s@127.0.0.1:%u/%s", user, password, broker->port, vhost);
 }
 
 static void
@@ -74,7 +81,8 @@ static void
 add_vhost(const gchar *vhost)
 {
 	g_assert_true(pd_test_broker_ctl(broker, "add_vhost", vhost, NULL));
-	g_assert_true(pd_test_broker_ctl(broker, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*", NULL));
+	g_assert_true(pd_test_broker_ctl(
+	  broker, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*", NULL));
 }
 
 /* --- wire format --- */
@@ -83,7 +91,8 @@ static void
 check_properties(PdTestDelivery *d)
 {
 	guint32 expected = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_CONTENT_ENCODING_FLAG |
-			   AMQP_BASIC_HEADERS_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_PRIORITY_FLAG;
+			   AMQP_BASIC_HEADERS_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG |
+			   AMQP_BASIC_PRIORITY_FLAG;
 
 	/* msg-0000.meta.json: these five set, every other property null */
 	g_assert_cmpstr(d->exchange, ==, "ceilometer");
@@ -102,10 +111,12 @@ check_envelope(PdTestDelivery *d, guint *n_samples)
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonObject) msg = NULL;
-	g_autofree gchar *text = g_strndup(g_bytes_get_data(d->body, NULL), g_bytes_get_size(d->body));
+	g_autofree gchar *text =
+	  g_strndup(g_bytes_get_data(d->body, NULL), g_bytes_get_size(d->body));
 	JsonObject *outer;
 	JsonArray *samples;
-	GRegex *ts = g_regex_new("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6}$", 0, 0, NULL);
+	GRegex *ts =
+	  g_regex_new("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6}$", 0, 0, NULL);
 
 	/* the outer envelope: two keys, this order, this spacing */
 	g_assert_true(g_str_has_prefix(text, "{\"oslo.version\": \"2.0\", \"oslo.message\": \"{"));
@@ -115,16 +126,19 @@ check_envelope(PdTestDelivery *d, guint *n_samples)
 	msg = pd_test_parse_message(text, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(strlen(json_object_get_string_member(msg, "message_id")), ==, 36);
-	g_assert_cmpstr(json_object_get_string_member(msg, "publisher_id"), ==, "ceilometer.polling");
+	g_assert_cmpstr(
+	  json_object_get_string_member(msg, "publisher_id"), ==, "ceilometer.polling");
 	g_assert_cmpstr(json_object_get_string_member(msg, "event_type"), ==, "telemetry.polling");
 	g_assert_cmpstr(json_object_get_string_member(msg, "priority"), ==, "SAMPLE");
 	g_assert_true(g_regex_match(ts, json_object_get_string_member(msg, "timestamp"), 0, NULL));
-	samples = json_object_get_array_member(json_object_get_object_member(msg, "payload"), "samples");
+	samples =
+	  json_object_get_array_member(json_object_get_object_member(msg, "payload"), "samples");
 	g_assert_cmpuint(json_array_get_length(samples), >, 0);
 	g_assert_cmpuint(json_array_get_length(samples), <=, 50);
 	for (guint i = 0; i < json_array_get_length(samples); i++) {
 		JsonObject *s = json_array_get_object_element(samples, i);
-		g_assert_cmpuint(strlen(json_object_get_string_member(s, "message_signature")), ==, 64);
+		g_assert_cmpuint(
+		  strlen(json_object_get_string_member(s, "message_signature")), ==, 64);
 		g_assert_true(pd_signature_verify_json(SECRET, s));
 	}
 	*n_samples += json_array_get_length(samples);
@@ -153,7 +167,8 @@ test_wire(Fixture *f, gconstpointer data)
 	g_assert_cmpint(pd_test_polld_wait(polld, 30000), ==, 0);
 	g_assert_cmpuint(pd_test_polld_stat(polld, "confirmed_samples"), ==, 360);
 	g_assert_cmpuint(pd_test_polld_stat(polld, "spooled_samples"), ==, 0);
-	g_assert_true(pd_test_consumer_wait(consumer, pd_test_polld_stat(polld, "confirmed"), 10000));
+	g_assert_true(
+	  pd_test_consumer_wait(consumer, pd_test_polld_stat(polld, "confirmed"), 10000));
 	deliveries = pd_test_consumer_get(consumer);
 	for (guint i = 0; i < deliveries->len; i++) {
 		check_properties(g_ptr_array_index(deliveries, i));
@@ -165,7 +180,8 @@ test_wire(Fixture *f, gconstpointer data)
 		g_error("%s", why);
 	g_assert_cmpuint(unique, ==, 360);
 	g_assert_cmpuint(dups, ==, 0);
-	g_test_message("%u messages, %u samples, all signed and complete", deliveries->len, n_samples);
+	g_test_message(
+	  "%u messages, %u samples, all signed and complete", deliveries->len, n_samples);
 	pd_test_consumer_stop(consumer);
 }
 
@@ -176,7 +192,11 @@ typedef void (*FixFunc)(void);
 /* polld runs as a daemon, logs @error_text, the test repairs the broker;
  * then every sample polled must arrive */
 static void
-run_until_fixed(Fixture *f, const gchar *vhost, const gchar *url, const gchar *error_text, FixFunc fix)
+run_until_fixed(Fixture *f,
+		const gchar *vhost,
+		const gchar *url,
+		const gchar *error_text,
+		FixFunc fix)
 {
 	g_autoptr(PdTestPolld) polld = NULL;
 	g_autoptr(GPtrArray) deliveries = NULL;
@@ -201,7 +221,8 @@ run_until_fixed(Fixture *f, const gchar *vhost, const gchar *url, const gchar *e
 	pd_test_polld_signal(polld, SIGTERM);
 	g_assert_cmpint(pd_test_polld_wait(polld, 20000), ==, 0);
 	g_assert_cmpuint(pd_test_polld_stat(polld, "spooled_samples"), ==, 0);
-	g_assert_true(pd_test_consumer_wait(consumer, pd_test_polld_stat(polld, "confirmed"), 10000));
+	g_assert_true(
+	  pd_test_consumer_wait(consumer, pd_test_polld_stat(polld, "confirmed"), 10000));
 	deliveries = pd_test_consumer_get(consumer);
 	samples = pd_test_deliveries_samples(deliveries);
 	if (!pd_test_samples_complete(samples, NULL, &unique, &dups, &why))
@@ -226,7 +247,8 @@ test_wrong_password(Fixture *f, gconstpointer data)
 		return;
 	add_vhost("pw");
 	g_assert_true(pd_test_broker_ctl(broker, "add_user", "polld", "wrong", NULL));
-	g_assert_true(pd_test_broker_ctl(broker, "set_permissions", "-p", "pw", "polld", ".*", ".*", ".*", NULL));
+	g_assert_true(pd_test_broker_ctl(
+	  broker, "set_permissions", "-p", "pw", "polld", ".*", ".*", ".*", NULL));
 	url = url_for("polld", "right", "pw");
 	run_until_fixed(f, "pw", url, "ACCESS_REFUSED", fix_password);
 }
@@ -265,9 +287,48 @@ test_flag_mismatch(Fixture *f, gconstpointer data)
 	/* the consumer side declared it durable, polld is configured non-durable */
 	g_assert_true(pd_test_amqp_declare_exchange(broker, "flags", "ceilometer", TRUE));
 	url = url_for("guest", "guest", "flags");
-	run_until_fixed(f, "flags", url,
-			"amqp_durable_queues = false here): exchange 'ceilometer': 406 PRECONDITION_FAILED",
-			fix_exchange);
+	run_until_fixed(
+	  f,
+	  "flags",
+	  url,
+	  "amqp_durable_queues = false here): exchange 'ceilometer': 406 PRECONDITION_FAILED",
+	  fix_exchange);
+}
+
+/* --- unroutable: the queue disappears under polld --- */
+
+static void
+test_returned(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *url = NULL;
+	g_autoptr(PdTestPolld) polld = NULL;
+	g_autoptr(GPtrArray) deliveries = NULL;
+	g_autoptr(GPtrArray) samples = NULL;
+	PdTestConsumer *consumer;
+
+	if (skip_without_broker())
+		return;
+	add_vhost("ret");
+	url = url_for("guest", "guest", "ret");
+	f->conf = write_config(f->dir, url, "[test]\nresources = 1\nsamples = 5\n");
+	polld = pd_test_polld_start(f->conf, FALSE);
+	g_assert_true(pd_test_polld_wait_log(polld, "connected to", 20000));
+	/* mandatory publishes to a queue-less binding come back as basic.return */
+	g_assert_true(pd_test_amqp_delete_queue(broker, "ret", "notifications.sample"));
+	g_assert_true(pd_test_polld_wait_log(polld, "returned a message as unroutable", 20000));
+	g_assert_true(pd_test_polld_wait_log(polld, "Message", 20000));
+	consumer = pd_test_consumer_start(broker, "ret", "notifications.sample", FALSE);
+	g_assert_true(pd_test_consumer_wait(consumer, 6, 20000));
+	pd_test_polld_signal(polld, SIGTERM);
+	g_assert_cmpint(pd_test_polld_wait(polld, 20000), ==, 0);
+	g_assert_cmpuint(pd_test_polld_stat(polld, "returned"), >=, 1);
+	g_assert_cmpuint(pd_test_polld_stat(polld, "reconnects"), >=, 1);
+	g_assert_cmpuint(pd_test_polld_stat(polld, "spooled_samples"), ==, 0);
+	deliveries = pd_test_consumer_get(consumer);
+	samples = pd_test_deliveries_samples(deliveries);
+	/* what the deleted queue held is gone; the returned ones came back */
+	g_assert_cmpuint(samples->len, >, 0);
+	pd_test_consumer_stop(consumer);
 }
 
 /* --- spool full: no broker at all --- */
@@ -277,7 +338,8 @@ read_spool(const gchar *dir, GPtrArray *samples)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PdSpool) spool = pd_spool_open(dir, G_MAXUINT64, &error);
-	g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func((GDestroyNotify)pd_test_delivery_free);
+	g_autoptr(GPtrArray) bodies =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_test_delivery_free);
 	g_autoptr(GPtrArray) found = NULL;
 	PdMessage *msg;
 	guint64 segment;
@@ -299,7 +361,9 @@ count_named(GPtrArray *samples, const gchar *name)
 {
 	guint n = 0;
 	for (guint i = 0; i < samples->len; i++)
-		n += g_strcmp0(json_object_get_string_member(g_ptr_array_index(samples, i), "counter_name"), name) == 0;
+		n += g_strcmp0(
+		       json_object_get_string_member(g_ptr_array_index(samples, i), "counter_name"),
+		       name) == 0;
 	return n;
 }
 
@@ -307,13 +371,15 @@ static void
 test_spool_full(Fixture *f, gconstpointer data)
 {
 	g_autoptr(PdTestPolld) polld = NULL;
-	g_autoptr(GPtrArray) samples = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+	g_autoptr(GPtrArray) samples =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
 	g_autofree gchar *spool_dir = g_build_filename(f->dir, "spool", NULL);
 	g_autofree gchar *why = NULL;
 	guint cumulative, delta, gauge, unique = 0, dups = 0;
 
 	/* a port nothing listens on (the broker's own dist port range is busy) */
-	f->conf = write_config(f->dir, "rabbit://guest:guest@127.0.0.1:9/",
+	f->conf = write_config(f->dir,
+			       "rabbit://guest:guest@127.0.0.1:9/",
 			       "[test]\nresources = 1\nsamples = 200\n"
 			       "[publisher]\nspool_max_bytes = 3000000\n");
 	polld = pd_test_polld_start(f->conf, FALSE);
@@ -325,14 +391,19 @@ test_spool_full(Fixture *f, gconstpointer data)
 	cumulative = count_named(samples, "test.cumulative");
 	delta = count_named(samples, "test.delta");
 	gauge = count_named(samples, "test.gauge");
-	g_test_message("spool keeps %u cumulative, %u delta, %u gauge samples; dropped %" G_GUINT64_FORMAT
-		       " gauge and %" G_GUINT64_FORMAT " counter samples",
-		       cumulative, delta, gauge, pd_test_polld_stat(polld, "dropped_spool_full_gauges"),
-		       pd_test_polld_stat(polld, "dropped_spool_full"));
+	g_test_message(
+	  "spool keeps %u cumulative, %u delta, %u gauge samples; dropped %" G_GUINT64_FORMAT
+	  " gauge and %" G_GUINT64_FORMAT " counter samples",
+	  cumulative,
+	  delta,
+	  gauge,
+	  pd_test_polld_stat(polld, "dropped_spool_full_gauges"),
+	  pd_test_polld_stat(polld, "dropped_spool_full"));
 	/* the counters are kept over the gauges */
 	g_assert_cmpuint(cumulative, >, gauge);
 	g_assert_cmpuint(delta, >, gauge);
-	g_assert_cmpuint(pd_test_polld_stat(polld, "dropped_spool_full_gauges"), >=,
+	g_assert_cmpuint(pd_test_polld_stat(polld, "dropped_spool_full_gauges"),
+			 >=,
 			 pd_test_polld_stat(polld, "dropped_spool_full") / 2);
 	/* and none of them is missing: volumes count up from 0 */
 	if (!pd_test_samples_complete(samples, NULL, &unique, &dups, &why))
@@ -358,10 +429,28 @@ main(int argc, char **argv)
 	if (broker == NULL)
 		g_printerr("# skipping: %s\n", why);
 	g_test_add("/amqp/wire", Fixture, NULL, fixture_set_up, test_wire, fixture_tear_down);
-	g_test_add("/amqp/wrong-password", Fixture, NULL, fixture_set_up, test_wrong_password, fixture_tear_down);
-	g_test_add("/amqp/unknown-vhost", Fixture, NULL, fixture_set_up, test_unknown_vhost, fixture_tear_down);
-	g_test_add("/amqp/flag-mismatch", Fixture, NULL, fixture_set_up, test_flag_mismatch, fixture_tear_down);
-	g_test_add("/amqp/spool-full", Fixture, NULL, fixture_set_up, test_spool_full, fixture_tear_down);
+	g_test_add("/amqp/wrong-password",
+		   Fixture,
+		   NULL,
+		   fixture_set_up,
+		   test_wrong_password,
+		   fixture_tear_down);
+	g_test_add("/amqp/unknown-vhost",
+		   Fixture,
+		   NULL,
+		   fixture_set_up,
+		   test_unknown_vhost,
+		   fixture_tear_down);
+	g_test_add("/amqp/flag-mismatch",
+		   Fixture,
+		   NULL,
+		   fixture_set_up,
+		   test_flag_mismatch,
+		   fixture_tear_down);
+	g_test_add(
+	  "/amqp/returned", Fixture, NULL, fixture_set_up, test_returned, fixture_tear_down);
+	g_test_add(
+	  "/amqp/spool-full", Fixture, NULL, fixture_set_up, test_spool_full, fixture_tear_down);
 	ret = g_test_run();
 	pd_test_broker_stop(broker);
 	g_test_dbus_down(bus);
