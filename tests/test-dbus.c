@@ -1298,11 +1298,14 @@ test_second_instance(Fixture *f, gconstpointer data)
 static gboolean
 can_switch_user(void)
 {
+	g_autofree gchar *setpriv = NULL;
+
 	if (getuid() != 0 || getpwnam("nobody") == NULL) {
 		g_test_skip("needs root to run the client as nobody (setpriv)");
 		return FALSE;
 	}
-	if (g_find_program_in_path("setpriv") == NULL) {
+	setpriv = g_find_program_in_path("setpriv");
+	if (setpriv == NULL) {
 		g_test_skip("setpriv not installed");
 		return FALSE;
 	}
