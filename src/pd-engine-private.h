@@ -15,7 +15,9 @@ PdDiscovery *
 pd_engine_lookup_discovery(PdEngine *self, const gchar *name);
 gboolean
 pd_engine_is_blacklisted(PdEngine *self, const gchar *source, const gchar *pollster, const gchar *id);
-void
+/* TRUE if @res is newly blacklisted (logged at debug level only: callers
+ * summarise) */
+gboolean
 pd_engine_blacklist(PdEngine *self,
 		    const gchar *source,
 		    const gchar *pollster,

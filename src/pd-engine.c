@@ -709,7 +709,7 @@ pd_engine_is_blacklisted(PdEngine *self, const gchar *source, const gchar *polls
 	return set != NULL && g_hash_table_contains(set, id);
 }
 
-void
+gboolean
 pd_engine_blacklist(PdEngine *self,
 		    const gchar *source,
 		    const gchar *pollster,
@@ -724,13 +724,14 @@ pd_engine_blacklist(PdEngine *self,
 		g_hash_table_insert(self->blacklists, g_strdup(key), set);
 	}
 	if (!g_hash_table_add(set, g_strdup(pd_resource_get_id(res))))
-		return;
+		return FALSE;
 	self->blacklisted++;
-	g_message("pollster %s (source %s) can never poll resource %s, not polling it again: %s",
-		  pollster,
-		  source,
-		  pd_resource_get_id(res),
-		  reason != NULL ? reason : "permanent error");
+	g_debug("pollster %s (source %s) can never poll resource %s: %s",
+		pollster,
+		source,
+		pd_resource_get_id(res),
+		reason != NULL ? reason : "permanent error");
+	return TRUE;
 }
 
 guint

@@ -281,20 +281,39 @@ pd_job_blacklist_failures(PdJob *job, const GError *error)
 	GPtrArray *failures = pd_poll_context_get_failures(job->ctx);
 	const gchar *source = job->entry->source->name;
 	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
+	PdEngine *engine = job->task->engine;
+	const gchar *first_id = NULL;
+	const gchar *first_reason = NULL;
+	guint added = 0;
 
 	for (guint i = 0; i < failures->len; i++) {
 		PdPermanentFailure *f = g_ptr_array_index(failures, i);
-		pd_engine_blacklist(job->task->engine, source, pollster, f->resource, f->reason);
+		if (!pd_engine_blacklist(engine, source, pollster, f->resource, f->reason))
+			continue;
+		if (added++ == 0) {
+			first_id = pd_resource_get_id(f->resource);
+			first_reason = f->reason;
+		}
 	}
-	if (error == NULL || !g_error_matches(error, PD_ERROR, PD_ERROR_PERMANENT))
-		return;
-	for (guint i = 0; i < job->resources->len; i++) {
-		pd_engine_blacklist(job->task->engine,
-				    source,
-				    pollster,
-				    g_ptr_array_index(job->resources, i),
-				    error->message);
+	if (error != NULL && g_error_matches(error, PD_ERROR, PD_ERROR_PERMANENT)) {
+		for (guint i = 0; i < job->resources->len; i++) {
+			PdResource *res = g_ptr_array_index(job->resources, i);
+			if (!pd_engine_blacklist(engine, source, pollster, res, error->message))
+				continue;
+			if (added++ == 0) {
+				first_id = pd_resource_get_id(res);
+				first_reason = error->message;
+			}
+		}
 	}
+	/* one line per pollster invocation, not one per resource */
+	if (added == 1)
+		g_message("pollster %s (source %s) can never poll resource %s, not polling it again: %s",
+			  pollster, source, first_id, first_reason != NULL ? first_reason : "permanent error");
+	else if (added > 1)
+		g_message("pollster %s (source %s) can never poll %u resources, not polling them again "
+			  "(first: %s: %s)",
+			  pollster, source, added, first_id, first_reason != NULL ? first_reason : "permanent error");
 }
 
 static void
