@@ -86,6 +86,9 @@ pd_test_broker_run(PdTestBroker *broker, const gchar *const *extra)
 	g_autofree gchar *port = g_strdup_printf("%u", broker->port);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
+	/* the harness stops the broker if this test dies without doing it */
+	g_autofree gchar *pid = g_strdup_printf("%d", (gint)getpid());
+	g_auto(GStrv) envp = g_get_environ();
 	gint status = 0;
 
 	g_ptr_array_add(argv, harness);
@@ -95,9 +98,10 @@ pd_test_broker_run(PdTestBroker *broker, const gchar *const *extra)
 	for (guint i = 1; extra[i] != NULL; i++)
 		g_ptr_array_add(argv, (gpointer)extra[i]);
 	g_ptr_array_add(argv, NULL);
+	envp = g_environ_setenv(envp, "POLLD_HARNESS_WATCH_PID", pid, TRUE);
 	if (!g_spawn_sync(NULL,
 			  (gchar **)argv->pdata,
-			  NULL,
+			  envp,
 			  G_SPAWN_STDOUT_TO_DEV_NULL,
 			  NULL,
 			  NULL,

@@ -2,6 +2,8 @@
 # polld test harness: a private RabbitMQ node on 127.0.0.1
 #
 # usage: rabbitmq-harness.sh start|stop|restart|ctl DIR PORT [rabbitmqctl args...]
+#   With POLLD_HARNESS_WATCH_PID set, start also leaves a watchdog that stops
+#   the node once that process is gone (a test that aborted).
 #   PORT is the AMQP port; PORT+1 is the Erlang distribution port and PORT+2
 #   the node's own epmd, so nothing collides with a system broker.
 #   DIR holds the node's database, logs and Erlang cookie.
@@ -49,6 +51,11 @@ start() {
 	setsid "$rabbit_bin/rabbitmq-server" >>"$dir/log/server.out" 2>&1 </dev/null &
 	# the pid file appears once the VM runs; wait then blocks until rabbit is up
 	ctl wait --timeout 60 "$dir/rabbit.pid" >/dev/null
+	if [ -n "${POLLD_HARNESS_WATCH_PID:-}" ]; then
+		watched=$POLLD_HARNESS_WATCH_PID
+		setsid sh -c "while kill -0 $watched 2>/dev/null && [ -f '$dir/rabbit.pid' ]; do sleep 2; done; \
+			[ -f '$dir/rabbit.pid' ] && '$0' stop '$dir' '$port'" >/dev/null 2>&1 </dev/null &
+	fi
 }
 
 stop() {
