@@ -87,6 +87,23 @@ pd_os_find(JsonArray *array, const gchar *key, const gchar *value)
 	return NULL;
 }
 
+/* json_node_init_object/array add a reference: these hand ours over */
+static JsonNode *
+pd_os_node_take_object(JsonObject *obj)
+{
+	JsonNode *node = json_node_init_object(json_node_alloc(), obj);
+	json_object_unref(obj);
+	return node;
+}
+
+static JsonNode *
+pd_os_node_take_array(JsonArray *array)
+{
+	JsonNode *node = json_node_init_array(json_node_alloc(), array);
+	json_array_unref(array);
+	return node;
+}
+
 /* --- answers --- */
 
 static void
@@ -118,8 +135,10 @@ pd_os_wrong_value(JsonNode *node)
 {
 	JsonNode *out = json_node_alloc();
 
-	if (JSON_NODE_HOLDS_NULL(node))
-		return json_node_init_array(out, json_array_new());
+	if (JSON_NODE_HOLDS_NULL(node)) {
+		json_node_free(out);
+		return pd_os_node_take_array(json_array_new());
+	}
 	if (JSON_NODE_HOLDS_OBJECT(node) || JSON_NODE_HOLDS_ARRAY(node))
 		return json_node_init_int(out, 7);
 	if (json_node_get_value_type(node) == G_TYPE_STRING)
@@ -197,7 +216,7 @@ pd_os_catalog(PdOsTestServer *self, const gchar *project_id)
 		json_object_set_array_member(svc, "endpoints", eps);
 		json_array_add_object_element(out, svc);
 	}
-	return json_node_init_array(json_node_alloc(), out);
+	return pd_os_node_take_array(out);
 }
 
 /* the user or project named in an auth request, by id or by name */
@@ -396,7 +415,7 @@ pd_os_collection(PdOsTestServer *self, const PdOsRoute *route, const gchar *path
 	}
 	json_object_set_array_member(answer, route->key, items);
 	pd_os_add_paging(self, answer, route, path, next);
-	return json_node_init_object(json_node_alloc(), answer);
+	return pd_os_node_take_object(answer);
 }
 
 static JsonNode *
@@ -414,7 +433,7 @@ pd_os_identity_get(PdOsTestServer *self, const gchar *path)
 			return NULL;
 		answer = json_object_new();
 		json_object_set_object_member(answer, i == 0 ? "user" : "project", json_object_ref(found));
-		return json_node_init_object(json_node_alloc(), answer);
+		return pd_os_node_take_object(answer);
 	}
 	return NULL;
 }
@@ -469,7 +488,7 @@ pd_os_handle_swift(PdOsTestServer *self, SoupServerMessage *msg, const gchar *pa
 			json_array_add_element(out, json_node_copy(json_array_get_element(containers, i)));
 	}
 	{
-		g_autoptr(JsonNode) node = json_node_init_array(json_node_alloc(), out);
+		g_autoptr(JsonNode) node = pd_os_node_take_array(out);
 		pd_os_respond_node(msg, 200, node);
 	}
 }
