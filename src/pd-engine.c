@@ -124,6 +124,7 @@ static const gchar *const pd_engine_known_keys[] = {
     /* polld's own */
     "polld",	"worker_threads",
     "polld",	"pollster_timeout",
+    "polld",	"stop_timeout",
     "polld",	"identity_names",
     NULL,
 };
@@ -562,6 +563,8 @@ pd_engine_start(PdEngine *self)
 
 typedef struct {
 	guint pending;
+	gboolean finished;
+	guint timeout_id;
 	GError *error;
 } PdGatherData;
 
@@ -591,10 +594,13 @@ pd_engine_gather_done(GTask *task)
 	PdEngine *self = g_task_get_source_object(task);
 	PdGatherData *data = g_task_get_task_data(task);
 
-	if (--data->pending > 0) {
+	if (data->finished || --data->pending > 0) {
 		g_object_unref(task);
 		return;
 	}
+	data->finished = TRUE;
+	if (data->timeout_id != 0)
+		g_source_remove(data->timeout_id);
 	if (data->error != NULL) {
 		g_task_return_error(task, g_steal_pointer(&data->error));
 		g_object_unref(task);
@@ -659,15 +665,42 @@ pd_engine_task_idle_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	pd_engine_gather_done(G_TASK(user_data));
 }
 
+/* a pollster hung for good must not keep polld from stopping forever */
+static gboolean
+pd_engine_stop_timeout_cb(gpointer user_data)
+{
+	GTask *task = G_TASK(user_data);
+	PdEngine *self = g_task_get_source_object(task);
+	PdGatherData *data = g_task_get_task_data(task);
+	guint late = 0;
+
+	data->timeout_id = 0;
+	for (guint i = 0; self->tasks != NULL && i < self->tasks->len; i++)
+		late += pd_polling_task_get_late_jobs(g_ptr_array_index(self->tasks, i));
+	g_warning("stopping without %u pollster invocations still running after %" G_GINT64_FORMAT
+		  " s; their samples are lost",
+		  late,
+		  pd_config_get_int(self->config, "polld", "stop_timeout", 30));
+	data->pending = 1;
+	pd_engine_gather_done(g_object_ref(task));
+	return G_SOURCE_REMOVE;
+}
+
 void
 pd_engine_stop_async(PdEngine *self, GAsyncReadyCallback callback, gpointer user_data)
 {
 	GTask *task = g_task_new(self, NULL, callback, user_data);
 	PdGatherData *data = g_new0(PdGatherData, 1);
+	gint64 stop_timeout = pd_config_get_int(self->config, "polld", "stop_timeout", 30);
 
 	self->stopping = TRUE;
 	g_task_set_task_data(task, data, (GDestroyNotify)pd_gather_data_free);
 	data->pending = 1;
+	data->timeout_id = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT,
+						      (guint)CLAMP(stop_timeout, 1, 3600),
+						      pd_engine_stop_timeout_cb,
+						      g_object_ref(task),
+						      g_object_unref);
 	for (guint i = 0; self->tasks != NULL && i < self->tasks->len; i++) {
 		PdPollingTask *t = g_ptr_array_index(self->tasks, i);
 		pd_polling_task_stop(t);

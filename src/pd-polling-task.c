@@ -81,6 +81,7 @@ struct _PdPollingTask {
 	GPtrArray *queued_filter; /* union of their names, NULL = all */
 	gboolean queued_all;
 	GPtrArray *idle_waiters;
+	guint n_jobs; /* alive, including those that outlived their cycle */
 	guint64 cycles;
 	guint64 overruns;
 	gint64 last_duration_us;
@@ -116,14 +117,21 @@ static void
 pd_cycle_unref(PdCycle *cycle);
 
 static void
+pd_polling_task_check_idle(PdPollingTask *self);
+
+static void
 pd_job_free(PdJob *job)
 {
+	PdPollingTask *task = job->task;
+
 	pd_cycle_unref(job->cycle);
 	if (job->resources != NULL)
 		g_ptr_array_unref(job->resources);
 	pd_poll_context_free(job->ctx);
-	g_object_unref(job->task);
 	g_free(job);
+	task->n_jobs--;
+	pd_polling_task_check_idle(task);
+	g_object_unref(task);
 }
 
 /* --- cycle end --- */
@@ -166,7 +174,6 @@ pd_polling_task_cycle_end(PdPollingTask *self)
 {
 	PdCycle *cycle = self->cycle;
 	g_autoptr(GPtrArray) waiters = g_ptr_array_ref(cycle->waiters);
-	g_autoptr(GPtrArray) idle = NULL;
 	gint64 duration = g_get_monotonic_time() - cycle->start_us;
 
 	cycle->closed = TRUE;
@@ -205,12 +212,22 @@ pd_polling_task_cycle_end(PdPollingTask *self)
 			g_clear_pointer(&filter, g_ptr_array_unref);
 		self->queued_all = FALSE;
 		pd_polling_task_cycle_start(self, filter, queued);
-	} else {
-		idle = g_steal_pointer(&self->idle_waiters);
-		self->idle_waiters = g_ptr_array_new_with_free_func(g_object_unref);
 	}
 	/* last: callbacks may start new cycles */
 	pd_polling_task_complete_tasks(waiters);
+	pd_polling_task_check_idle(self);
+}
+
+/* idle: no cycle, none queued, and no job of an earlier cycle still out */
+static void
+pd_polling_task_check_idle(PdPollingTask *self)
+{
+	g_autoptr(GPtrArray) idle = NULL;
+
+	if (self->cycle != NULL || self->queued->len > 0 || self->n_jobs > 0 || self->idle_waiters->len == 0)
+		return;
+	idle = g_steal_pointer(&self->idle_waiters);
+	self->idle_waiters = g_ptr_array_new_with_free_func(g_object_unref);
 	pd_polling_task_complete_tasks(idle);
 }
 
@@ -610,6 +627,7 @@ pd_polling_task_cycle_start(PdPollingTask *self, GPtrArray *filter, GPtrArray *w
 		job->entry = entry;
 		job->ctx = pd_poll_context_new(config, cycle->cache, cycle->number, entry->source->name);
 		entry->busy = TRUE;
+		self->n_jobs++;
 		g_ptr_array_add(cycle->jobs, job);
 	}
 	if (cycle->jobs->len == 0) {
@@ -735,12 +753,9 @@ void
 pd_polling_task_wait_idle_async(PdPollingTask *self, GAsyncReadyCallback callback, gpointer user_data)
 {
 	GTask *task = g_task_new(self, NULL, callback, user_data);
-	if (self->cycle == NULL && self->queued->len == 0) {
-		g_task_return_boolean(task, TRUE);
-		g_object_unref(task);
-		return;
-	}
+
 	g_ptr_array_add(self->idle_waiters, task);
+	pd_polling_task_check_idle(self);
 }
 
 gboolean
@@ -854,6 +869,12 @@ gint64
 pd_polling_task_get_next_run_mono(PdPollingTask *self)
 {
 	return self->timer != NULL ? g_source_get_ready_time(self->timer) : 0;
+}
+
+guint
+pd_polling_task_get_late_jobs(PdPollingTask *self)
+{
+	return self->n_jobs - (self->cycle != NULL ? self->cycle->jobs->len : 0);
 }
 
 gboolean

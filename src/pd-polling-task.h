@@ -67,7 +67,10 @@ pd_polling_task_run_async(PdPollingTask *self,
 			  gpointer user_data);
 gboolean
 pd_polling_task_run_finish(PdPollingTask *self, GAsyncResult *res, GError **error);
-/* completes when no cycle runs */
+/* jobs that outlived their cycle and still run */
+guint
+pd_polling_task_get_late_jobs(PdPollingTask *self);
+/* completes when no cycle runs and no late job is out */
 void
 pd_polling_task_wait_idle_async(PdPollingTask *self, GAsyncReadyCallback callback, gpointer user_data);
 gboolean

@@ -569,6 +569,45 @@ test_engine_deadline(PdFixture *fx, gconstpointer data)
 }
 
 static void
+pd_fixture_stopped_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	PdFixture *fx = user_data;
+	pd_engine_stop_finish(PD_ENGINE(source), res, &fx->error);
+	fx->done = TRUE;
+}
+
+static void
+test_engine_stop_waits_for_late_jobs(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) samples = NULL;
+
+	/* --once and SIGTERM: a pollster that outlived its cycle still gets
+	 * its samples published before the engine reports stopped */
+	pd_fixture_write(fx,
+			 "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.slow]\n",
+			 "[polld]\npollster_timeout = 1\nstop_timeout = 30\n");
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	fake.hold = TRUE;
+	g_test_expect_message("PdPollingTask", G_LOG_LEVEL_WARNING, "*fake.slow*still running*");
+	pd_fixture_poll(fx);
+	g_test_assert_expected_messages();
+
+	fx->done = FALSE;
+	pd_engine_stop_async(fx->engine, pd_fixture_stopped_cb, fx);
+	/* let the loop run a while: not stopped while the job is out */
+	g_assert_false(pd_test_wait_for(pd_fixture_is_done, fx, 300));
+	g_mutex_lock(&fake.mutex);
+	fake.hold = FALSE;
+	g_cond_broadcast(&fake.cond);
+	g_mutex_unlock(&fake.mutex);
+	g_assert_true(pd_test_wait_for(pd_fixture_is_done, fx, 10000));
+	g_assert_no_error(fx->error);
+	samples = pd_keep_publisher_samples(fx->publisher);
+	g_assert_cmpuint(samples->len, ==, 6);
+}
+
+static void
 test_engine_reload(PdFixture *fx, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
@@ -652,6 +691,7 @@ main(int argc, char **argv)
 	ADD("/engine/unknown-discovery", test_engine_unknown_discovery);
 	ADD("/engine/deadline", test_engine_deadline);
 	ADD("/engine/reload", test_engine_reload);
+	ADD("/engine/stop-waits-for-late-jobs", test_engine_stop_waits_for_late_jobs);
 	ADD("/engine/unknown-config-key", test_engine_unknown_config_key);
 	ADD("/engine/poll-now-unknown", test_engine_poll_now_unknown);
 	return g_test_run();
