@@ -88,6 +88,8 @@ struct _PdAmqpWorker {
 	GSource *retry_source;
 	GSource *tick_source;
 	GSource *stop_source;
+	GSource *pause_source; /* after a nack: a pause before publishing again */
+	gboolean nack_logged;
 	GQueue retry;	 /* to send first: unconfirmed on a lost connection, nacked */
 	GQueue inflight; /* by delivery tag */
 	GQueue memq;
@@ -480,18 +482,48 @@ pd_amqp_worker_after_event(PdAmqpWorker *self)
 
 /* --- broker events --- */
 
+static gboolean
+pd_amqp_worker_unpause_cb(gpointer user_data)
+{
+	PdAmqpWorker *self = user_data;
+
+	g_clear_pointer(&self->pause_source, g_source_unref);
+	pd_amqp_worker_pump(self);
+	pd_amqp_worker_after_event(self);
+	return G_SOURCE_REMOVE;
+}
+
+/* a nack means the broker could not take it (a full queue with
+ * reject-publish, an internal error): retry, but not in a tight loop */
+static void
+pd_amqp_worker_pause(PdAmqpWorker *self)
+{
+	if (self->pause_source != NULL)
+		return;
+	if (!self->nack_logged)
+		g_warning(
+		  "broker refused messages (basic.nack): publishing them again after a pause");
+	self->nack_logged = TRUE;
+	self->pause_source = g_timeout_source_new(1000);
+	g_source_set_callback(self->pause_source, pd_amqp_worker_unpause_cb, self, NULL);
+	g_source_attach(self->pause_source, self->ctx);
+}
+
 static void
 pd_amqp_worker_settle(PdAmqpWorker *self, PdAmqpEntry *e, gboolean nack)
 {
 	if (nack || e->returned) {
-		if (nack)
+		if (nack) {
 			self->st.nacked++;
+			pd_amqp_worker_pause(self);
+		}
 		e->returned = FALSE;
 		g_queue_push_tail(&self->retry, e);
 		return;
 	}
 	self->st.confirmed++;
 	self->st.confirmed_samples += e->msg->n_samples;
+	self->nack_logged = FALSE;
 	self->last_progress = g_get_monotonic_time();
 	if (e->segment != 0)
 		pd_spool_release(self->spool, e->segment, e->msg->n_samples);
@@ -589,7 +621,7 @@ static void
 pd_amqp_worker_pump(PdAmqpWorker *self)
 {
 	while (self->cstate == PD_AMQP_CONNECTED && !self->blocked && !self->stopping &&
-	       self->inflight.length < self->opts.window) {
+	       self->pause_source == NULL && self->inflight.length < self->opts.window) {
 		g_autoptr(GError) error = NULL;
 		PdAmqpEntry *e = pd_amqp_worker_next_entry(self);
 		if (e == NULL)
@@ -685,6 +717,7 @@ pd_amqp_worker_link_failed(PdAmqpWorker *self, GError *error)
 
 	pd_amqp_worker_log_error(self, where, error->message);
 	pd_amqp_worker_clear_source(&self->fd_source);
+	pd_amqp_worker_clear_source(&self->pause_source);
 	g_clear_pointer(&self->link, pd_amqp_link_free);
 	/* the unconfirmed window goes first next time */
 	while (self->inflight.tail != NULL)
@@ -775,6 +808,7 @@ pd_amqp_worker_finish_stop(PdAmqpWorker *self)
 	self->finished = TRUE;
 	pd_amqp_worker_clear_source(&self->stop_source);
 	pd_amqp_worker_clear_source(&self->fd_source);
+	pd_amqp_worker_clear_source(&self->pause_source);
 	while (self->inflight.tail != NULL)
 		g_queue_push_head(&self->retry, g_queue_pop_tail(&self->inflight));
 	pd_amqp_worker_spill(self);

@@ -331,6 +331,56 @@ test_returned(Fixture *f, gconstpointer data)
 	pd_test_consumer_stop(consumer);
 }
 
+/* --- nacked: a full queue with reject-publish refuses messages --- */
+
+static void
+test_nacked(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *why = NULL;
+	g_autoptr(PdTestPolld) polld = NULL;
+	g_autoptr(GPtrArray) deliveries = NULL;
+	g_autoptr(GPtrArray) samples = NULL;
+	PdTestConsumer *consumer;
+	guint unique = 0, dups = 0;
+
+	if (skip_without_broker())
+		return;
+	add_vhost("nack");
+	g_assert_true(pd_test_broker_ctl(broker,
+					 "set_policy",
+					 "-p",
+					 "nack",
+					 "--apply-to",
+					 "queues",
+					 "full",
+					 "^notifications",
+					 "{\"max-length\":3,\"overflow\":\"reject-publish\"}",
+					 NULL));
+	url = url_for("guest", "guest", "nack");
+	f->conf = write_config(f->dir, url, "[test]\nresources = 1\nsamples = 5\n");
+	polld = pd_test_polld_start(f->conf, FALSE);
+	g_assert_true(pd_test_polld_wait_log(polld, "basic.nack", 20000));
+	g_assert_true(pd_test_broker_ctl(broker, "clear_policy", "-p", "nack", "full", NULL));
+	consumer = pd_test_consumer_start(broker, "nack", "notifications.sample", FALSE);
+	g_assert_true(pd_test_consumer_wait(consumer, 12, 20000));
+	pd_test_polld_signal(polld, SIGTERM);
+	g_assert_cmpint(pd_test_polld_wait(polld, 20000), ==, 0);
+	g_assert_cmpuint(pd_test_polld_stat(polld, "nacked"), >=, 1);
+	g_assert_cmpuint(pd_test_polld_stat(polld, "spooled_samples"), ==, 0);
+	g_assert_true(
+	  pd_test_consumer_wait(consumer, pd_test_polld_stat(polld, "confirmed"), 10000));
+	deliveries = pd_test_consumer_get(consumer);
+	samples = pd_test_deliveries_samples(deliveries);
+	if (!pd_test_samples_complete(samples, NULL, &unique, &dups, &why))
+		g_error("%s", why);
+	g_assert_cmpuint(unique, ==, pd_test_polld_stat(polld, "confirmed_samples"));
+	g_test_message("%" G_GUINT64_FORMAT " nacks, %u samples arrived, none missing",
+		       pd_test_polld_stat(polld, "nacked"),
+		       unique);
+	pd_test_consumer_stop(consumer);
+}
+
 /* --- spool full: no broker at all --- */
 
 static void
@@ -449,6 +499,7 @@ main(int argc, char **argv)
 		   fixture_tear_down);
 	g_test_add(
 	  "/amqp/returned", Fixture, NULL, fixture_set_up, test_returned, fixture_tear_down);
+	g_test_add("/amqp/nacked", Fixture, NULL, fixture_set_up, test_nacked, fixture_tear_down);
 	g_test_add(
 	  "/amqp/spool-full", Fixture, NULL, fixture_set_up, test_spool_full, fixture_tear_down);
 	ret = g_test_run();
