@@ -58,11 +58,29 @@ pd_test_port_free(guint16 port)
 	return ok;
 }
 
+/* the first port the kernel hands out to connect() without bind() */
+static guint
+pd_test_ephemeral_low(void)
+{
+	g_autofree gchar *text = NULL;
+	guint64 low = 32768;
+
+	if (g_file_get_contents("/proc/sys/net/ipv4/ip_local_port_range", &text, NULL, NULL))
+		low = g_ascii_strtoull(text, NULL, 10);
+	return (guint)CLAMP(low, 12000, 65536);
+}
+
+/* below the ephemeral range: while the broker is stopped, a client's
+ * connect() (polld's or the consumer's retries, or any other process's)
+ * could otherwise be given the AMQP port as its local port and the broker
+ * could not listen again (eaddrinuse on start_app) */
 static guint16
 pd_test_pick_ports(void)
 {
+	guint top = pd_test_ephemeral_low() / 2 - 5;
+
 	for (guint attempt = 0; attempt < 200; attempt++) {
-		guint16 base = (guint16)g_random_int_range(20000, 30000) * 2;
+		guint16 base = (guint16)g_random_int_range(5000, (gint32)top) * 2;
 		gboolean ok = TRUE;
 		for (guint16 i = 0; i < 10 && ok; i++)
 			ok = pd_test_port_free(base + i);
@@ -538,6 +556,7 @@ struct _PdTestPolld {
 	GString *log;
 	gboolean eof;
 	GCancellable *cancel;
+	GDBusConnection *bus; /* for live statistics, opened on first use */
 };
 
 static void
@@ -671,6 +690,7 @@ pd_test_polld_free(PdTestPolld *self)
 	g_object_unref(self->err);
 	g_object_unref(self->proc);
 	g_object_unref(self->cancel);
+	g_clear_object(&self->bus);
 	g_string_free(self->log, TRUE);
 	g_free(self);
 }
@@ -685,4 +705,69 @@ pd_test_polld_stat(PdTestPolld *self, const gchar *key)
 	if (line == NULL || (p = strstr(line, needle)) == NULL)
 		return G_MAXUINT64;
 	return g_ascii_strtoull(p + strlen(needle), NULL, 10);
+}
+
+guint64
+pd_test_polld_live_stat(PdTestPolld *self, const gchar *key)
+{
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariant) stats = NULL;
+	guint64 value = G_MAXUINT64;
+
+	if (self->bus == NULL)
+		self->bus = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, NULL);
+	if (self->bus == NULL || g_subprocess_get_identifier(self->proc) == NULL)
+		return G_MAXUINT64;
+	reply = g_dbus_connection_call_sync(self->bus,
+					    "org.polld.Agent1",
+					    "/org/polld/Agent1",
+					    "org.polld.Agent1",
+					    "GetStatistics",
+					    NULL,
+					    G_VARIANT_TYPE("(a{sv})"),
+					    G_DBUS_CALL_FLAGS_NO_AUTO_START,
+					    10000,
+					    NULL,
+					    NULL);
+	if (reply == NULL)
+		return G_MAXUINT64;
+	stats = g_variant_get_child_value(reply, 0);
+	if (!g_variant_lookup(stats, key, "t", &value))
+		return G_MAXUINT64;
+	return value;
+}
+
+typedef struct {
+	PdTestPolld *polld;
+	const gchar *key;
+	guint64 min;
+	guint64 max;
+	gint64 next_query;
+	gboolean reached;
+} PdTestStatWait;
+
+static gboolean
+pd_test_stat_in_range(gpointer data)
+{
+	PdTestStatWait *w = data;
+	guint64 v;
+
+	/* a D-Bus round trip to the daemon: every 100 ms is plenty */
+	if (g_get_monotonic_time() < w->next_query)
+		return w->reached;
+	w->next_query = g_get_monotonic_time() + 100000;
+	v = pd_test_polld_live_stat(w->polld, w->key);
+	w->reached = v != G_MAXUINT64 && v >= w->min && v <= w->max;
+	return w->reached;
+}
+
+gboolean
+pd_test_polld_wait_stat(PdTestPolld *self,
+			const gchar *key,
+			guint64 min,
+			guint64 max,
+			guint timeout_ms)
+{
+	PdTestStatWait w = { self, key, min, max, 0, FALSE };
+	return pd_test_poll_until(pd_test_stat_in_range, &w, timeout_ms);
 }

@@ -104,6 +104,18 @@ pd_test_polld_free(PdTestPolld *self);
 /* parses "publisher stopped: k=v ..." from the log; G_MAXUINT64 if absent */
 guint64
 pd_test_polld_stat(PdTestPolld *self, const gchar *key);
+/* a counter of the running daemon's GetStatistics() on the test's session
+ * bus ("samples_polled", "spooled_samples", "reconnects"...); G_MAXUINT64
+ * while the daemon is not on the bus */
+guint64
+pd_test_polld_live_stat(PdTestPolld *self, const gchar *key);
+/* iterates until the live counter @key is in [@min, @max] */
+gboolean
+pd_test_polld_wait_stat(PdTestPolld *self,
+			const gchar *key,
+			guint64 min,
+			guint64 max,
+			guint timeout_ms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdTestPolld, pd_test_polld_free)
 

@@ -52,23 +52,9 @@ dir_bytes(const gchar *path)
 	return total;
 }
 
-static gboolean
-tick_cb(gpointer data)
-{
-	*(gboolean *)data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-static void
-iterate_ms(guint ms)
-{
-	gboolean done = FALSE;
-	g_timeout_add(ms, tick_cb, &done);
-	while (!done)
-		g_main_context_iteration(NULL, TRUE);
-}
-
-/* the daemon's main loop answers D-Bus within a second while blocked */
+/* the daemon's main loop answers D-Bus while blocked; a main loop stuck on
+ * the broker would not answer before the alarm clears, so the generous
+ * limit only allows for a slow (sanitizer, loaded) machine */
 static void
 check_responsive(GDBusConnection *bus)
 {
@@ -88,7 +74,7 @@ check_responsive(GDBusConnection *bus)
 				      g_variant_new("(ss)", "org.polld.Agent1", "PublisherState"),
 				      G_VARIANT_TYPE("(v)"),
 				      G_DBUS_CALL_FLAGS_NONE,
-				      1000,
+				      5000,
 				      NULL,
 				      &error);
 	if (error != NULL && g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN)) {
@@ -103,6 +89,18 @@ check_responsive(GDBusConnection *bus)
 	g_assert_cmpstr(g_variant_get_string(state, NULL), ==, "blocked");
 }
 
+typedef struct {
+	const gchar *dir;
+	guint64 bytes;
+} SpoolWait;
+
+static gboolean
+spool_grew(gpointer data)
+{
+	SpoolWait *w = data;
+	return dir_bytes(w->dir) >= w->bytes;
+}
+
 static void
 test_memory_alarm(void)
 {
@@ -115,7 +113,9 @@ test_memory_alarm(void)
 	g_autoptr(GPtrArray) deliveries = NULL;
 	g_autoptr(GPtrArray) samples = NULL;
 	PdTestConsumer *consumer;
-	guint64 spool_before;
+	gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+	guint64 spool_before, polled;
+	SpoolWait sw = { spool_dir, 0 };
 	guint unique = 0, dups = 0;
 
 	if (broker == NULL) {
@@ -125,24 +125,32 @@ test_memory_alarm(void)
 	conf = write_config(dir);
 	consumer = pd_test_consumer_start(broker, "/", "notifications.sample", FALSE);
 	polld = pd_test_polld_start(conf, FALSE);
-	g_assert_true(pd_test_consumer_wait(consumer, 3, 20000));
+	g_assert_true(pd_test_consumer_wait(consumer, 3, 60000));
 	g_assert_true(pd_test_broker_ctl(broker, "set_vm_memory_high_watermark", "0.000001", NULL));
-	g_assert_true(pd_test_polld_wait_log(polld, "broker blocked publishing", 20000));
+	g_assert_true(pd_test_polld_wait_log(polld, "broker blocked publishing", 60000));
 	spool_before = dir_bytes(spool_dir);
-	/* five more cycles while blocked: they must land in the spool */
-	for (guint i = 0; i < 5; i++) {
-		iterate_ms(1000);
+	sw.bytes = spool_before + 1;
+	polled = pd_test_polld_live_stat(polld, "samples_polled");
+	g_assert_cmpuint(polled, !=, G_MAXUINT64);
+	/* five more cycles while blocked, probing the daemon between waits */
+	while (
+	  !pd_test_polld_wait_stat(polld, "samples_polled", polled + 5 * 30, G_MAXUINT64, 1000)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, deadline);
 		check_responsive(bus);
 	}
-	g_assert_cmpuint(dir_bytes(spool_dir), >, spool_before);
+	check_responsive(bus);
+	/* their samples must land in the spool (the memory queue is small) */
+	g_assert_true(pd_test_wait_for(spool_grew, &sw, 60000));
 	g_assert_true(pd_test_broker_ctl(broker, "set_vm_memory_high_watermark", "0.4", NULL));
-	g_assert_true(pd_test_polld_wait_log(polld, "broker unblocked publishing", 20000));
-	iterate_ms(1500);
+	g_assert_true(pd_test_polld_wait_log(polld, "broker unblocked publishing", 60000));
+	/* eight cycles in all, and the alarm's spool delivered */
+	g_assert_true(pd_test_polld_wait_stat(polld, "samples_polled", 30 * 8, G_MAXUINT64, 60000));
+	g_assert_true(pd_test_polld_wait_stat(polld, "spooled_samples", 0, 0, 60000));
 	pd_test_polld_signal(polld, SIGTERM);
-	g_assert_cmpint(pd_test_polld_wait(polld, 20000), ==, 0);
+	g_assert_cmpint(pd_test_polld_wait(polld, 30000), ==, 0);
 	g_assert_cmpuint(pd_test_polld_stat(polld, "spooled_samples"), ==, 0);
 	g_assert_true(
-	  pd_test_consumer_wait(consumer, pd_test_polld_stat(polld, "confirmed"), 20000));
+	  pd_test_consumer_wait(consumer, pd_test_polld_stat(polld, "confirmed"), 60000));
 	deliveries = pd_test_consumer_get(consumer);
 	samples = pd_test_deliveries_samples(deliveries);
 	if (!pd_test_samples_complete(samples, NULL, &unique, &dups, &why))
