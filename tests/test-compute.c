@@ -5,7 +5,10 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#define _GNU_SOURCE /* dl_iterate_phdr */
+#include <link.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -741,6 +744,10 @@ test_lifecycle(void)
 
 /* ------------------------------------------------- libvirtd comes and goes */
 
+/* generous for an ASan build on a loaded machine; waits end on the event, so
+ * a passing run never waits this long */
+#define RESTART_DEADLINE_S 90
+
 static guint
 count_in_file(const gchar *path, const gchar *needle, gsize from)
 {
@@ -755,17 +762,77 @@ count_in_file(const gchar *path, const gchar *needle, gsize from)
 	return n;
 }
 
-/* polls the file for the condition, up to a deadline */
-static void
-wait_file(const gchar *path, const gchar *needle, guint min_count, gsize from)
-{
-	gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+typedef struct {
+	GSubprocess *polld;
+	gchar *dir;
+	gchar *err;
+	gboolean polld_exited;
+} Restart;
 
-	while (count_in_file(path, needle, from) < min_count) {
-		if (g_get_monotonic_time() > deadline)
-			g_error("no %u x '%s' in %s after 20 s", min_count, needle, path);
-		g_usleep(20000);
+typedef struct {
+	const gchar *path;
+	const gchar *needle;
+	guint min_count;
+	gsize from;
+	gboolean changed; /* the directory changed since the last count */
+	gboolean timed_out;
+} FileWait;
+
+static void
+file_wait_changed_cb(GFileMonitor *m, GFile *file, GFile *other, GFileMonitorEvent ev, gpointer data)
+{
+	((FileWait *)data)->changed = TRUE;
+}
+
+static gboolean
+file_wait_timeout_cb(gpointer data)
+{
+	((FileWait *)data)->timed_out = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+static void
+polld_exited_cb(GObject *source, GAsyncResult *res, gpointer data)
+{
+	g_subprocess_wait_finish(G_SUBPROCESS(source), res, NULL);
+	*(gboolean *)data = TRUE;
+}
+
+/* waits, woken by changes in the test directory, until @path holds @min_count
+ * times @needle after offset @from; fails at once when polld dies */
+static void
+wait_file(Restart *rs, const gchar *path, const gchar *needle, guint min_count, gsize from)
+{
+	g_autoptr(GFile) dir = g_file_new_for_path(rs->dir);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GFileMonitor) monitor = g_file_monitor_directory(dir, G_FILE_MONITOR_NONE, NULL, &error);
+	FileWait fw = {path, needle, min_count, from, TRUE, FALSE};
+	gint64 start = g_get_monotonic_time();
+	guint timeout;
+	g_autofree gchar *err_text = NULL;
+
+	g_assert_no_error(error);
+	g_file_monitor_set_rate_limit(monitor, 50);
+	g_signal_connect(monitor, "changed", G_CALLBACK(file_wait_changed_cb), &fw);
+	timeout = g_timeout_add_seconds(RESTART_DEADLINE_S, file_wait_timeout_cb, &fw);
+	while (!fw.timed_out && !rs->polld_exited) {
+		if (fw.changed) {
+			fw.changed = FALSE;
+			if (count_in_file(path, needle, from) >= min_count)
+				break;
+		}
+		g_main_context_iteration(NULL, TRUE);
 	}
+	if (!fw.timed_out)
+		g_source_remove(timeout);
+	if (count_in_file(path, needle, from) >= min_count) {
+		g_test_message("%u x '%s' after %.1f s", min_count, needle,
+			       (g_get_monotonic_time() - start) / 1e6);
+		return;
+	}
+	g_file_get_contents(rs->err, &err_text, NULL, NULL);
+	g_error("no %u x '%s' in %s: %s; polld stderr:\n%s", min_count, needle, path,
+		rs->polld_exited ? "polld exited" : "deadline passed", err_text);
 }
 
 static gsize
@@ -776,18 +843,27 @@ file_size(const gchar *path)
 	return info != NULL ? (gsize)g_file_info_get_size(info) : 0;
 }
 
+/* children die with the test, even when it aborts: an orphaned libvirtd
+ * would keep the test's output pipe open, and meson would wait for it */
+static void
+die_with_test_cb(gpointer data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static GSubprocess *
 start_libvirtd(const gchar *dir)
 {
 	g_autofree gchar *harness =
 	    g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "libvirtd-harness.sh", NULL);
 	g_autofree gchar *log = g_build_filename(dir, "libvirtd.log", NULL);
-	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_autoptr(GError) error = NULL;
 	GSubprocess *proc;
 
 	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
 	g_subprocess_launcher_set_stderr_file_path(l, log);
+	g_subprocess_launcher_set_child_setup(l, die_with_test_cb, NULL, NULL);
 	proc = g_subprocess_launcher_spawn(l, &error, "sh", harness, dir, NULL);
 	g_assert_no_error(error);
 	return proc;
@@ -800,22 +876,72 @@ kill_and_wait(GSubprocess *proc, gint sig)
 	g_assert_true(g_subprocess_wait(proc, NULL, NULL));
 }
 
-static GSubprocess *
-start_polld(const gchar *dir, const gchar *conf)
+#if defined(__SANITIZE_ADDRESS__)
+static gint
+find_tirpc_cb(struct dl_phdr_info *info, gsize size, gpointer data)
 {
-	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
-	g_autofree gchar *err = g_build_filename(dir, "err.txt", NULL);
+	if (strstr(info->dlpi_name, "/libtirpc.so") == NULL)
+		return 0;
+	*(gchar **)data = g_strdup(info->dlpi_name);
+	return 1;
+}
+
+/* ASan intercepts the xdr_* functions and forwards them to glibc's old
+ * sunrpc copies, whose XDR ops table differs from libtirpc's that libvirt
+ * is built against: the first remote call jumps to NULL. Preloading libtirpc
+ * puts its functions ahead of the interceptors. */
+static void
+launcher_avoid_xdr_interceptors(GSubprocessLauncher *l)
+{
+	g_autofree gchar *tirpc = NULL;
+	g_autofree gchar *asan = NULL;
+
+	dl_iterate_phdr(find_tirpc_cb, &tirpc);
+	g_assert_nonnull(tirpc);
+	asan = g_strdup_printf("%s%sverify_asan_link_order=0", g_getenv("ASAN_OPTIONS") ?: "",
+			       g_getenv("ASAN_OPTIONS") != NULL ? ":" : "");
+	g_subprocess_launcher_setenv(l, "LD_PRELOAD", tirpc, TRUE);
+	g_subprocess_launcher_setenv(l, "ASAN_OPTIONS", asan, TRUE);
+}
+#else
+static void
+launcher_avoid_xdr_interceptors(GSubprocessLauncher *l)
+{
+}
+#endif
+
+static void
+start_polld(Restart *rs, const gchar *conf)
+{
+	g_autofree gchar *out = g_build_filename(rs->dir, "out.txt", NULL);
 	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
 	g_autoptr(GError) error = NULL;
-	GSubprocess *proc;
 
 	g_subprocess_launcher_set_stdout_file_path(l, out);
-	g_subprocess_launcher_set_stderr_file_path(l, err);
-	proc = g_subprocess_launcher_spawn(l, &error, g_getenv("POLLD_BINARY"), "--dry-run",
-					   "--polling-namespaces", "compute", "--config-file", conf,
-					   NULL);
+	g_subprocess_launcher_set_stderr_file_path(l, rs->err);
+	g_subprocess_launcher_set_child_setup(l, die_with_test_cb, NULL, NULL);
+	launcher_avoid_xdr_interceptors(l);
+	rs->polld = g_subprocess_launcher_spawn(l, &error, g_getenv("POLLD_BINARY"), "--dry-run",
+						"--polling-namespaces", "compute", "--config-file",
+						conf, NULL);
 	g_assert_no_error(error);
-	return proc;
+	g_subprocess_wait_async(rs->polld, NULL, polld_exited_cb, &rs->polld_exited);
+}
+
+static gchar *
+write_restart_config(const gchar *dir, const gchar *lvd_dir)
+{
+	g_autofree gchar *xml = g_build_filename(g_getenv("POLLD_GOLDEN_DIR"), "domains.xml", NULL);
+	g_autofree gchar *uri =
+	    g_strdup_printf("test+unix://%s?socket=%s/sock/libvirt-sock-ro", xml, lvd_dir);
+	g_autofree gchar *yaml_path =
+	    pd_test_write_file(dir, "polling.yaml", "sources:\n  - name: fast\n    interval: 1\n"
+						    "    meters: ['power.state', 'cpu']\n");
+	/* retry every second: recovery must not depend on where the back-off stood */
+	g_autofree gchar *conf = g_strdup_printf("[DEFAULT]\nlibvirt_uri = %s\n[polling]\ncfg_file = %s\n"
+						 "[compute]\nreconnect_max_interval = 1\n",
+						 uri, yaml_path);
+	return pd_test_write_file(dir, "polld.conf", conf);
 }
 
 static void
@@ -823,49 +949,47 @@ test_libvirtd_restart(void)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
 	g_autofree gchar *lvd_dir = g_build_filename(dir, "libvirtd", NULL);
-	g_autofree gchar *xml = g_build_filename(g_getenv("POLLD_GOLDEN_DIR"), "domains.xml", NULL);
-	g_autofree gchar *uri =
-	    g_strdup_printf("test+unix://%s?socket=%s/sock/libvirt-sock-ro", xml, lvd_dir);
-	g_autofree gchar *yaml = g_strdup("sources:\n  - name: fast\n    interval: 1\n"
-					  "    meters: ['power.state', 'cpu']\n");
-	g_autofree gchar *yaml_path = pd_test_write_file(dir, "polling.yaml", yaml);
-	g_autofree gchar *conf_text =
-	    g_strdup_printf("[DEFAULT]\nlibvirt_uri = %s\n[polling]\ncfg_file = %s\n", uri, yaml_path);
-	g_autofree gchar *conf = pd_test_write_file(dir, "polld.conf", conf_text);
+	g_autofree gchar *conf = write_restart_config(dir, lvd_dir);
 	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
-	g_autofree gchar *err = g_build_filename(dir, "err.txt", NULL);
 	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
-	g_autoptr(GSubprocess) polld = NULL;
 	g_autoptr(GSubprocess) libvirtd = NULL;
+	Restart rs = {NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE};
 	gsize seen;
 
 	if (lvd == NULL || getuid() != 0) {
 		g_test_skip("needs libvirtd, run as root");
+		g_free(rs.err);
 		return;
 	}
 	/* libvirt isn't there: polld keeps running and says why */
-	polld = start_polld(dir, conf);
-	wait_file(err, "cannot connect to libvirt", 1, 0);
+	start_polld(&rs, conf);
+	wait_file(&rs, rs.err, "cannot connect to libvirt", 1, 0);
 	g_assert_cmpuint(count_in_file(out, "power.state", 0), ==, 0);
 
 	/* it comes: samples */
 	libvirtd = start_libvirtd(lvd_dir);
-	wait_file(out, "\\\"power.state\\\"", 3, 0);
+	wait_file(&rs, out, "\\\"power.state\\\"", 3, 0);
 
 	/* it dies: the connection is dropped, polld survives and retries */
 	kill_and_wait(libvirtd, SIGKILL);
 	g_clear_object(&libvirtd);
-	wait_file(err, "cannot connect to libvirt", 2, 0);
+	wait_file(&rs, rs.err, "cannot connect to libvirt", 2, 0);
 	seen = file_size(out);
 
 	/* it is back: samples again */
 	libvirtd = start_libvirtd(lvd_dir);
-	wait_file(out, "\\\"power.state\\\"", 3, seen);
-	g_assert_true(count_in_file(err, "connected to libvirt at", 0) >= 1);
+	wait_file(&rs, out, "\\\"power.state\\\"", 3, seen);
+	g_assert_true(count_in_file(rs.err, "connected to libvirt at", 0) >= 1);
 
-	kill_and_wait(polld, SIGTERM);
-	g_assert_true(g_subprocess_get_if_exited(polld));
+	kill_and_wait(rs.polld, SIGTERM);
+	g_assert_true(g_subprocess_get_if_exited(rs.polld));
+	g_assert_cmpint(g_subprocess_get_exit_status(rs.polld), ==, 0);
+	/* let the wait_async callback run before its flag goes out of scope */
+	while (!rs.polld_exited)
+		g_main_context_iteration(NULL, TRUE);
+	g_clear_object(&rs.polld);
 	kill_and_wait(libvirtd, SIGTERM);
+	g_free(rs.err);
 	pd_test_rmtree(dir);
 }
 

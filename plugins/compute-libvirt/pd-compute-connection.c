@@ -21,6 +21,7 @@ struct _PdComputeConnection {
 	gboolean injected;   /* set by a test, never reopened */
 	gint64 retry_at;     /* monotonic µs before which no new attempt is made */
 	gint64 backoff;      /* next back-off step */
+	gint64 backoff_max;  /* the step stops doubling here */
 	gchar *last_failure; /* why the last attempt failed, reused during back-off */
 	gboolean was_connected;
 };
@@ -122,7 +123,7 @@ pd_compute_connection_open_locked(PdComputeConnection *self, GError **error)
 	g_free(self->last_failure);
 	self->last_failure = g_strdup(err != NULL ? err->message : "unknown error");
 	self->retry_at = now + self->backoff;
-	self->backoff = MIN(self->backoff * 2, PD_COMPUTE_BACKOFF_MAX_US);
+	self->backoff = MIN(self->backoff * 2, self->backoff_max);
 	pd_compute_connection_set_status(self, self->last_failure);
 	g_set_error(error, PD_ERROR, PD_ERROR_NOT_READY, "waiting for libvirt (%s): %s", self->uri,
 		    self->last_failure);
@@ -221,6 +222,16 @@ pd_compute_connection_set_uri(PdComputeConnection *self, const gchar *uri)
 }
 
 void
+pd_compute_connection_set_backoff_max(PdComputeConnection *self, gint64 usec)
+{
+	g_mutex_lock(&self->mutex);
+	self->backoff_max = MAX(usec, PD_COMPUTE_BACKOFF_MIN_US);
+	self->backoff = MIN(self->backoff, self->backoff_max);
+	self->retry_at = MIN(self->retry_at, g_get_monotonic_time() + self->backoff_max);
+	g_mutex_unlock(&self->mutex);
+}
+
+void
 pd_compute_connection_set_conn(PdComputeConnection *self, virConnectPtr conn)
 {
 	g_mutex_lock(&self->mutex);
@@ -266,6 +277,7 @@ pd_compute_connection_init(PdComputeConnection *self)
 {
 	g_mutex_init(&self->mutex);
 	self->backoff = PD_COMPUTE_BACKOFF_MIN_US;
+	self->backoff_max = PD_COMPUTE_BACKOFF_MAX_US;
 }
 
 static void

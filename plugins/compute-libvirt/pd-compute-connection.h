@@ -21,6 +21,9 @@ gchar *
 pd_compute_connection_uri_from_config(PdConfig *config);
 void
 pd_compute_connection_set_uri(PdComputeConnection *self, const gchar *uri);
+/* longest wait between two opening attempts (default 60 s, at least 1 s) */
+void
+pd_compute_connection_set_backoff_max(PdComputeConnection *self, gint64 usec);
 /* for tests: use @conn (read-write, shared test driver state) instead of opening */
 void
 pd_compute_connection_set_conn(PdComputeConnection *self, virConnectPtr conn);

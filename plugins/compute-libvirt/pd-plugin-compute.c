@@ -98,6 +98,7 @@ static const gchar *const pd_compute_config_keys[] = {
     "compute", "resource_cache_expiry",
     "compute", "flavor_ids",
     "compute", "bulk_stats",
+    "compute", "reconnect_max_interval",
 };
 
 static gboolean
@@ -110,6 +111,7 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	const gchar *method =
 	    pd_config_get_string(config, "compute", "instance_discovery_method", "libvirt_metadata");
 	gboolean use_bulk = pd_config_get_bool(config, "compute", "bulk_stats", TRUE);
+	gint64 backoff_max = pd_config_get_int(config, "compute", "reconnect_max_interval", 60);
 	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
 
 	/* the other methods ask Nova's API, which a compute node shouldn't need */
@@ -121,6 +123,7 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	for (guint i = 0; i < pollsters->len; i++)
 		pd_compute_pollster_set_use_bulk(g_ptr_array_index(pollsters, i), use_bulk);
 	pd_compute_connection_set_uri(self->conn, uri);
+	pd_compute_connection_set_backoff_max(self->conn, CLAMP(backoff_max, 1, 3600) * G_USEC_PER_SEC);
 	/* connecting may block: never on the main loop. While libvirt is away
 	 * the discovery fails with NOT_READY and the plugin status says why. */
 	pd_compute_connection_open_in_background(self->conn);
