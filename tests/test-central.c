@@ -405,6 +405,56 @@ test_octavia_designate_manila(Central *c, gconstpointer data)
 }
 
 static void
+test_dns_recordsets(Central *c, gconstpointer data)
+{
+	JsonObject *s;
+
+	central_run(c, "['dns.zone.recordsets']");
+	central_assert_samples(c, 2);
+	/* zone-1: 5 recordsets over 3 pages of 2 */
+	s = central_check(c, "dns.zone.recordsets", "zone-1", "recordset", NULL, "p-demo");
+	central_assert_int(s, 5);
+	central_assert_metadata(s, "{\"name\":\"example.org.\",\"email\":\"admin@example.org\",\"ttl\":3600,"
+				   "\"description\":null,\"type\":\"PRIMARY\",\"status\":\"ACTIVE\","
+				   "\"action\":\"NONE\",\"serial\":1700000000,\"pool_id\":\"pool-1\"}");
+	s = central_check(c, "dns.zone.recordsets", "zone-2", "recordset", NULL, "p-service");
+	central_assert_int(s, 2);
+	central_assert_metadata(s, "{\"name\":\"test.net.\",\"email\":\"x@test.net\",\"ttl\":null,"
+				   "\"description\":\"d\",\"type\":\"SECONDARY\",\"status\":\"PENDING\","
+				   "\"action\":\"CREATE\",\"serial\":null,\"pool_id\":\"pool-1\"}");
+	/* one zone listing, 3 + 1 recordset pages */
+	g_assert_cmpuint(pd_os_test_server_get_request_count(c->server, "dns"), ==, 1 + 3 + 1);
+}
+
+/* a failing zone costs that zone's sample only */
+static void
+test_dns_recordsets_faults(Central *c, gconstpointer data)
+{
+	/* vanished since the discovery: no sample, no error */
+	pd_os_test_server_set_fault(c->server, "recordsets:zone-1", PD_OS_FAULT_NOT_FOUND);
+	central_run(c, "['dns.zone.recordsets']");
+	central_assert_samples(c, 1);
+	central_assert_int(central_find(c, "dns.zone.recordsets", "zone-2"), 2);
+	g_assert_nonnull(strstr(c->err, "DNS zone zone-1 vanished"));
+	/* forbidden: blacklisted for good */
+	pd_os_test_server_set_fault(c->server, "recordsets:zone-1", PD_OS_FAULT_FORBIDDEN);
+	central_run(c, "['dns.zone.recordsets']");
+	central_assert_samples(c, 1);
+	central_assert_int(central_find(c, "dns.zone.recordsets", "zone-2"), 2);
+	g_assert_nonnull(strstr(c->err, "recordsets of DNS zone zone-1 unreadable"));
+	g_assert_nonnull(strstr(c->err, "HTTP 403"));
+	/* a server error and malformed JSON fail those zones this cycle */
+	pd_os_test_server_set_fault(c->server, "recordsets:zone-1", PD_OS_FAULT_ERROR);
+	pd_os_test_server_set_fault(c->server, "recordsets:zone-2", PD_OS_FAULT_MALFORMED);
+	central_run(c, "['dns.zone.recordsets', 'dns.zone.status']");
+	central_assert_samples(c, 2);
+	g_assert_cmpuint(central_count(c, "dns.zone.status"), ==, 2);
+	/* both are in flight at once: either may come first */
+	g_assert_nonnull(strstr(c->err, "2 of 2 zones failed, first: zone zone-"));
+	g_assert_true(strstr(c->err, "HTTP 500") != NULL || strstr(c->err, "malformed JSON") != NULL);
+}
+
+static void
 test_identity_names(Central *c, gconstpointer data)
 {
 	JsonObject *s;
@@ -586,6 +636,8 @@ main(int argc, char **argv)
 	CENTRAL_TEST("/central/swift", test_swift);
 	CENTRAL_TEST("/central/swift-prefix-enabled", test_swift_prefix_and_enabled);
 	CENTRAL_TEST("/central/octavia-designate-manila", test_octavia_designate_manila);
+	CENTRAL_TEST("/central/dns-recordsets", test_dns_recordsets);
+	CENTRAL_TEST("/central/dns-recordsets-faults", test_dns_recordsets_faults);
 	CENTRAL_TEST("/central/identity-names", test_identity_names);
 	CENTRAL_TEST("/central/token-expiry", test_token_expiry);
 	CENTRAL_TEST("/central/missing-service", test_missing_service);

@@ -346,6 +346,15 @@ pd_os_read_volume_or_zero(JsonObject *obj, const gchar *key, PdOsReading *out, G
 	return TRUE;
 }
 
+gboolean
+pd_os_zone_read_ids(JsonObject *obj, PdOsReading *out, GError **error)
+{
+	if (!pd_os_read_ids(obj, "id", "project_id", out, error))
+		return FALSE;
+	out->metadata = pd_os_metadata_fields(obj, pd_os_zone_fields);
+	return TRUE;
+}
+
 static gboolean
 pd_os_meter_zone(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
 {

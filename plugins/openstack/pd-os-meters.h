@@ -42,5 +42,9 @@ extern const PdOsMeter pd_os_meters[];
 
 void
 pd_os_reading_clear(PdOsReading *reading);
+/* a Designate zone's ids and the metadata of the dns.zone.* meters, no
+ * volume (for dns.zone.recordsets, which needs a request per zone) */
+gboolean
+pd_os_zone_read_ids(JsonObject *obj, PdOsReading *out, GError **error);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include "pd-os-discovery.h"
 #include "pd-os-names.h"
 #include "pd-os-pollster.h"
+#include "pd-os-recordset-pollster.h"
 #include "pd-os-swift-pollster.h"
 #include "pd-plugin-openstack.h"
 
@@ -42,6 +43,9 @@ pd_plugin_openstack_wire(PdPluginOpenstack *self)
 			pd_os_pollster_set_names(PD_OS_POLLSTER(p), self->names);
 		else if (PD_IS_OS_SWIFT_POLLSTER(p))
 			pd_os_swift_pollster_set_client(PD_OS_SWIFT_POLLSTER(p), self->client, self->names);
+		else if (PD_IS_OS_RECORDSET_POLLSTER(p))
+			pd_os_recordset_pollster_set_client(PD_OS_RECORDSET_POLLSTER(p), self->client,
+							    self->names);
 	}
 	for (guint i = 0; i < discoveries->len; i++)
 		pd_os_discovery_set_client(PD_OS_DISCOVERY(g_ptr_array_index(discoveries, i)), self->client);
@@ -87,6 +91,10 @@ pd_plugin_openstack_constructed(GObject *obj)
 	}
 	for (guint i = 0; pd_os_swift_meter_names[i] != NULL; i++) {
 		g_autoptr(PdPollster) p = pd_os_swift_pollster_new(pd_os_swift_meter_names[i]);
+		pd_plugin_add_pollster(plugin, p);
+	}
+	{
+		g_autoptr(PdPollster) p = pd_os_recordset_pollster_new();
 		pd_plugin_add_pollster(plugin, p);
 	}
 	for (guint i = 0; pd_os_discovery_names[i] != NULL; i++) {

@@ -386,10 +386,11 @@ pd_os_add_paging(PdOsTestServer *self, JsonObject *answer, const PdOsRoute *rout
 	}
 }
 
+/* @all: the whole collection, paged by "id" markers */
 static JsonNode *
-pd_os_collection(PdOsTestServer *self, const PdOsRoute *route, const gchar *path, GHashTable *query)
+pd_os_collection_of(PdOsTestServer *self, const PdOsRoute *route, const gchar *path, GHashTable *query,
+		    JsonArray *all)
 {
-	JsonArray *all = pd_os_fixture_array(self, route->key);
 	const gchar *marker = query != NULL ? g_hash_table_lookup(query, "marker") : NULL;
 	gint64 page = json_object_get_int_member_with_default(pd_os_fixture(self), "page_size", 1000);
 	JsonArray *items = json_array_new();
@@ -416,6 +417,52 @@ pd_os_collection(PdOsTestServer *self, const PdOsRoute *route, const gchar *path
 	json_object_set_array_member(answer, route->key, items);
 	pd_os_add_paging(self, answer, route, path, next);
 	return pd_os_node_take_object(answer);
+}
+
+static JsonNode *
+pd_os_collection(PdOsTestServer *self, const PdOsRoute *route, const gchar *path, GHashTable *query)
+{
+	return pd_os_collection_of(self, route, path, query, pd_os_fixture_array(self, route->key));
+}
+
+/* --- Designate recordsets: fixture "recordsets": {zone id: [recordset...]} --- */
+
+static const PdOsRoute pd_os_recordset_route = {"dns", "/recordsets", "recordsets", PD_OS_PAGING_KEYSTONE};
+
+/* the zone of /dns/v2/zones/<zone>/recordsets, or NULL */
+static gchar *
+pd_os_recordset_zone(const gchar *service, const gchar *path)
+{
+	const gchar *prefix = "/dns/v2/zones/";
+	const gchar *zone = path + strlen(prefix);
+	const gchar *slash;
+
+	if (g_strcmp0(service, "dns") != 0 || !g_str_has_prefix(path, prefix))
+		return NULL;
+	slash = strchr(zone, '/');
+	if (slash == NULL || slash == zone || g_strcmp0(slash, "/recordsets") != 0)
+		return NULL;
+	return g_strndup(zone, (gsize)(slash - zone));
+}
+
+static JsonNode *
+pd_os_recordsets(PdOsTestServer *self, const gchar *zone, const gchar *path, GHashTable *query)
+{
+	JsonObject *all = json_object_get_object_member(pd_os_fixture(self), "recordsets");
+	JsonNode *answer;
+
+	if (all == NULL || !json_object_has_member(all, zone))
+		return NULL;
+	answer = pd_os_collection_of(self, &pd_os_recordset_route, path, query,
+				     json_object_get_array_member(all, zone));
+	{
+		/* Designate counts the whole collection in every page */
+		JsonObject *meta = json_object_new();
+		json_object_set_int_member(meta, "total_count",
+					   json_array_get_length(json_object_get_array_member(all, zone)));
+		json_object_set_object_member(json_node_get_object(answer), "metadata", meta);
+	}
+	return answer;
 }
 
 static JsonNode *
@@ -523,6 +570,10 @@ pd_os_authorized(PdOsTestServer *self, SoupServerMessage *msg)
 static JsonNode *
 pd_os_answer(PdOsTestServer *self, const gchar *service, const gchar *path, GHashTable *query)
 {
+	g_autofree gchar *zone = pd_os_recordset_zone(service, path);
+
+	if (zone != NULL)
+		return pd_os_recordsets(self, zone, path, query);
 	for (guint i = 0; i < G_N_ELEMENTS(pd_os_routes); i++) {
 		if (g_strcmp0(pd_os_routes[i].service, service) == 0 && g_str_has_suffix(path, pd_os_routes[i].suffix))
 			return pd_os_collection(self, &pd_os_routes[i], path, query);
@@ -538,6 +589,19 @@ pd_os_unpause_cb(gpointer user_data)
 	soup_server_message_unpause(user_data);
 	g_object_unref(user_data);
 	return G_SOURCE_REMOVE;
+}
+
+/* a fault set for "recordsets:<zone>" hits that zone's recordsets only */
+static PdOsFault
+pd_os_zone_fault(PdOsTestServer *self, const gchar *service, const gchar *path)
+{
+	g_autofree gchar *zone = pd_os_recordset_zone(service, path);
+	g_autofree gchar *key = NULL;
+
+	if (zone == NULL)
+		return PD_OS_FAULT_NONE;
+	key = g_strdup_printf("recordsets:%s", zone);
+	return pd_os_fault_for(self, key);
 }
 
 /* the fault and the answer: FALSE when the fault answered already */
@@ -574,7 +638,7 @@ pd_os_handle_api(PdOsTestServer *self, SoupServerMessage *msg, const gchar *serv
 	g_autoptr(JsonNode) answer = NULL;
 	const gchar *method = soup_server_message_get_method(msg);
 
-	if (!pd_os_apply_fault(self, msg, fault))
+	if (!pd_os_apply_fault(self, msg, fault) || !pd_os_apply_fault(self, msg, pd_os_zone_fault(self, service, path)))
 		return;
 	if (g_strcmp0(service, "identity") == 0 && g_str_has_suffix(path, "/auth/tokens") &&
 	    g_strcmp0(method, "POST") == 0) {

@@ -36,7 +36,8 @@ pd_os_test_server_get_url(PdOsTestServer *self);
 gboolean
 pd_os_test_server_fault_from_string(const gchar *text, PdOsFault *fault);
 /* @service is the first path segment: identity, image, volume, network,
- * object-store, load-balancer, dns, share */
+ * object-store, load-balancer, dns, share; or "recordsets:<zone id>" for
+ * the recordsets of one Designate zone */
 void
 pd_os_test_server_set_fault(PdOsTestServer *self, const gchar *service, PdOsFault fault);
 void
