@@ -351,6 +351,10 @@ test_swift(Central *c, gconstpointer data)
 					 "p-demo"),
 			   0);
 	g_assert_nonnull(strstr(c->err, "p-frozen"));
+	/* the five pollsters share one HEAD and one listing per project (4 projects; p-demo's 3
+	 * containers take pages of 2, 1 and an empty one) */
+	g_assert_cmpuint(pd_os_test_server_get_request_count(c->server, "object-store HEAD"), ==, 4);
+	g_assert_cmpuint(pd_os_test_server_get_request_count(c->server, "object-store GET"), ==, 3 + 1 + 1 + 1);
 }
 
 static void

@@ -9,9 +9,11 @@
 
 #include "pd-os-json.h"
 #include "pd-os-pollster.h"
+#include "pd-os-swift-fetch.h"
 #include "pd-os-swift-pollster.h"
 
-/* accounts asked at once by one invocation */
+/* accounts asked at once by one invocation; the HEAD or listing of an
+ * account is shared by the pollsters of one task cycle (pd-os-swift-fetch.c) */
 #define PD_OS_SWIFT_PARALLEL 8
 
 typedef struct {
@@ -53,6 +55,7 @@ typedef struct {
 	guint running;
 	guint first;
 	guint failed;
+	gboolean pumping; /* an answer known already completes inside the pump */
 	GError *error; /* the first one */
 } PdOsSwiftRun;
 
@@ -71,7 +74,6 @@ typedef struct {
 	GTask *task; /* the invocation's */
 	PdResource *tenant;
 	gchar *url;
-	gchar *marker;
 } PdOsSwiftAccount;
 
 static void
@@ -79,7 +81,6 @@ pd_os_swift_account_free(PdOsSwiftAccount *acc)
 {
 	pd_resource_unref(acc->tenant);
 	g_free(acc->url);
-	g_free(acc->marker);
 	g_free(acc);
 }
 
@@ -118,7 +119,8 @@ pd_os_swift_account_done(PdOsSwiftAccount *acc, GError *error)
 		g_error_free(error);
 	run->running--;
 	pd_os_swift_account_free(acc);
-	pd_os_swift_pump(task);
+	if (!run->pumping)
+		pd_os_swift_pump(task);
 }
 
 static void
@@ -131,89 +133,55 @@ pd_os_swift_add_sample(GTask *task, const gchar *resource_id, const gchar *proje
 }
 
 static void
-pd_os_swift_head_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+pd_os_swift_head_ready(const PdOsSwiftAccountData *data, const GError *fetch_error, gpointer user_data)
 {
 	PdOsSwiftAccount *acc = user_data;
 	PdOsSwiftPollster *self = g_task_get_source_object(acc->task);
-	GError *error = NULL;
-	g_autoptr(PdOsResponse) resp = pd_os_client_request_finish(PD_OS_CLIENT(source), res, &error);
 	const gchar *text = NULL;
+	GError *error = NULL;
 	gint64 value = 0;
 
-	if (resp != NULL) {
-		text = soup_message_headers_get_one(resp->headers, self->meter->header);
-		if (text == NULL || !g_ascii_string_to_signed(text, 10, 0, G_MAXINT64, &value, NULL))
-			error = g_error_new(PD_ERROR, PD_ERROR_FAILED, "HEAD %s: %s is %s%s%s", acc->url,
-					    self->meter->header, text != NULL ? "'" : "missing",
-					    text != NULL ? text : "", text != NULL ? "', not a count" : "");
-		else
-			pd_os_swift_add_sample(acc->task, pd_resource_get_id(acc->tenant),
-					       pd_resource_get_id(acc->tenant), value);
+	if (data == NULL) {
+		pd_os_swift_account_done(acc, g_error_copy(fetch_error));
+		return;
 	}
+	text = soup_message_headers_get_one(data->head->headers, self->meter->header);
+	if (text == NULL || !g_ascii_string_to_signed(text, 10, 0, G_MAXINT64, &value, NULL))
+		error = g_error_new(PD_ERROR, PD_ERROR_FAILED, "HEAD %s: %s is %s%s%s", acc->url, self->meter->header,
+				    text != NULL ? "'" : "missing", text != NULL ? text : "",
+				    text != NULL ? "', not a count" : "");
+	else
+		pd_os_swift_add_sample(acc->task, pd_resource_get_id(acc->tenant), pd_resource_get_id(acc->tenant),
+				       value);
 	pd_os_swift_account_done(acc, error);
 }
 
 static void
-pd_os_swift_list_page(PdOsSwiftAccount *acc);
-
-/* one page of containers; FALSE when the listing is over */
-static gboolean
-pd_os_swift_take_containers(PdOsSwiftAccount *acc, JsonNode *body, GError **error)
+pd_os_swift_list_ready(const PdOsSwiftAccountData *data, const GError *fetch_error, gpointer user_data)
 {
+	PdOsSwiftAccount *acc = user_data;
 	PdOsSwiftPollster *self = g_task_get_source_object(acc->task);
 	const gchar *project = pd_resource_get_id(acc->tenant);
-	JsonArray *list = body != NULL && JSON_NODE_HOLDS_ARRAY(body) ? json_node_get_array(body) : NULL;
-	guint n = list != NULL ? json_array_get_length(list) : 0;
+	GError *error = NULL;
 
-	if (list == NULL) {
-		g_set_error(error, PD_ERROR, PD_ERROR_FAILED, "GET %s: the answer is not a list", acc->url);
-		return FALSE;
+	if (data == NULL) {
+		pd_os_swift_account_done(acc, g_error_copy(fetch_error));
+		return;
 	}
-	for (guint i = 0; i < n; i++) {
-		JsonNode *node = json_array_get_element(list, i);
-		JsonObject *c = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-		const gchar *name = pd_os_json_get_string(c, "name");
+	for (guint i = 0; i < data->containers->len; i++) {
+		JsonObject *c = json_node_get_object(g_ptr_array_index(data->containers, i));
 		PdOsNumber num;
 		g_autofree gchar *rid = NULL;
 
-		if (name == NULL || !pd_os_json_get_number(c, self->meter->field, &num) || num.is_double) {
-			g_set_error(error, PD_ERROR, PD_ERROR_FAILED, "GET %s: container %u lacks a name or an integer '%s'",
-				    acc->url, i, self->meter->field);
-			return FALSE;
+		if (!pd_os_json_get_number(c, self->meter->field, &num) || num.is_double) {
+			error = g_error_new(PD_ERROR, PD_ERROR_FAILED, "GET %s: container %u lacks an integer '%s'",
+					    acc->url, i, self->meter->field);
+			break;
 		}
-		rid = g_strdup_printf("%s/%s", project, name);
+		rid = g_strdup_printf("%s/%s", project, pd_os_json_get_string(c, "name"));
 		pd_os_swift_add_sample(acc->task, rid, project, num.i);
-		g_free(acc->marker);
-		acc->marker = g_strdup(name);
-	}
-	return n > 0;
-}
-
-static void
-pd_os_swift_list_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	PdOsSwiftAccount *acc = user_data;
-	GError *error = NULL;
-	g_autoptr(PdOsResponse) resp = pd_os_client_request_finish(PD_OS_CLIENT(source), res, &error);
-
-	/* 204 No Content: an account without containers */
-	if (resp != NULL && resp->status != 204 && pd_os_swift_take_containers(acc, resp->body, &error)) {
-		pd_os_swift_list_page(acc);
-		return;
 	}
 	pd_os_swift_account_done(acc, error);
-}
-
-static void
-pd_os_swift_list_page(PdOsSwiftAccount *acc)
-{
-	PdOsSwiftPollster *self = g_task_get_source_object(acc->task);
-	g_autofree gchar *escaped = acc->marker != NULL ? g_uri_escape_string(acc->marker, NULL, TRUE) : NULL;
-	g_autofree gchar *url = g_strdup_printf("%s?format=json%s%s", acc->url, escaped != NULL ? "&marker=" : "",
-						escaped != NULL ? escaped : "");
-
-	pd_os_client_request_async(self->client, "GET", url, NULL, PD_OS_REQUEST_JSON, NULL, pd_os_swift_list_cb,
-				   acc);
 }
 
 static void
@@ -222,16 +190,14 @@ pd_os_swift_start_account(GTask *task, PdResource *tenant)
 	PdOsSwiftPollster *self = g_task_get_source_object(task);
 	PdOsSwiftRun *run = g_task_get_task_data(task);
 	PdOsSwiftAccount *acc = g_new0(PdOsSwiftAccount, 1);
+	gboolean listing = self->meter->header == NULL;
 
 	acc->task = task;
 	acc->tenant = pd_resource_ref(tenant);
 	acc->url = pd_os_swift_account_url(run->endpoint, run->prefix, pd_resource_get_id(tenant));
 	run->running++;
-	if (self->meter->header != NULL)
-		pd_os_client_request_async(self->client, "HEAD", acc->url, NULL, PD_OS_REQUEST_NONE, NULL,
-					   pd_os_swift_head_cb, acc);
-	else
-		pd_os_swift_list_page(acc);
+	pd_os_swift_fetch(self->client, run->ctx, acc->url, listing,
+			  listing ? pd_os_swift_list_ready : pd_os_swift_head_ready, acc);
 }
 
 static void
@@ -241,8 +207,10 @@ pd_os_swift_pump(GTask *task)
 	PdOsSwiftRun *run = g_task_get_task_data(task);
 	GError *error;
 
+	run->pumping = TRUE;
 	while (run->running < PD_OS_SWIFT_PARALLEL && run->next < run->resources->len)
 		pd_os_swift_start_account(task, g_ptr_array_index(run->resources, run->next++));
+	run->pumping = FALSE;
 	if (run->running > 0)
 		return;
 	error = g_steal_pointer(&run->error);

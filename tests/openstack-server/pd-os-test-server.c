@@ -691,12 +691,16 @@ pd_os_handler_cb(SoupServer *server, SoupServerMessage *msg, const char *path, G
 	g_auto(GStrv) parts = g_strsplit(path, "/", 3);
 	const gchar *service = parts[0] != NULL && parts[1] != NULL ? parts[1] : "";
 	guint count = GPOINTER_TO_UINT(g_hash_table_lookup(self->counts, service));
+	g_autofree gchar *method_key = NULL;
 
 	if (g_strcmp0(service, "_test") == 0) {
 		pd_os_handle_control(self, msg, path, query);
 		return;
 	}
 	g_hash_table_insert(self->counts, g_strdup(service), GUINT_TO_POINTER(count + 1));
+	method_key = g_strdup_printf("%s %s", service, soup_server_message_get_method(msg));
+	count = GPOINTER_TO_UINT(g_hash_table_lookup(self->counts, method_key));
+	g_hash_table_insert(self->counts, g_steal_pointer(&method_key), GUINT_TO_POINTER(count + 1));
 	pd_os_handle_api(self, msg, service, path, query);
 }
 

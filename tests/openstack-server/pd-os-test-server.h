@@ -50,6 +50,7 @@ void
 pd_os_test_server_remove_service(PdOsTestServer *self, const gchar *type);
 guint
 pd_os_test_server_get_auth_count(PdOsTestServer *self);
+/* requests to @service ("object-store"), or of one method ("object-store HEAD") */
 guint
 pd_os_test_server_get_request_count(PdOsTestServer *self, const gchar *service);
 
