@@ -34,6 +34,13 @@ pd_engine_publish_batch_async(PdEngine *self,
 			      gpointer user_data);
 gboolean
 pd_engine_publish_batch_finish(PdEngine *self, GAsyncResult *res, GError **error);
+/* any thread: serialises @batch (taken) in the calling thread and publishes
+ * the messages from the main loop, then calls @done(@done_data) there */
+void
+pd_engine_publish_chunk(PdEngine *self, PdSampleBatch *batch, GFunc done, gpointer done_data);
+/* samples a pollster accumulates before they are handed over */
+guint
+pd_engine_get_flush_size(PdEngine *self);
 void
 pd_engine_cycle_finished(PdEngine *self,
 			 PdPollingTask *task,

@@ -859,27 +859,92 @@ pd_engine_release_serializer(PdEngine *self, PdPooledSerializer *p)
 		pd_pooled_serializer_free(p);
 }
 
+/* any thread: messages of batch_size samples */
+static GPtrArray *
+pd_engine_serialize(PdEngine *self, PdSampleBatch *batch)
+{
+	guint n = pd_sample_batch_get_size(batch);
+	guint chunk = 1;
+	PdPooledSerializer *p = pd_engine_acquire_serializer(self, &chunk);
+	g_autofree PdSample **samples = g_new(PdSample *, chunk);
+	GPtrArray *messages = g_ptr_array_new_with_free_func((GDestroyNotify)pd_message_unref);
+
+	for (guint i = 0; i < n; i += chunk) {
+		guint len = MIN(chunk, n - i);
+		for (guint j = 0; j < len; j++)
+			samples[j] = pd_sample_batch_index(batch, i + j);
+		g_ptr_array_add(messages, pd_serializer_build_message(p->serializer, samples, len));
+	}
+	pd_engine_release_serializer(self, p);
+	return messages;
+}
+
 static void
 pd_engine_serialize_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
 	PdEngine *self = PD_ENGINE(source);
 	PdPublishData *data = task_data;
-	guint n = pd_sample_batch_get_size(data->batch);
-	guint chunk = 1;
-	PdPooledSerializer *p = pd_engine_acquire_serializer(self, &chunk);
-	g_autofree PdSample **samples = g_new(PdSample *, chunk);
 
-	data->messages = g_ptr_array_new_with_free_func((GDestroyNotify)pd_message_unref);
-	for (guint i = 0; i < n; i += chunk) {
-		guint len = MIN(chunk, n - i);
-		for (guint j = 0; j < len; j++)
-			samples[j] = pd_sample_batch_index(data->batch, i + j);
-		g_ptr_array_add(data->messages, pd_serializer_build_message(p->serializer, samples, len));
-	}
-	pd_engine_release_serializer(self, p);
+	data->messages = pd_engine_serialize(self, data->batch);
 	/* free here, not on the main loop */
 	g_clear_pointer(&data->batch, pd_sample_batch_free);
 	g_task_return_boolean(task, TRUE);
+}
+
+static void
+pd_engine_publish_messages(PdEngine *self, GPtrArray *messages)
+{
+	for (guint i = 0; i < messages->len; i++) {
+		PdMessage *msg = g_ptr_array_index(messages, i);
+		self->samples_polled += msg->n_samples;
+		pd_publisher_publish(self->publisher, msg);
+	}
+	self->messages_built += messages->len;
+}
+
+typedef struct {
+	PdEngine *engine;
+	GPtrArray *messages;
+	GFunc done;
+	gpointer done_data;
+} PdChunkPublish;
+
+static gboolean
+pd_engine_publish_chunk_cb(gpointer user_data)
+{
+	PdChunkPublish *c = user_data;
+
+	pd_engine_publish_messages(c->engine, c->messages);
+	c->done(c->done_data, NULL);
+	g_ptr_array_unref(c->messages);
+	g_object_unref(c->engine);
+	g_free(c);
+	return G_SOURCE_REMOVE;
+}
+
+void
+pd_engine_publish_chunk(PdEngine *self, PdSampleBatch *batch, GFunc done, gpointer done_data)
+{
+	PdChunkPublish *c = g_new0(PdChunkPublish, 1);
+
+	c->engine = g_object_ref(self);
+	c->messages = pd_engine_serialize(self, batch);
+	c->done = done;
+	c->done_data = done_data;
+	pd_sample_batch_free(batch);
+	g_idle_add_full(G_PRIORITY_DEFAULT, pd_engine_publish_chunk_cb, c, NULL);
+}
+
+guint
+pd_engine_get_flush_size(PdEngine *self)
+{
+	guint batch_size;
+
+	g_mutex_lock(&self->serializer_mutex);
+	batch_size = self->batch_size;
+	g_mutex_unlock(&self->serializer_mutex);
+	/* a few messages' worth per hand-over to the main loop */
+	return batch_size > 0 ? batch_size * 4 : 200;
 }
 
 void
@@ -891,7 +956,6 @@ pd_engine_publish_batch_async(PdEngine *self,
 	g_autoptr(GTask) task = g_task_new(self, NULL, callback, user_data);
 	PdPublishData *data = g_new0(PdPublishData, 1);
 
-	self->samples_polled += pd_sample_batch_get_size(batch);
 	data->batch = batch;
 	g_task_set_task_data(task, data, (GDestroyNotify)pd_publish_data_free);
 	g_task_run_in_thread(task, pd_engine_serialize_thread);
@@ -904,9 +968,7 @@ pd_engine_publish_batch_finish(PdEngine *self, GAsyncResult *res, GError **error
 
 	if (!g_task_propagate_boolean(G_TASK(res), error))
 		return FALSE;
-	for (guint i = 0; i < data->messages->len; i++)
-		pd_publisher_publish(self->publisher, g_ptr_array_index(data->messages, i));
-	self->messages_built += data->messages->len;
+	pd_engine_publish_messages(self, data->messages);
 	return TRUE;
 }
 

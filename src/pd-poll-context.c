@@ -29,6 +29,9 @@ struct _PdCycleCache {
 };
 
 struct _PdPollContext {
+	PdPollContextFlushFunc flush;
+	gpointer flush_data;
+	guint flush_at;
 	PdConfig *config;
 	PdCycleCache *cache;
 	PdSampleBatch *batch;
@@ -181,8 +184,25 @@ pd_poll_context_add_sample(PdPollContext *ctx,
 			   const gchar *project_id,
 			   PdMetadata *metadata)
 {
+	/* flush when the next sample would start a new chunk: the samples
+	 * before it are complete by now (callers fill in the volume after
+	 * add), so memory stays bounded by the chunk, not by the resources */
+	if (ctx->flush != NULL && pd_sample_batch_get_size(ctx->batch) >= ctx->flush_at) {
+		PdSampleBatch *full = g_steal_pointer(&ctx->batch);
+		ctx->batch = pd_sample_batch_new();
+		ctx->flush(ctx, full, ctx->flush_data);
+	}
 	return pd_sample_batch_add(ctx->batch, name, type, unit, resource_id, user_id, project_id, metadata);
 }
+
+void
+pd_poll_context_set_flush(PdPollContext *ctx, guint flush_at, PdPollContextFlushFunc func, gpointer user_data)
+{
+	ctx->flush_at = MAX(flush_at, 1);
+	ctx->flush = func;
+	ctx->flush_data = user_data;
+}
+
 
 PdSampleBatch *
 pd_poll_context_get_batch(PdPollContext *ctx)

@@ -37,7 +37,10 @@ pd_poll_context_add_sample(PdPollContext *ctx,
 			   const gchar *user_id,
 			   const gchar *project_id,
 			   PdMetadata *metadata);
-/* the batch samples go to, for pollsters that fill it directly */
+/* the batch samples go to, for pollsters that fill it directly. For a
+ * synchronous pollster the engine takes full batches away as samples are
+ * added, so fetch the batch again after each pd_poll_context_add_sample()
+ * and finish a sample (volume etc.) before adding the next one. */
 PdSampleBatch *
 pd_poll_context_get_batch(PdPollContext *ctx);
 /* @res can never be polled by this pollster: it joins the (source,

@@ -49,6 +49,9 @@ typedef struct {
 	PdPollContext *ctx;
 	gint64 start_us;
 	gint64 start_wall;
+	gint pending_chunks; /* handed over, not yet published (atomic) */
+	gint flushed_samples; /* atomic */
+	gboolean polled;
 } PdJob;
 
 struct _PdCycle {
@@ -258,6 +261,35 @@ pd_job_finish(PdJob *job)
 	pd_job_free(job);
 }
 
+/* done once the pollster returned and every chunk it produced is published */
+static void
+pd_job_maybe_finish(PdJob *job)
+{
+	if (job->polled && g_atomic_int_get(&job->pending_chunks) == 0)
+		pd_job_finish(job);
+}
+
+static void
+pd_job_chunk_published(gpointer data, gpointer unused)
+{
+	PdJob *job = data;
+	g_atomic_int_dec_and_test(&job->pending_chunks);
+	pd_job_maybe_finish(job);
+}
+
+/* the pollster's thread: publish what it has so far, so a pollster over
+ * thousands of resources never holds all their samples */
+static void
+pd_job_flush_cb(PdPollContext *ctx, PdSampleBatch *batch, gpointer user_data)
+{
+	PdJob *job = user_data;
+
+	g_atomic_int_inc(&job->pending_chunks);
+	g_atomic_int_add(&job->flushed_samples, (gint)pd_sample_batch_get_size(batch));
+	pd_sample_batch_stamp(batch, 0, job->start_wall, NAN);
+	pd_engine_publish_chunk(job->task->engine, batch, pd_job_chunk_published, job);
+}
+
 static void
 pd_job_published_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -266,7 +298,7 @@ pd_job_published_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 
 	if (!pd_engine_publish_batch_finish(PD_ENGINE(source), res, &error))
 		g_warning("publishing samples of %s: %s", job->entry->key, error->message);
-	pd_job_finish(job);
+	pd_job_chunk_published(job, NULL);
 }
 
 static void
@@ -349,15 +381,17 @@ pd_job_polled_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 				  error->message);
 	}
 	pd_job_blacklist_failures(job, error);
+	job->polled = TRUE;
 	batch = pd_poll_context_steal_batch(job->ctx);
 	n = pd_sample_batch_get_size(batch);
-	pd_job_record(job, n, error);
+	pd_job_record(job, n + (guint)g_atomic_int_get(&job->flushed_samples), error);
 	if (n == 0) {
 		pd_sample_batch_free(batch);
-		pd_job_finish(job);
+		pd_job_maybe_finish(job);
 		return;
 	}
 	pd_sample_batch_stamp(batch, 0, job->start_wall, NAN);
+	g_atomic_int_inc(&job->pending_chunks);
 	pd_engine_publish_batch_async(job->task->engine, batch, pd_job_published_cb, job);
 }
 
@@ -526,6 +560,13 @@ pd_job_launch(PdJob *job)
 	pd_job_remember(job);
 	job->start_us = g_get_monotonic_time();
 	job->start_wall = g_get_real_time();
+	/* async pollsters run on the main loop and may post-process their
+	 * batch once done (identity names): only worker-thread ones stream */
+	if (pd_pollster_is_synchronous(job->entry->pollster))
+		pd_poll_context_set_flush(job->ctx,
+					  pd_engine_get_flush_size(job->task->engine),
+					  pd_job_flush_cb,
+					  job);
 	pd_pollster_poll_async(job->entry->pollster, job->ctx, job->resources, NULL, pd_job_polled_cb, job);
 }
 

@@ -154,6 +154,12 @@ pd_pollster_real_poll_finish(PdPollster *self, GAsyncResult *res, GError **error
 	return g_task_propagate_boolean(G_TASK(res), error);
 }
 
+gboolean
+pd_pollster_is_synchronous(PdPollster *self)
+{
+	return PD_POLLSTER_GET_CLASS(self)->poll_async == pd_pollster_real_poll_async;
+}
+
 void
 pd_pollster_poll_async(PdPollster *self,
 		       PdPollContext *ctx,

@@ -62,6 +62,10 @@ pd_pollster_add_sample(PdPollster *self,
 		       const gchar *project_id,
 		       PdMetadata *metadata);
 
+/* TRUE when the pollster implements ->poll (run in the worker pool) */
+gboolean
+pd_pollster_is_synchronous(PdPollster *self);
+
 void
 pd_pollster_poll_async(PdPollster *self,
 		       PdPollContext *ctx,

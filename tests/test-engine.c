@@ -483,6 +483,38 @@ test_engine_batching(PdFixture *fx, gconstpointer data)
 }
 
 static void
+test_engine_streaming(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) samples = NULL;
+	g_autoptr(GHashTable) ids = g_hash_table_new(g_str_hash, g_str_equal);
+	guint full = 0;
+
+	/* 3 resources x 300 samples: a synchronous pollster's samples are
+	 * handed over in chunks while it runs (flush size 4 x batch_size), and
+	 * every message still holds batch_size samples */
+	pd_fixture_write(fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n", NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	fake.samples_per_resource = 300;
+	pd_fixture_poll(fx);
+	for (guint i = 0; i < fx->publisher->messages->len; i++) {
+		PdMessage *msg = g_ptr_array_index(fx->publisher->messages, i);
+		if (msg->n_samples == 50)
+			full++;
+	}
+	g_assert_cmpuint(fx->publisher->messages->len, ==, 18);
+	g_assert_cmpuint(full, ==, 18);
+	g_assert_cmpuint(fx->last_cycle_samples, ==, 900);
+	samples = pd_keep_publisher_samples(fx->publisher);
+	g_assert_cmpuint(samples->len, ==, 900);
+	/* still one timestamp for the whole invocation */
+	for (guint i = 0; i < samples->len; i++)
+		g_hash_table_add(ids, (gpointer)json_object_get_string_member(g_ptr_array_index(samples, i), "timestamp"));
+	g_assert_cmpuint(g_hash_table_size(ids), ==, 1);
+	g_assert_cmpuint(pd_engine_get_pollster_stats(fx->engine, "fake.a")->last_samples, ==, 900);
+}
+
+static void
 test_engine_batch_size_zero(PdFixture *fx, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
@@ -688,6 +720,7 @@ main(int argc, char **argv)
 	ADD("/engine/blacklist", test_engine_blacklist);
 	ADD("/engine/batching", test_engine_batching);
 	ADD("/engine/batch-size-zero", test_engine_batch_size_zero);
+	ADD("/engine/streaming", test_engine_streaming);
 	ADD("/engine/unknown-discovery", test_engine_unknown_discovery);
 	ADD("/engine/deadline", test_engine_deadline);
 	ADD("/engine/reload", test_engine_reload);

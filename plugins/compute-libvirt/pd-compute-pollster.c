@@ -38,9 +38,10 @@ static PdSample *
 pd_compute_emit(PdComputePoll *p, const gchar *resource_id, PdMetadata *md, gdouble monotonic)
 {
 	PdComputeInstance *inst = p->cd->inst;
-	PdSampleBatch *batch = pd_poll_context_get_batch(p->ctx);
 	PdSample *sample = pd_pollster_add_sample(PD_POLLSTER(p->self), p->ctx, resource_id,
 						  inst->user_id, inst->project_id, md);
+	/* after the add: the engine may have handed the previous batch over */
+	PdSampleBatch *batch = pd_poll_context_get_batch(p->ctx);
 
 	sample->user_name = pd_sample_batch_intern(batch, inst->user_name);
 	sample->project_name = pd_sample_batch_intern(batch, inst->project_name);
