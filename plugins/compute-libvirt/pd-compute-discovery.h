@@ -18,6 +18,16 @@ pd_compute_discovery_new(PdComputeConnection *conn);
 /* @flavor_ids: "name:id" pairs for flavors whose id the XML lacks */
 void
 pd_compute_discovery_configure(PdComputeDiscovery *self, const gchar *host, gchar **flavor_ids);
+/* Ceilometer's [compute] resource_update_interval and resource_cache_expiry,
+ * in usec: a known domain's XML is read again after @update_interval (0:
+ * every cycle), everything is forgotten and read again after @cache_expiry
+ * (0: never). New domains, state changes and reconnections read at once. */
+void
+pd_compute_discovery_set_refresh(PdComputeDiscovery *self, gint64 update_interval,
+				 gint64 cache_expiry);
+/* for tests: move the discovery's clock forward */
+void
+pd_compute_discovery_advance_clock(PdComputeDiscovery *self, gint64 usec);
 /* instances (or non-instance domains) remembered, for tests */
 guint
 pd_compute_discovery_get_cache_size(PdComputeDiscovery *self);

@@ -7,6 +7,8 @@
 
 #include "pd-compute-domain.h"
 
+#include <string.h>
+
 const gchar *
 pd_compute_state_to_vm_state(gint state)
 {
@@ -162,6 +164,22 @@ pd_compute_build_vnic_md(PdMetadata *base, PdComputeVnic *vnic)
 	return pd_metadata_builder_end(b);
 }
 
+guint
+pd_compute_uuid_hash(gconstpointer key)
+{
+	guint h;
+
+	/* UUIDs are random enough: four of their bytes make a hash */
+	memcpy(&h, (const guchar *)key + VIR_UUID_BUFLEN - sizeof(h), sizeof(h));
+	return h;
+}
+
+gboolean
+pd_compute_uuid_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, VIR_UUID_BUFLEN) == 0;
+}
+
 PdComputeDomain *
 pd_compute_domain_new(PdComputeInstance *inst,
 		      virDomainPtr dom,
@@ -175,6 +193,8 @@ pd_compute_domain_new(PdComputeInstance *inst,
 	cd->inst = pd_compute_instance_ref(inst);
 	cd->dom = dom;
 	virDomainRef(dom);
+	/* raw: formatting it costs, and the XML gave the string already */
+	virDomainGetUUID(dom, cd->uuid);
 	cd->state = state;
 	g_mutex_init(&cd->lock);
 	cd->md = pd_compute_build_instance_md(inst, state, host, flavor_id);

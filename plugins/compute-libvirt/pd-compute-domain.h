@@ -21,7 +21,8 @@ typedef struct {
 	gint ref_count;
 	PdComputeInstance *inst;
 	virDomainPtr dom;
-	gint state; /* virDomainState */
+	guchar uuid[VIR_UUID_BUFLEN]; /* dom's, raw; inst->uuid is the string */
+	gint state;		      /* virDomainState */
 	PdMetadata *md;
 	GPtrArray *disk_md; /* PdMetadata, parallel to inst->disks */
 	GPtrArray *vnic_md; /* PdMetadata, parallel to inst->vnics */
@@ -48,6 +49,11 @@ gchar *
 pd_compute_domain_vnic_resource_id(PdComputeDomain *cd, guint idx);
 gchar *
 pd_compute_domain_disk_resource_id(PdComputeDomain *cd, guint idx);
+/* hash table functions for raw (VIR_UUID_BUFLEN bytes) UUID keys */
+guint
+pd_compute_uuid_hash(gconstpointer key);
+gboolean
+pd_compute_uuid_equal(gconstpointer a, gconstpointer b);
 /* Nova's vm_state and status guessed from the libvirt state, like Ceilometer */
 const gchar *
 pd_compute_state_to_vm_state(gint state);

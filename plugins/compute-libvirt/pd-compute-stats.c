@@ -507,11 +507,11 @@ pd_compute_stats_apply_records(PdComputeStats *stats,
 			       virDomainStatsRecordPtr *records)
 {
 	for (virDomainStatsRecordPtr *r = records; r != NULL && *r != NULL; r++) {
-		gchar uuid[VIR_UUID_STRING_BUFLEN];
+		guchar uuid[VIR_UUID_BUFLEN];
 		PdComputeDomain *cd = NULL;
 		PdComputeDomainStats *ds;
-		/* records carry new domain handles: match them by UUID */
-		if (virDomainGetUUIDString((*r)->dom, uuid) == 0)
+		/* records carry new domain handles: match them by (raw) UUID */
+		if (virDomainGetUUID((*r)->dom, uuid) == 0)
 			cd = g_hash_table_lookup(by_uuid, uuid);
 		if (cd == NULL)
 			continue;
@@ -525,7 +525,7 @@ pd_compute_stats_apply_records(PdComputeStats *stats,
 static void
 pd_compute_stats_fetch_bulk(PdComputeStats *stats, GPtrArray *resources)
 {
-	g_autoptr(GHashTable) by_uuid = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) by_uuid = g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
 	g_autofree virDomainPtr *doms = g_new0(virDomainPtr, resources->len + 1);
 	virDomainStatsRecordPtr *records = NULL;
 	guint n = 0;
@@ -536,10 +536,10 @@ pd_compute_stats_fetch_bulk(PdComputeStats *stats, GPtrArray *resources)
 	for (guint i = 0; i < resources->len; i++) {
 		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, i));
 		/* shut off domains have no statistics */
-		if (cd->state == VIR_DOMAIN_SHUTOFF || g_hash_table_contains(by_uuid, cd->inst->uuid))
+		if (cd->state == VIR_DOMAIN_SHUTOFF || g_hash_table_contains(by_uuid, cd->uuid))
 			continue;
 		doms[n++] = cd->dom;
-		g_hash_table_insert(by_uuid, cd->inst->uuid, cd);
+		g_hash_table_insert(by_uuid, cd->uuid, cd);
 	}
 	if (n == 0)
 		return;

@@ -112,6 +112,8 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	    pd_config_get_string(config, "compute", "instance_discovery_method", "libvirt_metadata");
 	gboolean use_bulk = pd_config_get_bool(config, "compute", "bulk_stats", TRUE);
 	gint64 backoff_max = pd_config_get_int(config, "compute", "reconnect_max_interval", 60);
+	gint64 update_interval = pd_config_get_int(config, "compute", "resource_update_interval", 0);
+	gint64 cache_expiry = pd_config_get_int(config, "compute", "resource_cache_expiry", 3600);
 	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
 
 	/* the other methods ask Nova's API, which a compute node shouldn't need */
@@ -120,6 +122,8 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 			  "using libvirt_metadata", method);
 	pd_compute_discovery_configure(PD_COMPUTE_DISCOVERY(self->discovery),
 				       host != NULL ? host : g_get_host_name(), flavor_ids);
+	pd_compute_discovery_set_refresh(PD_COMPUTE_DISCOVERY(self->discovery),
+					 update_interval * G_USEC_PER_SEC, cache_expiry * G_USEC_PER_SEC);
 	for (guint i = 0; i < pollsters->len; i++)
 		pd_compute_pollster_set_use_bulk(g_ptr_array_index(pollsters, i), use_bulk);
 	pd_compute_connection_set_uri(self->conn, uri);
