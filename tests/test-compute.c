@@ -742,6 +742,97 @@ test_lifecycle(void)
 }
 
 
+static gchar *
+discover_display_name(PdDiscovery *discovery, const gchar *uuid)
+{
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdCycleCache) cache = pd_cycle_cache_new(config);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) resources =
+	    PD_DISCOVERY_GET_CLASS(discovery)->discover(discovery, NULL, cache, NULL, &error);
+
+	g_assert_no_error(error);
+	return g_strdup(domain_display_name(resources, uuid));
+}
+
+static void
+rename_instance(virDomainPtr dom, const gchar *name)
+{
+	g_autofree gchar *meta = g_strdup_printf(
+	    "<instance><name>%s</name><flavor name='m1.tiny'/><owner>"
+	    "<user uuid='u'/><project uuid='p'/></owner></instance>", name);
+
+	g_assert_cmpint(virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, meta, "nova",
+					     PD_COMPUTE_NOVA_NS_1_1, VIR_DOMAIN_AFFECT_LIVE), ==, 0);
+}
+
+/* [compute] resource_update_interval: 0 reads every XML every cycle, else a
+ * known domain's XML is read again once the interval is over (or its state
+ * changed); resource_cache_expiry forgets everything */
+static void
+test_update_interval(void)
+{
+	const gchar *uuid = "99999999-0000-0000-0000-000000000002";
+	g_autofree gchar *xml = new_domain_xml("instance-upd", uuid, "first");
+	virConnectPtr rw = virConnectOpen("test:///default");
+	g_autoptr(PdComputeConnection) conn = pd_compute_connection_new(NULL);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	PdComputeDiscovery *cd;
+	virDomainPtr dom;
+	gchar *name;
+
+	g_assert_nonnull(rw);
+	dom = virDomainCreateXML(rw, xml, 0);
+	g_assert_nonnull(dom);
+	pd_compute_connection_set_conn(conn, rw);
+	discovery = pd_compute_discovery_new(conn);
+	cd = PD_COMPUTE_DISCOVERY(discovery);
+	pd_compute_discovery_configure(cd, "h", NULL);
+
+	/* the default, 0: a change shows at the next cycle */
+	name = discover_display_name(discovery, uuid);
+	g_assert_cmpstr(name, ==, "first");
+	g_free(name);
+	rename_instance(dom, "second");
+	name = discover_display_name(discovery, uuid);
+	g_assert_cmpstr(name, ==, "second");
+	g_free(name);
+
+	/* 600 s: the cached XML stands until the interval is over */
+	pd_compute_discovery_set_refresh(cd, 600 * G_USEC_PER_SEC, 0);
+	name = discover_display_name(discovery, uuid);
+	g_free(name);
+	rename_instance(dom, "third");
+	pd_compute_discovery_advance_clock(cd, 599 * G_USEC_PER_SEC);
+	name = discover_display_name(discovery, uuid);
+	g_assert_cmpstr(name, ==, "second");
+	g_free(name);
+	pd_compute_discovery_advance_clock(cd, 1 * G_USEC_PER_SEC);
+	name = discover_display_name(discovery, uuid);
+	g_assert_cmpstr(name, ==, "third");
+	g_free(name);
+
+	/* a state change reads the XML at once */
+	rename_instance(dom, "fourth");
+	g_assert_cmpint(virDomainSuspend(dom), ==, 0);
+	name = discover_display_name(discovery, uuid);
+	g_assert_cmpstr(name, ==, "fourth");
+	g_free(name);
+
+	/* the cache expiry forgets everything, whatever the interval */
+	pd_compute_discovery_set_refresh(cd, 600 * G_USEC_PER_SEC, 60 * G_USEC_PER_SEC);
+	rename_instance(dom, "fifth");
+	pd_compute_discovery_advance_clock(cd, 61 * G_USEC_PER_SEC);
+	name = discover_display_name(discovery, uuid);
+	g_assert_cmpstr(name, ==, "fifth");
+	g_free(name);
+
+	g_assert_cmpint(virDomainDestroy(dom), ==, 0);
+	virDomainFree(dom);
+	g_clear_object(&discovery);
+	virConnectClose(rw);
+}
+
 /* ------------------------------------------------- libvirtd comes and goes */
 
 /* generous for an ASan build on a loaded machine; waits end on the event, so
@@ -1005,6 +1096,7 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/compute/values-bulk", test_values_bulk);
 	g_test_add_func("/compute/values-per-domain", test_values_per_domain);
 	g_test_add_func("/compute/scale-1000", test_scale_1000);
+	g_test_add_func("/compute/update-interval", test_update_interval);
 	g_test_add_func("/compute/libvirtd-restart", test_libvirtd_restart);
 	return g_test_run();
 }
