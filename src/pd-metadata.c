@@ -353,6 +353,8 @@ pd_metadata_builder_add_all(PdMetadataBuilder *b, PdMetadata *base)
 	g_return_if_fail(b->frames->len == 1);
 	if (base == NULL)
 		return;
+	/* a flat metadata kept only its rendering */
+	g_return_if_fail(base->members != NULL);
 	f = current_frame(b);
 	for (guint i = 0; i < base->members->len; i++)
 		members_put(f->members, member_copy(&g_array_index(base->members, PdMdMember, i)));
@@ -384,6 +386,16 @@ pd_metadata_builder_end(PdMetadataBuilder *b)
 	return md;
 }
 
+PdMetadata *
+pd_metadata_builder_end_flat(PdMetadataBuilder *b)
+{
+	PdMetadata *md = pd_metadata_builder_end(b);
+
+	/* the members repeat the rendering; drop them when nothing builds on it */
+	g_clear_pointer(&md->members, g_array_unref);
+	return md;
+}
+
 /* ---- metadata ---- */
 
 PdMetadata *
@@ -400,7 +412,8 @@ pd_metadata_unref(PdMetadata *md)
 	g_return_if_fail(md != NULL);
 	if (!g_atomic_int_dec_and_test(&md->ref_count))
 		return;
-	g_array_unref(md->members);
+	if (md->members != NULL)
+		g_array_unref(md->members);
 	g_free(md->json);
 	g_free(md->sig);
 	g_free(md);
@@ -436,7 +449,7 @@ gchar *
 pd_metadata_dup_value_json(PdMetadata *md, const gchar *key)
 {
 	g_return_val_if_fail(key != NULL, NULL);
-	if (md == NULL)
+	if (md == NULL || md->members == NULL)
 		return NULL;
 	for (guint i = 0; i < md->members->len; i++) {
 		const PdMdMember *m = &g_array_index(md->members, PdMdMember, i);

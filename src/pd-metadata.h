@@ -63,6 +63,10 @@ pd_metadata_builder_add_all(PdMetadataBuilder *b, PdMetadata *base);
 /* finishes and resets the builder; never NULL */
 PdMetadata *
 pd_metadata_builder_end(PdMetadataBuilder *b);
+/* like _end(), but keeps only the rendered texts (about half the memory):
+ * the result can't be an add_all() base nor answer dup_value_json() */
+PdMetadata *
+pd_metadata_builder_end_flat(PdMetadataBuilder *b);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdMetadata, pd_metadata_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdMetadataBuilder, pd_metadata_builder_free)

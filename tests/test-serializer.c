@@ -878,6 +878,31 @@ test_metadata_update_in_place(void)
 }
 
 static void
+test_metadata_flat(void)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	g_autoptr(PdMetadata) full = NULL;
+	g_autoptr(PdMetadata) flat = NULL;
+
+	/* same rendering, without the members */
+	pd_metadata_builder_add_string(b, "name", "vm-1");
+	pd_metadata_builder_begin_object(b, "flavor");
+	pd_metadata_builder_add_int(b, "vcpus", 2);
+	pd_metadata_builder_end_object(b);
+	full = pd_metadata_builder_end(b);
+	pd_metadata_builder_add_all(b, full);
+	pd_metadata_builder_add_string(b, "disk_name", "vda");
+	flat = pd_metadata_builder_end_flat(b);
+	g_assert_cmpstr(pd_metadata_get_json(flat, NULL),
+			==,
+			"{\"name\": \"vm-1\", \"flavor\": {\"vcpus\": 2}, \"disk_name\": \"vda\"}");
+	g_assert_cmpstr(pd_metadata_get_signature_text(flat, NULL),
+			==,
+			"resource_metadata:disk_namevdaresource_metadata:flavor:vcpus2resource_metadata:namevm-1");
+	g_assert_null(pd_metadata_dup_value_json(flat, "name"));
+}
+
+static void
 test_metadata_empty(void)
 {
 	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
@@ -1096,6 +1121,7 @@ main(int argc, char **argv)
 	g_test_add_func("/serializer/hmac/matches-ghmac", test_hmac_matches_ghmac);
 	g_test_add_func("/serializer/hmac/sha256-incremental", test_sha256_incremental);
 	g_test_add_func("/serializer/uuid/v4-and-unique", test_uuid);
+	g_test_add_func("/serializer/metadata/flat", test_metadata_flat);
 	g_test_add_func("/serializer/batch/take-keeps-strings", test_batch_take);
 	g_test_add_func("/serializer/sample/type-names", test_sample_type_names);
 	return g_test_run();

@@ -141,7 +141,7 @@ pd_compute_build_disk_md(PdMetadata *base, PdComputeDisk *disk)
 
 	pd_metadata_builder_add_all(b, base);
 	pd_metadata_builder_add_string(b, "disk_name", disk->dev);
-	return pd_metadata_builder_end(b);
+	return pd_metadata_builder_end_flat(b);
 }
 
 static PdMetadata *
@@ -161,7 +161,7 @@ pd_compute_build_vnic_md(PdMetadata *base, PdComputeVnic *vnic)
 	}
 	pd_metadata_builder_end_object(b);
 	pd_metadata_builder_add_string(b, "vnic_name", vnic->fref != NULL ? vnic->fref : vnic->name);
-	return pd_metadata_builder_end(b);
+	return pd_metadata_builder_end_flat(b);
 }
 
 guint
@@ -223,7 +223,7 @@ pd_compute_domain_get_cpu_md(PdComputeDomain *cd, gint64 cpu_number)
 		else
 			pd_metadata_builder_add_null(b, "cpu_number");
 		g_clear_pointer(&cd->cpu_md, pd_metadata_unref);
-		cd->cpu_md = pd_metadata_builder_end(b);
+		cd->cpu_md = pd_metadata_builder_end_flat(b);
 		cd->cpu_md_number = cpu_number;
 	}
 	md = pd_metadata_ref(cd->cpu_md);
