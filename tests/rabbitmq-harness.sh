@@ -7,6 +7,8 @@
 #   PORT is the AMQP port; PORT+1 is the Erlang distribution port and PORT+2
 #   the node's own epmd, so nothing collides with a system broker.
 #   DIR holds the node's database, logs and Erlang cookie.
+#   POLLD_HARNESS_EXTRA_CONF, if set, holds lines start appends to a new
+#   rabbitmq.conf (e.g. a TLS listener and its ssl_options).
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -eu
@@ -45,7 +47,8 @@ start() {
 	[ -f "$dir/rabbitmq.conf" ] || printf '%s\n' \
 		'loopback_users = none' \
 		'log.console = false' \
-		'log.file.level = warning' >"$dir/rabbitmq.conf"
+		'log.file.level = warning' \
+		${POLLD_HARNESS_EXTRA_CONF:+"$POLLD_HARNESS_EXTRA_CONF"} >"$dir/rabbitmq.conf"
 	[ -f "$dir/advanced.config" ] || echo '[].' >"$dir/advanced.config"
 	rm -f "$dir/rabbit.pid"
 	setsid "$rabbit_bin/rabbitmq-server" >>"$dir/log/server.out" 2>&1 </dev/null &

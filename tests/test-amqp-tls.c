@@ -1,0 +1,313 @@
+/*
+ * polld AMQP publisher over TLS against a real RabbitMQ: a private CA and
+ * server certificate (openssl CLI, EC P-256), a broker with a TLS listener
+ * (rabbitmq-harness.sh, POLLD_HARNESS_EXTRA_CONF); polld with the right CA
+ * delivers every sample, with a wrong CA it logs the verification failure
+ * and spools. The consumer reads on the plain port.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gio/gio.h>
+#include <signal.h>
+#include <string.h>
+
+#include "amqp-consumer.h"
+#include "pd-test-util.h"
+
+#define SECRET "t3st-secret"
+
+static PdTestBroker *broker = NULL;
+static gchar *pki = NULL;
+static guint16 tls_port = 0;
+
+typedef struct {
+	gchar *dir;
+	gchar *conf;
+} Fixture;
+
+static gboolean
+run_openssl(const gchar *dir, const gchar *const *args)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *err = NULL;
+	gint status = 0;
+
+	g_ptr_array_add(argv, "openssl");
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	if (!g_spawn_sync(dir,
+			  (gchar **)argv->pdata,
+			  NULL,
+			  G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+			  NULL,
+			  NULL,
+			  NULL,
+			  &err,
+			  &status,
+			  &error)) {
+		g_printerr("# openssl: %s\n", error->message);
+		return FALSE;
+	}
+	if (!g_spawn_check_wait_status(status, NULL)) {
+		g_printerr("# openssl %s: %s\n", args[0], err);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* a CA and a server cert it signs, and an unrelated CA */
+static gboolean
+make_pki(const gchar *dir)
+{
+	const gchar *ca[] = { "req",	"-x509",    "-newkey",
+			      "ec",	"-pkeyopt", "ec_paramgen_curve:P-256",
+			      "-nodes", "-keyout",  "ca.key",
+			      "-out",	"ca.pem",   "-days",
+			      "2",	"-subj",    "/CN=polld test CA",
+			      NULL };
+	const gchar *other[] = { "req",	   "-x509",	"-newkey",
+				 "ec",	   "-pkeyopt",	"ec_paramgen_curve:P-256",
+				 "-nodes", "-keyout",	"other.key",
+				 "-out",   "other.pem", "-days",
+				 "2",	   "-subj",	"/CN=polld other CA",
+				 NULL };
+	const gchar *csr[] = { "req",		"-new",
+			       "-newkey",	"ec",
+			       "-pkeyopt",	"ec_paramgen_curve:P-256",
+			       "-nodes",	"-keyout",
+			       "server.key",	"-out",
+			       "server.csr",	"-subj",
+			       "/CN=127.0.0.1", NULL };
+	const gchar *sign[] = { "x509",	      "-req",	"-in",
+				"server.csr", "-CA",	"ca.pem",
+				"-CAkey",     "ca.key", "-CAcreateserial",
+				"-days",      "2",	"-extfile",
+				"server.ext", "-out",	"server.pem",
+				NULL };
+	g_autofree gchar *ext = pd_test_write_file(dir,
+						   "server.ext",
+						   "subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+						   "basicConstraints = CA:FALSE\n"
+						   "keyUsage = digitalSignature, keyEncipherment\n"
+						   "extendedKeyUsage = serverAuth\n");
+
+	return run_openssl(dir, ca) && run_openssl(dir, other) && run_openssl(dir, csr) &&
+	       run_openssl(dir, sign);
+}
+
+static gboolean
+port_free(guint16 port)
+{
+	g_autoptr(GSocket) sock =
+	  g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, port);
+
+	return sock != NULL && g_socket_bind(sock, addr, FALSE, NULL);
+}
+
+/* below the ephemeral range, like the harness's own ports */
+static guint16
+pick_tls_port(void)
+{
+	g_autofree gchar *text = NULL;
+	guint64 low = 32768;
+
+	if (g_file_get_contents("/proc/sys/net/ipv4/ip_local_port_range", &text, NULL, NULL))
+		low = g_ascii_strtoull(text, NULL, 10);
+	low = CLAMP(low, 12000, 65536);
+	for (guint attempt = 0; attempt < 200; attempt++) {
+		guint16 port = (guint16)g_random_int_range(5000, (gint32)low - 1);
+		if (port_free(port))
+			return port;
+	}
+	return 0;
+}
+
+static gchar *
+write_config(const gchar *dir, const gchar *url, const gchar *extra)
+{
+	g_autofree gchar *yaml =
+	  pd_test_write_file(dir,
+			     "polling.yaml",
+			     "sources:\n  - name: t\n    interval: 1\n    meters:\n"
+			     "      - \"test.*\"\n");
+	g_autofree gchar *text =
+	  g_strdup_printf("[DEFAULT]\ntransport_url = %s\n"
+			  "[polling]\ncfg_file = %s\nbatch_size = 50\n"
+			  "[publisher]\ntelemetry_secret = " SECRET "\nspool_dir = %s/spool\n"
+			  "[oslo_messaging_rabbit]\nrabbit_retry_interval = 0.2\n"
+			  "rabbit_interval_max = 1\n%s",
+			  url,
+			  yaml,
+			  dir,
+			  extra);
+	return pd_test_write_file(dir, "polld.conf", text);
+}
+
+static void
+fixture_set_up(Fixture *f, gconstpointer data)
+{
+	f->dir = pd_test_mkdtemp();
+}
+
+static void
+fixture_tear_down(Fixture *f, gconstpointer data)
+{
+	pd_test_rmtree(f->dir);
+	g_free(f->dir);
+	g_free(f->conf);
+}
+
+static gboolean
+skip_without_broker(void)
+{
+	if (broker != NULL)
+		return FALSE;
+	g_test_skip("no TLS broker");
+	return TRUE;
+}
+
+static void
+add_vhost(const gchar *vhost)
+{
+	g_assert_true(pd_test_broker_ctl(broker, "add_vhost", vhost, NULL));
+	g_assert_true(pd_test_broker_ctl(
+	  broker, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*", NULL));
+}
+
+static gchar *
+tls_url(const gchar *vhost)
+{
+	return g_strdup_printf("rabbit://guest:guest@127.0.0.1:%u/%s", tls_port, vhost);
+}
+
+/* the right CA: polld --once publishes over TLS, everything arrives */
+static void
+test_verified(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *extra = NULL;
+	g_autofree gchar *why = NULL;
+	g_autoptr(PdTestPolld) polld = NULL;
+	g_autoptr(GPtrArray) deliveries = NULL;
+	g_autoptr(GPtrArray) samples = NULL;
+	PdTestConsumer *consumer;
+	guint unique = 0, dups = 0;
+
+	if (skip_without_broker())
+		return;
+	add_vhost("tls");
+	url = tls_url("tls");
+	/* 3 pollsters x 2 resources x 10 samples = 60 samples */
+	extra = g_strdup_printf("ssl = true\nssl_ca_file = %s/ca.pem\n"
+				"[test]\nresources = 2\nsamples = 10\n",
+				pki);
+	f->conf = write_config(f->dir, url, extra);
+	consumer = pd_test_consumer_start(broker, "tls", "notifications.sample", FALSE);
+	polld = pd_test_polld_start(f->conf, TRUE);
+	g_assert_cmpint(pd_test_polld_wait(polld, 60000), ==, 0);
+	g_assert_nonnull(strstr(pd_test_polld_get_log(polld), "connected to"));
+	g_assert_cmpuint(pd_test_polld_stat(polld, "confirmed_samples"), ==, 60);
+	g_assert_cmpuint(pd_test_polld_stat(polld, "spooled_samples"), ==, 0);
+	g_assert_true(
+	  pd_test_consumer_wait(consumer, pd_test_polld_stat(polld, "confirmed"), 60000));
+	deliveries = pd_test_consumer_get(consumer);
+	samples = pd_test_deliveries_samples(deliveries);
+	if (!pd_test_samples_complete(samples, NULL, &unique, &dups, &why))
+		g_error("%s", why);
+	g_assert_cmpuint(unique, ==, 60);
+	g_assert_cmpuint(dups, ==, 0);
+	g_test_message("%u messages, %u samples over TLS", deliveries->len, unique);
+	pd_test_consumer_stop(consumer);
+}
+
+/* a CA that did not sign the broker's cert: the handshake fails, polld
+ * logs it and keeps the samples in its spool */
+static void
+test_wrong_ca(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *extra = NULL;
+	g_autoptr(PdTestPolld) polld = NULL;
+	PdTestConsumer *consumer;
+	const gchar *log;
+
+	if (skip_without_broker())
+		return;
+	add_vhost("badca");
+	url = tls_url("badca");
+	extra = g_strdup_printf("ssl = true\nssl_ca_file = %s/other.pem\n"
+				"[test]\nresources = 1\nsamples = 5\n",
+				pki);
+	f->conf = write_config(f->dir, url, extra);
+	consumer = pd_test_consumer_start(broker, "badca", "notifications.sample", FALSE);
+	polld = pd_test_polld_start(f->conf, FALSE);
+	g_assert_true(pd_test_polld_wait_log(polld, "samples are kept", 60000));
+	g_assert_true(pd_test_polld_wait_stat(polld, "spooled_samples", 1, G_MAXUINT64, 60000));
+	pd_test_polld_signal(polld, SIGTERM);
+	g_assert_cmpint(pd_test_polld_wait(polld, 30000), ==, 0);
+	log = pd_test_polld_get_log(polld);
+	g_assert_nonnull(strstr(log, "SSL peer cert verification failed"));
+	g_assert_null(strstr(log, "connected to"));
+	g_assert_cmpuint(pd_test_polld_stat(polld, "confirmed"), ==, 0);
+	g_assert_cmpuint(pd_test_polld_stat(polld, "spooled_samples"), >, 0);
+	g_assert_cmpuint(pd_test_consumer_count(consumer), ==, 0);
+	pd_test_consumer_stop(consumer);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autofree gchar *why = NULL;
+	g_autofree gchar *conf = NULL;
+	g_autofree gchar *openssl = NULL;
+	g_autoptr(GTestDBus) bus = NULL;
+	gint ret;
+
+	g_test_init(&argc, &argv, NULL);
+	bus = g_test_dbus_new(G_TEST_DBUS_NONE);
+	g_test_dbus_up(bus);
+	if (g_getenv("POLLD_BINARY") == NULL) {
+		g_test_skip("POLLD_BINARY not set");
+		return g_test_run();
+	}
+	pki = pd_test_mkdtemp();
+	tls_port = pick_tls_port();
+	openssl = g_find_program_in_path("openssl");
+	if (openssl == NULL) {
+		g_printerr("# skipping: openssl is not installed\n");
+	} else if (tls_port == 0 || !make_pki(pki)) {
+		g_printerr("# skipping: no test certificates\n");
+	} else {
+		conf = g_strdup_printf("listeners.ssl.default = 127.0.0.1:%u\n"
+				       "ssl_options.cacertfile = %s/ca.pem\n"
+				       "ssl_options.certfile = %s/server.pem\n"
+				       "ssl_options.keyfile = %s/server.key\n"
+				       "ssl_options.verify = verify_none\n"
+				       "ssl_options.fail_if_no_peer_cert = false",
+				       tls_port,
+				       pki,
+				       pki,
+				       pki);
+		g_setenv("POLLD_HARNESS_EXTRA_CONF", conf, TRUE);
+		broker = pd_test_broker_start(&why);
+		g_unsetenv("POLLD_HARNESS_EXTRA_CONF");
+		if (broker == NULL)
+			g_printerr("# skipping: %s\n", why);
+		else
+			g_printerr("# TLS listener on 127.0.0.1:%u\n", tls_port);
+	}
+	g_test_add(
+	  "/amqp-tls/verified", Fixture, NULL, fixture_set_up, test_verified, fixture_tear_down);
+	g_test_add(
+	  "/amqp-tls/wrong-ca", Fixture, NULL, fixture_set_up, test_wrong_ca, fixture_tear_down);
+	ret = g_test_run();
+	pd_test_broker_stop(broker);
+	pd_test_rmtree(pki);
+	g_free(pki);
+	g_test_dbus_down(bus);
+	return ret;
+}
