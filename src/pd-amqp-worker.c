@@ -16,7 +16,9 @@
  * to the memory queue (bounded), to the spool. While the broker is
  * unreachable nothing stays in memory, so a SIGKILL loses at most the
  * messages of the batch being written. Sending order after a reconnect:
- * the unconfirmed window, then the spool, then the memory queue.
+ * the unconfirmed window, then the spool, then the memory queue; the
+ * window stays in memory (retry) with a held spool copy that the spool
+ * reader skips and that is released when the broker confirms.
  */
 
 typedef enum {
@@ -28,7 +30,7 @@ typedef enum {
 typedef struct {
 	PdMessage *msg;
 	guint64 seq;	 /* hand-over number; 0 once durable or read from the spool */
-	guint64 segment; /* spool segment it was read from, 0 if none */
+	guint64 segment; /* spool segment it was read from or holds its copy, 0 if none */
 	guint64 tag;
 	guint topic;
 	gboolean returned;
@@ -231,12 +233,16 @@ pd_amqp_worker_end_drop_episodes(PdAmqpWorker *self)
 	}
 }
 
-/* makes a memory entry durable; the entry is settled afterwards either way */
-static void
-pd_amqp_worker_spool_entry(PdAmqpWorker *self, PdAmqpEntry *e)
+/* makes a memory entry durable, FALSE when it was dropped. Without @held
+ * the entry is settled afterwards either way; with @held the spool keeps a
+ * copy the reader skips, the entry stays to be sent from memory and
+ * releases the copy once confirmed. */
+static gboolean
+pd_amqp_worker_spool_entry(PdAmqpWorker *self, PdAmqpEntry *e, gboolean held)
 {
 	g_autoptr(GError) error = NULL;
 	gboolean gauges_only = e->msg->n_counters == 0;
+	gboolean ok;
 
 	if (!pd_spool_fits(self->spool, pd_amqp_entry_size(e), gauges_only)) {
 		g_autofree gchar *detail = g_strdup_printf(
@@ -249,14 +255,20 @@ pd_amqp_worker_spool_entry(PdAmqpWorker *self, PdAmqpEntry *e)
 				    gauges_only ? PD_AMQP_DROP_SPOOL_FULL_GAUGES
 						: PD_AMQP_DROP_SPOOL_FULL,
 				    detail);
-		return;
+		return FALSE;
 	}
-	if (!pd_spool_append(self->spool, e->msg, e->topic, &error)) {
+	if (held)
+		ok = pd_spool_append_held(self->spool, e->msg, e->topic, &e->segment, &error);
+	else
+		ok = pd_spool_append(self->spool, e->msg, e->topic, &error);
+	if (!ok) {
 		g_autofree gchar *detail =
 		  g_strdup_printf("spool %s: %s", pd_spool_get_dir(self->spool), error->message);
 		pd_amqp_worker_drop(self, e, PD_AMQP_DROP_SPOOL_ERROR, detail);
-		return;
+		return FALSE;
 	}
+	if (held)
+		e->seq = 0;
 	self->spool_dirty = TRUE;
 	if (self->drop_episode[PD_AMQP_DROP_SPOOL_FULL] ||
 	    self->drop_episode[PD_AMQP_DROP_SPOOL_FULL_GAUGES] ||
@@ -264,6 +276,7 @@ pd_amqp_worker_spool_entry(PdAmqpWorker *self, PdAmqpEntry *e)
 		if (pd_spool_fits(self->spool, 0, TRUE))
 			pd_amqp_worker_end_drop_episodes(self);
 	}
+	return TRUE;
 }
 
 static void
@@ -278,9 +291,10 @@ pd_amqp_worker_sync_spool(PdAmqpWorker *self)
 		g_warning("spool %s: %s", pd_spool_get_dir(self->spool), error->message);
 }
 
-/* moves memory-only entries of @q to the spool, keeping the others */
+/* makes the memory-only entries of @q durable: moved to the spool, or with
+ * @held kept in @q (sent before the spool) with a held spool copy */
 static void
-pd_amqp_worker_spill_queue(PdAmqpWorker *self, GQueue *q)
+pd_amqp_worker_spill_queue(PdAmqpWorker *self, GQueue *q, gboolean held)
 {
 	GQueue keep = G_QUEUE_INIT;
 	PdAmqpEntry *e;
@@ -290,8 +304,10 @@ pd_amqp_worker_spill_queue(PdAmqpWorker *self, GQueue *q)
 			g_queue_push_tail(&keep, e);
 			continue;
 		}
-		pd_amqp_worker_spool_entry(self, e);
-		pd_amqp_entry_free(e);
+		if (pd_amqp_worker_spool_entry(self, e, held) && held)
+			g_queue_push_tail(&keep, e);
+		else
+			pd_amqp_entry_free(e);
 	}
 	*q = keep;
 }
@@ -299,14 +315,14 @@ pd_amqp_worker_spill_queue(PdAmqpWorker *self, GQueue *q)
 static void
 pd_amqp_worker_spill(PdAmqpWorker *self)
 {
-	pd_amqp_worker_spill_queue(self, &self->retry);
-	pd_amqp_worker_spill_queue(self, &self->memq);
+	pd_amqp_worker_spill_queue(self, &self->retry, TRUE);
+	pd_amqp_worker_spill_queue(self, &self->memq, FALSE);
 	self->memq_bytes = 0;
 	pd_amqp_worker_sync_spool(self);
 }
 
-/* unconfirmed messages stay on the wire but get a durable copy; the copy
- * is sent again later (a duplicate) only if the process restarts first */
+/* unconfirmed messages stay on the wire but get a held durable copy; the
+ * copy is sent again (a duplicate) only if the process restarts first */
 static void
 pd_amqp_worker_copy_inflight(PdAmqpWorker *self)
 {
@@ -314,8 +330,8 @@ pd_amqp_worker_copy_inflight(PdAmqpWorker *self)
 		PdAmqpEntry *e = l->data;
 		if (e->seq == 0)
 			continue;
-		pd_amqp_worker_spool_entry(self, e);
-		e->seq = 0;
+		if (!pd_amqp_worker_spool_entry(self, e, TRUE))
+			e->seq = 0;
 	}
 	pd_amqp_worker_sync_spool(self);
 }
@@ -332,7 +348,7 @@ pd_amqp_worker_accept(PdAmqpWorker *self, PdMessage *msg, guint64 seq)
 		/* keep the order: once anything is spooled, new messages queue behind it */
 		if (self->cstate == PD_AMQP_DISCONNECTED || self->stopping ||
 		    pd_spool_has_unread(self->spool)) {
-			pd_amqp_worker_spool_entry(self, e);
+			pd_amqp_worker_spool_entry(self, e, FALSE);
 			pd_amqp_entry_free(e);
 			continue;
 		}
@@ -342,7 +358,7 @@ pd_amqp_worker_accept(PdAmqpWorker *self, PdMessage *msg, guint64 seq)
 	if (self->memq_bytes > self->opts.memory_max_bytes) {
 		g_info("memory queue over %" G_GUINT64_FORMAT " bytes, spooling",
 		       self->opts.memory_max_bytes);
-		pd_amqp_worker_spill_queue(self, &self->memq);
+		pd_amqp_worker_spill_queue(self, &self->memq, FALSE);
 		self->memq_bytes = 0;
 	}
 }

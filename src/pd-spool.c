@@ -33,8 +33,10 @@ typedef struct {
 	guint64 id;
 	guint64 bytes;
 	guint64 samples;   /* written and not yet released */
-	guint outstanding; /* read, not yet released */
+	guint outstanding; /* read or held, not yet released */
 	gboolean read_done;
+	guint n_records;  /* appended in this run */
+	GHashTable *held; /* 1-based numbers of records the reader skips, or NULL */
 } PdSpoolSegment;
 
 typedef struct {
@@ -60,6 +62,7 @@ struct _PdSpool {
 	PdSpoolSegment *rseg;
 	GBytes *rdata;
 	gsize roff;
+	guint rindex; /* records of rseg read so far */
 	/* totals */
 	guint64 bytes;
 	guint64 samples;
@@ -168,6 +171,13 @@ pd_spool_close_writer(PdSpool *self)
 }
 
 static void
+pd_spool_segment_free(PdSpoolSegment *seg)
+{
+	g_clear_pointer(&seg->held, g_hash_table_unref);
+	g_free(seg);
+}
+
+static void
 pd_spool_delete_segment(PdSpool *self, PdSpoolSegment *seg)
 {
 	g_autofree gchar *path = pd_spool_segment_path(self, seg->id);
@@ -179,7 +189,7 @@ pd_spool_delete_segment(PdSpool *self, PdSpoolSegment *seg)
 	self->bytes -= MIN(self->bytes, seg->bytes);
 	self->samples -= MIN(self->samples, seg->samples);
 	g_queue_remove(&self->segments, seg);
-	g_free(seg);
+	pd_spool_segment_free(seg);
 }
 
 static PdSpoolSegment *
@@ -290,7 +300,7 @@ pd_spool_free(PdSpool *self)
 		return;
 	pd_spool_close_writer(self);
 	g_clear_pointer(&self->rdata, g_bytes_unref);
-	g_queue_clear_full(&self->segments, g_free);
+	g_queue_clear_full(&self->segments, (GDestroyNotify)pd_spool_segment_free);
 	g_free(self->dir);
 	g_free(self);
 }
@@ -374,8 +384,25 @@ pd_spool_append(PdSpool *self, PdMessage *msg, guint topic, GError **error)
 	}
 	self->wseg->bytes += sizeof header + len;
 	self->wseg->samples += msg->n_samples;
+	self->wseg->n_records++;
 	self->bytes += sizeof header + len;
 	self->samples += msg->n_samples;
+	return TRUE;
+}
+
+gboolean
+pd_spool_append_held(PdSpool *self, PdMessage *msg, guint topic, guint64 *segment, GError **error)
+{
+	PdSpoolSegment *seg;
+
+	if (!pd_spool_append(self, msg, topic, error))
+		return FALSE;
+	seg = self->wseg;
+	if (seg->held == NULL)
+		seg->held = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_hash_table_add(seg->held, GUINT_TO_POINTER(seg->n_records));
+	seg->outstanding++;
+	*segment = seg->id;
 	return TRUE;
 }
 
@@ -417,6 +444,7 @@ pd_spool_finish_segment(PdSpool *self)
 	g_clear_pointer(&self->rdata, g_bytes_unref);
 	self->rseg = NULL;
 	self->roff = 0;
+	self->rindex = 0;
 	seg->read_done = TRUE;
 	if (seg->outstanding == 0)
 		pd_spool_delete_segment(self, seg);
@@ -497,6 +525,14 @@ pd_spool_read(PdSpool *self, guint *topic, guint64 *segment)
 		if (self->rdata != NULL)
 			msg = pd_spool_parse_next(self, topic);
 		if (msg != NULL) {
+			self->rindex++;
+			/* a held copy: sent from memory, settled by its owner */
+			if (self->rseg->held != NULL &&
+			    g_hash_table_contains(self->rseg->held,
+						  GUINT_TO_POINTER(self->rindex))) {
+				pd_message_unref(msg);
+				continue;
+			}
 			self->rseg->outstanding++;
 			*segment = self->rseg->id;
 			return msg;

@@ -32,6 +32,12 @@ gboolean
 pd_spool_append(PdSpool *self, PdMessage *msg, guint topic, GError **error);
 gboolean
 pd_spool_sync(PdSpool *self, GError **error);
+/* appends a durable copy of a message the caller keeps sending from memory:
+ * the reader skips the copy, and the caller settles it with
+ * pd_spool_release(@segment) once the broker confirmed the message. Only a
+ * restart before that reads the copy again. */
+gboolean
+pd_spool_append_held(PdSpool *self, PdMessage *msg, guint topic, guint64 *segment, GError **error);
 
 /* next unread record in order, or NULL; @segment identifies it for release */
 PdMessage *

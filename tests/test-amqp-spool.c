@@ -118,6 +118,101 @@ test_order_and_delete(void)
 	pd_test_rmtree(dir);
 }
 
+/*
+ * The worker after a lost connection: the spool already holds unread
+ * records (10..14, spilled from the memory queue while connected), the
+ * window holds earlier unconfirmed messages (0..4). The window gets held
+ * copies and is sent first on reconnect; the reader then yields only the
+ * spooled records, so the order is 0..4, 10..14 with no duplicates. A kill
+ * before the confirms loses nothing.
+ */
+static void
+window_then_spool(const gchar *dir, gboolean kill_before_confirm)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdSpool) spool = pd_spool_open(dir, 100 * 1024 * 1024, &error);
+	g_autoptr(GPtrArray) retry =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_message_unref);
+	g_autoptr(GArray) held = g_array_new(FALSE, FALSE, sizeof(guint64));
+	g_autoptr(GArray) read_from = g_array_new(FALSE, FALSE, sizeof(guint64));
+	g_autoptr(GArray) sent = g_array_new(FALSE, FALSE, sizeof(guint));
+	PdMessage *msg;
+	guint64 segment = 0;
+	guint topic = 0;
+
+	g_assert_no_error(error);
+	for (guint i = 10; i < 15; i++) {
+		g_autoptr(PdMessage) m = make_message(i, 10);
+		g_assert_true(pd_spool_append(spool, m, 0, &error));
+	}
+	/* link fails: the window is made durable, kept to be sent first */
+	for (guint i = 0; i < 5; i++) {
+		PdMessage *m = make_message(i, 10);
+		g_assert_true(pd_spool_append_held(spool, m, 0, &segment, &error));
+		g_assert_cmpuint(segment, !=, 0);
+		g_array_append_val(held, segment);
+		g_ptr_array_add(retry, m);
+	}
+	g_assert_true(pd_spool_sync(spool, &error));
+	g_assert_cmpuint(pd_spool_get_samples(spool), ==, 100);
+	if (kill_before_confirm)
+		return;
+	/* reconnect: retry first, then the spool */
+	for (guint i = 0; i < retry->len; i++) {
+		guint n = body_number(g_ptr_array_index(retry, i));
+		g_array_append_val(sent, n);
+	}
+	while ((msg = pd_spool_read(spool, &topic, &segment)) != NULL) {
+		guint n = body_number(msg);
+		g_array_append_val(sent, n);
+		g_array_append_val(read_from, segment);
+		pd_message_unref(msg);
+	}
+	g_assert_cmpuint(sent->len, ==, 10);
+	for (guint i = 0; i < 10; i++)
+		g_assert_cmpuint(g_array_index(sent, guint, i), ==, i < 5 ? i : i + 5);
+	/* confirms: the spooled records, then the window (still outstanding) */
+	for (guint i = 0; i < read_from->len; i++)
+		pd_spool_release(spool, g_array_index(read_from, guint64, i), 10);
+	g_assert_cmpuint(pd_spool_get_samples(spool), ==, 50);
+	g_assert_cmpuint(count_segments(dir), >, 0);
+	for (guint i = 0; i < held->len; i++)
+		pd_spool_release(spool, g_array_index(held, guint64, i), 10);
+	g_assert_cmpuint(pd_spool_get_samples(spool), ==, 0);
+	g_assert_false(pd_spool_has_unread(spool));
+	g_assert_cmpuint(count_segments(dir), ==, 0);
+}
+
+static void
+test_window_first(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+
+	window_then_spool(dir, FALSE);
+	g_assert_cmpuint(count_segments(dir), ==, 0);
+	/* killed before the broker confirmed: every copy is read after a restart */
+	window_then_spool(dir, TRUE);
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(PdSpool) spool = pd_spool_open(dir, 100 * 1024 * 1024, &error);
+		PdMessage *msg;
+		guint64 segment = 0;
+		guint topic = 0, n = 0;
+
+		g_assert_no_error(error);
+		while ((msg = pd_spool_read(spool, &topic, &segment)) != NULL) {
+			/* in spool order: a duplicate of the window is the price of the kill */
+			g_assert_cmpuint(body_number(msg), ==, n < 5 ? n + 10 : n - 5);
+			pd_spool_release(spool, segment, msg->n_samples);
+			pd_message_unref(msg);
+			n++;
+		}
+		g_assert_cmpuint(n, ==, 10);
+	}
+	g_assert_cmpuint(count_segments(dir), ==, 0);
+	pd_test_rmtree(dir);
+}
+
 static gchar *
 only_segment(const gchar *dir)
 {
@@ -244,6 +339,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/spool/order-and-delete", test_order_and_delete);
+	g_test_add_func("/spool/window-first", test_window_first);
 	g_test_add_func("/spool/torn-tail", test_torn_tail);
 	g_test_add_func("/spool/garbage", test_garbage);
 	g_test_add_func("/spool/gauge-reserve", test_gauge_reserve);
