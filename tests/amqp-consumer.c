@@ -157,6 +157,14 @@ pd_test_broker_start(gchar **why)
 	return broker;
 }
 
+void
+pd_test_broker_add_vhost(PdTestBroker *broker, const gchar *vhost)
+{
+	g_assert_true(pd_test_broker_ctl(broker, "add_vhost", vhost, NULL));
+	g_assert_true(pd_test_broker_ctl(
+	  broker, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*", NULL));
+}
+
 gboolean
 pd_test_broker_ctl(PdTestBroker *broker, const gchar *first_arg, ...)
 {

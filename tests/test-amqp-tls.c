@@ -170,14 +170,6 @@ skip_without_broker(void)
 	return TRUE;
 }
 
-static void
-add_vhost(const gchar *vhost)
-{
-	g_assert_true(pd_test_broker_ctl(broker, "add_vhost", vhost, NULL));
-	g_assert_true(pd_test_broker_ctl(
-	  broker, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*", NULL));
-}
-
 static gchar *
 tls_url(const gchar *vhost)
 {
@@ -199,7 +191,7 @@ test_verified(Fixture *f, gconstpointer data)
 
 	if (skip_without_broker())
 		return;
-	add_vhost("tls");
+	pd_test_broker_add_vhost(broker, "tls");
 	url = tls_url("tls");
 	/* 3 pollsters x 2 resources x 10 samples = 60 samples */
 	extra = g_strdup_printf("ssl = true\nssl_ca_file = %s/ca.pem\n"
@@ -237,7 +229,7 @@ test_wrong_ca(Fixture *f, gconstpointer data)
 
 	if (skip_without_broker())
 		return;
-	add_vhost("badca");
+	pd_test_broker_add_vhost(broker, "badca");
 	url = tls_url("badca");
 	extra = g_strdup_printf("ssl = true\nssl_ca_file = %s/other.pem\n"
 				"[test]\nresources = 1\nsamples = 5\n",

@@ -77,14 +77,6 @@ skip_without_broker(void)
 	return TRUE;
 }
 
-static void
-add_vhost(const gchar *vhost)
-{
-	g_assert_true(pd_test_broker_ctl(broker, "add_vhost", vhost, NULL));
-	g_assert_true(pd_test_broker_ctl(
-	  broker, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*", NULL));
-}
-
 /* --- wire format --- */
 
 static void
@@ -158,7 +150,7 @@ test_wire(Fixture *f, gconstpointer data)
 
 	if (skip_without_broker())
 		return;
-	add_vhost("wire");
+	pd_test_broker_add_vhost(broker, "wire");
 	url = url_for("guest", "guest", "wire");
 	/* 3 pollsters x 4 resources x 30 samples = 360 samples, batches of 50 */
 	f->conf = write_config(f->dir, url, "[test]\nresources = 4\nsamples = 30\n");
@@ -247,7 +239,7 @@ test_wrong_password(Fixture *f, gconstpointer data)
 
 	if (skip_without_broker())
 		return;
-	add_vhost("pw");
+	pd_test_broker_add_vhost(broker, "pw");
 	g_assert_true(pd_test_broker_ctl(broker, "add_user", "polld", "wrong", NULL));
 	g_assert_true(pd_test_broker_ctl(
 	  broker, "set_permissions", "-p", "pw", "polld", ".*", ".*", ".*", NULL));
@@ -258,7 +250,7 @@ test_wrong_password(Fixture *f, gconstpointer data)
 static void
 fix_vhost(void)
 {
-	add_vhost("late");
+	pd_test_broker_add_vhost(broker, "late");
 }
 
 static void
@@ -285,7 +277,7 @@ test_flag_mismatch(Fixture *f, gconstpointer data)
 
 	if (skip_without_broker())
 		return;
-	add_vhost("flags");
+	pd_test_broker_add_vhost(broker, "flags");
 	/* the consumer side declared it durable, polld is configured non-durable */
 	g_assert_true(pd_test_amqp_declare_exchange(broker, "flags", "ceilometer", TRUE));
 	url = url_for("guest", "guest", "flags");
@@ -310,7 +302,7 @@ test_returned(Fixture *f, gconstpointer data)
 
 	if (skip_without_broker())
 		return;
-	add_vhost("ret");
+	pd_test_broker_add_vhost(broker, "ret");
 	url = url_for("guest", "guest", "ret");
 	f->conf = write_config(f->dir, url, "[test]\nresources = 1\nsamples = 5\n");
 	polld = pd_test_polld_start(f->conf, FALSE);
@@ -349,7 +341,7 @@ test_nacked(Fixture *f, gconstpointer data)
 
 	if (skip_without_broker())
 		return;
-	add_vhost("nack");
+	pd_test_broker_add_vhost(broker, "nack");
 	g_assert_true(pd_test_broker_ctl(broker,
 					 "set_policy",
 					 "-p",
