@@ -1001,8 +1001,10 @@ launcher_avoid_xdr_interceptors(GSubprocessLauncher *l)
 }
 #endif
 
+/* @bus: serve D-Bus on the session bus (a GTestDBus) and print samples
+ * through the stdout publisher, instead of --dry-run without a bus */
 static void
-start_polld(Restart *rs, const gchar *conf)
+start_polld_full(Restart *rs, const gchar *conf, gboolean bus)
 {
 	g_autofree gchar *out = g_build_filename(rs->dir, "out.txt", NULL);
 	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
@@ -1012,11 +1014,18 @@ start_polld(Restart *rs, const gchar *conf)
 	g_subprocess_launcher_set_stderr_file_path(l, rs->err);
 	g_subprocess_launcher_set_child_setup(l, die_with_test_cb, NULL, NULL);
 	launcher_avoid_xdr_interceptors(l);
-	rs->polld = g_subprocess_launcher_spawn(l, &error, g_getenv("POLLD_BINARY"), "--dry-run",
+	rs->polld = g_subprocess_launcher_spawn(l, &error, g_getenv("POLLD_BINARY"),
+						bus ? "--session" : "--dry-run",
 						"--polling-namespaces", "compute", "--config-file",
 						conf, NULL);
 	g_assert_no_error(error);
 	g_subprocess_wait_async(rs->polld, NULL, polld_exited_cb, &rs->polld_exited);
+}
+
+static void
+start_polld(Restart *rs, const gchar *conf)
+{
+	start_polld_full(rs, conf, FALSE);
 }
 
 static gchar *
@@ -1084,6 +1093,149 @@ test_libvirtd_restart(void)
 	pd_test_rmtree(dir);
 }
 
+static void
+stop_polld(Restart *rs)
+{
+	kill_and_wait(rs->polld, SIGTERM);
+	g_assert_true(g_subprocess_get_if_exited(rs->polld));
+	g_assert_cmpint(g_subprocess_get_exit_status(rs->polld), ==, 0);
+	/* let the wait_async callback run before its flag goes out of scope */
+	while (!rs->polld_exited)
+		g_main_context_iteration(NULL, TRUE);
+	g_clear_object(&rs->polld);
+}
+
+/* plugin_status of the compute pollster power.state, as GetPollsters reports it */
+static gchar *
+compute_status(GDBusConnection *bus)
+{
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariantIter) iter = NULL;
+	g_autoptr(GError) error = NULL;
+	GVariant *entry;
+
+	reply = g_dbus_connection_call_sync(bus, "org.polld.Agent1", "/org/polld/Agent1",
+					    "org.polld.Agent1", "GetPollsters", NULL,
+					    G_VARIANT_TYPE("(aa{sv})"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL,
+					    &error);
+	if (reply == NULL)
+		return NULL; /* not on the bus yet */
+	g_variant_get(reply, "(aa{sv})", &iter);
+	while ((entry = g_variant_iter_next_value(iter)) != NULL) {
+		const gchar *name = NULL, *status = NULL;
+		gchar *found = NULL;
+		if (g_variant_lookup(entry, "name", "&s", &name) && g_strcmp0(name, "power.state") == 0 &&
+		    g_variant_lookup(entry, "plugin_status", "&s", &status))
+			found = g_strdup(status);
+		g_variant_unref(entry);
+		if (found != NULL)
+			return found;
+	}
+	return NULL;
+}
+
+typedef struct {
+	GDBusConnection *bus;
+	const gchar *needle; /* "": the status must be empty */
+	Restart *rs;
+} StatusWait;
+
+static gboolean
+status_reached(gpointer data)
+{
+	StatusWait *sw = data;
+	g_autofree gchar *status = NULL;
+
+	if (sw->rs->polld_exited)
+		return TRUE;
+	status = compute_status(sw->bus);
+	if (status == NULL)
+		return FALSE;
+	return sw->needle[0] == '\0' ? status[0] == '\0' : strstr(status, sw->needle) != NULL;
+}
+
+static void
+wait_status(Restart *rs, GDBusConnection *bus, const gchar *needle)
+{
+	StatusWait sw = {bus, needle, rs};
+	g_autofree gchar *status = NULL;
+
+	g_assert_true(pd_test_wait_for(status_reached, &sw, RESTART_DEADLINE_S * 1000));
+	g_assert_false(rs->polld_exited);
+	status = compute_status(bus);
+	g_test_message("compute plugin status: '%s'", status);
+}
+
+/* A libvirtd that stops answering (SIGSTOP) without closing its socket is
+ * noticed by libvirt's keepalive, not by a call that would hang forever. All
+ * meters of 40 domains keep calls in flight when the keepalive fires, which
+ * is what crashed libvirt 9.0's client before calls were serialized; three
+ * freezes in a row. D-Bus reports the state and answers throughout. */
+static void
+test_libvirtd_keepalive(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *lvd_dir = g_build_filename(dir, "libvirtd", NULL);
+	const gchar *opts[] = {"--domains", "40", "--disks", "2", "--nics", "2", NULL};
+	g_autofree gchar *xml = gen_domains(dir, opts);
+	g_autofree gchar *yaml_path = pd_test_write_file(
+	    dir, "polling.yaml", "sources:\n  - name: all\n    interval: 1\n    meters: ['*']\n");
+	g_autofree gchar *conf_text = g_strdup_printf(
+	    "[DEFAULT]\nlibvirt_uri = test+unix://%s?socket=%s/sock/libvirt-sock-ro\n"
+	    "[polling]\ncfg_file = %s\n[compute]\nreconnect_max_interval = 1\n"
+	    "libvirt_keepalive_interval = 1\nlibvirt_keepalive_count = 2\n",
+	    xml, lvd_dir, yaml_path);
+	g_autofree gchar *conf = pd_test_write_file(dir, "polld.conf", conf_text);
+	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
+	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
+	g_autoptr(GSubprocess) libvirtd = NULL;
+	g_autoptr(GTestDBus) test_bus = NULL;
+	g_autoptr(GDBusConnection) bus = NULL;
+	g_autoptr(GError) error = NULL;
+	Restart rs = {NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE};
+
+	if (lvd == NULL || getuid() != 0) {
+		g_test_skip("needs libvirtd, run as root");
+		g_free(rs.err);
+		return;
+	}
+	test_bus = g_test_dbus_new(G_TEST_DBUS_NONE);
+	g_test_dbus_up(test_bus);
+	bus = g_dbus_connection_new_for_address_sync(g_test_dbus_get_bus_address(test_bus),
+						     G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+							 G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+						     NULL, NULL, &error);
+	g_assert_no_error(error);
+	libvirtd = start_libvirtd(lvd_dir);
+	start_polld_full(&rs, conf, TRUE);
+	wait_file(&rs, out, "\\\"power.state\\\"", 40, 0);
+	wait_status(&rs, bus, "");
+
+	for (guint round = 1; round <= 3; round++) {
+		gsize seen;
+		/* frozen: the socket stays open, only keepalive can tell */
+		g_subprocess_send_signal(libvirtd, SIGSTOP);
+		wait_status(&rs, bus, "keepalive timeout");
+		g_assert_cmpuint(count_in_file(rs.err, "lost: keepalive timeout", 0), ==, round);
+
+		/* thawed: the reopen (which a frozen libvirtd holds up) completes, the
+		 * status clears and samples fetched on the new connection follow */
+		g_subprocess_send_signal(libvirtd, SIGCONT);
+		wait_file(&rs, rs.err, "connected to libvirt at", round, 0);
+		wait_status(&rs, bus, "");
+		seen = file_size(out);
+		wait_file(&rs, out, "\\\"power.state\\\"", 40, seen);
+	}
+	g_assert_cmpuint(count_in_file(rs.err, "CRITICAL", 0), ==, 0);
+
+	stop_polld(&rs);
+	kill_and_wait(libvirtd, SIGTERM);
+	g_dbus_connection_close_sync(bus, NULL, NULL);
+	g_test_dbus_down(test_bus);
+	g_free(rs.err);
+	pd_test_rmtree(dir);
+}
+
 gint
 main(gint argc, gchar **argv)
 {
@@ -1098,5 +1250,6 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/compute/scale-1000", test_scale_1000);
 	g_test_add_func("/compute/update-interval", test_update_interval);
 	g_test_add_func("/compute/libvirtd-restart", test_libvirtd_restart);
+	g_test_add_func("/compute/libvirtd-keepalive", test_libvirtd_keepalive);
 	return g_test_run();
 }

@@ -12,6 +12,14 @@
 #define PD_COMPUTE_BACKOFF_MIN_US (1 * G_USEC_PER_SEC)
 #define PD_COMPUTE_BACKOFF_MAX_US (60 * G_USEC_PER_SEC)
 
+/* what the close callback of one connection needs: no lock of ours is taken
+ * there, since libvirt calls it holding its own close-callback lock */
+typedef struct {
+	PdPlugin *plugin;
+	gchar *uri;
+	gint fired; /* atomic: the close was reported already */
+} PdComputeCloseData;
+
 struct _PdComputeConnection {
 	GObject parent_instance;
 	PdPlugin *plugin; /* not a reference: the plugin owns us */
@@ -24,7 +32,14 @@ struct _PdComputeConnection {
 	gint64 backoff_max;  /* the step stops doubling here */
 	gchar *last_failure; /* why the last attempt failed, reused during back-off */
 	gboolean was_connected;
+	gint keepalive_interval; /* seconds, 0: no keepalive */
+	guint keepalive_count;
+	/* held around every RPC on a remote connection, see lock_calls() */
+	GMutex call_mutex;
+	gboolean serialize_calls;
+	PdComputeCloseData *close_data; /* a reference, for the current connection */
 };
+
 
 G_DEFINE_TYPE(PdComputeConnection, pd_compute_connection, G_TYPE_OBJECT)
 
@@ -78,6 +93,86 @@ pd_compute_connection_uri_from_config(PdConfig *config)
 }
 
 static void
+pd_compute_close_data_clear(gpointer data)
+{
+	PdComputeCloseData *cd = data;
+	g_free(cd->uri);
+}
+
+static void
+pd_compute_close_data_unref(void *data)
+{
+	g_atomic_rc_box_release_full(data, pd_compute_close_data_clear);
+}
+
+static const gchar *
+pd_compute_close_reason(gint reason)
+{
+	switch (reason) {
+	case VIR_CONNECT_CLOSE_REASON_KEEPALIVE:
+		return "keepalive timeout";
+	case VIR_CONNECT_CLOSE_REASON_EOF:
+		return "connection closed by libvirtd";
+	case VIR_CONNECT_CLOSE_REASON_CLIENT:
+		return "connection closed";
+	default:
+		return "connection error";
+	}
+}
+
+/* on the main loop (or in a thread whose call saw the close): the connection is already
+ * dead, virConnectIsAlive() says so and the next get() reopens it */
+static void
+pd_compute_connection_closed_cb(virConnectPtr conn, int reason, void *data)
+{
+	PdComputeCloseData *cd = data;
+	g_autofree gchar *status = NULL;
+
+	g_atomic_int_set(&cd->fired, 1);
+	g_warning("libvirt connection to %s lost: %s", cd->uri, pd_compute_close_reason(reason));
+	status = g_strdup_printf("waiting for libvirt (%s): %s", cd->uri, pd_compute_close_reason(reason));
+	if (cd->plugin != NULL)
+		pd_plugin_set_status(cd->plugin, status);
+}
+
+/* keepalive and the close callback on a new connection. Only connections
+ * through libvirt's RPC client have keepalive; an in-process driver (test:///)
+ * answers NO_SUPPORT, and that is how the two are told apart. */
+static void
+pd_compute_connection_watch_locked(PdComputeConnection *self)
+{
+	PdComputeCloseData *cd;
+	/* interval <= 0 stops keepalive on a remote connection, and still tells it apart */
+	gint rc = virConnectSetKeepAlive(self->conn,
+					 self->keepalive_interval > 0 ? self->keepalive_interval : -1,
+					 self->keepalive_count);
+
+	if (rc < 0) {
+		self->serialize_calls = pd_compute_last_error_code() != VIR_ERR_NO_SUPPORT;
+		if (self->serialize_calls && self->keepalive_interval > 0)
+			g_warning("no keepalive on %s: %s", self->uri, virGetLastErrorMessage());
+		virResetLastError();
+		if (!self->serialize_calls)
+			return;
+	} else {
+		self->serialize_calls = TRUE;
+		if (rc == 1 && self->keepalive_interval > 0)
+			g_message("libvirtd at %s does not answer keepalive probes", self->uri);
+	}
+	cd = g_atomic_rc_box_new0(PdComputeCloseData);
+	cd->plugin = self->plugin;
+	cd->uri = g_strdup(self->uri);
+	if (virConnectRegisterCloseCallback(self->conn, pd_compute_connection_closed_cb,
+					    g_atomic_rc_box_acquire(cd),
+					    pd_compute_close_data_unref) < 0) {
+		g_debug("no close callback on %s: %s", self->uri, virGetLastErrorMessage());
+		virResetLastError();
+		pd_compute_close_data_unref(cd);
+	}
+	self->close_data = cd;
+}
+
+static void
 pd_compute_connection_set_status(PdComputeConnection *self, const gchar *failure)
 {
 	g_autofree gchar *status = NULL;
@@ -110,6 +205,7 @@ pd_compute_connection_open_locked(PdComputeConnection *self, GError **error)
 		if (self->was_connected || self->last_failure != NULL)
 			g_message("connected to libvirt at %s", self->uri);
 		self->was_connected = TRUE;
+		pd_compute_connection_watch_locked(self);
 		self->backoff = PD_COMPUTE_BACKOFF_MIN_US;
 		self->retry_at = 0;
 		g_clear_pointer(&self->last_failure, g_free);
@@ -135,8 +231,23 @@ pd_compute_connection_drop_locked(PdComputeConnection *self)
 {
 	if (self->conn == NULL || self->injected)
 		return;
+	/* no callback once we let go; fails harmlessly when none was registered */
+	if (virConnectUnregisterCloseCallback(self->conn, pd_compute_connection_closed_cb) < 0)
+		virResetLastError();
+	g_clear_pointer(&self->close_data, pd_compute_close_data_unref);
 	virConnectClose(self->conn);
 	self->conn = NULL;
+}
+
+/* once per lost connection: the close callback may have said it already */
+static void
+pd_compute_connection_lost_locked(PdComputeConnection *self, const gchar *why)
+{
+	if (self->close_data == NULL || !g_atomic_int_get(&self->close_data->fired)) {
+		g_warning("libvirt connection to %s lost: %s", self->uri, why);
+		pd_compute_connection_set_status(self, why);
+	}
+	pd_compute_connection_drop_locked(self);
 }
 
 virConnectPtr
@@ -147,8 +258,7 @@ pd_compute_connection_get(PdComputeConnection *self, GError **error)
 	g_return_val_if_fail(PD_IS_COMPUTE_CONNECTION(self), NULL);
 	g_mutex_lock(&self->mutex);
 	if (self->conn != NULL && !self->injected && virConnectIsAlive(self->conn) != 1) {
-		g_warning("libvirt connection to %s lost, reopening", self->uri);
-		pd_compute_connection_drop_locked(self);
+		pd_compute_connection_lost_locked(self, "connection closed");
 	}
 	if (self->conn != NULL || pd_compute_connection_open_locked(self, error)) {
 		conn = self->conn;
@@ -172,14 +282,18 @@ pd_compute_is_disconnection(virErrorPtr err)
 gboolean
 pd_compute_connection_check_failure(PdComputeConnection *self, virConnectPtr conn)
 {
-	gboolean dead = pd_compute_is_disconnection(virGetLastError()) || virConnectIsAlive(conn) == 0;
+	virErrorPtr err = virGetLastError();
+	gboolean dead = pd_compute_is_disconnection(err) || virConnectIsAlive(conn) == 0;
+	/* a copy: the next libvirt call (the drop below) resets the error */
+	g_autofree gchar *why =
+	    g_strdup(err != NULL && err->message != NULL ? err->message : "connection lost");
 
 	if (!dead)
 		return FALSE;
 	g_mutex_lock(&self->mutex);
 	if (self->conn == conn) {
-		pd_compute_connection_drop_locked(self);
-		pd_compute_connection_set_status(self, "connection lost");
+		/* a call in flight sees a keepalive timeout as its own error */
+		pd_compute_connection_lost_locked(self, why);
 	}
 	g_mutex_unlock(&self->mutex);
 	return TRUE;
@@ -240,7 +354,28 @@ pd_compute_connection_set_conn(PdComputeConnection *self, virConnectPtr conn)
 	self->conn = conn;
 	virConnectRef(conn);
 	self->injected = TRUE;
+	self->serialize_calls = FALSE; /* tests inject in-process test:/// drivers */
 	g_mutex_unlock(&self->mutex);
+}
+
+void
+pd_compute_connection_set_keepalive(PdComputeConnection *self, gint interval, guint count)
+{
+	g_mutex_lock(&self->mutex);
+	self->keepalive_interval = MAX(interval, 0);
+	self->keepalive_count = count;
+	g_mutex_unlock(&self->mutex);
+}
+
+GMutexLocker *
+pd_compute_connection_lock_calls(PdComputeConnection *self)
+{
+	gboolean serialize;
+
+	g_mutex_lock(&self->mutex);
+	serialize = self->serialize_calls;
+	g_mutex_unlock(&self->mutex);
+	return serialize ? g_mutex_locker_new(&self->call_mutex) : NULL;
 }
 
 void
@@ -268,6 +403,7 @@ pd_compute_connection_finalize(GObject *obj)
 	pd_compute_connection_close(self);
 	g_free(self->uri);
 	g_free(self->last_failure);
+	g_mutex_clear(&self->call_mutex);
 	g_mutex_clear(&self->mutex);
 	G_OBJECT_CLASS(pd_compute_connection_parent_class)->finalize(obj);
 }
@@ -276,6 +412,7 @@ static void
 pd_compute_connection_init(PdComputeConnection *self)
 {
 	g_mutex_init(&self->mutex);
+	g_mutex_init(&self->call_mutex);
 	self->backoff = PD_COMPUTE_BACKOFF_MIN_US;
 	self->backoff_max = PD_COMPUTE_BACKOFF_MAX_US;
 }
@@ -289,4 +426,11 @@ pd_compute_connection_class_init(PdComputeConnectionClass *klass)
 	signal(SIGPIPE, SIG_IGN);
 	virSetErrorFunc(NULL, pd_compute_quiet_error_cb);
 	virInitialize();
+	/* keepalive needs libvirt's event implementation, registered before any
+	 * connection opens and for good (libvirt cannot unregister it). Since
+	 * libvirt 6.2 it attaches its sources to GLib's default main context, so
+	 * polld's main loop runs the keepalive timers and close callbacks, which
+	 * never block; no thread of ours has to call virEventRunDefaultImpl(). */
+	if (virEventRegisterDefaultImpl() < 0)
+		g_warning("cannot register libvirt's event loop: %s", virGetLastErrorMessage());
 }

@@ -24,6 +24,12 @@ pd_compute_connection_set_uri(PdComputeConnection *self, const gchar *uri);
 /* longest wait between two opening attempts (default 60 s, at least 1 s) */
 void
 pd_compute_connection_set_backoff_max(PdComputeConnection *self, gint64 usec);
+/* libvirt keepalive (@interval seconds, @count unanswered probes) on each new
+ * remote connection; a libvirtd that stops answering is given up after about
+ * interval * (count + 1) s, its calls in flight fail and the next get()
+ * reopens. 0 disables. Takes effect on the next connection. */
+void
+pd_compute_connection_set_keepalive(PdComputeConnection *self, gint interval, guint count);
 /* for tests: use @conn (read-write, shared test driver state) instead of opening */
 void
 pd_compute_connection_set_conn(PdComputeConnection *self, virConnectPtr conn);
@@ -39,6 +45,15 @@ pd_compute_connection_check_failure(PdComputeConnection *self, virConnectPtr con
 /* starts an opening attempt in a worker thread, without waiting for it */
 void
 pd_compute_connection_open_in_background(PdComputeConnection *self);
+/* Every libvirt call that goes to libvirtd runs under this lock (NULL, no
+ * lock, for in-process drivers). libvirt 9.0's RPC client is not safe with two
+ * threads calling on one connection: a second call wakes the thread waiting for
+ * replies and leaves a socket watch behind on the client's private context that
+ * points into that thread's stack, and a later wait dispatches it (a crash in
+ * g_main_loop_quit). Keepalive probes from the main loop are non-blocking sends
+ * and take the same path safely, since the waiting thread is still in its loop. */
+GMutexLocker *
+pd_compute_connection_lock_calls(PdComputeConnection *self);
 void
 pd_compute_connection_close(PdComputeConnection *self);
 

@@ -243,10 +243,13 @@ pd_compute_list_domains(PdComputeDiscovery *self, virConnectPtr *conn, GError **
 {
 	for (guint attempt = 0; attempt < 2; attempt++) {
 		GArray *listed;
+		GMutexLocker *calls;
 		*conn = pd_compute_connection_get(self->conn, error);
 		if (*conn == NULL)
 			return NULL;
+		calls = pd_compute_connection_lock_calls(self->conn);
 		listed = pd_compute_list_domains_once(*conn);
+		g_clear_pointer(&calls, g_mutex_locker_free);
 		if (listed != NULL)
 			return listed;
 		/* a dead connection is reopened once right away */
@@ -281,12 +284,14 @@ pd_compute_xml_thread(gpointer data)
 }
 
 static void
-pd_compute_read_xmls(GPtrArray *todo)
+pd_compute_read_xmls(PdComputeDiscovery *self, GPtrArray *todo)
 {
 	PdComputeXmlJob job = {todo, 0};
 	GThread *threads[PD_COMPUTE_XML_THREADS] = {NULL};
+	/* remote connections take one call at a time: no helpers then */
+	g_autoptr(GMutexLocker) calls = pd_compute_connection_lock_calls(self->conn);
 	/* the calling thread reads too: a short list needs no helpers */
-	guint n = MIN(PD_COMPUTE_XML_THREADS - 1, todo->len / 16);
+	guint n = calls != NULL ? 0 : MIN(PD_COMPUTE_XML_THREADS - 1, todo->len / 16);
 
 	for (guint i = 0; i < n; i++)
 		threads[i] = g_thread_try_new("pd-compute-xml", pd_compute_xml_thread, &job, NULL);
@@ -314,7 +319,7 @@ pd_compute_discovery_fetch_xmls(PdComputeDiscovery *self, virConnectPtr conn, GA
 		if (l->xml_due)
 			g_ptr_array_add(todo, l);
 	}
-	pd_compute_read_xmls(todo);
+	pd_compute_read_xmls(self, todo);
 	g_debug("discovery: %u domains, %u XML reads in %.3f s", listed->len, todo->len,
 		(pd_compute_discovery_now(self) - now) / (gdouble)G_USEC_PER_SEC);
 }

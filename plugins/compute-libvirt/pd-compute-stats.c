@@ -440,6 +440,8 @@ static void
 pd_compute_fetch_group(PdComputeStats *stats, PdComputeDomainStats *ds, PdComputeDomain *cd,
 		       guint group)
 {
+	g_autoptr(GMutexLocker) calls = pd_compute_connection_lock_calls(stats->conn);
+
 	switch (group) {
 	case PD_COMPUTE_GROUP_INFO:
 		pd_compute_fetch_info(stats, ds, cd);
@@ -528,6 +530,8 @@ pd_compute_stats_fetch_bulk(PdComputeStats *stats, GPtrArray *resources)
 	g_autoptr(GHashTable) by_uuid = g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
 	g_autofree virDomainPtr *doms = g_new0(virDomainPtr, resources->len + 1);
 	virDomainStatsRecordPtr *records = NULL;
+	GMutexLocker *calls;
+	gint rc;
 	guint n = 0;
 	guint groups = VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON |
 		       VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE |
@@ -544,7 +548,10 @@ pd_compute_stats_fetch_bulk(PdComputeStats *stats, GPtrArray *resources)
 	if (n == 0)
 		return;
 	/* all domains of one discovery share one connection */
-	if (virDomainListGetStats(doms, groups, &records, 0) < 0) {
+	calls = pd_compute_connection_lock_calls(stats->conn);
+	rc = virDomainListGetStats(doms, groups, &records, 0);
+	g_clear_pointer(&calls, g_mutex_locker_free);
+	if (rc < 0) {
 		g_debug("bulk statistics unavailable, per-domain calls only: %s",
 			virGetLastErrorMessage());
 		pd_compute_connection_check_failure(stats->conn, virDomainGetConnect(doms[0]));

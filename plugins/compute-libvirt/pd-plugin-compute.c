@@ -99,6 +99,8 @@ static const gchar *const pd_compute_config_keys[] = {
     "compute", "flavor_ids",
     "compute", "bulk_stats",
     "compute", "reconnect_max_interval",
+    "compute", "libvirt_keepalive_interval",
+    "compute", "libvirt_keepalive_count",
 };
 
 static gboolean
@@ -112,6 +114,9 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	    pd_config_get_string(config, "compute", "instance_discovery_method", "libvirt_metadata");
 	gboolean use_bulk = pd_config_get_bool(config, "compute", "bulk_stats", TRUE);
 	gint64 backoff_max = pd_config_get_int(config, "compute", "reconnect_max_interval", 60);
+	gint64 keepalive_interval =
+	    pd_config_get_int(config, "compute", "libvirt_keepalive_interval", 5);
+	gint64 keepalive_count = pd_config_get_int(config, "compute", "libvirt_keepalive_count", 5);
 	gint64 update_interval = pd_config_get_int(config, "compute", "resource_update_interval", 0);
 	gint64 cache_expiry = pd_config_get_int(config, "compute", "resource_cache_expiry", 3600);
 	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
@@ -128,6 +133,10 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 		pd_compute_pollster_set_use_bulk(g_ptr_array_index(pollsters, i), use_bulk);
 	pd_compute_connection_set_uri(self->conn, uri);
 	pd_compute_connection_set_backoff_max(self->conn, CLAMP(backoff_max, 1, 3600) * G_USEC_PER_SEC);
+	/* as Nova: a libvirtd that stops answering is noticed within
+	 * interval * (count + 1) seconds, not when a call finally fails */
+	pd_compute_connection_set_keepalive(self->conn, CLAMP(keepalive_interval, 0, 3600),
+					    CLAMP(keepalive_count, 1, 100));
 	/* connecting may block: never on the main loop. While libvirt is away
 	 * the discovery fails with NOT_READY and the plugin status says why. */
 	pd_compute_connection_open_in_background(self->conn);
