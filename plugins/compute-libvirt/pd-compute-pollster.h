@@ -34,6 +34,12 @@ typedef struct {
 	gint field;  /* PdComputeDomField, PdComputeDiskField or PdComputeNetField */
 } PdComputeMeter;
 
+/* Ceilometer's compute meters, in pd-compute-meters.c */
+const PdComputeMeter *
+pd_compute_meter_table(guint *n_meters);
+const PdComputeMeter *
+pd_compute_meter_lookup(const gchar *name);
+
 #define PD_TYPE_COMPUTE_POLLSTER (pd_compute_pollster_get_type())
 G_DECLARE_FINAL_TYPE(PdComputePollster, pd_compute_pollster, PD, COMPUTE_POLLSTER, PdPollster)
 

@@ -19,6 +19,7 @@ typedef struct {
 	PdComputeConnection *conn;
 	gboolean use_bulk;
 	GPtrArray *resources;
+	virDomainStatsRecordPtr *records; /* a test's, instead of the bulk call */
 } PdComputeStatsArgs;
 
 guint
@@ -525,7 +526,8 @@ pd_compute_stats_apply_records(PdComputeStats *stats,
 }
 
 static void
-pd_compute_stats_fetch_bulk(PdComputeStats *stats, GPtrArray *resources)
+pd_compute_stats_fetch_bulk(PdComputeStats *stats, GPtrArray *resources,
+			    virDomainStatsRecordPtr *given)
 {
 	g_autoptr(GHashTable) by_uuid = g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
 	g_autofree virDomainPtr *doms = g_new0(virDomainPtr, resources->len + 1);
@@ -547,6 +549,10 @@ pd_compute_stats_fetch_bulk(PdComputeStats *stats, GPtrArray *resources)
 	}
 	if (n == 0)
 		return;
+	if (given != NULL) {
+		pd_compute_stats_apply_records(stats, by_uuid, given);
+		return;
+	}
 	/* all domains of one discovery share one connection */
 	calls = pd_compute_connection_lock_calls(stats->conn);
 	rc = virDomainListGetStats(doms, groups, &records, 0);
@@ -571,8 +577,8 @@ pd_compute_stats_create_cb(gpointer user_data, GError **error)
 	g_mutex_init(&stats->lock);
 	stats->domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					       (GDestroyNotify)pd_compute_domain_stats_free);
-	if (args->use_bulk)
-		pd_compute_stats_fetch_bulk(stats, args->resources);
+	if (args->use_bulk || args->records != NULL)
+		pd_compute_stats_fetch_bulk(stats, args->resources, args->records);
 	return stats;
 }
 
@@ -583,7 +589,20 @@ pd_compute_stats_get(PdCycleCache *cache,
 		     GPtrArray *resources,
 		     GError **error)
 {
-	PdComputeStatsArgs args = {conn, use_bulk, resources};
+	PdComputeStatsArgs args = {conn, use_bulk, resources, NULL};
+
+	return pd_cycle_cache_get(cache, PD_COMPUTE_STATS_KEY, pd_compute_stats_create_cb, &args,
+				  (GDestroyNotify)pd_compute_stats_free, error);
+}
+
+PdComputeStats *
+pd_compute_stats_get_from_records(PdCycleCache *cache,
+				  PdComputeConnection *conn,
+				  GPtrArray *resources,
+				  virDomainStatsRecordPtr *records,
+				  GError **error)
+{
+	PdComputeStatsArgs args = {conn, TRUE, resources, records};
 
 	return pd_cycle_cache_get(cache, PD_COMPUTE_STATS_KEY, pd_compute_stats_create_cb, &args,
 				  (GDestroyNotify)pd_compute_stats_free, error);

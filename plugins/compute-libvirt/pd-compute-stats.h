@@ -96,6 +96,15 @@ pd_compute_stats_get(PdCycleCache *cache,
 		     gboolean use_bulk,
 		     GPtrArray *resources,
 		     GError **error);
+/* for tests: the cycle's statistics from @records (NULL-terminated, as
+ * virDomainListGetStats returns them) instead of the bulk call, which
+ * libvirt's test driver answers with the state only */
+PdComputeStats *
+pd_compute_stats_get_from_records(PdCycleCache *cache,
+				  PdComputeConnection *conn,
+				  GPtrArray *resources,
+				  virDomainStatsRecordPtr *records,
+				  GError **error);
 /* the statistics of @cd with at least @groups fetched (or found unsupported);
  * per-domain calls happen here, in the calling thread. Never NULL. */
 PdComputeDomainStats *

@@ -19,74 +19,6 @@ G_DEFINE_TYPE(PdPluginCompute, pd_plugin_compute, PD_TYPE_PLUGIN)
 
 PD_PLUGIN_DEFINE("compute-libvirt", pd_plugin_compute_get_type)
 
-#define GAUGE PD_SAMPLE_TYPE_GAUGE
-#define CUMULATIVE PD_SAMPLE_TYPE_CUMULATIVE
-#define DELTA PD_SAMPLE_TYPE_DELTA
-
-/* names, units and types of Ceilometer's compute pollsters (see README.md) */
-static const PdComputeMeter pd_compute_meters[] = {
-    {"cpu", "ns", CUMULATIVE, PD_COMPUTE_VALUE_CPU, PD_COMPUTE_GROUP_INFO, PD_COMPUTE_CPU_TIME},
-    {"vcpus", "vcpu", GAUGE, PD_COMPUTE_VALUE_DOM_FIELD, PD_COMPUTE_GROUP_INFO, PD_COMPUTE_CPU_NUMBER},
-    {"memory", "MB", GAUGE, PD_COMPUTE_VALUE_FLAVOR_MEMORY, 0, 0},
-    {"memory.usage", "MB", GAUGE, PD_COMPUTE_VALUE_MEM_USAGE, PD_COMPUTE_GROUP_MEMORY, 0},
-    {"memory.resident", "MB", GAUGE, PD_COMPUTE_VALUE_MEM_MB, PD_COMPUTE_GROUP_MEMORY, PD_COMPUTE_MEM_RSS},
-    {"memory.available", "MB", GAUGE, PD_COMPUTE_VALUE_MEM_MB, PD_COMPUTE_GROUP_MEMORY,
-     PD_COMPUTE_MEM_AVAILABLE},
-    {"memory.swap.in", "MB", CUMULATIVE, PD_COMPUTE_VALUE_MEM_MB, PD_COMPUTE_GROUP_MEMORY,
-     PD_COMPUTE_MEM_SWAP_IN},
-    {"memory.swap.out", "MB", CUMULATIVE, PD_COMPUTE_VALUE_MEM_MB, PD_COMPUTE_GROUP_MEMORY,
-     PD_COMPUTE_MEM_SWAP_OUT},
-    {"perf.cpu.cycles", "", GAUGE, PD_COMPUTE_VALUE_DOM_FIELD, PD_COMPUTE_GROUP_PERF,
-     PD_COMPUTE_PERF_CPU_CYCLES},
-    {"perf.instructions", "", GAUGE, PD_COMPUTE_VALUE_DOM_FIELD, PD_COMPUTE_GROUP_PERF,
-     PD_COMPUTE_PERF_INSTRUCTIONS},
-    {"perf.cache.references", "", GAUGE, PD_COMPUTE_VALUE_DOM_FIELD, PD_COMPUTE_GROUP_PERF,
-     PD_COMPUTE_PERF_CACHE_REFERENCES},
-    {"perf.cache.misses", "", GAUGE, PD_COMPUTE_VALUE_DOM_FIELD, PD_COMPUTE_GROUP_PERF,
-     PD_COMPUTE_PERF_CACHE_MISSES},
-    {"disk.device.read.requests", "request", CUMULATIVE, PD_COMPUTE_VALUE_DISK_FIELD,
-     PD_COMPUTE_GROUP_BLOCK, PD_COMPUTE_DISK_RD_REQ},
-    {"disk.device.write.requests", "request", CUMULATIVE, PD_COMPUTE_VALUE_DISK_FIELD,
-     PD_COMPUTE_GROUP_BLOCK, PD_COMPUTE_DISK_WR_REQ},
-    {"disk.device.read.bytes", "B", CUMULATIVE, PD_COMPUTE_VALUE_DISK_FIELD, PD_COMPUTE_GROUP_BLOCK,
-     PD_COMPUTE_DISK_RD_BYTES},
-    {"disk.device.write.bytes", "B", CUMULATIVE, PD_COMPUTE_VALUE_DISK_FIELD, PD_COMPUTE_GROUP_BLOCK,
-     PD_COMPUTE_DISK_WR_BYTES},
-    {"disk.device.read.latency", "ns", CUMULATIVE, PD_COMPUTE_VALUE_DISK_FIELD,
-     PD_COMPUTE_GROUP_BLOCK_TIMES, PD_COMPUTE_DISK_RD_TIMES},
-    {"disk.device.write.latency", "ns", CUMULATIVE, PD_COMPUTE_VALUE_DISK_FIELD,
-     PD_COMPUTE_GROUP_BLOCK_TIMES, PD_COMPUTE_DISK_WR_TIMES},
-    {"disk.device.capacity", "B", GAUGE, PD_COMPUTE_VALUE_DISK_CAPACITY, PD_COMPUTE_GROUP_BLOCK_INFO,
-     PD_COMPUTE_DISK_CAPACITY},
-    {"disk.device.allocation", "B", GAUGE, PD_COMPUTE_VALUE_DISK_FIELD, PD_COMPUTE_GROUP_BLOCK_INFO,
-     PD_COMPUTE_DISK_ALLOCATION},
-    {"disk.device.usage", "B", GAUGE, PD_COMPUTE_VALUE_DISK_FIELD, PD_COMPUTE_GROUP_BLOCK_INFO,
-     PD_COMPUTE_DISK_PHYSICAL},
-    {"disk.root.size", "GB", GAUGE, PD_COMPUTE_VALUE_ROOT_SIZE, 0, 0},
-    {"disk.ephemeral.size", "GB", GAUGE, PD_COMPUTE_VALUE_EPHEMERAL_SIZE, 0, 0},
-    {"network.incoming.bytes", "B", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD, PD_COMPUTE_GROUP_IFACE,
-     PD_COMPUTE_NET_RX_BYTES},
-    {"network.outgoing.bytes", "B", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD, PD_COMPUTE_GROUP_IFACE,
-     PD_COMPUTE_NET_TX_BYTES},
-    {"network.incoming.packets", "packet", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD,
-     PD_COMPUTE_GROUP_IFACE, PD_COMPUTE_NET_RX_PACKETS},
-    {"network.outgoing.packets", "packet", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD,
-     PD_COMPUTE_GROUP_IFACE, PD_COMPUTE_NET_TX_PACKETS},
-    {"network.incoming.packets.drop", "packet", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD,
-     PD_COMPUTE_GROUP_IFACE, PD_COMPUTE_NET_RX_DROP},
-    {"network.outgoing.packets.drop", "packet", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD,
-     PD_COMPUTE_GROUP_IFACE, PD_COMPUTE_NET_TX_DROP},
-    {"network.incoming.packets.error", "packet", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD,
-     PD_COMPUTE_GROUP_IFACE, PD_COMPUTE_NET_RX_ERRS},
-    {"network.outgoing.packets.error", "packet", CUMULATIVE, PD_COMPUTE_VALUE_NET_FIELD,
-     PD_COMPUTE_GROUP_IFACE, PD_COMPUTE_NET_TX_ERRS},
-    {"network.incoming.bytes.delta", "B", DELTA, PD_COMPUTE_VALUE_NET_DELTA, PD_COMPUTE_GROUP_IFACE,
-     PD_COMPUTE_NET_RX_BYTES},
-    {"network.outgoing.bytes.delta", "B", DELTA, PD_COMPUTE_VALUE_NET_DELTA, PD_COMPUTE_GROUP_IFACE,
-     PD_COMPUTE_NET_TX_BYTES},
-    {"power.state", "state", GAUGE, PD_COMPUTE_VALUE_POWER_STATE, 0, 0},
-};
-
 static const gchar *const pd_compute_config_keys[] = {
     NULL,      "libvirt_uri",
     NULL,      "libvirt_type",
@@ -159,8 +91,11 @@ pd_plugin_compute_constructed(GObject *obj)
 	self->conn = pd_compute_connection_new(plugin);
 	self->discovery = pd_compute_discovery_new(self->conn);
 	pd_plugin_add_discovery(plugin, self->discovery);
-	for (guint i = 0; i < G_N_ELEMENTS(pd_compute_meters); i++) {
-		g_autoptr(PdPollster) pollster = pd_compute_pollster_new(&pd_compute_meters[i], self->conn);
+	guint n_meters = 0;
+	const PdComputeMeter *meters = pd_compute_meter_table(&n_meters);
+
+	for (guint i = 0; i < n_meters; i++) {
+		g_autoptr(PdPollster) pollster = pd_compute_pollster_new(&meters[i], self->conn);
 		pd_plugin_add_pollster(plugin, pollster);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(pd_compute_config_keys); i += 2)
