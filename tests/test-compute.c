@@ -1142,7 +1142,7 @@ launcher_avoid_xdr_interceptors(GSubprocessLauncher *l)
 /* @bus: serve D-Bus on the session bus (a GTestDBus) and print samples
  * through the stdout publisher, instead of --dry-run without a bus */
 static void
-start_polld_full(Restart *rs, const gchar *conf, gboolean bus)
+start_polld_full(Restart *rs, const gchar *conf, gboolean bus, const gchar *debug_domains)
 {
 	g_autofree gchar *out = g_build_filename(rs->dir, "out.txt", NULL);
 	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
@@ -1152,6 +1152,8 @@ start_polld_full(Restart *rs, const gchar *conf, gboolean bus)
 	g_subprocess_launcher_set_stderr_file_path(l, rs->err);
 	g_subprocess_launcher_set_child_setup(l, die_with_test_cb, NULL, NULL);
 	launcher_avoid_xdr_interceptors(l);
+	if (debug_domains != NULL)
+		g_subprocess_launcher_setenv(l, "G_MESSAGES_DEBUG", debug_domains, TRUE);
 	rs->polld = g_subprocess_launcher_spawn(l, &error, g_getenv("POLLD_BINARY"),
 						bus ? "--session" : "--dry-run",
 						"--polling-namespaces", "compute", "--config-file",
@@ -1163,7 +1165,7 @@ start_polld_full(Restart *rs, const gchar *conf, gboolean bus)
 static void
 start_polld(Restart *rs, const gchar *conf)
 {
-	start_polld_full(rs, conf, FALSE);
+	start_polld_full(rs, conf, FALSE, NULL);
 }
 
 static gchar *
@@ -1345,7 +1347,7 @@ test_libvirtd_keepalive(void)
 						     NULL, NULL, &error);
 	g_assert_no_error(error);
 	libvirtd = start_libvirtd(lvd_dir);
-	start_polld_full(&rs, conf, TRUE);
+	start_polld_full(&rs, conf, TRUE, NULL);
 	wait_file(&rs, out, "\\\"power.state\\\"", 40, 0);
 	wait_status(&rs, bus, "");
 
@@ -1374,6 +1376,78 @@ test_libvirtd_keepalive(void)
 	pd_test_rmtree(dir);
 }
 
+static void
+set_nova_name(virDomainPtr dom, const gchar *name)
+{
+	g_autofree gchar *meta = g_strdup_printf(
+	    "<instance><name>%s</name><flavor name='m1.tiny'><memory>512</memory></flavor><owner>"
+	    "<user uuid='u'/><project uuid='p'/></owner></instance>",
+	    name);
+	g_assert_cmpint(virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, meta, "nova",
+					     PD_COMPUTE_NOVA_NS_1_1, VIR_DOMAIN_AFFECT_LIVE),
+			==, 0);
+}
+
+/* With domain events a domain's XML is read once, then only after an event
+ * for it: libvirtd's shared test:///default domain "test" has no Nova
+ * metadata (no samples, and no XML reads cycle after cycle) until the test
+ * gives it some through a second, read-write connection; a rename follows. */
+static void
+test_domain_events(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *lvd_dir = g_build_filename(dir, "libvirtd", NULL);
+	g_autofree gchar *yaml_path = pd_test_write_file(
+	    dir, "polling.yaml", "sources:\n  - name: fast\n    interval: 1\n    meters: ['power.state']\n");
+	g_autofree gchar *conf_text = g_strdup_printf(
+	    "[DEFAULT]\nlibvirt_uri = test+unix:///default?socket=%s/sock/libvirt-sock-ro\n"
+	    "[polling]\ncfg_file = %s\n[compute]\nreconnect_max_interval = 1\n",
+	    lvd_dir, yaml_path);
+	g_autofree gchar *conf = pd_test_write_file(dir, "polld.conf", conf_text);
+	g_autofree gchar *rw_uri = g_strdup_printf("test+unix:///default?socket=%s/sock/libvirt-sock", lvd_dir);
+	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
+	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
+	g_autoptr(GSubprocess) libvirtd = NULL;
+	Restart rs = {NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE};
+	virConnectPtr rw;
+	virDomainPtr dom;
+	gsize seen;
+
+	if (lvd == NULL || getuid() != 0) {
+		g_test_skip("needs libvirtd, run as root");
+		g_free(rs.err);
+		return;
+	}
+	libvirtd = start_libvirtd(lvd_dir);
+	start_polld_full(&rs, conf, FALSE, "PdPlugin-compute");
+	/* read once when new, then left alone */
+	wait_file(&rs, rs.err, "discovery: 1 domains, 0 XML reads", 2, 0);
+	g_assert_cmpuint(count_in_file(rs.err, "discovery: 1 domains, 1 XML reads", 0), ==, 1);
+	g_assert_cmpuint(count_in_file(out, "power.state", 0), ==, 0);
+
+	/* libvirtd is up (polld discovered its domain): connect read-write */
+	rw = virConnectOpen(rw_uri);
+	g_assert_nonnull(rw);
+	dom = virDomainLookupByName(rw, "test");
+	g_assert_nonnull(dom);
+	set_nova_name(dom, "first");
+	wait_file(&rs, out, "\\\"display_name\\\": \\\"first\\\"", 1, 0);
+	seen = file_size(rs.err);
+	set_nova_name(dom, "second");
+	wait_file(&rs, out, "\\\"display_name\\\": \\\"second\\\"", 1, 0);
+	/* a few quiet cycles: no more reads */
+	wait_file(&rs, rs.err, "discovery: 1 domains, 0 XML reads", 2, file_size(rs.err));
+	g_assert_cmpuint(count_in_file(rs.err, "discovery: 1 domains, 1 XML reads", 0), ==, 3);
+	g_assert_cmpuint(count_in_file(rs.err, "discovery: 1 domains, 1 XML reads", seen), ==, 1);
+
+	virDomainFree(dom);
+	virConnectClose(rw);
+	stop_polld(&rs);
+	kill_and_wait(libvirtd, SIGTERM);
+	g_free(rs.err);
+	pd_test_rmtree(dir);
+}
+
 gint
 main(gint argc, gchar **argv)
 {
@@ -1390,5 +1464,6 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/compute/update-interval", test_update_interval);
 	g_test_add_func("/compute/libvirtd-restart", test_libvirtd_restart);
 	g_test_add_func("/compute/libvirtd-keepalive", test_libvirtd_keepalive);
+	g_test_add_func("/compute/domain-events", test_domain_events);
 	return g_test_run();
 }

@@ -8,17 +8,25 @@
 #include <libvirt/virterror.h>
 
 #include "pd-compute-connection.h"
+#include "pd-compute-domain.h"
 
 #define PD_COMPUTE_BACKOFF_MIN_US (1 * G_USEC_PER_SEC)
 #define PD_COMPUTE_BACKOFF_MAX_US (60 * G_USEC_PER_SEC)
 
-/* what the close callback of one connection needs: no lock of ours is taken
- * there, since libvirt calls it holding its own close-callback lock */
+/* what libvirt's callbacks for one connection (its close, its domain events)
+ * share with us: they run on the main loop, and take no lock of ours */
 typedef struct {
 	PdPlugin *plugin;
 	gchar *uri;
 	gint fired; /* atomic: the close was reported already */
-} PdComputeCloseData;
+	GMutex lock;
+	GHashTable *changed; /* raw UUIDs of domains with an event since the last take */
+	gboolean overflow;   /* too many to keep: everything counts as changed */
+	gboolean events;     /* domain events are delivered (set before any arrives) */
+} PdComputeWatch;
+
+/* past this many changed domains between two discoveries, all are re-read */
+#define PD_COMPUTE_CHANGED_MAX 65536
 
 struct _PdComputeConnection {
 	GObject parent_instance;
@@ -32,12 +40,14 @@ struct _PdComputeConnection {
 	gint64 backoff_max;  /* the step stops doubling here */
 	gchar *last_failure; /* why the last attempt failed, reused during back-off */
 	gboolean was_connected;
+	gboolean domain_events; /* subscribe to domain events on new connections */
 	gint keepalive_interval; /* seconds, 0: no keepalive */
 	guint keepalive_count;
 	/* held around every RPC on a remote connection, see lock_calls() */
 	GMutex call_mutex;
 	gboolean serialize_calls;
-	PdComputeCloseData *close_data; /* a reference, for the current connection */
+	PdComputeWatch *watch; /* a reference, for the current connection */
+	guint64 serial;		/* connections opened so far */
 };
 
 
@@ -93,17 +103,97 @@ pd_compute_connection_uri_from_config(PdConfig *config)
 }
 
 static void
-pd_compute_close_data_clear(gpointer data)
+pd_compute_watch_clear(gpointer data)
 {
-	PdComputeCloseData *cd = data;
+	PdComputeWatch *cd = data;
 	g_free(cd->uri);
+	g_mutex_clear(&cd->lock);
+	g_hash_table_unref(cd->changed);
 }
 
 static void
-pd_compute_close_data_unref(void *data)
+pd_compute_watch_unref(void *data)
 {
-	g_atomic_rc_box_release_full(data, pd_compute_close_data_clear);
+	g_atomic_rc_box_release_full(data, pd_compute_watch_clear);
 }
+
+static PdComputeWatch *
+pd_compute_watch_new(PdPlugin *plugin, const gchar *uri)
+{
+	PdComputeWatch *cd = g_atomic_rc_box_new0(PdComputeWatch);
+
+	cd->plugin = plugin;
+	cd->uri = g_strdup(uri);
+	g_mutex_init(&cd->lock);
+	cd->changed = g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
+	return cd;
+}
+
+/* on the main loop: remember that @dom changed; no RPC (the UUID is local) */
+static void
+pd_compute_watch_mark(PdComputeWatch *cd, virDomainPtr dom)
+{
+	guchar uuid[VIR_UUID_BUFLEN];
+
+	if (virDomainGetUUID(dom, uuid) < 0)
+		return;
+	g_mutex_lock(&cd->lock);
+	if (g_hash_table_size(cd->changed) < PD_COMPUTE_CHANGED_MAX)
+		g_hash_table_add(cd->changed, g_memdup2(uuid, sizeof(uuid)));
+	else
+		cd->overflow = TRUE;
+	g_mutex_unlock(&cd->lock);
+}
+
+static gint
+pd_compute_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, gint event, gint detail, gpointer data)
+{
+	pd_compute_watch_mark(data, dom);
+	return 0;
+}
+
+static void
+pd_compute_metadata_cb(virConnectPtr conn, virDomainPtr dom, gint type, const gchar *nsuri,
+		       gpointer data)
+{
+	pd_compute_watch_mark(data, dom);
+}
+
+static void
+pd_compute_device_cb(virConnectPtr conn, virDomainPtr dom, const gchar *alias, gpointer data)
+{
+	pd_compute_watch_mark(data, dom);
+}
+
+/* what can change the instance metadata, disks or vnics of a domain: Nova
+ * rewrites its metadata element on resize or rename, hotplug adds devices */
+static gboolean
+pd_compute_watch_subscribe(PdComputeWatch *cd, virConnectPtr conn)
+{
+	const struct {
+		gint id;
+		virConnectDomainEventGenericCallback cb;
+	} events[] = {
+	    {VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(pd_compute_lifecycle_cb)},
+	    {VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, VIR_DOMAIN_EVENT_CALLBACK(pd_compute_metadata_cb)},
+	    {VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, VIR_DOMAIN_EVENT_CALLBACK(pd_compute_device_cb)},
+	    {VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, VIR_DOMAIN_EVENT_CALLBACK(pd_compute_device_cb)},
+	};
+
+	/* callbacks stay until the connection is gone; nothing deregisters them,
+	 * which would be an RPC racing the calls of other threads */
+	for (guint i = 0; i < G_N_ELEMENTS(events); i++) {
+		if (virConnectDomainEventRegisterAny(conn, NULL, events[i].id, events[i].cb,
+						     g_atomic_rc_box_acquire(cd), pd_compute_watch_unref) < 0) {
+			g_debug("no domain events on %s: %s", cd->uri, virGetLastErrorMessage());
+			virResetLastError();
+			pd_compute_watch_unref(cd);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 
 static const gchar *
 pd_compute_close_reason(gint reason)
@@ -125,7 +215,7 @@ pd_compute_close_reason(gint reason)
 static void
 pd_compute_connection_closed_cb(virConnectPtr conn, int reason, void *data)
 {
-	PdComputeCloseData *cd = data;
+	PdComputeWatch *cd = data;
 	g_autofree gchar *status = NULL;
 
 	g_atomic_int_set(&cd->fired, 1);
@@ -135,41 +225,41 @@ pd_compute_connection_closed_cb(virConnectPtr conn, int reason, void *data)
 		pd_plugin_set_status(cd->plugin, status);
 }
 
-/* keepalive and the close callback on a new connection. Only connections
- * through libvirt's RPC client have keepalive; an in-process driver (test:///)
- * answers NO_SUPPORT, and that is how the two are told apart. */
+/* keepalive, the close callback and domain events on a new connection. Only
+ * connections through libvirt's RPC client have keepalive; an in-process
+ * driver (test:///) answers NO_SUPPORT, and that is how the two are told
+ * apart. */
 static void
 pd_compute_connection_watch_locked(PdComputeConnection *self)
 {
-	PdComputeCloseData *cd;
+	PdComputeWatch *cd = pd_compute_watch_new(self->plugin, self->uri);
 	/* interval <= 0 stops keepalive on a remote connection, and still tells it apart */
 	gint rc = virConnectSetKeepAlive(self->conn,
 					 self->keepalive_interval > 0 ? self->keepalive_interval : -1,
 					 self->keepalive_count);
 
+	self->watch = cd;
 	if (rc < 0) {
 		self->serialize_calls = pd_compute_last_error_code() != VIR_ERR_NO_SUPPORT;
 		if (self->serialize_calls && self->keepalive_interval > 0)
 			g_warning("no keepalive on %s: %s", self->uri, virGetLastErrorMessage());
 		virResetLastError();
-		if (!self->serialize_calls)
-			return;
 	} else {
 		self->serialize_calls = TRUE;
 		if (rc == 1 && self->keepalive_interval > 0)
 			g_message("libvirtd at %s does not answer keepalive probes", self->uri);
 	}
-	cd = g_atomic_rc_box_new0(PdComputeCloseData);
-	cd->plugin = self->plugin;
-	cd->uri = g_strdup(self->uri);
-	if (virConnectRegisterCloseCallback(self->conn, pd_compute_connection_closed_cb,
-					    g_atomic_rc_box_acquire(cd),
-					    pd_compute_close_data_unref) < 0) {
+	if (self->serialize_calls &&
+	    virConnectRegisterCloseCallback(self->conn, pd_compute_connection_closed_cb,
+					    g_atomic_rc_box_acquire(cd), pd_compute_watch_unref) < 0) {
 		g_debug("no close callback on %s: %s", self->uri, virGetLastErrorMessage());
 		virResetLastError();
-		pd_compute_close_data_unref(cd);
+		pd_compute_watch_unref(cd);
 	}
-	self->close_data = cd;
+	/* no event can arrive before the subscription returns: the main loop
+	 * delivers them, and reads cd->events only through take_changes() */
+	if (self->domain_events)
+		cd->events = pd_compute_watch_subscribe(cd, self->conn);
 }
 
 static void
@@ -205,6 +295,7 @@ pd_compute_connection_open_locked(PdComputeConnection *self, GError **error)
 		if (self->was_connected || self->last_failure != NULL)
 			g_message("connected to libvirt at %s", self->uri);
 		self->was_connected = TRUE;
+		self->serial++;
 		pd_compute_connection_watch_locked(self);
 		self->backoff = PD_COMPUTE_BACKOFF_MIN_US;
 		self->retry_at = 0;
@@ -234,7 +325,7 @@ pd_compute_connection_drop_locked(PdComputeConnection *self)
 	/* no callback once we let go; fails harmlessly when none was registered */
 	if (virConnectUnregisterCloseCallback(self->conn, pd_compute_connection_closed_cb) < 0)
 		virResetLastError();
-	g_clear_pointer(&self->close_data, pd_compute_close_data_unref);
+	g_clear_pointer(&self->watch, pd_compute_watch_unref);
 	virConnectClose(self->conn);
 	self->conn = NULL;
 }
@@ -243,7 +334,7 @@ pd_compute_connection_drop_locked(PdComputeConnection *self)
 static void
 pd_compute_connection_lost_locked(PdComputeConnection *self, const gchar *why)
 {
-	if (self->close_data == NULL || !g_atomic_int_get(&self->close_data->fired)) {
+	if (self->watch == NULL || !g_atomic_int_get(&self->watch->fired)) {
 		g_warning("libvirt connection to %s lost: %s", self->uri, why);
 		pd_compute_connection_set_status(self, why);
 	}
@@ -367,6 +458,43 @@ pd_compute_connection_set_keepalive(PdComputeConnection *self, gint interval, gu
 	g_mutex_unlock(&self->mutex);
 }
 
+gboolean
+pd_compute_connection_take_changes(PdComputeConnection *self,
+				   virConnectPtr conn,
+				   GHashTable **changed,
+				   guint64 *serial)
+{
+	PdComputeWatch *cd = NULL;
+
+	*changed = NULL;
+	g_mutex_lock(&self->mutex);
+	*serial = self->serial;
+	if (self->conn == conn && self->watch != NULL && self->watch->events)
+		cd = g_atomic_rc_box_acquire(self->watch);
+	g_mutex_unlock(&self->mutex);
+	if (cd == NULL)
+		return FALSE;
+	g_mutex_lock(&cd->lock);
+	if (!cd->overflow)
+		*changed = g_steal_pointer(&cd->changed);
+	else
+		g_hash_table_remove_all(cd->changed);
+	cd->overflow = FALSE;
+	if (cd->changed == NULL)
+		cd->changed = g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
+	g_mutex_unlock(&cd->lock);
+	pd_compute_watch_unref(cd);
+	return TRUE;
+}
+
+void
+pd_compute_connection_set_domain_events(PdComputeConnection *self, gboolean enabled)
+{
+	g_mutex_lock(&self->mutex);
+	self->domain_events = enabled;
+	g_mutex_unlock(&self->mutex);
+}
+
 GMutexLocker *
 pd_compute_connection_lock_calls(PdComputeConnection *self)
 {
@@ -415,6 +543,7 @@ pd_compute_connection_init(PdComputeConnection *self)
 	g_mutex_init(&self->call_mutex);
 	self->backoff = PD_COMPUTE_BACKOFF_MIN_US;
 	self->backoff_max = PD_COMPUTE_BACKOFF_MAX_US;
+	self->domain_events = TRUE;
 }
 
 static void

@@ -45,6 +45,22 @@ pd_compute_connection_check_failure(PdComputeConnection *self, virConnectPtr con
 /* starts an opening attempt in a worker thread, without waiting for it */
 void
 pd_compute_connection_open_in_background(PdComputeConnection *self);
+/* subscribe to domain events (lifecycle, metadata change, device added or
+ * removed) on each new connection; default on. Takes effect on the next
+ * connection. */
+void
+pd_compute_connection_set_domain_events(PdComputeConnection *self, gboolean enabled);
+/* For the discovery. FALSE: @conn is not the current connection or has no
+ * domain events, so any domain may have changed. TRUE: *@changed is the set
+ * (raw UUIDs, the caller unrefs it) of domains with an event since the last
+ * call, or NULL when there were too many to keep and all count as changed.
+ * *@serial counts the connections opened: when it moved, events in between
+ * were missed. */
+gboolean
+pd_compute_connection_take_changes(PdComputeConnection *self,
+				   virConnectPtr conn,
+				   GHashTable **changed,
+				   guint64 *serial);
 /* Every libvirt call that goes to libvirtd runs under this lock (NULL, no
  * lock, for in-process drivers). libvirt 9.0's RPC client is not safe with two
  * threads calling on one connection: a second call wakes the thread waiting for

@@ -44,7 +44,16 @@ struct _PdComputeDiscovery {
 	gint64 cache_expiry;	/* usec; 0: never */
 	gint64 cache_time;	/* when the cache was last emptied */
 	gint64 clock_offset;	/* tests move the clock */
+	guint64 conn_serial;	/* the connection the cache was last checked against */
+	guint64 xml_reads;	/* since start, for tests */
 };
+
+/* what this discovery knows about changes since the last one */
+typedef struct {
+	gboolean events;     /* domain events on the connection: only changed XML is due */
+	gboolean all;	     /* events were missed: everything is due */
+	GHashTable *changed; /* raw UUIDs with an event */
+} PdComputeChanges;
 
 G_DEFINE_TYPE(PdComputeDiscovery, pd_compute_discovery, PD_TYPE_DISCOVERY)
 
@@ -143,18 +152,23 @@ pd_compute_discovery_prune(PdComputeDiscovery *self)
 	}
 }
 
-/* the XML of a known domain is read again when the interval is over, its
- * state changed (a started domain gets its tap devices) or the connection
- * is new (libvirtd restarted: anything may have changed) */
+/* The XML of a known domain is read again when its state changed (a started
+ * domain gets its tap devices), when [compute] resource_update_interval is over
+ * (0: every cycle, unless domain events say what changed), when an event came
+ * for it, or when the connection is new (libvirtd restarted, events missed). */
 static gboolean
 pd_compute_discovery_xml_due(PdComputeDiscovery *self, virConnectPtr conn, PdComputeListed *l,
-			     gint64 now)
+			     gint64 now, const PdComputeChanges *ch)
 {
 	PdComputeCacheEntry *entry = g_hash_table_lookup(self->cache, l->uuid);
 
-	if (entry == NULL || self->update_interval <= 0 || entry->xml_state != l->state)
+	if (entry == NULL || entry->xml_state != l->state)
 		return TRUE;
-	if (now - entry->xml_time >= self->update_interval)
+	if (self->update_interval > 0 && now - entry->xml_time >= self->update_interval)
+		return TRUE;
+	if (ch->events)
+		return ch->all || g_hash_table_contains(ch->changed, l->uuid);
+	if (self->update_interval <= 0)
 		return TRUE;
 	return entry->snapshot != NULL && virDomainGetConnect(entry->snapshot->dom) != conn;
 }
@@ -307,7 +321,13 @@ pd_compute_discovery_fetch_xmls(PdComputeDiscovery *self, virConnectPtr conn, GA
 				gint64 now)
 {
 	g_autoptr(GPtrArray) todo = g_ptr_array_new();
+	PdComputeChanges ch = {FALSE, FALSE, NULL};
+	guint64 serial = 0;
 
+	/* taken after the listing: a failed discovery keeps them for the next */
+	ch.events = pd_compute_connection_take_changes(self->conn, conn, &ch.changed, &serial);
+	ch.all = ch.changed == NULL || serial != self->conn_serial;
+	self->conn_serial = serial;
 	/* a full refresh now and then, as Ceilometer's resource_cache_expiry */
 	if (self->cache_expiry > 0 && now - self->cache_time >= self->cache_expiry) {
 		g_hash_table_remove_all(self->cache);
@@ -315,11 +335,13 @@ pd_compute_discovery_fetch_xmls(PdComputeDiscovery *self, virConnectPtr conn, GA
 	}
 	for (guint i = 0; i < listed->len; i++) {
 		PdComputeListed *l = &g_array_index(listed, PdComputeListed, i);
-		l->xml_due = pd_compute_discovery_xml_due(self, conn, l, now);
+		l->xml_due = pd_compute_discovery_xml_due(self, conn, l, now, &ch);
 		if (l->xml_due)
 			g_ptr_array_add(todo, l);
 	}
+	g_clear_pointer(&ch.changed, g_hash_table_unref);
 	pd_compute_read_xmls(self, todo);
+	self->xml_reads += todo->len;
 	g_debug("discovery: %u domains, %u XML reads in %.3f s", listed->len, todo->len,
 		(pd_compute_discovery_now(self) - now) / (gdouble)G_USEC_PER_SEC);
 }
@@ -400,6 +422,17 @@ pd_compute_discovery_configure(PdComputeDiscovery *self, const gchar *host, gcha
 	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&entry))
 		g_clear_pointer(&entry->snapshot, pd_compute_domain_unref);
 	g_mutex_unlock(&self->lock);
+}
+
+guint64
+pd_compute_discovery_get_xml_reads(PdComputeDiscovery *self)
+{
+	guint64 n;
+
+	g_mutex_lock(&self->lock);
+	n = self->xml_reads;
+	g_mutex_unlock(&self->lock);
+	return n;
 }
 
 guint

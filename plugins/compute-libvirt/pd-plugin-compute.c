@@ -33,6 +33,7 @@ static const gchar *const pd_compute_config_keys[] = {
     "compute", "reconnect_max_interval",
     "compute", "libvirt_keepalive_interval",
     "compute", "libvirt_keepalive_count",
+    "compute", "domain_events",
 };
 
 static gboolean
@@ -45,6 +46,7 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	const gchar *method =
 	    pd_config_get_string(config, "compute", "instance_discovery_method", "libvirt_metadata");
 	gboolean use_bulk = pd_config_get_bool(config, "compute", "bulk_stats", TRUE);
+	gboolean domain_events = pd_config_get_bool(config, "compute", "domain_events", TRUE);
 	gint64 backoff_max = pd_config_get_int(config, "compute", "reconnect_max_interval", 60);
 	gint64 keepalive_interval =
 	    pd_config_get_int(config, "compute", "libvirt_keepalive_interval", 5);
@@ -69,6 +71,8 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	 * interval * (count + 1) seconds, not when a call finally fails */
 	pd_compute_connection_set_keepalive(self->conn, CLAMP(keepalive_interval, 0, 3600),
 					    CLAMP(keepalive_count, 1, 100));
+	/* with events, a domain's XML is read again only when it changed */
+	pd_compute_connection_set_domain_events(self->conn, domain_events);
 	/* connecting may block: never on the main loop. While libvirt is away
 	 * the discovery fails with NOT_READY and the plugin status says why. */
 	pd_compute_connection_open_in_background(self->conn);
