@@ -5,7 +5,10 @@
  * contribution to the signature (every flattened key with the full
  * "resource_metadata:a:b:" prefix, sorted). Closing an object renders it
  * from its members; the metadata is the rendering of the top level. So the
- * serializer only ever copies two strings per sample.
+ * serializer only ever copies two strings per sample. Per-device metadata
+ * (add_all() of an instance's, a few members more, end_flat()) keeps only
+ * its own members' texts and points into the base's for the rest: a handful
+ * of pieces instead of a copy of the instance's 2 KB.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -34,16 +37,30 @@ typedef struct {
 struct _PdMetadata {
 	gint ref_count;
 	GArray *members; /* top level, for add_all() and lookups */
-	gchar *json;
+	gchar *json;	 /* NULL for a derived one */
 	gchar *sig;
 	gsize json_len;
 	gsize sig_len;
+	/* where member i's ", key: value" ends in json, and where its signature
+	 * contribution starts in sig: what a derived metadata points into */
+	guint32 *json_end;
+	guint32 *sig_start;
+	/* the texts as pieces; one each unless derived */
+	PdMdPiece *json_pieces;
+	PdMdPiece *sig_pieces;
+	guint n_json_pieces;
+	guint n_sig_pieces;
+	PdMdPiece one[2];
+	/* derived: a base it points into, and the text of its own members */
+	PdMetadata *base;
+	gchar *own;
 };
 
 struct _PdMetadataBuilder {
 	GPtrArray *frames; /* open objects, [0] is the top level */
 	GString *json;	   /* scratch */
 	GString *sig;	   /* scratch */
+	PdMetadata *base;  /* the add_all() base, while its copies are first */
 };
 
 static inline const gchar *
@@ -131,9 +148,20 @@ compare_members(gconstpointer a, gconstpointer b)
 	return strcmp(member_key(*ma), member_key(*mb));
 }
 
-/* {"k": v, ...} in insertion order and the sorted signature contributions */
+/* one member as it stands in its object's JSON: "key": value */
 static void
-render_members(GArray *members, GString *json, GString *sig)
+append_member_json(GString *json, const PdMdMember *m)
+{
+	pd_json_append_string(json, member_key(m));
+	pd_buf_append_lit(json, ": ");
+	pd_buf_append(json, member_json(m), m->json_len);
+}
+
+/* {"k": v, ...} in insertion order and the sorted signature contributions;
+ * with @json_end and @sig_start (one slot per member) also where each member
+ * ends in the JSON and starts in the signature text */
+static void
+render_members(GArray *members, GString *json, GString *sig, guint32 *json_end, guint32 *sig_start)
 {
 	g_autofree PdMdMember **sorted = g_new(PdMdMember *, members->len + 1);
 
@@ -144,15 +172,18 @@ render_members(GArray *members, GString *json, GString *sig)
 		PdMdMember *m = &g_array_index(members, PdMdMember, i);
 		if (i > 0)
 			pd_buf_append_lit(json, ", ");
-		pd_json_append_string(json, member_key(m));
-		pd_buf_append_lit(json, ": ");
-		pd_buf_append(json, member_json(m), m->json_len);
+		append_member_json(json, m);
+		if (json_end != NULL)
+			json_end[i] = (guint32)json->len;
 		sorted[i] = m;
 	}
 	g_string_append_c(json, '}');
 	qsort(sorted, members->len, sizeof(PdMdMember *), compare_members);
-	for (guint i = 0; i < members->len; i++)
+	for (guint i = 0; i < members->len; i++) {
+		if (sig_start != NULL)
+			sig_start[sorted[i] - (PdMdMember *)(gpointer)members->data] = (guint32)sig->len;
 		pd_buf_append(sig, member_sig(sorted[i]), sorted[i]->sig_len);
+	}
 }
 
 /* ---- frames ---- */
@@ -226,6 +257,7 @@ pd_metadata_builder_free(PdMetadataBuilder *b)
 	g_ptr_array_unref(b->frames);
 	g_string_free(b->json, TRUE);
 	g_string_free(b->sig, TRUE);
+	g_clear_pointer(&b->base, pd_metadata_unref);
 	g_free(b);
 }
 
@@ -329,7 +361,7 @@ pd_metadata_builder_end_object(PdMetadataBuilder *b)
 	g_return_if_fail(b->frames->len > 1);
 	f = g_ptr_array_steal_index(b->frames, b->frames->len - 1);
 	/* an empty object renders as {} and signs as nothing */
-	render_members(f->members, b->json, b->sig);
+	render_members(f->members, b->json, b->sig, NULL, NULL);
 	members_put(current_frame(b)->members, member_new(f->key, b->json, b->sig));
 	frame_free(f);
 }
@@ -356,8 +388,36 @@ pd_metadata_builder_add_all(PdMetadataBuilder *b, PdMetadata *base)
 	/* a flat metadata kept only its rendering */
 	g_return_if_fail(base->members != NULL);
 	f = current_frame(b);
+	/* end_flat() can point into the base if its copies come first */
+	g_clear_pointer(&b->base, pd_metadata_unref);
+	if (f->members->len == 0 && base->json != NULL)
+		b->base = pd_metadata_ref(base);
 	for (guint i = 0; i < base->members->len; i++)
 		members_put(f->members, member_copy(&g_array_index(base->members, PdMdMember, i)));
+}
+
+static void
+close_open_objects(PdMetadataBuilder *b)
+{
+	if (b->frames->len > 1) {
+		g_critical("metadata builder ended with %u object(s) still open",
+			   b->frames->len - 1);
+		while (b->frames->len > 1)
+			pd_metadata_builder_end_object(b);
+	}
+}
+
+static void
+metadata_set_single_pieces(PdMetadata *md)
+{
+	md->one[0].str = md->json;
+	md->one[0].len = md->json_len;
+	md->one[1].str = md->sig;
+	md->one[1].len = md->sig_len;
+	md->json_pieces = &md->one[0];
+	md->sig_pieces = &md->one[1];
+	md->n_json_pieces = 1;
+	md->n_sig_pieces = 1;
 }
 
 PdMetadata *
@@ -367,32 +427,166 @@ pd_metadata_builder_end(PdMetadataBuilder *b)
 	PdMdFrame *top;
 
 	g_return_val_if_fail(b != NULL, NULL);
-	if (b->frames->len > 1) {
-		g_critical("metadata builder ended with %u object(s) still open",
-			   b->frames->len - 1);
-		while (b->frames->len > 1)
-			pd_metadata_builder_end_object(b);
-	}
+	close_open_objects(b);
+	g_clear_pointer(&b->base, pd_metadata_unref);
 	top = current_frame(b);
-	render_members(top->members, b->json, b->sig);
 	md = g_new0(PdMetadata, 1);
 	md->ref_count = 1;
+	md->json_end = g_new(guint32, top->members->len + 1);
+	md->sig_start = g_new(guint32, top->members->len + 1);
+	render_members(top->members, b->json, b->sig, md->json_end, md->sig_start);
 	md->json_len = b->json->len;
 	md->json = g_strndup(b->json->str, b->json->len);
 	md->sig_len = b->sig->len;
 	md->sig = g_strndup(b->sig->str, b->sig->len);
 	md->members = g_steal_pointer(&top->members);
 	top->members = members_new();
+	metadata_set_single_pieces(md);
+	return md;
+}
+
+/* --- derived: pieces of the base's texts, and its own members' --- */
+
+typedef enum { SRC_BASE_JSON, SRC_BASE_SIG, SRC_OWN } PieceSource;
+
+typedef struct {
+	PieceSource src;
+	gsize offset;
+	gsize len;
+} PieceRef;
+
+static void
+piece_add(GArray *refs, PieceSource src, gsize offset, gsize len)
+{
+	PieceRef *last = refs->len > 0 ? &g_array_index(refs, PieceRef, refs->len - 1) : NULL;
+	PieceRef r = {src, offset, len};
+
+	if (len == 0)
+		return;
+	/* what follows on in the same text extends the piece before it */
+	if (last != NULL && last->src == src && last->offset + last->len == offset) {
+		last->len += len;
+		return;
+	}
+	g_array_append_val(refs, r);
+}
+
+static PdMdPiece *
+pieces_resolve(GArray *refs, PdMetadata *md, guint *n_out)
+{
+	PdMdPiece *pieces = g_new(PdMdPiece, refs->len + 1);
+
+	for (guint i = 0; i < refs->len; i++) {
+		PieceRef *r = &g_array_index(refs, PieceRef, i);
+		const gchar *text = r->src == SRC_BASE_JSON ? md->base->json
+				    : r->src == SRC_BASE_SIG ? md->base->sig
+							     : md->own;
+		pieces[i].str = text + r->offset;
+		pieces[i].len = r->len;
+	}
+	*n_out = refs->len;
+	return pieces;
+}
+
+static gboolean
+member_equal(const PdMdMember *a, const PdMdMember *b)
+{
+	return a->key_len == b->key_len && a->json_len == b->json_len && a->sig_len == b->sig_len &&
+	       memcmp(a->block, b->block, member_size(a)) == 0;
+}
+
+/* @members starts with @base's members (some replaced in place) and may add
+ * more: the texts are the base's where it is unchanged, its own elsewhere */
+static PdMetadata *
+metadata_new_derived(PdMetadata *base, GArray *members)
+{
+	PdMetadata *md;
+	GArray *base_members = base->members;
+	guint nb = base_members->len;
+	g_autoptr(GString) own = g_string_new(NULL);
+	g_autoptr(GArray) json_refs = g_array_new(FALSE, FALSE, sizeof(PieceRef));
+	g_autoptr(GArray) sig_refs = g_array_new(FALSE, FALSE, sizeof(PieceRef));
+	g_autofree gboolean *same = g_new0(gboolean, members->len + 1);
+	g_autofree PdMdMember **sorted = g_new(PdMdMember *, members->len + 1);
+
+	for (guint i = 0; i < members->len; i++) {
+		PdMdMember *m = &g_array_index(members, PdMdMember, i);
+		if (i < nb) {
+			PdMdMember *bm = &g_array_index(base_members, PdMdMember, i);
+			if (strcmp(member_key(m), member_key(bm)) != 0)
+				return NULL; /* not the base's order: render it whole */
+			same[i] = member_equal(m, bm);
+		}
+		sorted[i] = m;
+	}
+
+	/* JSON: the base's "{" and members up to the first change, own text for
+	 * changed and added members, the base's "}" */
+	for (guint i = 0; i < members->len; i++) {
+		PdMdMember *m = &g_array_index(members, PdMdMember, i);
+		if (i < nb && same[i]) {
+			gsize start = i == 0 ? 0 : base->json_end[i - 1];
+			piece_add(json_refs, SRC_BASE_JSON, start, base->json_end[i] - start);
+			continue;
+		}
+		{
+			gsize start = own->len;
+			g_string_append(own, i == 0 ? "{" : ", ");
+			append_member_json(own, m);
+			piece_add(json_refs, SRC_OWN, start, own->len - start);
+		}
+	}
+	piece_add(json_refs, SRC_BASE_JSON, base->json_len - 1, 1);
+
+	/* signature: every member's contribution in key order */
+	qsort(sorted, members->len, sizeof(PdMdMember *), compare_members);
+	for (guint k = 0; k < members->len; k++) {
+		guint i = (guint)(sorted[k] - (PdMdMember *)(gpointer)members->data);
+		if (i < nb && same[i]) {
+			piece_add(sig_refs, SRC_BASE_SIG, base->sig_start[i], sorted[k]->sig_len);
+		} else {
+			gsize start = own->len;
+			pd_buf_append(own, member_sig(sorted[k]), sorted[k]->sig_len);
+			piece_add(sig_refs, SRC_OWN, start, own->len - start);
+		}
+	}
+
+	md = g_new0(PdMetadata, 1);
+	md->ref_count = 1;
+	md->base = pd_metadata_ref(base);
+	md->own = g_strndup(own->str, own->len);
+	md->json_pieces = pieces_resolve(json_refs, md, &md->n_json_pieces);
+	md->sig_pieces = pieces_resolve(sig_refs, md, &md->n_sig_pieces);
+	for (guint i = 0; i < md->n_json_pieces; i++)
+		md->json_len += md->json_pieces[i].len;
+	for (guint i = 0; i < md->n_sig_pieces; i++)
+		md->sig_len += md->sig_pieces[i].len;
 	return md;
 }
 
 PdMetadata *
 pd_metadata_builder_end_flat(PdMetadataBuilder *b)
 {
-	PdMetadata *md = pd_metadata_builder_end(b);
+	g_autoptr(PdMetadata) base = NULL;
+	PdMdFrame *top;
+	PdMetadata *md;
 
+	g_return_val_if_fail(b != NULL, NULL);
+	close_open_objects(b);
+	base = g_steal_pointer(&b->base);
+	top = current_frame(b);
+	if (base != NULL && top->members->len > 0) {
+		md = metadata_new_derived(base, top->members);
+		if (md != NULL) {
+			g_array_set_size(top->members, 0);
+			return md;
+		}
+	}
+	md = pd_metadata_builder_end(b);
 	/* the members repeat the rendering; drop them when nothing builds on it */
 	g_clear_pointer(&md->members, g_array_unref);
+	g_clear_pointer(&md->json_end, g_free);
+	g_clear_pointer(&md->sig_start, g_free);
 	return md;
 }
 
@@ -416,33 +610,69 @@ pd_metadata_unref(PdMetadata *md)
 		g_array_unref(md->members);
 	g_free(md->json);
 	g_free(md->sig);
+	g_free(md->json_end);
+	g_free(md->sig_start);
+	if (md->base != NULL) {
+		g_free(md->json_pieces);
+		g_free(md->sig_pieces);
+		g_free(md->own);
+		pd_metadata_unref(md->base);
+	}
 	g_free(md);
 }
 
-const gchar *
-pd_metadata_get_json(PdMetadata *md, gsize *len)
+static const PdMdPiece pd_md_empty_json = {"{}", 2};
+
+guint
+pd_metadata_get_json_pieces(PdMetadata *md, const PdMdPiece **pieces)
 {
 	if (md == NULL) {
-		if (len != NULL)
-			*len = 2;
-		return "{}";
+		*pieces = &pd_md_empty_json;
+		return 1;
 	}
-	if (len != NULL)
-		*len = md->json_len;
-	return md->json;
+	*pieces = md->json_pieces;
+	return md->n_json_pieces;
 }
 
-const gchar *
-pd_metadata_get_signature_text(PdMetadata *md, gsize *len)
+guint
+pd_metadata_get_signature_pieces(PdMetadata *md, const PdMdPiece **pieces)
 {
 	if (md == NULL) {
-		if (len != NULL)
-			*len = 0;
-		return "";
+		*pieces = NULL;
+		return 0;
 	}
+	*pieces = md->sig_pieces;
+	return md->n_sig_pieces;
+}
+
+static gchar *
+pieces_dup(const PdMdPiece *pieces, guint n, gsize *len)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < n; i++)
+		g_string_append_len(s, pieces[i].str, (gssize)pieces[i].len);
 	if (len != NULL)
-		*len = md->sig_len;
-	return md->sig;
+		*len = s->len;
+	return g_string_free(s, FALSE);
+}
+
+gchar *
+pd_metadata_dup_json(PdMetadata *md, gsize *len)
+{
+	const PdMdPiece *pieces;
+	guint n = pd_metadata_get_json_pieces(md, &pieces);
+
+	return pieces_dup(pieces, n, len);
+}
+
+gchar *
+pd_metadata_dup_signature_text(PdMetadata *md, gsize *len)
+{
+	const PdMdPiece *pieces;
+	guint n = pd_metadata_get_signature_pieces(md, &pieces);
+
+	return pieces_dup(pieces, n, len);
 }
 
 gchar *

@@ -19,16 +19,28 @@ G_BEGIN_DECLS
 typedef struct _PdMetadata PdMetadata;
 typedef struct _PdMetadataBuilder PdMetadataBuilder;
 
+/* a run of text; a metadata's JSON or signature text is a few of them in order */
+typedef struct {
+	const gchar *str;
+	gsize len;
+} PdMdPiece;
+
 PdMetadata *
 pd_metadata_ref(PdMetadata *md);
 void
 pd_metadata_unref(PdMetadata *md);
-/* JSON text of the object, e.g. {"a": 1, "b": {"c": null}} */
-const gchar *
-pd_metadata_get_json(PdMetadata *md, gsize *len);
-/* signature contribution with keys prefixed "resource_metadata:" */
-const gchar *
-pd_metadata_get_signature_text(PdMetadata *md, gsize *len);
+/* JSON text of the object, e.g. {"a": 1, "b": {"c": null}}, as pieces to
+ * be used in order (valid while @md lives); NULL @md: "{}" */
+guint
+pd_metadata_get_json_pieces(PdMetadata *md, const PdMdPiece **pieces);
+/* signature contribution with keys prefixed "resource_metadata:", as pieces */
+guint
+pd_metadata_get_signature_pieces(PdMetadata *md, const PdMdPiece **pieces);
+/* the same texts in one string, for tests */
+gchar *
+pd_metadata_dup_json(PdMetadata *md, gsize *len);
+gchar *
+pd_metadata_dup_signature_text(PdMetadata *md, gsize *len);
 /* value lookup for tests and the engine: the JSON text of a top level key, or NULL */
 gchar *
 pd_metadata_dup_value_json(PdMetadata *md, const gchar *key);
@@ -64,7 +76,9 @@ pd_metadata_builder_add_all(PdMetadataBuilder *b, PdMetadata *base);
 PdMetadata *
 pd_metadata_builder_end(PdMetadataBuilder *b);
 /* like _end(), but keeps only the rendered texts (about half the memory):
- * the result can't be an add_all() base nor answer dup_value_json() */
+ * the result can't be an add_all() base nor answer dup_value_json(). Started
+ * with add_all(), it keeps only what differs from the base and points into
+ * the base's texts for the rest (a few hundred bytes instead of a copy). */
 PdMetadata *
 pd_metadata_builder_end_flat(PdMetadataBuilder *b);
 

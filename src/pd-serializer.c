@@ -794,12 +794,10 @@ static void
 sign_sample(PdSerializer *self, const PdSample *sample, PdSampleText *text)
 {
 	GString *s = self->sig;
-	const gchar *md_sig = "";
-	gsize md_sig_len = 0;
+	const PdMdPiece *md_sig = NULL;
+	guint n_md_sig = pd_metadata_get_signature_pieces(sample->metadata, &md_sig);
 	PdSha256 ctx;
 
-	if (sample->metadata != NULL)
-		md_sig = pd_metadata_get_signature_text(sample->metadata, &md_sig_len);
 	g_string_truncate(s, 0);
 	append_lit(s, "counter_name");
 	pd_sig_append_str(s, sample->name);
@@ -823,7 +821,8 @@ sign_sample(PdSerializer *self, const PdSample *sample, PdSampleText *text)
 	pd_sig_append_str(s, sample->resource_id);
 	pd_hmac_begin(&self->key, &ctx);
 	pd_sha256_update(&ctx, (const guint8 *)s->str, s->len);
-	pd_sha256_update(&ctx, (const guint8 *)md_sig, md_sig_len);
+	for (guint i = 0; i < n_md_sig; i++)
+		pd_sha256_update(&ctx, (const guint8 *)md_sig[i].str, md_sig[i].len);
 	g_string_truncate(s, 0);
 	append_lit(s, "source");
 	pd_buf_append(s, self->source_sig, self->source_sig_len);
@@ -846,11 +845,9 @@ write_sample_json(PdSerializer *self,
 		  const PdSample *sample,
 		  const PdSampleText *text)
 {
-	const gchar *md_json = "{}";
-	gsize md_json_len = 2;
+	const PdMdPiece *md_json = NULL;
+	guint n_md_json = pd_metadata_get_json_pieces(sample->metadata, &md_json);
 
-	if (sample->metadata != NULL)
-		md_json = pd_metadata_get_json(sample->metadata, &md_json_len);
 	append_lit(out, "{\"source\": ");
 	pd_buf_append(out, self->source_json, self->source_json_len);
 	append_lit(out, ", \"counter_name\": ");
@@ -878,7 +875,8 @@ write_sample_json(PdSerializer *self,
 	append_lit(out, ", \"timestamp\": \"");
 	pd_buf_append(out, text->timestamp, 26);
 	append_lit(out, "\", \"resource_metadata\": ");
-	pd_buf_append(out, md_json, md_json_len);
+	for (guint i = 0; i < n_md_json; i++)
+		pd_buf_append(out, md_json[i].str, md_json[i].len);
 	append_lit(out, ", \"message_id\": ");
 	pd_json_append_string(out, text->message_id);
 	append_lit(out, ", \"monotonic_time\": ");

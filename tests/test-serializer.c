@@ -15,6 +15,31 @@
 #include "pd-signature.h"
 
 /* spec §3 test vector */
+
+/* the metadata's texts in one string, kept until the test program ends */
+static GPtrArray *md_texts;
+
+static const gchar *
+md_keep(gchar *text)
+{
+	if (md_texts == NULL)
+		md_texts = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(md_texts, text);
+	return text;
+}
+
+static const gchar *
+md_json(PdMetadata *md, gsize *len)
+{
+	return md_keep(pd_metadata_dup_json(md, len));
+}
+
+static const gchar *
+md_sig(PdMetadata *md, gsize *len)
+{
+	return md_keep(pd_metadata_dup_signature_text(md, len));
+}
+
 static const gchar vector_json[] =
   "{\"source\":\"openstack\",\"counter_name\":\"cpu\",\"counter_type\":\"cumulative\","
   "\"counter_unit\":\"ns\",\"counter_volume\":42,\"user_id\":\"u1\",\"project_id\":\"p1\","
@@ -163,10 +188,10 @@ test_sort_order(void)
 	pd_metadata_builder_add_bool(b, "x", TRUE);
 	pd_metadata_builder_end_object(b);
 	md = pd_metadata_builder_end(b);
-	g_assert_cmpstr(pd_metadata_get_signature_text(md, NULL),
+	g_assert_cmpstr(md_sig(md, NULL),
 			==,
 			"resource_metadata:a:xTrueresource_metadata:a-b1");
-	g_assert_cmpstr(pd_metadata_get_json(md, NULL), ==, "{\"a-b\": 1, \"a\": {\"x\": true}}");
+	g_assert_cmpstr(md_json(md, NULL), ==, "{\"a-b\": 1, \"a\": {\"x\": true}}");
 }
 
 /* expected strings are Python 3's repr() */
@@ -330,12 +355,12 @@ test_signature_string_text(void)
 	/* expected: str(list(map(lambda x: x.encode('utf-8'), l))) */
 	pd_metadata_builder_add_string_list(b, "l", list);
 	md = pd_metadata_builder_end(b);
-	g_assert_cmpstr(pd_metadata_get_signature_text(md, NULL),
+	g_assert_cmpstr(md_sig(md, NULL),
 			==,
 			"resource_metadata:l[b'\\xc3\\xa9', b\"it's\", b'a\"b\\'c', "
 			"b'back\\\\slash', b'tab\\tnl\\n', b'\\x01\\x7f', b'say \"hi\"', "
 			"b'\\xf0\\x9f\\x98\\x80']");
-	g_assert_cmpstr(pd_metadata_get_json(md, NULL),
+	g_assert_cmpstr(md_json(md, NULL),
 			==,
 			"{\"l\": [\"\\u00e9\", \"it's\", \"a\\\"b'c\", \"back\\\\slash\", "
 			"\"tab\\tnl\\n\", \"\\u0001\\u007f\", \"say \\\"hi\\\"\", "
@@ -861,15 +886,15 @@ test_metadata_update_in_place(void)
 	md = pd_metadata_builder_end(b);
 
 	g_assert_cmpstr(
-	  pd_metadata_get_json(md, NULL),
+	  md_json(md, NULL),
 	  ==,
 	  "{\"name\": \"tap0\", \"vcpus\": 2, \"flavor\": null, \"disk_name\": \"vda\"}");
-	g_assert_cmpstr(pd_metadata_get_signature_text(md, NULL),
+	g_assert_cmpstr(md_sig(md, NULL),
 			==,
 			"resource_metadata:disk_namevdaresource_metadata:flavorNone"
 			"resource_metadata:nametap0resource_metadata:vcpus2");
 	/* the base is untouched */
-	g_assert_cmpstr(pd_metadata_get_json(base, NULL),
+	g_assert_cmpstr(md_json(base, NULL),
 			==,
 			"{\"name\": \"vm-1\", \"vcpus\": 2, \"flavor\": {\"name\": \"m1\"}}");
 	name = pd_metadata_dup_value_json(md, "name");
@@ -893,13 +918,113 @@ test_metadata_flat(void)
 	pd_metadata_builder_add_all(b, full);
 	pd_metadata_builder_add_string(b, "disk_name", "vda");
 	flat = pd_metadata_builder_end_flat(b);
-	g_assert_cmpstr(pd_metadata_get_json(flat, NULL),
+	g_assert_cmpstr(md_json(flat, NULL),
 			==,
 			"{\"name\": \"vm-1\", \"flavor\": {\"vcpus\": 2}, \"disk_name\": \"vda\"}");
-	g_assert_cmpstr(pd_metadata_get_signature_text(flat, NULL),
+	g_assert_cmpstr(md_sig(flat, NULL),
 			==,
 			"resource_metadata:disk_namevdaresource_metadata:flavor:vcpus2resource_metadata:namevm-1");
 	g_assert_null(pd_metadata_dup_value_json(flat, "name"));
+}
+
+typedef void (*MdEdit)(PdMetadataBuilder *b);
+
+static void
+edit_append(PdMetadataBuilder *b)
+{
+	pd_metadata_builder_add_string(b, "disk_name", "vda");
+}
+
+static void
+edit_replace_middle(PdMetadataBuilder *b)
+{
+	pd_metadata_builder_add_string(b, "name", "tap0");
+	pd_metadata_builder_add_string(b, "mac", "52:54:00:00:00:01");
+	pd_metadata_builder_begin_object(b, "parameters");
+	pd_metadata_builder_add_string(b, "ip", "10.0.0.1");
+	pd_metadata_builder_end_object(b);
+}
+
+static void
+edit_replace_first_and_last(PdMetadataBuilder *b)
+{
+	pd_metadata_builder_add_string(b, "display_name", "renamed");
+	pd_metadata_builder_add_int(b, "root_gb", 40);
+}
+
+static void
+edit_same_value(PdMetadataBuilder *b)
+{
+	pd_metadata_builder_add_int(b, "vcpus", 2);
+}
+
+static void
+edit_nothing(PdMetadataBuilder *b)
+{
+}
+
+/* end_flat() after add_all() points into the base: its texts must be exactly
+ * those of the same members rendered whole, whatever changed where */
+static void
+test_metadata_derived(void)
+{
+	const MdEdit edits[] = {edit_append, edit_replace_middle, edit_replace_first_and_last,
+				edit_same_value, edit_nothing};
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	g_autoptr(PdMetadata) base = NULL;
+
+	pd_metadata_builder_add_string(b, "display_name", "vm-1");
+	pd_metadata_builder_add_string(b, "name", "instance-1");
+	pd_metadata_builder_begin_object(b, "flavor");
+	pd_metadata_builder_add_string(b, "name", "m1");
+	pd_metadata_builder_add_int(b, "vcpus", 2);
+	pd_metadata_builder_end_object(b);
+	pd_metadata_builder_add_int(b, "vcpus", 2);
+	pd_metadata_builder_add_string_list(b, "tags", (const gchar *const[]){"a", "b", NULL});
+	pd_metadata_builder_add_int(b, "root_gb", 20);
+	base = pd_metadata_builder_end(b);
+
+	for (guint i = 0; i < G_N_ELEMENTS(edits); i++) {
+		g_autoptr(PdMetadata) whole = NULL;
+		g_autoptr(PdMetadata) derived = NULL;
+		const PdMdPiece *pieces;
+		pd_metadata_builder_add_all(b, base);
+		edits[i](b);
+		whole = pd_metadata_builder_end(b);
+		pd_metadata_builder_add_all(b, base);
+		edits[i](b);
+		derived = pd_metadata_builder_end_flat(b);
+		g_assert_cmpstr(md_json(derived, NULL), ==, md_json(whole, NULL));
+		g_assert_cmpstr(md_sig(derived, NULL), ==, md_sig(whole, NULL));
+		/* a few runs, not one per member */
+		g_assert_cmpuint(pd_metadata_get_json_pieces(derived, &pieces), <=, 5);
+		g_assert_cmpuint(pd_metadata_get_signature_pieces(derived, &pieces), <=, 5);
+		g_assert_null(pd_metadata_dup_value_json(derived, "name"));
+	}
+
+	/* an add before add_all(): not the base's order, rendered whole */
+	{
+		g_autoptr(PdMetadata) whole = NULL;
+		g_autoptr(PdMetadata) flat = NULL;
+		pd_metadata_builder_add_string(b, "first", "x");
+		pd_metadata_builder_add_all(b, base);
+		whole = pd_metadata_builder_end(b);
+		pd_metadata_builder_add_string(b, "first", "x");
+		pd_metadata_builder_add_all(b, base);
+		flat = pd_metadata_builder_end_flat(b);
+		g_assert_cmpstr(md_json(flat, NULL), ==, md_json(whole, NULL));
+		g_assert_cmpstr(md_sig(flat, NULL), ==, md_sig(whole, NULL));
+	}
+	/* an empty base */
+	{
+		g_autoptr(PdMetadata) empty = pd_metadata_builder_end(b);
+		g_autoptr(PdMetadata) flat = NULL;
+		pd_metadata_builder_add_all(b, empty);
+		pd_metadata_builder_add_int(b, "a", 1);
+		flat = pd_metadata_builder_end_flat(b);
+		g_assert_cmpstr(md_json(flat, NULL), ==, "{\"a\": 1}");
+		g_assert_cmpstr(md_sig(flat, NULL), ==, "resource_metadata:a1");
+	}
 }
 
 static void
@@ -909,11 +1034,11 @@ test_metadata_empty(void)
 	g_autoptr(PdMetadata) md = pd_metadata_builder_end(b);
 	gsize len = 99;
 
-	g_assert_cmpstr(pd_metadata_get_json(md, &len), ==, "{}");
+	g_assert_cmpstr(md_json(md, &len), ==, "{}");
 	g_assert_cmpuint(len, ==, 2);
-	g_assert_cmpstr(pd_metadata_get_signature_text(md, &len), ==, "");
+	g_assert_cmpstr(md_sig(md, &len), ==, "");
 	g_assert_cmpuint(len, ==, 0);
-	g_assert_cmpstr(pd_metadata_get_json(NULL, NULL), ==, "{}");
+	g_assert_cmpstr(md_json(NULL, NULL), ==, "{}");
 }
 
 static void
@@ -921,12 +1046,12 @@ test_metadata_json_matches_json_path(void)
 {
 	g_autoptr(PdMetadata) md = python_reference_metadata();
 	g_autofree gchar *wrapped =
-	  g_strdup_printf("{\"resource_metadata\": %s}", pd_metadata_get_json(md, NULL));
+	  g_strdup_printf("{\"resource_metadata\": %s}", md_json(md, NULL));
 	g_autoptr(JsonObject) obj = parse_object(wrapped);
 	g_autofree gchar *text = pd_signature_text_for_json(obj);
 
 	/* the precomputed text is what the generic walk finds */
-	g_assert_cmpstr(text, ==, pd_metadata_get_signature_text(md, NULL));
+	g_assert_cmpstr(text, ==, md_sig(md, NULL));
 }
 
 /* ---- primitives ---- */
@@ -1122,6 +1247,7 @@ main(int argc, char **argv)
 	g_test_add_func("/serializer/hmac/sha256-incremental", test_sha256_incremental);
 	g_test_add_func("/serializer/uuid/v4-and-unique", test_uuid);
 	g_test_add_func("/serializer/metadata/flat", test_metadata_flat);
+	g_test_add_func("/serializer/metadata/derived", test_metadata_derived);
 	g_test_add_func("/serializer/batch/take-keeps-strings", test_batch_take);
 	g_test_add_func("/serializer/sample/type-names", test_sample_type_names);
 	return g_test_run();
