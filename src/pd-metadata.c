@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "pd-metadata.h"
+#include "pd-metadata-json.h"
+#include "pd-signature.h"
 #include "pd-serializer-private.h"
 
 /* key, JSON and signature text in one allocation, each NUL-terminated */
@@ -338,6 +340,96 @@ pd_metadata_builder_add_string_list(PdMetadataBuilder *b,
 	g_string_append_c(b->json, ']');
 	g_string_append_c(b->sig, ']');
 	finish_scalar(b, f, key);
+}
+
+/* json.dumps() of a decoded value: ", " and ": ", members in their order */
+static void
+append_node_json(GString *out, JsonNode *node)
+{
+	switch (JSON_NODE_TYPE(node)) {
+	case JSON_NODE_NULL:
+		pd_buf_append_lit(out, "null");
+		return;
+	case JSON_NODE_ARRAY: {
+		JsonArray *array = json_node_get_array(node);
+		g_string_append_c(out, '[');
+		for (guint i = 0; i < json_array_get_length(array); i++) {
+			if (i > 0)
+				pd_buf_append_lit(out, ", ");
+			append_node_json(out, json_array_get_element(array, i));
+		}
+		g_string_append_c(out, ']');
+		return;
+	}
+	case JSON_NODE_OBJECT: {
+		JsonObject *obj = json_node_get_object(node);
+		g_autoptr(GList) keys = json_object_get_members(obj);
+		g_string_append_c(out, '{');
+		for (GList *l = keys; l != NULL; l = l->next) {
+			if (l != keys)
+				pd_buf_append_lit(out, ", ");
+			pd_json_append_string(out, l->data);
+			pd_buf_append_lit(out, ": ");
+			append_node_json(out, json_object_get_member(obj, l->data));
+		}
+		g_string_append_c(out, '}');
+		return;
+	}
+	case JSON_NODE_VALUE:
+		break;
+	}
+	switch (json_node_get_value_type(node)) {
+	case G_TYPE_INT64:
+		pd_json_append_int(out, json_node_get_int(node));
+		break;
+	case G_TYPE_DOUBLE:
+		pd_json_append_double(out, json_node_get_double(node));
+		break;
+	case G_TYPE_BOOLEAN:
+		g_string_append(out, json_node_get_boolean(node) ? "true" : "false");
+		break;
+	default:
+		pd_json_append_string(out, json_node_get_string(node));
+		break;
+	}
+}
+
+void
+pd_metadata_builder_add_json_node(PdMetadataBuilder *b, const gchar *key, JsonNode *node)
+{
+	PdMdFrame *f;
+
+	g_return_if_fail(b != NULL && key != NULL);
+	if (node == NULL || JSON_NODE_HOLDS_NULL(node)) {
+		pd_metadata_builder_add_null(b, key);
+	} else if (JSON_NODE_HOLDS_OBJECT(node)) {
+		JsonObject *obj = json_node_get_object(node);
+		g_autoptr(GList) keys = json_object_get_members(obj);
+		pd_metadata_builder_begin_object(b, key);
+		for (GList *l = keys; l != NULL; l = l->next)
+			pd_metadata_builder_add_json_node(b, l->data, json_object_get_member(obj, l->data));
+		pd_metadata_builder_end_object(b);
+	} else if (JSON_NODE_HOLDS_ARRAY(node)) {
+		f = begin_scalar(b, key);
+		append_node_json(b->json, node);
+		pd_sig_append_json_list(b->sig, json_node_get_array(node));
+		finish_scalar(b, f, key);
+	} else {
+		switch (json_node_get_value_type(node)) {
+		case G_TYPE_INT64:
+			pd_metadata_builder_add_int(b, key, json_node_get_int(node));
+			break;
+		case G_TYPE_DOUBLE:
+			pd_metadata_builder_add_double(b, key, json_node_get_double(node));
+			break;
+		case G_TYPE_BOOLEAN:
+			pd_metadata_builder_add_bool(b, key, json_node_get_boolean(node));
+			break;
+		default:
+			pd_metadata_builder_add_string(b, key, json_node_get_string(node));
+			break;
+		}
+	}
 }
 
 void

@@ -374,24 +374,18 @@ pd_sig_append_bytes_repr(GString *out, const gchar *str)
 /* ---- the generic walk over a decoded sample ---- */
 
 static void
-append_py_repr(GString *out, JsonNode *node);
+append_decoded_repr(GString *out, JsonNode *node);
 
 static void
-append_list_repr(GString *out, JsonArray *array, gboolean top)
+append_list_repr(GString *out, JsonArray *array)
 {
 	guint n = json_array_get_length(array);
 
 	g_string_append_c(out, '[');
 	for (guint i = 0; i < n; i++) {
-		JsonNode *item = json_array_get_element(array, i);
 		if (i > 0)
 			pd_buf_append_lit(out, ", ");
-		/* Ceilometer encodes the strings of a list to bytes (only one level) */
-		if (top && JSON_NODE_HOLDS_VALUE(item) &&
-		    json_node_get_value_type(item) == G_TYPE_STRING)
-			pd_sig_append_bytes_repr(out, json_node_get_string(item));
-		else
-			append_py_repr(out, item);
+		append_decoded_repr(out, json_array_get_element(array, i));
 	}
 	g_string_append_c(out, ']');
 }
@@ -418,9 +412,9 @@ append_dict_repr(GString *out, JsonObject *obj)
 	for (GList *l = keys; l != NULL; l = l->next) {
 		if (l != keys)
 			pd_buf_append_lit(out, ", ");
-		append_repr(out, l->data, FALSE);
+		pd_sig_append_bytes_repr(out, l->data);
 		pd_buf_append_lit(out, ": ");
-		append_py_repr(out, json_object_get_member(obj, l->data));
+		append_decoded_repr(out, json_object_get_member(obj, l->data));
 	}
 	g_string_append_c(out, '}');
 }
@@ -440,28 +434,34 @@ append_scalar_text(GString *out, JsonNode *node)
 		pd_json_append_int(out, json_node_get_int(node));
 }
 
-/* repr() of a value inside a list: only reached for lists Ceilometer itself
- * cannot sign (it calls .encode() on every item and raises) */
+/* repr() of a list item after Ceilometer's decode_unicode(): strings become
+ * bytes at any depth, dicts get their keys (bytes too) sorted */
 static void
-append_py_repr(GString *out, JsonNode *node)
+append_decoded_repr(GString *out, JsonNode *node)
 {
 	switch (JSON_NODE_TYPE(node)) {
 		case JSON_NODE_NULL:
 			pd_buf_append_lit(out, "None");
 			break;
 		case JSON_NODE_ARRAY:
-			append_list_repr(out, json_node_get_array(node), FALSE);
+			append_list_repr(out, json_node_get_array(node));
 			break;
 		case JSON_NODE_OBJECT:
 			append_dict_repr(out, json_node_get_object(node));
 			break;
 		case JSON_NODE_VALUE:
 			if (json_node_get_value_type(node) == G_TYPE_STRING)
-				append_repr(out, json_node_get_string(node), FALSE);
+				pd_sig_append_bytes_repr(out, json_node_get_string(node));
 			else
 				append_scalar_text(out, node);
 			break;
 	}
+}
+
+void
+pd_sig_append_json_list(GString *out, JsonArray *array)
+{
+	append_list_repr(out, array);
 }
 
 /* str() of a top-level or nested dict member value */
@@ -473,7 +473,7 @@ append_value_text(GString *out, JsonNode *node)
 			pd_buf_append_lit(out, "None");
 			break;
 		case JSON_NODE_ARRAY:
-			append_list_repr(out, json_node_get_array(node), TRUE);
+			append_list_repr(out, json_node_get_array(node));
 			break;
 		case JSON_NODE_VALUE:
 			append_scalar_text(out, node);

@@ -253,8 +253,8 @@ test_volumes(Central *c, gconstpointer data)
 	central_assert_int(s, 10);
 	central_assert_metadata(s, "{\"name\":\"data\",\"status\":\"in-use\",\"volume_type\":\"lvmdriver-1\","
 				   "\"availability_zone\":\"nova\",\"os-vol-host-attr:host\":\"node1@lvm#lvm\","
-				   "\"migration_status\":null,\"attachments\":[\"{\\\"server_id\\\":\\\"srv-1\\\","
-				   "\\\"attachment_id\\\":\\\"att-1\\\",\\\"device\\\":\\\"/dev/vdb\\\"}\"],"
+				   "\"migration_status\":null,\"attachments\":[{\"server_id\":\"srv-1\","
+				   "\"attachment_id\":\"att-1\",\"device\":\"/dev/vdb\"}],"
 				   "\"snapshot_id\":null,\"source_volid\":null,\"image_id\":\"img-1\","
 				   "\"instance_id\":\"srv-1\"}");
 	s = central_check(c, "volume.size", "vol-2", "GB", "u-ceilo", "p-service");

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "pd-metadata.h"
+#include "pd-metadata-json.h"
 #include "pd-sample.h"
 #include "pd-serializer-private.h"
 #include "pd-serializer.h"
@@ -170,6 +171,59 @@ test_vector_fast_path(void)
 	  json_object_get_string_member(obj, "message_signature"), ==, vector_signature);
 	text = pd_signature_text_for_json(obj);
 	g_assert_cmpstr(text, ==, vector_text);
+	g_assert_true(pd_signature_verify_json("secret", obj));
+}
+
+/* Lists of anything, as Cinder's volume attachments: the text and signature
+ * ceilometer 19's publisher.utils computes (decode_unicode: bytes at any
+ * depth, dict keys sorted) and json.dumps() of the metadata, taken from the
+ * installed python3-ceilometer */
+static const gchar *lists_md_json =
+  "{\"attachments\": [{\"server_id\": \"s1\", \"attachment_id\": \"a\\u00e9\", \"device\": "
+  "\"/dev/vdb\", \"bootable\": false, \"size\": 2, \"ratio\": 0.5, \"x\": null, \"tags\": "
+  "[\"t\", [\"n\"]], \"nested\": {\"b\": 1, \"a\": \"q'\"}}], \"plain\": [\"a\", \"b\"], "
+  "\"mixed\": [1, 2.0, true, null, \"s\"]}";
+static const gchar *lists_text =
+  "counter_namevolume.sizecounter_typegaugecounter_unitGBcounter_volume1message_idm-1"
+  "monotonic_timeNoneproject_idp1resource_idv1resource_metadata:attachments[{b'attachment_id': "
+  "b'a\\xc3\\xa9', b'bootable': False, b'device': b'/dev/vdb', b'nested': {b'a': b\"q'\", b'b': "
+  "1}, b'ratio': 0.5, b'server_id': b's1', b'size': 2, b'tags': [b't', [b'n']], b'x': None}]"
+  "resource_metadata:mixed[1, 2.0, True, None, b's']resource_metadata:plain[b'a', b'b']"
+  "sourceopenstacktimestamp2024-01-01T00:00:00.000000user_idu1";
+static const gchar *lists_signature =
+  "327299c8c3acd1fa23ed0565dd42a298e772737777fa90f196a3a970469aa1df";
+
+static void
+test_lists_of_anything(void)
+{
+	g_autoptr(JsonObject) md_obj = parse_object(lists_md_json);
+	g_autoptr(GList) keys = json_object_get_members(md_obj);
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	g_autoptr(PdMetadata) md = NULL;
+	g_autoptr(PdSerializer) ser = pd_serializer_new("openstack", "secret", FALSE);
+	g_autoptr(JsonObject) obj = NULL;
+	g_autofree gchar *json = NULL;
+	g_autofree gchar *text = NULL;
+	PdSample s;
+
+	for (GList *l = keys; l != NULL; l = l->next)
+		pd_metadata_builder_add_json_node(b, l->data, json_object_get_member(md_obj, l->data));
+	md = pd_metadata_builder_end(b);
+	g_assert_cmpstr(md_json(md, NULL), ==, lists_md_json);
+
+	vector_sample(&s, md);
+	s.name = "volume.size";
+	s.type = PD_SAMPLE_TYPE_GAUGE;
+	s.unit = "GB";
+	s.resource_id = "v1";
+	pd_sample_set_int(&s, 1);
+	pd_serializer_set_fixed_message_id(ser, "m-1");
+	json = serialize_one(ser, &s);
+	obj = parse_object(json);
+	g_assert_cmpstr(json_object_get_string_member(obj, "message_signature"), ==, lists_signature);
+	/* the generic walk that checks signatures agrees */
+	text = pd_signature_text_for_json(obj);
+	g_assert_cmpstr(text, ==, lists_text);
 	g_assert_true(pd_signature_verify_json("secret", obj));
 }
 
@@ -1219,6 +1273,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/serializer/signature/vector-json", test_vector_json);
 	g_test_add_func("/serializer/signature/vector-fast-path", test_vector_fast_path);
+	g_test_add_func("/serializer/signature/lists-of-anything", test_lists_of_anything);
 	g_test_add_func("/serializer/signature/sort-order", test_sort_order);
 	g_test_add_func("/serializer/signature/int-vs-float-volume", test_int_vs_float_volume);
 	g_test_add_func("/serializer/signature/string-and-list-text", test_signature_string_text);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pd-os-json.h"
+#include "pd-metadata-json.h"
 
 static JsonNode *
 pd_os_json_get_node(JsonObject *obj, const gchar *key)
@@ -103,61 +104,10 @@ pd_os_number_set_sample(const PdOsNumber *num, PdSample *sample)
 		pd_sample_set_int(sample, num->i);
 }
 
-/* the SDK's lists hold strings only: other items go in as their JSON text */
-static void
-pd_os_json_add_array(PdMetadataBuilder *b, const gchar *key, JsonArray *array)
-{
-	guint n = json_array_get_length(array);
-	g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
-
-	for (guint i = 0; i < n; i++) {
-		JsonNode *item = json_array_get_element(array, i);
-		if (JSON_NODE_HOLDS_VALUE(item) && json_node_get_value_type(item) == G_TYPE_STRING)
-			g_ptr_array_add(items, g_strdup(json_node_get_string(item)));
-		else
-			g_ptr_array_add(items, json_to_string(item, FALSE));
-	}
-	g_ptr_array_add(items, NULL);
-	pd_metadata_builder_add_string_list(b, key, (const gchar *const *)items->pdata);
-}
-
-static void
-pd_os_json_add_object(PdMetadataBuilder *b, const gchar *key, JsonObject *obj)
-{
-	g_autoptr(GList) members = json_object_get_members(obj);
-
-	pd_metadata_builder_begin_object(b, key);
-	for (GList *l = members; l != NULL; l = l->next)
-		pd_os_json_add_node(b, l->data, json_object_get_member(obj, l->data));
-	pd_metadata_builder_end_object(b);
-}
-
 void
 pd_os_json_add_node(PdMetadataBuilder *b, const gchar *key, JsonNode *node)
 {
-	GType type;
-
-	if (node == NULL || JSON_NODE_HOLDS_NULL(node)) {
-		pd_metadata_builder_add_null(b, key);
-		return;
-	}
-	if (JSON_NODE_HOLDS_OBJECT(node)) {
-		pd_os_json_add_object(b, key, json_node_get_object(node));
-		return;
-	}
-	if (JSON_NODE_HOLDS_ARRAY(node)) {
-		pd_os_json_add_array(b, key, json_node_get_array(node));
-		return;
-	}
-	type = json_node_get_value_type(node);
-	if (type == G_TYPE_INT64)
-		pd_metadata_builder_add_int(b, key, json_node_get_int(node));
-	else if (type == G_TYPE_DOUBLE)
-		pd_metadata_builder_add_double(b, key, json_node_get_double(node));
-	else if (type == G_TYPE_BOOLEAN)
-		pd_metadata_builder_add_bool(b, key, json_node_get_boolean(node));
-	else
-		pd_metadata_builder_add_string(b, key, json_node_get_string(node));
+	pd_metadata_builder_add_json_node(b, key, node);
 }
 
 void
