@@ -490,10 +490,14 @@ static void
 test_missing_service(Central *c, gconstpointer data)
 {
 	pd_os_test_server_remove_service(c->server, "image");
-	central_run(c, "['image.size', 'volume.size']");
+	pd_os_test_server_remove_service(c->server, "object-store");
+	central_run(c, "['image.size', 'volume.size', 'storage.objects']");
 	g_assert_cmpuint(central_count(c, "image.size"), ==, 0);
+	g_assert_cmpuint(central_count(c, "storage.objects"), ==, 0);
 	g_assert_cmpuint(central_count(c, "volume.size"), ==, 3);
 	g_assert_nonnull(strstr(c->err, "'image' is not in the Keystone catalog"));
+	/* a pollster (not a discovery) that finds no endpoint says so once */
+	g_assert_nonnull(strstr(c->err, "Swift endpoint not found: service type 'object-store'"));
 	g_assert_cmpint(c->status, ==, 0);
 }
 

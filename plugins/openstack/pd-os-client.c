@@ -491,6 +491,27 @@ pd_os_client_get_endpoints_finish(PdOsClient *self, GAsyncResult *res, GError **
 	return g_task_propagate_pointer(G_TASK(res), error);
 }
 
+gchar *
+pd_os_client_first_endpoint_finish(PdOsClient *self,
+				   GAsyncResult *res,
+				   const gchar *service,
+				   const gchar *label,
+				   GError **error)
+{
+	g_auto(GStrv) urls = pd_os_client_get_endpoints_finish(self, res, error);
+	const gchar *type;
+
+	if (urls == NULL)
+		return NULL;
+	if (urls[0] != NULL)
+		return g_strdup(urls[0]);
+	type = pd_os_client_get_service_type(self, service);
+	if (pd_os_client_note_missing(self, type))
+		g_warning("%s endpoint not found: service type '%s' is not in the Keystone catalog", label,
+			  type);
+	return NULL;
+}
+
 /* --- authenticated requests --- */
 
 typedef struct {

@@ -78,6 +78,15 @@ pd_os_client_get_endpoints_async(PdOsClient *self,
 				 gpointer user_data);
 GStrv
 pd_os_client_get_endpoints_finish(PdOsClient *self, GAsyncResult *res, GError **error);
+/* for a pollster that needs one endpoint of @service ("swift"...): the first
+ * URL; NULL with @error set when the catalog could not be read, NULL without
+ * when the service is not in it (warned once, naming @label) */
+gchar *
+pd_os_client_first_endpoint_finish(PdOsClient *self,
+				   GAsyncResult *res,
+				   const gchar *service,
+				   const gchar *label,
+				   GError **error);
 
 /* an authenticated request; @headers are name, value pairs ending with NULL.
  * Fails with PD_OS_HTTP_ERROR for non-2xx answers, PD_ERROR_TIMED_OUT after

@@ -164,26 +164,19 @@ static void
 pd_os_recordset_endpoints_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	GTask *task = user_data;
-	PdOsRecordsetPollster *self = g_task_get_source_object(task);
 	PdOsRecordsetRun *run = g_task_get_task_data(task);
-	g_autoptr(GError) error = NULL;
-	g_auto(GStrv) urls = pd_os_client_get_endpoints_finish(PD_OS_CLIENT(source), res, &error);
-	const gchar *type = pd_os_client_get_service_type(self->client, "designate");
+	GError *error = NULL;
 
-	if (urls == NULL) {
-		g_task_return_error(task, g_steal_pointer(&error));
+	run->endpoint = pd_os_client_first_endpoint_finish(PD_OS_CLIENT(source), res, "designate", "Designate", &error);
+	if (run->endpoint == NULL) {
+		/* no endpoint in the catalog: nothing to poll */
+		if (error != NULL)
+			g_task_return_error(task, error);
+		else
+			g_task_return_boolean(task, TRUE);
 		g_object_unref(task);
 		return;
 	}
-	if (urls[0] == NULL) {
-		if (pd_os_client_note_missing(self->client, type))
-			g_warning("Designate endpoint not found: service type '%s' is not in the Keystone catalog",
-				  type);
-		g_task_return_boolean(task, TRUE);
-		g_object_unref(task);
-		return;
-	}
-	run->endpoint = g_strdup(urls[0]);
 	pd_os_recordset_pump(task);
 }
 
