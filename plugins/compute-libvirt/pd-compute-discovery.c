@@ -45,7 +45,6 @@ struct _PdComputeDiscovery {
 	gint64 cache_time;	/* when the cache was last emptied */
 	gint64 clock_offset;	/* tests move the clock */
 	guint64 conn_serial;	/* the connection the cache was last checked against */
-	guint64 xml_reads;	/* since start, for tests */
 };
 
 /* what this discovery knows about changes since the last one */
@@ -341,7 +340,6 @@ pd_compute_discovery_fetch_xmls(PdComputeDiscovery *self, virConnectPtr conn, GA
 	}
 	g_clear_pointer(&ch.changed, g_hash_table_unref);
 	pd_compute_read_xmls(self, todo);
-	self->xml_reads += todo->len;
 	g_debug("discovery: %u domains, %u XML reads in %.3f s", listed->len, todo->len,
 		(pd_compute_discovery_now(self) - now) / (gdouble)G_USEC_PER_SEC);
 }
@@ -422,17 +420,6 @@ pd_compute_discovery_configure(PdComputeDiscovery *self, const gchar *host, gcha
 	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&entry))
 		g_clear_pointer(&entry->snapshot, pd_compute_domain_unref);
 	g_mutex_unlock(&self->lock);
-}
-
-guint64
-pd_compute_discovery_get_xml_reads(PdComputeDiscovery *self)
-{
-	guint64 n;
-
-	g_mutex_lock(&self->lock);
-	n = self->xml_reads;
-	g_mutex_unlock(&self->lock);
-	return n;
 }
 
 guint

@@ -29,9 +29,6 @@ pd_compute_discovery_set_refresh(PdComputeDiscovery *self, gint64 update_interva
 void
 pd_compute_discovery_advance_clock(PdComputeDiscovery *self, gint64 usec);
 /* instances (or non-instance domains) remembered, for tests */
-/* XML reads since start */
-guint64
-pd_compute_discovery_get_xml_reads(PdComputeDiscovery *self);
 guint
 pd_compute_discovery_get_cache_size(PdComputeDiscovery *self);
 
