@@ -47,6 +47,27 @@ pd_os_pollster_finish_task(GTask *task, PdOsNames *names, PdPollContext *ctx, gu
 	pd_os_names_fill_async(names, batch, first, pd_os_pollster_names_cb, task);
 }
 
+gchar *
+pd_os_pollster_task_endpoint(GTask *task,
+			     PdOsClient *client,
+			     GAsyncResult *res,
+			     const gchar *service,
+			     const gchar *label)
+{
+	GError *error = NULL;
+	gchar *endpoint = pd_os_client_first_endpoint_finish(client, res, service, label, &error);
+
+	if (endpoint != NULL)
+		return endpoint;
+	/* no endpoint in the catalog: nothing to poll */
+	if (error != NULL)
+		g_task_return_error(task, error);
+	else
+		g_task_return_boolean(task, TRUE);
+	g_object_unref(task);
+	return NULL;
+}
+
 /* FALSE when @res gave no sample; @error set when that is a fault */
 static gboolean
 pd_os_pollster_poll_one(PdOsPollster *self, PdPollContext *ctx, PdResource *res, GError **error)

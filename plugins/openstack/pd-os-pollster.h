@@ -8,6 +8,7 @@
 
 #include "polld.h"
 
+#include "pd-os-client.h"
 #include "pd-os-meters.h"
 #include "pd-os-names.h"
 
@@ -27,5 +28,15 @@ pd_os_pollster_set_names(PdOsPollster *self, PdOsNames *names);
  * then complete @task with @error (may be NULL) */
 void
 pd_os_pollster_finish_task(GTask *task, PdOsNames *names, PdPollContext *ctx, guint first, GError *error);
+/* for pollsters that need one endpoint of @service: the first URL from the
+ * pd_os_client_get_endpoints_async() result @res; NULL when there is none
+ * or the catalog failed, and then @task is completed (TRUE, nothing to poll,
+ * or the error) and unreffed */
+gchar *
+pd_os_pollster_task_endpoint(GTask *task,
+			     PdOsClient *client,
+			     GAsyncResult *res,
+			     const gchar *service,
+			     const gchar *label);
 
 G_END_DECLS

@@ -165,19 +165,10 @@ pd_os_recordset_endpoints_cb(GObject *source, GAsyncResult *res, gpointer user_d
 {
 	GTask *task = user_data;
 	PdOsRecordsetRun *run = g_task_get_task_data(task);
-	GError *error = NULL;
 
-	run->endpoint = pd_os_client_first_endpoint_finish(PD_OS_CLIENT(source), res, "designate", "Designate", &error);
-	if (run->endpoint == NULL) {
-		/* no endpoint in the catalog: nothing to poll */
-		if (error != NULL)
-			g_task_return_error(task, error);
-		else
-			g_task_return_boolean(task, TRUE);
-		g_object_unref(task);
-		return;
-	}
-	pd_os_recordset_pump(task);
+	run->endpoint = pd_os_pollster_task_endpoint(task, PD_OS_CLIENT(source), res, "designate", "Designate");
+	if (run->endpoint != NULL)
+		pd_os_recordset_pump(task);
 }
 
 static void
