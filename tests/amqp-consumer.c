@@ -157,6 +157,28 @@ pd_test_broker_start(gchar **why)
 	return broker;
 }
 
+gint
+pd_test_run_with_broker(PdTestBroker **broker, gboolean start, const gchar *extra_conf)
+{
+	g_autofree gchar *why = NULL;
+	g_autoptr(GTestDBus) bus = g_test_dbus_new(G_TEST_DBUS_NONE);
+	gint ret;
+
+	g_test_dbus_up(bus);
+	if (start && g_getenv("POLLD_BINARY") != NULL) {
+		if (extra_conf != NULL)
+			g_setenv("POLLD_HARNESS_EXTRA_CONF", extra_conf, TRUE);
+		*broker = pd_test_broker_start(&why);
+		g_unsetenv("POLLD_HARNESS_EXTRA_CONF");
+		if (*broker == NULL)
+			g_printerr("# skipping: %s\n", why);
+	}
+	ret = g_test_run();
+	pd_test_broker_stop(*broker);
+	g_test_dbus_down(bus);
+	return ret;
+}
+
 void
 pd_test_broker_add_vhost(PdTestBroker *broker, const gchar *vhost)
 {

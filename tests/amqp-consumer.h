@@ -27,6 +27,12 @@ pd_test_broker_stop(PdTestBroker *broker);
 /* a fresh vhost where guest may do everything */
 void
 pd_test_broker_add_vhost(PdTestBroker *broker, const gchar *vhost);
+/* runs the registered tests on a private session bus; with @start and
+ * POLLD_BINARY set, with a private broker in *@broker too (@extra_conf:
+ * rabbitmq.conf lines, or NULL). *@broker stays NULL when it does not start,
+ * which the tests take as a reason to skip. */
+gint
+pd_test_run_with_broker(PdTestBroker **broker, gboolean start, const gchar *extra_conf);
 
 /* --- consumer --- */
 typedef struct {

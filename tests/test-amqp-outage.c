@@ -212,22 +212,8 @@ test_sigkill(void)
 int
 main(int argc, char **argv)
 {
-	g_autofree gchar *why = NULL;
-	g_autoptr(GTestDBus) bus = NULL;
-	gint ret;
-
 	g_test_init(&argc, &argv, NULL);
-	bus = g_test_dbus_new(G_TEST_DBUS_NONE);
-	g_test_dbus_up(bus);
-	if (g_getenv("POLLD_BINARY") != NULL) {
-		broker = pd_test_broker_start(&why);
-		if (broker == NULL)
-			g_printerr("# skipping: %s\n", why);
-	}
 	g_test_add_func("/amqp/outage", test_outage);
 	g_test_add_func("/amqp/sigkill-while-down", test_sigkill);
-	ret = g_test_run();
-	pd_test_broker_stop(broker);
-	g_test_dbus_down(bus);
-	return ret;
+	return pd_test_run_with_broker(&broker, TRUE, NULL);
 }

@@ -253,19 +253,11 @@ test_wrong_ca(Fixture *f, gconstpointer data)
 int
 main(int argc, char **argv)
 {
-	g_autofree gchar *why = NULL;
 	g_autofree gchar *conf = NULL;
 	g_autofree gchar *openssl = NULL;
-	g_autoptr(GTestDBus) bus = NULL;
 	gint ret;
 
 	g_test_init(&argc, &argv, NULL);
-	bus = g_test_dbus_new(G_TEST_DBUS_NONE);
-	g_test_dbus_up(bus);
-	if (g_getenv("POLLD_BINARY") == NULL) {
-		g_test_skip("POLLD_BINARY not set");
-		return g_test_run();
-	}
 	pki = pd_test_mkdtemp();
 	tls_port = pick_tls_port();
 	openssl = g_find_program_in_path("openssl");
@@ -284,22 +276,14 @@ main(int argc, char **argv)
 				       pki,
 				       pki,
 				       pki);
-		g_setenv("POLLD_HARNESS_EXTRA_CONF", conf, TRUE);
-		broker = pd_test_broker_start(&why);
-		g_unsetenv("POLLD_HARNESS_EXTRA_CONF");
-		if (broker == NULL)
-			g_printerr("# skipping: %s\n", why);
-		else
-			g_printerr("# TLS listener on 127.0.0.1:%u\n", tls_port);
+		g_printerr("# TLS listener on 127.0.0.1:%u\n", tls_port);
 	}
 	g_test_add(
 	  "/amqp-tls/verified", Fixture, NULL, fixture_set_up, test_verified, fixture_tear_down);
 	g_test_add(
 	  "/amqp-tls/wrong-ca", Fixture, NULL, fixture_set_up, test_wrong_ca, fixture_tear_down);
-	ret = g_test_run();
-	pd_test_broker_stop(broker);
+	ret = pd_test_run_with_broker(&broker, conf != NULL, conf);
 	pd_test_rmtree(pki);
 	g_free(pki);
-	g_test_dbus_down(bus);
 	return ret;
 }

@@ -460,20 +460,7 @@ test_spool_full(Fixture *f, gconstpointer data)
 int
 main(int argc, char **argv)
 {
-	g_autofree gchar *why = NULL;
-	g_autoptr(GTestDBus) bus = NULL;
-	gint ret;
-
 	g_test_init(&argc, &argv, NULL);
-	bus = g_test_dbus_new(G_TEST_DBUS_NONE);
-	g_test_dbus_up(bus);
-	if (g_getenv("POLLD_BINARY") == NULL) {
-		g_test_skip("POLLD_BINARY not set");
-		return g_test_run();
-	}
-	broker = pd_test_broker_start(&why);
-	if (broker == NULL)
-		g_printerr("# skipping: %s\n", why);
 	g_test_add("/amqp/wire", Fixture, NULL, fixture_set_up, test_wire, fixture_tear_down);
 	g_test_add("/amqp/wrong-password",
 		   Fixture,
@@ -498,8 +485,5 @@ main(int argc, char **argv)
 	g_test_add("/amqp/nacked", Fixture, NULL, fixture_set_up, test_nacked, fixture_tear_down);
 	g_test_add(
 	  "/amqp/spool-full", Fixture, NULL, fixture_set_up, test_spool_full, fixture_tear_down);
-	ret = g_test_run();
-	pd_test_broker_stop(broker);
-	g_test_dbus_down(bus);
-	return ret;
+	return pd_test_run_with_broker(&broker, TRUE, NULL);
 }
