@@ -887,14 +887,21 @@ test_poll_now(Fixture *f, gconstpointer data)
 	g_assert_nonnull(strstr(error->message, "nope"));
 }
 
+/* a PropertiesChanged signal seen so far named @property */
 static gboolean
-state_is_paused(Fixture *f)
+changed_mentions(Fixture *f, const gchar *property)
 {
 	for (guint i = 0; i < f->changed->len; i++) {
-		if (strstr(g_ptr_array_index(f->changed, i), "State") != NULL)
+		if (strstr(g_ptr_array_index(f->changed, i), property) != NULL)
 			return TRUE;
 	}
 	return FALSE;
+}
+
+static gboolean
+state_changed(Fixture *f)
+{
+	return changed_mentions(f, "State");
 }
 
 static void
@@ -909,7 +916,7 @@ test_pause_resume(Fixture *f, gconstpointer data)
 	reply = call_ok(f, "Pause", NULL, "()");
 	state = get_property(f, "State");
 	g_assert_cmpstr(g_variant_get_string(state, NULL), ==, "paused");
-	g_assert_true(wait_for(state_is_paused, f, 5000));
+	g_assert_true(wait_for(state_changed, f, 5000));
 	/* PollNow still works while paused */
 	g_clear_pointer(&reply, g_variant_unref);
 	reply = poll_now(f, NULL);
@@ -923,11 +930,7 @@ test_pause_resume(Fixture *f, gconstpointer data)
 static gboolean
 have_generation_change(Fixture *f)
 {
-	for (guint i = 0; i < f->changed->len; i++) {
-		if (strstr(g_ptr_array_index(f->changed, i), "ConfigGeneration") != NULL)
-			return TRUE;
-	}
-	return FALSE;
+	return changed_mentions(f, "ConfigGeneration");
 }
 
 /* two property changes of one reload travel in one signal */
