@@ -157,6 +157,20 @@ pd_test_broker_start(gchar **why)
 	return broker;
 }
 
+void
+pd_test_amqp_fixture_set_up(PdTestAmqpFixture *f, gconstpointer data)
+{
+	f->dir = pd_test_mkdtemp();
+}
+
+void
+pd_test_amqp_fixture_tear_down(PdTestAmqpFixture *f, gconstpointer data)
+{
+	pd_test_rmtree(f->dir);
+	g_free(f->dir);
+	g_free(f->conf);
+}
+
 gint
 pd_test_run_with_broker(PdTestBroker **broker, gboolean start, const gchar *extra_conf)
 {

@@ -27,6 +27,16 @@ pd_test_broker_stop(PdTestBroker *broker);
 /* a fresh vhost where guest may do everything */
 void
 pd_test_broker_add_vhost(PdTestBroker *broker, const gchar *vhost);
+/* a test's directory, and the config written there */
+typedef struct {
+	gchar *dir;
+	gchar *conf;
+} PdTestAmqpFixture;
+
+void
+pd_test_amqp_fixture_set_up(PdTestAmqpFixture *f, gconstpointer data);
+void
+pd_test_amqp_fixture_tear_down(PdTestAmqpFixture *f, gconstpointer data);
 /* runs the registered tests on a private session bus; with @start and
  * POLLD_BINARY set, with a private broker in *@broker too (@extra_conf:
  * rabbitmq.conf lines, or NULL). *@broker stays NULL when it does not start,

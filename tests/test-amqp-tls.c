@@ -20,10 +20,7 @@ static PdTestBroker *broker = NULL;
 static gchar *pki = NULL;
 static guint16 tls_port = 0;
 
-typedef struct {
-	gchar *dir;
-	gchar *conf;
-} Fixture;
+typedef PdTestAmqpFixture Fixture;
 
 static gboolean
 run_openssl(const gchar *dir, const gchar *const *args)
@@ -147,20 +144,6 @@ write_config(const gchar *dir, const gchar *url, const gchar *extra)
 	return pd_test_write_file(dir, "polld.conf", text);
 }
 
-static void
-fixture_set_up(Fixture *f, gconstpointer data)
-{
-	f->dir = pd_test_mkdtemp();
-}
-
-static void
-fixture_tear_down(Fixture *f, gconstpointer data)
-{
-	pd_test_rmtree(f->dir);
-	g_free(f->dir);
-	g_free(f->conf);
-}
-
 static gboolean
 skip_without_broker(void)
 {
@@ -279,9 +262,9 @@ main(int argc, char **argv)
 		g_printerr("# TLS listener on 127.0.0.1:%u\n", tls_port);
 	}
 	g_test_add(
-	  "/amqp-tls/verified", Fixture, NULL, fixture_set_up, test_verified, fixture_tear_down);
+	  "/amqp-tls/verified", Fixture, NULL, pd_test_amqp_fixture_set_up, test_verified, pd_test_amqp_fixture_tear_down);
 	g_test_add(
-	  "/amqp-tls/wrong-ca", Fixture, NULL, fixture_set_up, test_wrong_ca, fixture_tear_down);
+	  "/amqp-tls/wrong-ca", Fixture, NULL, pd_test_amqp_fixture_set_up, test_wrong_ca, pd_test_amqp_fixture_tear_down);
 	ret = pd_test_run_with_broker(&broker, conf != NULL, conf);
 	pd_test_rmtree(pki);
 	g_free(pki);

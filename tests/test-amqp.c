@@ -20,10 +20,7 @@
 
 static PdTestBroker *broker = NULL;
 
-typedef struct {
-	gchar *dir;
-	gchar *conf;
-} Fixture;
+typedef PdTestAmqpFixture Fixture;
 
 /* a config for the test plugin: @extra lands after the common sections */
 static gchar *
@@ -52,20 +49,6 @@ url_for(const gchar *user, const gchar *password, const gchar *vhost)
 {
 	return g_strdup_printf(
 	  "rabbit://%s:%s@127.0.0.1:%u/%s", user, password, broker->port, vhost);
-}
-
-static void
-fixture_set_up(Fixture *f, gconstpointer data)
-{
-	f->dir = pd_test_mkdtemp();
-}
-
-static void
-fixture_tear_down(Fixture *f, gconstpointer data)
-{
-	pd_test_rmtree(f->dir);
-	g_free(f->dir);
-	g_free(f->conf);
 }
 
 static gboolean
@@ -461,29 +444,29 @@ int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add("/amqp/wire", Fixture, NULL, fixture_set_up, test_wire, fixture_tear_down);
+	g_test_add("/amqp/wire", Fixture, NULL, pd_test_amqp_fixture_set_up, test_wire, pd_test_amqp_fixture_tear_down);
 	g_test_add("/amqp/wrong-password",
 		   Fixture,
 		   NULL,
-		   fixture_set_up,
+		   pd_test_amqp_fixture_set_up,
 		   test_wrong_password,
-		   fixture_tear_down);
+		   pd_test_amqp_fixture_tear_down);
 	g_test_add("/amqp/unknown-vhost",
 		   Fixture,
 		   NULL,
-		   fixture_set_up,
+		   pd_test_amqp_fixture_set_up,
 		   test_unknown_vhost,
-		   fixture_tear_down);
+		   pd_test_amqp_fixture_tear_down);
 	g_test_add("/amqp/flag-mismatch",
 		   Fixture,
 		   NULL,
-		   fixture_set_up,
+		   pd_test_amqp_fixture_set_up,
 		   test_flag_mismatch,
-		   fixture_tear_down);
+		   pd_test_amqp_fixture_tear_down);
 	g_test_add(
-	  "/amqp/returned", Fixture, NULL, fixture_set_up, test_returned, fixture_tear_down);
-	g_test_add("/amqp/nacked", Fixture, NULL, fixture_set_up, test_nacked, fixture_tear_down);
+	  "/amqp/returned", Fixture, NULL, pd_test_amqp_fixture_set_up, test_returned, pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp/nacked", Fixture, NULL, pd_test_amqp_fixture_set_up, test_nacked, pd_test_amqp_fixture_tear_down);
 	g_test_add(
-	  "/amqp/spool-full", Fixture, NULL, fixture_set_up, test_spool_full, fixture_tear_down);
+	  "/amqp/spool-full", Fixture, NULL, pd_test_amqp_fixture_set_up, test_spool_full, pd_test_amqp_fixture_tear_down);
 	return pd_test_run_with_broker(&broker, TRUE, NULL);
 }
