@@ -223,11 +223,15 @@ static void
 pd_os_swift_endpoints_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	GTask *task = user_data;
-	PdOsSwiftRun *run = g_task_get_task_data(task);
+	/* NULL: the task is completed and gone, run with it */
+	gchar *endpoint = pd_os_pollster_task_endpoint(task, PD_OS_CLIENT(source), res, "swift", "Swift");
+	PdOsSwiftRun *run;
 
-	run->endpoint = pd_os_pollster_task_endpoint(task, PD_OS_CLIENT(source), res, "swift", "Swift");
-	if (run->endpoint != NULL)
-		pd_os_swift_pump(task);
+	if (endpoint == NULL)
+		return;
+	run = g_task_get_task_data(task);
+	run->endpoint = endpoint;
+	pd_os_swift_pump(task);
 }
 
 static void
