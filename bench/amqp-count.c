@@ -82,23 +82,48 @@ main(int argc, char **argv)
 	unsigned save_max = 0, seen = 0;
 	amqp_connection_state_t conn;
 	amqp_socket_t *sock;
-	struct sigaction sa = {.sa_handler = on_signal};
+	struct sigaction sa = { .sa_handler = on_signal };
 
 	while ((opt = getopt(argc, argv, "h:p:u:P:v:e:k:q:DNs:n:")) != -1) {
 		switch (opt) {
-		case 'h': host = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 'u': user = optarg; break;
-		case 'P': pass = optarg; break;
-		case 'v': vhost = optarg; break;
-		case 'e': exchange = optarg; break;
-		case 'k': key = optarg; break;
-		case 'q': queue = optarg; break;
-		case 'D': durable = 1; break;
-		case 'N': purge = 0; break;
-		case 's': save_dir = optarg; break;
-		case 'n': save_max = (unsigned)atoi(optarg); break;
-		default: return 2;
+			case 'h':
+				host = optarg;
+				break;
+			case 'p':
+				port = atoi(optarg);
+				break;
+			case 'u':
+				user = optarg;
+				break;
+			case 'P':
+				pass = optarg;
+				break;
+			case 'v':
+				vhost = optarg;
+				break;
+			case 'e':
+				exchange = optarg;
+				break;
+			case 'k':
+				key = optarg;
+				break;
+			case 'q':
+				queue = optarg;
+				break;
+			case 'D':
+				durable = 1;
+				break;
+			case 'N':
+				purge = 0;
+				break;
+			case 's':
+				save_dir = optarg;
+				break;
+			case 'n':
+				save_max = (unsigned)atoi(optarg);
+				break;
+			default:
+				return 2;
 		}
 	}
 	sigaction(SIGTERM, &sa, NULL);
@@ -114,13 +139,24 @@ main(int argc, char **argv)
 		     "login");
 	amqp_channel_open(conn, 1);
 	die_on_reply(amqp_get_rpc_reply(conn), "channel.open");
-	amqp_exchange_declare(conn, 1, amqp_cstring_bytes(exchange), amqp_cstring_bytes("topic"), 0,
-			      durable, 0, 0, amqp_empty_table);
+	amqp_exchange_declare(conn,
+			      1,
+			      amqp_cstring_bytes(exchange),
+			      amqp_cstring_bytes("topic"),
+			      0,
+			      durable,
+			      0,
+			      0,
+			      amqp_empty_table);
 	die_on_reply(amqp_get_rpc_reply(conn), "exchange.declare");
 	amqp_queue_declare(conn, 1, amqp_cstring_bytes(queue), 0, durable, 0, 0, amqp_empty_table);
 	die_on_reply(amqp_get_rpc_reply(conn), "queue.declare");
-	amqp_queue_bind(conn, 1, amqp_cstring_bytes(queue), amqp_cstring_bytes(exchange),
-			amqp_cstring_bytes(key), amqp_empty_table);
+	amqp_queue_bind(conn,
+			1,
+			amqp_cstring_bytes(queue),
+			amqp_cstring_bytes(exchange),
+			amqp_cstring_bytes(key),
+			amqp_empty_table);
 	die_on_reply(amqp_get_rpc_reply(conn), "queue.bind");
 	if (purge) {
 		amqp_queue_purge(conn, 1, amqp_cstring_bytes(queue));
@@ -128,15 +164,15 @@ main(int argc, char **argv)
 	}
 	amqp_basic_qos(conn, 1, 0, 2000, 0);
 	die_on_reply(amqp_get_rpc_reply(conn), "basic.qos");
-	amqp_basic_consume(conn, 1, amqp_cstring_bytes(queue), amqp_empty_bytes, 0, 1, 0,
-			   amqp_empty_table);
+	amqp_basic_consume(
+	  conn, 1, amqp_cstring_bytes(queue), amqp_empty_bytes, 0, 1, 0, amqp_empty_table);
 	die_on_reply(amqp_get_rpc_reply(conn), "basic.consume");
 	printf("ready\n");
 	fflush(stdout);
 
 	while (!stop_requested) {
 		amqp_envelope_t env;
-		struct timeval tv = {.tv_sec = 0, .tv_usec = 200000}, now;
+		struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 }, now;
 		amqp_rpc_reply_t r;
 
 		amqp_maybe_release_buffers(conn);
@@ -149,7 +185,10 @@ main(int argc, char **argv)
 			return 1;
 		}
 		gettimeofday(&now, NULL);
-		printf("%ld.%06ld %zu %u\n", (long)now.tv_sec, (long)now.tv_usec, env.message.body.len,
+		printf("%ld.%06ld %zu %u\n",
+		       (long)now.tv_sec,
+		       (long)now.tv_usec,
+		       env.message.body.len,
 		       count_samples(env.message.body.bytes, env.message.body.len));
 		fflush(stdout);
 		if (save_dir != NULL && seen < save_max)

@@ -30,7 +30,7 @@ struct _PdConfig {
 };
 
 G_DEFINE_TYPE(PdConfig, pd_config, G_TYPE_OBJECT)
-G_DEFINE_QUARK(pd-config-error-quark, pd_config_error)
+G_DEFINE_QUARK(pd - config - error - quark, pd_config_error)
 
 static void
 pd_config_value_free(PdConfigValue *v)
@@ -132,7 +132,8 @@ pd_config_merge_keyfile(PdConfig *self, GKeyFile *kf, const gchar *origin)
 			v->value = g_key_file_get_value(kf, groups[i], keys[j], NULL);
 			g_strstrip(v->value);
 			v->origin = g_intern_string(origin);
-			g_hash_table_replace(self->values, pd_config_make_key(groups[i], keys[j]), v);
+			g_hash_table_replace(
+			  self->values, pd_config_make_key(groups[i], keys[j]), v);
 		}
 	}
 }
@@ -248,7 +249,8 @@ pd_config_warn_unknown(PdConfig *self)
 		if (g_hash_table_contains(self->known, key))
 			continue;
 		/* "group\n*" accepts a whole section polld doesn't use */
-		group_any = g_strdup_printf("%.*s\n*", (gint)(strchr(key, '\n') - (gchar *)key), (gchar *)key);
+		group_any = g_strdup_printf(
+		  "%.*s\n*", (gint)(strchr(key, '\n') - (gchar *)key), (gchar *)key);
 		if (!g_hash_table_contains(self->known, group_any))
 			g_ptr_array_add(unknown, key);
 	}
@@ -257,7 +259,8 @@ pd_config_warn_unknown(PdConfig *self)
 		const gchar *k = g_ptr_array_index(unknown, i);
 		PdConfigValue *v = g_hash_table_lookup(self->values, k);
 		g_autofree gchar *group = g_strndup(k, strchr(k, '\n') - k);
-		g_warning("%s: unknown option [%s] %s, ignored", v->origin, group, strchr(k, '\n') + 1);
+		g_warning(
+		  "%s: unknown option [%s] %s, ignored", v->origin, group, strchr(k, '\n') + 1);
 	}
 	return unknown->len;
 }
@@ -336,8 +339,8 @@ gboolean
 pd_config_get_bool(PdConfig *self, const gchar *group, const gchar *key, gboolean def)
 {
 	PdConfigValue *v = pd_config_lookup(self, group, key);
-	const gchar *truthy[] = {"true", "yes", "on", "1", NULL};
-	const gchar *falsy[] = {"false", "no", "off", "0", NULL};
+	const gchar *truthy[] = { "true", "yes", "on", "1", NULL };
+	const gchar *falsy[] = { "false", "no", "off", "0", NULL };
 
 	if (v == NULL)
 		return def;
@@ -387,10 +390,8 @@ pd_config_finalize(GObject *obj)
 static void
 pd_config_init(PdConfig *self)
 {
-	self->values = g_hash_table_new_full(g_str_hash,
-					     g_str_equal,
-					     g_free,
-					     (GDestroyNotify)pd_config_value_free);
+	self->values = g_hash_table_new_full(
+	  g_str_hash, g_str_equal, g_free, (GDestroyNotify)pd_config_value_free);
 	self->known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->files = g_ptr_array_new_with_free_func(g_free);
 }

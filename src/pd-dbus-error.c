@@ -7,12 +7,12 @@
 #include "pd-error.h"
 
 static const GDBusErrorEntry pd_dbus_error_entries[] = {
-    {PD_DBUS_ERROR_FAILED, "org.polld.Agent1.Error.Failed"},
-    {PD_DBUS_ERROR_INVALID_CONFIG, "org.polld.Agent1.Error.InvalidConfig"},
-    {PD_DBUS_ERROR_NOT_FOUND, "org.polld.Agent1.Error.NotFound"},
-    {PD_DBUS_ERROR_PERMISSION_DENIED, "org.polld.Agent1.Error.PermissionDenied"},
-    {PD_DBUS_ERROR_NOT_RUNNING, "org.polld.Agent1.Error.NotRunning"},
-    {PD_DBUS_ERROR_CANCELLED, "org.polld.Agent1.Error.Cancelled"},
+	{ PD_DBUS_ERROR_FAILED, "org.polld.Agent1.Error.Failed" },
+	{ PD_DBUS_ERROR_INVALID_CONFIG, "org.polld.Agent1.Error.InvalidConfig" },
+	{ PD_DBUS_ERROR_NOT_FOUND, "org.polld.Agent1.Error.NotFound" },
+	{ PD_DBUS_ERROR_PERMISSION_DENIED, "org.polld.Agent1.Error.PermissionDenied" },
+	{ PD_DBUS_ERROR_NOT_RUNNING, "org.polld.Agent1.Error.NotRunning" },
+	{ PD_DBUS_ERROR_CANCELLED, "org.polld.Agent1.Error.Cancelled" },
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(pd_dbus_error_entries) == PD_DBUS_ERROR_LAST);
@@ -38,14 +38,14 @@ pd_dbus_error_code_for(const GError *error)
 	if (error->domain != PD_ERROR)
 		return PD_DBUS_ERROR_FAILED;
 	switch (error->code) {
-	case PD_ERROR_INVALID_CONFIG:
-		return PD_DBUS_ERROR_INVALID_CONFIG;
-	case PD_ERROR_NOT_FOUND:
-		return PD_DBUS_ERROR_NOT_FOUND;
-	case PD_ERROR_CANCELLED:
-		return PD_DBUS_ERROR_CANCELLED;
-	default:
-		return PD_DBUS_ERROR_FAILED;
+		case PD_ERROR_INVALID_CONFIG:
+			return PD_DBUS_ERROR_INVALID_CONFIG;
+		case PD_ERROR_NOT_FOUND:
+			return PD_DBUS_ERROR_NOT_FOUND;
+		case PD_ERROR_CANCELLED:
+			return PD_DBUS_ERROR_CANCELLED;
+		default:
+			return PD_DBUS_ERROR_FAILED;
 	}
 }
 

@@ -28,7 +28,7 @@ struct _PdDbusService {
 G_DEFINE_TYPE(PdDbusService, pd_dbus_service, G_TYPE_OBJECT)
 
 enum { SIGNAL_NAME_LOST, SIGNAL_LAST };
-static guint signals[SIGNAL_LAST] = {0};
+static guint signals[SIGNAL_LAST] = { 0 };
 
 /* --- properties --- */
 
@@ -51,7 +51,8 @@ pd_dbus_service_update_config(PdDbusService *self)
 	}
 	strv = g_strv_builder_end(b);
 	pd_agent1_set_config_files(self->skeleton, (const gchar *const *)strv);
-	pd_agent1_set_config_generation(self->skeleton, pd_engine_get_config_generation(self->engine));
+	pd_agent1_set_config_generation(self->skeleton,
+					pd_engine_get_config_generation(self->engine));
 	pd_agent1_set_host(self->skeleton, pd_engine_get_host(self->engine));
 }
 
@@ -94,7 +95,7 @@ static void
 pd_dbus_service_init_properties(PdDbusService *self)
 {
 	gchar **namespaces = pd_engine_get_namespaces(self->engine);
-	const gchar *const none[] = {NULL};
+	const gchar *const none[] = { NULL };
 
 	pd_agent1_set_version(self->skeleton, PACKAGE_VERSION);
 	pd_agent1_set_start_time(self->skeleton, (guint64)self->start_time);
@@ -188,18 +189,19 @@ pd_dbus_service_authorize(PdDbusService *self,
 	data->self = g_object_ref(self);
 	data->invocation = g_object_ref(invocation);
 	data->func = func;
-	g_dbus_connection_call(conn,
-			       "org.freedesktop.DBus",
-			       "/org/freedesktop/DBus",
-			       "org.freedesktop.DBus",
-			       "GetConnectionUnixUser",
-			       g_variant_new("(s)", g_dbus_method_invocation_get_sender(invocation)),
-			       G_VARIANT_TYPE("(u)"),
-			       G_DBUS_CALL_FLAGS_NONE,
-			       -1,
-			       NULL,
-			       pd_dbus_service_caller_uid_cb,
-			       data);
+	g_dbus_connection_call(
+	  conn,
+	  "org.freedesktop.DBus",
+	  "/org/freedesktop/DBus",
+	  "org.freedesktop.DBus",
+	  "GetConnectionUnixUser",
+	  g_variant_new("(s)", g_dbus_method_invocation_get_sender(invocation)),
+	  G_VARIANT_TYPE("(u)"),
+	  G_DBUS_CALL_FLAGS_NONE,
+	  -1,
+	  NULL,
+	  pd_dbus_service_caller_uid_cb,
+	  data);
 }
 
 static void
@@ -239,7 +241,10 @@ pd_dbus_service_add_sources(PdDbusService *self, const gchar *pollster, GVariant
 }
 
 static const gchar *
-pd_dbus_service_pollster_state(PdDbusService *self, PdPlugin *plugin, guint interval, const gchar *status)
+pd_dbus_service_pollster_state(PdDbusService *self,
+			       PdPlugin *plugin,
+			       guint interval,
+			       const gchar *status)
 {
 	if (interval == 0 || (plugin != NULL && pd_engine_is_plugin_disabled(self->engine, plugin)))
 		return "disabled";
@@ -261,21 +266,25 @@ pd_dbus_service_pollster_to_variant(PdDbusService *self, PdPollster *pollster)
 
 	g_variant_dict_init(&dict, NULL);
 	g_variant_dict_insert(&dict, "name", "s", name);
-	g_variant_dict_insert(&dict, "plugin", "s", plugin != NULL ? pd_plugin_get_name(plugin) : "");
+	g_variant_dict_insert(
+	  &dict, "plugin", "s", plugin != NULL ? pd_plugin_get_name(plugin) : "");
 	g_variant_dict_insert(&dict, "namespace", "s", pd_pollster_get_namespace(pollster));
 	pd_dbus_service_add_sources(self, name, &dict);
 	g_variant_dict_lookup(&dict, "interval", "u", &interval);
-	g_variant_dict_insert(&dict, "state", "s", pd_dbus_service_pollster_state(self, plugin, interval, status));
+	g_variant_dict_insert(
+	  &dict, "state", "s", pd_dbus_service_pollster_state(self, plugin, interval, status));
 	g_variant_dict_insert(&dict, "plugin_status", "s", status != NULL ? status : "");
 	g_variant_dict_insert(&dict, "last_run", "x", stats->last_run);
 	g_variant_dict_insert(&dict, "last_duration_us", "x", stats->last_duration_us);
 	g_variant_dict_insert(&dict, "last_samples", "u", stats->last_samples);
-	g_variant_dict_insert(&dict, "last_error", "s", stats->last_error != NULL ? stats->last_error : "");
+	g_variant_dict_insert(
+	  &dict, "last_error", "s", stats->last_error != NULL ? stats->last_error : "");
 	g_variant_dict_insert(&dict, "runs", "t", stats->runs);
 	g_variant_dict_insert(&dict, "errors", "t", stats->errors);
 	g_variant_dict_insert(&dict, "samples", "t", stats->samples);
 	g_variant_dict_insert(&dict, "busy", "b", stats->busy);
-	g_variant_dict_insert(&dict, "blacklisted", "u", pd_engine_get_blacklist_size(self->engine, name));
+	g_variant_dict_insert(
+	  &dict, "blacklisted", "u", pd_engine_get_blacklist_size(self->engine, name));
 	return g_variant_dict_end(&dict);
 }
 
@@ -286,13 +295,15 @@ pd_dbus_service_handle_get_pollsters_cb(PdAgent1 *skeleton,
 {
 	PdDbusService *self = PD_DBUS_SERVICE(user_data);
 	GHashTable *pollsters = pd_engine_get_pollsters(self->engine);
-	g_autoptr(GList) names = g_list_sort(g_hash_table_get_keys(pollsters), (GCompareFunc)g_strcmp0);
+	g_autoptr(GList) names =
+	  g_list_sort(g_hash_table_get_keys(pollsters), (GCompareFunc)g_strcmp0);
 	GVariantBuilder b;
 
 	g_variant_builder_init(&b, G_VARIANT_TYPE("aa{sv}"));
 	for (GList *l = names; l != NULL; l = l->next) {
 		PdPollster *pollster = g_hash_table_lookup(pollsters, l->data);
-		g_variant_builder_add_value(&b, pd_dbus_service_pollster_to_variant(self, pollster));
+		g_variant_builder_add_value(&b,
+					    pd_dbus_service_pollster_to_variant(self, pollster));
 	}
 	pd_agent1_complete_get_pollsters(skeleton, invocation, g_variant_builder_end(&b));
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -315,7 +326,8 @@ pd_dbus_service_task_to_variant(PdPollingTask *task)
 	g_variant_dict_insert(&dict, "pollsters", "^as", strv);
 	g_variant_dict_insert(&dict, "running", "b", pd_polling_task_is_running(task));
 	g_variant_dict_insert(&dict, "next_run", "x", pd_polling_task_get_next_run(task));
-	g_variant_dict_insert(&dict, "last_duration_us", "x", pd_polling_task_get_last_duration(task));
+	g_variant_dict_insert(
+	  &dict, "last_duration_us", "x", pd_polling_task_get_last_duration(task));
 	g_variant_dict_insert(&dict, "overruns", "t", pd_polling_task_get_overruns(task));
 	g_variant_dict_insert(&dict, "cycles", "t", pd_polling_task_get_cycles(task));
 	return g_variant_dict_end(&dict);
@@ -332,7 +344,8 @@ pd_dbus_service_handle_get_tasks_cb(PdAgent1 *skeleton,
 
 	g_variant_builder_init(&b, G_VARIANT_TYPE("aa{sv}"));
 	for (guint i = 0; tasks != NULL && i < tasks->len; i++)
-		g_variant_builder_add_value(&b, pd_dbus_service_task_to_variant(g_ptr_array_index(tasks, i)));
+		g_variant_builder_add_value(
+		  &b, pd_dbus_service_task_to_variant(g_ptr_array_index(tasks, i)));
 	pd_agent1_complete_get_tasks(skeleton, invocation, g_variant_builder_end(&b));
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -347,7 +360,8 @@ pd_dbus_service_handle_get_statistics_cb(PdAgent1 *skeleton,
 	g_auto(GVariantDict) dict;
 
 	g_variant_dict_init(&dict, stats);
-	g_variant_dict_insert(&dict, "uptime_us", "t", (guint64)(g_get_real_time() - self->start_time));
+	g_variant_dict_insert(
+	  &dict, "uptime_us", "t", (guint64)(g_get_real_time() - self->start_time));
 	pd_agent1_complete_get_statistics(skeleton, invocation, g_variant_dict_end(&dict));
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -374,11 +388,8 @@ pd_dbus_service_poll_now(PdDbusService *self, GDBusMethodInvocation *invocation)
 	g_autofree const gchar **names = NULL;
 
 	g_variant_get(params, "(^a&s)", &names);
-	pd_engine_poll_now_async(self->engine,
-				 names,
-				 NULL,
-				 pd_dbus_service_polled_cb,
-				 g_object_ref(invocation));
+	pd_engine_poll_now_async(
+	  self->engine, names, NULL, pd_dbus_service_polled_cb, g_object_ref(invocation));
 }
 
 static gboolean
@@ -402,7 +413,9 @@ pd_dbus_service_pause(PdDbusService *self, GDBusMethodInvocation *invocation)
 }
 
 static gboolean
-pd_dbus_service_handle_pause_cb(PdAgent1 *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
+pd_dbus_service_handle_pause_cb(PdAgent1 *skeleton,
+				GDBusMethodInvocation *invocation,
+				gpointer user_data)
 {
 	pd_dbus_service_authorize(PD_DBUS_SERVICE(user_data), invocation, pd_dbus_service_pause);
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -419,7 +432,9 @@ pd_dbus_service_resume(PdDbusService *self, GDBusMethodInvocation *invocation)
 }
 
 static gboolean
-pd_dbus_service_handle_resume_cb(PdAgent1 *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
+pd_dbus_service_handle_resume_cb(PdAgent1 *skeleton,
+				 GDBusMethodInvocation *invocation,
+				 gpointer user_data)
 {
 	pd_dbus_service_authorize(PD_DBUS_SERVICE(user_data), invocation, pd_dbus_service_resume);
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -435,13 +450,14 @@ pd_dbus_service_reload(PdDbusService *self, GDBusMethodInvocation *invocation)
 		pd_dbus_service_return_error(invocation, error);
 		return;
 	}
-	pd_agent1_complete_reload(self->skeleton,
-				  invocation,
-				  pd_engine_get_config_generation(self->engine));
+	pd_agent1_complete_reload(
+	  self->skeleton, invocation, pd_engine_get_config_generation(self->engine));
 }
 
 static gboolean
-pd_dbus_service_handle_reload_cb(PdAgent1 *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
+pd_dbus_service_handle_reload_cb(PdAgent1 *skeleton,
+				 GDBusMethodInvocation *invocation,
+				 gpointer user_data)
 {
 	pd_dbus_service_authorize(PD_DBUS_SERVICE(user_data), invocation, pd_dbus_service_reload);
 	return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -457,10 +473,8 @@ pd_dbus_service_bus_acquired_cb(GDBusConnection *connection, const gchar *name, 
 
 	g_set_object(&self->connection, connection);
 	/* export before owning the name: the first caller finds the object */
-	if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(self->skeleton),
-					      connection,
-					      PD_DBUS_SERVICE_PATH,
-					      &error))
+	if (!g_dbus_interface_skeleton_export(
+	      G_DBUS_INTERFACE_SKELETON(self->skeleton), connection, PD_DBUS_SERVICE_PATH, &error))
 		g_warning("cannot export %s: %s", PD_DBUS_SERVICE_PATH, error->message);
 }
 
@@ -487,7 +501,8 @@ pd_dbus_service_name_lost_cb(GDBusConnection *connection, const gchar *name, gpo
 		return;
 	}
 	if (connection == NULL) {
-		g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot connect to the bus");
+		g_task_return_new_error(
+		  task, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot connect to the bus");
 		return;
 	}
 	g_task_return_new_error(task,
@@ -572,21 +587,12 @@ pd_dbus_service_connect_skeleton(PdDbusService *self)
 				G_CALLBACK(pd_dbus_service_handle_poll_now_cb),
 				self,
 				0);
-	g_signal_connect_object(self->skeleton,
-				"handle-pause",
-				G_CALLBACK(pd_dbus_service_handle_pause_cb),
-				self,
-				0);
-	g_signal_connect_object(self->skeleton,
-				"handle-resume",
-				G_CALLBACK(pd_dbus_service_handle_resume_cb),
-				self,
-				0);
-	g_signal_connect_object(self->skeleton,
-				"handle-reload",
-				G_CALLBACK(pd_dbus_service_handle_reload_cb),
-				self,
-				0);
+	g_signal_connect_object(
+	  self->skeleton, "handle-pause", G_CALLBACK(pd_dbus_service_handle_pause_cb), self, 0);
+	g_signal_connect_object(
+	  self->skeleton, "handle-resume", G_CALLBACK(pd_dbus_service_handle_resume_cb), self, 0);
+	g_signal_connect_object(
+	  self->skeleton, "handle-reload", G_CALLBACK(pd_dbus_service_handle_reload_cb), self, 0);
 }
 
 static void
@@ -594,16 +600,10 @@ pd_dbus_service_connect_engine(PdDbusService *self)
 {
 	PdPublisher *publisher = pd_engine_get_publisher(self->engine);
 
-	g_signal_connect_object(self->engine,
-				"cycle-finished",
-				G_CALLBACK(pd_dbus_service_cycle_finished_cb),
-				self,
-				0);
-	g_signal_connect_object(self->engine,
-				"reloaded",
-				G_CALLBACK(pd_dbus_service_reloaded_cb),
-				self,
-				0);
+	g_signal_connect_object(
+	  self->engine, "cycle-finished", G_CALLBACK(pd_dbus_service_cycle_finished_cb), self, 0);
+	g_signal_connect_object(
+	  self->engine, "reloaded", G_CALLBACK(pd_dbus_service_reloaded_cb), self, 0);
 	if (publisher != NULL)
 		g_signal_connect_object(publisher,
 					"notify::state",
@@ -626,8 +626,8 @@ pd_dbus_service_dispose(GObject *obj)
 		g_autoptr(GTask) task = g_steal_pointer(&self->own_task);
 		g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "shutting down");
 	}
-	if (self->skeleton != NULL &&
-	    g_dbus_interface_skeleton_get_connection(G_DBUS_INTERFACE_SKELETON(self->skeleton)) != NULL)
+	if (self->skeleton != NULL && g_dbus_interface_skeleton_get_connection(
+					G_DBUS_INTERFACE_SKELETON(self->skeleton)) != NULL)
 		g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(self->skeleton));
 	g_clear_object(&self->skeleton);
 	g_clear_object(&self->connection);

@@ -18,7 +18,7 @@ G_DEFINE_TYPE_WITH_PRIVATE(PdDiscovery, pd_discovery, G_TYPE_OBJECT)
 #define GET_PRIVATE(o) ((PdDiscoveryPrivate *)pd_discovery_get_instance_private(o))
 
 enum { PROP_0, PROP_NAME, PROP_LAST };
-static GParamSpec *props[PROP_LAST] = {NULL};
+static GParamSpec *props[PROP_LAST] = { NULL };
 
 const gchar *
 pd_discovery_get_name(PdDiscovery *self)
@@ -61,7 +61,8 @@ pd_discovery_thread(GTask *task, gpointer source, gpointer task_data, GCancellab
 	g_autoptr(GError) error = NULL;
 	GPtrArray *res;
 
-	res = PD_DISCOVERY_GET_CLASS(self)->discover(self, data->param, data->cache, cancellable, &error);
+	res = PD_DISCOVERY_GET_CLASS(self)->discover(
+	  self, data->param, data->cache, cancellable, &error);
 	if (res == NULL) {
 		if (error == NULL)
 			g_set_error(&error, PD_ERROR, PD_ERROR_INTERNAL, "failed without an error");
@@ -83,11 +84,12 @@ pd_discovery_real_discover_async(PdDiscovery *self,
 	PdDiscoverData *data;
 
 	if (PD_DISCOVERY_GET_CLASS(self)->discover == NULL) {
-		g_task_return_new_error(task,
-					PD_ERROR,
-					PD_ERROR_INTERNAL,
-					"discovery %s implements neither discover nor discover_async",
-					pd_discovery_get_name(self));
+		g_task_return_new_error(
+		  task,
+		  PD_ERROR,
+		  PD_ERROR_INTERNAL,
+		  "discovery %s implements neither discover nor discover_async",
+		  pd_discovery_get_name(self));
 		return;
 	}
 	data = g_new0(PdDiscoverData, 1);
@@ -112,7 +114,8 @@ pd_discovery_discover_async(PdDiscovery *self,
 			    gpointer user_data)
 {
 	g_return_if_fail(PD_IS_DISCOVERY(self));
-	PD_DISCOVERY_GET_CLASS(self)->discover_async(self, param, cache, cancellable, callback, user_data);
+	PD_DISCOVERY_GET_CLASS(self)->discover_async(
+	  self, param, cache, cancellable, callback, user_data);
 }
 
 GPtrArray *
@@ -127,11 +130,11 @@ pd_discovery_get_property(GObject *obj, guint prop_id, GValue *value, GParamSpec
 {
 	PdDiscoveryPrivate *priv = GET_PRIVATE(PD_DISCOVERY(obj));
 	switch (prop_id) {
-	case PROP_NAME:
-		g_value_set_string(value, priv->name);
-		break;
-	default:
-		G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
+		case PROP_NAME:
+			g_value_set_string(value, priv->name);
+			break;
+		default:
+			G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
 	}
 }
 
@@ -140,12 +143,12 @@ pd_discovery_set_property(GObject *obj, guint prop_id, const GValue *value, GPar
 {
 	PdDiscoveryPrivate *priv = GET_PRIVATE(PD_DISCOVERY(obj));
 	switch (prop_id) {
-	case PROP_NAME:
-		g_free(priv->name);
-		priv->name = g_value_dup_string(value);
-		break;
-	default:
-		G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
+		case PROP_NAME:
+			g_free(priv->name);
+			priv->name = g_value_dup_string(value);
+			break;
+		default:
+			G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
 	}
 }
 
@@ -173,11 +176,11 @@ pd_discovery_class_init(PdDiscoveryClass *klass)
 	klass->discover_async = pd_discovery_real_discover_async;
 	klass->discover_finish = pd_discovery_real_discover_finish;
 
-	props[PROP_NAME] = g_param_spec_string("name",
-					       NULL,
-					       NULL,
-					       NULL,
-					       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-						   G_PARAM_STATIC_STRINGS);
+	props[PROP_NAME] =
+	  g_param_spec_string("name",
+			      NULL,
+			      NULL,
+			      NULL,
+			      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 	g_object_class_install_properties(object_class, PROP_LAST, props);
 }

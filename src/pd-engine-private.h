@@ -14,7 +14,10 @@ G_BEGIN_DECLS
 PdDiscovery *
 pd_engine_lookup_discovery(PdEngine *self, const gchar *name);
 gboolean
-pd_engine_is_blacklisted(PdEngine *self, const gchar *source, const gchar *pollster, const gchar *id);
+pd_engine_is_blacklisted(PdEngine *self,
+			 const gchar *source,
+			 const gchar *pollster,
+			 const gchar *id);
 /* TRUE if @res is newly blacklisted (logged at debug level only: callers
  * summarise) */
 gboolean

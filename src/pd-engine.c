@@ -53,7 +53,7 @@ struct _PdEngine {
 	guint64 generation;
 	guint failed_plugins;
 	GHashTable *disabled_plugins; /* set of PdPlugin whose start failed for good */
-	GArray *retry_sources; /* of guint, pending plugin start retries */
+	GArray *retry_sources;	      /* of guint, pending plugin start retries */
 	/* counters */
 	guint64 cycles;
 	guint64 samples_polled;
@@ -65,75 +65,134 @@ struct _PdEngine {
 G_DEFINE_TYPE(PdEngine, pd_engine, G_TYPE_OBJECT)
 
 enum { SIGNAL_CYCLE_FINISHED, SIGNAL_RELOADED, SIGNAL_LAST };
-static guint signals[SIGNAL_LAST] = {0};
+static guint signals[SIGNAL_LAST] = { 0 };
 
 static const gchar *const pd_engine_known_keys[] = {
-    /* ceilometer.conf options polld reads or accepts */
-    "DEFAULT",	"host",
-    "DEFAULT",	"sample_source",
-    "DEFAULT",	"transport_url",
-    "DEFAULT",	"polling_namespaces",
-    "DEFAULT",	"pollster_list",
-    "DEFAULT",	"control_exchange",
-    "DEFAULT",	"debug",
-    "DEFAULT",	"verbose",
-    "DEFAULT",	"use_syslog",
-    "DEFAULT",	"use_journal",
-    "DEFAULT",	"log_dir",
-    "DEFAULT",	"log_file",
-    "DEFAULT",	"libvirt_type",
-    "DEFAULT",	"libvirt_uri",
-    "DEFAULT",	"reseller_prefix",
-    "DEFAULT",	"pollsters_definitions_dirs",
-    "DEFAULT",	"rootwrap_config",
-    "polling",	"cfg_file",
-    "polling",	"batch_size",
-    "polling",	"partitioning_group_prefix",
-    "polling",	"heartbeat_socket_dir",
-    "polling",	"ignore_disabled_projects",
-    "polling",	"identity_name_discovery",
-    "polling",	"tenant_name_discovery",
-    "polling",	"enable_notifications",
-    "polling",	"enable_prometheus_exporter",
-    "polling",	"prometheus_listen_addresses",
-    "polling",	"pollsters_definitions_dirs",
-    "polling",	"threads_to_process_pollsters",
-    "publisher", "telemetry_secret",
-    "oslo_messaging_notifications", "transport_url",
-    "oslo_messaging_notifications", "topics",
-    "oslo_messaging_notifications", "driver",
-    "oslo_messaging_notifications", "retry",
-    "oslo_messaging_rabbit", "amqp_durable_queues",
-    "oslo_messaging_rabbit", "amqp_auto_delete",
-    "oslo_messaging_rabbit", "rabbit_quorum_queue",
-    "oslo_messaging_rabbit", "heartbeat_timeout_threshold",
-    "oslo_messaging_rabbit", "heartbeat_rate",
-    "oslo_messaging_rabbit", "ssl",
-    "oslo_messaging_rabbit", "ssl_ca_file",
-    "oslo_messaging_rabbit", "ssl_cert_file",
-    "oslo_messaging_rabbit", "ssl_key_file",
-    "oslo_messaging_rabbit", "ssl_enforce_hostname_verification",
-    "oslo_messaging_rabbit", "rabbit_retry_interval",
-    "oslo_messaging_rabbit", "rabbit_retry_backoff",
-    "oslo_messaging_rabbit", "rabbit_interval_max",
-    /* polld's own publisher settings */
-    "publisher", "spool_dir",
-    "publisher", "spool_max_bytes",
-    "publisher", "confirm_window",
-    "publisher", "memory_queue_max_bytes",
-    /* polld's own */
-    "polld",	"worker_threads",
-    "polld",	"pollster_timeout",
-    "polld",	"stop_timeout",
-    "polld",	"identity_names",
-    NULL,
+	/* ceilometer.conf options polld reads or accepts */
+	"DEFAULT",
+	"host",
+	"DEFAULT",
+	"sample_source",
+	"DEFAULT",
+	"transport_url",
+	"DEFAULT",
+	"polling_namespaces",
+	"DEFAULT",
+	"pollster_list",
+	"DEFAULT",
+	"control_exchange",
+	"DEFAULT",
+	"debug",
+	"DEFAULT",
+	"verbose",
+	"DEFAULT",
+	"use_syslog",
+	"DEFAULT",
+	"use_journal",
+	"DEFAULT",
+	"log_dir",
+	"DEFAULT",
+	"log_file",
+	"DEFAULT",
+	"libvirt_type",
+	"DEFAULT",
+	"libvirt_uri",
+	"DEFAULT",
+	"reseller_prefix",
+	"DEFAULT",
+	"pollsters_definitions_dirs",
+	"DEFAULT",
+	"rootwrap_config",
+	"polling",
+	"cfg_file",
+	"polling",
+	"batch_size",
+	"polling",
+	"partitioning_group_prefix",
+	"polling",
+	"heartbeat_socket_dir",
+	"polling",
+	"ignore_disabled_projects",
+	"polling",
+	"identity_name_discovery",
+	"polling",
+	"tenant_name_discovery",
+	"polling",
+	"enable_notifications",
+	"polling",
+	"enable_prometheus_exporter",
+	"polling",
+	"prometheus_listen_addresses",
+	"polling",
+	"pollsters_definitions_dirs",
+	"polling",
+	"threads_to_process_pollsters",
+	"publisher",
+	"telemetry_secret",
+	"oslo_messaging_notifications",
+	"transport_url",
+	"oslo_messaging_notifications",
+	"topics",
+	"oslo_messaging_notifications",
+	"driver",
+	"oslo_messaging_notifications",
+	"retry",
+	"oslo_messaging_rabbit",
+	"amqp_durable_queues",
+	"oslo_messaging_rabbit",
+	"amqp_auto_delete",
+	"oslo_messaging_rabbit",
+	"rabbit_quorum_queue",
+	"oslo_messaging_rabbit",
+	"heartbeat_timeout_threshold",
+	"oslo_messaging_rabbit",
+	"heartbeat_rate",
+	"oslo_messaging_rabbit",
+	"ssl",
+	"oslo_messaging_rabbit",
+	"ssl_ca_file",
+	"oslo_messaging_rabbit",
+	"ssl_cert_file",
+	"oslo_messaging_rabbit",
+	"ssl_key_file",
+	"oslo_messaging_rabbit",
+	"ssl_enforce_hostname_verification",
+	"oslo_messaging_rabbit",
+	"rabbit_retry_interval",
+	"oslo_messaging_rabbit",
+	"rabbit_retry_backoff",
+	"oslo_messaging_rabbit",
+	"rabbit_interval_max",
+	/* polld's own publisher settings */
+	"publisher",
+	"spool_dir",
+	"publisher",
+	"spool_max_bytes",
+	"publisher",
+	"confirm_window",
+	"publisher",
+	"memory_queue_max_bytes",
+	/* polld's own */
+	"polld",
+	"worker_threads",
+	"polld",
+	"pollster_timeout",
+	"polld",
+	"stop_timeout",
+	"polld",
+	"identity_names",
+	NULL,
 };
 
 /* sections of a full ceilometer.conf that polld ignores as a whole */
 static const gchar *const pd_engine_foreign_groups[] = {
-    "database", "keystone_authtoken", "api", "notification", "meter", "event", "ipmi",
-    "oslo_concurrency", "oslo_policy", "oslo_middleware", "collector", "dispatcher_gnocchi",
-    NULL,
+	"database",    "keystone_authtoken",
+	"api",	       "notification",
+	"meter",       "event",
+	"ipmi",	       "oslo_concurrency",
+	"oslo_policy", "oslo_middleware",
+	"collector",   "dispatcher_gnocchi",
+	NULL,
 };
 
 /* --- plugins --- */
@@ -144,7 +203,8 @@ pd_engine_pollster_selected(PdEngine *self, PdPollster *pollster)
 	const gchar *ns = pd_pollster_get_namespace(pollster);
 	const gchar *name = pd_pollster_get_name(pollster);
 
-	if (self->namespaces != NULL && !g_strv_contains((const gchar *const *)self->namespaces, ns))
+	if (self->namespaces != NULL &&
+	    !g_strv_contains((const gchar *const *)self->namespaces, ns))
 		return FALSE;
 	if (self->pollster_list == NULL || self->pollster_list[0] == NULL)
 		return TRUE;
@@ -199,7 +259,8 @@ pd_engine_load_plugins(PdEngine *self, GError **error)
 		pd_engine_add_plugin(self, g_ptr_array_index(plugins, i));
 	if (self->plugins->len == 0) {
 		g_autofree gchar *dirs = g_strjoinv(":", self->plugin_dirs);
-		g_set_error(error, PD_ERROR, PD_ERROR_NOT_FOUND, "no plugin could be loaded from %s", dirs);
+		g_set_error(
+		  error, PD_ERROR, PD_ERROR_NOT_FOUND, "no plugin could be loaded from %s", dirs);
 		return FALSE;
 	}
 	g_info("%u plugins loaded, %u pollsters selected for namespaces %s",
@@ -235,7 +296,8 @@ pd_plugin_retry_free(PdPluginRetry *retry)
 	g_free(retry);
 }
 
-static gboolean pd_engine_plugin_retry_cb(gpointer user_data);
+static gboolean
+pd_engine_plugin_retry_cb(gpointer user_data);
 
 static gboolean
 pd_engine_start_plugin(PdEngine *self, PdPlugin *plugin, guint delay_s)
@@ -286,13 +348,15 @@ static void
 pd_engine_register_keys(PdEngine *self, PdConfig *config)
 {
 	for (guint i = 0; pd_engine_known_keys[i] != NULL; i += 2)
-		pd_config_register_key(config, pd_engine_known_keys[i], pd_engine_known_keys[i + 1]);
+		pd_config_register_key(
+		  config, pd_engine_known_keys[i], pd_engine_known_keys[i + 1]);
 	for (guint i = 0; pd_engine_foreign_groups[i] != NULL; i++)
 		pd_config_register_key(config, pd_engine_foreign_groups[i], "*");
 	for (guint i = 0; i < self->plugins->len; i++) {
 		GPtrArray *keys = pd_plugin_get_config_keys(g_ptr_array_index(self->plugins, i));
 		for (guint j = 0; j + 1 < keys->len; j += 2)
-			pd_config_register_key(config, g_ptr_array_index(keys, j), g_ptr_array_index(keys, j + 1));
+			pd_config_register_key(
+			  config, g_ptr_array_index(keys, j), g_ptr_array_index(keys, j + 1));
 	}
 }
 
@@ -305,13 +369,16 @@ pd_engine_apply_settings(PdEngine *self, PdConfig *config)
 
 	g_free(self->host);
 	self->host = g_strdup(host != NULL ? host : g_get_host_name());
-	pd_worker_set_max_threads((guint)CLAMP(pd_config_get_int(config, "polld", "worker_threads", 8), 1, 64));
+	pd_worker_set_max_threads(
+	  (guint)CLAMP(pd_config_get_int(config, "polld", "worker_threads", 8), 1, 64));
 	g_mutex_lock(&self->serializer_mutex);
 	self->batch_size = batch_size > 0 ? (guint)batch_size : 0;
 	g_free(self->sample_source);
 	g_free(self->telemetry_secret);
-	self->sample_source = g_strdup(pd_config_get_string(config, NULL, "sample_source", "openstack"));
-	self->telemetry_secret = g_strdup(pd_config_get_string(config, "publisher", "telemetry_secret", NULL));
+	self->sample_source =
+	  g_strdup(pd_config_get_string(config, NULL, "sample_source", "openstack"));
+	self->telemetry_secret =
+	  g_strdup(pd_config_get_string(config, "publisher", "telemetry_secret", NULL));
 	self->identity_names = pd_config_get_bool(config, "polld", "identity_names", TRUE);
 	self->serializer_generation++;
 	g_ptr_array_set_size(self->serializers, 0);
@@ -344,7 +411,8 @@ static PdPollingConfig *
 pd_engine_load_polling(PdEngine *self, PdConfig *config, GError **error)
 {
 	const gchar *cfg_file = pd_config_get_string(config, "polling", "cfg_file", NULL);
-	g_autofree gchar *fn = pd_engine_find_polling_file(config, cfg_file != NULL ? cfg_file : "polling.yaml");
+	g_autofree gchar *fn =
+	  pd_engine_find_polling_file(config, cfg_file != NULL ? cfg_file : "polling.yaml");
 	g_autoptr(GBytes) data = NULL;
 
 	if (fn != NULL)
@@ -359,7 +427,8 @@ pd_engine_load_polling(PdEngine *self, PdConfig *config, GError **error)
 		return NULL;
 	}
 	g_info("no polling.yaml found, using the embedded default");
-	data = g_resources_lookup_data("/org/polld/polling.yaml", G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+	data =
+	  g_resources_lookup_data("/org/polld/polling.yaml", G_RESOURCE_LOOKUP_FLAGS_NONE, error);
 	if (data == NULL)
 		return NULL;
 	return pd_polling_config_load_data(g_bytes_get_data(data, NULL),
@@ -385,10 +454,12 @@ pd_engine_build_tasks(PdEngine *self, PdPollingConfig *polling)
 			task = g_hash_table_lookup(by_interval, GUINT_TO_POINTER(src->interval));
 			if (task == NULL) {
 				task = pd_polling_task_new(self, src->interval);
-				g_hash_table_insert(by_interval, GUINT_TO_POINTER(src->interval), task);
+				g_hash_table_insert(
+				  by_interval, GUINT_TO_POINTER(src->interval), task);
 				g_ptr_array_add(tasks, task);
 			}
-			pd_polling_task_add(task, polling, src, g_hash_table_lookup(self->pollsters, l->data));
+			pd_polling_task_add(
+			  task, polling, src, g_hash_table_lookup(self->pollsters, l->data));
 		}
 		if (task == NULL)
 			g_info("source %s matches no loaded pollster", src->name);
@@ -524,7 +595,8 @@ pd_engine_reload(PdEngine *self, GError **error)
 	old_url = pd_config_get_string(self->config, NULL, "transport_url", NULL);
 	new_url = pd_config_get_string(config, NULL, "transport_url", NULL);
 	if (g_strcmp0(old_url, new_url) != 0)
-		g_warning("transport_url changed: the publisher keeps its connection, restart polld to switch");
+		g_warning("transport_url changed: the publisher keeps its connection, restart "
+			  "polld to switch");
 	pd_engine_apply_settings(self, config);
 	g_set_object(&self->config, config);
 	tasks = pd_engine_build_tasks(self, polling);
@@ -606,7 +678,8 @@ pd_engine_gather_done(GTask *task)
 		g_object_unref(task);
 		return;
 	}
-	pd_publisher_flush_async(self->publisher, g_task_get_cancellable(task), pd_engine_flush_cb, task);
+	pd_publisher_flush_async(
+	  self->publisher, g_task_get_cancellable(task), pd_engine_flush_cb, task);
 }
 
 static void
@@ -616,7 +689,8 @@ pd_engine_task_ran_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	PdGatherData *data = g_task_get_task_data(task);
 	g_autoptr(GError) error = NULL;
 
-	if (!pd_polling_task_run_finish(PD_POLLING_TASK(source), res, &error) && data->error == NULL)
+	if (!pd_polling_task_run_finish(PD_POLLING_TASK(source), res, &error) &&
+	    data->error == NULL)
 		data->error = g_steal_pointer(&error);
 	pd_engine_gather_done(task);
 }
@@ -640,7 +714,8 @@ pd_engine_poll_now_async(PdEngine *self,
 			continue;
 		matched++;
 		data->pending++;
-		pd_polling_task_run_async(t, names, cancellable, pd_engine_task_ran_cb, g_object_ref(task));
+		pd_polling_task_run_async(
+		  t, names, cancellable, pd_engine_task_ran_cb, g_object_ref(task));
 	}
 	if (matched == 0 && names != NULL && names[0] != NULL) {
 		g_autofree gchar *joined = g_strjoinv(", ", (gchar **)names);
@@ -730,7 +805,10 @@ pd_engine_lookup_discovery(PdEngine *self, const gchar *name)
 }
 
 gboolean
-pd_engine_is_blacklisted(PdEngine *self, const gchar *source, const gchar *pollster, const gchar *id)
+pd_engine_is_blacklisted(PdEngine *self,
+			 const gchar *source,
+			 const gchar *pollster,
+			 const gchar *id)
 {
 	g_autofree gchar *key = NULL;
 	GHashTable *set;
@@ -797,7 +875,7 @@ pd_engine_filter_resource(PdEngine *self, const gchar *discovery, PdResource *re
 void
 pd_engine_add_resource_filter(PdEngine *self, PdResourceFilterFunc func, gpointer user_data)
 {
-	PdResourceFilter f = {func, user_data};
+	PdResourceFilter f = { func, user_data };
 	g_array_append_val(self->filters, f);
 }
 
@@ -839,7 +917,8 @@ pd_engine_acquire_serializer(PdEngine *self, guint *chunk)
 		p = g_ptr_array_steal_index_fast(self->serializers, self->serializers->len - 1);
 	} else {
 		p = g_new0(PdPooledSerializer, 1);
-		p->serializer = pd_serializer_new(self->sample_source, self->telemetry_secret, self->identity_names);
+		p->serializer = pd_serializer_new(
+		  self->sample_source, self->telemetry_secret, self->identity_names);
 		p->generation = self->serializer_generation;
 	}
 	g_mutex_unlock(&self->serializer_mutex);
@@ -880,7 +959,10 @@ pd_engine_serialize(PdEngine *self, PdSampleBatch *batch)
 }
 
 static void
-pd_engine_serialize_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+pd_engine_serialize_thread(GTask *task,
+			   gpointer source,
+			   gpointer task_data,
+			   GCancellable *cancellable)
 {
 	PdEngine *self = PD_ENGINE(source);
 	PdPublishData *data = task_data;
@@ -973,11 +1055,21 @@ pd_engine_publish_batch_finish(PdEngine *self, GAsyncResult *res, GError **error
 }
 
 void
-pd_engine_cycle_finished(PdEngine *self, PdPollingTask *task, gint64 duration_us, guint samples, guint errors)
+pd_engine_cycle_finished(PdEngine *self,
+			 PdPollingTask *task,
+			 gint64 duration_us,
+			 guint samples,
+			 guint errors)
 {
 	self->cycles++;
 	self->cycle_errors += errors;
-	g_signal_emit(self, signals[SIGNAL_CYCLE_FINISHED], 0, pd_polling_task_get_name(task), (guint64)duration_us, samples, errors);
+	g_signal_emit(self,
+		      signals[SIGNAL_CYCLE_FINISHED],
+		      0,
+		      pd_polling_task_get_name(task),
+		      (guint64)duration_us,
+		      samples,
+		      errors);
 }
 
 gint64
@@ -1166,15 +1258,18 @@ pd_engine_init(PdEngine *self)
 	self->plugins = g_ptr_array_new_with_free_func(g_object_unref);
 	self->pollsters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
 	self->discoveries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
-	self->stats = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)pd_pollster_stats_free);
-	self->blacklists = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
+	self->stats = g_hash_table_new_full(
+	  g_str_hash, g_str_equal, NULL, (GDestroyNotify)pd_pollster_stats_free);
+	self->blacklists = g_hash_table_new_full(
+	  g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
 	self->filters = g_array_new(FALSE, FALSE, sizeof(PdResourceFilter));
 	self->retry_sources = g_array_new(FALSE, FALSE, sizeof(guint));
 	self->disabled_plugins = g_hash_table_new(NULL, NULL);
 	self->batch_size = 50;
 	self->generation = 1;
 	g_mutex_init(&self->serializer_mutex);
-	self->serializers = g_ptr_array_new_with_free_func((GDestroyNotify)pd_pooled_serializer_free);
+	self->serializers =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_pooled_serializer_free);
 }
 
 static void

@@ -19,12 +19,14 @@ G_DECLARE_FINAL_TYPE(PdEngine, pd_engine, PD, ENGINE, GObject)
 
 /* keeps the resources the filter returns TRUE for; runs on the main thread
  * between discovery and polling (partitioning hooks in here) */
-typedef gboolean (*PdResourceFilterFunc)(const gchar *discovery, PdResource *res, gpointer user_data);
+typedef gboolean (*PdResourceFilterFunc)(const gchar *discovery,
+					 PdResource *res,
+					 gpointer user_data);
 
 /* what the engine knows of one pollster, kept across cycles and reloads */
 typedef struct {
 	gchar *name;
-	gint64 last_run;	 /* wall clock us, 0 = never */
+	gint64 last_run; /* wall clock us, 0 = never */
 	gint64 last_duration_us;
 	guint last_samples;
 	gchar *last_error;

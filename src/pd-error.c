@@ -5,4 +5,4 @@
 
 #include "pd-error.h"
 
-G_DEFINE_QUARK(pd-error-quark, pd_error)
+G_DEFINE_QUARK(pd - error - quark, pd_error)

@@ -19,7 +19,7 @@ typedef enum {
 	PD_ERROR_PERMANENT,	/* never works for these resources: blacklist them */
 	PD_ERROR_NOT_SUPPORTED, /* the driver can't provide this */
 	PD_ERROR_TIMED_OUT,
-	PD_ERROR_INTERNAL,	/* a plugin broke the contract */
+	PD_ERROR_INTERNAL, /* a plugin broke the contract */
 	PD_ERROR_INVALID_CONFIG,
 	PD_ERROR_NOT_FOUND,
 	PD_ERROR_CANCELLED,

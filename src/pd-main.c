@@ -35,7 +35,10 @@ static gint pd_log_level = G_LOG_LEVEL_MESSAGE;
 
 /* everything to stderr (or the journal): stdout carries samples */
 static GLogWriterOutput
-pd_main_log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+pd_main_log_writer(GLogLevelFlags level,
+		   const GLogField *fields,
+		   gsize n_fields,
+		   gpointer user_data)
 {
 	g_autofree gchar *line = NULL;
 
@@ -162,10 +165,8 @@ pd_main_run(PdMain *m, gboolean once, gboolean use_bus, gboolean session)
 	}
 	m->service = pd_dbus_service_new(m->engine);
 	g_signal_connect(m->service, "name-lost", G_CALLBACK(pd_main_name_lost_cb), m);
-	pd_dbus_service_own_async(m->service,
-				  session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
-				  pd_main_owned_cb,
-				  m);
+	pd_dbus_service_own_async(
+	  m->service, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, pd_main_owned_cb, m);
 }
 
 /* Ceilometer's CLI takes "--polling-namespaces compute central": fold the
@@ -177,7 +178,8 @@ pd_main_fold_lists(gint argc, gchar **argv)
 
 	for (gint i = 0; i < argc; i++) {
 		g_autoptr(GString) value = NULL;
-		if (g_strcmp0(argv[i], "--polling-namespaces") != 0 && g_strcmp0(argv[i], "--pollster-list") != 0) {
+		if (g_strcmp0(argv[i], "--polling-namespaces") != 0 &&
+		    g_strcmp0(argv[i], "--pollster-list") != 0) {
 			g_strv_builder_add(out, argv[i]);
 			continue;
 		}
@@ -293,28 +295,81 @@ main(int argc, char *argv[])
 	g_autoptr(GMainLoop) loop = NULL;
 	g_autoptr(PdSdNotify) notify = NULL;
 	g_autoptr(PdDbusService) service = NULL;
-	PdMain m = {0};
+	PdMain m = { 0 };
 	const GOptionEntry options[] = {
-	    {"config-file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &config_files,
-	     N_("Configuration file (may repeat; later files win)"), N_("FILE")},
-	    {"config-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &config_dirs,
-	     N_("Read every *.conf file of this directory"), N_("DIR")},
-	    {"polling-namespaces", 0, 0, G_OPTION_ARG_STRING_ARRAY, &namespaces_cli,
-	     N_("Namespaces whose pollsters load (default: compute central)"), N_("NS")},
-	    {"pollster-list", 0, 0, G_OPTION_ARG_STRING_ARRAY, &pollster_list_cli,
-	     N_("Load only pollsters matching these glob patterns"), N_("GLOB")},
-	    {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME, &plugin_dir,
-	     N_("Load plugins from this directory (colon separated list)"), N_("DIR")},
-	    {"once", 0, 0, G_OPTION_ARG_NONE, &once,
-	     N_("Run every polling task once, publish, and exit"), NULL},
-	    {"dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run,
-	     N_("Print messages on stdout instead of publishing them"), NULL},
-	    {"session", 0, 0, G_OPTION_ARG_NONE, &session,
-	     N_("Serve org.polld.Agent1 on the session bus instead of the system bus"), NULL},
-	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log informational messages"), NULL},
-	    {"debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log debug messages"), NULL},
-	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL},
-	    {NULL}};
+		{ "config-file",
+		  0,
+		  0,
+		  G_OPTION_ARG_FILENAME_ARRAY,
+		  &config_files,
+		  N_("Configuration file (may repeat; later files win)"),
+		  N_("FILE") },
+		{ "config-dir",
+		  0,
+		  0,
+		  G_OPTION_ARG_FILENAME_ARRAY,
+		  &config_dirs,
+		  N_("Read every *.conf file of this directory"),
+		  N_("DIR") },
+		{ "polling-namespaces",
+		  0,
+		  0,
+		  G_OPTION_ARG_STRING_ARRAY,
+		  &namespaces_cli,
+		  N_("Namespaces whose pollsters load (default: compute central)"),
+		  N_("NS") },
+		{ "pollster-list",
+		  0,
+		  0,
+		  G_OPTION_ARG_STRING_ARRAY,
+		  &pollster_list_cli,
+		  N_("Load only pollsters matching these glob patterns"),
+		  N_("GLOB") },
+		{ "plugin-dir",
+		  0,
+		  0,
+		  G_OPTION_ARG_FILENAME,
+		  &plugin_dir,
+		  N_("Load plugins from this directory (colon separated list)"),
+		  N_("DIR") },
+		{ "once",
+		  0,
+		  0,
+		  G_OPTION_ARG_NONE,
+		  &once,
+		  N_("Run every polling task once, publish, and exit"),
+		  NULL },
+		{ "dry-run",
+		  0,
+		  0,
+		  G_OPTION_ARG_NONE,
+		  &dry_run,
+		  N_("Print messages on stdout instead of publishing them"),
+		  NULL },
+		{ "session",
+		  0,
+		  0,
+		  G_OPTION_ARG_NONE,
+		  &session,
+		  N_("Serve org.polld.Agent1 on the session bus instead of the system bus"),
+		  NULL },
+		{ "verbose",
+		  'v',
+		  0,
+		  G_OPTION_ARG_NONE,
+		  &verbose,
+		  N_("Log informational messages"),
+		  NULL },
+		{ "debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log debug messages"), NULL },
+		{ "version",
+		  0,
+		  0,
+		  G_OPTION_ARG_NONE,
+		  &version,
+		  N_("Print the version and exit"),
+		  NULL },
+		{ NULL }
+	};
 
 	setlocale(LC_ALL, "");
 	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);

@@ -183,7 +183,8 @@ render_members(GArray *members, GString *json, GString *sig, guint32 *json_end, 
 	qsort(sorted, members->len, sizeof(PdMdMember *), compare_members);
 	for (guint i = 0; i < members->len; i++) {
 		if (sig_start != NULL)
-			sig_start[sorted[i] - (PdMdMember *)(gpointer)members->data] = (guint32)sig->len;
+			sig_start[sorted[i] - (PdMdMember *)(gpointer)members->data] =
+			  (guint32)sig->len;
 		pd_buf_append(sig, member_sig(sorted[i]), sorted[i]->sig_len);
 	}
 }
@@ -347,50 +348,50 @@ static void
 append_node_json(GString *out, JsonNode *node)
 {
 	switch (JSON_NODE_TYPE(node)) {
-	case JSON_NODE_NULL:
-		pd_buf_append_lit(out, "null");
-		return;
-	case JSON_NODE_ARRAY: {
-		JsonArray *array = json_node_get_array(node);
-		g_string_append_c(out, '[');
-		for (guint i = 0; i < json_array_get_length(array); i++) {
-			if (i > 0)
-				pd_buf_append_lit(out, ", ");
-			append_node_json(out, json_array_get_element(array, i));
+		case JSON_NODE_NULL:
+			pd_buf_append_lit(out, "null");
+			return;
+		case JSON_NODE_ARRAY: {
+			JsonArray *array = json_node_get_array(node);
+			g_string_append_c(out, '[');
+			for (guint i = 0; i < json_array_get_length(array); i++) {
+				if (i > 0)
+					pd_buf_append_lit(out, ", ");
+				append_node_json(out, json_array_get_element(array, i));
+			}
+			g_string_append_c(out, ']');
+			return;
 		}
-		g_string_append_c(out, ']');
-		return;
-	}
-	case JSON_NODE_OBJECT: {
-		JsonObject *obj = json_node_get_object(node);
-		g_autoptr(GList) keys = json_object_get_members(obj);
-		g_string_append_c(out, '{');
-		for (GList *l = keys; l != NULL; l = l->next) {
-			if (l != keys)
-				pd_buf_append_lit(out, ", ");
-			pd_json_append_string(out, l->data);
-			pd_buf_append_lit(out, ": ");
-			append_node_json(out, json_object_get_member(obj, l->data));
+		case JSON_NODE_OBJECT: {
+			JsonObject *obj = json_node_get_object(node);
+			g_autoptr(GList) keys = json_object_get_members(obj);
+			g_string_append_c(out, '{');
+			for (GList *l = keys; l != NULL; l = l->next) {
+				if (l != keys)
+					pd_buf_append_lit(out, ", ");
+				pd_json_append_string(out, l->data);
+				pd_buf_append_lit(out, ": ");
+				append_node_json(out, json_object_get_member(obj, l->data));
+			}
+			g_string_append_c(out, '}');
+			return;
 		}
-		g_string_append_c(out, '}');
-		return;
-	}
-	case JSON_NODE_VALUE:
-		break;
+		case JSON_NODE_VALUE:
+			break;
 	}
 	switch (json_node_get_value_type(node)) {
-	case G_TYPE_INT64:
-		pd_json_append_int(out, json_node_get_int(node));
-		break;
-	case G_TYPE_DOUBLE:
-		pd_json_append_double(out, json_node_get_double(node));
-		break;
-	case G_TYPE_BOOLEAN:
-		g_string_append(out, json_node_get_boolean(node) ? "true" : "false");
-		break;
-	default:
-		pd_json_append_string(out, json_node_get_string(node));
-		break;
+		case G_TYPE_INT64:
+			pd_json_append_int(out, json_node_get_int(node));
+			break;
+		case G_TYPE_DOUBLE:
+			pd_json_append_double(out, json_node_get_double(node));
+			break;
+		case G_TYPE_BOOLEAN:
+			g_string_append(out, json_node_get_boolean(node) ? "true" : "false");
+			break;
+		default:
+			pd_json_append_string(out, json_node_get_string(node));
+			break;
 	}
 }
 
@@ -407,7 +408,8 @@ pd_metadata_builder_add_json_node(PdMetadataBuilder *b, const gchar *key, JsonNo
 		g_autoptr(GList) keys = json_object_get_members(obj);
 		pd_metadata_builder_begin_object(b, key);
 		for (GList *l = keys; l != NULL; l = l->next)
-			pd_metadata_builder_add_json_node(b, l->data, json_object_get_member(obj, l->data));
+			pd_metadata_builder_add_json_node(
+			  b, l->data, json_object_get_member(obj, l->data));
 		pd_metadata_builder_end_object(b);
 	} else if (JSON_NODE_HOLDS_ARRAY(node)) {
 		f = begin_scalar(b, key);
@@ -416,18 +418,18 @@ pd_metadata_builder_add_json_node(PdMetadataBuilder *b, const gchar *key, JsonNo
 		finish_scalar(b, f, key);
 	} else {
 		switch (json_node_get_value_type(node)) {
-		case G_TYPE_INT64:
-			pd_metadata_builder_add_int(b, key, json_node_get_int(node));
-			break;
-		case G_TYPE_DOUBLE:
-			pd_metadata_builder_add_double(b, key, json_node_get_double(node));
-			break;
-		case G_TYPE_BOOLEAN:
-			pd_metadata_builder_add_bool(b, key, json_node_get_boolean(node));
-			break;
-		default:
-			pd_metadata_builder_add_string(b, key, json_node_get_string(node));
-			break;
+			case G_TYPE_INT64:
+				pd_metadata_builder_add_int(b, key, json_node_get_int(node));
+				break;
+			case G_TYPE_DOUBLE:
+				pd_metadata_builder_add_double(b, key, json_node_get_double(node));
+				break;
+			case G_TYPE_BOOLEAN:
+				pd_metadata_builder_add_bool(b, key, json_node_get_boolean(node));
+				break;
+			default:
+				pd_metadata_builder_add_string(b, key, json_node_get_string(node));
+				break;
 		}
 	}
 }
@@ -551,7 +553,7 @@ static void
 piece_add(GArray *refs, PieceSource src, gsize offset, gsize len)
 {
 	PieceRef *last = refs->len > 0 ? &g_array_index(refs, PieceRef, refs->len - 1) : NULL;
-	PieceRef r = {src, offset, len};
+	PieceRef r = { src, offset, len };
 
 	if (len == 0)
 		return;
@@ -570,7 +572,7 @@ pieces_resolve(GArray *refs, PdMetadata *md, guint *n_out)
 
 	for (guint i = 0; i < refs->len; i++) {
 		PieceRef *r = &g_array_index(refs, PieceRef, i);
-		const gchar *text = r->src == SRC_BASE_JSON ? md->base->json
+		const gchar *text = r->src == SRC_BASE_JSON  ? md->base->json
 				    : r->src == SRC_BASE_SIG ? md->base->sig
 							     : md->own;
 		pieces[i].str = text + r->offset;
@@ -713,7 +715,7 @@ pd_metadata_unref(PdMetadata *md)
 	g_free(md);
 }
 
-static const PdMdPiece pd_md_empty_json = {"{}", 2};
+static const PdMdPiece pd_md_empty_json = { "{}", 2 };
 
 guint
 pd_metadata_get_json_pieces(PdMetadata *md, const PdMdPiece **pieces)

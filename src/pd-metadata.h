@@ -50,7 +50,9 @@ pd_metadata_builder_new(void);
 void
 pd_metadata_builder_free(PdMetadataBuilder *b);
 void
-pd_metadata_builder_add_string(PdMetadataBuilder *b, const gchar *key, const gchar *value); /* NULL -> null */
+pd_metadata_builder_add_string(PdMetadataBuilder *b,
+			       const gchar *key,
+			       const gchar *value); /* NULL -> null */
 void
 pd_metadata_builder_add_int(PdMetadataBuilder *b, const gchar *key, gint64 value);
 void
@@ -66,7 +68,9 @@ void
 pd_metadata_builder_end_object(PdMetadataBuilder *b);
 /* list of strings (the only list kind pollsters emit) */
 void
-pd_metadata_builder_add_string_list(PdMetadataBuilder *b, const gchar *key, const gchar *const *values);
+pd_metadata_builder_add_string_list(PdMetadataBuilder *b,
+				    const gchar *key,
+				    const gchar *const *values);
 /* copies every top-level member of @base (for per-device metadata on top of
  * instance metadata); a later add with the same key replaces the copied one
  * in place, keeping its position, like a Python dict update */

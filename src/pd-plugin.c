@@ -126,10 +126,8 @@ pd_plugin_start(PdPlugin *self, PdConfig *config, GError **error)
 				    pd_plugin_get_name(self));
 			return FALSE;
 		}
-		g_propagate_prefixed_error(error,
-					   g_steal_pointer(&error_local),
-					   "%s: ",
-					   pd_plugin_get_name(self));
+		g_propagate_prefixed_error(
+		  error, g_steal_pointer(&error_local), "%s: ", pd_plugin_get_name(self));
 		return FALSE;
 	}
 	return TRUE;

@@ -28,15 +28,14 @@ typedef struct {
 typedef const PdPluginInfo *(*PdPluginGetInfoFunc)(void);
 #define PD_PLUGIN_SYMBOL "pd_plugin_get_info"
 
-#define PD_PLUGIN_DEFINE(plugin_name, type_func)                                                 \
-	G_MODULE_EXPORT const PdPluginInfo *pd_plugin_get_info(void);                           \
-	G_MODULE_EXPORT const PdPluginInfo *pd_plugin_get_info(void)                            \
-	{                                                                                        \
-		static const PdPluginInfo info = {PD_PLUGIN_ABI_MAJOR,                           \
-						  PD_PLUGIN_ABI_MINOR,                           \
-						  plugin_name,                                   \
-						  type_func};                                    \
-		return &info;                                                            \
+#define PD_PLUGIN_DEFINE(plugin_name, type_func)                                                   \
+	G_MODULE_EXPORT const PdPluginInfo *pd_plugin_get_info(void);                              \
+	G_MODULE_EXPORT const PdPluginInfo *pd_plugin_get_info(void)                               \
+	{                                                                                          \
+		static const PdPluginInfo info = {                                                 \
+			PD_PLUGIN_ABI_MAJOR, PD_PLUGIN_ABI_MINOR, plugin_name, type_func           \
+		};                                                                                 \
+		return &info;                                                                      \
 	}
 
 #define PD_TYPE_PLUGIN (pd_plugin_get_type())

@@ -26,9 +26,14 @@ pd_poll_context_new(PdConfig *config, PdCycleCache *cache, guint64 cycle, const 
 void
 pd_poll_context_free(PdPollContext *ctx);
 /* called with a full batch (ownership passes) from the pollster's thread */
-typedef void (*PdPollContextFlushFunc)(PdPollContext *ctx, PdSampleBatch *batch, gpointer user_data);
+typedef void (*PdPollContextFlushFunc)(PdPollContext *ctx,
+				       PdSampleBatch *batch,
+				       gpointer user_data);
 void
-pd_poll_context_set_flush(PdPollContext *ctx, guint flush_at, PdPollContextFlushFunc func, gpointer user_data);
+pd_poll_context_set_flush(PdPollContext *ctx,
+			  guint flush_at,
+			  PdPollContextFlushFunc func,
+			  gpointer user_data);
 
 /* the engine takes the samples and failures once the pollster returned */
 PdSampleBatch *

@@ -57,8 +57,8 @@ pd_cycle_cache_new(PdConfig *config)
 	cache->config = g_object_ref(config);
 	g_mutex_init(&cache->mutex);
 	g_cond_init(&cache->cond);
-	cache->entries =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)pd_cache_entry_free);
+	cache->entries = g_hash_table_new_full(
+	  g_str_hash, g_str_equal, g_free, (GDestroyNotify)pd_cache_entry_free);
 	return cache;
 }
 
@@ -192,17 +192,20 @@ pd_poll_context_add_sample(PdPollContext *ctx,
 		ctx->batch = pd_sample_batch_new();
 		ctx->flush(ctx, full, ctx->flush_data);
 	}
-	return pd_sample_batch_add(ctx->batch, name, type, unit, resource_id, user_id, project_id, metadata);
+	return pd_sample_batch_add(
+	  ctx->batch, name, type, unit, resource_id, user_id, project_id, metadata);
 }
 
 void
-pd_poll_context_set_flush(PdPollContext *ctx, guint flush_at, PdPollContextFlushFunc func, gpointer user_data)
+pd_poll_context_set_flush(PdPollContext *ctx,
+			  guint flush_at,
+			  PdPollContextFlushFunc func,
+			  gpointer user_data)
 {
 	ctx->flush_at = MAX(flush_at, 1);
 	ctx->flush = func;
 	ctx->flush_data = user_data;
 }
-
 
 PdSampleBatch *
 pd_poll_context_get_batch(PdPollContext *ctx)

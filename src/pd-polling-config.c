@@ -52,9 +52,9 @@ typedef enum {
 typedef struct {
 	PdNodeKind kind;
 	PdScalarType type;   /* scalars only */
-	gchar *value;        /* scalars only */
+	gchar *value;	     /* scalars only */
 	GPtrArray *children; /* sequence items, or mapping key, value, key, value... */
-	guint line;          /* 1-based */
+	guint line;	     /* 1-based */
 	guint column;
 } PdNode;
 
@@ -138,17 +138,17 @@ pd_node_describe(const PdNode *node)
 	if (node->kind == PD_NODE_MAPPING)
 		return "a mapping";
 	switch (node->type) {
-	case PD_SCALAR_NULL:
-		return "null";
-	case PD_SCALAR_BOOL:
-		return "a boolean";
-	case PD_SCALAR_INT:
-		return "an integer";
-	case PD_SCALAR_FLOAT:
-		return "a float";
-	case PD_SCALAR_STR:
-	default:
-		return "a string";
+		case PD_SCALAR_NULL:
+			return "null";
+		case PD_SCALAR_BOOL:
+			return "a boolean";
+		case PD_SCALAR_INT:
+			return "an integer";
+		case PD_SCALAR_FLOAT:
+			return "a float";
+		case PD_SCALAR_STR:
+		default:
+			return "a string";
 	}
 }
 
@@ -177,12 +177,22 @@ pd_load_ctx_clear(PdLoadCtx *ctx)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PdLoadCtx, pd_load_ctx_clear)
 
 static void
-pd_set_error_at(GError **error, const gchar *filename, gint code, guint line, guint column,
-		const gchar *format, ...) G_GNUC_PRINTF(6, 7);
+pd_set_error_at(GError **error,
+		const gchar *filename,
+		gint code,
+		guint line,
+		guint column,
+		const gchar *format,
+		...) G_GNUC_PRINTF(6, 7);
 
 static void
-pd_set_error_at(GError **error, const gchar *filename, gint code, guint line, guint column,
-		const gchar *format, ...)
+pd_set_error_at(GError **error,
+		const gchar *filename,
+		gint code,
+		guint line,
+		guint column,
+		const gchar *format,
+		...)
 {
 	va_list args;
 	g_autofree gchar *what = NULL;
@@ -190,13 +200,13 @@ pd_set_error_at(GError **error, const gchar *filename, gint code, guint line, gu
 	va_start(args, format);
 	what = g_strdup_vprintf(format, args);
 	va_end(args);
-	g_set_error(error, PD_POLLING_CONFIG_ERROR, code, "%s:%u:%u: %s", filename, line, column,
-		    what);
+	g_set_error(
+	  error, PD_POLLING_CONFIG_ERROR, code, "%s:%u:%u: %s", filename, line, column, what);
 }
 
 static gboolean
 pd_fail_node(PdLoadCtx *ctx, const PdNode *node, GError **error, const gchar *format, ...)
-    G_GNUC_PRINTF(4, 5);
+  G_GNUC_PRINTF(4, 5);
 
 /* always returns FALSE, so callers can `return pd_fail_node (...)` */
 static gboolean
@@ -208,13 +218,21 @@ pd_fail_node(PdLoadCtx *ctx, const PdNode *node, GError **error, const gchar *fo
 	va_start(args, format);
 	what = g_strdup_vprintf(format, args);
 	va_end(args);
-	pd_set_error_at(error, ctx->filename, PD_POLLING_CONFIG_ERROR_INVALID, node->line,
-			node->column, "%s", what);
+	pd_set_error_at(error,
+			ctx->filename,
+			PD_POLLING_CONFIG_ERROR_INVALID,
+			node->line,
+			node->column,
+			"%s",
+			what);
 	return FALSE;
 }
 
 static gboolean
-pd_load_ctx_init(PdLoadCtx *ctx, const gchar *data, gsize len, const gchar *filename,
+pd_load_ctx_init(PdLoadCtx *ctx,
+		 const gchar *data,
+		 gsize len,
+		 const gchar *filename,
 		 GError **error)
 {
 	const GRegexCompileFlags flags = G_REGEX_DOLLAR_ENDONLY;
@@ -226,7 +244,11 @@ pd_load_ctx_init(PdLoadCtx *ctx, const gchar *data, gsize len, const gchar *file
 	ctx->float_re = g_regex_new(pd_yaml_float_re, flags, 0, NULL);
 	g_assert(ctx->int_re != NULL && ctx->float_re != NULL);
 	if (!yaml_parser_initialize(&ctx->parser)) {
-		pd_set_error_at(error, filename, PD_POLLING_CONFIG_ERROR_SYNTAX, 1, 1,
+		pd_set_error_at(error,
+				filename,
+				PD_POLLING_CONFIG_ERROR_SYNTAX,
+				1,
+				1,
 				"cannot initialize the YAML parser");
 		return FALSE;
 	}
@@ -261,12 +283,18 @@ pd_set_reader_error(PdLoadCtx *ctx, GError **error)
 
 	pd_offset_to_position(ctx->data, ctx->len, p->problem_offset, &line, &column);
 	if (p->problem_value != -1) {
-		pd_set_error_at(error, ctx->filename, PD_POLLING_CONFIG_ERROR_SYNTAX, line, column,
-				"%s (#%X)", p->problem, (guint)p->problem_value);
+		pd_set_error_at(error,
+				ctx->filename,
+				PD_POLLING_CONFIG_ERROR_SYNTAX,
+				line,
+				column,
+				"%s (#%X)",
+				p->problem,
+				(guint)p->problem_value);
 		return;
 	}
-	pd_set_error_at(error, ctx->filename, PD_POLLING_CONFIG_ERROR_SYNTAX, line, column, "%s",
-			p->problem);
+	pd_set_error_at(
+	  error, ctx->filename, PD_POLLING_CONFIG_ERROR_SYNTAX, line, column, "%s", p->problem);
 }
 
 static void
@@ -281,23 +309,41 @@ pd_set_syntax_error(PdLoadCtx *ctx, GError **error)
 		return;
 	}
 	if (p->problem == NULL) {
-		pd_set_error_at(error, ctx->filename, PD_POLLING_CONFIG_ERROR_SYNTAX, line, column,
-				"YAML parser failed (error %d)", (gint)p->error);
+		pd_set_error_at(error,
+				ctx->filename,
+				PD_POLLING_CONFIG_ERROR_SYNTAX,
+				line,
+				column,
+				"YAML parser failed (error %d)",
+				(gint)p->error);
 		return;
 	}
 	if (p->context != NULL && p->context_mark.index == p->problem_mark.index) {
-		pd_set_error_at(error, ctx->filename, PD_POLLING_CONFIG_ERROR_SYNTAX, line, column,
-				"%s (%s)", p->problem, p->context);
+		pd_set_error_at(error,
+				ctx->filename,
+				PD_POLLING_CONFIG_ERROR_SYNTAX,
+				line,
+				column,
+				"%s (%s)",
+				p->problem,
+				p->context);
 		return;
 	}
 	if (p->context != NULL) {
-		pd_set_error_at(error, ctx->filename, PD_POLLING_CONFIG_ERROR_SYNTAX, line, column,
-				"%s (%s started at %u:%u)", p->problem, p->context,
-				(guint)p->context_mark.line + 1, (guint)p->context_mark.column + 1);
+		pd_set_error_at(error,
+				ctx->filename,
+				PD_POLLING_CONFIG_ERROR_SYNTAX,
+				line,
+				column,
+				"%s (%s started at %u:%u)",
+				p->problem,
+				p->context,
+				(guint)p->context_mark.line + 1,
+				(guint)p->context_mark.column + 1);
 		return;
 	}
-	pd_set_error_at(error, ctx->filename, PD_POLLING_CONFIG_ERROR_SYNTAX, line, column, "%s",
-			p->problem);
+	pd_set_error_at(
+	  error, ctx->filename, PD_POLLING_CONFIG_ERROR_SYNTAX, line, column, "%s", p->problem);
 }
 
 static gboolean
@@ -312,10 +358,11 @@ pd_yaml_next(PdLoadCtx *ctx, yaml_event_t *event, GError **error)
 static PdScalarType
 pd_yaml_resolve_plain(PdLoadCtx *ctx, const gchar *value)
 {
-	static const gchar *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
-	static const gchar *const bools[] = {
-	    "yes",   "Yes",   "YES", "no", "No", "NO",  "true", "True", "TRUE", "false",
-	    "False", "FALSE", "on",  "On", "ON", "off", "Off",  "OFF",  NULL};
+	static const gchar *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
+	static const gchar *const bools[] = { "yes",   "Yes",	"YES",	"no",	"No",
+					      "NO",    "true",	"True", "TRUE", "false",
+					      "False", "FALSE", "on",	"On",	"ON",
+					      "off",   "Off",	"OFF",	NULL };
 
 	if (g_strv_contains(nulls, value))
 		return PD_SCALAR_NULL;
@@ -336,12 +383,12 @@ pd_yaml_resolve_tag(const gchar *tag, PdScalarType *type)
 		const gchar *tag;
 		PdScalarType type;
 	} known[] = {
-	    {"!", PD_SCALAR_STR},
-	    {YAML_STR_TAG, PD_SCALAR_STR},
-	    {YAML_NULL_TAG, PD_SCALAR_NULL},
-	    {YAML_BOOL_TAG, PD_SCALAR_BOOL},
-	    {YAML_INT_TAG, PD_SCALAR_INT},
-	    {YAML_FLOAT_TAG, PD_SCALAR_FLOAT},
+		{ "!", PD_SCALAR_STR },
+		{ YAML_STR_TAG, PD_SCALAR_STR },
+		{ YAML_NULL_TAG, PD_SCALAR_NULL },
+		{ YAML_BOOL_TAG, PD_SCALAR_BOOL },
+		{ YAML_INT_TAG, PD_SCALAR_INT },
+		{ YAML_FLOAT_TAG, PD_SCALAR_FLOAT },
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(known); i++) {
@@ -372,7 +419,11 @@ pd_yaml_read_scalar(PdLoadCtx *ctx, const yaml_event_t *event, GError **error)
 		node->type = PD_SCALAR_STR; /* quoted */
 	} else if (!pd_yaml_resolve_tag(tag, &node->type)) {
 		/* `- !disk.*` unquoted reads as a local tag, an easy slip in a meter list */
-		pd_fail_node(ctx, node, error, "unsupported tag '%s'%s", tag,
+		pd_fail_node(ctx,
+			     node,
+			     error,
+			     "unsupported tag '%s'%s",
+			     tag,
 			     tag[0] == '!' ? " (quote meter patterns that start with '!')" : "");
 		return NULL;
 	}
@@ -384,11 +435,14 @@ pd_yaml_read_node(PdLoadCtx *ctx, const yaml_event_t *event, guint depth, GError
 
 /* reads the items of a sequence, or the keys and values of a mapping, up to its end event */
 static gboolean
-pd_yaml_read_children(PdLoadCtx *ctx, PdNode *node, yaml_event_type_t end, guint depth,
+pd_yaml_read_children(PdLoadCtx *ctx,
+		      PdNode *node,
+		      yaml_event_type_t end,
+		      guint depth,
 		      GError **error)
 {
 	for (;;) {
-		g_auto(yaml_event_t) event = {0};
+		g_auto(yaml_event_t) event = { 0 };
 		PdNode *child;
 
 		if (!pd_yaml_next(ctx, &event, error))
@@ -406,8 +460,8 @@ static PdNode *
 pd_yaml_read_collection(PdLoadCtx *ctx, const yaml_event_t *event, guint depth, GError **error)
 {
 	gboolean is_seq = event->type == YAML_SEQUENCE_START_EVENT;
-	const gchar *tag = (const gchar *)(is_seq ? event->data.sequence_start.tag
-						  : event->data.mapping_start.tag);
+	const gchar *tag =
+	  (const gchar *)(is_seq ? event->data.sequence_start.tag : event->data.mapping_start.tag);
 	const gchar *std_tag = is_seq ? YAML_SEQ_TAG : YAML_MAP_TAG;
 	yaml_event_type_t end = is_seq ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT;
 	g_autoptr(PdNode) node = NULL;
@@ -418,8 +472,8 @@ pd_yaml_read_collection(PdLoadCtx *ctx, const yaml_event_t *event, guint depth, 
 		return NULL;
 	}
 	if (depth >= PD_YAML_MAX_DEPTH) {
-		pd_fail_node(ctx, node, error, "nested more than %u levels deep",
-			     (guint)PD_YAML_MAX_DEPTH);
+		pd_fail_node(
+		  ctx, node, error, "nested more than %u levels deep", (guint)PD_YAML_MAX_DEPTH);
 		return NULL;
 	}
 	if (!pd_yaml_read_children(ctx, node, end, depth, error))
@@ -434,35 +488,48 @@ pd_yaml_read_node(PdLoadCtx *ctx, const yaml_event_t *event, guint depth, GError
 	guint column = (guint)event->start_mark.column + 1;
 
 	switch (event->type) {
-	case YAML_SCALAR_EVENT:
-		return pd_yaml_read_scalar(ctx, event, error);
-	case YAML_SEQUENCE_START_EVENT:
-	case YAML_MAPPING_START_EVENT:
-		return pd_yaml_read_collection(ctx, event, depth, error);
-	case YAML_ALIAS_EVENT:
-		pd_set_error_at(error, ctx->filename, PD_POLLING_CONFIG_ERROR_INVALID, line, column,
-				"aliases (*%s) are not supported",
-				(const gchar *)event->data.alias.anchor);
-		return NULL;
-	default:
-		pd_set_error_at(error, ctx->filename, PD_POLLING_CONFIG_ERROR_SYNTAX, line, column,
-				"unexpected YAML event %d", (gint)event->type);
-		return NULL;
+		case YAML_SCALAR_EVENT:
+			return pd_yaml_read_scalar(ctx, event, error);
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			return pd_yaml_read_collection(ctx, event, depth, error);
+		case YAML_ALIAS_EVENT:
+			pd_set_error_at(error,
+					ctx->filename,
+					PD_POLLING_CONFIG_ERROR_INVALID,
+					line,
+					column,
+					"aliases (*%s) are not supported",
+					(const gchar *)event->data.alias.anchor);
+			return NULL;
+		default:
+			pd_set_error_at(error,
+					ctx->filename,
+					PD_POLLING_CONFIG_ERROR_SYNTAX,
+					line,
+					column,
+					"unexpected YAML event %d",
+					(gint)event->type);
+			return NULL;
 	}
 }
 
 static gboolean
 pd_yaml_expect(PdLoadCtx *ctx, yaml_event_type_t type, GError **error)
 {
-	g_auto(yaml_event_t) event = {0};
+	g_auto(yaml_event_t) event = { 0 };
 
 	if (!pd_yaml_next(ctx, &event, error))
 		return FALSE;
 	if (event.type == type)
 		return TRUE;
-	pd_set_error_at(error, ctx->filename, PD_POLLING_CONFIG_ERROR_SYNTAX,
-			(guint)event.start_mark.line + 1, (guint)event.start_mark.column + 1,
-			"unexpected YAML event %d", (gint)event.type);
+	pd_set_error_at(error,
+			ctx->filename,
+			PD_POLLING_CONFIG_ERROR_SYNTAX,
+			(guint)event.start_mark.line + 1,
+			(guint)event.start_mark.column + 1,
+			"unexpected YAML event %d",
+			(gint)event.type);
 	return FALSE;
 }
 
@@ -470,14 +537,17 @@ pd_yaml_expect(PdLoadCtx *ctx, yaml_event_type_t type, GError **error)
 static gboolean
 pd_yaml_expect_stream_end(PdLoadCtx *ctx, GError **error)
 {
-	g_auto(yaml_event_t) event = {0};
+	g_auto(yaml_event_t) event = { 0 };
 
 	if (!pd_yaml_next(ctx, &event, error))
 		return FALSE;
 	if (event.type == YAML_STREAM_END_EVENT)
 		return TRUE;
-	pd_set_error_at(error, ctx->filename, PD_POLLING_CONFIG_ERROR_INVALID,
-			(guint)event.start_mark.line + 1, (guint)event.start_mark.column + 1,
+	pd_set_error_at(error,
+			ctx->filename,
+			PD_POLLING_CONFIG_ERROR_INVALID,
+			(guint)event.start_mark.line + 1,
+			(guint)event.start_mark.column + 1,
 			"expected a single YAML document, found a second one");
 	return FALSE;
 }
@@ -486,7 +556,7 @@ pd_yaml_expect_stream_end(PdLoadCtx *ctx, GError **error)
 static PdNode *
 pd_yaml_read_document(PdLoadCtx *ctx, GError **error)
 {
-	g_auto(yaml_event_t) event = {0};
+	g_auto(yaml_event_t) event = { 0 };
 	g_autoptr(PdNode) root = NULL;
 
 	if (!pd_yaml_expect(ctx, YAML_STREAM_START_EVENT, error))
@@ -494,7 +564,11 @@ pd_yaml_read_document(PdLoadCtx *ctx, GError **error)
 	if (!pd_yaml_next(ctx, &event, error))
 		return NULL;
 	if (event.type == YAML_STREAM_END_EVENT) {
-		pd_set_error_at(error, ctx->filename, PD_POLLING_CONFIG_ERROR_INVALID, 1, 1,
+		pd_set_error_at(error,
+				ctx->filename,
+				PD_POLLING_CONFIG_ERROR_INVALID,
+				1,
+				1,
 				"empty file, expected a mapping with key 'sources'");
 		return NULL;
 	}
@@ -517,8 +591,12 @@ pd_yaml_read_document(PdLoadCtx *ctx, GError **error)
  * the last one, which hides typos).
  */
 static gboolean
-pd_mapping_collect(PdLoadCtx *ctx, const PdNode *map, PdSlot *slots, guint n_slots,
-		   const gchar *where, GError **error)
+pd_mapping_collect(PdLoadCtx *ctx,
+		   const PdNode *map,
+		   PdSlot *slots,
+		   guint n_slots,
+		   const gchar *where,
+		   GError **error)
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
@@ -529,12 +607,17 @@ pd_mapping_collect(PdLoadCtx *ctx, const PdNode *map, PdSlot *slots, guint n_slo
 		gboolean known = FALSE;
 
 		if (key->kind != PD_NODE_SCALAR)
-			return pd_fail_node(ctx, key, error, "keys must be strings, not %s",
-					    pd_node_describe(key));
+			return pd_fail_node(
+			  ctx, key, error, "keys must be strings, not %s", pd_node_describe(key));
 		first = g_hash_table_lookup(seen, key->value);
 		if (first != NULL)
-			return pd_fail_node(ctx, key, error, "duplicate key '%s' (first at %u:%u)",
-					    key->value, first->line, first->column);
+			return pd_fail_node(ctx,
+					    key,
+					    error,
+					    "duplicate key '%s' (first at %u:%u)",
+					    key->value,
+					    first->line,
+					    first->column);
 		g_hash_table_insert(seen, key->value, key);
 		for (guint j = 0; j < n_slots; j++) {
 			if (g_strcmp0(slots[j].key, key->value) == 0) {
@@ -543,8 +626,12 @@ pd_mapping_collect(PdLoadCtx *ctx, const PdNode *map, PdSlot *slots, guint n_slo
 			}
 		}
 		if (!known)
-			g_warning("%s:%u:%u: unknown key '%s' %s, ignored", ctx->filename,
-				  key->line, key->column, key->value, where);
+			g_warning("%s:%u:%u: unknown key '%s' %s, ignored",
+				  ctx->filename,
+				  key->line,
+				  key->column,
+				  key->value,
+				  where);
 	}
 	return TRUE;
 }
@@ -561,15 +648,19 @@ pd_parse_string_list(PdLoadCtx *ctx, const gchar *key, const PdNode *node, GErro
 	g_autoptr(GPtrArray) strv = g_ptr_array_new_with_free_func(g_free);
 
 	if (node->kind != PD_NODE_SEQUENCE) {
-		pd_fail_node(ctx, node, error, "'%s' must be a list, not %s", key,
-			     pd_node_describe(node));
+		pd_fail_node(
+		  ctx, node, error, "'%s' must be a list, not %s", key, pd_node_describe(node));
 		return NULL;
 	}
 	for (guint i = 0; i < node->children->len; i++) {
 		const PdNode *item = g_ptr_array_index(node->children, i);
 
 		if (!pd_node_is_string(item)) {
-			pd_fail_node(ctx, item, error, "'%s' entries must be strings, not %s", key,
+			pd_fail_node(ctx,
+				     item,
+				     error,
+				     "'%s' entries must be strings, not %s",
+				     key,
 				     pd_node_describe(item));
 			return NULL;
 		}
@@ -611,22 +702,31 @@ pd_parse_interval(PdLoadCtx *ctx, const PdNode *node, guint *interval, GError **
 	guint64 value = 0;
 
 	if (node->kind != PD_NODE_SCALAR || node->type != PD_SCALAR_INT)
-		return pd_fail_node(ctx, node, error, "'interval' must be an integer > 0, not %s",
+		return pd_fail_node(ctx,
+				    node,
+				    error,
+				    "'interval' must be an integer > 0, not %s",
 				    pd_node_describe(node));
 	if (node->value[0] == '-')
-		return pd_fail_node(ctx, node, error, "'interval' must be > 0, not %s",
-				    node->value);
+		return pd_fail_node(
+		  ctx, node, error, "'interval' must be > 0, not %s", node->value);
 	digits = node->value[0] == '+' ? node->value + 1 : node->value;
 	if (!pd_str_is_decimal(digits))
-		return pd_fail_node(ctx, node, error,
+		return pd_fail_node(ctx,
+				    node,
+				    error,
 				    "'interval' must be a plain decimal integer, not '%s'",
 				    node->value);
 	if (!g_ascii_string_to_unsigned(digits, 10, 0, G_MAXUINT, &value, NULL))
-		return pd_fail_node(ctx, node, error, "'interval' must be at most %u, not %s",
-				    G_MAXUINT, node->value);
-	if (value == 0)
-		return pd_fail_node(ctx, node, error, "'interval' must be > 0, not %s",
+		return pd_fail_node(ctx,
+				    node,
+				    error,
+				    "'interval' must be at most %u, not %s",
+				    G_MAXUINT,
 				    node->value);
+	if (value == 0)
+		return pd_fail_node(
+		  ctx, node, error, "'interval' must be > 0, not %s", node->value);
 	*interval = (guint)value;
 	return TRUE;
 }
@@ -658,7 +758,9 @@ pd_meter_patterns_check(gchar **patterns, guint *bad, GError **error)
 
 	*bad = 0;
 	if (patterns == NULL || patterns[0] == NULL) {
-		g_set_error_literal(error, PD_POLLING_CONFIG_ERROR, PD_POLLING_CONFIG_ERROR_INVALID,
+		g_set_error_literal(error,
+				    PD_POLLING_CONFIG_ERROR,
+				    PD_POLLING_CONFIG_ERROR_INVALID,
 				    "no meters specified");
 		return FALSE;
 	}
@@ -669,25 +771,32 @@ pd_meter_patterns_check(gchar **patterns, guint *bad, GError **error)
 		*bad = i;
 		/* Ceilometer would crash on p[0] */
 		if (p[0] == '\0') {
-			g_set_error_literal(error, PD_POLLING_CONFIG_ERROR,
+			g_set_error_literal(error,
+					    PD_POLLING_CONFIG_ERROR,
 					    PD_POLLING_CONFIG_ERROR_INVALID,
 					    "meter pattern must not be empty");
 			return FALSE;
 		}
 		if ((kind == PD_PATTERN_PLAIN && exclude != NULL) ||
 		    (kind == PD_PATTERN_EXCLUDE && plain != NULL)) {
-			g_set_error(error, PD_POLLING_CONFIG_ERROR, PD_POLLING_CONFIG_ERROR_INVALID,
+			g_set_error(error,
+				    PD_POLLING_CONFIG_ERROR,
+				    PD_POLLING_CONFIG_ERROR_INVALID,
 				    "included and excluded ('!') meters cannot be mixed: "
 				    "'%s' after '%s'",
-				    p, kind == PD_PATTERN_PLAIN ? exclude : plain);
+				    p,
+				    kind == PD_PATTERN_PLAIN ? exclude : plain);
 			return FALSE;
 		}
 		if ((kind == PD_PATTERN_PLAIN && wildcard != NULL) ||
 		    (kind == PD_PATTERN_WILDCARD && plain != NULL)) {
-			g_set_error(error, PD_POLLING_CONFIG_ERROR, PD_POLLING_CONFIG_ERROR_INVALID,
+			g_set_error(error,
+				    PD_POLLING_CONFIG_ERROR,
+				    PD_POLLING_CONFIG_ERROR_INVALID,
 				    "'*' cannot stand beside other included meters: "
 				    "'%s' after '%s'",
-				    p, kind == PD_PATTERN_PLAIN ? wildcard : plain);
+				    p,
+				    kind == PD_PATTERN_PLAIN ? wildcard : plain);
 			return FALSE;
 		}
 		if (kind == PD_PATTERN_PLAIN && plain == NULL)
@@ -723,8 +832,8 @@ pd_parse_meters(PdLoadCtx *ctx, const PdNode *node, GError **error)
 		return NULL;
 	}
 	if (!pd_meter_patterns_check(meters, &bad, &rule_error)) {
-		pd_fail_node(ctx, g_ptr_array_index(node->children, bad), error, "%s",
-			     rule_error->message);
+		pd_fail_node(
+		  ctx, g_ptr_array_index(node->children, bad), error, "%s", rule_error->message);
 		return NULL;
 	}
 	return g_steal_pointer(&meters);
@@ -745,45 +854,56 @@ pd_source_def_free(PdSourceDef *src)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdSourceDef, pd_source_def_free)
 
 static gboolean
-pd_source_def_parse_name(PdLoadCtx *ctx, PdSourceDef *src, const PdNode *map, const PdNode *node,
-			 GHashTable *names, GError **error)
+pd_source_def_parse_name(PdLoadCtx *ctx,
+			 PdSourceDef *src,
+			 const PdNode *map,
+			 const PdNode *node,
+			 GHashTable *names,
+			 GError **error)
 {
 	const PdSourceDef *first;
 
 	if (node == NULL)
 		return pd_fail_node(ctx, map, error, "source is missing required key 'name'");
 	if (!pd_node_is_string(node))
-		return pd_fail_node(ctx, node, error, "'name' must be a string, not %s",
-				    pd_node_describe(node));
+		return pd_fail_node(
+		  ctx, node, error, "'name' must be a string, not %s", pd_node_describe(node));
 	if (node->value[0] == '\0')
 		return pd_fail_node(ctx, node, error, "'name' must not be empty");
 	first = g_hash_table_lookup(names, node->value);
 	if (first != NULL)
-		return pd_fail_node(ctx, node, error,
+		return pd_fail_node(ctx,
+				    node,
+				    error,
 				    "duplicate source name '%s' (first defined at %u:%u)",
-				    node->value, first->line, first->column);
+				    node->value,
+				    first->line,
+				    first->column);
 	src->name = g_strdup(node->value);
 	return TRUE;
 }
 
 static gboolean
-pd_source_def_parse_lists(PdLoadCtx *ctx, PdSourceDef *src, const PdNode *map, const PdSlot *slots,
+pd_source_def_parse_lists(PdLoadCtx *ctx,
+			  PdSourceDef *src,
+			  const PdNode *map,
+			  const PdSlot *slots,
 			  GError **error)
 {
 	const PdNode *meters = slots[PD_SOURCE_METERS].value;
 
 	if (meters == NULL)
-		return pd_fail_node(ctx, map, error, "source '%s' is missing required key 'meters'",
-				    src->name);
+		return pd_fail_node(
+		  ctx, map, error, "source '%s' is missing required key 'meters'", src->name);
 	src->meters = pd_parse_meters(ctx, meters, error);
 	if (src->meters == NULL)
 		return FALSE;
 	src->resources =
-	    pd_parse_optional_list(ctx, "resources", slots[PD_SOURCE_RESOURCES].value, error);
+	  pd_parse_optional_list(ctx, "resources", slots[PD_SOURCE_RESOURCES].value, error);
 	if (src->resources == NULL)
 		return FALSE;
 	src->discovery =
-	    pd_parse_optional_list(ctx, "discovery", slots[PD_SOURCE_DISCOVERY].value, error);
+	  pd_parse_optional_list(ctx, "discovery", slots[PD_SOURCE_DISCOVERY].value, error);
 	return src->discovery != NULL;
 }
 
@@ -791,19 +911,19 @@ static PdSourceDef *
 pd_source_def_parse(PdLoadCtx *ctx, const PdNode *map, GHashTable *names, GError **error)
 {
 	PdSlot slots[PD_SOURCE_N_KEYS] = {
-	    [PD_SOURCE_NAME] = {"name", NULL},
-	    [PD_SOURCE_INTERVAL] = {"interval", NULL},
-	    [PD_SOURCE_METERS] = {"meters", NULL},
-	    [PD_SOURCE_RESOURCES] = {"resources", NULL},
-	    [PD_SOURCE_DISCOVERY] = {"discovery", NULL},
+		[PD_SOURCE_NAME] = { "name", NULL },
+		[PD_SOURCE_INTERVAL] = { "interval", NULL },
+		[PD_SOURCE_METERS] = { "meters", NULL },
+		[PD_SOURCE_RESOURCES] = { "resources", NULL },
+		[PD_SOURCE_DISCOVERY] = { "discovery", NULL },
 	};
 	g_autoptr(PdSourceDef) src = g_new0(PdSourceDef, 1);
 
 	src->line = map->line;
 	src->column = map->column;
 	if (map->kind != PD_NODE_MAPPING) {
-		pd_fail_node(ctx, map, error, "a source must be a mapping, not %s",
-			     pd_node_describe(map));
+		pd_fail_node(
+		  ctx, map, error, "a source must be a mapping, not %s", pd_node_describe(map));
 		return NULL;
 	}
 	if (!pd_mapping_collect(ctx, map, slots, PD_SOURCE_N_KEYS, "in source", error))
@@ -811,8 +931,8 @@ pd_source_def_parse(PdLoadCtx *ctx, const PdNode *map, GHashTable *names, GError
 	if (!pd_source_def_parse_name(ctx, src, map, slots[PD_SOURCE_NAME].value, names, error))
 		return NULL;
 	if (slots[PD_SOURCE_INTERVAL].value == NULL) {
-		pd_fail_node(ctx, map, error, "source '%s' is missing required key 'interval'",
-			     src->name);
+		pd_fail_node(
+		  ctx, map, error, "source '%s' is missing required key 'interval'", src->name);
 		return NULL;
 	}
 	if (!pd_parse_interval(ctx, slots[PD_SOURCE_INTERVAL].value, &src->interval, error))
@@ -823,7 +943,9 @@ pd_source_def_parse(PdLoadCtx *ctx, const PdNode *map, GHashTable *names, GError
 }
 
 static gboolean
-pd_polling_config_parse_sources(PdPollingConfig *cfg, PdLoadCtx *ctx, const PdNode *node,
+pd_polling_config_parse_sources(PdPollingConfig *cfg,
+				PdLoadCtx *ctx,
+				const PdNode *node,
 				GError **error)
 {
 	/* name -> first source of that name: polling state is keyed by source name, so a
@@ -831,8 +953,8 @@ pd_polling_config_parse_sources(PdPollingConfig *cfg, PdLoadCtx *ctx, const PdNo
 	g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
 
 	if (node->kind != PD_NODE_SEQUENCE)
-		return pd_fail_node(ctx, node, error, "'sources' must be a list, not %s",
-				    pd_node_describe(node));
+		return pd_fail_node(
+		  ctx, node, error, "'sources' must be a list, not %s", pd_node_describe(node));
 	for (guint i = 0; i < node->children->len; i++) {
 		PdSourceDef *src;
 
@@ -846,13 +968,17 @@ pd_polling_config_parse_sources(PdPollingConfig *cfg, PdLoadCtx *ctx, const PdNo
 }
 
 static gboolean
-pd_polling_config_parse_root(PdPollingConfig *cfg, PdLoadCtx *ctx, const PdNode *root,
+pd_polling_config_parse_root(PdPollingConfig *cfg,
+			     PdLoadCtx *ctx,
+			     const PdNode *root,
 			     GError **error)
 {
-	PdSlot slots[] = {{"sources", NULL}};
+	PdSlot slots[] = { { "sources", NULL } };
 
 	if (root->kind != PD_NODE_MAPPING)
-		return pd_fail_node(ctx, root, error,
+		return pd_fail_node(ctx,
+				    root,
+				    error,
 				    "top level must be a mapping with key 'sources', not %s",
 				    pd_node_describe(root));
 	if (!pd_mapping_collect(ctx, root, slots, G_N_ELEMENTS(slots), "at top level", error))
@@ -876,7 +1002,7 @@ pd_polling_config_new(const gchar *filename)
 PdPollingConfig *
 pd_polling_config_load_data(const gchar *data, gssize len, const gchar *filename, GError **error)
 {
-	g_auto(PdLoadCtx) ctx = {0};
+	g_auto(PdLoadCtx) ctx = { 0 };
 	g_autoptr(PdNode) root = NULL;
 	g_autoptr(PdPollingConfig) cfg = NULL;
 
@@ -911,8 +1037,12 @@ pd_polling_config_load_file(const gchar *filename, GError **error)
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
 	if (!g_file_get_contents(filename, &data, &len, &io_error)) {
-		g_set_error(error, PD_POLLING_CONFIG_ERROR, PD_POLLING_CONFIG_ERROR_IO, "%s: %s",
-			    filename, io_error->message);
+		g_set_error(error,
+			    PD_POLLING_CONFIG_ERROR,
+			    PD_POLLING_CONFIG_ERROR_IO,
+			    "%s: %s",
+			    filename,
+			    io_error->message);
 		return NULL;
 	}
 	return pd_polling_config_load_data(data, (gssize)len, filename, error);

@@ -21,11 +21,11 @@ typedef enum {
 
 typedef struct {
 	gchar *name;
-	guint interval; /* seconds, > 0 */
-	gchar **meters; /* non-empty */
+	guint interval;	   /* seconds, > 0 */
+	gchar **meters;	   /* non-empty */
 	gchar **resources; /* may be empty, never NULL */
 	gchar **discovery; /* may be empty, never NULL */
-	guint line;	/* position of the source in its file, 1-based */
+	guint line;	   /* position of the source in its file, 1-based */
 	guint column;
 } PdSourceDef;
 

@@ -49,7 +49,7 @@ typedef struct {
 	PdPollContext *ctx;
 	gint64 start_us;
 	gint64 start_wall;
-	gint pending_chunks; /* handed over, not yet published (atomic) */
+	gint pending_chunks;  /* handed over, not yet published (atomic) */
 	gint flushed_samples; /* atomic */
 	gboolean polled;
 } PdJob;
@@ -79,8 +79,8 @@ struct _PdPollingTask {
 	GPtrArray *entries; /* of PdTaskEntry */
 	GSource *timer;
 	gint64 next_run_mono;
-	PdCycle *cycle;	    /* the running one */
-	GPtrArray *queued;  /* GTasks for a cycle after the running one */
+	PdCycle *cycle;		  /* the running one */
+	GPtrArray *queued;	  /* GTasks for a cycle after the running one */
 	GPtrArray *queued_filter; /* union of their names, NULL = all */
 	gboolean queued_all;
 	GPtrArray *idle_waiters;
@@ -187,18 +187,20 @@ pd_polling_task_cycle_end(PdPollingTask *self)
 	/* jobs still out there carry on without their cycle */
 	for (guint i = 0; i < cycle->jobs->len; i++) {
 		PdJob *job = g_ptr_array_index(cycle->jobs, i);
-		g_warning("%s: pollster %s (source %s) still running after %.1f s; cycle %" G_GUINT64_FORMAT
-			  " closed without it, its samples will be published when it returns",
-			  self->name,
-			  pd_pollster_get_name(job->entry->pollster),
-			  job->entry->source->name,
-			  (gdouble)duration / G_USEC_PER_SEC,
-			  cycle->number);
+		g_warning(
+		  "%s: pollster %s (source %s) still running after %.1f s; cycle %" G_GUINT64_FORMAT
+		  " closed without it, its samples will be published when it returns",
+		  self->name,
+		  pd_pollster_get_name(job->entry->pollster),
+		  job->entry->source->name,
+		  (gdouble)duration / G_USEC_PER_SEC,
+		  cycle->number);
 		cycle->errors++;
 	}
 	self->last_duration_us = duration;
 	self->cycle = NULL;
-	g_debug("%s: cycle %" G_GUINT64_FORMAT " done in %" G_GINT64_FORMAT " us, %u samples, %u errors",
+	g_debug("%s: cycle %" G_GUINT64_FORMAT " done in %" G_GINT64_FORMAT
+		" us, %u samples, %u errors",
 		self->name,
 		cycle->number,
 		duration,
@@ -227,7 +229,8 @@ pd_polling_task_check_idle(PdPollingTask *self)
 {
 	g_autoptr(GPtrArray) idle = NULL;
 
-	if (self->cycle != NULL || self->queued->len > 0 || self->n_jobs > 0 || self->idle_waiters->len == 0)
+	if (self->cycle != NULL || self->queued->len > 0 || self->n_jobs > 0 ||
+	    self->idle_waiters->len == 0)
 		return;
 	idle = g_steal_pointer(&self->idle_waiters);
 	self->idle_waiters = g_ptr_array_new_with_free_func(g_object_unref);
@@ -304,8 +307,8 @@ pd_job_published_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 pd_job_record(PdJob *job, guint n_samples, const GError *error)
 {
-	PdPollsterStats *stats =
-	    pd_engine_get_pollster_stats(job->task->engine, pd_pollster_get_name(job->entry->pollster));
+	PdPollsterStats *stats = pd_engine_get_pollster_stats(
+	  job->task->engine, pd_pollster_get_name(job->entry->pollster));
 
 	stats->runs++;
 	stats->last_run = job->start_wall;
@@ -357,12 +360,21 @@ pd_job_blacklist_failures(PdJob *job, const GError *error)
 	}
 	/* one line per pollster invocation, not one per resource */
 	if (added == 1)
-		g_message("pollster %s (source %s) can never poll resource %s, not polling it again: %s",
-			  pollster, source, first_id, first_reason != NULL ? first_reason : "permanent error");
+		g_message(
+		  "pollster %s (source %s) can never poll resource %s, not polling it again: %s",
+		  pollster,
+		  source,
+		  first_id,
+		  first_reason != NULL ? first_reason : "permanent error");
 	else if (added > 1)
-		g_message("pollster %s (source %s) can never poll %u resources, not polling them again "
-			  "(first: %s: %s)",
-			  pollster, source, added, first_id, first_reason != NULL ? first_reason : "permanent error");
+		g_message(
+		  "pollster %s (source %s) can never poll %u resources, not polling them again "
+		  "(first: %s: %s)",
+		  pollster,
+		  source,
+		  added,
+		  first_id,
+		  first_reason != NULL ? first_reason : "permanent error");
 }
 
 static void
@@ -434,7 +446,8 @@ pd_job_collect_resources(PdJob *job, gboolean use_default)
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
 	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
-	gchar *defaults[] = {(gchar *)pd_pollster_get_default_discovery(job->entry->pollster), NULL};
+	gchar *defaults[] = { (gchar *)pd_pollster_get_default_discovery(job->entry->pollster),
+			      NULL };
 
 	/* the poll history: resources polled this cycle by this pollster */
 	history = g_hash_table_lookup(job->cycle->history, pollster);
@@ -447,7 +460,8 @@ pd_job_collect_resources(PdJob *job, gboolean use_default)
 	}
 	if (!use_default) {
 		for (guint i = 0; source->resources[i] != NULL; i++) {
-			g_autoptr(PdResource) res = pd_resource_new(source->resources[i], NULL, NULL);
+			g_autoptr(PdResource) res =
+			  pd_resource_new(source->resources[i], NULL, NULL);
 			if (pd_job_take_resource(job, seen, res, NULL))
 				g_ptr_array_add(out, g_steal_pointer(&res));
 		}
@@ -505,7 +519,10 @@ pd_job_need_discovery(PdJob *job, const gchar *name)
 	parts = g_strsplit(name, ":", 2);
 	discovery = pd_engine_lookup_discovery(job->task->engine, parts[0]);
 	if (discovery == NULL) {
-		g_warning("%s: unknown discovery '%s' (source %s)", job->task->name, name, job->entry->source->name);
+		g_warning("%s: unknown discovery '%s' (source %s)",
+			  job->task->name,
+			  name,
+			  job->entry->source->name);
 		run->done = TRUE;
 		return;
 	}
@@ -514,7 +531,8 @@ pd_job_need_discovery(PdJob *job, const gchar *name)
 	call = g_new0(PdDiscoveryCall, 1);
 	call->cycle = pd_cycle_ref(cycle);
 	call->run = run;
-	pd_discovery_discover_async(discovery, parts[1], cycle->cache, NULL, pd_cycle_discovery_cb, call);
+	pd_discovery_discover_async(
+	  discovery, parts[1], cycle->cache, NULL, pd_cycle_discovery_cb, call);
 }
 
 static void
@@ -563,11 +581,10 @@ pd_job_launch(PdJob *job)
 	/* async pollsters run on the main loop and may post-process their
 	 * batch once done (identity names): only worker-thread ones stream */
 	if (pd_pollster_is_synchronous(job->entry->pollster))
-		pd_poll_context_set_flush(job->ctx,
-					  pd_engine_get_flush_size(job->task->engine),
-					  pd_job_flush_cb,
-					  job);
-	pd_pollster_poll_async(job->entry->pollster, job->ctx, job->resources, NULL, pd_job_polled_cb, job);
+		pd_poll_context_set_flush(
+		  job->ctx, pd_engine_get_flush_size(job->task->engine), pd_job_flush_cb, job);
+	pd_pollster_poll_async(
+	  job->entry->pollster, job->ctx, job->resources, NULL, pd_job_polled_cb, job);
 }
 
 static void
@@ -578,7 +595,8 @@ pd_cycle_discovery_done(PdCycle *cycle, PdDiscoveryRun *run, GPtrArray *resource
 	run->waiters = g_ptr_array_new();
 	run->done = TRUE;
 	if (resources == NULL) {
-		g_warning("%s: discovery %s failed: %s", cycle->task->name, run->name, error->message);
+		g_warning(
+		  "%s: discovery %s failed: %s", cycle->task->name, run->name, error->message);
 		cycle->errors++;
 	} else {
 		run->resources = g_ptr_array_ref(resources);
@@ -595,7 +613,8 @@ pd_cycle_discovery_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	PdDiscoveryCall *call = user_data;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) resources = pd_discovery_discover_finish(PD_DISCOVERY(source), res, &error);
+	g_autoptr(GPtrArray) resources =
+	  pd_discovery_discover_finish(PD_DISCOVERY(source), res, &error);
 
 	pd_cycle_discovery_done(call->cycle, call->run, resources, error);
 	pd_cycle_unref(call->cycle);
@@ -631,10 +650,10 @@ pd_polling_task_cycle_start(PdPollingTask *self, GPtrArray *filter, GPtrArray *w
 	cycle->number = ++self->cycles;
 	cycle->start_us = g_get_monotonic_time();
 	cycle->cache = pd_cycle_cache_new(config);
-	cycle->discoveries =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)pd_discovery_run_free);
-	cycle->history =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
+	cycle->discoveries = g_hash_table_new_full(
+	  g_str_hash, g_str_equal, NULL, (GDestroyNotify)pd_discovery_run_free);
+	cycle->history = g_hash_table_new_full(
+	  g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
 	cycle->filter = filter != NULL ? g_ptr_array_ref(filter) : NULL;
 	cycle->waiters = waiters != NULL ? g_ptr_array_ref(waiters)
 					 : g_ptr_array_new_with_free_func(g_object_unref);
@@ -666,7 +685,8 @@ pd_polling_task_cycle_start(PdPollingTask *self, GPtrArray *filter, GPtrArray *w
 		job->cycle = pd_cycle_ref(cycle);
 		job->task = g_object_ref(self);
 		job->entry = entry;
-		job->ctx = pd_poll_context_new(config, cycle->cache, cycle->number, entry->source->name);
+		job->ctx =
+		  pd_poll_context_new(config, cycle->cache, cycle->number, entry->source->name);
 		entry->busy = TRUE;
 		self->n_jobs++;
 		g_ptr_array_add(cycle->jobs, job);
@@ -704,8 +724,8 @@ pd_polling_task_timer_cb(gpointer user_data)
 
 	if (self->cycle != NULL) {
 		self->overruns++;
-		g_warning("%s: previous cycle still running after %u s, skipping this one (%" G_GUINT64_FORMAT
-			  " overruns so far)",
+		g_warning("%s: previous cycle still running after %u s, skipping this one "
+			  "(%" G_GUINT64_FORMAT " overruns so far)",
 			  self->name,
 			  self->interval,
 			  self->overruns);
@@ -723,7 +743,7 @@ pd_polling_task_dispatch(GSource *source, GSourceFunc callback, gpointer user_da
 }
 
 static GSourceFuncs pd_polling_task_source_funcs = {
-    .dispatch = pd_polling_task_dispatch,
+	.dispatch = pd_polling_task_dispatch,
 };
 
 void
@@ -791,7 +811,9 @@ pd_polling_task_run_finish(PdPollingTask *self, GAsyncResult *res, GError **erro
 }
 
 void
-pd_polling_task_wait_idle_async(PdPollingTask *self, GAsyncReadyCallback callback, gpointer user_data)
+pd_polling_task_wait_idle_async(PdPollingTask *self,
+				GAsyncReadyCallback callback,
+				gpointer user_data)
 {
 	GTask *task = g_task_new(self, NULL, callback, user_data);
 

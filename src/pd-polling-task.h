@@ -72,7 +72,9 @@ guint
 pd_polling_task_get_late_jobs(PdPollingTask *self);
 /* completes when no cycle runs and no late job is out */
 void
-pd_polling_task_wait_idle_async(PdPollingTask *self, GAsyncReadyCallback callback, gpointer user_data);
+pd_polling_task_wait_idle_async(PdPollingTask *self,
+				GAsyncReadyCallback callback,
+				gpointer user_data);
 gboolean
 pd_polling_task_wait_idle_finish(PdPollingTask *self, GAsyncResult *res, GError **error);
 /* does any entry match @names? */

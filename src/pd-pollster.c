@@ -22,8 +22,16 @@ typedef struct {
 G_DEFINE_TYPE_WITH_PRIVATE(PdPollster, pd_pollster, G_TYPE_OBJECT)
 #define GET_PRIVATE(o) ((PdPollsterPrivate *)pd_pollster_get_instance_private(o))
 
-enum { PROP_0, PROP_NAME, PROP_NAMESPACE, PROP_DEFAULT_DISCOVERY, PROP_UNIT, PROP_SAMPLE_TYPE, PROP_LAST };
-static GParamSpec *props[PROP_LAST] = {NULL};
+enum {
+	PROP_0,
+	PROP_NAME,
+	PROP_NAMESPACE,
+	PROP_DEFAULT_DISCOVERY,
+	PROP_UNIT,
+	PROP_SAMPLE_TYPE,
+	PROP_LAST
+};
+static GParamSpec *props[PROP_LAST] = { NULL };
 
 const gchar *
 pd_pollster_get_name(PdPollster *self)
@@ -112,7 +120,8 @@ pd_pollster_poll_thread(GTask *task, gpointer source, gpointer task_data, GCance
 	PdPollData *data = task_data;
 	g_autoptr(GError) error = NULL;
 
-	if (!PD_POLLSTER_GET_CLASS(self)->poll(self, data->ctx, data->resources, cancellable, &error)) {
+	if (!PD_POLLSTER_GET_CLASS(self)->poll(
+	      self, data->ctx, data->resources, cancellable, &error)) {
 		if (error == NULL)
 			g_set_error(&error, PD_ERROR, PD_ERROR_INTERNAL, "failed without an error");
 		g_task_return_error(task, g_steal_pointer(&error));
@@ -169,7 +178,8 @@ pd_pollster_poll_async(PdPollster *self,
 		       gpointer user_data)
 {
 	g_return_if_fail(PD_IS_POLLSTER(self));
-	PD_POLLSTER_GET_CLASS(self)->poll_async(self, ctx, resources, cancellable, callback, user_data);
+	PD_POLLSTER_GET_CLASS(self)->poll_async(
+	  self, ctx, resources, cancellable, callback, user_data);
 }
 
 gboolean
@@ -184,23 +194,23 @@ pd_pollster_get_property(GObject *obj, guint prop_id, GValue *value, GParamSpec 
 {
 	PdPollsterPrivate *priv = GET_PRIVATE(PD_POLLSTER(obj));
 	switch (prop_id) {
-	case PROP_NAME:
-		g_value_set_string(value, priv->name);
-		break;
-	case PROP_NAMESPACE:
-		g_value_set_string(value, priv->namespace);
-		break;
-	case PROP_DEFAULT_DISCOVERY:
-		g_value_set_string(value, priv->default_discovery);
-		break;
-	case PROP_UNIT:
-		g_value_set_string(value, priv->unit);
-		break;
-	case PROP_SAMPLE_TYPE:
-		g_value_set_int(value, priv->sample_type);
-		break;
-	default:
-		G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
+		case PROP_NAME:
+			g_value_set_string(value, priv->name);
+			break;
+		case PROP_NAMESPACE:
+			g_value_set_string(value, priv->namespace);
+			break;
+		case PROP_DEFAULT_DISCOVERY:
+			g_value_set_string(value, priv->default_discovery);
+			break;
+		case PROP_UNIT:
+			g_value_set_string(value, priv->unit);
+			break;
+		case PROP_SAMPLE_TYPE:
+			g_value_set_int(value, priv->sample_type);
+			break;
+		default:
+			G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
 	}
 }
 
@@ -209,27 +219,27 @@ pd_pollster_set_property(GObject *obj, guint prop_id, const GValue *value, GPara
 {
 	PdPollsterPrivate *priv = GET_PRIVATE(PD_POLLSTER(obj));
 	switch (prop_id) {
-	case PROP_NAME:
-		g_free(priv->name);
-		priv->name = g_value_dup_string(value);
-		break;
-	case PROP_NAMESPACE:
-		g_free(priv->namespace);
-		priv->namespace = g_value_dup_string(value);
-		break;
-	case PROP_DEFAULT_DISCOVERY:
-		g_free(priv->default_discovery);
-		priv->default_discovery = g_value_dup_string(value);
-		break;
-	case PROP_UNIT:
-		g_free(priv->unit);
-		priv->unit = g_value_dup_string(value);
-		break;
-	case PROP_SAMPLE_TYPE:
-		priv->sample_type = g_value_get_int(value);
-		break;
-	default:
-		G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
+		case PROP_NAME:
+			g_free(priv->name);
+			priv->name = g_value_dup_string(value);
+			break;
+		case PROP_NAMESPACE:
+			g_free(priv->namespace);
+			priv->namespace = g_value_dup_string(value);
+			break;
+		case PROP_DEFAULT_DISCOVERY:
+			g_free(priv->default_discovery);
+			priv->default_discovery = g_value_dup_string(value);
+			break;
+		case PROP_UNIT:
+			g_free(priv->unit);
+			priv->unit = g_value_dup_string(value);
+			break;
+		case PROP_SAMPLE_TYPE:
+			priv->sample_type = g_value_get_int(value);
+			break;
+		default:
+			G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
 	}
 }
 
@@ -264,7 +274,8 @@ pd_pollster_class_init(PdPollsterClass *klass)
 
 	props[PROP_NAME] = g_param_spec_string("name", NULL, NULL, NULL, flags);
 	props[PROP_NAMESPACE] = g_param_spec_string("namespace", NULL, NULL, "compute", flags);
-	props[PROP_DEFAULT_DISCOVERY] = g_param_spec_string("default-discovery", NULL, NULL, NULL, flags);
+	props[PROP_DEFAULT_DISCOVERY] =
+	  g_param_spec_string("default-discovery", NULL, NULL, NULL, flags);
 	props[PROP_UNIT] = g_param_spec_string("unit", NULL, NULL, "", flags);
 	props[PROP_SAMPLE_TYPE] = g_param_spec_int("sample-type",
 						   NULL,

@@ -16,7 +16,7 @@ G_DEFINE_TYPE_WITH_PRIVATE(PdPublisher, pd_publisher, G_TYPE_OBJECT)
 #define GET_PRIVATE(o) ((PdPublisherPrivate *)pd_publisher_get_instance_private(o))
 
 enum { PROP_0, PROP_STATE, PROP_LAST };
-static GParamSpec *props[PROP_LAST] = {NULL};
+static GParamSpec *props[PROP_LAST] = { NULL };
 
 const gchar *
 pd_publisher_get_state(PdPublisher *self)
@@ -114,11 +114,11 @@ static void
 pd_publisher_get_property(GObject *obj, guint prop_id, GValue *value, GParamSpec *pspec)
 {
 	switch (prop_id) {
-	case PROP_STATE:
-		g_value_set_string(value, GET_PRIVATE(PD_PUBLISHER(obj))->state);
-		break;
-	default:
-		G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
+		case PROP_STATE:
+			g_value_set_string(value, GET_PRIVATE(PD_PUBLISHER(obj))->state);
+			break;
+		default:
+			G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
 	}
 }
 
@@ -145,10 +145,7 @@ pd_publisher_class_init(PdPublisherClass *klass)
 	object_class->finalize = pd_publisher_finalize;
 	klass->flush_async = pd_publisher_real_flush_async;
 	klass->flush_finish = pd_publisher_real_flush_finish;
-	props[PROP_STATE] = g_param_spec_string("state",
-						NULL,
-						NULL,
-						"disconnected",
-						G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+	props[PROP_STATE] = g_param_spec_string(
+	  "state", NULL, NULL, "disconnected", G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 	g_object_class_install_properties(object_class, PROP_LAST, props);
 }

@@ -28,9 +28,8 @@ pd_sd_notify_parse_address(const gchar *path)
 {
 	/* "@name" is an abstract socket, like sd_notify() accepts */
 	if (path[0] == '@')
-		return g_unix_socket_address_new_with_type(path + 1,
-							   -1,
-							   G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+		return g_unix_socket_address_new_with_type(
+		  path + 1, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
 	if (path[0] == '/')
 		return g_unix_socket_address_new(path);
 	return NULL;
@@ -67,7 +66,8 @@ pd_sd_notify_send(PdSdNotify *self, const gchar *state, GError **error)
 {
 	if (self->socket == NULL)
 		return TRUE;
-	return g_socket_send_to(self->socket, self->address, state, strlen(state), NULL, error) >= 0;
+	return g_socket_send_to(self->socket, self->address, state, strlen(state), NULL, error) >=
+	       0;
 }
 
 static void
@@ -110,7 +110,11 @@ pd_sd_notify_watchdog_cb(gpointer user_data)
 }
 
 static gchar *
-pd_sd_notify_status_line(PdSdNotify *self, const gchar *task, guint64 duration_us, guint samples, guint errors)
+pd_sd_notify_status_line(PdSdNotify *self,
+			 const gchar *task,
+			 guint64 duration_us,
+			 guint samples,
+			 guint errors)
 {
 	PdPublisher *publisher = pd_engine_get_publisher(self->engine);
 	GPtrArray *tasks = pd_engine_get_tasks(self->engine);
@@ -143,7 +147,8 @@ pd_sd_notify_cycle_finished_cb(PdEngine *engine,
 			       gpointer user_data)
 {
 	PdSdNotify *self = PD_SD_NOTIFY(user_data);
-	g_autofree gchar *status = pd_sd_notify_status_line(self, task, duration_us, samples, errors);
+	g_autofree gchar *status =
+	  pd_sd_notify_status_line(self, task, duration_us, samples, errors);
 	pd_sd_notify_send_or_warn(self, status);
 }
 
@@ -160,15 +165,13 @@ pd_sd_notify_ready(PdSdNotify *self, PdEngine *engine)
 	status = pd_sd_notify_status_line(self, NULL, 0, 0, 0);
 	msg = g_strdup_printf("READY=1\n%s", status);
 	pd_sd_notify_send_or_warn(self, msg);
-	g_signal_connect_object(engine,
-				"cycle-finished",
-				G_CALLBACK(pd_sd_notify_cycle_finished_cb),
-				self,
-				0);
+	g_signal_connect_object(
+	  engine, "cycle-finished", G_CALLBACK(pd_sd_notify_cycle_finished_cb), self, 0);
 	if (self->watchdog_usec == 0)
 		return;
 	/* ping at half the period, as sd_watchdog_enabled(3) advises */
-	self->watchdog_id = g_timeout_add(MAX(self->watchdog_usec / 2000, 1), pd_sd_notify_watchdog_cb, self);
+	self->watchdog_id =
+	  g_timeout_add(MAX(self->watchdog_usec / 2000, 1), pd_sd_notify_watchdog_cb, self);
 	pd_sd_notify_watchdog_cb(self);
 }
 
@@ -178,7 +181,8 @@ pd_sd_notify_stopping(PdSdNotify *self)
 	self->stopping = TRUE;
 	g_clear_handle_id(&self->watchdog_id, g_source_remove);
 	if (self->socket != NULL)
-		pd_sd_notify_send_or_warn(self, "STOPPING=1\nSTATUS=stopping: publishing the running cycle");
+		pd_sd_notify_send_or_warn(
+		  self, "STOPPING=1\nSTATUS=stopping: publishing the running cycle");
 }
 
 static void

@@ -45,14 +45,14 @@ pd_ctl_exit_for_error(const gchar *remote)
 		const gchar *name;
 		PdCtlExit code;
 	} map[] = {
-	    {"org.freedesktop.DBus.Error.ServiceUnknown", PD_CTL_EXIT_NOT_RUNNING},
-	    {"org.freedesktop.DBus.Error.NameHasNoOwner", PD_CTL_EXIT_NOT_RUNNING},
-	    {"org.freedesktop.DBus.Error.UnknownObject", PD_CTL_EXIT_NOT_RUNNING},
-	    {"org.freedesktop.DBus.Error.AccessDenied", PD_CTL_EXIT_DENIED},
-	    {"org.polld.Agent1.Error.PermissionDenied", PD_CTL_EXIT_DENIED},
-	    {"org.polld.Agent1.Error.NotRunning", PD_CTL_EXIT_NOT_RUNNING},
-	    {"org.polld.Agent1.Error.InvalidConfig", PD_CTL_EXIT_INVALID_CONFIG},
-	    {"org.polld.Agent1.Error.NotFound", PD_CTL_EXIT_NOT_FOUND},
+		{ "org.freedesktop.DBus.Error.ServiceUnknown", PD_CTL_EXIT_NOT_RUNNING },
+		{ "org.freedesktop.DBus.Error.NameHasNoOwner", PD_CTL_EXIT_NOT_RUNNING },
+		{ "org.freedesktop.DBus.Error.UnknownObject", PD_CTL_EXIT_NOT_RUNNING },
+		{ "org.freedesktop.DBus.Error.AccessDenied", PD_CTL_EXIT_DENIED },
+		{ "org.polld.Agent1.Error.PermissionDenied", PD_CTL_EXIT_DENIED },
+		{ "org.polld.Agent1.Error.NotRunning", PD_CTL_EXIT_NOT_RUNNING },
+		{ "org.polld.Agent1.Error.InvalidConfig", PD_CTL_EXIT_INVALID_CONFIG },
+		{ "org.polld.Agent1.Error.NotFound", PD_CTL_EXIT_NOT_FOUND },
 	};
 	for (guint i = 0; remote != NULL && i < G_N_ELEMENTS(map); i++) {
 		if (g_strcmp0(remote, map[i].name) == 0)
@@ -69,22 +69,27 @@ pd_ctl_report_error(GError *error)
 
 	g_dbus_error_strip_remote_error(error);
 	switch (code) {
-	case PD_CTL_EXIT_NOT_RUNNING:
-		g_printerr(_("polld is not running on this bus (%s)\n"), error->message);
-		break;
-	case PD_CTL_EXIT_DENIED:
-		g_printerr(_("Permission denied: %s\n"), error->message);
-		g_printerr(_("Control commands are allowed to root only; try sudo.\n"));
-		break;
-	default:
-		g_printerr("%s\n", error->message);
-		break;
+		case PD_CTL_EXIT_NOT_RUNNING:
+			g_printerr(_("polld is not running on this bus (%s)\n"), error->message);
+			break;
+		case PD_CTL_EXIT_DENIED:
+			g_printerr(_("Permission denied: %s\n"), error->message);
+			g_printerr(_("Control commands are allowed to root only; try sudo.\n"));
+			break;
+		default:
+			g_printerr("%s\n", error->message);
+			break;
 	}
 	return code;
 }
 
 static GVariant *
-pd_ctl_call(PdCtl *ctl, const gchar *method, GVariant *params, const gchar *reply_type, gint timeout_ms, GError **error)
+pd_ctl_call(PdCtl *ctl,
+	    const gchar *method,
+	    GVariant *params,
+	    const gchar *reply_type,
+	    gint timeout_ms,
+	    GError **error)
 {
 	return g_dbus_connection_call_sync(ctl->bus,
 					   PD_CTL_NAME,
@@ -179,10 +184,13 @@ pd_ctl_format_span(gint64 us)
 	if (s < 60)
 		return g_strdup_printf("%.1f s", (gdouble)us / G_USEC_PER_SEC);
 	if (s < 3600)
-		return g_strdup_printf("%" G_GINT64_FORMAT "m %02" G_GINT64_FORMAT "s", s / 60, s % 60);
+		return g_strdup_printf(
+		  "%" G_GINT64_FORMAT "m %02" G_GINT64_FORMAT "s", s / 60, s % 60);
 	if (s < 86400)
-		return g_strdup_printf("%" G_GINT64_FORMAT "h %02" G_GINT64_FORMAT "m", s / 3600, s % 3600 / 60);
-	return g_strdup_printf("%" G_GINT64_FORMAT "d %02" G_GINT64_FORMAT "h", s / 86400, s % 86400 / 3600);
+		return g_strdup_printf(
+		  "%" G_GINT64_FORMAT "h %02" G_GINT64_FORMAT "m", s / 3600, s % 3600 / 60);
+	return g_strdup_printf(
+	  "%" G_GINT64_FORMAT "d %02" G_GINT64_FORMAT "h", s / 86400, s % 86400 / 3600);
 }
 
 /* "3.1 s ago", "in 2m 05s", "never" for a wall clock time in us */
@@ -308,15 +316,17 @@ pd_ctl_print_tasks(GVariant *tasks)
 		g_autofree const gchar **entries = NULL;
 		gint64 next = (gint64)pd_ctl_u64(task, "next_run");
 		g_variant_lookup(task, "pollsters", "^a&s", &entries);
-		pd_ctl_table_add(t,
-				 g_strdup(pd_ctl_str(task, "name")),
-				 g_strdup_printf("%" G_GUINT64_FORMAT " s", pd_ctl_u64(task, "interval")),
-				 g_strdup_printf("%u", entries != NULL ? g_strv_length((gchar **)entries) : 0),
-				 g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(task, "cycles")),
-				 g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(task, "overruns")),
-				 pd_ctl_u64(task, "running") ? g_strdup(_("running now"))
-							     : pd_ctl_format_span((gint64)pd_ctl_u64(task, "last_duration_us")),
-				 next > 0 ? pd_ctl_format_when(next) : g_strdup(_("not scheduled")));
+		pd_ctl_table_add(
+		  t,
+		  g_strdup(pd_ctl_str(task, "name")),
+		  g_strdup_printf("%" G_GUINT64_FORMAT " s", pd_ctl_u64(task, "interval")),
+		  g_strdup_printf("%u", entries != NULL ? g_strv_length((gchar **)entries) : 0),
+		  g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(task, "cycles")),
+		  g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(task, "overruns")),
+		  pd_ctl_u64(task, "running")
+		    ? g_strdup(_("running now"))
+		    : pd_ctl_format_span((gint64)pd_ctl_u64(task, "last_duration_us")),
+		  next > 0 ? pd_ctl_format_when(next) : g_strdup(_("not scheduled")));
 	}
 	pd_ctl_table_print(t, "  ");
 }
@@ -340,22 +350,26 @@ pd_ctl_pollster_problem(GVariant *p)
 	g_autoptr(GString) str = g_string_new(NULL);
 
 	if (g_strcmp0(state, "enabled") != 0)
-		pd_ctl_append_problem(str,
-				      g_strdup_printf(_("%s (plugin %s): %s"),
-						      state,
-						      pd_ctl_str(p, "plugin"),
-						      status[0] != '\0' ? status : _("selected by no source")));
+		pd_ctl_append_problem(
+		  str,
+		  g_strdup_printf(_("%s (plugin %s): %s"),
+				  state,
+				  pd_ctl_str(p, "plugin"),
+				  status[0] != '\0' ? status : _("selected by no source")));
 	if (error[0] != '\0') {
 		g_autofree gchar *when = pd_ctl_format_when((gint64)pd_ctl_u64(p, "last_run"));
-		pd_ctl_append_problem(str, g_strdup_printf(_("last poll failed %s: %s"), when, error));
+		pd_ctl_append_problem(str,
+				      g_strdup_printf(_("last poll failed %s: %s"), when, error));
 	}
 	if (pd_ctl_u64(p, "busy"))
-		pd_ctl_append_problem(str, g_strdup(_("hung: still running from an earlier cycle")));
-	if (blacklisted > 0)
 		pd_ctl_append_problem(str,
-				      g_strdup_printf(_("%" G_GUINT64_FORMAT
-							" resources blacklisted after permanent errors"),
-						      blacklisted));
+				      g_strdup(_("hung: still running from an earlier cycle")));
+	if (blacklisted > 0)
+		pd_ctl_append_problem(
+		  str,
+		  g_strdup_printf(
+		    _("%" G_GUINT64_FORMAT " resources blacklisted after permanent errors"),
+		    blacklisted));
 	if (str->len == 0)
 		return NULL;
 	return g_string_free(g_steal_pointer(&str), FALSE);
@@ -369,7 +383,12 @@ pd_ctl_print_problems(PdCtl *ctl, GVariant *props, GVariant *pollsters)
 
 	g_print("\n%s\n", _("Problems:"));
 	if (perror[0] != '\0') {
-		g_print("  %s%s%s %s: %s\n", pd_ctl_color(ctl, "bad"), "✗", pd_ctl_color(ctl, NULL), _("publisher"), perror);
+		g_print("  %s%s%s %s: %s\n",
+			pd_ctl_color(ctl, "bad"),
+			"✗",
+			pd_ctl_color(ctl, NULL),
+			_("publisher"),
+			perror);
 		n++;
 	}
 	for (gsize i = 0; i < g_variant_n_children(pollsters); i++) {
@@ -377,7 +396,12 @@ pd_ctl_print_problems(PdCtl *ctl, GVariant *props, GVariant *pollsters)
 		g_autofree gchar *problem = pd_ctl_pollster_problem(p);
 		if (problem == NULL)
 			continue;
-		g_print("  %s%s%s %s: %s\n", pd_ctl_color(ctl, "bad"), "✗", pd_ctl_color(ctl, NULL), pd_ctl_str(p, "name"), problem);
+		g_print("  %s%s%s %s: %s\n",
+			pd_ctl_color(ctl, "bad"),
+			"✗",
+			pd_ctl_color(ctl, NULL),
+			pd_ctl_str(p, "name"),
+			problem);
 		n++;
 	}
 	if (n == 0)
@@ -396,7 +420,8 @@ pd_ctl_print_plugins(PdCtl *ctl, GVariant *pollsters)
 		const gchar *status = pd_ctl_str(p, "plugin_status");
 		if (!g_hash_table_add(seen, (gpointer)g_intern_string(plugin)))
 			continue;
-		pd_ctl_table_add(t, g_strdup(plugin), g_strdup(status[0] != '\0' ? status : _("ok")));
+		pd_ctl_table_add(
+		  t, g_strdup(plugin), g_strdup(status[0] != '\0' ? status : _("ok")));
 	}
 	g_print("\n%s\n", _("Plugins:"));
 	pd_ctl_table_print(t, "  ");
@@ -425,7 +450,8 @@ pd_ctl_print_header(PdCtl *ctl, GVariant *props, GVariant *stats)
 
 	g_variant_lookup(props, "ConfigFiles", "^a&s", &files);
 	g_variant_lookup(props, "Namespaces", "^a&s", &namespaces);
-	files_str = files != NULL && files[0] != NULL ? g_strjoinv(", ", (gchar **)files) : g_strdup(_("(built-in defaults)"));
+	files_str = files != NULL && files[0] != NULL ? g_strjoinv(", ", (gchar **)files)
+						      : g_strdup(_("(built-in defaults)"));
 	ns_str = namespaces != NULL ? g_strjoinv(" ", (gchar **)namespaces) : g_strdup("");
 	g_print("%s●%s polld %s on %s: %s%s%s\n",
 		pd_ctl_state_color(ctl, state),
@@ -438,12 +464,18 @@ pd_ctl_print_header(PdCtl *ctl, GVariant *props, GVariant *stats)
 	g_print("  %-11s %s (%s %s)\n", _("Since:"), since, _("up"), up);
 	g_print("  %-11s %s%s%s\n",
 		_("Publisher:"),
-		g_strcmp0(pstate, "connected") == 0 ? pd_ctl_color(ctl, "good") : pd_ctl_color(ctl, "bad"),
+		g_strcmp0(pstate, "connected") == 0 ? pd_ctl_color(ctl, "good")
+						    : pd_ctl_color(ctl, "bad"),
 		pstate,
 		pd_ctl_color(ctl, NULL));
-	g_print("  %-11s %s (%s %" G_GUINT64_FORMAT ")\n", _("Config:"), files_str, _("generation"), pd_ctl_u64(props, "ConfigGeneration"));
+	g_print("  %-11s %s (%s %" G_GUINT64_FORMAT ")\n",
+		_("Config:"),
+		files_str,
+		_("generation"),
+		pd_ctl_u64(props, "ConfigGeneration"));
 	g_print("  %-11s %s\n", _("Namespaces:"), ns_str);
-	g_print("  %-11s %" G_GUINT64_FORMAT " %s, %" G_GUINT64_FORMAT " %s, %" G_GUINT64_FORMAT " %s, %" G_GUINT64_FORMAT " %s\n",
+	g_print("  %-11s %" G_GUINT64_FORMAT " %s, %" G_GUINT64_FORMAT " %s, %" G_GUINT64_FORMAT
+		" %s, %" G_GUINT64_FORMAT " %s\n",
 		_("Totals:"),
 		pd_ctl_u64(stats, "cycles"),
 		_("cycles"),
@@ -464,7 +496,8 @@ pd_ctl_status(PdCtl *ctl, gchar **args)
 	g_autoptr(GVariant) tasks = NULL;
 	g_autoptr(GVariant) pollsters = NULL;
 
-	if (props == NULL || (stats = pd_ctl_get(ctl, "GetStatistics", "(a{sv})", &error)) == NULL ||
+	if (props == NULL ||
+	    (stats = pd_ctl_get(ctl, "GetStatistics", "(a{sv})", &error)) == NULL ||
 	    (tasks = pd_ctl_get(ctl, "GetTasks", "(aa{sv})", &error)) == NULL ||
 	    (pollsters = pd_ctl_get(ctl, "GetPollsters", "(aa{sv})", &error)) == NULL)
 		return pd_ctl_report_error(error);
@@ -515,7 +548,8 @@ pd_ctl_pollster_state(GVariant *p)
 {
 	if (pd_ctl_u64(p, "busy"))
 		return g_strdup(_("hung"));
-	if (pd_ctl_str(p, "last_error")[0] != '\0' && g_strcmp0(pd_ctl_str(p, "state"), "enabled") == 0)
+	if (pd_ctl_str(p, "last_error")[0] != '\0' &&
+	    g_strcmp0(pd_ctl_str(p, "state"), "enabled") == 0)
 		return g_strdup(_("failing"));
 	return g_strdup(pd_ctl_str(p, "state"));
 }
@@ -544,15 +578,16 @@ pd_ctl_pollsters(PdCtl *ctl, gchar **args)
 			 g_strdup(_("BLACKLISTED")));
 	for (gsize i = 0; i < g_variant_n_children(pollsters); i++) {
 		g_autoptr(GVariant) p = g_variant_get_child_value(pollsters, i);
-		pd_ctl_table_add(t,
-				 g_strdup(pd_ctl_str(p, "name")),
-				 g_strdup(pd_ctl_str(p, "plugin")),
-				 pd_ctl_pollster_state(p),
-				 g_strdup_printf("%" G_GUINT64_FORMAT " s", pd_ctl_u64(p, "interval")),
-				 pd_ctl_format_when((gint64)pd_ctl_u64(p, "last_run")),
-				 g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(p, "last_samples")),
-				 g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(p, "errors")),
-				 g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(p, "blacklisted")));
+		pd_ctl_table_add(
+		  t,
+		  g_strdup(pd_ctl_str(p, "name")),
+		  g_strdup(pd_ctl_str(p, "plugin")),
+		  pd_ctl_pollster_state(p),
+		  g_strdup_printf("%" G_GUINT64_FORMAT " s", pd_ctl_u64(p, "interval")),
+		  pd_ctl_format_when((gint64)pd_ctl_u64(p, "last_run")),
+		  g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(p, "last_samples")),
+		  g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(p, "errors")),
+		  g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(p, "blacklisted")));
 	}
 	pd_ctl_table_print(t, "");
 	return PD_CTL_EXIT_OK;
@@ -586,7 +621,8 @@ pd_ctl_stats(PdCtl *ctl, gchar **args)
 	g_ptr_array_sort(keys, pd_ctl_compare_keys);
 	for (guint i = 0; i < keys->len; i++) {
 		key = g_ptr_array_index(keys, i);
-		pd_ctl_table_add(t, g_strdup(key), g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(stats, key)));
+		pd_ctl_table_add(
+		  t, g_strdup(key), g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(stats, key)));
 	}
 	pd_ctl_table_print(t, "");
 	return PD_CTL_EXIT_OK;
@@ -609,15 +645,17 @@ pd_ctl_simple(PdCtl *ctl, const gchar *method, GVariant *params, const gchar *do
 static PdCtlExit
 pd_ctl_poll_now(PdCtl *ctl, gchar **args)
 {
-	const gchar *const none[] = {NULL};
+	const gchar *const none[] = { NULL };
 	GVariant *names = g_variant_new_strv(args != NULL ? (const gchar *const *)args : none, -1);
-	return pd_ctl_simple(ctl, "PollNow", g_variant_new_tuple(&names, 1), _("Polled and published."));
+	return pd_ctl_simple(
+	  ctl, "PollNow", g_variant_new_tuple(&names, 1), _("Polled and published."));
 }
 
 static PdCtlExit
 pd_ctl_pause(PdCtl *ctl, gchar **args)
 {
-	return pd_ctl_simple(ctl, "Pause", NULL, _("Paused: scheduled cycles are skipped until resumed."));
+	return pd_ctl_simple(
+	  ctl, "Pause", NULL, _("Paused: scheduled cycles are skipped until resumed."));
 }
 
 static PdCtlExit
@@ -643,7 +681,8 @@ pd_ctl_reload(PdCtl *ctl, gchar **args)
 	if (ctl->json)
 		g_print("{ \"generation\" : %" G_GUINT64_FORMAT " }\n", generation);
 	else
-		g_print(_("Reloaded: configuration generation %" G_GUINT64_FORMAT ".\n"), generation);
+		g_print(_("Reloaded: configuration generation %" G_GUINT64_FORMAT ".\n"),
+			generation);
 	return PD_CTL_EXIT_OK;
 }
 
@@ -657,14 +696,20 @@ typedef struct {
 } PdCtlCommand;
 
 static const PdCtlCommand pd_ctl_commands[] = {
-    {"status", pd_ctl_status, FALSE, N_("State, publisher, tasks, plugins and problems")},
-    {"pollsters", pd_ctl_pollsters, FALSE, N_("Every loaded pollster and how its last run went")},
-    {"tasks", pd_ctl_tasks, FALSE, N_("Polling tasks, their schedule and pollsters")},
-    {"stats", pd_ctl_stats, FALSE, N_("Counters since start")},
-    {"poll-now", pd_ctl_poll_now, TRUE, N_("Poll now (all, or the named pollsters or sources) and wait until published")},
-    {"pause", pd_ctl_pause, FALSE, N_("Skip scheduled cycles until resumed")},
-    {"resume", pd_ctl_resume, FALSE, N_("Run scheduled cycles again")},
-    {"reload", pd_ctl_reload, FALSE, N_("Re-read the configuration (like SIGHUP)")},
+	{ "status", pd_ctl_status, FALSE, N_("State, publisher, tasks, plugins and problems") },
+	{ "pollsters",
+	  pd_ctl_pollsters,
+	  FALSE,
+	  N_("Every loaded pollster and how its last run went") },
+	{ "tasks", pd_ctl_tasks, FALSE, N_("Polling tasks, their schedule and pollsters") },
+	{ "stats", pd_ctl_stats, FALSE, N_("Counters since start") },
+	{ "poll-now",
+	  pd_ctl_poll_now,
+	  TRUE,
+	  N_("Poll now (all, or the named pollsters or sources) and wait until published") },
+	{ "pause", pd_ctl_pause, FALSE, N_("Skip scheduled cycles until resumed") },
+	{ "resume", pd_ctl_resume, FALSE, N_("Run scheduled cycles again") },
+	{ "reload", pd_ctl_reload, FALSE, N_("Re-read the configuration (like SIGHUP)") },
 };
 
 static gchar *
@@ -675,12 +720,14 @@ pd_ctl_commands_help(void)
 	for (guint i = 0; i < G_N_ELEMENTS(pd_ctl_commands); i++)
 		g_string_append_printf(str,
 				       "\n  %-20s %s",
-				       pd_ctl_commands[i].takes_args ? "poll-now [NAME...]" : pd_ctl_commands[i].name,
+				       pd_ctl_commands[i].takes_args ? "poll-now [NAME...]"
+								     : pd_ctl_commands[i].name,
 				       _(pd_ctl_commands[i].summary));
-	g_string_append_printf(str,
-			       "\n\n%s",
-			       _("Exit status: 0 ok, 1 failure, 2 usage, 3 polld not running, "
-				 "4 permission denied, 5 invalid configuration, 6 no such pollster or source."));
+	g_string_append_printf(
+	  str,
+	  "\n\n%s",
+	  _("Exit status: 0 ok, 1 failure, 2 usage, 3 polld not running, "
+	    "4 permission denied, 5 invalid configuration, 6 no such pollster or source."));
 	return g_string_free(g_steal_pointer(&str), FALSE);
 }
 
@@ -688,12 +735,13 @@ static GDBusConnection *
 pd_ctl_connect(const gchar *address, gboolean session, GError **error)
 {
 	if (address != NULL)
-		return g_dbus_connection_new_for_address_sync(address,
-							      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-								  G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-							      NULL,
-							      NULL,
-							      error);
+		return g_dbus_connection_new_for_address_sync(
+		  address,
+		  G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+		    G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+		  NULL,
+		  NULL,
+		  error);
 	return g_bus_get_sync(session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL, error);
 }
 
@@ -720,16 +768,47 @@ main(int argc, char *argv[])
 	g_autoptr(GOptionContext) context = NULL;
 	g_autoptr(GError) error = NULL;
 	const PdCtlCommand *cmd;
-	PdCtl ctl = {0};
+	PdCtl ctl = { 0 };
 	PdCtlExit code;
 	const GOptionEntry options[] = {
-	    {"system", 0, 0, G_OPTION_ARG_NONE, &system, N_("Talk to polld on the system bus (default)"), NULL},
-	    {"session", 0, 0, G_OPTION_ARG_NONE, &session, N_("Talk to polld on the session bus"), NULL},
-	    {"address", 0, 0, G_OPTION_ARG_STRING, &address, N_("Talk to polld on the bus at this address"), N_("ADDRESS")},
-	    {"json", 'j', 0, G_OPTION_ARG_NONE, &json, N_("Print JSON for scripts"), NULL},
-	    {"version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL},
-	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, N_("COMMAND [NAME...]")},
-	    {NULL}};
+		{ "system",
+		  0,
+		  0,
+		  G_OPTION_ARG_NONE,
+		  &system,
+		  N_("Talk to polld on the system bus (default)"),
+		  NULL },
+		{ "session",
+		  0,
+		  0,
+		  G_OPTION_ARG_NONE,
+		  &session,
+		  N_("Talk to polld on the session bus"),
+		  NULL },
+		{ "address",
+		  0,
+		  0,
+		  G_OPTION_ARG_STRING,
+		  &address,
+		  N_("Talk to polld on the bus at this address"),
+		  N_("ADDRESS") },
+		{ "json", 'j', 0, G_OPTION_ARG_NONE, &json, N_("Print JSON for scripts"), NULL },
+		{ "version",
+		  0,
+		  0,
+		  G_OPTION_ARG_NONE,
+		  &version,
+		  N_("Print the version and exit"),
+		  NULL },
+		{ G_OPTION_REMAINING,
+		  0,
+		  0,
+		  G_OPTION_ARG_STRING_ARRAY,
+		  &rest,
+		  NULL,
+		  N_("COMMAND [NAME...]") },
+		{ NULL }
+	};
 
 	setlocale(LC_ALL, "");
 	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
@@ -750,7 +829,8 @@ main(int argc, char *argv[])
 		return PD_CTL_EXIT_OK;
 	}
 	cmd = pd_ctl_find_command(rest != NULL ? rest[0] : "status");
-	if (cmd == NULL || (session && system) || (!cmd->takes_args && rest != NULL && rest[1] != NULL)) {
+	if (cmd == NULL || (session && system) ||
+	    (!cmd->takes_args && rest != NULL && rest[1] != NULL)) {
 		g_autofree gchar *usage = g_option_context_get_help(context, TRUE, NULL);
 		g_printerr("%s", usage);
 		return PD_CTL_EXIT_USAGE;

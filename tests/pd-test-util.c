@@ -23,7 +23,8 @@ pd_test_rmtree(const gchar *path)
 	if (dir != NULL) {
 		while ((name = g_dir_read_name(dir)) != NULL) {
 			g_autofree gchar *child = g_build_filename(path, name, NULL);
-			if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+			if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
+			    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
 				pd_test_rmtree(child);
 			else
 				g_unlink(child);
@@ -94,7 +95,8 @@ pd_test_run_polld(gint *exit_status, gchar **stderr_out, const gchar *const *arg
 	g_subprocess_communicate_utf8(proc, NULL, NULL, &out, &err, &error);
 	g_assert_no_error(error);
 	if (exit_status != NULL)
-		*exit_status = g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;
+		*exit_status =
+		  g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;
 	if (err != NULL && err[0] != '\0')
 		g_test_message("polld stderr:\n%s", err);
 	if (stderr_out != NULL)
@@ -135,9 +137,11 @@ pd_test_collect_samples(const gchar *output)
 			continue;
 		msg = pd_test_parse_message(lines[i], &error);
 		g_assert_no_error(error);
-		arr = json_object_get_array_member(json_object_get_object_member(msg, "payload"), "samples");
+		arr = json_object_get_array_member(json_object_get_object_member(msg, "payload"),
+						   "samples");
 		for (guint j = 0; j < json_array_get_length(arr); j++)
-			g_ptr_array_add(samples, json_object_ref(json_array_get_object_element(arr, j)));
+			g_ptr_array_add(samples,
+					json_object_ref(json_array_get_object_element(arr, j)));
 	}
 	return samples;
 }

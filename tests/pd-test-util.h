@@ -23,7 +23,7 @@ pd_test_write_file(const gchar *dir, const gchar *name, const gchar *contents);
  * (NULL terminated); POLLD_PLUGIN_DIR is inherited from the test env */
 GSubprocess *
 pd_test_spawn_polld(GSubprocessFlags flags, GError **error, const gchar *first_arg, ...)
-    G_GNUC_NULL_TERMINATED;
+  G_GNUC_NULL_TERMINATED;
 /* runs the daemon to completion, returns stdout; @exit_status gets the status */
 gchar *
 pd_test_run_polld(gint *exit_status, gchar **stderr_out, const gchar *const *args);

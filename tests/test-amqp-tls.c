@@ -261,10 +261,18 @@ main(int argc, char **argv)
 				       pki);
 		g_printerr("# TLS listener on 127.0.0.1:%u\n", tls_port);
 	}
-	g_test_add(
-	  "/amqp-tls/verified", Fixture, NULL, pd_test_amqp_fixture_set_up, test_verified, pd_test_amqp_fixture_tear_down);
-	g_test_add(
-	  "/amqp-tls/wrong-ca", Fixture, NULL, pd_test_amqp_fixture_set_up, test_wrong_ca, pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp-tls/verified",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_verified,
+		   pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp-tls/wrong-ca",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_wrong_ca,
+		   pd_test_amqp_fixture_tear_down);
 	ret = pd_test_run_with_broker(&broker, conf != NULL, conf);
 	pd_test_rmtree(pki);
 	g_free(pki);

@@ -444,7 +444,12 @@ int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add("/amqp/wire", Fixture, NULL, pd_test_amqp_fixture_set_up, test_wire, pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp/wire",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_wire,
+		   pd_test_amqp_fixture_tear_down);
 	g_test_add("/amqp/wrong-password",
 		   Fixture,
 		   NULL,
@@ -463,10 +468,23 @@ main(int argc, char **argv)
 		   pd_test_amqp_fixture_set_up,
 		   test_flag_mismatch,
 		   pd_test_amqp_fixture_tear_down);
-	g_test_add(
-	  "/amqp/returned", Fixture, NULL, pd_test_amqp_fixture_set_up, test_returned, pd_test_amqp_fixture_tear_down);
-	g_test_add("/amqp/nacked", Fixture, NULL, pd_test_amqp_fixture_set_up, test_nacked, pd_test_amqp_fixture_tear_down);
-	g_test_add(
-	  "/amqp/spool-full", Fixture, NULL, pd_test_amqp_fixture_set_up, test_spool_full, pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp/returned",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_returned,
+		   pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp/nacked",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_nacked,
+		   pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp/spool-full",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_spool_full,
+		   pd_test_amqp_fixture_tear_down);
 	return pd_test_run_with_broker(&broker, TRUE, NULL);
 }

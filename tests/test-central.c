@@ -25,8 +25,8 @@ typedef struct {
 static void
 central_setup_with(Central *c, GTlsCertificate *cert)
 {
-	g_autofree gchar *fixture = g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "openstack-server",
-						     "fixture.json", NULL);
+	g_autofree gchar *fixture = g_build_filename(
+	  g_getenv("POLLD_SOURCE_ROOT"), "tests", "openstack-server", "fixture.json", NULL);
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *auth_url = NULL;
 
@@ -91,8 +91,8 @@ central_is_done(gpointer data)
 static void
 central_run(Central *c, const gchar *meters)
 {
-	g_autofree gchar *yaml = g_strdup_printf("sources:\n  - name: central\n    interval: 60\n    meters: %s\n",
-						 meters);
+	g_autofree gchar *yaml = g_strdup_printf(
+	  "sources:\n  - name: central\n    interval: 60\n    meters: %s\n", meters);
 	g_autofree gchar *polling = pd_test_write_file(c->dir, "polling.yaml", yaml);
 	g_autofree gchar *conf_text = NULL;
 	g_autofree gchar *conf = NULL;
@@ -103,15 +103,22 @@ central_run(Central *c, const gchar *meters)
 	g_key_file_set_string(c->conf, "polling", "cfg_file", polling);
 	conf_text = g_key_file_to_data(c->conf, NULL, NULL);
 	conf = pd_test_write_file(c->dir, "polld.conf", conf_text);
-	proc = pd_test_spawn_polld(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-				   "--once", "--dry-run", "--polling-namespaces", "central", "--config-file",
-				   conf, NULL);
+	proc = pd_test_spawn_polld(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+				   &error,
+				   "--once",
+				   "--dry-run",
+				   "--polling-namespaces",
+				   "central",
+				   "--config-file",
+				   conf,
+				   NULL);
 	g_assert_no_error(error);
 	c->done = FALSE;
 	g_subprocess_communicate_utf8_async(proc, NULL, NULL, central_done_cb, c);
 	g_assert_true(pd_test_wait_for(central_is_done, c, 120000));
-	g_assert_true(pd_test_wait_for((gboolean(*)(gpointer))g_subprocess_get_if_exited, proc, 5000) ||
-		      g_subprocess_get_if_signaled(proc));
+	g_assert_true(
+	  pd_test_wait_for((gboolean(*)(gpointer))g_subprocess_get_if_exited, proc, 5000) ||
+	  g_subprocess_get_if_signaled(proc));
 	c->duration_us = g_get_monotonic_time() - start;
 	c->exited = g_subprocess_get_if_exited(proc);
 	c->status = c->exited ? g_subprocess_get_exit_status(proc) : -1;
@@ -167,7 +174,11 @@ central_str(JsonObject *obj, const gchar *key)
 
 /* the sample's identity, type and unit */
 static JsonObject *
-central_check(Central *c, const gchar *name, const gchar *rid, const gchar *unit, const gchar *user,
+central_check(Central *c,
+	      const gchar *name,
+	      const gchar *rid,
+	      const gchar *unit,
+	      const gchar *user,
 	      const gchar *project)
 {
 	JsonObject *s = central_find(c, name, rid);
@@ -226,18 +237,21 @@ test_image_size(Central *c, gconstpointer data)
 	g_assert_cmpuint(pd_os_test_server_get_request_count(c->server, "image"), ==, 3);
 	s = central_check(c, "image.size", "img-1", "B", NULL, "p-demo");
 	central_assert_int(s, 13267968);
-	central_assert_metadata(s, "{\"status\":\"active\",\"visibility\":\"public\",\"name\":\"cirros\","
-				   "\"container_format\":\"bare\",\"created_at\":\"2024-01-01T00:00:00Z\","
-				   "\"disk_format\":\"qcow2\",\"updated_at\":\"2024-01-02T00:00:00Z\","
-				   "\"min_disk\":0,\"protected\":false,"
-				   "\"checksum\":\"443b7623e27ecf03dc9e01ee93f67afe\",\"min_ram\":0,"
-				   "\"tags\":[\"base\",\"tiny\"],\"virtual_size\":117440512}");
+	central_assert_metadata(
+	  s,
+	  "{\"status\":\"active\",\"visibility\":\"public\",\"name\":\"cirros\","
+	  "\"container_format\":\"bare\",\"created_at\":\"2024-01-01T00:00:00Z\","
+	  "\"disk_format\":\"qcow2\",\"updated_at\":\"2024-01-02T00:00:00Z\","
+	  "\"min_disk\":0,\"protected\":false,"
+	  "\"checksum\":\"443b7623e27ecf03dc9e01ee93f67afe\",\"min_ram\":0,"
+	  "\"tags\":[\"base\",\"tiny\"],\"virtual_size\":117440512}");
 	s = central_check(c, "image.size", "img-2", "B", NULL, "p-service");
 	central_assert_int(s, 654311424);
 	/* a queued image has no size: Ceilometer sends None */
 	s = central_check(c, "image.size", "img-3", "B", NULL, "p-demo");
 	g_assert_true(JSON_NODE_HOLDS_NULL(json_object_get_member(s, "counter_volume")));
-	central_assert_int(central_check(c, "image.size", "img-4", "B", NULL, "p-demo"), 1073741824);
+	central_assert_int(central_check(c, "image.size", "img-4", "B", NULL, "p-demo"),
+			   1073741824);
 	central_assert_int(central_check(c, "image.size", "img-5", "B", NULL, "p-service"), 5);
 	g_assert_cmpuint(pd_os_test_server_get_auth_count(c->server), ==, 1);
 }
@@ -251,27 +265,35 @@ test_volumes(Central *c, gconstpointer data)
 	central_assert_samples(c, 6);
 	s = central_check(c, "volume.size", "vol-1", "GB", "u-alice", "p-demo");
 	central_assert_int(s, 10);
-	central_assert_metadata(s, "{\"name\":\"data\",\"status\":\"in-use\",\"volume_type\":\"lvmdriver-1\","
-				   "\"availability_zone\":\"nova\",\"os-vol-host-attr:host\":\"node1@lvm#lvm\","
-				   "\"migration_status\":null,\"attachments\":[{\"server_id\":\"srv-1\","
-				   "\"attachment_id\":\"att-1\",\"device\":\"/dev/vdb\"}],"
-				   "\"snapshot_id\":null,\"source_volid\":null,\"image_id\":\"img-1\","
-				   "\"instance_id\":\"srv-1\"}");
+	central_assert_metadata(
+	  s,
+	  "{\"name\":\"data\",\"status\":\"in-use\",\"volume_type\":\"lvmdriver-1\","
+	  "\"availability_zone\":\"nova\",\"os-vol-host-attr:host\":\"node1@lvm#lvm\","
+	  "\"migration_status\":null,\"attachments\":[{\"server_id\":\"srv-1\","
+	  "\"attachment_id\":\"att-1\",\"device\":\"/dev/vdb\"}],"
+	  "\"snapshot_id\":null,\"source_volid\":null,\"image_id\":\"img-1\","
+	  "\"instance_id\":\"srv-1\"}");
 	s = central_check(c, "volume.size", "vol-2", "GB", "u-ceilo", "p-service");
 	central_assert_int(s, 1);
-	central_assert_int(central_check(c, "volume.size", "vol-3", "GB", "u-alice", "p-demo"), 2048);
+	central_assert_int(central_check(c, "volume.size", "vol-3", "GB", "u-alice", "p-demo"),
+			   2048);
 	s = central_check(c, "volume.snapshot.size", "snap-1", "GB", "u-alice", "p-demo");
 	central_assert_int(s, 10);
-	central_assert_metadata(s, "{\"name\":\"before-upgrade\",\"volume_id\":\"vol-1\",\"status\":\"available\","
-				   "\"description\":\"pre\",\"metadata\":{\"k\":\"v\"},"
-				   "\"os-extended-snapshot-attributes:progress\":\"100%\",\"image_id\":null,"
-				   "\"instance_id\":null}");
-	central_assert_int(central_check(c, "volume.snapshot.size", "snap-2", "GB", "u-ceilo", "p-service"), 1);
+	central_assert_metadata(
+	  s,
+	  "{\"name\":\"before-upgrade\",\"volume_id\":\"vol-1\",\"status\":\"available\","
+	  "\"description\":\"pre\",\"metadata\":{\"k\":\"v\"},"
+	  "\"os-extended-snapshot-attributes:progress\":\"100%\",\"image_id\":null,"
+	  "\"instance_id\":null}");
+	central_assert_int(
+	  central_check(c, "volume.snapshot.size", "snap-2", "GB", "u-ceilo", "p-service"), 1);
 	s = central_check(c, "volume.backup.size", "bak-1", "GB", NULL, "p-demo");
 	central_assert_int(s, 10);
-	central_assert_metadata(s, "{\"name\":\"nightly\",\"object_count\":22,\"container\":\"volumebackups\","
-				   "\"volume_id\":\"vol-1\",\"status\":\"available\",\"description\":null,"
-				   "\"image_id\":null,\"instance_id\":null}");
+	central_assert_metadata(
+	  s,
+	  "{\"name\":\"nightly\",\"object_count\":22,\"container\":\"volumebackups\","
+	  "\"volume_id\":\"vol-1\",\"status\":\"available\",\"description\":null,"
+	  "\"image_id\":null,\"instance_id\":null}");
 }
 
 static void
@@ -282,25 +304,31 @@ test_pools(Central *c, gconstpointer data)
 	central_run(c, "['volume.provider.pool.*']");
 	/* provisioned and virtual_free only for the pool reporting provisioning */
 	central_assert_samples(c, 8);
-	s = central_check(c, "volume.provider.pool.capacity.total", "node1@lvm#lvm", "GiB", NULL, NULL);
+	s = central_check(
+	  c, "volume.provider.pool.capacity.total", "node1@lvm#lvm", "GiB", NULL, NULL);
 	central_assert_double(s, 1000.0);
 	central_assert_metadata(s, "{\"pool_name\":\"lvm\"}");
-	central_assert_double(central_check(c, "volume.provider.pool.capacity.free", "node1@lvm#lvm", "GiB", NULL,
-					    NULL),
-			      250.5);
-	central_assert_int(central_check(c, "volume.provider.pool.capacity.allocated", "node1@lvm#lvm", "GiB",
-					 NULL, NULL),
-			   700);
-	central_assert_int(central_check(c, "volume.provider.pool.capacity.provisioned", "node1@lvm#lvm", "GiB",
-					 NULL, NULL),
-			   800);
+	central_assert_double(
+	  central_check(
+	    c, "volume.provider.pool.capacity.free", "node1@lvm#lvm", "GiB", NULL, NULL),
+	  250.5);
+	central_assert_int(
+	  central_check(
+	    c, "volume.provider.pool.capacity.allocated", "node1@lvm#lvm", "GiB", NULL, NULL),
+	  700);
+	central_assert_int(
+	  central_check(
+	    c, "volume.provider.pool.capacity.provisioned", "node1@lvm#lvm", "GiB", NULL, NULL),
+	  800);
 	/* 20 * (1000 - floor(5% of 1000)) - 800 */
-	central_assert_double(central_check(c, "volume.provider.pool.capacity.virtual_free", "node1@lvm#lvm",
-					    "GiB", NULL, NULL),
-			      18200.0);
-	central_assert_int(central_check(c, "volume.provider.pool.capacity.total", "node2@ceph#rbd", "GiB", NULL,
-					 NULL),
-			   500);
+	central_assert_double(
+	  central_check(
+	    c, "volume.provider.pool.capacity.virtual_free", "node1@lvm#lvm", "GiB", NULL, NULL),
+	  18200.0);
+	central_assert_int(
+	  central_check(
+	    c, "volume.provider.pool.capacity.total", "node2@ceph#rbd", "GiB", NULL, NULL),
+	  500);
 }
 
 static void
@@ -312,9 +340,11 @@ test_floating_ip(Central *c, gconstpointer data)
 	central_assert_samples(c, 3);
 	s = central_check(c, "ip.floating", "fip-1", "ip", NULL, "p-demo");
 	central_assert_int(s, 1);
-	central_assert_metadata(s, "{\"router_id\":\"r-1\",\"status\":\"ACTIVE\",\"floating_network_id\":\"net-ext\","
-				   "\"fixed_ip_address\":\"10.0.0.5\",\"port_id\":\"port-1\","
-				   "\"floating_ip_address\":\"172.24.4.10\"}");
+	central_assert_metadata(
+	  s,
+	  "{\"router_id\":\"r-1\",\"status\":\"ACTIVE\",\"floating_network_id\":\"net-ext\","
+	  "\"fixed_ip_address\":\"10.0.0.5\",\"port_id\":\"port-1\","
+	  "\"floating_ip_address\":\"172.24.4.10\"}");
 	central_assert_int(central_check(c, "ip.floating", "fip-2", "ip", NULL, "p-demo"), 3);
 	/* unknown status: -1 and a warning */
 	central_assert_int(central_check(c, "ip.floating", "fip-3", "ip", NULL, "p-service"), -1);
@@ -333,28 +363,33 @@ test_swift(Central *c, gconstpointer data)
 	s = central_check(c, "storage.objects", "p-demo", "object", NULL, "p-demo");
 	central_assert_int(s, 13);
 	central_assert_metadata(s, "{}");
-	central_assert_int(central_check(c, "storage.objects", "p-service", "object", NULL, "p-service"), 0);
-	central_assert_int(central_check(c, "storage.objects.size", "p-demo", "B", NULL, "p-demo"), 101023);
-	central_assert_int(central_check(c, "storage.objects.containers", "p-demo", "container", NULL, "p-demo"),
-			   3);
+	central_assert_int(
+	  central_check(c, "storage.objects", "p-service", "object", NULL, "p-service"), 0);
+	central_assert_int(central_check(c, "storage.objects.size", "p-demo", "B", NULL, "p-demo"),
+			   101023);
+	central_assert_int(
+	  central_check(c, "storage.objects.containers", "p-demo", "container", NULL, "p-demo"), 3);
 	g_assert_cmpuint(central_count(c, "storage.containers.objects"), ==, 3);
-	central_assert_int(central_check(c, "storage.containers.objects", "p-demo/backups", "object", NULL,
-					 "p-demo"),
-			   3);
-	central_assert_int(central_check(c, "storage.containers.objects", "p-demo/photos", "object", NULL,
-					 "p-demo"),
-			   10);
-	central_assert_int(central_check(c, "storage.containers.objects.size", "p-demo/photos", "B", NULL,
-					 "p-demo"),
-			   99999);
-	central_assert_int(central_check(c, "storage.containers.objects.size", "p-demo/empty", "B", NULL,
-					 "p-demo"),
-			   0);
+	central_assert_int(
+	  central_check(
+	    c, "storage.containers.objects", "p-demo/backups", "object", NULL, "p-demo"),
+	  3);
+	central_assert_int(
+	  central_check(c, "storage.containers.objects", "p-demo/photos", "object", NULL, "p-demo"),
+	  10);
+	central_assert_int(
+	  central_check(c, "storage.containers.objects.size", "p-demo/photos", "B", NULL, "p-demo"),
+	  99999);
+	central_assert_int(
+	  central_check(c, "storage.containers.objects.size", "p-demo/empty", "B", NULL, "p-demo"),
+	  0);
 	g_assert_nonnull(strstr(c->err, "p-frozen"));
 	/* the five pollsters share one HEAD and one listing per project (4 projects; p-demo's 3
 	 * containers take pages of 2, 1 and an empty one) */
-	g_assert_cmpuint(pd_os_test_server_get_request_count(c->server, "object-store HEAD"), ==, 4);
-	g_assert_cmpuint(pd_os_test_server_get_request_count(c->server, "object-store GET"), ==, 3 + 1 + 1 + 1);
+	g_assert_cmpuint(
+	  pd_os_test_server_get_request_count(c->server, "object-store HEAD"), ==, 4);
+	g_assert_cmpuint(
+	  pd_os_test_server_get_request_count(c->server, "object-store GET"), ==, 3 + 1 + 1 + 1);
 }
 
 static void
@@ -377,35 +412,53 @@ test_octavia_designate_manila(Central *c, gconstpointer data)
 {
 	JsonObject *s;
 
-	central_run(c, "['loadbalancer.*', 'dns.zone.status', 'dns.zone.ttl', 'dns.zone.serial', 'manila.*']");
+	central_run(
+	  c,
+	  "['loadbalancer.*', 'dns.zone.status', 'dns.zone.ttl', 'dns.zone.serial', 'manila.*']");
 	central_assert_samples(c, 4 + 6 + 4);
 	s = central_check(c, "loadbalancer.operating", "lb-1", "status", NULL, "p-demo");
 	central_assert_int(s, 1);
-	central_assert_metadata(s, "{\"name\":\"web\",\"availability_zone\":null,\"vip_address\":\"10.0.0.100\","
-				   "\"vip_port_id\":\"port-vip\",\"provisioning_status\":\"ACTIVE\","
-				   "\"operating_status\":\"ONLINE\",\"provider\":\"amphora\",\"flavor_id\":null}");
-	central_assert_int(central_check(c, "loadbalancer.operating", "lb-2", "status", NULL, "p-service"), 4);
-	central_assert_int(central_check(c, "loadbalancer.provisioning", "lb-1", "status", NULL, "p-demo"), 1);
-	central_assert_int(central_check(c, "loadbalancer.provisioning", "lb-2", "status", NULL, "p-service"), 5);
+	central_assert_metadata(
+	  s,
+	  "{\"name\":\"web\",\"availability_zone\":null,\"vip_address\":\"10.0.0.100\","
+	  "\"vip_port_id\":\"port-vip\",\"provisioning_status\":\"ACTIVE\","
+	  "\"operating_status\":\"ONLINE\",\"provider\":\"amphora\",\"flavor_id\":null}");
+	central_assert_int(
+	  central_check(c, "loadbalancer.operating", "lb-2", "status", NULL, "p-service"), 4);
+	central_assert_int(
+	  central_check(c, "loadbalancer.provisioning", "lb-1", "status", NULL, "p-demo"), 1);
+	central_assert_int(
+	  central_check(c, "loadbalancer.provisioning", "lb-2", "status", NULL, "p-service"), 5);
 	s = central_check(c, "dns.zone.status", "zone-1", "status", NULL, "p-demo");
 	central_assert_int(s, 1);
-	central_assert_metadata(s, "{\"name\":\"example.org.\",\"email\":\"admin@example.org\",\"ttl\":3600,"
-				   "\"description\":null,\"type\":\"PRIMARY\",\"status\":\"ACTIVE\","
-				   "\"action\":\"NONE\",\"serial\":1700000000,\"pool_id\":\"pool-1\"}");
-	central_assert_int(central_check(c, "dns.zone.status", "zone-2", "status", NULL, "p-service"), 2);
-	central_assert_int(central_check(c, "dns.zone.ttl", "zone-1", "second", NULL, "p-demo"), 3600);
-	central_assert_int(central_check(c, "dns.zone.ttl", "zone-2", "second", NULL, "p-service"), 0);
-	central_assert_int(central_check(c, "dns.zone.serial", "zone-1", "serial", NULL, "p-demo"), 1700000000);
-	central_assert_int(central_check(c, "dns.zone.serial", "zone-2", "serial", NULL, "p-service"), 0);
+	central_assert_metadata(
+	  s,
+	  "{\"name\":\"example.org.\",\"email\":\"admin@example.org\",\"ttl\":3600,"
+	  "\"description\":null,\"type\":\"PRIMARY\",\"status\":\"ACTIVE\","
+	  "\"action\":\"NONE\",\"serial\":1700000000,\"pool_id\":\"pool-1\"}");
+	central_assert_int(
+	  central_check(c, "dns.zone.status", "zone-2", "status", NULL, "p-service"), 2);
+	central_assert_int(central_check(c, "dns.zone.ttl", "zone-1", "second", NULL, "p-demo"),
+			   3600);
+	central_assert_int(central_check(c, "dns.zone.ttl", "zone-2", "second", NULL, "p-service"),
+			   0);
+	central_assert_int(central_check(c, "dns.zone.serial", "zone-1", "serial", NULL, "p-demo"),
+			   1700000000);
+	central_assert_int(
+	  central_check(c, "dns.zone.serial", "zone-2", "serial", NULL, "p-service"), 0);
 	s = central_check(c, "manila.share.status", "share-1", "status", "u-alice", "p-demo");
 	central_assert_int(s, 1);
-	central_assert_metadata(s, "{\"name\":\"nfs1\",\"availability_zone\":\"nova\",\"share_type\":\"default\","
-				   "\"share_network_id\":null,\"status\":\"available\",\"host\":\"m@generic#p\","
-				   "\"is_public\":false,\"protocol\":\"NFS\"}");
-	central_assert_int(central_check(c, "manila.share.status", "share-2", "status", "u-ceilo", "p-service"),
-			   16);
-	central_assert_int(central_check(c, "manila.share.size", "share-1", "GiB", "u-alice", "p-demo"), 100);
-	central_assert_int(central_check(c, "manila.share.size", "share-2", "GiB", "u-ceilo", "p-service"), 0);
+	central_assert_metadata(
+	  s,
+	  "{\"name\":\"nfs1\",\"availability_zone\":\"nova\",\"share_type\":\"default\","
+	  "\"share_network_id\":null,\"status\":\"available\",\"host\":\"m@generic#p\","
+	  "\"is_public\":false,\"protocol\":\"NFS\"}");
+	central_assert_int(
+	  central_check(c, "manila.share.status", "share-2", "status", "u-ceilo", "p-service"), 16);
+	central_assert_int(
+	  central_check(c, "manila.share.size", "share-1", "GiB", "u-alice", "p-demo"), 100);
+	central_assert_int(
+	  central_check(c, "manila.share.size", "share-2", "GiB", "u-ceilo", "p-service"), 0);
 }
 
 static void
@@ -418,14 +471,18 @@ test_dns_recordsets(Central *c, gconstpointer data)
 	/* zone-1: 5 recordsets over 3 pages of 2 */
 	s = central_check(c, "dns.zone.recordsets", "zone-1", "recordset", NULL, "p-demo");
 	central_assert_int(s, 5);
-	central_assert_metadata(s, "{\"name\":\"example.org.\",\"email\":\"admin@example.org\",\"ttl\":3600,"
-				   "\"description\":null,\"type\":\"PRIMARY\",\"status\":\"ACTIVE\","
-				   "\"action\":\"NONE\",\"serial\":1700000000,\"pool_id\":\"pool-1\"}");
+	central_assert_metadata(
+	  s,
+	  "{\"name\":\"example.org.\",\"email\":\"admin@example.org\",\"ttl\":3600,"
+	  "\"description\":null,\"type\":\"PRIMARY\",\"status\":\"ACTIVE\","
+	  "\"action\":\"NONE\",\"serial\":1700000000,\"pool_id\":\"pool-1\"}");
 	s = central_check(c, "dns.zone.recordsets", "zone-2", "recordset", NULL, "p-service");
 	central_assert_int(s, 2);
-	central_assert_metadata(s, "{\"name\":\"test.net.\",\"email\":\"x@test.net\",\"ttl\":null,"
-				   "\"description\":\"d\",\"type\":\"SECONDARY\",\"status\":\"PENDING\","
-				   "\"action\":\"CREATE\",\"serial\":null,\"pool_id\":\"pool-1\"}");
+	central_assert_metadata(
+	  s,
+	  "{\"name\":\"test.net.\",\"email\":\"x@test.net\",\"ttl\":null,"
+	  "\"description\":\"d\",\"type\":\"SECONDARY\",\"status\":\"PENDING\","
+	  "\"action\":\"CREATE\",\"serial\":null,\"pool_id\":\"pool-1\"}");
 	/* one zone listing, 3 + 1 recordset pages */
 	g_assert_cmpuint(pd_os_test_server_get_request_count(c->server, "dns"), ==, 1 + 3 + 1);
 }
@@ -455,7 +512,8 @@ test_dns_recordsets_faults(Central *c, gconstpointer data)
 	g_assert_cmpuint(central_count(c, "dns.zone.status"), ==, 2);
 	/* both are in flight at once: either may come first */
 	g_assert_nonnull(strstr(c->err, "2 of 2 zones failed, first: zone zone-"));
-	g_assert_true(strstr(c->err, "HTTP 500") != NULL || strstr(c->err, "malformed JSON") != NULL);
+	g_assert_true(strstr(c->err, "HTTP 500") != NULL ||
+		      strstr(c->err, "malformed JSON") != NULL);
 }
 
 static void
@@ -533,7 +591,8 @@ test_hung_glance(Central *c, gconstpointer data)
 static void
 test_fault_each_service(Central *c, PdOsFault fault, const gchar *expect)
 {
-	const gchar *services[] = {"image", "volume", "network", "object-store", "load-balancer", "dns", "share"};
+	const gchar *services[] = { "image",	     "volume", "network", "object-store",
+				    "load-balancer", "dns",    "share" };
 
 	for (guint i = 0; i < G_N_ELEMENTS(services); i++)
 		pd_os_test_server_set_fault(c->server, services[i], fault);
@@ -557,7 +616,8 @@ test_malformed(Central *c, gconstpointer data)
 static void
 test_wrong_types(Central *c, gconstpointer data)
 {
-	const gchar *services[] = {"image", "volume", "network", "object-store", "load-balancer", "dns", "share"};
+	const gchar *services[] = { "image",	     "volume", "network", "object-store",
+				    "load-balancer", "dns",    "share" };
 
 	for (guint i = 0; i < G_N_ELEMENTS(services); i++)
 		pd_os_test_server_set_fault(c->server, services[i], PD_OS_FAULT_WRONG_TYPES);
@@ -568,9 +628,11 @@ test_wrong_types(Central *c, gconstpointer data)
 	for (guint i = 0; i < c->samples->len; i++) {
 		JsonObject *s = g_ptr_array_index(c->samples, i);
 		JsonNode *v = json_object_get_member(s, "counter_volume");
-		g_assert_true(JSON_NODE_HOLDS_NULL(v) || json_node_get_value_type(v) == G_TYPE_INT64 ||
+		g_assert_true(JSON_NODE_HOLDS_NULL(v) ||
+			      json_node_get_value_type(v) == G_TYPE_INT64 ||
 			      json_node_get_value_type(v) == G_TYPE_DOUBLE);
-		g_assert_true(json_node_get_value_type(json_object_get_member(s, "resource_id")) == G_TYPE_STRING);
+		g_assert_true(json_node_get_value_type(json_object_get_member(s, "resource_id")) ==
+			      G_TYPE_STRING);
 	}
 }
 
@@ -582,15 +644,40 @@ central_make_cert(const gchar *dir, gchar **ca_path)
 	g_autofree gchar *cert = g_build_filename(dir, "cert.pem", NULL);
 	g_autofree gchar *key = g_build_filename(dir, "key.pem", NULL);
 	/* P-256 rather than RSA: key generation and handshakes stay quick under valgrind */
-	const gchar *argv[] = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-			       "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-			       "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert, NULL};
+	const gchar *argv[] = { "openssl",
+				"req",
+				"-x509",
+				"-newkey",
+				"ec",
+				"-pkeyopt",
+				"ec_paramgen_curve:prime256v1",
+				"-nodes",
+				"-days",
+				"1",
+				"-subj",
+				"/CN=127.0.0.1",
+				"-addext",
+				"subjectAltName=IP:127.0.0.1",
+				"-keyout",
+				key,
+				"-out",
+				cert,
+				NULL };
 	g_autoptr(GError) error = NULL;
 	gint status = 0;
 	GTlsCertificate *tls;
 
-	if (!g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-			  G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error) ||
+	if (!g_spawn_sync(NULL,
+			  (gchar **)argv,
+			  NULL,
+			  G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+			    G_SPAWN_STDERR_TO_DEV_NULL,
+			  NULL,
+			  NULL,
+			  NULL,
+			  NULL,
+			  &status,
+			  &error) ||
 	    !g_spawn_check_wait_status(status, NULL))
 		return NULL;
 	tls = g_tls_certificate_new_from_files(cert, key, &error);
@@ -605,7 +692,7 @@ test_tls(void)
 	g_autofree gchar *certdir = pd_test_mkdtemp();
 	g_autofree gchar *ca = NULL;
 	g_autoptr(GTlsCertificate) cert = central_make_cert(certdir, &ca);
-	Central c = {0};
+	Central c = { 0 };
 
 	if (cert == NULL) {
 		g_test_skip("openssl could not make a certificate");
@@ -631,12 +718,14 @@ test_tls(void)
 int
 main(int argc, char **argv)
 {
-	g_autofree gchar *plugins = g_build_filename(g_getenv("POLLD_BUILD_ROOT"), "plugins", "openstack", NULL);
+	g_autofree gchar *plugins =
+	  g_build_filename(g_getenv("POLLD_BUILD_ROOT"), "plugins", "openstack", NULL);
 
 	g_test_init(&argc, &argv, NULL);
 	/* the openstack plugin alone: the others have nothing to do here */
 	g_setenv("POLLD_PLUGIN_DIR", plugins, TRUE);
-#define CENTRAL_TEST(path, func) g_test_add(path, Central, NULL, central_setup, func, central_teardown)
+#define CENTRAL_TEST(path, func)                                                                   \
+	g_test_add(path, Central, NULL, central_setup, func, central_teardown)
 	CENTRAL_TEST("/central/image-size", test_image_size);
 	CENTRAL_TEST("/central/volumes", test_volumes);
 	CENTRAL_TEST("/central/volume-pools", test_pools);

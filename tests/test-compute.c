@@ -35,36 +35,44 @@ typedef struct {
 
 /* the meters the test driver can feed; memory.*, latency and perf are not */
 static const ExpectedMeter expected_meters[] = {
-    {"cpu", "cumulative", "ns", SCOPE_INSTANCE},
-    {"vcpus", "gauge", "vcpu", SCOPE_INSTANCE},
-    {"memory", "gauge", "MB", SCOPE_INSTANCE},
-    {"disk.root.size", "gauge", "GB", SCOPE_INSTANCE},
-    {"disk.ephemeral.size", "gauge", "GB", SCOPE_INSTANCE},
-    {"power.state", "gauge", "state", SCOPE_INSTANCE},
-    {"disk.device.read.requests", "cumulative", "request", SCOPE_DISK},
-    {"disk.device.write.requests", "cumulative", "request", SCOPE_DISK},
-    {"disk.device.read.bytes", "cumulative", "B", SCOPE_DISK},
-    {"disk.device.write.bytes", "cumulative", "B", SCOPE_DISK},
-    {"disk.device.capacity", "gauge", "B", SCOPE_DISK},
-    {"disk.device.allocation", "gauge", "B", SCOPE_DISK},
-    {"disk.device.usage", "gauge", "B", SCOPE_DISK},
-    {"network.incoming.bytes", "cumulative", "B", SCOPE_VNIC},
-    {"network.outgoing.bytes", "cumulative", "B", SCOPE_VNIC},
-    {"network.incoming.packets", "cumulative", "packet", SCOPE_VNIC},
-    {"network.outgoing.packets", "cumulative", "packet", SCOPE_VNIC},
-    {"network.incoming.packets.drop", "cumulative", "packet", SCOPE_VNIC},
-    {"network.outgoing.packets.drop", "cumulative", "packet", SCOPE_VNIC},
-    {"network.incoming.packets.error", "cumulative", "packet", SCOPE_VNIC},
-    {"network.outgoing.packets.error", "cumulative", "packet", SCOPE_VNIC},
-    {"network.incoming.bytes.delta", "delta", "B", SCOPE_VNIC},
-    {"network.outgoing.bytes.delta", "delta", "B", SCOPE_VNIC},
+	{ "cpu", "cumulative", "ns", SCOPE_INSTANCE },
+	{ "vcpus", "gauge", "vcpu", SCOPE_INSTANCE },
+	{ "memory", "gauge", "MB", SCOPE_INSTANCE },
+	{ "disk.root.size", "gauge", "GB", SCOPE_INSTANCE },
+	{ "disk.ephemeral.size", "gauge", "GB", SCOPE_INSTANCE },
+	{ "power.state", "gauge", "state", SCOPE_INSTANCE },
+	{ "disk.device.read.requests", "cumulative", "request", SCOPE_DISK },
+	{ "disk.device.write.requests", "cumulative", "request", SCOPE_DISK },
+	{ "disk.device.read.bytes", "cumulative", "B", SCOPE_DISK },
+	{ "disk.device.write.bytes", "cumulative", "B", SCOPE_DISK },
+	{ "disk.device.capacity", "gauge", "B", SCOPE_DISK },
+	{ "disk.device.allocation", "gauge", "B", SCOPE_DISK },
+	{ "disk.device.usage", "gauge", "B", SCOPE_DISK },
+	{ "network.incoming.bytes", "cumulative", "B", SCOPE_VNIC },
+	{ "network.outgoing.bytes", "cumulative", "B", SCOPE_VNIC },
+	{ "network.incoming.packets", "cumulative", "packet", SCOPE_VNIC },
+	{ "network.outgoing.packets", "cumulative", "packet", SCOPE_VNIC },
+	{ "network.incoming.packets.drop", "cumulative", "packet", SCOPE_VNIC },
+	{ "network.outgoing.packets.drop", "cumulative", "packet", SCOPE_VNIC },
+	{ "network.incoming.packets.error", "cumulative", "packet", SCOPE_VNIC },
+	{ "network.outgoing.packets.error", "cumulative", "packet", SCOPE_VNIC },
+	{ "network.incoming.bytes.delta", "delta", "B", SCOPE_VNIC },
+	{ "network.outgoing.bytes.delta", "delta", "B", SCOPE_VNIC },
 };
 
 static const gchar *const unfed_meters[] = {
-    "memory.usage",		"memory.resident",	     "memory.available", "memory.swap.in",
-    "memory.swap.out",		"disk.device.read.latency", "disk.device.write.latency",
-    "perf.cpu.cycles",		"perf.instructions",	     "perf.cache.references",
-    "perf.cache.misses",	NULL,
+	"memory.usage",
+	"memory.resident",
+	"memory.available",
+	"memory.swap.in",
+	"memory.swap.out",
+	"disk.device.read.latency",
+	"disk.device.write.latency",
+	"perf.cpu.cycles",
+	"perf.instructions",
+	"perf.cache.references",
+	"perf.cache.misses",
+	NULL,
 };
 
 static const ExpectedMeter *
@@ -96,22 +104,26 @@ static gchar *
 write_config(const gchar *dir, const gchar *uri, const gchar *extra)
 {
 	g_autofree gchar *meters = all_meters();
-	g_autofree gchar *yaml =
-	    g_strdup_printf("sources:\n  - name: compute\n    interval: 300\n    meters: %s\n", meters);
+	g_autofree gchar *yaml = g_strdup_printf(
+	  "sources:\n  - name: compute\n    interval: 300\n    meters: %s\n", meters);
 	g_autofree gchar *yaml_path = pd_test_write_file(dir, "polling.yaml", yaml);
-	g_autofree gchar *conf = g_strdup_printf("[DEFAULT]\nlibvirt_uri = %s\nhost = anchor-compute-0\n"
-						 "[polling]\ncfg_file = %s\n"
-						 "[publisher]\ntelemetry_secret = anchor-secret\n"
-						 "[compute]\nflavor_ids = m1.small:2\n%s\n",
-						 uri, yaml_path, extra != NULL ? extra : "");
+	g_autofree gchar *conf =
+	  g_strdup_printf("[DEFAULT]\nlibvirt_uri = %s\nhost = anchor-compute-0\n"
+			  "[polling]\ncfg_file = %s\n"
+			  "[publisher]\ntelemetry_secret = anchor-secret\n"
+			  "[compute]\nflavor_ids = m1.small:2\n%s\n",
+			  uri,
+			  yaml_path,
+			  extra != NULL ? extra : "");
 	return pd_test_write_file(dir, "polld.conf", conf);
 }
 
 static GPtrArray *
 run_once(const gchar *conf, gchar **err_out)
 {
-	const gchar *args[] = {"--once", "--dry-run", "--polling-namespaces", "compute",
-			       "--config-file", conf, NULL};
+	const gchar *args[] = { "--once",  "--dry-run",	    "--polling-namespaces",
+				"compute", "--config-file", conf,
+				NULL };
 	gint status = -1;
 	g_autofree gchar *out = pd_test_run_polld(&status, err_out, args);
 
@@ -123,7 +135,7 @@ static gchar *
 gen_domains(const gchar *dir, const gchar *const *options)
 {
 	g_autofree gchar *script =
-	    g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "gen-domains.py", NULL);
+	  g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "gen-domains.py", NULL);
 	gchar *path = g_build_filename(dir, "domains.xml", NULL);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
@@ -136,8 +148,16 @@ gen_domains(const gchar *dir, const gchar *const *options)
 	for (guint i = 0; options != NULL && options[i] != NULL; i++)
 		g_ptr_array_add(argv, (gpointer)options[i]);
 	g_ptr_array_add(argv, NULL);
-	g_spawn_sync(NULL, (gchar **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-		     &status, &error);
+	g_spawn_sync(NULL,
+		     (gchar **)argv->pdata,
+		     NULL,
+		     G_SPAWN_SEARCH_PATH,
+		     NULL,
+		     NULL,
+		     NULL,
+		     NULL,
+		     &status,
+		     &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(status, ==, 0);
 	return path;
@@ -179,26 +199,32 @@ check_same_keys(JsonObject *ours, JsonObject *golden)
 static void
 check_golden_sample(JsonObject *ours, JsonObject *golden)
 {
-	static const gchar *const same[] = {"source", "counter_name", "counter_type", "counter_unit",
-					     "user_id", "project_id", "resource_id", NULL};
-	static const gchar *const taken[] = {"counter_volume", "timestamp", "message_id",
-					      "monotonic_time", NULL};
+	static const gchar *const same[] = { "source",	     "counter_name",
+					     "counter_type", "counter_unit",
+					     "user_id",	     "project_id",
+					     "resource_id",  NULL };
+	static const gchar *const taken[] = {
+		"counter_volume", "timestamp", "message_id", "monotonic_time", NULL
+	};
 	g_autofree gchar *md_ours = node_text(json_object_get_member(ours, "resource_metadata"));
-	g_autofree gchar *md_golden = node_text(json_object_get_member(golden, "resource_metadata"));
+	g_autofree gchar *md_golden =
+	  node_text(json_object_get_member(golden, "resource_metadata"));
 	g_autoptr(JsonObject) copy = json_object_new();
 	g_autofree gchar *sig = NULL;
 	g_autoptr(GList) members = json_object_get_members(ours);
 
 	check_same_keys(ours, golden);
 	for (guint i = 0; same[i] != NULL; i++)
-		g_assert_cmpstr(json_object_get_string_member(ours, same[i]), ==,
+		g_assert_cmpstr(json_object_get_string_member(ours, same[i]),
+				==,
 				json_object_get_string_member(golden, same[i]));
 	g_assert_cmpstr(md_ours, ==, md_golden);
 	g_assert_true(JSON_NODE_HOLDS_VALUE(json_object_get_member(ours, "monotonic_time")));
 	/* with the run-dependent fields set equal, the signature must be Ceilometer's */
 	for (GList *m = members; m != NULL; m = m->next) {
 		JsonObject *from = g_strv_contains(taken, m->data) ? golden : ours;
-		json_object_set_member(copy, m->data, json_node_copy(json_object_get_member(from, m->data)));
+		json_object_set_member(
+		  copy, m->data, json_node_copy(json_object_get_member(from, m->data)));
 	}
 	sig = pd_signature_compute_json("anchor-secret", copy);
 	g_assert_cmpstr(sig, ==, json_object_get_string_member(golden, "message_signature"));
@@ -238,8 +264,8 @@ static void
 check_counter(const gchar *what, gint64 ours, gint64 now)
 {
 	if (ours > now || now - ours > now / 100000 + 10) {
-		g_error("%s: polld %" G_GINT64_FORMAT ", libvirt %" G_GINT64_FORMAT, what, ours,
-			now);
+		g_error(
+		  "%s: polld %" G_GINT64_FORMAT ", libvirt %" G_GINT64_FORMAT, what, ours, now);
 	}
 }
 
@@ -276,14 +302,22 @@ vnic_value(virDomainPtr dom, const gchar *meter, const gchar *tap)
 		const gchar *name;
 		gsize offset;
 	} fields[] = {
-	    {"network.incoming.bytes", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, rx_bytes)},
-	    {"network.outgoing.bytes", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, tx_bytes)},
-	    {"network.incoming.packets", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, rx_packets)},
-	    {"network.outgoing.packets", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, tx_packets)},
-	    {"network.incoming.packets.drop", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, rx_drop)},
-	    {"network.outgoing.packets.drop", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, tx_drop)},
-	    {"network.incoming.packets.error", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, rx_errs)},
-	    {"network.outgoing.packets.error", G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, tx_errs)},
+		{ "network.incoming.bytes",
+		  G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, rx_bytes) },
+		{ "network.outgoing.bytes",
+		  G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, tx_bytes) },
+		{ "network.incoming.packets",
+		  G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, rx_packets) },
+		{ "network.outgoing.packets",
+		  G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, tx_packets) },
+		{ "network.incoming.packets.drop",
+		  G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, rx_drop) },
+		{ "network.outgoing.packets.drop",
+		  G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, tx_drop) },
+		{ "network.incoming.packets.error",
+		  G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, rx_errs) },
+		{ "network.outgoing.packets.error",
+		  G_STRUCT_OFFSET(virDomainInterfaceStatsStruct, tx_errs) },
 	};
 
 	g_assert_cmpint(virDomainInterfaceStats(dom, tap, &st, sizeof(st)), ==, 0);
@@ -336,7 +370,8 @@ check_sample_value(virConnectPtr conn, JsonObject *s)
 	g_assert_nonnull(dom);
 	g_assert_cmpstr(json_object_get_string_member(s, "counter_type"), ==, em->type);
 	g_assert_cmpstr(json_object_get_string_member(s, "counter_unit"), ==, em->unit);
-	g_assert_cmpstr(json_object_get_string_member(s, "project_id"), ==,
+	g_assert_cmpstr(json_object_get_string_member(s, "project_id"),
+			==,
 			json_object_get_string_member(s, "project_id"));
 	if (em->scope == SCOPE_INSTANCE) {
 		g_assert_cmpstr(rid, ==, uuid);
@@ -348,7 +383,8 @@ check_sample_value(virConnectPtr conn, JsonObject *s)
 		expected = disk_value(dom, name, dev, &is_counter);
 	} else {
 		const gchar *tap = json_object_get_string_member(md, "vnic_name");
-		g_autofree gchar *want = g_strdup_printf("%s-%s-%s", virDomainGetName(dom), uuid, tap);
+		g_autofree gchar *want =
+		  g_strdup_printf("%s-%s-%s", virDomainGetName(dom), uuid, tap);
 		g_assert_cmpstr(rid, ==, want);
 		g_assert_cmpstr(json_object_get_string_member(md, "name"), ==, tap);
 		g_assert_true(json_object_has_member(md, "mac"));
@@ -375,11 +411,11 @@ check_counts(virConnectPtr conn, GPtrArray *samples, guint disks, guint nics)
 
 	for (gint i = 0; i < n; i++) {
 		gint state, reason;
-		g_autofree gchar *meta = virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT,
-							       PD_COMPUTE_NOVA_NS_1_1, 0);
+		g_autofree gchar *meta = virDomainGetMetadata(
+		  doms[i], VIR_DOMAIN_METADATA_ELEMENT, PD_COMPUTE_NOVA_NS_1_1, 0);
 		if (meta == NULL)
-			meta = virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT,
-						    PD_COMPUTE_NOVA_NS_1_0, 0);
+			meta = virDomainGetMetadata(
+			  doms[i], VIR_DOMAIN_METADATA_ELEMENT, PD_COMPUTE_NOVA_NS_1_0, 0);
 		virDomainGetState(doms[i], &state, &reason, 0);
 		if (meta != NULL) {
 			instances++;
@@ -389,17 +425,21 @@ check_counts(virConnectPtr conn, GPtrArray *samples, guint disks, guint nics)
 	}
 	free(doms);
 	for (guint i = 0; i < samples->len; i++) {
-		const gchar *name = json_object_get_string_member(g_ptr_array_index(samples, i), "counter_name");
-		g_hash_table_insert(per_meter, (gpointer)name,
-				    GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(per_meter, name)) + 1));
+		const gchar *name =
+		  json_object_get_string_member(g_ptr_array_index(samples, i), "counter_name");
+		g_hash_table_insert(
+		  per_meter,
+		  (gpointer)name,
+		  GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(per_meter, name)) + 1));
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(expected_meters); i++) {
 		const ExpectedMeter *em = &expected_meters[i];
-		guint want = em->scope == SCOPE_DISK ? running * disks
-			     : em->scope == SCOPE_VNIC ? running * nics
+		guint want = em->scope == SCOPE_DISK		    ? running * disks
+			     : em->scope == SCOPE_VNIC		    ? running * nics
 			     : g_str_equal(em->name, "power.state") ? instances
-								   : running;
-		g_assert_cmpuint(GPOINTER_TO_UINT(g_hash_table_lookup(per_meter, em->name)), ==, want);
+								    : running;
+		g_assert_cmpuint(
+		  GPOINTER_TO_UINT(g_hash_table_lookup(per_meter, em->name)), ==, want);
 	}
 	for (guint i = 0; unfed_meters[i] != NULL; i++)
 		g_assert_null(g_hash_table_lookup(per_meter, unfed_meters[i]));
@@ -409,7 +449,7 @@ static void
 run_values(const gchar *extra)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
-	const gchar *opts[] = {"--domains", "12", "--disks", "2", "--nics", "2", NULL};
+	const gchar *opts[] = { "--domains", "12", "--disks", "2", "--nics", "2", NULL };
 	g_autofree gchar *xml = gen_domains(dir, opts);
 	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
 	g_autofree gchar *conf = write_config(dir, uri, extra);
@@ -423,7 +463,8 @@ run_values(const gchar *extra)
 	for (guint i = 0; i < samples->len; i++)
 		check_sample_value(conn, g_ptr_array_index(samples, i));
 	/* unsupported meters are blacklisted (and so logged) once per instance */
-	g_assert_nonnull(strstr(err, "disk.device.read.latency: the libvirt driver does not provide it"));
+	g_assert_nonnull(
+	  strstr(err, "disk.device.read.latency: the libvirt driver does not provide it"));
 	g_assert_nonnull(strstr(err, "can never poll "));
 	g_assert_nonnull(strstr(err, "perf.cpu.cycles: "));
 	virConnectClose(conn);
@@ -448,14 +489,16 @@ static void
 test_scale_1000(void)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
-	const gchar *opts[] = {"--domains", "1000", "--shutoff-every", "0", "--plain-every", "0", NULL};
+	const gchar *opts[] = { "--domains", "1000", "--shutoff-every", "0", "--plain-every",
+				"0",	     NULL };
 	g_autofree gchar *xml = gen_domains(dir, opts);
 	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
 	g_autofree gchar *conf = write_config(dir, uri, NULL);
 	gint64 start = g_get_monotonic_time();
 	g_autoptr(GPtrArray) samples = run_once(conf, NULL);
 
-	g_test_message("1000 domains: %u samples in %.2f s", samples->len,
+	g_test_message("1000 domains: %u samples in %.2f s",
+		       samples->len,
 		       (g_get_monotonic_time() - start) / 1e6);
 	/* every meter the test driver feeds, one disk and one vnic each */
 	g_assert_cmpuint(samples->len, ==, 1000 * G_N_ELEMENTS(expected_meters));
@@ -465,27 +508,28 @@ test_scale_1000(void)
 /* ------------------------------------------------------------ in process */
 
 static const gchar nova_xml[] =
-    "<domain type='test'><name>instance-0000abcd</name>"
-    "<uuid>11111111-2222-3333-4444-555555555555</uuid><metadata>"
-    "<nova:instance xmlns:nova='http://openstack.org/xmlns/libvirt/nova/1.0'>"
-    "<nova:name>legacy</nova:name><nova:flavor name='f1' id='42'><nova:memory>64</nova:memory>"
-    "<nova:disk>3</nova:disk><nova:ephemeral>1</nova:ephemeral></nova:flavor>"
-    "<nova:owner><nova:user uuid='u1'>bob</nova:user><nova:project uuid='p1'>proj</nova:project>"
-    "</nova:owner><nova:root type='volume' uuid='v1'/></nova:instance></metadata>"
-    "<memory>65536</memory><vcpu>1</vcpu><os><type arch='aarch64'>hvm</type></os><devices>"
-    "<disk type='file' device='disk'><source file='/x'/><target dev='vda'/></disk>"
-    "<disk type='file' device='cdrom'><target dev='hdc'/></disk>"
-    "<interface type='bridge'><mac address='52:54:00:aa:bb:cc'/><source bridge='br0'/>"
-    "<target dev='tapx'/><filterref filter='nova-instance-x'><parameter name='IP' value='10.0.0.1'/>"
-    "</filterref><virtualport><parameters interfaceid='if-1'/></virtualport></interface>"
-    "<interface type='network'><mac address='52:54:00:aa:bb:cd'/></interface>"
-    "</devices></domain>";
+  "<domain type='test'><name>instance-0000abcd</name>"
+  "<uuid>11111111-2222-3333-4444-555555555555</uuid><metadata>"
+  "<nova:instance xmlns:nova='http://openstack.org/xmlns/libvirt/nova/1.0'>"
+  "<nova:name>legacy</nova:name><nova:flavor name='f1' id='42'><nova:memory>64</nova:memory>"
+  "<nova:disk>3</nova:disk><nova:ephemeral>1</nova:ephemeral></nova:flavor>"
+  "<nova:owner><nova:user uuid='u1'>bob</nova:user><nova:project uuid='p1'>proj</nova:project>"
+  "</nova:owner><nova:root type='volume' uuid='v1'/></nova:instance></metadata>"
+  "<memory>65536</memory><vcpu>1</vcpu><os><type arch='aarch64'>hvm</type></os><devices>"
+  "<disk type='file' device='disk'><source file='/x'/><target dev='vda'/></disk>"
+  "<disk type='file' device='cdrom'><target dev='hdc'/></disk>"
+  "<interface type='bridge'><mac address='52:54:00:aa:bb:cc'/><source bridge='br0'/>"
+  "<target dev='tapx'/><filterref filter='nova-instance-x'><parameter name='IP' value='10.0.0.1'/>"
+  "</filterref><virtualport><parameters interfaceid='if-1'/></virtualport></interface>"
+  "<interface type='network'><mac address='52:54:00:aa:bb:cd'/></interface>"
+  "</devices></domain>";
 
 static void
 test_parse(void)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(PdComputeInstance) inst = pd_compute_instance_parse(nova_xml, strlen(nova_xml), &error);
+	g_autoptr(PdComputeInstance) inst =
+	  pd_compute_instance_parse(nova_xml, strlen(nova_xml), &error);
 	PdComputeVnic *vnic;
 
 	g_assert_no_error(error);
@@ -494,7 +538,7 @@ test_parse(void)
 	g_assert_cmpstr(inst->flavor_id, ==, "42");
 	g_assert_cmpint(inst->memory_mb, ==, 64);
 	g_assert_cmpint(inst->vcpus, ==, 0); /* missing: 0, like Ceilometer */
-	g_assert_null(inst->image_id);	      /* booted from volume */
+	g_assert_null(inst->image_id);	     /* booted from volume */
 	g_assert_cmpstr(inst->architecture, ==, "aarch64");
 	g_assert_cmpstr(inst->user_name, ==, "bob");
 	g_assert_cmpuint(inst->disks->len, ==, 1); /* the empty cdrom has no source */
@@ -526,7 +570,8 @@ add_ull(virTypedParameterPtr *params, gint *n, gint *max, const gchar *name, gui
 static void
 test_bulk_params(void)
 {
-	g_autoptr(PdComputeInstance) inst = pd_compute_instance_parse(nova_xml, strlen(nova_xml), NULL);
+	g_autoptr(PdComputeInstance) inst =
+	  pd_compute_instance_parse(nova_xml, strlen(nova_xml), NULL);
 	PdComputeDomainStats *ds = pd_compute_domain_stats_new(inst);
 	virTypedParameterPtr params = NULL;
 	gint n = 0, max = 0;
@@ -594,11 +639,19 @@ typedef struct {
 } Lifecycle;
 
 static const PdComputeMeter lifecycle_meters[] = {
-    {"network.incoming.bytes.delta", "B", PD_SAMPLE_TYPE_DELTA, PD_COMPUTE_VALUE_NET_DELTA,
-     PD_COMPUTE_GROUP_IFACE, PD_COMPUTE_NET_RX_BYTES},
-    {"power.state", "state", PD_SAMPLE_TYPE_GAUGE, PD_COMPUTE_VALUE_POWER_STATE, 0, 0},
-    {"cpu", "ns", PD_SAMPLE_TYPE_CUMULATIVE, PD_COMPUTE_VALUE_CPU, PD_COMPUTE_GROUP_INFO,
-     PD_COMPUTE_CPU_TIME},
+	{ "network.incoming.bytes.delta",
+	  "B",
+	  PD_SAMPLE_TYPE_DELTA,
+	  PD_COMPUTE_VALUE_NET_DELTA,
+	  PD_COMPUTE_GROUP_IFACE,
+	  PD_COMPUTE_NET_RX_BYTES },
+	{ "power.state", "state", PD_SAMPLE_TYPE_GAUGE, PD_COMPUTE_VALUE_POWER_STATE, 0, 0 },
+	{ "cpu",
+	  "ns",
+	  PD_SAMPLE_TYPE_CUMULATIVE,
+	  PD_COMPUTE_VALUE_CPU,
+	  PD_COMPUTE_GROUP_INFO,
+	  PD_COMPUTE_CPU_TIME },
 };
 
 /* one cycle: discovery then every pollster, samples of all */
@@ -608,14 +661,15 @@ lifecycle_cycle(Lifecycle *lc, GPtrArray **resources_out)
 	g_autoptr(PdCycleCache) cache = pd_cycle_cache_new(lc->config);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) resources =
-	    PD_DISCOVERY_GET_CLASS(lc->discovery)->discover(lc->discovery, NULL, cache, NULL, &error);
+	  PD_DISCOVERY_GET_CLASS(lc->discovery)->discover(lc->discovery, NULL, cache, NULL, &error);
 	PdSampleBatch *all = pd_sample_batch_new();
 
 	g_assert_no_error(error);
 	lc->cycle++;
 	for (guint i = 0; i < lc->pollsters->len; i++) {
 		PdPollster *p = g_ptr_array_index(lc->pollsters, i);
-		g_autoptr(PdPollContext) ctx = pd_poll_context_new(lc->config, cache, lc->cycle, "test");
+		g_autoptr(PdPollContext) ctx =
+		  pd_poll_context_new(lc->config, cache, lc->cycle, "test");
 		g_autoptr(PdSampleBatch) batch = NULL;
 		g_assert_true(PD_POLLSTER_GET_CLASS(p)->poll(p, ctx, resources, NULL, &error));
 		g_assert_no_error(error);
@@ -647,15 +701,17 @@ static gchar *
 new_domain_xml(const gchar *name, const gchar *uuid, const gchar *display)
 {
 	return g_strdup_printf(
-	    "<domain type='test'><name>%s</name><uuid>%s</uuid><metadata>"
-	    "<nova:instance xmlns:nova='" PD_COMPUTE_NOVA_NS_1_1 "'><nova:name>%s</nova:name>"
-	    "<nova:flavor name='m1.tiny'><nova:memory>512</nova:memory></nova:flavor><nova:owner>"
-	    "<nova:user uuid='u'>u</nova:user><nova:project uuid='p'>p</nova:project></nova:owner>"
-	    "</nova:instance></metadata><memory>524288</memory><vcpu>1</vcpu>"
-	    "<os><type arch='x86_64'>hvm</type></os><devices><interface type='network'>"
-	    "<mac address='52:54:00:00:99:99'/><source network='default'/><target dev='tapnew'/>"
-	    "</interface></devices></domain>",
-	    name, uuid, display);
+	  "<domain type='test'><name>%s</name><uuid>%s</uuid><metadata>"
+	  "<nova:instance xmlns:nova='" PD_COMPUTE_NOVA_NS_1_1 "'><nova:name>%s</nova:name>"
+	  "<nova:flavor name='m1.tiny'><nova:memory>512</nova:memory></nova:flavor><nova:owner>"
+	  "<nova:user uuid='u'>u</nova:user><nova:project uuid='p'>p</nova:project></nova:owner>"
+	  "</nova:instance></metadata><memory>524288</memory><vcpu>1</vcpu>"
+	  "<os><type arch='x86_64'>hvm</type></os><devices><interface type='network'>"
+	  "<mac address='52:54:00:00:99:99'/><source network='default'/><target dev='tapnew'/>"
+	  "</interface></devices></domain>",
+	  name,
+	  uuid,
+	  display);
 }
 
 static const gchar *
@@ -674,10 +730,13 @@ static void
 test_lifecycle(void)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
-	const gchar *opts[] = {"--domains", "5", "--shutoff-every", "5", "--plain-every", "0", NULL};
+	const gchar *opts[] = {
+		"--domains", "5", "--shutoff-every", "5", "--plain-every", "0", NULL
+	};
 	g_autofree gchar *xml = gen_domains(dir, opts);
 	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
-	g_autofree gchar *new_xml = new_domain_xml("instance-new", "99999999-0000-0000-0000-000000000001", "fresh");
+	g_autofree gchar *new_xml =
+	  new_domain_xml("instance-new", "99999999-0000-0000-0000-000000000001", "fresh");
 	virConnectPtr rw = virConnectOpen(uri);
 	virDomainPtr gone, added;
 	PdComputePollster *delta;
@@ -687,7 +746,7 @@ test_lifecycle(void)
 	g_autoptr(GPtrArray) res3 = NULL;
 	g_autofree gchar *meta = NULL;
 	gint64 value = -1;
-	Lifecycle lc = {pd_config_new(), pd_compute_connection_new(NULL), NULL, NULL, 0};
+	Lifecycle lc = { pd_config_new(), pd_compute_connection_new(NULL), NULL, NULL, 0 };
 
 	g_assert_nonnull(rw);
 	pd_compute_connection_set_conn(lc.conn, rw);
@@ -695,7 +754,8 @@ test_lifecycle(void)
 	pd_compute_discovery_configure(PD_COMPUTE_DISCOVERY(lc.discovery), "h", NULL);
 	lc.pollsters = g_ptr_array_new_with_free_func(g_object_unref);
 	for (guint i = 0; i < G_N_ELEMENTS(lifecycle_meters); i++)
-		g_ptr_array_add(lc.pollsters, pd_compute_pollster_new(&lifecycle_meters[i], lc.conn));
+		g_ptr_array_add(lc.pollsters,
+				pd_compute_pollster_new(&lifecycle_meters[i], lc.conn));
 	delta = g_ptr_array_index(lc.pollsters, 0);
 
 	/* 4 running + 1 shut off: power.state for 5, the rest for 4 */
@@ -715,21 +775,32 @@ test_lifecycle(void)
 	g_assert_nonnull(added);
 	b2 = lifecycle_cycle(&lc, NULL);
 	g_assert_cmpuint(count_samples(b2, "cpu", "", NULL), ==, 4);
-	g_assert_cmpuint(count_samples(b2, "network.incoming.bytes.delta", "instance-new-", &value), ==, 1);
+	g_assert_cmpuint(
+	  count_samples(b2, "network.incoming.bytes.delta", "instance-new-", &value), ==, 1);
 	g_assert_cmpint(value, ==, 0); /* first sight: no predecessor */
-	g_assert_cmpuint(count_samples(b2, "network.incoming.bytes.delta", "instance-00000000-", NULL), ==, 0);
+	g_assert_cmpuint(
+	  count_samples(b2, "network.incoming.bytes.delta", "instance-00000000-", NULL), ==, 0);
 	g_assert_cmpuint(pd_compute_pollster_get_delta_size(delta), ==, 4);
-	g_assert_cmpuint(pd_compute_discovery_get_cache_size(PD_COMPUTE_DISCOVERY(lc.discovery)), ==, 5);
+	g_assert_cmpuint(
+	  pd_compute_discovery_get_cache_size(PD_COMPUTE_DISCOVERY(lc.discovery)), ==, 5);
 
 	/* libvirt puts the element into the namespace given with the key */
 	meta = g_strdup("<instance><name>renamed</name><flavor name='m1.tiny'/><owner>"
 			"<user uuid='u'/><project uuid='p'/></owner></instance>");
-	g_assert_cmpint(virDomainSetMetadata(added, VIR_DOMAIN_METADATA_ELEMENT, meta, "nova",
-					     PD_COMPUTE_NOVA_NS_1_1, VIR_DOMAIN_AFFECT_LIVE), ==, 0);
+	g_assert_cmpint(virDomainSetMetadata(added,
+					     VIR_DOMAIN_METADATA_ELEMENT,
+					     meta,
+					     "nova",
+					     PD_COMPUTE_NOVA_NS_1_1,
+					     VIR_DOMAIN_AFFECT_LIVE),
+			==,
+			0);
 	b3 = lifecycle_cycle(&lc, &res3);
-	g_assert_cmpstr(domain_display_name(res3, "99999999-0000-0000-0000-000000000001"), ==, "renamed");
+	g_assert_cmpstr(
+	  domain_display_name(res3, "99999999-0000-0000-0000-000000000001"), ==, "renamed");
 	/* the test driver counts bytes by the clock: the delta is never negative */
-	g_assert_cmpuint(count_samples(b3, "network.incoming.bytes.delta", "instance-new-", &value), ==, 1);
+	g_assert_cmpuint(
+	  count_samples(b3, "network.incoming.bytes.delta", "instance-new-", &value), ==, 1);
 	g_assert_cmpint(value, >=, 0);
 	virDomainFree(added);
 
@@ -740,7 +811,6 @@ test_lifecycle(void)
 	virConnectClose(rw);
 	pd_test_rmtree(dir);
 }
-
 
 /* the value of @name for @rid in @batch; fails unless exactly one sample has it */
 static PdSample *
@@ -775,7 +845,8 @@ synthetic_record(PdComputeDomain *cd, gint k, gint *n_out)
 	add_ull(&params, &n, &max, "perf.instructions", 2000 + k);
 	add_ull(&params, &n, &max, "perf.cache_references", 3000 + k);
 	add_ull(&params, &n, &max, "perf.cache_misses", 4000 + k);
-	g_assert_cmpint(virTypedParamsAddUInt(&params, &n, &max, "block.count", cd->inst->disks->len), ==, 0);
+	g_assert_cmpint(
+	  virTypedParamsAddUInt(&params, &n, &max, "block.count", cd->inst->disks->len), ==, 0);
 	for (guint i = 0; i < cd->inst->disks->len; i++) {
 		PdComputeDisk *disk = g_ptr_array_index(cd->inst->disks, i);
 		g_autofree gchar *name = g_strdup_printf("block.%u.name", i);
@@ -798,8 +869,8 @@ static void
 test_values_synthetic(void)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
-	const gchar *opts[] = {"--domains", "4", "--disks", "2", "--shutoff-every", "0",
-			       "--plain-every", "0", NULL};
+	const gchar *opts[] = { "--domains",	 "4", "--disks", "2", "--shutoff-every", "0",
+				"--plain-every", "0", NULL };
 	g_autofree gchar *xml = gen_domains(dir, opts);
 	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
 	virConnectPtr rw = virConnectOpen(uri);
@@ -816,7 +887,8 @@ test_values_synthetic(void)
 	g_assert_nonnull(rw);
 	pd_compute_connection_set_conn(conn, rw);
 	discovery = pd_compute_discovery_new(conn);
-	resources = PD_DISCOVERY_GET_CLASS(discovery)->discover(discovery, NULL, cache, NULL, &error);
+	resources =
+	  PD_DISCOVERY_GET_CLASS(discovery)->discover(discovery, NULL, cache, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(resources->len, ==, 4);
 	recs = g_new0(virDomainStatsRecord, resources->len);
@@ -827,7 +899,8 @@ test_values_synthetic(void)
 		recs[k].params = synthetic_record(cd, k, &recs[k].nparams);
 		records[k] = &recs[k];
 	}
-	g_assert_nonnull(pd_compute_stats_get_from_records(cache, conn, resources, records, &error));
+	g_assert_nonnull(
+	  pd_compute_stats_get_from_records(cache, conn, resources, records, &error));
 	g_assert_no_error(error);
 
 	for (guint i = 0; unfed_meters[i] != NULL; i++) {
@@ -835,7 +908,8 @@ test_values_synthetic(void)
 		g_autoptr(PdPollster) pollster = PD_POLLSTER(pd_compute_pollster_new(meter, conn));
 		g_autoptr(PdPollContext) ctx = pd_poll_context_new(config, cache, 1, "test");
 		g_autoptr(PdSampleBatch) batch = NULL;
-		g_assert_true(PD_POLLSTER_GET_CLASS(pollster)->poll(pollster, ctx, resources, NULL, &error));
+		g_assert_true(
+		  PD_POLLSTER_GET_CLASS(pollster)->poll(pollster, ctx, resources, NULL, &error));
 		g_assert_no_error(error);
 		batch = pd_poll_context_steal_batch(ctx);
 		pd_sample_batch_take(all, batch);
@@ -860,7 +934,8 @@ test_values_synthetic(void)
 		g_assert_cmpfloat_with_epsilon(s->volume.d, 20480 * k / 1024.0, 1e-9);
 		g_assert_cmpint(batch_sample(all, "perf.cpu.cycles", id)->volume.i, ==, 1000 + k);
 		g_assert_cmpint(batch_sample(all, "perf.instructions", id)->volume.i, ==, 2000 + k);
-		g_assert_cmpint(batch_sample(all, "perf.cache.references", id)->volume.i, ==, 3000 + k);
+		g_assert_cmpint(
+		  batch_sample(all, "perf.cache.references", id)->volume.i, ==, 3000 + k);
 		g_assert_cmpint(batch_sample(all, "perf.cache.misses", id)->volume.i, ==, 4000 + k);
 		g_assert_cmpuint(cd->inst->disks->len, ==, 2);
 		for (guint i = 0; i < cd->inst->disks->len; i++) {
@@ -868,8 +943,10 @@ test_values_synthetic(void)
 			s = batch_sample(all, "disk.device.read.latency", rid);
 			g_assert_cmpint(s->volume.i, ==, 500000 + k * 10 + i);
 			g_assert_cmpstr(s->unit, ==, "ns");
-			g_assert_cmpint(batch_sample(all, "disk.device.write.latency", rid)->volume.i, ==,
-					700000 + k * 10 + i);
+			g_assert_cmpint(
+			  batch_sample(all, "disk.device.write.latency", rid)->volume.i,
+			  ==,
+			  700000 + k * 10 + i);
 		}
 	}
 	/* 9 instance meters per domain plus 2 latency meters per disk */
@@ -887,7 +964,7 @@ discover_display_name(PdDiscovery *discovery, const gchar *uuid)
 	g_autoptr(PdCycleCache) cache = pd_cycle_cache_new(config);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) resources =
-	    PD_DISCOVERY_GET_CLASS(discovery)->discover(discovery, NULL, cache, NULL, &error);
+	  PD_DISCOVERY_GET_CLASS(discovery)->discover(discovery, NULL, cache, NULL, &error);
 
 	g_assert_no_error(error);
 	return g_strdup(domain_display_name(resources, uuid));
@@ -896,12 +973,19 @@ discover_display_name(PdDiscovery *discovery, const gchar *uuid)
 static void
 rename_instance(virDomainPtr dom, const gchar *name)
 {
-	g_autofree gchar *meta = g_strdup_printf(
-	    "<instance><name>%s</name><flavor name='m1.tiny'/><owner>"
-	    "<user uuid='u'/><project uuid='p'/></owner></instance>", name);
+	g_autofree gchar *meta =
+	  g_strdup_printf("<instance><name>%s</name><flavor name='m1.tiny'/><owner>"
+			  "<user uuid='u'/><project uuid='p'/></owner></instance>",
+			  name);
 
-	g_assert_cmpint(virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, meta, "nova",
-					     PD_COMPUTE_NOVA_NS_1_1, VIR_DOMAIN_AFFECT_LIVE), ==, 0);
+	g_assert_cmpint(virDomainSetMetadata(dom,
+					     VIR_DOMAIN_METADATA_ELEMENT,
+					     meta,
+					     "nova",
+					     PD_COMPUTE_NOVA_NS_1_1,
+					     VIR_DOMAIN_AFFECT_LIVE),
+			==,
+			0);
 }
 
 /* [compute] resource_update_interval: 0 reads every XML every cycle, else a
@@ -1008,7 +1092,11 @@ typedef struct {
 } FileWait;
 
 static void
-file_wait_changed_cb(GFileMonitor *m, GFile *file, GFile *other, GFileMonitorEvent ev, gpointer data)
+file_wait_changed_cb(GFileMonitor *m,
+		     GFile *file,
+		     GFile *other,
+		     GFileMonitorEvent ev,
+		     gpointer data)
 {
 	((FileWait *)data)->changed = TRUE;
 }
@@ -1034,8 +1122,9 @@ wait_file(Restart *rs, const gchar *path, const gchar *needle, guint min_count, 
 {
 	g_autoptr(GFile) dir = g_file_new_for_path(rs->dir);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GFileMonitor) monitor = g_file_monitor_directory(dir, G_FILE_MONITOR_NONE, NULL, &error);
-	FileWait fw = {path, needle, min_count, from, TRUE, FALSE};
+	g_autoptr(GFileMonitor) monitor =
+	  g_file_monitor_directory(dir, G_FILE_MONITOR_NONE, NULL, &error);
+	FileWait fw = { path, needle, min_count, from, TRUE, FALSE };
 	gint64 start = g_get_monotonic_time();
 	guint timeout;
 	g_autofree gchar *err_text = NULL;
@@ -1055,20 +1144,27 @@ wait_file(Restart *rs, const gchar *path, const gchar *needle, guint min_count, 
 	if (!fw.timed_out)
 		g_source_remove(timeout);
 	if (count_in_file(path, needle, from) >= min_count) {
-		g_test_message("%u x '%s' after %.1f s", min_count, needle,
+		g_test_message("%u x '%s' after %.1f s",
+			       min_count,
+			       needle,
 			       (g_get_monotonic_time() - start) / 1e6);
 		return;
 	}
 	g_file_get_contents(rs->err, &err_text, NULL, NULL);
-	g_error("no %u x '%s' in %s: %s; polld stderr:\n%s", min_count, needle, path,
-		rs->polld_exited ? "polld exited" : "deadline passed", err_text);
+	g_error("no %u x '%s' in %s: %s; polld stderr:\n%s",
+		min_count,
+		needle,
+		path,
+		rs->polld_exited ? "polld exited" : "deadline passed",
+		err_text);
 }
 
 static gsize
 file_size(const gchar *path)
 {
 	g_autoptr(GFile) file = g_file_new_for_path(path);
-	g_autoptr(GFileInfo) info = g_file_query_info(file, G_FILE_ATTRIBUTE_STANDARD_SIZE, 0, NULL, NULL);
+	g_autoptr(GFileInfo) info =
+	  g_file_query_info(file, G_FILE_ATTRIBUTE_STANDARD_SIZE, 0, NULL, NULL);
 	return info != NULL ? (gsize)g_file_info_get_size(info) : 0;
 }
 
@@ -1084,9 +1180,10 @@ static GSubprocess *
 start_libvirtd(const gchar *dir)
 {
 	g_autofree gchar *harness =
-	    g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "libvirtd-harness.sh", NULL);
+	  g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "libvirtd-harness.sh", NULL);
 	g_autofree gchar *log = g_build_filename(dir, "libvirtd.log", NULL);
-	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+	g_autoptr(GSubprocessLauncher) l =
+	  g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_autoptr(GError) error = NULL;
 	GSubprocess *proc;
 
@@ -1127,7 +1224,8 @@ launcher_avoid_xdr_interceptors(GSubprocessLauncher *l)
 
 	dl_iterate_phdr(find_tirpc_cb, &tirpc);
 	g_assert_nonnull(tirpc);
-	asan = g_strdup_printf("%s%sverify_asan_link_order=0", g_getenv("ASAN_OPTIONS") ?: "",
+	asan = g_strdup_printf("%s%sverify_asan_link_order=0",
+			       g_getenv("ASAN_OPTIONS") ?: "",
 			       g_getenv("ASAN_OPTIONS") != NULL ? ":" : "");
 	g_subprocess_launcher_setenv(l, "LD_PRELOAD", tirpc, TRUE);
 	g_subprocess_launcher_setenv(l, "ASAN_OPTIONS", asan, TRUE);
@@ -1154,10 +1252,15 @@ start_polld_full(Restart *rs, const gchar *conf, gboolean bus, const gchar *debu
 	launcher_avoid_xdr_interceptors(l);
 	if (debug_domains != NULL)
 		g_subprocess_launcher_setenv(l, "G_MESSAGES_DEBUG", debug_domains, TRUE);
-	rs->polld = g_subprocess_launcher_spawn(l, &error, g_getenv("POLLD_BINARY"),
+	rs->polld = g_subprocess_launcher_spawn(l,
+						&error,
+						g_getenv("POLLD_BINARY"),
 						bus ? "--session" : "--dry-run",
-						"--polling-namespaces", "compute", "--config-file",
-						conf, NULL);
+						"--polling-namespaces",
+						"compute",
+						"--config-file",
+						conf,
+						NULL);
 	g_assert_no_error(error);
 	g_subprocess_wait_async(rs->polld, NULL, polld_exited_cb, &rs->polld_exited);
 }
@@ -1173,14 +1276,18 @@ write_restart_config(const gchar *dir, const gchar *lvd_dir)
 {
 	g_autofree gchar *xml = g_build_filename(g_getenv("POLLD_GOLDEN_DIR"), "domains.xml", NULL);
 	g_autofree gchar *uri =
-	    g_strdup_printf("test+unix://%s?socket=%s/sock/libvirt-sock-ro", xml, lvd_dir);
+	  g_strdup_printf("test+unix://%s?socket=%s/sock/libvirt-sock-ro", xml, lvd_dir);
 	g_autofree gchar *yaml_path =
-	    pd_test_write_file(dir, "polling.yaml", "sources:\n  - name: fast\n    interval: 1\n"
-						    "    meters: ['power.state', 'cpu']\n");
+	  pd_test_write_file(dir,
+			     "polling.yaml",
+			     "sources:\n  - name: fast\n    interval: 1\n"
+			     "    meters: ['power.state', 'cpu']\n");
 	/* retry every second: recovery must not depend on where the back-off stood */
-	g_autofree gchar *conf = g_strdup_printf("[DEFAULT]\nlibvirt_uri = %s\n[polling]\ncfg_file = %s\n"
-						 "[compute]\nreconnect_max_interval = 1\n",
-						 uri, yaml_path);
+	g_autofree gchar *conf =
+	  g_strdup_printf("[DEFAULT]\nlibvirt_uri = %s\n[polling]\ncfg_file = %s\n"
+			  "[compute]\nreconnect_max_interval = 1\n",
+			  uri,
+			  yaml_path);
 	return pd_test_write_file(dir, "polld.conf", conf);
 }
 
@@ -1193,7 +1300,7 @@ test_libvirtd_restart(void)
 	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
 	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
 	g_autoptr(GSubprocess) libvirtd = NULL;
-	Restart rs = {NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE};
+	Restart rs = { NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE };
 	gsize seen;
 
 	if (lvd == NULL || getuid() != 0) {
@@ -1254,9 +1361,16 @@ compute_status(GDBusConnection *bus)
 	g_autoptr(GError) error = NULL;
 	GVariant *entry;
 
-	reply = g_dbus_connection_call_sync(bus, "org.polld.Agent1", "/org/polld/Agent1",
-					    "org.polld.Agent1", "GetPollsters", NULL,
-					    G_VARIANT_TYPE("(aa{sv})"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL,
+	reply = g_dbus_connection_call_sync(bus,
+					    "org.polld.Agent1",
+					    "/org/polld/Agent1",
+					    "org.polld.Agent1",
+					    "GetPollsters",
+					    NULL,
+					    G_VARIANT_TYPE("(aa{sv})"),
+					    G_DBUS_CALL_FLAGS_NONE,
+					    5000,
+					    NULL,
 					    &error);
 	if (reply == NULL)
 		return NULL; /* not on the bus yet */
@@ -1264,7 +1378,8 @@ compute_status(GDBusConnection *bus)
 	while ((entry = g_variant_iter_next_value(iter)) != NULL) {
 		const gchar *name = NULL, *status = NULL;
 		gchar *found = NULL;
-		if (g_variant_lookup(entry, "name", "&s", &name) && g_strcmp0(name, "power.state") == 0 &&
+		if (g_variant_lookup(entry, "name", "&s", &name) &&
+		    g_strcmp0(name, "power.state") == 0 &&
 		    g_variant_lookup(entry, "plugin_status", "&s", &status))
 			found = g_strdup(status);
 		g_variant_unref(entry);
@@ -1297,7 +1412,7 @@ status_reached(gpointer data)
 static void
 wait_status(Restart *rs, GDBusConnection *bus, const gchar *needle)
 {
-	StatusWait sw = {bus, needle, rs};
+	StatusWait sw = { bus, needle, rs };
 	g_autofree gchar *status = NULL;
 
 	g_assert_true(pd_test_wait_for(status_reached, &sw, RESTART_DEADLINE_S * 1000));
@@ -1316,15 +1431,17 @@ test_libvirtd_keepalive(void)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
 	g_autofree gchar *lvd_dir = g_build_filename(dir, "libvirtd", NULL);
-	const gchar *opts[] = {"--domains", "40", "--disks", "2", "--nics", "2", NULL};
+	const gchar *opts[] = { "--domains", "40", "--disks", "2", "--nics", "2", NULL };
 	g_autofree gchar *xml = gen_domains(dir, opts);
 	g_autofree gchar *yaml_path = pd_test_write_file(
-	    dir, "polling.yaml", "sources:\n  - name: all\n    interval: 1\n    meters: ['*']\n");
-	g_autofree gchar *conf_text = g_strdup_printf(
-	    "[DEFAULT]\nlibvirt_uri = test+unix://%s?socket=%s/sock/libvirt-sock-ro\n"
-	    "[polling]\ncfg_file = %s\n[compute]\nreconnect_max_interval = 1\n"
-	    "libvirt_keepalive_interval = 1\nlibvirt_keepalive_count = 2\n",
-	    xml, lvd_dir, yaml_path);
+	  dir, "polling.yaml", "sources:\n  - name: all\n    interval: 1\n    meters: ['*']\n");
+	g_autofree gchar *conf_text =
+	  g_strdup_printf("[DEFAULT]\nlibvirt_uri = test+unix://%s?socket=%s/sock/libvirt-sock-ro\n"
+			  "[polling]\ncfg_file = %s\n[compute]\nreconnect_max_interval = 1\n"
+			  "libvirt_keepalive_interval = 1\nlibvirt_keepalive_count = 2\n",
+			  xml,
+			  lvd_dir,
+			  yaml_path);
 	g_autofree gchar *conf = pd_test_write_file(dir, "polld.conf", conf_text);
 	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
 	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
@@ -1332,7 +1449,7 @@ test_libvirtd_keepalive(void)
 	g_autoptr(GTestDBus) test_bus = NULL;
 	g_autoptr(GDBusConnection) bus = NULL;
 	g_autoptr(GError) error = NULL;
-	Restart rs = {NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE};
+	Restart rs = { NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE };
 
 	if (lvd == NULL || getuid() != 0) {
 		g_test_skip("needs libvirtd, run as root");
@@ -1341,10 +1458,13 @@ test_libvirtd_keepalive(void)
 	}
 	test_bus = g_test_dbus_new(G_TEST_DBUS_NONE);
 	g_test_dbus_up(test_bus);
-	bus = g_dbus_connection_new_for_address_sync(g_test_dbus_get_bus_address(test_bus),
-						     G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-							 G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-						     NULL, NULL, &error);
+	bus =
+	  g_dbus_connection_new_for_address_sync(g_test_dbus_get_bus_address(test_bus),
+						 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+						   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+						 NULL,
+						 NULL,
+						 &error);
 	g_assert_no_error(error);
 	libvirtd = start_libvirtd(lvd_dir);
 	start_polld_full(&rs, conf, TRUE, NULL);
@@ -1380,12 +1500,17 @@ static void
 set_nova_name(virDomainPtr dom, const gchar *name)
 {
 	g_autofree gchar *meta = g_strdup_printf(
-	    "<instance><name>%s</name><flavor name='m1.tiny'><memory>512</memory></flavor><owner>"
-	    "<user uuid='u'/><project uuid='p'/></owner></instance>",
-	    name);
-	g_assert_cmpint(virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, meta, "nova",
-					     PD_COMPUTE_NOVA_NS_1_1, VIR_DOMAIN_AFFECT_LIVE),
-			==, 0);
+	  "<instance><name>%s</name><flavor name='m1.tiny'><memory>512</memory></flavor><owner>"
+	  "<user uuid='u'/><project uuid='p'/></owner></instance>",
+	  name);
+	g_assert_cmpint(virDomainSetMetadata(dom,
+					     VIR_DOMAIN_METADATA_ELEMENT,
+					     meta,
+					     "nova",
+					     PD_COMPUTE_NOVA_NS_1_1,
+					     VIR_DOMAIN_AFFECT_LIVE),
+			==,
+			0);
 }
 
 /* With domain events a domain's XML is read once, then only after an event
@@ -1398,17 +1523,21 @@ test_domain_events(void)
 	g_autofree gchar *dir = pd_test_mkdtemp();
 	g_autofree gchar *lvd_dir = g_build_filename(dir, "libvirtd", NULL);
 	g_autofree gchar *yaml_path = pd_test_write_file(
-	    dir, "polling.yaml", "sources:\n  - name: fast\n    interval: 1\n    meters: ['power.state']\n");
+	  dir,
+	  "polling.yaml",
+	  "sources:\n  - name: fast\n    interval: 1\n    meters: ['power.state']\n");
 	g_autofree gchar *conf_text = g_strdup_printf(
-	    "[DEFAULT]\nlibvirt_uri = test+unix:///default?socket=%s/sock/libvirt-sock-ro\n"
-	    "[polling]\ncfg_file = %s\n[compute]\nreconnect_max_interval = 1\n",
-	    lvd_dir, yaml_path);
+	  "[DEFAULT]\nlibvirt_uri = test+unix:///default?socket=%s/sock/libvirt-sock-ro\n"
+	  "[polling]\ncfg_file = %s\n[compute]\nreconnect_max_interval = 1\n",
+	  lvd_dir,
+	  yaml_path);
 	g_autofree gchar *conf = pd_test_write_file(dir, "polld.conf", conf_text);
-	g_autofree gchar *rw_uri = g_strdup_printf("test+unix:///default?socket=%s/sock/libvirt-sock", lvd_dir);
+	g_autofree gchar *rw_uri =
+	  g_strdup_printf("test+unix:///default?socket=%s/sock/libvirt-sock", lvd_dir);
 	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
 	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
 	g_autoptr(GSubprocess) libvirtd = NULL;
-	Restart rs = {NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE};
+	Restart rs = { NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE };
 	virConnectPtr rw;
 	virDomainPtr dom;
 	gsize seen;

@@ -66,7 +66,9 @@ pd_count_meter(GPtrArray *samples, const gchar *name)
 static void
 test_daemon_once(PdFixture *fx, gconstpointer data)
 {
-	const gchar *args[] = {"--once", "--dry-run", "--polling-namespaces", "test", "--config-file", fx->conf, NULL};
+	const gchar *args[] = { "--once", "--dry-run",	   "--polling-namespaces",
+				"test",	  "--config-file", fx->conf,
+				NULL };
 	gint status;
 	g_autofree gchar *out = pd_test_run_polld(&status, NULL, args);
 	g_autoptr(GPtrArray) samples = pd_test_collect_samples(out);
@@ -82,15 +84,18 @@ test_daemon_once(PdFixture *fx, gconstpointer data)
 		JsonObject *s = g_ptr_array_index(samples, i);
 		g_assert_true(pd_signature_verify_json("s3cret", s));
 		g_assert_cmpstr(json_object_get_string_member(s, "source"), ==, "openstack");
-		g_assert_true(g_str_has_prefix(json_object_get_string_member(s, "resource_id"), "test-"));
+		g_assert_true(
+		  g_str_has_prefix(json_object_get_string_member(s, "resource_id"), "test-"));
 	}
 	/* every line is a whole envelope */
 	for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
 		g_autoptr(GError) error = NULL;
 		g_autoptr(JsonObject) msg = pd_test_parse_message(lines[i], &error);
 		g_assert_no_error(error);
-		g_assert_cmpstr(json_object_get_string_member(msg, "publisher_id"), ==, "ceilometer.polling");
-		g_assert_cmpstr(json_object_get_string_member(msg, "event_type"), ==, "telemetry.polling");
+		g_assert_cmpstr(
+		  json_object_get_string_member(msg, "publisher_id"), ==, "ceilometer.polling");
+		g_assert_cmpstr(
+		  json_object_get_string_member(msg, "event_type"), ==, "telemetry.polling");
 		g_assert_cmpstr(json_object_get_string_member(msg, "priority"), ==, "SAMPLE");
 	}
 }
@@ -99,9 +104,19 @@ static void
 test_daemon_pollster_list(PdFixture *fx, gconstpointer data)
 {
 	/* Ceilometer's CLI form: values after the option, space separated */
-	const gchar *args[] = {"--once", "--dry-run", "--polling-namespaces", "test", "compute",
-			       "--pollster-list", "test.g*", "test.delta", "--plugin-dir",
-			       g_getenv("POLLD_PLUGIN_DIR"), "--config-file", fx->conf, NULL};
+	const gchar *args[] = { "--once",
+				"--dry-run",
+				"--polling-namespaces",
+				"test",
+				"compute",
+				"--pollster-list",
+				"test.g*",
+				"test.delta",
+				"--plugin-dir",
+				g_getenv("POLLD_PLUGIN_DIR"),
+				"--config-file",
+				fx->conf,
+				NULL };
 	gint status;
 	g_autofree gchar *out = pd_test_run_polld(&status, NULL, args);
 	g_autoptr(GPtrArray) samples = pd_test_collect_samples(out);
@@ -120,9 +135,12 @@ test_daemon_bad_polling(PdFixture *fx, gconstpointer data)
 	g_autofree gchar *out = NULL;
 	gint status;
 
-	pd_fixture_write(fx, "sources:\n  - name: all\n    interval: -5\n    meters: ['test.*']\n", NULL);
+	pd_fixture_write(
+	  fx, "sources:\n  - name: all\n    interval: -5\n    meters: ['test.*']\n", NULL);
 	{
-		const gchar *args[] = {"--once", "--dry-run", "--polling-namespaces", "test", "--config-file", fx->conf, NULL};
+		const gchar *args[] = { "--once", "--dry-run",	   "--polling-namespaces",
+					"test",	  "--config-file", fx->conf,
+					NULL };
 		out = pd_test_run_polld(&status, &err, args);
 	}
 	g_assert_cmpint(status, !=, 0);
@@ -134,8 +152,11 @@ test_daemon_bad_polling(PdFixture *fx, gconstpointer data)
 static void
 test_daemon_bad_config(PdFixture *fx, gconstpointer data)
 {
-	g_autofree gchar *conf = pd_test_write_file(fx->dir, "bad.conf", "[DEFAULT]\nhost = a\n  this is not an option\n");
-	const gchar *args[] = {"--once", "--dry-run", "--polling-namespaces", "test", "--config-file", conf, NULL};
+	g_autofree gchar *conf =
+	  pd_test_write_file(fx->dir, "bad.conf", "[DEFAULT]\nhost = a\n  this is not an option\n");
+	const gchar *args[] = { "--once", "--dry-run",	   "--polling-namespaces",
+				"test",	  "--config-file", conf,
+				NULL };
 	g_autofree gchar *err = NULL;
 	g_autofree gchar *expect = g_strdup_printf("%s:3:3:", conf);
 	g_autofree gchar *out = NULL;
@@ -152,8 +173,11 @@ test_daemon_config_dir(PdFixture *fx, gconstpointer data)
 	g_autofree gchar *confdir = g_build_filename(fx->dir, "conf.d", NULL);
 	g_autofree gchar *first = NULL;
 	g_autofree gchar *second = NULL;
-	g_autofree gchar *body = g_strdup_printf("[polling]\ncfg_file = %s\n[test]\nresources = 1\nsamples = 1\n", fx->yaml);
-	const gchar *args[] = {"--once", "--dry-run", "--polling-namespaces", "test", "--config-dir", confdir, NULL};
+	g_autofree gchar *body = g_strdup_printf(
+	  "[polling]\ncfg_file = %s\n[test]\nresources = 1\nsamples = 1\n", fx->yaml);
+	const gchar *args[] = { "--once", "--dry-run",	  "--polling-namespaces",
+				"test",	  "--config-dir", confdir,
+				NULL };
 	g_autofree gchar *out = NULL;
 	g_autoptr(GPtrArray) samples = NULL;
 	gint status;
@@ -171,7 +195,8 @@ test_daemon_config_dir(PdFixture *fx, gconstpointer data)
 static void
 test_daemon_no_plugins(PdFixture *fx, gconstpointer data)
 {
-	const gchar *args[] = {"--once", "--dry-run", "--plugin-dir", fx->dir, "--config-file", fx->conf, NULL};
+	const gchar *args[] = { "--once", "--dry-run", "--plugin-dir", fx->dir, "--config-file",
+				fx->conf, NULL };
 	g_autofree gchar *err = NULL;
 	g_autofree gchar *out = NULL;
 	gint status;
@@ -200,10 +225,11 @@ test_daemon_sigterm_mid_cycle(PdFixture *fx, gconstpointer data)
 {
 	g_autofree gchar *hang = pd_test_write_file(fx->dir, "hang", "");
 	g_autofree gchar *entered = g_build_filename(fx->dir, "entered", NULL);
-	g_autofree gchar *extra = g_strdup_printf("[test]\nresources = 3\nsamples = 5\nhang_file = %s\n"
-						  "entered_file = %s\n",
-						  hang,
-						  entered);
+	g_autofree gchar *extra =
+	  g_strdup_printf("[test]\nresources = 3\nsamples = 5\nhang_file = %s\n"
+			  "entered_file = %s\n",
+			  hang,
+			  entered);
 	g_autoptr(GFile) dir = g_file_new_for_path(fx->dir);
 	g_autoptr(GFileMonitor) monitor = NULL;
 	g_autoptr(GSubprocess) proc = NULL;
@@ -212,13 +238,20 @@ test_daemon_sigterm_mid_cycle(PdFixture *fx, gconstpointer data)
 	g_autofree gchar *out = NULL;
 	gboolean in_cycle = FALSE;
 
-	pd_fixture_write(fx, "sources:\n  - name: all\n    interval: 60\n    meters: ['test.*']\n", extra);
+	pd_fixture_write(
+	  fx, "sources:\n  - name: all\n    interval: 60\n    meters: ['test.*']\n", extra);
 	monitor = g_file_monitor_directory(dir, G_FILE_MONITOR_NONE, NULL, &error);
 	g_assert_no_error(error);
 	g_signal_connect(monitor, "changed", G_CALLBACK(pd_file_changed_cb), &in_cycle);
 	/* daemon mode: the first cycle runs at start */
-	proc = pd_test_spawn_polld(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "--dry-run", "--polling-namespaces", "test",
-				   "--config-file", fx->conf, NULL);
+	proc = pd_test_spawn_polld(G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+				   &error,
+				   "--dry-run",
+				   "--polling-namespaces",
+				   "test",
+				   "--config-file",
+				   fx->conf,
+				   NULL);
 	g_assert_no_error(error);
 	g_assert_true(pd_test_wait_for(pd_flag_set, &in_cycle, 30000));
 

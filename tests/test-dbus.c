@@ -35,7 +35,7 @@ typedef struct {
 	GPtrArray *lines; /* stdout of polld: one message per line */
 	GDataInputStream *out;
 	GCancellable *cancellable;
-	GPtrArray *cycles; /* task names of CycleFinished signals */
+	GPtrArray *cycles;  /* task names of CycleFinished signals */
 	GPtrArray *changed; /* names of changed properties */
 	guint cycle_sub;
 	guint props_sub;
@@ -95,7 +95,8 @@ rmtree(const gchar *path)
 
 	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
 		g_autofree gchar *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+		if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
+		    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
 			rmtree(child);
 		else
 			g_unlink(child);
@@ -136,46 +137,50 @@ static const gchar *session_policy = "  <policy context=\"default\">\n"
 				     "  </policy>\n";
 
 /* what /usr/share/dbus-1/system.conf says, without the includes */
-#define SYSTEM_POLICY \
-    "  <policy context=\"default\">\n" \
-    "    <allow user=\"*\"/>\n" \
-    "    <deny own=\"*\"/>\n" \
-    "    <deny send_type=\"method_call\"/>\n" \
-    "    <allow send_type=\"signal\"/>\n" \
-    "    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n" \
-    "    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n" \
-    "    <allow receive_type=\"method_call\"/>\n" \
-    "    <allow receive_type=\"method_return\"/>\n" \
-    "    <allow receive_type=\"error\"/>\n" \
-    "    <allow receive_type=\"signal\"/>\n" \
-    "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus\"/>\n" \
-    "    <allow send_destination=\"org.freedesktop.DBus\" " \
-    "send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n" \
-    "    <allow send_destination=\"org.freedesktop.DBus\" " \
-    "send_interface=\"org.freedesktop.DBus.Properties\"/>\n" \
-    "  </policy>\n" \
-    "  <include>%s/data/org.polld.Agent1.conf</include>\n"
+#define SYSTEM_POLICY                                                                              \
+	"  <policy context=\"default\">\n"                                                         \
+	"    <allow user=\"*\"/>\n"                                                                \
+	"    <deny own=\"*\"/>\n"                                                                  \
+	"    <deny send_type=\"method_call\"/>\n"                                                  \
+	"    <allow send_type=\"signal\"/>\n"                                                      \
+	"    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"                 \
+	"    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"                         \
+	"    <allow receive_type=\"method_call\"/>\n"                                              \
+	"    <allow receive_type=\"method_return\"/>\n"                                            \
+	"    <allow receive_type=\"error\"/>\n"                                                    \
+	"    <allow receive_type=\"signal\"/>\n"                                                   \
+	"    <allow send_destination=\"org.freedesktop.DBus\" "                                    \
+	"send_interface=\"org.freedesktop.DBus\"/>\n"                                              \
+	"    <allow send_destination=\"org.freedesktop.DBus\" "                                    \
+	"send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"                               \
+	"    <allow send_destination=\"org.freedesktop.DBus\" "                                    \
+	"send_interface=\"org.freedesktop.DBus.Properties\"/>\n"                                   \
+	"  </policy>\n"                                                                            \
+	"  <include>%s/data/org.polld.Agent1.conf</include>\n"
 
 static void
 start_bus(Fixture *f, BusKind kind)
 {
-	g_autofree gchar *policy = kind == BUS_SYSTEM ? g_strdup_printf(SYSTEM_POLICY, source_root())
-						      : g_strdup(session_policy);
-	g_autofree gchar *xml = g_strdup_printf("<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus "
-						"Configuration 1.0//EN\"\n"
-						" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-						"<busconfig>\n  <type>%s</type>\n"
-						"  <listen>unix:dir=%s</listen>\n"
-						"  <auth>EXTERNAL</auth>\n%s</busconfig>\n",
-						kind == BUS_SYSTEM ? "system" : "session",
-						f->tmpdir,
-						policy);
+	g_autofree gchar *policy = kind == BUS_SYSTEM
+				     ? g_strdup_printf(SYSTEM_POLICY, source_root())
+				     : g_strdup(session_policy);
+	g_autofree gchar *xml =
+	  g_strdup_printf("<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus "
+			  "Configuration 1.0//EN\"\n"
+			  " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+			  "<busconfig>\n  <type>%s</type>\n"
+			  "  <listen>unix:dir=%s</listen>\n"
+			  "  <auth>EXTERNAL</auth>\n%s</busconfig>\n",
+			  kind == BUS_SYSTEM ? "system" : "session",
+			  f->tmpdir,
+			  policy);
 	g_autofree gchar *conf = write_file(f, "bus.conf", xml);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GDataInputStream) in = NULL;
 	g_autofree gchar *line = NULL;
 
-	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_autoptr(GSubprocessLauncher) launcher =
+	  g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 
 	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
 	f->bus_proc = g_subprocess_launcher_spawn(launcher,
@@ -193,12 +198,13 @@ start_bus(Fixture *f, BusKind kind)
 	g_assert_no_error(error);
 	g_assert_nonnull(line);
 	f->address = g_strdup(g_strstrip(line));
-	f->conn = g_dbus_connection_new_for_address_sync(f->address,
-							 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-							     G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-							 NULL,
-							 NULL,
-							 &error);
+	f->conn =
+	  g_dbus_connection_new_for_address_sync(f->address,
+						 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+						   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+						 NULL,
+						 NULL,
+						 &error);
 	g_assert_no_error(error);
 }
 
@@ -209,12 +215,14 @@ read_line_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	Fixture *f = user_data;
 	g_autoptr(GError) error = NULL;
-	gchar *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), res, NULL, &error);
+	gchar *line =
+	  g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), res, NULL, &error);
 
 	if (line == NULL)
 		return;
 	g_ptr_array_add(f->lines, line);
-	g_data_input_stream_read_line_async(f->out, G_PRIORITY_DEFAULT, f->cancellable, read_line_cb, f);
+	g_data_input_stream_read_line_async(
+	  f->out, G_PRIORITY_DEFAULT, f->cancellable, read_line_cb, f);
 }
 
 static void
@@ -228,10 +236,11 @@ polld_exited_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 write_config(Fixture *f, const gchar *test_section, const gchar *yaml)
 {
-	g_autofree gchar *conf = g_strdup_printf("[DEFAULT]\nhost = test-host\npolling_namespaces = test\n"
-						 "[polling]\ncfg_file = polling.yaml\nbatch_size = 1\n"
-						 "[test]\n%s\n",
-						 test_section);
+	g_autofree gchar *conf =
+	  g_strdup_printf("[DEFAULT]\nhost = test-host\npolling_namespaces = test\n"
+			  "[polling]\ncfg_file = polling.yaml\nbatch_size = 1\n"
+			  "[test]\n%s\n",
+			  test_section);
 	g_free(f->conf);
 	g_free(f->yaml);
 	f->conf = write_file(f, "polld.conf", conf);
@@ -244,7 +253,11 @@ static const gchar *default_yaml = "sources:\n"
 				   "    meters: [\"test.*\"]\n";
 
 static GSubprocess *
-spawn_polld(Fixture *f, BusKind kind, GSubprocessFlags flags, const gchar *notify_path, GError **error)
+spawn_polld(Fixture *f,
+	    BusKind kind,
+	    GSubprocessFlags flags,
+	    const gchar *notify_path,
+	    GError **error)
 {
 	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(flags);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
@@ -263,7 +276,8 @@ spawn_polld(Fixture *f, BusKind kind, GSubprocessFlags flags, const gchar *notif
 	g_ptr_array_add(argv, g_strdup("--verbose"));
 	g_ptr_array_add(argv, NULL);
 	g_subprocess_launcher_setenv(launcher,
-				     kind == BUS_SYSTEM ? "DBUS_SYSTEM_BUS_ADDRESS" : "DBUS_SESSION_BUS_ADDRESS",
+				     kind == BUS_SYSTEM ? "DBUS_SYSTEM_BUS_ADDRESS"
+							: "DBUS_SESSION_BUS_ADDRESS",
 				     f->address,
 				     TRUE);
 	g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
@@ -297,7 +311,8 @@ name_owned(Fixture *f)
 	return owned;
 }
 
-static GVariant *get_property(Fixture *f, const gchar *name);
+static GVariant *
+get_property(Fixture *f, const gchar *name);
 
 static gboolean
 polld_running(Fixture *f)
@@ -385,7 +400,8 @@ start_polld_full(Fixture *f, BusKind kind, const gchar *notify_path)
 	g_assert_no_error(error);
 	g_subprocess_wait_async(f->polld, f->cancellable, polld_exited_cb, f);
 	f->out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(f->polld));
-	g_data_input_stream_read_line_async(f->out, G_PRIORITY_DEFAULT, f->cancellable, read_line_cb, f);
+	g_data_input_stream_read_line_async(
+	  f->out, G_PRIORITY_DEFAULT, f->cancellable, read_line_cb, f);
 	subscribe(f);
 	g_assert_true(wait_for(polld_running, f, 10000));
 }
@@ -531,7 +547,7 @@ assert_remote_error(GError *error, const gchar *name)
 static GVariant *
 poll_now(Fixture *f, const gchar *const *names)
 {
-	const gchar *const all[] = {NULL};
+	const gchar *const all[] = { NULL };
 	return call_ok(f, "PollNow", g_variant_new("(^as)", names != NULL ? names : all), "()");
 }
 
@@ -547,15 +563,18 @@ check_volumes(Fixture *f, const gchar *meter, gboolean contiguous, guint *n_out)
 		g_autoptr(JsonParser) outer = json_parser_new();
 		g_autoptr(JsonParser) inner = json_parser_new();
 		JsonArray *samples;
-		g_assert_true(json_parser_load_from_data(outer, g_ptr_array_index(f->lines, i), -1, NULL));
+		g_assert_true(
+		  json_parser_load_from_data(outer, g_ptr_array_index(f->lines, i), -1, NULL));
 		g_assert_true(json_parser_load_from_data(
-		    inner,
-		    json_object_get_string_member(json_node_get_object(json_parser_get_root(outer)), "oslo.message"),
-		    -1,
-		    NULL));
+		  inner,
+		  json_object_get_string_member(json_node_get_object(json_parser_get_root(outer)),
+						"oslo.message"),
+		  -1,
+		  NULL));
 		samples = json_object_get_array_member(
-		    json_object_get_object_member(json_node_get_object(json_parser_get_root(inner)), "payload"),
-		    "samples");
+		  json_object_get_object_member(json_node_get_object(json_parser_get_root(inner)),
+						"payload"),
+		  "samples");
 		for (guint j = 0; j < json_array_get_length(samples); j++) {
 			JsonObject *s = json_array_get_object_element(samples, j);
 			guint v;
@@ -615,7 +634,6 @@ find_by_name(GVariant *list, const gchar *name)
 	return NULL;
 }
 
-
 /* --- properties, reads, introspection --- */
 
 static void
@@ -655,10 +673,10 @@ test_properties(Fixture *f, gconstpointer data)
 	g_assert_true(g_variant_lookup(props, "Host", "&s", &s));
 	g_assert_cmpstr(s, ==, "test-host");
 	g_assert_true(g_variant_lookup(props, "Namespaces", "^a&s", &ns));
-	g_assert_cmpstrv(ns, ((const gchar *const[]){"test", NULL}));
+	g_assert_cmpstrv(ns, ((const gchar *const[]){ "test", NULL }));
 	g_assert_true(g_variant_lookup(props, "ConfigFiles", "^a&s", &files));
 	canonical = g_canonicalize_filename(f->conf, NULL);
-	g_assert_cmpstrv(files, ((const gchar *const[]){canonical, NULL}));
+	g_assert_cmpstrv(files, ((const gchar *const[]){ canonical, NULL }));
 	g_assert_true(g_variant_lookup(props, "ConfigGeneration", "t", &t));
 	g_assert_cmpuint(t, ==, 1);
 	g_assert_true(g_variant_lookup(props, "PublisherState", "&s", &s));
@@ -689,7 +707,8 @@ assert_interfaces_equal(GDBusInterfaceInfo *want, GDBusInterfaceInfo *got)
 	guint i;
 
 	for (i = 0; want->methods[i] != NULL; i++) {
-		GDBusMethodInfo *m = g_dbus_interface_info_lookup_method(got, want->methods[i]->name);
+		GDBusMethodInfo *m =
+		  g_dbus_interface_info_lookup_method(got, want->methods[i]->name);
 		if (m == NULL)
 			g_error("method %s not exported", want->methods[i]->name);
 		assert_args_equal(want->methods[i]->in_args, m->in_args, m->name);
@@ -697,13 +716,15 @@ assert_interfaces_equal(GDBusInterfaceInfo *want, GDBusInterfaceInfo *got)
 	}
 	g_assert_null(got->methods[i]);
 	for (i = 0; want->signals[i] != NULL; i++) {
-		GDBusSignalInfo *sig = g_dbus_interface_info_lookup_signal(got, want->signals[i]->name);
+		GDBusSignalInfo *sig =
+		  g_dbus_interface_info_lookup_signal(got, want->signals[i]->name);
 		g_assert_nonnull(sig);
 		assert_args_equal(want->signals[i]->args, sig->args, sig->name);
 	}
 	g_assert_null(got->signals[i]);
 	for (i = 0; want->properties[i] != NULL; i++) {
-		GDBusPropertyInfo *p = g_dbus_interface_info_lookup_property(got, want->properties[i]->name);
+		GDBusPropertyInfo *p =
+		  g_dbus_interface_info_lookup_property(got, want->properties[i]->name);
 		if (p == NULL)
 			g_error("property %s not exported", want->properties[i]->name);
 		g_assert_cmpstr(p->signature, ==, want->properties[i]->signature);
@@ -715,7 +736,8 @@ assert_interfaces_equal(GDBusInterfaceInfo *want, GDBusInterfaceInfo *got)
 static void
 test_introspection(Fixture *f, gconstpointer data)
 {
-	g_autofree gchar *xml_path = g_build_filename(source_root(), "dbus", "org.polld.Agent1.xml", NULL);
+	g_autofree gchar *xml_path =
+	  g_build_filename(source_root(), "dbus", "org.polld.Agent1.xml", NULL);
 	g_autofree gchar *xml = NULL;
 	g_autofree gchar *live = NULL;
 	g_autoptr(GDBusNodeInfo) want = NULL;
@@ -766,15 +788,45 @@ assert_keys(GVariant *dict, const gchar *const *keys_types)
 }
 
 static const gchar *const pollster_keys[] = {
-    "name", "s", "plugin", "s", "namespace", "s", "sources", "as", "interval", "u", "state", "s",
-    "plugin_status", "s", "last_run", "x", "last_duration_us", "x", "last_samples", "u",
-    "last_error", "s", "runs", "t", "errors", "t", "samples", "t", "busy", "b", "blacklisted", "u",
-    NULL,
+	"name",
+	"s",
+	"plugin",
+	"s",
+	"namespace",
+	"s",
+	"sources",
+	"as",
+	"interval",
+	"u",
+	"state",
+	"s",
+	"plugin_status",
+	"s",
+	"last_run",
+	"x",
+	"last_duration_us",
+	"x",
+	"last_samples",
+	"u",
+	"last_error",
+	"s",
+	"runs",
+	"t",
+	"errors",
+	"t",
+	"samples",
+	"t",
+	"busy",
+	"b",
+	"blacklisted",
+	"u",
+	NULL,
 };
 
 static const gchar *const task_keys[] = {
-    "name", "s", "interval", "u", "pollsters", "as", "running", "b", "next_run", "x",
-    "last_duration_us", "x", "overruns", "t", "cycles", "t", NULL,
+	"name",	    "s", "interval",	     "u", "pollsters", "as", "running", "b",
+	"next_run", "x", "last_duration_us", "x", "overruns",  "t",  "cycles",	"t",
+	NULL,
 };
 
 static gboolean
@@ -817,7 +869,7 @@ test_get_methods(Fixture *f, gconstpointer data)
 	g_assert_true(g_variant_lookup(gauge, "state", "&s", &s));
 	g_assert_cmpstr(s, ==, "enabled");
 	g_assert_true(g_variant_lookup(gauge, "sources", "^a&s", &sources));
-	g_assert_cmpstrv(sources, ((const gchar *const[]){"fast", NULL}));
+	g_assert_cmpstrv(sources, ((const gchar *const[]){ "fast", NULL }));
 	g_assert_true(g_variant_lookup(gauge, "interval", "u", &u));
 	g_assert_cmpuint(u, ==, 3600);
 	g_assert_true(g_variant_lookup(gauge, "last_samples", "u", &u));
@@ -843,8 +895,17 @@ test_get_methods(Fixture *f, gconstpointer data)
 	reply = call_ok(f, "GetStatistics", NULL, "(a{sv})");
 	stats = g_variant_get_child_value(reply, 0);
 	assert_keys(stats,
-		    (const gchar *const[]){"cycles", "t", "samples_polled", "t", "cycle_errors", "t",
-					   "resources_blacklisted", "t", "uptime_us", "t", NULL});
+		    (const gchar *const[]){ "cycles",
+					    "t",
+					    "samples_polled",
+					    "t",
+					    "cycle_errors",
+					    "t",
+					    "resources_blacklisted",
+					    "t",
+					    "uptime_us",
+					    "t",
+					    NULL });
 	g_assert_true(g_variant_lookup(stats, "cycles", "t", &t));
 	g_assert_cmpuint(t, ==, 1);
 	g_assert_true(g_variant_lookup(stats, "samples_polled", "t", &t));
@@ -875,13 +936,17 @@ test_poll_now(Fixture *f, gconstpointer data)
 	g_assert_true(wait_for(have_two_cycles, f, 5000));
 	g_assert_cmpstr(g_ptr_array_index(f->cycles, 1), ==, "every 3600s 6 0");
 	g_clear_pointer(&reply, g_variant_unref);
-	reply = poll_now(f, (const gchar *const[]){"test.gauge", NULL});
+	reply = poll_now(f, (const gchar *const[]){ "test.gauge", NULL });
 	g_clear_pointer(&reply, g_variant_unref);
-	reply = poll_now(f, (const gchar *const[]){"fast", NULL});
+	reply = poll_now(f, (const gchar *const[]){ "fast", NULL });
 	assert_samples(f, "test.gauge", 8);
 	assert_samples(f, "test.delta", 6);
 
-	reply = call(f, "PollNow", g_variant_new("(^as)", (const gchar *const[]){"nope", NULL}), "()", &error);
+	reply = call(f,
+		     "PollNow",
+		     g_variant_new("(^as)", (const gchar *const[]){ "nope", NULL }),
+		     "()",
+		     &error);
 	g_assert_null(reply);
 	assert_remote_error(error, "org.polld.Agent1.Error.NotFound");
 	g_assert_nonnull(strstr(error->message, "nope"));
@@ -1005,7 +1070,10 @@ test_reload_invalid(Fixture *f, gconstpointer data)
 	start_polld(f, BUS_SESSION);
 	before = call_ok(f, "GetPollsters", NULL, "(aa{sv})");
 	/* line 4, column 15: interval is not a number */
-	g_free(write_file(f, "polling.yaml", "sources:\n  - name: fast\n    meters: [\"test.*\"]\n    interval: soon\n"));
+	g_free(
+	  write_file(f,
+		     "polling.yaml",
+		     "sources:\n  - name: fast\n    meters: [\"test.*\"]\n    interval: soon\n"));
 	reply = call(f, "Reload", NULL, "(t)", &error);
 	g_assert_null(reply);
 	assert_remote_error(error, "org.polld.Agent1.Error.InvalidConfig");
@@ -1019,7 +1087,7 @@ test_reload_invalid(Fixture *f, gconstpointer data)
 	list = g_variant_get_child_value(after, 0);
 	g_assert_cmpuint(g_variant_n_children(list), ==, 3);
 	g_clear_pointer(&reply, g_variant_unref);
-	reply = poll_now(f, (const gchar *const[]){"fast", NULL});
+	reply = poll_now(f, (const gchar *const[]){ "fast", NULL });
 	g_clear_error(&error);
 
 	/* a broken config file is refused the same way */
@@ -1088,7 +1156,7 @@ test_reload_valid(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(s, ==, "disabled");
 	delta = find_by_name(list, "test.delta");
 	g_assert_true(g_variant_lookup(delta, "sources", "^a&s", &sources));
-	g_assert_cmpstrv(sources, ((const gchar *const[]){"fast", "slow", NULL}));
+	g_assert_cmpstrv(sources, ((const gchar *const[]){ "fast", "slow", NULL }));
 	/* unchanged pollsters keep their state */
 	g_assert_true(g_variant_lookup(delta, "runs", "t", &runs));
 	g_assert_cmpuint(runs, ==, 3);
@@ -1318,7 +1386,7 @@ can_switch_user(void)
 static void
 assert_nobody_denied(Fixture *f, const gchar *expected)
 {
-	const gchar *const control[] = {"pause", "resume", "reload", "poll-now", NULL};
+	const gchar *const control[] = { "pause", "resume", "reload", "poll-now", NULL };
 
 	for (guint i = 0; control[i] != NULL; i++) {
 		g_autofree gchar *out = NULL;
@@ -1333,7 +1401,7 @@ assert_nobody_denied(Fixture *f, const gchar *expected)
 static void
 assert_nobody_reads(Fixture *f)
 {
-	const gchar *const reads[] = {"status", "pollsters", "tasks", "stats", NULL};
+	const gchar *const reads[] = { "status", "pollsters", "tasks", "stats", NULL };
 
 	for (guint i = 0; reads[i] != NULL; i++) {
 		g_autofree gchar *out = NULL;
@@ -1357,7 +1425,8 @@ test_auth_daemon(Fixture *f, gconstpointer data)
 	start_bus(f, BUS_SESSION);
 	start_polld(f, BUS_SESSION);
 	assert_nobody_reads(f);
-	expected = g_strdup_printf("allowed to root only (caller uid %u)", (guint)getpwnam("nobody")->pw_uid);
+	expected = g_strdup_printf("allowed to root only (caller uid %u)",
+				   (guint)getpwnam("nobody")->pw_uid);
 	assert_nobody_denied(f, expected);
 	g_assert_cmpint(polldctl(f, NULL, &out, &err, "pause", NULL), ==, 0);
 }
@@ -1460,21 +1529,21 @@ main(int argc, char *argv[])
 		const gchar *path;
 		void (*func)(Fixture *, gconstpointer);
 	} tests[] = {
-	    {"/dbus/properties", test_properties},
-	    {"/dbus/introspection", test_introspection},
-	    {"/dbus/get-methods", test_get_methods},
-	    {"/dbus/poll-now", test_poll_now},
-	    {"/dbus/pause-resume", test_pause_resume},
-	    {"/dbus/batched-changes", test_batched_changes},
-	    {"/dbus/backing-off", test_backing_off},
-	    {"/dbus/reload/invalid", test_reload_invalid},
-	    {"/dbus/reload/valid", test_reload_valid},
-	    {"/dbus/hang", test_hang},
-	    {"/dbus/second-instance", test_second_instance},
-	    {"/dbus/polldctl", test_polldctl},
-	    {"/dbus/auth/daemon", test_auth_daemon},
-	    {"/dbus/auth/policy", test_auth_policy},
-	    {"/dbus/sd-notify", test_sd_notify},
+		{ "/dbus/properties", test_properties },
+		{ "/dbus/introspection", test_introspection },
+		{ "/dbus/get-methods", test_get_methods },
+		{ "/dbus/poll-now", test_poll_now },
+		{ "/dbus/pause-resume", test_pause_resume },
+		{ "/dbus/batched-changes", test_batched_changes },
+		{ "/dbus/backing-off", test_backing_off },
+		{ "/dbus/reload/invalid", test_reload_invalid },
+		{ "/dbus/reload/valid", test_reload_valid },
+		{ "/dbus/hang", test_hang },
+		{ "/dbus/second-instance", test_second_instance },
+		{ "/dbus/polldctl", test_polldctl },
+		{ "/dbus/auth/daemon", test_auth_daemon },
+		{ "/dbus/auth/policy", test_auth_policy },
+		{ "/dbus/sd-notify", test_sd_notify },
 	};
 
 	g_test_init(&argc, &argv, NULL);
@@ -1482,6 +1551,7 @@ main(int argc, char *argv[])
 	g_unsetenv("DBUS_SESSION_BUS_ADDRESS");
 	g_unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
 	for (guint i = 0; i < G_N_ELEMENTS(tests); i++)
-		g_test_add(tests[i].path, Fixture, NULL, fixture_setup, tests[i].func, fixture_teardown);
+		g_test_add(
+		  tests[i].path, Fixture, NULL, fixture_setup, tests[i].func, fixture_teardown);
 	return g_test_run();
 }

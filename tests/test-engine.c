@@ -21,11 +21,11 @@
 typedef struct {
 	GMutex mutex;
 	GCond cond;
-	GHashTable *polled;	/* "pollster/resource" -> count */
-	gint discoveries;	/* calls of fake_disc */
-	GHashTable *permanent;	/* resource ids failing permanently */
+	GHashTable *polled;    /* "pollster/resource" -> count */
+	gint discoveries;      /* calls of fake_disc */
+	GHashTable *permanent; /* resource ids failing permanently */
 	gboolean fail_all_permanently;
-	gboolean hold;		/* pollster "fake.slow" blocks while TRUE */
+	gboolean hold; /* pollster "fake.slow" blocks while TRUE */
 	gboolean slow_entered;
 	guint samples_per_resource;
 } PdFakeState;
@@ -81,7 +81,11 @@ pd_fake_wait_release(const gchar *name)
 }
 
 static gboolean
-pd_fake_pollster_poll(PdPollster *self, PdPollContext *ctx, GPtrArray *resources, GCancellable *c, GError **error)
+pd_fake_pollster_poll(PdPollster *self,
+		      PdPollContext *ctx,
+		      GPtrArray *resources,
+		      GCancellable *c,
+		      GError **error)
 {
 	const gchar *name = pd_pollster_get_name(self);
 
@@ -102,7 +106,8 @@ pd_fake_pollster_poll(PdPollster *self, PdPollContext *ctx, GPtrArray *resources
 		}
 		g_hash_table_insert(fake.polled, g_steal_pointer(&key), GUINT_TO_POINTER(n + 1));
 		for (guint j = 0; j < fake.samples_per_resource; j++) {
-			PdSample *s = pd_pollster_add_sample(self, ctx, pd_resource_get_id(res), "u", "p", NULL);
+			PdSample *s = pd_pollster_add_sample(
+			  self, ctx, pd_resource_get_id(res), "u", "p", NULL);
 			pd_sample_set_int(s, j);
 		}
 	}
@@ -131,7 +136,11 @@ struct _PdFakeDiscovery {
 G_DEFINE_TYPE(PdFakeDiscovery, pd_fake_discovery, PD_TYPE_DISCOVERY)
 
 static GPtrArray *
-pd_fake_discovery_discover(PdDiscovery *self, const gchar *param, PdCycleCache *cache, GCancellable *c, GError **error)
+pd_fake_discovery_discover(PdDiscovery *self,
+			   const gchar *param,
+			   PdCycleCache *cache,
+			   GCancellable *c,
+			   GError **error)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
 	g_atomic_int_inc(&fake.discoveries);
@@ -166,11 +175,16 @@ static void
 pd_fake_plugin_add(PdPlugin *plugin, const gchar *name, PdSampleType type)
 {
 	g_autoptr(PdPollster) p = g_object_new(PD_TYPE_FAKE_POLLSTER,
-					       "name", name,
-					       "namespace", "fake",
-					       "default-discovery", "fake_disc",
-					       "unit", "u",
-					       "sample-type", type,
+					       "name",
+					       name,
+					       "namespace",
+					       "fake",
+					       "default-discovery",
+					       "fake_disc",
+					       "unit",
+					       "u",
+					       "sample-type",
+					       type,
 					       NULL);
 	pd_plugin_add_pollster(plugin, p);
 }
@@ -269,14 +283,20 @@ static void
 pd_fixture_write(PdFixture *fx, const gchar *polling_yaml, const gchar *extra_conf)
 {
 	g_autofree gchar *yaml = pd_test_write_file(fx->dir, "polling.yaml", polling_yaml);
-	g_autofree gchar *conf = g_strdup_printf("[polling]\ncfg_file = %s\nbatch_size = 50\n%s", yaml,
+	g_autofree gchar *conf = g_strdup_printf("[polling]\ncfg_file = %s\nbatch_size = 50\n%s",
+						 yaml,
 						 extra_conf != NULL ? extra_conf : "");
 	g_free(fx->conf);
 	fx->conf = pd_test_write_file(fx->dir, "polld.conf", conf);
 }
 
 static void
-pd_fixture_cycle_cb(PdEngine *engine, const gchar *task, guint64 duration, guint samples, guint errors, gpointer user_data)
+pd_fixture_cycle_cb(PdEngine *engine,
+		    const gchar *task,
+		    guint64 duration,
+		    guint samples,
+		    guint errors,
+		    gpointer user_data)
 {
 	PdFixture *fx = user_data;
 	fx->cycles_finished++;
@@ -288,8 +308,8 @@ pd_fixture_setup_engine(PdFixture *fx, GError **error)
 {
 	g_autoptr(PdConfig) config = pd_config_new();
 	g_autoptr(PdPlugin) plugin = g_object_new(PD_TYPE_FAKE_PLUGIN, NULL);
-	gchar *files[] = {fx->conf, NULL};
-	gchar *namespaces[] = {(gchar *)"fake", NULL};
+	gchar *files[] = { fx->conf, NULL };
+	gchar *namespaces[] = { (gchar *)"fake", NULL };
 
 	if (!pd_config_load_file(config, fx->conf, error))
 		return FALSE;
@@ -378,8 +398,10 @@ test_engine_grouping(PdFixture *fx, gconstpointer data)
 		if (pd_polling_task_get_interval(t) == 60) {
 			/* a: fake.a fake.b; b: fake.a fake.b fake.c */
 			g_assert_cmpuint(e->len, ==, 5);
-			g_assert_true(g_ptr_array_find_with_equal_func(e, "b/fake.c", g_str_equal, NULL));
-			g_assert_false(g_ptr_array_find_with_equal_func(e, "b/fake.slow", g_str_equal, NULL));
+			g_assert_true(
+			  g_ptr_array_find_with_equal_func(e, "b/fake.c", g_str_equal, NULL));
+			g_assert_false(
+			  g_ptr_array_find_with_equal_func(e, "b/fake.slow", g_str_equal, NULL));
 		} else {
 			g_assert_cmpuint(pd_polling_task_get_interval(t), ==, 30);
 			g_assert_cmpuint(e->len, ==, 3);
@@ -395,11 +417,12 @@ test_engine_dedupe(PdFixture *fx, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 
 	/* r2 is in both sources of the same interval: polled once */
-	pd_fixture_write(fx,
-			 "sources:\n"
-			 "  - name: a\n    interval: 60\n    meters: [fake.a]\n    resources: [r1, r2]\n"
-			 "  - name: b\n    interval: 60\n    meters: [fake.a]\n    resources: [r2, r3]\n",
-			 NULL);
+	pd_fixture_write(
+	  fx,
+	  "sources:\n"
+	  "  - name: a\n    interval: 60\n    meters: [fake.a]\n    resources: [r1, r2]\n"
+	  "  - name: b\n    interval: 60\n    meters: [fake.a]\n    resources: [r2, r3]\n",
+	  NULL);
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
 	pd_fixture_poll(fx);
 	g_assert_cmpuint(pd_fake_polled("fake.a", "r1"), ==, 1);
@@ -416,11 +439,12 @@ test_engine_discovery_cache(PdFixture *fx, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 
 	/* three pollsters, two sources, one discovery: called once per cycle */
-	pd_fixture_write(fx,
-			 "sources:\n"
-			 "  - name: a\n    interval: 60\n    meters: [fake.a, fake.b]\n"
-			 "  - name: b\n    interval: 60\n    meters: [fake.c]\n    discovery: [fake_disc]\n",
-			 NULL);
+	pd_fixture_write(
+	  fx,
+	  "sources:\n"
+	  "  - name: a\n    interval: 60\n    meters: [fake.a, fake.b]\n"
+	  "  - name: b\n    interval: 60\n    meters: [fake.c]\n    discovery: [fake_disc]\n",
+	  NULL);
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
 	pd_fixture_poll(fx);
 	g_assert_cmpint(fake.discoveries, ==, 1);
@@ -436,9 +460,8 @@ test_engine_blacklist(PdFixture *fx, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 
-	pd_fixture_write(fx,
-			 "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.b]\n",
-			 NULL);
+	pd_fixture_write(
+	  fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.b]\n", NULL);
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
 	g_hash_table_add(fake.permanent, g_strdup("d1"));
 	pd_fixture_poll(fx);
@@ -465,19 +488,24 @@ test_engine_batching(PdFixture *fx, gconstpointer data)
 	GHashTable *seen = NULL;
 
 	/* 3 resources x 40 samples = 120 samples: messages of 50, 50, 20 */
-	pd_fixture_write(fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n", NULL);
+	pd_fixture_write(
+	  fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n", NULL);
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
 	fake.samples_per_resource = 40;
 	pd_fixture_poll(fx);
 	g_assert_cmpuint(fx->publisher->messages->len, ==, 3);
-	g_assert_cmpuint(((PdMessage *)g_ptr_array_index(fx->publisher->messages, 0))->n_samples, ==, 50);
-	g_assert_cmpuint(((PdMessage *)g_ptr_array_index(fx->publisher->messages, 2))->n_samples, ==, 20);
+	g_assert_cmpuint(
+	  ((PdMessage *)g_ptr_array_index(fx->publisher->messages, 0))->n_samples, ==, 50);
+	g_assert_cmpuint(
+	  ((PdMessage *)g_ptr_array_index(fx->publisher->messages, 2))->n_samples, ==, 20);
 	samples = pd_keep_publisher_samples(fx->publisher);
 	g_assert_cmpuint(samples->len, ==, 120);
 	/* one timestamp per pollster invocation */
 	seen = g_hash_table_new(g_str_hash, g_str_equal);
 	for (guint i = 0; i < samples->len; i++)
-		g_hash_table_add(seen, (gpointer)json_object_get_string_member(g_ptr_array_index(samples, i), "timestamp"));
+		g_hash_table_add(seen,
+				 (gpointer)json_object_get_string_member(
+				   g_ptr_array_index(samples, i), "timestamp"));
 	g_assert_cmpuint(g_hash_table_size(seen), ==, 1);
 	g_hash_table_unref(seen);
 }
@@ -493,7 +521,8 @@ test_engine_streaming(PdFixture *fx, gconstpointer data)
 	/* 3 resources x 300 samples: a synchronous pollster's samples are
 	 * handed over in chunks while it runs (flush size 4 x batch_size), and
 	 * every message still holds batch_size samples */
-	pd_fixture_write(fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n", NULL);
+	pd_fixture_write(
+	  fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n", NULL);
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
 	fake.samples_per_resource = 300;
 	pd_fixture_poll(fx);
@@ -509,7 +538,9 @@ test_engine_streaming(PdFixture *fx, gconstpointer data)
 	g_assert_cmpuint(samples->len, ==, 900);
 	/* still one timestamp for the whole invocation */
 	for (guint i = 0; i < samples->len; i++)
-		g_hash_table_add(ids, (gpointer)json_object_get_string_member(g_ptr_array_index(samples, i), "timestamp"));
+		g_hash_table_add(ids,
+				 (gpointer)json_object_get_string_member(
+				   g_ptr_array_index(samples, i), "timestamp"));
 	g_assert_cmpuint(g_hash_table_size(ids), ==, 1);
 	g_assert_cmpuint(pd_engine_get_pollster_stats(fx->engine, "fake.a")->last_samples, ==, 900);
 }
@@ -520,9 +551,7 @@ test_engine_batch_size_zero(PdFixture *fx, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *conf = NULL;
 
-	pd_fixture_write(fx,
-			 "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n",
-			 "");
+	pd_fixture_write(fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n", "");
 	conf = g_strdup_printf("[polling]\ncfg_file = %s/polling.yaml\nbatch_size = 0\n", fx->dir);
 	g_assert_true(g_file_set_contents(fx->conf, conf, -1, NULL));
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
@@ -541,7 +570,8 @@ test_engine_unknown_discovery(PdFixture *fx, gconstpointer data)
 			 "    discovery: ['nosuch:thing']\n",
 			 NULL);
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
-	g_test_expect_message("PdPollingTask", G_LOG_LEVEL_WARNING, "*unknown discovery 'nosuch:thing'*");
+	g_test_expect_message(
+	  "PdPollingTask", G_LOG_LEVEL_WARNING, "*unknown discovery 'nosuch:thing'*");
 	pd_fixture_poll(fx);
 	g_test_assert_expected_messages();
 	/* nothing from the source's discovery: the pollster's default is used */
@@ -573,9 +603,10 @@ test_engine_deadline(PdFixture *fx, gconstpointer data)
 
 	/* a hung pollster: the cycle closes at its deadline with the other
 	 * pollster's samples published, and the late samples still arrive */
-	pd_fixture_write(fx,
-			 "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.slow]\n",
-			 "[polld]\npollster_timeout = 1\n");
+	pd_fixture_write(
+	  fx,
+	  "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.slow]\n",
+	  "[polld]\npollster_timeout = 1\n");
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
 	fake.hold = TRUE;
 	g_test_expect_message("PdPollingTask", G_LOG_LEVEL_WARNING, "*fake.slow*still running*");
@@ -616,9 +647,10 @@ test_engine_stop_waits_for_late_jobs(PdFixture *fx, gconstpointer data)
 
 	/* --once and SIGTERM: a pollster that outlived its cycle still gets
 	 * its samples published before the engine reports stopped */
-	pd_fixture_write(fx,
-			 "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.slow]\n",
-			 "[polld]\npollster_timeout = 1\nstop_timeout = 30\n");
+	pd_fixture_write(
+	  fx,
+	  "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.slow]\n",
+	  "[polld]\npollster_timeout = 1\nstop_timeout = 30\n");
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
 	fake.hold = TRUE;
 	g_test_expect_message("PdPollingTask", G_LOG_LEVEL_WARNING, "*fake.slow*still running*");
@@ -645,14 +677,18 @@ test_engine_reload(PdFixture *fx, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	PdPollingTask *before;
 
-	pd_fixture_write(fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n", NULL);
+	pd_fixture_write(
+	  fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n", NULL);
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
 	pd_engine_start(fx->engine);
 	before = g_ptr_array_index(pd_engine_get_tasks(fx->engine), 0);
 	g_assert_cmpuint(pd_engine_get_config_generation(fx->engine), ==, 1);
 
 	/* invalid: refused with the position, old tasks kept */
-	g_free(pd_test_write_file(fx->dir, "polling.yaml", "sources:\n  - name: a\n    interval: 0\n    meters: [fake.a]\n"));
+	g_free(
+	  pd_test_write_file(fx->dir,
+			     "polling.yaml",
+			     "sources:\n  - name: a\n    interval: 0\n    meters: [fake.a]\n"));
 	g_assert_false(pd_engine_reload(fx->engine, &error));
 	g_assert_error(error, PD_ERROR, PD_ERROR_INVALID_CONFIG);
 	g_assert_nonnull(strstr(error->message, "polling.yaml:3:15"));
@@ -661,20 +697,25 @@ test_engine_reload(PdFixture *fx, gconstpointer data)
 	g_assert_cmpuint(pd_engine_get_config_generation(fx->engine), ==, 1);
 
 	/* unchanged: the very same task object stays */
-	g_free(pd_test_write_file(fx->dir, "polling.yaml", "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n"));
+	g_free(
+	  pd_test_write_file(fx->dir,
+			     "polling.yaml",
+			     "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n"));
 	g_assert_true(pd_engine_reload(fx->engine, &error));
 	g_assert_no_error(error);
 	g_assert_true(g_ptr_array_index(pd_engine_get_tasks(fx->engine), 0) == before);
 	g_assert_cmpuint(pd_engine_get_config_generation(fx->engine), ==, 2);
 
 	/* changed: a new task with both pollsters */
-	g_free(pd_test_write_file(fx->dir,
-				  "polling.yaml",
-				  "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.b]\n"));
+	g_free(pd_test_write_file(
+	  fx->dir,
+	  "polling.yaml",
+	  "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.b]\n"));
 	g_assert_true(pd_engine_reload(fx->engine, &error));
 	g_assert_true(g_ptr_array_index(pd_engine_get_tasks(fx->engine), 0) != before);
 	{
-		g_autoptr(GPtrArray) e = pd_polling_task_get_entries(g_ptr_array_index(pd_engine_get_tasks(fx->engine), 0));
+		g_autoptr(GPtrArray) e = pd_polling_task_get_entries(
+		  g_ptr_array_index(pd_engine_get_tasks(fx->engine), 0));
 		g_assert_cmpuint(e->len, ==, 2);
 	}
 }
@@ -684,11 +725,14 @@ test_engine_unknown_config_key(PdFixture *fx, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 
-	pd_fixture_write(fx,
-			 "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n",
-			 "[fake]\nknob = 1\n[publisher]\ntelemetry_secrett = x\n[database]\nconnection = y\n");
+	pd_fixture_write(
+	  fx,
+	  "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n",
+	  "[fake]\nknob = 1\n[publisher]\ntelemetry_secrett = x\n[database]\nconnection = y\n");
 	/* the plugin's key and a whole foreign section are fine, the typo isn't */
-	g_test_expect_message("PdConfig", G_LOG_LEVEL_WARNING, "*polld.conf: unknown option [publisher] telemetry_secrett*");
+	g_test_expect_message("PdConfig",
+			      G_LOG_LEVEL_WARNING,
+			      "*polld.conf: unknown option [publisher] telemetry_secrett*");
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
 	g_test_assert_expected_messages();
 }
@@ -697,9 +741,10 @@ static void
 test_engine_poll_now_unknown(PdFixture *fx, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
-	const gchar *names[] = {"nosuch", NULL};
+	const gchar *names[] = { "nosuch", NULL };
 
-	pd_fixture_write(fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n", NULL);
+	pd_fixture_write(
+	  fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n", NULL);
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
 	fx->done = FALSE;
 	pd_engine_poll_now_async(fx->engine, names, NULL, pd_fixture_polled_cb, fx);

@@ -15,7 +15,8 @@
 static gchar *
 pd_abi_path(const gchar *variant)
 {
-	return g_strdup_printf("%s/libpd_abi_%s.%s", g_getenv("POLLD_TEST_ABI_DIR"), variant, G_MODULE_SUFFIX);
+	return g_strdup_printf(
+	  "%s/libpd_abi_%s.%s", g_getenv("POLLD_TEST_ABI_DIR"), variant, G_MODULE_SUFFIX);
 }
 
 static void
@@ -30,7 +31,9 @@ test_loader_good(void)
 	g_assert_cmpstr(pd_plugin_get_name(plugin), ==, "abi-good");
 	/* declared in constructed, before any plugin code runs for polling */
 	g_assert_cmpuint(pd_plugin_get_pollsters(plugin)->len, ==, 1);
-	g_assert_cmpstr(pd_pollster_get_name(g_ptr_array_index(pd_plugin_get_pollsters(plugin), 0)), ==, "abi.meter");
+	g_assert_cmpstr(pd_pollster_get_name(g_ptr_array_index(pd_plugin_get_pollsters(plugin), 0)),
+			==,
+			"abi.meter");
 }
 
 static void
@@ -75,7 +78,8 @@ static void
 test_loader_garbage(void)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
-	g_autofree gchar *fn = pd_test_write_file(dir, "libgarbage.so", "this is not an ELF file\n");
+	g_autofree gchar *fn =
+	  pd_test_write_file(dir, "libgarbage.so", "this is not an ELF file\n");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PdPlugin) plugin = pd_plugin_loader_load_file(fn, &error);
 
@@ -88,9 +92,9 @@ static void
 test_loader_dir_goes_on(void)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
-	gchar *dirs[] = {dir, NULL};
+	gchar *dirs[] = { dir, NULL };
 	g_autoptr(GPtrArray) plugins = NULL;
-	const gchar *variants[] = {"major", "good", "nosym", NULL};
+	const gchar *variants[] = { "major", "good", "nosym", NULL };
 
 	g_free(pd_test_write_file(dir, "liba-garbage.so", "nope"));
 	g_free(pd_test_write_file(dir, "README", "not even a .so"));
@@ -100,9 +104,13 @@ test_loader_dir_goes_on(void)
 		g_autofree gchar *dst = g_strdup_printf("%s/libpd_abi_%s.so", dir, variants[i]);
 		g_assert_cmpint(symlink(src, dst), ==, 0);
 	}
-	g_test_expect_message("PdPluginLoader", G_LOG_LEVEL_WARNING, "*liba-garbage.so: not a loadable module*");
-	g_test_expect_message("PdPluginLoader", G_LOG_LEVEL_WARNING, "*libpd_abi_major.so: plugin abi-major*major version differs*");
-	g_test_expect_message("PdPluginLoader", G_LOG_LEVEL_WARNING, "*libpd_abi_nosym.so: not a polld plugin*");
+	g_test_expect_message(
+	  "PdPluginLoader", G_LOG_LEVEL_WARNING, "*liba-garbage.so: not a loadable module*");
+	g_test_expect_message("PdPluginLoader",
+			      G_LOG_LEVEL_WARNING,
+			      "*libpd_abi_major.so: plugin abi-major*major version differs*");
+	g_test_expect_message(
+	  "PdPluginLoader", G_LOG_LEVEL_WARNING, "*libpd_abi_nosym.so: not a polld plugin*");
 	plugins = pd_plugin_loader_load_dirs(dirs);
 	g_test_assert_expected_messages();
 	g_assert_cmpuint(plugins->len, ==, 1);

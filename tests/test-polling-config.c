@@ -10,12 +10,12 @@
 #include "pd-polling-config.h"
 
 #define LOG_DOMAIN "PdPollingConfig"
-#define FAKE_FILE  "polling.yaml"
+#define FAKE_FILE "polling.yaml"
 
 /* a valid source; tests append keys or swap one line */
 #define SOURCE_HEAD "sources:\n  - name: s\n"
 #define INTERVAL_60 "    interval: 60\n"
-#define METERS_CPU  "    meters: [cpu]\n"
+#define METERS_CPU "    meters: [cpu]\n"
 
 static PdPollingConfig *
 load_ok(const gchar *yaml)
@@ -120,9 +120,9 @@ test_valid_spec_example(void)
 			    "    meters: [\"cpu\", \"memory.usage\", \"disk.*\"]\n"
 			    "    resources: [\"http://x\"]\n"
 			    "    discovery: [\"endpoint:image\"]\n";
-	const gchar *meters[] = {"cpu", "memory.usage", "disk.*", NULL};
-	const gchar *resources[] = {"http://x", NULL};
-	const gchar *discovery[] = {"endpoint:image", NULL};
+	const gchar *meters[] = { "cpu", "memory.usage", "disk.*", NULL };
+	const gchar *resources[] = { "http://x", NULL };
+	const gchar *discovery[] = { "endpoint:image", NULL };
 	g_autoptr(PdPollingConfig) cfg = load_ok(yaml);
 	const PdSourceDef *src = source_at(cfg, 0);
 
@@ -169,7 +169,7 @@ test_valid_static_resources(void)
 	const gchar *yaml = SOURCE_HEAD INTERVAL_60 METERS_CPU "    resources:\n"
 							       "      - http://a.example/x\n"
 							       "      - 'snmp://10.0.0.1'\n";
-	const gchar *want[] = {"http://a.example/x", "snmp://10.0.0.1", NULL};
+	const gchar *want[] = { "http://a.example/x", "snmp://10.0.0.1", NULL };
 	g_autoptr(PdPollingConfig) cfg = load_ok(yaml);
 
 	assert_strv(source_at(cfg, 0)->resources, want);
@@ -180,8 +180,8 @@ static void
 test_valid_discovery(void)
 {
 	const gchar *yaml = SOURCE_HEAD INTERVAL_60 METERS_CPU
-	    "    discovery: [local_instances, \"endpoint:image\"]\n";
-	const gchar *want[] = {"local_instances", "endpoint:image", NULL};
+	  "    discovery: [local_instances, \"endpoint:image\"]\n";
+	const gchar *want[] = { "local_instances", "endpoint:image", NULL };
 	g_autoptr(PdPollingConfig) cfg = load_ok(yaml);
 
 	assert_strv(source_at(cfg, 0)->discovery, want);
@@ -206,7 +206,7 @@ static void
 test_valid_interval_int_tag(void)
 {
 	g_autoptr(PdPollingConfig) cfg =
-	    load_ok(SOURCE_HEAD "    interval: !!int 120\n" METERS_CPU);
+	  load_ok(SOURCE_HEAD "    interval: !!int 120\n" METERS_CPU);
 
 	g_assert_cmpuint(source_at(cfg, 0)->interval, ==, 120);
 }
@@ -215,7 +215,7 @@ static void
 test_valid_interval_max(void)
 {
 	g_autoptr(PdPollingConfig) cfg =
-	    load_ok(SOURCE_HEAD "    interval: 4294967295\n" METERS_CPU);
+	  load_ok(SOURCE_HEAD "    interval: 4294967295\n" METERS_CPU);
 
 	g_assert_cmpuint(source_at(cfg, 0)->interval, ==, G_MAXUINT);
 }
@@ -240,7 +240,8 @@ test_valid_unknown_source_key_warns(void)
 	const gchar *yaml = SOURCE_HEAD INTERVAL_60 METERS_CPU "    sinks: [meter_sink]\n";
 	g_autoptr(PdPollingConfig) cfg = NULL;
 
-	g_test_expect_message(LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+	g_test_expect_message(LOG_DOMAIN,
+			      G_LOG_LEVEL_WARNING,
 			      "polling.yaml:5:5: unknown key 'sinks' in source, ignored");
 	cfg = load_ok(yaml);
 	g_test_assert_expected_messages();
@@ -253,7 +254,8 @@ test_valid_unknown_top_level_key_warns(void)
 	const gchar *yaml = SOURCE_HEAD INTERVAL_60 METERS_CPU "sinks: []\n";
 	g_autoptr(PdPollingConfig) cfg = NULL;
 
-	g_test_expect_message(LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+	g_test_expect_message(LOG_DOMAIN,
+			      G_LOG_LEVEL_WARNING,
 			      "polling.yaml:5:1: unknown key 'sinks' at top level, ignored");
 	cfg = load_ok(yaml);
 	g_test_assert_expected_messages();
@@ -276,7 +278,8 @@ test_valid_null_filename(void)
 
 	g_assert_null(cfg);
 	g_assert_error(error, PD_POLLING_CONFIG_ERROR, PD_POLLING_CONFIG_ERROR_INVALID);
-	g_assert_cmpstr(error->message, ==,
+	g_assert_cmpstr(error->message,
+			==,
 			"<data>:1:1: top level must be a mapping with key 'sources', not a list");
 }
 
@@ -288,8 +291,8 @@ test_valid_explicit_length(void)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PdPollingConfig) cfg = NULL;
 
-	cfg = pd_polling_config_load_data(yaml, (gssize)(strlen(yaml) - strlen("garbage: [")),
-					  FAKE_FILE, &error);
+	cfg = pd_polling_config_load_data(
+	  yaml, (gssize)(strlen(yaml) - strlen("garbage: [")), FAKE_FILE, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(cfg->sources->len, ==, 1);
 }
@@ -313,8 +316,9 @@ test_ref_unref(void)
 static void
 test_syntax_unclosed_flow_list(void)
 {
-	assert_syntax("sources: [a, b\n", "polling.yaml:2:1: did not find expected ',' or ']' "
-					  "(while parsing a flow sequence started at 1:10)");
+	assert_syntax("sources: [a, b\n",
+		      "polling.yaml:2:1: did not find expected ',' or ']' "
+		      "(while parsing a flow sequence started at 1:10)");
 }
 
 static void
@@ -336,8 +340,9 @@ test_syntax_bad_indent(void)
 static void
 test_syntax_unterminated_quote(void)
 {
-	assert_syntax("sources: 'abc\n", "polling.yaml:2:1: found unexpected end of stream "
-					 "(while scanning a quoted scalar started at 1:10)");
+	assert_syntax("sources: 'abc\n",
+		      "polling.yaml:2:1: found unexpected end of stream "
+		      "(while scanning a quoted scalar started at 1:10)");
 }
 
 static void
@@ -373,7 +378,7 @@ static void
 test_invalid_empty_document(void)
 {
 	assert_invalid(
-	    "---\n", "polling.yaml:2:1: top level must be a mapping with key 'sources', not null");
+	  "---\n", "polling.yaml:2:1: top level must be a mapping with key 'sources', not null");
 }
 
 static void
@@ -387,21 +392,23 @@ static void
 test_invalid_top_level_list(void)
 {
 	assert_invalid(
-	    "- name: s\n  interval: 60\n",
-	    "polling.yaml:1:1: top level must be a mapping with key 'sources', not a list");
+	  "- name: s\n  interval: 60\n",
+	  "polling.yaml:1:1: top level must be a mapping with key 'sources', not a list");
 }
 
 static void
 test_invalid_top_level_scalar(void)
 {
-	assert_invalid("just some text\n", "polling.yaml:1:1: top level must be a mapping with key "
-					   "'sources', not a string");
+	assert_invalid("just some text\n",
+		       "polling.yaml:1:1: top level must be a mapping with key "
+		       "'sources', not a string");
 }
 
 static void
 test_invalid_missing_sources(void)
 {
-	g_test_expect_message(LOG_DOMAIN, G_LOG_LEVEL_WARNING,
+	g_test_expect_message(LOG_DOMAIN,
+			      G_LOG_LEVEL_WARNING,
 			      "polling.yaml:1:1: unknown key 'source' at top level, ignored");
 	assert_invalid("source:\n  - name: s\n",
 		       "polling.yaml:1:1: missing required key 'sources'");
@@ -552,8 +559,8 @@ static void
 test_invalid_interval_hex(void)
 {
 	assert_invalid(
-	    SOURCE_HEAD "    interval: 0x12c\n" METERS_CPU,
-	    "polling.yaml:3:15: 'interval' must be a plain decimal integer, not '0x12c'");
+	  SOURCE_HEAD "    interval: 0x12c\n" METERS_CPU,
+	  "polling.yaml:3:15: 'interval' must be a plain decimal integer, not '0x12c'");
 }
 
 static void
@@ -742,19 +749,19 @@ assert_patterns_invalid(const gchar *const *patterns, const gchar *message)
 static void
 test_patterns_all_plain(void)
 {
-	const gchar *patterns[] = {"cpu", "disk.*", "network.?ncoming.bytes", NULL};
+	const gchar *patterns[] = { "cpu", "disk.*", "network.?ncoming.bytes", NULL };
 	g_autoptr(PdPollingConfig) cfg = NULL;
 
 	assert_patterns_valid(patterns);
 	cfg =
-	    load_ok(SOURCE_HEAD INTERVAL_60 "    meters: [cpu, disk.*, network.?ncoming.bytes]\n");
+	  load_ok(SOURCE_HEAD INTERVAL_60 "    meters: [cpu, disk.*, network.?ncoming.bytes]\n");
 	g_assert_cmpuint(g_strv_length(source_at(cfg, 0)->meters), ==, 3);
 }
 
 static void
 test_patterns_all_excluded(void)
 {
-	const gchar *patterns[] = {"!cpu", "!disk.*", NULL};
+	const gchar *patterns[] = { "!cpu", "!disk.*", NULL };
 	g_autoptr(PdPollingConfig) cfg = NULL;
 
 	assert_patterns_valid(patterns);
@@ -765,7 +772,7 @@ test_patterns_all_excluded(void)
 static void
 test_patterns_wildcard_with_excluded(void)
 {
-	const gchar *patterns[] = {"*", "!cpu", "!disk.*", NULL};
+	const gchar *patterns[] = { "*", "!cpu", "!disk.*", NULL };
 	g_autoptr(PdPollingConfig) cfg = NULL;
 
 	assert_patterns_valid(patterns);
@@ -776,7 +783,7 @@ test_patterns_wildcard_with_excluded(void)
 static void
 test_patterns_wildcard_alone(void)
 {
-	const gchar *patterns[] = {"*", NULL};
+	const gchar *patterns[] = { "*", NULL };
 	g_autoptr(PdPollingConfig) cfg = NULL;
 
 	assert_patterns_valid(patterns);
@@ -788,8 +795,8 @@ static void
 test_patterns_star_prefixed_beside_excluded(void)
 {
 	/* Ceilometer checks x[0] not in '!*': a pattern starting with '*' is not "plain" */
-	const gchar *patterns[] = {"*.bytes", "!disk.*", NULL};
-	const gchar *with_wildcard[] = {"*", "*.bytes", NULL};
+	const gchar *patterns[] = { "*.bytes", "!disk.*", NULL };
+	const gchar *with_wildcard[] = { "*", "*.bytes", NULL };
 
 	assert_patterns_valid(patterns);
 	assert_patterns_valid(with_wildcard);
@@ -798,25 +805,27 @@ test_patterns_star_prefixed_beside_excluded(void)
 static void
 test_patterns_plain_then_excluded(void)
 {
-	const gchar *patterns[] = {"cpu", "!disk.*", NULL};
+	const gchar *patterns[] = { "cpu", "!disk.*", NULL };
 
-	assert_patterns_invalid(patterns, "included and excluded ('!') meters cannot be mixed: "
-					  "'!disk.*' after 'cpu'");
+	assert_patterns_invalid(patterns,
+				"included and excluded ('!') meters cannot be mixed: "
+				"'!disk.*' after 'cpu'");
 }
 
 static void
 test_patterns_excluded_then_plain(void)
 {
-	const gchar *patterns[] = {"!disk.*", "cpu", NULL};
+	const gchar *patterns[] = { "!disk.*", "cpu", NULL };
 
-	assert_patterns_invalid(patterns, "included and excluded ('!') meters cannot be mixed: "
-					  "'cpu' after '!disk.*'");
+	assert_patterns_invalid(patterns,
+				"included and excluded ('!') meters cannot be mixed: "
+				"'cpu' after '!disk.*'");
 }
 
 static void
 test_patterns_plain_then_wildcard(void)
 {
-	const gchar *patterns[] = {"cpu", "*", NULL};
+	const gchar *patterns[] = { "cpu", "*", NULL };
 
 	assert_patterns_invalid(patterns,
 				"'*' cannot stand beside other included meters: '*' after 'cpu'");
@@ -825,25 +834,27 @@ test_patterns_plain_then_wildcard(void)
 static void
 test_patterns_wildcard_then_plain(void)
 {
-	const gchar *patterns[] = {"*", "!cpu", "memory.usage", NULL};
+	const gchar *patterns[] = { "*", "!cpu", "memory.usage", NULL };
 
-	assert_patterns_invalid(patterns, "included and excluded ('!') meters cannot be mixed: "
-					  "'memory.usage' after '!cpu'");
+	assert_patterns_invalid(patterns,
+				"included and excluded ('!') meters cannot be mixed: "
+				"'memory.usage' after '!cpu'");
 }
 
 static void
 test_patterns_wildcard_then_plain_no_excluded(void)
 {
-	const gchar *patterns[] = {"*", "memory.usage", NULL};
+	const gchar *patterns[] = { "*", "memory.usage", NULL };
 
-	assert_patterns_invalid(patterns, "'*' cannot stand beside other included meters: "
-					  "'memory.usage' after '*'");
+	assert_patterns_invalid(patterns,
+				"'*' cannot stand beside other included meters: "
+				"'memory.usage' after '*'");
 }
 
 static void
 test_patterns_empty(void)
 {
-	const gchar *patterns[] = {NULL};
+	const gchar *patterns[] = { NULL };
 
 	assert_patterns_invalid(patterns, "no meters specified");
 	assert_patterns_invalid(NULL, "no meters specified");
@@ -852,7 +863,7 @@ test_patterns_empty(void)
 static void
 test_patterns_empty_entry(void)
 {
-	const gchar *patterns[] = {"cpu", "", NULL};
+	const gchar *patterns[] = { "cpu", "", NULL };
 
 	assert_patterns_invalid(patterns, "meter pattern must not be empty");
 }
@@ -862,7 +873,7 @@ test_patterns_empty_entry(void)
 static gboolean
 match(const gchar *const *patterns, const gchar *meter)
 {
-	PdSourceDef src = {0};
+	PdSourceDef src = { 0 };
 
 	src.meters = (gchar **)patterns;
 	return pd_source_def_match_meter(&src, meter);
@@ -871,7 +882,7 @@ match(const gchar *const *patterns, const gchar *meter)
 static void
 test_match_plain(void)
 {
-	const gchar *p[] = {"cpu", "memory.usage", NULL};
+	const gchar *p[] = { "cpu", "memory.usage", NULL };
 
 	g_assert_true(match(p, "cpu"));
 	g_assert_true(match(p, "memory.usage"));
@@ -884,7 +895,7 @@ test_match_plain(void)
 static void
 test_match_glob_star(void)
 {
-	const gchar *p[] = {"disk.*", NULL};
+	const gchar *p[] = { "disk.*", NULL };
 
 	g_assert_true(match(p, "disk.read.bytes"));
 	g_assert_true(match(p, "disk."));
@@ -895,7 +906,7 @@ test_match_glob_star(void)
 static void
 test_match_question_mark(void)
 {
-	const gchar *p[] = {"cpu?", NULL};
+	const gchar *p[] = { "cpu?", NULL };
 
 	g_assert_true(match(p, "cpu1"));
 	g_assert_false(match(p, "cpu"));
@@ -905,8 +916,8 @@ test_match_question_mark(void)
 static void
 test_match_bracket(void)
 {
-	const gchar *p[] = {"disk.[ab]", NULL};
-	const gchar *negated[] = {"disk.[!ab]", NULL};
+	const gchar *p[] = { "disk.[ab]", NULL };
+	const gchar *negated[] = { "disk.[!ab]", NULL };
 
 	g_assert_true(match(p, "disk.a"));
 	g_assert_true(match(p, "disk.b"));
@@ -919,7 +930,7 @@ test_match_bracket(void)
 static void
 test_match_excluded_only(void)
 {
-	const gchar *p[] = {"!cpu", "!disk.*", NULL};
+	const gchar *p[] = { "!cpu", "!disk.*", NULL };
 
 	g_assert_false(match(p, "cpu"));
 	g_assert_false(match(p, "disk.read.bytes"));
@@ -930,7 +941,7 @@ test_match_excluded_only(void)
 static void
 test_match_wildcard_with_excluded(void)
 {
-	const gchar *p[] = {"*", "!cpu*", NULL};
+	const gchar *p[] = { "*", "!cpu*", NULL };
 
 	g_assert_false(match(p, "cpu"));
 	g_assert_false(match(p, "cpu_l3_cache"));
@@ -940,7 +951,7 @@ test_match_wildcard_with_excluded(void)
 static void
 test_match_wildcard_alone(void)
 {
-	const gchar *p[] = {"*", NULL};
+	const gchar *p[] = { "*", NULL };
 
 	g_assert_true(match(p, "cpu"));
 	g_assert_true(match(p, ""));
@@ -952,7 +963,7 @@ static void
 test_match_excluded_wins(void)
 {
 	/* any '!' hit rejects, whatever the order; no plain hit and not all '!' rejects */
-	const gchar *p[] = {"*.bytes", "!disk.*", NULL};
+	const gchar *p[] = { "*.bytes", "!disk.*", NULL };
 
 	g_assert_false(match(p, "disk.read.bytes"));
 	g_assert_true(match(p, "network.incoming.bytes"));
@@ -962,8 +973,8 @@ test_match_excluded_wins(void)
 static void
 test_match_case_sensitive(void)
 {
-	const gchar *p[] = {"cpu", NULL};
-	const gchar *upper[] = {"CPU*", NULL};
+	const gchar *p[] = { "cpu", NULL };
+	const gchar *upper[] = { "CPU*", NULL };
 
 	g_assert_false(match(p, "CPU"));
 	g_assert_false(match(upper, "cpu_util"));
@@ -973,7 +984,7 @@ static void
 test_match_backslash_literal(void)
 {
 	/* Python's fnmatch has no escape character */
-	const gchar *p[] = {"a\\b", NULL};
+	const gchar *p[] = { "a\\b", NULL };
 
 	g_assert_true(match(p, "a\\b"));
 	g_assert_false(match(p, "ab"));

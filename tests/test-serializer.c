@@ -207,7 +207,8 @@ test_lists_of_anything(void)
 	PdSample s;
 
 	for (GList *l = keys; l != NULL; l = l->next)
-		pd_metadata_builder_add_json_node(b, l->data, json_object_get_member(md_obj, l->data));
+		pd_metadata_builder_add_json_node(
+		  b, l->data, json_object_get_member(md_obj, l->data));
 	md = pd_metadata_builder_end(b);
 	g_assert_cmpstr(md_json(md, NULL), ==, lists_md_json);
 
@@ -220,7 +221,8 @@ test_lists_of_anything(void)
 	pd_serializer_set_fixed_message_id(ser, "m-1");
 	json = serialize_one(ser, &s);
 	obj = parse_object(json);
-	g_assert_cmpstr(json_object_get_string_member(obj, "message_signature"), ==, lists_signature);
+	g_assert_cmpstr(
+	  json_object_get_string_member(obj, "message_signature"), ==, lists_signature);
 	/* the generic walk that checks signatures agrees */
 	text = pd_signature_text_for_json(obj);
 	g_assert_cmpstr(text, ==, lists_text);
@@ -242,9 +244,7 @@ test_sort_order(void)
 	pd_metadata_builder_add_bool(b, "x", TRUE);
 	pd_metadata_builder_end_object(b);
 	md = pd_metadata_builder_end(b);
-	g_assert_cmpstr(md_sig(md, NULL),
-			==,
-			"resource_metadata:a:xTrueresource_metadata:a-b1");
+	g_assert_cmpstr(md_sig(md, NULL), ==, "resource_metadata:a:xTrueresource_metadata:a-b1");
 	g_assert_cmpstr(md_json(md, NULL), ==, "{\"a-b\": 1, \"a\": {\"x\": true}}");
 }
 
@@ -977,7 +977,8 @@ test_metadata_flat(void)
 			"{\"name\": \"vm-1\", \"flavor\": {\"vcpus\": 2}, \"disk_name\": \"vda\"}");
 	g_assert_cmpstr(md_sig(flat, NULL),
 			==,
-			"resource_metadata:disk_namevdaresource_metadata:flavor:vcpus2resource_metadata:namevm-1");
+			"resource_metadata:disk_namevdaresource_metadata:flavor:vcpus2resource_"
+			"metadata:namevm-1");
 	g_assert_null(pd_metadata_dup_value_json(flat, "name"));
 }
 
@@ -1022,8 +1023,11 @@ edit_nothing(PdMetadataBuilder *b)
 static void
 test_metadata_derived(void)
 {
-	const MdEdit edits[] = {edit_append, edit_replace_middle, edit_replace_first_and_last,
-				edit_same_value, edit_nothing};
+	const MdEdit edits[] = { edit_append,
+				 edit_replace_middle,
+				 edit_replace_first_and_last,
+				 edit_same_value,
+				 edit_nothing };
 	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 	g_autoptr(PdMetadata) base = NULL;
 
@@ -1034,7 +1038,7 @@ test_metadata_derived(void)
 	pd_metadata_builder_add_int(b, "vcpus", 2);
 	pd_metadata_builder_end_object(b);
 	pd_metadata_builder_add_int(b, "vcpus", 2);
-	pd_metadata_builder_add_string_list(b, "tags", (const gchar *const[]){"a", "b", NULL});
+	pd_metadata_builder_add_string_list(b, "tags", (const gchar *const[]){ "a", "b", NULL });
 	pd_metadata_builder_add_int(b, "root_gb", 20);
 	base = pd_metadata_builder_end(b);
 

@@ -36,20 +36,19 @@ struct _PdComputeConnection {
 	virConnectPtr conn;
 	gboolean injected;   /* set by a test, never reopened */
 	gint64 retry_at;     /* monotonic µs before which no new attempt is made */
-	gint64 backoff;      /* next back-off step */
+	gint64 backoff;	     /* next back-off step */
 	gint64 backoff_max;  /* the step stops doubling here */
 	gchar *last_failure; /* why the last attempt failed, reused during back-off */
 	gboolean was_connected;
-	gboolean domain_events; /* subscribe to domain events on new connections */
+	gboolean domain_events;	 /* subscribe to domain events on new connections */
 	gint keepalive_interval; /* seconds, 0: no keepalive */
 	guint keepalive_count;
 	/* held around every RPC on a remote connection, see lock_calls() */
 	GMutex call_mutex;
 	gboolean serialize_calls;
 	PdComputeWatch *watch; /* a reference, for the current connection */
-	guint64 serial;		/* connections opened so far */
+	guint64 serial;	       /* connections opened so far */
 };
-
 
 G_DEFINE_TYPE(PdComputeConnection, pd_compute_connection, G_TYPE_OBJECT)
 
@@ -125,7 +124,8 @@ pd_compute_watch_new(PdPlugin *plugin, const gchar *uri)
 	cd->plugin = plugin;
 	cd->uri = g_strdup(uri);
 	g_mutex_init(&cd->lock);
-	cd->changed = g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
+	cd->changed =
+	  g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
 	return cd;
 }
 
@@ -146,14 +146,21 @@ pd_compute_watch_mark(PdComputeWatch *cd, virDomainPtr dom)
 }
 
 static gint
-pd_compute_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, gint event, gint detail, gpointer data)
+pd_compute_lifecycle_cb(virConnectPtr conn,
+			virDomainPtr dom,
+			gint event,
+			gint detail,
+			gpointer data)
 {
 	pd_compute_watch_mark(data, dom);
 	return 0;
 }
 
 static void
-pd_compute_metadata_cb(virConnectPtr conn, virDomainPtr dom, gint type, const gchar *nsuri,
+pd_compute_metadata_cb(virConnectPtr conn,
+		       virDomainPtr dom,
+		       gint type,
+		       const gchar *nsuri,
 		       gpointer data)
 {
 	pd_compute_watch_mark(data, dom);
@@ -174,17 +181,25 @@ pd_compute_watch_subscribe(PdComputeWatch *cd, virConnectPtr conn)
 		gint id;
 		virConnectDomainEventGenericCallback cb;
 	} events[] = {
-	    {VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(pd_compute_lifecycle_cb)},
-	    {VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, VIR_DOMAIN_EVENT_CALLBACK(pd_compute_metadata_cb)},
-	    {VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, VIR_DOMAIN_EVENT_CALLBACK(pd_compute_device_cb)},
-	    {VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, VIR_DOMAIN_EVENT_CALLBACK(pd_compute_device_cb)},
+		{ VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+		  VIR_DOMAIN_EVENT_CALLBACK(pd_compute_lifecycle_cb) },
+		{ VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+		  VIR_DOMAIN_EVENT_CALLBACK(pd_compute_metadata_cb) },
+		{ VIR_DOMAIN_EVENT_ID_DEVICE_ADDED,
+		  VIR_DOMAIN_EVENT_CALLBACK(pd_compute_device_cb) },
+		{ VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+		  VIR_DOMAIN_EVENT_CALLBACK(pd_compute_device_cb) },
 	};
 
 	/* callbacks stay until the connection is gone; nothing deregisters them,
 	 * which would be an RPC racing the calls of other threads */
 	for (guint i = 0; i < G_N_ELEMENTS(events); i++) {
-		if (virConnectDomainEventRegisterAny(conn, NULL, events[i].id, events[i].cb,
-						     g_atomic_rc_box_acquire(cd), pd_compute_watch_unref) < 0) {
+		if (virConnectDomainEventRegisterAny(conn,
+						     NULL,
+						     events[i].id,
+						     events[i].cb,
+						     g_atomic_rc_box_acquire(cd),
+						     pd_compute_watch_unref) < 0) {
 			g_debug("no domain events on %s: %s", cd->uri, virGetLastErrorMessage());
 			virResetLastError();
 			pd_compute_watch_unref(cd);
@@ -194,19 +209,18 @@ pd_compute_watch_subscribe(PdComputeWatch *cd, virConnectPtr conn)
 	return TRUE;
 }
 
-
 static const gchar *
 pd_compute_close_reason(gint reason)
 {
 	switch (reason) {
-	case VIR_CONNECT_CLOSE_REASON_KEEPALIVE:
-		return "keepalive timeout";
-	case VIR_CONNECT_CLOSE_REASON_EOF:
-		return "connection closed by libvirtd";
-	case VIR_CONNECT_CLOSE_REASON_CLIENT:
-		return "connection closed";
-	default:
-		return "connection error";
+		case VIR_CONNECT_CLOSE_REASON_KEEPALIVE:
+			return "keepalive timeout";
+		case VIR_CONNECT_CLOSE_REASON_EOF:
+			return "connection closed by libvirtd";
+		case VIR_CONNECT_CLOSE_REASON_CLIENT:
+			return "connection closed";
+		default:
+			return "connection error";
 	}
 }
 
@@ -220,7 +234,8 @@ pd_compute_connection_closed_cb(virConnectPtr conn, int reason, void *data)
 
 	g_atomic_int_set(&cd->fired, 1);
 	g_warning("libvirt connection to %s lost: %s", cd->uri, pd_compute_close_reason(reason));
-	status = g_strdup_printf("waiting for libvirt (%s): %s", cd->uri, pd_compute_close_reason(reason));
+	status =
+	  g_strdup_printf("waiting for libvirt (%s): %s", cd->uri, pd_compute_close_reason(reason));
 	if (cd->plugin != NULL)
 		pd_plugin_set_status(cd->plugin, status);
 }
@@ -234,9 +249,10 @@ pd_compute_connection_watch_locked(PdComputeConnection *self)
 {
 	PdComputeWatch *cd = pd_compute_watch_new(self->plugin, self->uri);
 	/* interval <= 0 stops keepalive on a remote connection, and still tells it apart */
-	gint rc = virConnectSetKeepAlive(self->conn,
-					 self->keepalive_interval > 0 ? self->keepalive_interval : -1,
-					 self->keepalive_count);
+	gint rc =
+	  virConnectSetKeepAlive(self->conn,
+				 self->keepalive_interval > 0 ? self->keepalive_interval : -1,
+				 self->keepalive_count);
 
 	self->watch = cd;
 	if (rc < 0) {
@@ -250,8 +266,10 @@ pd_compute_connection_watch_locked(PdComputeConnection *self)
 			g_message("libvirtd at %s does not answer keepalive probes", self->uri);
 	}
 	if (self->serialize_calls &&
-	    virConnectRegisterCloseCallback(self->conn, pd_compute_connection_closed_cb,
-					    g_atomic_rc_box_acquire(cd), pd_compute_watch_unref) < 0) {
+	    virConnectRegisterCloseCallback(self->conn,
+					    pd_compute_connection_closed_cb,
+					    g_atomic_rc_box_acquire(cd),
+					    pd_compute_watch_unref) < 0) {
 		g_debug("no close callback on %s: %s", self->uri, virGetLastErrorMessage());
 		virResetLastError();
 		pd_compute_watch_unref(cd);
@@ -282,12 +300,17 @@ pd_compute_connection_open_locked(PdComputeConnection *self, GError **error)
 	virErrorPtr err;
 
 	if (self->uri == NULL) {
-		g_set_error_literal(error, PD_ERROR, PD_ERROR_NOT_READY, "no libvirt URI configured");
+		g_set_error_literal(
+		  error, PD_ERROR, PD_ERROR_NOT_READY, "no libvirt URI configured");
 		return FALSE;
 	}
 	if (now < self->retry_at) {
-		g_set_error(error, PD_ERROR, PD_ERROR_NOT_READY, "waiting for libvirt (%s): %s",
-			    self->uri, self->last_failure);
+		g_set_error(error,
+			    PD_ERROR,
+			    PD_ERROR_NOT_READY,
+			    "waiting for libvirt (%s): %s",
+			    self->uri,
+			    self->last_failure);
 		return FALSE;
 	}
 	self->conn = virConnectOpenReadOnly(self->uri);
@@ -305,14 +328,19 @@ pd_compute_connection_open_locked(PdComputeConnection *self, GError **error)
 	}
 	err = virGetLastError();
 	if (self->last_failure == NULL)
-		g_warning("cannot connect to libvirt at %s: %s", self->uri,
+		g_warning("cannot connect to libvirt at %s: %s",
+			  self->uri,
 			  err != NULL ? err->message : "unknown error");
 	g_free(self->last_failure);
 	self->last_failure = g_strdup(err != NULL ? err->message : "unknown error");
 	self->retry_at = now + self->backoff;
 	self->backoff = MIN(self->backoff * 2, self->backoff_max);
 	pd_compute_connection_set_status(self, self->last_failure);
-	g_set_error(error, PD_ERROR, PD_ERROR_NOT_READY, "waiting for libvirt (%s): %s", self->uri,
+	g_set_error(error,
+		    PD_ERROR,
+		    PD_ERROR_NOT_READY,
+		    "waiting for libvirt (%s): %s",
+		    self->uri,
 		    self->last_failure);
 	return FALSE;
 }
@@ -377,7 +405,7 @@ pd_compute_connection_check_failure(PdComputeConnection *self, virConnectPtr con
 	gboolean dead = pd_compute_is_disconnection(err) || virConnectIsAlive(conn) == 0;
 	/* a copy: the next libvirt call (the drop below) resets the error */
 	g_autofree gchar *why =
-	    g_strdup(err != NULL && err->message != NULL ? err->message : "connection lost");
+	  g_strdup(err != NULL && err->message != NULL ? err->message : "connection lost");
 
 	if (!dead)
 		return FALSE;
@@ -481,7 +509,8 @@ pd_compute_connection_take_changes(PdComputeConnection *self,
 		g_hash_table_remove_all(cd->changed);
 	cd->overflow = FALSE;
 	if (cd->changed == NULL)
-		cd->changed = g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
+		cd->changed =
+		  g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
 	g_mutex_unlock(&cd->lock);
 	pd_compute_watch_unref(cd);
 	return TRUE;

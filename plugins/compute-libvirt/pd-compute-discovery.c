@@ -35,7 +35,7 @@ typedef struct {
 struct _PdComputeDiscovery {
 	PdDiscovery parent_instance;
 	PdComputeConnection *conn;
-	GMutex lock; /* discoveries of two tasks may overlap */
+	GMutex lock;	   /* discoveries of two tasks may overlap */
 	GHashTable *cache; /* raw uuid -> PdComputeCacheEntry */
 	guint64 generation;
 	gchar *host;
@@ -106,7 +106,9 @@ pd_compute_cache_entry_update_xml(PdComputeCacheEntry *entry, PdComputeListed *l
 
 /* NULL when the domain is no instance */
 static PdComputeDomain *
-pd_compute_discovery_visit(PdComputeDiscovery *self, virConnectPtr conn, PdComputeListed *l,
+pd_compute_discovery_visit(PdComputeDiscovery *self,
+			   virConnectPtr conn,
+			   PdComputeListed *l,
 			   gint64 now)
 {
 	PdComputeCacheEntry *entry;
@@ -128,12 +130,16 @@ pd_compute_discovery_visit(PdComputeDiscovery *self, virConnectPtr conn, PdCompu
 	if (entry->inst == NULL)
 		return NULL;
 	/* the snapshot holds a domain handle: rebuild it after a reconnection */
-	if (entry->snapshot != NULL &&
-	    (entry->snapshot->state != l->state || virDomainGetConnect(entry->snapshot->dom) != conn))
+	if (entry->snapshot != NULL && (entry->snapshot->state != l->state ||
+					virDomainGetConnect(entry->snapshot->dom) != conn))
 		g_clear_pointer(&entry->snapshot, pd_compute_domain_unref);
 	if (entry->snapshot == NULL) {
-		entry->snapshot = pd_compute_domain_new(entry->inst, l->dom, l->state, self->host,
-							pd_compute_discovery_flavor_id(self, entry->inst));
+		entry->snapshot =
+		  pd_compute_domain_new(entry->inst,
+					l->dom,
+					l->state,
+					self->host,
+					pd_compute_discovery_flavor_id(self, entry->inst));
 	}
 	return pd_compute_domain_ref(entry->snapshot);
 }
@@ -156,8 +162,11 @@ pd_compute_discovery_prune(PdComputeDiscovery *self)
  * (0: every cycle, unless domain events say what changed), when an event came
  * for it, or when the connection is new (libvirtd restarted, events missed). */
 static gboolean
-pd_compute_discovery_xml_due(PdComputeDiscovery *self, virConnectPtr conn, PdComputeListed *l,
-			     gint64 now, const PdComputeChanges *ch)
+pd_compute_discovery_xml_due(PdComputeDiscovery *self,
+			     virConnectPtr conn,
+			     PdComputeListed *l,
+			     gint64 now,
+			     const PdComputeChanges *ch)
 {
 	PdComputeCacheEntry *entry = g_hash_table_lookup(self->cache, l->uuid);
 
@@ -211,8 +220,9 @@ pd_compute_list_bulk(virConnectPtr conn)
 	listed = g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), n);
 	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listed_clear);
 	for (gint i = 0; i < n; i++) {
-		PdComputeListed l = {NULL};
-		if (pd_compute_listed_set(&l, records[i]->dom, records[i]->params, records[i]->nparams))
+		PdComputeListed l = { NULL };
+		if (pd_compute_listed_set(
+		      &l, records[i]->dom, records[i]->params, records[i]->nparams))
 			g_array_append_val(listed, l);
 	}
 	virDomainStatsRecordListFree(records);
@@ -232,7 +242,7 @@ pd_compute_list_each(virConnectPtr conn)
 	listed = g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), n);
 	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listed_clear);
 	for (gint i = 0; i < n; i++) {
-		PdComputeListed l = {NULL};
+		PdComputeListed l = { NULL };
 		if (pd_compute_listed_set(&l, doms[i], NULL, 0))
 			g_array_append_val(listed, l);
 		virDomainFree(doms[i]);
@@ -299,8 +309,8 @@ pd_compute_xml_thread(gpointer data)
 static void
 pd_compute_read_xmls(PdComputeDiscovery *self, GPtrArray *todo)
 {
-	PdComputeXmlJob job = {todo, 0};
-	GThread *threads[PD_COMPUTE_XML_THREADS] = {NULL};
+	PdComputeXmlJob job = { todo, 0 };
+	GThread *threads[PD_COMPUTE_XML_THREADS] = { NULL };
 	/* remote connections take one call at a time: no helpers then */
 	g_autoptr(GMutexLocker) calls = pd_compute_connection_lock_calls(self->conn);
 	/* the calling thread reads too: a short list needs no helpers */
@@ -316,11 +326,13 @@ pd_compute_read_xmls(PdComputeDiscovery *self, GPtrArray *todo)
 }
 
 static void
-pd_compute_discovery_fetch_xmls(PdComputeDiscovery *self, virConnectPtr conn, GArray *listed,
+pd_compute_discovery_fetch_xmls(PdComputeDiscovery *self,
+				virConnectPtr conn,
+				GArray *listed,
 				gint64 now)
 {
 	g_autoptr(GPtrArray) todo = g_ptr_array_new();
-	PdComputeChanges ch = {FALSE, FALSE, NULL};
+	PdComputeChanges ch = { FALSE, FALSE, NULL };
 	guint64 serial = 0;
 
 	/* taken after the listing: a failed discovery keeps them for the next */
@@ -340,7 +352,9 @@ pd_compute_discovery_fetch_xmls(PdComputeDiscovery *self, virConnectPtr conn, GA
 	}
 	g_clear_pointer(&ch.changed, g_hash_table_unref);
 	pd_compute_read_xmls(self, todo);
-	g_debug("discovery: %u domains, %u XML reads in %.3f s", listed->len, todo->len,
+	g_debug("discovery: %u domains, %u XML reads in %.3f s",
+		listed->len,
+		todo->len,
 		(pd_compute_discovery_now(self) - now) / (gdouble)G_USEC_PER_SEC);
 }
 
@@ -371,8 +385,10 @@ pd_compute_discovery_discover(PdDiscovery *discovery,
 		PdComputeListed *l = &g_array_index(listed, PdComputeListed, i);
 		PdComputeDomain *cd = pd_compute_discovery_visit(self, conn, l, now);
 		if (cd != NULL)
-			g_ptr_array_add(resources, pd_resource_new(cd->inst->uuid, cd,
-								   (GDestroyNotify)pd_compute_domain_unref));
+			g_ptr_array_add(resources,
+					pd_resource_new(cd->inst->uuid,
+							cd,
+							(GDestroyNotify)pd_compute_domain_unref));
 	}
 	pd_compute_discovery_prune(self);
 	g_mutex_unlock(&self->lock);
@@ -381,7 +397,8 @@ pd_compute_discovery_discover(PdDiscovery *discovery,
 }
 
 void
-pd_compute_discovery_set_refresh(PdComputeDiscovery *self, gint64 update_interval,
+pd_compute_discovery_set_refresh(PdComputeDiscovery *self,
+				 gint64 update_interval,
 				 gint64 cache_expiry)
 {
 	g_mutex_lock(&self->lock);
@@ -413,7 +430,8 @@ pd_compute_discovery_configure(PdComputeDiscovery *self, const gchar *host, gcha
 		if (g_strv_length(kv) == 2)
 			g_hash_table_insert(self->flavor_ids, g_strdup(kv[0]), g_strdup(kv[1]));
 		else
-			g_warning("[compute] flavor_ids: ignoring '%s', expected name:id", flavor_ids[i]);
+			g_warning("[compute] flavor_ids: ignoring '%s', expected name:id",
+				  flavor_ids[i]);
 	}
 	/* metadata carries the host and flavor id: rebuild it */
 	g_hash_table_iter_init(&iter, self->cache);
@@ -436,7 +454,8 @@ pd_compute_discovery_get_cache_size(PdComputeDiscovery *self)
 PdDiscovery *
 pd_compute_discovery_new(PdComputeConnection *conn)
 {
-	PdComputeDiscovery *self = g_object_new(PD_TYPE_COMPUTE_DISCOVERY, "name", "local_instances", NULL);
+	PdComputeDiscovery *self =
+	  g_object_new(PD_TYPE_COMPUTE_DISCOVERY, "name", "local_instances", NULL);
 	self->conn = g_object_ref(conn);
 	return PD_DISCOVERY(self);
 }
@@ -458,7 +477,9 @@ static void
 pd_compute_discovery_init(PdComputeDiscovery *self)
 {
 	g_mutex_init(&self->lock);
-	self->cache = g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free,
+	self->cache = g_hash_table_new_full(pd_compute_uuid_hash,
+					    pd_compute_uuid_equal,
+					    g_free,
 					    (GDestroyNotify)pd_compute_cache_entry_free);
 	self->flavor_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	self->host = g_strdup(g_get_host_name());

@@ -23,7 +23,8 @@ pd_compute_discovery_configure(PdComputeDiscovery *self, const gchar *host, gcha
  * every cycle), everything is forgotten and read again after @cache_expiry
  * (0: never). New domains, state changes and reconnections read at once. */
 void
-pd_compute_discovery_set_refresh(PdComputeDiscovery *self, gint64 update_interval,
+pd_compute_discovery_set_refresh(PdComputeDiscovery *self,
+				 gint64 update_interval,
 				 gint64 cache_expiry);
 /* for tests: move the discovery's clock forward */
 void

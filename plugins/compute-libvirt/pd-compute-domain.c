@@ -13,22 +13,22 @@ const gchar *
 pd_compute_state_to_vm_state(gint state)
 {
 	switch (state) {
-	case VIR_DOMAIN_NOSTATE:
-		return "pending";
-	case VIR_DOMAIN_RUNNING:
-	case VIR_DOMAIN_BLOCKED:
-		return "running";
-	case VIR_DOMAIN_PAUSED:
-		return "paused";
-	case VIR_DOMAIN_SHUTDOWN:
-	case VIR_DOMAIN_SHUTOFF:
-		return "shutdown";
-	case VIR_DOMAIN_CRASHED:
-		return "crashed";
-	case VIR_DOMAIN_PMSUSPENDED:
-		return "suspended";
-	default:
-		return NULL;
+		case VIR_DOMAIN_NOSTATE:
+			return "pending";
+		case VIR_DOMAIN_RUNNING:
+		case VIR_DOMAIN_BLOCKED:
+			return "running";
+		case VIR_DOMAIN_PAUSED:
+			return "paused";
+		case VIR_DOMAIN_SHUTDOWN:
+		case VIR_DOMAIN_SHUTOFF:
+			return "shutdown";
+		case VIR_DOMAIN_CRASHED:
+			return "crashed";
+		case VIR_DOMAIN_PMSUSPENDED:
+			return "suspended";
+		default:
+			return NULL;
 	}
 }
 
@@ -36,22 +36,22 @@ const gchar *
 pd_compute_state_to_status(gint state)
 {
 	switch (state) {
-	case VIR_DOMAIN_NOSTATE:
-		return "building";
-	case VIR_DOMAIN_RUNNING:
-	case VIR_DOMAIN_BLOCKED:
-		return "active";
-	case VIR_DOMAIN_PAUSED:
-		return "paused";
-	case VIR_DOMAIN_SHUTDOWN:
-	case VIR_DOMAIN_SHUTOFF:
-		return "stopped";
-	case VIR_DOMAIN_CRASHED:
-		return "error";
-	case VIR_DOMAIN_PMSUSPENDED:
-		return "suspended";
-	default:
-		return NULL;
+		case VIR_DOMAIN_NOSTATE:
+			return "building";
+		case VIR_DOMAIN_RUNNING:
+		case VIR_DOMAIN_BLOCKED:
+			return "active";
+		case VIR_DOMAIN_PAUSED:
+			return "paused";
+		case VIR_DOMAIN_SHUTDOWN:
+		case VIR_DOMAIN_SHUTOFF:
+			return "stopped";
+		case VIR_DOMAIN_CRASHED:
+			return "error";
+		case VIR_DOMAIN_PMSUSPENDED:
+			return "suspended";
+		default:
+			return NULL;
 	}
 }
 
@@ -160,7 +160,8 @@ pd_compute_build_vnic_md(PdMetadata *base, PdComputeVnic *vnic)
 					       g_ptr_array_index(vnic->param_values, i));
 	}
 	pd_metadata_builder_end_object(b);
-	pd_metadata_builder_add_string(b, "vnic_name", vnic->fref != NULL ? vnic->fref : vnic->name);
+	pd_metadata_builder_add_string(
+	  b, "vnic_name", vnic->fref != NULL ? vnic->fref : vnic->name);
 	return pd_metadata_builder_end_flat(b);
 }
 
@@ -200,12 +201,12 @@ pd_compute_domain_new(PdComputeInstance *inst,
 	cd->md = pd_compute_build_instance_md(inst, state, host, flavor_id);
 	cd->disk_md = g_ptr_array_new_with_free_func((GDestroyNotify)pd_metadata_unref);
 	for (guint i = 0; i < inst->disks->len; i++)
-		g_ptr_array_add(cd->disk_md,
-				pd_compute_build_disk_md(cd->md, g_ptr_array_index(inst->disks, i)));
+		g_ptr_array_add(
+		  cd->disk_md, pd_compute_build_disk_md(cd->md, g_ptr_array_index(inst->disks, i)));
 	cd->vnic_md = g_ptr_array_new_with_free_func((GDestroyNotify)pd_metadata_unref);
 	for (guint i = 0; i < inst->vnics->len; i++)
-		g_ptr_array_add(cd->vnic_md,
-				pd_compute_build_vnic_md(cd->md, g_ptr_array_index(inst->vnics, i)));
+		g_ptr_array_add(
+		  cd->vnic_md, pd_compute_build_vnic_md(cd->md, g_ptr_array_index(inst->vnics, i)));
 	return cd;
 }
 

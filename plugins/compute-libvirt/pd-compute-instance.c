@@ -108,16 +108,15 @@ pd_compute_vnic_parse_params(PdComputeVnic *vnic, xmlNode *iface)
 		if (!pd_xml_is(p, "parameter", NULL))
 			continue;
 		name = pd_xml_prop(p, "name");
-		pd_compute_vnic_set_param(vnic,
-					  g_ascii_strdown(name != NULL ? name : "", -1),
-					  pd_xml_prop(p, "value"));
+		pd_compute_vnic_set_param(
+		  vnic, g_ascii_strdown(name != NULL ? name : "", -1), pd_xml_prop(p, "value"));
 	}
-	pd_compute_vnic_set_param(vnic,
-				  g_strdup("interfaceid"),
-				  pd_xml_prop(pd_xml_child(vport, "parameters", NULL), "interfaceid"));
-	pd_compute_vnic_set_param(vnic,
-				  g_strdup("bridge"),
-				  pd_xml_prop(pd_xml_child(iface, "source", NULL), "bridge"));
+	pd_compute_vnic_set_param(
+	  vnic,
+	  g_strdup("interfaceid"),
+	  pd_xml_prop(pd_xml_child(vport, "parameters", NULL), "interfaceid"));
+	pd_compute_vnic_set_param(
+	  vnic, g_strdup("bridge"), pd_xml_prop(pd_xml_child(iface, "source", NULL), "bridge"));
 }
 
 static PdComputeVnic *
@@ -147,7 +146,8 @@ pd_compute_instance_parse_devices(PdComputeInstance *inst, xmlNode *devices)
 		if (pd_xml_is(n, "disk", NULL)) {
 			/* only disks with a source: an empty cdrom has no stats */
 			g_autofree gchar *dev = pd_xml_prop(pd_xml_child(n, "target", NULL), "dev");
-			if (dev != NULL && dev[0] != '\0' && pd_xml_child(n, "source", NULL) != NULL) {
+			if (dev != NULL && dev[0] != '\0' &&
+			    pd_xml_child(n, "source", NULL) != NULL) {
 				PdComputeDisk *disk = g_new0(PdComputeDisk, 1);
 				disk->dev = g_steal_pointer(&dev);
 				g_ptr_array_add(inst->disks, disk);
@@ -196,8 +196,11 @@ pd_compute_instance_parse_nova(PdComputeInstance *inst, xmlNode *nova, GError **
 	/* the fields Ceilometer refuses to do without */
 	if (flavor == NULL || inst->user_id == NULL || inst->project_id == NULL || name == NULL ||
 	    inst->architecture == NULL) {
-		g_set_error(error, PD_ERROR, PD_ERROR_FAILED,
-			    "domain %s: Nova metadata lacks flavor, owner, name or os arch", inst->uuid);
+		g_set_error(error,
+			    PD_ERROR,
+			    PD_ERROR_FAILED,
+			    "domain %s: Nova metadata lacks flavor, owner, name or os arch",
+			    inst->uuid);
 		return FALSE;
 	}
 	pd_compute_instance_parse_flavor(inst, flavor, ns);
@@ -232,9 +235,12 @@ pd_compute_instance_new(void)
 PdComputeInstance *
 pd_compute_instance_parse(const gchar *xml, gsize len, GError **error)
 {
-	g_autoptr(xmlDoc) doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
+	g_autoptr(xmlDoc) doc = xmlReadMemory(xml,
+					      (int)len,
+					      "domain.xml",
+					      NULL,
 					      XML_PARSE_NONET | XML_PARSE_NOBLANKS |
-						  XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+						XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	g_autoptr(PdComputeInstance) inst = NULL;
 	xmlNode *root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
 	xmlNode *nova, *type;

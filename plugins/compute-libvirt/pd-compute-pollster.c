@@ -38,8 +38,8 @@ static PdSample *
 pd_compute_emit(PdComputePoll *p, const gchar *resource_id, PdMetadata *md, gdouble monotonic)
 {
 	PdComputeInstance *inst = p->cd->inst;
-	PdSample *sample = pd_pollster_add_sample(PD_POLLSTER(p->self), p->ctx, resource_id,
-						  inst->user_id, inst->project_id, md);
+	PdSample *sample = pd_pollster_add_sample(
+	  PD_POLLSTER(p->self), p->ctx, resource_id, inst->user_id, inst->project_id, md);
 	/* after the add: the engine may have handed the previous batch over */
 	PdSampleBatch *batch = pd_poll_context_get_batch(p->ctx);
 
@@ -61,7 +61,7 @@ static void
 pd_compute_fail(PdComputePoll *p, const gchar *why)
 {
 	g_autofree gchar *reason =
-	    g_strdup_printf("%s: %s for instance %s", p->self->meter->name, why, p->cd->inst->uuid);
+	  g_strdup_printf("%s: %s for instance %s", p->self->meter->name, why, p->cd->inst->uuid);
 	pd_poll_context_add_permanent_failure(p->ctx, p->res, reason);
 }
 
@@ -83,8 +83,8 @@ pd_compute_missing_memory(PdComputePoll *p)
 	if (p->ds->have & mem_bits)
 		pd_compute_fail(p, "the guest does not report this memory statistic");
 	else
-		g_debug("%s: no memory statistics for %s yet", p->self->meter->name,
-			p->cd->inst->uuid);
+		g_debug(
+		  "%s: no memory statistics for %s yet", p->self->meter->name, p->cd->inst->uuid);
 }
 
 static gboolean
@@ -111,39 +111,46 @@ pd_compute_poll_instance(PdComputePoll *p)
 	gdouble mb;
 
 	switch (m->kind) {
-	case PD_COMPUTE_VALUE_CPU:
-		if (pd_compute_has(ds, PD_COMPUTE_CPU_TIME)) {
-			g_autoptr(PdMetadata) md = pd_compute_domain_get_cpu_md(
-			    p->cd, pd_compute_has(ds, PD_COMPUTE_CPU_NUMBER) ? ds->v[PD_COMPUTE_CPU_NUMBER] : -1);
-			pd_sample_set_int(pd_compute_emit(p, p->cd->inst->uuid, md, pd_compute_poll_monotonic(p)),
-					  ds->v[PD_COMPUTE_CPU_TIME]);
-		}
-		return;
-	case PD_COMPUTE_VALUE_MEM_USAGE:
-		if (!pd_compute_memory_usage(ds, &mb)) {
-			pd_compute_missing_memory(p);
+		case PD_COMPUTE_VALUE_CPU:
+			if (pd_compute_has(ds, PD_COMPUTE_CPU_TIME)) {
+				g_autoptr(PdMetadata) md = pd_compute_domain_get_cpu_md(
+				  p->cd,
+				  pd_compute_has(ds, PD_COMPUTE_CPU_NUMBER)
+				    ? ds->v[PD_COMPUTE_CPU_NUMBER]
+				    : -1);
+				pd_sample_set_int(
+				  pd_compute_emit(
+				    p, p->cd->inst->uuid, md, pd_compute_poll_monotonic(p)),
+				  ds->v[PD_COMPUTE_CPU_TIME]);
+			}
 			return;
-		}
-		break;
-	case PD_COMPUTE_VALUE_MEM_MB:
-		if (!pd_compute_has(ds, m->field)) {
-			pd_compute_missing_memory(p);
+		case PD_COMPUTE_VALUE_MEM_USAGE:
+			if (!pd_compute_memory_usage(ds, &mb)) {
+				pd_compute_missing_memory(p);
+				return;
+			}
+			break;
+		case PD_COMPUTE_VALUE_MEM_MB:
+			if (!pd_compute_has(ds, m->field)) {
+				pd_compute_missing_memory(p);
+				return;
+			}
+			mb = (gdouble)ds->v[m->field] / 1024.0;
+			break;
+		default:
+			if (!pd_compute_has(ds, m->field)) {
+				if (m->group == PD_COMPUTE_GROUP_PERF)
+					pd_compute_fail(p, "perf event not enabled for the domain");
+				return;
+			}
+			pd_sample_set_int(
+			  pd_compute_emit(
+			    p, p->cd->inst->uuid, p->cd->md, pd_compute_poll_monotonic(p)),
+			  ds->v[m->field]);
 			return;
-		}
-		mb = (gdouble)ds->v[m->field] / 1024.0;
-		break;
-	default:
-		if (!pd_compute_has(ds, m->field)) {
-			if (m->group == PD_COMPUTE_GROUP_PERF)
-				pd_compute_fail(p, "perf event not enabled for the domain");
-			return;
-		}
-		pd_sample_set_int(pd_compute_emit(p, p->cd->inst->uuid, p->cd->md, pd_compute_poll_monotonic(p)),
-				  ds->v[m->field]);
-		return;
 	}
-	pd_sample_set_double(pd_compute_emit(p, p->cd->inst->uuid, p->cd->md, pd_compute_poll_monotonic(p)),
-			     mb);
+	pd_sample_set_double(
+	  pd_compute_emit(p, p->cd->inst->uuid, p->cd->md, pd_compute_poll_monotonic(p)), mb);
 }
 
 static void
@@ -162,9 +169,10 @@ pd_compute_poll_disks(PdComputePoll *p)
 		if (m->kind == PD_COMPUTE_VALUE_DISK_CAPACITY)
 			value = MAX(value, st->v[PD_COMPUTE_DISK_PHYSICAL]);
 		rid = pd_compute_domain_disk_resource_id(p->cd, i);
-		pd_sample_set_int(pd_compute_emit(p, rid, g_ptr_array_index(p->cd->disk_md, i),
-						  pd_compute_poll_monotonic(p)),
-				  value);
+		pd_sample_set_int(
+		  pd_compute_emit(
+		    p, rid, g_ptr_array_index(p->cd->disk_md, i), pd_compute_poll_monotonic(p)),
+		  value);
 		found++;
 	}
 	if (found == 0 && p->cd->inst->disks->len > 0 && m->group == PD_COMPUTE_GROUP_BLOCK_TIMES)
@@ -210,9 +218,10 @@ pd_compute_poll_vnics(PdComputePoll *p)
 		value = st->v[m->field];
 		if (m->kind == PD_COMPUTE_VALUE_NET_DELTA)
 			value = pd_compute_delta(p, rid, value);
-		pd_sample_set_int(pd_compute_emit(p, rid, g_ptr_array_index(p->cd->vnic_md, i),
-						  pd_compute_poll_monotonic(p)),
-				  value);
+		pd_sample_set_int(
+		  pd_compute_emit(
+		    p, rid, g_ptr_array_index(p->cd->vnic_md, i), pd_compute_poll_monotonic(p)),
+		  value);
 	}
 }
 
@@ -224,20 +233,20 @@ pd_compute_poll_static(PdComputePoll *p)
 	PdSample *s = pd_compute_emit(p, inst->uuid, p->cd->md, pd_sample_monotonic_now());
 
 	switch (p->self->meter->kind) {
-	case PD_COMPUTE_VALUE_FLAVOR_MEMORY:
-		pd_sample_set_int(s, inst->memory_mb);
-		break;
-	case PD_COMPUTE_VALUE_ROOT_SIZE:
-		pd_sample_set_int(s, inst->disk_gb - inst->ephemeral_gb);
-		break;
-	case PD_COMPUTE_VALUE_EPHEMERAL_SIZE:
-		pd_sample_set_int(s, inst->ephemeral_gb);
-		break;
-	case PD_COMPUTE_VALUE_POWER_STATE:
-		pd_sample_set_int(s, p->cd->state);
-		break;
-	default:
-		g_assert_not_reached();
+		case PD_COMPUTE_VALUE_FLAVOR_MEMORY:
+			pd_sample_set_int(s, inst->memory_mb);
+			break;
+		case PD_COMPUTE_VALUE_ROOT_SIZE:
+			pd_sample_set_int(s, inst->disk_gb - inst->ephemeral_gb);
+			break;
+		case PD_COMPUTE_VALUE_EPHEMERAL_SIZE:
+			pd_sample_set_int(s, inst->ephemeral_gb);
+			break;
+		case PD_COMPUTE_VALUE_POWER_STATE:
+			pd_sample_set_int(s, p->cd->state);
+			break;
+		default:
+			g_assert_not_reached();
 	}
 }
 
@@ -294,11 +303,11 @@ pd_compute_pollster_poll(PdPollster *pollster,
 {
 	PdComputePollster *self = PD_COMPUTE_POLLSTER(pollster);
 	PdComputeStats *stats = NULL;
-	PdComputePoll p = {self, ctx, NULL, NULL, NULL, 0};
+	PdComputePoll p = { self, ctx, NULL, NULL, NULL, 0 };
 
 	if (self->meter->group != 0) {
-		stats = pd_compute_stats_get(pd_poll_context_get_cache(ctx), self->conn,
-					     self->use_bulk, resources, error);
+		stats = pd_compute_stats_get(
+		  pd_poll_context_get_cache(ctx), self->conn, self->use_bulk, resources, error);
 		if (stats == NULL)
 			return FALSE;
 	}
@@ -339,11 +348,16 @@ PdPollster *
 pd_compute_pollster_new(const PdComputeMeter *meter, PdComputeConnection *conn)
 {
 	PdComputePollster *self = g_object_new(PD_TYPE_COMPUTE_POLLSTER,
-					       "name", meter->name,
-					       "namespace", "compute",
-					       "default-discovery", "local_instances",
-					       "unit", meter->unit,
-					       "sample-type", (gint)meter->type,
+					       "name",
+					       meter->name,
+					       "namespace",
+					       "compute",
+					       "default-discovery",
+					       "local_instances",
+					       "unit",
+					       meter->unit,
+					       "sample-type",
+					       (gint)meter->type,
 					       NULL);
 	self->meter = meter;
 	self->conn = g_object_ref(conn);

@@ -86,26 +86,26 @@ pd_param_get(virTypedParameterPtr params, gint n, const gchar *name, gint64 *out
 	if (p == NULL)
 		return FALSE;
 	switch (p->type) {
-	case VIR_TYPED_PARAM_INT:
-		*out = p->value.i;
-		return TRUE;
-	case VIR_TYPED_PARAM_UINT:
-		*out = p->value.ui;
-		return TRUE;
-	case VIR_TYPED_PARAM_LLONG:
-		*out = p->value.l;
-		return TRUE;
-	case VIR_TYPED_PARAM_ULLONG:
-		*out = (gint64)p->value.ul;
-		return TRUE;
-	default:
-		return FALSE;
+		case VIR_TYPED_PARAM_INT:
+			*out = p->value.i;
+			return TRUE;
+		case VIR_TYPED_PARAM_UINT:
+			*out = p->value.ui;
+			return TRUE;
+		case VIR_TYPED_PARAM_LLONG:
+			*out = p->value.l;
+			return TRUE;
+		case VIR_TYPED_PARAM_ULLONG:
+			*out = (gint64)p->value.ul;
+			return TRUE;
+		default:
+			return FALSE;
 	}
 }
 
 static gboolean
 pd_param_getf(virTypedParameterPtr params, gint n, gint64 *out, const gchar *fmt, ...)
-    G_GNUC_PRINTF(4, 5);
+  G_GNUC_PRINTF(4, 5);
 
 static gboolean
 pd_param_getf(virTypedParameterPtr params, gint n, gint64 *out, const gchar *fmt, ...)
@@ -152,16 +152,16 @@ static const struct {
 	const gchar *name;
 	PdComputeDomField field;
 } pd_compute_bulk_dom_fields[] = {
-    {"balloon.available", PD_COMPUTE_MEM_AVAILABLE},
-    {"balloon.usable", PD_COMPUTE_MEM_USABLE},
-    {"balloon.unused", PD_COMPUTE_MEM_UNUSED},
-    {"balloon.rss", PD_COMPUTE_MEM_RSS},
-    {"balloon.swap_in", PD_COMPUTE_MEM_SWAP_IN},
-    {"balloon.swap_out", PD_COMPUTE_MEM_SWAP_OUT},
-    {"perf.cpu_cycles", PD_COMPUTE_PERF_CPU_CYCLES},
-    {"perf.instructions", PD_COMPUTE_PERF_INSTRUCTIONS},
-    {"perf.cache_references", PD_COMPUTE_PERF_CACHE_REFERENCES},
-    {"perf.cache_misses", PD_COMPUTE_PERF_CACHE_MISSES},
+	{ "balloon.available", PD_COMPUTE_MEM_AVAILABLE },
+	{ "balloon.usable", PD_COMPUTE_MEM_USABLE },
+	{ "balloon.unused", PD_COMPUTE_MEM_UNUSED },
+	{ "balloon.rss", PD_COMPUTE_MEM_RSS },
+	{ "balloon.swap_in", PD_COMPUTE_MEM_SWAP_IN },
+	{ "balloon.swap_out", PD_COMPUTE_MEM_SWAP_OUT },
+	{ "perf.cpu_cycles", PD_COMPUTE_PERF_CPU_CYCLES },
+	{ "perf.instructions", PD_COMPUTE_PERF_INSTRUCTIONS },
+	{ "perf.cache_references", PD_COMPUTE_PERF_CACHE_REFERENCES },
+	{ "perf.cache_misses", PD_COMPUTE_PERF_CACHE_MISSES },
 };
 
 static void
@@ -181,8 +181,8 @@ pd_compute_apply_dom_fields(PdComputeDomainStats *ds, virTypedParameterPtr param
 }
 
 static const gchar *const pd_compute_bulk_disk_keys[PD_COMPUTE_DISK_N_FIELDS] = {
-    "rd.reqs", "rd.bytes", "wr.reqs", "wr.bytes", "rd.times",
-    "wr.times", "capacity", "allocation", "physical",
+	"rd.reqs",  "rd.bytes", "wr.reqs",    "wr.bytes", "rd.times",
+	"wr.times", "capacity", "allocation", "physical",
 };
 
 static guint
@@ -192,7 +192,11 @@ pd_compute_apply_disk(PdComputeDiskStats *st, virTypedParameterPtr params, gint 
 
 	for (guint f = 0; f < PD_COMPUTE_DISK_N_FIELDS; f++) {
 		gint64 value;
-		if (!pd_param_getf(params, n, &value, "block.%" G_GINT64_FORMAT ".%s", idx,
+		if (!pd_param_getf(params,
+				   n,
+				   &value,
+				   "block.%" G_GINT64_FORMAT ".%s",
+				   idx,
 				   pd_compute_bulk_disk_keys[f]))
 			continue;
 		st->v[f] = value;
@@ -232,7 +236,7 @@ pd_compute_apply_disks(PdComputeDomainStats *ds,
 }
 
 static const gchar *const pd_compute_bulk_net_keys[PD_COMPUTE_NET_N_FIELDS] = {
-    "rx.bytes", "rx.pkts", "rx.errs", "rx.drop", "tx.bytes", "tx.pkts", "tx.errs", "tx.drop",
+	"rx.bytes", "rx.pkts", "rx.errs", "rx.drop", "tx.bytes", "tx.pkts", "tx.errs", "tx.drop",
 };
 
 static void
@@ -254,7 +258,11 @@ pd_compute_apply_vnics(PdComputeDomainStats *ds,
 		idx = pd_compute_instance_find_vnic(inst, name);
 		for (guint f = 0; idx >= 0 && f < PD_COMPUTE_NET_N_FIELDS; f++) {
 			gint64 value;
-			if (pd_param_getf(params, n, &value, "net.%" G_GINT64_FORMAT ".%s", i,
+			if (pd_param_getf(params,
+					  n,
+					  &value,
+					  "net.%" G_GINT64_FORMAT ".%s",
+					  i,
 					  pd_compute_bulk_net_keys[f])) {
 				ds->vnics[idx].v[f] = value;
 				ds->vnics[idx].have |= 1u << f;
@@ -279,8 +287,11 @@ pd_compute_domain_stats_apply_bulk(PdComputeDomainStats *ds,
 /* --- per-domain calls for what the bulk answer lacked --- */
 
 static gboolean
-pd_compute_call_failed(PdComputeStats *stats, PdComputeDomainStats *ds, guint group,
-		       PdComputeDomain *cd, const gchar *what)
+pd_compute_call_failed(PdComputeStats *stats,
+		       PdComputeDomainStats *ds,
+		       guint group,
+		       PdComputeDomain *cd,
+		       const gchar *what)
 {
 	gint code = pd_compute_last_error_code();
 
@@ -290,8 +301,7 @@ pd_compute_call_failed(PdComputeStats *stats, PdComputeDomainStats *ds, guint gr
 	}
 	/* a domain that vanished since discovery just has no samples */
 	if (code != VIR_ERR_NO_DOMAIN && code != VIR_ERR_OPERATION_INVALID)
-		g_debug("%s of %s failed: %s", what, cd->inst->uuid,
-			virGetLastErrorMessage());
+		g_debug("%s of %s failed: %s", what, cd->inst->uuid, virGetLastErrorMessage());
 	pd_compute_connection_check_failure(stats->conn, virDomainGetConnect(cd->dom));
 	return FALSE;
 }
@@ -317,17 +327,18 @@ pd_compute_fetch_memory(PdComputeStats *stats, PdComputeDomainStats *ds, PdCompu
 	gint n = virDomainMemoryStats(cd->dom, mem, VIR_DOMAIN_MEMORY_STAT_NR, 0);
 
 	if (n < 0) {
-		pd_compute_call_failed(stats, ds, PD_COMPUTE_GROUP_MEMORY, cd, "virDomainMemoryStats");
+		pd_compute_call_failed(
+		  stats, ds, PD_COMPUTE_GROUP_MEMORY, cd, "virDomainMemoryStats");
 		return;
 	}
 	for (gint i = 0; i < n; i++) {
 		static const gint tags[] = {
-		    [PD_COMPUTE_MEM_AVAILABLE] = VIR_DOMAIN_MEMORY_STAT_AVAILABLE,
-		    [PD_COMPUTE_MEM_USABLE] = VIR_DOMAIN_MEMORY_STAT_USABLE,
-		    [PD_COMPUTE_MEM_UNUSED] = VIR_DOMAIN_MEMORY_STAT_UNUSED,
-		    [PD_COMPUTE_MEM_RSS] = VIR_DOMAIN_MEMORY_STAT_RSS,
-		    [PD_COMPUTE_MEM_SWAP_IN] = VIR_DOMAIN_MEMORY_STAT_SWAP_IN,
-		    [PD_COMPUTE_MEM_SWAP_OUT] = VIR_DOMAIN_MEMORY_STAT_SWAP_OUT,
+			[PD_COMPUTE_MEM_AVAILABLE] = VIR_DOMAIN_MEMORY_STAT_AVAILABLE,
+			[PD_COMPUTE_MEM_USABLE] = VIR_DOMAIN_MEMORY_STAT_USABLE,
+			[PD_COMPUTE_MEM_UNUSED] = VIR_DOMAIN_MEMORY_STAT_UNUSED,
+			[PD_COMPUTE_MEM_RSS] = VIR_DOMAIN_MEMORY_STAT_RSS,
+			[PD_COMPUTE_MEM_SWAP_IN] = VIR_DOMAIN_MEMORY_STAT_SWAP_IN,
+			[PD_COMPUTE_MEM_SWAP_OUT] = VIR_DOMAIN_MEMORY_STAT_SWAP_OUT,
 		};
 		for (guint f = PD_COMPUTE_MEM_AVAILABLE; f <= PD_COMPUTE_MEM_SWAP_OUT; f++) {
 			if (mem[i].tag == tags[f])
@@ -392,7 +403,9 @@ pd_compute_fetch_block_info(PdComputeDomain *cd, const gchar *dev, PdComputeDisk
 	return TRUE;
 }
 
-typedef gboolean (*PdComputeDiskFetch)(PdComputeDomain *cd, const gchar *dev, PdComputeDiskStats *st);
+typedef gboolean (*PdComputeDiskFetch)(PdComputeDomain *cd,
+				       const gchar *dev,
+				       PdComputeDiskStats *st);
 
 static void
 pd_compute_fetch_disks(PdComputeStats *stats,
@@ -419,8 +432,8 @@ pd_compute_fetch_vnics(PdComputeStats *stats, PdComputeDomainStats *ds, PdComput
 		PdComputeNetStats *st = &ds->vnics[i];
 		virDomainInterfaceStatsStruct is;
 		if (virDomainInterfaceStats(cd->dom, vnic->name, &is, sizeof(is)) < 0) {
-			if (pd_compute_call_failed(stats, ds, PD_COMPUTE_GROUP_IFACE, cd,
-						   "virDomainInterfaceStats"))
+			if (pd_compute_call_failed(
+			      stats, ds, PD_COMPUTE_GROUP_IFACE, cd, "virDomainInterfaceStats"))
 				return;
 			continue;
 		}
@@ -438,36 +451,38 @@ pd_compute_fetch_vnics(PdComputeStats *stats, PdComputeDomainStats *ds, PdComput
 }
 
 static void
-pd_compute_fetch_group(PdComputeStats *stats, PdComputeDomainStats *ds, PdComputeDomain *cd,
+pd_compute_fetch_group(PdComputeStats *stats,
+		       PdComputeDomainStats *ds,
+		       PdComputeDomain *cd,
 		       guint group)
 {
 	g_autoptr(GMutexLocker) calls = pd_compute_connection_lock_calls(stats->conn);
 
 	switch (group) {
-	case PD_COMPUTE_GROUP_INFO:
-		pd_compute_fetch_info(stats, ds, cd);
-		break;
-	case PD_COMPUTE_GROUP_MEMORY:
-		pd_compute_fetch_memory(stats, ds, cd);
-		break;
-	case PD_COMPUTE_GROUP_BLOCK:
-		pd_compute_fetch_disks(stats, ds, cd, group, pd_compute_fetch_block_stats);
-		break;
-	case PD_COMPUTE_GROUP_BLOCK_TIMES:
-		pd_compute_fetch_disks(stats, ds, cd, group, pd_compute_fetch_block_times);
-		break;
-	case PD_COMPUTE_GROUP_BLOCK_INFO:
-		pd_compute_fetch_disks(stats, ds, cd, group, pd_compute_fetch_block_info);
-		break;
-	case PD_COMPUTE_GROUP_IFACE:
-		pd_compute_fetch_vnics(stats, ds, cd);
-		break;
-	case PD_COMPUTE_GROUP_PERF:
-		/* no per-domain call reads perf counters */
-		ds->unsupported |= group;
-		break;
-	default:
-		g_assert_not_reached();
+		case PD_COMPUTE_GROUP_INFO:
+			pd_compute_fetch_info(stats, ds, cd);
+			break;
+		case PD_COMPUTE_GROUP_MEMORY:
+			pd_compute_fetch_memory(stats, ds, cd);
+			break;
+		case PD_COMPUTE_GROUP_BLOCK:
+			pd_compute_fetch_disks(stats, ds, cd, group, pd_compute_fetch_block_stats);
+			break;
+		case PD_COMPUTE_GROUP_BLOCK_TIMES:
+			pd_compute_fetch_disks(stats, ds, cd, group, pd_compute_fetch_block_times);
+			break;
+		case PD_COMPUTE_GROUP_BLOCK_INFO:
+			pd_compute_fetch_disks(stats, ds, cd, group, pd_compute_fetch_block_info);
+			break;
+		case PD_COMPUTE_GROUP_IFACE:
+			pd_compute_fetch_vnics(stats, ds, cd);
+			break;
+		case PD_COMPUTE_GROUP_PERF:
+			/* no per-domain call reads perf counters */
+			ds->unsupported |= group;
+			break;
+		default:
+			g_assert_not_reached();
 	}
 }
 
@@ -526,18 +541,20 @@ pd_compute_stats_apply_records(PdComputeStats *stats,
 }
 
 static void
-pd_compute_stats_fetch_bulk(PdComputeStats *stats, GPtrArray *resources,
+pd_compute_stats_fetch_bulk(PdComputeStats *stats,
+			    GPtrArray *resources,
 			    virDomainStatsRecordPtr *given)
 {
-	g_autoptr(GHashTable) by_uuid = g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
+	g_autoptr(GHashTable) by_uuid =
+	  g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
 	g_autofree virDomainPtr *doms = g_new0(virDomainPtr, resources->len + 1);
 	virDomainStatsRecordPtr *records = NULL;
 	GMutexLocker *calls;
 	gint rc;
 	guint n = 0;
 	guint groups = VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON |
-		       VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE |
-		       VIR_DOMAIN_STATS_BLOCK | VIR_DOMAIN_STATS_PERF;
+		       VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE | VIR_DOMAIN_STATS_BLOCK |
+		       VIR_DOMAIN_STATS_PERF;
 
 	for (guint i = 0; i < resources->len; i++) {
 		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, i));
@@ -575,8 +592,8 @@ pd_compute_stats_create_cb(gpointer user_data, GError **error)
 
 	stats->conn = g_object_ref(args->conn);
 	g_mutex_init(&stats->lock);
-	stats->domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					       (GDestroyNotify)pd_compute_domain_stats_free);
+	stats->domains = g_hash_table_new_full(
+	  g_str_hash, g_str_equal, g_free, (GDestroyNotify)pd_compute_domain_stats_free);
 	if (args->use_bulk || args->records != NULL)
 		pd_compute_stats_fetch_bulk(stats, args->resources, args->records);
 	return stats;
@@ -589,10 +606,14 @@ pd_compute_stats_get(PdCycleCache *cache,
 		     GPtrArray *resources,
 		     GError **error)
 {
-	PdComputeStatsArgs args = {conn, use_bulk, resources, NULL};
+	PdComputeStatsArgs args = { conn, use_bulk, resources, NULL };
 
-	return pd_cycle_cache_get(cache, PD_COMPUTE_STATS_KEY, pd_compute_stats_create_cb, &args,
-				  (GDestroyNotify)pd_compute_stats_free, error);
+	return pd_cycle_cache_get(cache,
+				  PD_COMPUTE_STATS_KEY,
+				  pd_compute_stats_create_cb,
+				  &args,
+				  (GDestroyNotify)pd_compute_stats_free,
+				  error);
 }
 
 PdComputeStats *
@@ -602,8 +623,12 @@ pd_compute_stats_get_from_records(PdCycleCache *cache,
 				  virDomainStatsRecordPtr *records,
 				  GError **error)
 {
-	PdComputeStatsArgs args = {conn, TRUE, resources, records};
+	PdComputeStatsArgs args = { conn, TRUE, resources, records };
 
-	return pd_cycle_cache_get(cache, PD_COMPUTE_STATS_KEY, pd_compute_stats_create_cb, &args,
-				  (GDestroyNotify)pd_compute_stats_free, error);
+	return pd_cycle_cache_get(cache,
+				  PD_COMPUTE_STATS_KEY,
+				  pd_compute_stats_create_cb,
+				  &args,
+				  (GDestroyNotify)pd_compute_stats_free,
+				  error);
 }

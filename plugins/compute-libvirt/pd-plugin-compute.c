@@ -20,20 +20,20 @@ G_DEFINE_TYPE(PdPluginCompute, pd_plugin_compute, PD_TYPE_PLUGIN)
 PD_PLUGIN_DEFINE("compute-libvirt", pd_plugin_compute_get_type)
 
 static const gchar *const pd_compute_config_keys[] = {
-    NULL,      "libvirt_uri",
-    NULL,      "libvirt_type",
-    NULL,      "host",
-    "compute", "libvirt_uri",
-    "compute", "libvirt_type",
-    "compute", "instance_discovery_method",
-    "compute", "resource_update_interval",
-    "compute", "resource_cache_expiry",
-    "compute", "flavor_ids",
-    "compute", "bulk_stats",
-    "compute", "reconnect_max_interval",
-    "compute", "libvirt_keepalive_interval",
-    "compute", "libvirt_keepalive_count",
-    "compute", "domain_events",
+	NULL,	   "libvirt_uri",
+	NULL,	   "libvirt_type",
+	NULL,	   "host",
+	"compute", "libvirt_uri",
+	"compute", "libvirt_type",
+	"compute", "instance_discovery_method",
+	"compute", "resource_update_interval",
+	"compute", "resource_cache_expiry",
+	"compute", "flavor_ids",
+	"compute", "bulk_stats",
+	"compute", "reconnect_max_interval",
+	"compute", "libvirt_keepalive_interval",
+	"compute", "libvirt_keepalive_count",
+	"compute", "domain_events",
 };
 
 static gboolean
@@ -44,33 +44,38 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	g_auto(GStrv) flavor_ids = pd_config_get_list(config, "compute", "flavor_ids", NULL);
 	const gchar *host = pd_config_get_string(config, NULL, "host", NULL);
 	const gchar *method =
-	    pd_config_get_string(config, "compute", "instance_discovery_method", "libvirt_metadata");
+	  pd_config_get_string(config, "compute", "instance_discovery_method", "libvirt_metadata");
 	gboolean use_bulk = pd_config_get_bool(config, "compute", "bulk_stats", TRUE);
 	gboolean domain_events = pd_config_get_bool(config, "compute", "domain_events", TRUE);
 	gint64 backoff_max = pd_config_get_int(config, "compute", "reconnect_max_interval", 60);
 	gint64 keepalive_interval =
-	    pd_config_get_int(config, "compute", "libvirt_keepalive_interval", 5);
+	  pd_config_get_int(config, "compute", "libvirt_keepalive_interval", 5);
 	gint64 keepalive_count = pd_config_get_int(config, "compute", "libvirt_keepalive_count", 5);
-	gint64 update_interval = pd_config_get_int(config, "compute", "resource_update_interval", 0);
+	gint64 update_interval =
+	  pd_config_get_int(config, "compute", "resource_update_interval", 0);
 	gint64 cache_expiry = pd_config_get_int(config, "compute", "resource_cache_expiry", 3600);
 	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
 
 	/* the other methods ask Nova's API, which a compute node shouldn't need */
 	if (g_strcmp0(method, "libvirt_metadata") != 0)
 		g_warning("[compute] instance_discovery_method = %s is not supported, "
-			  "using libvirt_metadata", method);
+			  "using libvirt_metadata",
+			  method);
 	pd_compute_discovery_configure(PD_COMPUTE_DISCOVERY(self->discovery),
-				       host != NULL ? host : g_get_host_name(), flavor_ids);
+				       host != NULL ? host : g_get_host_name(),
+				       flavor_ids);
 	pd_compute_discovery_set_refresh(PD_COMPUTE_DISCOVERY(self->discovery),
-					 update_interval * G_USEC_PER_SEC, cache_expiry * G_USEC_PER_SEC);
+					 update_interval * G_USEC_PER_SEC,
+					 cache_expiry * G_USEC_PER_SEC);
 	for (guint i = 0; i < pollsters->len; i++)
 		pd_compute_pollster_set_use_bulk(g_ptr_array_index(pollsters, i), use_bulk);
 	pd_compute_connection_set_uri(self->conn, uri);
-	pd_compute_connection_set_backoff_max(self->conn, CLAMP(backoff_max, 1, 3600) * G_USEC_PER_SEC);
+	pd_compute_connection_set_backoff_max(self->conn,
+					      CLAMP(backoff_max, 1, 3600) * G_USEC_PER_SEC);
 	/* as Nova: a libvirtd that stops answering is noticed within
 	 * interval * (count + 1) seconds, not when a call finally fails */
-	pd_compute_connection_set_keepalive(self->conn, CLAMP(keepalive_interval, 0, 3600),
-					    CLAMP(keepalive_count, 1, 100));
+	pd_compute_connection_set_keepalive(
+	  self->conn, CLAMP(keepalive_interval, 0, 3600), CLAMP(keepalive_count, 1, 100));
 	/* with events, a domain's XML is read again only when it changed */
 	pd_compute_connection_set_domain_events(self->conn, domain_events);
 	/* connecting may block: never on the main loop. While libvirt is away
@@ -103,7 +108,8 @@ pd_plugin_compute_constructed(GObject *obj)
 		pd_plugin_add_pollster(plugin, pollster);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(pd_compute_config_keys); i += 2)
-		pd_plugin_add_config_key(plugin, pd_compute_config_keys[i], pd_compute_config_keys[i + 1]);
+		pd_plugin_add_config_key(
+		  plugin, pd_compute_config_keys[i], pd_compute_config_keys[i + 1]);
 }
 
 static void

@@ -14,46 +14,67 @@
 #define PD_OS_TOKEN_MARGIN_US (120 * G_USEC_PER_SEC)
 
 const gchar *const pd_os_client_config_keys[] = {
-    "service_credentials", "auth_type",
-    "service_credentials", "auth_url",
-    "service_credentials", "auth_section",
-    "service_credentials", "username",
-    "service_credentials", "user_id",
-    "service_credentials", "password",
-    "service_credentials", "user_domain_name",
-    "service_credentials", "user_domain_id",
-    "service_credentials", "project_name",
-    "service_credentials", "project_id",
-    "service_credentials", "project_domain_name",
-    "service_credentials", "project_domain_id",
-    "service_credentials", "region_name",
-    "service_credentials", "interface",
-    "service_credentials", "cafile",
-    "service_credentials", "certfile",
-    "service_credentials", "keyfile",
-    "service_credentials", "insecure",
-    "service_credentials", "timeout",
-    "service_types", "glance",
-    "service_types", "cinder",
-    "service_types", "neutron",
-    "service_types", "swift",
-    "service_types", "nova",
-    "service_types", "octavia",
-    "service_types", "designate",
-    "service_types", "manila",
-    NULL,
+	"service_credentials",
+	"auth_type",
+	"service_credentials",
+	"auth_url",
+	"service_credentials",
+	"auth_section",
+	"service_credentials",
+	"username",
+	"service_credentials",
+	"user_id",
+	"service_credentials",
+	"password",
+	"service_credentials",
+	"user_domain_name",
+	"service_credentials",
+	"user_domain_id",
+	"service_credentials",
+	"project_name",
+	"service_credentials",
+	"project_id",
+	"service_credentials",
+	"project_domain_name",
+	"service_credentials",
+	"project_domain_id",
+	"service_credentials",
+	"region_name",
+	"service_credentials",
+	"interface",
+	"service_credentials",
+	"cafile",
+	"service_credentials",
+	"certfile",
+	"service_credentials",
+	"keyfile",
+	"service_credentials",
+	"insecure",
+	"service_credentials",
+	"timeout",
+	"service_types",
+	"glance",
+	"service_types",
+	"cinder",
+	"service_types",
+	"neutron",
+	"service_types",
+	"swift",
+	"service_types",
+	"nova",
+	"service_types",
+	"octavia",
+	"service_types",
+	"designate",
+	"service_types",
+	"manila",
+	NULL,
 };
 
 static const gchar *const pd_os_default_service_types[] = {
-    "glance", "image",
-    "cinder", "volumev3",
-    "neutron", "network",
-    "swift", "object-store",
-    "nova", "compute",
-    "octavia", "load-balancer",
-    "designate", "dns",
-    "manila", "sharev2",
-    NULL,
+	"glance",    "image",	     "cinder", "volumev3", "neutron", "network",
+	"swift",     "object-store", "nova",   "compute",  "octavia", "load-balancer",
+	"designate", "dns",	     "manila", "sharev2",  NULL,
 };
 
 struct _PdOsClient {
@@ -70,7 +91,7 @@ struct _PdOsClient {
 };
 
 G_DEFINE_TYPE(PdOsClient, pd_os_client, G_TYPE_OBJECT)
-G_DEFINE_QUARK(pd-os-http-error-quark, pd_os_http_error)
+G_DEFINE_QUARK(pd - os - http - error - quark, pd_os_http_error)
 
 void
 pd_os_response_free(PdOsResponse *resp)
@@ -132,7 +153,10 @@ pd_os_exchange_timeout_cb(gpointer user_data)
 }
 
 static gboolean
-pd_os_accept_any_certificate_cb(SoupMessage *msg, GTlsCertificate *cert, GTlsCertificateFlags errors, gpointer data)
+pd_os_accept_any_certificate_cb(SoupMessage *msg,
+				GTlsCertificate *cert,
+				GTlsCertificateFlags errors,
+				gpointer data)
 {
 	return TRUE;
 }
@@ -161,12 +185,21 @@ pd_os_exchange_read_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	}
 	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-		g_task_return_new_error(task, PD_ERROR, PD_ERROR_CANCELLED, "%s %s: cancelled",
-					soup_message_get_method(ex->msg), uri);
+		g_task_return_new_error(task,
+					PD_ERROR,
+					PD_ERROR_CANCELLED,
+					"%s %s: cancelled",
+					soup_message_get_method(ex->msg),
+					uri);
 		return;
 	}
-	g_task_return_new_error(task, PD_ERROR, PD_ERROR_FAILED, "%s %s: %s",
-				soup_message_get_method(ex->msg), uri, error->message);
+	g_task_return_new_error(task,
+				PD_ERROR,
+				PD_ERROR_FAILED,
+				"%s %s: %s",
+				soup_message_get_method(ex->msg),
+				uri,
+				error->message);
 }
 
 static void
@@ -183,16 +216,12 @@ pd_os_exchange_async(PdOsClient *self,
 	ex->msg = g_object_ref(msg);
 	ex->cancellable = g_cancellable_new();
 	g_task_set_task_data(task, ex, (GDestroyNotify)pd_os_exchange_free);
-	ex->shutdown_id = g_cancellable_connect(self->shutdown,
-						G_CALLBACK(pd_os_exchange_cancel_cb),
-						ex->cancellable,
-						NULL);
+	ex->shutdown_id = g_cancellable_connect(
+	  self->shutdown, G_CALLBACK(pd_os_exchange_cancel_cb), ex->cancellable, NULL);
 	if (cancellable != NULL) {
 		ex->outer = g_object_ref(cancellable);
-		ex->outer_id = g_cancellable_connect(cancellable,
-						     G_CALLBACK(pd_os_exchange_cancel_cb),
-						     ex->cancellable,
-						     NULL);
+		ex->outer_id = g_cancellable_connect(
+		  cancellable, G_CALLBACK(pd_os_exchange_cancel_cb), ex->cancellable, NULL);
 	}
 	if (self->timeout_s > 0) {
 		ex->timer = g_timeout_source_new_seconds(self->timeout_s);
@@ -201,13 +230,10 @@ pd_os_exchange_async(PdOsClient *self,
 		g_source_attach(ex->timer, NULL);
 	}
 	if (self->insecure)
-		g_signal_connect(msg, "accept-certificate", G_CALLBACK(pd_os_accept_any_certificate_cb), NULL);
-	soup_session_send_and_read_async(self->session,
-					 msg,
-					 G_PRIORITY_DEFAULT,
-					 ex->cancellable,
-					 pd_os_exchange_read_cb,
-					 task);
+		g_signal_connect(
+		  msg, "accept-certificate", G_CALLBACK(pd_os_accept_any_certificate_cb), NULL);
+	soup_session_send_and_read_async(
+	  self->session, msg, G_PRIORITY_DEFAULT, ex->cancellable, pd_os_exchange_read_cb, task);
 }
 
 static GBytes *
@@ -242,8 +268,14 @@ pd_os_check_status(SoupMessage *msg, GBytes *bytes, GError **error)
 		return TRUE;
 	uri = g_uri_to_string(soup_message_get_uri(msg));
 	why = pd_os_describe_failure(msg, bytes);
-	g_set_error(error, PD_OS_HTTP_ERROR, (gint)status, "%s %s: HTTP %u %s",
-		    soup_message_get_method(msg), uri, status, why);
+	g_set_error(error,
+		    PD_OS_HTTP_ERROR,
+		    (gint)status,
+		    "%s %s: HTTP %u %s",
+		    soup_message_get_method(msg),
+		    uri,
+		    status,
+		    why);
 	return FALSE;
 }
 
@@ -260,8 +292,12 @@ pd_os_parse_json(SoupMessage *msg, GBytes *bytes, GError **error)
 	    json_parser_get_root(parser) != NULL)
 		return json_node_ref(json_parser_get_root(parser));
 	uri = g_uri_to_string(soup_message_get_uri(msg));
-	g_set_error(error, PD_ERROR, PD_ERROR_FAILED, "%s %s: malformed JSON answer: %s",
-		    soup_message_get_method(msg), uri,
+	g_set_error(error,
+		    PD_ERROR,
+		    PD_ERROR_FAILED,
+		    "%s %s: malformed JSON answer: %s",
+		    soup_message_get_method(msg),
+		    uri,
 		    local != NULL ? local->message : "empty body");
 	return NULL;
 }
@@ -276,7 +312,8 @@ pd_os_add_scoped_name(JsonBuilder *b, PdConfig *config, const gchar *what, const
 	g_autofree gchar *dom_id_key = g_strdup_printf("%s_domain_id", domain_what);
 	g_autofree gchar *dom_name_key = g_strdup_printf("%s_domain_name", domain_what);
 	const gchar *id = pd_config_get_string(config, "service_credentials", id_key, NULL);
-	const gchar *dom_name = pd_config_get_string(config, "service_credentials", dom_name_key, NULL);
+	const gchar *dom_name =
+	  pd_config_get_string(config, "service_credentials", dom_name_key, NULL);
 
 	if (g_strcmp0(what, "user") == 0 && id == NULL) {
 		g_free(name_key);
@@ -288,14 +325,16 @@ pd_os_add_scoped_name(JsonBuilder *b, PdConfig *config, const gchar *what, const
 		return;
 	}
 	json_builder_set_member_name(b, "name");
-	json_builder_add_string_value(b, pd_config_get_string(config, "service_credentials", name_key, ""));
+	json_builder_add_string_value(
+	  b, pd_config_get_string(config, "service_credentials", name_key, ""));
 	json_builder_set_member_name(b, "domain");
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, dom_name != NULL ? "name" : "id");
-	json_builder_add_string_value(b,
-				      dom_name != NULL ? dom_name
-						       : pd_config_get_string(config, "service_credentials",
-									      dom_id_key, "default"));
+	json_builder_add_string_value(
+	  b,
+	  dom_name != NULL
+	    ? dom_name
+	    : pd_config_get_string(config, "service_credentials", dom_id_key, "default"));
 	json_builder_end_object(b);
 }
 
@@ -320,7 +359,8 @@ pd_os_auth_body(PdConfig *config)
 	json_builder_begin_object(b);
 	pd_os_add_scoped_name(b, config, "user", "user");
 	json_builder_set_member_name(b, "password");
-	json_builder_add_string_value(b, pd_config_get_string(config, "service_credentials", "password", ""));
+	json_builder_add_string_value(
+	  b, pd_config_get_string(config, "service_credentials", "password", ""));
 	json_builder_end_object(b);
 	json_builder_end_object(b);
 	json_builder_end_object(b);
@@ -349,7 +389,8 @@ pd_os_client_auth_done(PdOsClient *self, PdOsToken *token, const GError *error)
 	for (guint i = 0; i < waiters->len; i++) {
 		GTask *task = g_ptr_array_index(waiters, i);
 		if (token != NULL)
-			g_task_return_pointer(task, pd_os_token_ref(token), (GDestroyNotify)pd_os_token_unref);
+			g_task_return_pointer(
+			  task, pd_os_token_ref(token), (GDestroyNotify)pd_os_token_unref);
 		else
 			g_task_return_error(task, g_error_copy(error));
 	}
@@ -360,20 +401,25 @@ pd_os_client_parse_auth(PdOsClient *self, SoupMessage *msg, GBytes *bytes, GErro
 {
 	g_autoptr(GError) local = NULL;
 	g_autoptr(JsonNode) body = NULL;
-	const gchar *user = pd_config_get_string(self->config, "service_credentials", "username", NULL);
+	const gchar *user =
+	  pd_config_get_string(self->config, "service_credentials", "username", NULL);
 
 	if (!pd_os_check_status(msg, bytes, &local)) {
-		g_set_error(error, PD_ERROR, PD_ERROR_FAILED, "Keystone authentication of user '%s' failed: %s",
-			    user != NULL ? user : "(unset)", local->message);
+		g_set_error(error,
+			    PD_ERROR,
+			    PD_ERROR_FAILED,
+			    "Keystone authentication of user '%s' failed: %s",
+			    user != NULL ? user : "(unset)",
+			    local->message);
 		return NULL;
 	}
 	body = pd_os_parse_json(msg, bytes, error);
 	if (body == NULL)
 		return NULL;
-	return pd_os_token_new(soup_message_headers_get_one(soup_message_get_response_headers(msg),
-							     "X-Subject-Token"),
-			       body,
-			       error);
+	return pd_os_token_new(
+	  soup_message_headers_get_one(soup_message_get_response_headers(msg), "X-Subject-Token"),
+	  body,
+	  error);
 }
 
 static void
@@ -402,8 +448,11 @@ pd_os_client_authenticate(PdOsClient *self)
 	g_autoptr(GError) error = NULL;
 
 	if (msg == NULL) {
-		g_set_error(&error, PD_ERROR, PD_ERROR_INVALID_CONFIG,
-			    "[service_credentials] auth_url '%s' is not a valid URL", self->identity_url);
+		g_set_error(&error,
+			    PD_ERROR,
+			    PD_ERROR_INVALID_CONFIG,
+			    "[service_credentials] auth_url '%s' is not a valid URL",
+			    self->identity_url);
 		pd_os_client_auth_done(self, NULL, error);
 		return;
 	}
@@ -422,7 +471,8 @@ pd_os_client_get_token_async(PdOsClient *self,
 
 	if (self->token != NULL &&
 	    g_get_real_time() < pd_os_token_get_expires(self->token) - PD_OS_TOKEN_MARGIN_US) {
-		g_task_return_pointer(task, pd_os_token_ref(self->token), (GDestroyNotify)pd_os_token_unref);
+		g_task_return_pointer(
+		  task, pd_os_token_ref(self->token), (GDestroyNotify)pd_os_token_unref);
 		return;
 	}
 	if (self->auth_waiters != NULL) {
@@ -465,12 +515,13 @@ pd_os_client_endpoints_cb(GObject *source, GAsyncResult *res, gpointer user_data
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
-	g_task_return_pointer(task,
-			      pd_os_token_get_urls(token,
-						   g_task_get_task_data(task),
-						   pd_config_get_string(self->config, creds, "interface", "public"),
-						   pd_config_get_string(self->config, creds, "region_name", NULL)),
-			      (GDestroyNotify)g_strfreev);
+	g_task_return_pointer(
+	  task,
+	  pd_os_token_get_urls(token,
+			       g_task_get_task_data(task),
+			       pd_config_get_string(self->config, creds, "interface", "public"),
+			       pd_config_get_string(self->config, creds, "region_name", NULL)),
+	  (GDestroyNotify)g_strfreev);
 }
 
 void
@@ -507,7 +558,8 @@ pd_os_client_first_endpoint_finish(PdOsClient *self,
 		return g_strdup(urls[0]);
 	type = pd_os_client_get_service_type(self, service);
 	if (pd_os_client_note_missing(self, type))
-		g_warning("%s endpoint not found: service type '%s' is not in the Keystone catalog", label,
+		g_warning("%s endpoint not found: service type '%s' is not in the Keystone catalog",
+			  label,
 			  type);
 	return NULL;
 }
@@ -575,7 +627,8 @@ pd_os_request_sent_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	if (soup_message_get_status(req->msg) == SOUP_STATUS_UNAUTHORIZED && !req->retried) {
 		req->retried = TRUE;
 		pd_os_client_invalidate(self, req->token);
-		pd_os_client_get_token_async(self, NULL, pd_os_request_token_cb, g_steal_pointer(&task));
+		pd_os_client_get_token_async(
+		  self, NULL, pd_os_request_token_cb, g_steal_pointer(&task));
 		return;
 	}
 	resp = pd_os_request_response(req, bytes, &error);
@@ -603,15 +656,19 @@ pd_os_request_token_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	g_clear_object(&req->msg);
 	req->msg = soup_message_new(req->method, req->url);
 	if (req->msg == NULL) {
-		g_task_return_new_error(task, PD_ERROR, PD_ERROR_FAILED, "invalid URL '%s'", req->url);
+		g_task_return_new_error(
+		  task, PD_ERROR, PD_ERROR_FAILED, "invalid URL '%s'", req->url);
 		return;
 	}
 	headers = soup_message_get_request_headers(req->msg);
 	soup_message_headers_replace(headers, "X-Auth-Token", pd_os_token_get_id(req->token));
 	soup_message_headers_replace(headers, "Accept", "application/json");
-	for (guint i = 0; req->headers != NULL && req->headers[i] != NULL && req->headers[i + 1] != NULL; i += 2)
+	for (guint i = 0;
+	     req->headers != NULL && req->headers[i] != NULL && req->headers[i + 1] != NULL;
+	     i += 2)
 		soup_message_headers_replace(headers, req->headers[i], req->headers[i + 1]);
-	pd_os_exchange_async(self, req->msg, req->cancellable, pd_os_request_sent_cb, g_steal_pointer(&task));
+	pd_os_exchange_async(
+	  self, req->msg, req->cancellable, pd_os_request_sent_cb, g_steal_pointer(&task));
 }
 
 void
@@ -683,7 +740,8 @@ pd_os_client_shutdown(PdOsClient *self)
 static gboolean
 pd_os_client_setup_tls(PdOsClient *self, GError **error)
 {
-	const gchar *cafile = pd_config_get_string(self->config, "service_credentials", "cafile", NULL);
+	const gchar *cafile =
+	  pd_config_get_string(self->config, "service_credentials", "cafile", NULL);
 	g_autoptr(GTlsDatabase) db = NULL;
 	g_autoptr(GError) local = NULL;
 
@@ -692,8 +750,12 @@ pd_os_client_setup_tls(PdOsClient *self, GError **error)
 		return TRUE;
 	db = g_tls_file_database_new(cafile, &local);
 	if (db == NULL) {
-		g_set_error(error, PD_ERROR, PD_ERROR_INVALID_CONFIG,
-			    "[service_credentials] cafile %s: %s", cafile, local->message);
+		g_set_error(error,
+			    PD_ERROR,
+			    PD_ERROR_INVALID_CONFIG,
+			    "[service_credentials] cafile %s: %s",
+			    cafile,
+			    local->message);
 		return FALSE;
 	}
 	soup_session_set_tls_database(self->session, db);
@@ -717,11 +779,14 @@ PdOsClient *
 pd_os_client_new(PdConfig *config, GError **error)
 {
 	g_autoptr(PdOsClient) self = g_object_new(PD_TYPE_OS_CLIENT, NULL);
-	const gchar *auth_url = pd_config_get_string(config, "service_credentials", "auth_url", NULL);
+	const gchar *auth_url =
+	  pd_config_get_string(config, "service_credentials", "auth_url", NULL);
 	gint64 timeout = pd_config_get_int(config, "service_credentials", "timeout", 30);
 
 	if (auth_url == NULL || auth_url[0] == '\0') {
-		g_set_error_literal(error, PD_ERROR, PD_ERROR_INVALID_CONFIG,
+		g_set_error_literal(error,
+				    PD_ERROR,
+				    PD_ERROR_INVALID_CONFIG,
 				    "[service_credentials] auth_url is not set");
 		return NULL;
 	}

@@ -28,30 +28,80 @@ typedef struct {
 } PdOsDiscoveryDef;
 
 /* 3.43 as Ceilometer's cinderclient: the oldest with user_id on snapshots */
-static const gchar *const pd_os_cinder_headers[] = {"OpenStack-API-Version", "volume 3.43", NULL};
-static const gchar *const pd_os_designate_headers[] = {"X-Auth-All-Projects", "True", NULL};
+static const gchar *const pd_os_cinder_headers[] = { "OpenStack-API-Version", "volume 3.43", NULL };
+static const gchar *const pd_os_designate_headers[] = { "X-Auth-All-Projects", "True", NULL };
 
 static const PdOsDiscoveryDef pd_os_discovery_defs[] = {
-    {"endpoint", PD_OS_DISCOVERY_ENDPOINT},
-    {"tenant", PD_OS_DISCOVERY_TENANT},
-    {"images", PD_OS_DISCOVERY_LIST, "glance", "v2", "/images", "images", "id"},
-    {"volumes", PD_OS_DISCOVERY_LIST, "cinder", NULL, "/volumes/detail?all_tenants=True", "volumes", "id",
-     pd_os_cinder_headers},
-    {"volume_snapshots", PD_OS_DISCOVERY_LIST, "cinder", NULL, "/snapshots/detail?all_tenants=True",
-     "snapshots", "id", pd_os_cinder_headers},
-    {"volume_backups", PD_OS_DISCOVERY_LIST, "cinder", NULL, "/backups/detail?all_tenants=True", "backups",
-     "id", pd_os_cinder_headers},
-    {"volume_pools", PD_OS_DISCOVERY_LIST, "cinder", NULL, "/scheduler-stats/get_pools?detail=True", "pools",
-     "name", pd_os_cinder_headers},
-    {"fip_services", PD_OS_DISCOVERY_LIST, "neutron", "v2.0", "/floatingips", "floatingips", "id"},
-    {"lb_services", PD_OS_DISCOVERY_LIST, "octavia", "v2", "/lbaas/loadbalancers", "loadbalancers", "id"},
-    {"dns_zones", PD_OS_DISCOVERY_LIST, "designate", "v2", "/zones", "zones", "id", pd_os_designate_headers},
-    {"manila_shares", PD_OS_DISCOVERY_LIST, "manila", NULL, "/shares/detail?all_tenants=True", "shares", "id"},
+	{ "endpoint", PD_OS_DISCOVERY_ENDPOINT },
+	{ "tenant", PD_OS_DISCOVERY_TENANT },
+	{ "images", PD_OS_DISCOVERY_LIST, "glance", "v2", "/images", "images", "id" },
+	{ "volumes",
+	  PD_OS_DISCOVERY_LIST,
+	  "cinder",
+	  NULL,
+	  "/volumes/detail?all_tenants=True",
+	  "volumes",
+	  "id",
+	  pd_os_cinder_headers },
+	{ "volume_snapshots",
+	  PD_OS_DISCOVERY_LIST,
+	  "cinder",
+	  NULL,
+	  "/snapshots/detail?all_tenants=True",
+	  "snapshots",
+	  "id",
+	  pd_os_cinder_headers },
+	{ "volume_backups",
+	  PD_OS_DISCOVERY_LIST,
+	  "cinder",
+	  NULL,
+	  "/backups/detail?all_tenants=True",
+	  "backups",
+	  "id",
+	  pd_os_cinder_headers },
+	{ "volume_pools",
+	  PD_OS_DISCOVERY_LIST,
+	  "cinder",
+	  NULL,
+	  "/scheduler-stats/get_pools?detail=True",
+	  "pools",
+	  "name",
+	  pd_os_cinder_headers },
+	{ "fip_services",
+	  PD_OS_DISCOVERY_LIST,
+	  "neutron",
+	  "v2.0",
+	  "/floatingips",
+	  "floatingips",
+	  "id" },
+	{ "lb_services",
+	  PD_OS_DISCOVERY_LIST,
+	  "octavia",
+	  "v2",
+	  "/lbaas/loadbalancers",
+	  "loadbalancers",
+	  "id" },
+	{ "dns_zones",
+	  PD_OS_DISCOVERY_LIST,
+	  "designate",
+	  "v2",
+	  "/zones",
+	  "zones",
+	  "id",
+	  pd_os_designate_headers },
+	{ "manila_shares",
+	  PD_OS_DISCOVERY_LIST,
+	  "manila",
+	  NULL,
+	  "/shares/detail?all_tenants=True",
+	  "shares",
+	  "id" },
 };
 
 const gchar *const pd_os_discovery_names[] = {
-    "endpoint", "tenant", "images", "volumes", "volume_snapshots", "volume_backups", "volume_pools",
-    "fip_services", "lb_services", "dns_zones", "manila_shares", NULL,
+	"endpoint",	    "tenant",	      "images",	       "volumes",
+	"volume_snapshots", "volume_backups", "volume_pools",  "fip_services",
+	"lb_services",	    "dns_zones",      "manila_shares", NULL,
 };
 
 struct _PdOsDiscovery {
@@ -83,7 +133,8 @@ pd_os_discovery_endpoint_cb(GObject *source, GAsyncResult *res, gpointer user_da
 		return;
 	}
 	if (urls[0] == NULL)
-		g_warning("no endpoints found for service %s", (const gchar *)g_task_get_task_data(task));
+		g_warning("no endpoints found for service %s",
+			  (const gchar *)g_task_get_task_data(task));
 	out = pd_os_resources_new();
 	for (guint i = 0; urls[i] != NULL; i++) {
 		g_autoptr(JsonNode) node = json_node_init_string(json_node_alloc(), urls[i]);
@@ -154,15 +205,18 @@ pd_os_discovery_next_domain(GTask *task)
 	}
 	if (id == NULL) {
 		g_debug("tenant discovery found %u projects", run->out->len);
-		g_task_return_pointer(task, g_ptr_array_ref(run->out), (GDestroyNotify)g_ptr_array_unref);
+		g_task_return_pointer(
+		  task, g_ptr_array_ref(run->out), (GDestroyNotify)g_ptr_array_unref);
 		g_object_unref(task);
 		return;
 	}
 	escaped = g_uri_escape_string(id, NULL, TRUE);
-	url = g_strdup_printf("%s/projects?domain_id=%s%s", identity, escaped,
+	url = g_strdup_printf("%s/projects?domain_id=%s%s",
+			      identity,
+			      escaped,
 			      run->enabled_only ? "&enabled=True" : "");
-	pd_os_pager_list_async(self->client, identity, url, "projects", NULL, NULL,
-			       pd_os_discovery_projects_cb, task);
+	pd_os_pager_list_async(
+	  self->client, identity, url, "projects", NULL, NULL, pd_os_discovery_projects_cb, task);
 }
 
 static void
@@ -190,10 +244,12 @@ pd_os_discovery_tenant(PdOsDiscovery *self, GTask *task)
 	g_autofree gchar *url = NULL;
 
 	run->out = pd_os_resources_new();
-	run->enabled_only = pd_config_get_bool(config, "polling", "ignore_disabled_projects", FALSE);
+	run->enabled_only =
+	  pd_config_get_bool(config, "polling", "ignore_disabled_projects", FALSE);
 	g_task_set_task_data(task, run, (GDestroyNotify)pd_os_tenant_run_free);
 	url = g_strdup_printf("%s/domains%s", identity, run->enabled_only ? "?enabled=True" : "");
-	pd_os_pager_list_async(self->client, identity, url, "domains", NULL, NULL, pd_os_discovery_domains_cb, task);
+	pd_os_pager_list_async(
+	  self->client, identity, url, "domains", NULL, NULL, pd_os_discovery_domains_cb, task);
 }
 
 /* --- API listings --- */
@@ -215,7 +271,8 @@ pd_os_discovery_list_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	out = pd_os_resources_new();
 	for (guint i = 0; i < items->len; i++) {
 		JsonNode *node = g_ptr_array_index(items, i);
-		const gchar *id = pd_os_json_get_string(json_node_get_object(node), self->def->id_key);
+		const gchar *id =
+		  pd_os_json_get_string(json_node_get_object(node), self->def->id_key);
 		if (id == NULL) {
 			skipped++;
 			continue;
@@ -223,7 +280,10 @@ pd_os_discovery_list_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		g_ptr_array_add(out, pd_os_resource_new(id, node));
 	}
 	if (skipped > 0)
-		g_warning("%s: skipped %u %s without a string '%s'", self->def->name, skipped, self->def->key,
+		g_warning("%s: skipped %u %s without a string '%s'",
+			  self->def->name,
+			  skipped,
+			  self->def->key,
 			  self->def->id_key);
 	g_task_return_pointer(task, out, (GDestroyNotify)g_ptr_array_unref);
 }
@@ -245,14 +305,23 @@ pd_os_discovery_list_endpoints_cb(GObject *source, GAsyncResult *res, gpointer u
 	}
 	if (urls[0] == NULL) {
 		if (pd_os_client_note_missing(self->client, type))
-			g_warning("%s: service type '%s' is not in the Keystone catalog, nothing to discover",
-				  def->name, type);
-		g_task_return_pointer(task, pd_os_resources_new(), (GDestroyNotify)g_ptr_array_unref);
+			g_warning("%s: service type '%s' is not in the Keystone catalog, nothing "
+				  "to discover",
+				  def->name,
+				  type);
+		g_task_return_pointer(
+		  task, pd_os_resources_new(), (GDestroyNotify)g_ptr_array_unref);
 		return;
 	}
 	url = pd_os_url_join(urls[0], def->version, def->path);
-	pd_os_pager_list_async(self->client, urls[0], url, def->key, def->headers, NULL,
-			       pd_os_discovery_list_cb, g_steal_pointer(&task));
+	pd_os_pager_list_async(self->client,
+			       urls[0],
+			       url,
+			       def->key,
+			       def->headers,
+			       NULL,
+			       pd_os_discovery_list_cb,
+			       g_steal_pointer(&task));
 }
 
 static void
@@ -268,23 +337,26 @@ pd_os_discovery_discover_async(PdDiscovery *discovery,
 	const gchar *type;
 
 	if (self->client == NULL) {
-		g_task_return_new_error(task, PD_ERROR, PD_ERROR_NOT_READY, "the openstack plugin is not started");
+		g_task_return_new_error(
+		  task, PD_ERROR, PD_ERROR_NOT_READY, "the openstack plugin is not started");
 		g_object_unref(task);
 		return;
 	}
 	switch (self->def->kind) {
-	case PD_OS_DISCOVERY_ENDPOINT:
-		g_task_set_task_data(task, g_strdup(param != NULL ? param : "<all services>"), g_free);
-		pd_os_client_get_endpoints_async(self->client, param, cancellable, pd_os_discovery_endpoint_cb, task);
-		break;
-	case PD_OS_DISCOVERY_TENANT:
-		pd_os_discovery_tenant(self, task);
-		break;
-	case PD_OS_DISCOVERY_LIST:
-		type = pd_os_client_get_service_type(self->client, self->def->service);
-		pd_os_client_get_endpoints_async(self->client, type, cancellable,
-						 pd_os_discovery_list_endpoints_cb, task);
-		break;
+		case PD_OS_DISCOVERY_ENDPOINT:
+			g_task_set_task_data(
+			  task, g_strdup(param != NULL ? param : "<all services>"), g_free);
+			pd_os_client_get_endpoints_async(
+			  self->client, param, cancellable, pd_os_discovery_endpoint_cb, task);
+			break;
+		case PD_OS_DISCOVERY_TENANT:
+			pd_os_discovery_tenant(self, task);
+			break;
+		case PD_OS_DISCOVERY_LIST:
+			type = pd_os_client_get_service_type(self->client, self->def->service);
+			pd_os_client_get_endpoints_async(
+			  self->client, type, cancellable, pd_os_discovery_list_endpoints_cb, task);
+			break;
 	}
 }
 

@@ -22,7 +22,8 @@ const gchar *
 pd_os_json_get_string(JsonObject *obj, const gchar *key)
 {
 	JsonNode *node = pd_os_json_get_node(obj, key);
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_STRING)
 		return NULL;
 	return json_node_get_string(node);
 }

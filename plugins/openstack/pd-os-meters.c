@@ -44,7 +44,11 @@ pd_os_read_volume(JsonObject *obj, const gchar *key, PdOsReading *out, GError **
 }
 
 static gboolean
-pd_os_read_ids(JsonObject *obj, const gchar *id_key, const gchar *project_key, PdOsReading *out, GError **error)
+pd_os_read_ids(JsonObject *obj,
+	       const gchar *id_key,
+	       const gchar *project_key,
+	       PdOsReading *out,
+	       GError **error)
 {
 	out->resource_id = pd_os_json_get_string(obj, id_key);
 	if (out->resource_id == NULL) {
@@ -59,14 +63,16 @@ pd_os_read_ids(JsonObject *obj, const gchar *id_key, const gchar *project_key, P
 /* --- Glance --- */
 
 static const gchar *const pd_os_image_fields[] = {
-    "status", "visibility", "name", "container_format", "created_at", "disk_format", "updated_at",
-    "min_disk", "protected", "checksum", "min_ram", "tags", "virtual_size", NULL,
+	"status",	"visibility", "name",	   "container_format", "created_at", "disk_format",
+	"updated_at",	"min_disk",   "protected", "checksum",	       "min_ram",    "tags",
+	"virtual_size", NULL,
 };
 
 static gboolean
 pd_os_meter_image(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
 {
-	if (!pd_os_read_ids(obj, "id", "owner", out, error) || !pd_os_read_volume(obj, "size", out, error))
+	if (!pd_os_read_ids(obj, "id", "owner", out, error) ||
+	    !pd_os_read_volume(obj, "size", out, error))
 		return FALSE;
 	out->metadata = pd_os_metadata_fields(obj, pd_os_image_fields);
 	return TRUE;
@@ -75,14 +81,24 @@ pd_os_meter_image(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GEr
 /* --- Cinder --- */
 
 static const gchar *const pd_os_volume_fields[] = {
-    "name", "status", "volume_type", "availability_zone", "os-vol-host-attr:host", "migration_status",
-    "attachments", "snapshot_id", "source_volid", NULL,
+	"name",
+	"status",
+	"volume_type",
+	"availability_zone",
+	"os-vol-host-attr:host",
+	"migration_status",
+	"attachments",
+	"snapshot_id",
+	"source_volid",
+	NULL,
 };
 static const gchar *const pd_os_snapshot_fields[] = {
-    "name", "volume_id", "status", "description", "metadata", "os-extended-snapshot-attributes:progress", NULL,
+	"name",	       "volume_id", "status",
+	"description", "metadata",  "os-extended-snapshot-attributes:progress",
+	NULL,
 };
 static const gchar *const pd_os_backup_fields[] = {
-    "name", "object_count", "container", "volume_id", "status", "description", NULL,
+	"name", "object_count", "container", "volume_id", "status", "description", NULL,
 };
 
 /* Ceilometer adds the image a volume came from and the first server it
@@ -175,7 +191,8 @@ pd_os_meter_pool(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GErr
 	if (!pd_os_read_ids(obj, "name", NULL, out, error))
 		return FALSE;
 	/* provisioned only exists for pools that report it (non-zero) */
-	if (g_strcmp0(meter->field, "provisioned_capacity_gb") == 0 && !pd_os_json_get_truthy(caps, meter->field))
+	if (g_strcmp0(meter->field, "provisioned_capacity_gb") == 0 &&
+	    !pd_os_json_get_truthy(caps, meter->field))
 		return FALSE;
 	if (!pd_os_pool_number(caps, meter->field, &out->volume, error))
 		return FALSE;
@@ -185,10 +202,13 @@ pd_os_meter_pool(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GErr
 }
 
 static gboolean
-pd_os_meter_pool_virtual_free(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+pd_os_meter_pool_virtual_free(const PdOsMeter *meter,
+			      JsonObject *obj,
+			      PdOsReading *out,
+			      GError **error)
 {
 	JsonObject *caps = pd_os_pool_caps(obj);
-	PdOsNumber total, reserved, provisioned, ratio = {TRUE, 1, 1.0};
+	PdOsNumber total, reserved, provisioned, ratio = { TRUE, 1, 1.0 };
 	gdouble reserved_size;
 
 	if (!pd_os_read_ids(obj, "name", NULL, out, error))
@@ -206,7 +226,9 @@ pd_os_meter_pool_virtual_free(const PdOsMeter *meter, JsonObject *obj, PdOsReadi
 		if (text != NULL) {
 			ratio.d = g_ascii_strtod(text, &end);
 			if (end == text || *end != '\0') {
-				g_set_error(error, PD_ERROR, PD_ERROR_FAILED,
+				g_set_error(error,
+					    PD_ERROR,
+					    PD_ERROR_FAILED,
 					    "'max_over_subscription_ratio' is not a number");
 				return FALSE;
 			}
@@ -215,7 +237,8 @@ pd_os_meter_pool_virtual_free(const PdOsMeter *meter, JsonObject *obj, PdOsReadi
 		}
 		ratio.d = pd_os_number_to_double(&ratio);
 	}
-	reserved_size = floor(pd_os_number_to_double(&reserved) / 100.0 * pd_os_number_to_double(&total));
+	reserved_size =
+	  floor(pd_os_number_to_double(&reserved) / 100.0 * pd_os_number_to_double(&total));
 	out->has_volume = TRUE;
 	out->volume.is_double = TRUE;
 	out->volume.d = ratio.d * (pd_os_number_to_double(&total) - reserved_size) -
@@ -232,28 +255,49 @@ typedef struct {
 } PdOsStatus;
 
 static const PdOsStatus pd_os_fip_status[] = {
-    {"inactive", 0}, {"active", 1}, {"pending_create", 2}, {"down", 3}, {"created", 4},
-    {"pending_update", 5}, {"pending_delete", 6}, {"error", 7}, {NULL, 0},
+	{ "inactive", 0 },	 { "active", 1 },  { "pending_create", 2 },
+	{ "down", 3 },		 { "created", 4 }, { "pending_update", 5 },
+	{ "pending_delete", 6 }, { "error", 7 },   { NULL, 0 },
 };
 static const PdOsStatus pd_os_lb_operating[] = {
-    {"online", 1}, {"draining", 2}, {"offline", 3}, {"degraded", 4}, {"error", 5}, {"no_monitor", 6}, {NULL, 0},
+	{ "online", 1 }, { "draining", 2 },   { "offline", 3 }, { "degraded", 4 },
+	{ "error", 5 },	 { "no_monitor", 6 }, { NULL, 0 },
 };
 static const PdOsStatus pd_os_lb_provisioning[] = {
-    {"active", 1}, {"deleted", 2}, {"error", 3}, {"pending_create", 4}, {"pending_update", 5},
-    {"pending_delete", 6}, {NULL, 0},
+	{ "active", 1 },	 { "deleted", 2 },	  { "error", 3 }, { "pending_create", 4 },
+	{ "pending_update", 5 }, { "pending_delete", 6 }, { NULL, 0 },
 };
 static const PdOsStatus pd_os_zone_status[] = {
-    {"active", 1}, {"pending", 2}, {"error", 3}, {"deleted", 4}, {NULL, 0},
+	{ "active", 1 }, { "pending", 2 }, { "error", 3 }, { "deleted", 4 }, { NULL, 0 },
 };
 static const PdOsStatus pd_os_share_status[] = {
-    {"available", 1}, {"creating", 2}, {"deleting", 3}, {"error", 4}, {"error_deleting", 5},
-    {"migrating", 6}, {"extending", 7}, {"shrinking", 8}, {"reverting", 9}, {"inactive", 10},
-    {"manage_starting", 11}, {"manage_error", 12}, {"unmanage_starting", 13}, {"unmanage_error", 14},
-    {"unmanaged", 15}, {"extending_error", 16}, {"shrinking_error", 17}, {"reverting_error", 18},
-    {"awaiting_transfer", 19}, {"backup_creating", 20}, {"backup_restoring", 21},
-    {"backup_restoring_error", 22}, {"creating_from_snapshot", 23},
-    {"shrinking_possible_data_loss_error", 24}, {"migrating_to", 25}, {"replication_change", 26},
-    {NULL, 0},
+	{ "available", 1 },
+	{ "creating", 2 },
+	{ "deleting", 3 },
+	{ "error", 4 },
+	{ "error_deleting", 5 },
+	{ "migrating", 6 },
+	{ "extending", 7 },
+	{ "shrinking", 8 },
+	{ "reverting", 9 },
+	{ "inactive", 10 },
+	{ "manage_starting", 11 },
+	{ "manage_error", 12 },
+	{ "unmanage_starting", 13 },
+	{ "unmanage_error", 14 },
+	{ "unmanaged", 15 },
+	{ "extending_error", 16 },
+	{ "shrinking_error", 17 },
+	{ "reverting_error", 18 },
+	{ "awaiting_transfer", 19 },
+	{ "backup_creating", 20 },
+	{ "backup_restoring", 21 },
+	{ "backup_restoring_error", 22 },
+	{ "creating_from_snapshot", 23 },
+	{ "shrinking_possible_data_loss_error", 24 },
+	{ "migrating_to", 25 },
+	{ "replication_change", 26 },
+	{ NULL, 0 },
 };
 
 /* case-insensitive like Ceilometer's value.lower(); -1 for anything else */
@@ -273,7 +317,9 @@ pd_os_set_status(PdOsReading *out, const PdOsStatus *table, const gchar *value, 
 	gint code = pd_os_status_code(table, value);
 
 	if (code == -1)
-		g_warning("unknown %s '%s' for %s, setting volume to -1", what, value != NULL ? value : "(none)",
+		g_warning("unknown %s '%s' for %s, setting volume to -1",
+			  what,
+			  value != NULL ? value : "(none)",
 			  out->resource_id);
 	out->has_volume = TRUE;
 	out->volume.is_double = FALSE;
@@ -283,7 +329,8 @@ pd_os_set_status(PdOsReading *out, const PdOsStatus *table, const gchar *value, 
 /* --- Neutron --- */
 
 static const gchar *const pd_os_fip_fields[] = {
-    "router_id", "status", "floating_network_id", "fixed_ip_address", "port_id", "floating_ip_address", NULL,
+	"router_id",	       "status", "floating_network_id", "fixed_ip_address", "port_id",
+	"floating_ip_address", NULL,
 };
 
 static gboolean
@@ -307,8 +354,9 @@ pd_os_meter_fip(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GErro
 /* --- Octavia --- */
 
 static const gchar *const pd_os_lb_fields[] = {
-    "name", "availability_zone", "vip_address", "vip_port_id", "provisioning_status", "operating_status",
-    "provider", "flavor_id", NULL,
+	"name",	       "availability_zone",   "vip_address",
+	"vip_port_id", "provisioning_status", "operating_status",
+	"provider",    "flavor_id",	      NULL,
 };
 
 static gboolean
@@ -321,7 +369,8 @@ pd_os_meter_lb(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError
 	pd_os_set_status(out,
 			 operating ? pd_os_lb_operating : pd_os_lb_provisioning,
 			 pd_os_json_get_string(obj, meter->field),
-			 operating ? "load balancer operating status" : "load balancer provisioning status");
+			 operating ? "load balancer operating status"
+				   : "load balancer provisioning status");
 	out->metadata = pd_os_metadata_fields(obj, pd_os_lb_fields);
 	return TRUE;
 }
@@ -329,7 +378,8 @@ pd_os_meter_lb(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError
 /* --- Designate --- */
 
 static const gchar *const pd_os_zone_fields[] = {
-    "name", "email", "ttl", "description", "type", "status", "action", "serial", "pool_id", NULL,
+	"name",	  "email",  "ttl",    "description", "type",
+	"status", "action", "serial", "pool_id",     NULL,
 };
 
 /* a missing or null number counts as 0, as upstream does for ttl and serial */
@@ -361,7 +411,8 @@ pd_os_meter_zone(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GErr
 	if (!pd_os_read_ids(obj, "id", "project_id", out, error))
 		return FALSE;
 	if (meter->field == NULL)
-		pd_os_set_status(out, pd_os_zone_status, pd_os_json_get_string(obj, "status"), "DNS zone status");
+		pd_os_set_status(
+		  out, pd_os_zone_status, pd_os_json_get_string(obj, "status"), "DNS zone status");
 	else if (!pd_os_read_volume_or_zero(obj, meter->field, out, error))
 		return FALSE;
 	out->metadata = pd_os_metadata_fields(obj, pd_os_zone_fields);
@@ -374,7 +425,8 @@ static PdMetadata *
 pd_os_share_metadata(JsonObject *obj)
 {
 	static const gchar *const fields[] = {
-	    "name", "availability_zone", "share_type", "share_network_id", "status", "host", "is_public", NULL,
+		"name", "availability_zone", "share_type", "share_network_id", "status",
+		"host", "is_public",	     NULL,
 	};
 	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 
@@ -392,7 +444,8 @@ pd_os_meter_share(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GEr
 		return FALSE;
 	out->user_id = pd_os_json_get_string(obj, "user_id");
 	if (meter->field == NULL)
-		pd_os_set_status(out, pd_os_share_status, pd_os_json_get_string(obj, "status"), "share status");
+		pd_os_set_status(
+		  out, pd_os_share_status, pd_os_json_get_string(obj, "status"), "share status");
 	else if (!pd_os_read_volume_or_zero(obj, meter->field, out, error))
 		return FALSE;
 	out->metadata = pd_os_share_metadata(obj);
@@ -400,24 +453,45 @@ pd_os_meter_share(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GEr
 }
 
 const PdOsMeter pd_os_meters[] = {
-    {"image.size", "B", "images", pd_os_meter_image},
-    {"volume.size", "GB", "volumes", pd_os_meter_volume},
-    {"volume.snapshot.size", "GB", "volume_snapshots", pd_os_meter_snapshot},
-    {"volume.backup.size", "GB", "volume_backups", pd_os_meter_backup},
-    {"volume.provider.pool.capacity.total", "GiB", "volume_pools", pd_os_meter_pool, "total_capacity_gb"},
-    {"volume.provider.pool.capacity.free", "GiB", "volume_pools", pd_os_meter_pool, "free_capacity_gb"},
-    {"volume.provider.pool.capacity.provisioned", "GiB", "volume_pools", pd_os_meter_pool,
-     "provisioned_capacity_gb"},
-    {"volume.provider.pool.capacity.virtual_free", "GiB", "volume_pools", pd_os_meter_pool_virtual_free},
-    {"volume.provider.pool.capacity.allocated", "GiB", "volume_pools", pd_os_meter_pool,
-     "allocated_capacity_gb"},
-    {"ip.floating", "ip", "fip_services", pd_os_meter_fip},
-    {"loadbalancer.operating", "status", "lb_services", pd_os_meter_lb, "operating_status"},
-    {"loadbalancer.provisioning", "status", "lb_services", pd_os_meter_lb, "provisioning_status"},
-    {"dns.zone.status", "status", "dns_zones", pd_os_meter_zone, NULL},
-    {"dns.zone.ttl", "second", "dns_zones", pd_os_meter_zone, "ttl"},
-    {"dns.zone.serial", "serial", "dns_zones", pd_os_meter_zone, "serial"},
-    {"manila.share.status", "status", "manila_shares", pd_os_meter_share, NULL},
-    {"manila.share.size", "GiB", "manila_shares", pd_os_meter_share, "size"},
-    {NULL},
+	{ "image.size", "B", "images", pd_os_meter_image },
+	{ "volume.size", "GB", "volumes", pd_os_meter_volume },
+	{ "volume.snapshot.size", "GB", "volume_snapshots", pd_os_meter_snapshot },
+	{ "volume.backup.size", "GB", "volume_backups", pd_os_meter_backup },
+	{ "volume.provider.pool.capacity.total",
+	  "GiB",
+	  "volume_pools",
+	  pd_os_meter_pool,
+	  "total_capacity_gb" },
+	{ "volume.provider.pool.capacity.free",
+	  "GiB",
+	  "volume_pools",
+	  pd_os_meter_pool,
+	  "free_capacity_gb" },
+	{ "volume.provider.pool.capacity.provisioned",
+	  "GiB",
+	  "volume_pools",
+	  pd_os_meter_pool,
+	  "provisioned_capacity_gb" },
+	{ "volume.provider.pool.capacity.virtual_free",
+	  "GiB",
+	  "volume_pools",
+	  pd_os_meter_pool_virtual_free },
+	{ "volume.provider.pool.capacity.allocated",
+	  "GiB",
+	  "volume_pools",
+	  pd_os_meter_pool,
+	  "allocated_capacity_gb" },
+	{ "ip.floating", "ip", "fip_services", pd_os_meter_fip },
+	{ "loadbalancer.operating", "status", "lb_services", pd_os_meter_lb, "operating_status" },
+	{ "loadbalancer.provisioning",
+	  "status",
+	  "lb_services",
+	  pd_os_meter_lb,
+	  "provisioning_status" },
+	{ "dns.zone.status", "status", "dns_zones", pd_os_meter_zone, NULL },
+	{ "dns.zone.ttl", "second", "dns_zones", pd_os_meter_zone, "ttl" },
+	{ "dns.zone.serial", "serial", "dns_zones", pd_os_meter_zone, "serial" },
+	{ "manila.share.status", "status", "manila_shares", pd_os_meter_share, NULL },
+	{ "manila.share.size", "GiB", "manila_shares", pd_os_meter_share, "size" },
+	{ NULL },
 };

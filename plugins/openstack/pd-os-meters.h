@@ -27,7 +27,10 @@ typedef struct _PdOsMeter PdOsMeter;
 
 /* FALSE with @error: the object is unusable (logged); FALSE without: no
  * sample for it, as Ceilometer skips it */
-typedef gboolean (*PdOsMeterFunc)(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error);
+typedef gboolean (*PdOsMeterFunc)(const PdOsMeter *meter,
+				  JsonObject *obj,
+				  PdOsReading *out,
+				  GError **error);
 
 struct _PdOsMeter {
 	const gchar *name;

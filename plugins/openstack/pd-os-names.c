@@ -78,7 +78,8 @@ pd_os_names_get_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	PdOsNames *self = g_task_get_source_object(task);
 	const gchar *key = g_task_get_task_data(task);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(PdOsResponse) resp = pd_os_client_request_finish(PD_OS_CLIENT(source), res, &error);
+	g_autoptr(PdOsResponse) resp =
+	  pd_os_client_request_finish(PD_OS_CLIENT(source), res, &error);
 	JsonObject *root = NULL;
 	const gchar *kind_one = g_str_has_prefix(key, "users/") ? "user" : "project";
 
@@ -95,10 +96,12 @@ static void
 pd_os_names_fetch(PdOsNames *self, const gchar *key)
 {
 	GTask *task = g_task_new(self, NULL, NULL, NULL);
-	g_autofree gchar *url = g_strdup_printf("%s/%s", pd_os_client_get_identity_url(self->client), key);
+	g_autofree gchar *url =
+	  g_strdup_printf("%s/%s", pd_os_client_get_identity_url(self->client), key);
 
 	g_task_set_task_data(task, g_strdup(key), g_free);
-	pd_os_client_request_async(self->client, "GET", url, NULL, PD_OS_REQUEST_JSON, NULL, pd_os_names_get_cb, task);
+	pd_os_client_request_async(
+	  self->client, "GET", url, NULL, PD_OS_REQUEST_JSON, NULL, pd_os_names_get_cb, task);
 }
 
 void
@@ -159,8 +162,10 @@ pd_os_names_fill_apply(PdOsNamesFill *fill)
 		PdSample *s = pd_sample_batch_index(fill->batch, i);
 		g_autofree gchar *ukey = g_strdup_printf("users/%s", s->user_id);
 		g_autofree gchar *pkey = g_strdup_printf("projects/%s", s->project_id);
-		const gchar *user = s->user_id != NULL ? g_hash_table_lookup(fill->found, ukey) : NULL;
-		const gchar *project = s->project_id != NULL ? g_hash_table_lookup(fill->found, pkey) : NULL;
+		const gchar *user =
+		  s->user_id != NULL ? g_hash_table_lookup(fill->found, ukey) : NULL;
+		const gchar *project =
+		  s->project_id != NULL ? g_hash_table_lookup(fill->found, pkey) : NULL;
 
 		if (user != NULL)
 			s->user_name = pd_sample_batch_intern(fill->batch, user);
@@ -192,7 +197,8 @@ pd_os_names_fill_one_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	PdOsNamesWant *want = user_data;
 	PdOsNamesFill *fill = g_task_get_task_data(want->task);
 
-	g_hash_table_replace(fill->found, want->key, pd_os_names_lookup_finish(PD_OS_NAMES(source), res));
+	g_hash_table_replace(
+	  fill->found, want->key, pd_os_names_lookup_finish(PD_OS_NAMES(source), res));
 	pd_os_names_fill_step(want->task);
 	g_free(want);
 }
@@ -276,7 +282,8 @@ pd_os_names_finalize(GObject *obj)
 static void
 pd_os_names_init(PdOsNames *self)
 {
-	self->entries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)pd_os_name_entry_free);
+	self->entries = g_hash_table_new_full(
+	  g_str_hash, g_str_equal, g_free, (GDestroyNotify)pd_os_name_entry_free);
 }
 
 static void

@@ -88,13 +88,19 @@ pd_os_pager_fetch(GTask *task, const gchar *url);
 static gboolean
 pd_os_pager_take_page(PdOsPager *pager, PdOsResponse *resp, const gchar *url, GError **error)
 {
-	JsonObject *page = resp->body != NULL && JSON_NODE_HOLDS_OBJECT(resp->body) ? json_node_get_object(resp->body)
-										     : NULL;
+	JsonObject *page = resp->body != NULL && JSON_NODE_HOLDS_OBJECT(resp->body)
+			     ? json_node_get_object(resp->body)
+			     : NULL;
 	JsonArray *items = pd_os_json_get_array(page, pager->key);
 	guint skipped = 0;
 
 	if (items == NULL) {
-		g_set_error(error, PD_ERROR, PD_ERROR_FAILED, "GET %s: the answer has no '%s' list", url, pager->key);
+		g_set_error(error,
+			    PD_ERROR,
+			    PD_ERROR_FAILED,
+			    "GET %s: the answer has no '%s' list",
+			    url,
+			    pager->key);
 		return FALSE;
 	}
 	for (guint i = 0; i < json_array_get_length(items); i++) {
@@ -106,7 +112,10 @@ pd_os_pager_take_page(PdOsPager *pager, PdOsResponse *resp, const gchar *url, GE
 		g_ptr_array_add(pager->items, json_node_ref(item));
 	}
 	if (skipped > 0)
-		g_warning("GET %s: skipped %u items of '%s' that are not objects", url, skipped, pager->key);
+		g_warning("GET %s: skipped %u items of '%s' that are not objects",
+			  url,
+			  skipped,
+			  pager->key);
 	return TRUE;
 }
 
@@ -116,7 +125,8 @@ pd_os_pager_page_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GTask) task = user_data;
 	PdOsPager *pager = g_task_get_task_data(task);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(PdOsResponse) resp = pd_os_client_request_finish(PD_OS_CLIENT(source), res, &error);
+	g_autoptr(PdOsResponse) resp =
+	  pd_os_client_request_finish(PD_OS_CLIENT(source), res, &error);
 	g_autofree gchar *url = g_strdup(g_object_get_data(G_OBJECT(task), "url"));
 	g_autofree gchar *next = NULL;
 
@@ -126,13 +136,14 @@ pd_os_pager_page_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	}
 	next = pd_os_pager_next_url(pager, json_node_get_object(resp->body));
 	if (next == NULL) {
-		g_task_return_pointer(task, g_ptr_array_ref(pager->items), (GDestroyNotify)g_ptr_array_unref);
+		g_task_return_pointer(
+		  task, g_ptr_array_ref(pager->items), (GDestroyNotify)g_ptr_array_unref);
 		return;
 	}
 	if (g_hash_table_contains(pager->seen, next) ||
 	    g_hash_table_size(pager->seen) >= PD_OS_PAGER_MAX_PAGES) {
-		g_task_return_new_error(task, PD_ERROR, PD_ERROR_FAILED,
-					"GET %s: paging loops back to %s", url, next);
+		g_task_return_new_error(
+		  task, PD_ERROR, PD_ERROR_FAILED, "GET %s: paging loops back to %s", url, next);
 		return;
 	}
 	pd_os_pager_fetch(g_steal_pointer(&task), next);

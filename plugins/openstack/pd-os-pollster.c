@@ -30,7 +30,11 @@ pd_os_pollster_names_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 void
-pd_os_pollster_finish_task(GTask *task, PdOsNames *names, PdPollContext *ctx, guint first, GError *error)
+pd_os_pollster_finish_task(GTask *task,
+			   PdOsNames *names,
+			   PdPollContext *ctx,
+			   guint first,
+			   GError *error)
 {
 	PdSampleBatch *batch = pd_poll_context_get_batch(ctx);
 
@@ -43,7 +47,8 @@ pd_os_pollster_finish_task(GTask *task, PdOsNames *names, PdPollContext *ctx, gu
 		return;
 	}
 	if (error != NULL)
-		g_object_set_data_full(G_OBJECT(task), "pd-os-error", error, (GDestroyNotify)g_error_free);
+		g_object_set_data_full(
+		  G_OBJECT(task), "pd-os-error", error, (GDestroyNotify)g_error_free);
 	pd_os_names_fill_async(names, batch, first, pd_os_pollster_names_cb, task);
 }
 
@@ -73,19 +78,26 @@ static gboolean
 pd_os_pollster_poll_one(PdOsPollster *self, PdPollContext *ctx, PdResource *res, GError **error)
 {
 	JsonNode *node = pd_os_resource_get_node(res);
-	PdOsReading reading = {0};
+	PdOsReading reading = { 0 };
 	PdSample *sample;
 
 	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
-		g_set_error(error, PD_ERROR, PD_ERROR_FAILED,
+		g_set_error(error,
+			    PD_ERROR,
+			    PD_ERROR_FAILED,
 			    "resource %s is no %s object (wrong discovery for this meter?)",
-			    pd_resource_get_id(res), self->meter->discovery);
+			    pd_resource_get_id(res),
+			    self->meter->discovery);
 		return FALSE;
 	}
 	if (!self->meter->func(self->meter, json_node_get_object(node), &reading, error))
 		return FALSE;
-	sample = pd_pollster_add_sample(PD_POLLSTER(self), ctx, reading.resource_id, reading.user_id,
-					reading.project_id, reading.metadata);
+	sample = pd_pollster_add_sample(PD_POLLSTER(self),
+					ctx,
+					reading.resource_id,
+					reading.user_id,
+					reading.project_id,
+					reading.metadata);
 	if (reading.has_volume)
 		pd_os_number_set_sample(&reading.volume, sample);
 	pd_os_reading_clear(&reading);
@@ -111,14 +123,24 @@ pd_os_pollster_poll_async(PdPollster *pollster,
 		g_autoptr(GError) error = NULL;
 		if (pd_os_pollster_poll_one(self, ctx, res, &error) || error == NULL)
 			continue;
-		g_debug("%s: skipping %s: %s", self->meter->name, pd_resource_get_id(res), error->message);
+		g_debug("%s: skipping %s: %s",
+			self->meter->name,
+			pd_resource_get_id(res),
+			error->message);
 		if (failed++ == 0)
-			first_error = g_error_new(PD_ERROR, PD_ERROR_FAILED, "%s: %s", pd_resource_get_id(res),
+			first_error = g_error_new(PD_ERROR,
+						  PD_ERROR_FAILED,
+						  "%s: %s",
+						  pd_resource_get_id(res),
 						  error->message);
 	}
 	if (first_error != NULL) {
-		GError *summary = g_error_new(PD_ERROR, PD_ERROR_FAILED, "%u of %u resources unusable, first: %s",
-					      failed, resources->len, first_error->message);
+		GError *summary = g_error_new(PD_ERROR,
+					      PD_ERROR_FAILED,
+					      "%u of %u resources unusable, first: %s",
+					      failed,
+					      resources->len,
+					      first_error->message);
 		g_error_free(first_error);
 		first_error = summary;
 	}
@@ -141,11 +163,16 @@ PdPollster *
 pd_os_pollster_new(const PdOsMeter *meter)
 {
 	PdOsPollster *self = g_object_new(PD_TYPE_OS_POLLSTER,
-					  "name", meter->name,
-					  "namespace", "central",
-					  "default-discovery", meter->discovery,
-					  "unit", meter->unit,
-					  "sample-type", PD_SAMPLE_TYPE_GAUGE,
+					  "name",
+					  meter->name,
+					  "namespace",
+					  "central",
+					  "default-discovery",
+					  meter->discovery,
+					  "unit",
+					  meter->unit,
+					  "sample-type",
+					  PD_SAMPLE_TYPE_GAUGE,
 					  NULL);
 	self->meter = meter;
 	return PD_POLLSTER(self);

@@ -27,7 +27,11 @@ pd_os_pollster_set_names(PdOsPollster *self, PdOsNames *names);
 /* shared with the other openstack pollsters: fill names if @names is set,
  * then complete @task with @error (may be NULL) */
 void
-pd_os_pollster_finish_task(GTask *task, PdOsNames *names, PdPollContext *ctx, guint first, GError *error);
+pd_os_pollster_finish_task(GTask *task,
+			   PdOsNames *names,
+			   PdPollContext *ctx,
+			   guint first,
+			   GError *error);
 /* for pollsters that need one endpoint of @service: the first URL from the
  * pd_os_client_get_endpoints_async() result @res; NULL when there is none
  * or the catalog failed, and then @task is completed (TRUE, nothing to poll,

@@ -15,7 +15,7 @@
 #define PD_OS_RECORDSET_PARALLEL 8
 
 /* upstream lists the recordsets with all_projects=True */
-static const gchar *const pd_os_recordset_headers[] = {"X-Auth-All-Projects", "True", NULL};
+static const gchar *const pd_os_recordset_headers[] = { "X-Auth-All-Projects", "True", NULL };
 
 struct _PdOsRecordsetPollster {
 	PdPollster parent_instance;
@@ -78,7 +78,8 @@ pd_os_recordset_zone_failed(PdOsRecordsetRun *run, PdResource *zone, const GErro
 		g_warning("recordsets of DNS zone %s unreadable: %s", id, error->message);
 		pd_poll_context_add_permanent_failure(run->ctx, zone, error->message);
 	} else if (run->failed++ == 0) {
-		run->error = g_error_new(PD_ERROR, PD_ERROR_FAILED, "zone %s: %s", id, error->message);
+		run->error =
+		  g_error_new(PD_ERROR, PD_ERROR_FAILED, "zone %s: %s", id, error->message);
 	}
 }
 
@@ -92,8 +93,12 @@ pd_os_recordset_list_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GPtrArray) items = pd_os_pager_list_finish(res, &error);
 
 	if (items != NULL) {
-		PdSample *s = pd_pollster_add_sample(g_task_get_source_object(task), run->ctx, z->reading.resource_id,
-						     NULL, z->reading.project_id, z->reading.metadata);
+		PdSample *s = pd_pollster_add_sample(g_task_get_source_object(task),
+						     run->ctx,
+						     z->reading.resource_id,
+						     NULL,
+						     z->reading.project_id,
+						     z->reading.metadata);
 		pd_sample_set_int(s, items->len);
 	} else {
 		pd_os_recordset_zone_failed(run, z->zone, error);
@@ -116,7 +121,9 @@ pd_os_recordset_start_zone(GTask *task, PdResource *zone, GError **error)
 	g_autofree gchar *url = NULL;
 
 	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
-		g_set_error(error, PD_ERROR, PD_ERROR_FAILED,
+		g_set_error(error,
+			    PD_ERROR,
+			    PD_ERROR_FAILED,
 			    "resource %s is no dns_zones object (wrong discovery for this meter?)",
 			    pd_resource_get_id(zone));
 		return FALSE;
@@ -134,8 +141,14 @@ pd_os_recordset_start_zone(GTask *task, PdResource *zone, GError **error)
 	path = g_strdup_printf("/zones/%s/recordsets", escaped);
 	url = pd_os_url_join(run->endpoint, "v2", path);
 	run->running++;
-	pd_os_pager_list_async(self->client, run->endpoint, url, "recordsets", pd_os_recordset_headers,
-			       g_task_get_cancellable(task), pd_os_recordset_list_cb, z);
+	pd_os_pager_list_async(self->client,
+			       run->endpoint,
+			       url,
+			       "recordsets",
+			       pd_os_recordset_headers,
+			       g_task_get_cancellable(task),
+			       pd_os_recordset_list_cb,
+			       z);
 	return TRUE;
 }
 
@@ -148,7 +161,8 @@ pd_os_recordset_pump(GTask *task)
 
 	while (run->running < PD_OS_RECORDSET_PARALLEL && run->next < run->resources->len) {
 		g_autoptr(GError) local = NULL;
-		if (!pd_os_recordset_start_zone(task, g_ptr_array_index(run->resources, run->next++), &local) &&
+		if (!pd_os_recordset_start_zone(
+		      task, g_ptr_array_index(run->resources, run->next++), &local) &&
 		    run->failed++ == 0)
 			run->error = g_steal_pointer(&local);
 	}
@@ -156,7 +170,8 @@ pd_os_recordset_pump(GTask *task)
 		return;
 	error = g_steal_pointer(&run->error);
 	if (error != NULL && run->failed > 1)
-		g_prefix_error(&error, "%u of %u zones failed, first: ", run->failed, run->resources->len);
+		g_prefix_error(
+		  &error, "%u of %u zones failed, first: ", run->failed, run->resources->len);
 	pd_os_pollster_finish_task(task, self->names, run->ctx, run->first, error);
 }
 
@@ -165,7 +180,8 @@ pd_os_recordset_endpoints_cb(GObject *source, GAsyncResult *res, gpointer user_d
 {
 	GTask *task = user_data;
 	/* NULL: the task is completed and gone, run with it */
-	gchar *endpoint = pd_os_pollster_task_endpoint(task, PD_OS_CLIENT(source), res, "designate", "Designate");
+	gchar *endpoint =
+	  pd_os_pollster_task_endpoint(task, PD_OS_CLIENT(source), res, "designate", "Designate");
 	PdOsRecordsetRun *run;
 
 	if (endpoint == NULL)
@@ -192,7 +208,8 @@ pd_os_recordset_pollster_poll_async(PdPollster *pollster,
 	run->first = pd_sample_batch_get_size(pd_poll_context_get_batch(ctx));
 	g_task_set_task_data(task, run, (GDestroyNotify)pd_os_recordset_run_free);
 	if (self->client == NULL) {
-		g_task_return_new_error(task, PD_ERROR, PD_ERROR_NOT_READY, "the openstack plugin is not started");
+		g_task_return_new_error(
+		  task, PD_ERROR, PD_ERROR_NOT_READY, "the openstack plugin is not started");
 		g_object_unref(task);
 		return;
 	}
@@ -201,8 +218,11 @@ pd_os_recordset_pollster_poll_async(PdPollster *pollster,
 		g_object_unref(task);
 		return;
 	}
-	pd_os_client_get_endpoints_async(self->client, pd_os_client_get_service_type(self->client, "designate"),
-					 NULL, pd_os_recordset_endpoints_cb, task);
+	pd_os_client_get_endpoints_async(self->client,
+					 pd_os_client_get_service_type(self->client, "designate"),
+					 NULL,
+					 pd_os_recordset_endpoints_cb,
+					 task);
 }
 
 static gboolean
@@ -212,7 +232,9 @@ pd_os_recordset_pollster_poll_finish(PdPollster *pollster, GAsyncResult *res, GE
 }
 
 void
-pd_os_recordset_pollster_set_client(PdOsRecordsetPollster *self, PdOsClient *client, PdOsNames *names)
+pd_os_recordset_pollster_set_client(PdOsRecordsetPollster *self,
+				    PdOsClient *client,
+				    PdOsNames *names)
 {
 	g_set_object(&self->client, client);
 	g_set_object(&self->names, names);
@@ -222,11 +244,16 @@ PdPollster *
 pd_os_recordset_pollster_new(void)
 {
 	return g_object_new(PD_TYPE_OS_RECORDSET_POLLSTER,
-			    "name", "dns.zone.recordsets",
-			    "namespace", "central",
-			    "default-discovery", "dns_zones",
-			    "unit", "recordset",
-			    "sample-type", PD_SAMPLE_TYPE_GAUGE,
+			    "name",
+			    "dns.zone.recordsets",
+			    "namespace",
+			    "central",
+			    "default-discovery",
+			    "dns_zones",
+			    "unit",
+			    "recordset",
+			    "sample-type",
+			    PD_SAMPLE_TYPE_GAUGE,
 			    NULL);
 }
 

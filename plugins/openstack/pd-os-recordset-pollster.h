@@ -14,11 +14,17 @@
 G_BEGIN_DECLS
 
 #define PD_TYPE_OS_RECORDSET_POLLSTER (pd_os_recordset_pollster_get_type())
-G_DECLARE_FINAL_TYPE(PdOsRecordsetPollster, pd_os_recordset_pollster, PD, OS_RECORDSET_POLLSTER, PdPollster)
+G_DECLARE_FINAL_TYPE(PdOsRecordsetPollster,
+		     pd_os_recordset_pollster,
+		     PD,
+		     OS_RECORDSET_POLLSTER,
+		     PdPollster)
 
 PdPollster *
 pd_os_recordset_pollster_new(void);
 void
-pd_os_recordset_pollster_set_client(PdOsRecordsetPollster *self, PdOsClient *client, PdOsNames *names);
+pd_os_recordset_pollster_set_client(PdOsRecordsetPollster *self,
+				    PdOsClient *client,
+				    PdOsNames *names);
 
 G_END_DECLS

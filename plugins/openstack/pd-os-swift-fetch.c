@@ -65,8 +65,8 @@ pd_os_swift_table_new(gpointer user_data, GError **error)
 {
 	PdOsSwiftTable *table = g_atomic_rc_box_new0(PdOsSwiftTable);
 
-	table->fetches = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					       (GDestroyNotify)pd_os_swift_fetch_free);
+	table->fetches = g_hash_table_new_full(
+	  g_str_hash, g_str_equal, g_free, (GDestroyNotify)pd_os_swift_fetch_free);
 	return table;
 }
 
@@ -104,11 +104,13 @@ pd_os_swift_fetch_page(PdOsSwiftFetch *fetch);
 static gboolean
 pd_os_swift_fetch_take_page(PdOsSwiftFetch *fetch, JsonNode *body, GError **error)
 {
-	JsonArray *list = body != NULL && JSON_NODE_HOLDS_ARRAY(body) ? json_node_get_array(body) : NULL;
+	JsonArray *list =
+	  body != NULL && JSON_NODE_HOLDS_ARRAY(body) ? json_node_get_array(body) : NULL;
 	guint n = list != NULL ? json_array_get_length(list) : 0;
 
 	if (list == NULL) {
-		g_set_error(error, PD_ERROR, PD_ERROR_FAILED, "GET %s: the answer is not a list", fetch->url);
+		g_set_error(
+		  error, PD_ERROR, PD_ERROR_FAILED, "GET %s: the answer is not a list", fetch->url);
 		return FALSE;
 	}
 	for (guint i = 0; i < n; i++) {
@@ -117,8 +119,12 @@ pd_os_swift_fetch_take_page(PdOsSwiftFetch *fetch, JsonNode *body, GError **erro
 		const gchar *name = pd_os_json_get_string(c, "name");
 
 		if (name == NULL) {
-			g_set_error(error, PD_ERROR, PD_ERROR_FAILED, "GET %s: container %u lacks a name",
-				    fetch->url, fetch->data.containers->len);
+			g_set_error(error,
+				    PD_ERROR,
+				    PD_ERROR_FAILED,
+				    "GET %s: container %u lacks a name",
+				    fetch->url,
+				    fetch->data.containers->len);
 			return FALSE;
 		}
 		g_ptr_array_add(fetch->data.containers, json_node_ref(node));
@@ -133,10 +139,12 @@ pd_os_swift_fetch_page_cb(GObject *source, GAsyncResult *res, gpointer user_data
 {
 	PdOsSwiftFetch *fetch = user_data;
 	GError *error = NULL;
-	g_autoptr(PdOsResponse) resp = pd_os_client_request_finish(PD_OS_CLIENT(source), res, &error);
+	g_autoptr(PdOsResponse) resp =
+	  pd_os_client_request_finish(PD_OS_CLIENT(source), res, &error);
 
 	/* 204 No Content: an account without containers */
-	if (resp != NULL && resp->status != 204 && pd_os_swift_fetch_take_page(fetch, resp->body, &error)) {
+	if (resp != NULL && resp->status != 204 &&
+	    pd_os_swift_fetch_take_page(fetch, resp->body, &error)) {
 		pd_os_swift_fetch_page(fetch);
 		return;
 	}
@@ -146,12 +154,21 @@ pd_os_swift_fetch_page_cb(GObject *source, GAsyncResult *res, gpointer user_data
 static void
 pd_os_swift_fetch_page(PdOsSwiftFetch *fetch)
 {
-	g_autofree gchar *escaped = fetch->marker != NULL ? g_uri_escape_string(fetch->marker, NULL, TRUE) : NULL;
-	g_autofree gchar *url = g_strdup_printf("%s?format=json%s%s", fetch->url, escaped != NULL ? "&marker=" : "",
+	g_autofree gchar *escaped =
+	  fetch->marker != NULL ? g_uri_escape_string(fetch->marker, NULL, TRUE) : NULL;
+	g_autofree gchar *url = g_strdup_printf("%s?format=json%s%s",
+						fetch->url,
+						escaped != NULL ? "&marker=" : "",
 						escaped != NULL ? escaped : "");
 
-	pd_os_client_request_async(fetch->client, "GET", url, NULL, PD_OS_REQUEST_JSON, NULL,
-				   pd_os_swift_fetch_page_cb, fetch);
+	pd_os_client_request_async(fetch->client,
+				   "GET",
+				   url,
+				   NULL,
+				   PD_OS_REQUEST_JSON,
+				   NULL,
+				   pd_os_swift_fetch_page_cb,
+				   fetch);
 }
 
 static PdOsSwiftFetch *
@@ -164,7 +181,8 @@ pd_os_swift_fetch_new(PdOsSwiftTable *table, PdOsClient *client, const gchar *ur
 	fetch->url = g_strdup(url);
 	fetch->waiters = g_array_new(FALSE, FALSE, sizeof(PdOsSwiftWaiter));
 	if (listing)
-		fetch->data.containers = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+		fetch->data.containers =
+		  g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
 	return fetch;
 }
 
@@ -176,10 +194,14 @@ pd_os_swift_fetch(PdOsClient *client,
 		  PdOsSwiftFetchFunc func,
 		  gpointer user_data)
 {
-	PdOsSwiftTable *table = pd_cycle_cache_get(pd_poll_context_get_cache(ctx), PD_OS_SWIFT_TABLE_KEY,
-						   pd_os_swift_table_new, NULL, pd_os_swift_table_unref, NULL);
+	PdOsSwiftTable *table = pd_cycle_cache_get(pd_poll_context_get_cache(ctx),
+						   PD_OS_SWIFT_TABLE_KEY,
+						   pd_os_swift_table_new,
+						   NULL,
+						   pd_os_swift_table_unref,
+						   NULL);
 	g_autofree gchar *key = g_strdup_printf("%s %s", listing ? "GET" : "HEAD", url);
-	PdOsSwiftWaiter waiter = {func, user_data};
+	PdOsSwiftWaiter waiter = { func, user_data };
 	PdOsSwiftFetch *fetch;
 
 	g_return_if_fail(table != NULL);
@@ -199,6 +221,12 @@ pd_os_swift_fetch(PdOsClient *client,
 	if (listing)
 		pd_os_swift_fetch_page(fetch);
 	else
-		pd_os_client_request_async(client, "HEAD", url, NULL, PD_OS_REQUEST_NONE, NULL,
-					   pd_os_swift_fetch_head_cb, fetch);
+		pd_os_client_request_async(client,
+					   "HEAD",
+					   url,
+					   NULL,
+					   PD_OS_REQUEST_NONE,
+					   NULL,
+					   pd_os_swift_fetch_head_cb,
+					   fetch);
 }

@@ -19,7 +19,9 @@ typedef struct {
 } PdOsSwiftAccountData;
 
 /* @data is NULL exactly when @error is set; both are borrowed */
-typedef void (*PdOsSwiftFetchFunc)(const PdOsSwiftAccountData *data, const GError *error, gpointer user_data);
+typedef void (*PdOsSwiftFetchFunc)(const PdOsSwiftAccountData *data,
+				   const GError *error,
+				   gpointer user_data);
 
 /* HEADs @url (@listing FALSE) or lists its containers following markers,
  * once per task cycle of @ctx: later askers in that cycle attach to the

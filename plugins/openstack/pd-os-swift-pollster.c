@@ -24,16 +24,20 @@ typedef struct {
 } PdOsSwiftMeter;
 
 static const PdOsSwiftMeter pd_os_swift_meters[] = {
-    {"storage.objects", "object", "X-Account-Object-Count", NULL},
-    {"storage.objects.size", "B", "X-Account-Bytes-Used", NULL},
-    {"storage.objects.containers", "container", "X-Account-Container-Count", NULL},
-    {"storage.containers.objects", "object", NULL, "count"},
-    {"storage.containers.objects.size", "B", NULL, "bytes"},
+	{ "storage.objects", "object", "X-Account-Object-Count", NULL },
+	{ "storage.objects.size", "B", "X-Account-Bytes-Used", NULL },
+	{ "storage.objects.containers", "container", "X-Account-Container-Count", NULL },
+	{ "storage.containers.objects", "object", NULL, "count" },
+	{ "storage.containers.objects.size", "B", NULL, "bytes" },
 };
 
 const gchar *const pd_os_swift_meter_names[] = {
-    "storage.objects", "storage.objects.size", "storage.objects.containers", "storage.containers.objects",
-    "storage.containers.objects.size", NULL,
+	"storage.objects",
+	"storage.objects.size",
+	"storage.objects.containers",
+	"storage.containers.objects",
+	"storage.containers.objects.size",
+	NULL,
 };
 
 struct _PdOsSwiftPollster {
@@ -56,7 +60,7 @@ typedef struct {
 	guint first;
 	guint failed;
 	gboolean pumping; /* an answer known already completes inside the pump */
-	GError *error; /* the first one */
+	GError *error;	  /* the first one */
 } PdOsSwiftRun;
 
 static void
@@ -85,10 +89,13 @@ pd_os_swift_account_free(PdOsSwiftAccount *acc)
 }
 
 gchar *
-pd_os_swift_account_url(const gchar *endpoint, const gchar *reseller_prefix, const gchar *project_id)
+pd_os_swift_account_url(const gchar *endpoint,
+			const gchar *reseller_prefix,
+			const gchar *project_id)
 {
 	const gchar *v1 = strstr(endpoint, "/v1");
-	g_autofree gchar *root = v1 != NULL ? g_strndup(endpoint, (gsize)(v1 - endpoint)) : g_strdup(endpoint);
+	g_autofree gchar *root =
+	  v1 != NULL ? g_strndup(endpoint, (gsize)(v1 - endpoint)) : g_strdup(endpoint);
 	gsize len = strlen(root);
 	g_autofree gchar *escaped = g_uri_escape_string(project_id, NULL, TRUE);
 
@@ -113,7 +120,8 @@ pd_os_swift_account_done(PdOsSwiftAccount *acc, GError *error)
 		pd_poll_context_add_permanent_failure(run->ctx, acc->tenant, error->message);
 	} else if (error != NULL) {
 		if (run->failed++ == 0)
-			run->error = g_error_new(PD_ERROR, PD_ERROR_FAILED, "project %s: %s", id, error->message);
+			run->error = g_error_new(
+			  PD_ERROR, PD_ERROR_FAILED, "project %s: %s", id, error->message);
 	}
 	if (error != NULL)
 		g_error_free(error);
@@ -128,12 +136,15 @@ pd_os_swift_add_sample(GTask *task, const gchar *resource_id, const gchar *proje
 {
 	PdOsSwiftPollster *self = g_task_get_source_object(task);
 	PdOsSwiftRun *run = g_task_get_task_data(task);
-	PdSample *s = pd_pollster_add_sample(PD_POLLSTER(self), run->ctx, resource_id, NULL, project_id, NULL);
+	PdSample *s =
+	  pd_pollster_add_sample(PD_POLLSTER(self), run->ctx, resource_id, NULL, project_id, NULL);
 	pd_sample_set_int(s, value);
 }
 
 static void
-pd_os_swift_head_ready(const PdOsSwiftAccountData *data, const GError *fetch_error, gpointer user_data)
+pd_os_swift_head_ready(const PdOsSwiftAccountData *data,
+		       const GError *fetch_error,
+		       gpointer user_data)
 {
 	PdOsSwiftAccount *acc = user_data;
 	PdOsSwiftPollster *self = g_task_get_source_object(acc->task);
@@ -147,17 +158,26 @@ pd_os_swift_head_ready(const PdOsSwiftAccountData *data, const GError *fetch_err
 	}
 	text = soup_message_headers_get_one(data->head->headers, self->meter->header);
 	if (text == NULL || !g_ascii_string_to_signed(text, 10, 0, G_MAXINT64, &value, NULL))
-		error = g_error_new(PD_ERROR, PD_ERROR_FAILED, "HEAD %s: %s is %s%s%s", acc->url, self->meter->header,
-				    text != NULL ? "'" : "missing", text != NULL ? text : "",
+		error = g_error_new(PD_ERROR,
+				    PD_ERROR_FAILED,
+				    "HEAD %s: %s is %s%s%s",
+				    acc->url,
+				    self->meter->header,
+				    text != NULL ? "'" : "missing",
+				    text != NULL ? text : "",
 				    text != NULL ? "', not a count" : "");
 	else
-		pd_os_swift_add_sample(acc->task, pd_resource_get_id(acc->tenant), pd_resource_get_id(acc->tenant),
+		pd_os_swift_add_sample(acc->task,
+				       pd_resource_get_id(acc->tenant),
+				       pd_resource_get_id(acc->tenant),
 				       value);
 	pd_os_swift_account_done(acc, error);
 }
 
 static void
-pd_os_swift_list_ready(const PdOsSwiftAccountData *data, const GError *fetch_error, gpointer user_data)
+pd_os_swift_list_ready(const PdOsSwiftAccountData *data,
+		       const GError *fetch_error,
+		       gpointer user_data)
 {
 	PdOsSwiftAccount *acc = user_data;
 	PdOsSwiftPollster *self = g_task_get_source_object(acc->task);
@@ -174,8 +194,12 @@ pd_os_swift_list_ready(const PdOsSwiftAccountData *data, const GError *fetch_err
 		g_autofree gchar *rid = NULL;
 
 		if (!pd_os_json_get_number(c, self->meter->field, &num) || num.is_double) {
-			error = g_error_new(PD_ERROR, PD_ERROR_FAILED, "GET %s: container %u lacks an integer '%s'",
-					    acc->url, i, self->meter->field);
+			error = g_error_new(PD_ERROR,
+					    PD_ERROR_FAILED,
+					    "GET %s: container %u lacks an integer '%s'",
+					    acc->url,
+					    i,
+					    self->meter->field);
 			break;
 		}
 		rid = g_strdup_printf("%s/%s", project, pd_os_json_get_string(c, "name"));
@@ -196,8 +220,12 @@ pd_os_swift_start_account(GTask *task, PdResource *tenant)
 	acc->tenant = pd_resource_ref(tenant);
 	acc->url = pd_os_swift_account_url(run->endpoint, run->prefix, pd_resource_get_id(tenant));
 	run->running++;
-	pd_os_swift_fetch(self->client, run->ctx, acc->url, listing,
-			  listing ? pd_os_swift_list_ready : pd_os_swift_head_ready, acc);
+	pd_os_swift_fetch(self->client,
+			  run->ctx,
+			  acc->url,
+			  listing,
+			  listing ? pd_os_swift_list_ready : pd_os_swift_head_ready,
+			  acc);
 }
 
 static void
@@ -224,7 +252,8 @@ pd_os_swift_endpoints_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	GTask *task = user_data;
 	/* NULL: the task is completed and gone, run with it */
-	gchar *endpoint = pd_os_pollster_task_endpoint(task, PD_OS_CLIENT(source), res, "swift", "Swift");
+	gchar *endpoint =
+	  pd_os_pollster_task_endpoint(task, PD_OS_CLIENT(source), res, "swift", "Swift");
 	PdOsSwiftRun *run;
 
 	if (endpoint == NULL)
@@ -253,12 +282,16 @@ pd_os_swift_pollster_poll_async(PdPollster *pollster,
 	run->first = pd_sample_batch_get_size(pd_poll_context_get_batch(ctx));
 	g_task_set_task_data(task, run, (GDestroyNotify)pd_os_swift_run_free);
 	if (self->client == NULL) {
-		g_task_return_new_error(task, PD_ERROR, PD_ERROR_NOT_READY, "the openstack plugin is not started");
+		g_task_return_new_error(
+		  task, PD_ERROR, PD_ERROR_NOT_READY, "the openstack plugin is not started");
 		g_object_unref(task);
 		return;
 	}
-	pd_os_client_get_endpoints_async(self->client, pd_os_client_get_service_type(self->client, "swift"), NULL,
-					 pd_os_swift_endpoints_cb, task);
+	pd_os_client_get_endpoints_async(self->client,
+					 pd_os_client_get_service_type(self->client, "swift"),
+					 NULL,
+					 pd_os_swift_endpoints_cb,
+					 task);
 }
 
 static gboolean
@@ -282,11 +315,16 @@ pd_os_swift_pollster_new(const gchar *name)
 		if (g_strcmp0(pd_os_swift_meters[i].name, name) != 0)
 			continue;
 		self = g_object_new(PD_TYPE_OS_SWIFT_POLLSTER,
-				    "name", name,
-				    "namespace", "central",
-				    "default-discovery", "tenant",
-				    "unit", pd_os_swift_meters[i].unit,
-				    "sample-type", PD_SAMPLE_TYPE_GAUGE,
+				    "name",
+				    name,
+				    "namespace",
+				    "central",
+				    "default-discovery",
+				    "tenant",
+				    "unit",
+				    pd_os_swift_meters[i].unit,
+				    "sample-type",
+				    PD_SAMPLE_TYPE_GAUGE,
 				    NULL);
 		self->meter = &pd_os_swift_meters[i];
 		return PD_POLLSTER(self);

@@ -25,6 +25,8 @@ void
 pd_os_swift_pollster_set_client(PdOsSwiftPollster *self, PdOsClient *client, PdOsNames *names);
 /* Ceilometer's _neaten_url: <endpoint up to /v1>/v1/<prefix><project> */
 gchar *
-pd_os_swift_account_url(const gchar *endpoint, const gchar *reseller_prefix, const gchar *project_id);
+pd_os_swift_account_url(const gchar *endpoint,
+			const gchar *reseller_prefix,
+			const gchar *project_id);
 
 G_END_DECLS

@@ -29,7 +29,8 @@ pd_os_token_parse_expiry(const gchar *text)
 		return G_MAXINT64;
 	dt = g_date_time_new_from_iso8601(text, utc);
 	if (dt == NULL) {
-		g_warning("Keystone token expiry '%s' is not ISO 8601, renewing it every cycle", text);
+		g_warning("Keystone token expiry '%s' is not ISO 8601, renewing it every cycle",
+			  text);
 		return 0;
 	}
 	return g_date_time_to_unix(dt) * G_USEC_PER_SEC + g_date_time_get_microsecond(dt);
@@ -133,7 +134,8 @@ pd_os_token_add_urls(JsonArray *endpoints,
 
 		if (ep_region == NULL)
 			ep_region = pd_os_json_get_string(ep, "region");
-		if (url == NULL || !pd_os_token_interface_matches(interface, pd_os_json_get_string(ep, "interface")))
+		if (url == NULL || !pd_os_token_interface_matches(
+				     interface, pd_os_json_get_string(ep, "interface")))
 			continue;
 		if (region != NULL && region[0] != '\0' && g_strcmp0(region, ep_region) != 0 &&
 		    g_strcmp0(region, pd_os_json_get_string(ep, "region")) != 0)
@@ -156,7 +158,8 @@ pd_os_token_get_urls(PdOsToken *token,
 		JsonObject *svc = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
 		if (g_strcmp0(pd_os_json_get_string(svc, "type"), service_type) != 0)
 			continue;
-		pd_os_token_add_urls(pd_os_json_get_array(svc, "endpoints"), interface, region, out);
+		pd_os_token_add_urls(
+		  pd_os_json_get_array(svc, "endpoints"), interface, region, out);
 	}
 	return g_strv_builder_end(out);
 }

@@ -42,13 +42,15 @@ pd_plugin_openstack_wire(PdPluginOpenstack *self)
 		if (PD_IS_OS_POLLSTER(p))
 			pd_os_pollster_set_names(PD_OS_POLLSTER(p), self->names);
 		else if (PD_IS_OS_SWIFT_POLLSTER(p))
-			pd_os_swift_pollster_set_client(PD_OS_SWIFT_POLLSTER(p), self->client, self->names);
+			pd_os_swift_pollster_set_client(
+			  PD_OS_SWIFT_POLLSTER(p), self->client, self->names);
 		else if (PD_IS_OS_RECORDSET_POLLSTER(p))
-			pd_os_recordset_pollster_set_client(PD_OS_RECORDSET_POLLSTER(p), self->client,
-							    self->names);
+			pd_os_recordset_pollster_set_client(
+			  PD_OS_RECORDSET_POLLSTER(p), self->client, self->names);
 	}
 	for (guint i = 0; i < discoveries->len; i++)
-		pd_os_discovery_set_client(PD_OS_DISCOVERY(g_ptr_array_index(discoveries, i)), self->client);
+		pd_os_discovery_set_client(PD_OS_DISCOVERY(g_ptr_array_index(discoveries, i)),
+					   self->client);
 }
 
 static gboolean
@@ -63,8 +65,11 @@ pd_plugin_openstack_start(PdPlugin *plugin, PdConfig *config, GError **error)
 		pd_os_client_shutdown(self->client);
 	g_set_object(&self->client, client);
 	g_clear_object(&self->names);
-	if (pd_config_get_bool(config, "polling", "identity_name_discovery",
-			       pd_config_get_bool(config, "polling", "tenant_name_discovery", FALSE)))
+	if (pd_config_get_bool(
+	      config,
+	      "polling",
+	      "identity_name_discovery",
+	      pd_config_get_bool(config, "polling", "tenant_name_discovery", FALSE)))
 		self->names = pd_os_names_new(client, PD_OS_NAMES_MAX, PD_OS_NAMES_TTL_S);
 	pd_plugin_openstack_wire(self);
 	return TRUE;
@@ -102,7 +107,8 @@ pd_plugin_openstack_constructed(GObject *obj)
 		pd_plugin_add_discovery(plugin, d);
 	}
 	for (guint i = 0; pd_os_client_config_keys[i] != NULL; i += 2)
-		pd_plugin_add_config_key(plugin, pd_os_client_config_keys[i], pd_os_client_config_keys[i + 1]);
+		pd_plugin_add_config_key(
+		  plugin, pd_os_client_config_keys[i], pd_os_client_config_keys[i + 1]);
 }
 
 static void

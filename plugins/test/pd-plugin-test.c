@@ -84,7 +84,8 @@ pd_test_pollster_poll(PdPollster *pollster,
 			continue;
 		}
 		for (gint64 j = 0; j < n; j++) {
-			PdSample *s = pd_pollster_add_sample(pollster, ctx, id, "test-user", "test-project", md);
+			PdSample *s = pd_pollster_add_sample(
+			  pollster, ctx, id, "test-user", "test-project", md);
 			pd_sample_set_int(s, g_atomic_pointer_add((gssize *)&self->seq, 1));
 		}
 	}
@@ -158,7 +159,8 @@ pd_plugin_test_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	const gchar *not_ready = pd_config_get_string(config, "test", "not_ready", NULL);
 
 	if (not_ready != NULL && g_file_test(not_ready, G_FILE_TEST_EXISTS)) {
-		g_set_error(error, PD_ERROR, PD_ERROR_NOT_READY, "waiting for %s to go away", not_ready);
+		g_set_error(
+		  error, PD_ERROR, PD_ERROR_NOT_READY, "waiting for %s to go away", not_ready);
 		return FALSE;
 	}
 	return TRUE;
@@ -168,11 +170,16 @@ static void
 pd_plugin_test_add(PdPlugin *plugin, const gchar *name, PdSampleType type, const gchar *unit)
 {
 	g_autoptr(PdPollster) p = g_object_new(PD_TYPE_TEST_POLLSTER,
-					       "name", name,
-					       "namespace", "test",
-					       "default-discovery", "test_resources",
-					       "unit", unit,
-					       "sample-type", type,
+					       "name",
+					       name,
+					       "namespace",
+					       "test",
+					       "default-discovery",
+					       "test_resources",
+					       "unit",
+					       unit,
+					       "sample-type",
+					       type,
 					       NULL);
 	pd_plugin_add_pollster(plugin, p);
 }
@@ -182,7 +189,8 @@ pd_plugin_test_constructed(GObject *obj)
 {
 	PdPlugin *plugin = PD_PLUGIN(obj);
 	PdPluginTest *self = PD_PLUGIN_TEST(obj);
-	const gchar *keys[] = {"resources", "samples", "delay_ms", "hang_file", "entered_file", "fail", "permanent", "not_ready", NULL};
+	const gchar *keys[] = { "resources", "samples",	  "delay_ms",  "hang_file", "entered_file",
+				"fail",	     "permanent", "not_ready", NULL };
 
 	G_OBJECT_CLASS(pd_plugin_test_parent_class)->constructed(obj);
 	pd_plugin_test_add(plugin, "test.gauge", PD_SAMPLE_TYPE_GAUGE, "thing");

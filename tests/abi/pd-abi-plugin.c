@@ -18,7 +18,8 @@ G_DEFINE_TYPE(PdAbiPlugin, pd_abi_plugin, PD_TYPE_PLUGIN)
 static void
 pd_abi_plugin_constructed(GObject *obj)
 {
-	g_autoptr(PdPollster) p = g_object_new(PD_TYPE_POLLSTER, "name", "abi.meter", "namespace", "abi", NULL);
+	g_autoptr(PdPollster) p =
+	  g_object_new(PD_TYPE_POLLSTER, "name", "abi.meter", "namespace", "abi", NULL);
 	G_OBJECT_CLASS(pd_abi_plugin_parent_class)->constructed(obj);
 	pd_plugin_add_pollster(PD_PLUGIN(obj), p);
 }
@@ -40,16 +41,20 @@ pd_abi_plugin_class_init(PdAbiPluginClass *klass)
 #else
 #define PD_TEST_TYPE_FUNC pd_abi_plugin_get_type
 #endif
-G_MODULE_EXPORT const PdPluginInfo *pd_plugin_get_info(void);
+G_MODULE_EXPORT const PdPluginInfo *
+pd_plugin_get_info(void);
 G_MODULE_EXPORT const PdPluginInfo *
 pd_plugin_get_info(void)
 {
-	static const PdPluginInfo info = {PD_TEST_ABI_MAJOR, PD_TEST_ABI_MINOR, PD_TEST_NAME, PD_TEST_TYPE_FUNC};
+	static const PdPluginInfo info = {
+		PD_TEST_ABI_MAJOR, PD_TEST_ABI_MINOR, PD_TEST_NAME, PD_TEST_TYPE_FUNC
+	};
 	return &info;
 }
 #else
 /* exports something, just not the entry point */
-G_MODULE_EXPORT int pd_plugin_get_inf0(void);
+G_MODULE_EXPORT int
+pd_plugin_get_inf0(void);
 G_MODULE_EXPORT int
 pd_plugin_get_inf0(void)
 {

@@ -13,7 +13,8 @@ int
 LLVMFuzzerTestOneInput(const guint8 *data, gsize size)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(PdPollingConfig) cfg = pd_polling_config_load_data((const gchar *)data, (gssize)size, "fuzz.yaml", &error);
+	g_autoptr(PdPollingConfig) cfg =
+	  pd_polling_config_load_data((const gchar *)data, (gssize)size, "fuzz.yaml", &error);
 
 	/* either a config or a positioned error, never both, never neither */
 	g_assert_true((cfg == NULL) != (error == NULL));

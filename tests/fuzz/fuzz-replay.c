@@ -19,7 +19,8 @@ main(int argc, char **argv)
 
 	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL);
 	/* warnings (unknown keys...) are expected on odd input */
-	g_log_set_handler(NULL, G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, g_log_default_handler, NULL);
+	g_log_set_handler(
+	  NULL, G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, g_log_default_handler, NULL);
 	if (argc != 2) {
 		g_printerr("usage: %s CORPUS-DIR\n", argv[0]);
 		return 2;

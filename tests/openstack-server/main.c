@@ -16,7 +16,11 @@ pd_os_apply_faults(PdOsTestServer *server, gchar **faults, GError **error)
 		g_auto(GStrv) kv = g_strsplit(faults[i], "=", 2);
 		PdOsFault fault;
 		if (kv[1] == NULL || !pd_os_test_server_fault_from_string(kv[1], &fault)) {
-			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "bad --fault %s", faults[i]);
+			g_set_error(error,
+				    G_OPTION_ERROR,
+				    G_OPTION_ERROR_BAD_VALUE,
+				    "bad --fault %s",
+				    faults[i]);
 			return FALSE;
 		}
 		pd_os_test_server_set_fault(server, kv[0], fault);
@@ -31,10 +35,28 @@ main(int argc, char **argv)
 	g_autofree gchar *cert = NULL;
 	g_autofree gchar *key = NULL;
 	GOptionEntry entries[] = {
-	    {"fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &faults, "inject a fault", "SERVICE=KIND"},
-	    {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "serve HTTPS with this certificate", "PEM"},
-	    {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "private key of --tls-cert", "PEM"},
-	    {NULL},
+		{ "fault",
+		  0,
+		  0,
+		  G_OPTION_ARG_STRING_ARRAY,
+		  &faults,
+		  "inject a fault",
+		  "SERVICE=KIND" },
+		{ "tls-cert",
+		  0,
+		  0,
+		  G_OPTION_ARG_FILENAME,
+		  &cert,
+		  "serve HTTPS with this certificate",
+		  "PEM" },
+		{ "tls-key",
+		  0,
+		  0,
+		  G_OPTION_ARG_FILENAME,
+		  &key,
+		  "private key of --tls-cert",
+		  "PEM" },
+		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("FIXTURE");
 	g_autoptr(GError) error = NULL;
@@ -44,7 +66,8 @@ main(int argc, char **argv)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc != 2) {
-		g_printerr("%s\n", error != NULL ? error->message : "usage: pd-os-test-server FIXTURE");
+		g_printerr("%s\n",
+			   error != NULL ? error->message : "usage: pd-os-test-server FIXTURE");
 		return 2;
 	}
 	if (cert != NULL && (tls = g_tls_certificate_new_from_files(cert, key, &error)) == NULL) {

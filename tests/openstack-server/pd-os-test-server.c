@@ -16,13 +16,13 @@ struct _PdOsTestServer {
 	JsonNode *fixture;
 	gchar *url;
 	guint port;
-	GHashTable *faults;   /* service -> PdOsFault */
-	GHashTable *counts;   /* service -> count */
-	GHashTable *tokens;   /* token -> project id */
-	GHashTable *removed;  /* service types left out of catalogs */
-	GPtrArray *hung;      /* SoupServerMessage paused forever */
+	GHashTable *faults;  /* service -> PdOsFault */
+	GHashTable *counts;  /* service -> count */
+	GHashTable *tokens;  /* token -> project id */
+	GHashTable *removed; /* service types left out of catalogs */
+	GPtrArray *hung;     /* SoupServerMessage paused forever */
 	guint delay_ms;
-	gint expire_after;    /* -1: never */
+	gint expire_after; /* -1: never */
 	guint auths;
 	guint64 serial;
 };
@@ -33,9 +33,15 @@ static const struct {
 	const gchar *name;
 	PdOsFault fault;
 } pd_os_fault_names[] = {
-    {"none", PD_OS_FAULT_NONE}, {"500", PD_OS_FAULT_ERROR}, {"error", PD_OS_FAULT_ERROR},
-    {"slow", PD_OS_FAULT_SLOW}, {"hang", PD_OS_FAULT_HANG}, {"malformed", PD_OS_FAULT_MALFORMED},
-    {"wrong-types", PD_OS_FAULT_WRONG_TYPES}, {"404", PD_OS_FAULT_NOT_FOUND}, {"403", PD_OS_FAULT_FORBIDDEN},
+	{ "none", PD_OS_FAULT_NONE },
+	{ "500", PD_OS_FAULT_ERROR },
+	{ "error", PD_OS_FAULT_ERROR },
+	{ "slow", PD_OS_FAULT_SLOW },
+	{ "hang", PD_OS_FAULT_HANG },
+	{ "malformed", PD_OS_FAULT_MALFORMED },
+	{ "wrong-types", PD_OS_FAULT_WRONG_TYPES },
+	{ "404", PD_OS_FAULT_NOT_FOUND },
+	{ "403", PD_OS_FAULT_FORBIDDEN },
 };
 
 gboolean
@@ -111,7 +117,8 @@ pd_os_respond_text(SoupServerMessage *msg, guint status, const gchar *text)
 {
 	soup_server_message_set_status(msg, status, NULL);
 	if (text != NULL)
-		soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, text, strlen(text));
+		soup_server_message_set_response(
+		  msg, "application/json", SOUP_MEMORY_COPY, text, strlen(text));
 }
 
 static void
@@ -124,7 +131,8 @@ pd_os_respond_node(SoupServerMessage *msg, guint status, JsonNode *node)
 static void
 pd_os_respond_error(SoupServerMessage *msg, guint status, const gchar *message)
 {
-	g_autofree gchar *text = g_strdup_printf("{\"error\": {\"code\": %u, \"message\": \"%s\"}}", status, message);
+	g_autofree gchar *text =
+	  g_strdup_printf("{\"error\": {\"code\": %u, \"message\": \"%s\"}}", status, message);
 	pd_os_respond_text(msg, status, text);
 }
 
@@ -156,7 +164,8 @@ pd_os_mangle_object(JsonObject *obj)
 	for (GList *l = members; l != NULL; l = l->next) {
 		if (g_strcmp0(l->data, "id") == 0 || g_strcmp0(l->data, "name") == 0)
 			continue;
-		json_object_set_member(obj, l->data, pd_os_wrong_value(json_object_get_member(obj, l->data)));
+		json_object_set_member(
+		  obj, l->data, pd_os_wrong_value(json_object_get_member(obj, l->data)));
 	}
 }
 
@@ -187,7 +196,7 @@ pd_os_catalog(PdOsTestServer *self, const gchar *project_id)
 {
 	JsonArray *defs = pd_os_fixture_array(self, "catalog");
 	JsonArray *out = json_array_new();
-	const gchar *ifaces[] = {"public", "internal", "admin"};
+	const gchar *ifaces[] = { "public", "internal", "admin" };
 
 	for (guint i = 0; defs != NULL && i < json_array_get_length(defs); i++) {
 		JsonObject *def = json_array_get_object_element(defs, i);
@@ -234,11 +243,13 @@ pd_os_auth_find(PdOsTestServer *self, const gchar *kind, JsonObject *ref)
 static JsonObject *
 pd_os_path_object(JsonNode *root, const gchar *const *path)
 {
-	JsonObject *obj = root != NULL && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+	JsonObject *obj =
+	  root != NULL && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
 
 	for (guint i = 0; obj != NULL && path[i] != NULL; i++) {
 		JsonNode *node = json_object_get_member(obj, path[i]);
-		obj = node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+		obj =
+		  node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
 	}
 	return obj;
 }
@@ -248,8 +259,8 @@ pd_os_handle_auth(PdOsTestServer *self, SoupServerMessage *msg)
 {
 	SoupMessageBody *body = soup_server_message_get_request_body(msg);
 	g_autoptr(JsonParser) parser = json_parser_new();
-	const gchar *user_path[] = {"auth", "identity", "password", "user", NULL};
-	const gchar *project_path[] = {"auth", "scope", "project", NULL};
+	const gchar *user_path[] = { "auth", "identity", "password", "user", NULL };
+	const gchar *project_path[] = { "auth", "scope", "project", NULL };
 	JsonObject *user_ref, *user, *project;
 	g_autofree gchar *token = NULL;
 	g_autoptr(JsonBuilder) b = json_builder_new();
@@ -264,8 +275,10 @@ pd_os_handle_auth(PdOsTestServer *self, SoupServerMessage *msg)
 	}
 	user_ref = pd_os_path_object(json_parser_get_root(parser), user_path);
 	user = pd_os_auth_find(self, "users", user_ref);
-	project = pd_os_auth_find(self, "projects", pd_os_path_object(json_parser_get_root(parser), project_path));
-	if (user == NULL || g_strcmp0(pd_os_obj_string(user, "password"), pd_os_obj_string(user_ref, "password")) != 0) {
+	project = pd_os_auth_find(
+	  self, "projects", pd_os_path_object(json_parser_get_root(parser), project_path));
+	if (user == NULL || g_strcmp0(pd_os_obj_string(user, "password"),
+				      pd_os_obj_string(user_ref, "password")) != 0) {
 		pd_os_respond_error(msg, 401, "The request you have made requires authentication.");
 		return;
 	}
@@ -274,7 +287,8 @@ pd_os_handle_auth(PdOsTestServer *self, SoupServerMessage *msg)
 		return;
 	}
 	token = g_strdup_printf("tok-%" G_GUINT64_FORMAT, ++self->serial);
-	g_hash_table_insert(self->tokens, g_strdup(token), g_strdup(pd_os_obj_string(project, "id")));
+	g_hash_table_insert(
+	  self->tokens, g_strdup(token), g_strdup(pd_os_obj_string(project, "id")));
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "token");
 	json_builder_begin_object(b);
@@ -289,7 +303,8 @@ pd_os_handle_auth(PdOsTestServer *self, SoupServerMessage *msg)
 	json_builder_add_value(b, pd_os_catalog(self, pd_os_obj_string(project, "id")));
 	json_builder_end_object(b);
 	json_builder_end_object(b);
-	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "X-Subject-Token", token);
+	soup_message_headers_replace(
+	  soup_server_message_get_response_headers(msg), "X-Subject-Token", token);
 	{
 		g_autoptr(JsonNode) root = json_builder_get_root(b);
 		pd_os_respond_node(msg, 201, root);
@@ -300,8 +315,8 @@ pd_os_handle_auth(PdOsTestServer *self, SoupServerMessage *msg)
 
 typedef enum {
 	PD_OS_PAGING_NONE,
-	PD_OS_PAGING_GLANCE, /* "next": relative path */
-	PD_OS_PAGING_LINKS,  /* "<key>_links": [{rel: next, href}] */
+	PD_OS_PAGING_GLANCE,   /* "next": relative path */
+	PD_OS_PAGING_LINKS,    /* "<key>_links": [{rel: next, href}] */
 	PD_OS_PAGING_KEYSTONE, /* "links": {"next": href} */
 } PdOsPaging;
 
@@ -314,17 +329,17 @@ typedef struct {
 } PdOsRoute;
 
 static const PdOsRoute pd_os_routes[] = {
-    {"image", "/v2/images", "images", PD_OS_PAGING_GLANCE, "/v2/images"},
-    {"volume", "/volumes/detail", "volumes", PD_OS_PAGING_LINKS},
-    {"volume", "/snapshots/detail", "snapshots", PD_OS_PAGING_LINKS},
-    {"volume", "/backups/detail", "backups", PD_OS_PAGING_LINKS},
-    {"volume", "/scheduler-stats/get_pools", "pools", PD_OS_PAGING_NONE},
-    {"network", "/v2.0/floatingips", "floatingips", PD_OS_PAGING_LINKS},
-    {"load-balancer", "/v2/lbaas/loadbalancers", "loadbalancers", PD_OS_PAGING_LINKS},
-    {"dns", "/v2/zones", "zones", PD_OS_PAGING_KEYSTONE},
-    {"share", "/shares/detail", "shares", PD_OS_PAGING_LINKS},
-    {"identity", "/v3/domains", "domains", PD_OS_PAGING_KEYSTONE},
-    {"identity", "/v3/projects", "projects", PD_OS_PAGING_KEYSTONE},
+	{ "image", "/v2/images", "images", PD_OS_PAGING_GLANCE, "/v2/images" },
+	{ "volume", "/volumes/detail", "volumes", PD_OS_PAGING_LINKS },
+	{ "volume", "/snapshots/detail", "snapshots", PD_OS_PAGING_LINKS },
+	{ "volume", "/backups/detail", "backups", PD_OS_PAGING_LINKS },
+	{ "volume", "/scheduler-stats/get_pools", "pools", PD_OS_PAGING_NONE },
+	{ "network", "/v2.0/floatingips", "floatingips", PD_OS_PAGING_LINKS },
+	{ "load-balancer", "/v2/lbaas/loadbalancers", "loadbalancers", PD_OS_PAGING_LINKS },
+	{ "dns", "/v2/zones", "zones", PD_OS_PAGING_KEYSTONE },
+	{ "share", "/shares/detail", "shares", PD_OS_PAGING_LINKS },
+	{ "identity", "/v3/domains", "domains", PD_OS_PAGING_KEYSTONE },
+	{ "identity", "/v3/projects", "projects", PD_OS_PAGING_KEYSTONE },
 };
 
 static gboolean
@@ -335,14 +350,18 @@ pd_os_item_matches(JsonObject *item, GHashTable *query)
 
 	if (domain != NULL && g_strcmp0(pd_os_obj_string(item, "domain_id"), domain) != 0)
 		return FALSE;
-	if (enabled != NULL && g_ascii_strcasecmp(enabled, "true") == 0 && json_object_has_member(item, "enabled") &&
+	if (enabled != NULL && g_ascii_strcasecmp(enabled, "true") == 0 &&
+	    json_object_has_member(item, "enabled") &&
 	    !json_object_get_boolean_member(item, "enabled"))
 		return FALSE;
 	return TRUE;
 }
 
 static gchar *
-pd_os_next_link(PdOsTestServer *self, const PdOsRoute *route, const gchar *path, const gchar *marker)
+pd_os_next_link(PdOsTestServer *self,
+		const PdOsRoute *route,
+		const gchar *path,
+		const gchar *marker)
 {
 	g_autofree gchar *escaped = g_uri_escape_string(marker, NULL, TRUE);
 
@@ -352,47 +371,55 @@ pd_os_next_link(PdOsTestServer *self, const PdOsRoute *route, const gchar *path,
 }
 
 static void
-pd_os_add_paging(PdOsTestServer *self, JsonObject *answer, const PdOsRoute *route, const gchar *path, const gchar *next)
+pd_os_add_paging(PdOsTestServer *self,
+		 JsonObject *answer,
+		 const PdOsRoute *route,
+		 const gchar *path,
+		 const gchar *next)
 {
 	g_autofree gchar *links_key = g_strdup_printf("%s_links", route->key);
 	JsonArray *links;
 	JsonObject *link;
 
 	switch (route->paging) {
-	case PD_OS_PAGING_GLANCE:
-		if (next != NULL)
-			json_object_set_string_member(answer, "next", next);
-		break;
-	case PD_OS_PAGING_LINKS:
-		if (next == NULL)
+		case PD_OS_PAGING_GLANCE:
+			if (next != NULL)
+				json_object_set_string_member(answer, "next", next);
 			break;
-		links = json_array_new();
-		link = json_object_new();
-		json_object_set_string_member(link, "rel", "next");
-		json_object_set_string_member(link, "href", next);
-		json_array_add_object_element(links, link);
-		json_object_set_array_member(answer, links_key, links);
-		break;
-	case PD_OS_PAGING_KEYSTONE:
-		link = json_object_new();
-		if (next != NULL)
-			json_object_set_string_member(link, "next", next);
-		else
-			json_object_set_null_member(link, "next");
-		json_object_set_object_member(answer, "links", link);
-		break;
-	case PD_OS_PAGING_NONE:
-		break;
+		case PD_OS_PAGING_LINKS:
+			if (next == NULL)
+				break;
+			links = json_array_new();
+			link = json_object_new();
+			json_object_set_string_member(link, "rel", "next");
+			json_object_set_string_member(link, "href", next);
+			json_array_add_object_element(links, link);
+			json_object_set_array_member(answer, links_key, links);
+			break;
+		case PD_OS_PAGING_KEYSTONE:
+			link = json_object_new();
+			if (next != NULL)
+				json_object_set_string_member(link, "next", next);
+			else
+				json_object_set_null_member(link, "next");
+			json_object_set_object_member(answer, "links", link);
+			break;
+		case PD_OS_PAGING_NONE:
+			break;
 	}
 }
 
 /* @all: the whole collection, paged by "id" markers */
 static JsonNode *
-pd_os_collection_of(PdOsTestServer *self, const PdOsRoute *route, const gchar *path, GHashTable *query,
+pd_os_collection_of(PdOsTestServer *self,
+		    const PdOsRoute *route,
+		    const gchar *path,
+		    GHashTable *query,
 		    JsonArray *all)
 {
 	const gchar *marker = query != NULL ? g_hash_table_lookup(query, "marker") : NULL;
-	gint64 page = json_object_get_int_member_with_default(pd_os_fixture(self), "page_size", 1000);
+	gint64 page =
+	  json_object_get_int_member_with_default(pd_os_fixture(self), "page_size", 1000);
 	JsonArray *items = json_array_new();
 	JsonObject *answer = json_object_new();
 	g_autofree gchar *next = NULL;
@@ -407,7 +434,8 @@ pd_os_collection_of(PdOsTestServer *self, const PdOsRoute *route, const gchar *p
 		}
 		if (!pd_os_item_matches(item, query))
 			continue;
-		if (route->paging != PD_OS_PAGING_NONE && json_array_get_length(items) >= (guint)page) {
+		if (route->paging != PD_OS_PAGING_NONE &&
+		    json_array_get_length(items) >= (guint)page) {
 			next = pd_os_next_link(self, route, path, last);
 			break;
 		}
@@ -427,7 +455,10 @@ pd_os_collection(PdOsTestServer *self, const PdOsRoute *route, const gchar *path
 
 /* --- Designate recordsets: fixture "recordsets": {zone id: [recordset...]} --- */
 
-static const PdOsRoute pd_os_recordset_route = {"dns", "/recordsets", "recordsets", PD_OS_PAGING_KEYSTONE};
+static const PdOsRoute pd_os_recordset_route = { "dns",
+						 "/recordsets",
+						 "recordsets",
+						 PD_OS_PAGING_KEYSTONE };
 
 /* the zone of /dns/v2/zones/<zone>/recordsets, or NULL */
 static gchar *
@@ -453,13 +484,15 @@ pd_os_recordsets(PdOsTestServer *self, const gchar *zone, const gchar *path, GHa
 
 	if (all == NULL || !json_object_has_member(all, zone))
 		return NULL;
-	answer = pd_os_collection_of(self, &pd_os_recordset_route, path, query,
-				     json_object_get_array_member(all, zone));
+	answer = pd_os_collection_of(
+	  self, &pd_os_recordset_route, path, query, json_object_get_array_member(all, zone));
 	{
 		/* Designate counts the whole collection in every page */
 		JsonObject *meta = json_object_new();
-		json_object_set_int_member(meta, "total_count",
-					   json_array_get_length(json_object_get_array_member(all, zone)));
+		json_object_set_int_member(
+		  meta,
+		  "total_count",
+		  json_array_get_length(json_object_get_array_member(all, zone)));
 		json_object_set_object_member(json_node_get_object(answer), "metadata", meta);
 	}
 	return answer;
@@ -468,18 +501,20 @@ pd_os_recordsets(PdOsTestServer *self, const gchar *zone, const gchar *path, GHa
 static JsonNode *
 pd_os_identity_get(PdOsTestServer *self, const gchar *path)
 {
-	const gchar *kinds[] = {"users", "projects"};
+	const gchar *kinds[] = { "users", "projects" };
 
 	for (guint i = 0; i < G_N_ELEMENTS(kinds); i++) {
 		g_autofree gchar *prefix = g_strdup_printf("/identity/v3/%s/", kinds[i]);
 		JsonObject *found, *answer;
 		if (!g_str_has_prefix(path, prefix))
 			continue;
-		found = pd_os_find(pd_os_fixture_array(self, kinds[i]), "id", path + strlen(prefix));
+		found =
+		  pd_os_find(pd_os_fixture_array(self, kinds[i]), "id", path + strlen(prefix));
 		if (found == NULL)
 			return NULL;
 		answer = json_object_new();
-		json_object_set_object_member(answer, i == 0 ? "user" : "project", json_object_ref(found));
+		json_object_set_object_member(
+		  answer, i == 0 ? "user" : "project", json_object_ref(found));
 		return pd_os_node_take_object(answer);
 	}
 	return NULL;
@@ -495,7 +530,10 @@ pd_os_set_count(SoupMessageHeaders *h, const gchar *name, gint64 value)
 }
 
 static void
-pd_os_handle_swift(PdOsTestServer *self, SoupServerMessage *msg, const gchar *path, GHashTable *query)
+pd_os_handle_swift(PdOsTestServer *self,
+		   SoupServerMessage *msg,
+		   const gchar *path,
+		   GHashTable *query)
 {
 	JsonObject *swift = json_object_get_object_member(pd_os_fixture(self), "swift");
 	const gchar *account = strstr(path, "/AUTH_");
@@ -503,7 +541,8 @@ pd_os_handle_swift(PdOsTestServer *self, SoupServerMessage *msg, const gchar *pa
 	SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
 	gint64 objects = 0, bytes = 0;
 	const gchar *marker = query != NULL ? g_hash_table_lookup(query, "marker") : NULL;
-	gint64 page = json_object_get_int_member_with_default(pd_os_fixture(self), "page_size", 1000);
+	gint64 page =
+	  json_object_get_int_member_with_default(pd_os_fixture(self), "page_size", 1000);
 	JsonArray *out;
 	gboolean started = marker == NULL;
 
@@ -532,7 +571,8 @@ pd_os_handle_swift(PdOsTestServer *self, SoupServerMessage *msg, const gchar *pa
 			continue;
 		}
 		if (json_array_get_length(out) < (guint)page)
-			json_array_add_element(out, json_node_copy(json_array_get_element(containers, i)));
+			json_array_add_element(
+			  out, json_node_copy(json_array_get_element(containers, i)));
 	}
 	{
 		g_autoptr(JsonNode) node = pd_os_node_take_array(out);
@@ -551,8 +591,8 @@ pd_os_fault_for(PdOsTestServer *self, const gchar *service)
 static gboolean
 pd_os_authorized(PdOsTestServer *self, SoupServerMessage *msg)
 {
-	const gchar *token =
-	    soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "X-Auth-Token");
+	const gchar *token = soup_message_headers_get_one(
+	  soup_server_message_get_request_headers(msg), "X-Auth-Token");
 
 	if (token == NULL || !g_hash_table_contains(self->tokens, token))
 		return FALSE;
@@ -575,7 +615,8 @@ pd_os_answer(PdOsTestServer *self, const gchar *service, const gchar *path, GHas
 	if (zone != NULL)
 		return pd_os_recordsets(self, zone, path, query);
 	for (guint i = 0; i < G_N_ELEMENTS(pd_os_routes); i++) {
-		if (g_strcmp0(pd_os_routes[i].service, service) == 0 && g_str_has_suffix(path, pd_os_routes[i].suffix))
+		if (g_strcmp0(pd_os_routes[i].service, service) == 0 &&
+		    g_str_has_suffix(path, pd_os_routes[i].suffix))
 			return pd_os_collection(self, &pd_os_routes[i], path, query);
 	}
 	if (g_strcmp0(service, "identity") == 0)
@@ -609,36 +650,40 @@ static gboolean
 pd_os_apply_fault(PdOsTestServer *self, SoupServerMessage *msg, PdOsFault fault)
 {
 	switch (fault) {
-	case PD_OS_FAULT_HANG:
-		soup_server_message_pause(msg);
-		g_ptr_array_add(self->hung, g_object_ref(msg));
-		return FALSE;
-	case PD_OS_FAULT_ERROR:
-		pd_os_respond_error(msg, 500, "injected failure");
-		return FALSE;
-	case PD_OS_FAULT_NOT_FOUND:
-		pd_os_respond_error(msg, 404, "injected not found");
-		return FALSE;
-	case PD_OS_FAULT_FORBIDDEN:
-		pd_os_respond_error(msg, 403, "injected forbidden");
-		return FALSE;
-	case PD_OS_FAULT_MALFORMED:
-		pd_os_respond_text(msg, 200, "{\"images\": [{\"id\": \"x\", \"size\": 1");
-		return FALSE;
-	default:
-		return TRUE;
+		case PD_OS_FAULT_HANG:
+			soup_server_message_pause(msg);
+			g_ptr_array_add(self->hung, g_object_ref(msg));
+			return FALSE;
+		case PD_OS_FAULT_ERROR:
+			pd_os_respond_error(msg, 500, "injected failure");
+			return FALSE;
+		case PD_OS_FAULT_NOT_FOUND:
+			pd_os_respond_error(msg, 404, "injected not found");
+			return FALSE;
+		case PD_OS_FAULT_FORBIDDEN:
+			pd_os_respond_error(msg, 403, "injected forbidden");
+			return FALSE;
+		case PD_OS_FAULT_MALFORMED:
+			pd_os_respond_text(msg, 200, "{\"images\": [{\"id\": \"x\", \"size\": 1");
+			return FALSE;
+		default:
+			return TRUE;
 	}
 }
 
 static void
-pd_os_handle_api(PdOsTestServer *self, SoupServerMessage *msg, const gchar *service, const gchar *path,
+pd_os_handle_api(PdOsTestServer *self,
+		 SoupServerMessage *msg,
+		 const gchar *service,
+		 const gchar *path,
 		 GHashTable *query)
 {
 	PdOsFault fault = pd_os_fault_for(self, service);
 	g_autoptr(JsonNode) answer = NULL;
 	const gchar *method = soup_server_message_get_method(msg);
 
-	if (!pd_os_apply_fault(self, msg, fault) || !pd_os_apply_fault(self, msg, pd_os_zone_fault(self, service, path)))
+	if (!pd_os_apply_fault(self, msg, fault) ||
+	    !pd_os_apply_fault(self, msg, pd_os_zone_fault(self, service, path)))
 		return;
 	if (g_strcmp0(service, "identity") == 0 && g_str_has_suffix(path, "/auth/tokens") &&
 	    g_strcmp0(method, "POST") == 0) {
@@ -663,19 +708,27 @@ pd_os_handle_api(PdOsTestServer *self, SoupServerMessage *msg, const gchar *serv
 /* POST /_test/fault?service=image&kind=hang, /_test/expire?after=N,
  * /_test/remove?type=image, /_test/delay?ms=N for the standalone binary */
 static void
-pd_os_handle_control(PdOsTestServer *self, SoupServerMessage *msg, const gchar *path, GHashTable *query)
+pd_os_handle_control(PdOsTestServer *self,
+		     SoupServerMessage *msg,
+		     const gchar *path,
+		     GHashTable *query)
 {
 	const gchar *arg1 = query != NULL ? g_hash_table_lookup(query, "service") : NULL;
 	const gchar *kind = query != NULL ? g_hash_table_lookup(query, "kind") : NULL;
 	PdOsFault fault;
 
-	if (g_strcmp0(path, "/_test/fault") == 0 && arg1 != NULL && pd_os_test_server_fault_from_string(kind, &fault))
+	if (g_strcmp0(path, "/_test/fault") == 0 && arg1 != NULL &&
+	    pd_os_test_server_fault_from_string(kind, &fault))
 		pd_os_test_server_set_fault(self, arg1, fault);
-	else if (g_strcmp0(path, "/_test/expire") == 0 && query != NULL && g_hash_table_contains(query, "after"))
-		pd_os_test_server_expire_tokens_after(self, (guint)atoi(g_hash_table_lookup(query, "after")));
-	else if (g_strcmp0(path, "/_test/remove") == 0 && query != NULL && g_hash_table_contains(query, "type"))
+	else if (g_strcmp0(path, "/_test/expire") == 0 && query != NULL &&
+		 g_hash_table_contains(query, "after"))
+		pd_os_test_server_expire_tokens_after(
+		  self, (guint)atoi(g_hash_table_lookup(query, "after")));
+	else if (g_strcmp0(path, "/_test/remove") == 0 && query != NULL &&
+		 g_hash_table_contains(query, "type"))
 		pd_os_test_server_remove_service(self, g_hash_table_lookup(query, "type"));
-	else if (g_strcmp0(path, "/_test/delay") == 0 && query != NULL && g_hash_table_contains(query, "ms"))
+	else if (g_strcmp0(path, "/_test/delay") == 0 && query != NULL &&
+		 g_hash_table_contains(query, "ms"))
 		pd_os_test_server_set_delay(self, (guint)atoi(g_hash_table_lookup(query, "ms")));
 	else {
 		pd_os_respond_error(msg, 400, "unknown control request");
@@ -685,7 +738,11 @@ pd_os_handle_control(PdOsTestServer *self, SoupServerMessage *msg, const gchar *
 }
 
 static void
-pd_os_handler_cb(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+pd_os_handler_cb(SoupServer *server,
+		 SoupServerMessage *msg,
+		 const char *path,
+		 GHashTable *query,
+		 gpointer user_data)
 {
 	PdOsTestServer *self = user_data;
 	g_auto(GStrv) parts = g_strsplit(path, "/", 3);
@@ -700,7 +757,8 @@ pd_os_handler_cb(SoupServer *server, SoupServerMessage *msg, const char *path, G
 	g_hash_table_insert(self->counts, g_strdup(service), GUINT_TO_POINTER(count + 1));
 	method_key = g_strdup_printf("%s %s", service, soup_server_message_get_method(msg));
 	count = GPOINTER_TO_UINT(g_hash_table_lookup(self->counts, method_key));
-	g_hash_table_insert(self->counts, g_steal_pointer(&method_key), GUINT_TO_POINTER(count + 1));
+	g_hash_table_insert(
+	  self->counts, g_steal_pointer(&method_key), GUINT_TO_POINTER(count + 1));
 	pd_os_handle_api(self, msg, service, path, query);
 }
 
@@ -762,7 +820,11 @@ pd_os_test_server_load(PdOsTestServer *self, const gchar *fixture_file, GError *
 	if (!json_parser_load_from_file(parser, fixture_file, error))
 		return FALSE;
 	if (!JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: not a JSON object", fixture_file);
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_DATA,
+			    "%s: not a JSON object",
+			    fixture_file);
 		return FALSE;
 	}
 	self->fixture = json_node_ref(json_parser_get_root(parser));
@@ -775,10 +837,11 @@ pd_os_test_server_bind(GError **error)
 {
 	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
 	g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, 0);
-	g_autoptr(GSocket) sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-					       error);
+	g_autoptr(GSocket) sock =
+	  g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
 
-	if (sock == NULL || !g_socket_bind(sock, addr, TRUE, error) || !g_socket_listen(sock, error))
+	if (sock == NULL || !g_socket_bind(sock, addr, TRUE, error) ||
+	    !g_socket_listen(sock, error))
 		return NULL;
 	return g_steal_pointer(&sock);
 }
@@ -807,7 +870,8 @@ pd_os_test_server_new(const gchar *fixture_file, GTlsCertificate *tls_cert, GErr
 	soup_server_add_handler(self->server, NULL, pd_os_handler_cb, self, NULL);
 	if (!soup_server_listen_socket(self->server, sock, opts, error))
 		return NULL;
-	self->url = g_strdup_printf("%s://127.0.0.1:%u", tls_cert != NULL ? "https" : "http", self->port);
+	self->url =
+	  g_strdup_printf("%s://127.0.0.1:%u", tls_cert != NULL ? "https" : "http", self->port);
 	return g_steal_pointer(&self);
 }
 
