@@ -12,7 +12,7 @@
 #include "pd-plugin-loader.h"
 #include "pd-polling-task.h"
 #include "pd-serializer.h"
-#include "pd-worker.h"
+#include "pd-worker-private.h"
 
 typedef struct {
 	PdResourceFilterFunc func;

@@ -7,8 +7,8 @@
 
 #include <gio/gio.h>
 
-#include "pd-config.h"
-#include "pd-plugin.h"
+#include "pd-config-private.h"
+#include "pd-plugin-private.h"
 #include "pd-polling-config.h"
 #include "pd-publisher.h"
 

@@ -9,6 +9,7 @@
 
 #include "pd-error.h"
 #include "pd-plugin-loader.h"
+#include "pd-plugin-private.h"
 
 static gboolean
 pd_plugin_loader_check_info(const gchar *filename, const PdPluginInfo *info, GError **error)

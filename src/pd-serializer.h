@@ -36,12 +36,6 @@ void
 pd_format_timestamp(gint64 timestamp_us, gchar separator, gchar out[27]);
 void
 pd_uuid_random(gchar out[37]);
-/* Python repr() of a float, e.g. 1.0, 0.1, 1e+16, 1e-05; returns length */
-gsize
-pd_format_double(gdouble value, gchar out[32]);
-/* appends @str as a JSON string literal, ASCII only (\uXXXX), like json.dumps */
-void
-pd_json_append_string(GString *out, const gchar *str);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdSerializer, pd_serializer_free)
 

@@ -278,117 +278,7 @@ pd_hmac_sign_hex(const PdHmacKey *key, const guint8 *data, gsize len, gchar out[
 	pd_hmac_end_hex(key, &ctx, out);
 }
 
-/* ---- python str() pieces ---- */
-
-void
-pd_sig_append_str(GString *out, const gchar *str)
-{
-	const guchar *p = (const guchar *)str;
-	const guchar *end;
-	gchar *w;
-
-	if (str == NULL) {
-		pd_buf_append_lit(out, "None");
-		return;
-	}
-	end = p + strlen(str);
-	/* an invalid byte becomes the 3 bytes of U+FFFD, as in the JSON */
-	w = pd_buf_reserve(out, (gsize)(end - p) * 3);
-	while (p < end) {
-		gunichar c;
-		gsize n = *p < 0x80 ? 1 : pd_utf8_decode(p, end, &c);
-		if (n == 0) {
-			memcpy(w, "\357\277\275", 3);
-			w += 3;
-			p++;
-			continue;
-		}
-		memcpy(w, p, n);
-		w += n;
-		p += n;
-	}
-	pd_buf_commit(out, w);
-}
-
-void
-pd_sig_append_double(GString *out, gdouble value)
-{
-	gchar buf[32];
-	gsize len = pd_format_double(value, buf);
-
-	pd_buf_append(out, buf, len);
-}
-
-/* bytes.__repr__ (and str.__repr__ with @is_bytes FALSE, approximated: it
- * prints non-ASCII raw, as Python does for printable characters); single
- * quotes unless the text holds ' and no " */
-static gchar *
-write_repr(gchar *w, const guchar *p, gsize len, gboolean is_bytes)
-{
-	static const gchar hex[] = "0123456789abcdef";
-	gchar quote = (memchr(p, '\'', len) && !memchr(p, '"', len)) ? '"' : '\'';
-
-	if (is_bytes)
-		*w++ = 'b';
-	*w++ = quote;
-	for (gsize i = 0; i < len; i++) {
-		guchar c = p[i];
-		if (c == '\\' || c == (guchar)quote) {
-			*w++ = '\\';
-			*w++ = (gchar)c;
-		} else if (c == '\t' || c == '\n' || c == '\r') {
-			*w++ = '\\';
-			*w++ = c == '\t' ? 't' : (c == '\n' ? 'n' : 'r');
-		} else if (c < 0x20 || c == 0x7f || (c > 0x7f && is_bytes)) {
-			*w++ = '\\';
-			*w++ = 'x';
-			*w++ = hex[c >> 4];
-			*w++ = hex[c & 0xf];
-		} else {
-			*w++ = (gchar)c;
-		}
-	}
-	*w++ = quote;
-	return w;
-}
-
-static void
-append_repr(GString *out, const gchar *str, gboolean is_bytes)
-{
-	g_autoptr(GString) utf8 = g_string_new(NULL);
-	gchar *w;
-
-	/* the bytes Python encodes are those of the decoded (valid) string */
-	pd_sig_append_str(utf8, str);
-	w = pd_buf_reserve(out, utf8->len * 4 + 3);
-	w = write_repr(w, (const guchar *)utf8->str, utf8->len, is_bytes);
-	pd_buf_commit(out, w);
-}
-
-void
-pd_sig_append_bytes_repr(GString *out, const gchar *str)
-{
-	append_repr(out, str, TRUE);
-}
-
 /* ---- the generic walk over a decoded sample ---- */
-
-static void
-append_decoded_repr(GString *out, JsonNode *node);
-
-static void
-append_list_repr(GString *out, JsonArray *array)
-{
-	guint n = json_array_get_length(array);
-
-	g_string_append_c(out, '[');
-	for (guint i = 0; i < n; i++) {
-		if (i > 0)
-			pd_buf_append_lit(out, ", ");
-		append_decoded_repr(out, json_array_get_element(array, i));
-	}
-	g_string_append_c(out, ']');
-}
 
 static gint
 compare_keys(gconstpointer a, gconstpointer b)
@@ -403,66 +293,6 @@ sorted_members(JsonObject *obj)
 	return g_list_sort(json_object_get_members(obj), compare_keys);
 }
 
-static void
-append_dict_repr(GString *out, JsonObject *obj)
-{
-	g_autoptr(GList) keys = sorted_members(obj);
-
-	g_string_append_c(out, '{');
-	for (GList *l = keys; l != NULL; l = l->next) {
-		if (l != keys)
-			pd_buf_append_lit(out, ", ");
-		pd_sig_append_bytes_repr(out, l->data);
-		pd_buf_append_lit(out, ": ");
-		append_decoded_repr(out, json_object_get_member(obj, l->data));
-	}
-	g_string_append_c(out, '}');
-}
-
-static void
-append_scalar_text(GString *out, JsonNode *node)
-{
-	GType type = json_node_get_value_type(node);
-
-	if (type == G_TYPE_STRING)
-		pd_sig_append_str(out, json_node_get_string(node));
-	else if (type == G_TYPE_DOUBLE)
-		pd_sig_append_double(out, json_node_get_double(node));
-	else if (type == G_TYPE_BOOLEAN)
-		g_string_append(out, json_node_get_boolean(node) ? "True" : "False");
-	else
-		pd_json_append_int(out, json_node_get_int(node));
-}
-
-/* repr() of a list item after Ceilometer's decode_unicode(): strings become
- * bytes at any depth, dicts get their keys (bytes too) sorted */
-static void
-append_decoded_repr(GString *out, JsonNode *node)
-{
-	switch (JSON_NODE_TYPE(node)) {
-		case JSON_NODE_NULL:
-			pd_buf_append_lit(out, "None");
-			break;
-		case JSON_NODE_ARRAY:
-			append_list_repr(out, json_node_get_array(node));
-			break;
-		case JSON_NODE_OBJECT:
-			append_dict_repr(out, json_node_get_object(node));
-			break;
-		case JSON_NODE_VALUE:
-			if (json_node_get_value_type(node) == G_TYPE_STRING)
-				pd_sig_append_bytes_repr(out, json_node_get_string(node));
-			else
-				append_scalar_text(out, node);
-			break;
-	}
-}
-
-void
-pd_sig_append_json_list(GString *out, JsonArray *array)
-{
-	append_list_repr(out, array);
-}
 
 /* str() of a top-level or nested dict member value */
 static void
@@ -473,10 +303,10 @@ append_value_text(GString *out, JsonNode *node)
 			pd_buf_append_lit(out, "None");
 			break;
 		case JSON_NODE_ARRAY:
-			append_list_repr(out, json_node_get_array(node));
+			pd_sig_append_json_list(out, json_node_get_array(node));
 			break;
 		case JSON_NODE_VALUE:
-			append_scalar_text(out, node);
+			pd_sig_append_json_scalar(out, node);
 			break;
 		case JSON_NODE_OBJECT:
 			g_assert_not_reached();

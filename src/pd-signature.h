@@ -17,8 +17,5 @@ gchar *
 pd_signature_compute_json(const gchar *secret, JsonObject *sample);
 gboolean
 pd_signature_verify_json(const gchar *secret, JsonObject *sample);
-/* str() of a list value after Ceilometer's decode_unicode(): [b'a', {b'k': 1}] */
-void
-pd_sig_append_json_list(GString *out, JsonArray *array);
 
 G_END_DECLS

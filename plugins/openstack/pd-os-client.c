@@ -3,8 +3,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-openstack"
 
-#include "config.h"
-
 #include <string.h>
 
 #include "pd-os-client.h"
@@ -793,7 +791,7 @@ pd_os_client_new(PdConfig *config, GError **error)
 	self->config = g_object_ref(config);
 	self->identity_url = pd_os_identity_url(auth_url);
 	self->timeout_s = (guint)CLAMP(timeout, 0, 3600);
-	self->session = soup_session_new_with_options("user-agent", "polld/" PACKAGE_VERSION, NULL);
+	self->session = soup_session_new_with_options("user-agent", "polld/" PD_VERSION, NULL);
 	if (!pd_os_client_setup_tls(self, error))
 		return NULL;
 	return g_steal_pointer(&self);

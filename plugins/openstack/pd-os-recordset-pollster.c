@@ -3,8 +3,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-openstack"
 
-#include "config.h"
-
 #include "pd-os-meters.h"
 #include "pd-os-pager.h"
 #include "pd-os-pollster.h"

@@ -3,8 +3,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-openstack"
 
-#include "config.h"
-
 #include "pd-os-resource.h"
 
 static GMutex pd_os_resource_lock;

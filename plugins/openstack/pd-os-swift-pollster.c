@@ -3,8 +3,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-openstack"
 
-#include "config.h"
-
 #include <string.h>
 
 #include "pd-os-json.h"

@@ -7,8 +7,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-openstack"
 
-#include "config.h"
-
 #include <gmodule.h>
 
 #include "pd-os-client.h"

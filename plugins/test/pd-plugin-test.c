@@ -6,8 +6,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-test"
 
-#include "config.h"
-
 #include <gmodule.h>
 
 #include "polld.h"

@@ -7,7 +7,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#include "pd-config.h"
+#include "pd-config-private.h"
 
 int
 LLVMFuzzerTestOneInput(const guint8 *data, gsize size);

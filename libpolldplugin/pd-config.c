@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "pd-config.h"
+#include "pd-config-private.h"
 
 /*
  * Files are parsed with GKeyFile after a line scan of our own: GKeyFile's

@@ -61,8 +61,6 @@ pd_plugin_add_config_key(PdPlugin *self, const gchar *group, const gchar *key);
 
 const gchar *
 pd_plugin_get_name(PdPlugin *self);
-void
-pd_plugin_set_name(PdPlugin *self, const gchar *name);
 GPtrArray *
 pd_plugin_get_pollsters(PdPlugin *self);
 GPtrArray *

@@ -14,4 +14,5 @@
 #include "pd-pollster.h"
 #include "pd-resource.h"
 #include "pd-sample.h"
+#include "pd-version.h"
 #include "pd-worker.h"

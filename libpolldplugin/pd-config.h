@@ -24,24 +24,6 @@ typedef enum {
 
 PdConfig *
 pd_config_new(void);
-/* later files win; errors read "<file>:<line>:<col>: <problem>" */
-gboolean
-pd_config_load_file(PdConfig *self, const gchar *filename, GError **error);
-/* every *.conf in @dirname, in name order */
-gboolean
-pd_config_load_dir(PdConfig *self, const gchar *dirname, GError **error);
-/* command line overrides, highest priority */
-void
-pd_config_set_string(PdConfig *self, const gchar *group, const gchar *key, const gchar *value);
-GPtrArray *
-pd_config_get_files(PdConfig *self);
-
-/* a key the daemon or a plugin understands; others are warned about */
-void
-pd_config_register_key(PdConfig *self, const gchar *group, const gchar *key);
-/* logs one warning per unknown key, naming the file and the key; returns count */
-guint
-pd_config_warn_unknown(PdConfig *self);
 
 /* typed getters; @group NULL means "DEFAULT"; a malformed value logs a
  * warning naming file and key and yields the default */

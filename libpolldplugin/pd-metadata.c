@@ -19,8 +19,7 @@
 
 #include "pd-metadata.h"
 #include "pd-metadata-json.h"
-#include "pd-signature.h"
-#include "pd-serializer-private.h"
+#include "pd-pytext-private.h"
 
 /* key, JSON and signature text in one allocation, each NUL-terminated */
 typedef struct {

@@ -12,7 +12,5 @@ G_BEGIN_DECLS
 /* like g_task_run_in_thread(), but in polld's own bounded pool */
 void
 pd_worker_run(GTask *task, GTaskThreadFunc func);
-void
-pd_worker_set_max_threads(guint max_threads);
 
 G_END_DECLS

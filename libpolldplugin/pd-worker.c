@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#include "pd-worker.h"
+#include "pd-worker-private.h"
 
 /* synchronous plugin code runs here rather than in GTask's own pool so the
  * number of threads a hung service can tie up is bounded and configurable */

@@ -6,7 +6,7 @@
 #include "config.h"
 
 #include "pd-error.h"
-#include "pd-plugin.h"
+#include "pd-plugin-private.h"
 
 typedef struct {
 	gchar *name;

@@ -1,0 +1,32 @@
+/*
+ * polld - the daemon's side of PdConfig: loading files, command line
+ * overrides and the key registry; not part of the installed SDK
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "pd-config.h"
+
+G_BEGIN_DECLS
+
+/* later files win; errors read "<file>:<line>:<col>: <problem>" */
+gboolean
+pd_config_load_file(PdConfig *self, const gchar *filename, GError **error);
+/* every *.conf in @dirname, in name order */
+gboolean
+pd_config_load_dir(PdConfig *self, const gchar *dirname, GError **error);
+/* command line overrides, highest priority */
+void
+pd_config_set_string(PdConfig *self, const gchar *group, const gchar *key, const gchar *value);
+GPtrArray *
+pd_config_get_files(PdConfig *self);
+
+/* a key the daemon or a plugin understands; others are warned about */
+void
+pd_config_register_key(PdConfig *self, const gchar *group, const gchar *key);
+/* logs one warning per unknown key, naming the file and the key; returns count */
+guint
+pd_config_warn_unknown(PdConfig *self);
+
+G_END_DECLS

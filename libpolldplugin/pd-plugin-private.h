@@ -1,0 +1,16 @@
+/*
+ * polld - the daemon's side of PdPlugin; not part of the installed SDK
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "pd-plugin.h"
+
+G_BEGIN_DECLS
+
+/* the loader names a plugin after its PdPluginInfo */
+void
+pd_plugin_set_name(PdPlugin *self, const gchar *name);
+
+G_END_DECLS
