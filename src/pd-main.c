@@ -16,6 +16,7 @@
 
 #include "pd-dbus-service.h"
 #include "pd-engine.h"
+#include "pd-plugin-loader.h"
 #include "pd-sd-notify.h"
 #include "pd-stdout-publisher.h"
 #ifdef HAVE_AMQP
@@ -231,17 +232,6 @@ pd_main_load_config(PdConfig *config, gchar **files, gchar **dirs, GError **erro
 }
 
 static gchar **
-pd_main_plugin_dirs(const gchar *plugin_dir)
-{
-	const gchar *env = g_getenv("POLLD_PLUGIN_DIR");
-	if (plugin_dir != NULL)
-		return g_strsplit(plugin_dir, ":", -1);
-	if (env != NULL && env[0] != '\0')
-		return g_strsplit(env, ":", -1);
-	return g_strsplit(PD_PLUGINDIR, ":", -1);
-}
-
-static gchar **
 pd_main_namespaces(PdConfig *config, gchar **cli)
 {
 	g_auto(GStrv) from_config = NULL;
@@ -330,7 +320,7 @@ main(int argc, char *argv[])
 		  0,
 		  G_OPTION_ARG_FILENAME,
 		  &plugin_dir,
-		  N_("Load plugins from this directory (colon separated list)"),
+		  N_("Load plugins from these directories only (colon separated list)"),
 		  N_("DIR") },
 		{ "once",
 		  0,
@@ -410,7 +400,8 @@ main(int argc, char *argv[])
 	if (pollster_list_cli == NULL)
 		pollster_list_cli = pd_config_get_list(config, NULL, "pollster_list", NULL);
 	pollster_list = pd_main_split_list(pollster_list_cli);
-	plugin_dirs = pd_main_plugin_dirs(plugin_dir);
+	plugin_dirs =
+	  pd_plugin_loader_get_dirs(plugin_dir, g_getenv("POLLD_PLUGIN_DIR"), PD_PLUGINDIR);
 
 	engine = pd_engine_new(config);
 	if (config_files == NULL && config_dirs == NULL) {

@@ -163,3 +163,23 @@ pd_plugin_loader_load_dirs(gchar **dirs)
 		pd_plugin_loader_load_dir(dirs[i], plugins, seen);
 	return plugins;
 }
+
+gchar **
+pd_plugin_loader_get_dirs(const gchar *cli, const gchar *env, const gchar *default_dir)
+{
+	g_autoptr(GStrvBuilder) dirs = g_strv_builder_new();
+	g_auto(GStrv) extra = NULL;
+
+	if (cli != NULL && cli[0] != '\0')
+		return g_strsplit(cli, ":", -1);
+	if (env == NULL || env[0] == '\0')
+		return g_strsplit(default_dir, ":", -1);
+	extra = g_strsplit(env, ":", -1);
+	for (guint i = 0; extra[i] != NULL; i++) {
+		if (extra[i][0] != '\0')
+			g_strv_builder_add(dirs, extra[i]);
+	}
+	if (g_file_test(default_dir, G_FILE_TEST_IS_DIR))
+		g_strv_builder_add(dirs, default_dir);
+	return g_strv_builder_end(dirs);
+}

@@ -16,5 +16,10 @@ pd_plugin_loader_load_file(const gchar *filename, GError **error);
  * logged and skipped, a plugin name seen twice keeps the first */
 GPtrArray *
 pd_plugin_loader_load_dirs(gchar **dirs);
+/* where to look: @cli (--plugin-dir, colon separated) alone if given; else
+ * @env's directories (POLLD_PLUGIN_DIR) and then @default_dir, which is left
+ * out when it doesn't exist, since it's only an addition then */
+gchar **
+pd_plugin_loader_get_dirs(const gchar *cli, const gchar *env, const gchar *default_dir);
 
 G_END_DECLS

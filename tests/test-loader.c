@@ -1,7 +1,8 @@
 /*
  * plugin loader: a good module loads; wrong ABI major, newer minor, missing
  * symbol, wrong type and a garbage file are refused with a reason, and the
- * loader goes on with the others
+ * loader goes on with the others; --plugin-dir replaces the installed
+ * directory, POLLD_PLUGIN_DIR adds to it
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -118,6 +119,34 @@ test_loader_dir_goes_on(void)
 	pd_test_rmtree(dir);
 }
 
+static void
+test_loader_dirs(void)
+{
+	g_autofree gchar *installed = pd_test_mkdtemp();
+	g_autofree gchar *missing = g_build_filename(installed, "missing", NULL);
+	g_auto(GStrv) cli = pd_plugin_loader_get_dirs("/a:/b", "/env", installed);
+	g_auto(GStrv) env = pd_plugin_loader_get_dirs(NULL, "/env1::/env2", installed);
+	g_auto(GStrv) none = pd_plugin_loader_get_dirs(NULL, NULL, installed);
+	g_auto(GStrv) empty = pd_plugin_loader_get_dirs("", "", installed);
+	g_auto(GStrv) env_only = pd_plugin_loader_get_dirs(NULL, "/env", missing);
+	g_auto(GStrv) default_missing = pd_plugin_loader_get_dirs(NULL, NULL, missing);
+	const gchar *want_cli[] = { "/a", "/b", NULL };
+	const gchar *want_env[] = { "/env1", "/env2", installed, NULL };
+	const gchar *want_none[] = { installed, NULL };
+	const gchar *want_env_only[] = { "/env", NULL };
+	const gchar *want_default_missing[] = { missing, NULL };
+
+	g_assert_cmpstrv(cli, want_cli);
+	g_assert_cmpstrv(env, want_env);
+	g_assert_cmpstrv(none, want_none);
+	g_assert_cmpstrv(empty, want_none);
+	g_assert_cmpstrv(env_only, want_env_only);
+	/* without additions the installed directory is all there is: a missing
+	 * one is worth the loader's warning */
+	g_assert_cmpstrv(default_missing, want_default_missing);
+	pd_test_rmtree(installed);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -129,5 +158,6 @@ main(int argc, char **argv)
 	g_test_add_func("/loader/wrong-type", test_loader_wrong_type);
 	g_test_add_func("/loader/garbage", test_loader_garbage);
 	g_test_add_func("/loader/dir-goes-on", test_loader_dir_goes_on);
+	g_test_add_func("/loader/dirs", test_loader_dirs);
 	return g_test_run();
 }
