@@ -715,6 +715,105 @@ test_tls(void)
 	pd_test_rmtree(certdir);
 }
 
+/* --- Neutron VPNaaS and FWaaS v2 --- */
+
+static void
+test_network_services(Central *c, gconstpointer data)
+{
+	JsonObject *s;
+
+	central_run(c, "['network.services.*', 'ip.floating']");
+	/* vpn: 2 of 4 (one in "error" is not discovered, one in an unknown status skipped);
+	 * firewall: 3 of 4 (the one in "error" is not discovered) */
+	central_assert_samples(c, 2 + 1 + 3 + 1 + 3);
+	s = central_check(c, "network.services.vpn", "vpn-1", "vpnservice", NULL, "p-demo");
+	central_assert_int(s, 1);
+	central_assert_metadata(s,
+				"{\"admin_state_up\":true,\"description\":\"\",\"name\":\"site-a\","
+				"\"status\":\"ACTIVE\",\"subnet_id\":null,\"router_id\":\"r-1\"}");
+	central_assert_int(
+	  central_check(c, "network.services.vpn", "vpn-2", "vpnservice", NULL, "p-service"), 2);
+	g_assert_cmpuint(central_count(c, "network.services.vpn"), ==, 2);
+	g_assert_nonnull(strstr(c->err, "unknown status SLEEPING received on vpn vpn-4"));
+
+	s = central_check(c,
+			  "network.services.vpn.connections",
+			  "ipsec-1",
+			  "ipsec_site_connection",
+			  NULL,
+			  "p-demo");
+	central_assert_int(s, 1);
+	central_assert_metadata(
+	  s,
+	  "{\"name\":\"to-b\",\"description\":\"\",\"peer_address\":\"172.24.4.30\","
+	  "\"peer_id\":\"172.24.4.30\",\"peer_cidrs\":[\"10.2.0.0/24\"],\"psk\":\"secret\","
+	  "\"initiator\":\"bi-directional\",\"ikepolicy_id\":\"ike-1\","
+	  "\"dpd\":{\"action\":\"hold\",\"interval\":30,\"timeout\":120},"
+	  "\"ipsecpolicy_id\":\"ipsec-pol-1\",\"vpnservice_id\":\"vpn-1\",\"mtu\":1500,"
+	  "\"admin_state_up\":true,\"status\":\"DOWN\",\"tenant_id\":\"p-demo\"}");
+
+	s = central_check(c, "network.services.firewall", "fwg-1", "firewall", NULL, "p-demo");
+	central_assert_int(s, 1);
+	central_assert_metadata(
+	  s,
+	  "{\"admin_state_up\":true,\"description\":\"\",\"name\":\"default\","
+	  "\"status\":\"ACTIVE\",\"ingress_firewall_policy_id\":\"fwp-1\","
+	  "\"egress_firewall_policy_id\":null}");
+	central_assert_int(
+	  central_check(c, "network.services.firewall", "fwg-2", "firewall", NULL, "p-service"), 0);
+	/* FWaaS v2: an unknown status reads -1 */
+	central_assert_int(
+	  central_check(c, "network.services.firewall", "fwg-4", "firewall", NULL, "p-demo"), -1);
+	g_assert_cmpuint(central_count(c, "network.services.firewall"), ==, 3);
+
+	s = central_check(
+	  c, "network.services.firewall.policy", "fwp-1", "firewall_policy", NULL, "p-demo");
+	central_assert_int(s, 1);
+	central_assert_metadata(s,
+				"{\"name\":\"allow-web\",\"description\":\"web\","
+				"\"firewall_rules\":[\"fwr-1\",\"fwr-2\"],\"shared\":false,"
+				"\"audited\":true}");
+	g_assert_cmpuint(central_count(c, "ip.floating"), ==, 3);
+}
+
+/* a Neutron without VPNaaS and FWaaS: 404s, no samples for them, the rest
+ * of Neutron (floating IPs) polled as before, each absence said once */
+static void
+test_network_services_absent(Central *c, gconstpointer data)
+{
+	static const gchar *const collections[] = {
+		"vpnservices",
+		"ipsec_site_connections",
+		"firewall_groups",
+		"firewall_policies",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(collections); i++)
+		pd_os_test_server_remove_collection(c->server, collections[i]);
+	central_run(c, "['network.services.*', 'ip.floating']");
+	central_assert_samples(c, 3);
+	g_assert_cmpuint(central_count(c, "ip.floating"), ==, 3);
+	g_assert_nonnull(
+	  strstr(c->err, "vpn_services: Neutron has no /vpn/vpnservices (HTTP 404)"));
+	g_assert_nonnull(strstr(c->err, "fw_policy: Neutron has no /fwaas/firewall_policies"));
+	g_assert_null(strstr(c->err, "blacklist"));
+	/* no warning or error about the 404s: each is one message */
+	{
+		g_auto(GStrv) lines = g_strsplit(c->err, "\n", -1);
+		guint said = 0;
+		for (guint i = 0; lines[i] != NULL; i++) {
+			if (strstr(lines[i], "404") == NULL)
+				continue;
+			g_assert_null(strstr(lines[i], "WARNING"));
+			g_assert_null(strstr(lines[i], "CRITICAL"));
+			said++;
+		}
+		g_assert_cmpuint(said, ==, 4);
+	}
+	/* one try per extension listing, then the floating IPs' two pages */
+	g_assert_cmpuint(pd_os_test_server_get_request_count(c->server, "network"), ==, 4 + 2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -743,6 +842,8 @@ main(int argc, char **argv)
 	CENTRAL_TEST("/central/http-500", test_http_500);
 	CENTRAL_TEST("/central/malformed-json", test_malformed);
 	CENTRAL_TEST("/central/wrong-types", test_wrong_types);
+	CENTRAL_TEST("/central/network-services", test_network_services);
+	CENTRAL_TEST("/central/network-services-absent", test_network_services_absent);
 	g_test_add_func("/central/tls", test_tls);
 	return g_test_run();
 }

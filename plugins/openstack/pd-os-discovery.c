@@ -23,6 +23,8 @@ typedef struct {
 	const gchar *key; /* the collection in the answer */
 	const gchar *id_key;
 	const gchar *const *headers;
+	gboolean extension;	  /* a Neutron extension: 404 means not deployed */
+	const gchar *drop_status; /* items with this "status" are not resources */
 } PdOsDiscoveryDef;
 
 /* 3.43 as Ceilometer's cinderclient: the oldest with user_id on snapshots */
@@ -94,12 +96,53 @@ static const PdOsDiscoveryDef pd_os_discovery_defs[] = {
 	  "/shares/detail?all_tenants=True",
 	  "shares",
 	  "id" },
+	/* VPNaaS and FWaaS v2; Ceilometer leaves out services and firewall
+	 * groups in status "error" */
+	{ "vpn_services",
+	  PD_OS_DISCOVERY_LIST,
+	  "neutron",
+	  "v2.0",
+	  "/vpn/vpnservices",
+	  "vpnservices",
+	  "id",
+	  NULL,
+	  TRUE,
+	  "error" },
+	{ "ipsec_connections",
+	  PD_OS_DISCOVERY_LIST,
+	  "neutron",
+	  "v2.0",
+	  "/vpn/ipsec-site-connections",
+	  "ipsec_site_connections",
+	  "id",
+	  NULL,
+	  TRUE },
+	{ "fw_services",
+	  PD_OS_DISCOVERY_LIST,
+	  "neutron",
+	  "v2.0",
+	  "/fwaas/firewall_groups",
+	  "firewall_groups",
+	  "id",
+	  NULL,
+	  TRUE,
+	  "error" },
+	{ "fw_policy",
+	  PD_OS_DISCOVERY_LIST,
+	  "neutron",
+	  "v2.0",
+	  "/fwaas/firewall_policies",
+	  "firewall_policies",
+	  "id",
+	  NULL,
+	  TRUE },
 };
 
 const gchar *const pd_os_discovery_names[] = {
-	"endpoint",	    "tenant",	      "images",	       "volumes",
-	"volume_snapshots", "volume_backups", "volume_pools",  "fip_services",
-	"lb_services",	    "dns_zones",      "manila_shares", NULL,
+	"endpoint",	     "tenant",	       "images",	"volumes",
+	"volume_snapshots",  "volume_backups", "volume_pools",	"fip_services",
+	"lb_services",	     "dns_zones",      "manila_shares", "vpn_services",
+	"ipsec_connections", "fw_services",    "fw_policy",	NULL,
 };
 
 struct _PdOsDiscovery {
@@ -252,6 +295,25 @@ pd_os_discovery_tenant(PdOsDiscovery *self, GTask *task)
 
 /* --- API listings --- */
 
+/* a Neutron without the VPNaaS or FWaaS extension answers 404 for its
+ * collections: nothing to discover, said once, and no error that would
+ * count against the Neutron endpoint */
+static gboolean
+pd_os_discovery_extension_absent(PdOsDiscovery *self, const GError *error)
+{
+	g_autofree gchar *key = NULL;
+
+	if (!self->def->extension || !g_error_matches(error, PD_OS_HTTP_ERROR, 404))
+		return FALSE;
+	key = g_strconcat("extension:", self->def->path, NULL);
+	if (pd_os_client_note_missing(self->client, key))
+		g_message("%s: Neutron has no %s (HTTP 404): the extension is not deployed, "
+			  "nothing to discover",
+			  self->def->name,
+			  self->def->path);
+	return TRUE;
+}
+
 static void
 pd_os_discovery_list_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -262,6 +324,11 @@ pd_os_discovery_list_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	GPtrArray *out;
 	guint skipped = 0;
 
+	if (items == NULL && pd_os_discovery_extension_absent(self, error)) {
+		g_task_return_pointer(
+		  task, pd_os_resources_new(), (GDestroyNotify)g_ptr_array_unref);
+		return;
+	}
 	if (items == NULL) {
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
@@ -271,6 +338,10 @@ pd_os_discovery_list_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		JsonNode *node = g_ptr_array_index(items, i);
 		const gchar *id =
 		  pd_os_json_get_string(json_node_get_object(node), self->def->id_key);
+		if (self->def->drop_status != NULL &&
+		    g_strcmp0(pd_os_json_get_string(json_node_get_object(node), "status"),
+			      self->def->drop_status) == 0)
+			continue;
 		if (id == NULL) {
 			skipped++;
 			continue;

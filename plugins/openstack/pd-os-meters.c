@@ -349,6 +349,102 @@ pd_os_meter_fip(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GErro
 	return TRUE;
 }
 
+/* --- Neutron VPNaaS and FWaaS v2 --- */
+
+static const gchar *const pd_os_vpn_fields[] = {
+	"admin_state_up", "description", "name", "status", "subnet_id", "router_id", NULL,
+};
+static const gchar *const pd_os_ipsec_fields[] = {
+	"name",
+	"description",
+	"peer_address",
+	"peer_id",
+	"peer_cidrs",
+	"psk",
+	"initiator",
+	"ikepolicy_id",
+	"dpd",
+	"ipsecpolicy_id",
+	"vpnservice_id",
+	"mtu",
+	"admin_state_up",
+	"status",
+	"tenant_id",
+	NULL,
+};
+static const gchar *const pd_os_fw_fields[] = {
+	"admin_state_up",
+	"description",
+	"name",
+	"status",
+	"ingress_firewall_policy_id",
+	"egress_firewall_policy_id",
+	NULL,
+};
+static const gchar *const pd_os_fw_policy_fields[] = {
+	"name", "description", "firewall_rules", "shared", "audited", NULL,
+};
+
+/* Neutron answers both; project_id first as current Ceilometer reads it */
+static gboolean
+pd_os_read_neutron_ids(JsonObject *obj, PdOsReading *out, GError **error)
+{
+	if (!pd_os_read_ids(obj, "id", "project_id", out, error))
+		return FALSE;
+	if (out->project_id == NULL)
+		out->project_id = pd_os_json_get_string(obj, "tenant_id");
+	return TRUE;
+}
+
+/* a VPN service in an unknown status gives no sample, as in Ceilometer 19 */
+static gboolean
+pd_os_meter_vpn(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+{
+	const gchar *status;
+
+	if (!pd_os_read_neutron_ids(obj, out, error))
+		return FALSE;
+	status = pd_os_json_get_string(obj, "status");
+	if (pd_os_status_code(pd_os_fip_status, status) == -1) {
+		g_warning("unknown status %s received on vpn %s, skipping sample",
+			  status != NULL ? status : "(none)",
+			  out->resource_id);
+		return FALSE;
+	}
+	pd_os_set_status(out, pd_os_fip_status, status, "VPN status");
+	out->metadata = pd_os_metadata_fields(obj, pd_os_vpn_fields);
+	return TRUE;
+}
+
+/* a firewall group in an unknown status reads -1, as current Ceilometer
+ * (FWaaS v2) has it */
+static gboolean
+pd_os_meter_firewall(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+{
+	if (!pd_os_read_neutron_ids(obj, out, error))
+		return FALSE;
+	pd_os_set_status(
+	  out, pd_os_fip_status, pd_os_json_get_string(obj, "status"), "firewall status");
+	out->metadata = pd_os_metadata_fields(obj, pd_os_fw_fields);
+	return TRUE;
+}
+
+/* one per IPsec connection or firewall policy: volume 1 */
+static gboolean
+pd_os_meter_exists(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+{
+	gboolean policy = g_strcmp0(meter->discovery, "fw_policy") == 0;
+
+	if (!pd_os_read_neutron_ids(obj, out, error))
+		return FALSE;
+	out->has_volume = TRUE;
+	out->volume.is_double = FALSE;
+	out->volume.i = 1;
+	out->metadata =
+	  pd_os_metadata_fields(obj, policy ? pd_os_fw_policy_fields : pd_os_ipsec_fields);
+	return TRUE;
+}
+
 /* --- Octavia --- */
 
 static const gchar *const pd_os_lb_fields[] = {
@@ -480,6 +576,13 @@ const PdOsMeter pd_os_meters[] = {
 	  pd_os_meter_pool,
 	  "allocated_capacity_gb" },
 	{ "ip.floating", "ip", "fip_services", pd_os_meter_fip },
+	{ "network.services.vpn", "vpnservice", "vpn_services", pd_os_meter_vpn },
+	{ "network.services.vpn.connections",
+	  "ipsec_site_connection",
+	  "ipsec_connections",
+	  pd_os_meter_exists },
+	{ "network.services.firewall", "firewall", "fw_services", pd_os_meter_firewall },
+	{ "network.services.firewall.policy", "firewall_policy", "fw_policy", pd_os_meter_exists },
 	{ "loadbalancer.operating", "status", "lb_services", pd_os_meter_lb, "operating_status" },
 	{ "loadbalancer.provisioning",
 	  "status",

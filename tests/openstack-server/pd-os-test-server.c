@@ -607,11 +607,54 @@ pd_os_authorized(PdOsTestServer *self, SoupServerMessage *msg)
 	return TRUE;
 }
 
+/* --- Neutron extensions (VPNaaS, FWaaS v2) --- */
+
+static const PdOsRoute pd_os_extension_routes[] = {
+	{ "network", "/v2.0/vpn/vpnservices", "vpnservices", PD_OS_PAGING_LINKS },
+	{ "network",
+	  "/v2.0/vpn/ipsec-site-connections",
+	  "ipsec_site_connections",
+	  PD_OS_PAGING_LINKS },
+	{ "network", "/v2.0/fwaas/firewall_groups", "firewall_groups", PD_OS_PAGING_LINKS },
+	{ "network", "/v2.0/fwaas/firewall_policies", "firewall_policies", PD_OS_PAGING_LINKS },
+};
+
+/* TRUE when @path is an extension's collection; *@answer is NULL (a 404,
+ * as from a Neutron without the extension) when the fixture lacks it */
+static gboolean
+pd_os_extension_answer(PdOsTestServer *self,
+		       const gchar *service,
+		       const gchar *path,
+		       GHashTable *query,
+		       JsonNode **answer)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(pd_os_extension_routes); i++) {
+		const PdOsRoute *route = &pd_os_extension_routes[i];
+		if (g_strcmp0(route->service, service) != 0 ||
+		    !g_str_has_suffix(path, route->suffix))
+			continue;
+		*answer = pd_os_fixture_array(self, route->key) != NULL
+			    ? pd_os_collection(self, route, path, query)
+			    : NULL;
+		return TRUE;
+	}
+	return FALSE;
+}
+
+void
+pd_os_test_server_remove_collection(PdOsTestServer *self, const gchar *key)
+{
+	json_object_remove_member(pd_os_fixture(self), key);
+}
+
 static JsonNode *
 pd_os_answer(PdOsTestServer *self, const gchar *service, const gchar *path, GHashTable *query)
 {
 	g_autofree gchar *zone = pd_os_recordset_zone(service, path);
+	JsonNode *extension = NULL;
 
+	if (pd_os_extension_answer(self, service, path, query, &extension))
+		return extension;
 	if (zone != NULL)
 		return pd_os_recordsets(self, zone, path, query);
 	for (guint i = 0; i < G_N_ELEMENTS(pd_os_routes); i++) {

@@ -48,6 +48,10 @@ pd_os_test_server_expire_tokens_after(PdOsTestServer *self, guint n);
 /* drops a service type from the catalogs issued from now on */
 void
 pd_os_test_server_remove_service(PdOsTestServer *self, const gchar *type);
+/* drops a collection of the fixture, e.g. "firewall_groups": a Neutron
+ * extension collection then answers 404 like a Neutron without it */
+void
+pd_os_test_server_remove_collection(PdOsTestServer *self, const gchar *key);
 guint
 pd_os_test_server_get_auth_count(PdOsTestServer *self);
 /* requests to @service ("object-store"), or of one method ("object-store HEAD") */
