@@ -12,6 +12,7 @@
 #include "pd-ipmi-sdr.h"
 #include "pd-ipmi-tool.h"
 #include "pd-test-ipmi-sim.h"
+#include "pd-config-private.h"
 #include "pd-test-util.h"
 
 #define TEST_HOST "testhost"
