@@ -240,6 +240,14 @@ pd_amqp_publisher_add_statistics(PdPublisher *publisher, GVariantDict *dict)
 	g_variant_dict_insert(dict, "dropped_spool_full_gauges", "t", st.dropped_spool_full_gauges);
 	g_variant_dict_insert(dict, "dropped_spool_error", "t", st.dropped_spool_error);
 	g_variant_dict_insert(dict, "reconnects", "t", st.reconnects);
+	/* the names every publisher reports, for the notifier sink's counters */
+	g_variant_dict_insert(dict, "samples_delivered", "t", st.confirmed_samples);
+	g_variant_dict_insert(dict,
+			      "samples_dropped",
+			      "t",
+			      st.dropped_spool_full + st.dropped_spool_full_gauges +
+				st.dropped_spool_error);
+	g_variant_dict_insert(dict, "samples_queued", "t", st.spooled_samples);
 }
 
 static void

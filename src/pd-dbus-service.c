@@ -59,9 +59,9 @@ pd_dbus_service_update_config(PdDbusService *self)
 static void
 pd_dbus_service_update_publisher(PdDbusService *self)
 {
-	PdPublisher *publisher = pd_engine_get_publisher(self->engine);
-	const gchar *state = publisher != NULL ? pd_publisher_get_state(publisher) : NULL;
-	const gchar *last_error = publisher != NULL ? pd_publisher_get_last_error(publisher) : NULL;
+	PdSink *notifier = pd_engine_lookup_sink(self->engine, "notifier");
+	const gchar *state = notifier != NULL ? pd_sink_get_state(notifier) : NULL;
+	const gchar *last_error = notifier != NULL ? pd_sink_get_last_error(notifier) : NULL;
 
 	pd_agent1_set_publisher_state(self->skeleton, state != NULL ? state : "disconnected");
 	pd_agent1_set_publisher_error(self->skeleton, last_error != NULL ? last_error : "");
@@ -282,7 +282,8 @@ pd_dbus_service_pollster_to_variant(PdDbusService *self, PdPollster *pollster)
 	g_variant_dict_insert(&dict, "runs", "t", stats->runs);
 	g_variant_dict_insert(&dict, "errors", "t", stats->errors);
 	g_variant_dict_insert(&dict, "samples", "t", stats->samples);
-	g_variant_dict_insert(&dict, "busy", "b", stats->busy);
+	g_variant_dict_insert(&dict, "busy", "b", stats->late_jobs > 0);
+	g_variant_dict_insert(&dict, "skipped", "t", stats->skipped);
 	g_variant_dict_insert(
 	  &dict, "blacklisted", "u", pd_engine_get_blacklist_size(self->engine, name));
 	return g_variant_dict_end(&dict);
@@ -598,14 +599,14 @@ pd_dbus_service_connect_skeleton(PdDbusService *self)
 static void
 pd_dbus_service_connect_engine(PdDbusService *self)
 {
-	PdPublisher *publisher = pd_engine_get_publisher(self->engine);
+	PdSink *notifier = pd_engine_lookup_sink(self->engine, "notifier");
 
 	g_signal_connect_object(
 	  self->engine, "cycle-finished", G_CALLBACK(pd_dbus_service_cycle_finished_cb), self, 0);
 	g_signal_connect_object(
 	  self->engine, "reloaded", G_CALLBACK(pd_dbus_service_reloaded_cb), self, 0);
-	if (publisher != NULL)
-		g_signal_connect_object(publisher,
+	if (notifier != NULL)
+		g_signal_connect_object(notifier,
 					"notify::state",
 					G_CALLBACK(pd_dbus_service_publisher_notify_cb),
 					self,

@@ -7,11 +7,10 @@
 
 #include <fnmatch.h>
 
-#include "pd-engine-private.h"
+#include "pd-engine.h"
 #include "pd-error.h"
 #include "pd-plugin-loader.h"
 #include "pd-polling-task.h"
-#include "pd-serializer.h"
 #include "pd-worker-private.h"
 
 typedef struct {
@@ -28,22 +27,12 @@ struct _PdEngine {
 	GPtrArray *plugins;
 	GHashTable *pollsters;	 /* name -> PdPollster, the selected ones */
 	GHashTable *discoveries; /* name -> PdDiscovery */
-	GHashTable *stats;	 /* pollster name -> PdPollsterStats */
-	GHashTable *blacklists;	 /* "source\npollster" -> set of resource ids */
-	GArray *filters;	 /* of PdResourceFilter */
+	PdPollsterStatsTable *stats;
+	PdBlacklist *blacklist;
+	GArray *filters; /* of PdResourceFilter */
 	PdPollingConfig *polling;
 	GPtrArray *tasks;
-	PdPublisher *publisher;
-	/* serialisation runs in several threads, each with a serializer of its
-	 * own taken from this pool; a reload bumps the generation and stale
-	 * serializers are freed as they come back */
-	GMutex serializer_mutex;
-	GPtrArray *serializers; /* idle PdPooledSerializer */
-	guint serializer_generation;
-	gchar *sample_source;
-	gchar *telemetry_secret;
-	gboolean identity_names;
-	guint batch_size;
+	PdSinkList *sinks; /* every batch goes to each of them */
 	gchar *host;
 	gboolean started;
 	gboolean stopping;
@@ -56,10 +45,7 @@ struct _PdEngine {
 	GArray *retry_sources;	      /* of guint, pending plugin start retries */
 	/* counters */
 	guint64 cycles;
-	guint64 samples_polled;
-	guint64 messages_built;
 	guint64 cycle_errors;
-	guint64 blacklisted;
 };
 
 G_DEFINE_TYPE(PdEngine, pd_engine, G_TYPE_OBJECT)
@@ -67,20 +53,15 @@ G_DEFINE_TYPE(PdEngine, pd_engine, G_TYPE_OBJECT)
 enum { SIGNAL_CYCLE_FINISHED, SIGNAL_RELOADED, SIGNAL_LAST };
 static guint signals[SIGNAL_LAST] = { 0 };
 
+/* the sinks register their own keys (the notifier: the publisher's) */
 static const gchar *const pd_engine_known_keys[] = {
 	/* ceilometer.conf options polld reads or accepts */
 	"DEFAULT",
 	"host",
 	"DEFAULT",
-	"sample_source",
-	"DEFAULT",
-	"transport_url",
-	"DEFAULT",
 	"polling_namespaces",
 	"DEFAULT",
 	"pollster_list",
-	"DEFAULT",
-	"control_exchange",
 	"DEFAULT",
 	"debug",
 	"DEFAULT",
@@ -127,51 +108,6 @@ static const gchar *const pd_engine_known_keys[] = {
 	"pollsters_definitions_dirs",
 	"polling",
 	"threads_to_process_pollsters",
-	"publisher",
-	"telemetry_secret",
-	"oslo_messaging_notifications",
-	"transport_url",
-	"oslo_messaging_notifications",
-	"topics",
-	"oslo_messaging_notifications",
-	"driver",
-	"oslo_messaging_notifications",
-	"retry",
-	"oslo_messaging_rabbit",
-	"amqp_durable_queues",
-	"oslo_messaging_rabbit",
-	"amqp_auto_delete",
-	"oslo_messaging_rabbit",
-	"rabbit_quorum_queue",
-	"oslo_messaging_rabbit",
-	"heartbeat_timeout_threshold",
-	"oslo_messaging_rabbit",
-	"heartbeat_rate",
-	"oslo_messaging_rabbit",
-	"ssl",
-	"oslo_messaging_rabbit",
-	"ssl_ca_file",
-	"oslo_messaging_rabbit",
-	"ssl_cert_file",
-	"oslo_messaging_rabbit",
-	"ssl_key_file",
-	"oslo_messaging_rabbit",
-	"ssl_enforce_hostname_verification",
-	"oslo_messaging_rabbit",
-	"rabbit_retry_interval",
-	"oslo_messaging_rabbit",
-	"rabbit_retry_backoff",
-	"oslo_messaging_rabbit",
-	"rabbit_interval_max",
-	/* polld's own publisher settings */
-	"publisher",
-	"spool_dir",
-	"publisher",
-	"spool_max_bytes",
-	"publisher",
-	"confirm_window",
-	"publisher",
-	"memory_queue_max_bytes",
 	/* polld's own */
 	"polld",
 	"worker_threads",
@@ -179,8 +115,6 @@ static const gchar *const pd_engine_known_keys[] = {
 	"pollster_timeout",
 	"polld",
 	"stop_timeout",
-	"polld",
-	"identity_names",
 	NULL,
 };
 
@@ -352,6 +286,7 @@ pd_engine_register_keys(PdEngine *self, PdConfig *config)
 		  config, pd_engine_known_keys[i], pd_engine_known_keys[i + 1]);
 	for (guint i = 0; pd_engine_foreign_groups[i] != NULL; i++)
 		pd_config_register_key(config, pd_engine_foreign_groups[i], "*");
+	pd_sink_register_keys(PD_SINK(self->sinks), config);
 	for (guint i = 0; i < self->plugins->len; i++) {
 		GPtrArray *keys = pd_plugin_get_config_keys(g_ptr_array_index(self->plugins, i));
 		for (guint j = 0; j + 1 < keys->len; j += 2)
@@ -360,29 +295,17 @@ pd_engine_register_keys(PdEngine *self, PdConfig *config)
 	}
 }
 
-/* what may change on reload: host, batch size, serializer settings */
+/* what may change on reload in the engine itself (the sinks and tasks
+ * follow the config on their own) */
 static void
 pd_engine_apply_settings(PdEngine *self, PdConfig *config)
 {
 	const gchar *host = pd_config_get_string(config, NULL, "host", NULL);
-	gint64 batch_size = pd_config_get_int(config, "polling", "batch_size", 50);
 
 	g_free(self->host);
 	self->host = g_strdup(host != NULL ? host : g_get_host_name());
 	pd_worker_set_max_threads(
 	  (guint)CLAMP(pd_config_get_int(config, "polld", "worker_threads", 8), 1, 64));
-	g_mutex_lock(&self->serializer_mutex);
-	self->batch_size = batch_size > 0 ? (guint)batch_size : 0;
-	g_free(self->sample_source);
-	g_free(self->telemetry_secret);
-	self->sample_source =
-	  g_strdup(pd_config_get_string(config, NULL, "sample_source", "openstack"));
-	self->telemetry_secret =
-	  g_strdup(pd_config_get_string(config, "publisher", "telemetry_secret", NULL));
-	self->identity_names = pd_config_get_bool(config, "polld", "identity_names", TRUE);
-	self->serializer_generation++;
-	g_ptr_array_set_size(self->serializers, 0);
-	g_mutex_unlock(&self->serializer_mutex);
 }
 
 static gchar *
@@ -437,8 +360,54 @@ pd_engine_load_polling(PdEngine *self, PdConfig *config, GError **error)
 					   error);
 }
 
+static gboolean
+pd_engine_filter_resource_cb(const gchar *discovery, PdResource *res, gpointer user_data)
+{
+	PdEngine *self = PD_ENGINE(user_data);
+	for (guint i = 0; i < self->filters->len; i++) {
+		PdResourceFilter *f = &g_array_index(self->filters, PdResourceFilter, i);
+		if (!f->func(discovery, res, f->user_data))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+pd_engine_task_cycle_finished_cb(PdPollingTask *task,
+				 guint64 duration_us,
+				 guint samples,
+				 guint errors,
+				 gpointer user_data)
+{
+	PdEngine *self = PD_ENGINE(user_data);
+
+	self->cycles++;
+	self->cycle_errors += errors;
+	g_signal_emit(self,
+		      signals[SIGNAL_CYCLE_FINISHED],
+		      0,
+		      pd_polling_task_get_name(task),
+		      duration_us,
+		      samples,
+		      errors);
+}
+
+static PdPollingTask *
+pd_engine_new_task(PdEngine *self, guint interval, PdConfig *config)
+{
+	PdPollingTask *task = pd_polling_task_new(
+	  interval, PD_SINK(self->sinks), self->blacklist, self->stats, self->discoveries);
+
+	pd_polling_task_set_config(task, config);
+	pd_polling_task_set_paused(task, self->paused);
+	pd_polling_task_set_resource_filter(task, pd_engine_filter_resource_cb, self);
+	g_signal_connect_object(
+	  task, "cycle-finished", G_CALLBACK(pd_engine_task_cycle_finished_cb), self, 0);
+	return task;
+}
+
 static GPtrArray *
-pd_engine_build_tasks(PdEngine *self, PdPollingConfig *polling)
+pd_engine_build_tasks(PdEngine *self, PdPollingConfig *polling, PdConfig *config)
 {
 	GPtrArray *tasks = g_ptr_array_new_with_free_func(g_object_unref);
 	g_autoptr(GHashTable) by_interval = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -453,7 +422,7 @@ pd_engine_build_tasks(PdEngine *self, PdPollingConfig *polling)
 				continue;
 			task = g_hash_table_lookup(by_interval, GUINT_TO_POINTER(src->interval));
 			if (task == NULL) {
-				task = pd_polling_task_new(self, src->interval);
+				task = pd_engine_new_task(self, src->interval, config);
 				g_hash_table_insert(
 				  by_interval, GUINT_TO_POINTER(src->interval), task);
 				g_ptr_array_add(tasks, task);
@@ -480,18 +449,14 @@ pd_engine_setup(PdEngine *self, GError **error)
 	if (polling == NULL)
 		return FALSE;
 	self->polling = g_steal_pointer(&polling);
-	self->tasks = pd_engine_build_tasks(self, self->polling);
+	self->tasks = pd_engine_build_tasks(self, self->polling, self->config);
 	if (self->tasks->len == 0)
 		g_warning("%s: no source matches any loaded pollster, nothing to poll",
 			  self->polling->filename);
 
 	for (guint i = 0; i < self->plugins->len; i++)
 		pd_engine_start_plugin(self, g_ptr_array_index(self->plugins, i), 5);
-	if (self->publisher == NULL) {
-		g_set_error_literal(error, PD_ERROR, PD_ERROR_INTERNAL, "no publisher set");
-		return FALSE;
-	}
-	return pd_publisher_start(self->publisher, self->config, error);
+	return pd_sink_start(PD_SINK(self->sinks), self->config, error);
 }
 
 /* --- reload --- */
@@ -578,7 +543,7 @@ pd_engine_reload(PdEngine *self, GError **error)
 	g_autoptr(PdConfig) config = pd_engine_read_config(self, &error_local);
 	g_autoptr(PdPollingConfig) polling = NULL;
 	g_autoptr(GPtrArray) tasks = NULL;
-	const gchar *old_url, *new_url;
+	g_autoptr(GPtrArray) restart_keys = g_ptr_array_new_with_free_func(g_free);
 
 	if (config == NULL) {
 		g_set_error_literal(error, PD_ERROR, PD_ERROR_INVALID_CONFIG, error_local->message);
@@ -592,15 +557,16 @@ pd_engine_reload(PdEngine *self, GError **error)
 	/* valid: from here on nothing fails */
 	pd_engine_register_keys(self, config);
 	pd_config_warn_unknown(config);
-	old_url = pd_config_get_string(self->config, NULL, "transport_url", NULL);
-	new_url = pd_config_get_string(config, NULL, "transport_url", NULL);
-	if (g_strcmp0(old_url, new_url) != 0)
-		g_warning("transport_url changed: the publisher keeps its connection, restart "
-			  "polld to switch");
+	pd_sink_reconfigure(PD_SINK(self->sinks), config, restart_keys);
+	for (guint i = 0; i < restart_keys->len; i++)
+		g_warning("%s changed: it takes effect when polld restarts",
+			  (const gchar *)g_ptr_array_index(restart_keys, i));
 	pd_engine_apply_settings(self, config);
 	g_set_object(&self->config, config);
-	tasks = pd_engine_build_tasks(self, polling);
+	tasks = pd_engine_build_tasks(self, polling, config);
 	pd_engine_swap_tasks(self, tasks);
+	for (guint i = 0; i < self->tasks->len; i++)
+		pd_polling_task_set_config(g_ptr_array_index(self->tasks, i), config);
 	g_clear_pointer(&self->polling, pd_polling_config_unref);
 	self->polling = g_steal_pointer(&polling);
 	self->generation++;
@@ -653,7 +619,7 @@ pd_engine_flush_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GTask) task = user_data;
 	g_autoptr(GError) error = NULL;
 
-	if (!pd_publisher_flush_finish(PD_PUBLISHER(source), res, &error)) {
+	if (!pd_sink_flush_finish(PD_SINK(source), res, &error)) {
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
@@ -678,8 +644,8 @@ pd_engine_gather_done(GTask *task)
 		g_object_unref(task);
 		return;
 	}
-	pd_publisher_flush_async(
-	  self->publisher, g_task_get_cancellable(task), pd_engine_flush_cb, task);
+	pd_sink_flush_async(
+	  PD_SINK(self->sinks), g_task_get_cancellable(task), pd_engine_flush_cb, task);
 }
 
 static void
@@ -751,7 +717,7 @@ pd_engine_stop_timeout_cb(gpointer user_data)
 
 	data->timeout_id = 0;
 	for (guint i = 0; self->tasks != NULL && i < self->tasks->len; i++)
-		late += pd_polling_task_get_late_jobs(g_ptr_array_index(self->tasks, i));
+		late += pd_polling_task_get_running_jobs(g_ptr_array_index(self->tasks, i));
 	g_warning("stopping without %u pollster invocations still running after %" G_GINT64_FORMAT
 		  " s; their samples are lost",
 		  late,
@@ -791,86 +757,11 @@ pd_engine_stop_finish(PdEngine *self, GAsyncResult *res, GError **error)
 	gboolean ret = g_task_propagate_boolean(G_TASK(res), error);
 	for (guint i = 0; i < self->plugins->len; i++)
 		pd_plugin_stop(g_ptr_array_index(self->plugins, i));
-	if (self->publisher != NULL)
-		pd_publisher_stop(self->publisher);
+	pd_sink_stop(PD_SINK(self->sinks));
 	return ret;
 }
 
-/* --- services for the tasks --- */
-
-PdDiscovery *
-pd_engine_lookup_discovery(PdEngine *self, const gchar *name)
-{
-	return g_hash_table_lookup(self->discoveries, name);
-}
-
-gboolean
-pd_engine_is_blacklisted(PdEngine *self,
-			 const gchar *source,
-			 const gchar *pollster,
-			 const gchar *id)
-{
-	g_autofree gchar *key = NULL;
-	GHashTable *set;
-
-	if (g_hash_table_size(self->blacklists) == 0)
-		return FALSE;
-	key = g_strdup_printf("%s\n%s", source, pollster);
-	set = g_hash_table_lookup(self->blacklists, key);
-	return set != NULL && g_hash_table_contains(set, id);
-}
-
-gboolean
-pd_engine_blacklist(PdEngine *self,
-		    const gchar *source,
-		    const gchar *pollster,
-		    PdResource *res,
-		    const gchar *reason)
-{
-	g_autofree gchar *key = g_strdup_printf("%s\n%s", source, pollster);
-	GHashTable *set = g_hash_table_lookup(self->blacklists, key);
-
-	if (set == NULL) {
-		set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-		g_hash_table_insert(self->blacklists, g_strdup(key), set);
-	}
-	if (!g_hash_table_add(set, g_strdup(pd_resource_get_id(res))))
-		return FALSE;
-	self->blacklisted++;
-	g_debug("pollster %s (source %s) can never poll resource %s: %s",
-		pollster,
-		source,
-		pd_resource_get_id(res),
-		reason != NULL ? reason : "permanent error");
-	return TRUE;
-}
-
-guint
-pd_engine_get_blacklist_size(PdEngine *self, const gchar *pollster)
-{
-	GHashTableIter iter;
-	gpointer key, value;
-	guint n = 0;
-
-	g_hash_table_iter_init(&iter, self->blacklists);
-	while (g_hash_table_iter_next(&iter, &key, &value)) {
-		const gchar *nl = strchr(key, '\n');
-		if (g_strcmp0(nl + 1, pollster) == 0)
-			n += g_hash_table_size(value);
-	}
-	return n;
-}
-
-gboolean
-pd_engine_filter_resource(PdEngine *self, const gchar *discovery, PdResource *res)
-{
-	for (guint i = 0; i < self->filters->len; i++) {
-		PdResourceFilter *f = &g_array_index(self->filters, PdResourceFilter, i);
-		if (!f->func(discovery, res, f->user_data))
-			return FALSE;
-	}
-	return TRUE;
-}
+/* --- accessors --- */
 
 void
 pd_engine_add_resource_filter(PdEngine *self, PdResourceFilterFunc func, gpointer user_data)
@@ -879,241 +770,51 @@ pd_engine_add_resource_filter(PdEngine *self, PdResourceFilterFunc func, gpointe
 	g_array_append_val(self->filters, f);
 }
 
-typedef struct {
-	PdSampleBatch *batch;
-	GPtrArray *messages;
-} PdPublishData;
-
-static void
-pd_publish_data_free(PdPublishData *data)
-{
-	if (data->batch != NULL)
-		pd_sample_batch_free(data->batch);
-	if (data->messages != NULL)
-		g_ptr_array_unref(data->messages);
-	g_free(data);
-}
-
-typedef struct {
-	PdSerializer *serializer;
-	guint generation;
-} PdPooledSerializer;
-
-static void
-pd_pooled_serializer_free(PdPooledSerializer *p)
-{
-	pd_serializer_free(p->serializer);
-	g_free(p);
-}
-
-static PdPooledSerializer *
-pd_engine_acquire_serializer(PdEngine *self, guint *chunk)
-{
-	PdPooledSerializer *p;
-
-	g_mutex_lock(&self->serializer_mutex);
-	*chunk = self->batch_size > 0 ? self->batch_size : 1;
-	if (self->serializers->len > 0) {
-		p = g_ptr_array_steal_index_fast(self->serializers, self->serializers->len - 1);
-	} else {
-		p = g_new0(PdPooledSerializer, 1);
-		p->serializer = pd_serializer_new(
-		  self->sample_source, self->telemetry_secret, self->identity_names);
-		p->generation = self->serializer_generation;
-	}
-	g_mutex_unlock(&self->serializer_mutex);
-	return p;
-}
-
-static void
-pd_engine_release_serializer(PdEngine *self, PdPooledSerializer *p)
-{
-	g_mutex_lock(&self->serializer_mutex);
-	if (p->generation == self->serializer_generation) {
-		g_ptr_array_add(self->serializers, p);
-		p = NULL;
-	}
-	g_mutex_unlock(&self->serializer_mutex);
-	if (p != NULL)
-		pd_pooled_serializer_free(p);
-}
-
-/* any thread: messages of batch_size samples */
-static GPtrArray *
-pd_engine_serialize(PdEngine *self, PdSampleBatch *batch)
-{
-	guint n = pd_sample_batch_get_size(batch);
-	guint chunk = 1;
-	PdPooledSerializer *p = pd_engine_acquire_serializer(self, &chunk);
-	g_autofree PdSample **samples = g_new(PdSample *, chunk);
-	GPtrArray *messages = g_ptr_array_new_with_free_func((GDestroyNotify)pd_message_unref);
-
-	for (guint i = 0; i < n; i += chunk) {
-		guint len = MIN(chunk, n - i);
-		for (guint j = 0; j < len; j++)
-			samples[j] = pd_sample_batch_index(batch, i + j);
-		g_ptr_array_add(messages, pd_serializer_build_message(p->serializer, samples, len));
-	}
-	pd_engine_release_serializer(self, p);
-	return messages;
-}
-
-static void
-pd_engine_serialize_thread(GTask *task,
-			   gpointer source,
-			   gpointer task_data,
-			   GCancellable *cancellable)
-{
-	PdEngine *self = PD_ENGINE(source);
-	PdPublishData *data = task_data;
-
-	data->messages = pd_engine_serialize(self, data->batch);
-	/* free here, not on the main loop */
-	g_clear_pointer(&data->batch, pd_sample_batch_free);
-	g_task_return_boolean(task, TRUE);
-}
-
-static void
-pd_engine_publish_messages(PdEngine *self, GPtrArray *messages)
-{
-	for (guint i = 0; i < messages->len; i++) {
-		PdMessage *msg = g_ptr_array_index(messages, i);
-		self->samples_polled += msg->n_samples;
-		pd_publisher_publish(self->publisher, msg);
-	}
-	self->messages_built += messages->len;
-}
-
-typedef struct {
-	PdEngine *engine;
-	GPtrArray *messages;
-	GFunc done;
-	gpointer done_data;
-} PdChunkPublish;
-
-static gboolean
-pd_engine_publish_chunk_cb(gpointer user_data)
-{
-	PdChunkPublish *c = user_data;
-
-	pd_engine_publish_messages(c->engine, c->messages);
-	c->done(c->done_data, NULL);
-	g_ptr_array_unref(c->messages);
-	g_object_unref(c->engine);
-	g_free(c);
-	return G_SOURCE_REMOVE;
-}
-
-void
-pd_engine_publish_chunk(PdEngine *self, PdSampleBatch *batch, GFunc done, gpointer done_data)
-{
-	PdChunkPublish *c = g_new0(PdChunkPublish, 1);
-
-	c->engine = g_object_ref(self);
-	c->messages = pd_engine_serialize(self, batch);
-	c->done = done;
-	c->done_data = done_data;
-	pd_sample_batch_free(batch);
-	g_idle_add_full(G_PRIORITY_DEFAULT, pd_engine_publish_chunk_cb, c, NULL);
-}
-
-guint
-pd_engine_get_flush_size(PdEngine *self)
-{
-	guint batch_size;
-
-	g_mutex_lock(&self->serializer_mutex);
-	batch_size = self->batch_size;
-	g_mutex_unlock(&self->serializer_mutex);
-	/* a few messages' worth per hand-over to the main loop */
-	return batch_size > 0 ? batch_size * 4 : 200;
-}
-
-void
-pd_engine_publish_batch_async(PdEngine *self,
-			      PdSampleBatch *batch,
-			      GAsyncReadyCallback callback,
-			      gpointer user_data)
-{
-	g_autoptr(GTask) task = g_task_new(self, NULL, callback, user_data);
-	PdPublishData *data = g_new0(PdPublishData, 1);
-
-	data->batch = batch;
-	g_task_set_task_data(task, data, (GDestroyNotify)pd_publish_data_free);
-	g_task_run_in_thread(task, pd_engine_serialize_thread);
-}
-
-gboolean
-pd_engine_publish_batch_finish(PdEngine *self, GAsyncResult *res, GError **error)
-{
-	PdPublishData *data = g_task_get_task_data(G_TASK(res));
-
-	if (!g_task_propagate_boolean(G_TASK(res), error))
-		return FALSE;
-	pd_engine_publish_messages(self, data->messages);
-	return TRUE;
-}
-
-void
-pd_engine_cycle_finished(PdEngine *self,
-			 PdPollingTask *task,
-			 gint64 duration_us,
-			 guint samples,
-			 guint errors)
-{
-	self->cycles++;
-	self->cycle_errors += errors;
-	g_signal_emit(self,
-		      signals[SIGNAL_CYCLE_FINISHED],
-		      0,
-		      pd_polling_task_get_name(task),
-		      (guint64)duration_us,
-		      samples,
-		      errors);
-}
-
-gint64
-pd_engine_get_pollster_timeout(PdEngine *self, guint interval)
-{
-	gint64 timeout = pd_config_get_int(self->config, "polld", "pollster_timeout", 0);
-	if (timeout <= 0 || timeout > interval)
-		timeout = interval;
-	return timeout * G_USEC_PER_SEC;
-}
-
-gboolean
-pd_engine_is_stopping(PdEngine *self)
-{
-	return self->stopping;
-}
-
-/* --- accessors --- */
-
 PdPollsterStats *
 pd_engine_get_pollster_stats(PdEngine *self, const gchar *name)
 {
-	PdPollsterStats *stats = g_hash_table_lookup(self->stats, name);
-	if (stats == NULL) {
-		stats = g_new0(PdPollsterStats, 1);
-		stats->name = g_strdup(name);
-		g_hash_table_insert(self->stats, stats->name, stats);
+	return pd_pollster_stats_table_lookup(self->stats, name);
+}
+
+guint
+pd_engine_get_blacklist_size(PdEngine *self, const gchar *pollster)
+{
+	return pd_blacklist_get_size(self->blacklist, pollster);
+}
+
+static GVariant *
+pd_engine_get_sink_statistics(PdEngine *self)
+{
+	GPtrArray *sinks = pd_sink_list_get_sinks(self->sinks);
+	g_auto(GVariantDict) dict;
+
+	g_variant_dict_init(&dict, NULL);
+	for (guint i = 0; i < sinks->len; i++) {
+		PdSink *sink = g_ptr_array_index(sinks, i);
+		g_variant_dict_insert_value(
+		  &dict, pd_sink_get_name(sink), pd_sink_get_statistics(sink));
 	}
-	return stats;
+	return g_variant_dict_end(&dict);
 }
 
 GVariant *
 pd_engine_get_statistics(PdEngine *self)
 {
 	g_auto(GVariantDict) dict;
+	PdSinkCounters all;
+	PdSink *notifier = pd_sink_list_lookup(self->sinks, "notifier");
 
+	pd_sink_get_counters(PD_SINK(self->sinks), &all);
 	g_variant_dict_init(&dict, NULL);
+	/* the notifier's own counters stay at the top level, as before sinks */
+	if (notifier != NULL)
+		pd_sink_add_statistics(notifier, &dict);
 	g_variant_dict_insert(&dict, "cycles", "t", self->cycles);
 	g_variant_dict_insert(&dict, "cycle_errors", "t", self->cycle_errors);
-	g_variant_dict_insert(&dict, "samples_polled", "t", self->samples_polled);
-	g_variant_dict_insert(&dict, "messages_built", "t", self->messages_built);
-	g_variant_dict_insert(&dict, "resources_blacklisted", "t", self->blacklisted);
-	if (self->publisher != NULL)
-		pd_publisher_add_statistics(self->publisher, &dict);
+	g_variant_dict_insert(&dict, "samples_polled", "t", all.received);
+	g_variant_dict_insert(
+	  &dict, "resources_blacklisted", "t", pd_blacklist_get_added(self->blacklist));
+	g_variant_dict_insert_value(&dict, "sinks", pd_engine_get_sink_statistics(self));
 	return g_variant_dict_end(&dict);
 }
 
@@ -1156,22 +857,30 @@ pd_engine_set_pollster_list(PdEngine *self, gchar **globs)
 	self->pollster_list = g_strdupv(globs);
 }
 
-void
-pd_engine_set_publisher(PdEngine *self, PdPublisher *publisher)
+gboolean
+pd_engine_add_sink(PdEngine *self, PdSink *sink, GError **error)
 {
-	g_set_object(&self->publisher, publisher);
+	return pd_sink_list_add(self->sinks, sink, error);
 }
 
-PdPublisher *
-pd_engine_get_publisher(PdEngine *self)
+GPtrArray *
+pd_engine_get_sinks(PdEngine *self)
 {
-	return self->publisher;
+	return pd_sink_list_get_sinks(self->sinks);
+}
+
+PdSink *
+pd_engine_lookup_sink(PdEngine *self, const gchar *name)
+{
+	return pd_sink_list_lookup(self->sinks, name);
 }
 
 void
 pd_engine_set_paused(PdEngine *self, gboolean paused)
 {
 	self->paused = paused;
+	for (guint i = 0; self->tasks != NULL && i < self->tasks->len; i++)
+		pd_polling_task_set_paused(g_ptr_array_index(self->tasks, i), paused);
 }
 
 gboolean
@@ -1211,14 +920,6 @@ pd_engine_get_tasks(PdEngine *self)
 }
 
 static void
-pd_pollster_stats_free(PdPollsterStats *stats)
-{
-	g_free(stats->name);
-	g_free(stats->last_error);
-	g_free(stats);
-}
-
-static void
 pd_engine_finalize(GObject *obj)
 {
 	PdEngine *self = PD_ENGINE(obj);
@@ -1233,15 +934,11 @@ pd_engine_finalize(GObject *obj)
 		pd_polling_config_unref(self->polling);
 	g_hash_table_unref(self->pollsters);
 	g_hash_table_unref(self->discoveries);
-	g_hash_table_unref(self->stats);
-	g_hash_table_unref(self->blacklists);
+	g_object_unref(self->stats);
+	g_object_unref(self->blacklist);
 	g_array_unref(self->filters);
 	g_ptr_array_unref(self->plugins);
-	g_clear_object(&self->publisher);
-	g_ptr_array_unref(self->serializers);
-	g_free(self->sample_source);
-	g_free(self->telemetry_secret);
-	g_mutex_clear(&self->serializer_mutex);
+	g_object_unref(self->sinks);
 	g_object_unref(self->config);
 	g_strfreev(self->plugin_dirs);
 	g_strfreev(self->config_files);
@@ -1258,18 +955,13 @@ pd_engine_init(PdEngine *self)
 	self->plugins = g_ptr_array_new_with_free_func(g_object_unref);
 	self->pollsters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
 	self->discoveries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
-	self->stats = g_hash_table_new_full(
-	  g_str_hash, g_str_equal, NULL, (GDestroyNotify)pd_pollster_stats_free);
-	self->blacklists = g_hash_table_new_full(
-	  g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
+	self->stats = pd_pollster_stats_table_new();
+	self->blacklist = pd_blacklist_new();
+	self->sinks = pd_sink_list_new();
 	self->filters = g_array_new(FALSE, FALSE, sizeof(PdResourceFilter));
 	self->retry_sources = g_array_new(FALSE, FALSE, sizeof(guint));
 	self->disabled_plugins = g_hash_table_new(NULL, NULL);
-	self->batch_size = 50;
 	self->generation = 1;
-	g_mutex_init(&self->serializer_mutex);
-	self->serializers =
-	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_pooled_serializer_free);
 }
 
 static void

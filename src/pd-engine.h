@@ -1,5 +1,5 @@
 /*
- * polld - the engine: config, plugins, polling tasks, publisher (no D-Bus)
+ * polld - the engine: config, plugins, polling tasks, sinks (no D-Bus)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -10,31 +10,14 @@
 #include "pd-config-private.h"
 #include "pd-plugin-private.h"
 #include "pd-polling-config.h"
-#include "pd-publisher.h"
+#include "pd-polling-task.h"
+#include "pd-pollster-stats-table.h"
+#include "pd-sink-list.h"
 
 G_BEGIN_DECLS
 
 #define PD_TYPE_ENGINE (pd_engine_get_type())
 G_DECLARE_FINAL_TYPE(PdEngine, pd_engine, PD, ENGINE, GObject)
-
-/* keeps the resources the filter returns TRUE for; runs on the main thread
- * between discovery and polling (partitioning hooks in here) */
-typedef gboolean (*PdResourceFilterFunc)(const gchar *discovery,
-					 PdResource *res,
-					 gpointer user_data);
-
-/* what the engine knows of one pollster, kept across cycles and reloads */
-typedef struct {
-	gchar *name;
-	gint64 last_run; /* wall clock us, 0 = never */
-	gint64 last_duration_us;
-	guint last_samples;
-	gchar *last_error;
-	guint64 runs;
-	guint64 errors;
-	guint64 samples;
-	gboolean busy; /* an invocation outlived its cycle and still runs */
-} PdPollsterStats;
 
 PdEngine *
 pd_engine_new(PdConfig *config);
@@ -48,10 +31,15 @@ gchar **
 pd_engine_get_namespaces(PdEngine *self);
 void
 pd_engine_set_pollster_list(PdEngine *self, gchar **globs);
-void
-pd_engine_set_publisher(PdEngine *self, PdPublisher *publisher);
-PdPublisher *
-pd_engine_get_publisher(PdEngine *self);
+/* before setup: every polled batch goes to each sink (names are unique) */
+gboolean
+pd_engine_add_sink(PdEngine *self, PdSink *sink, GError **error);
+/* of PdSink */
+GPtrArray *
+pd_engine_get_sinks(PdEngine *self);
+/* e.g. "notifier" */
+PdSink *
+pd_engine_lookup_sink(PdEngine *self, const gchar *name);
 void
 pd_engine_add_resource_filter(PdEngine *self, PdResourceFilterFunc func, gpointer user_data);
 
@@ -62,7 +50,7 @@ pd_engine_add_plugin(PdEngine *self, PdPlugin *plugin);
 gboolean
 pd_engine_load_plugins(PdEngine *self, GError **error);
 /* registers known config keys, warns about unknown ones, reads polling.yaml,
- * builds the tasks, starts the plugins and the publisher */
+ * builds the tasks, starts the plugins and the sinks */
 gboolean
 pd_engine_setup(PdEngine *self, GError **error);
 /* the config files and directories pd_engine_reload() reads again */
@@ -96,7 +84,7 @@ pd_engine_poll_now_async(PdEngine *self,
 gboolean
 pd_engine_poll_now_finish(PdEngine *self, GAsyncResult *res, GError **error);
 
-/* stops the timers, lets running cycles finish and flushes the publisher */
+/* stops the timers, lets running cycles finish and flushes the sinks */
 void
 pd_engine_stop_async(PdEngine *self, GAsyncReadyCallback callback, gpointer user_data);
 gboolean
@@ -123,7 +111,8 @@ PdPollsterStats *
 pd_engine_get_pollster_stats(PdEngine *self, const gchar *name);
 guint
 pd_engine_get_blacklist_size(PdEngine *self, const gchar *pollster);
-/* a{sv} of counters */
+/* a{sv} of counters ("t"), the notifier's among them, and "sinks" a{sv}:
+ * sink name -> pd_sink_get_statistics() */
 GVariant *
 pd_engine_get_statistics(PdEngine *self);
 guint

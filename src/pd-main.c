@@ -16,6 +16,7 @@
 
 #include "pd-dbus-service.h"
 #include "pd-engine.h"
+#include "pd-notifier-sink.h"
 #include "pd-plugin-loader.h"
 #include "pd-sd-notify.h"
 #include "pd-stdout-publisher.h"
@@ -282,6 +283,7 @@ main(int argc, char *argv[])
 	g_autoptr(PdConfig) config = NULL;
 	g_autoptr(PdEngine) engine = NULL;
 	g_autoptr(PdPublisher) publisher = NULL;
+	g_autoptr(PdSink) notifier = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
 	g_autoptr(PdSdNotify) notify = NULL;
 	g_autoptr(PdDbusService) service = NULL;
@@ -425,7 +427,11 @@ main(int argc, char *argv[])
 		g_printerr("polld: %s\n", error->message);
 		return 1;
 	}
-	pd_engine_set_publisher(engine, publisher);
+	notifier = pd_notifier_sink_new(publisher);
+	if (!pd_engine_add_sink(engine, notifier, &error)) {
+		g_printerr("polld: %s\n", error->message);
+		return 1;
+	}
 	if (!pd_engine_setup(engine, &error)) {
 		g_printerr("polld: %s\n", error->message);
 		return 1;

@@ -7,19 +7,19 @@
 
 #include <math.h>
 
-#include "pd-engine-private.h"
 #include "pd-error.h"
+#include "pd-poll-context-private.h"
 #include "pd-polling-task.h"
 
 /*
  * One cycle: every (source, pollster) entry becomes a job. A job waits for
  * the discoveries it needs (each discovery runs once per cycle, whoever asks
  * first starts it), drops resources already polled this cycle or
- * blacklisted, polls, and hands its samples to the engine for publishing.
+ * blacklisted, polls, and hands its samples to the task's sink.
  * Jobs run concurrently, so a hung pollster only delays itself; the cycle
- * closes when every job is done or at its deadline, and a job that outlives
- * its cycle keeps its entry busy (skipped by later cycles) until it returns,
- * its samples still published.
+ * closes when every job is done, at its deadline or at the next tick, and a
+ * job that outlives its cycle keeps its entry busy (skipped by later cycles,
+ * counted, logged once) until it returns, its samples still handed over.
  */
 
 typedef struct {
@@ -28,6 +28,7 @@ typedef struct {
 	PdPollster *pollster;
 	gchar *key; /* "source/pollster" */
 	gboolean busy;
+	gboolean skip_logged; /* this late episode's skip was logged */
 } PdTaskEntry;
 
 typedef struct _PdCycle PdCycle;
@@ -52,6 +53,7 @@ typedef struct {
 	gint pending_chunks;  /* handed over, not yet published (atomic) */
 	gint flushed_samples; /* atomic */
 	gboolean polled;
+	gboolean late; /* outlived its cycle */
 } PdJob;
 
 struct _PdCycle {
@@ -73,7 +75,14 @@ struct _PdCycle {
 
 struct _PdPollingTask {
 	GObject parent_instance;
-	PdEngine *engine; /* weak: the engine owns its tasks */
+	PdSink *sink;
+	PdBlacklist *blacklist;
+	PdPollsterStatsTable *stats;
+	GHashTable *discoveries; /* name -> PdDiscovery */
+	PdConfig *config;
+	PdResourceFilterFunc filter_func;
+	gpointer filter_data;
+	gboolean paused;
 	guint interval;
 	gchar *name;
 	GPtrArray *entries; /* of PdTaskEntry */
@@ -92,10 +101,19 @@ struct _PdPollingTask {
 
 G_DEFINE_TYPE(PdPollingTask, pd_polling_task, G_TYPE_OBJECT)
 
+enum { SIGNAL_CYCLE_FINISHED, SIGNAL_LAST };
+static guint signals[SIGNAL_LAST] = { 0 };
+
 static void
 pd_polling_task_cycle_start(PdPollingTask *self, GPtrArray *filter, GPtrArray *waiters);
 static void
 pd_job_launch(PdJob *job);
+static guint
+pd_polling_task_get_flush_size(PdPollingTask *self);
+static gint64
+pd_polling_task_get_pollster_timeout(PdPollingTask *self);
+static void
+pd_polling_task_skip_busy(PdPollingTask *self, PdTaskEntry *entry);
 
 static void
 pd_task_entry_free(PdTaskEntry *entry)
@@ -195,6 +213,9 @@ pd_polling_task_cycle_end(PdPollingTask *self)
 		  job->entry->source->name,
 		  (gdouble)duration / G_USEC_PER_SEC,
 		  cycle->number);
+		job->late = TRUE;
+		pd_pollster_stats_table_lookup(self->stats, pd_pollster_get_name(job->entry->pollster))
+		  ->late_jobs++;
 		cycle->errors++;
 	}
 	self->last_duration_us = duration;
@@ -206,7 +227,12 @@ pd_polling_task_cycle_end(PdPollingTask *self)
 		duration,
 		cycle->samples,
 		cycle->errors);
-	pd_engine_cycle_finished(self->engine, self, duration, cycle->samples, cycle->errors);
+	g_signal_emit(self,
+		      signals[SIGNAL_CYCLE_FINISHED],
+		      0,
+		      (guint64)duration,
+		      cycle->samples,
+		      cycle->errors);
 	pd_cycle_unref(cycle);
 
 	if (self->queued->len > 0) {
@@ -259,7 +285,19 @@ pd_cycle_deadline_cb(gpointer user_data)
 static void
 pd_job_finish(PdJob *job)
 {
-	job->entry->busy = FALSE;
+	PdTaskEntry *entry = job->entry;
+
+	if (job->late) {
+		pd_pollster_stats_table_lookup(job->task->stats,
+					       pd_pollster_get_name(entry->pollster))
+		  ->late_jobs--;
+		if (entry->skip_logged)
+			g_message("%s: %s returned, polling it again from the next cycle",
+				  job->task->name,
+				  entry->key);
+		entry->skip_logged = FALSE;
+	}
+	entry->busy = FALSE;
 	pd_cycle_job_done(job->cycle, job);
 	pd_job_free(job);
 }
@@ -272,10 +310,14 @@ pd_job_maybe_finish(PdJob *job)
 		pd_job_finish(job);
 }
 
+/* main context: the sink is done with one hand-over */
 static void
-pd_job_chunk_published(gpointer data, gpointer unused)
+pd_job_chunk_done(gpointer data, const GError *error)
 {
 	PdJob *job = data;
+
+	if (error != NULL)
+		g_warning("samples of %s lost: %s", job->entry->key, error->message);
 	g_atomic_int_dec_and_test(&job->pending_chunks);
 	pd_job_maybe_finish(job);
 }
@@ -290,25 +332,38 @@ pd_job_flush_cb(PdPollContext *ctx, PdSampleBatch *batch, gpointer user_data)
 	g_atomic_int_inc(&job->pending_chunks);
 	g_atomic_int_add(&job->flushed_samples, (gint)pd_sample_batch_get_size(batch));
 	pd_sample_batch_stamp(batch, 0, job->start_wall, NAN);
-	pd_engine_publish_chunk(job->task->engine, batch, pd_job_chunk_published, job);
+	pd_sink_consume(job->task->sink, batch, pd_job_chunk_done, job);
+	pd_sample_batch_free(batch);
+}
+
+/* a worker thread: the sink serialises where it is called, so the final
+ * batch of a pollster is handed over off the main loop */
+static void
+pd_job_hand_over_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *c)
+{
+	PdJob *job = g_task_get_task_data(task);
+	PdSampleBatch *batch = g_object_get_data(G_OBJECT(task), "batch");
+
+	pd_sink_consume(job->task->sink, batch, pd_job_chunk_done, job);
+	g_task_return_boolean(task, TRUE);
 }
 
 static void
-pd_job_published_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+pd_job_hand_over(PdJob *job, PdSampleBatch *batch)
 {
-	PdJob *job = user_data;
-	g_autoptr(GError) error = NULL;
+	g_autoptr(GTask) task = g_task_new(NULL, NULL, NULL, NULL);
 
-	if (!pd_engine_publish_batch_finish(PD_ENGINE(source), res, &error))
-		g_warning("publishing samples of %s: %s", job->entry->key, error->message);
-	pd_job_chunk_published(job, NULL);
+	g_task_set_task_data(task, job, NULL);
+	g_object_set_data_full(
+	  G_OBJECT(task), "batch", batch, (GDestroyNotify)pd_sample_batch_free);
+	g_task_run_in_thread(task, pd_job_hand_over_thread);
 }
 
 static void
 pd_job_record(PdJob *job, guint n_samples, const GError *error)
 {
-	PdPollsterStats *stats = pd_engine_get_pollster_stats(
-	  job->task->engine, pd_pollster_get_name(job->entry->pollster));
+	PdPollsterStats *stats = pd_pollster_stats_table_lookup(
+	  job->task->stats, pd_pollster_get_name(job->entry->pollster));
 
 	stats->runs++;
 	stats->last_run = job->start_wall;
@@ -333,14 +388,15 @@ pd_job_blacklist_failures(PdJob *job, const GError *error)
 	GPtrArray *failures = pd_poll_context_get_failures(job->ctx);
 	const gchar *source = job->entry->source->name;
 	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
-	PdEngine *engine = job->task->engine;
+	PdBlacklist *blacklist = job->task->blacklist;
 	const gchar *first_id = NULL;
 	const gchar *first_reason = NULL;
 	guint added = 0;
 
 	for (guint i = 0; i < failures->len; i++) {
 		PdPermanentFailure *f = g_ptr_array_index(failures, i);
-		if (!pd_engine_blacklist(engine, source, pollster, f->resource, f->reason))
+		if (!pd_blacklist_add(
+		      blacklist, source, pollster, pd_resource_get_id(f->resource), f->reason))
 			continue;
 		if (added++ == 0) {
 			first_id = pd_resource_get_id(f->resource);
@@ -350,7 +406,11 @@ pd_job_blacklist_failures(PdJob *job, const GError *error)
 	if (error != NULL && g_error_matches(error, PD_ERROR, PD_ERROR_PERMANENT)) {
 		for (guint i = 0; i < job->resources->len; i++) {
 			PdResource *res = g_ptr_array_index(job->resources, i);
-			if (!pd_engine_blacklist(engine, source, pollster, res, error->message))
+			if (!pd_blacklist_add(blacklist,
+					      source,
+					      pollster,
+					      pd_resource_get_id(res),
+					      error->message))
 				continue;
 			if (added++ == 0) {
 				first_id = pd_resource_get_id(res);
@@ -404,7 +464,7 @@ pd_job_polled_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	}
 	pd_sample_batch_stamp(batch, 0, job->start_wall, NAN);
 	g_atomic_int_inc(&job->pending_chunks);
-	pd_engine_publish_batch_async(job->task->engine, batch, pd_job_published_cb, job);
+	pd_job_hand_over(job, batch);
 }
 
 static gboolean
@@ -415,9 +475,10 @@ pd_job_take_resource(PdJob *job, GHashTable *seen, PdResource *res, const gchar 
 
 	if (g_hash_table_contains(seen, id))
 		return FALSE;
-	if (pd_engine_is_blacklisted(job->task->engine, job->entry->source->name, pollster, id))
+	if (pd_blacklist_contains(job->task->blacklist, job->entry->source->name, pollster, id))
 		return FALSE;
-	if (!pd_engine_filter_resource(job->task->engine, discovery, res))
+	if (job->task->filter_func != NULL &&
+	    !job->task->filter_func(discovery, res, job->task->filter_data))
 		return FALSE;
 	g_hash_table_add(seen, (gpointer)id);
 	return TRUE;
@@ -517,7 +578,7 @@ pd_job_need_discovery(PdJob *job, const gchar *name)
 	run->waiters = g_ptr_array_new();
 	g_hash_table_insert(cycle->discoveries, run->name, run);
 	parts = g_strsplit(name, ":", 2);
-	discovery = pd_engine_lookup_discovery(job->task->engine, parts[0]);
+	discovery = g_hash_table_lookup(job->task->discoveries, parts[0]);
 	if (discovery == NULL) {
 		g_warning("%s: unknown discovery '%s' (source %s)",
 			  job->task->name,
@@ -582,7 +643,7 @@ pd_job_launch(PdJob *job)
 	 * batch once done (identity names): only worker-thread ones stream */
 	if (pd_pollster_is_synchronous(job->entry->pollster))
 		pd_poll_context_set_flush(
-		  job->ctx, pd_engine_get_flush_size(job->task->engine), pd_job_flush_cb, job);
+		  job->ctx, pd_polling_task_get_flush_size(job->task), pd_job_flush_cb, job);
 	pd_pollster_poll_async(
 	  job->entry->pollster, job->ctx, job->resources, NULL, pd_job_polled_cb, job);
 }
@@ -642,8 +703,8 @@ pd_polling_task_cycle_start(PdPollingTask *self, GPtrArray *filter, GPtrArray *w
 {
 	PdCycle *cycle = g_new0(PdCycle, 1);
 	g_autoptr(GPtrArray) order = g_ptr_array_new();
-	PdConfig *config = pd_engine_get_config(self->engine);
-	gint64 timeout = pd_engine_get_pollster_timeout(self->engine, self->interval);
+	PdConfig *config = self->config;
+	gint64 timeout = pd_polling_task_get_pollster_timeout(self);
 
 	cycle->ref_count = 1;
 	cycle->task = self;
@@ -675,9 +736,7 @@ pd_polling_task_cycle_start(PdPollingTask *self, GPtrArray *filter, GPtrArray *w
 		if (!pd_task_entry_matches(entry, filter))
 			continue;
 		if (entry->busy) {
-			g_warning("%s: skipping %s, its previous invocation is still running",
-				  self->name,
-				  entry->key);
+			pd_polling_task_skip_busy(self, entry);
 			cycle->errors++;
 			continue;
 		}
@@ -709,6 +768,61 @@ pd_polling_task_cycle_start(PdPollingTask *self, GPtrArray *filter, GPtrArray *w
 
 /* --- scheduling --- */
 
+void
+pd_polling_task_set_config(PdPollingTask *self, PdConfig *config)
+{
+	g_set_object(&self->config, config);
+}
+
+void
+pd_polling_task_set_paused(PdPollingTask *self, gboolean paused)
+{
+	self->paused = paused;
+}
+
+void
+pd_polling_task_set_resource_filter(PdPollingTask *self,
+				    PdResourceFilterFunc func,
+				    gpointer user_data)
+{
+	self->filter_func = func;
+	self->filter_data = user_data;
+}
+
+/* samples a synchronous pollster accumulates before they are handed over:
+ * a few messages' worth */
+static guint
+pd_polling_task_get_flush_size(PdPollingTask *self)
+{
+	gint64 batch_size = pd_config_get_int(self->config, "polling", "batch_size", 50);
+	return batch_size > 0 ? (guint)MIN(batch_size, G_MAXUINT / 4) * 4 : 200;
+}
+
+/* [polld] pollster_timeout, at most (and by default) the interval */
+static gint64
+pd_polling_task_get_pollster_timeout(PdPollingTask *self)
+{
+	gint64 timeout = pd_config_get_int(self->config, "polld", "pollster_timeout", 0);
+	if (timeout <= 0 || timeout > self->interval)
+		timeout = self->interval;
+	return timeout * G_USEC_PER_SEC;
+}
+
+/* counted every time, logged once until the late invocation returns */
+static void
+pd_polling_task_skip_busy(PdPollingTask *self, PdTaskEntry *entry)
+{
+	pd_pollster_stats_table_lookup(self->stats, pd_pollster_get_name(entry->pollster))
+	  ->skipped++;
+	if (entry->skip_logged)
+		return;
+	entry->skip_logged = TRUE;
+	g_warning("%s: skipping %s while its previous invocation is still running "
+		  "(logged once until it returns)",
+		  self->name,
+		  entry->key);
+}
+
 static gboolean
 pd_polling_task_timer_cb(gpointer user_data)
 {
@@ -722,16 +836,14 @@ pd_polling_task_timer_cb(gpointer user_data)
 		self->next_run_mono = now + interval_us;
 	g_source_set_ready_time(self->timer, self->next_run_mono);
 
+	/* a late job only delays itself: the cycle closes without it and the
+	 * next one starts on time for everyone else */
 	if (self->cycle != NULL) {
 		self->overruns++;
-		g_warning("%s: previous cycle still running after %u s, skipping this one "
-			  "(%" G_GUINT64_FORMAT " overruns so far)",
-			  self->name,
-			  self->interval,
-			  self->overruns);
-		return G_SOURCE_CONTINUE;
+		pd_polling_task_cycle_end(self);
 	}
-	if (!pd_engine_get_paused(self->engine))
+	/* a queued PollNow() cycle may have started in its place */
+	if (self->cycle == NULL && !self->paused)
 		pd_polling_task_cycle_start(self, NULL, NULL);
 	return G_SOURCE_CONTINUE;
 }
@@ -935,9 +1047,9 @@ pd_polling_task_get_next_run_mono(PdPollingTask *self)
 }
 
 guint
-pd_polling_task_get_late_jobs(PdPollingTask *self)
+pd_polling_task_get_running_jobs(PdPollingTask *self)
 {
-	return self->n_jobs - (self->cycle != NULL ? self->cycle->jobs->len : 0);
+	return self->n_jobs;
 }
 
 gboolean
@@ -984,6 +1096,11 @@ pd_polling_task_finalize(GObject *obj)
 	if (self->queued_filter != NULL)
 		g_ptr_array_unref(self->queued_filter);
 	g_ptr_array_unref(self->idle_waiters);
+	g_object_unref(self->sink);
+	g_object_unref(self->blacklist);
+	g_object_unref(self->stats);
+	g_hash_table_unref(self->discoveries);
+	g_clear_object(&self->config);
 	g_free(self->name);
 	G_OBJECT_CLASS(pd_polling_task_parent_class)->finalize(obj);
 }
@@ -1000,13 +1117,33 @@ static void
 pd_polling_task_class_init(PdPollingTaskClass *klass)
 {
 	G_OBJECT_CLASS(klass)->finalize = pd_polling_task_finalize;
+	/* (duration us, samples, errors) of each closed cycle */
+	signals[SIGNAL_CYCLE_FINISHED] = g_signal_new("cycle-finished",
+						      G_TYPE_FROM_CLASS(klass),
+						      G_SIGNAL_RUN_LAST,
+						      0,
+						      NULL,
+						      NULL,
+						      NULL,
+						      G_TYPE_NONE,
+						      3,
+						      G_TYPE_UINT64,
+						      G_TYPE_UINT,
+						      G_TYPE_UINT);
 }
 
 PdPollingTask *
-pd_polling_task_new(PdEngine *engine, guint interval)
+pd_polling_task_new(guint interval,
+		    PdSink *sink,
+		    PdBlacklist *blacklist,
+		    PdPollsterStatsTable *stats,
+		    GHashTable *discoveries)
 {
 	PdPollingTask *self = g_object_new(PD_TYPE_POLLING_TASK, NULL);
-	self->engine = engine;
+	self->sink = g_object_ref(sink);
+	self->blacklist = g_object_ref(blacklist);
+	self->stats = g_object_ref(stats);
+	self->discoveries = g_hash_table_ref(discoveries);
 	self->interval = interval;
 	self->name = g_strdup_printf("every %us", interval);
 	return self;

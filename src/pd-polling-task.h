@@ -7,18 +7,46 @@
 
 #include <gio/gio.h>
 
+#include "pd-blacklist.h"
+#include "pd-discovery.h"
 #include "pd-polling-config.h"
+#include "pd-pollster-stats-table.h"
 #include "pd-pollster.h"
+#include "pd-resource.h"
+#include "pd-sink.h"
 
 G_BEGIN_DECLS
 
 #define PD_TYPE_POLLING_TASK (pd_polling_task_get_type())
 G_DECLARE_FINAL_TYPE(PdPollingTask, pd_polling_task, PD, POLLING_TASK, GObject)
 
-typedef struct _PdEngine PdEngine;
+/* keeps the resources the filter returns TRUE for; runs on the main thread
+ * between discovery and polling (partitioning hooks in here) */
+typedef gboolean (*PdResourceFilterFunc)(const gchar *discovery,
+					 PdResource *res,
+					 gpointer user_data);
 
+/* every batch polled goes to @sink; @blacklist and @stats are shared with
+ * the other tasks and outlive reloads; @discoveries maps names to
+ * PdDiscovery. Emits "cycle-finished" (guint64 duration us, guint samples,
+ * guint errors) when a cycle closes. */
 PdPollingTask *
-pd_polling_task_new(PdEngine *engine, guint interval);
+pd_polling_task_new(guint interval,
+		    PdSink *sink,
+		    PdBlacklist *blacklist,
+		    PdPollsterStatsTable *stats,
+		    GHashTable *discoveries);
+/* read at each cycle start: [polld] pollster_timeout, [polling] batch_size,
+ * and what the poll contexts offer pollsters */
+void
+pd_polling_task_set_config(PdPollingTask *self, PdConfig *config);
+/* timer ticks start no cycle while paused (run_async still does) */
+void
+pd_polling_task_set_paused(PdPollingTask *self, gboolean paused);
+void
+pd_polling_task_set_resource_filter(PdPollingTask *self,
+				    PdResourceFilterFunc func,
+				    gpointer user_data);
 void
 pd_polling_task_add(PdPollingTask *self,
 		    PdPollingConfig *config,
@@ -67,9 +95,10 @@ pd_polling_task_run_async(PdPollingTask *self,
 			  gpointer user_data);
 gboolean
 pd_polling_task_run_finish(PdPollingTask *self, GAsyncResult *res, GError **error);
-/* jobs that outlived their cycle and still run */
+/* pollster invocations still out: the running cycle's and those that
+ * outlived theirs */
 guint
-pd_polling_task_get_late_jobs(PdPollingTask *self);
+pd_polling_task_get_running_jobs(PdPollingTask *self);
 /* completes when no cycle runs and no late job is out */
 void
 pd_polling_task_wait_idle_async(PdPollingTask *self,

@@ -29,7 +29,9 @@ struct _PdPublisherClass {
 			    gpointer user_data);
 	gboolean (*flush_finish)(PdPublisher *self, GAsyncResult *res, GError **error);
 	void (*stop)(PdPublisher *self);
-	/* adds counters (published, confirmed, spooled...) as uint64 entries */
+	/* adds counters (published, confirmed, spooled...) as uint64 entries,
+	 * among them "samples_delivered", "samples_dropped" and, if it queues,
+	 * "samples_queued" */
 	void (*add_statistics)(PdPublisher *self, GVariantDict *dict);
 	gpointer padding[10];
 };

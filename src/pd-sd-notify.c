@@ -116,9 +116,9 @@ pd_sd_notify_status_line(PdSdNotify *self,
 			 guint samples,
 			 guint errors)
 {
-	PdPublisher *publisher = pd_engine_get_publisher(self->engine);
+	PdSink *notifier = pd_engine_lookup_sink(self->engine, "notifier");
 	GPtrArray *tasks = pd_engine_get_tasks(self->engine);
-	const gchar *pstate = publisher != NULL ? pd_publisher_get_state(publisher) : NULL;
+	const gchar *pstate = notifier != NULL ? pd_sink_get_state(notifier) : NULL;
 	g_autoptr(GString) str = g_string_new("STATUS=");
 
 	if (pd_engine_get_paused(self->engine))

@@ -72,6 +72,8 @@ pd_stdout_publisher_add_statistics(PdPublisher *publisher, GVariantDict *dict)
 	g_variant_dict_insert(dict, "samples_published", "t", self->samples);
 	g_variant_dict_insert(dict, "samples_confirmed", "t", self->samples);
 	g_variant_dict_insert(dict, "samples_dropped_write_error", "t", self->failed);
+	g_variant_dict_insert(dict, "samples_delivered", "t", self->samples);
+	g_variant_dict_insert(dict, "samples_dropped", "t", self->failed);
 }
 
 static void

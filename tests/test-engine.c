@@ -12,6 +12,7 @@
 
 #include "pd-engine.h"
 #include "pd-error.h"
+#include "pd-notifier-sink.h"
 #include "pd-polling-task.h"
 #include "pd-test-util.h"
 #include "polld.h"
@@ -319,7 +320,10 @@ pd_fixture_setup_engine(PdFixture *fx, GError **error)
 	pd_engine_set_config_sources(fx->engine, files, NULL);
 	pd_engine_set_namespaces(fx->engine, namespaces);
 	pd_engine_add_plugin(fx->engine, plugin);
-	pd_engine_set_publisher(fx->engine, PD_PUBLISHER(fx->publisher));
+	{
+		g_autoptr(PdSink) sink = pd_notifier_sink_new(PD_PUBLISHER(fx->publisher));
+		g_assert_true(pd_engine_add_sink(fx->engine, sink, NULL));
+	}
 	g_signal_connect(fx->engine, "cycle-finished", G_CALLBACK(pd_fixture_cycle_cb), fx);
 	return pd_engine_setup(fx->engine, error);
 }

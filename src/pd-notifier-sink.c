@@ -1,0 +1,403 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdNotifierSink"
+
+#include "config.h"
+
+#include "pd-notifier-sink.h"
+#include "pd-serializer.h"
+
+/*
+ * Serialisation runs in the threads that hand batches over, each with a
+ * serializer of its own taken from a pool; a reload bumps the generation and
+ * stale serializers are freed as they come back. The messages are handed to
+ * the publisher from the main loop.
+ */
+
+typedef struct {
+	PdSerializer *serializer;
+	guint generation;
+} PdPooledSerializer;
+
+struct _PdNotifierSink {
+	PdSink parent_instance;
+	PdPublisher *publisher;
+	PdConfig *config; /* the one started or last reconfigured with */
+	GMutex mutex;	  /* the settings and the pool */
+	GPtrArray *serializers;
+	guint generation;
+	gchar *sample_source;
+	gchar *telemetry_secret;
+	gboolean identity_names;
+	guint batch_size;
+	guint64 messages_built; /* main thread */
+};
+
+G_DEFINE_TYPE(PdNotifierSink, pd_notifier_sink, PD_TYPE_SINK)
+
+/* the keys this sink reads: the publisher's and the message format's */
+static const gchar *const pd_notifier_sink_keys[] = {
+	"DEFAULT",
+	"transport_url",
+	"DEFAULT",
+	"control_exchange",
+	"DEFAULT",
+	"sample_source",
+	"publisher",
+	"telemetry_secret",
+	"oslo_messaging_notifications",
+	"transport_url",
+	"oslo_messaging_notifications",
+	"topics",
+	"oslo_messaging_notifications",
+	"driver",
+	"oslo_messaging_notifications",
+	"retry",
+	"oslo_messaging_rabbit",
+	"amqp_durable_queues",
+	"oslo_messaging_rabbit",
+	"amqp_auto_delete",
+	"oslo_messaging_rabbit",
+	"rabbit_quorum_queue",
+	"oslo_messaging_rabbit",
+	"heartbeat_timeout_threshold",
+	"oslo_messaging_rabbit",
+	"heartbeat_rate",
+	"oslo_messaging_rabbit",
+	"ssl",
+	"oslo_messaging_rabbit",
+	"ssl_ca_file",
+	"oslo_messaging_rabbit",
+	"ssl_cert_file",
+	"oslo_messaging_rabbit",
+	"ssl_key_file",
+	"oslo_messaging_rabbit",
+	"ssl_enforce_hostname_verification",
+	"oslo_messaging_rabbit",
+	"rabbit_retry_interval",
+	"oslo_messaging_rabbit",
+	"rabbit_retry_backoff",
+	"oslo_messaging_rabbit",
+	"rabbit_interval_max",
+	"publisher",
+	"spool_dir",
+	"publisher",
+	"spool_max_bytes",
+	"publisher",
+	"confirm_window",
+	"publisher",
+	"memory_queue_max_bytes",
+	"polld",
+	"identity_names",
+	NULL,
+};
+
+/* read by the publisher once at start: a change needs a restart */
+static const gchar *const pd_notifier_sink_restart_groups[] = {
+	"oslo_messaging_notifications",
+	"oslo_messaging_rabbit",
+	NULL,
+};
+
+static void
+pd_pooled_serializer_free(PdPooledSerializer *p)
+{
+	pd_serializer_free(p->serializer);
+	g_free(p);
+}
+
+static void
+pd_notifier_sink_apply(PdNotifierSink *self, PdConfig *config)
+{
+	gint64 batch_size = pd_config_get_int(config, "polling", "batch_size", 50);
+
+	g_mutex_lock(&self->mutex);
+	self->batch_size = batch_size > 0 ? (guint)batch_size : 0;
+	g_free(self->sample_source);
+	g_free(self->telemetry_secret);
+	self->sample_source =
+	  g_strdup(pd_config_get_string(config, NULL, "sample_source", "openstack"));
+	self->telemetry_secret =
+	  g_strdup(pd_config_get_string(config, "publisher", "telemetry_secret", NULL));
+	self->identity_names = pd_config_get_bool(config, "polld", "identity_names", TRUE);
+	self->generation++;
+	g_ptr_array_set_size(self->serializers, 0);
+	g_mutex_unlock(&self->mutex);
+	g_set_object(&self->config, config);
+}
+
+static void
+pd_notifier_sink_register_keys(PdSink *sink, PdConfig *config)
+{
+	for (guint i = 0; pd_notifier_sink_keys[i] != NULL; i += 2)
+		pd_config_register_key(
+		  config, pd_notifier_sink_keys[i], pd_notifier_sink_keys[i + 1]);
+}
+
+static void
+pd_notifier_sink_publisher_state_cb(GObject *publisher, GParamSpec *pspec, gpointer user_data)
+{
+	PdPublisher *p = PD_PUBLISHER(publisher);
+	pd_sink_set_state(
+	  PD_SINK(user_data), pd_publisher_get_state(p), pd_publisher_get_last_error(p));
+}
+
+static gboolean
+pd_notifier_sink_start(PdSink *sink, PdConfig *config, GError **error)
+{
+	PdNotifierSink *self = PD_NOTIFIER_SINK(sink);
+
+	pd_notifier_sink_apply(self, config);
+	g_signal_connect_object(self->publisher,
+				"notify::state",
+				G_CALLBACK(pd_notifier_sink_publisher_state_cb),
+				self,
+				0);
+	if (!pd_publisher_start(self->publisher, config, error))
+		return FALSE;
+	pd_notifier_sink_publisher_state_cb(G_OBJECT(self->publisher), NULL, self);
+	return TRUE;
+}
+
+static gboolean
+pd_notifier_sink_key_changed(PdConfig *a, PdConfig *b, const gchar *group, const gchar *key)
+{
+	return g_strcmp0(pd_config_get_string(a, group, key, NULL),
+			 pd_config_get_string(b, group, key, NULL)) != 0;
+}
+
+/* the format settings apply at once; the connection's need a restart */
+static void
+pd_notifier_sink_reconfigure(PdSink *sink, PdConfig *config, GPtrArray *restart_keys)
+{
+	PdNotifierSink *self = PD_NOTIFIER_SINK(sink);
+
+	for (guint i = 0; self->config != NULL && pd_notifier_sink_keys[i] != NULL; i += 2) {
+		const gchar *group = pd_notifier_sink_keys[i];
+		const gchar *key = pd_notifier_sink_keys[i + 1];
+		gboolean restart =
+		  g_strv_contains(pd_notifier_sink_restart_groups, group) ||
+		  g_str_equal(key, "transport_url") || g_str_equal(key, "control_exchange") ||
+		  g_str_has_prefix(key, "spool_") || g_str_equal(key, "confirm_window") ||
+		  g_str_equal(key, "memory_queue_max_bytes");
+		if (restart && pd_notifier_sink_key_changed(self->config, config, group, key))
+			g_ptr_array_add(restart_keys, g_strdup_printf("[%s] %s", group, key));
+	}
+	pd_notifier_sink_apply(self, config);
+}
+
+static PdPooledSerializer *
+pd_notifier_sink_acquire(PdNotifierSink *self, guint *chunk)
+{
+	PdPooledSerializer *p;
+
+	g_mutex_lock(&self->mutex);
+	*chunk = self->batch_size > 0 ? self->batch_size : 1;
+	if (self->serializers->len > 0) {
+		p = g_ptr_array_steal_index_fast(self->serializers, self->serializers->len - 1);
+	} else {
+		p = g_new0(PdPooledSerializer, 1);
+		p->serializer = pd_serializer_new(
+		  self->sample_source, self->telemetry_secret, self->identity_names);
+		p->generation = self->generation;
+	}
+	g_mutex_unlock(&self->mutex);
+	return p;
+}
+
+static void
+pd_notifier_sink_release(PdNotifierSink *self, PdPooledSerializer *p)
+{
+	g_mutex_lock(&self->mutex);
+	if (p->generation == self->generation) {
+		g_ptr_array_add(self->serializers, p);
+		p = NULL;
+	}
+	g_mutex_unlock(&self->mutex);
+	if (p != NULL)
+		pd_pooled_serializer_free(p);
+}
+
+/* any thread: messages of batch_size samples */
+static GPtrArray *
+pd_notifier_sink_serialize(PdNotifierSink *self, PdSampleBatch *batch)
+{
+	guint n = pd_sample_batch_get_size(batch);
+	guint chunk = 1;
+	PdPooledSerializer *p = pd_notifier_sink_acquire(self, &chunk);
+	g_autofree PdSample **samples = g_new(PdSample *, chunk);
+	GPtrArray *messages = g_ptr_array_new_with_free_func((GDestroyNotify)pd_message_unref);
+
+	for (guint i = 0; i < n; i += chunk) {
+		guint len = MIN(chunk, n - i);
+		for (guint j = 0; j < len; j++)
+			samples[j] = pd_sample_batch_index(batch, i + j);
+		g_ptr_array_add(messages, pd_serializer_build_message(p->serializer, samples, len));
+	}
+	pd_notifier_sink_release(self, p);
+	return messages;
+}
+
+typedef struct {
+	PdNotifierSink *sink;
+	GPtrArray *messages;
+	PdSinkDoneFunc done;
+	gpointer done_data;
+} PdNotifierHandOver;
+
+static gboolean
+pd_notifier_sink_publish_cb(gpointer user_data)
+{
+	PdNotifierHandOver *h = user_data;
+
+	for (guint i = 0; i < h->messages->len; i++)
+		pd_publisher_publish(h->sink->publisher, g_ptr_array_index(h->messages, i));
+	h->sink->messages_built += h->messages->len;
+	h->done(h->done_data, NULL);
+	g_ptr_array_unref(h->messages);
+	g_object_unref(h->sink);
+	g_free(h);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+pd_notifier_sink_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done, gpointer data)
+{
+	PdNotifierSink *self = PD_NOTIFIER_SINK(sink);
+	PdNotifierHandOver *h = g_new0(PdNotifierHandOver, 1);
+
+	h->sink = g_object_ref(self);
+	h->messages = pd_notifier_sink_serialize(self, batch);
+	h->done = done;
+	h->done_data = data;
+	g_idle_add_full(G_PRIORITY_DEFAULT, pd_notifier_sink_publish_cb, h, NULL);
+}
+
+static void
+pd_notifier_sink_flushed_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (!pd_publisher_flush_finish(PD_PUBLISHER(source), res, &error)) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	g_task_return_boolean(task, TRUE);
+}
+
+static void
+pd_notifier_sink_flush_async(PdSink *sink,
+			     GCancellable *cancellable,
+			     GAsyncReadyCallback callback,
+			     gpointer user_data)
+{
+	PdNotifierSink *self = PD_NOTIFIER_SINK(sink);
+	GTask *task = g_task_new(self, cancellable, callback, user_data);
+	pd_publisher_flush_async(self->publisher, cancellable, pd_notifier_sink_flushed_cb, task);
+}
+
+static gboolean
+pd_notifier_sink_flush_finish(PdSink *sink, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_boolean(G_TASK(res), error);
+}
+
+static void
+pd_notifier_sink_stop(PdSink *sink)
+{
+	pd_publisher_stop(PD_NOTIFIER_SINK(sink)->publisher);
+}
+
+static guint64
+pd_notifier_sink_lookup(GVariantDict *dict, const gchar *key)
+{
+	guint64 value = 0;
+	g_variant_dict_lookup(dict, key, "t", &value);
+	return value;
+}
+
+static void
+pd_notifier_sink_get_counters(PdSink *sink, PdSinkCounters *counters)
+{
+	PdNotifierSink *self = PD_NOTIFIER_SINK(sink);
+	g_auto(GVariantDict) dict;
+
+	g_variant_dict_init(&dict, NULL);
+	pd_publisher_add_statistics(self->publisher, &dict);
+	counters->delivered = pd_notifier_sink_lookup(&dict, "samples_delivered");
+	counters->dropped = pd_notifier_sink_lookup(&dict, "samples_dropped");
+	counters->queued = pd_notifier_sink_lookup(&dict, "samples_queued");
+}
+
+static void
+pd_notifier_sink_add_statistics(PdSink *sink, GVariantDict *dict)
+{
+	PdNotifierSink *self = PD_NOTIFIER_SINK(sink);
+
+	g_variant_dict_insert(dict, "messages_built", "t", self->messages_built);
+	pd_publisher_add_statistics(self->publisher, dict);
+}
+
+PdPublisher *
+pd_notifier_sink_get_publisher(PdNotifierSink *self)
+{
+	return self->publisher;
+}
+
+guint64
+pd_notifier_sink_get_messages_built(PdNotifierSink *self)
+{
+	return self->messages_built;
+}
+
+static void
+pd_notifier_sink_finalize(GObject *obj)
+{
+	PdNotifierSink *self = PD_NOTIFIER_SINK(obj);
+
+	g_clear_object(&self->publisher);
+	g_clear_object(&self->config);
+	g_ptr_array_unref(self->serializers);
+	g_free(self->sample_source);
+	g_free(self->telemetry_secret);
+	g_mutex_clear(&self->mutex);
+	G_OBJECT_CLASS(pd_notifier_sink_parent_class)->finalize(obj);
+}
+
+static void
+pd_notifier_sink_init(PdNotifierSink *self)
+{
+	g_mutex_init(&self->mutex);
+	self->serializers =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_pooled_serializer_free);
+	self->batch_size = 50;
+	self->sample_source = g_strdup("openstack");
+	self->identity_names = TRUE;
+}
+
+static void
+pd_notifier_sink_class_init(PdNotifierSinkClass *klass)
+{
+	PdSinkClass *sink_class = PD_SINK_CLASS(klass);
+
+	G_OBJECT_CLASS(klass)->finalize = pd_notifier_sink_finalize;
+	sink_class->register_keys = pd_notifier_sink_register_keys;
+	sink_class->start = pd_notifier_sink_start;
+	sink_class->reconfigure = pd_notifier_sink_reconfigure;
+	sink_class->consume = pd_notifier_sink_consume;
+	sink_class->flush_async = pd_notifier_sink_flush_async;
+	sink_class->flush_finish = pd_notifier_sink_flush_finish;
+	sink_class->stop = pd_notifier_sink_stop;
+	sink_class->get_counters = pd_notifier_sink_get_counters;
+	sink_class->add_statistics = pd_notifier_sink_add_statistics;
+}
+
+PdSink *
+pd_notifier_sink_new(PdPublisher *publisher)
+{
+	PdNotifierSink *self = g_object_new(PD_TYPE_NOTIFIER_SINK, "name", "notifier", NULL);
+	self->publisher = g_object_ref(publisher);
+	return PD_SINK(self);
+}

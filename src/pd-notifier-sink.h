@@ -1,0 +1,25 @@
+/*
+ * polld - the "notifier" sink: Ceilometer messages (serialised, signed) to
+ * a publisher (AMQP, or stdout)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "pd-publisher.h"
+#include "pd-sink.h"
+
+G_BEGIN_DECLS
+
+#define PD_TYPE_NOTIFIER_SINK (pd_notifier_sink_get_type())
+G_DECLARE_FINAL_TYPE(PdNotifierSink, pd_notifier_sink, PD, NOTIFIER_SINK, PdSink)
+
+PdSink *
+pd_notifier_sink_new(PdPublisher *publisher);
+PdPublisher *
+pd_notifier_sink_get_publisher(PdNotifierSink *self);
+/* messages built so far */
+guint64
+pd_notifier_sink_get_messages_built(PdNotifierSink *self);
+
+G_END_DECLS
