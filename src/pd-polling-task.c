@@ -214,7 +214,8 @@ pd_polling_task_cycle_end(PdPollingTask *self)
 		  (gdouble)duration / G_USEC_PER_SEC,
 		  cycle->number);
 		job->late = TRUE;
-		pd_pollster_stats_table_lookup(self->stats, pd_pollster_get_name(job->entry->pollster))
+		pd_pollster_stats_table_lookup(self->stats,
+					       pd_pollster_get_name(job->entry->pollster))
 		  ->late_jobs++;
 		cycle->errors++;
 	}
@@ -406,11 +407,8 @@ pd_job_blacklist_failures(PdJob *job, const GError *error)
 	if (error != NULL && g_error_matches(error, PD_ERROR, PD_ERROR_PERMANENT)) {
 		for (guint i = 0; i < job->resources->len; i++) {
 			PdResource *res = g_ptr_array_index(job->resources, i);
-			if (!pd_blacklist_add(blacklist,
-					      source,
-					      pollster,
-					      pd_resource_get_id(res),
-					      error->message))
+			if (!pd_blacklist_add(
+			      blacklist, source, pollster, pd_resource_get_id(res), error->message))
 				continue;
 			if (added++ == 0) {
 				first_id = pd_resource_get_id(res);

@@ -48,8 +48,8 @@ pd_sink_set_state(PdSink *self, const gchar *state, const gchar *last_error)
 	gboolean changed;
 
 	g_return_if_fail(PD_IS_SINK(self));
-	changed = g_strcmp0(priv->state, state) != 0 ||
-		  g_strcmp0(priv->last_error, last_error) != 0;
+	changed =
+	  g_strcmp0(priv->state, state) != 0 || g_strcmp0(priv->last_error, last_error) != 0;
 	g_free(priv->last_error);
 	priv->last_error = g_strdup(last_error);
 	g_free(priv->state);
@@ -173,14 +173,14 @@ pd_sink_get_property(GObject *obj, guint prop_id, GValue *value, GParamSpec *psp
 {
 	PdSinkPrivate *priv = GET_PRIVATE(PD_SINK(obj));
 	switch (prop_id) {
-	case PROP_NAME:
-		g_value_set_string(value, priv->name);
-		break;
-	case PROP_STATE:
-		g_value_set_string(value, priv->state);
-		break;
-	default:
-		G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
+		case PROP_NAME:
+			g_value_set_string(value, priv->name);
+			break;
+		case PROP_STATE:
+			g_value_set_string(value, priv->state);
+			break;
+		default:
+			G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
 	}
 }
 
@@ -189,12 +189,12 @@ pd_sink_set_property(GObject *obj, guint prop_id, const GValue *value, GParamSpe
 {
 	PdSinkPrivate *priv = GET_PRIVATE(PD_SINK(obj));
 	switch (prop_id) {
-	case PROP_NAME:
-		g_free(priv->name);
-		priv->name = g_value_dup_string(value);
-		break;
-	default:
-		G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
+		case PROP_NAME:
+			g_free(priv->name);
+			priv->name = g_value_dup_string(value);
+			break;
+		default:
+			G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
 	}
 }
 
@@ -224,12 +224,12 @@ pd_sink_class_init(PdSinkClass *klass)
 	object_class->finalize = pd_sink_finalize;
 	klass->flush_async = pd_sink_real_flush_async;
 	klass->flush_finish = pd_sink_real_flush_finish;
-	props[PROP_NAME] = g_param_spec_string("name",
-					       NULL,
-					       NULL,
-					       NULL,
-					       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-						 G_PARAM_STATIC_STRINGS);
+	props[PROP_NAME] =
+	  g_param_spec_string("name",
+			      NULL,
+			      NULL,
+			      NULL,
+			      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 	props[PROP_STATE] =
 	  g_param_spec_string("state", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 	g_object_class_install_properties(object_class, PROP_LAST, props);

@@ -40,7 +40,10 @@ struct _PdSinkClass {
 	/* any thread, any number at once: takes what it needs from @batch
 	 * before returning (the caller frees the batch then: serialise here
 	 * when the sink needs bytes) and later calls @done on the main context */
-	void (*consume)(PdSink *self, PdSampleBatch *batch, PdSinkDoneFunc done, gpointer user_data);
+	void (*consume)(PdSink *self,
+			PdSampleBatch *batch,
+			PdSinkDoneFunc done,
+			gpointer user_data);
 	/* completes once everything consumed so far is done with */
 	void (*flush_async)(PdSink *self,
 			    GCancellable *cancellable,

@@ -435,6 +435,61 @@ pd_ctl_state_color(PdCtl *ctl, const gchar *state)
 	return pd_ctl_color(ctl, "warn");
 }
 
+/* the same counter of every sink, summed */
+static guint64
+pd_ctl_sinks_sum(GVariant *stats, const gchar *key)
+{
+	g_autoptr(GVariant) sinks = g_variant_lookup_value(stats, "sinks", G_VARIANT_TYPE_VARDICT);
+	GVariantIter iter;
+	GVariant *sink;
+	guint64 sum = 0;
+
+	if (sinks == NULL)
+		return 0;
+	g_variant_iter_init(&iter, sinks);
+	while (g_variant_iter_next(&iter, "{&sv}", NULL, &sink)) {
+		sum += pd_ctl_u64(sink, key);
+		g_variant_unref(sink);
+	}
+	return sum;
+}
+
+/* one line a sink: state and the counters every sink kind has */
+static void
+pd_ctl_print_sinks(PdCtl *ctl, GVariant *stats)
+{
+	g_autoptr(GVariant) sinks = g_variant_lookup_value(stats, "sinks", G_VARIANT_TYPE_VARDICT);
+	GVariantIter iter;
+	const gchar *name;
+	GVariant *sink;
+
+	if (sinks == NULL)
+		return;
+	g_variant_iter_init(&iter, sinks);
+	while (g_variant_iter_next(&iter, "{&sv}", &name, &sink)) {
+		const gchar *state = pd_ctl_str(sink, "state");
+		const gchar *error = pd_ctl_str(sink, "error");
+		g_print("  %-11s %s%s%s: %" G_GUINT64_FORMAT " %s, %" G_GUINT64_FORMAT
+			" %s, %" G_GUINT64_FORMAT " %s, %" G_GUINT64_FORMAT " %s%s%s\n",
+			name,
+			g_strcmp0(state, "connected") == 0 ? pd_ctl_color(ctl, "good")
+							   : pd_ctl_color(ctl, "bad"),
+			state,
+			pd_ctl_color(ctl, NULL),
+			pd_ctl_u64(sink, "samples_received"),
+			_("received"),
+			pd_ctl_u64(sink, "samples_delivered"),
+			_("delivered"),
+			pd_ctl_u64(sink, "samples_dropped"),
+			_("dropped"),
+			pd_ctl_u64(sink, "samples_queued"),
+			_("queued"),
+			error[0] != '\0' ? " - " : "",
+			error);
+		g_variant_unref(sink);
+	}
+}
+
 static void
 pd_ctl_print_header(PdCtl *ctl, GVariant *props, GVariant *stats)
 {
@@ -481,8 +536,8 @@ pd_ctl_print_header(PdCtl *ctl, GVariant *props, GVariant *stats)
 		_("cycles"),
 		pd_ctl_u64(stats, "samples_polled"),
 		_("samples polled"),
-		pd_ctl_u64(stats, "samples_published"),
-		_("published"),
+		pd_ctl_sinks_sum(stats, "samples_delivered"),
+		_("delivered"),
 		pd_ctl_u64(stats, "cycle_errors"),
 		_("pollster errors"));
 }
@@ -512,6 +567,8 @@ pd_ctl_status(PdCtl *ctl, gchar **args)
 		return PD_CTL_EXIT_OK;
 	}
 	pd_ctl_print_header(ctl, props, stats);
+	g_print("\n%s\n", _("Sinks:"));
+	pd_ctl_print_sinks(ctl, stats);
 	g_print("\n%s\n", _("Tasks:"));
 	pd_ctl_print_tasks(tasks);
 	pd_ctl_print_plugins(ctl, pollsters);
@@ -621,10 +678,14 @@ pd_ctl_stats(PdCtl *ctl, gchar **args)
 	g_ptr_array_sort(keys, pd_ctl_compare_keys);
 	for (guint i = 0; i < keys->len; i++) {
 		key = g_ptr_array_index(keys, i);
+		if (g_strcmp0(key, "sinks") == 0)
+			continue;
 		pd_ctl_table_add(
 		  t, g_strdup(key), g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(stats, key)));
 	}
 	pd_ctl_table_print(t, "");
+	g_print("\n%s\n", _("Sinks:"));
+	pd_ctl_print_sinks(ctl, stats);
 	return PD_CTL_EXIT_OK;
 }
 

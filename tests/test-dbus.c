@@ -816,6 +816,8 @@ static const gchar *const pollster_keys[] = {
 	"t",
 	"samples",
 	"t",
+	"skipped",
+	"t",
 	"busy",
 	"b",
 	"blacklisted",
@@ -905,11 +907,37 @@ test_get_methods(Fixture *f, gconstpointer data)
 					    "t",
 					    "uptime_us",
 					    "t",
+					    "sinks",
+					    "a{sv}",
 					    NULL });
 	g_assert_true(g_variant_lookup(stats, "cycles", "t", &t));
 	g_assert_cmpuint(t, ==, 1);
 	g_assert_true(g_variant_lookup(stats, "samples_polled", "t", &t));
 	g_assert_cmpuint(t, ==, 6);
+	/* every sink reports the same counters under the same names */
+	{
+		g_autoptr(GVariant) sinks = g_variant_lookup_value(stats, "sinks", NULL);
+		g_autoptr(GVariant) notifier = g_variant_lookup_value(sinks, "notifier", NULL);
+		g_assert_nonnull(notifier);
+		assert_keys(notifier,
+			    (const gchar *const[]){ "state",
+						    "s",
+						    "error",
+						    "s",
+						    "samples_received",
+						    "t",
+						    "samples_delivered",
+						    "t",
+						    "samples_dropped",
+						    "t",
+						    "samples_queued",
+						    "t",
+						    NULL });
+		g_assert_true(g_variant_lookup(notifier, "samples_received", "t", &t));
+		g_assert_cmpuint(t, ==, 6);
+		g_assert_true(g_variant_lookup(notifier, "samples_delivered", "t", &t));
+		g_assert_cmpuint(t, ==, 6);
+	}
 }
 
 /* --- control --- */
@@ -1291,6 +1319,9 @@ test_polldctl(Fixture *f, gconstpointer data)
 	g_test_message("%s", out);
 	g_assert_nonnull(strstr(out, "polld " PACKAGE_VERSION " on test-host: running"));
 	g_assert_nonnull(strstr(out, "Publisher:  connected"));
+	/* the sinks' delivered samples, whatever the sink kind */
+	g_assert_null(strstr(out, " 0 delivered"));
+	g_assert_nonnull(strstr(out, "notifier    connected: "));
 	g_assert_nonnull(strstr(out, "every 3600s"));
 	g_assert_nonnull(strstr(out, "test.gauge: 1 resources blacklisted"));
 	g_clear_pointer(&out, g_free);

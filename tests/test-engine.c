@@ -29,6 +29,8 @@ typedef struct {
 	gboolean hold; /* pollster "fake.slow" blocks while TRUE */
 	gboolean slow_entered;
 	guint samples_per_resource;
+	GArray *a_polls; /* monotonic times fake.a was called */
+	gulong slow_us;	 /* how long "fake.slow" takes when not held */
 } PdFakeState;
 
 static PdFakeState fake;
@@ -46,6 +48,9 @@ pd_fake_reset(void)
 	fake.hold = FALSE;
 	fake.slow_entered = FALSE;
 	fake.samples_per_resource = 1;
+	fake.slow_us = 0;
+	g_clear_pointer(&fake.a_polls, g_array_unref);
+	fake.a_polls = g_array_new(FALSE, FALSE, sizeof(gint64));
 	g_mutex_unlock(&fake.mutex);
 }
 
@@ -79,6 +84,9 @@ pd_fake_wait_release(const gchar *name)
 	while (fake.hold)
 		g_cond_wait(&fake.cond, &fake.mutex);
 	g_mutex_unlock(&fake.mutex);
+	/* a slow API, in the pollster's own worker thread */
+	if (fake.slow_us > 0)
+		g_usleep(fake.slow_us);
 }
 
 static gboolean
@@ -92,6 +100,10 @@ pd_fake_pollster_poll(PdPollster *self,
 
 	pd_fake_wait_release(name);
 	g_mutex_lock(&fake.mutex);
+	if (g_strcmp0(name, "fake.a") == 0) {
+		gint64 now = g_get_monotonic_time();
+		g_array_append_val(fake.a_polls, now);
+	}
 	if (fake.fail_all_permanently && g_strcmp0(name, "fake.b") == 0) {
 		g_mutex_unlock(&fake.mutex);
 		g_set_error(error, PD_ERROR, PD_ERROR_PERMANENT, "never works");
@@ -620,6 +632,8 @@ test_engine_deadline(PdFixture *fx, gconstpointer data)
 	g_assert_cmpuint(fx->publisher->messages->len, ==, 1);
 	g_assert_cmpuint(fx->last_cycle_samples, ==, 3);
 
+	/* GetPollsters reports it busy */
+	g_assert_cmpuint(pd_engine_get_pollster_stats(fx->engine, "fake.slow")->late_jobs, ==, 1);
 	/* while it hangs, the next cycle skips it rather than pile up */
 	g_test_expect_message("PdPollingTask", G_LOG_LEVEL_WARNING, "*skipping a/fake.slow*");
 	pd_fixture_poll(fx);
@@ -673,6 +687,145 @@ test_engine_stop_waits_for_late_jobs(PdFixture *fx, gconstpointer data)
 	g_assert_no_error(fx->error);
 	samples = pd_keep_publisher_samples(fx->publisher);
 	g_assert_cmpuint(samples->len, ==, 6);
+}
+
+static void
+pd_fake_release(void)
+{
+	g_mutex_lock(&fake.mutex);
+	fake.hold = FALSE;
+	g_cond_broadcast(&fake.cond);
+	g_mutex_unlock(&fake.mutex);
+}
+
+static gboolean
+pd_fake_a_polled_5(gpointer data)
+{
+	gboolean enough;
+	g_mutex_lock(&fake.mutex);
+	enough = fake.a_polls->len >= 5;
+	g_mutex_unlock(&fake.mutex);
+	return enough;
+}
+
+/* the late-pollster warnings are expected, in numbers that depend on timing:
+ * count them instead of aborting */
+static guint pd_late_warnings;
+static guint pd_skip_warnings;
+
+static gboolean
+pd_is_late_warning(const gchar *domain, const gchar *message)
+{
+	return g_strcmp0(domain, "PdPollingTask") == 0 &&
+	       (strstr(message, "fake.slow (source a) still running") != NULL ||
+		strstr(message, "skipping a/fake.slow") != NULL);
+}
+
+static void
+pd_count_late_warnings(const gchar *domain,
+		       GLogLevelFlags level,
+		       const gchar *message,
+		       gpointer user_data)
+{
+	if (strstr(message, "still running") != NULL)
+		pd_late_warnings++;
+	else if (strstr(message, "skipping") != NULL)
+		pd_skip_warnings++;
+	if (!pd_is_late_warning(domain, message))
+		g_log_default_handler(domain, level, message, user_data);
+}
+
+static gboolean
+pd_late_warnings_not_fatal(const gchar *domain,
+			   GLogLevelFlags level,
+			   const gchar *message,
+			   gpointer user_data)
+{
+	return !pd_is_late_warning(domain, message);
+}
+
+static void
+test_engine_late_pollster_alone(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	PdPollsterStats *slow;
+	gint64 first, fifth;
+	guint handler;
+
+	/* a pollster taking 1.5 intervals, with the default pollster timeout
+	 * (the interval): the fast one beside it in the same task is still
+	 * polled every interval, the slow one is skipped while it runs,
+	 * counted each time and logged once per late invocation */
+	pd_fixture_write(
+	  fx, "sources:\n  - name: a\n    interval: 1\n    meters: [fake.a, fake.slow]\n", NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	fake.slow_us = 1500 * 1000;
+	pd_late_warnings = pd_skip_warnings = 0;
+	g_test_log_set_fatal_handler(pd_late_warnings_not_fatal, NULL);
+	handler = g_log_set_handler("PdPollingTask",
+				    G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
+				    pd_count_late_warnings,
+				    NULL);
+	pd_engine_start(fx->engine);
+	g_assert_true(pd_test_wait_for(pd_fake_a_polled_5, NULL, 30000));
+	g_mutex_lock(&fake.mutex);
+	first = g_array_index(fake.a_polls, gint64, 0);
+	fifth = g_array_index(fake.a_polls, gint64, 4);
+	g_mutex_unlock(&fake.mutex);
+	/* four periods of 1 s; cycles held up by the slow pollster would make
+	 * them 2 s each */
+	g_test_message("fake.a: 5 polls in %.2f s", (gdouble)(fifth - first) / G_USEC_PER_SEC);
+	g_assert_cmpint(fifth - first, <, 6 * G_USEC_PER_SEC);
+	slow = pd_engine_get_pollster_stats(fx->engine, "fake.slow");
+	g_assert_cmpuint(slow->skipped, >=, 1);
+	g_assert_cmpuint(pd_late_warnings, >=, 1);
+	g_assert_cmpuint(pd_skip_warnings, <=, pd_late_warnings);
+	g_assert_cmpuint(pd_skip_warnings, <=, slow->skipped);
+
+	/* stop (waits for the slow one) before the fixture goes */
+	fx->done = FALSE;
+	pd_engine_stop_async(fx->engine, pd_fixture_stopped_cb, fx);
+	g_assert_true(pd_test_wait_for(pd_fixture_is_done, fx, 10000));
+	g_log_remove_handler("PdPollingTask", handler);
+	g_test_log_set_fatal_handler(NULL, NULL);
+}
+
+static gboolean
+pd_fixture_no_jobs(gpointer data)
+{
+	PdFixture *fx = data;
+	GPtrArray *tasks = pd_engine_get_tasks(fx->engine);
+	for (guint i = 0; i < tasks->len; i++) {
+		if (pd_polling_task_get_running_jobs(g_ptr_array_index(tasks, i)) > 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+test_engine_stop_timeout_counts_running(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	/* stopping while a cycle's own job hangs: the warning counts it */
+	pd_fixture_write(
+	  fx,
+	  "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.slow]\n",
+	  "[polld]\nstop_timeout = 1\n");
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	fake.hold = TRUE;
+	pd_engine_poll_now_async(fx->engine, NULL, NULL, NULL, NULL);
+	g_assert_true(pd_test_wait_for(pd_fake_slow_entered, NULL, 10000));
+	fx->done = FALSE;
+	g_test_expect_message("PdEngine",
+			      G_LOG_LEVEL_WARNING,
+			      "stopping without 1 pollster invocations still running*");
+	pd_engine_stop_async(fx->engine, pd_fixture_stopped_cb, fx);
+	g_assert_true(pd_test_wait_for(pd_fixture_is_done, fx, 10000));
+	g_test_assert_expected_messages();
+	pd_fake_release();
+	/* the job finishes and hands its samples over before the fixture goes */
+	g_assert_true(pd_test_wait_for(pd_fixture_no_jobs, fx, 10000));
 }
 
 static void
@@ -775,6 +928,8 @@ main(int argc, char **argv)
 	ADD("/engine/reload", test_engine_reload);
 	ADD("/engine/stop-waits-for-late-jobs", test_engine_stop_waits_for_late_jobs);
 	ADD("/engine/unknown-config-key", test_engine_unknown_config_key);
+	ADD("/engine/late-pollster-alone", test_engine_late_pollster_alone);
+	ADD("/engine/stop-timeout-counts-running", test_engine_stop_timeout_counts_running);
 	ADD("/engine/poll-now-unknown", test_engine_poll_now_unknown);
 	return g_test_run();
 }
