@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "pd-config-private.h"
 #include "pd-notifier-sink.h"
 #include "pd-serializer.h"
 
