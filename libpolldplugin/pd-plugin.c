@@ -169,3 +169,53 @@ pd_plugin_class_init(PdPluginClass *klass)
 {
 	G_OBJECT_CLASS(klass)->finalize = pd_plugin_finalize;
 }
+
+static gboolean
+pd_plugin_key_changed(PdConfig *a, PdConfig *b, const gchar *group, const gchar *key)
+{
+	return g_strcmp0(pd_config_get_string(a, group, key, NULL),
+			 pd_config_get_string(b, group, key, NULL)) != 0;
+}
+
+guint
+pd_plugin_note_changed_keys(PdConfig *old_config,
+			    PdConfig *new_config,
+			    const gchar *const *keys,
+			    GPtrArray *restart_keys)
+{
+	guint n = 0;
+
+	for (guint i = 0; keys[i + 1] != NULL; i += 2) {
+		const gchar *group = keys[i] != NULL ? keys[i] : "DEFAULT";
+		if (!pd_plugin_key_changed(old_config, new_config, keys[i], keys[i + 1]))
+			continue;
+		g_ptr_array_add(restart_keys, g_strdup_printf("[%s] %s", group, keys[i + 1]));
+		n++;
+	}
+	return n;
+}
+
+void
+pd_plugin_reconfigure(PdPlugin *self,
+		      PdConfig *old_config,
+		      PdConfig *new_config,
+		      GPtrArray *restart_keys)
+{
+	PdPluginClass *klass = PD_PLUGIN_GET_CLASS(self);
+	GPtrArray *keys;
+
+	g_return_if_fail(PD_IS_PLUGIN(self));
+	if (klass->reconfigure != NULL) {
+		klass->reconfigure(self, old_config, new_config, restart_keys);
+		return;
+	}
+	/* nothing is read once and silently kept: a plugin that can't say
+	 * what it applies needs a restart for any of its keys */
+	keys = pd_plugin_get_config_keys(self);
+	for (guint i = 0; i + 1 < keys->len; i += 2) {
+		const gchar *group = g_ptr_array_index(keys, i);
+		const gchar *key = g_ptr_array_index(keys, i + 1);
+		if (pd_plugin_key_changed(old_config, new_config, group, key))
+			g_ptr_array_add(restart_keys, g_strdup_printf("[%s] %s", group, key));
+	}
+}

@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 /* bump MAJOR on any incompatible change; MINOR when adding API */
 #define PD_PLUGIN_ABI_MAJOR 1
-#define PD_PLUGIN_ABI_MINOR 0
+#define PD_PLUGIN_ABI_MINOR 1
 
 typedef struct {
 	guint32 abi_major;
@@ -48,7 +48,17 @@ struct _PdPluginClass {
 	 * engine retries with back-off and keeps the plugin's pollsters. */
 	gboolean (*start)(PdPlugin *self, PdConfig *config, GError **error);
 	void (*stop)(PdPlugin *self);
-	gpointer padding[14];
+	/* since ABI 1.1. Called on the main thread on reload, once started,
+	 * with the config it runs with and the new (valid) one: applies the
+	 * changed keys it can and appends "[group] key" (see
+	 * pd_plugin_note_changed_keys()) for each changed key that takes effect
+	 * only at restart. Unset: every changed key the plugin declared with
+	 * pd_plugin_add_config_key() is reported as needing a restart. */
+	void (*reconfigure)(PdPlugin *self,
+			    PdConfig *old_config,
+			    PdConfig *new_config,
+			    GPtrArray *restart_keys);
+	gpointer padding[13];
 };
 
 /* to be called from the subclass' constructed() */
@@ -80,5 +90,19 @@ gboolean
 pd_plugin_start(PdPlugin *self, PdConfig *config, GError **error);
 void
 pd_plugin_stop(PdPlugin *self);
+/* @restart_keys: of gchar*, "[group] key" appended */
+void
+pd_plugin_reconfigure(PdPlugin *self,
+		      PdConfig *old_config,
+		      PdConfig *new_config,
+		      GPtrArray *restart_keys);
+/* for reconfigure(): appends "[group] key" to @restart_keys for each of
+ * @keys (pairs: group or NULL for DEFAULT, key; ending with a NULL key)
+ * whose value differs between the two configs; returns how many */
+guint
+pd_plugin_note_changed_keys(PdConfig *old_config,
+			    PdConfig *new_config,
+			    const gchar *const *keys,
+			    GPtrArray *restart_keys);
 
 G_END_DECLS

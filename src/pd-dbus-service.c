@@ -76,7 +76,17 @@ pd_dbus_service_publisher_notify_cb(GObject *publisher, GParamSpec *pspec, gpoin
 static void
 pd_dbus_service_reloaded_cb(PdEngine *engine, guint64 generation, gpointer user_data)
 {
-	pd_dbus_service_update_config(PD_DBUS_SERVICE(user_data));
+	PdDbusService *self = PD_DBUS_SERVICE(user_data);
+	gchar **namespaces = pd_engine_get_namespaces(self->engine);
+	const gchar *const none[] = { NULL };
+
+	const gchar *const *now = namespaces != NULL ? (const gchar *const *)namespaces : none;
+	const gchar *const *was = pd_agent1_get_namespaces(self->skeleton);
+
+	/* one PropertiesChanged for what changed only */
+	if (was == NULL || !g_strv_equal(was, now))
+		pd_agent1_set_namespaces(self->skeleton, now);
+	pd_dbus_service_update_config(self);
 }
 
 static void
@@ -445,14 +455,20 @@ static void
 pd_dbus_service_reload(PdDbusService *self, GDBusMethodInvocation *invocation)
 {
 	g_autoptr(GError) error = NULL;
+	GPtrArray *notes;
 
 	if (!pd_engine_reload(self->engine, &error)) {
 		g_warning("reload refused, the running configuration stays: %s", error->message);
 		pd_dbus_service_return_error(invocation, error);
 		return;
 	}
-	pd_agent1_complete_reload(
-	  self->skeleton, invocation, pd_engine_get_config_generation(self->engine));
+	notes = pd_engine_get_reload_notes(self->engine);
+	g_ptr_array_add(notes, NULL);
+	pd_agent1_complete_reload(self->skeleton,
+				  invocation,
+				  pd_engine_get_config_generation(self->engine),
+				  (const gchar *const *)notes->pdata);
+	g_ptr_array_remove_index(notes, notes->len - 1);
 }
 
 static gboolean

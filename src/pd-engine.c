@@ -24,9 +24,11 @@ struct _PdEngine {
 	gchar **plugin_dirs;
 	gchar **namespaces;
 	gchar **pollster_list;
+	PdSettings *settings;
 	GPtrArray *plugins;
-	GHashTable *pollsters;	 /* name -> PdPollster, the selected ones */
-	GHashTable *discoveries; /* name -> PdDiscovery */
+	GPtrArray *all_pollsters; /* of PdPollster, every plugin's, in load order */
+	GHashTable *pollsters;	  /* name -> PdPollster, the selected ones */
+	GHashTable *discoveries;  /* name -> PdDiscovery */
 	PdPollsterStatsTable *stats;
 	PdBlacklist *blacklist;
 	GArray *filters; /* of PdResourceFilter */
@@ -37,11 +39,11 @@ struct _PdEngine {
 	gboolean started;
 	gboolean stopping;
 	gboolean paused;
-	gchar **config_files;
-	gchar **config_dirs;
+	GPtrArray *reload_notes; /* of gchar*, what the last reload could not do */
 	guint64 generation;
 	guint failed_plugins;
 	GHashTable *disabled_plugins; /* set of PdPlugin whose start failed for good */
+	GHashTable *started_plugins;  /* set of PdPlugin started: they follow reloads */
 	GArray *retry_sources;	      /* of guint, pending plugin start retries */
 	/* counters */
 	guint64 cycles;
@@ -159,6 +161,7 @@ pd_engine_add_plugin(PdEngine *self, PdPlugin *plugin)
 		PdPollster *p = g_ptr_array_index(pollsters, i);
 		const gchar *name = pd_pollster_get_name(p);
 		PdPollster *other = g_hash_table_lookup(self->pollsters, name);
+		g_ptr_array_add(self->all_pollsters, g_object_ref(p));
 		if (!pd_engine_pollster_selected(self, p))
 			continue;
 		if (other != NULL) {
@@ -182,6 +185,53 @@ pd_engine_add_plugin(PdEngine *self, PdPlugin *plugin)
 		g_hash_table_insert(self->discoveries, g_strdup(name), g_object_ref(d));
 	}
 	g_ptr_array_add(self->plugins, g_object_ref(plugin));
+}
+
+/* a reload changed the namespaces or the pollster list */
+static void
+pd_engine_reselect(PdEngine *self)
+{
+	g_hash_table_remove_all(self->pollsters);
+	for (guint i = 0; i < self->all_pollsters->len; i++) {
+		PdPollster *p = g_ptr_array_index(self->all_pollsters, i);
+		const gchar *name = pd_pollster_get_name(p);
+		if (pd_engine_pollster_selected(self, p) &&
+		    !g_hash_table_contains(self->pollsters, name))
+			g_hash_table_insert(self->pollsters, g_strdup(name), g_object_ref(p));
+	}
+}
+
+static gboolean
+pd_engine_strv_equal(gchar **a, gchar **b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return g_strv_equal((const gchar *const *)a, (const gchar *const *)b);
+}
+
+/* polling_namespaces and pollster_list (unless the command line set them) */
+static void
+pd_engine_apply_selection(PdEngine *self, PdConfig *config)
+{
+	g_auto(GStrv) namespaces = pd_settings_dup_namespaces(self->settings, config);
+	g_auto(GStrv) pollster_list = pd_settings_dup_pollster_list(self->settings, config);
+	g_autofree gchar *ns_str = NULL;
+	g_autofree gchar *list_str = NULL;
+
+	if (pd_engine_strv_equal(namespaces, self->namespaces) &&
+	    pd_engine_strv_equal(pollster_list, self->pollster_list))
+		return;
+	g_strfreev(self->namespaces);
+	g_strfreev(self->pollster_list);
+	self->namespaces = g_steal_pointer(&namespaces);
+	self->pollster_list = g_steal_pointer(&pollster_list);
+	pd_engine_reselect(self);
+	ns_str = g_strjoinv(" ", self->namespaces);
+	list_str = g_strjoinv(" ", self->pollster_list);
+	g_message("now polling namespaces %s, pollster list %s: %u pollsters selected",
+		  ns_str,
+		  list_str[0] != '\0' ? list_str : "(all)",
+		  g_hash_table_size(self->pollsters));
 }
 
 gboolean
@@ -242,6 +292,7 @@ pd_engine_start_plugin(PdEngine *self, PdPlugin *plugin, guint delay_s)
 	if (pd_plugin_start(plugin, self->config, &error)) {
 		pd_plugin_set_status(plugin, NULL);
 		g_hash_table_remove(self->disabled_plugins, plugin);
+		g_hash_table_add(self->started_plugins, plugin);
 		return TRUE;
 	}
 	if (!g_error_matches(error, PD_ERROR, PD_ERROR_NOT_READY)) {
@@ -461,31 +512,6 @@ pd_engine_setup(PdEngine *self, GError **error)
 
 /* --- reload --- */
 
-void
-pd_engine_set_config_sources(PdEngine *self, gchar **files, gchar **dirs)
-{
-	g_strfreev(self->config_files);
-	g_strfreev(self->config_dirs);
-	self->config_files = g_strdupv(files);
-	self->config_dirs = g_strdupv(dirs);
-}
-
-static PdConfig *
-pd_engine_read_config(PdEngine *self, GError **error)
-{
-	g_autoptr(PdConfig) config = pd_config_new();
-
-	for (guint i = 0; self->config_files != NULL && self->config_files[i] != NULL; i++) {
-		if (!pd_config_load_file(config, self->config_files[i], error))
-			return NULL;
-	}
-	for (guint i = 0; self->config_dirs != NULL && self->config_dirs[i] != NULL; i++) {
-		if (!pd_config_load_dir(config, self->config_dirs[i], error))
-			return NULL;
-	}
-	return g_steal_pointer(&config);
-}
-
 static PdPollingTask *
 pd_engine_find_task(GPtrArray *tasks, const gchar *fingerprint, guint interval)
 {
@@ -536,14 +562,76 @@ pd_engine_swap_tasks(PdEngine *self, GPtrArray *new_tasks)
 	self->tasks = g_steal_pointer(&result);
 }
 
+/* engine keys read once at start (logging is set up by main()) */
+static const gchar *const pd_engine_restart_keys[] = {
+	"DEFAULT",     "debug",	  "DEFAULT", "verbose", "DEFAULT",  "use_syslog", "DEFAULT",
+	"use_journal", "DEFAULT", "log_dir", "DEFAULT", "log_file", NULL,
+};
+
+static void
+pd_engine_note(PdEngine *self, const gchar *note)
+{
+	g_warning("reload: %s", note);
+	g_ptr_array_add(self->reload_notes, g_strdup(note));
+}
+
+/* what the new config changes that only a restart applies */
+static void
+pd_engine_reconfigure_parts(PdEngine *self, PdConfig *config, GPtrArray *restart_keys)
+{
+	for (guint i = 0; pd_engine_restart_keys[i] != NULL; i += 2) {
+		const gchar *group = pd_engine_restart_keys[i];
+		const gchar *key = pd_engine_restart_keys[i + 1];
+		if (g_strcmp0(pd_config_get_string(self->config, group, key, NULL),
+			      pd_config_get_string(config, group, key, NULL)) != 0)
+			g_ptr_array_add(restart_keys, g_strdup_printf("[%s] %s", group, key));
+	}
+	pd_sink_reconfigure(PD_SINK(self->sinks), config, restart_keys);
+	/* one waiting to start reads the new config when it does */
+	for (guint i = 0; i < self->plugins->len; i++) {
+		PdPlugin *plugin = g_ptr_array_index(self->plugins, i);
+		if (g_hash_table_contains(self->started_plugins, plugin))
+			pd_plugin_reconfigure(plugin, self->config, config, restart_keys);
+	}
+}
+
+static void
+pd_engine_commit_reload(PdEngine *self, PdConfig *config, PdPollingConfig *polling)
+{
+	g_autoptr(GPtrArray) restart_keys = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) tasks = NULL;
+
+	g_ptr_array_set_size(self->reload_notes, 0);
+	pd_engine_register_keys(self, config);
+	pd_config_warn_unknown(config);
+	pd_engine_reconfigure_parts(self, config, restart_keys);
+	for (guint i = 0; i < restart_keys->len; i++) {
+		g_autofree gchar *note =
+		  g_strdup_printf("%s changed: it takes effect when polld restarts",
+				  (const gchar *)g_ptr_array_index(restart_keys, i));
+		pd_engine_note(self, note);
+	}
+	pd_engine_apply_settings(self, config);
+	pd_engine_apply_selection(self, config);
+	g_set_object(&self->config, config);
+	pd_settings_set_config(self->settings, config);
+	tasks = pd_engine_build_tasks(self, polling, config);
+	pd_engine_swap_tasks(self, tasks);
+	for (guint i = 0; i < self->tasks->len; i++)
+		pd_polling_task_set_config(g_ptr_array_index(self->tasks, i), config);
+	if (self->tasks->len == 0) {
+		g_autofree gchar *note = g_strdup_printf(
+		  "%s: no source matches any loaded pollster, nothing to poll", polling->filename);
+		pd_engine_note(self, note);
+	}
+}
+
 gboolean
 pd_engine_reload(PdEngine *self, GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
-	g_autoptr(PdConfig) config = pd_engine_read_config(self, &error_local);
+	g_autoptr(PdConfig) config = pd_settings_read(self->settings, &error_local);
 	g_autoptr(PdPollingConfig) polling = NULL;
-	g_autoptr(GPtrArray) tasks = NULL;
-	g_autoptr(GPtrArray) restart_keys = g_ptr_array_new_with_free_func(g_free);
 
 	if (config == NULL) {
 		g_set_error_literal(error, PD_ERROR, PD_ERROR_INVALID_CONFIG, error_local->message);
@@ -555,18 +643,7 @@ pd_engine_reload(PdEngine *self, GError **error)
 		return FALSE;
 	}
 	/* valid: from here on nothing fails */
-	pd_engine_register_keys(self, config);
-	pd_config_warn_unknown(config);
-	pd_sink_reconfigure(PD_SINK(self->sinks), config, restart_keys);
-	for (guint i = 0; i < restart_keys->len; i++)
-		g_warning("%s changed: it takes effect when polld restarts",
-			  (const gchar *)g_ptr_array_index(restart_keys, i));
-	pd_engine_apply_settings(self, config);
-	g_set_object(&self->config, config);
-	tasks = pd_engine_build_tasks(self, polling, config);
-	pd_engine_swap_tasks(self, tasks);
-	for (guint i = 0; i < self->tasks->len; i++)
-		pd_polling_task_set_config(g_ptr_array_index(self->tasks, i), config);
+	pd_engine_commit_reload(self, config, polling);
 	g_clear_pointer(&self->polling, pd_polling_config_unref);
 	self->polling = g_steal_pointer(&polling);
 	self->generation++;
@@ -575,6 +652,12 @@ pd_engine_reload(PdEngine *self, GError **error)
 		  self->tasks->len);
 	g_signal_emit(self, signals[SIGNAL_RELOADED], 0, self->generation);
 	return TRUE;
+}
+
+GPtrArray *
+pd_engine_get_reload_notes(PdEngine *self)
+{
+	return self->reload_notes;
 }
 
 guint64
@@ -837,24 +920,10 @@ pd_engine_set_plugin_dirs(PdEngine *self, gchar **dirs)
 	self->plugin_dirs = g_strdupv(dirs);
 }
 
-void
-pd_engine_set_namespaces(PdEngine *self, gchar **namespaces)
-{
-	g_strfreev(self->namespaces);
-	self->namespaces = g_strdupv(namespaces);
-}
-
 gchar **
 pd_engine_get_namespaces(PdEngine *self)
 {
 	return self->namespaces;
-}
-
-void
-pd_engine_set_pollster_list(PdEngine *self, gchar **globs)
-{
-	g_strfreev(self->pollster_list);
-	self->pollster_list = g_strdupv(globs);
 }
 
 gboolean
@@ -928,6 +997,7 @@ pd_engine_finalize(GObject *obj)
 		g_source_remove(g_array_index(self->retry_sources, guint, i));
 	g_array_unref(self->retry_sources);
 	g_hash_table_unref(self->disabled_plugins);
+	g_hash_table_unref(self->started_plugins);
 	if (self->tasks != NULL)
 		g_ptr_array_unref(self->tasks);
 	if (self->polling != NULL)
@@ -940,9 +1010,10 @@ pd_engine_finalize(GObject *obj)
 	g_ptr_array_unref(self->plugins);
 	g_object_unref(self->sinks);
 	g_object_unref(self->config);
+	g_object_unref(self->settings);
+	g_ptr_array_unref(self->all_pollsters);
+	g_ptr_array_unref(self->reload_notes);
 	g_strfreev(self->plugin_dirs);
-	g_strfreev(self->config_files);
-	g_strfreev(self->config_dirs);
 	g_strfreev(self->namespaces);
 	g_strfreev(self->pollster_list);
 	g_free(self->host);
@@ -953,6 +1024,8 @@ static void
 pd_engine_init(PdEngine *self)
 {
 	self->plugins = g_ptr_array_new_with_free_func(g_object_unref);
+	self->all_pollsters = g_ptr_array_new_with_free_func(g_object_unref);
+	self->reload_notes = g_ptr_array_new_with_free_func(g_free);
 	self->pollsters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
 	self->discoveries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
 	self->stats = pd_pollster_stats_table_new();
@@ -961,6 +1034,7 @@ pd_engine_init(PdEngine *self)
 	self->filters = g_array_new(FALSE, FALSE, sizeof(PdResourceFilter));
 	self->retry_sources = g_array_new(FALSE, FALSE, sizeof(guint));
 	self->disabled_plugins = g_hash_table_new(NULL, NULL);
+	self->started_plugins = g_hash_table_new(NULL, NULL);
 	self->generation = 1;
 }
 
@@ -994,9 +1068,12 @@ pd_engine_class_init(PdEngineClass *klass)
 }
 
 PdEngine *
-pd_engine_new(PdConfig *config)
+pd_engine_new(PdSettings *settings)
 {
 	PdEngine *self = g_object_new(PD_TYPE_ENGINE, NULL);
-	self->config = g_object_ref(config);
+	self->settings = g_object_ref(settings);
+	self->config = g_object_ref(pd_settings_get_config(settings));
+	self->namespaces = pd_settings_dup_namespaces(settings, self->config);
+	self->pollster_list = pd_settings_dup_pollster_list(settings, self->config);
 	return self;
 }

@@ -12,6 +12,7 @@
 #include "pd-polling-config.h"
 #include "pd-polling-task.h"
 #include "pd-pollster-stats-table.h"
+#include "pd-settings.h"
 #include "pd-sink-list.h"
 
 G_BEGIN_DECLS
@@ -19,18 +20,16 @@ G_BEGIN_DECLS
 #define PD_TYPE_ENGINE (pd_engine_get_type())
 G_DECLARE_FINAL_TYPE(PdEngine, pd_engine, PD, ENGINE, GObject)
 
+/* @settings: loaded (pd_settings_load()); the engine reads it again on
+ * reload and sets the new config in it */
 PdEngine *
-pd_engine_new(PdConfig *config);
+pd_engine_new(PdSettings *settings);
 PdConfig *
 pd_engine_get_config(PdEngine *self);
 void
 pd_engine_set_plugin_dirs(PdEngine *self, gchar **dirs);
-void
-pd_engine_set_namespaces(PdEngine *self, gchar **namespaces);
 gchar **
 pd_engine_get_namespaces(PdEngine *self);
-void
-pd_engine_set_pollster_list(PdEngine *self, gchar **globs);
 /* before setup: every polled batch goes to each sink (names are unique) */
 gboolean
 pd_engine_add_sink(PdEngine *self, PdSink *sink, GError **error);
@@ -53,9 +52,6 @@ pd_engine_load_plugins(PdEngine *self, GError **error);
  * builds the tasks, starts the plugins and the sinks */
 gboolean
 pd_engine_setup(PdEngine *self, GError **error);
-/* the config files and directories pd_engine_reload() reads again */
-void
-pd_engine_set_config_sources(PdEngine *self, gchar **files, gchar **dirs);
 /* re-reads the config and polling.yaml; if invalid, fails with
  * PD_ERROR_INVALID_CONFIG (file:line:col in the message) and the old
  * config keeps running; else applies the change as a diff: unchanged tasks
@@ -64,6 +60,10 @@ pd_engine_set_config_sources(PdEngine *self, gchar **files, gchar **dirs);
  * Emits "reloaded" (guint64 generation). */
 gboolean
 pd_engine_reload(PdEngine *self, GError **error);
+/* of gchar*: what the last successful reload could not apply (keys needing
+ * a restart) or warns about (nothing to poll); logged too */
+GPtrArray *
+pd_engine_get_reload_notes(PdEngine *self);
 guint64
 pd_engine_get_config_generation(PdEngine *self);
 GPtrArray *

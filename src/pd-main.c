@@ -96,6 +96,7 @@ pd_main_sighup_cb(gpointer user_data)
 	PdMain *m = user_data;
 	g_autoptr(GError) error = NULL;
 
+	/* what it could not apply is logged by the engine */
 	if (!pd_engine_reload(m->engine, &error))
 		g_warning("reload refused, the running configuration stays: %s", error->message);
 	return G_SOURCE_CONTINUE;
@@ -197,51 +198,6 @@ pd_main_fold_lists(gint argc, gchar **argv)
 	return g_strv_builder_end(out);
 }
 
-static gchar **
-pd_main_split_list(gchar **values)
-{
-	g_autoptr(GStrvBuilder) out = g_strv_builder_new();
-
-	for (guint i = 0; values != NULL && values[i] != NULL; i++) {
-		g_auto(GStrv) items = g_strsplit_set(values[i], ", ", -1);
-		for (guint j = 0; items[j] != NULL; j++) {
-			if (items[j][0] != '\0')
-				g_strv_builder_add(out, items[j]);
-		}
-	}
-	return g_strv_builder_end(out);
-}
-
-static gboolean
-pd_main_load_config(PdConfig *config, gchar **files, gchar **dirs, GError **error)
-{
-	if (files == NULL && dirs == NULL) {
-		g_autofree gchar *def = g_build_filename(PD_SYSCONFDIR, "polld.conf", NULL);
-		if (g_file_test(def, G_FILE_TEST_EXISTS))
-			return pd_config_load_file(config, def, error);
-		return TRUE;
-	}
-	for (guint i = 0; files != NULL && files[i] != NULL; i++) {
-		if (!pd_config_load_file(config, files[i], error))
-			return FALSE;
-	}
-	for (guint i = 0; dirs != NULL && dirs[i] != NULL; i++) {
-		if (!pd_config_load_dir(config, dirs[i], error))
-			return FALSE;
-	}
-	return TRUE;
-}
-
-static gchar **
-pd_main_namespaces(PdConfig *config, gchar **cli)
-{
-	g_auto(GStrv) from_config = NULL;
-	if (cli != NULL)
-		return pd_main_split_list(cli);
-	from_config = pd_config_get_list(config, NULL, "polling_namespaces", "compute,central");
-	return pd_main_split_list(from_config);
-}
-
 static PdPublisher *
 pd_main_make_publisher(PdConfig *config, gboolean dry_run, GError **error)
 {
@@ -275,12 +231,11 @@ main(int argc, char *argv[])
 	g_auto(GStrv) pollster_list_cli = NULL;
 	g_autofree gchar *plugin_dir = NULL;
 	g_auto(GStrv) args = NULL;
-	g_auto(GStrv) namespaces = NULL;
-	g_auto(GStrv) pollster_list = NULL;
 	g_auto(GStrv) plugin_dirs = NULL;
 	g_autoptr(GOptionContext) context = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(PdConfig) config = NULL;
+	g_autoptr(PdSettings) settings = NULL;
+	PdConfig *config;
 	g_autoptr(PdEngine) engine = NULL;
 	g_autoptr(PdPublisher) publisher = NULL;
 	g_autoptr(PdSink) notifier = NULL;
@@ -391,33 +346,20 @@ main(int argc, char *argv[])
 	/* before any thread starts: it unsets the NOTIFY_SOCKET environment */
 	notify = pd_sd_notify_new();
 	m.notify = notify;
-	config = pd_config_new();
-	if (!pd_main_load_config(config, config_files, config_dirs, &error)) {
+	/* the one config object: the files, and the options that override them */
+	settings = pd_settings_new(config_files, config_dirs, namespaces_cli, pollster_list_cli);
+	if (!pd_settings_load(settings, &error)) {
 		g_printerr("polld: %s\n", error->message);
 		return 1;
 	}
+	config = pd_settings_get_config(settings);
 	if (pd_config_get_bool(config, NULL, "debug", FALSE))
 		pd_log_level = G_LOG_LEVEL_DEBUG;
-	namespaces = pd_main_namespaces(config, namespaces_cli);
-	if (pollster_list_cli == NULL)
-		pollster_list_cli = pd_config_get_list(config, NULL, "pollster_list", NULL);
-	pollster_list = pd_main_split_list(pollster_list_cli);
 	plugin_dirs =
 	  pd_plugin_loader_get_dirs(plugin_dir, g_getenv("POLLD_PLUGIN_DIR"), PD_PLUGINDIR);
 
-	engine = pd_engine_new(config);
-	if (config_files == NULL && config_dirs == NULL) {
-		GPtrArray *loaded = pd_config_get_files(config);
-		g_auto(GStrv) defaults = g_new0(gchar *, loaded->len + 1);
-		for (guint i = 0; i < loaded->len; i++)
-			defaults[i] = g_strdup(g_ptr_array_index(loaded, i));
-		pd_engine_set_config_sources(engine, defaults, NULL);
-	} else {
-		pd_engine_set_config_sources(engine, config_files, config_dirs);
-	}
+	engine = pd_engine_new(settings);
 	pd_engine_set_plugin_dirs(engine, plugin_dirs);
-	pd_engine_set_namespaces(engine, namespaces);
-	pd_engine_set_pollster_list(engine, pollster_list);
 	if (!pd_engine_load_plugins(engine, &error)) {
 		g_printerr("polld: %s\n", error->message);
 		return 1;

@@ -40,7 +40,6 @@ copy_literal(gchar *out, const gchar *lit)
 	return len;
 }
 
-
 /* ---- timestamps ---- */
 
 /* years 1 to 9999, the range of Python's datetime */

@@ -729,7 +729,8 @@ static PdCtlExit
 pd_ctl_reload(PdCtl *ctl, gchar **args)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply = pd_ctl_call(ctl, "Reload", NULL, "(t)", -1, &error);
+	g_autoptr(GVariant) reply = pd_ctl_call(ctl, "Reload", NULL, "(tas)", -1, &error);
+	g_autofree const gchar **notes = NULL;
 	guint64 generation;
 
 	if (reply == NULL) {
@@ -738,12 +739,18 @@ pd_ctl_reload(PdCtl *ctl, gchar **args)
 			g_printerr(_("The running configuration stays in effect.\n"));
 		return code;
 	}
-	g_variant_get(reply, "(t)", &generation);
-	if (ctl->json)
-		g_print("{ \"generation\" : %" G_GUINT64_FORMAT " }\n", generation);
-	else
-		g_print(_("Reloaded: configuration generation %" G_GUINT64_FORMAT ".\n"),
-			generation);
+	g_variant_get(reply, "(t^a&s)", &generation, &notes);
+	if (ctl->json) {
+		g_auto(GVariantDict) dict;
+		g_variant_dict_init(&dict, NULL);
+		g_variant_dict_insert(&dict, "generation", "t", generation);
+		g_variant_dict_insert_value(&dict, "notes", g_variant_get_child_value(reply, 1));
+		pd_ctl_print_json(g_variant_dict_end(&dict));
+		return PD_CTL_EXIT_OK;
+	}
+	g_print(_("Reloaded: configuration generation %" G_GUINT64_FORMAT ".\n"), generation);
+	for (guint i = 0; notes != NULL && notes[i] != NULL; i++)
+		g_print("  %s%s%s\n", pd_ctl_color(ctl, "bad"), notes[i], pd_ctl_color(ctl, NULL));
 	return PD_CTL_EXIT_OK;
 }
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "amqp-consumer.h"
-#include "pd-signature.h"
+#include "pd-test-signature.h"
 #include "pd-spool.h"
 #include "pd-test-util.h"
 
@@ -114,7 +114,7 @@ check_envelope(PdTestDelivery *d, guint *n_samples)
 		JsonObject *s = json_array_get_object_element(samples, i);
 		g_assert_cmpuint(
 		  strlen(json_object_get_string_member(s, "message_signature")), ==, 64);
-		g_assert_true(pd_signature_verify_json(SECRET, s));
+		g_assert_true(pd_test_signature_verify_json(SECRET, s));
 	}
 	*n_samples += json_array_get_length(samples);
 	g_regex_unref(ts);

@@ -9,7 +9,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 
-#include "pd-signature.h"
+#include "pd-test-signature.h"
 #include "pd-test-util.h"
 
 typedef struct {
@@ -82,7 +82,7 @@ test_daemon_once(PdFixture *fx, gconstpointer data)
 	g_assert_cmpuint(pd_count_meter(samples, "test.cumulative"), ==, 8);
 	for (guint i = 0; i < samples->len; i++) {
 		JsonObject *s = g_ptr_array_index(samples, i);
-		g_assert_true(pd_signature_verify_json("s3cret", s));
+		g_assert_true(pd_test_signature_verify_json("s3cret", s));
 		g_assert_cmpstr(json_object_get_string_member(s, "source"), ==, "openstack");
 		g_assert_true(
 		  g_str_has_prefix(json_object_get_string_member(s, "resource_id"), "test-"));

@@ -1033,13 +1033,17 @@ test_batched_changes(Fixture *f, gconstpointer data)
 	g_autoptr(GVariant) reply = NULL;
 	g_autoptr(GVariant) host = NULL;
 	g_autofree gchar *conf = NULL;
+	g_autofree gchar *new_conf = NULL;
 
 	start_bus(f, BUS_SESSION);
 	start_polld(f, BUS_SESSION);
 	g_ptr_array_set_size(f->changed, 0);
 	g_file_get_contents(f->conf, &conf, NULL, NULL);
-	g_free(write_file(f, "polld.conf", strstr(conf, "[polling]")));
-	reply = call_ok(f, "Reload", NULL, "(t)");
+	/* the host goes back to the default, the namespaces stay */
+	new_conf =
+	  g_strconcat("[DEFAULT]\npolling_namespaces = test\n", strstr(conf, "[polling]"), NULL);
+	g_free(write_file(f, "polld.conf", new_conf));
+	reply = call_ok(f, "Reload", NULL, "(tas)");
 	host = get_property(f, "Host");
 	g_assert_cmpstr(g_variant_get_string(host, NULL), !=, "test-host");
 	g_assert_true(wait_for(have_generation_change, f, 5000));
@@ -1102,7 +1106,7 @@ test_reload_invalid(Fixture *f, gconstpointer data)
 	  write_file(f,
 		     "polling.yaml",
 		     "sources:\n  - name: fast\n    meters: [\"test.*\"]\n    interval: soon\n"));
-	reply = call(f, "Reload", NULL, "(t)", &error);
+	reply = call(f, "Reload", NULL, "(tas)", &error);
 	g_assert_null(reply);
 	assert_remote_error(error, "org.polld.Agent1.Error.InvalidConfig");
 	where = g_strdup_printf("%s:4:", f->yaml);
@@ -1121,7 +1125,7 @@ test_reload_invalid(Fixture *f, gconstpointer data)
 	/* a broken config file is refused the same way */
 	g_free(write_file(f, "polld.conf", "[DEFAULT\nhost = x\n"));
 	g_clear_pointer(&reply, g_variant_unref);
-	reply = call(f, "Reload", NULL, "(t)", &error);
+	reply = call(f, "Reload", NULL, "(tas)", &error);
 	assert_remote_error(error, "org.polld.Agent1.Error.InvalidConfig");
 	g_assert_nonnull(strstr(error->message, "polld.conf:1:"));
 	g_assert_cmpuint(generation(f), ==, 1);
@@ -1159,6 +1163,7 @@ test_reload_valid(Fixture *f, gconstpointer data)
 	g_autoptr(GVariant) cumulative = NULL;
 	g_autoptr(GVariant) delta = NULL;
 	g_autofree const gchar **sources = NULL;
+	g_autofree const gchar **notes = NULL;
 	const gchar *s;
 	guint64 gen, runs;
 
@@ -1170,8 +1175,10 @@ test_reload_valid(Fixture *f, gconstpointer data)
 	/* drop test.cumulative, add a source for test.delta */
 	g_free(write_file(f, "polling.yaml", yaml2));
 	g_clear_pointer(&reply, g_variant_unref);
-	reply = call_ok(f, "Reload", NULL, "(t)");
-	g_variant_get(reply, "(t)", &gen);
+	reply = call_ok(f, "Reload", NULL, "(tas)");
+	g_variant_get(reply, "(t^a&s)", &gen, &notes);
+	/* all of it applied */
+	g_assert_cmpuint(g_strv_length((gchar **)notes), ==, 0);
 	g_assert_cmpuint(gen, ==, 2);
 	g_assert_cmpuint(generation(f), ==, 2);
 	/* the new 7200 s task runs at once, the 3600 s one keeps its schedule */
@@ -1209,6 +1216,80 @@ test_reload_valid(Fixture *f, gconstpointer data)
 	assert_samples(f, "test.gauge", 8);
 	assert_samples(f, "test.delta", 10);
 	assert_samples(f, "test.cumulative", 6);
+}
+
+static void
+reload_notes(Fixture *f, const gchar *conf, GPtrArray *out)
+{
+	g_autoptr(GVariant) reply = NULL;
+	g_autofree const gchar **notes = NULL;
+	guint64 gen;
+
+	g_free(write_file(f, "polld.conf", conf));
+	reply = call_ok(f, "Reload", NULL, "(tas)");
+	g_variant_get(reply, "(t^a&s)", &gen, &notes);
+	g_ptr_array_set_size(out, 0);
+	for (guint i = 0; notes[i] != NULL; i++) {
+		g_test_message("reload note: %s", notes[i]);
+		g_ptr_array_add(out, g_strdup(notes[i]));
+	}
+}
+
+static gboolean
+has_note(GPtrArray *notes, const gchar *pattern)
+{
+	for (guint i = 0; i < notes->len; i++) {
+		if (g_pattern_match_simple(pattern, g_ptr_array_index(notes, i)))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+test_reload_selection(Fixture *f, gconstpointer data)
+{
+	const gchar *central = "[DEFAULT]\nhost = test-host\npolling_namespaces = central\n"
+			       "[polling]\ncfg_file = polling.yaml\nbatch_size = 1\n"
+			       "[oslo_messaging_rabbit]\nrabbit_retry_interval = 5\n"
+			       "[test]\nnot_ready = /nonexistent\n";
+	g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GVariant) ns = NULL;
+	g_autofree const gchar **nsv = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariant) list = NULL;
+	g_autofree gchar *conf = NULL;
+
+	start_bus(f, BUS_SESSION);
+	start_polld(f, BUS_SESSION);
+	g_assert_true(wait_for(have_first_cycle, f, 10000));
+	g_assert_true(g_file_get_contents(f->conf, &conf, NULL, NULL));
+
+	/* another namespace: the test pollsters go, nothing is left to poll,
+	 * and a connection setting can only apply at restart: all said */
+	reload_notes(f, central, notes);
+	g_assert_true(has_note(notes,
+			       "*polling.yaml: no source matches any loaded pollster, "
+			       "nothing to poll"));
+	g_assert_true(has_note(notes,
+			       "[oslo_messaging_rabbit] rabbit_retry_interval changed: "
+			       "it takes effect when polld restarts"));
+	/* the test plugin reads not_ready at start only: its reconfigure says so */
+	g_assert_true(has_note(notes, "[test] not_ready changed: *"));
+	ns = get_property(f, "Namespaces");
+	nsv = g_variant_get_strv(ns, NULL);
+	g_assert_cmpstrv(nsv, ((const gchar *const[]){ "central", NULL }));
+	reply = call_ok(f, "GetTasks", NULL, "(aa{sv})");
+	list = g_variant_get_child_value(reply, 0);
+	g_assert_cmpuint(g_variant_n_children(list), ==, 0);
+
+	/* and back: polling again, nothing to say */
+	reload_notes(f, conf, notes);
+	g_assert_false(has_note(notes, "*nothing to poll"));
+	g_clear_pointer(&reply, g_variant_unref);
+	g_clear_pointer(&list, g_variant_unref);
+	reply = call_ok(f, "GetTasks", NULL, "(aa{sv})");
+	list = g_variant_get_child_value(reply, 0);
+	g_assert_cmpuint(g_variant_n_children(list), ==, 1);
 }
 
 /* --- a hanging pollster --- */
@@ -1569,6 +1650,7 @@ main(int argc, char *argv[])
 		{ "/dbus/backing-off", test_backing_off },
 		{ "/dbus/reload/invalid", test_reload_invalid },
 		{ "/dbus/reload/valid", test_reload_valid },
+		{ "/dbus/reload/selection", test_reload_selection },
 		{ "/dbus/hang", test_hang },
 		{ "/dbus/second-instance", test_second_instance },
 		{ "/dbus/polldctl", test_polldctl },

@@ -319,18 +319,16 @@ pd_fixture_cycle_cb(PdEngine *engine,
 static gboolean
 pd_fixture_setup_engine(PdFixture *fx, GError **error)
 {
-	g_autoptr(PdConfig) config = pd_config_new();
 	g_autoptr(PdPlugin) plugin = g_object_new(PD_TYPE_FAKE_PLUGIN, NULL);
 	gchar *files[] = { fx->conf, NULL };
 	gchar *namespaces[] = { (gchar *)"fake", NULL };
+	g_autoptr(PdSettings) settings = pd_settings_new(files, NULL, namespaces, NULL);
 
-	if (!pd_config_load_file(config, fx->conf, error))
+	if (!pd_settings_load(settings, error))
 		return FALSE;
 	pd_plugin_set_name(plugin, "fake");
-	fx->engine = pd_engine_new(config);
+	fx->engine = pd_engine_new(settings);
 	fx->publisher = g_object_new(PD_TYPE_KEEP_PUBLISHER, NULL);
-	pd_engine_set_config_sources(fx->engine, files, NULL);
-	pd_engine_set_namespaces(fx->engine, namespaces);
 	pd_engine_add_plugin(fx->engine, plugin);
 	{
 		g_autoptr(PdSink) sink = pd_notifier_sink_new(PD_PUBLISHER(fx->publisher));
@@ -878,6 +876,53 @@ test_engine_reload(PdFixture *fx, gconstpointer data)
 }
 
 static void
+test_engine_reload_pollster_list(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const gchar *yaml = "sources:\n  - name: a\n    interval: 60\n    meters: ['*']\n";
+
+	/* [DEFAULT] pollster_list applies on reload: the selection changes
+	 * and the tasks with it */
+	pd_fixture_write(fx, yaml, "[DEFAULT]\npollster_list = fake.a, fake.b\n");
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	g_assert_cmpuint(g_hash_table_size(pd_engine_get_pollsters(fx->engine)), ==, 2);
+	pd_fixture_write(fx, yaml, "[DEFAULT]\npollster_list = fake.c\n");
+	g_assert_true(pd_engine_reload(fx->engine, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_hash_table_size(pd_engine_get_pollsters(fx->engine)), ==, 1);
+	g_assert_true(g_hash_table_contains(pd_engine_get_pollsters(fx->engine), "fake.c"));
+	{
+		g_autoptr(GPtrArray) e = pd_polling_task_get_entries(
+		  g_ptr_array_index(pd_engine_get_tasks(fx->engine), 0));
+		g_assert_cmpuint(e->len, ==, 1);
+		g_assert_cmpstr(g_ptr_array_index(e, 0), ==, "a/fake.c");
+	}
+	g_assert_cmpuint(pd_engine_get_reload_notes(fx->engine)->len, ==, 0);
+
+	/* a list that selects nothing: accepted, and said */
+	pd_fixture_write(fx, yaml, "[DEFAULT]\npollster_list = nothing.*\n");
+	g_test_expect_message("PdEngine", G_LOG_LEVEL_MESSAGE, "now polling*0 pollsters selected");
+	g_test_expect_message("PdEngine", G_LOG_LEVEL_INFO, "source a matches no loaded pollster");
+	g_test_expect_message("PdEngine", G_LOG_LEVEL_WARNING, "*nothing to poll*");
+	g_assert_true(pd_engine_reload(fx->engine, &error));
+	g_test_assert_expected_messages();
+	g_assert_cmpuint(pd_engine_get_tasks(fx->engine)->len, ==, 0);
+	g_assert_cmpuint(pd_engine_get_reload_notes(fx->engine)->len, ==, 1);
+
+	/* a plugin without a reconfigure vfunc: its changed keys need a
+	 * restart, and the notes say so */
+	pd_fixture_write(fx, yaml, "[DEFAULT]\npollster_list = nothing.*\n[fake]\nknob = 2\n");
+	g_test_expect_message("PdEngine", G_LOG_LEVEL_WARNING, "*[fake] knob changed*");
+	g_test_expect_message("PdEngine", G_LOG_LEVEL_INFO, "source a matches no loaded pollster");
+	g_test_expect_message("PdEngine", G_LOG_LEVEL_WARNING, "*nothing to poll*");
+	g_assert_true(pd_engine_reload(fx->engine, &error));
+	g_test_assert_expected_messages();
+	g_assert_cmpstr(g_ptr_array_index(pd_engine_get_reload_notes(fx->engine), 0),
+			==,
+			"[fake] knob changed: it takes effect when polld restarts");
+}
+
+static void
 test_engine_unknown_config_key(PdFixture *fx, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
@@ -928,6 +973,7 @@ main(int argc, char **argv)
 	ADD("/engine/reload", test_engine_reload);
 	ADD("/engine/stop-waits-for-late-jobs", test_engine_stop_waits_for_late_jobs);
 	ADD("/engine/unknown-config-key", test_engine_unknown_config_key);
+	ADD("/engine/reload-pollster-list", test_engine_reload_pollster_list);
 	ADD("/engine/late-pollster-alone", test_engine_late_pollster_alone);
 	ADD("/engine/stop-timeout-counts-running", test_engine_stop_timeout_counts_running);
 	ADD("/engine/poll-now-unknown", test_engine_poll_now_unknown);

@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 
+#include "pd-config-private.h"
 #include "pd-plugin-loader.h"
 #include "pd-test-util.h"
 
@@ -147,6 +148,64 @@ test_loader_dirs(void)
 	pd_test_rmtree(installed);
 }
 
+/* the keys a reload changed that a plugin can only apply at restart */
+static GPtrArray *
+pd_reconfigure(PdPlugin *plugin, const gchar *group, const gchar *key, const gchar *value)
+{
+	g_autoptr(PdConfig) old_config = pd_config_new();
+	g_autoptr(PdConfig) new_config = pd_config_new();
+	GPtrArray *restart_keys = g_ptr_array_new_with_free_func(g_free);
+
+	pd_config_set_string(old_config, NULL, "host", "a");
+	pd_config_set_string(new_config, NULL, "host", "b");
+	pd_config_set_string(new_config, group, key, value);
+	pd_plugin_reconfigure(plugin, old_config, new_config, restart_keys);
+	return restart_keys;
+}
+
+static PdPlugin *
+pd_find_plugin(GPtrArray *plugins, const gchar *name)
+{
+	for (guint i = 0; i < plugins->len; i++) {
+		if (g_strcmp0(pd_plugin_get_name(g_ptr_array_index(plugins, i)), name) == 0)
+			return g_ptr_array_index(plugins, i);
+	}
+	return NULL;
+}
+
+static void
+test_loader_reconfigure(void)
+{
+	g_auto(GStrv) dirs = g_strsplit(g_getenv("POLLD_PLUGIN_DIR"), ":", -1);
+	g_autoptr(GPtrArray) plugins = pd_plugin_loader_load_dirs(dirs);
+	PdPlugin *compute = pd_find_plugin(plugins, "compute-libvirt");
+	PdPlugin *host = pd_find_plugin(plugins, "host");
+	PdPlugin *test = pd_find_plugin(plugins, "test");
+	g_autoptr(GPtrArray) keys = NULL;
+
+	/* host is applied by each; the rest as each plugin can */
+	keys = pd_reconfigure(host, NULL, "host", "b");
+	g_assert_cmpuint(keys->len, ==, 0);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	keys = pd_reconfigure(test, "test", "resources", "7");
+	g_assert_cmpuint(keys->len, ==, 0);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	keys = pd_reconfigure(test, "test", "not_ready", "/x");
+	g_assert_cmpuint(keys->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(keys, 0), ==, "[test] not_ready");
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	if (compute == NULL) {
+		g_test_message("no compute-libvirt plugin in this build");
+		return;
+	}
+	keys = pd_reconfigure(compute, "compute", "bulk_stats", "false");
+	g_assert_cmpuint(keys->len, ==, 0);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	keys = pd_reconfigure(compute, NULL, "libvirt_uri", "test:///other");
+	g_assert_cmpuint(keys->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(keys, 0), ==, "[DEFAULT] libvirt_uri");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -154,6 +213,7 @@ main(int argc, char **argv)
 	g_test_add_func("/loader/good", test_loader_good);
 	g_test_add_func("/loader/abi-major", test_loader_abi_major);
 	g_test_add_func("/loader/abi-minor", test_loader_abi_minor);
+	g_test_add_func("/loader/reconfigure", test_loader_reconfigure);
 	g_test_add_func("/loader/missing-symbol", test_loader_missing_symbol);
 	g_test_add_func("/loader/wrong-type", test_loader_wrong_type);
 	g_test_add_func("/loader/garbage", test_loader_garbage);

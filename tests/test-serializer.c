@@ -13,7 +13,7 @@
 #include "pd-sample.h"
 #include "pd-serializer-private.h"
 #include "pd-serializer.h"
-#include "pd-signature.h"
+#include "pd-test-signature.h"
 
 /* spec §3 test vector */
 
@@ -143,14 +143,14 @@ static void
 test_vector_json(void)
 {
 	g_autoptr(JsonObject) obj = parse_object(vector_json);
-	g_autofree gchar *text = pd_signature_text_for_json(obj);
-	g_autofree gchar *sig = pd_signature_compute_json("secret", obj);
+	g_autofree gchar *text = pd_test_signature_text_for_json(obj);
+	g_autofree gchar *sig = pd_test_signature_compute_json("secret", obj);
 
 	g_assert_cmpstr(text, ==, vector_text);
 	g_assert_cmpstr(sig, ==, vector_signature);
 	json_object_set_string_member(obj, "message_signature", vector_signature);
-	g_assert_true(pd_signature_verify_json("secret", obj));
-	g_assert_false(pd_signature_verify_json("other", obj));
+	g_assert_true(pd_test_signature_verify_json("secret", obj));
+	g_assert_false(pd_test_signature_verify_json("other", obj));
 }
 
 static void
@@ -169,9 +169,9 @@ test_vector_fast_path(void)
 	obj = parse_object(json);
 	g_assert_cmpstr(
 	  json_object_get_string_member(obj, "message_signature"), ==, vector_signature);
-	text = pd_signature_text_for_json(obj);
+	text = pd_test_signature_text_for_json(obj);
 	g_assert_cmpstr(text, ==, vector_text);
-	g_assert_true(pd_signature_verify_json("secret", obj));
+	g_assert_true(pd_test_signature_verify_json("secret", obj));
 }
 
 /* Lists of anything, as Cinder's volume attachments: the text and signature
@@ -224,16 +224,16 @@ test_lists_of_anything(void)
 	g_assert_cmpstr(
 	  json_object_get_string_member(obj, "message_signature"), ==, lists_signature);
 	/* the generic walk that checks signatures agrees */
-	text = pd_signature_text_for_json(obj);
+	text = pd_test_signature_text_for_json(obj);
 	g_assert_cmpstr(text, ==, lists_text);
-	g_assert_true(pd_signature_verify_json("secret", obj));
+	g_assert_true(pd_test_signature_verify_json("secret", obj));
 }
 
 static void
 test_sort_order(void)
 {
 	g_autoptr(JsonObject) obj = parse_object("{\"a-b\":1,\"a\":{\"x\":true}}");
-	g_autofree gchar *text = pd_signature_text_for_json(obj);
+	g_autofree gchar *text = pd_test_signature_text_for_json(obj);
 	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 	g_autoptr(PdMetadata) md = NULL;
 
@@ -364,8 +364,8 @@ test_int_vs_float_volume(void)
 	g_assert_cmpstr(json_object_get_string_member(as_int, "message_signature"),
 			!=,
 			json_object_get_string_member(as_float, "message_signature"));
-	g_assert_true(pd_signature_verify_json("secret", as_int));
-	g_assert_true(pd_signature_verify_json("secret", as_float));
+	g_assert_true(pd_test_signature_verify_json("secret", as_int));
+	g_assert_true(pd_test_signature_verify_json("secret", as_float));
 }
 
 static void
@@ -474,7 +474,7 @@ test_sample_shape(void)
 	g_assert_cmpfloat(json_object_get_double_member(obj, "monotonic_time"), ==, 12.5);
 	g_assert_true(
 	  matches("^[0-9a-f]{64}$", json_object_get_string_member(obj, "message_signature")));
-	g_assert_true(pd_signature_verify_json("secret", obj));
+	g_assert_true(pd_test_signature_verify_json("secret", obj));
 	g_assert_nonnull(strstr(json,
 				"\"resource_metadata\": {\"host\": \"h1\", \"flavor\": "
 				"{\"vcpus\": 1, \"name\": \"m1\"}, \"tags\": [\"a\", \"b\"], "
@@ -501,10 +501,10 @@ test_sample_shape_identity_names(void)
 	g_assert_true(json_object_get_null_member(obj, "project_name"));
 	g_assert_true(json_object_get_null_member(obj, "monotonic_time"));
 	/* the names are signed too */
-	text = pd_signature_text_for_json(obj);
+	text = pd_test_signature_text_for_json(obj);
 	g_assert_nonnull(strstr(text, "project_idp1project_nameNoneresource_idr1"));
 	g_assert_true(g_str_has_suffix(text, "user_idu1user_namealice"));
-	g_assert_true(pd_signature_verify_json("secret", obj));
+	g_assert_true(pd_test_signature_verify_json("secret", obj));
 }
 
 /* a sample with every kind of value, against Python: the reference output
@@ -569,7 +569,7 @@ test_python_reference(void)
 	json = serialize_one(ser, &s);
 	g_assert_cmpstr(json, ==, python_reference);
 	obj = parse_object(json);
-	g_assert_true(pd_signature_verify_json("s3cr3t", obj));
+	g_assert_true(pd_test_signature_verify_json("s3cr3t", obj));
 }
 
 static void
@@ -580,7 +580,7 @@ test_no_secret(void)
 	g_autoptr(JsonObject) obj = parse_object(vector_json);
 	g_autofree gchar *a = NULL;
 	g_autofree gchar *b = NULL;
-	g_autofree gchar *sig = pd_signature_compute_json(NULL, obj);
+	g_autofree gchar *sig = pd_test_signature_compute_json(NULL, obj);
 	PdSample s;
 
 	vector_sample(&s, NULL);
@@ -671,7 +671,7 @@ test_envelope(void)
 	for (guint i = 0; i < 3; i++) {
 		JsonObject *sample = json_array_get_object_element(list, i);
 		assert_keys(sample, keys_plain);
-		g_assert_true(pd_signature_verify_json("secret", sample));
+		g_assert_true(pd_test_signature_verify_json("secret", sample));
 	}
 	g_assert_cmpstr(
 	  json_object_get_string_member(json_array_get_object_element(list, 2), "resource_id"),
@@ -911,8 +911,8 @@ test_golden_verify_json(void)
 	  json_object_get_array_member(json_object_get_object_member(obj, "payload"), "samples");
 	for (guint i = 0; i < json_array_get_length(list); i++) {
 		JsonObject *sample = json_array_get_object_element(list, i);
-		g_assert_true(pd_signature_verify_json("anchor-secret", sample));
-		g_assert_false(pd_signature_verify_json("wrong-secret", sample));
+		g_assert_true(pd_test_signature_verify_json("anchor-secret", sample));
+		g_assert_false(pd_test_signature_verify_json("wrong-secret", sample));
 	}
 }
 
@@ -1106,7 +1106,7 @@ test_metadata_json_matches_json_path(void)
 	g_autofree gchar *wrapped =
 	  g_strdup_printf("{\"resource_metadata\": %s}", md_json(md, NULL));
 	g_autoptr(JsonObject) obj = parse_object(wrapped);
-	g_autofree gchar *text = pd_signature_text_for_json(obj);
+	g_autofree gchar *text = pd_test_signature_text_for_json(obj);
 
 	/* the precomputed text is what the generic walk finds */
 	g_assert_cmpstr(text, ==, md_sig(md, NULL));

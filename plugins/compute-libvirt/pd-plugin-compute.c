@@ -36,31 +36,32 @@ static const gchar *const pd_compute_config_keys[] = {
 	"compute", "domain_events",
 };
 
-static gboolean
-pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
+/* read once: the connection is opened with them */
+static const gchar *const pd_compute_restart_keys[] = {
+	NULL,	   "libvirt_uri",
+	NULL,	   "libvirt_type",
+	"compute", "libvirt_uri",
+	"compute", "libvirt_type",
+	"compute", "libvirt_keepalive_interval",
+	"compute", "libvirt_keepalive_count",
+	"compute", "domain_events",
+	"compute", "instance_discovery_method",
+	NULL,	   NULL,
+};
+
+/* what start() and a reload apply alike */
+static void
+pd_plugin_compute_apply(PdPluginCompute *self, PdConfig *config)
 {
-	PdPluginCompute *self = PD_PLUGIN_COMPUTE(plugin);
-	g_autofree gchar *uri = pd_compute_connection_uri_from_config(config);
 	g_auto(GStrv) flavor_ids = pd_config_get_list(config, "compute", "flavor_ids", NULL);
 	const gchar *host = pd_config_get_string(config, NULL, "host", NULL);
-	const gchar *method =
-	  pd_config_get_string(config, "compute", "instance_discovery_method", "libvirt_metadata");
 	gboolean use_bulk = pd_config_get_bool(config, "compute", "bulk_stats", TRUE);
-	gboolean domain_events = pd_config_get_bool(config, "compute", "domain_events", TRUE);
 	gint64 backoff_max = pd_config_get_int(config, "compute", "reconnect_max_interval", 60);
-	gint64 keepalive_interval =
-	  pd_config_get_int(config, "compute", "libvirt_keepalive_interval", 5);
-	gint64 keepalive_count = pd_config_get_int(config, "compute", "libvirt_keepalive_count", 5);
 	gint64 update_interval =
 	  pd_config_get_int(config, "compute", "resource_update_interval", 0);
 	gint64 cache_expiry = pd_config_get_int(config, "compute", "resource_cache_expiry", 3600);
-	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
+	GPtrArray *pollsters = pd_plugin_get_pollsters(PD_PLUGIN(self));
 
-	/* the other methods ask Nova's API, which a compute node shouldn't need */
-	if (g_strcmp0(method, "libvirt_metadata") != 0)
-		g_warning("[compute] instance_discovery_method = %s is not supported, "
-			  "using libvirt_metadata",
-			  method);
 	pd_compute_discovery_configure(PD_COMPUTE_DISCOVERY(self->discovery),
 				       host != NULL ? host : g_get_host_name(),
 				       flavor_ids);
@@ -69,9 +70,29 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 					 cache_expiry * G_USEC_PER_SEC);
 	for (guint i = 0; i < pollsters->len; i++)
 		pd_compute_pollster_set_use_bulk(g_ptr_array_index(pollsters, i), use_bulk);
-	pd_compute_connection_set_uri(self->conn, uri);
 	pd_compute_connection_set_backoff_max(self->conn,
 					      CLAMP(backoff_max, 1, 3600) * G_USEC_PER_SEC);
+}
+
+static gboolean
+pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
+{
+	PdPluginCompute *self = PD_PLUGIN_COMPUTE(plugin);
+	g_autofree gchar *uri = pd_compute_connection_uri_from_config(config);
+	const gchar *method =
+	  pd_config_get_string(config, "compute", "instance_discovery_method", "libvirt_metadata");
+	gboolean domain_events = pd_config_get_bool(config, "compute", "domain_events", TRUE);
+	gint64 keepalive_interval =
+	  pd_config_get_int(config, "compute", "libvirt_keepalive_interval", 5);
+	gint64 keepalive_count = pd_config_get_int(config, "compute", "libvirt_keepalive_count", 5);
+
+	/* the other methods ask Nova's API, which a compute node shouldn't need */
+	if (g_strcmp0(method, "libvirt_metadata") != 0)
+		g_warning("[compute] instance_discovery_method = %s is not supported, "
+			  "using libvirt_metadata",
+			  method);
+	pd_plugin_compute_apply(self, config);
+	pd_compute_connection_set_uri(self->conn, uri);
 	/* as Nova: a libvirtd that stops answering is noticed within
 	 * interval * (count + 1) seconds, not when a call finally fails */
 	pd_compute_connection_set_keepalive(
@@ -82,6 +103,18 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	 * the discovery fails with NOT_READY and the plugin status says why. */
 	pd_compute_connection_open_in_background(self->conn);
 	return TRUE;
+}
+
+/* host, flavor_ids, the refresh intervals, bulk_stats and the reconnect
+ * back-off apply at once; the connection's settings at restart */
+static void
+pd_plugin_compute_reconfigure(PdPlugin *plugin,
+			      PdConfig *old_config,
+			      PdConfig *new_config,
+			      GPtrArray *restart_keys)
+{
+	pd_plugin_compute_apply(PD_PLUGIN_COMPUTE(plugin), new_config);
+	pd_plugin_note_changed_keys(old_config, new_config, pd_compute_restart_keys, restart_keys);
 }
 
 static void
@@ -136,4 +169,5 @@ pd_plugin_compute_class_init(PdPluginComputeClass *klass)
 	object_class->finalize = pd_plugin_compute_finalize;
 	PD_PLUGIN_CLASS(klass)->start = pd_plugin_compute_start;
 	PD_PLUGIN_CLASS(klass)->stop = pd_plugin_compute_stop;
+	PD_PLUGIN_CLASS(klass)->reconfigure = pd_plugin_compute_reconfigure;
 }

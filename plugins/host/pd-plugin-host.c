@@ -61,6 +61,15 @@ pd_plugin_host_constructed(GObject *obj)
 	pd_plugin_add_config_key(plugin, NULL, "host");
 }
 
+/* host, its one key, is read by the discovery every cycle: nothing to do */
+static void
+pd_plugin_host_reconfigure(PdPlugin *plugin,
+			   PdConfig *old_config,
+			   PdConfig *new_config,
+			   GPtrArray *restart_keys)
+{
+}
+
 static void
 pd_plugin_host_finalize(GObject *obj)
 {
@@ -80,6 +89,7 @@ pd_plugin_host_class_init(PdPluginHostClass *klass)
 {
 	GObjectClass *object_class = G_OBJECT_CLASS(klass);
 
+	PD_PLUGIN_CLASS(klass)->reconfigure = pd_plugin_host_reconfigure;
 	object_class->constructed = pd_plugin_host_constructed;
 	object_class->finalize = pd_plugin_host_finalize;
 }

@@ -73,6 +73,40 @@ pd_plugin_openstack_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	return TRUE;
 }
 
+/* the client (credentials, endpoints, timeouts) is built again when one of
+ * its keys changed; the other keys are read at every cycle */
+static void
+pd_plugin_openstack_reconfigure(PdPlugin *plugin,
+				PdConfig *old_config,
+				PdConfig *new_config,
+				GPtrArray *restart_keys)
+{
+	const gchar *const name_keys[] = { "polling", "identity_name_discovery",
+					   "polling", "tenant_name_discovery",
+					   NULL,      NULL };
+	g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+
+	g_autoptr(GPtrArray) client_keys = g_ptr_array_new();
+
+	/* the client's list ends with one NULL, the call's with a NULL key */
+	for (guint i = 0; pd_os_client_config_keys[i] != NULL; i++)
+		g_ptr_array_add(client_keys, (gpointer)pd_os_client_config_keys[i]);
+	g_ptr_array_add(client_keys, NULL);
+	g_ptr_array_add(client_keys, NULL);
+	pd_plugin_note_changed_keys(
+	  old_config, new_config, (const gchar *const *)client_keys->pdata, changed);
+	pd_plugin_note_changed_keys(old_config, new_config, name_keys, changed);
+	if (changed->len == 0)
+		return;
+	if (pd_plugin_openstack_start(plugin, new_config, &error))
+		return;
+	/* the old client keeps running */
+	g_warning("the new service credentials can't be used: %s", error->message);
+	for (guint i = 0; i < changed->len; i++)
+		g_ptr_array_add(restart_keys, g_strdup(g_ptr_array_index(changed, i)));
+}
+
 static void
 pd_plugin_openstack_stop(PdPlugin *plugin)
 {
@@ -133,6 +167,7 @@ pd_plugin_openstack_class_init(PdPluginOpenstackClass *klass)
 	G_OBJECT_CLASS(klass)->dispose = pd_plugin_openstack_dispose;
 	PD_PLUGIN_CLASS(klass)->start = pd_plugin_openstack_start;
 	PD_PLUGIN_CLASS(klass)->stop = pd_plugin_openstack_stop;
+	PD_PLUGIN_CLASS(klass)->reconfigure = pd_plugin_openstack_reconfigure;
 }
 
 PD_PLUGIN_DEFINE("openstack", pd_plugin_openstack_get_type)

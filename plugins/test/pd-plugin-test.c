@@ -164,6 +164,17 @@ pd_plugin_test_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	return TRUE;
 }
 
+/* the [test] keys are read at every poll, but not_ready only at start */
+static void
+pd_plugin_test_reconfigure(PdPlugin *plugin,
+			   PdConfig *old_config,
+			   PdConfig *new_config,
+			   GPtrArray *restart_keys)
+{
+	const gchar *const start_keys[] = { "test", "not_ready", NULL, NULL };
+	pd_plugin_note_changed_keys(old_config, new_config, start_keys, restart_keys);
+}
+
 static void
 pd_plugin_test_add(PdPlugin *plugin, const gchar *name, PdSampleType type, const gchar *unit)
 {
@@ -218,6 +229,7 @@ pd_plugin_test_class_init(PdPluginTestClass *klass)
 	G_OBJECT_CLASS(klass)->constructed = pd_plugin_test_constructed;
 	G_OBJECT_CLASS(klass)->finalize = pd_plugin_test_finalize;
 	PD_PLUGIN_CLASS(klass)->start = pd_plugin_test_start;
+	PD_PLUGIN_CLASS(klass)->reconfigure = pd_plugin_test_reconfigure;
 }
 
 PD_PLUGIN_DEFINE("test", pd_plugin_test_get_type)
