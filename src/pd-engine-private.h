@@ -26,8 +26,17 @@ pd_engine_blacklist(PdEngine *self,
 		    const gchar *pollster,
 		    PdResource *res,
 		    const gchar *reason);
+/* the partitioning share of a cycle (NULL: keep everything) */
+gpointer
+pd_engine_share_begin(PdEngine *self);
+void
+pd_engine_share_end(PdEngine *self, gpointer share);
 gboolean
-pd_engine_filter_resource(PdEngine *self, const gchar *discovery, PdResource *res);
+pd_engine_filter_resource(PdEngine *self,
+			  gpointer share,
+			  const gchar *source,
+			  const gchar *discovery,
+			  PdResource *res);
 /* serialises @batch off the main thread and hands the messages to the
  * publisher; takes ownership of @batch */
 void

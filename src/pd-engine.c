@@ -14,11 +14,6 @@
 #include "pd-serializer.h"
 #include "pd-worker-private.h"
 
-typedef struct {
-	PdResourceFilterFunc func;
-	gpointer user_data;
-} PdResourceFilter;
-
 struct _PdEngine {
 	GObject parent_instance;
 	PdConfig *config;
@@ -26,11 +21,12 @@ struct _PdEngine {
 	gchar **namespaces;
 	gchar **pollster_list;
 	GPtrArray *plugins;
-	GHashTable *pollsters;	 /* name -> PdPollster, the selected ones */
-	GHashTable *discoveries; /* name -> PdDiscovery */
-	GHashTable *stats;	 /* pollster name -> PdPollsterStats */
-	GHashTable *blacklists;	 /* "source\npollster" -> set of resource ids */
-	GArray *filters;	 /* of PdResourceFilter */
+	GHashTable *pollsters;		/* name -> PdPollster, the selected ones */
+	GHashTable *discoveries;	/* name -> PdDiscovery */
+	GHashTable *stats;		/* pollster name -> PdPollsterStats */
+	GHashTable *blacklists;		/* "source\npollster" -> set of resource ids */
+	const PdResourceFilter *filter; /* partitioning, or NULL */
+	gpointer filter_data;
 	PdPollingConfig *polling;
 	GPtrArray *tasks;
 	PdPublisher *publisher;
@@ -861,22 +857,40 @@ pd_engine_get_blacklist_size(PdEngine *self, const gchar *pollster)
 	return n;
 }
 
-gboolean
-pd_engine_filter_resource(PdEngine *self, const gchar *discovery, PdResource *res)
+gpointer
+pd_engine_share_begin(PdEngine *self)
 {
-	for (guint i = 0; i < self->filters->len; i++) {
-		PdResourceFilter *f = &g_array_index(self->filters, PdResourceFilter, i);
-		if (!f->func(discovery, res, f->user_data))
-			return FALSE;
-	}
-	return TRUE;
+	return self->filter != NULL ? self->filter->share_begin(self->filter_data) : NULL;
 }
 
 void
-pd_engine_add_resource_filter(PdEngine *self, PdResourceFilterFunc func, gpointer user_data)
+pd_engine_share_end(PdEngine *self, gpointer share)
 {
-	PdResourceFilter f = { func, user_data };
-	g_array_append_val(self->filters, f);
+	if (share != NULL)
+		self->filter->share_end(share);
+}
+
+gboolean
+pd_engine_filter_resource(PdEngine *self,
+			  gpointer share,
+			  const gchar *source,
+			  const gchar *discovery,
+			  PdResource *res)
+{
+	return share == NULL || self->filter->share_owns(share, source, discovery, res);
+}
+
+void
+pd_engine_set_resource_filter(PdEngine *self, const PdResourceFilter *filter, gpointer user_data)
+{
+	self->filter = filter;
+	self->filter_data = user_data;
+}
+
+PdPollingConfig *
+pd_engine_get_polling_config(PdEngine *self)
+{
+	return self->polling;
 }
 
 typedef struct {
@@ -1235,7 +1249,6 @@ pd_engine_finalize(GObject *obj)
 	g_hash_table_unref(self->discoveries);
 	g_hash_table_unref(self->stats);
 	g_hash_table_unref(self->blacklists);
-	g_array_unref(self->filters);
 	g_ptr_array_unref(self->plugins);
 	g_clear_object(&self->publisher);
 	g_ptr_array_unref(self->serializers);
@@ -1262,7 +1275,6 @@ pd_engine_init(PdEngine *self)
 	  g_str_hash, g_str_equal, NULL, (GDestroyNotify)pd_pollster_stats_free);
 	self->blacklists = g_hash_table_new_full(
 	  g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
-	self->filters = g_array_new(FALSE, FALSE, sizeof(PdResourceFilter));
 	self->retry_sources = g_array_new(FALSE, FALSE, sizeof(guint));
 	self->disabled_plugins = g_hash_table_new(NULL, NULL);
 	self->batch_size = 50;

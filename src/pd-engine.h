@@ -17,11 +17,18 @@ G_BEGIN_DECLS
 #define PD_TYPE_ENGINE (pd_engine_get_type())
 G_DECLARE_FINAL_TYPE(PdEngine, pd_engine, PD, ENGINE, GObject)
 
-/* keeps the resources the filter returns TRUE for; runs on the main thread
- * between discovery and polling (partitioning hooks in here) */
-typedef gboolean (*PdResourceFilterFunc)(const gchar *discovery,
-					 PdResource *res,
-					 gpointer user_data);
+/* the partitioning hook: at each cycle start a task takes a share (an
+ * immutable view of the assignment, NULL = keep everything) and keeps the
+ * resources the share owns; @discovery is NULL for the static resources of
+ * @source. Runs on the main thread between discovery and polling. */
+typedef struct {
+	gpointer (*share_begin)(gpointer user_data);
+	gboolean (*share_owns)(gpointer share,
+			       const gchar *source,
+			       const gchar *discovery,
+			       PdResource *res);
+	void (*share_end)(gpointer share);
+} PdResourceFilter;
 
 /* what the engine knows of one pollster, kept across cycles and reloads */
 typedef struct {
@@ -53,7 +60,9 @@ pd_engine_set_publisher(PdEngine *self, PdPublisher *publisher);
 PdPublisher *
 pd_engine_get_publisher(PdEngine *self);
 void
-pd_engine_add_resource_filter(PdEngine *self, PdResourceFilterFunc func, gpointer user_data);
+pd_engine_set_resource_filter(PdEngine *self, const PdResourceFilter *filter, gpointer user_data);
+PdPollingConfig *
+pd_engine_get_polling_config(PdEngine *self);
 
 /* adds an already constructed plugin (tests, built-in plugins) */
 void

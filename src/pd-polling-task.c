@@ -69,6 +69,8 @@ struct _PdCycle {
 	GSource *deadline;
 	guint samples;
 	guint errors;
+	gpointer share;	     /* partitioning view taken at the start */
+	GHashTable *skipped; /* ids left to other agents */
 };
 
 struct _PdPollingTask {
@@ -88,6 +90,7 @@ struct _PdPollingTask {
 	guint64 cycles;
 	guint64 overruns;
 	gint64 last_duration_us;
+	guint last_skipped;
 };
 
 G_DEFINE_TYPE(PdPollingTask, pd_polling_task, G_TYPE_OBJECT)
@@ -162,6 +165,8 @@ pd_cycle_unref(PdCycle *cycle)
 		g_source_destroy(cycle->deadline);
 		g_source_unref(cycle->deadline);
 	}
+	pd_engine_share_end(cycle->task->engine, cycle->share);
+	g_hash_table_unref(cycle->skipped);
 	pd_cycle_cache_unref(cycle->cache);
 	g_hash_table_unref(cycle->discoveries);
 	g_hash_table_unref(cycle->history);
@@ -198,6 +203,7 @@ pd_polling_task_cycle_end(PdPollingTask *self)
 		cycle->errors++;
 	}
 	self->last_duration_us = duration;
+	self->last_skipped = g_hash_table_size(cycle->skipped);
 	self->cycle = NULL;
 	g_debug("%s: cycle %" G_GUINT64_FORMAT " done in %" G_GINT64_FORMAT
 		" us, %u samples, %u errors",
@@ -417,8 +423,11 @@ pd_job_take_resource(PdJob *job, GHashTable *seen, PdResource *res, const gchar 
 		return FALSE;
 	if (pd_engine_is_blacklisted(job->task->engine, job->entry->source->name, pollster, id))
 		return FALSE;
-	if (!pd_engine_filter_resource(job->task->engine, discovery, res))
+	if (!pd_engine_filter_resource(
+	      job->task->engine, job->cycle->share, job->entry->source->name, discovery, res)) {
+		g_hash_table_add(job->cycle->skipped, g_strdup(pd_resource_get_id(res)));
 		return FALSE;
+	}
 	g_hash_table_add(seen, (gpointer)id);
 	return TRUE;
 }
@@ -658,6 +667,8 @@ pd_polling_task_cycle_start(PdPollingTask *self, GPtrArray *filter, GPtrArray *w
 	cycle->waiters = waiters != NULL ? g_ptr_array_ref(waiters)
 					 : g_ptr_array_new_with_free_func(g_object_unref);
 	cycle->jobs = g_ptr_array_new();
+	cycle->share = pd_engine_share_begin(self->engine);
+	cycle->skipped = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->cycle = cycle;
 
 	/* random visiting order spreads API load between agents */
@@ -958,6 +969,12 @@ gint64
 pd_polling_task_get_last_duration(PdPollingTask *self)
 {
 	return self->last_duration_us;
+}
+
+guint
+pd_polling_task_get_last_skipped(PdPollingTask *self)
+{
+	return self->last_skipped;
 }
 
 guint64

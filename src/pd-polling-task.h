@@ -39,6 +39,9 @@ gint64
 pd_polling_task_get_last_duration(PdPollingTask *self);
 guint64
 pd_polling_task_get_overruns(PdPollingTask *self);
+/* resources the last cycle left to other agents (partitioning) */
+guint
+pd_polling_task_get_last_skipped(PdPollingTask *self);
 guint64
 pd_polling_task_get_cycles(PdPollingTask *self);
 

@@ -340,7 +340,7 @@ cycle_finished_cb(GDBusConnection *conn,
 	guint64 duration;
 	guint samples, errors;
 
-	g_variant_get(params, "(&stuu)", &task, &duration, &samples, &errors);
+	g_variant_get(params, "(&stuuu)", &task, &duration, &samples, &errors, NULL);
 	g_ptr_array_add(f->cycles, g_strdup_printf("%s %u %u", task, samples, errors));
 }
 
