@@ -662,7 +662,10 @@ test_properties(Fixture *f, gconstpointer data)
 					    NULL);
 	g_assert_nonnull(reply);
 	props = g_variant_get_child_value(reply, 0);
-	g_assert_cmpuint(g_variant_n_children(props), ==, 9);
+	g_assert_cmpuint(g_variant_n_children(props), ==, 10);
+	/* no [coordination] backend_url: every agent polls everything */
+	g_assert_true(g_variant_lookup(props, "Coordination", "&s", &s));
+	g_assert_cmpstr(s, ==, "disabled");
 	g_assert_true(g_variant_lookup(props, "Version", "&s", &s));
 	g_assert_cmpstr(s, ==, PACKAGE_VERSION);
 	g_assert_true(g_variant_lookup(props, "State", "&s", &s));

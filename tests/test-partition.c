@@ -56,6 +56,7 @@ typedef struct {
 	GPtrArray *complete; /* of CycleSet, in arrival order */
 	GPtrArray *finished; /* of Finished */
 	gboolean exited;
+	guint subs[2];
 } Agent;
 
 struct _Fixture {
@@ -233,10 +234,14 @@ static void
 agent_line_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	Agent *a = user_data;
+	g_autoptr(GError) error = NULL;
 	g_autofree gchar *line =
-	  g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), res, NULL, NULL);
+	  g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), res, NULL, &error);
 	g_autoptr(GPtrArray) samples = NULL;
 
+	/* cancelled: the agent may be gone already */
+	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		return;
 	if (line == NULL) {
 		a->exited = TRUE;
 		return;
@@ -320,26 +325,26 @@ agent_start_bus(Agent *a)
 						 NULL,
 						 &error);
 	g_assert_no_error(error);
-	g_dbus_connection_signal_subscribe(a->conn,
-					   NULL,
-					   "org.freedesktop.DBus.Properties",
-					   "PropertiesChanged",
-					   AGENT_PATH,
-					   AGENT_NAME,
-					   G_DBUS_SIGNAL_FLAGS_NONE,
-					   agent_props_cb,
-					   a,
-					   NULL);
-	g_dbus_connection_signal_subscribe(a->conn,
-					   NULL,
-					   AGENT_NAME,
-					   "CycleFinished",
-					   AGENT_PATH,
-					   NULL,
-					   G_DBUS_SIGNAL_FLAGS_NONE,
-					   agent_cycle_cb,
-					   a,
-					   NULL);
+	a->subs[0] = g_dbus_connection_signal_subscribe(a->conn,
+							NULL,
+							"org.freedesktop.DBus.Properties",
+							"PropertiesChanged",
+							AGENT_PATH,
+							AGENT_NAME,
+							G_DBUS_SIGNAL_FLAGS_NONE,
+							agent_props_cb,
+							a,
+							NULL);
+	a->subs[1] = g_dbus_connection_signal_subscribe(a->conn,
+							NULL,
+							AGENT_NAME,
+							"CycleFinished",
+							AGENT_PATH,
+							NULL,
+							G_DBUS_SIGNAL_FLAGS_NONE,
+							agent_cycle_cb,
+							a,
+							NULL);
 }
 
 static Agent *
@@ -423,7 +428,12 @@ agent_free(Agent *a)
 {
 	if (a->proc != NULL)
 		agent_kill(a, SIGKILL);
+	for (guint i = 0; i < G_N_ELEMENTS(a->subs); i++)
+		g_dbus_connection_signal_unsubscribe(a->conn, a->subs[i]);
 	g_dbus_connection_close_sync(a->conn, NULL, NULL);
+	/* callbacks already queued run before @a goes */
+	while (g_main_context_iteration(NULL, FALSE))
+		;
 	g_object_unref(a->conn);
 	g_subprocess_send_signal(a->bus, SIGTERM);
 	g_subprocess_wait(a->bus, NULL, NULL);
@@ -438,23 +448,45 @@ agent_free(Agent *a)
 	g_free(a);
 }
 
+static void
+partitions_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	GVariant **out = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply =
+	  g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+
+	g_assert_no_error(error);
+	*out = g_variant_get_child_value(reply, 0);
+}
+
+static gboolean
+have_reply(gpointer data)
+{
+	return *(GVariant **)data != NULL;
+}
+
+/* asynchronous, so the agents' stdout keeps being read: a daemon blocked on
+ * a full pipe answers nothing */
 static GVariant *
 agent_partitions(Agent *a)
 {
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply = g_dbus_connection_call_sync(a->conn,
-								AGENT_NAME,
-								AGENT_PATH,
-								AGENT_NAME,
-								"GetPartitions",
-								NULL,
-								G_VARIANT_TYPE("(a{sv})"),
-								G_DBUS_CALL_FLAGS_NONE,
-								5000,
-								NULL,
-								&error);
-	g_assert_no_error(error);
-	return g_variant_get_child_value(reply, 0);
+	GVariant *out = NULL;
+
+	g_dbus_connection_call(a->conn,
+			       AGENT_NAME,
+			       AGENT_PATH,
+			       AGENT_NAME,
+			       "GetPartitions",
+			       NULL,
+			       G_VARIANT_TYPE("(a{sv})"),
+			       G_DBUS_CALL_FLAGS_NONE,
+			       10000,
+			       NULL,
+			       partitions_cb,
+			       &out);
+	g_assert_true(wait_until(have_reply, &out, 15000));
+	return out;
 }
 
 static gchar *
