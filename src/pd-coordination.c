@@ -181,6 +181,34 @@ pd_coordination_source_shared(PdCoordination *self, PdSourceDef *source, gboolea
 	return *selects && shared;
 }
 
+static gchar *
+pd_coordination_member_key(PdCoordination *self, const gchar *group);
+
+static void
+pd_coordination_left_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) reply =
+	  pd_etcd_client_call_finish(PD_ETCD_CLIENT(source), res, &error);
+
+	/* if it failed, the key goes with the lease */
+	if (reply == NULL && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		g_warning("coordination: leaving a group: %s", error->message);
+}
+
+static void
+pd_coordination_leave_group(PdCoordination *self, const gchar *group)
+{
+	g_autoptr(JsonObject) body = json_object_new();
+	g_autofree gchar *key = pd_coordination_member_key(self, group);
+	g_autofree gchar *key64 = pd_etcd_encode(key);
+
+	g_message("coordination: leaving group %s", group);
+	json_object_set_string_member(body, "key", key64);
+	pd_etcd_client_call_async(
+	  self->client, "kv/deleterange", body, self->cancellable, pd_coordination_left_cb, NULL);
+}
+
 /* the groups Ceilometer would join, less the host-local ones */
 static void
 pd_coordination_compute_groups(PdCoordination *self)
@@ -208,12 +236,15 @@ pd_coordination_compute_groups(PdCoordination *self)
 	}
 	if (self->global_group != NULL)
 		g_hash_table_add(wanted, g_strdup(self->global_group));
-	/* groups no longer wanted go (their keys expire with the lease or are
-	 * rewritten at the next join); new ones are joined below */
+	/* groups no longer wanted: our key goes at once, or the others would
+	 * keep assigning us resources we no longer poll */
 	g_hash_table_iter_init(&iter, self->groups);
 	while (g_hash_table_iter_next(&iter, &name, NULL)) {
-		if (!g_hash_table_contains(wanted, name))
-			g_hash_table_iter_remove(&iter);
+		if (g_hash_table_contains(wanted, name))
+			continue;
+		if (self->lease != 0 && self->cancellable != NULL)
+			pd_coordination_leave_group(self, name);
+		g_hash_table_iter_remove(&iter);
 	}
 	g_hash_table_iter_init(&iter, wanted);
 	while (g_hash_table_iter_next(&iter, &name, NULL))

@@ -525,10 +525,11 @@ pd_ctl_status(PdCtl *ctl, gchar **args)
 
 	if (props == NULL ||
 	    (stats = pd_ctl_get(ctl, "GetStatistics", "(a{sv})", &error)) == NULL ||
-	    (parts = pd_ctl_get(ctl, "GetPartitions", "(a{sv})", &error)) == NULL ||
 	    (tasks = pd_ctl_get(ctl, "GetTasks", "(aa{sv})", &error)) == NULL ||
 	    (pollsters = pd_ctl_get(ctl, "GetPollsters", "(aa{sv})", &error)) == NULL)
 		return pd_ctl_report_error(error);
+	/* an older daemon has no partitioning: the line is left out */
+	parts = pd_ctl_get(ctl, "GetPartitions", "(a{sv})", NULL);
 	if (ctl->json) {
 		g_auto(GVariantDict) dict;
 		g_variant_dict_init(&dict, NULL);
@@ -536,12 +537,13 @@ pd_ctl_status(PdCtl *ctl, gchar **args)
 		g_variant_dict_insert_value(&dict, "statistics", stats);
 		g_variant_dict_insert_value(&dict, "tasks", tasks);
 		g_variant_dict_insert_value(&dict, "pollsters", pollsters);
-		g_variant_dict_insert_value(&dict, "partitions", parts);
+		if (parts != NULL)
+			g_variant_dict_insert_value(&dict, "partitions", parts);
 		pd_ctl_print_json(g_variant_dict_end(&dict));
 		return PD_CTL_EXIT_OK;
 	}
 	pd_ctl_print_header(ctl, props, stats);
-	{
+	if (parts != NULL) {
 		g_autofree gchar *line = pd_ctl_partitions_summary(parts);
 		g_print("  %-11s %s\n", _("Partitions:"), line);
 	}

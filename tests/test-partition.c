@@ -853,6 +853,47 @@ test_etcd_outage(Fixture *f, gconstpointer data)
 		agent_free(agents[i]);
 }
 
+typedef struct {
+	gboolean done;
+	gchar *out;
+} CtlRun;
+
+static void
+ctl_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	CtlRun *run = user_data;
+	g_autoptr(GError) error = NULL;
+
+	g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), res, &run->out, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_get_successful(G_SUBPROCESS(source)));
+	run->done = TRUE;
+}
+
+static gboolean
+ctl_finished(gpointer data)
+{
+	return ((CtlRun *)data)->done;
+}
+
+/* polldctl against @a's bus, without blocking: @a must keep printing */
+static gchar *
+agent_polldctl(Agent *a, const gchar *command)
+{
+	g_autofree gchar *ctl =
+	  g_build_filename(g_getenv("POLLD_BUILD_ROOT"), "src", "polldctl", NULL);
+	g_autofree gchar *address = g_strdup_printf("--address=%s", a->address);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocess) proc =
+	  g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, ctl, address, command, NULL);
+	CtlRun run = { FALSE, NULL };
+
+	g_assert_no_error(error);
+	g_subprocess_communicate_utf8_async(proc, NULL, NULL, ctl_done_cb, &run);
+	g_assert_true(wait_until(ctl_finished, &run, 20000));
+	return run.out;
+}
+
 static gboolean
 polls_everything(gpointer data)
 {
@@ -885,6 +926,20 @@ test_prefixes(Fixture *f, gconstpointer data)
 		g_assert_true(wait_until(three_more_cycles, &g, 15000));
 		g_assert_true(polls_everything(agents[0]));
 		g_assert_true(polls_everything(agents[1]));
+	}
+	/* polldctl shows the partitioning in one line and in full */
+	{
+		g_autofree gchar *status = agent_polldctl(agents[0], "status");
+		g_autofree gchar *parts = agent_polldctl(agents[0], "partitions");
+		g_autofree gchar *id = agent_member_id(agents[0]);
+		g_autofree gchar *line = g_strdup_printf(
+		  "Partitions: member, 2 group(s) as %s: polls 600 of 600 resources", id);
+		g_test_message("%s", parts);
+		g_assert_nonnull(strstr(status, line));
+		g_assert_nonnull(strstr(parts, "test-blue-global"));
+		g_assert_nonnull(strstr(parts, "test-blue-static-"));
+		g_assert_nonnull(strstr(parts, id));
+		g_assert_null(strstr(parts, "green"));
 	}
 	for (guint i = 0; i < 2; i++)
 		agent_free(agents[i]);
