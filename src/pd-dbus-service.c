@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "pd-agent1-generated.h"
+#include "pd-coordination.h"
 #include "pd-dbus-error.h"
 #include "pd-dbus-service.h"
 #include "pd-error.h"
@@ -17,6 +18,7 @@ struct _PdDbusService {
 	GObject parent_instance;
 	PdEngine *engine;
 	PdAgent1 *skeleton;
+	PdCoordination *coordination; /* NULL: not configured */
 	GDBusConnection *connection;
 	GTask *own_task; /* pending pd_dbus_service_own_async() */
 	guint owner_id;
@@ -98,7 +100,64 @@ pd_dbus_service_cycle_finished_cb(PdEngine *engine,
 				  gpointer user_data)
 {
 	PdDbusService *self = PD_DBUS_SERVICE(user_data);
-	pd_agent1_emit_cycle_finished(self->skeleton, task, duration_us, samples, errors);
+	GPtrArray *tasks = pd_engine_get_tasks(self->engine);
+	guint skipped = 0;
+
+	for (guint i = 0; tasks != NULL && i < tasks->len; i++) {
+		PdPollingTask *t = g_ptr_array_index(tasks, i);
+		if (g_strcmp0(pd_polling_task_get_name(t), task) == 0)
+			skipped = pd_polling_task_get_last_skipped(t);
+	}
+	pd_agent1_emit_cycle_finished(self->skeleton, task, duration_us, samples, errors, skipped);
+}
+
+static void
+pd_dbus_service_update_coordination(PdDbusService *self)
+{
+	pd_agent1_set_coordination(
+	  self->skeleton,
+	  self->coordination != NULL
+	    ? pd_coordination_state_to_string(pd_coordination_get_state(self->coordination))
+	    : "disabled");
+}
+
+static void
+pd_dbus_service_coordination_notify_cb(GObject *obj, GParamSpec *pspec, gpointer user_data)
+{
+	pd_dbus_service_update_coordination(PD_DBUS_SERVICE(user_data));
+}
+
+static gboolean
+pd_dbus_service_handle_get_partitions_cb(PdAgent1 *skeleton,
+					 GDBusMethodInvocation *invocation,
+					 gpointer user_data)
+{
+	PdDbusService *self = PD_DBUS_SERVICE(user_data);
+	GVariant *partitions = NULL;
+
+	if (self->coordination != NULL) {
+		partitions = pd_coordination_get_partitions(self->coordination);
+	} else {
+		GVariantDict dict;
+		g_variant_dict_init(&dict, NULL);
+		g_variant_dict_insert(&dict, "state", "s", "disabled");
+		partitions = g_variant_dict_end(&dict);
+	}
+	pd_agent1_complete_get_partitions(skeleton, invocation, partitions);
+	return TRUE;
+}
+
+void
+pd_dbus_service_set_coordination(PdDbusService *self, PdCoordination *coordination)
+{
+	g_set_object(&self->coordination, coordination);
+	if (coordination != NULL)
+		g_signal_connect_object(coordination,
+					"notify::state",
+					G_CALLBACK(pd_dbus_service_coordination_notify_cb),
+					self,
+					0);
+	pd_dbus_service_update_coordination(self);
 }
 
 static void
@@ -114,6 +173,7 @@ pd_dbus_service_init_properties(PdDbusService *self)
 	pd_dbus_service_update_state(self);
 	pd_dbus_service_update_config(self);
 	pd_dbus_service_update_publisher(self);
+	pd_dbus_service_update_coordination(self);
 }
 
 /* --- authorization --- */
@@ -610,6 +670,11 @@ pd_dbus_service_connect_skeleton(PdDbusService *self)
 	  self->skeleton, "handle-resume", G_CALLBACK(pd_dbus_service_handle_resume_cb), self, 0);
 	g_signal_connect_object(
 	  self->skeleton, "handle-reload", G_CALLBACK(pd_dbus_service_handle_reload_cb), self, 0);
+	g_signal_connect_object(self->skeleton,
+				"handle-get-partitions",
+				G_CALLBACK(pd_dbus_service_handle_get_partitions_cb),
+				self,
+				0);
 }
 
 static void
@@ -649,6 +714,7 @@ pd_dbus_service_dispose(GObject *obj)
 	g_clear_object(&self->skeleton);
 	g_clear_object(&self->connection);
 	g_clear_object(&self->engine);
+	g_clear_object(&self->coordination);
 	G_OBJECT_CLASS(pd_dbus_service_parent_class)->dispose(obj);
 }
 

@@ -8,6 +8,7 @@
 
 #include <gio/gio.h>
 
+#include "pd-coordination.h"
 #include "pd-engine.h"
 
 G_BEGIN_DECLS
@@ -35,6 +36,9 @@ pd_dbus_service_own_finish(PdDbusService *self, GAsyncResult *res, GError **erro
 /* the scheduler is armed: State leaves "starting" */
 void
 pd_dbus_service_set_running(PdDbusService *self);
+/* exports its state (Coordination, GetPartitions) */
+void
+pd_dbus_service_set_coordination(PdDbusService *self, PdCoordination *coordination);
 /* shutting down: State becomes "stopping", control methods fail */
 void
 pd_dbus_service_set_stopping(PdDbusService *self);

@@ -13,11 +13,6 @@
 #include "pd-polling-task.h"
 #include "pd-worker-private.h"
 
-typedef struct {
-	PdResourceFilterFunc func;
-	gpointer user_data;
-} PdResourceFilter;
-
 struct _PdEngine {
 	GObject parent_instance;
 	PdConfig *config;
@@ -31,7 +26,8 @@ struct _PdEngine {
 	GHashTable *discoveries;  /* name -> PdDiscovery */
 	PdPollsterStatsTable *stats;
 	PdBlacklist *blacklist;
-	GArray *filters; /* of PdResourceFilter */
+	const PdResourceFilter *filter; /* partitioning, or NULL */
+	gpointer filter_data;
 	PdPollingConfig *polling;
 	GPtrArray *tasks;
 	PdSinkList *sinks; /* every batch goes to each of them */
@@ -411,18 +407,6 @@ pd_engine_load_polling(PdEngine *self, PdConfig *config, GError **error)
 					   error);
 }
 
-static gboolean
-pd_engine_filter_resource_cb(const gchar *discovery, PdResource *res, gpointer user_data)
-{
-	PdEngine *self = PD_ENGINE(user_data);
-	for (guint i = 0; i < self->filters->len; i++) {
-		PdResourceFilter *f = &g_array_index(self->filters, PdResourceFilter, i);
-		if (!f->func(discovery, res, f->user_data))
-			return FALSE;
-	}
-	return TRUE;
-}
-
 static void
 pd_engine_task_cycle_finished_cb(PdPollingTask *task,
 				 guint64 duration_us,
@@ -451,7 +435,7 @@ pd_engine_new_task(PdEngine *self, guint interval, PdConfig *config)
 
 	pd_polling_task_set_config(task, config);
 	pd_polling_task_set_paused(task, self->paused);
-	pd_polling_task_set_resource_filter(task, pd_engine_filter_resource_cb, self);
+	pd_polling_task_set_resource_filter(task, self->filter, self->filter_data);
 	g_signal_connect_object(
 	  task, "cycle-finished", G_CALLBACK(pd_engine_task_cycle_finished_cb), self, 0);
 	return task;
@@ -847,10 +831,19 @@ pd_engine_stop_finish(PdEngine *self, GAsyncResult *res, GError **error)
 /* --- accessors --- */
 
 void
-pd_engine_add_resource_filter(PdEngine *self, PdResourceFilterFunc func, gpointer user_data)
+pd_engine_set_resource_filter(PdEngine *self, const PdResourceFilter *filter, gpointer user_data)
 {
-	PdResourceFilter f = { func, user_data };
-	g_array_append_val(self->filters, f);
+	self->filter = filter;
+	self->filter_data = user_data;
+	for (guint i = 0; self->tasks != NULL && i < self->tasks->len; i++)
+		pd_polling_task_set_resource_filter(
+		  g_ptr_array_index(self->tasks, i), filter, user_data);
+}
+
+PdPollingConfig *
+pd_engine_get_polling_config(PdEngine *self)
+{
+	return self->polling;
 }
 
 PdPollsterStats *
@@ -1006,7 +999,6 @@ pd_engine_finalize(GObject *obj)
 	g_hash_table_unref(self->discoveries);
 	g_object_unref(self->stats);
 	g_object_unref(self->blacklist);
-	g_array_unref(self->filters);
 	g_ptr_array_unref(self->plugins);
 	g_object_unref(self->sinks);
 	g_object_unref(self->config);
@@ -1031,7 +1023,6 @@ pd_engine_init(PdEngine *self)
 	self->stats = pd_pollster_stats_table_new();
 	self->blacklist = pd_blacklist_new();
 	self->sinks = pd_sink_list_new();
-	self->filters = g_array_new(FALSE, FALSE, sizeof(PdResourceFilter));
 	self->retry_sources = g_array_new(FALSE, FALSE, sizeof(guint));
 	self->disabled_plugins = g_hash_table_new(NULL, NULL);
 	self->started_plugins = g_hash_table_new(NULL, NULL);

@@ -40,7 +40,9 @@ pd_engine_get_sinks(PdEngine *self);
 PdSink *
 pd_engine_lookup_sink(PdEngine *self, const gchar *name);
 void
-pd_engine_add_resource_filter(PdEngine *self, PdResourceFilterFunc func, gpointer user_data);
+pd_engine_set_resource_filter(PdEngine *self, const PdResourceFilter *filter, gpointer user_data);
+PdPollingConfig *
+pd_engine_get_polling_config(PdEngine *self);
 
 /* adds an already constructed plugin (tests, built-in plugins) */
 void

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "pd-coordination.h"
 #include "pd-dbus-service.h"
 #include "pd-engine.h"
 #include "pd-notifier-sink.h"
@@ -28,9 +29,11 @@ typedef struct {
 	GMainLoop *loop;
 	PdEngine *engine;
 	PdDbusService *service; /* NULL without a bus */
+	PdCoordination *coordination;
 	PdSdNotify *notify;
 	gint exit_code;
 	gboolean stopping;
+	guint stop_pending; /* the engine, the coordination */
 } PdMain;
 
 static gint pd_log_level = G_LOG_LEVEL_MESSAGE;
@@ -57,6 +60,15 @@ pd_main_log_writer(GLogLevelFlags level,
 }
 
 static void
+pd_main_stop_done(gpointer user_data)
+{
+	PdMain *m = user_data;
+
+	if (--m->stop_pending == 0)
+		g_main_loop_quit(m->loop);
+}
+
+static void
 pd_main_stopped_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	PdMain *m = user_data;
@@ -66,7 +78,7 @@ pd_main_stopped_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		g_warning("stopping: %s", error->message);
 		m->exit_code = 1;
 	}
-	g_main_loop_quit(m->loop);
+	pd_main_stop_done(m);
 }
 
 static void
@@ -75,6 +87,8 @@ pd_main_stop(PdMain *m)
 	if (m->stopping)
 		return;
 	m->stopping = TRUE;
+	m->stop_pending = 2;
+	pd_coordination_stop(m->coordination, G_CALLBACK(pd_main_stop_done), m);
 	if (m->service != NULL)
 		pd_dbus_service_set_stopping(m->service);
 	pd_sd_notify_stopping(m->notify);
@@ -119,10 +133,21 @@ pd_main_once_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	pd_main_stop(m);
 }
 
+/* with partitioning the first cycle waits for the first join attempt, so
+ * it already polls a share */
+static void
+pd_main_coordinated(gpointer user_data)
+{
+	PdMain *m = user_data;
+
+	if (!m->stopping)
+		pd_engine_start(m->engine);
+}
+
 static void
 pd_main_started(PdMain *m)
 {
-	pd_engine_start(m->engine);
+	pd_coordination_start(m->coordination, G_CALLBACK(pd_main_coordinated), m);
 	if (m->service != NULL)
 		pd_dbus_service_set_running(m->service);
 	pd_sd_notify_ready(m->notify, m->engine);
@@ -167,6 +192,7 @@ pd_main_run(PdMain *m, gboolean once, gboolean use_bus, gboolean session)
 		return;
 	}
 	m->service = pd_dbus_service_new(m->engine);
+	pd_dbus_service_set_coordination(m->service, m->coordination);
 	g_signal_connect(m->service, "name-lost", G_CALLBACK(pd_main_name_lost_cb), m);
 	pd_dbus_service_own_async(
 	  m->service, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, pd_main_owned_cb, m);
@@ -242,6 +268,7 @@ main(int argc, char *argv[])
 	g_autoptr(GMainLoop) loop = NULL;
 	g_autoptr(PdSdNotify) notify = NULL;
 	g_autoptr(PdDbusService) service = NULL;
+	g_autoptr(PdCoordination) coordination = NULL;
 	PdMain m = { 0 };
 	const GOptionEntry options[] = {
 		{ "config-file",
@@ -374,10 +401,21 @@ main(int argc, char *argv[])
 		g_printerr("polld: %s\n", error->message);
 		return 1;
 	}
+	coordination = pd_coordination_new(config, &error);
+	if (coordination == NULL) {
+		g_printerr("polld: %s\n", error->message);
+		return 1;
+	}
 	if (!pd_engine_setup(engine, &error)) {
 		g_printerr("polld: %s\n", error->message);
 		return 1;
 	}
+	if (once && pd_coordination_is_enabled(coordination))
+		g_message(
+		  "--once polls everything: workload partitioning is for the running agent");
+	else
+		pd_coordination_attach(coordination, engine);
+	m.coordination = coordination;
 
 	loop = g_main_loop_new(NULL, FALSE);
 	m.loop = loop;

@@ -71,6 +71,9 @@ struct _PdCycle {
 	GSource *deadline;
 	guint samples;
 	guint errors;
+	gpointer share; /* partitioning view taken at the start */
+	const PdResourceFilter *share_ops;
+	GHashTable *skipped; /* ids left to other agents */
 };
 
 struct _PdPollingTask {
@@ -80,7 +83,7 @@ struct _PdPollingTask {
 	PdPollsterStatsTable *stats;
 	GHashTable *discoveries; /* name -> PdDiscovery */
 	PdConfig *config;
-	PdResourceFilterFunc filter_func;
+	const PdResourceFilter *filter; /* partitioning, or NULL */
 	gpointer filter_data;
 	gboolean paused;
 	guint interval;
@@ -97,6 +100,7 @@ struct _PdPollingTask {
 	guint64 cycles;
 	guint64 overruns;
 	gint64 last_duration_us;
+	guint last_skipped;
 };
 
 G_DEFINE_TYPE(PdPollingTask, pd_polling_task, G_TYPE_OBJECT)
@@ -180,6 +184,9 @@ pd_cycle_unref(PdCycle *cycle)
 		g_source_destroy(cycle->deadline);
 		g_source_unref(cycle->deadline);
 	}
+	if (cycle->share != NULL)
+		cycle->share_ops->share_end(cycle->share);
+	g_hash_table_unref(cycle->skipped);
 	pd_cycle_cache_unref(cycle->cache);
 	g_hash_table_unref(cycle->discoveries);
 	g_hash_table_unref(cycle->history);
@@ -220,6 +227,7 @@ pd_polling_task_cycle_end(PdPollingTask *self)
 		cycle->errors++;
 	}
 	self->last_duration_us = duration;
+	self->last_skipped = g_hash_table_size(cycle->skipped);
 	self->cycle = NULL;
 	g_debug("%s: cycle %" G_GUINT64_FORMAT " done in %" G_GINT64_FORMAT
 		" us, %u samples, %u errors",
@@ -475,9 +483,12 @@ pd_job_take_resource(PdJob *job, GHashTable *seen, PdResource *res, const gchar 
 		return FALSE;
 	if (pd_blacklist_contains(job->task->blacklist, job->entry->source->name, pollster, id))
 		return FALSE;
-	if (job->task->filter_func != NULL &&
-	    !job->task->filter_func(discovery, res, job->task->filter_data))
+	if (job->cycle->share != NULL &&
+	    !job->cycle->share_ops->share_owns(
+	      job->cycle->share, job->entry->source->name, discovery, res)) {
+		g_hash_table_add(job->cycle->skipped, g_strdup(pd_resource_get_id(res)));
 		return FALSE;
+	}
 	g_hash_table_add(seen, (gpointer)id);
 	return TRUE;
 }
@@ -717,6 +728,9 @@ pd_polling_task_cycle_start(PdPollingTask *self, GPtrArray *filter, GPtrArray *w
 	cycle->waiters = waiters != NULL ? g_ptr_array_ref(waiters)
 					 : g_ptr_array_new_with_free_func(g_object_unref);
 	cycle->jobs = g_ptr_array_new();
+	cycle->share_ops = self->filter;
+	cycle->share = self->filter != NULL ? self->filter->share_begin(self->filter_data) : NULL;
+	cycle->skipped = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->cycle = cycle;
 
 	/* random visiting order spreads API load between agents */
@@ -780,10 +794,10 @@ pd_polling_task_set_paused(PdPollingTask *self, gboolean paused)
 
 void
 pd_polling_task_set_resource_filter(PdPollingTask *self,
-				    PdResourceFilterFunc func,
+				    const PdResourceFilter *filter,
 				    gpointer user_data)
 {
-	self->filter_func = func;
+	self->filter = filter;
 	self->filter_data = user_data;
 }
 
@@ -1068,6 +1082,12 @@ gint64
 pd_polling_task_get_last_duration(PdPollingTask *self)
 {
 	return self->last_duration_us;
+}
+
+guint
+pd_polling_task_get_last_skipped(PdPollingTask *self)
+{
+	return self->last_skipped;
 }
 
 guint64

@@ -20,11 +20,18 @@ G_BEGIN_DECLS
 #define PD_TYPE_POLLING_TASK (pd_polling_task_get_type())
 G_DECLARE_FINAL_TYPE(PdPollingTask, pd_polling_task, PD, POLLING_TASK, GObject)
 
-/* keeps the resources the filter returns TRUE for; runs on the main thread
- * between discovery and polling (partitioning hooks in here) */
-typedef gboolean (*PdResourceFilterFunc)(const gchar *discovery,
-					 PdResource *res,
-					 gpointer user_data);
+/* the partitioning hook: at each cycle start a task takes a share (an
+ * immutable view of the assignment, NULL = keep everything) and keeps the
+ * resources the share owns; @discovery is NULL for the static resources of
+ * @source. Runs on the main thread between discovery and polling. */
+typedef struct {
+	gpointer (*share_begin)(gpointer user_data);
+	gboolean (*share_owns)(gpointer share,
+			       const gchar *source,
+			       const gchar *discovery,
+			       PdResource *res);
+	void (*share_end)(gpointer share);
+} PdResourceFilter;
 
 /* every batch polled goes to @sink; @blacklist and @stats are shared with
  * the other tasks and outlive reloads; @discoveries maps names to
@@ -43,9 +50,10 @@ pd_polling_task_set_config(PdPollingTask *self, PdConfig *config);
 /* timer ticks start no cycle while paused (run_async still does) */
 void
 pd_polling_task_set_paused(PdPollingTask *self, gboolean paused);
+/* @filter NULL: keep everything */
 void
 pd_polling_task_set_resource_filter(PdPollingTask *self,
-				    PdResourceFilterFunc func,
+				    const PdResourceFilter *filter,
 				    gpointer user_data);
 void
 pd_polling_task_add(PdPollingTask *self,
@@ -67,6 +75,9 @@ gint64
 pd_polling_task_get_last_duration(PdPollingTask *self);
 guint64
 pd_polling_task_get_overruns(PdPollingTask *self);
+/* resources the last cycle left to other agents (partitioning) */
+guint
+pd_polling_task_get_last_skipped(PdPollingTask *self);
 guint64
 pd_polling_task_get_cycles(PdPollingTask *self);
 

@@ -542,6 +542,32 @@ pd_ctl_print_header(PdCtl *ctl, GVariant *props, GVariant *stats)
 		_("pollster errors"));
 }
 
+/* "member of 2 groups as host.id: polls 200 of 600 resources" */
+static gchar *
+pd_ctl_partitions_summary(GVariant *parts)
+{
+	const gchar *state = pd_ctl_str(parts, "state");
+	g_autoptr(GVariant) groups =
+	  g_variant_lookup_value(parts, "groups", G_VARIANT_TYPE("aa{sv}"));
+	guint64 share = 0, total = 0;
+	gsize n = groups != NULL ? g_variant_n_children(groups) : 0;
+
+	if (g_strcmp0(state, "disabled") == 0 || state[0] == '\0')
+		return g_strdup(_("disabled (this agent polls everything)"));
+	for (gsize i = 0; i < n; i++) {
+		g_autoptr(GVariant) g = g_variant_get_child_value(groups, i);
+		share += pd_ctl_u64(g, "share");
+		total += pd_ctl_u64(g, "resources");
+	}
+	return g_strdup_printf(_("%s, %" G_GSIZE_FORMAT " group(s) as %s: polls %" G_GUINT64_FORMAT
+				 " of %" G_GUINT64_FORMAT " resources"),
+			       state,
+			       n,
+			       pd_ctl_str(parts, "member_id"),
+			       share,
+			       total);
+}
+
 static PdCtlExit
 pd_ctl_status(PdCtl *ctl, gchar **args)
 {
@@ -550,12 +576,15 @@ pd_ctl_status(PdCtl *ctl, gchar **args)
 	g_autoptr(GVariant) stats = NULL;
 	g_autoptr(GVariant) tasks = NULL;
 	g_autoptr(GVariant) pollsters = NULL;
+	g_autoptr(GVariant) parts = NULL;
 
 	if (props == NULL ||
 	    (stats = pd_ctl_get(ctl, "GetStatistics", "(a{sv})", &error)) == NULL ||
 	    (tasks = pd_ctl_get(ctl, "GetTasks", "(aa{sv})", &error)) == NULL ||
 	    (pollsters = pd_ctl_get(ctl, "GetPollsters", "(aa{sv})", &error)) == NULL)
 		return pd_ctl_report_error(error);
+	/* an older daemon has no partitioning: the line is left out */
+	parts = pd_ctl_get(ctl, "GetPartitions", "(a{sv})", NULL);
 	if (ctl->json) {
 		g_auto(GVariantDict) dict;
 		g_variant_dict_init(&dict, NULL);
@@ -563,10 +592,16 @@ pd_ctl_status(PdCtl *ctl, gchar **args)
 		g_variant_dict_insert_value(&dict, "statistics", stats);
 		g_variant_dict_insert_value(&dict, "tasks", tasks);
 		g_variant_dict_insert_value(&dict, "pollsters", pollsters);
+		if (parts != NULL)
+			g_variant_dict_insert_value(&dict, "partitions", parts);
 		pd_ctl_print_json(g_variant_dict_end(&dict));
 		return PD_CTL_EXIT_OK;
 	}
 	pd_ctl_print_header(ctl, props, stats);
+	if (parts != NULL) {
+		g_autofree gchar *line = pd_ctl_partitions_summary(parts);
+		g_print("  %-11s %s\n", _("Partitions:"), line);
+	}
 	g_print("\n%s\n", _("Sinks:"));
 	pd_ctl_print_sinks(ctl, stats);
 	g_print("\n%s\n", _("Tasks:"));
@@ -596,6 +631,76 @@ pd_ctl_tasks(PdCtl *ctl, gchar **args)
 		g_print("\n%s:\n", pd_ctl_str(task, "name"));
 		for (guint j = 0; entries != NULL && entries[j] != NULL; j++)
 			g_print("  %s\n", entries[j]);
+	}
+	return PD_CTL_EXIT_OK;
+}
+
+static void
+pd_ctl_print_groups(GVariant *groups)
+{
+	g_autoptr(PdCtlTable) t = pd_ctl_table_new(5);
+
+	pd_ctl_table_add(t,
+			 g_strdup(_("GROUP")),
+			 g_strdup(_("MEMBERS")),
+			 g_strdup(_("SHARE")),
+			 g_strdup(_("RESOURCES")),
+			 g_strdup(_("LAST CHANGE")));
+	for (gsize i = 0; i < g_variant_n_children(groups); i++) {
+		g_autoptr(GVariant) g = g_variant_get_child_value(groups, i);
+		g_autofree const gchar **members = NULL;
+		g_variant_lookup(g, "members", "^a&s", &members);
+		pd_ctl_table_add(
+		  t,
+		  g_strdup(pd_ctl_str(g, "name")),
+		  g_strdup_printf("%u", members != NULL ? g_strv_length((gchar **)members) : 0),
+		  g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(g, "share")),
+		  g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(g, "resources")),
+		  pd_ctl_format_when((gint64)pd_ctl_u64(g, "last_change")));
+	}
+	pd_ctl_table_print(t, "  ");
+	for (gsize i = 0; i < g_variant_n_children(groups); i++) {
+		g_autoptr(GVariant) g = g_variant_get_child_value(groups, i);
+		g_autofree const gchar **members = NULL;
+		g_variant_lookup(g, "members", "^a&s", &members);
+		g_print("\n%s:\n", pd_ctl_str(g, "name"));
+		for (guint j = 0; members != NULL && members[j] != NULL; j++)
+			g_print("  %s\n", members[j]);
+	}
+}
+
+static PdCtlExit
+pd_ctl_partitions(PdCtl *ctl, gchar **args)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) parts = pd_ctl_get(ctl, "GetPartitions", "(a{sv})", &error);
+	g_autoptr(GVariant) groups = NULL;
+	g_autofree gchar *summary = NULL;
+
+	if (parts == NULL)
+		return pd_ctl_report_error(error);
+	if (ctl->json) {
+		pd_ctl_print_json(parts);
+		return PD_CTL_EXIT_OK;
+	}
+	summary = pd_ctl_partitions_summary(parts);
+	g_print("%s\n", summary);
+	if (g_strcmp0(pd_ctl_str(parts, "state"), "disabled") == 0)
+		return PD_CTL_EXIT_OK;
+	g_print("  %-12s %s\n", _("Backend:"), pd_ctl_str(parts, "backend"));
+	g_print("  %-12s %s\n", _("Endpoint:"), pd_ctl_str(parts, "endpoint"));
+	g_print("  %-12s %" G_GUINT64_FORMAT " s\n",
+		_("Lease TTL:"),
+		pd_ctl_u64(parts, "membership_timeout"));
+	if (pd_ctl_u64(parts, "stale_seconds") > 0)
+		g_print("  %-12s %" G_GUINT64_FORMAT " s (%s)\n",
+			_("Stale for:"),
+			pd_ctl_u64(parts, "stale_seconds"),
+			pd_ctl_str(parts, "last_error"));
+	groups = g_variant_lookup_value(parts, "groups", G_VARIANT_TYPE("aa{sv}"));
+	if (groups != NULL && g_variant_n_children(groups) > 0) {
+		g_print("\n");
+		pd_ctl_print_groups(groups);
 	}
 	return PD_CTL_EXIT_OK;
 }
@@ -771,6 +876,10 @@ static const PdCtlCommand pd_ctl_commands[] = {
 	  N_("Every loaded pollster and how its last run went") },
 	{ "tasks", pd_ctl_tasks, FALSE, N_("Polling tasks, their schedule and pollsters") },
 	{ "stats", pd_ctl_stats, FALSE, N_("Counters since start") },
+	{ "partitions",
+	  pd_ctl_partitions,
+	  FALSE,
+	  N_("Workload partitioning: groups, members, this agent's share") },
 	{ "poll-now",
 	  pd_ctl_poll_now,
 	  TRUE,

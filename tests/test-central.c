@@ -814,6 +814,91 @@ test_network_services_absent(Central *c, gconstpointer data)
 	g_assert_cmpuint(pd_os_test_server_get_request_count(c->server, "network"), ==, 4 + 2);
 }
 
+/* --- RadosGW admin API --- */
+
+static void
+central_rgw_config(Central *c, const gchar *secret)
+{
+	g_key_file_set_string(c->conf, "service_types", "radosgw", "ceph-rgw");
+	g_key_file_set_string(c->conf, "rgw_admin_credentials", "access_key", "RGWADMINKEY");
+	g_key_file_set_string(c->conf, "rgw_admin_credentials", "secret_key", secret);
+}
+
+static void
+test_radosgw(Central *c, gconstpointer data)
+{
+	static const gchar *const projects[] = { "p-service", "p-demo", "p-frozen", "p-old" };
+	JsonObject *s;
+
+	central_rgw_config(c, "rgw/admin+secret");
+	central_run(c, "['radosgw.*']");
+	/* 4 projects x 4 account meters, 3 bucket usage categories x 2 container meters */
+	central_assert_samples(c, 4 * 4 + 3 * 2);
+	/* one bucket listing and one usage request per project, shared by the pollsters */
+	g_assert_cmpuint(pd_os_test_server_get_rgw_checked(c->server), ==, 4 * 2);
+	central_assert_int(central_check(c, "radosgw.objects", "p-demo", "object", NULL, "p-demo"),
+			   10 + 2 + 1);
+	central_assert_int(central_check(c, "radosgw.objects.size", "p-demo", "B", NULL, "p-demo"),
+			   (100 + 5 + 0) * 1024);
+	central_assert_int(
+	  central_check(c, "radosgw.objects.containers", "p-demo", "object", NULL, "p-demo"), 3);
+	/* the usage pollster's samples are named radosgw.api.request */
+	s = central_check(c, "radosgw.api.request", "p-demo", "request", NULL, "p-demo");
+	central_assert_int(s, 7 + 3);
+	central_assert_metadata(s, "{}");
+	g_assert_cmpuint(central_count(c, "radosgw.usage"), ==, 0);
+	central_assert_int(
+	  central_check(c, "radosgw.containers.objects", "p-demo/photos", "object", NULL, "p-demo"),
+	  10);
+	central_assert_int(
+	  central_check(c, "radosgw.containers.objects.size", "p-demo/photos", "B", NULL, "p-demo"),
+	  100 * 1024);
+	/* a bucket with two usage categories counts as two, as in Ceilometer */
+	g_assert_cmpuint(central_count(c, "radosgw.containers.objects"), ==, 3);
+	for (guint i = 0; i < G_N_ELEMENTS(projects); i++) {
+		if (g_strcmp0(projects[i], "p-demo") == 0)
+			continue;
+		central_assert_int(
+		  central_check(c, "radosgw.objects", projects[i], "object", NULL, projects[i]), 0);
+		central_assert_int(
+		  central_check(
+		    c, "radosgw.api.request", projects[i], "request", NULL, projects[i]),
+		  0);
+	}
+}
+
+static void
+test_radosgw_implicit_tenants(Central *c, gconstpointer data)
+{
+	central_rgw_config(c, "rgw/admin+secret");
+	g_key_file_set_string(c->conf, "rgw_client", "implicit_tenants", "true");
+	central_run(c, "['radosgw.objects', 'radosgw.usage']");
+	/* only "p-demo$p-demo" exists: the other three projects fail (404) */
+	central_assert_samples(c, 2);
+	central_assert_int(central_check(c, "radosgw.objects", "p-demo", "object", NULL, "p-demo"),
+			   4);
+	central_assert_int(
+	  central_check(c, "radosgw.api.request", "p-demo", "request", NULL, "p-demo"), 42);
+	g_assert_nonnull(strstr(c->err, "3 projects failed"));
+	g_assert_nonnull(strstr(c->err, "uid=p-service%24p-service"));
+}
+
+static void
+test_radosgw_bad_signature(Central *c, gconstpointer data)
+{
+	central_rgw_config(c, "not-the-secret");
+	central_run(c, "['radosgw.objects']");
+	central_assert_samples(c, 0);
+	g_assert_cmpuint(pd_os_test_server_get_rgw_checked(c->server), ==, 4);
+	g_assert_nonnull(strstr(c->err, "HTTP 403"));
+	/* without [service_types] radosgw the meters are silent, as in Ceilometer */
+	g_key_file_remove_key(c->conf, "service_types", "radosgw", NULL);
+	central_run(c, "['radosgw.objects']");
+	central_assert_samples(c, 0);
+	g_assert_nonnull(strstr(c->err, "[service_types] radosgw is not set"));
+	g_assert_cmpuint(pd_os_test_server_get_rgw_checked(c->server), ==, 4);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -844,6 +929,9 @@ main(int argc, char **argv)
 	CENTRAL_TEST("/central/wrong-types", test_wrong_types);
 	CENTRAL_TEST("/central/network-services", test_network_services);
 	CENTRAL_TEST("/central/network-services-absent", test_network_services_absent);
+	CENTRAL_TEST("/central/radosgw", test_radosgw);
+	CENTRAL_TEST("/central/radosgw-implicit-tenants", test_radosgw_implicit_tenants);
+	CENTRAL_TEST("/central/radosgw-bad-signature", test_radosgw_bad_signature);
 	g_test_add_func("/central/tls", test_tls);
 	return g_test_run();
 }

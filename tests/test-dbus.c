@@ -340,7 +340,7 @@ cycle_finished_cb(GDBusConnection *conn,
 	guint64 duration;
 	guint samples, errors;
 
-	g_variant_get(params, "(&stuu)", &task, &duration, &samples, &errors);
+	g_variant_get(params, "(&stuuu)", &task, &duration, &samples, &errors, NULL);
 	g_ptr_array_add(f->cycles, g_strdup_printf("%s %u %u", task, samples, errors));
 }
 
@@ -662,7 +662,10 @@ test_properties(Fixture *f, gconstpointer data)
 					    NULL);
 	g_assert_nonnull(reply);
 	props = g_variant_get_child_value(reply, 0);
-	g_assert_cmpuint(g_variant_n_children(props), ==, 9);
+	g_assert_cmpuint(g_variant_n_children(props), ==, 10);
+	/* no [coordination] backend_url: every agent polls everything */
+	g_assert_true(g_variant_lookup(props, "Coordination", "&s", &s));
+	g_assert_cmpstr(s, ==, "disabled");
 	g_assert_true(g_variant_lookup(props, "Version", "&s", &s));
 	g_assert_cmpstr(s, ==, PACKAGE_VERSION);
 	g_assert_true(g_variant_lookup(props, "State", "&s", &s));

@@ -589,6 +589,8 @@ pd_os_request_free(PdOsRequest *req)
 
 static void
 pd_os_request_token_cb(GObject *source, GAsyncResult *res, gpointer user_data);
+static void
+pd_os_request_send(PdOsClient *self, GTask *task);
 
 static PdOsResponse *
 pd_os_request_response(PdOsRequest *req, GBytes *bytes, GError **error)
@@ -622,7 +624,8 @@ pd_os_request_sent_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
-	if (soup_message_get_status(req->msg) == SOUP_STATUS_UNAUTHORIZED && !req->retried) {
+	if (soup_message_get_status(req->msg) == SOUP_STATUS_UNAUTHORIZED && !req->retried &&
+	    (req->flags & PD_OS_REQUEST_NO_TOKEN) == 0) {
 		req->retried = TRUE;
 		pd_os_client_invalidate(self, req->token);
 		pd_os_client_get_token_async(
@@ -643,7 +646,6 @@ pd_os_request_token_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	PdOsClient *self = PD_OS_CLIENT(source);
 	PdOsRequest *req = g_task_get_task_data(task);
 	g_autoptr(GError) error = NULL;
-	SoupMessageHeaders *headers;
 
 	g_clear_pointer(&req->token, pd_os_token_unref);
 	req->token = pd_os_client_get_token_finish(self, res, &error);
@@ -651,22 +653,33 @@ pd_os_request_token_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
+	pd_os_request_send(self, g_steal_pointer(&task));
+}
+
+static void
+pd_os_request_send(PdOsClient *self, GTask *task)
+{
+	PdOsRequest *req = g_task_get_task_data(task);
+	SoupMessageHeaders *headers;
+
 	g_clear_object(&req->msg);
 	req->msg = soup_message_new(req->method, req->url);
 	if (req->msg == NULL) {
 		g_task_return_new_error(
 		  task, PD_ERROR, PD_ERROR_FAILED, "invalid URL '%s'", req->url);
+		g_object_unref(task);
 		return;
 	}
 	headers = soup_message_get_request_headers(req->msg);
-	soup_message_headers_replace(headers, "X-Auth-Token", pd_os_token_get_id(req->token));
+	if (req->token != NULL)
+		soup_message_headers_replace(
+		  headers, "X-Auth-Token", pd_os_token_get_id(req->token));
 	soup_message_headers_replace(headers, "Accept", "application/json");
 	for (guint i = 0;
 	     req->headers != NULL && req->headers[i] != NULL && req->headers[i + 1] != NULL;
 	     i += 2)
 		soup_message_headers_replace(headers, req->headers[i], req->headers[i + 1]);
-	pd_os_exchange_async(
-	  self, req->msg, req->cancellable, pd_os_request_sent_cb, g_steal_pointer(&task));
+	pd_os_exchange_async(self, req->msg, req->cancellable, pd_os_request_sent_cb, task);
 }
 
 void
@@ -688,7 +701,10 @@ pd_os_client_request_async(PdOsClient *self,
 	req->flags = flags;
 	req->cancellable = cancellable != NULL ? g_object_ref(cancellable) : NULL;
 	g_task_set_task_data(task, req, (GDestroyNotify)pd_os_request_free);
-	pd_os_client_get_token_async(self, cancellable, pd_os_request_token_cb, task);
+	if ((flags & PD_OS_REQUEST_NO_TOKEN) != 0)
+		pd_os_request_send(self, task);
+	else
+		pd_os_client_get_token_async(self, cancellable, pd_os_request_token_cb, task);
 }
 
 PdOsResponse *

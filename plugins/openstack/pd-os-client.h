@@ -24,7 +24,8 @@ pd_os_http_error_quark(void);
 
 typedef enum {
 	PD_OS_REQUEST_NONE = 0,
-	PD_OS_REQUEST_JSON = 1 << 0, /* the body must parse as JSON */
+	PD_OS_REQUEST_JSON = 1 << 0,	 /* the body must parse as JSON */
+	PD_OS_REQUEST_NO_TOKEN = 1 << 1, /* no Keystone token: @headers carry the auth */
 } PdOsRequestFlags;
 
 typedef struct {

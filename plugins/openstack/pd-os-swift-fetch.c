@@ -184,6 +184,64 @@ pd_os_swift_fetch_new(PdOsSwiftTable *table, PdOsClient *client, const gchar *ur
 	return fetch;
 }
 
+/* the table of this cycle, and the fetch for @key if it is known already:
+ * then @func has been told or queued, and NULL is returned */
+static PdOsSwiftTable *
+pd_os_swift_fetch_lookup(PdPollContext *ctx,
+			 const gchar *key,
+			 PdOsSwiftFetchFunc func,
+			 gpointer user_data)
+{
+	PdOsSwiftTable *table = pd_cycle_cache_get(pd_poll_context_get_cache(ctx),
+						   PD_OS_SWIFT_TABLE_KEY,
+						   pd_os_swift_table_new,
+						   NULL,
+						   pd_os_swift_table_unref,
+						   NULL);
+	PdOsSwiftWaiter waiter = { func, user_data };
+	PdOsSwiftFetch *fetch;
+
+	g_return_val_if_fail(table != NULL, NULL);
+	fetch = g_hash_table_lookup(table->fetches, key);
+	if (fetch != NULL && fetch->done) {
+		func(fetch->error == NULL ? &fetch->data : NULL, fetch->error, user_data);
+		return NULL;
+	}
+	if (fetch != NULL) {
+		g_array_append_val(fetch->waiters, waiter);
+		return NULL;
+	}
+	return table;
+}
+
+void
+pd_os_swift_fetch_signed(PdOsClient *client,
+			 PdPollContext *ctx,
+			 const gchar *url,
+			 const gchar *const *headers,
+			 PdOsSwiftFetchFunc func,
+			 gpointer user_data)
+{
+	g_autofree gchar *key = g_strdup_printf("RGW %s", url);
+	PdOsSwiftWaiter waiter = { func, user_data };
+	PdOsSwiftTable *table = pd_os_swift_fetch_lookup(ctx, key, func, user_data);
+	PdOsSwiftFetch *fetch;
+
+	if (table == NULL)
+		return;
+	fetch = pd_os_swift_fetch_new(table, client, url, FALSE);
+	g_hash_table_insert(table->fetches, g_steal_pointer(&key), fetch);
+	g_array_append_val(fetch->waiters, waiter);
+	pd_os_client_request_async(client,
+				   "GET",
+				   url,
+				   headers,
+				   PD_OS_REQUEST_JSON | PD_OS_REQUEST_NO_TOKEN,
+				   NULL,
+				   pd_os_swift_fetch_head_cb,
+				   fetch);
+}
+
 void
 pd_os_swift_fetch(PdOsClient *client,
 		  PdPollContext *ctx,

@@ -35,4 +35,15 @@ pd_os_swift_fetch(PdOsClient *client,
 		  PdOsSwiftFetchFunc func,
 		  gpointer user_data);
 
+/* the same sharing for a RadosGW admin request: one GET of @url per task
+ * cycle, without a Keystone token, with @headers (name, value pairs ending
+ * with NULL; the signature), the JSON answer in data->head */
+void
+pd_os_swift_fetch_signed(PdOsClient *client,
+			 PdPollContext *ctx,
+			 const gchar *url,
+			 const gchar *const *headers,
+			 PdOsSwiftFetchFunc func,
+			 gpointer user_data);
+
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include "pd-os-names.h"
 #include "pd-os-pollster.h"
 #include "pd-os-recordset-pollster.h"
+#include "pd-os-rgw-pollster.h"
 #include "pd-os-swift-pollster.h"
 #include "pd-plugin-openstack.h"
 
@@ -45,6 +46,9 @@ pd_plugin_openstack_wire(PdPluginOpenstack *self)
 		else if (PD_IS_OS_RECORDSET_POLLSTER(p))
 			pd_os_recordset_pollster_set_client(
 			  PD_OS_RECORDSET_POLLSTER(p), self->client, self->names);
+		else if (PD_IS_OS_RGW_POLLSTER(p))
+			pd_os_rgw_pollster_set_client(
+			  PD_OS_RGW_POLLSTER(p), self->client, self->names);
 	}
 	for (guint i = 0; i < discoveries->len; i++)
 		pd_os_discovery_set_client(PD_OS_DISCOVERY(g_ptr_array_index(discoveries, i)),
@@ -134,6 +138,13 @@ pd_plugin_openstack_constructed(GObject *obj)
 		g_autoptr(PdPollster) p = pd_os_recordset_pollster_new();
 		pd_plugin_add_pollster(plugin, p);
 	}
+	for (guint i = 0; pd_os_rgw_meter_names[i] != NULL; i++) {
+		g_autoptr(PdPollster) p = pd_os_rgw_pollster_new(pd_os_rgw_meter_names[i]);
+		pd_plugin_add_pollster(plugin, p);
+	}
+	for (guint i = 0; pd_os_rgw_config_keys[i] != NULL; i += 2)
+		pd_plugin_add_config_key(
+		  plugin, pd_os_rgw_config_keys[i], pd_os_rgw_config_keys[i + 1]);
 	for (guint i = 0; pd_os_discovery_names[i] != NULL; i++) {
 		g_autoptr(PdDiscovery) d = pd_os_discovery_new(pd_os_discovery_names[i]);
 		pd_plugin_add_discovery(plugin, d);

@@ -5,6 +5,7 @@
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ struct _PdOsTestServer {
 	GObject parent_instance;
 	SoupServer *server;
 	JsonNode *fixture;
+	guint rgw_checked; /* RGW signatures checked */
 	gchar *url;
 	guint port;
 	GHashTable *faults;  /* service -> PdOsFault */
@@ -714,6 +716,100 @@ pd_os_apply_fault(PdOsTestServer *self, SoupServerMessage *msg, PdOsFault fault)
 	}
 }
 
+/* --- Ceph RADOS Gateway admin API: fixture "rgw": {"access_key", "secret_key",
+ * "users": {uid: {"buckets": [...], "usage": {...}}}} --- */
+
+#define PD_OS_RGW_MAX_SKEW_S (15 * 60)
+
+/* RFC 1123 date as S3 clients send it, within the skew RGW allows */
+static gboolean
+pd_os_rgw_date_ok(const gchar *date)
+{
+	static const gchar *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	gchar wday[4], mon[4];
+	gint day, year, h, m, sec, month = -1;
+	g_autoptr(GDateTime) when = NULL;
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+
+	if (date == NULL ||
+	    sscanf(date, "%3s, %d %3s %d %d:%d:%d GMT", wday, &day, mon, &year, &h, &m, &sec) != 7)
+		return FALSE;
+	for (guint i = 0; i < G_N_ELEMENTS(months); i++) {
+		if (g_strcmp0(months[i], mon) == 0)
+			month = (gint)i + 1;
+	}
+	when = month > 0 ? g_date_time_new_utc(year, month, day, h, m, sec) : NULL;
+	return when != NULL &&
+	       ABS(g_date_time_difference(now, when)) <= PD_OS_RGW_MAX_SKEW_S * G_TIME_SPAN_SECOND;
+}
+
+/* the AWS v2 header RGW checks: "AWS <key>:" + base64 HMAC-SHA1 of
+ * "GET\n<md5>\n<type>\n<date>\n<path>" */
+static gboolean
+pd_os_rgw_signed(PdOsTestServer *self, SoupServerMessage *msg, JsonObject *rgw)
+{
+	SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
+	const gchar *date = soup_message_headers_get_one(h, "Date");
+	const gchar *auth = soup_message_headers_get_one(h, "Authorization");
+	const gchar *secret = pd_os_obj_string(rgw, "secret_key");
+	const gchar *md5 = soup_message_headers_get_one(h, "Content-MD5");
+	const gchar *type = soup_message_headers_get_one(h, "Content-Type");
+	g_autofree gchar *to_sign =
+	  g_strdup_printf("%s\n%s\n%s\n%s\n%s",
+			  soup_server_message_get_method(msg),
+			  md5 != NULL ? md5 : "",
+			  type != NULL ? type : "",
+			  date != NULL ? date : "",
+			  g_uri_get_path(soup_server_message_get_uri(msg)));
+	g_autoptr(GHmac) hmac = g_hmac_new(G_CHECKSUM_SHA1, (const guchar *)secret, strlen(secret));
+	guint8 digest[20];
+	gsize len = sizeof(digest);
+	g_autofree gchar *b64 = NULL;
+	g_autofree gchar *want = NULL;
+
+	g_hmac_update(hmac, (const guchar *)to_sign, -1);
+	g_hmac_get_digest(hmac, digest, &len);
+	b64 = g_base64_encode(digest, len);
+	want = g_strdup_printf("AWS %s:%s", pd_os_obj_string(rgw, "access_key"), b64);
+	self->rgw_checked++;
+	return pd_os_rgw_date_ok(date) && g_strcmp0(auth, want) == 0;
+}
+
+static void
+pd_os_handle_rgw(PdOsTestServer *self, SoupServerMessage *msg, const gchar *path, GHashTable *query)
+{
+	JsonObject *rgw = json_object_get_object_member(pd_os_fixture(self), "rgw");
+	JsonObject *users = rgw != NULL ? json_object_get_object_member(rgw, "users") : NULL;
+	const gchar *uid = query != NULL ? g_hash_table_lookup(query, "uid") : NULL;
+	JsonObject *user = NULL;
+
+	if (rgw == NULL || !pd_os_rgw_signed(self, msg, rgw)) {
+		/* RGW's answer to a bad signature */
+		pd_os_respond_text(msg, 403, "{\"Code\": \"SignatureDoesNotMatch\"}");
+		return;
+	}
+	if (uid != NULL && users != NULL && json_object_has_member(users, uid))
+		user = json_object_get_object_member(users, uid);
+	if (user == NULL) {
+		pd_os_respond_text(msg, 404, "{\"Code\": \"NoSuchUser\"}");
+		return;
+	}
+	if (g_strcmp0(path, "/admin/bucket") == 0 && query != NULL &&
+	    g_strcmp0(g_hash_table_lookup(query, "stats"), "true") == 0)
+		pd_os_respond_node(msg, 200, json_object_get_member(user, "buckets"));
+	else if (g_strcmp0(path, "/admin/usage") == 0)
+		pd_os_respond_node(msg, 200, json_object_get_member(user, "usage"));
+	else
+		pd_os_respond_text(msg, 400, "{\"Code\": \"InvalidArgument\"}");
+}
+
+guint
+pd_os_test_server_get_rgw_checked(PdOsTestServer *self)
+{
+	return self->rgw_checked;
+}
+
 static void
 pd_os_handle_api(PdOsTestServer *self,
 		 SoupServerMessage *msg,
@@ -731,6 +827,8 @@ pd_os_handle_api(PdOsTestServer *self,
 	if (g_strcmp0(service, "identity") == 0 && g_str_has_suffix(path, "/auth/tokens") &&
 	    g_strcmp0(method, "POST") == 0) {
 		pd_os_handle_auth(self, msg);
+	} else if (g_strcmp0(service, "admin") == 0) {
+		pd_os_handle_rgw(self, msg, path, query);
 	} else if (!pd_os_authorized(self, msg)) {
 		pd_os_respond_error(msg, 401, "The request you have made requires authentication.");
 	} else if (g_strcmp0(service, "object-store") == 0) {

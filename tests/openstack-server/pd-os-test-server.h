@@ -52,6 +52,9 @@ pd_os_test_server_remove_service(PdOsTestServer *self, const gchar *type);
  * extension collection then answers 404 like a Neutron without it */
 void
 pd_os_test_server_remove_collection(PdOsTestServer *self, const gchar *key);
+/* RadosGW admin requests whose signature was checked (good or bad) */
+guint
+pd_os_test_server_get_rgw_checked(PdOsTestServer *self);
 guint
 pd_os_test_server_get_auth_count(PdOsTestServer *self);
 /* requests to @service ("object-store"), or of one method ("object-store HEAD") */

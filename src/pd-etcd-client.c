@@ -1,0 +1,492 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdEtcdClient"
+
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "pd-etcd-client.h"
+
+/*
+ * etcd serves its gRPC API as JSON over HTTP/1.1 ("grpc-gateway") on the
+ * client port: every RPC is a POST to <api>/<service>/<method>, int64 fields
+ * travel as strings, keys and values as base64. Streaming RPCs (watch)
+ * answer with one JSON object per line for as long as the request lives.
+ *
+ * Two sessions: calls get the configured timeout, while the watch stream is
+ * idle for minutes and must not be timed out (a dead etcd closes its socket,
+ * and the lease keep-alives notice an unreachable one).
+ */
+
+struct _PdEtcdClient {
+	GObject parent_instance;
+	SoupSession *session;
+	SoupSession *watch_session;
+	gchar **endpoints;
+	gchar *api_path;
+	guint current; /* index of the endpoint that answered last */
+	GTlsCertificate *client_cert;
+	guint64 requests;
+};
+
+G_DEFINE_TYPE(PdEtcdClient, pd_etcd_client, G_TYPE_OBJECT)
+
+/* --- helpers --- */
+
+gchar *
+pd_etcd_encode(const gchar *text)
+{
+	return g_base64_encode((const guchar *)text, strlen(text));
+}
+
+gchar *
+pd_etcd_decode(const gchar *b64)
+{
+	gsize len = 0;
+	guchar *raw = g_base64_decode(b64 != NULL ? b64 : "", &len);
+	gchar *out = g_strndup((const gchar *)raw, len);
+	g_free(raw);
+	return out;
+}
+
+gchar *
+pd_etcd_prefix_end(const gchar *prefix)
+{
+	gchar *end = g_strdup(prefix);
+	gsize len = strlen(end);
+
+	/* polld's prefixes are ASCII and end in '/': the next byte value ends
+	 * the range */
+	g_return_val_if_fail(len > 0 && (guchar)end[len - 1] < 0x7f, end);
+	end[len - 1]++;
+	return end;
+}
+
+gint64
+pd_etcd_get_int(JsonObject *obj, const gchar *member)
+{
+	JsonNode *node = obj != NULL ? json_object_get_member(obj, member) : NULL;
+
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node))
+		return 0;
+	if (json_node_get_value_type(node) == G_TYPE_STRING)
+		return g_ascii_strtoll(json_node_get_string(node), NULL, 10);
+	return json_node_get_int(node);
+}
+
+static SoupMessage *
+pd_etcd_client_message(PdEtcdClient *self, guint endpoint, const gchar *method, const gchar *body)
+{
+	g_autofree gchar *uri =
+	  g_strconcat(self->endpoints[endpoint], self->api_path, method, NULL);
+	SoupMessage *msg = soup_message_new("POST", uri);
+	g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));
+
+	soup_message_set_request_body_from_bytes(msg, "application/json", bytes);
+	if (self->client_cert != NULL)
+		soup_message_set_tls_client_certificate(msg, self->client_cert);
+	self->requests++;
+	return msg;
+}
+
+/* the gateway's error object: {"error": "...", "code": N, "message": "..."} */
+static void
+pd_etcd_client_set_http_error(SoupMessage *msg, JsonObject *reply, GError **error)
+{
+	const gchar *text = NULL;
+
+	if (reply != NULL && json_object_has_member(reply, "message"))
+		text = json_object_get_string_member(reply, "message");
+	if (text == NULL && reply != NULL && json_object_has_member(reply, "error"))
+		text = json_object_get_string_member(reply, "error");
+	g_set_error(error,
+		    G_IO_ERROR,
+		    G_IO_ERROR_FAILED,
+		    "etcd: HTTP %u %s",
+		    soup_message_get_status(msg),
+		    text != NULL ? text : soup_message_get_reason_phrase(msg));
+}
+
+static JsonObject *
+pd_etcd_parse_object(const gchar *data, gsize len, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new_immutable();
+	JsonNode *root;
+
+	if (!json_parser_load_from_data(parser, data, (gssize)len, error))
+		return NULL;
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+		g_set_error_literal(
+		  error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "etcd: the reply is not an object");
+		return NULL;
+	}
+	return json_object_ref(json_node_get_object(root));
+}
+
+/* --- calls --- */
+
+typedef struct {
+	gchar *method;
+	gchar *body;
+	guint attempt;
+	SoupMessage *msg;
+} PdEtcdCall;
+
+static void
+pd_etcd_call_free(PdEtcdCall *call)
+{
+	g_free(call->method);
+	g_free(call->body);
+	g_clear_object(&call->msg);
+	g_free(call);
+}
+
+static void
+pd_etcd_client_send(GTask *task);
+
+static void
+pd_etcd_client_sent_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+	PdEtcdClient *self = g_task_get_source_object(task);
+	PdEtcdCall *call = g_task_get_task_data(task);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) bytes =
+	  soup_session_send_and_read_finish(SOUP_SESSION(source), res, &error);
+	g_autoptr(JsonObject) reply = NULL;
+	guint n = g_strv_length(self->endpoints);
+	const gchar *data;
+	gsize len;
+
+	if (bytes == NULL) {
+		/* transport error: the next endpoint, until each was tried */
+		if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+		    ++call->attempt < n) {
+			self->current = (self->current + 1) % n;
+			pd_etcd_client_send(g_steal_pointer(&task));
+			return;
+		}
+		g_prefix_error(&error, "etcd at %s: ", self->endpoints[self->current]);
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	data = g_bytes_get_data(bytes, &len);
+	reply = len > 0 ? pd_etcd_parse_object(data, len, NULL) : NULL;
+	if (!SOUP_STATUS_IS_SUCCESSFUL(soup_message_get_status(call->msg))) {
+		pd_etcd_client_set_http_error(call->msg, reply, &error);
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	if (reply == NULL) {
+		g_task_return_new_error(task,
+					G_IO_ERROR,
+					G_IO_ERROR_INVALID_DATA,
+					"etcd: unreadable reply to %s",
+					call->method);
+		return;
+	}
+	g_task_return_pointer(task, g_steal_pointer(&reply), (GDestroyNotify)json_object_unref);
+}
+
+static void
+pd_etcd_client_send(GTask *task)
+{
+	PdEtcdClient *self = g_task_get_source_object(task);
+	PdEtcdCall *call = g_task_get_task_data(task);
+
+	g_clear_object(&call->msg);
+	call->msg = pd_etcd_client_message(self, self->current, call->method, call->body);
+	soup_session_send_and_read_async(self->session,
+					 call->msg,
+					 G_PRIORITY_DEFAULT,
+					 g_task_get_cancellable(task),
+					 pd_etcd_client_sent_cb,
+					 task);
+}
+
+static gchar *
+pd_etcd_body(JsonObject *body)
+{
+	g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
+	json_node_set_object(node, body);
+	return json_to_string(node, FALSE);
+}
+
+void
+pd_etcd_client_call_async(PdEtcdClient *self,
+			  const gchar *method,
+			  JsonObject *body,
+			  GCancellable *cancellable,
+			  GAsyncReadyCallback callback,
+			  gpointer user_data)
+{
+	GTask *task = g_task_new(self, cancellable, callback, user_data);
+	PdEtcdCall *call = g_new0(PdEtcdCall, 1);
+
+	g_task_set_source_tag(task, pd_etcd_client_call_async);
+	call->method = g_strdup(method);
+	call->body = pd_etcd_body(body);
+	g_task_set_task_data(task, call, (GDestroyNotify)pd_etcd_call_free);
+	pd_etcd_client_send(task);
+}
+
+JsonObject *
+pd_etcd_client_call_finish(PdEtcdClient *self, GAsyncResult *res, GError **error)
+{
+	g_return_val_if_fail(g_task_is_valid(res, self), NULL);
+	return g_task_propagate_pointer(G_TASK(res), error);
+}
+
+/* --- watch --- */
+
+typedef struct {
+	SoupMessage *msg;
+	GInputStream *stream;
+	GByteArray *buffer;
+	PdEtcdWatchFunc func;
+	gpointer func_data;
+} PdEtcdWatch;
+
+static void
+pd_etcd_watch_free(PdEtcdWatch *watch)
+{
+	g_clear_object(&watch->msg);
+	g_clear_object(&watch->stream);
+	g_byte_array_unref(watch->buffer);
+	g_free(watch);
+}
+
+/* one line of the stream; FALSE (with @error) ends the watch */
+static gboolean
+pd_etcd_watch_line(PdEtcdWatch *watch, const gchar *line, gsize len, GError **error)
+{
+	g_autoptr(JsonObject) msg = pd_etcd_parse_object(line, len, error);
+	JsonObject *result;
+
+	if (msg == NULL)
+		return FALSE;
+	if (json_object_has_member(msg, "error")) {
+		JsonObject *err = json_object_get_object_member(msg, "error");
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_FAILED,
+			    "etcd watch: %s",
+			    err != NULL && json_object_has_member(err, "message")
+			      ? json_object_get_string_member(err, "message")
+			      : "error");
+		return FALSE;
+	}
+	result = json_object_get_object_member(msg, "result");
+	if (result == NULL)
+		return TRUE;
+	watch->func(result, watch->func_data);
+	if (json_object_get_boolean_member_with_default(result, "canceled", FALSE)) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_FAILED,
+			    "etcd cancelled the watch (compacted at revision %" G_GINT64_FORMAT ")",
+			    pd_etcd_get_int(result, "compact_revision"));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+pd_etcd_watch_consume(PdEtcdWatch *watch, GError **error)
+{
+	guint8 *nl;
+
+	while ((nl = memchr(watch->buffer->data, '\n', watch->buffer->len)) != NULL) {
+		gsize len = (gsize)(nl - watch->buffer->data);
+		gboolean ok = len == 0 || pd_etcd_watch_line(
+					    watch, (const gchar *)watch->buffer->data, len, error);
+		g_byte_array_remove_range(watch->buffer, 0, (guint)len + 1);
+		if (!ok)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+pd_etcd_watch_read_cb(GObject *source, GAsyncResult *res, gpointer user_data);
+
+static void
+pd_etcd_watch_read_more(GTask *task)
+{
+	PdEtcdWatch *watch = g_task_get_task_data(task);
+
+	g_input_stream_read_bytes_async(watch->stream,
+					16384,
+					G_PRIORITY_DEFAULT,
+					g_task_get_cancellable(task),
+					pd_etcd_watch_read_cb,
+					task);
+}
+
+static void
+pd_etcd_watch_read_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+	PdEtcdWatch *watch = g_task_get_task_data(task);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) bytes =
+	  g_input_stream_read_bytes_finish(G_INPUT_STREAM(source), res, &error);
+
+	if (bytes == NULL) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	if (g_bytes_get_size(bytes) == 0) {
+		g_task_return_new_error(
+		  task, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "etcd closed the watch stream");
+		return;
+	}
+	g_byte_array_append(
+	  watch->buffer, g_bytes_get_data(bytes, NULL), (guint)g_bytes_get_size(bytes));
+	if (!pd_etcd_watch_consume(watch, &error)) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	pd_etcd_watch_read_more(g_steal_pointer(&task));
+}
+
+static void
+pd_etcd_watch_sent_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+	PdEtcdWatch *watch = g_task_get_task_data(task);
+	g_autoptr(GError) error = NULL;
+
+	watch->stream = soup_session_send_finish(SOUP_SESSION(source), res, &error);
+	if (watch->stream == NULL) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	if (!SOUP_STATUS_IS_SUCCESSFUL(soup_message_get_status(watch->msg))) {
+		pd_etcd_client_set_http_error(watch->msg, NULL, &error);
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	pd_etcd_watch_read_more(g_steal_pointer(&task));
+}
+
+void
+pd_etcd_client_watch_async(PdEtcdClient *self,
+			   const gchar *key,
+			   const gchar *range_end,
+			   gint64 start_revision,
+			   PdEtcdWatchFunc func,
+			   gpointer func_data,
+			   GCancellable *cancellable,
+			   GAsyncReadyCallback callback,
+			   gpointer user_data)
+{
+	GTask *task = g_task_new(self, cancellable, callback, user_data);
+	PdEtcdWatch *watch = g_new0(PdEtcdWatch, 1);
+	g_autoptr(JsonObject) body = json_object_new();
+	JsonObject *create = json_object_new();
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *rev = g_strdup_printf("%" G_GINT64_FORMAT, start_revision);
+
+	g_task_set_source_tag(task, pd_etcd_client_watch_async);
+	json_object_set_string_member(create, "key", key);
+	json_object_set_string_member(create, "range_end", range_end);
+	json_object_set_string_member(create, "start_revision", rev);
+	json_object_set_object_member(body, "create_request", create);
+	text = pd_etcd_body(body);
+	watch->buffer = g_byte_array_new();
+	watch->func = func;
+	watch->func_data = func_data;
+	watch->msg = pd_etcd_client_message(self, self->current, "watch", text);
+	g_task_set_task_data(task, watch, (GDestroyNotify)pd_etcd_watch_free);
+	soup_session_send_async(self->watch_session,
+				watch->msg,
+				G_PRIORITY_DEFAULT,
+				cancellable,
+				pd_etcd_watch_sent_cb,
+				task);
+}
+
+gboolean
+pd_etcd_client_watch_finish(PdEtcdClient *self, GAsyncResult *res, GError **error)
+{
+	g_return_val_if_fail(g_task_is_valid(res, self), FALSE);
+	return g_task_propagate_boolean(G_TASK(res), error);
+}
+
+const gchar *
+pd_etcd_client_get_endpoint(PdEtcdClient *self)
+{
+	return self->endpoints[self->current];
+}
+
+guint64
+pd_etcd_client_get_requests(PdEtcdClient *self)
+{
+	return self->requests;
+}
+
+/* --- object --- */
+
+static gboolean
+pd_etcd_client_setup_tls(PdEtcdClient *self, const PdCoordinationUrl *url, GError **error)
+{
+	if (url->ca_cert != NULL) {
+		g_autoptr(GTlsDatabase) db = g_tls_file_database_new(url->ca_cert, error);
+		if (db == NULL)
+			return FALSE;
+		soup_session_set_tls_database(self->session, db);
+		soup_session_set_tls_database(self->watch_session, db);
+	}
+	if (url->cert_cert != NULL) {
+		self->client_cert =
+		  g_tls_certificate_new_from_files(url->cert_cert, url->cert_key, error);
+		if (self->client_cert == NULL)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+PdEtcdClient *
+pd_etcd_client_new(const PdCoordinationUrl *url, GError **error)
+{
+	g_autoptr(PdEtcdClient) self = g_object_new(PD_TYPE_ETCD_CLIENT, NULL);
+
+	self->endpoints = g_strdupv(url->endpoints);
+	self->api_path = g_strdup(url->api_path);
+	self->session = soup_session_new_with_options(
+	  "timeout", url->timeout, "user-agent", "polld/" PACKAGE_VERSION, NULL);
+	self->watch_session =
+	  soup_session_new_with_options("timeout", 0, "user-agent", "polld/" PACKAGE_VERSION, NULL);
+	if (!pd_etcd_client_setup_tls(self, url, error))
+		return NULL;
+	return g_steal_pointer(&self);
+}
+
+static void
+pd_etcd_client_finalize(GObject *obj)
+{
+	PdEtcdClient *self = PD_ETCD_CLIENT(obj);
+
+	g_clear_object(&self->session);
+	g_clear_object(&self->watch_session);
+	g_clear_object(&self->client_cert);
+	g_strfreev(self->endpoints);
+	g_free(self->api_path);
+	G_OBJECT_CLASS(pd_etcd_client_parent_class)->finalize(obj);
+}
+
+static void
+pd_etcd_client_init(PdEtcdClient *self)
+{
+}
+
+static void
+pd_etcd_client_class_init(PdEtcdClientClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = pd_etcd_client_finalize;
+}
