@@ -43,9 +43,7 @@ struct _PdComputeConnection {
 	gboolean domain_events;	 /* subscribe to domain events on new connections */
 	gint keepalive_interval; /* seconds, 0: no keepalive */
 	guint keepalive_count;
-	/* held around every RPC on a remote connection, see lock_calls() */
-	GMutex call_mutex;
-	gboolean serialize_calls;
+	gboolean remote;       /* through libvirt's RPC client: keepalive, close callback */
 	PdComputeWatch *watch; /* a reference, for the current connection */
 	guint64 serial;	       /* connections opened so far */
 };
@@ -256,20 +254,19 @@ pd_compute_connection_watch_locked(PdComputeConnection *self)
 
 	self->watch = cd;
 	if (rc < 0) {
-		self->serialize_calls = pd_compute_last_error_code() != VIR_ERR_NO_SUPPORT;
-		if (self->serialize_calls && self->keepalive_interval > 0)
+		self->remote = pd_compute_last_error_code() != VIR_ERR_NO_SUPPORT;
+		if (self->remote && self->keepalive_interval > 0)
 			g_warning("no keepalive on %s: %s", self->uri, virGetLastErrorMessage());
 		virResetLastError();
 	} else {
-		self->serialize_calls = TRUE;
+		self->remote = TRUE;
 		if (rc == 1 && self->keepalive_interval > 0)
 			g_message("libvirtd at %s does not answer keepalive probes", self->uri);
 	}
-	if (self->serialize_calls &&
-	    virConnectRegisterCloseCallback(self->conn,
-					    pd_compute_connection_closed_cb,
-					    g_atomic_rc_box_acquire(cd),
-					    pd_compute_watch_unref) < 0) {
+	if (self->remote && virConnectRegisterCloseCallback(self->conn,
+							    pd_compute_connection_closed_cb,
+							    g_atomic_rc_box_acquire(cd),
+							    pd_compute_watch_unref) < 0) {
 		g_debug("no close callback on %s: %s", self->uri, virGetLastErrorMessage());
 		virResetLastError();
 		pd_compute_watch_unref(cd);
@@ -418,28 +415,6 @@ pd_compute_connection_check_failure(PdComputeConnection *self, virConnectPtr con
 	return TRUE;
 }
 
-static void
-pd_compute_connection_open_thread(GTask *task,
-				  gpointer source,
-				  gpointer task_data,
-				  GCancellable *cancellable)
-{
-	PdComputeConnection *self = PD_COMPUTE_CONNECTION(source);
-	g_autoptr(GError) error = NULL;
-	virConnectPtr conn = pd_compute_connection_get(self, &error);
-
-	if (conn != NULL)
-		virConnectClose(conn);
-	g_task_return_boolean(task, TRUE);
-}
-
-void
-pd_compute_connection_open_in_background(PdComputeConnection *self)
-{
-	g_autoptr(GTask) task = g_task_new(self, NULL, NULL, NULL);
-	pd_worker_run(task, pd_compute_connection_open_thread);
-}
-
 void
 pd_compute_connection_set_uri(PdComputeConnection *self, const gchar *uri)
 {
@@ -473,7 +448,7 @@ pd_compute_connection_set_conn(PdComputeConnection *self, virConnectPtr conn)
 	self->conn = conn;
 	virConnectRef(conn);
 	self->injected = TRUE;
-	self->serialize_calls = FALSE; /* tests inject in-process test:/// drivers */
+	self->remote = FALSE; /* tests inject in-process test:/// drivers */
 	g_mutex_unlock(&self->mutex);
 }
 
@@ -524,17 +499,6 @@ pd_compute_connection_set_domain_events(PdComputeConnection *self, gboolean enab
 	g_mutex_unlock(&self->mutex);
 }
 
-GMutexLocker *
-pd_compute_connection_lock_calls(PdComputeConnection *self)
-{
-	gboolean serialize;
-
-	g_mutex_lock(&self->mutex);
-	serialize = self->serialize_calls;
-	g_mutex_unlock(&self->mutex);
-	return serialize ? g_mutex_locker_new(&self->call_mutex) : NULL;
-}
-
 void
 pd_compute_connection_close(PdComputeConnection *self)
 {
@@ -560,7 +524,6 @@ pd_compute_connection_finalize(GObject *obj)
 	pd_compute_connection_close(self);
 	g_free(self->uri);
 	g_free(self->last_failure);
-	g_mutex_clear(&self->call_mutex);
 	g_mutex_clear(&self->mutex);
 	G_OBJECT_CLASS(pd_compute_connection_parent_class)->finalize(obj);
 }
@@ -569,7 +532,6 @@ static void
 pd_compute_connection_init(PdComputeConnection *self)
 {
 	g_mutex_init(&self->mutex);
-	g_mutex_init(&self->call_mutex);
 	self->backoff = PD_COMPUTE_BACKOFF_MIN_US;
 	self->backoff_max = PD_COMPUTE_BACKOFF_MAX_US;
 	self->domain_events = TRUE;
