@@ -9,6 +9,7 @@
 
 #include "pd-engine-private.h"
 #include "pd-error.h"
+#include "pd-inflight.h"
 #include "pd-plugin-loader.h"
 #include "pd-polling-task.h"
 #include "pd-serializer.h"
@@ -34,6 +35,7 @@ struct _PdEngine {
 	 * own taken from this pool; a reload bumps the generation and stale
 	 * serializers are freed as they come back */
 	GMutex serializer_mutex;
+	PdInflight *inflight;	/* serialised chunks not yet handed to the publisher */
 	GPtrArray *serializers; /* idle PdPooledSerializer */
 	guint serializer_generation;
 	gchar *sample_source;
@@ -177,6 +179,8 @@ static const gchar *const pd_engine_known_keys[] = {
 	"stop_timeout",
 	"polld",
 	"identity_names",
+	"polld",
+	"max_inflight_bytes",
 	NULL,
 };
 
@@ -367,6 +371,10 @@ pd_engine_apply_settings(PdEngine *self, PdConfig *config)
 	self->host = g_strdup(host != NULL ? host : g_get_host_name());
 	pd_worker_set_max_threads(
 	  (guint)CLAMP(pd_config_get_int(config, "polld", "worker_threads", 8), 1, 64));
+	pd_inflight_set_max(
+	  self->inflight,
+	  (guint64)MAX(
+	    pd_config_get_int(config, "polld", "max_inflight_bytes", PD_INFLIGHT_DEFAULT_MAX), 0));
 	g_mutex_lock(&self->serializer_mutex);
 	self->batch_size = batch_size > 0 ? (guint)batch_size : 0;
 	g_free(self->sample_source);
@@ -1001,6 +1009,7 @@ pd_engine_publish_messages(PdEngine *self, GPtrArray *messages)
 typedef struct {
 	PdEngine *engine;
 	GPtrArray *messages;
+	guint64 bytes; /* counted in the in-flight budget */
 	GFunc done;
 	gpointer done_data;
 } PdChunkPublish;
@@ -1011,6 +1020,7 @@ pd_engine_publish_chunk_cb(gpointer user_data)
 	PdChunkPublish *c = user_data;
 
 	pd_engine_publish_messages(c->engine, c->messages);
+	pd_inflight_release(c->engine->inflight, c->bytes);
 	c->done(c->done_data, NULL);
 	g_ptr_array_unref(c->messages);
 	g_object_unref(c->engine);
@@ -1028,6 +1038,11 @@ pd_engine_publish_chunk(PdEngine *self, PdSampleBatch *batch, GFunc done, gpoint
 	c->done = done;
 	c->done_data = done_data;
 	pd_sample_batch_free(batch);
+	for (guint i = 0; i < c->messages->len; i++)
+		c->bytes +=
+		  g_bytes_get_size(((PdMessage *)g_ptr_array_index(c->messages, i))->body);
+	/* the pollster's thread waits here while the main loop lags behind */
+	pd_inflight_acquire(self->inflight, c->bytes);
 	g_idle_add_full(G_PRIORITY_DEFAULT, pd_engine_publish_chunk_cb, c, NULL);
 }
 
@@ -1255,6 +1270,7 @@ pd_engine_finalize(GObject *obj)
 	g_free(self->sample_source);
 	g_free(self->telemetry_secret);
 	g_mutex_clear(&self->serializer_mutex);
+	pd_inflight_free(self->inflight);
 	g_object_unref(self->config);
 	g_strfreev(self->plugin_dirs);
 	g_strfreev(self->config_files);
@@ -1280,6 +1296,7 @@ pd_engine_init(PdEngine *self)
 	self->batch_size = 50;
 	self->generation = 1;
 	g_mutex_init(&self->serializer_mutex);
+	self->inflight = pd_inflight_new(PD_INFLIGHT_DEFAULT_MAX);
 	self->serializers =
 	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_pooled_serializer_free);
 }
