@@ -9,6 +9,7 @@
 
 #include "pd-compute-connection.h"
 #include "pd-compute-domain.h"
+#include "pd-compute-events.h"
 
 #define PD_COMPUTE_BACKOFF_MIN_US (1 * G_USEC_PER_SEC)
 #define PD_COMPUTE_BACKOFF_MAX_US (60 * G_USEC_PER_SEC)
@@ -540,17 +541,18 @@ pd_compute_connection_init(PdComputeConnection *self)
 static void
 pd_compute_connection_class_init(PdComputeConnectionClass *klass)
 {
+	g_autoptr(GError) error = NULL;
+
 	G_OBJECT_CLASS(klass)->finalize = pd_compute_connection_finalize;
 	/* libvirt's client writes to its socket without MSG_NOSIGNAL: a libvirtd
 	 * that died must fail the call, not kill the daemon */
 	signal(SIGPIPE, SIG_IGN);
 	virSetErrorFunc(NULL, pd_compute_quiet_error_cb);
 	virInitialize();
-	/* keepalive needs libvirt's event implementation, registered before any
-	 * connection opens and for good (libvirt cannot unregister it). Since
-	 * libvirt 6.2 it attaches its sources to GLib's default main context, so
-	 * polld's main loop runs the keepalive timers and close callbacks, which
-	 * never block; no thread of ours has to call virEventRunDefaultImpl(). */
-	if (virEventRegisterDefaultImpl() < 0)
-		g_warning("cannot register libvirt's event loop: %s", virGetLastErrorMessage());
+	/* keepalive needs an event implementation, registered before any
+	 * connection opens and for good (libvirt cannot unregister it). Ours
+	 * runs on a thread of its own: with GLib's, libvirt's client would wake
+	 * the main loop several times per call. */
+	if (!pd_compute_events_register(&error))
+		g_warning("cannot register libvirt's event loop: %s", error->message);
 }
