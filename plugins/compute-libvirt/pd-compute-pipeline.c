@@ -58,18 +58,33 @@ pd_compute_pipeline_thread(gpointer data)
 	return NULL;
 }
 
-void
-pd_compute_pipeline_push(PdComputePipeline *self,
-			 PdComputePipelineFunc func,
-			 gpointer data,
-			 GDestroyNotify destroy)
+static PdComputeJob *
+pd_compute_job_new(PdComputePipelineFunc func, gpointer data, GDestroyNotify destroy)
 {
 	PdComputeJob *job = g_new0(PdComputeJob, 1);
 
 	job->func = func;
 	job->data = data;
 	job->destroy = destroy;
-	g_async_queue_push(self->queue, job);
+	return job;
+}
+
+void
+pd_compute_pipeline_push(PdComputePipeline *self,
+			 PdComputePipelineFunc func,
+			 gpointer data,
+			 GDestroyNotify destroy)
+{
+	g_async_queue_push(self->queue, pd_compute_job_new(func, data, destroy));
+}
+
+void
+pd_compute_pipeline_push_front(PdComputePipeline *self,
+			       PdComputePipelineFunc func,
+			       gpointer data,
+			       GDestroyNotify destroy)
+{
+	g_async_queue_push_front(self->queue, pd_compute_job_new(func, data, destroy));
 }
 
 gboolean

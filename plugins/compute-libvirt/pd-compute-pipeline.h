@@ -27,6 +27,13 @@ pd_compute_pipeline_push(PdComputePipeline *self,
 			 PdComputePipelineFunc func,
 			 gpointer data,
 			 GDestroyNotify destroy);
+/* like push(), but ahead of the jobs already queued: for short jobs a
+ * caller waits for (the discovery's), not to wait behind statistics */
+void
+pd_compute_pipeline_push_front(PdComputePipeline *self,
+			       PdComputePipelineFunc func,
+			       gpointer data,
+			       GDestroyNotify destroy);
 /* TRUE on the pipeline's own thread */
 gboolean
 pd_compute_pipeline_is_current(PdComputePipeline *self);

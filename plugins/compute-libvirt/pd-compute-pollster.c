@@ -313,6 +313,7 @@ pd_compute_pollster_poll(PdPollster *pollster,
 					     self->pool,
 					     self->use_bulk,
 					     resources,
+					     self->meter->group,
 					     pd_compute_pool_get_groups(self->pool, source),
 					     error);
 		if (stats == NULL)

@@ -12,6 +12,7 @@ struct _PdComputePool {
 	GMutex lock;
 	GPtrArray *pipelines; /* fixed once filled */
 	GHashTable *groups;   /* source name -> statistics groups, as a pointer */
+	gint jobs;	      /* atomic: statistics jobs queued or running */
 };
 
 G_DEFINE_TYPE(PdComputePool, pd_compute_pool, G_TYPE_OBJECT)
@@ -129,7 +130,8 @@ pd_compute_pool_run(PdComputePool *self, PdComputePipelineFunc func, gpointer *d
 	g_cond_init(&cond);
 	for (guint i = 0; i < n; i++) {
 		calls[i] = (PdComputePoolCall){ func, data[i], &lock, &cond, &pending };
-		pd_compute_pipeline_push(
+		/* ahead of queued statistics: the caller waits */
+		pd_compute_pipeline_push_front(
 		  pd_compute_pool_get(self, i), pd_compute_pool_call_cb, &calls[i], NULL);
 	}
 	g_mutex_lock(&lock);
@@ -200,6 +202,18 @@ pd_compute_pool_add_groups(PdComputePool *self, const gchar *source, guint group
 	if ((old | groups) != old)
 		g_hash_table_insert(self->groups, g_strdup(key), GUINT_TO_POINTER(old | groups));
 	g_mutex_unlock(&self->lock);
+}
+
+void
+pd_compute_pool_count_jobs(PdComputePool *self, gint delta)
+{
+	g_atomic_int_add(&self->jobs, delta);
+}
+
+gint
+pd_compute_pool_get_jobs(PdComputePool *self)
+{
+	return g_atomic_int_get(&self->jobs);
 }
 
 PdComputePool *

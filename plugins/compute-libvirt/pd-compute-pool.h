@@ -40,7 +40,8 @@ pd_compute_pool_get(PdComputePool *self, guint index);
 /* the pipeline whose connection holds the handle of the domain @uuid (raw) */
 guint
 pd_compute_pool_shard(PdComputePool *self, const guchar *uuid);
-/* runs @func(conn, @data[i]) on every pipeline i at once and waits for all */
+/* runs @func(conn, @data[i]) on every pipeline i at once, ahead of the
+ * queued jobs, and waits for all */
 void
 pd_compute_pool_run(PdComputePool *self, PdComputePipelineFunc func, gpointer *data);
 /* opens every connection in its pipeline, without waiting */
@@ -55,5 +56,10 @@ guint
 pd_compute_pool_get_groups(PdComputePool *self, const gchar *source);
 void
 pd_compute_pool_add_groups(PdComputePool *self, const gchar *source, guint groups);
+/* statistics jobs queued or running on the pipelines (@delta +1 or -1) */
+void
+pd_compute_pool_count_jobs(PdComputePool *self, gint delta);
+gint
+pd_compute_pool_get_jobs(PdComputePool *self);
 
 G_END_DECLS

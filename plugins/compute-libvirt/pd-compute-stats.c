@@ -33,7 +33,8 @@ typedef struct {
 	PdComputePool *pool;
 	gboolean use_bulk;
 	GPtrArray *resources;
-	guint groups;
+	guint asked;			  /* the group of the meter asking */
+	guint groups;			  /* ... and those its source asked for before */
 	virDomainStatsRecordPtr *records; /* a test's, instead of the bulk call */
 } PdComputeStatsArgs;
 
@@ -615,6 +616,7 @@ pd_compute_stats_job_free(gpointer data)
 {
 	PdComputeStatsJob *job = data;
 
+	pd_compute_pool_count_jobs(job->stats->pool, -1);
 	pd_compute_stats_unref(job->stats);
 	g_ptr_array_unref(job->entries);
 	g_free(job);
@@ -642,6 +644,8 @@ pd_compute_stats_queue_locked(PdComputeStats *stats, GPtrArray *todo, guint grou
 		g_ptr_array_add(jobs[k]->entries, ds);
 	}
 	for (guint k = 0; k < n; k++) {
+		if (jobs[k] != NULL)
+			pd_compute_pool_count_jobs(stats->pool, 1);
 		if (jobs[k] != NULL)
 			pd_compute_pipeline_push(pd_compute_pool_get(stats->pool, k),
 						 pd_compute_stats_job_cb,
@@ -741,10 +745,16 @@ pd_compute_stats_create_cb(gpointer user_data, GError **error)
 	}
 	if (args->records != NULL)
 		pd_compute_stats_apply_records(stats, args->records);
-	else if (args->groups != 0) {
-		/* every group this cycle's meters need, in one pass per domain */
-		stats->requested = args->groups;
-		pd_compute_stats_queue_locked(stats, todo, args->groups, TRUE);
+	else if (args->asked != 0) {
+		/* every group this cycle's meters need, in one pass per domain; but
+		 * while earlier cycles' passes are still queued (libvirt slower than
+		 * the interval) only what is asked, so the queue cannot grow with
+		 * cycles whose meters are skipped */
+		guint groups = pd_compute_pool_get_jobs(stats->pool) > 0
+				 ? args->asked
+				 : args->groups | args->asked;
+		stats->requested = groups;
+		pd_compute_stats_queue_locked(stats, todo, groups, TRUE);
 	}
 	g_mutex_unlock(&stats->lock);
 	return stats;
@@ -755,10 +765,11 @@ pd_compute_stats_get(PdCycleCache *cache,
 		     PdComputePool *pool,
 		     gboolean use_bulk,
 		     GPtrArray *resources,
+		     guint asked,
 		     guint groups,
 		     GError **error)
 {
-	PdComputeStatsArgs args = { pool, use_bulk, resources, groups, NULL };
+	PdComputeStatsArgs args = { pool, use_bulk, resources, asked, groups, NULL };
 
 	return pd_cycle_cache_get(cache,
 				  PD_COMPUTE_STATS_KEY,
@@ -775,7 +786,7 @@ pd_compute_stats_get_from_records(PdCycleCache *cache,
 				  virDomainStatsRecordPtr *records,
 				  GError **error)
 {
-	PdComputeStatsArgs args = { pool, FALSE, resources, 0, records };
+	PdComputeStatsArgs args = { pool, FALSE, resources, 0, 0, records };
 
 	return pd_cycle_cache_get(cache,
 				  PD_COMPUTE_STATS_KEY,

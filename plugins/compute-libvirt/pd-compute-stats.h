@@ -94,13 +94,15 @@ typedef struct {
 typedef struct _PdComputeStats PdComputeStats;
 
 /* this cycle's statistics, created by the first meter asking, which queues
- * @groups for @resources (its PdComputeDomain resources) on the pipelines:
- * a bulk call per chunk of domains, per-domain calls for what it lacks */
+ * its group @asked and the @groups its source needed before for @resources
+ * (its PdComputeDomain resources) on the pipelines: a bulk call per chunk
+ * of domains, per-domain calls for what it lacks */
 PdComputeStats *
 pd_compute_stats_get(PdCycleCache *cache,
 		     PdComputePool *pool,
 		     gboolean use_bulk,
 		     GPtrArray *resources,
+		     guint asked,
 		     guint groups,
 		     GError **error);
 /* for tests: the cycle's statistics from @records (NULL-terminated, as
