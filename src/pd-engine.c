@@ -366,15 +366,20 @@ pd_engine_apply_settings(PdEngine *self, PdConfig *config)
 {
 	const gchar *host = pd_config_get_string(config, NULL, "host", NULL);
 	gint64 batch_size = pd_config_get_int(config, "polling", "batch_size", 50);
+	gint64 inflight;
 
 	g_free(self->host);
 	self->host = g_strdup(host != NULL ? host : g_get_host_name());
 	pd_worker_set_max_threads(
 	  (guint)CLAMP(pd_config_get_int(config, "polld", "worker_threads", 8), 1, 64));
-	pd_inflight_set_max(
-	  self->inflight,
-	  (guint64)MAX(
-	    pd_config_get_int(config, "polld", "max_inflight_bytes", PD_INFLIGHT_DEFAULT_MAX), 0));
+	inflight =
+	  pd_config_get_int(config, "polld", "max_inflight_bytes", PD_INFLIGHT_DEFAULT_MAX);
+	if (inflight < PD_INFLIGHT_MIN)
+		g_warning("[polld] max_inflight_bytes = %" G_GINT64_FORMAT " is below %d, using %d",
+			  inflight,
+			  PD_INFLIGHT_MIN,
+			  PD_INFLIGHT_MIN);
+	pd_inflight_set_max(self->inflight, (guint64)MAX(inflight, PD_INFLIGHT_MIN));
 	g_mutex_lock(&self->serializer_mutex);
 	self->batch_size = batch_size > 0 ? (guint)batch_size : 0;
 	g_free(self->sample_source);
