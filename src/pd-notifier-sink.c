@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "pd-config-private.h"
+#include "pd-inflight.h"
 #include "pd-notifier-sink.h"
 #include "pd-serializer.h"
 
@@ -32,6 +33,7 @@ struct _PdNotifierSink {
 	gchar *telemetry_secret;
 	gboolean identity_names;
 	guint batch_size;
+	PdInflight *inflight;	/* serialised chunks not yet handed to the publisher */
 	guint64 messages_built; /* main thread */
 };
 
@@ -91,6 +93,8 @@ static const gchar *const pd_notifier_sink_keys[] = {
 	"memory_queue_max_bytes",
 	"polld",
 	"identity_names",
+	"polld",
+	"max_inflight_bytes",
 	NULL,
 };
 
@@ -112,6 +116,15 @@ static void
 pd_notifier_sink_apply(PdNotifierSink *self, PdConfig *config)
 {
 	gint64 batch_size = pd_config_get_int(config, "polling", "batch_size", 50);
+	gint64 inflight =
+	  pd_config_get_int(config, "polld", "max_inflight_bytes", PD_INFLIGHT_DEFAULT_MAX);
+
+	if (inflight < PD_INFLIGHT_MIN)
+		g_warning("[polld] max_inflight_bytes = %" G_GINT64_FORMAT " is below %d, using %d",
+			  inflight,
+			  PD_INFLIGHT_MIN,
+			  PD_INFLIGHT_MIN);
+	pd_inflight_set_max(self->inflight, (guint64)MAX(inflight, PD_INFLIGHT_MIN));
 
 	g_mutex_lock(&self->mutex);
 	self->batch_size = batch_size > 0 ? (guint)batch_size : 0;
@@ -243,6 +256,7 @@ pd_notifier_sink_serialize(PdNotifierSink *self, PdSampleBatch *batch)
 typedef struct {
 	PdNotifierSink *sink;
 	GPtrArray *messages;
+	guint64 bytes; /* counted in the in-flight budget */
 	PdSinkDoneFunc done;
 	gpointer done_data;
 } PdNotifierHandOver;
@@ -255,6 +269,7 @@ pd_notifier_sink_publish_cb(gpointer user_data)
 	for (guint i = 0; i < h->messages->len; i++)
 		pd_publisher_publish(h->sink->publisher, g_ptr_array_index(h->messages, i));
 	h->sink->messages_built += h->messages->len;
+	pd_inflight_release(h->sink->inflight, h->bytes);
 	h->done(h->done_data, NULL);
 	g_ptr_array_unref(h->messages);
 	g_object_unref(h->sink);
@@ -272,6 +287,11 @@ pd_notifier_sink_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done
 	h->messages = pd_notifier_sink_serialize(self, batch);
 	h->done = done;
 	h->done_data = data;
+	for (guint i = 0; i < h->messages->len; i++)
+		h->bytes +=
+		  g_bytes_get_size(((PdMessage *)g_ptr_array_index(h->messages, i))->body);
+	/* the calling (worker) thread waits here while the main loop lags behind */
+	pd_inflight_acquire(self->inflight, h->bytes);
 	g_idle_add_full(G_PRIORITY_DEFAULT, pd_notifier_sink_publish_cb, h, NULL);
 }
 
@@ -364,6 +384,7 @@ pd_notifier_sink_finalize(GObject *obj)
 	g_free(self->sample_source);
 	g_free(self->telemetry_secret);
 	g_mutex_clear(&self->mutex);
+	pd_inflight_free(self->inflight);
 	G_OBJECT_CLASS(pd_notifier_sink_parent_class)->finalize(obj);
 }
 
@@ -374,6 +395,7 @@ pd_notifier_sink_init(PdNotifierSink *self)
 	self->serializers =
 	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_pooled_serializer_free);
 	self->batch_size = 50;
+	self->inflight = pd_inflight_new(PD_INFLIGHT_DEFAULT_MAX);
 	self->sample_source = g_strdup("openstack");
 	self->identity_names = TRUE;
 }

@@ -13,7 +13,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "pd-compute-connection.h"
+#include "pd-compute-pool.h"
 #include "pd-compute-discovery.h"
 #include "pd-compute-domain.h"
 #include "pd-compute-instance.h"
@@ -632,7 +632,7 @@ test_bulk_params(void)
 
 typedef struct {
 	PdConfig *config;
-	PdComputeConnection *conn;
+	PdComputePool *conn;
 	PdDiscovery *discovery;
 	GPtrArray *pollsters;
 	guint64 cycle;
@@ -746,10 +746,10 @@ test_lifecycle(void)
 	g_autoptr(GPtrArray) res3 = NULL;
 	g_autofree gchar *meta = NULL;
 	gint64 value = -1;
-	Lifecycle lc = { pd_config_new(), pd_compute_connection_new(NULL), NULL, NULL, 0 };
+	Lifecycle lc = { pd_config_new(), pd_compute_pool_new(NULL), NULL, NULL, 0 };
 
 	g_assert_nonnull(rw);
-	pd_compute_connection_set_conn(lc.conn, rw);
+	pd_compute_pool_set_conn(lc.conn, rw);
 	lc.discovery = pd_compute_discovery_new(lc.conn);
 	pd_compute_discovery_configure(PD_COMPUTE_DISCOVERY(lc.discovery), "h", NULL);
 	lc.pollsters = g_ptr_array_new_with_free_func(g_object_unref);
@@ -875,7 +875,7 @@ test_values_synthetic(void)
 	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
 	virConnectPtr rw = virConnectOpen(uri);
 	g_autoptr(PdConfig) config = pd_config_new();
-	g_autoptr(PdComputeConnection) conn = pd_compute_connection_new(NULL);
+	g_autoptr(PdComputePool) conn = pd_compute_pool_new(NULL);
 	g_autoptr(PdDiscovery) discovery = NULL;
 	g_autoptr(PdCycleCache) cache = pd_cycle_cache_new(config);
 	g_autoptr(GPtrArray) resources = NULL;
@@ -885,7 +885,7 @@ test_values_synthetic(void)
 	g_autofree virDomainStatsRecord *recs = NULL;
 
 	g_assert_nonnull(rw);
-	pd_compute_connection_set_conn(conn, rw);
+	pd_compute_pool_set_conn(conn, rw);
 	discovery = pd_compute_discovery_new(conn);
 	resources =
 	  PD_DISCOVERY_GET_CLASS(discovery)->discover(discovery, NULL, cache, NULL, &error);
@@ -997,7 +997,7 @@ test_update_interval(void)
 	const gchar *uuid = "99999999-0000-0000-0000-000000000002";
 	g_autofree gchar *xml = new_domain_xml("instance-upd", uuid, "first");
 	virConnectPtr rw = virConnectOpen("test:///default");
-	g_autoptr(PdComputeConnection) conn = pd_compute_connection_new(NULL);
+	g_autoptr(PdComputePool) conn = pd_compute_pool_new(NULL);
 	g_autoptr(PdDiscovery) discovery = NULL;
 	PdComputeDiscovery *cd;
 	virDomainPtr dom;
@@ -1006,7 +1006,7 @@ test_update_interval(void)
 	g_assert_nonnull(rw);
 	dom = virDomainCreateXML(rw, xml, 0);
 	g_assert_nonnull(dom);
-	pd_compute_connection_set_conn(conn, rw);
+	pd_compute_pool_set_conn(conn, rw);
 	discovery = pd_compute_discovery_new(conn);
 	cd = PD_COMPUTE_DISCOVERY(discovery);
 	pd_compute_discovery_configure(cd, "h", NULL);
@@ -1422,10 +1422,12 @@ wait_status(Restart *rs, GDBusConnection *bus, const gchar *needle)
 }
 
 /* A libvirtd that stops answering (SIGSTOP) without closing its socket is
- * noticed by libvirt's keepalive, not by a call that would hang forever. All
- * meters of 40 domains keep calls in flight when the keepalive fires, which
- * is what crashed libvirt 9.0's client before calls were serialized; three
- * freezes in a row. D-Bus reports the state and answers throughout. */
+ * noticed by libvirt's keepalive, not by a call that would hang forever. Both
+ * connections have calls in flight for the meters of 40 domains when the
+ * keepalive fires, which crashed libvirt 9.0's client when several threads
+ * called on one connection (each connection has its one thread now); three
+ * freezes in a row, each connection lost and reopened once per freeze. D-Bus
+ * reports the state and answers throughout. */
 static void
 test_libvirtd_keepalive(void)
 {
@@ -1438,7 +1440,8 @@ test_libvirtd_keepalive(void)
 	g_autofree gchar *conf_text =
 	  g_strdup_printf("[DEFAULT]\nlibvirt_uri = test+unix://%s?socket=%s/sock/libvirt-sock-ro\n"
 			  "[polling]\ncfg_file = %s\n[compute]\nreconnect_max_interval = 1\n"
-			  "libvirt_keepalive_interval = 1\nlibvirt_keepalive_count = 2\n",
+			  "libvirt_keepalive_interval = 1\nlibvirt_keepalive_count = 2\n"
+			  "libvirt_connections = 2\n",
 			  xml,
 			  lvd_dir,
 			  yaml_path);
@@ -1476,12 +1479,14 @@ test_libvirtd_keepalive(void)
 		/* frozen: the socket stays open, only keepalive can tell */
 		g_subprocess_send_signal(libvirtd, SIGSTOP);
 		wait_status(&rs, bus, "keepalive timeout");
-		g_assert_cmpuint(count_in_file(rs.err, "lost: keepalive timeout", 0), ==, round);
+		wait_file(&rs, rs.err, "lost: keepalive timeout", 2 * round, 0);
+		g_assert_cmpuint(
+		  count_in_file(rs.err, "lost: keepalive timeout", 0), ==, 2 * round);
 
-		/* thawed: the reopen (which a frozen libvirtd holds up) completes, the
-		 * status clears and samples fetched on the new connection follow */
+		/* thawed: the reopens (which a frozen libvirtd holds up) complete, the
+		 * status clears and samples fetched on the new connections follow */
 		g_subprocess_send_signal(libvirtd, SIGCONT);
-		wait_file(&rs, rs.err, "connected to libvirt at", round, 0);
+		wait_file(&rs, rs.err, "connected to libvirt at", 2 * round, 0);
 		wait_status(&rs, bus, "");
 		seen = file_size(out);
 		wait_file(&rs, out, "\\\"power.state\\\"", 40, seen);

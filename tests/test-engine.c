@@ -12,6 +12,7 @@
 
 #include "pd-engine.h"
 #include "pd-error.h"
+#include "pd-inflight.h"
 #include "pd-notifier-sink.h"
 #include "pd-polling-task.h"
 #include "pd-test-util.h"
@@ -954,6 +955,53 @@ test_engine_poll_now_unknown(PdFixture *fx, gconstpointer data)
 	g_assert_error(fx->error, PD_ERROR, PD_ERROR_NOT_FOUND);
 }
 
+typedef struct {
+	PdInflight *inflight;
+	GAsyncQueue *passed;
+} InflightWorker;
+
+static gpointer
+inflight_worker(gpointer data)
+{
+	InflightWorker *w = data;
+
+	pd_inflight_acquire(w->inflight, 40 * 1024);
+	g_async_queue_push(w->passed, GINT_TO_POINTER(1));
+	return NULL;
+}
+
+/* [polld] max_inflight_bytes: a pollster thread whose chunk would take the
+ * bytes in flight past the budget waits until the main loop hands earlier
+ * chunks to the publisher; a chunk larger than the budget goes alone */
+static void
+test_engine_inflight_budget(void)
+{
+	g_autoptr(PdInflight) inflight = pd_inflight_new(64 * 1024);
+	g_autoptr(GAsyncQueue) passed = g_async_queue_new();
+	InflightWorker w = { inflight, passed };
+	GThread *thread;
+
+	pd_inflight_acquire(inflight, 40 * 1024);
+	thread = g_thread_new("inflight", inflight_worker, &w);
+	/* the worker counts its wait before it blocks */
+	while (pd_inflight_get_waits(inflight) == 0)
+		g_thread_yield();
+	g_assert_null(g_async_queue_try_pop(passed));
+	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 40 * 1024);
+	pd_inflight_release(inflight, 40 * 1024);
+	g_assert_nonnull(g_async_queue_pop(passed));
+	g_thread_join(thread);
+	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 40 * 1024);
+	g_assert_cmpuint(pd_inflight_get_peak(inflight), <=, 64 * 1024);
+	pd_inflight_release(inflight, 40 * 1024);
+
+	/* nothing in flight: even an oversized chunk passes at once */
+	pd_inflight_acquire(inflight, 1024 * 1024);
+	g_assert_cmpuint(pd_inflight_get_waits(inflight), ==, 1);
+	pd_inflight_release(inflight, 1024 * 1024);
+	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -977,5 +1025,6 @@ main(int argc, char **argv)
 	ADD("/engine/late-pollster-alone", test_engine_late_pollster_alone);
 	ADD("/engine/stop-timeout-counts-running", test_engine_stop_timeout_counts_running);
 	ADD("/engine/poll-now-unknown", test_engine_poll_now_unknown);
+	g_test_add_func("/engine/inflight-budget", test_engine_inflight_budget);
 	return g_test_run();
 }

@@ -145,6 +145,8 @@ test_argv(void)
 	g_autoptr(PdConfig) both = config_from_text("[ipmi]\ninterface = lanplus\naddress = b\n"
 						    "password = x\npassword_file = /y\n");
 	g_autoptr(PdConfig) noaddr = config_from_text("[ipmi]\ninterface = lanplus\n");
+	g_autoptr(PdConfig) nopass =
+	  config_from_text("[ipmi]\ninterface = lanplus\naddress = b\nport = 1623\nusername = u\n");
 	g_autoptr(PdIpmiToolConfig) tc = NULL;
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) argv = NULL;
@@ -174,6 +176,16 @@ test_argv(void)
 	argv = pd_ipmi_tool_config_build_argv(tc, args);
 	joined = g_strjoinv(" ", argv);
 	g_assert_cmpstr(joined, ==, "ipmitool -I open sdr -v");
+	g_clear_pointer(&tc, pd_ipmi_tool_config_free);
+	g_clear_pointer(&argv, g_strfreev);
+	g_clear_pointer(&joined, g_free);
+
+	/* no password: the empty one through -E, never a prompt */
+	tc = pd_ipmi_tool_config_new(nopass, &error);
+	g_assert_no_error(error);
+	argv = pd_ipmi_tool_config_build_argv(tc, args);
+	joined = g_strjoinv(" ", argv);
+	g_assert_cmpstr(joined, ==, "ipmitool -I lanplus -H b -p 1623 -U u -E sdr -v");
 	g_clear_pointer(&tc, pd_ipmi_tool_config_free);
 
 	tc = pd_ipmi_tool_config_new(both, &error);

@@ -9,6 +9,7 @@
 
 #include "pd-compute-connection.h"
 #include "pd-compute-domain.h"
+#include "pd-compute-events.h"
 
 #define PD_COMPUTE_BACKOFF_MIN_US (1 * G_USEC_PER_SEC)
 #define PD_COMPUTE_BACKOFF_MAX_US (60 * G_USEC_PER_SEC)
@@ -43,9 +44,7 @@ struct _PdComputeConnection {
 	gboolean domain_events;	 /* subscribe to domain events on new connections */
 	gint keepalive_interval; /* seconds, 0: no keepalive */
 	guint keepalive_count;
-	/* held around every RPC on a remote connection, see lock_calls() */
-	GMutex call_mutex;
-	gboolean serialize_calls;
+	gboolean remote;       /* through libvirt's RPC client: keepalive, close callback */
 	PdComputeWatch *watch; /* a reference, for the current connection */
 	guint64 serial;	       /* connections opened so far */
 };
@@ -256,20 +255,19 @@ pd_compute_connection_watch_locked(PdComputeConnection *self)
 
 	self->watch = cd;
 	if (rc < 0) {
-		self->serialize_calls = pd_compute_last_error_code() != VIR_ERR_NO_SUPPORT;
-		if (self->serialize_calls && self->keepalive_interval > 0)
+		self->remote = pd_compute_last_error_code() != VIR_ERR_NO_SUPPORT;
+		if (self->remote && self->keepalive_interval > 0)
 			g_warning("no keepalive on %s: %s", self->uri, virGetLastErrorMessage());
 		virResetLastError();
 	} else {
-		self->serialize_calls = TRUE;
+		self->remote = TRUE;
 		if (rc == 1 && self->keepalive_interval > 0)
 			g_message("libvirtd at %s does not answer keepalive probes", self->uri);
 	}
-	if (self->serialize_calls &&
-	    virConnectRegisterCloseCallback(self->conn,
-					    pd_compute_connection_closed_cb,
-					    g_atomic_rc_box_acquire(cd),
-					    pd_compute_watch_unref) < 0) {
+	if (self->remote && virConnectRegisterCloseCallback(self->conn,
+							    pd_compute_connection_closed_cb,
+							    g_atomic_rc_box_acquire(cd),
+							    pd_compute_watch_unref) < 0) {
 		g_debug("no close callback on %s: %s", self->uri, virGetLastErrorMessage());
 		virResetLastError();
 		pd_compute_watch_unref(cd);
@@ -418,28 +416,6 @@ pd_compute_connection_check_failure(PdComputeConnection *self, virConnectPtr con
 	return TRUE;
 }
 
-static void
-pd_compute_connection_open_thread(GTask *task,
-				  gpointer source,
-				  gpointer task_data,
-				  GCancellable *cancellable)
-{
-	PdComputeConnection *self = PD_COMPUTE_CONNECTION(source);
-	g_autoptr(GError) error = NULL;
-	virConnectPtr conn = pd_compute_connection_get(self, &error);
-
-	if (conn != NULL)
-		virConnectClose(conn);
-	g_task_return_boolean(task, TRUE);
-}
-
-void
-pd_compute_connection_open_in_background(PdComputeConnection *self)
-{
-	g_autoptr(GTask) task = g_task_new(self, NULL, NULL, NULL);
-	pd_worker_run(task, pd_compute_connection_open_thread);
-}
-
 void
 pd_compute_connection_set_uri(PdComputeConnection *self, const gchar *uri)
 {
@@ -473,7 +449,7 @@ pd_compute_connection_set_conn(PdComputeConnection *self, virConnectPtr conn)
 	self->conn = conn;
 	virConnectRef(conn);
 	self->injected = TRUE;
-	self->serialize_calls = FALSE; /* tests inject in-process test:/// drivers */
+	self->remote = FALSE; /* tests inject in-process test:/// drivers */
 	g_mutex_unlock(&self->mutex);
 }
 
@@ -524,17 +500,6 @@ pd_compute_connection_set_domain_events(PdComputeConnection *self, gboolean enab
 	g_mutex_unlock(&self->mutex);
 }
 
-GMutexLocker *
-pd_compute_connection_lock_calls(PdComputeConnection *self)
-{
-	gboolean serialize;
-
-	g_mutex_lock(&self->mutex);
-	serialize = self->serialize_calls;
-	g_mutex_unlock(&self->mutex);
-	return serialize ? g_mutex_locker_new(&self->call_mutex) : NULL;
-}
-
 void
 pd_compute_connection_close(PdComputeConnection *self)
 {
@@ -560,7 +525,6 @@ pd_compute_connection_finalize(GObject *obj)
 	pd_compute_connection_close(self);
 	g_free(self->uri);
 	g_free(self->last_failure);
-	g_mutex_clear(&self->call_mutex);
 	g_mutex_clear(&self->mutex);
 	G_OBJECT_CLASS(pd_compute_connection_parent_class)->finalize(obj);
 }
@@ -569,7 +533,6 @@ static void
 pd_compute_connection_init(PdComputeConnection *self)
 {
 	g_mutex_init(&self->mutex);
-	g_mutex_init(&self->call_mutex);
 	self->backoff = PD_COMPUTE_BACKOFF_MIN_US;
 	self->backoff_max = PD_COMPUTE_BACKOFF_MAX_US;
 	self->domain_events = TRUE;
@@ -578,17 +541,18 @@ pd_compute_connection_init(PdComputeConnection *self)
 static void
 pd_compute_connection_class_init(PdComputeConnectionClass *klass)
 {
+	g_autoptr(GError) error = NULL;
+
 	G_OBJECT_CLASS(klass)->finalize = pd_compute_connection_finalize;
 	/* libvirt's client writes to its socket without MSG_NOSIGNAL: a libvirtd
 	 * that died must fail the call, not kill the daemon */
 	signal(SIGPIPE, SIG_IGN);
 	virSetErrorFunc(NULL, pd_compute_quiet_error_cb);
 	virInitialize();
-	/* keepalive needs libvirt's event implementation, registered before any
-	 * connection opens and for good (libvirt cannot unregister it). Since
-	 * libvirt 6.2 it attaches its sources to GLib's default main context, so
-	 * polld's main loop runs the keepalive timers and close callbacks, which
-	 * never block; no thread of ours has to call virEventRunDefaultImpl(). */
-	if (virEventRegisterDefaultImpl() < 0)
-		g_warning("cannot register libvirt's event loop: %s", virGetLastErrorMessage());
+	/* keepalive needs an event implementation, registered before any
+	 * connection opens and for good (libvirt cannot unregister it). Ours
+	 * runs on a thread of its own: with GLib's, libvirt's client would wake
+	 * the main loop several times per call. */
+	if (!pd_compute_events_register(&error))
+		g_warning("cannot register libvirt's event loop: %s", error->message);
 }

@@ -1,5 +1,6 @@
 /*
- * polld - the one read-only libvirt connection shared by the compute plugin
+ * polld - one read-only libvirt connection: opening, reopening, keepalive,
+ * domain events; only its pipeline's thread calls libvirt on it
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -34,7 +35,7 @@ pd_compute_connection_set_keepalive(PdComputeConnection *self, gint interval, gu
 void
 pd_compute_connection_set_conn(PdComputeConnection *self, virConnectPtr conn);
 /* a new reference (virConnectClose it), opening or reopening as needed; may
- * block, so never call it on the main loop. Fails with PD_ERROR_NOT_READY while
+ * block, so call it on the connection's pipeline thread only. Fails with PD_ERROR_NOT_READY while
  * libvirt is unreachable (with back-off between attempts). */
 virConnectPtr
 pd_compute_connection_get(PdComputeConnection *self, GError **error);
@@ -42,9 +43,6 @@ pd_compute_connection_get(PdComputeConnection *self, GError **error);
  * next get() reopens; returns TRUE when it did */
 gboolean
 pd_compute_connection_check_failure(PdComputeConnection *self, virConnectPtr conn);
-/* starts an opening attempt in a worker thread, without waiting for it */
-void
-pd_compute_connection_open_in_background(PdComputeConnection *self);
 /* subscribe to domain events (lifecycle, metadata change, device added or
  * removed) on each new connection; default on. Takes effect on the next
  * connection. */
@@ -61,15 +59,6 @@ pd_compute_connection_take_changes(PdComputeConnection *self,
 				   virConnectPtr conn,
 				   GHashTable **changed,
 				   guint64 *serial);
-/* Every libvirt call that goes to libvirtd runs under this lock (NULL, no
- * lock, for in-process drivers). libvirt 9.0's RPC client is not safe with two
- * threads calling on one connection: a second call wakes the thread waiting for
- * replies and leaves a socket watch behind on the client's private context that
- * points into that thread's stack, and a later wait dispatches it (a crash in
- * g_main_loop_quit). Keepalive probes from the main loop are non-blocking sends
- * and take the same path safely, since the waiting thread is still in its loop. */
-GMutexLocker *
-pd_compute_connection_lock_calls(PdComputeConnection *self);
 void
 pd_compute_connection_close(PdComputeConnection *self);
 

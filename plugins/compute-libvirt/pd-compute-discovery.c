@@ -28,23 +28,20 @@ typedef struct {
 	gchar *xml;	  /* NULL when due: the read failed */
 } PdComputeListed;
 
-/* XML reads spread over a few threads: the RPC client multiplexes calls on
- * one connection and libvirtd answers them from its worker pool */
-#define PD_COMPUTE_XML_THREADS 4
-
 struct _PdComputeDiscovery {
 	PdDiscovery parent_instance;
-	PdComputeConnection *conn;
+	PdComputePool *pool;
 	GMutex lock;	   /* discoveries of two tasks may overlap */
 	GHashTable *cache; /* raw uuid -> PdComputeCacheEntry */
 	guint64 generation;
 	gchar *host;
-	GHashTable *flavor_ids; /* flavor name -> id */
-	gint64 update_interval; /* usec; 0: read every XML every cycle */
-	gint64 cache_expiry;	/* usec; 0: never */
-	gint64 cache_time;	/* when the cache was last emptied */
-	gint64 clock_offset;	/* tests move the clock */
-	guint64 conn_serial;	/* the connection the cache was last checked against */
+	GHashTable *flavor_ids;			       /* flavor name -> id */
+	gint64 update_interval;			       /* usec; 0: read every XML every cycle */
+	gint64 cache_expiry;			       /* usec; 0: never */
+	gint64 cache_time;			       /* when the cache was last emptied */
+	gint64 clock_offset;			       /* tests move the clock */
+	guint64 conn_serial[PD_COMPUTE_POOL_MAX_SIZE]; /* the connections the cache
+							   was last checked against */
 };
 
 /* what this discovery knows about changes since the last one */
@@ -261,101 +258,162 @@ pd_compute_list_domains_once(virConnectPtr conn)
 	return listed;
 }
 
-static GArray *
-pd_compute_list_domains(PdComputeDiscovery *self, virConnectPtr *conn, GError **error)
+/* one pipeline's part of a discovery: the domains whose handles its
+ * connection holds */
+typedef struct {
+	PdComputeDiscovery *self;
+	guint index;
+	virConnectPtr conn; /* a reference, NULL when it could not list */
+	GArray *listed;	    /* PdComputeListed */
+	GPtrArray *todo;    /* the listed whose XML is due, borrowed */
+	PdComputeChanges ch;
+	guint64 serial;
+	GError *error;
+} PdComputeShard;
+
+static void
+pd_compute_shard_clear(PdComputeShard *sh)
 {
-	for (guint attempt = 0; attempt < 2; attempt++) {
-		GArray *listed;
-		GMutexLocker *calls;
-		*conn = pd_compute_connection_get(self->conn, error);
-		if (*conn == NULL)
-			return NULL;
-		calls = pd_compute_connection_lock_calls(self->conn);
-		listed = pd_compute_list_domains_once(*conn);
-		g_clear_pointer(&calls, g_mutex_locker_free);
-		if (listed != NULL)
-			return listed;
-		/* a dead connection is reopened once right away */
-		if (!pd_compute_connection_check_failure(self->conn, *conn) || attempt == 1) {
-			pd_compute_set_virt_error(error, "listing libvirt domains");
-			return NULL;
-		}
-		g_clear_pointer(conn, virConnectClose);
-	}
-	return NULL;
+	g_clear_pointer(&sh->listed, g_array_unref);
+	g_clear_pointer(&sh->todo, g_ptr_array_unref);
+	g_clear_pointer(&sh->ch.changed, g_hash_table_unref);
+	g_clear_pointer(&sh->conn, virConnectClose);
+	g_clear_error(&sh->error);
 }
 
-/* --- XML reads, from a few threads --- */
-
-typedef struct {
-	GPtrArray *todo; /* PdComputeListed, borrowed */
-	gint next;
-} PdComputeXmlJob;
-
-static gpointer
-pd_compute_xml_thread(gpointer data)
+/* keeps the domains of this shard only */
+static void
+pd_compute_shard_filter(PdComputeShard *sh)
 {
-	PdComputeXmlJob *job = data;
-	gint i;
+	PdComputePool *pool = sh->self->pool;
 
-	while ((i = g_atomic_int_add(&job->next, 1)) < (gint)job->todo->len) {
-		PdComputeListed *l = g_ptr_array_index(job->todo, i);
+	if (pd_compute_pool_get_size(pool) == 1)
+		return;
+	for (guint i = sh->listed->len; i-- > 0;) {
+		PdComputeListed *l = &g_array_index(sh->listed, PdComputeListed, i);
+		if (pd_compute_pool_shard(pool, l->uuid) != sh->index)
+			g_array_remove_index_fast(sh->listed, i);
+	}
+}
+
+/* on the pipeline's thread: every domain and its state in one round trip */
+static void
+pd_compute_shard_list_cb(PdComputeConnection *conn, gpointer data)
+{
+	PdComputeShard *sh = data;
+
+	for (guint attempt = 0; attempt < 2; attempt++) {
+		sh->conn = pd_compute_connection_get(conn, &sh->error);
+		if (sh->conn == NULL)
+			return;
+		sh->listed = pd_compute_list_domains_once(sh->conn);
+		if (sh->listed != NULL)
+			break;
+		/* a dead connection is reopened once right away */
+		if (!pd_compute_connection_check_failure(conn, sh->conn) || attempt == 1) {
+			pd_compute_set_virt_error(&sh->error, "listing libvirt domains");
+			g_clear_pointer(&sh->conn, virConnectClose);
+			return;
+		}
+		g_clear_pointer(&sh->conn, virConnectClose);
+	}
+	pd_compute_shard_filter(sh);
+	/* taken after the listing: a failed discovery keeps them for the next */
+	sh->ch.events =
+	  pd_compute_connection_take_changes(conn, sh->conn, &sh->ch.changed, &sh->serial);
+}
+
+/* on the pipeline's thread: the due XML */
+static void
+pd_compute_shard_read_cb(PdComputeConnection *conn, gpointer data)
+{
+	PdComputeShard *sh = data;
+
+	for (guint i = 0; sh->todo != NULL && i < sh->todo->len; i++) {
+		PdComputeListed *l = g_ptr_array_index(sh->todo, i);
 		/* NULL: vanished meanwhile, or a failure the next cycle retries */
 		l->xml = virDomainGetXMLDesc(l->dom, 0);
 	}
-	return NULL;
 }
 
 static void
-pd_compute_read_xmls(PdComputeDiscovery *self, GPtrArray *todo)
+pd_compute_discovery_mark_due(PdComputeDiscovery *self, PdComputeShard *sh, gint64 now)
 {
-	PdComputeXmlJob job = { todo, 0 };
-	GThread *threads[PD_COMPUTE_XML_THREADS] = { NULL };
-	/* remote connections take one call at a time: no helpers then */
-	g_autoptr(GMutexLocker) calls = pd_compute_connection_lock_calls(self->conn);
-	/* the calling thread reads too: a short list needs no helpers */
-	guint n = calls != NULL ? 0 : MIN(PD_COMPUTE_XML_THREADS - 1, todo->len / 16);
-
-	for (guint i = 0; i < n; i++)
-		threads[i] = g_thread_try_new("pd-compute-xml", pd_compute_xml_thread, &job, NULL);
-	pd_compute_xml_thread(&job);
-	for (guint i = 0; i < n; i++) {
-		if (threads[i] != NULL)
-			g_thread_join(threads[i]);
+	sh->ch.all = sh->ch.changed == NULL || sh->serial != self->conn_serial[sh->index];
+	self->conn_serial[sh->index] = sh->serial;
+	sh->todo = g_ptr_array_new();
+	for (guint i = 0; i < sh->listed->len; i++) {
+		PdComputeListed *l = &g_array_index(sh->listed, PdComputeListed, i);
+		l->xml_due = pd_compute_discovery_xml_due(self, sh->conn, l, now, &sh->ch);
+		if (l->xml_due)
+			g_ptr_array_add(sh->todo, l);
 	}
 }
 
 static void
-pd_compute_discovery_fetch_xmls(PdComputeDiscovery *self,
-				virConnectPtr conn,
-				GArray *listed,
-				gint64 now)
+pd_compute_discovery_collect(PdComputeDiscovery *self,
+			     PdComputeShard *sh,
+			     gint64 now,
+			     GPtrArray *resources)
 {
-	g_autoptr(GPtrArray) todo = g_ptr_array_new();
-	PdComputeChanges ch = { FALSE, FALSE, NULL };
-	guint64 serial = 0;
+	for (guint i = 0; i < sh->listed->len; i++) {
+		PdComputeListed *l = &g_array_index(sh->listed, PdComputeListed, i);
+		PdComputeDomain *cd = pd_compute_discovery_visit(self, sh->conn, l, now);
+		if (cd != NULL)
+			g_ptr_array_add(resources,
+					pd_resource_new(cd->inst->uuid,
+							cd,
+							(GDestroyNotify)pd_compute_domain_unref));
+	}
+}
 
-	/* taken after the listing: a failed discovery keeps them for the next */
-	ch.events = pd_compute_connection_take_changes(self->conn, conn, &ch.changed, &serial);
-	ch.all = ch.changed == NULL || serial != self->conn_serial;
-	self->conn_serial = serial;
+/* the listing and the XML reads run on the pipelines, all at once; the
+ * cache is ours, between the two and after */
+static GPtrArray *
+pd_compute_discovery_run(PdComputeDiscovery *self, PdComputeShard *shards, guint n, GError **error)
+{
+	g_autofree gpointer *data = g_new0(gpointer, n);
+	GPtrArray *resources;
+	guint reads = 0, domains = 0;
+	gint64 now;
+
+	for (guint i = 0; i < n; i++) {
+		shards[i] = (PdComputeShard){ .self = self, .index = i };
+		data[i] = &shards[i];
+	}
+	pd_compute_pool_run(self->pool, pd_compute_shard_list_cb, data);
+	for (guint i = 0; i < n; i++) {
+		if (shards[i].error != NULL) {
+			g_propagate_error(error, g_steal_pointer(&shards[i].error));
+			return NULL;
+		}
+	}
+	g_mutex_lock(&self->lock);
+	now = pd_compute_discovery_now(self);
+	self->generation++;
 	/* a full refresh now and then, as Ceilometer's resource_cache_expiry */
 	if (self->cache_expiry > 0 && now - self->cache_time >= self->cache_expiry) {
 		g_hash_table_remove_all(self->cache);
 		self->cache_time = now;
 	}
-	for (guint i = 0; i < listed->len; i++) {
-		PdComputeListed *l = &g_array_index(listed, PdComputeListed, i);
-		l->xml_due = pd_compute_discovery_xml_due(self, conn, l, now, &ch);
-		if (l->xml_due)
-			g_ptr_array_add(todo, l);
+	for (guint i = 0; i < n; i++) {
+		pd_compute_discovery_mark_due(self, &shards[i], now);
+		reads += shards[i].todo->len;
+		domains += shards[i].listed->len;
 	}
-	g_clear_pointer(&ch.changed, g_hash_table_unref);
-	pd_compute_read_xmls(self, todo);
+	g_mutex_unlock(&self->lock);
+	pd_compute_pool_run(self->pool, pd_compute_shard_read_cb, data);
+	resources = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	g_mutex_lock(&self->lock);
+	for (guint i = 0; i < n; i++)
+		pd_compute_discovery_collect(self, &shards[i], now, resources);
+	pd_compute_discovery_prune(self);
+	g_mutex_unlock(&self->lock);
 	g_debug("discovery: %u domains, %u XML reads in %.3f s",
-		listed->len,
-		todo->len,
+		domains,
+		reads,
 		(pd_compute_discovery_now(self) - now) / (gdouble)G_USEC_PER_SEC);
+	return resources;
 }
 
 static GPtrArray *
@@ -366,33 +424,12 @@ pd_compute_discovery_discover(PdDiscovery *discovery,
 			      GError **error)
 {
 	PdComputeDiscovery *self = PD_COMPUTE_DISCOVERY(discovery);
-	GPtrArray *resources;
-	virConnectPtr conn = NULL;
-	g_autoptr(GArray) listed = pd_compute_list_domains(self, &conn, error);
-	gint64 now;
+	guint n = pd_compute_pool_get_size(self->pool);
+	g_autofree PdComputeShard *shards = g_new0(PdComputeShard, n);
+	GPtrArray *resources = pd_compute_discovery_run(self, shards, n, error);
 
-	if (listed == NULL) {
-		if (conn != NULL)
-			virConnectClose(conn);
-		return NULL;
-	}
-	resources = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
-	g_mutex_lock(&self->lock);
-	now = pd_compute_discovery_now(self);
-	self->generation++;
-	pd_compute_discovery_fetch_xmls(self, conn, listed, now);
-	for (guint i = 0; i < listed->len; i++) {
-		PdComputeListed *l = &g_array_index(listed, PdComputeListed, i);
-		PdComputeDomain *cd = pd_compute_discovery_visit(self, conn, l, now);
-		if (cd != NULL)
-			g_ptr_array_add(resources,
-					pd_resource_new(cd->inst->uuid,
-							cd,
-							(GDestroyNotify)pd_compute_domain_unref));
-	}
-	pd_compute_discovery_prune(self);
-	g_mutex_unlock(&self->lock);
-	virConnectClose(conn);
+	for (guint i = 0; i < n; i++)
+		pd_compute_shard_clear(&shards[i]);
 	return resources;
 }
 
@@ -452,11 +489,11 @@ pd_compute_discovery_get_cache_size(PdComputeDiscovery *self)
 }
 
 PdDiscovery *
-pd_compute_discovery_new(PdComputeConnection *conn)
+pd_compute_discovery_new(PdComputePool *pool)
 {
 	PdComputeDiscovery *self =
 	  g_object_new(PD_TYPE_COMPUTE_DISCOVERY, "name", "local_instances", NULL);
-	self->conn = g_object_ref(conn);
+	self->pool = g_object_ref(pool);
 	return PD_DISCOVERY(self);
 }
 
@@ -465,7 +502,7 @@ pd_compute_discovery_finalize(GObject *obj)
 {
 	PdComputeDiscovery *self = PD_COMPUTE_DISCOVERY(obj);
 
-	g_clear_object(&self->conn);
+	g_clear_object(&self->pool);
 	g_hash_table_unref(self->cache);
 	g_hash_table_unref(self->flavor_ids);
 	g_free(self->host);

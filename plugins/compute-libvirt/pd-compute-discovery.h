@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include "pd-compute-connection.h"
+#include "pd-compute-pool.h"
 #include "polld.h"
 
 G_BEGIN_DECLS
@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(PdComputeDiscovery, pd_compute_discovery, PD, COMPUTE_DISCOVERY, PdDiscovery)
 
 PdDiscovery *
-pd_compute_discovery_new(PdComputeConnection *conn);
+pd_compute_discovery_new(PdComputePool *pool);
 /* @flavor_ids: "name:id" pairs for flavors whose id the XML lacks */
 void
 pd_compute_discovery_configure(PdComputeDiscovery *self, const gchar *host, gchar **flavor_ids);

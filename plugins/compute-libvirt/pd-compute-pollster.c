@@ -15,7 +15,7 @@ typedef struct {
 struct _PdComputePollster {
 	PdPollster parent_instance;
 	const PdComputeMeter *meter;
-	PdComputeConnection *conn;
+	PdComputePool *pool;
 	gboolean use_bulk;
 	GMutex delta_lock;
 	GHashTable *delta_prev; /* resource id -> PdComputeDeltaPrev */
@@ -68,7 +68,7 @@ pd_compute_fail(PdComputePoll *p, const gchar *why)
 static gboolean
 pd_compute_has(PdComputeDomainStats *ds, gint field)
 {
-	return (ds->have & (1u << field)) != 0;
+	return (g_atomic_int_get(&ds->have) & (1u << field)) != 0;
 }
 
 /* a memory stat the guest doesn't report while reporting others never
@@ -80,7 +80,7 @@ pd_compute_missing_memory(PdComputePoll *p)
 
 	for (gint f = PD_COMPUTE_MEM_AVAILABLE; f <= PD_COMPUTE_MEM_SWAP_OUT; f++)
 		mem_bits |= 1u << f;
-	if (p->ds->have & mem_bits)
+	if (g_atomic_int_get(&p->ds->have) & mem_bits)
 		pd_compute_fail(p, "the guest does not report this memory statistic");
 	else
 		g_debug(
@@ -163,7 +163,7 @@ pd_compute_poll_disks(PdComputePoll *p)
 		PdComputeDiskStats *st = &p->ds->disks[i];
 		g_autofree gchar *rid = NULL;
 		gint64 value;
-		if (!(st->have & (1u << m->field)))
+		if (!(g_atomic_int_get(&st->have) & (1u << m->field)))
 			continue;
 		value = st->v[m->field];
 		if (m->kind == PD_COMPUTE_VALUE_DISK_CAPACITY)
@@ -212,7 +212,7 @@ pd_compute_poll_vnics(PdComputePoll *p)
 		PdComputeNetStats *st = &p->ds->vnics[i];
 		g_autofree gchar *rid = NULL;
 		gint64 value;
-		if (!(st->have & (1u << m->field)))
+		if (!(g_atomic_int_get(&st->have) & (1u << m->field)))
 			continue;
 		rid = pd_compute_domain_vnic_resource_id(p->cd, i);
 		value = st->v[m->field];
@@ -263,12 +263,12 @@ pd_compute_poll_one(PdComputePoll *p, PdComputeStats *stats)
 		return;
 	}
 	p->ds = pd_compute_stats_lookup(stats, p->cd, m->group);
-	if (p->ds->unsupported & m->group) {
+	if (g_atomic_int_get(&p->ds->unsupported) & m->group) {
 		pd_compute_fail(p, "the libvirt driver does not provide it");
 		return;
 	}
 	/* not fetched: a transient failure, logged where it happened */
-	if (!(p->ds->fetched & m->group))
+	if (!(g_atomic_int_get(&p->ds->fetched) & m->group))
 		return;
 	if (m->kind == PD_COMPUTE_VALUE_DISK_FIELD || m->kind == PD_COMPUTE_VALUE_DISK_CAPACITY)
 		pd_compute_poll_disks(p);
@@ -306,8 +306,16 @@ pd_compute_pollster_poll(PdPollster *pollster,
 	PdComputePoll p = { self, ctx, NULL, NULL, NULL, 0 };
 
 	if (self->meter->group != 0) {
-		stats = pd_compute_stats_get(
-		  pd_poll_context_get_cache(ctx), self->conn, self->use_bulk, resources, error);
+		const gchar *source = pd_poll_context_get_source_name(ctx);
+		/* the next cycle of this source fetches our group with the others */
+		pd_compute_pool_add_groups(self->pool, source, self->meter->group);
+		stats = pd_compute_stats_get(pd_poll_context_get_cache(ctx),
+					     self->pool,
+					     self->use_bulk,
+					     resources,
+					     self->meter->group,
+					     pd_compute_pool_get_groups(self->pool, source),
+					     error);
 		if (stats == NULL)
 			return FALSE;
 	}
@@ -345,7 +353,7 @@ pd_compute_pollster_get_delta_size(PdComputePollster *self)
 }
 
 PdPollster *
-pd_compute_pollster_new(const PdComputeMeter *meter, PdComputeConnection *conn)
+pd_compute_pollster_new(const PdComputeMeter *meter, PdComputePool *pool)
 {
 	PdComputePollster *self = g_object_new(PD_TYPE_COMPUTE_POLLSTER,
 					       "name",
@@ -360,7 +368,7 @@ pd_compute_pollster_new(const PdComputeMeter *meter, PdComputeConnection *conn)
 					       (gint)meter->type,
 					       NULL);
 	self->meter = meter;
-	self->conn = g_object_ref(conn);
+	self->pool = g_object_ref(pool);
 	return PD_POLLSTER(self);
 }
 
@@ -369,7 +377,7 @@ pd_compute_pollster_finalize(GObject *obj)
 {
 	PdComputePollster *self = PD_COMPUTE_POLLSTER(obj);
 
-	g_clear_object(&self->conn);
+	g_clear_object(&self->pool);
 	g_hash_table_unref(self->delta_prev);
 	g_mutex_clear(&self->delta_lock);
 	G_OBJECT_CLASS(pd_compute_pollster_parent_class)->finalize(obj);

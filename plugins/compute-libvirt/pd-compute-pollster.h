@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include "pd-compute-connection.h"
+#include "pd-compute-pool.h"
 #include "polld.h"
 
 G_BEGIN_DECLS
@@ -44,7 +44,7 @@ pd_compute_meter_lookup(const gchar *name);
 G_DECLARE_FINAL_TYPE(PdComputePollster, pd_compute_pollster, PD, COMPUTE_POLLSTER, PdPollster)
 
 PdPollster *
-pd_compute_pollster_new(const PdComputeMeter *meter, PdComputeConnection *conn);
+pd_compute_pollster_new(const PdComputeMeter *meter, PdComputePool *pool);
 void
 pd_compute_pollster_set_use_bulk(PdComputePollster *self, gboolean use_bulk);
 /* previous values a delta meter keeps, for tests */

@@ -3,24 +3,48 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-compute"
 
+#include <string.h>
+
 #include <libvirt/virterror.h>
 
 #include "pd-compute-stats.h"
 
 #define PD_COMPUTE_STATS_KEY "compute-libvirt-stats"
 
+/* domains a pipeline answers between two wake-ups of the waiting meters */
+#define PD_COMPUTE_STATS_CHUNK 64
+
+/* Lives as long as the cycle cache entry and the pipeline jobs that fill it.
+ * A domain's values are written by the one pipeline that owns its handle,
+ * without a lock (each field once per cycle; the `have` bits atomically); the
+ * lock guards the table and the group bits, and publishes the values with
+ * them to the meters waiting in lookup(). */
 struct _PdComputeStats {
-	PdComputeConnection *conn;
+	PdComputePool *pool;
+	gboolean use_bulk;
+	gint cancelled; /* atomic: the cycle is over, stop calling */
 	GMutex lock;
-	GHashTable *domains; /* uuid -> PdComputeDomainStats */
+	GCond cond;
+	GHashTable *domains; /* PdComputeDomain -> PdComputeDomainStats */
+	guint requested;     /* groups asked for every domain */
 };
 
 typedef struct {
-	PdComputeConnection *conn;
+	PdComputePool *pool;
 	gboolean use_bulk;
 	GPtrArray *resources;
+	guint asked;			  /* the group of the meter asking */
+	guint groups;			  /* ... and those its source asked for before */
 	virDomainStatsRecordPtr *records; /* a test's, instead of the bulk call */
 } PdComputeStatsArgs;
+
+/* one pipeline's share of a fetch */
+typedef struct {
+	PdComputeStats *stats; /* a reference */
+	GPtrArray *entries;    /* PdComputeDomainStats, borrowed from stats */
+	guint groups;
+	gboolean bulk;
+} PdComputeStatsJob;
 
 guint
 pd_compute_group_index(guint group)
@@ -33,7 +57,6 @@ pd_compute_domain_stats_new(PdComputeInstance *inst)
 {
 	PdComputeDomainStats *ds = g_new0(PdComputeDomainStats, 1);
 
-	g_mutex_init(&ds->lock);
 	ds->disks = g_new0(PdComputeDiskStats, MAX(inst->disks->len, 1));
 	ds->vnics = g_new0(PdComputeNetStats, MAX(inst->vnics->len, 1));
 	return ds;
@@ -42,26 +65,42 @@ pd_compute_domain_stats_new(PdComputeInstance *inst)
 void
 pd_compute_domain_stats_free(PdComputeDomainStats *ds)
 {
-	g_mutex_clear(&ds->lock);
+	g_clear_pointer(&ds->cd, pd_compute_domain_unref);
 	g_free(ds->disks);
 	g_free(ds->vnics);
 	g_free(ds);
 }
 
 static void
-pd_compute_stats_free(PdComputeStats *stats)
+pd_compute_stats_clear(gpointer data)
 {
-	g_object_unref(stats->conn);
+	PdComputeStats *stats = data;
+
+	g_object_unref(stats->pool);
 	g_hash_table_unref(stats->domains);
+	g_cond_clear(&stats->cond);
 	g_mutex_clear(&stats->lock);
-	g_free(stats);
+}
+
+static void
+pd_compute_stats_unref(PdComputeStats *stats)
+{
+	g_atomic_rc_box_release_full(stats, pd_compute_stats_clear);
+}
+
+/* the cycle is over: the jobs still queued stop calling libvirt */
+static void
+pd_compute_stats_cancel(PdComputeStats *stats)
+{
+	g_atomic_int_set(&stats->cancelled, 1);
+	pd_compute_stats_unref(stats);
 }
 
 static void
 pd_compute_domain_stats_set(PdComputeDomainStats *ds, PdComputeDomField field, gint64 value)
 {
 	ds->v[field] = value;
-	ds->have |= 1u << field;
+	g_atomic_int_or(&ds->have, 1u << field);
 }
 
 static void
@@ -69,7 +108,7 @@ pd_compute_mark_fetched(PdComputeDomainStats *ds, guint groups)
 {
 	gdouble now = pd_sample_monotonic_now();
 
-	ds->fetched |= groups;
+	g_atomic_int_or(&ds->fetched, groups);
 	for (guint i = 0; i < PD_COMPUTE_N_GROUPS; i++) {
 		if (groups & (1u << i))
 			ds->monotonic[i] = now;
@@ -200,7 +239,7 @@ pd_compute_apply_disk(PdComputeDiskStats *st, virTypedParameterPtr params, gint 
 				   pd_compute_bulk_disk_keys[f]))
 			continue;
 		st->v[f] = value;
-		st->have |= 1u << f;
+		g_atomic_int_or(&st->have, 1u << f);
 		if (f <= PD_COMPUTE_DISK_WR_BYTES)
 			groups |= PD_COMPUTE_GROUP_BLOCK;
 		else if (f <= PD_COMPUTE_DISK_WR_TIMES)
@@ -265,7 +304,7 @@ pd_compute_apply_vnics(PdComputeDomainStats *ds,
 					  i,
 					  pd_compute_bulk_net_keys[f])) {
 				ds->vnics[idx].v[f] = value;
-				ds->vnics[idx].have |= 1u << f;
+				g_atomic_int_or(&ds->vnics[idx].have, 1u << f);
 			}
 		}
 	}
@@ -286,8 +325,8 @@ pd_compute_domain_stats_apply_bulk(PdComputeDomainStats *ds,
 
 /* --- per-domain calls for what the bulk answer lacked --- */
 
-static gboolean
-pd_compute_call_failed(PdComputeStats *stats,
+static void
+pd_compute_call_failed(PdComputeConnection *conn,
 		       PdComputeDomainStats *ds,
 		       guint group,
 		       PdComputeDomain *cd,
@@ -296,23 +335,22 @@ pd_compute_call_failed(PdComputeStats *stats,
 	gint code = pd_compute_last_error_code();
 
 	if (code == VIR_ERR_NO_SUPPORT) {
-		ds->unsupported |= group;
-		return TRUE;
+		g_atomic_int_or(&ds->unsupported, group);
+		return;
 	}
 	/* a domain that vanished since discovery just has no samples */
 	if (code != VIR_ERR_NO_DOMAIN && code != VIR_ERR_OPERATION_INVALID)
 		g_debug("%s of %s failed: %s", what, cd->inst->uuid, virGetLastErrorMessage());
-	pd_compute_connection_check_failure(stats->conn, virDomainGetConnect(cd->dom));
-	return FALSE;
+	pd_compute_connection_check_failure(conn, virDomainGetConnect(cd->dom));
 }
 
 static void
-pd_compute_fetch_info(PdComputeStats *stats, PdComputeDomainStats *ds, PdComputeDomain *cd)
+pd_compute_fetch_info(PdComputeConnection *conn, PdComputeDomainStats *ds, PdComputeDomain *cd)
 {
 	virDomainInfo info;
 
 	if (virDomainGetInfo(cd->dom, &info) < 0) {
-		pd_compute_call_failed(stats, ds, PD_COMPUTE_GROUP_INFO, cd, "virDomainGetInfo");
+		pd_compute_call_failed(conn, ds, PD_COMPUTE_GROUP_INFO, cd, "virDomainGetInfo");
 		return;
 	}
 	pd_compute_domain_stats_set(ds, PD_COMPUTE_CPU_TIME, (gint64)info.cpuTime);
@@ -321,31 +359,38 @@ pd_compute_fetch_info(PdComputeStats *stats, PdComputeDomainStats *ds, PdCompute
 }
 
 static void
-pd_compute_fetch_memory(PdComputeStats *stats, PdComputeDomainStats *ds, PdComputeDomain *cd)
+pd_compute_fetch_memory(PdComputeConnection *conn, PdComputeDomainStats *ds, PdComputeDomain *cd)
 {
 	virDomainMemoryStatStruct mem[VIR_DOMAIN_MEMORY_STAT_NR];
 	gint n = virDomainMemoryStats(cd->dom, mem, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+	static const gint tags[] = {
+		[PD_COMPUTE_MEM_AVAILABLE] = VIR_DOMAIN_MEMORY_STAT_AVAILABLE,
+		[PD_COMPUTE_MEM_USABLE] = VIR_DOMAIN_MEMORY_STAT_USABLE,
+		[PD_COMPUTE_MEM_UNUSED] = VIR_DOMAIN_MEMORY_STAT_UNUSED,
+		[PD_COMPUTE_MEM_RSS] = VIR_DOMAIN_MEMORY_STAT_RSS,
+		[PD_COMPUTE_MEM_SWAP_IN] = VIR_DOMAIN_MEMORY_STAT_SWAP_IN,
+		[PD_COMPUTE_MEM_SWAP_OUT] = VIR_DOMAIN_MEMORY_STAT_SWAP_OUT,
+	};
 
 	if (n < 0) {
 		pd_compute_call_failed(
-		  stats, ds, PD_COMPUTE_GROUP_MEMORY, cd, "virDomainMemoryStats");
+		  conn, ds, PD_COMPUTE_GROUP_MEMORY, cd, "virDomainMemoryStats");
 		return;
 	}
 	for (gint i = 0; i < n; i++) {
-		static const gint tags[] = {
-			[PD_COMPUTE_MEM_AVAILABLE] = VIR_DOMAIN_MEMORY_STAT_AVAILABLE,
-			[PD_COMPUTE_MEM_USABLE] = VIR_DOMAIN_MEMORY_STAT_USABLE,
-			[PD_COMPUTE_MEM_UNUSED] = VIR_DOMAIN_MEMORY_STAT_UNUSED,
-			[PD_COMPUTE_MEM_RSS] = VIR_DOMAIN_MEMORY_STAT_RSS,
-			[PD_COMPUTE_MEM_SWAP_IN] = VIR_DOMAIN_MEMORY_STAT_SWAP_IN,
-			[PD_COMPUTE_MEM_SWAP_OUT] = VIR_DOMAIN_MEMORY_STAT_SWAP_OUT,
-		};
 		for (guint f = PD_COMPUTE_MEM_AVAILABLE; f <= PD_COMPUTE_MEM_SWAP_OUT; f++) {
 			if (mem[i].tag == tags[f])
 				pd_compute_domain_stats_set(ds, f, (gint64)mem[i].val);
 		}
 	}
 	pd_compute_mark_fetched(ds, PD_COMPUTE_GROUP_MEMORY);
+}
+
+static void
+pd_compute_disk_set(PdComputeDiskStats *st, PdComputeDiskField f, gint64 value)
+{
+	st->v[f] = value;
+	g_atomic_int_or(&st->have, 1u << f);
 }
 
 static gboolean
@@ -355,12 +400,10 @@ pd_compute_fetch_block_stats(PdComputeDomain *cd, const gchar *dev, PdComputeDis
 
 	if (virDomainBlockStats(cd->dom, dev, &bs, sizeof(bs)) < 0)
 		return FALSE;
-	st->v[PD_COMPUTE_DISK_RD_REQ] = bs.rd_req;
-	st->v[PD_COMPUTE_DISK_RD_BYTES] = bs.rd_bytes;
-	st->v[PD_COMPUTE_DISK_WR_REQ] = bs.wr_req;
-	st->v[PD_COMPUTE_DISK_WR_BYTES] = bs.wr_bytes;
-	st->have |= (1u << PD_COMPUTE_DISK_RD_REQ) | (1u << PD_COMPUTE_DISK_RD_BYTES) |
-		    (1u << PD_COMPUTE_DISK_WR_REQ) | (1u << PD_COMPUTE_DISK_WR_BYTES);
+	pd_compute_disk_set(st, PD_COMPUTE_DISK_RD_REQ, bs.rd_req);
+	pd_compute_disk_set(st, PD_COMPUTE_DISK_RD_BYTES, bs.rd_bytes);
+	pd_compute_disk_set(st, PD_COMPUTE_DISK_WR_REQ, bs.wr_req);
+	pd_compute_disk_set(st, PD_COMPUTE_DISK_WR_BYTES, bs.wr_bytes);
 	return TRUE;
 }
 
@@ -376,14 +419,10 @@ pd_compute_fetch_block_times(PdComputeDomain *cd, const gchar *dev, PdComputeDis
 	params = g_new0(virTypedParameter, MAX(n, 1));
 	if (virDomainBlockStatsFlags(cd->dom, dev, params, &n, 0) < 0)
 		return FALSE;
-	if (pd_param_get(params, n, VIR_DOMAIN_BLOCK_STATS_READ_TOTAL_TIMES, &value)) {
-		st->v[PD_COMPUTE_DISK_RD_TIMES] = value;
-		st->have |= 1u << PD_COMPUTE_DISK_RD_TIMES;
-	}
-	if (pd_param_get(params, n, VIR_DOMAIN_BLOCK_STATS_WRITE_TOTAL_TIMES, &value)) {
-		st->v[PD_COMPUTE_DISK_WR_TIMES] = value;
-		st->have |= 1u << PD_COMPUTE_DISK_WR_TIMES;
-	}
+	if (pd_param_get(params, n, VIR_DOMAIN_BLOCK_STATS_READ_TOTAL_TIMES, &value))
+		pd_compute_disk_set(st, PD_COMPUTE_DISK_RD_TIMES, value);
+	if (pd_param_get(params, n, VIR_DOMAIN_BLOCK_STATS_WRITE_TOTAL_TIMES, &value))
+		pd_compute_disk_set(st, PD_COMPUTE_DISK_WR_TIMES, value);
 	virTypedParamsClear(params, n);
 	return TRUE;
 }
@@ -395,11 +434,9 @@ pd_compute_fetch_block_info(PdComputeDomain *cd, const gchar *dev, PdComputeDisk
 
 	if (virDomainGetBlockInfo(cd->dom, dev, &info, 0) < 0)
 		return FALSE;
-	st->v[PD_COMPUTE_DISK_CAPACITY] = (gint64)info.capacity;
-	st->v[PD_COMPUTE_DISK_ALLOCATION] = (gint64)info.allocation;
-	st->v[PD_COMPUTE_DISK_PHYSICAL] = (gint64)info.physical;
-	st->have |= (1u << PD_COMPUTE_DISK_CAPACITY) | (1u << PD_COMPUTE_DISK_ALLOCATION) |
-		    (1u << PD_COMPUTE_DISK_PHYSICAL);
+	pd_compute_disk_set(st, PD_COMPUTE_DISK_CAPACITY, (gint64)info.capacity);
+	pd_compute_disk_set(st, PD_COMPUTE_DISK_ALLOCATION, (gint64)info.allocation);
+	pd_compute_disk_set(st, PD_COMPUTE_DISK_PHYSICAL, (gint64)info.physical);
 	return TRUE;
 }
 
@@ -408,7 +445,7 @@ typedef gboolean (*PdComputeDiskFetch)(PdComputeDomain *cd,
 				       PdComputeDiskStats *st);
 
 static void
-pd_compute_fetch_disks(PdComputeStats *stats,
+pd_compute_fetch_disks(PdComputeConnection *conn,
 		       PdComputeDomainStats *ds,
 		       PdComputeDomain *cd,
 		       guint group,
@@ -417,23 +454,26 @@ pd_compute_fetch_disks(PdComputeStats *stats,
 	for (guint i = 0; i < cd->inst->disks->len; i++) {
 		PdComputeDisk *disk = g_ptr_array_index(cd->inst->disks, i);
 		/* one disk failing (e.g. during a migration) doesn't hide the others */
-		if (!fetch(cd, disk->dev, &ds->disks[i]) &&
-		    pd_compute_call_failed(stats, ds, group, cd, "disk statistics"))
-			return;
+		if (!fetch(cd, disk->dev, &ds->disks[i])) {
+			pd_compute_call_failed(conn, ds, group, cd, "disk statistics");
+			if (g_atomic_int_get(&ds->unsupported) & group)
+				return;
+		}
 	}
 	pd_compute_mark_fetched(ds, group);
 }
 
 static void
-pd_compute_fetch_vnics(PdComputeStats *stats, PdComputeDomainStats *ds, PdComputeDomain *cd)
+pd_compute_fetch_vnics(PdComputeConnection *conn, PdComputeDomainStats *ds, PdComputeDomain *cd)
 {
 	for (guint i = 0; i < cd->inst->vnics->len; i++) {
 		PdComputeVnic *vnic = g_ptr_array_index(cd->inst->vnics, i);
 		PdComputeNetStats *st = &ds->vnics[i];
 		virDomainInterfaceStatsStruct is;
 		if (virDomainInterfaceStats(cd->dom, vnic->name, &is, sizeof(is)) < 0) {
-			if (pd_compute_call_failed(
-			      stats, ds, PD_COMPUTE_GROUP_IFACE, cd, "virDomainInterfaceStats"))
+			pd_compute_call_failed(
+			  conn, ds, PD_COMPUTE_GROUP_IFACE, cd, "virDomainInterfaceStats");
+			if (g_atomic_int_get(&ds->unsupported) & PD_COMPUTE_GROUP_IFACE)
 				return;
 			continue;
 		}
@@ -445,190 +485,313 @@ pd_compute_fetch_vnics(PdComputeStats *stats, PdComputeDomainStats *ds, PdComput
 		st->v[PD_COMPUTE_NET_TX_PACKETS] = is.tx_packets;
 		st->v[PD_COMPUTE_NET_TX_ERRS] = is.tx_errs;
 		st->v[PD_COMPUTE_NET_TX_DROP] = is.tx_drop;
-		st->have = (1u << PD_COMPUTE_NET_N_FIELDS) - 1;
+		g_atomic_int_or(&st->have, (1u << PD_COMPUTE_NET_N_FIELDS) - 1);
 	}
 	pd_compute_mark_fetched(ds, PD_COMPUTE_GROUP_IFACE);
 }
 
+/* on the pipeline's thread */
 static void
-pd_compute_fetch_group(PdComputeStats *stats,
+pd_compute_fetch_group(PdComputeConnection *conn,
 		       PdComputeDomainStats *ds,
 		       PdComputeDomain *cd,
 		       guint group)
 {
-	g_autoptr(GMutexLocker) calls = pd_compute_connection_lock_calls(stats->conn);
-
 	switch (group) {
 		case PD_COMPUTE_GROUP_INFO:
-			pd_compute_fetch_info(stats, ds, cd);
+			pd_compute_fetch_info(conn, ds, cd);
 			break;
 		case PD_COMPUTE_GROUP_MEMORY:
-			pd_compute_fetch_memory(stats, ds, cd);
+			pd_compute_fetch_memory(conn, ds, cd);
 			break;
 		case PD_COMPUTE_GROUP_BLOCK:
-			pd_compute_fetch_disks(stats, ds, cd, group, pd_compute_fetch_block_stats);
+			pd_compute_fetch_disks(conn, ds, cd, group, pd_compute_fetch_block_stats);
 			break;
 		case PD_COMPUTE_GROUP_BLOCK_TIMES:
-			pd_compute_fetch_disks(stats, ds, cd, group, pd_compute_fetch_block_times);
+			pd_compute_fetch_disks(conn, ds, cd, group, pd_compute_fetch_block_times);
 			break;
 		case PD_COMPUTE_GROUP_BLOCK_INFO:
-			pd_compute_fetch_disks(stats, ds, cd, group, pd_compute_fetch_block_info);
+			pd_compute_fetch_disks(conn, ds, cd, group, pd_compute_fetch_block_info);
 			break;
 		case PD_COMPUTE_GROUP_IFACE:
-			pd_compute_fetch_vnics(stats, ds, cd);
+			pd_compute_fetch_vnics(conn, ds, cd);
 			break;
 		case PD_COMPUTE_GROUP_PERF:
 			/* no per-domain call reads perf counters */
-			ds->unsupported |= group;
+			g_atomic_int_or(&ds->unsupported, group);
 			break;
 		default:
 			g_assert_not_reached();
 	}
 }
 
-static PdComputeDomainStats *
-pd_compute_stats_entry(PdComputeStats *stats, PdComputeDomain *cd)
-{
-	PdComputeDomainStats *ds;
+/* --- the pipelines' jobs --- */
 
-	g_mutex_lock(&stats->lock);
-	ds = g_hash_table_lookup(stats->domains, cd->inst->uuid);
+static const guint pd_compute_bulk_groups = VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON |
+					    VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE |
+					    VIR_DOMAIN_STATS_BLOCK | VIR_DOMAIN_STATS_PERF;
+
+/* one bulk call for @n entries from @first; a driver without it answers
+ * NO_SUPPORT and every group goes per domain */
+static void
+pd_compute_stats_bulk(PdComputeConnection *conn, GPtrArray *entries, guint first, guint n)
+{
+	g_autofree virDomainPtr *doms = g_new0(virDomainPtr, n + 1);
+	virDomainStatsRecordPtr *records = NULL;
+	guint k = 0;
+
+	for (guint i = first; i < first + n; i++) {
+		PdComputeDomainStats *ds = g_ptr_array_index(entries, i);
+		/* shut off domains have no statistics */
+		if (ds->cd->state != VIR_DOMAIN_SHUTOFF)
+			doms[k++] = ds->cd->dom;
+	}
+	if (k == 0)
+		return;
+	if (virDomainListGetStats(doms, pd_compute_bulk_groups, &records, 0) < 0) {
+		g_debug("bulk statistics unavailable, per-domain calls only: %s",
+			virGetLastErrorMessage());
+		pd_compute_connection_check_failure(conn, virDomainGetConnect(doms[0]));
+		return;
+	}
+	/* records come in the order asked for, with new handles: match by UUID */
+	for (virDomainStatsRecordPtr *r = records; *r != NULL; r++) {
+		guchar uuid[VIR_UUID_BUFLEN];
+		if (virDomainGetUUID((*r)->dom, uuid) < 0)
+			continue;
+		for (guint i = first; i < first + n; i++) {
+			PdComputeDomainStats *ds = g_ptr_array_index(entries, i);
+			if (memcmp(ds->cd->uuid, uuid, VIR_UUID_BUFLEN) == 0) {
+				pd_compute_domain_stats_apply_bulk(
+				  ds, ds->cd->inst, (*r)->params, (*r)->nparams);
+				break;
+			}
+		}
+	}
+	virDomainStatsRecordListFree(records);
+}
+
+/* the groups the bulk answer lacked, per domain */
+static void
+pd_compute_stats_fill(PdComputeConnection *conn, PdComputeDomainStats *ds, guint groups)
+{
+	guint have = g_atomic_int_get(&ds->fetched) | g_atomic_int_get(&ds->unsupported);
+
+	if (ds->cd->state == VIR_DOMAIN_SHUTOFF)
+		return;
+	for (guint i = 0; i < PD_COMPUTE_N_GROUPS; i++) {
+		guint group = 1u << i;
+		if ((groups & group) && !(have & group))
+			pd_compute_fetch_group(conn, ds, ds->cd, group);
+	}
+}
+
+static void
+pd_compute_stats_job_cb(PdComputeConnection *conn, gpointer data)
+{
+	PdComputeStatsJob *job = data;
+	PdComputeStats *stats = job->stats;
+
+	for (guint first = 0; first < job->entries->len; first += PD_COMPUTE_STATS_CHUNK) {
+		guint n = MIN(PD_COMPUTE_STATS_CHUNK, job->entries->len - first);
+		/* nobody waits any more: the values would go nowhere */
+		gboolean skip = g_atomic_int_get(&stats->cancelled);
+		if (job->bulk && !skip)
+			pd_compute_stats_bulk(conn, job->entries, first, n);
+		for (guint i = first; i < first + n && !skip; i++)
+			pd_compute_stats_fill(
+			  conn, g_ptr_array_index(job->entries, i), job->groups);
+		g_mutex_lock(&stats->lock);
+		for (guint i = first; i < first + n; i++) {
+			PdComputeDomainStats *ds = g_ptr_array_index(job->entries, i);
+			ds->done |= job->groups;
+		}
+		g_cond_broadcast(&stats->cond);
+		g_mutex_unlock(&stats->lock);
+	}
+}
+
+static void
+pd_compute_stats_job_free(gpointer data)
+{
+	PdComputeStatsJob *job = data;
+
+	pd_compute_pool_count_jobs(job->stats->pool, -1);
+	pd_compute_stats_unref(job->stats);
+	g_ptr_array_unref(job->entries);
+	g_free(job);
+}
+
+/* called with the lock held: @groups for the domains in @todo, each on the
+ * pipeline that holds its handle; the bulk call goes with the first pass */
+static void
+pd_compute_stats_queue_locked(PdComputeStats *stats, GPtrArray *todo, guint groups, gboolean bulk)
+{
+	guint n = pd_compute_pool_get_size(stats->pool);
+	g_autofree PdComputeStatsJob **jobs = g_new0(PdComputeStatsJob *, n);
+
+	for (guint i = 0; i < todo->len; i++) {
+		PdComputeDomainStats *ds = g_ptr_array_index(todo, i);
+		guint k = pd_compute_pool_shard(stats->pool, ds->cd->uuid);
+		ds->requested |= groups;
+		if (jobs[k] == NULL) {
+			jobs[k] = g_new0(PdComputeStatsJob, 1);
+			jobs[k]->stats = g_atomic_rc_box_acquire(stats);
+			jobs[k]->entries = g_ptr_array_new();
+			jobs[k]->groups = groups;
+			jobs[k]->bulk = bulk && stats->use_bulk;
+		}
+		g_ptr_array_add(jobs[k]->entries, ds);
+	}
+	for (guint k = 0; k < n; k++) {
+		if (jobs[k] != NULL)
+			pd_compute_pool_count_jobs(stats->pool, 1);
+		if (jobs[k] != NULL)
+			pd_compute_pipeline_push(pd_compute_pool_get(stats->pool, k),
+						 pd_compute_stats_job_cb,
+						 jobs[k],
+						 pd_compute_stats_job_free);
+	}
+}
+
+/* called with the lock held */
+static PdComputeDomainStats *
+pd_compute_stats_entry_locked(PdComputeStats *stats, PdComputeDomain *cd)
+{
+	PdComputeDomainStats *ds = g_hash_table_lookup(stats->domains, cd);
+
 	if (ds == NULL) {
 		ds = pd_compute_domain_stats_new(cd->inst);
-		g_hash_table_insert(stats->domains, g_strdup(cd->inst->uuid), ds);
+		ds->cd = pd_compute_domain_ref(cd);
+		g_hash_table_insert(stats->domains, cd, ds);
 	}
-	g_mutex_unlock(&stats->lock);
 	return ds;
 }
 
 PdComputeDomainStats *
 pd_compute_stats_lookup(PdComputeStats *stats, PdComputeDomain *cd, guint groups)
 {
-	PdComputeDomainStats *ds = pd_compute_stats_entry(stats, cd);
+	PdComputeDomainStats *ds;
 
-	/* concurrent meters of one domain wait here for one fetch */
-	g_mutex_lock(&ds->lock);
-	for (guint i = 0; i < PD_COMPUTE_N_GROUPS; i++) {
-		guint group = 1u << i;
-		if ((groups & group) && !((ds->fetched | ds->unsupported) & group))
-			pd_compute_fetch_group(stats, ds, cd, group);
+	g_mutex_lock(&stats->lock);
+	ds = pd_compute_stats_entry_locked(stats, cd);
+	if ((ds->requested & groups) != groups) {
+		g_autoptr(GPtrArray) todo = g_ptr_array_new();
+		GHashTableIter iter;
+		PdComputeDomainStats *other;
+		guint missing = groups & ~ds->requested;
+		/* a group nobody asked for yet this cycle: for every domain at once */
+		if ((stats->requested & missing) != missing) {
+			stats->requested |= missing;
+			g_hash_table_iter_init(&iter, stats->domains);
+			while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&other)) {
+				if ((other->requested & missing) != missing)
+					g_ptr_array_add(todo, other);
+			}
+		} else {
+			g_ptr_array_add(todo, ds);
+		}
+		pd_compute_stats_queue_locked(stats, todo, missing, FALSE);
 	}
-	g_mutex_unlock(&ds->lock);
+	/* the pipelines wake us every few domains, not for each */
+	while ((ds->done & groups) != groups)
+		g_cond_wait(&stats->cond, &stats->lock);
+	g_mutex_unlock(&stats->lock);
 	return ds;
 }
 
-/* --- the cycle's bulk call --- */
+/* --- the cycle's statistics --- */
 
 static void
-pd_compute_stats_apply_records(PdComputeStats *stats,
-			       GHashTable *by_uuid,
-			       virDomainStatsRecordPtr *records)
-{
-	for (virDomainStatsRecordPtr *r = records; r != NULL && *r != NULL; r++) {
-		guchar uuid[VIR_UUID_BUFLEN];
-		PdComputeDomain *cd = NULL;
-		PdComputeDomainStats *ds;
-		/* records carry new domain handles: match them by (raw) UUID */
-		if (virDomainGetUUID((*r)->dom, uuid) == 0)
-			cd = g_hash_table_lookup(by_uuid, uuid);
-		if (cd == NULL)
-			continue;
-		ds = pd_compute_stats_entry(stats, cd);
-		g_mutex_lock(&ds->lock);
-		pd_compute_domain_stats_apply_bulk(ds, cd->inst, (*r)->params, (*r)->nparams);
-		g_mutex_unlock(&ds->lock);
-	}
-}
-
-static void
-pd_compute_stats_fetch_bulk(PdComputeStats *stats,
-			    GPtrArray *resources,
-			    virDomainStatsRecordPtr *given)
+pd_compute_stats_apply_records(PdComputeStats *stats, virDomainStatsRecordPtr *records)
 {
 	g_autoptr(GHashTable) by_uuid =
 	  g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
-	g_autofree virDomainPtr *doms = g_new0(virDomainPtr, resources->len + 1);
-	virDomainStatsRecordPtr *records = NULL;
-	GMutexLocker *calls;
-	gint rc;
-	guint n = 0;
-	guint groups = VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON |
-		       VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE | VIR_DOMAIN_STATS_BLOCK |
-		       VIR_DOMAIN_STATS_PERF;
+	GHashTableIter iter;
+	PdComputeDomainStats *ds;
 
-	for (guint i = 0; i < resources->len; i++) {
-		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, i));
-		/* shut off domains have no statistics */
-		if (cd->state == VIR_DOMAIN_SHUTOFF || g_hash_table_contains(by_uuid, cd->uuid))
+	g_hash_table_iter_init(&iter, stats->domains);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&ds))
+		g_hash_table_insert(by_uuid, ds->cd->uuid, ds);
+	for (virDomainStatsRecordPtr *r = records; *r != NULL; r++) {
+		guchar uuid[VIR_UUID_BUFLEN];
+		if (virDomainGetUUID((*r)->dom, uuid) < 0)
 			continue;
-		doms[n++] = cd->dom;
-		g_hash_table_insert(by_uuid, cd->uuid, cd);
+		ds = g_hash_table_lookup(by_uuid, uuid);
+		if (ds != NULL)
+			pd_compute_domain_stats_apply_bulk(
+			  ds, ds->cd->inst, (*r)->params, (*r)->nparams);
 	}
-	if (n == 0)
-		return;
-	if (given != NULL) {
-		pd_compute_stats_apply_records(stats, by_uuid, given);
-		return;
-	}
-	/* all domains of one discovery share one connection */
-	calls = pd_compute_connection_lock_calls(stats->conn);
-	rc = virDomainListGetStats(doms, groups, &records, 0);
-	g_clear_pointer(&calls, g_mutex_locker_free);
-	if (rc < 0) {
-		g_debug("bulk statistics unavailable, per-domain calls only: %s",
-			virGetLastErrorMessage());
-		pd_compute_connection_check_failure(stats->conn, virDomainGetConnect(doms[0]));
-		return;
-	}
-	pd_compute_stats_apply_records(stats, by_uuid, records);
-	virDomainStatsRecordListFree(records);
 }
 
 static gpointer
 pd_compute_stats_create_cb(gpointer user_data, GError **error)
 {
 	PdComputeStatsArgs *args = user_data;
-	PdComputeStats *stats = g_new0(PdComputeStats, 1);
+	PdComputeStats *stats = g_atomic_rc_box_new0(PdComputeStats);
+	g_autoptr(GPtrArray) todo = g_ptr_array_new();
 
-	stats->conn = g_object_ref(args->conn);
+	stats->pool = g_object_ref(args->pool);
+	stats->use_bulk = args->use_bulk;
 	g_mutex_init(&stats->lock);
-	stats->domains = g_hash_table_new_full(
-	  g_str_hash, g_str_equal, g_free, (GDestroyNotify)pd_compute_domain_stats_free);
-	if (args->use_bulk || args->records != NULL)
-		pd_compute_stats_fetch_bulk(stats, args->resources, args->records);
+	g_cond_init(&stats->cond);
+	stats->domains =
+	  g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)pd_compute_domain_stats_free);
+	g_mutex_lock(&stats->lock);
+	for (guint i = 0; i < args->resources->len; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(args->resources, i));
+		if (!g_hash_table_contains(stats->domains, cd))
+			g_ptr_array_add(todo, pd_compute_stats_entry_locked(stats, cd));
+	}
+	if (args->records != NULL)
+		pd_compute_stats_apply_records(stats, args->records);
+	else if (args->asked != 0) {
+		/* every group this cycle's meters need, in one pass per domain; but
+		 * while earlier cycles' passes are still queued (libvirt slower than
+		 * the interval) only what is asked, so the queue cannot grow with
+		 * cycles whose meters are skipped */
+		guint groups = pd_compute_pool_get_jobs(stats->pool) > 0
+				 ? args->asked
+				 : args->groups | args->asked;
+		stats->requested = groups;
+		pd_compute_stats_queue_locked(stats, todo, groups, TRUE);
+	}
+	g_mutex_unlock(&stats->lock);
 	return stats;
 }
 
 PdComputeStats *
 pd_compute_stats_get(PdCycleCache *cache,
-		     PdComputeConnection *conn,
+		     PdComputePool *pool,
 		     gboolean use_bulk,
 		     GPtrArray *resources,
+		     guint asked,
+		     guint groups,
 		     GError **error)
 {
-	PdComputeStatsArgs args = { conn, use_bulk, resources, NULL };
+	PdComputeStatsArgs args = { pool, use_bulk, resources, asked, groups, NULL };
 
 	return pd_cycle_cache_get(cache,
 				  PD_COMPUTE_STATS_KEY,
 				  pd_compute_stats_create_cb,
 				  &args,
-				  (GDestroyNotify)pd_compute_stats_free,
+				  (GDestroyNotify)pd_compute_stats_cancel,
 				  error);
 }
 
 PdComputeStats *
 pd_compute_stats_get_from_records(PdCycleCache *cache,
-				  PdComputeConnection *conn,
+				  PdComputePool *pool,
 				  GPtrArray *resources,
 				  virDomainStatsRecordPtr *records,
 				  GError **error)
 {
-	PdComputeStatsArgs args = { conn, TRUE, resources, records };
+	PdComputeStatsArgs args = { pool, FALSE, resources, 0, 0, records };
 
 	return pd_cycle_cache_get(cache,
 				  PD_COMPUTE_STATS_KEY,
 				  pd_compute_stats_create_cb,
 				  &args,
-				  (GDestroyNotify)pd_compute_stats_free,
+				  (GDestroyNotify)pd_compute_stats_cancel,
 				  error);
 }

@@ -6,8 +6,8 @@
  */
 #pragma once
 
-#include "pd-compute-connection.h"
 #include "pd-compute-domain.h"
+#include "pd-compute-pool.h"
 
 G_BEGIN_DECLS
 
@@ -64,23 +64,28 @@ typedef enum {
 	PD_COMPUTE_NET_N_FIELDS,
 } PdComputeNetField;
 
+/* the `have`, `fetched` and `unsupported` bits are read and set atomically:
+ * the pipeline fills one group while meters read another */
 typedef struct {
 	gint64 v[PD_COMPUTE_DISK_N_FIELDS];
-	guint32 have; /* bit per field */
+	guint have; /* bit per field */
 } PdComputeDiskStats;
 
 typedef struct {
 	gint64 v[PD_COMPUTE_NET_N_FIELDS];
-	guint32 have;
+	guint have;
 } PdComputeNetStats;
 
-/* statistics of one domain in one cycle; filled group by group */
+/* statistics of one domain in one cycle; filled group by group, by the
+ * pipeline that holds the domain's handle */
 typedef struct {
-	GMutex lock;
+	PdComputeDomain *cd;
+	guint requested;   /* PdComputeGroup bits queued (under the stats lock) */
+	guint done;	   /* ... and answered or failed (under the stats lock) */
 	guint fetched;	   /* PdComputeGroup bits answered (maybe partially) */
 	guint unsupported; /* PdComputeGroup bits the driver refused */
 	gint64 v[PD_COMPUTE_DOM_N_FIELDS];
-	guint32 have;
+	guint have;
 	PdComputeDiskStats *disks; /* parallel to inst->disks */
 	PdComputeNetStats *vnics;  /* parallel to inst->vnics */
 	gdouble monotonic[PD_COMPUTE_N_GROUPS];
@@ -88,25 +93,30 @@ typedef struct {
 
 typedef struct _PdComputeStats PdComputeStats;
 
-/* this cycle's statistics, created by the first meter asking (which also
- * makes the bulk call for @resources, its PdComputeDomain resources) */
+/* this cycle's statistics, created by the first meter asking, which queues
+ * its group @asked and the @groups its source needed before for @resources
+ * (its PdComputeDomain resources) on the pipelines: a bulk call per chunk
+ * of domains, per-domain calls for what it lacks */
 PdComputeStats *
 pd_compute_stats_get(PdCycleCache *cache,
-		     PdComputeConnection *conn,
+		     PdComputePool *pool,
 		     gboolean use_bulk,
 		     GPtrArray *resources,
+		     guint asked,
+		     guint groups,
 		     GError **error);
 /* for tests: the cycle's statistics from @records (NULL-terminated, as
  * virDomainListGetStats returns them) instead of the bulk call, which
  * libvirt's test driver answers with the state only */
 PdComputeStats *
 pd_compute_stats_get_from_records(PdCycleCache *cache,
-				  PdComputeConnection *conn,
+				  PdComputePool *pool,
 				  GPtrArray *resources,
 				  virDomainStatsRecordPtr *records,
 				  GError **error);
-/* the statistics of @cd with at least @groups fetched (or found unsupported);
- * per-domain calls happen here, in the calling thread. Never NULL. */
+/* the statistics of @cd once @groups are answered (or failed); waits for
+ * the pipeline that owns the domain, and queues groups no one asked for
+ * yet. Never NULL. Read the bits with g_atomic_int_get(). */
 PdComputeDomainStats *
 pd_compute_stats_lookup(PdComputeStats *stats, PdComputeDomain *cd, guint groups);
 /* group index for PdComputeDomainStats.monotonic */

@@ -3,7 +3,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-compute"
 
-#include "pd-compute-connection.h"
 #include "pd-compute-discovery.h"
 #include "pd-compute-pollster.h"
 #include "pd-compute-stats.h"
@@ -11,7 +10,7 @@
 
 struct _PdPluginCompute {
 	PdPlugin parent_instance;
-	PdComputeConnection *conn;
+	PdComputePool *pool;
 	PdDiscovery *discovery;
 };
 
@@ -34,34 +33,36 @@ static const gchar *const pd_compute_config_keys[] = {
 	"compute", "libvirt_keepalive_interval",
 	"compute", "libvirt_keepalive_count",
 	"compute", "domain_events",
+	"compute", "libvirt_connections",
 };
 
-/* read once: the connection is opened with them */
-static const gchar *const pd_compute_restart_keys[] = {
-	NULL,	   "libvirt_uri",
-	NULL,	   "libvirt_type",
-	"compute", "libvirt_uri",
-	"compute", "libvirt_type",
-	"compute", "libvirt_keepalive_interval",
-	"compute", "libvirt_keepalive_count",
-	"compute", "domain_events",
-	"compute", "instance_discovery_method",
-	NULL,	   NULL,
-};
-
-/* what start() and a reload apply alike */
-static void
-pd_plugin_compute_apply(PdPluginCompute *self, PdConfig *config)
+static gboolean
+pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 {
+	PdPluginCompute *self = PD_PLUGIN_COMPUTE(plugin);
+	g_autofree gchar *uri = pd_compute_connection_uri_from_config(config);
 	g_auto(GStrv) flavor_ids = pd_config_get_list(config, "compute", "flavor_ids", NULL);
 	const gchar *host = pd_config_get_string(config, NULL, "host", NULL);
+	const gchar *method =
+	  pd_config_get_string(config, "compute", "instance_discovery_method", "libvirt_metadata");
 	gboolean use_bulk = pd_config_get_bool(config, "compute", "bulk_stats", TRUE);
+	gboolean domain_events = pd_config_get_bool(config, "compute", "domain_events", TRUE);
 	gint64 backoff_max = pd_config_get_int(config, "compute", "reconnect_max_interval", 60);
+	gint64 keepalive_interval =
+	  pd_config_get_int(config, "compute", "libvirt_keepalive_interval", 5);
+	gint64 keepalive_count = pd_config_get_int(config, "compute", "libvirt_keepalive_count", 5);
 	gint64 update_interval =
 	  pd_config_get_int(config, "compute", "resource_update_interval", 0);
 	gint64 cache_expiry = pd_config_get_int(config, "compute", "resource_cache_expiry", 3600);
-	GPtrArray *pollsters = pd_plugin_get_pollsters(PD_PLUGIN(self));
+	gint64 connections =
+	  pd_config_get_int(config, "compute", "libvirt_connections", PD_COMPUTE_POOL_DEFAULT_SIZE);
+	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
 
+	/* the other methods ask Nova's API, which a compute node shouldn't need */
+	if (g_strcmp0(method, "libvirt_metadata") != 0)
+		g_warning("[compute] instance_discovery_method = %s is not supported, "
+			  "using libvirt_metadata",
+			  method);
 	pd_compute_discovery_configure(PD_COMPUTE_DISCOVERY(self->discovery),
 				       host != NULL ? host : g_get_host_name(),
 				       flavor_ids);
@@ -70,57 +71,34 @@ pd_plugin_compute_apply(PdPluginCompute *self, PdConfig *config)
 					 cache_expiry * G_USEC_PER_SEC);
 	for (guint i = 0; i < pollsters->len; i++)
 		pd_compute_pollster_set_use_bulk(g_ptr_array_index(pollsters, i), use_bulk);
-	pd_compute_connection_set_backoff_max(self->conn,
-					      CLAMP(backoff_max, 1, 3600) * G_USEC_PER_SEC);
-}
-
-static gboolean
-pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
-{
-	PdPluginCompute *self = PD_PLUGIN_COMPUTE(plugin);
-	g_autofree gchar *uri = pd_compute_connection_uri_from_config(config);
-	const gchar *method =
-	  pd_config_get_string(config, "compute", "instance_discovery_method", "libvirt_metadata");
-	gboolean domain_events = pd_config_get_bool(config, "compute", "domain_events", TRUE);
-	gint64 keepalive_interval =
-	  pd_config_get_int(config, "compute", "libvirt_keepalive_interval", 5);
-	gint64 keepalive_count = pd_config_get_int(config, "compute", "libvirt_keepalive_count", 5);
-
-	/* the other methods ask Nova's API, which a compute node shouldn't need */
-	if (g_strcmp0(method, "libvirt_metadata") != 0)
-		g_warning("[compute] instance_discovery_method = %s is not supported, "
-			  "using libvirt_metadata",
-			  method);
-	pd_plugin_compute_apply(self, config);
-	pd_compute_connection_set_uri(self->conn, uri);
+	if (connections < 1 || connections > PD_COMPUTE_POOL_MAX_SIZE)
+		g_warning("[compute] libvirt_connections = %" G_GINT64_FORMAT
+			  " is out of range (1 to %d), using %d",
+			  connections,
+			  PD_COMPUTE_POOL_MAX_SIZE,
+			  PD_COMPUTE_POOL_DEFAULT_SIZE);
+	if (connections < 1 || connections > PD_COMPUTE_POOL_MAX_SIZE)
+		connections = PD_COMPUTE_POOL_DEFAULT_SIZE;
 	/* as Nova: a libvirtd that stops answering is noticed within
-	 * interval * (count + 1) seconds, not when a call finally fails */
-	pd_compute_connection_set_keepalive(
-	  self->conn, CLAMP(keepalive_interval, 0, 3600), CLAMP(keepalive_count, 1, 100));
-	/* with events, a domain's XML is read again only when it changed */
-	pd_compute_connection_set_domain_events(self->conn, domain_events);
+	 * interval * (count + 1) seconds, not when a call finally fails; with
+	 * events, a domain's XML is read again only when it changed */
+	pd_compute_pool_configure(self->pool,
+				  uri,
+				  (guint)connections,
+				  CLAMP(backoff_max, 1, 3600) * G_USEC_PER_SEC,
+				  CLAMP(keepalive_interval, 0, 3600),
+				  CLAMP(keepalive_count, 1, 100),
+				  domain_events);
 	/* connecting may block: never on the main loop. While libvirt is away
 	 * the discovery fails with NOT_READY and the plugin status says why. */
-	pd_compute_connection_open_in_background(self->conn);
+	pd_compute_pool_open_in_background(self->pool);
 	return TRUE;
-}
-
-/* host, flavor_ids, the refresh intervals, bulk_stats and the reconnect
- * back-off apply at once; the connection's settings at restart */
-static void
-pd_plugin_compute_reconfigure(PdPlugin *plugin,
-			      PdConfig *old_config,
-			      PdConfig *new_config,
-			      GPtrArray *restart_keys)
-{
-	pd_plugin_compute_apply(PD_PLUGIN_COMPUTE(plugin), new_config);
-	pd_plugin_note_changed_keys(old_config, new_config, pd_compute_restart_keys, restart_keys);
 }
 
 static void
 pd_plugin_compute_stop(PdPlugin *plugin)
 {
-	pd_compute_connection_close(PD_PLUGIN_COMPUTE(plugin)->conn);
+	pd_compute_pool_close(PD_PLUGIN_COMPUTE(plugin)->pool);
 }
 
 static void
@@ -130,14 +108,14 @@ pd_plugin_compute_constructed(GObject *obj)
 	PdPlugin *plugin = PD_PLUGIN(obj);
 
 	G_OBJECT_CLASS(pd_plugin_compute_parent_class)->constructed(obj);
-	self->conn = pd_compute_connection_new(plugin);
-	self->discovery = pd_compute_discovery_new(self->conn);
+	self->pool = pd_compute_pool_new(plugin);
+	self->discovery = pd_compute_discovery_new(self->pool);
 	pd_plugin_add_discovery(plugin, self->discovery);
 	guint n_meters = 0;
 	const PdComputeMeter *meters = pd_compute_meter_table(&n_meters);
 
 	for (guint i = 0; i < n_meters; i++) {
-		g_autoptr(PdPollster) pollster = pd_compute_pollster_new(&meters[i], self->conn);
+		g_autoptr(PdPollster) pollster = pd_compute_pollster_new(&meters[i], self->pool);
 		pd_plugin_add_pollster(plugin, pollster);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(pd_compute_config_keys); i += 2)
@@ -151,7 +129,7 @@ pd_plugin_compute_finalize(GObject *obj)
 	PdPluginCompute *self = PD_PLUGIN_COMPUTE(obj);
 
 	g_clear_object(&self->discovery);
-	g_clear_object(&self->conn);
+	g_clear_object(&self->pool);
 	G_OBJECT_CLASS(pd_plugin_compute_parent_class)->finalize(obj);
 }
 
@@ -169,5 +147,4 @@ pd_plugin_compute_class_init(PdPluginComputeClass *klass)
 	object_class->finalize = pd_plugin_compute_finalize;
 	PD_PLUGIN_CLASS(klass)->start = pd_plugin_compute_start;
 	PD_PLUGIN_CLASS(klass)->stop = pd_plugin_compute_stop;
-	PD_PLUGIN_CLASS(klass)->reconfigure = pd_plugin_compute_reconfigure;
 }

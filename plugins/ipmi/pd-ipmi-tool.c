@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "PdPlugin-ipmi"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "pd-ipmi-tool.h"
 
@@ -110,12 +111,13 @@ pd_ipmi_tool_add_remote_args(const PdIpmiToolConfig *tc, GPtrArray *argv)
 		g_ptr_array_add(argv, g_strdup("-U"));
 		g_ptr_array_add(argv, g_strdup(tc->username));
 	}
-	/* the password travels in the environment or a file, where ps can't see it */
-	if (tc->password != NULL)
-		g_ptr_array_add(argv, g_strdup("-E"));
+	/* the password travels in the environment or a file, where ps can't
+	 * see it; none configured is the empty one, never a prompt */
 	if (tc->password_file != NULL) {
 		g_ptr_array_add(argv, g_strdup("-f"));
 		g_ptr_array_add(argv, g_strdup(tc->password_file));
+	} else {
+		g_ptr_array_add(argv, g_strdup("-E"));
 	}
 	if (tc->cipher_suite != NULL && g_strcmp0(tc->interface, "lanplus") == 0) {
 		g_ptr_array_add(argv, g_strdup("-C"));
@@ -243,20 +245,28 @@ pd_ipmi_run_cancelled_cb(GCancellable *cancellable, gpointer user_data)
 	g_subprocess_force_exit(run->process);
 }
 
+static void
+pd_ipmi_tool_child_setup(gpointer user_data)
+{
+	setsid();
+}
+
 static GSubprocess *
 pd_ipmi_tool_spawn(const PdIpmiToolConfig *tc, const gchar *const *args, GError **error)
 {
 	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
-	  G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
-	  G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+	  G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
 	g_auto(GStrv) argv = pd_ipmi_tool_config_build_argv(tc, args);
 	g_autofree gchar *cmdline = g_strjoinv(" ", argv);
 
 	/* ipmitool's -E reads IPMI_PASSWORD; only set when configured */
 	g_subprocess_launcher_unsetenv(launcher, "IPMI_PASSWORD");
 	g_subprocess_launcher_unsetenv(launcher, "IPMITOOL_PASSWORD");
-	if (tc->password != NULL)
-		g_subprocess_launcher_setenv(launcher, "IPMI_PASSWORD", tc->password, TRUE);
+	if (tc->password_file == NULL)
+		g_subprocess_launcher_setenv(
+		  launcher, "IPMI_PASSWORD", tc->password != NULL ? tc->password : "", TRUE);
+	/* no controlling terminal: ipmitool must never wait for someone to type */
+	g_subprocess_launcher_set_child_setup(launcher, pd_ipmi_tool_child_setup, NULL, NULL);
 	g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
 	g_debug("running %s", cmdline);
 	return g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv, error);

@@ -1,0 +1,241 @@
+/*
+ * polld - the libvirt floor: the fewest libvirt calls that give the bench's
+ * compute meters, on one connection, and nothing else (not a test)
+ *
+ * Per cycle: one bulk call lists every domain with its state and whatever
+ * statistics groups the driver answers (cpu, vcpu, block, interface); per
+ * domain, only the groups missing from that answer: virDomainGetInfo for
+ * cpu, virDomainGetBlockInfo per disk, virDomainInterfaceStats per vnic.
+ * A domain's XML is read once, when it is first seen, for its disk and vnic
+ * names (the bench re-reads known XML every 10 minutes only). No samples, no
+ * JSON, no threads. Prints one line per cycle and a summary line of
+ * key=value pairs for bench/run.
+ *
+ * Usage: libvirt-floor URI [cycles] [samples_per_domain]
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#define MAX_DEVS 8
+
+typedef struct {
+	unsigned char uuid[VIR_UUID_BUFLEN];
+	char *disks[MAX_DEVS];
+	char *vnics[MAX_DEVS];
+	int n_disks, n_vnics;
+	int seen;
+} Known;
+
+static Known *known;
+static int n_known, cap_known;
+
+static double
+now_s(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+quiet(void *data, virErrorPtr err)
+{
+	(void)data;
+	(void)err;
+}
+
+static Known *
+find(const unsigned char *uuid)
+{
+	for (int i = 0; i < n_known; i++) {
+		if (memcmp(known[i].uuid, uuid, VIR_UUID_BUFLEN) == 0)
+			return &known[i];
+	}
+	return NULL;
+}
+
+/* the dev='...' of every <target> inside <tag> elements (with a <source>
+ * if @need_source: a cdrom without one has no statistics, as in Ceilometer);
+ * a string scan is enough for the fixture, and cheaper than any parser */
+static int
+scan_targets(const char *xml, const char *tag, int need_source, char **out)
+{
+	char open[32], close[32];
+	int n = 0;
+
+	snprintf(open, sizeof(open), "<%s ", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	for (const char *p = strstr(xml, open); p != NULL && n < MAX_DEVS; p = strstr(p, open)) {
+		const char *end = strstr(p, close);
+		const char *t = strstr(p, "<target dev='");
+		const char *src = strstr(p, "<source");
+		if (end == NULL)
+			break;
+		if (t != NULL && t < end && (!need_source || (src != NULL && src < end))) {
+			const char *v = t + strlen("<target dev='");
+			const char *q = strchr(v, '\'');
+			if (q != NULL)
+				out[n++] = strndup(v, q - v);
+		}
+		p = end;
+	}
+	return n;
+}
+
+static Known *
+learn(virDomainPtr dom, const unsigned char *uuid)
+{
+	char *xml = virDomainGetXMLDesc(dom, 0);
+	Known *k;
+
+	if (xml == NULL)
+		return NULL;
+	if (n_known == cap_known) {
+		cap_known = cap_known ? cap_known * 2 : 1024;
+		known = realloc(known, cap_known * sizeof(*known));
+	}
+	k = &known[n_known++];
+	memset(k, 0, sizeof(*k));
+	memcpy(k->uuid, uuid, VIR_UUID_BUFLEN);
+	k->n_disks = scan_targets(xml, "disk", 1, k->disks);
+	k->n_vnics = scan_targets(xml, "interface", 0, k->vnics);
+	free(xml);
+	return k;
+}
+
+static int
+has(virDomainStatsRecordPtr r, const char *key)
+{
+	return virTypedParamsGet(r->params, r->nparams, key) != NULL;
+}
+
+/* per-domain calls for the groups the bulk record lacks; returns the calls */
+static int
+fill(virDomainStatsRecordPtr r, Known *k)
+{
+	int calls = 0;
+
+	if (!has(r, "cpu.time")) {
+		virDomainInfo info;
+		calls++;
+		if (virDomainGetInfo(r->dom, &info) < 0)
+			return calls;
+	}
+	if (!has(r, "block.0.allocation")) {
+		for (int i = 0; i < k->n_disks; i++) {
+			virDomainBlockInfo bi;
+			calls++;
+			virDomainGetBlockInfo(r->dom, k->disks[i], &bi, 0);
+		}
+	}
+	if (!has(r, "net.0.rx.bytes")) {
+		for (int i = 0; i < k->n_vnics; i++) {
+			virDomainInterfaceStatsStruct st;
+			calls++;
+			virDomainInterfaceStats(r->dom, k->vnics[i], &st, sizeof(st));
+		}
+	}
+	return calls;
+}
+
+static int
+cycle(virConnectPtr conn, int *n_domains, int *n_calls, int *n_xml)
+{
+	virDomainStatsRecordPtr *records = NULL;
+	unsigned int groups = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
+			      VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BLOCK |
+			      VIR_DOMAIN_STATS_INTERFACE;
+	int n = virConnectGetAllDomainStats(conn, groups, &records, 0);
+
+	if (n < 0)
+		return -1;
+	*n_domains = n;
+	*n_calls = 1;
+	*n_xml = 0;
+	for (int i = 0; i < n; i++) {
+		unsigned char uuid[VIR_UUID_BUFLEN];
+		int state = 0;
+		Known *k;
+		if (virDomainGetUUID(records[i]->dom, uuid) < 0)
+			continue;
+		k = find(uuid);
+		if (k == NULL) {
+			(*n_xml)++;
+			(*n_calls)++;
+			k = learn(records[i]->dom, uuid);
+		}
+		virTypedParamsGetInt(
+		  records[i]->params, records[i]->nparams, "state.state", &state);
+		if (k != NULL && state == VIR_DOMAIN_RUNNING)
+			*n_calls += fill(records[i], k);
+	}
+	virDomainStatsRecordListFree(records);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *uri = argc > 1 ? argv[1] : NULL;
+	int cycles = argc > 2 ? atoi(argv[2]) : 3;
+	int per_domain = argc > 3 ? atoi(argv[3]) : 14;
+	double open_wall, open_cpu, sum_wall = 0, sum_cpu = 0;
+	long samples = 0;
+	virConnectPtr conn;
+
+	if (uri == NULL) {
+		fprintf(stderr, "usage: libvirt-floor URI [cycles] [samples_per_domain]\n");
+		return 2;
+	}
+	virSetErrorFunc(NULL, quiet);
+	open_wall = now_s(CLOCK_MONOTONIC);
+	open_cpu = now_s(CLOCK_PROCESS_CPUTIME_ID);
+	conn = virConnectOpenReadOnly(uri);
+	if (conn == NULL) {
+		fprintf(stderr, "cannot open %s: %s\n", uri, virGetLastErrorMessage());
+		return 1;
+	}
+	printf("open: %.3f s wall, %.4f CPU s\n",
+	       now_s(CLOCK_MONOTONIC) - open_wall,
+	       now_s(CLOCK_PROCESS_CPUTIME_ID) - open_cpu);
+	/* cycle 0 reads every XML, like an agent's first discovery */
+	for (int c = 0; c <= cycles; c++) {
+		double w0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+		int n_domains = 0, n_calls = 0, n_xml = 0;
+		double wall, cpu;
+		if (cycle(conn, &n_domains, &n_calls, &n_xml) < 0) {
+			fprintf(stderr, "cycle %d: %s\n", c, virGetLastErrorMessage());
+			return 1;
+		}
+		wall = now_s(CLOCK_MONOTONIC) - w0;
+		cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		printf("cycle %d: %d domains, %d calls (%d XML), %.3f s wall, %.4f CPU s\n",
+		       c,
+		       n_domains,
+		       n_calls,
+		       n_xml,
+		       wall,
+		       cpu);
+		if (c > 0) {
+			sum_wall += wall;
+			sum_cpu += cpu;
+			samples += (long)n_domains * per_domain;
+		}
+	}
+	virConnectClose(conn);
+	printf("floor cycles=%d cycle_wall_s=%.4f cpu_s_per_cycle=%.5f "
+	       "cpu_s_per_1000_samples=%.5f\n",
+	       cycles,
+	       cycles ? sum_wall / cycles : 0,
+	       cycles ? sum_cpu / cycles : 0,
+	       samples ? 1000.0 * sum_cpu / samples : 0);
+	return 0;
+}

@@ -1,0 +1,338 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdPlugin-compute"
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+
+#include "pd-compute-events.h"
+
+/*
+ * libvirt's event loop (keepalive, the close callback, domain events) on a
+ * thread of its own, on epoll. libvirt's RPC client switches its socket
+ * watch off and on around every call and moves the keepalive timer on every
+ * reply; with GLib's implementation each of those destroys or attaches a
+ * GSource on the main context and wakes it: three wake-ups of another thread
+ * per call, more than the call itself costs. Here a watch or timer change is
+ * one epoll_ctl() or timerfd_settime() by the calling thread, and the event
+ * thread wakes only when something is due. Callbacks run on the event
+ * thread; the plugin's are thread-safe.
+ */
+
+typedef struct {
+	gint id;
+	gint fd;      /* the watched fd, or the timer's timerfd */
+	gint events;  /* VIR_EVENT_HANDLE_* of a watch */
+	gint timeout; /* ms of a timer: -1 off, 0 every iteration */
+	gboolean is_timer;
+	gboolean removed;
+	gpointer cb; /* virEventHandleCallback or virEventTimeoutCallback */
+	void *opaque;
+	virFreeCallback ff;
+} PdComputeWatchEntry;
+
+static GMutex pd_events_lock;
+static GHashTable *pd_events_entries; /* id -> entry */
+static GPtrArray *pd_events_dead;     /* removed entries whose ff is due */
+static gint pd_events_epfd = -1;
+static gint pd_events_wakefd = -1;
+static gint pd_events_next_id = 1;
+
+#define PD_EVENTS_WAKE_ID 0
+
+static guint32
+pd_events_to_epoll(gint events)
+{
+	guint32 ev = 0;
+
+	if (events & VIR_EVENT_HANDLE_READABLE)
+		ev |= EPOLLIN;
+	if (events & VIR_EVENT_HANDLE_WRITABLE)
+		ev |= EPOLLOUT;
+	return ev;
+}
+
+static gint
+pd_events_from_epoll(guint32 ev)
+{
+	gint events = 0;
+
+	if (ev & EPOLLIN)
+		events |= VIR_EVENT_HANDLE_READABLE;
+	if (ev & EPOLLOUT)
+		events |= VIR_EVENT_HANDLE_WRITABLE;
+	if (ev & EPOLLERR)
+		events |= VIR_EVENT_HANDLE_ERROR;
+	if (ev & EPOLLHUP)
+		events |= VIR_EVENT_HANDLE_HANGUP;
+	return events;
+}
+
+/* called with the lock held; a watch with no events leaves the epoll set
+ * (errors and hang-ups would be reported even with none) */
+static void
+pd_events_apply_watch(PdComputeWatchEntry *e, gint old_events)
+{
+	struct epoll_event ev = { .events = pd_events_to_epoll(e->events), .data.u64 = e->id };
+
+	if (old_events == 0 && e->events != 0)
+		epoll_ctl(pd_events_epfd, EPOLL_CTL_ADD, e->fd, &ev);
+	else if (old_events != 0 && e->events == 0)
+		epoll_ctl(pd_events_epfd, EPOLL_CTL_DEL, e->fd, NULL);
+	else if (e->events != 0)
+		epoll_ctl(pd_events_epfd, EPOLL_CTL_MOD, e->fd, &ev);
+}
+
+/* called with the lock held; 0 fires at once and again after each dispatch */
+static void
+pd_events_arm_timer(PdComputeWatchEntry *e)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+	if (e->timeout == 0) {
+		its.it_value.tv_nsec = 1;
+	} else if (e->timeout > 0) {
+		its.it_value.tv_sec = e->timeout / 1000;
+		its.it_value.tv_nsec = (e->timeout % 1000) * 1000000L;
+		its.it_interval = its.it_value;
+	}
+	timerfd_settime(e->fd, 0, &its, NULL);
+}
+
+static void
+pd_events_wake(void)
+{
+	guint64 one = 1;
+
+	if (write(pd_events_wakefd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		g_debug("waking libvirt's event thread: %s", g_strerror(errno));
+}
+
+static gint
+pd_events_add_handle(gint fd,
+		     gint events,
+		     virEventHandleCallback cb,
+		     void *opaque,
+		     virFreeCallback ff)
+{
+	PdComputeWatchEntry *e = g_new0(PdComputeWatchEntry, 1);
+	gint id;
+
+	e->fd = fd;
+	e->events = events;
+	e->cb = cb;
+	e->opaque = opaque;
+	e->ff = ff;
+	g_mutex_lock(&pd_events_lock);
+	id = e->id = pd_events_next_id++;
+	g_hash_table_insert(pd_events_entries, GINT_TO_POINTER(id), e);
+	pd_events_apply_watch(e, 0);
+	g_mutex_unlock(&pd_events_lock);
+	return id;
+}
+
+static PdComputeWatchEntry *
+pd_events_lookup_locked(gint id, gboolean is_timer)
+{
+	PdComputeWatchEntry *e = g_hash_table_lookup(pd_events_entries, GINT_TO_POINTER(id));
+
+	return e != NULL && e->is_timer == is_timer && !e->removed ? e : NULL;
+}
+
+static void
+pd_events_update_handle(gint id, gint events)
+{
+	PdComputeWatchEntry *e;
+
+	g_mutex_lock(&pd_events_lock);
+	e = pd_events_lookup_locked(id, FALSE);
+	if (e != NULL && e->events != events) {
+		gint old = e->events;
+		e->events = events;
+		pd_events_apply_watch(e, old);
+	}
+	g_mutex_unlock(&pd_events_lock);
+}
+
+/* the free callback runs on the event thread, never during a dispatch of
+ * the entry: a callback in flight may still use its opaque */
+static gint
+pd_events_remove(gint id, gboolean is_timer)
+{
+	PdComputeWatchEntry *e;
+
+	g_mutex_lock(&pd_events_lock);
+	e = pd_events_lookup_locked(id, is_timer);
+	if (e == NULL) {
+		g_mutex_unlock(&pd_events_lock);
+		return -1;
+	}
+	e->removed = TRUE;
+	if (is_timer)
+		close(e->fd);
+	else if (e->events != 0)
+		epoll_ctl(pd_events_epfd, EPOLL_CTL_DEL, e->fd, NULL);
+	g_hash_table_steal(pd_events_entries, GINT_TO_POINTER(id));
+	g_ptr_array_add(pd_events_dead, e);
+	g_mutex_unlock(&pd_events_lock);
+	pd_events_wake();
+	return 0;
+}
+
+static gint
+pd_events_remove_handle(gint id)
+{
+	return pd_events_remove(id, FALSE);
+}
+
+static gint
+pd_events_add_timeout(gint timeout, virEventTimeoutCallback cb, void *opaque, virFreeCallback ff)
+{
+	PdComputeWatchEntry *e = g_new0(PdComputeWatchEntry, 1);
+	struct epoll_event ev = { .events = EPOLLIN };
+	gint id;
+
+	e->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (e->fd < 0) {
+		g_free(e);
+		return -1;
+	}
+	e->is_timer = TRUE;
+	e->timeout = timeout;
+	e->cb = cb;
+	e->opaque = opaque;
+	e->ff = ff;
+	g_mutex_lock(&pd_events_lock);
+	id = e->id = pd_events_next_id++;
+	ev.data.u64 = id;
+	g_hash_table_insert(pd_events_entries, GINT_TO_POINTER(id), e);
+	epoll_ctl(pd_events_epfd, EPOLL_CTL_ADD, e->fd, &ev);
+	pd_events_arm_timer(e);
+	g_mutex_unlock(&pd_events_lock);
+	return id;
+}
+
+static void
+pd_events_update_timeout(gint id, gint timeout)
+{
+	PdComputeWatchEntry *e;
+
+	g_mutex_lock(&pd_events_lock);
+	e = pd_events_lookup_locked(id, TRUE);
+	if (e != NULL) {
+		e->timeout = timeout;
+		pd_events_arm_timer(e);
+	}
+	g_mutex_unlock(&pd_events_lock);
+}
+
+static gint
+pd_events_remove_timeout(gint id)
+{
+	return pd_events_remove(id, TRUE);
+}
+
+static void
+pd_events_dispatch(guint64 id, guint32 revents)
+{
+	PdComputeWatchEntry *e, copy;
+	guint64 expirations;
+
+	g_mutex_lock(&pd_events_lock);
+	e = g_hash_table_lookup(pd_events_entries, GINT_TO_POINTER((gint)id));
+	if (e == NULL || e->removed) {
+		g_mutex_unlock(&pd_events_lock);
+		return;
+	}
+	copy = *e;
+	if (e->is_timer) {
+		if (read(e->fd, &expirations, sizeof(expirations)) < 0) {
+			g_mutex_unlock(&pd_events_lock);
+			return; /* re-armed meanwhile: not due */
+		}
+		if (e->timeout == 0)
+			pd_events_arm_timer(e);
+	}
+	g_mutex_unlock(&pd_events_lock);
+	if (copy.is_timer)
+		((virEventTimeoutCallback)copy.cb)(copy.id, copy.opaque);
+	else
+		((virEventHandleCallback)copy.cb)(
+		  copy.id, copy.fd, pd_events_from_epoll(revents), copy.opaque);
+}
+
+/* on the event thread, after a round of dispatches */
+static void
+pd_events_free_dead(void)
+{
+	g_autoptr(GPtrArray) dead = NULL;
+	guint64 count;
+
+	g_mutex_lock(&pd_events_lock);
+	if (read(pd_events_wakefd, &count, sizeof(count)) < 0)
+		count = 0;
+	dead = g_steal_pointer(&pd_events_dead);
+	pd_events_dead = g_ptr_array_new();
+	g_mutex_unlock(&pd_events_lock);
+	for (guint i = 0; i < dead->len; i++) {
+		PdComputeWatchEntry *e = g_ptr_array_index(dead, i);
+		if (e->ff != NULL)
+			e->ff(e->opaque);
+		g_free(e);
+	}
+}
+
+static gpointer
+pd_events_thread(gpointer data)
+{
+	struct epoll_event evs[32];
+
+	for (;;) {
+		gint n = epoll_wait(pd_events_epfd, evs, G_N_ELEMENTS(evs), -1);
+		gboolean wake = FALSE;
+		for (gint i = 0; i < n; i++) {
+			if (evs[i].data.u64 == PD_EVENTS_WAKE_ID)
+				wake = TRUE;
+			else
+				pd_events_dispatch(evs[i].data.u64, evs[i].events);
+		}
+		if (wake)
+			pd_events_free_dead();
+	}
+	return NULL;
+}
+
+gboolean
+pd_compute_events_register(GError **error)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = PD_EVENTS_WAKE_ID };
+
+	pd_events_epfd = epoll_create1(EPOLL_CLOEXEC);
+	pd_events_wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (pd_events_epfd < 0 || pd_events_wakefd < 0 ||
+	    epoll_ctl(pd_events_epfd, EPOLL_CTL_ADD, pd_events_wakefd, &ev) < 0) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errno),
+			    "epoll for libvirt's events: %s",
+			    g_strerror(errno));
+		return FALSE;
+	}
+	pd_events_entries = g_hash_table_new(NULL, NULL);
+	pd_events_dead = g_ptr_array_new();
+	virEventRegisterImpl(pd_events_add_handle,
+			     pd_events_update_handle,
+			     pd_events_remove_handle,
+			     pd_events_add_timeout,
+			     pd_events_update_timeout,
+			     pd_events_remove_timeout);
+	/* for the process lifetime, like any libvirt event implementation */
+	g_thread_unref(g_thread_new("pd-libvirt-events", pd_events_thread, NULL));
+	return TRUE;
+}

@@ -1,0 +1,41 @@
+/*
+ * polld - one libvirt connection and the one thread that makes every call on it
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "pd-compute-connection.h"
+
+G_BEGIN_DECLS
+
+#define PD_TYPE_COMPUTE_PIPELINE (pd_compute_pipeline_get_type())
+G_DECLARE_FINAL_TYPE(PdComputePipeline, pd_compute_pipeline, PD, COMPUTE_PIPELINE, GObject)
+
+/* runs on the pipeline's thread, the only thread that calls libvirt on @conn */
+typedef void (*PdComputePipelineFunc)(PdComputeConnection *conn, gpointer data);
+
+PdComputePipeline *
+pd_compute_pipeline_new(PdPlugin *plugin, guint index);
+/* for settings (URI, keepalive...); libvirt calls go through push() */
+PdComputeConnection *
+pd_compute_pipeline_get_connection(PdComputePipeline *self);
+/* queues @func(conn, @data) behind the jobs already queued; @destroy(@data)
+ * runs on the pipeline's thread after it, or when the pipeline is gone */
+void
+pd_compute_pipeline_push(PdComputePipeline *self,
+			 PdComputePipelineFunc func,
+			 gpointer data,
+			 GDestroyNotify destroy);
+/* like push(), but ahead of the jobs already queued: for short jobs a
+ * caller waits for (the discovery's), not to wait behind statistics */
+void
+pd_compute_pipeline_push_front(PdComputePipeline *self,
+			       PdComputePipelineFunc func,
+			       gpointer data,
+			       GDestroyNotify destroy);
+/* TRUE on the pipeline's own thread */
+gboolean
+pd_compute_pipeline_is_current(PdComputePipeline *self);
+
+G_END_DECLS

@@ -1,0 +1,250 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdPlugin-compute"
+
+#include "pd-compute-domain.h"
+#include "pd-compute-pool.h"
+
+struct _PdComputePool {
+	GObject parent_instance;
+	PdPlugin *plugin; /* not a reference: the plugin owns us */
+	GMutex lock;
+	GPtrArray *pipelines; /* fixed once filled */
+	GHashTable *groups;   /* source name -> statistics groups, as a pointer */
+	gint jobs;	      /* atomic: statistics jobs queued or running */
+};
+
+G_DEFINE_TYPE(PdComputePool, pd_compute_pool, G_TYPE_OBJECT)
+
+/* the pipelines, created on first use: tests inject a connection instead */
+static void
+pd_compute_pool_fill_locked(PdComputePool *self, guint n)
+{
+	for (guint i = self->pipelines->len; i < n; i++)
+		g_ptr_array_add(self->pipelines, pd_compute_pipeline_new(self->plugin, i));
+}
+
+void
+pd_compute_pool_configure(PdComputePool *self,
+			  const gchar *uri,
+			  guint connections,
+			  gint64 backoff_max_usec,
+			  gint keepalive_interval,
+			  guint keepalive_count,
+			  gboolean domain_events)
+{
+	guint n = CLAMP(connections, 1, PD_COMPUTE_POOL_MAX_SIZE);
+
+	/* the in-process test driver parses its file once per connection */
+	if (uri != NULL && g_str_has_prefix(uri, "test:///"))
+		n = 1;
+	g_mutex_lock(&self->lock);
+	if (self->pipelines->len > n)
+		g_message("[compute] libvirt_connections: %u connections until polld restarts",
+			  self->pipelines->len);
+	pd_compute_pool_fill_locked(self, MAX(n, 1));
+	for (guint i = 0; i < self->pipelines->len; i++) {
+		PdComputeConnection *conn =
+		  pd_compute_pipeline_get_connection(g_ptr_array_index(self->pipelines, i));
+		pd_compute_connection_set_uri(conn, uri);
+		pd_compute_connection_set_backoff_max(conn, backoff_max_usec);
+		pd_compute_connection_set_keepalive(conn, keepalive_interval, keepalive_count);
+		pd_compute_connection_set_domain_events(conn, domain_events);
+	}
+	g_mutex_unlock(&self->lock);
+}
+
+void
+pd_compute_pool_set_conn(PdComputePool *self, virConnectPtr conn)
+{
+	g_mutex_lock(&self->lock);
+	pd_compute_pool_fill_locked(self, 1);
+	pd_compute_connection_set_conn(
+	  pd_compute_pipeline_get_connection(g_ptr_array_index(self->pipelines, 0)), conn);
+	g_mutex_unlock(&self->lock);
+}
+
+guint
+pd_compute_pool_get_size(PdComputePool *self)
+{
+	guint n;
+
+	g_mutex_lock(&self->lock);
+	pd_compute_pool_fill_locked(self, 1);
+	n = self->pipelines->len;
+	g_mutex_unlock(&self->lock);
+	return n;
+}
+
+PdComputePipeline *
+pd_compute_pool_get(PdComputePool *self, guint index)
+{
+	PdComputePipeline *pipeline;
+
+	g_mutex_lock(&self->lock);
+	pd_compute_pool_fill_locked(self, 1);
+	pipeline = g_ptr_array_index(self->pipelines, index % self->pipelines->len);
+	g_mutex_unlock(&self->lock);
+	return pipeline;
+}
+
+guint
+pd_compute_pool_shard(PdComputePool *self, const guchar *uuid)
+{
+	guint n = pd_compute_pool_get_size(self);
+
+	return n == 1 ? 0 : pd_compute_uuid_hash(uuid) % n;
+}
+
+typedef struct {
+	PdComputePipelineFunc func;
+	gpointer data;
+	GMutex *lock;
+	GCond *cond;
+	guint *pending;
+} PdComputePoolCall;
+
+static void
+pd_compute_pool_call_cb(PdComputeConnection *conn, gpointer data)
+{
+	PdComputePoolCall *call = data;
+
+	call->func(conn, call->data);
+	g_mutex_lock(call->lock);
+	if (--*call->pending == 0)
+		g_cond_signal(call->cond);
+	g_mutex_unlock(call->lock);
+}
+
+void
+pd_compute_pool_run(PdComputePool *self, PdComputePipelineFunc func, gpointer *data)
+{
+	guint n = pd_compute_pool_get_size(self);
+	g_autofree PdComputePoolCall *calls = g_new0(PdComputePoolCall, n);
+	GMutex lock;
+	GCond cond;
+	guint pending = n;
+
+	g_mutex_init(&lock);
+	g_cond_init(&cond);
+	for (guint i = 0; i < n; i++) {
+		calls[i] = (PdComputePoolCall){ func, data[i], &lock, &cond, &pending };
+		/* ahead of queued statistics: the caller waits */
+		pd_compute_pipeline_push_front(
+		  pd_compute_pool_get(self, i), pd_compute_pool_call_cb, &calls[i], NULL);
+	}
+	g_mutex_lock(&lock);
+	while (pending > 0)
+		g_cond_wait(&cond, &lock);
+	g_mutex_unlock(&lock);
+	g_cond_clear(&cond);
+	g_mutex_clear(&lock);
+}
+
+static void
+pd_compute_pool_open_cb(PdComputeConnection *conn, gpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	virConnectPtr c = pd_compute_connection_get(conn, &error);
+
+	/* a failure set the plugin status; the next discovery retries */
+	if (c != NULL)
+		virConnectClose(c);
+}
+
+static void
+pd_compute_pool_close_cb(PdComputeConnection *conn, gpointer data)
+{
+	pd_compute_connection_close(conn);
+}
+
+static void
+pd_compute_pool_push_all(PdComputePool *self, PdComputePipelineFunc func)
+{
+	g_mutex_lock(&self->lock);
+	for (guint i = 0; i < self->pipelines->len; i++)
+		pd_compute_pipeline_push(g_ptr_array_index(self->pipelines, i), func, NULL, NULL);
+	g_mutex_unlock(&self->lock);
+}
+
+void
+pd_compute_pool_open_in_background(PdComputePool *self)
+{
+	pd_compute_pool_push_all(self, pd_compute_pool_open_cb);
+}
+
+void
+pd_compute_pool_close(PdComputePool *self)
+{
+	pd_compute_pool_push_all(self, pd_compute_pool_close_cb);
+}
+
+guint
+pd_compute_pool_get_groups(PdComputePool *self, const gchar *source)
+{
+	guint groups;
+
+	g_mutex_lock(&self->lock);
+	groups = GPOINTER_TO_UINT(g_hash_table_lookup(self->groups, source != NULL ? source : ""));
+	g_mutex_unlock(&self->lock);
+	return groups;
+}
+
+void
+pd_compute_pool_add_groups(PdComputePool *self, const gchar *source, guint groups)
+{
+	const gchar *key = source != NULL ? source : "";
+	guint old;
+
+	g_mutex_lock(&self->lock);
+	old = GPOINTER_TO_UINT(g_hash_table_lookup(self->groups, key));
+	if ((old | groups) != old)
+		g_hash_table_insert(self->groups, g_strdup(key), GUINT_TO_POINTER(old | groups));
+	g_mutex_unlock(&self->lock);
+}
+
+void
+pd_compute_pool_count_jobs(PdComputePool *self, gint delta)
+{
+	g_atomic_int_add(&self->jobs, delta);
+}
+
+gint
+pd_compute_pool_get_jobs(PdComputePool *self)
+{
+	return g_atomic_int_get(&self->jobs);
+}
+
+PdComputePool *
+pd_compute_pool_new(PdPlugin *plugin)
+{
+	PdComputePool *self = g_object_new(PD_TYPE_COMPUTE_POOL, NULL);
+	self->plugin = plugin;
+	return self;
+}
+
+static void
+pd_compute_pool_finalize(GObject *obj)
+{
+	PdComputePool *self = PD_COMPUTE_POOL(obj);
+
+	g_ptr_array_unref(self->pipelines);
+	g_hash_table_unref(self->groups);
+	g_mutex_clear(&self->lock);
+	G_OBJECT_CLASS(pd_compute_pool_parent_class)->finalize(obj);
+}
+
+static void
+pd_compute_pool_init(PdComputePool *self)
+{
+	g_mutex_init(&self->lock);
+	self->pipelines = g_ptr_array_new_with_free_func(g_object_unref);
+	self->groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+}
+
+static void
+pd_compute_pool_class_init(PdComputePoolClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = pd_compute_pool_finalize;
+}

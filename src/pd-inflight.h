@@ -1,0 +1,43 @@
+/*
+ * polld - the budget of sample bytes between the pollsters and the publisher
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* [polld] max_inflight_bytes: default and lower limit */
+#define PD_INFLIGHT_DEFAULT_MAX (4 * 1024 * 1024)
+#define PD_INFLIGHT_MIN (64 * 1024)
+
+typedef struct _PdInflight PdInflight;
+
+PdInflight *
+pd_inflight_new(guint64 max_bytes);
+void
+pd_inflight_free(PdInflight *self);
+void
+pd_inflight_set_max(PdInflight *self, guint64 max_bytes);
+/* a pollster's thread: waits while @bytes would take what is in flight past
+ * the budget, then counts them in. Something always goes: a chunk larger
+ * than the budget passes when nothing else is in flight. Never call it on
+ * the main thread, which releases. */
+void
+pd_inflight_acquire(PdInflight *self, guint64 bytes);
+/* any thread: @bytes have left (handed to the publisher) */
+void
+pd_inflight_release(PdInflight *self, guint64 bytes);
+guint64
+pd_inflight_get_bytes(PdInflight *self);
+/* highest in-flight total seen, and how often a thread had to wait */
+guint64
+pd_inflight_get_peak(PdInflight *self);
+guint64
+pd_inflight_get_waits(PdInflight *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdInflight, pd_inflight_free)
+
+G_END_DECLS
