@@ -347,6 +347,19 @@ pd_coordination_lease_lost(PdCoordination *self, const gchar *why)
 	pd_coordination_join(self);
 }
 
+/* the lease may have run out while we did not run (stopped, starved): poll
+ * nothing of the shared groups until etcd says; the join sequence keeps the
+ * lease if it is still alive, else takes a new one */
+static void
+pd_coordination_lease_suspect(PdCoordination *self)
+{
+	g_warning("coordination: no keep-alive answer within the lease's %u s: polling nothing "
+		  "of the shared groups until etcd confirms our membership",
+		  self->url->membership_timeout);
+	pd_coordination_set_state(self, PD_COORDINATION_JOINING);
+	pd_coordination_join(self);
+}
+
 /* --- the watch --- */
 
 static void
@@ -759,7 +772,7 @@ pd_coordination_share_mode(PdCoordination *self)
 	/* stopped past the lease (SIGSTOP, a starved host): the others took
 	 * our share over; poll nothing of it until we have rejoined */
 	if (self->state == PD_COORDINATION_MEMBER && now > self->lease_deadline && !self->joining)
-		pd_coordination_lease_lost(self, "our lease ran out while the agent did not run");
+		pd_coordination_lease_suspect(self);
 	if (self->stale_since != 0 &&
 	    now - self->stale_since > (gint64)self->max_stale * G_USEC_PER_SEC) {
 		if (!self->stale_expired_logged)
