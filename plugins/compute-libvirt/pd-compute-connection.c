@@ -17,7 +17,7 @@
 /* what libvirt's callbacks for one connection (its close, its domain events)
  * share with us: they run on the main loop, and take no lock of ours */
 typedef struct {
-	PdPlugin *plugin;
+	GWeakRef plugin; /* the plugin may go while a callback still runs */
 	gchar *uri;
 	gint fired; /* atomic: the close was reported already */
 	GMutex lock;
@@ -31,7 +31,9 @@ typedef struct {
 
 struct _PdComputeConnection {
 	GObject parent_instance;
-	PdPlugin *plugin; /* not a reference: the plugin owns us */
+	/* not a reference, the plugin owns us; weak because work in a thread
+	 * (an open in the background) can outlive the plugin at exit */
+	GWeakRef plugin;
 	GMutex mutex;
 	gchar *uri;
 	virConnectPtr conn;
@@ -104,6 +106,7 @@ static void
 pd_compute_watch_clear(gpointer data)
 {
 	PdComputeWatch *cd = data;
+	g_weak_ref_clear(&cd->plugin);
 	g_free(cd->uri);
 	g_mutex_clear(&cd->lock);
 	g_hash_table_unref(cd->changed);
@@ -115,12 +118,23 @@ pd_compute_watch_unref(void *data)
 	g_atomic_rc_box_release_full(data, pd_compute_watch_clear);
 }
 
+/* the status of the plugin, if it is still there */
+static void
+pd_compute_set_plugin_status(GWeakRef *plugin_ref, const gchar *status)
+{
+	g_autoptr(PdPlugin) plugin = g_weak_ref_get(plugin_ref);
+
+	if (plugin != NULL)
+		pd_plugin_set_status(plugin, status);
+}
+
 static PdComputeWatch *
-pd_compute_watch_new(PdPlugin *plugin, const gchar *uri)
+pd_compute_watch_new(GWeakRef *plugin, const gchar *uri)
 {
 	PdComputeWatch *cd = g_atomic_rc_box_new0(PdComputeWatch);
+	g_autoptr(PdPlugin) strong = g_weak_ref_get(plugin);
 
-	cd->plugin = plugin;
+	g_weak_ref_init(&cd->plugin, strong);
 	cd->uri = g_strdup(uri);
 	g_mutex_init(&cd->lock);
 	cd->changed =
@@ -235,8 +249,7 @@ pd_compute_connection_closed_cb(virConnectPtr conn, int reason, void *data)
 	g_warning("libvirt connection to %s lost: %s", cd->uri, pd_compute_close_reason(reason));
 	status =
 	  g_strdup_printf("waiting for libvirt (%s): %s", cd->uri, pd_compute_close_reason(reason));
-	if (cd->plugin != NULL)
-		pd_plugin_set_status(cd->plugin, status);
+	pd_compute_set_plugin_status(&cd->plugin, status);
 }
 
 /* keepalive, the close callback and domain events on a new connection. Only
@@ -246,7 +259,7 @@ pd_compute_connection_closed_cb(virConnectPtr conn, int reason, void *data)
 static void
 pd_compute_connection_watch_locked(PdComputeConnection *self)
 {
-	PdComputeWatch *cd = pd_compute_watch_new(self->plugin, self->uri);
+	PdComputeWatch *cd = pd_compute_watch_new(&self->plugin, self->uri);
 	/* interval <= 0 stops keepalive on a remote connection, and still tells it apart */
 	gint rc =
 	  virConnectSetKeepAlive(self->conn,
@@ -283,11 +296,9 @@ pd_compute_connection_set_status(PdComputeConnection *self, const gchar *failure
 {
 	g_autofree gchar *status = NULL;
 
-	if (self->plugin == NULL)
-		return;
 	if (failure != NULL)
 		status = g_strdup_printf("waiting for libvirt (%s): %s", self->uri, failure);
-	pd_plugin_set_status(self->plugin, status);
+	pd_compute_set_plugin_status(&self->plugin, status);
 }
 
 /* called with the mutex held */
@@ -513,7 +524,7 @@ PdComputeConnection *
 pd_compute_connection_new(PdPlugin *plugin)
 {
 	PdComputeConnection *self = g_object_new(PD_TYPE_COMPUTE_CONNECTION, NULL);
-	self->plugin = plugin;
+	g_weak_ref_set(&self->plugin, plugin);
 	return self;
 }
 
@@ -523,6 +534,7 @@ pd_compute_connection_finalize(GObject *obj)
 	PdComputeConnection *self = PD_COMPUTE_CONNECTION(obj);
 
 	pd_compute_connection_close(self);
+	g_weak_ref_clear(&self->plugin);
 	g_free(self->uri);
 	g_free(self->last_failure);
 	g_mutex_clear(&self->mutex);
@@ -533,6 +545,7 @@ static void
 pd_compute_connection_init(PdComputeConnection *self)
 {
 	g_mutex_init(&self->mutex);
+	g_weak_ref_init(&self->plugin, NULL);
 	self->backoff = PD_COMPUTE_BACKOFF_MIN_US;
 	self->backoff_max = PD_COMPUTE_BACKOFF_MAX_US;
 	self->domain_events = TRUE;
