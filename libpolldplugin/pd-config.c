@@ -11,15 +11,22 @@
 #include "pd-config-private.h"
 
 /*
- * Files are parsed with GKeyFile after a line scan of our own: GKeyFile's
- * errors carry no position and it doesn't know oslo.config's ';' comments,
- * so the scan normalises those and reports file:line:col for malformed
- * lines. Values from all files are merged into one table, later files win.
+ * Files are read with a parser of our own that follows oslo.config's
+ * iniparser: [section] headers, 'key = value' or 'key: value', comments
+ * starting with '#' or ';', indented lines continuing the value above them
+ * (joined with a newline), matching quotes around a value dropped. Every
+ * value keeps its file and line so that a bad one can be pointed at. A file
+ * must be UTF-8 without NUL bytes; a leading byte order mark is skipped.
+ * Values from all files are merged into one table, later files win.
  */
+
+/* at most this many bytes of a text read from a file go into a message */
+#define PD_CONFIG_QUOTE_MAX 64
 
 typedef struct {
 	gchar *value;
 	const gchar *origin; /* interned file name */
+	guint line;	     /* 0: not from a file */
 } PdConfigValue;
 
 struct _PdConfig {
@@ -29,6 +36,15 @@ struct _PdConfig {
 	GPtrArray *files;
 };
 
+typedef struct {
+	PdConfig *config;
+	const gchar *filename; /* interned */
+	gchar *group;
+	gchar *key; /* the assignment that may continue, or NULL */
+	GString *value;
+	guint key_line;
+} PdConfigParser;
+
 G_DEFINE_TYPE(PdConfig, pd_config, G_TYPE_OBJECT)
 G_DEFINE_QUARK(pd - config - error - quark, pd_config_error)
 
@@ -37,6 +53,30 @@ pd_config_value_free(PdConfigValue *v)
 {
 	g_free(v->value);
 	g_free(v);
+}
+
+gchar *
+pd_config_abbreviate(const gchar *text, gssize len)
+{
+	gsize n = len < 0 ? strlen(text) : (gsize)len;
+	gsize cut = MIN(n, PD_CONFIG_QUOTE_MAX);
+	g_autoptr(GString) out = g_string_new(NULL);
+	g_autofree gchar *valid = NULL;
+
+	/* cut on a character boundary; control characters become escapes */
+	while (cut > 0 && cut < n && ((guchar)text[cut] & 0xc0) == 0x80)
+		cut--;
+	for (gsize i = 0; i < cut; i++) {
+		guchar c = (guchar)text[i];
+		if (c < 0x20 || c == 0x7f)
+			g_string_append_printf(out, "\\x%02x", c);
+		else
+			g_string_append_c(out, (gchar)c);
+	}
+	if (cut < n)
+		g_string_append_printf(out, "...(%" G_GSIZE_FORMAT " bytes)", n);
+	valid = g_utf8_make_valid(out->str, -1);
+	return g_steal_pointer(&valid);
 }
 
 /* oslo.config treats '-' and '_' in option names alike */
@@ -51,103 +91,177 @@ pd_config_make_key(const gchar *group, const gchar *key)
 	return k;
 }
 
-static gboolean
-pd_config_scan_line(const gchar *filename, guint lineno, gchar *line, GError **error)
+static void
+pd_config_parser_flush(PdConfigParser *parser)
 {
-	gchar *p = line;
+	PdConfigValue *v;
 
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p == '\0' || *p == '#')
-		return TRUE;
-	if (*p == ';') {
-		*p = '#';
-		return TRUE;
-	}
-	if (*p == '[') {
-		gchar *end = strchr(p, ']');
-		if (end == NULL || end == p + 1) {
-			g_set_error(error,
-				    PD_CONFIG_ERROR,
-				    PD_CONFIG_ERROR_SYNTAX,
-				    "%s:%u:%u: section header needs a name and a closing ']'",
-				    filename,
-				    lineno,
-				    (guint)(p - line) + 1);
-			return FALSE;
-		}
-		return TRUE;
-	}
-	if (*p == '=' || strchr(p, '=') == NULL) {
+	if (parser->key == NULL)
+		return;
+	v = g_new0(PdConfigValue, 1);
+	v->value = g_string_free(g_steal_pointer(&parser->value), FALSE);
+	v->origin = parser->filename;
+	v->line = parser->key_line;
+	g_hash_table_replace(
+	  parser->config->values, pd_config_make_key(parser->group, parser->key), v);
+	g_clear_pointer(&parser->key, g_free);
+}
+
+static gboolean
+pd_config_parser_section(PdConfigParser *parser, guint lineno, const gchar *line, GError **error)
+{
+	gsize len = strlen(line);
+
+	if (line[len - 1] != ']' || len <= 2) {
+		g_autofree gchar *cut = pd_config_abbreviate(line, -1);
 		g_set_error(error,
 			    PD_CONFIG_ERROR,
 			    PD_CONFIG_ERROR_SYNTAX,
-			    "%s:%u:%u: expected 'key = value', a [section] or a comment",
-			    filename,
+			    "%s:%u:1: a section header is a name in brackets, not '%s'",
+			    parser->filename,
 			    lineno,
-			    (guint)(p - line) + 1);
+			    cut);
 		return FALSE;
 	}
+	g_free(parser->group);
+	parser->group = g_strndup(line + 1, len - 2);
 	return TRUE;
 }
 
-/* returns the text normalised for GKeyFile */
-static gchar *
-pd_config_scan(const gchar *filename, const gchar *data, GError **error)
+static gboolean
+pd_config_parser_assignment(PdConfigParser *parser,
+			    guint lineno,
+			    const gchar *line,
+			    guint col,
+			    GError **error)
 {
-	g_auto(GStrv) lines = g_strsplit(data, "\n", -1);
-	gboolean seen_group = FALSE;
+	const gchar *sep = strpbrk(line, ":=");
+	g_autofree gchar *key = NULL;
+	gchar *value;
+	gsize len;
 
-	for (guint i = 0; lines[i] != NULL; i++) {
-		const gchar *p;
-		g_strchomp(lines[i]); /* also drops '\r' */
-		if (!pd_config_scan_line(filename, i + 1, lines[i], error))
-			return NULL;
-		p = lines[i] + strspn(lines[i], " \t");
-		if (*p == '[')
-			seen_group = TRUE;
-		else if (*p != '\0' && *p != '#' && !seen_group) {
-			g_set_error(error,
-				    PD_CONFIG_ERROR,
-				    PD_CONFIG_ERROR_SYNTAX,
-				    "%s:%u:%u: option outside of any [section]",
-				    filename,
-				    i + 1,
-				    (guint)(p - lines[i]) + 1);
-			return NULL;
-		}
+	if (sep == NULL || sep == line || parser->group == NULL) {
+		g_set_error(error,
+			    PD_CONFIG_ERROR,
+			    PD_CONFIG_ERROR_SYNTAX,
+			    parser->group == NULL && sep != NULL && sep != line
+			      ? "%s:%u:%u: option outside of any [section]"
+			      : "%s:%u:%u: expected 'key = value', a [section] or a comment",
+			    parser->filename,
+			    lineno,
+			    col);
+		return FALSE;
 	}
-	return g_strjoinv("\n", lines);
+	key = g_strstrip(g_strndup(line, (gsize)(sep - line)));
+	value = g_strstrip(g_strdup(sep + 1));
+	len = strlen(value);
+	/* oslo.config drops one pair of matching quotes */
+	if (len >= 2 && (value[0] == '"' || value[0] == '\'') && value[len - 1] == value[0]) {
+		memmove(value, value + 1, len - 2);
+		value[len - 2] = '\0';
+	}
+	parser->key = g_steal_pointer(&key);
+	parser->value = g_string_new(value);
+	g_free(value);
+	parser->key_line = lineno;
+	return TRUE;
 }
 
-static void
-pd_config_merge_keyfile(PdConfig *self, GKeyFile *kf, const gchar *origin)
+static gboolean
+pd_config_parser_line(PdConfigParser *parser, guint lineno, gchar *line, GError **error)
 {
-	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+	const gchar *p = line + strspn(line, " \t");
 
-	for (guint i = 0; groups[i] != NULL; i++) {
-		g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[i], NULL, NULL);
-		for (guint j = 0; keys != NULL && keys[j] != NULL; j++) {
-			PdConfigValue *v = g_new0(PdConfigValue, 1);
-			v->value = g_key_file_get_value(kf, groups[i], keys[j], NULL);
-			g_strstrip(v->value);
-			v->origin = g_intern_string(origin);
-			g_hash_table_replace(
-			  self->values, pd_config_make_key(groups[i], keys[j]), v);
+	g_strchomp(line); /* also drops '\r' */
+	if (*p == '\0') {
+		pd_config_parser_flush(parser);
+		return TRUE;
+	}
+	if (p != line && parser->key != NULL) {
+		g_string_append_c(parser->value, '\n');
+		g_string_append(parser->value, p);
+		return TRUE;
+	}
+	pd_config_parser_flush(parser);
+	if (*p == '#' || *p == ';')
+		return TRUE;
+	if (*p == '[')
+		return pd_config_parser_section(parser, lineno, p, error);
+	return pd_config_parser_assignment(parser, lineno, p, (guint)(p - line) + 1, error);
+}
+
+/* line and column (in bytes) of @at in @data */
+static void
+pd_config_position(const gchar *data, const gchar *at, guint *line, guint *col)
+{
+	const gchar *bol = data;
+
+	*line = 1;
+	for (const gchar *p = data; p < at; p++) {
+		if (*p == '\n') {
+			(*line)++;
+			bol = p + 1;
 		}
 	}
+	*col = (guint)(at - bol) + 1;
+}
+
+/* what oslo.config would not read either: NUL bytes, invalid UTF-8 */
+static gboolean
+pd_config_check_encoding(const gchar *filename, const gchar *data, gsize len, GError **error)
+{
+	const gchar *bad = memchr(data, '\0', len);
+	const gchar *what = "a NUL byte";
+	guint line, col;
+
+	if (bad == NULL && g_utf8_validate_len(data, len, &bad))
+		return TRUE;
+	if (bad == NULL || *bad != '\0')
+		what = "text that is not UTF-8";
+	pd_config_position(data, bad, &line, &col);
+	g_set_error(error,
+		    PD_CONFIG_ERROR,
+		    PD_CONFIG_ERROR_SYNTAX,
+		    "%s:%u:%u: %s (a config file is UTF-8 text)",
+		    filename,
+		    line,
+		    col,
+		    what);
+	return FALSE;
+}
+
+static gboolean
+pd_config_parse(PdConfig *self, const gchar *filename, gchar *data, gsize len, GError **error)
+{
+	PdConfigParser parser = { self, g_intern_string(filename), NULL, NULL, NULL, 0 };
+	g_auto(GStrv) lines = NULL;
+	gboolean ok = TRUE;
+
+	if (!pd_config_check_encoding(filename, data, len, error))
+		return FALSE;
+	if (g_str_has_prefix(data, "\xef\xbb\xbf"))
+		data += 3;
+	lines = g_strsplit(data, "\n", -1);
+	for (guint i = 0; ok && lines[i] != NULL; i++)
+		ok = pd_config_parser_line(&parser, i + 1, lines[i], error);
+	if (ok)
+		pd_config_parser_flush(&parser);
+	g_free(parser.group);
+	g_free(parser.key);
+	if (parser.value != NULL)
+		g_string_free(parser.value, TRUE);
+	return ok;
 }
 
 gboolean
 pd_config_load_file(PdConfig *self, const gchar *filename, GError **error)
 {
 	g_autofree gchar *data = NULL;
-	g_autofree gchar *normalised = NULL;
 	g_autoptr(GError) error_local = NULL;
-	g_autoptr(GKeyFile) kf = g_key_file_new();
+	gsize len = 0;
 
 	g_return_val_if_fail(PD_IS_CONFIG(self), FALSE);
-	if (!g_file_get_contents(filename, &data, NULL, &error_local)) {
+	if (!g_file_get_contents(filename, &data, &len, &error_local)) {
 		g_set_error(error,
 			    PD_CONFIG_ERROR,
 			    PD_CONFIG_ERROR_IO,
@@ -156,20 +270,8 @@ pd_config_load_file(PdConfig *self, const gchar *filename, GError **error)
 			    error_local->message);
 		return FALSE;
 	}
-	normalised = pd_config_scan(filename, data, error);
-	if (normalised == NULL)
+	if (!pd_config_parse(self, filename, data, len, error))
 		return FALSE;
-	if (!g_key_file_load_from_data(kf, normalised, -1, G_KEY_FILE_NONE, &error_local)) {
-		/* the scan catches what GKeyFile refuses; this is a safety net */
-		g_set_error(error,
-			    PD_CONFIG_ERROR,
-			    PD_CONFIG_ERROR_SYNTAX,
-			    "%s:1:1: %s",
-			    filename,
-			    error_local->message);
-		return FALSE;
-	}
-	pd_config_merge_keyfile(self, kf, filename);
 	g_ptr_array_add(self->files, g_strdup(filename));
 	return TRUE;
 }
@@ -230,6 +332,15 @@ pd_config_register_key(PdConfig *self, const gchar *group, const gchar *key)
 	g_hash_table_add(self->known, pd_config_make_key(group, key));
 }
 
+/* "<file>:<line>", or "command line" */
+static gchar *
+pd_config_value_location(PdConfigValue *v)
+{
+	if (v->line == 0)
+		return g_strdup(v->origin);
+	return g_strdup_printf("%s:%u", v->origin, v->line);
+}
+
 static gint
 pd_config_key_cmp(gconstpointer a, gconstpointer b)
 {
@@ -258,9 +369,10 @@ pd_config_warn_unknown(PdConfig *self)
 	for (guint i = 0; i < unknown->len; i++) {
 		const gchar *k = g_ptr_array_index(unknown, i);
 		PdConfigValue *v = g_hash_table_lookup(self->values, k);
-		g_autofree gchar *group = g_strndup(k, strchr(k, '\n') - k);
-		g_warning(
-		  "%s: unknown option [%s] %s, ignored", v->origin, group, strchr(k, '\n') + 1);
+		g_autofree gchar *group = pd_config_abbreviate(k, strchr(k, '\n') - k);
+		g_autofree gchar *name = pd_config_abbreviate(strchr(k, '\n') + 1, -1);
+		g_autofree gchar *where = pd_config_value_location(v);
+		g_warning("%s: unknown option [%s] %s, ignored", where, group, name);
 	}
 	return unknown->len;
 }
@@ -292,21 +404,100 @@ pd_config_get_string(PdConfig *self, const gchar *group, const gchar *key, const
 	return v != NULL ? v->value : def;
 }
 
+gchar *
+pd_config_get_location(PdConfig *self, const gchar *group, const gchar *key)
+{
+	PdConfigValue *v = pd_config_lookup(self, group, key);
+	return v != NULL ? pd_config_value_location(v) : NULL;
+}
+
+static void
+pd_config_set_range_error(PdConfigValue *v,
+			  const gchar *group,
+			  const gchar *key,
+			  const gchar *expected,
+			  GError **error)
+{
+	g_autofree gchar *where = pd_config_value_location(v);
+	g_autofree gchar *cut = pd_config_abbreviate(v->value, -1);
+
+	g_set_error(error,
+		    PD_CONFIG_ERROR,
+		    PD_CONFIG_ERROR_INVALID,
+		    "%s: [%s] %s = '%s': expected %s",
+		    where,
+		    group != NULL ? group : "DEFAULT",
+		    key,
+		    cut,
+		    expected);
+}
+
+gboolean
+pd_config_get_int_range(PdConfig *self,
+			const gchar *group,
+			const gchar *key,
+			gint64 def,
+			gint64 min,
+			gint64 max,
+			gint64 *value,
+			GError **error)
+{
+	PdConfigValue *v = pd_config_lookup(self, group, key);
+	g_autofree gchar *expected = NULL;
+
+	g_return_val_if_fail(min <= def && def <= max, FALSE);
+	if (v == NULL) {
+		*value = def;
+		return TRUE;
+	}
+	if (g_ascii_string_to_signed(v->value, 10, min, max, value, NULL))
+		return TRUE;
+	expected =
+	  g_strdup_printf("an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, min, max);
+	pd_config_set_range_error(v, group, key, expected, error);
+	return FALSE;
+}
+
+gboolean
+pd_config_get_double_range(PdConfig *self,
+			   const gchar *group,
+			   const gchar *key,
+			   gdouble def,
+			   gdouble min,
+			   gdouble max,
+			   gdouble *value,
+			   GError **error)
+{
+	PdConfigValue *v = pd_config_lookup(self, group, key);
+	g_autofree gchar *expected = NULL;
+	gchar *end = NULL;
+	gdouble val;
+
+	g_return_val_if_fail(min <= def && def <= max, FALSE);
+	if (v == NULL) {
+		*value = def;
+		return TRUE;
+	}
+	errno = 0;
+	val = g_ascii_strtod(v->value, &end);
+	/* the negated test also refuses NaN */
+	if (errno == 0 && end != v->value && *end == '\0' && val >= min && val <= max) {
+		*value = val;
+		return TRUE;
+	}
+	expected = g_strdup_printf("a number from %g to %g", min, max);
+	pd_config_set_range_error(v, group, key, expected, error);
+	return FALSE;
+}
+
 gint64
 pd_config_get_int(PdConfig *self, const gchar *group, const gchar *key, gint64 def)
 {
-	PdConfigValue *v = pd_config_lookup(self, group, key);
+	g_autoptr(GError) error = NULL;
 	gint64 val;
 
-	if (v == NULL)
-		return def;
-	if (!g_ascii_string_to_signed(v->value, 10, G_MININT64, G_MAXINT64, &val, NULL)) {
-		g_warning("%s: [%s] %s = '%s' is not an integer, using %" G_GINT64_FORMAT,
-			  v->origin,
-			  group != NULL ? group : "DEFAULT",
-			  key,
-			  v->value,
-			  def);
+	if (!pd_config_get_int_range(self, group, key, def, G_MININT64, G_MAXINT64, &val, &error)) {
+		g_warning("%s, using %" G_GINT64_FORMAT, error->message, def);
 		return def;
 	}
 	return val;
@@ -315,24 +506,26 @@ pd_config_get_int(PdConfig *self, const gchar *group, const gchar *key, gint64 d
 gdouble
 pd_config_get_double(PdConfig *self, const gchar *group, const gchar *key, gdouble def)
 {
-	PdConfigValue *v = pd_config_lookup(self, group, key);
-	gchar *end = NULL;
+	g_autoptr(GError) error = NULL;
 	gdouble val;
 
-	if (v == NULL)
-		return def;
-	errno = 0;
-	val = g_ascii_strtod(v->value, &end);
-	if (errno != 0 || end == v->value || *end != '\0') {
-		g_warning("%s: [%s] %s = '%s' is not a number, using %g",
-			  v->origin,
-			  group != NULL ? group : "DEFAULT",
-			  key,
-			  v->value,
-			  def);
+	if (!pd_config_get_double_range(
+	      self, group, key, def, -G_MAXDOUBLE, G_MAXDOUBLE, &val, &error)) {
+		g_warning("%s, using %g", error->message, def);
 		return def;
 	}
 	return val;
+}
+
+guint
+pd_config_seconds_to_ms(gdouble seconds)
+{
+	/* the negated test also catches NaN */
+	if (!(seconds > 0))
+		return 0;
+	if (seconds >= (gdouble)G_MAXUINT / 1000)
+		return G_MAXUINT;
+	return (guint)(seconds * 1000);
 }
 
 gboolean
@@ -350,12 +543,16 @@ pd_config_get_bool(PdConfig *self, const gchar *group, const gchar *key, gboolea
 		if (g_ascii_strcasecmp(v->value, falsy[i]) == 0)
 			return FALSE;
 	}
-	g_warning("%s: [%s] %s = '%s' is not a boolean, using %s",
-		  v->origin,
-		  group != NULL ? group : "DEFAULT",
-		  key,
-		  v->value,
-		  def ? "true" : "false");
+	{
+		g_autofree gchar *where = pd_config_value_location(v);
+		g_autofree gchar *cut = pd_config_abbreviate(v->value, -1);
+		g_warning("%s: [%s] %s = '%s' is not a boolean, using %s",
+			  where,
+			  group != NULL ? group : "DEFAULT",
+			  key,
+			  cut,
+			  def ? "true" : "false");
+	}
 	return def;
 }
 

@@ -26,7 +26,8 @@ PdConfig *
 pd_config_new(void);
 
 /* typed getters; @group NULL means "DEFAULT"; a malformed value logs a
- * warning naming file and key and yields the default */
+ * warning naming file, line and key and yields the default. Numeric options
+ * should use the _range getters, which make a bad value a config error. */
 const gchar *
 pd_config_get_string(PdConfig *self, const gchar *group, const gchar *key, const gchar *def);
 gint64
@@ -43,5 +44,43 @@ pd_config_has_key(PdConfig *self, const gchar *group, const gchar *key);
 /* where a key was set, for messages ("<file>" or "command line") */
 const gchar *
 pd_config_get_origin(PdConfig *self, const gchar *group, const gchar *key);
+/* "<file>:<line>" of a key, or "command line"; NULL when unset */
+gchar *
+pd_config_get_location(PdConfig *self, const gchar *group, const gchar *key);
+
+/* a numeric option within [@min, @max] (@def when unset); a value that is
+ * not a number or out of range (for doubles also inf and nan) fails with
+ * PD_CONFIG_ERROR_INVALID: "<file>:<line>: [group] key = 'value': expected
+ * an integer from min to max" */
+gboolean
+pd_config_get_int_range(PdConfig *self,
+			const gchar *group,
+			const gchar *key,
+			gint64 def,
+			gint64 min,
+			gint64 max,
+			gint64 *value,
+			GError **error);
+gboolean
+pd_config_get_double_range(PdConfig *self,
+			   const gchar *group,
+			   const gchar *key,
+			   gdouble def,
+			   gdouble min,
+			   gdouble max,
+			   gdouble *value,
+			   GError **error);
+
+/* seconds as the milliseconds GLib's timeouts take; every such conversion
+ * goes through here so none is undefined behaviour: NaN and negative give 0,
+ * more than G_MAXUINT ms (49.7 days) gives G_MAXUINT */
+guint
+pd_config_seconds_to_ms(gdouble seconds);
+
+/* @text (@len bytes, -1: NUL-terminated) as a log line or an error message
+ * may quote it: at most 64 bytes, then "...(<length> bytes)"; control
+ * characters escaped, valid UTF-8 */
+gchar *
+pd_config_abbreviate(const gchar *text, gssize len);
 
 G_END_DECLS

@@ -152,13 +152,13 @@ test_daemon_bad_polling(PdFixture *fx, gconstpointer data)
 static void
 test_daemon_bad_config(PdFixture *fx, gconstpointer data)
 {
-	g_autofree gchar *conf =
-	  pd_test_write_file(fx->dir, "bad.conf", "[DEFAULT]\nhost = a\n  this is not an option\n");
+	g_autofree gchar *conf = pd_test_write_file(
+	  fx->dir, "bad.conf", "[DEFAULT]\nhost = a\n\n  this is not an option\n");
 	const gchar *args[] = { "--once", "--dry-run",	   "--polling-namespaces",
 				"test",	  "--config-file", conf,
 				NULL };
 	g_autofree gchar *err = NULL;
-	g_autofree gchar *expect = g_strdup_printf("%s:3:3:", conf);
+	g_autofree gchar *expect = g_strdup_printf("%s:4:3:", conf);
 	g_autofree gchar *out = NULL;
 	gint status;
 

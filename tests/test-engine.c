@@ -935,7 +935,7 @@ test_engine_unknown_config_key(PdFixture *fx, gconstpointer data)
 	/* the plugin's key and a whole foreign section are fine, the typo isn't */
 	g_test_expect_message("PdConfig",
 			      G_LOG_LEVEL_WARNING,
-			      "*polld.conf: unknown option [publisher] telemetry_secrett*");
+			      "*polld.conf:*: unknown option [publisher] telemetry_secrett*");
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
 	g_test_assert_expected_messages();
 }
