@@ -68,6 +68,43 @@ pd_amqp_publisher_routing_keys(PdConfig *config)
 	return g_strv_builder_end(keys);
 }
 
+/* the numeric options and their documented ranges (polld.conf(5)) */
+static const struct {
+	const gchar *group;
+	const gchar *key;
+	gdouble def, min, max;
+	gboolean integer;
+} pd_amqp_publisher_numbers[] = {
+	{ "oslo_messaging_rabbit", "heartbeat_timeout_threshold", 60, 0, 65535, TRUE },
+	{ "oslo_messaging_rabbit", "rabbit_retry_interval", 1, 0, 86400, FALSE },
+	{ "oslo_messaging_rabbit", "rabbit_interval_max", 30, 0, 86400, FALSE },
+	{ "publisher", "confirm_window", PD_AMQP_DEFAULT_WINDOW, 1, 65536, TRUE },
+	{ "publisher", "memory_queue_max_bytes", PD_AMQP_DEFAULT_MEMORY_MAX, 0, 1ll << 40, TRUE },
+	{ "publisher", "spool_max_bytes", PD_AMQP_DEFAULT_SPOOL_MAX, 0, 1ll << 50, TRUE },
+};
+
+static gboolean
+pd_amqp_publisher_check_numbers(PdConfig *config, GError **error)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(pd_amqp_publisher_numbers); i++) {
+		const gchar *group = pd_amqp_publisher_numbers[i].group;
+		const gchar *key = pd_amqp_publisher_numbers[i].key;
+		gdouble def = pd_amqp_publisher_numbers[i].def;
+		gdouble min = pd_amqp_publisher_numbers[i].min;
+		gdouble max = pd_amqp_publisher_numbers[i].max;
+		gint64 ival;
+		gdouble dval;
+		gboolean ok =
+		  pd_amqp_publisher_numbers[i].integer
+		    ? pd_config_get_int_range(
+			config, group, key, (gint64)def, (gint64)min, (gint64)max, &ival, error)
+		    : pd_config_get_double_range(config, group, key, def, min, max, &dval, error);
+		if (!ok)
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static void
 pd_amqp_publisher_link_options(PdConfig *config, PdAmqpLinkOptions *o)
 {
@@ -83,7 +120,7 @@ pd_amqp_publisher_link_options(PdConfig *config, PdAmqpLinkOptions *o)
 	o->durable = pd_config_get_bool(config, rabbit, "amqp_durable_queues", FALSE);
 	o->auto_delete = pd_config_get_bool(config, rabbit, "amqp_auto_delete", FALSE);
 	o->quorum = pd_config_get_bool(config, rabbit, "rabbit_quorum_queue", FALSE);
-	o->heartbeat = (guint)CLAMP(heartbeat, 0, 65535);
+	o->heartbeat = (guint)heartbeat;
 	o->ssl = pd_config_get_bool(config, rabbit, "ssl", FALSE);
 	o->ssl_ca_file = ca != NULL && ca[0] != '\0' ? g_strdup(ca) : NULL;
 	o->ssl_cert_file = cert != NULL && cert[0] != '\0' ? g_strdup(cert) : NULL;
@@ -103,8 +140,9 @@ pd_amqp_publisher_worker_options(PdConfig *config, PdAmqpWorkerOptions *o)
 	  config, "publisher", "memory_queue_max_bytes", PD_AMQP_DEFAULT_MEMORY_MAX);
 
 	pd_amqp_publisher_link_options(config, &o->link);
-	o->window = (guint)CLAMP(window, 1, 65536);
-	o->memory_max_bytes = (guint64)MAX(memory, 0);
+	o->window = (guint)window;
+	o->memory_max_bytes = (guint64)memory;
+	/* documented: a shorter interval than 50 ms waits 50 ms */
 	o->retry_interval =
 	  MAX(pd_config_get_double(config, rabbit, "rabbit_retry_interval", 1.0), 0.05);
 	o->interval_max =
@@ -121,7 +159,7 @@ pd_amqp_publisher_open_spool(PdConfig *config, GError **error)
 	gint64 max =
 	  pd_config_get_int(config, "publisher", "spool_max_bytes", PD_AMQP_DEFAULT_SPOOL_MAX);
 	g_autoptr(GError) local = NULL;
-	PdSpool *spool = pd_spool_open(dir, (guint64)MAX(max, 0), &local);
+	PdSpool *spool = pd_spool_open(dir, (guint64)max, &local);
 
 	if (spool == NULL)
 		g_set_error(error,
@@ -139,6 +177,8 @@ pd_amqp_publisher_start(PdPublisher *publisher, PdConfig *config, GError **error
 	PdAmqpWorkerOptions opts = { 0 };
 	PdSpool *spool = NULL;
 
+	if (!pd_amqp_publisher_check_numbers(config, error))
+		return FALSE;
 	opts.hosts = pd_amqp_publisher_hosts(config, error);
 	if (opts.hosts == NULL)
 		return FALSE;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pd-amqp-worker.h"
+#include "pd-config.h"
 
 /*
  * Everything below the inbox runs in the worker thread. Messages go, in
@@ -706,7 +707,7 @@ pd_amqp_worker_schedule_connect(PdAmqpWorker *self)
 	jittered = g_random_double_range(delay / 2, delay);
 	self->attempt++;
 	pd_amqp_worker_clear_source(&self->retry_source);
-	self->retry_source = g_timeout_source_new((guint)(jittered * 1000));
+	self->retry_source = g_timeout_source_new(pd_config_seconds_to_ms(jittered));
 	g_source_set_callback(self->retry_source, pd_amqp_worker_connect_cb, self, NULL);
 	g_source_attach(self->retry_source, self->ctx);
 	g_debug("next connection attempt in %.1f s", jittered);

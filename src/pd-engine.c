@@ -280,7 +280,7 @@ static gboolean
 pd_engine_plugin_retry_cb(gpointer user_data);
 
 static gboolean
-pd_engine_start_plugin(PdEngine *self, PdPlugin *plugin, guint delay_s)
+pd_engine_start_plugin(PdEngine *self, PdPlugin *plugin, guint delay_s, GError **config_error)
 {
 	g_autoptr(GError) error = NULL;
 	PdPluginRetry *retry;
@@ -290,6 +290,11 @@ pd_engine_start_plugin(PdEngine *self, PdPlugin *plugin, guint delay_s)
 		g_hash_table_remove(self->disabled_plugins, plugin);
 		g_hash_table_add(self->started_plugins, plugin);
 		return TRUE;
+	}
+	/* a bad option value stops polld as the engine's own do */
+	if (error->domain == PD_CONFIG_ERROR) {
+		g_propagate_error(config_error, g_steal_pointer(&error));
+		return FALSE;
 	}
 	if (!g_error_matches(error, PD_ERROR, PD_ERROR_NOT_READY)) {
 		g_warning("plugin disabled: %s", error->message);
@@ -319,7 +324,7 @@ pd_engine_plugin_retry_cb(gpointer user_data)
 	PdPluginRetry *retry = user_data;
 	pd_engine_forget_retry(retry->engine, retry->source_id);
 	if (!retry->engine->stopping)
-		pd_engine_start_plugin(retry->engine, retry->plugin, retry->delay_s);
+		pd_engine_start_plugin(retry->engine, retry->plugin, retry->delay_s, NULL);
 	return G_SOURCE_REMOVE;
 }
 
@@ -342,6 +347,37 @@ pd_engine_register_keys(PdEngine *self, PdConfig *config)
 	}
 }
 
+/* the numeric options of the engine and their documented ranges
+ * (data/polld.conf, polld.conf(5)); out of range is a config error */
+static const struct {
+	const gchar *group;
+	const gchar *key;
+	gint64 def, min, max;
+} pd_engine_int_options[] = {
+	{ "polling", "batch_size", 50, 0, 100000 },
+	{ "polld", "worker_threads", 8, 1, 64 },
+	{ "polld", "pollster_timeout", 0, 0, 86400 },
+	{ "polld", "stop_timeout", 30, 1, 3600 },
+};
+
+static gboolean
+pd_engine_check_settings(PdConfig *config, GError **error)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(pd_engine_int_options); i++) {
+		gint64 value;
+		if (!pd_config_get_int_range(config,
+					     pd_engine_int_options[i].group,
+					     pd_engine_int_options[i].key,
+					     pd_engine_int_options[i].def,
+					     pd_engine_int_options[i].min,
+					     pd_engine_int_options[i].max,
+					     &value,
+					     error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /* what may change on reload in the engine itself (the sinks and tasks
  * follow the config on their own) */
 static void
@@ -351,8 +387,7 @@ pd_engine_apply_settings(PdEngine *self, PdConfig *config)
 
 	g_free(self->host);
 	self->host = g_strdup(host != NULL ? host : g_get_host_name());
-	pd_worker_set_max_threads(
-	  (guint)CLAMP(pd_config_get_int(config, "polld", "worker_threads", 8), 1, 64));
+	pd_worker_set_max_threads((guint)pd_config_get_int(config, "polld", "worker_threads", 8));
 }
 
 static gchar *
@@ -478,6 +513,8 @@ pd_engine_setup(PdEngine *self, GError **error)
 
 	pd_engine_register_keys(self, self->config);
 	pd_config_warn_unknown(self->config);
+	if (!pd_engine_check_settings(self->config, error))
+		return FALSE;
 	pd_engine_apply_settings(self, self->config);
 
 	polling = pd_engine_load_polling(self, self->config, error);
@@ -489,8 +526,15 @@ pd_engine_setup(PdEngine *self, GError **error)
 		g_warning("%s: no source matches any loaded pollster, nothing to poll",
 			  self->polling->filename);
 
-	for (guint i = 0; i < self->plugins->len; i++)
-		pd_engine_start_plugin(self, g_ptr_array_index(self->plugins, i), 5);
+	for (guint i = 0; i < self->plugins->len; i++) {
+		g_autoptr(GError) config_error = NULL;
+		if (!pd_engine_start_plugin(
+		      self, g_ptr_array_index(self->plugins, i), 5, &config_error) &&
+		    config_error != NULL) {
+			g_propagate_error(error, g_steal_pointer(&config_error));
+			return FALSE;
+		}
+	}
 	return pd_sink_start(PD_SINK(self->sinks), self->config, error);
 }
 
@@ -618,6 +662,10 @@ pd_engine_reload(PdEngine *self, GError **error)
 	g_autoptr(PdPollingConfig) polling = NULL;
 
 	if (config == NULL) {
+		g_set_error_literal(error, PD_ERROR, PD_ERROR_INVALID_CONFIG, error_local->message);
+		return FALSE;
+	}
+	if (!pd_engine_check_settings(config, &error_local)) {
 		g_set_error_literal(error, PD_ERROR, PD_ERROR_INVALID_CONFIG, error_local->message);
 		return FALSE;
 	}
@@ -805,7 +853,7 @@ pd_engine_stop_async(PdEngine *self, GAsyncReadyCallback callback, gpointer user
 	g_task_set_task_data(task, data, (GDestroyNotify)pd_gather_data_free);
 	data->pending = 1;
 	data->timeout_id = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT,
-						      (guint)CLAMP(stop_timeout, 1, 3600),
+						      (guint)stop_timeout,
 						      pd_engine_stop_timeout_cb,
 						      g_object_ref(task),
 						      g_object_unref);

@@ -766,7 +766,8 @@ pd_polling_task_cycle_start(PdPollingTask *self, GPtrArray *filter, GPtrArray *w
 		pd_polling_task_cycle_end(self);
 		return;
 	}
-	cycle->deadline = g_timeout_source_new((guint)(timeout / 1000));
+	cycle->deadline =
+	  g_timeout_source_new(pd_config_seconds_to_ms((gdouble)timeout / G_USEC_PER_SEC));
 	g_source_set_callback(cycle->deadline, pd_cycle_deadline_cb, cycle, NULL);
 	g_source_set_name(cycle->deadline, "[polld] cycle deadline");
 	g_source_attach(cycle->deadline, NULL);

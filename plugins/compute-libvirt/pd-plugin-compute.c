@@ -47,16 +47,35 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	  pd_config_get_string(config, "compute", "instance_discovery_method", "libvirt_metadata");
 	gboolean use_bulk = pd_config_get_bool(config, "compute", "bulk_stats", TRUE);
 	gboolean domain_events = pd_config_get_bool(config, "compute", "domain_events", TRUE);
-	gint64 backoff_max = pd_config_get_int(config, "compute", "reconnect_max_interval", 60);
-	gint64 keepalive_interval =
-	  pd_config_get_int(config, "compute", "libvirt_keepalive_interval", 5);
-	gint64 keepalive_count = pd_config_get_int(config, "compute", "libvirt_keepalive_count", 5);
-	gint64 update_interval =
-	  pd_config_get_int(config, "compute", "resource_update_interval", 0);
-	gint64 cache_expiry = pd_config_get_int(config, "compute", "resource_cache_expiry", 3600);
+	gint64 backoff_max, keepalive_interval, keepalive_count, update_interval, cache_expiry;
 	gint64 connections =
 	  pd_config_get_int(config, "compute", "libvirt_connections", PD_COMPUTE_POOL_DEFAULT_SIZE);
 	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
+
+	/* the ranges polld.conf(5) documents */
+	if (!pd_config_get_int_range(
+	      config, "compute", "reconnect_max_interval", 60, 1, 3600, &backoff_max, error) ||
+	    !pd_config_get_int_range(config,
+				     "compute",
+				     "libvirt_keepalive_interval",
+				     5,
+				     0,
+				     3600,
+				     &keepalive_interval,
+				     error) ||
+	    !pd_config_get_int_range(
+	      config, "compute", "libvirt_keepalive_count", 5, 1, 100, &keepalive_count, error) ||
+	    !pd_config_get_int_range(config,
+				     "compute",
+				     "resource_update_interval",
+				     0,
+				     0,
+				     86400,
+				     &update_interval,
+				     error) ||
+	    !pd_config_get_int_range(
+	      config, "compute", "resource_cache_expiry", 3600, 0, 604800, &cache_expiry, error))
+		return FALSE;
 
 	/* the other methods ask Nova's API, which a compute node shouldn't need */
 	if (g_strcmp0(method, "libvirt_metadata") != 0)
@@ -85,9 +104,9 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	pd_compute_pool_configure(self->pool,
 				  uri,
 				  (guint)connections,
-				  CLAMP(backoff_max, 1, 3600) * G_USEC_PER_SEC,
-				  CLAMP(keepalive_interval, 0, 3600),
-				  CLAMP(keepalive_count, 1, 100),
+				  backoff_max * G_USEC_PER_SEC,
+				  (gint)keepalive_interval,
+				  (guint)keepalive_count,
 				  domain_events);
 	/* connecting may block: never on the main loop. While libvirt is away
 	 * the discovery fails with NOT_READY and the plugin status says why. */

@@ -795,8 +795,11 @@ pd_os_client_new(PdConfig *config, GError **error)
 	g_autoptr(PdOsClient) self = g_object_new(PD_TYPE_OS_CLIENT, NULL);
 	const gchar *auth_url =
 	  pd_config_get_string(config, "service_credentials", "auth_url", NULL);
-	gint64 timeout = pd_config_get_int(config, "service_credentials", "timeout", 30);
+	gint64 timeout;
 
+	if (!pd_config_get_int_range(
+	      config, "service_credentials", "timeout", 30, 0, 3600, &timeout, error))
+		return NULL;
 	if (auth_url == NULL || auth_url[0] == '\0') {
 		g_set_error_literal(error,
 				    PD_ERROR,
@@ -806,7 +809,7 @@ pd_os_client_new(PdConfig *config, GError **error)
 	}
 	self->config = g_object_ref(config);
 	self->identity_url = pd_os_identity_url(auth_url);
-	self->timeout_s = (guint)CLAMP(timeout, 0, 3600);
+	self->timeout_s = (guint)timeout;
 	self->session = soup_session_new_with_options("user-agent", "polld/" PD_VERSION, NULL);
 	if (!pd_os_client_setup_tls(self, error))
 		return NULL;

@@ -1,0 +1,405 @@
+/*
+ * the real polld binary started and stopped: many times over in the shapes
+ * where nothing works (nothing to poll, libvirt absent, broker absent), each
+ * exit clean under G_DEBUG=fatal-criticals; numeric options out of their
+ * range refused with file:line; a huge reconnect interval still lets
+ * SIGTERM stop polld
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+
+#include "pd-test-util.h"
+
+/* polld processes run at once by the start/stop test */
+#define PD_PARALLEL 4
+
+typedef struct {
+	gchar *dir;
+} PdFixture;
+
+static void
+pd_fixture_init(PdFixture *fx, gconstpointer data)
+{
+	fx->dir = pd_test_mkdtemp();
+}
+
+static void
+pd_fixture_fini(PdFixture *fx, gconstpointer data)
+{
+	pd_test_rmtree(fx->dir);
+	g_free(fx->dir);
+}
+
+/* polld.conf with @yaml as its polling.yaml and @extra appended */
+static gchar *
+pd_fixture_config(PdFixture *fx, const gchar *yaml, const gchar *extra)
+{
+	g_autofree gchar *yaml_path = pd_test_write_file(fx->dir, "polling.yaml", yaml);
+	g_autofree gchar *text =
+	  g_strdup_printf("[DEFAULT]\nhost = test-host\n[polling]\ncfg_file = %s\n"
+			  "[publisher]\nspool_dir = %s/spool\n%s",
+			  yaml_path,
+			  fx->dir,
+			  extra);
+	return pd_test_write_file(fx->dir, "polld.conf", text);
+}
+
+static GSubprocess *
+pd_spawn(const gchar *const *args, GError **error)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+
+	/* pd_test_spawn_polld() takes a NULL-terminated list: up to 8 here */
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_assert_cmpuint(argv->len, <=, 8);
+	for (guint i = argv->len; i < 9; i++)
+		g_ptr_array_add(argv, NULL);
+	return pd_test_spawn_polld(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+				     G_SUBPROCESS_FLAGS_STDERR_PIPE,
+				   error,
+				   argv->pdata[0],
+				   argv->pdata[1],
+				   argv->pdata[2],
+				   argv->pdata[3],
+				   argv->pdata[4],
+				   argv->pdata[5],
+				   argv->pdata[6],
+				   argv->pdata[7],
+				   NULL);
+}
+
+/* a clean exit: status 0, no CRITICAL (fatal here, so also no signal) */
+static void
+pd_assert_clean_exit(GSubprocess *proc, const gchar *shape, guint run)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *err = NULL;
+
+	g_subprocess_communicate_utf8(proc, NULL, NULL, NULL, &err, &error);
+	g_assert_no_error(error);
+	if (!g_subprocess_get_if_exited(proc) || g_subprocess_get_exit_status(proc) != 0 ||
+	    strstr(err, "CRITICAL") != NULL)
+		g_error("%s, run %u: polld did not exit cleanly (%s %d):\n%s",
+			shape,
+			run,
+			g_subprocess_get_if_exited(proc) ? "status" : "signal",
+			g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc)
+							 : g_subprocess_get_term_sig(proc),
+			err);
+}
+
+/* @runs times polld --once with @args, PD_PARALLEL at a time */
+static void
+pd_start_stop(const gchar *shape, const gchar *const *args, guint runs)
+{
+	for (guint done = 0; done < runs;) {
+		GSubprocess *procs[PD_PARALLEL] = { NULL };
+		guint n = MIN(PD_PARALLEL, runs - done);
+		for (guint i = 0; i < n; i++) {
+			g_autoptr(GError) error = NULL;
+			procs[i] = pd_spawn(args, &error);
+			g_assert_no_error(error);
+		}
+		for (guint i = 0; i < n; i++) {
+			pd_assert_clean_exit(procs[i], shape, done + i + 1);
+			g_object_unref(procs[i]);
+		}
+		done += n;
+	}
+	g_test_message("%s: %u clean exits", shape, runs);
+}
+
+/* under valgrind a run takes seconds: a few prove the same there */
+static guint
+pd_runs(void)
+{
+	const gchar *wrapper = g_getenv("POLLD_WRAPPER");
+	return wrapper != NULL && wrapper[0] != '\0' ? 3 : 50;
+}
+
+static void
+test_lifecycle_nothing_to_poll(PdFixture *fx, gconstpointer data)
+{
+	/* every plugin loads (libvirt absent too), no source matches one:
+	 * the compute plugin's background connection attempt used to call
+	 * into the plugin after it was finalised, a CRITICAL in ~1 of 6 */
+	g_autofree gchar *conf = pd_fixture_config(
+	  fx,
+	  "sources:\n  - name: x\n    interval: 60\n    meters: [nothing.here]\n",
+	  "[compute]\nlibvirt_uri = qemu+unix:///system?socket=/nonexistent/libvirt-sock\n");
+	const gchar *args[] = { "--once",  "--dry-run",	    "--polling-namespaces",
+				"central", "--config-file", conf,
+				NULL };
+
+	pd_start_stop("nothing to poll", args, pd_runs());
+}
+
+static void
+test_lifecycle_libvirt_absent(PdFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *conf = pd_fixture_config(
+	  fx,
+	  "sources:\n  - name: vm\n    interval: 60\n    meters: [cpu, memory.usage]\n",
+	  "[compute]\nlibvirt_uri = qemu+unix:///system?socket=/nonexistent/libvirt-sock\n");
+	const gchar *args[] = { "--once",  "--dry-run",	    "--polling-namespaces",
+				"compute", "--config-file", conf,
+				NULL };
+
+	pd_start_stop("libvirt absent", args, pd_runs());
+}
+
+static void
+test_lifecycle_broker_absent(PdFixture *fx, gconstpointer data)
+{
+	/* port 1 refuses: the samples go to the spool, polld exits */
+	g_autofree gchar *conf =
+	  pd_fixture_config(fx,
+			    "sources:\n  - name: t\n    interval: 60\n    meters: ['test.*']\n",
+			    "[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:1/\n");
+	const gchar *args[] = { "--once", "--polling-namespaces", "test", "--config-file", conf,
+				NULL };
+
+	pd_start_stop("broker absent", args, pd_runs());
+}
+
+typedef struct {
+	const gchar *section;
+	const gchar *line;
+	gboolean amqp; /* needs a transport_url and no --dry-run */
+} PdBadOption;
+
+static void
+test_lifecycle_option_ranges(PdFixture *fx, gconstpointer data)
+{
+	/* all used to be clamped or replaced silently */
+	const PdBadOption bad[] = {
+		{ "polling", "batch_size = -1", FALSE },
+		{ "polld", "worker_threads = 0", FALSE },
+		{ "polld", "pollster_timeout = -1", FALSE },
+		{ "polld", "stop_timeout = soon", FALSE },
+		{ "compute", "reconnect_max_interval = 0", FALSE },
+		{ "compute", "libvirt_keepalive_count = 1000", FALSE },
+		{ "oslo_messaging_rabbit", "rabbit_retry_interval = inf", TRUE },
+		{ "oslo_messaging_rabbit", "rabbit_interval_max = -3", TRUE },
+		{ "oslo_messaging_rabbit", "heartbeat_timeout_threshold = 70000", TRUE },
+		{ "publisher", "confirm_window = 0", TRUE },
+		{ "publisher", "spool_max_bytes = -5", TRUE },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree gchar *extra = g_strdup_printf(
+		  "%s[%s]\n%s\n",
+		  bad[i].amqp ? "[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:1/\n"
+			      : "",
+		  bad[i].section,
+		  bad[i].line);
+		g_autofree gchar *conf = pd_fixture_config(
+		  fx, "sources:\n  - name: t\n    interval: 60\n    meters: ['test.*']\n", extra);
+		/* the bad line is the last one of the file */
+		g_autofree gchar *text = NULL;
+		g_auto(GStrv) lines = NULL;
+		g_autofree gchar *expect = NULL;
+		g_autofree gchar *err = NULL;
+		g_autofree gchar *out = NULL;
+		gint status;
+		const gchar *args[] = { "--once",
+					bad[i].amqp ? "--once" : "--dry-run",
+					"--polling-namespaces",
+					"test",
+					"compute",
+					"--config-file",
+					conf,
+					NULL };
+
+		g_assert_true(g_file_get_contents(conf, &text, NULL, NULL));
+		lines = g_strsplit(text, "\n", -1);
+		expect = g_strdup_printf("%s:%u: [%s] %.*s = '",
+					 conf,
+					 g_strv_length(lines) - 1,
+					 bad[i].section,
+					 (gint)(strchr(bad[i].line, ' ') - bad[i].line),
+					 bad[i].line);
+		out = pd_test_run_polld(&status, &err, args);
+		g_assert_cmpint(status, ==, 1);
+		if (strstr(err, expect) == NULL || strstr(err, "': expected ") == NULL)
+			g_error("%s: expected '%s...' in:\n%s", bad[i].line, expect, err);
+	}
+}
+
+static void
+pd_wait_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	*(gboolean *)user_data = TRUE;
+}
+
+static gboolean
+pd_flag_set(gpointer data)
+{
+	return *(gboolean *)data;
+}
+
+/* waits up to @timeout_ms for @proc to exit; kills it if it doesn't */
+static gboolean
+pd_wait_exit(GSubprocess *proc, guint timeout_ms)
+{
+	gboolean exited = FALSE;
+
+	g_subprocess_wait_async(proc, NULL, pd_wait_cb, &exited);
+	if (pd_test_wait_for(pd_flag_set, &exited, timeout_ms))
+		return TRUE;
+	g_subprocess_force_exit(proc);
+	pd_test_wait_for(pd_flag_set, &exited, 10000);
+	return FALSE;
+}
+
+typedef struct {
+	GString *text; /* stderr so far */
+	gboolean seen; /* "retrying with back-off" or EOF */
+	gboolean eof;
+} PdStderr;
+
+static void
+pd_line_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	PdStderr *st = user_data;
+	g_autofree gchar *line =
+	  g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source), res, NULL, NULL);
+
+	if (line == NULL) {
+		st->seen = TRUE; /* the exit status tells the rest */
+		st->eof = TRUE;
+		return;
+	}
+	g_string_append_printf(st->text, "%s\n", line);
+	if (strstr(line, "retrying with back-off") != NULL)
+		st->seen = TRUE;
+	g_data_input_stream_read_line_async(
+	  G_DATA_INPUT_STREAM(source), G_PRIORITY_DEFAULT, NULL, pd_line_cb, st);
+}
+
+static gboolean
+pd_stderr_seen(gpointer data)
+{
+	return ((PdStderr *)data)->seen;
+}
+
+static gboolean
+pd_stderr_eof(gpointer data)
+{
+	return ((PdStderr *)data)->eof;
+}
+
+static void
+pd_name_appeared_cb(GDBusConnection *c, const gchar *name, const gchar *owner, gpointer data)
+{
+	*(gboolean *)data = TRUE;
+}
+
+/* polld with @conf: once it retries the broker and serves D-Bus (its
+ * signal handlers are in place then), or once it exits, SIGTERM; it must be
+ * gone within 30 s; returns its stderr */
+static gchar *
+pd_run_until_retry_then_term(const gchar *conf, gint *status)
+{
+	const gchar *args[] = { "--session", "--polling-namespaces", "test", "--config-file", conf,
+				NULL };
+	g_autoptr(GTestDBus) bus = g_test_dbus_new(G_TEST_DBUS_NONE);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GDataInputStream) in = NULL;
+	PdStderr st = { g_string_new(NULL), FALSE, FALSE };
+
+	/* a daemon without --once or --dry-run serves D-Bus: a private bus */
+	g_test_dbus_up(bus);
+	proc = pd_spawn(args, &error);
+	g_assert_no_error(error);
+	in = g_data_input_stream_new(g_subprocess_get_stderr_pipe(proc));
+	g_data_input_stream_read_line_async(in, G_PRIORITY_DEFAULT, NULL, pd_line_cb, &st);
+	g_assert_true(pd_test_wait_for(pd_stderr_seen, &st, 60000));
+	if (!st.eof) {
+		gboolean ready = FALSE;
+		guint watch = g_bus_watch_name(G_BUS_TYPE_SESSION,
+					       "org.polld.Agent1",
+					       G_BUS_NAME_WATCHER_FLAGS_NONE,
+					       pd_name_appeared_cb,
+					       NULL,
+					       &ready,
+					       NULL);
+		g_assert_true(pd_test_wait_for(pd_flag_set, &ready, 60000));
+		g_bus_unwatch_name(watch);
+	}
+	g_subprocess_send_signal(proc, SIGTERM);
+	if (!pd_wait_exit(proc, 30000))
+		g_error("polld still running 30 s after SIGTERM:\n%s", st.text->str);
+	/* the rest of stderr, up to EOF */
+	g_assert_true(pd_test_wait_for(pd_stderr_eof, &st, 10000));
+	if (!g_subprocess_get_if_exited(proc))
+		g_error(
+		  "polld killed by signal %d:\n%s", g_subprocess_get_term_sig(proc), st.text->str);
+	*status = g_subprocess_get_exit_status(proc);
+	g_test_dbus_down(bus);
+	return g_string_free(st.text, FALSE);
+}
+
+static void
+test_lifecycle_huge_retry_interval(PdFixture *fx, gconstpointer data)
+{
+	/* 1e30 s made a zero-delay reconnect loop (an undefined double to
+	 * guint conversion) that kept polld from ever stopping; now it is a
+	 * config error */
+	g_autofree gchar *conf =
+	  pd_fixture_config(fx,
+			    "sources:\n  - name: t\n    interval: 60\n    meters: ['test.*']\n",
+			    "[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:1/\n"
+			    "[oslo_messaging_rabbit]\nrabbit_retry_interval = 1e30\n");
+	g_autofree gchar *expect = g_strdup_printf(
+	  "%s:10: [oslo_messaging_rabbit] rabbit_retry_interval = '1e30': expected a number from "
+	  "0 to 86400",
+	  conf);
+	gint status;
+	g_autofree gchar *err = pd_run_until_retry_then_term(conf, &status);
+
+	g_assert_cmpint(status, ==, 1);
+	if (strstr(err, expect) == NULL)
+		g_error("expected '%s' in:\n%s", expect, err);
+}
+
+static void
+test_lifecycle_long_retry_sigterm(PdFixture *fx, gconstpointer data)
+{
+	/* the longest interval allowed: SIGTERM during that wait stops polld */
+	g_autofree gchar *conf =
+	  pd_fixture_config(fx,
+			    "sources:\n  - name: t\n    interval: 60\n    meters: ['test.*']\n",
+			    "[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:1/\n"
+			    "[oslo_messaging_rabbit]\nrabbit_retry_interval = 86400\n"
+			    "rabbit_interval_max = 86400\n");
+	gint status;
+	g_autofree gchar *err = pd_run_until_retry_then_term(conf, &status);
+
+	g_assert_cmpint(status, ==, 0);
+	g_assert_nonnull(strstr(err, "retrying with back-off"));
+}
+
+int
+main(int argc, char **argv)
+{
+	/* a CRITICAL anywhere in polld is a crash the tests see */
+	g_autofree gchar *debug = g_strdup_printf("%s,fatal-criticals", g_getenv("G_DEBUG") ?: "");
+
+	g_setenv("G_DEBUG", debug, TRUE);
+	g_test_init(&argc, &argv, NULL);
+#define ADD(path, func) g_test_add(path, PdFixture, NULL, pd_fixture_init, func, pd_fixture_fini)
+	ADD("/lifecycle/start-stop/nothing-to-poll", test_lifecycle_nothing_to_poll);
+	ADD("/lifecycle/start-stop/libvirt-absent", test_lifecycle_libvirt_absent);
+	ADD("/lifecycle/start-stop/broker-absent", test_lifecycle_broker_absent);
+	ADD("/lifecycle/option-ranges", test_lifecycle_option_ranges);
+	ADD("/lifecycle/huge-retry-interval", test_lifecycle_huge_retry_interval);
+	ADD("/lifecycle/long-retry-sigterm", test_lifecycle_long_retry_sigterm);
+	return g_test_run();
+}
