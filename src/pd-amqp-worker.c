@@ -219,14 +219,15 @@ pd_amqp_worker_drop(PdAmqpWorker *self, PdAmqpEntry *e, PdAmqpDrop reason, const
 	  detail);
 }
 
+/* @why: what ended them, "spool accepts samples again" or a connection */
 static void
-pd_amqp_worker_end_drop_episodes(PdAmqpWorker *self)
+pd_amqp_worker_end_drop_episodes(PdAmqpWorker *self, const gchar *why)
 {
 	for (guint i = 0; i < PD_AMQP_DROP_LAST; i++) {
 		if (!self->drop_episode[i])
 			continue;
-		g_message("spool accepts samples again; %" G_GUINT64_FORMAT
-			  " samples were dropped (%s)",
+		g_message("%s; %" G_GUINT64_FORMAT " samples were dropped (%s)",
+			  why,
 			  self->dropped_in_episode[i],
 			  pd_amqp_drop_names[i]);
 		self->drop_episode[i] = FALSE;
@@ -275,7 +276,7 @@ pd_amqp_worker_spool_entry(PdAmqpWorker *self, PdAmqpEntry *e, gboolean held)
 	    self->drop_episode[PD_AMQP_DROP_SPOOL_FULL_GAUGES] ||
 	    self->drop_episode[PD_AMQP_DROP_SPOOL_ERROR]) {
 		if (pd_spool_fits(self->spool, 0, TRUE))
-			pd_amqp_worker_end_drop_episodes(self);
+			pd_amqp_worker_end_drop_episodes(self, "spool accepts samples again");
 	}
 	return TRUE;
 }
@@ -771,6 +772,8 @@ pd_amqp_worker_connected(PdAmqpWorker *self, PdAmqpLink *link)
 	  g_unix_fd_source_new(pd_amqp_link_get_fd(link), G_IO_IN | G_IO_HUP | G_IO_ERR);
 	g_source_set_callback(self->fd_source, G_SOURCE_FUNC(pd_amqp_worker_fd_cb), self, NULL);
 	g_source_attach(self->fd_source, self->ctx);
+	/* samples go to the broker now, the spool drains: no more drops */
+	pd_amqp_worker_end_drop_episodes(self, "publishing to the broker again");
 	pd_amqp_worker_set_state(self, "connected", NULL);
 }
 

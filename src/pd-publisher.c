@@ -36,16 +36,27 @@ void
 pd_publisher_set_state(PdPublisher *self, const gchar *state, const gchar *last_error)
 {
 	PdPublisherPrivate *priv = GET_PRIVATE(self);
+	gboolean changed = FALSE;
+
 	g_return_if_fail(PD_IS_PUBLISHER(self));
-	if (last_error != NULL) {
+	/* "connecting" again keeps the reason of the last failure; a connection
+	 * (after a broker restart, on another host) ends it */
+	if (last_error == NULL && g_strcmp0(state, "connected") == 0 && priv->last_error != NULL) {
+		g_clear_pointer(&priv->last_error, g_free);
+		changed = TRUE;
+	}
+	if (last_error != NULL && g_strcmp0(priv->last_error, last_error) != 0) {
 		g_free(priv->last_error);
 		priv->last_error = g_strdup(last_error);
+		changed = TRUE;
 	}
-	if (g_strcmp0(priv->state, state) == 0)
-		return;
-	g_free(priv->state);
-	priv->state = g_strdup(state);
-	g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATE]);
+	if (g_strcmp0(priv->state, state) != 0) {
+		g_free(priv->state);
+		priv->state = g_strdup(state);
+		changed = TRUE;
+	}
+	if (changed)
+		g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATE]);
 }
 
 gboolean

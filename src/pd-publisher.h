@@ -39,6 +39,8 @@ struct _PdPublisherClass {
 /* "connected", "connecting", "blocked", "disconnected"; emits notify::state */
 const gchar *
 pd_publisher_get_state(PdPublisher *self);
+/* @last_error: why the publisher is not connected, NULL to keep the last
+ * one; becoming "connected" clears it */
 void
 pd_publisher_set_state(PdPublisher *self, const gchar *state, const gchar *last_error);
 const gchar *

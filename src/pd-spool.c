@@ -346,13 +346,39 @@ pd_spool_open_writer(PdSpool *self, GError **error)
 		g_free(seg);
 		return FALSE;
 	}
+	if (!pd_spool_write_all(
+	      self->fd, (const guint8 *)PD_SPOOL_FILE_MAGIC, PD_SPOOL_FILE_MAGIC_LEN, error)) {
+		/* a full disk: no empty segment stays behind to be taken for damage */
+		close(self->fd);
+		self->fd = -1;
+		if (g_unlink(path) != 0 && errno != ENOENT)
+			g_warning("spool: cannot delete %s: %s", path, g_strerror(errno));
+		g_free(seg);
+		return FALSE;
+	}
 	g_queue_push_tail(&self->segments, seg);
 	self->wseg = seg;
 	self->dir_dirty = TRUE;
 	seg->bytes = PD_SPOOL_FILE_MAGIC_LEN;
 	self->bytes += PD_SPOOL_FILE_MAGIC_LEN;
-	return pd_spool_write_all(
-	  self->fd, (const guint8 *)PD_SPOOL_FILE_MAGIC, PD_SPOOL_FILE_MAGIC_LEN, error);
+	return TRUE;
+}
+
+/* a record write failed part way (a full disk): cut the segment back to its
+ * last whole record, so no torn tail is read as a crash later, and drop it
+ * when it holds none */
+static void
+pd_spool_abandon_writer(PdSpool *self)
+{
+	PdSpoolSegment *seg = self->wseg;
+
+	if (ftruncate(self->fd, (off_t)seg->bytes) != 0)
+		g_debug("spool: cannot truncate segment %" G_GUINT64_FORMAT ": %s",
+			seg->id,
+			g_strerror(errno));
+	pd_spool_close_writer(self);
+	if (seg->n_records == 0 && seg->outstanding == 0)
+		pd_spool_delete_segment(self, seg);
 }
 
 gboolean
@@ -378,8 +404,7 @@ pd_spool_append(PdSpool *self, PdMessage *msg, guint topic, GError **error)
 	pd_spool_encode_header(header, msg, topic, body, len);
 	if (!pd_spool_write_all(self->fd, header, sizeof header, error) ||
 	    !pd_spool_write_all(self->fd, body, len, error)) {
-		/* a partial record is a torn tail: start a fresh segment */
-		pd_spool_close_writer(self);
+		pd_spool_abandon_writer(self);
 		return FALSE;
 	}
 	self->wseg->bytes += sizeof header + len;

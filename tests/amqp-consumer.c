@@ -781,6 +781,33 @@ pd_test_polld_live_stat(PdTestPolld *self, const gchar *key)
 	return value;
 }
 
+gchar *
+pd_test_polld_get_property(PdTestPolld *self, const gchar *name)
+{
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariant) value = NULL;
+
+	if (self->bus == NULL)
+		self->bus = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, NULL);
+	if (self->bus == NULL || g_subprocess_get_identifier(self->proc) == NULL)
+		return NULL;
+	reply = g_dbus_connection_call_sync(self->bus,
+					    "org.polld.Agent1",
+					    "/org/polld/Agent1",
+					    "org.freedesktop.DBus.Properties",
+					    "Get",
+					    g_variant_new("(ss)", "org.polld.Agent1", name),
+					    G_VARIANT_TYPE("(v)"),
+					    G_DBUS_CALL_FLAGS_NO_AUTO_START,
+					    10000,
+					    NULL,
+					    NULL);
+	if (reply == NULL)
+		return NULL;
+	g_variant_get(reply, "(v)", &value);
+	return g_variant_dup_string(value, NULL);
+}
+
 typedef struct {
 	PdTestPolld *polld;
 	const gchar *key;

@@ -128,6 +128,10 @@ pd_test_polld_stat(PdTestPolld *self, const gchar *key);
  * while the daemon is not on the bus */
 guint64
 pd_test_polld_live_stat(PdTestPolld *self, const gchar *key);
+/* a string property of org.polld.Agent1 (PublisherState...), NULL when polld
+ * doesn't answer */
+gchar *
+pd_test_polld_get_property(PdTestPolld *self, const gchar *name);
 /* iterates until the live counter @key is in [@min, @max] */
 gboolean
 pd_test_polld_wait_stat(PdTestPolld *self,

@@ -489,19 +489,25 @@ static void
 test_scale_1000(void)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
-	const gchar *opts[] = { "--domains", "1000", "--shutoff-every", "0", "--plain-every",
-				"0",	     NULL };
+	/* under valgrind 1000 domains outlast the cycle's deadline: the scale
+	 * is measured without it, memory errors show with fewer */
+	guint domains = g_getenv("POLLD_WRAPPER") != NULL ? 50 : 1000;
+	g_autofree gchar *n = g_strdup_printf("%u", domains);
+	const gchar *opts[] = {
+		"--domains", n, "--shutoff-every", "0", "--plain-every", "0", NULL
+	};
 	g_autofree gchar *xml = gen_domains(dir, opts);
 	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
 	g_autofree gchar *conf = write_config(dir, uri, NULL);
 	gint64 start = g_get_monotonic_time();
 	g_autoptr(GPtrArray) samples = run_once(conf, NULL);
 
-	g_test_message("1000 domains: %u samples in %.2f s",
+	g_test_message("%u domains: %u samples in %.2f s",
+		       domains,
 		       samples->len,
 		       (g_get_monotonic_time() - start) / 1e6);
 	/* every meter the test driver feeds, one disk and one vnic each */
-	g_assert_cmpuint(samples->len, ==, 1000 * G_N_ELEMENTS(expected_meters));
+	g_assert_cmpuint(samples->len, ==, domains * G_N_ELEMENTS(expected_meters));
 	pd_test_rmtree(dir);
 }
 

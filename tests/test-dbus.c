@@ -973,6 +973,7 @@ test_poll_now(Fixture *f, gconstpointer data)
 	assert_samples(f, "test.gauge", 8);
 	assert_samples(f, "test.delta", 6);
 
+	g_clear_pointer(&reply, g_variant_unref);
 	reply = call(f,
 		     "PollNow",
 		     g_variant_new("(^as)", (const gchar *const[]){ "nope", NULL }),
