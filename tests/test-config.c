@@ -10,7 +10,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 
-#include "pd-config.h"
+#include "pd-config-private.h"
 #include "pd-test-util.h"
 
 typedef struct {
