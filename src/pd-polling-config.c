@@ -9,6 +9,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "pd-config.h"
 #include "pd-polling-config.h"
 
 /*
@@ -27,6 +28,13 @@
 
 /* used when the caller has no file name to report */
 #define PD_NO_FILENAME "<data>"
+
+/* a polling definition is a handful of sources; these bounds keep a runaway
+ * file from costing gigabytes (each source costs a few KB to load and poll) */
+#define PD_POLLING_MAX_BYTES (1024 * 1024)
+#define PD_POLLING_MAX_SOURCES 10000
+/* bytes of an error message, texts quoted from the file included */
+#define PD_POLLING_MAX_MESSAGE 256
 
 GQuark
 pd_polling_config_error_quark(void)
@@ -200,6 +208,16 @@ pd_set_error_at(GError **error,
 	va_start(args, format);
 	what = g_strdup_vprintf(format, args);
 	va_end(args);
+	/* the texts quoted come from the file: a message stays a line */
+	if (strlen(what) > PD_POLLING_MAX_MESSAGE) {
+		gsize cut = PD_POLLING_MAX_MESSAGE;
+		gchar *whole = g_steal_pointer(&what);
+		while (cut > 0 && ((guchar)whole[cut] & 0xc0) == 0x80)
+			cut--;
+		what = g_strdup_printf(
+		  "%.*s...(%" G_GSIZE_FORMAT " bytes)", (gint)cut, whole, strlen(whole));
+		g_free(whole);
+	}
 	g_set_error(
 	  error, PD_POLLING_CONFIG_ERROR, code, "%s:%u:%u: %s", filename, line, column, what);
 }
@@ -625,13 +643,15 @@ pd_mapping_collect(PdLoadCtx *ctx,
 				known = TRUE;
 			}
 		}
-		if (!known)
+		if (!known) {
+			g_autofree gchar *name = pd_config_abbreviate(key->value, -1);
 			g_warning("%s:%u:%u: unknown key '%s' %s, ignored",
 				  ctx->filename,
 				  key->line,
 				  key->column,
-				  key->value,
+				  name,
 				  where);
+		}
 	}
 	return TRUE;
 }
@@ -955,6 +975,13 @@ pd_polling_config_parse_sources(PdPollingConfig *cfg,
 	if (node->kind != PD_NODE_SEQUENCE)
 		return pd_fail_node(
 		  ctx, node, error, "'sources' must be a list, not %s", pd_node_describe(node));
+	if (node->children->len > PD_POLLING_MAX_SOURCES)
+		return pd_fail_node(ctx,
+				    g_ptr_array_index(node->children, PD_POLLING_MAX_SOURCES),
+				    error,
+				    "%u sources, more than the %u polld polls",
+				    node->children->len,
+				    PD_POLLING_MAX_SOURCES);
 	for (guint i = 0; i < node->children->len; i++) {
 		PdSourceDef *src;
 
@@ -1015,6 +1042,16 @@ pd_polling_config_load_data(const gchar *data, gssize len, const gchar *filename
 		data = "";
 	if (len < 0)
 		len = (gssize)strlen(data);
+	if (len > PD_POLLING_MAX_BYTES) {
+		g_set_error(error,
+			    PD_POLLING_CONFIG_ERROR,
+			    PD_POLLING_CONFIG_ERROR_INVALID,
+			    "%s:1:1: %" G_GSSIZE_FORMAT " bytes, more than the %u polld reads",
+			    filename,
+			    len,
+			    PD_POLLING_MAX_BYTES);
+		return NULL;
+	}
 	if (!pd_load_ctx_init(&ctx, data, (gsize)len, filename, error))
 		return NULL;
 	root = pd_yaml_read_document(&ctx, error);

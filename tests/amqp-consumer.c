@@ -810,6 +810,37 @@ pd_test_polld_get_property(PdTestPolld *self, const gchar *name)
 
 typedef struct {
 	PdTestPolld *polld;
+	const gchar *name;
+	const gchar *value;
+	gint64 next_query;
+} PdTestPropertyWait;
+
+static gboolean
+pd_test_property_is(gpointer data)
+{
+	PdTestPropertyWait *w = data;
+	g_autofree gchar *value = NULL;
+
+	/* a D-Bus round trip: a few times a second, not every tick */
+	if (g_get_monotonic_time() < w->next_query)
+		return FALSE;
+	w->next_query = g_get_monotonic_time() + 200 * 1000;
+	value = pd_test_polld_get_property(w->polld, w->name);
+	return g_strcmp0(value, w->value) == 0;
+}
+
+gboolean
+pd_test_polld_wait_property(PdTestPolld *self,
+			    const gchar *name,
+			    const gchar *value,
+			    guint timeout_ms)
+{
+	PdTestPropertyWait w = { self, name, value, 0 };
+	return pd_test_poll_until(pd_test_property_is, &w, timeout_ms);
+}
+
+typedef struct {
+	PdTestPolld *polld;
 	const gchar *key;
 	guint64 min;
 	guint64 max;

@@ -132,6 +132,12 @@ pd_test_polld_live_stat(PdTestPolld *self, const gchar *key);
  * doesn't answer */
 gchar *
 pd_test_polld_get_property(PdTestPolld *self, const gchar *name);
+/* waits until that property reads @value */
+gboolean
+pd_test_polld_wait_property(PdTestPolld *self,
+			    const gchar *name,
+			    const gchar *value,
+			    guint timeout_ms);
 /* iterates until the live counter @key is in [@min, @max] */
 gboolean
 pd_test_polld_wait_stat(PdTestPolld *self,

@@ -1050,6 +1050,65 @@ test_load_file_missing(void)
 	g_assert_true(g_str_has_prefix(error->message, "/nonexistent/polld/polling.yaml: "));
 }
 
+static void
+test_invalid_too_many_sources(void)
+{
+	g_autoptr(GString) yaml = g_string_new("sources:\n");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdPollingConfig) cfg = NULL;
+
+	/* 100,000 sources took 1.4 GB and 15 s: the 10,001st is refused */
+	for (guint i = 0; i <= 10000; i++)
+		g_string_append_printf(yaml, "- {name: s%u, interval: 60, meters: [a]}\n", i);
+	cfg = pd_polling_config_load_data(yaml->str, (gssize)yaml->len, FAKE_FILE, &error);
+	g_assert_null(cfg);
+	g_assert_error(error, PD_POLLING_CONFIG_ERROR, PD_POLLING_CONFIG_ERROR_INVALID);
+	g_assert_cmpstr(
+	  error->message, ==, FAKE_FILE ":10002:3: 10001 sources, more than the 10000 polld polls");
+	/* 10,000 are fine */
+	g_clear_error(&error);
+	g_string_truncate(yaml, (gsize)(strrchr(yaml->str, '-') - yaml->str));
+	cfg = pd_polling_config_load_data(yaml->str, (gssize)yaml->len, FAKE_FILE, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(cfg->sources->len, ==, 10000);
+}
+
+static void
+test_invalid_long_text_is_cut(void)
+{
+	g_autofree gchar *name = g_strnfill(100000, 'x');
+	g_autofree gchar *yaml = g_strdup_printf("sources:\n"
+						 "  - {name: %s, interval: 60, meters: [a]}\n"
+						 "  - {name: %s, interval: 60, meters: [a]}\n",
+						 name,
+						 name);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdPollingConfig) cfg = pd_polling_config_load_data(yaml, -1, FAKE_FILE, &error);
+
+	/* a message quotes at most 256 bytes of what the file says */
+	g_assert_null(cfg);
+	g_assert_true(g_str_has_prefix(error->message, FAKE_FILE ":3:5: duplicate source name"));
+	g_assert_cmpuint(strlen(error->message), <, 320);
+	g_assert_true(g_str_has_suffix(error->message, "bytes)"));
+}
+
+static void
+test_invalid_too_big(void)
+{
+	g_autoptr(GString) yaml = g_string_new("sources: []\n");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdPollingConfig) cfg = NULL;
+
+	while (yaml->len <= 1024 * 1024)
+		g_string_append(yaml,
+				"# a comment line making the file bigger than it should be\n");
+	cfg = pd_polling_config_load_data(yaml->str, (gssize)yaml->len, FAKE_FILE, &error);
+	g_assert_null(cfg);
+	g_assert_error(error, PD_POLLING_CONFIG_ERROR, PD_POLLING_CONFIG_ERROR_INVALID);
+	g_assert_true(g_str_has_prefix(error->message, FAKE_FILE ":1:1: "));
+	g_assert_nonnull(strstr(error->message, "bytes, more than the 1048576 polld reads"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1084,6 +1143,9 @@ main(int argc, char **argv)
 	g_test_add_func("/polling-config/syntax/unterminated-quote",
 			test_syntax_unterminated_quote);
 	g_test_add_func("/polling-config/syntax/invalid-utf8", test_syntax_invalid_utf8);
+	g_test_add_func("/polling-config/invalid/too-many-sources", test_invalid_too_many_sources);
+	g_test_add_func("/polling-config/invalid/too-big", test_invalid_too_big);
+	g_test_add_func("/polling-config/invalid/long-text-is-cut", test_invalid_long_text_is_cut);
 	g_test_add_func("/polling-config/syntax/control-character", test_syntax_control_character);
 
 	g_test_add_func("/polling-config/invalid/empty-file", test_invalid_empty_file);
