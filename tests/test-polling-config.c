@@ -1087,7 +1087,7 @@ test_invalid_long_text_is_cut(void)
 
 	/* a message quotes at most 256 bytes of what the file says */
 	g_assert_null(cfg);
-	g_assert_true(g_str_has_prefix(error->message, FAKE_FILE ":3:5: duplicate source name"));
+	g_assert_true(g_str_has_prefix(error->message, FAKE_FILE ":3:12: duplicate source name"));
 	g_assert_cmpuint(strlen(error->message), <, 320);
 	g_assert_true(g_str_has_suffix(error->message, "bytes)"));
 }
