@@ -184,6 +184,8 @@ test_lifecycle_option_ranges(PdFixture *fx, gconstpointer data)
 		{ "polld", "stop_timeout = soon", FALSE },
 		{ "compute", "reconnect_max_interval = 0", FALSE },
 		{ "compute", "libvirt_keepalive_count = 1000", FALSE },
+		{ "ipmi", "retry_backoff = 0", FALSE },
+		{ "ipmi", "port = 70000", FALSE },
 		{ "oslo_messaging_rabbit", "rabbit_retry_interval = inf", TRUE },
 		{ "oslo_messaging_rabbit", "rabbit_interval_max = -3", TRUE },
 		{ "oslo_messaging_rabbit", "heartbeat_timeout_threshold = 70000", TRUE },

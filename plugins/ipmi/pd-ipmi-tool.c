@@ -80,15 +80,32 @@ PdIpmiToolConfig *
 pd_ipmi_tool_config_new(PdConfig *config, GError **error)
 {
 	g_autoptr(PdIpmiToolConfig) tc = g_new0(PdIpmiToolConfig, 1);
-	gint64 timeout_s =
-	  pd_config_get_int(config, "ipmi", "command_timeout", PD_IPMI_DEFAULT_TIMEOUT_S);
-	gint64 limit =
-	  pd_config_get_int(config, "ipmi", "output_limit", PD_IPMI_DEFAULT_OUTPUT_LIMIT);
+	gint64 timeout_s, limit, port;
+
+	/* the ranges data/polld.conf documents; out of range is a config error */
+	if (!pd_config_get_int_range(config,
+				     "ipmi",
+				     "command_timeout",
+				     PD_IPMI_DEFAULT_TIMEOUT_S,
+				     1,
+				     3600,
+				     &timeout_s,
+				     error) ||
+	    !pd_config_get_int_range(config,
+				     "ipmi",
+				     "output_limit",
+				     PD_IPMI_DEFAULT_OUTPUT_LIMIT,
+				     1,
+				     1024 * 1024 * 1024,
+				     &limit,
+				     error) ||
+	    !pd_config_get_int_range(config, "ipmi", "port", 623, 1, 65535, &port, error))
+		return NULL;
 
 	tc->ipmitool = g_strdup(pd_config_get_string(config, "ipmi", "ipmitool", "ipmitool"));
 	tc->interface = g_strdup(pd_config_get_string(config, "ipmi", "interface", "open"));
 	tc->address = pd_ipmi_tool_config_dup(config, "address");
-	tc->port = pd_config_get_int(config, "ipmi", "port", 623);
+	tc->port = port;
 	tc->username = pd_ipmi_tool_config_dup(config, "username");
 	tc->password = pd_ipmi_tool_config_dup(config, "password");
 	tc->password_file = pd_ipmi_tool_config_dup(config, "password_file");

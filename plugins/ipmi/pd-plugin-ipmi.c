@@ -81,7 +81,15 @@ static gboolean
 pd_plugin_ipmi_start(PdPlugin *plugin, PdConfig *config, GError **error)
 {
 	g_autoptr(PdIpmiToolConfig) tc = pd_ipmi_tool_config_new(config, error);
-	return tc != NULL;
+	gint64 n;
+
+	/* read again on each failure: checked here once, against their ranges */
+	return tc != NULL &&
+	       pd_config_get_int_range(
+		 config, "ipmi", "polling_retry", 3, G_MININT32, G_MAXINT32, &n, error) &&
+	       pd_config_get_int_range(config, "ipmi", "retry_backoff", 60, 1, 86400, &n, error) &&
+	       pd_config_get_int_range(
+		 config, "ipmi", "retry_backoff_max", 3600, 1, 86400, &n, error);
 }
 
 static void
