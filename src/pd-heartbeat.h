@@ -1,0 +1,32 @@
+/*
+ * polld - the heartbeat socket: when each pollster last ran, for a
+ * liveness check, in Ceilometer's protocol
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define PD_TYPE_HEARTBEAT (pd_heartbeat_get_type())
+G_DECLARE_FINAL_TYPE(PdHeartbeat, pd_heartbeat, PD, HEARTBEAT, GObject)
+
+/* <dir>/ceilometer-<namespaces, sorted, joined by '-'>.socket */
+gchar *
+pd_heartbeat_socket_path(const gchar *dir, const gchar *const *namespaces);
+
+/* binds and listens on the socket, replacing a stale one */
+PdHeartbeat *
+pd_heartbeat_new(const gchar *path, GError **error);
+const gchar *
+pd_heartbeat_get_path(PdHeartbeat *self);
+/* records that @pollster was polled at @timestamp_us (UTC wall clock) */
+void
+pd_heartbeat_beat(PdHeartbeat *self, const gchar *pollster, gint64 timestamp_us);
+/* the report a client reads: "<pollster> <timestamp>" lines joined by '\n' */
+gchar *
+pd_heartbeat_dup_report(PdHeartbeat *self);
+
+G_END_DECLS
