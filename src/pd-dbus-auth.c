@@ -47,7 +47,8 @@ pd_dbus_auth_what(GDBusMethodInvocation *invocation)
 	GVariant *params = g_dbus_method_invocation_get_parameters(invocation);
 	const gchar *iface = NULL, *prop = NULL;
 
-	if (g_strcmp0(method, "Set") == 0 && g_variant_is_of_type(params, G_VARIANT_TYPE("(ssv)"))) {
+	if (g_strcmp0(method, "Set") == 0 &&
+	    g_variant_is_of_type(params, G_VARIANT_TYPE("(ssv)"))) {
 		g_variant_get(params, "(&s&s@v)", &iface, &prop, NULL);
 		return g_strdup_printf("setting %s.%s", iface, prop);
 	}
@@ -102,16 +103,16 @@ pd_dbus_auth_run(GDBusMethodInvocation *invocation,
 	data->user_data = user_data;
 	data->destroy = destroy;
 	g_dbus_connection_call(
-	    conn,
-	    "org.freedesktop.DBus",
-	    "/org/freedesktop/DBus",
-	    "org.freedesktop.DBus",
-	    "GetConnectionUnixUser",
-	    g_variant_new("(s)", g_dbus_method_invocation_get_sender(invocation)),
-	    G_VARIANT_TYPE("(u)"),
-	    G_DBUS_CALL_FLAGS_NONE,
-	    -1,
-	    NULL,
-	    pd_dbus_auth_uid_cb,
-	    data);
+	  conn,
+	  "org.freedesktop.DBus",
+	  "/org/freedesktop/DBus",
+	  "org.freedesktop.DBus",
+	  "GetConnectionUnixUser",
+	  g_variant_new("(s)", g_dbus_method_invocation_get_sender(invocation)),
+	  G_VARIANT_TYPE("(u)"),
+	  G_DBUS_CALL_FLAGS_NONE,
+	  -1,
+	  NULL,
+	  pd_dbus_auth_uid_cb,
+	  data);
 }

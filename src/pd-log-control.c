@@ -75,7 +75,7 @@ pd_log_control_do_set(GDBusMethodInvocation *invocation, gpointer user_data)
 		ok = set->backend->set_target(value, &error);
 	if (!ok) {
 		g_dbus_method_invocation_return_error_literal(
-		    invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, error->message);
+		  invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, error->message);
 		return;
 	}
 	g_message("%s set to %s over D-Bus", set->prop, value);
@@ -117,7 +117,8 @@ pd_log_control_get_all(PdLogControl *self, GDBusMethodInvocation *invocation)
 
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
 	for (guint i = 0; i < G_N_ELEMENTS(props); i++)
-		g_variant_builder_add(&b, "{sv}", props[i], pd_log_control_get(self->backend, props[i]));
+		g_variant_builder_add(
+		  &b, "{sv}", props[i], pd_log_control_get(self->backend, props[i]));
 	g_dbus_method_invocation_return_value(invocation, g_variant_new("(a{sv})", &b));
 }
 
@@ -146,11 +147,8 @@ pd_log_control_method_call(GDBusConnection *connection,
 	g_variant_get(params, "(&s&s)", &iface, &prop);
 	value = pd_log_control_get(self->backend, prop);
 	if (value == NULL) {
-		g_dbus_method_invocation_return_error(invocation,
-						      G_DBUS_ERROR,
-						      G_DBUS_ERROR_UNKNOWN_PROPERTY,
-						      "no property %s",
-						      prop);
+		g_dbus_method_invocation_return_error(
+		  invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "no property %s", prop);
 		return;
 	}
 	g_dbus_method_invocation_return_value(invocation, g_variant_new("(v)", value));
@@ -164,16 +162,14 @@ static const GDBusInterfaceVTable pd_log_control_vtable = {
 };
 
 PdLogControl *
-pd_log_control_new(GDBusConnection *connection,
-		   const PdLogControlBackend *backend,
-		   GError **error)
+pd_log_control_new(GDBusConnection *connection, const PdLogControlBackend *backend, GError **error)
 {
 	g_autoptr(GBytes) xml = NULL;
 	g_autoptr(GDBusNodeInfo) info = NULL;
 	PdLogControl *self;
 
 	xml = g_resources_lookup_data(
-	    "/org/polld/org.freedesktop.LogControl1.xml", G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+	  "/org/polld/org.freedesktop.LogControl1.xml", G_RESOURCE_LOOKUP_FLAGS_NONE, error);
 	if (xml == NULL)
 		return NULL;
 	info = g_dbus_node_info_new_for_xml(g_bytes_get_data(xml, NULL), error);
@@ -182,14 +178,14 @@ pd_log_control_new(GDBusConnection *connection,
 	self = g_new0(PdLogControl, 1);
 	self->connection = g_object_ref(connection);
 	self->backend = backend;
-	self->registration =
-	    g_dbus_connection_register_object(connection,
-					      PD_LOG_CONTROL_PATH,
-					      g_dbus_node_info_lookup_interface(info, PD_LOG_CONTROL_IFACE),
-					      &pd_log_control_vtable,
-					      self,
-					      NULL,
-					      error);
+	self->registration = g_dbus_connection_register_object(
+	  connection,
+	  PD_LOG_CONTROL_PATH,
+	  g_dbus_node_info_lookup_interface(info, PD_LOG_CONTROL_IFACE),
+	  &pd_log_control_vtable,
+	  self,
+	  NULL,
+	  error);
 	if (self->registration == 0) {
 		pd_log_control_free(self);
 		return NULL;

@@ -23,9 +23,7 @@ typedef struct _PdLogControl PdLogControl;
 
 /* exports /org/freedesktop/LogControl1 on @connection */
 PdLogControl *
-pd_log_control_new(GDBusConnection *connection,
-		   const PdLogControlBackend *backend,
-		   GError **error);
+pd_log_control_new(GDBusConnection *connection, const PdLogControlBackend *backend, GError **error);
 void
 pd_log_control_free(PdLogControl *self);
 

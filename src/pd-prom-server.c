@@ -35,6 +35,7 @@ typedef struct {
 	PdPromServer *server; /* a ref */
 	PdPromFormat format;
 	gchar *after; /* the last family written */
+	GString *buf; /* the chunk being written, reused for the next */
 	gboolean done;
 } PdScrape;
 
@@ -44,17 +45,18 @@ pd_scrape_free(gpointer p)
 	PdScrape *scrape = p;
 
 	g_object_unref(scrape->server);
+	g_string_free(scrape->buf, TRUE);
 	g_free(scrape->after);
 	g_free(scrape);
 }
 
+/* a chunk is only rendered once the previous one has been written, so one
+ * buffer serves the whole scrape without a fresh allocation per family */
 static void
 append_chunk(SoupServerMessage *msg, GString *text)
 {
-	SoupMessageBody *body = soup_server_message_get_response_body(msg);
-	gsize len = text->len;
-
-	soup_message_body_append(body, SOUP_MEMORY_TAKE, g_string_free(text, FALSE), len);
+	soup_message_body_append(
+	  soup_server_message_get_response_body(msg), SOUP_MEMORY_STATIC, text->str, text->len);
 }
 
 /* writes the next family, or the agent's own metrics and the end */
@@ -62,12 +64,12 @@ static void
 scrape_write_next(SoupServerMessage *msg, PdScrape *scrape)
 {
 	PdPromServer *self = scrape->server;
-	GString *text;
+	GString *text = scrape->buf;
 	gchar *meter;
 
 	if (scrape->done)
 		return;
-	text = g_string_sized_new(4096);
+	g_string_truncate(text, 0);
 	meter = pd_prom_store_render_next(self->store, scrape->after, scrape->format, text);
 	if (meter != NULL) {
 		g_free(scrape->after);
@@ -82,8 +84,6 @@ scrape_write_next(SoupServerMessage *msg, PdScrape *scrape)
 	scrape->done = TRUE;
 	if (text->len > 0)
 		append_chunk(msg, text);
-	else
-		g_string_free(text, TRUE);
 	soup_message_body_complete(soup_server_message_get_response_body(msg));
 }
 
@@ -129,6 +129,7 @@ metrics_cb(SoupServer *server,
 	scrape = g_new0(PdScrape, 1);
 	scrape->server = g_object_ref(self);
 	scrape->format = negotiate(msg);
+	scrape->buf = g_string_sized_new(64 * 1024);
 	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
 	soup_message_headers_set_content_type(
 	  hdrs,
@@ -137,6 +138,8 @@ metrics_cb(SoupServer *server,
 	    : "text/plain; version=0.0.4; charset=utf-8",
 	  NULL);
 	soup_message_headers_set_encoding(hdrs, SOUP_ENCODING_CHUNKED);
+	/* written chunks are freed at once, not kept for the whole scrape */
+	soup_message_body_set_accumulate(soup_server_message_get_response_body(msg), FALSE);
 	g_signal_connect(msg, "wrote-chunk", G_CALLBACK(wrote_chunk_cb), scrape);
 	g_object_set_data_full(G_OBJECT(msg), "pd-scrape", scrape, pd_scrape_free);
 	scrape_write_next(msg, scrape);
