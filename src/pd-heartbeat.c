@@ -27,14 +27,16 @@
 #include "pd-serializer.h"
 
 struct _PdHeartbeat {
-	GObject parent_instance;
-	gchar *path;
+	PdSink parent_instance;
+	gchar **namespaces;
+	gchar *dir;  /* configured, NULL when off */
+	gchar *path; /* listening on, NULL when not */
 	GSocketService *service;
 	GPtrArray *order;   /* pollster names in first-beat order */
 	GHashTable *status; /* name -> timestamp text */
 };
 
-G_DEFINE_TYPE(PdHeartbeat, pd_heartbeat, G_TYPE_OBJECT)
+G_DEFINE_TYPE(PdHeartbeat, pd_heartbeat, PD_TYPE_SINK)
 
 static gint
 cmp_str(gconstpointer a, gconstpointer b)
@@ -59,27 +61,109 @@ pd_heartbeat_socket_path(const gchar *dir, const gchar *const *namespaces)
 }
 
 static void
+pd_heartbeat_close(PdHeartbeat *self)
+{
+	if (self->service == NULL)
+		return;
+	g_socket_service_stop(self->service);
+	g_socket_listener_close(G_SOCKET_LISTENER(self->service));
+	g_clear_object(&self->service);
+	if (unlink(self->path) != 0 && errno != ENOENT)
+		g_debug("can't remove %s: %s", self->path, g_strerror(errno));
+	g_clear_pointer(&self->path, g_free);
+}
+
+static void
 pd_heartbeat_finalize(GObject *object)
 {
 	PdHeartbeat *self = PD_HEARTBEAT(object);
 
-	if (self->service != NULL) {
-		g_socket_service_stop(self->service);
-		g_socket_listener_close(G_SOCKET_LISTENER(self->service));
-		g_object_unref(self->service);
-		if (unlink(self->path) != 0 && errno != ENOENT)
-			g_debug("can't remove %s: %s", self->path, g_strerror(errno));
-	}
+	pd_heartbeat_close(self);
 	g_ptr_array_unref(self->order);
 	g_hash_table_unref(self->status);
-	g_free(self->path);
+	g_strfreev(self->namespaces);
+	g_free(self->dir);
 	G_OBJECT_CLASS(pd_heartbeat_parent_class)->finalize(object);
+}
+
+static void
+pd_heartbeat_register_keys(PdSink *sink, PdConfig *config)
+{
+	pd_config_register_key(config, "polling", "heartbeat_socket_dir");
+}
+
+static gboolean
+pd_heartbeat_apply(PdHeartbeat *self, PdConfig *config, GError **error)
+{
+	const gchar *dir = pd_config_get_string(config, "polling", "heartbeat_socket_dir", NULL);
+	g_autofree gchar *path = NULL;
+
+	pd_heartbeat_close(self);
+	g_free(self->dir);
+	self->dir = dir != NULL && dir[0] != '\0' ? g_strdup(dir) : NULL;
+	if (self->dir == NULL) {
+		pd_sink_set_state(PD_SINK(self), "disabled", NULL);
+		return TRUE;
+	}
+	path = pd_heartbeat_socket_path(self->dir, (const gchar *const *)self->namespaces);
+	if (!pd_heartbeat_listen(self, path, error)) {
+		pd_sink_set_state(PD_SINK(self), "disabled", (*error)->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+pd_heartbeat_start(PdSink *sink, PdConfig *config, GError **error)
+{
+	return pd_heartbeat_apply(PD_HEARTBEAT(sink), config, error);
+}
+
+/* a new directory takes effect at once */
+static void
+pd_heartbeat_reconfigure(PdSink *sink, PdConfig *config, GPtrArray *restart_keys)
+{
+	PdHeartbeat *self = PD_HEARTBEAT(sink);
+	const gchar *dir = pd_config_get_string(config, "polling", "heartbeat_socket_dir", NULL);
+	g_autoptr(GError) error = NULL;
+
+	if (g_strcmp0(dir != NULL && dir[0] != '\0' ? dir : NULL, self->dir) == 0)
+		return;
+	if (!pd_heartbeat_apply(self, config, &error))
+		g_warning("%s", error->message);
+}
+
+/* samples are not what it reports */
+static void
+pd_heartbeat_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done, gpointer data)
+{
+	pd_sink_done_later(done, data);
+}
+
+static void
+pd_heartbeat_stop(PdSink *sink)
+{
+	pd_heartbeat_close(PD_HEARTBEAT(sink));
+}
+
+static void
+pd_heartbeat_pollster_polled(PdSink *sink, const gchar *pollster, gint64 timestamp_us)
+{
+	pd_heartbeat_beat(PD_HEARTBEAT(sink), pollster, timestamp_us);
 }
 
 static void
 pd_heartbeat_class_init(PdHeartbeatClass *klass)
 {
+	PdSinkClass *sink_class = PD_SINK_CLASS(klass);
+
 	G_OBJECT_CLASS(klass)->finalize = pd_heartbeat_finalize;
+	sink_class->register_keys = pd_heartbeat_register_keys;
+	sink_class->start = pd_heartbeat_start;
+	sink_class->reconfigure = pd_heartbeat_reconfigure;
+	sink_class->consume = pd_heartbeat_consume;
+	sink_class->stop = pd_heartbeat_stop;
+	sink_class->pollster_polled = pd_heartbeat_pollster_polled;
 }
 
 static void
@@ -134,14 +218,22 @@ incoming_cb(GSocketService *service, GSocketConnection *conn, GObject *source, g
 	return TRUE;
 }
 
-PdHeartbeat *
-pd_heartbeat_new(const gchar *path, GError **error)
+PdSink *
+pd_heartbeat_new(const gchar *const *namespaces)
 {
-	g_autoptr(PdHeartbeat) self = g_object_new(PD_TYPE_HEARTBEAT, NULL);
+	PdHeartbeat *self = g_object_new(PD_TYPE_HEARTBEAT, "name", "heartbeat", NULL);
+
+	self->namespaces = g_strdupv((gchar **)namespaces);
+	return PD_SINK(self);
+}
+
+gboolean
+pd_heartbeat_listen(PdHeartbeat *self, const gchar *path, GError **error)
+{
 	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
 	g_autoptr(GError) local = NULL;
 
-	self->path = g_strdup(path);
+	pd_heartbeat_close(self);
 	/* a socket left by an agent that died is in the way */
 	if (unlink(path) != 0 && errno != ENOENT) {
 		g_set_error(error,
@@ -150,7 +242,7 @@ pd_heartbeat_new(const gchar *path, GError **error)
 			    "heartbeat socket %s: %s",
 			    path,
 			    g_strerror(errno));
-		return NULL;
+		return FALSE;
 	}
 	self->service = g_socket_service_new();
 	if (!g_socket_listener_add_address(G_SOCKET_LISTENER(self->service),
@@ -167,12 +259,14 @@ pd_heartbeat_new(const gchar *path, GError **error)
 			    path,
 			    local->message);
 		g_clear_object(&self->service);
-		return NULL;
+		return FALSE;
 	}
+	self->path = g_strdup(path);
 	g_signal_connect(self->service, "incoming", G_CALLBACK(incoming_cb), self);
 	g_socket_service_start(self->service);
-	g_info("heartbeat socket listening on %s", path);
-	return g_steal_pointer(&self);
+	g_message("heartbeat socket listening on %s", path);
+	pd_sink_set_state(PD_SINK(self), "listening", NULL);
+	return TRUE;
 }
 
 const gchar *

@@ -6,20 +6,25 @@
  */
 #pragma once
 
-#include <gio/gio.h>
+#include "pd-sink.h"
 
 G_BEGIN_DECLS
 
 #define PD_TYPE_HEARTBEAT (pd_heartbeat_get_type())
-G_DECLARE_FINAL_TYPE(PdHeartbeat, pd_heartbeat, PD, HEARTBEAT, GObject)
+G_DECLARE_FINAL_TYPE(PdHeartbeat, pd_heartbeat, PD, HEARTBEAT, PdSink)
 
 /* <dir>/ceilometer-<namespaces, sorted, joined by '-'>.socket */
 gchar *
 pd_heartbeat_socket_path(const gchar *dir, const gchar *const *namespaces);
 
-/* binds and listens on the socket, replacing a stale one */
-PdHeartbeat *
-pd_heartbeat_new(const gchar *path, GError **error);
+/* a sink named "heartbeat": while [polling] heartbeat_socket_dir is set it
+ * serves the socket for @namespaces there */
+PdSink *
+pd_heartbeat_new(const gchar *const *namespaces);
+/* binds and listens on @path, replacing a stale socket (start does this) */
+gboolean
+pd_heartbeat_listen(PdHeartbeat *self, const gchar *path, GError **error);
+/* NULL when not listening */
 const gchar *
 pd_heartbeat_get_path(PdHeartbeat *self);
 /* records that @pollster was polled at @timestamp_us (UTC wall clock) */

@@ -68,6 +68,7 @@ struct _PdCycle {
 	GPtrArray *filter;	 /* names, or NULL */
 	GPtrArray *waiters;	 /* GTasks to complete at the end */
 	GPtrArray *jobs;	 /* outstanding PdJob */
+	GPtrArray *finished;	 /* names of the pollsters done within the cycle */
 	GSource *deadline;
 	guint samples;
 	guint errors;
@@ -194,6 +195,7 @@ pd_cycle_unref(PdCycle *cycle)
 		g_ptr_array_unref(cycle->filter);
 	g_ptr_array_unref(cycle->waiters);
 	g_ptr_array_unref(cycle->jobs);
+	g_ptr_array_unref(cycle->finished);
 	g_free(cycle);
 }
 
@@ -236,6 +238,11 @@ pd_polling_task_cycle_end(PdPollingTask *self)
 		duration,
 		cycle->samples,
 		cycle->errors);
+	g_ptr_array_add(cycle->finished, NULL);
+	pd_sink_cycle_finished(self->sink,
+			       (const gchar *const *)cycle->finished->pdata,
+			       cycle->start_us,
+			       self->interval);
 	g_signal_emit(self,
 		      signals[SIGNAL_CYCLE_FINISHED],
 		      0,
@@ -307,6 +314,8 @@ pd_job_finish(PdJob *job)
 		entry->skip_logged = FALSE;
 	}
 	entry->busy = FALSE;
+	if (!job->late && !job->cycle->closed)
+		g_ptr_array_add(job->cycle->finished, g_strdup(pd_pollster_get_name(entry->pollster)));
 	pd_cycle_job_done(job->cycle, job);
 	pd_job_free(job);
 }
@@ -648,6 +657,7 @@ pd_job_launch(PdJob *job)
 	pd_job_remember(job);
 	job->start_us = g_get_monotonic_time();
 	job->start_wall = g_get_real_time();
+	pd_sink_pollster_polled(job->task->sink, pollster, job->start_wall);
 	/* async pollsters run on the main loop and may post-process their
 	 * batch once done (identity names): only worker-thread ones stream */
 	if (pd_pollster_is_synchronous(job->entry->pollster))
@@ -731,6 +741,7 @@ pd_polling_task_cycle_start(PdPollingTask *self, GPtrArray *filter, GPtrArray *w
 	cycle->share_ops = self->filter;
 	cycle->share = self->filter != NULL ? self->filter->share_begin(self->filter_data) : NULL;
 	cycle->skipped = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	cycle->finished = g_ptr_array_new_with_free_func(g_free);
 	self->cycle = cycle;
 
 	/* random visiting order spreads API load between agents */

@@ -438,7 +438,7 @@ family_get(PdPromStore *self, const gchar *meter)
 	return f;
 }
 
-static void
+static gboolean
 add_one(PdPromStore *self, const PdSample *s, gint64 now_us)
 {
 	const gchar *rid = s->resource_id != NULL ? s->resource_id : "None";
@@ -450,7 +450,7 @@ add_one(PdPromStore *self, const PdSample *s, gint64 now_us)
 
 	if (s->volume_kind == PD_VOLUME_NULL) {
 		self->skipped++;
-		return;
+		return FALSE;
 	}
 	f = family_get(self, s->name);
 	ident = ident_get(self, s);
@@ -484,15 +484,19 @@ add_one(PdPromStore *self, const PdSample *s, gint64 now_us)
 	}
 	series->value = s->volume_kind == PD_VOLUME_INT ? (gdouble)s->volume.i : s->volume.d;
 	series->seen_us = now_us;
+	return TRUE;
 }
 
-void
+guint
 pd_prom_store_add(PdPromStore *self, PdSample *const *samples, guint n_samples, gint64 now_us)
 {
+	guint skipped = 0;
+
 	g_mutex_lock(&self->lock);
 	for (guint i = 0; i < n_samples; i++)
-		add_one(self, samples[i], now_us);
+		skipped += add_one(self, samples[i], now_us) ? 0 : 1;
 	g_mutex_unlock(&self->lock);
+	return skipped;
 }
 
 /* drops the stale series of one resource's chain; returns the new head */

@@ -26,8 +26,9 @@ void
 pd_prom_store_free(PdPromStore *self);
 
 /* records the volume of each sample (a null volume is skipped, counted in
- * skipped); @now_us is a monotonic time used by pd_prom_store_expire() */
-void
+ * skipped); @now_us is a monotonic time used by pd_prom_store_expire();
+ * returns how many were skipped */
+guint
 pd_prom_store_add(PdPromStore *self, PdSample *const *samples, guint n_samples, gint64 now_us);
 
 /* removes the series of @meters (NULL: every meter) that were not updated

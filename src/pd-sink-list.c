@@ -226,6 +226,28 @@ pd_sink_list_get_counters(PdSink *sink, PdSinkCounters *counters)
 }
 
 static void
+pd_sink_list_pollster_polled(PdSink *sink, const gchar *pollster, gint64 timestamp_us)
+{
+	PdSinkList *self = PD_SINK_LIST(sink);
+
+	for (guint i = 0; i < self->sinks->len; i++)
+		pd_sink_pollster_polled(g_ptr_array_index(self->sinks, i), pollster, timestamp_us);
+}
+
+static void
+pd_sink_list_cycle_finished(PdSink *sink,
+			    const gchar *const *pollsters,
+			    gint64 started_mono_us,
+			    guint interval)
+{
+	PdSinkList *self = PD_SINK_LIST(sink);
+
+	for (guint i = 0; i < self->sinks->len; i++)
+		pd_sink_cycle_finished(
+		    g_ptr_array_index(self->sinks, i), pollsters, started_mono_us, interval);
+}
+
+static void
 pd_sink_list_finalize(GObject *obj)
 {
 	g_ptr_array_unref(PD_SINK_LIST(obj)->sinks);
@@ -252,6 +274,8 @@ pd_sink_list_class_init(PdSinkListClass *klass)
 	sink_class->flush_finish = pd_sink_list_flush_finish;
 	sink_class->stop = pd_sink_list_stop;
 	sink_class->get_counters = pd_sink_list_get_counters;
+	sink_class->pollster_polled = pd_sink_list_pollster_polled;
+	sink_class->cycle_finished = pd_sink_list_cycle_finished;
 }
 
 PdSinkList *

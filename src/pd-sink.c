@@ -90,6 +90,31 @@ pd_sink_consume(PdSink *self, PdSampleBatch *batch, PdSinkDoneFunc done, gpointe
 	PD_SINK_GET_CLASS(self)->consume(self, batch, done, user_data);
 }
 
+typedef struct {
+	PdSinkDoneFunc done;
+	gpointer data;
+} PdSinkDoneLater;
+
+static gboolean
+pd_sink_done_later_cb(gpointer user_data)
+{
+	PdSinkDoneLater *d = user_data;
+
+	d->done(d->data, NULL);
+	g_free(d);
+	return G_SOURCE_REMOVE;
+}
+
+void
+pd_sink_done_later(PdSinkDoneFunc done, gpointer user_data)
+{
+	PdSinkDoneLater *d = g_new(PdSinkDoneLater, 1);
+
+	d->done = done;
+	d->data = user_data;
+	g_idle_add_full(G_PRIORITY_DEFAULT, pd_sink_done_later_cb, d, NULL);
+}
+
 static void
 pd_sink_real_flush_async(PdSink *self,
 			 GCancellable *cancellable,
@@ -146,6 +171,25 @@ pd_sink_add_statistics(PdSink *self, GVariantDict *dict)
 	PdSinkClass *klass = PD_SINK_GET_CLASS(self);
 	if (klass->add_statistics != NULL)
 		klass->add_statistics(self, dict);
+}
+
+void
+pd_sink_pollster_polled(PdSink *self, const gchar *pollster, gint64 timestamp_us)
+{
+	PdSinkClass *klass = PD_SINK_GET_CLASS(self);
+	if (klass->pollster_polled != NULL)
+		klass->pollster_polled(self, pollster, timestamp_us);
+}
+
+void
+pd_sink_cycle_finished(PdSink *self,
+		       const gchar *const *pollsters,
+		       gint64 started_mono_us,
+		       guint interval)
+{
+	PdSinkClass *klass = PD_SINK_GET_CLASS(self);
+	if (klass->cycle_finished != NULL)
+		klass->cycle_finished(self, pollsters, started_mono_us, interval);
 }
 
 GVariant *

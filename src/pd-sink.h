@@ -55,7 +55,17 @@ struct _PdSinkClass {
 	void (*get_counters)(PdSink *self, PdSinkCounters *counters);
 	/* adds counters of its own kind as uint64 entries */
 	void (*add_statistics)(PdSink *self, GVariantDict *dict);
-	gpointer padding[8];
+	/* optional, main thread: @pollster was called with resources to poll;
+	 * its samples carry @timestamp_us (the heartbeat socket records it) */
+	void (*pollster_polled)(PdSink *self, const gchar *pollster, gint64 timestamp_us);
+	/* optional, main thread: a cycle of a task polling @pollsters every
+	 * @interval seconds, started at @started_mono_us (monotonic), closed
+	 * (the Prometheus exporter drops what it did not see again) */
+	void (*cycle_finished)(PdSink *self,
+			       const gchar *const *pollsters,
+			       gint64 started_mono_us,
+			       guint interval);
+	gpointer padding[6];
 };
 
 /* "notifier", "prometheus"...: unique among the engine's sinks */
@@ -96,5 +106,16 @@ GVariant *
 pd_sink_get_statistics(PdSink *self);
 void
 pd_sink_add_statistics(PdSink *self, GVariantDict *dict);
+/* for sinks done with a batch once consume returns: calls @done from the
+ * main context, as consume promises */
+void
+pd_sink_done_later(PdSinkDoneFunc done, gpointer user_data);
+void
+pd_sink_pollster_polled(PdSink *self, const gchar *pollster, gint64 timestamp_us);
+void
+pd_sink_cycle_finished(PdSink *self,
+		       const gchar *const *pollsters,
+		       gint64 started_mono_us,
+		       guint interval);
 
 G_END_DECLS

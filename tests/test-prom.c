@@ -339,15 +339,17 @@ test_heartbeat(void)
 	g_autofree gchar *path = pd_heartbeat_socket_path(dir, ns);
 	g_autofree gchar *base = g_path_get_basename(path);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(PdHeartbeat) hb = NULL;
+	g_autoptr(PdSink) sink = pd_heartbeat_new(ns);
+	PdHeartbeat *hb = PD_HEARTBEAT(sink);
 	g_autofree gchar *empty = NULL;
 	g_autofree gchar *report = NULL;
 
 	g_assert_cmpstr(base, ==, "ceilometer-central-compute.socket");
 	/* a stale socket from an agent that died is replaced */
 	g_assert_true(g_file_set_contents(path, "", 0, NULL));
-	hb = pd_heartbeat_new(path, &error);
+	g_assert_true(pd_heartbeat_listen(hb, path, &error));
 	g_assert_no_error(error);
+	g_assert_cmpstr(pd_sink_get_state(sink), ==, "listening");
 	empty = heartbeat_read(path);
 	g_assert_cmpstr(empty, ==, "");
 	/* 2026-12-05T10:00:00.250000 and a whole second */
@@ -357,7 +359,7 @@ test_heartbeat(void)
 	report = heartbeat_read(path);
 	g_assert_cmpstr(
 	  report, ==, "cpu 2026-12-05T10:01:00.250000\nmemory.usage 2026-12-05T10:00:01");
-	g_clear_object(&hb);
+	pd_sink_stop(sink);
 	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
 	pd_test_rmtree(dir);
 }
