@@ -17,8 +17,11 @@
 #include "pd-coordination.h"
 #include "pd-dbus-service.h"
 #include "pd-engine.h"
+#include "pd-heartbeat.h"
 #include "pd-notifier-sink.h"
 #include "pd-plugin-loader.h"
+#include "pd-prom-self.h"
+#include "pd-prom-sink.h"
 #include "pd-sd-notify.h"
 #include "pd-stdout-publisher.h"
 #ifdef HAVE_AMQP
@@ -265,6 +268,10 @@ main(int argc, char *argv[])
 	g_autoptr(PdEngine) engine = NULL;
 	g_autoptr(PdPublisher) publisher = NULL;
 	g_autoptr(PdSink) notifier = NULL;
+	g_autoptr(PdSink) prometheus = NULL;
+	g_autoptr(PdSink) heartbeat = NULL;
+	g_autoptr(PdPromSelf) self_metrics = NULL;
+	g_auto(GStrv) namespaces = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
 	g_autoptr(PdSdNotify) notify = NULL;
 	g_autoptr(PdDbusService) service = NULL;
@@ -397,7 +404,13 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	notifier = pd_notifier_sink_new(publisher);
-	if (!pd_engine_add_sink(engine, notifier, &error)) {
+	self_metrics = pd_prom_self_new(engine);
+	prometheus = pd_prom_sink_new(pd_prom_self_collect, self_metrics);
+	namespaces = pd_settings_dup_namespaces(settings, config);
+	heartbeat = pd_heartbeat_new((const gchar *const *)namespaces);
+	if (!pd_engine_add_sink(engine, notifier, &error) ||
+	    !pd_engine_add_sink(engine, prometheus, &error) ||
+	    !pd_engine_add_sink(engine, heartbeat, &error)) {
 		g_printerr("polld: %s\n", error->message);
 		return 1;
 	}

@@ -35,6 +35,9 @@ struct _PdNotifierSink {
 	guint batch_size;
 	PdInflight *inflight;	/* serialised chunks not yet handed to the publisher */
 	guint64 messages_built; /* main thread */
+	/* [polling] enable_notifications: false on scrape-only nodes, where
+	 * nothing is published and the broker is never connected */
+	gboolean enabled;
 };
 
 G_DEFINE_TYPE(PdNotifierSink, pd_notifier_sink, PD_TYPE_SINK)
@@ -163,6 +166,12 @@ pd_notifier_sink_start(PdSink *sink, PdConfig *config, GError **error)
 	PdNotifierSink *self = PD_NOTIFIER_SINK(sink);
 
 	pd_notifier_sink_apply(self, config);
+	self->enabled = pd_config_get_bool(config, "polling", "enable_notifications", TRUE);
+	if (!self->enabled) {
+		g_message("[polling] enable_notifications is false: publishing nothing");
+		pd_sink_set_state(sink, "disabled", NULL);
+		return TRUE;
+	}
 	g_signal_connect_object(self->publisher,
 				"notify::state",
 				G_CALLBACK(pd_notifier_sink_publisher_state_cb),
@@ -198,6 +207,9 @@ pd_notifier_sink_reconfigure(PdSink *sink, PdConfig *config, GPtrArray *restart_
 		if (restart && pd_notifier_sink_key_changed(self->config, config, group, key))
 			g_ptr_array_add(restart_keys, g_strdup_printf("[%s] %s", group, key));
 	}
+	if (self->config != NULL &&
+	    pd_config_get_bool(config, "polling", "enable_notifications", TRUE) != self->enabled)
+		g_ptr_array_add(restart_keys, g_strdup("[polling] enable_notifications"));
 	pd_notifier_sink_apply(self, config);
 }
 
@@ -281,8 +293,13 @@ static void
 pd_notifier_sink_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done, gpointer data)
 {
 	PdNotifierSink *self = PD_NOTIFIER_SINK(sink);
-	PdNotifierHandOver *h = g_new0(PdNotifierHandOver, 1);
+	PdNotifierHandOver *h;
 
+	if (!self->enabled) {
+		pd_sink_done_later(done, data);
+		return;
+	}
+	h = g_new0(PdNotifierHandOver, 1);
 	h->sink = g_object_ref(self);
 	h->messages = pd_notifier_sink_serialize(self, batch);
 	h->done = done;
@@ -316,6 +333,12 @@ pd_notifier_sink_flush_async(PdSink *sink,
 {
 	PdNotifierSink *self = PD_NOTIFIER_SINK(sink);
 	GTask *task = g_task_new(self, cancellable, callback, user_data);
+
+	if (!self->enabled) {
+		g_task_return_boolean(task, TRUE);
+		g_object_unref(task);
+		return;
+	}
 	pd_publisher_flush_async(self->publisher, cancellable, pd_notifier_sink_flushed_cb, task);
 }
 
@@ -328,7 +351,8 @@ pd_notifier_sink_flush_finish(PdSink *sink, GAsyncResult *res, GError **error)
 static void
 pd_notifier_sink_stop(PdSink *sink)
 {
-	pd_publisher_stop(PD_NOTIFIER_SINK(sink)->publisher);
+	if (PD_NOTIFIER_SINK(sink)->enabled)
+		pd_publisher_stop(PD_NOTIFIER_SINK(sink)->publisher);
 }
 
 static guint64

@@ -102,6 +102,7 @@ struct _PdPollingTask {
 	guint64 overruns;
 	gint64 last_duration_us;
 	guint last_skipped;
+	GHashTable *discovery_sizes; /* name -> resources found by its last run */
 };
 
 G_DEFINE_TYPE(PdPollingTask, pd_polling_task, G_TYPE_OBJECT)
@@ -315,7 +316,8 @@ pd_job_finish(PdJob *job)
 	}
 	entry->busy = FALSE;
 	if (!job->late && !job->cycle->closed)
-		g_ptr_array_add(job->cycle->finished, g_strdup(pd_pollster_get_name(entry->pollster)));
+		g_ptr_array_add(job->cycle->finished,
+				g_strdup(pd_pollster_get_name(entry->pollster)));
 	pd_cycle_job_done(job->cycle, job);
 	pd_job_free(job);
 }
@@ -680,6 +682,9 @@ pd_cycle_discovery_done(PdCycle *cycle, PdDiscoveryRun *run, GPtrArray *resource
 		cycle->errors++;
 	} else {
 		run->resources = g_ptr_array_ref(resources);
+		g_hash_table_insert(cycle->task->discovery_sizes,
+				    g_strdup(run->name),
+				    GUINT_TO_POINTER(resources->len));
 	}
 	for (guint i = 0; i < waiters->len; i++) {
 		PdJob *job = g_ptr_array_index(waiters, i);
@@ -1108,6 +1113,12 @@ pd_polling_task_get_overruns(PdPollingTask *self)
 	return self->overruns;
 }
 
+GHashTable *
+pd_polling_task_get_discovery_sizes(PdPollingTask *self)
+{
+	return self->discovery_sizes;
+}
+
 guint64
 pd_polling_task_get_cycles(PdPollingTask *self)
 {
@@ -1122,6 +1133,7 @@ pd_polling_task_finalize(GObject *obj)
 	g_warn_if_fail(self->cycle == NULL);
 	pd_polling_task_stop(self);
 	g_ptr_array_unref(self->entries);
+	g_hash_table_unref(self->discovery_sizes);
 	g_ptr_array_unref(self->queued);
 	if (self->queued_filter != NULL)
 		g_ptr_array_unref(self->queued_filter);
@@ -1139,6 +1151,7 @@ static void
 pd_polling_task_init(PdPollingTask *self)
 {
 	self->entries = g_ptr_array_new_with_free_func((GDestroyNotify)pd_task_entry_free);
+	self->discovery_sizes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->queued = g_ptr_array_new_with_free_func(g_object_unref);
 	self->idle_waiters = g_ptr_array_new_with_free_func(g_object_unref);
 }

@@ -80,6 +80,9 @@ guint
 pd_polling_task_get_last_skipped(PdPollingTask *self);
 guint64
 pd_polling_task_get_cycles(PdPollingTask *self);
+/* discovery name -> resources its last run found (GUINT_TO_POINTER) */
+GHashTable *
+pd_polling_task_get_discovery_sizes(PdPollingTask *self);
 
 /* what the task polls, to tell an unchanged task on reload */
 gchar *

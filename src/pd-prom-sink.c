@@ -25,10 +25,10 @@ struct _PdPromSink {
 	PdPromStore *store;
 	PdPromServer *server;
 	gboolean enabled;
-	gchar *settings; /* the keys it was started with, to tell a change */
+	gchar *settings;	/* the keys it was started with, to tell a change */
 	guint longest_interval; /* seconds */
-	gsize delivered; /* atomic */
-	gsize skipped;	 /* atomic */
+	gsize delivered;	/* atomic */
+	gsize skipped;		/* atomic */
 };
 
 G_DEFINE_TYPE(PdPromSink, pd_prom_sink, PD_TYPE_SINK)
@@ -52,7 +52,7 @@ pd_prom_sink_settings(PdConfig *config)
 
 	for (guint i = 0; pd_prom_sink_keys[i] != NULL; i++)
 		g_string_append_printf(
-		    out, "%s\n", pd_config_get_string(config, "polling", pd_prom_sink_keys[i], ""));
+		  out, "%s\n", pd_config_get_string(config, "polling", pd_prom_sink_keys[i], ""));
 	return g_string_free(out, FALSE);
 }
 
@@ -65,13 +65,27 @@ pd_prom_sink_stop_serving(PdPromSink *self)
 	g_clear_object(&self->server);
 }
 
+/* the real addresses: a port 0 in the config picks a free one */
+static void
+pd_prom_sink_log_uris(PdPromSink *self)
+{
+	GSList *uris = pd_prom_server_get_uris(self->server);
+
+	for (GSList *l = uris; l != NULL; l = l->next) {
+		g_autofree gchar *uri = g_uri_to_string(l->data);
+		g_message("prometheus exporter serving %smetrics", uri);
+	}
+	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+}
+
 static gboolean
 pd_prom_sink_serve(PdPromSink *self, PdConfig *config, GError **error)
 {
 	g_auto(GStrv) addrs = NULL;
 	const gchar *cert = NULL, *key = NULL;
 
-	addrs = pd_config_get_list(config, "polling", "prometheus_listen_addresses", "127.0.0.1:9101");
+	addrs =
+	  pd_config_get_list(config, "polling", "prometheus_listen_addresses", "127.0.0.1:9101");
 	if (pd_config_get_bool(config, "polling", "prometheus_tls_enable", FALSE)) {
 		cert = pd_config_get_string(config, "polling", "prometheus_tls_certfile", NULL);
 		key = pd_config_get_string(config, "polling", "prometheus_tls_keyfile", NULL);
@@ -89,10 +103,7 @@ pd_prom_sink_serve(PdPromSink *self, PdConfig *config, GError **error)
 		g_clear_object(&self->server);
 		return FALSE;
 	}
-	for (guint i = 0; addrs[i] != NULL; i++)
-		g_message("prometheus exporter serving %s://%s/metrics",
-			  cert != NULL ? "https" : "http",
-			  addrs[i]);
+	pd_prom_sink_log_uris(self);
 	return TRUE;
 }
 
@@ -177,7 +188,8 @@ pd_prom_sink_add_statistics(PdSink *sink, GVariantDict *dict)
 {
 	PdPromSink *self = PD_PROM_SINK(sink);
 
-	g_variant_dict_insert(dict, "series", "t", (guint64)pd_prom_store_get_n_series(self->store));
+	g_variant_dict_insert(
+	  dict, "series", "t", (guint64)pd_prom_store_get_n_series(self->store));
 	g_variant_dict_insert(dict,
 			      "scrapes",
 			      "t",
@@ -200,7 +212,7 @@ pd_prom_sink_cycle_finished(PdSink *sink,
 	gone = pd_prom_store_expire(self->store, pollsters, started_mono_us);
 	/* families named otherwise than their pollster */
 	gone += pd_prom_store_expire(
-	    self->store, NULL, now - 3 * (gint64)self->longest_interval * G_USEC_PER_SEC);
+	  self->store, NULL, now - 3 * (gint64)self->longest_interval * G_USEC_PER_SEC);
 	if (gone > 0)
 		g_debug("%u series of resources no longer polled removed", gone);
 }

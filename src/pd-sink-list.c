@@ -244,7 +244,7 @@ pd_sink_list_cycle_finished(PdSink *sink,
 
 	for (guint i = 0; i < self->sinks->len; i++)
 		pd_sink_cycle_finished(
-		    g_ptr_array_index(self->sinks, i), pollsters, started_mono_us, interval);
+		  g_ptr_array_index(self->sinks, i), pollsters, started_mono_us, interval);
 }
 
 static void

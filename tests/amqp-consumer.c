@@ -216,6 +216,28 @@ pd_test_broker_ctl(PdTestBroker *broker, const gchar *first_arg, ...)
 	return pd_test_broker_run(broker, (const gchar *const *)args->pdata);
 }
 
+guint
+pd_test_broker_count_connections(PdTestBroker *broker)
+{
+	g_autofree gchar *harness = pd_test_harness();
+	g_autofree gchar *port = g_strdup_printf("%u", broker->port);
+	const gchar *argv[] = { harness, "ctl",	 broker->dir, port, "list_connections",
+				"-q",	 "name", NULL };
+	g_autofree gchar *out = NULL;
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) lines = NULL;
+	gint status = 0;
+	guint n = 0;
+
+	if (!g_spawn_sync(NULL, (gchar **)argv, NULL, 0, NULL, NULL, &out, NULL, &status, &error) ||
+	    !g_spawn_check_wait_status(status, &error))
+		g_error("rabbitmqctl list_connections: %s", error->message);
+	lines = g_strsplit(out, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++)
+		n += g_strstrip(lines[i])[0] != '\0' ? 1 : 0;
+	return n;
+}
+
 void
 pd_test_broker_stop(PdTestBroker *broker)
 {

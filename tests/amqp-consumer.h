@@ -24,6 +24,9 @@ gboolean
 pd_test_broker_ctl(PdTestBroker *broker, const gchar *first_arg, ...) G_GNUC_NULL_TERMINATED;
 void
 pd_test_broker_stop(PdTestBroker *broker);
+/* AMQP connections the broker has open now */
+guint
+pd_test_broker_count_connections(PdTestBroker *broker);
 /* a fresh vhost where guest may do everything */
 void
 pd_test_broker_add_vhost(PdTestBroker *broker, const gchar *vhost);

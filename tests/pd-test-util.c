@@ -175,3 +175,76 @@ pd_test_wait_for(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
 	g_source_remove(tick);
 	return cond(data);
 }
+
+/* --- a test PKI (openssl CLI) --- */
+
+static gboolean
+run_openssl(const gchar *dir, const gchar *const *args)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *err = NULL;
+	gint status = 0;
+
+	g_ptr_array_add(argv, "openssl");
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	if (!g_spawn_sync(dir,
+			  (gchar **)argv->pdata,
+			  NULL,
+			  G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+			  NULL,
+			  NULL,
+			  NULL,
+			  &err,
+			  &status,
+			  &error)) {
+		g_printerr("# openssl: %s\n", error->message);
+		return FALSE;
+	}
+	if (!g_spawn_check_wait_status(status, NULL)) {
+		g_printerr("# openssl %s: %s\n", args[0], err);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+pd_test_make_pki(const gchar *dir)
+{
+	const gchar *ca[] = { "req",	"-x509",    "-newkey",
+			      "ec",	"-pkeyopt", "ec_paramgen_curve:P-256",
+			      "-nodes", "-keyout",  "ca.key",
+			      "-out",	"ca.pem",   "-days",
+			      "2",	"-subj",    "/CN=polld test CA",
+			      NULL };
+	const gchar *other[] = { "req",	   "-x509",	"-newkey",
+				 "ec",	   "-pkeyopt",	"ec_paramgen_curve:P-256",
+				 "-nodes", "-keyout",	"other.key",
+				 "-out",   "other.pem", "-days",
+				 "2",	   "-subj",	"/CN=polld other CA",
+				 NULL };
+	const gchar *csr[] = { "req",		"-new",
+			       "-newkey",	"ec",
+			       "-pkeyopt",	"ec_paramgen_curve:P-256",
+			       "-nodes",	"-keyout",
+			       "server.key",	"-out",
+			       "server.csr",	"-subj",
+			       "/CN=127.0.0.1", NULL };
+	const gchar *sign[] = { "x509",	      "-req",	"-in",
+				"server.csr", "-CA",	"ca.pem",
+				"-CAkey",     "ca.key", "-CAcreateserial",
+				"-days",      "2",	"-extfile",
+				"server.ext", "-out",	"server.pem",
+				NULL };
+	g_autofree gchar *ext = pd_test_write_file(dir,
+						   "server.ext",
+						   "subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+						   "basicConstraints = CA:FALSE\n"
+						   "keyUsage = digitalSignature, keyEncipherment\n"
+						   "extendedKeyUsage = serverAuth\n");
+
+	return run_openssl(dir, ca) && run_openssl(dir, other) && run_openssl(dir, csr) &&
+	       run_openssl(dir, sign);
+}

@@ -41,4 +41,10 @@ pd_test_collect_samples(const gchar *output);
 gboolean
 pd_test_wait_for(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms);
 
+/* in @dir: ca.pem/ca.key, a server.pem/server.key it signs for 127.0.0.1
+ * and localhost, and an unrelated other.pem; FALSE (and why on stderr)
+ * when openssl fails */
+gboolean
+pd_test_make_pki(const gchar *dir);
+
 G_END_DECLS
