@@ -22,6 +22,7 @@
 
 #include <gio/gunixsocketaddress.h>
 
+#include "pd-config-private.h"
 #include "pd-error.h"
 #include "pd-heartbeat.h"
 #include "pd-serializer.h"

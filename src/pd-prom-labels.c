@@ -22,7 +22,7 @@
 #include <json-glib/json-glib.h>
 
 #include "pd-prom-labels.h"
-#include "pd-serializer-private.h"
+#include "pd-pytext-private.h"
 
 static gboolean
 metric_char_ok(gchar c, gboolean first)

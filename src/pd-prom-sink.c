@@ -15,6 +15,7 @@
 
 #include "config.h"
 
+#include "pd-config-private.h"
 #include "pd-error.h"
 #include "pd-prom-sink.h"
 

@@ -18,7 +18,7 @@
 
 #include "pd-prom-labels.h"
 #include "pd-prom-store.h"
-#include "pd-serializer-private.h"
+#include "pd-pytext-private.h"
 
 /* project, user and their names: shared by every resource of a tenant */
 typedef struct {
