@@ -1,11 +1,13 @@
 /*
  * polld - the Prometheus exporter's series
  *
- * A series is (family, resource labels, unit) and holds the latest volume.
- * Resource labels (project, user, resource and the metadata labels) are
- * interned and shared by every meter of a resource, so 5,000 instances with
- * 14 meters each keep one copy of each instance's label text, not 14. The
- * metadata labels are derived once per metadata object, not once per sample.
+ * A resource (its id, tenant labels and metadata labels) holds a small array
+ * of points, one per (meter family, unit), each the latest volume: 5,000
+ * instances with 14 meters each keep one copy of each instance's label text
+ * and 32 bytes a series, with no per-series allocation and no per-family
+ * index. Metadata labels are derived once per metadata object and interned
+ * by text, so a plugin that builds new metadata every cycle keeps the same
+ * resources.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -28,53 +30,60 @@ typedef struct {
 	gsize text_len;
 } PdPromIdent;
 
-/* the labels of one metadata object; the metadata is held only while
- * cached, the text as long as a resource uses it */
+/* the labels of a metadata object, interned by text */
 typedef struct {
 	gint ref;
-	PdMetadata *md;
 	gchar *text;
 	gsize text_len;
-	gint64 used_us;
 } PdPromMdl;
 
-/* what a series shares with the other meters of its resource */
+/* a metadata object seen recently, and its labels */
 typedef struct {
-	gint ref;
-	gchar *rid; /* raw */
-	PdPromIdent *ident;
-	PdPromMdl *mdl;
-	gchar *rid_escaped; /* NULL when it is the same as rid */
-	gsize rid_escaped_len;
-} PdPromRes;
+	PdMetadata *md; /* a ref */
+	PdPromMdl *mdl; /* a ref */
+	gint64 used_us;
+} PdPromMdEntry;
 
-typedef struct _PdPromSeries PdPromSeries;
-struct _PdPromSeries {
-	PdPromRes *res;
-	const gchar *unit;  /* ,unit=".." or "", interned */
-	PdPromSeries *next; /* same resource id, other unit or labels */
+typedef struct _PdPromFamily PdPromFamily;
+
+typedef struct {
+	PdPromFamily *family;
+	const gchar *unit; /* ,unit=".." or "", interned */
 	gdouble value;
 	gint64 seen_us;
-};
+} PdPromPoint;
 
 typedef struct {
+	gchar *rid;	    /* raw */
+	gchar *rid_escaped; /* NULL when it is the same as rid */
+	gsize rid_escaped_len;
+	PdPromIdent *ident; /* a ref */
+	PdPromMdl *mdl;	    /* a ref, NULL for no metadata */
+	PdPromPoint *points;
+	guint n_points;
+	guint alloc;
+} PdPromRes;
+
+struct _PdPromFamily {
 	gchar *meter;
 	gchar *metric;	    /* ceilometer_... */
 	gchar *first_label; /* the first name part, as a label name */
 	gchar *first_value; /* the third name part escaped, or NULL: the resource id */
 	gchar *mid;	    /* ,publisher=..,type=..,counter=.. */
 	gsize metric_len, first_label_len, first_value_len, mid_len;
-	gboolean special;   /* labels of its own (load balancer, volume service) */
-	GHashTable *by_rid; /* raw resource id (the res's) -> PdPromSeries chain */
+	gboolean special; /* labels of its own (load balancer, volume service) */
+	gboolean marked;  /* being expired */
 	guint n_series;
-} PdPromFamily;
+};
 
 struct _PdPromStore {
 	GMutex lock;
 	GTree *families;	 /* meter name -> PdPromFamily */
-	GHashTable *res;	 /* PdPromRes -> itself (interned, weak) */
+	GHashTable *res;	 /* PdPromRes -> itself, by (rid, ident, mdl) */
 	GHashTable *idents;	 /* key -> PdPromIdent (weak) */
-	GHashTable *md;		 /* PdMetadata -> PdPromMdl (one ref each) */
+	GHashTable *mdl_texts;	 /* text -> PdPromMdl (weak) */
+	GHashTable *md;		 /* PdMetadata -> PdPromMdEntry */
+	GHashTable *md_special;	 /* "family\x1fpointer" -> PdPromMdEntry */
 	GHashTable *units;	 /* interned unit label texts */
 	GStringChunk *chunks;	 /* their storage */
 	PdPromIdent *last_ident; /* the previous sample's, checked first */
@@ -105,24 +114,22 @@ ident_unref(PdPromStore *self, PdPromIdent *ident)
 }
 
 static void
-mdl_unref(PdPromMdl *mdl)
+mdl_unref(PdPromStore *self, PdPromMdl *mdl)
 {
 	if (--mdl->ref > 0)
 		return;
-	g_clear_pointer(&mdl->md, pd_metadata_unref);
+	g_hash_table_remove(self->mdl_texts, mdl->text);
 	g_free(mdl->text);
 	g_free(mdl);
 }
 
 static void
-res_unref(PdPromStore *self, PdPromRes *res)
+res_free(PdPromStore *self, PdPromRes *res)
 {
-	if (--res->ref > 0)
-		return;
-	g_hash_table_remove(self->res, res);
 	ident_unref(self, res->ident);
 	if (res->mdl != NULL)
-		mdl_unref(res->mdl);
+		mdl_unref(self, res->mdl);
+	g_free(res->points);
 	g_free(res->rid);
 	g_free(res->rid_escaped);
 	g_free(res);
@@ -154,7 +161,6 @@ family_free(gpointer p)
 	g_free(f->first_label);
 	g_free(f->first_value);
 	g_free(f->mid);
-	g_hash_table_unref(f->by_rid);
 	g_free(f);
 }
 
@@ -173,49 +179,58 @@ pd_prom_store_new(void)
 	self->families = g_tree_new_full(cmp_meter, NULL, NULL, family_free);
 	self->res = g_hash_table_new(res_hash, res_equal);
 	self->idents = g_hash_table_new(g_str_hash, g_str_equal);
-	self->md =
-	  g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)mdl_unref);
+	self->mdl_texts = g_hash_table_new(g_str_hash, g_str_equal);
+	self->md = g_hash_table_new(g_direct_hash, g_direct_equal);
+	self->md_special = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->units = g_hash_table_new(g_str_hash, g_str_equal);
 	self->chunks = g_string_chunk_new(1024);
 	return self;
 }
 
 static void
-series_chain_free(PdPromStore *self, PdPromSeries *s)
+md_entry_free(PdPromStore *self, PdPromMdEntry *e)
 {
-	while (s != NULL) {
-		PdPromSeries *next = s->next;
-		res_unref(self, s->res);
-		g_free(s);
-		s = next;
-	}
+	if (e->md != NULL)
+		pd_metadata_unref(e->md);
+	mdl_unref(self, e->mdl);
+	g_free(e);
 }
 
-static gboolean
-drop_family_series_cb(gpointer key, gpointer value, gpointer data)
+static void
+drop_md_cache(PdPromStore *self, GHashTable *cache, gint64 since_us)
 {
-	PdPromFamily *f = value;
-	PdPromStore *self = data;
 	GHashTableIter iter;
-	PdPromSeries *s;
+	PdPromMdEntry *e;
 
-	g_hash_table_iter_init(&iter, f->by_rid);
-	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&s)) {
+	g_hash_table_iter_init(&iter, cache);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&e)) {
+		if (e->used_us >= since_us)
+			continue;
 		g_hash_table_iter_steal(&iter);
-		series_chain_free(self, s);
+		md_entry_free(self, e);
 	}
-	return FALSE;
 }
 
 void
 pd_prom_store_free(PdPromStore *self)
 {
+	GHashTableIter iter;
+	PdPromRes *res;
+
 	if (self == NULL)
 		return;
-	g_tree_foreach(self->families, drop_family_series_cb, self);
+	g_hash_table_iter_init(&iter, self->res);
+	while (g_hash_table_iter_next(&iter, (gpointer *)&res, NULL)) {
+		g_hash_table_iter_steal(&iter);
+		res_free(self, res);
+	}
+	drop_md_cache(self, self->md, G_MAXINT64);
+	drop_md_cache(self, self->md_special, G_MAXINT64);
 	g_tree_destroy(self->families);
-	g_hash_table_unref(self->md);
 	g_hash_table_unref(self->res);
+	g_hash_table_unref(self->md);
+	g_hash_table_unref(self->md_special);
+	g_hash_table_unref(self->mdl_texts);
 	g_hash_table_unref(self->idents);
 	g_hash_table_unref(self->units);
 	g_string_chunk_free(self->chunks);
@@ -288,48 +303,27 @@ family_new(const gchar *meter)
 	f->mid_len = strlen(f->mid);
 	f->special =
 	  g_str_has_prefix(meter, "loadbalancer") || strcmp(meter, "volume.service.health") == 0;
-	f->by_rid = g_hash_table_new(g_str_hash, g_str_equal);
 	return f;
 }
 
+/* the ',unit="<unit>"' text of @unit, interned: series compare units by pointer */
 static const gchar *
 intern_unit(PdPromStore *self, const gchar *unit)
 {
-	g_autoptr(GString) text = NULL;
 	const gchar *found;
+	g_autoptr(GString) text = NULL;
 
 	if (unit == NULL || unit[0] == '\0')
 		return "";
+	found = g_hash_table_lookup(self->units, unit);
+	if (found != NULL)
+		return found;
 	text = g_string_new(NULL);
 	append_label(text, "unit", unit);
-	found = g_hash_table_lookup(self->units, text->str);
-	if (found == NULL) {
-		found = g_string_chunk_insert(self->chunks, text->str);
-		g_hash_table_add(self->units, (gpointer)found);
-	}
+	found = g_string_chunk_insert(self->chunks, text->str);
+	g_hash_table_insert(
+	  self->units, g_string_chunk_insert(self->chunks, unit), (gpointer)found);
 	return found;
-}
-
-/* the unit label text of @unit without building it when it is known */
-static const gchar *
-lookup_unit(PdPromStore *self, const gchar *unit, const gchar *cached_unit)
-{
-	gsize len;
-
-	if (unit == NULL || unit[0] == '\0')
-		return "";
-	/* cached_unit is ',unit="<unit>"' for the series found */
-	len = strlen(unit);
-	if (cached_unit[0] != '\0' && strncmp(cached_unit + 7, unit, len) == 0 &&
-	    cached_unit[7 + len] == '"' && cached_unit[8 + len] == '\0')
-		return cached_unit;
-	return intern_unit(self, unit);
-}
-
-static gboolean
-ident_matches(const PdPromIdent *ident, const gchar *key)
-{
-	return ident != NULL && strcmp(ident->key, key) == 0;
 }
 
 static PdPromIdent *
@@ -344,7 +338,7 @@ ident_get(PdPromStore *self, const PdSample *s)
 	PdPromIdent *ident;
 	GString *text;
 
-	if (ident_matches(self->last_ident, key))
+	if (self->last_ident != NULL && strcmp(self->last_ident->key, key) == 0)
 		return self->last_ident;
 	ident = g_hash_table_lookup(self->idents, key);
 	if (ident == NULL) {
@@ -367,53 +361,62 @@ ident_get(PdPromStore *self, const PdSample *s)
 	return ident;
 }
 
+/* a ref on the interned labels of @text (taken over) */
 static PdPromMdl *
-mdl_get(PdPromStore *self, PdMetadata *md, gint64 now_us)
+mdl_intern(PdPromStore *self, gchar *text)
 {
-	PdPromMdl *mdl;
+	PdPromMdl *mdl = g_hash_table_lookup(self->mdl_texts, text);
 
-	if (md == NULL)
-		return NULL;
-	mdl = g_hash_table_lookup(self->md, md);
-	if (mdl == NULL) {
-		mdl = g_new0(PdPromMdl, 1);
-		mdl->ref = 1;
-		mdl->md = pd_metadata_ref(md);
-		mdl->text = pd_prom_labels_from_metadata(md, "");
-		mdl->text_len = strlen(mdl->text);
-		g_hash_table_insert(self->md, md, mdl);
+	if (mdl != NULL) {
+		g_free(text);
+		mdl->ref++;
+		return mdl;
 	}
-	mdl->used_us = now_us;
-	return mdl;
-}
-
-/* a special family's labels depend on the meter too: not cached */
-static PdPromMdl *
-mdl_new_special(PdMetadata *md, const gchar *meter)
-{
-	PdPromMdl *mdl = g_new0(PdPromMdl, 1);
-
+	mdl = g_new0(PdPromMdl, 1);
 	mdl->ref = 1;
-	mdl->text = pd_prom_labels_from_metadata(md, meter);
-	mdl->text_len = strlen(mdl->text);
+	mdl->text = text;
+	mdl->text_len = strlen(text);
+	g_hash_table_insert(self->mdl_texts, mdl->text, mdl);
 	return mdl;
 }
 
-/* takes the ref of @mdl (may be NULL) */
+/* the labels of @md for @f, not a new ref; NULL for no labels */
+static PdPromMdl *
+mdl_get(PdPromStore *self, PdMetadata *md, PdPromFamily *f, gint64 now_us)
+{
+	g_autofree gchar *special_key = NULL;
+	GHashTable *cache = self->md;
+	gpointer key = md;
+	PdPromMdEntry *e;
+
+	if (md == NULL && !f->special)
+		return NULL;
+	/* two families get labels of their own */
+	if (f->special) {
+		special_key = g_strdup_printf("%s\x1f%p", f->meter, (gpointer)md);
+		cache = self->md_special;
+		key = special_key;
+	}
+	e = g_hash_table_lookup(cache, key);
+	if (e == NULL) {
+		e = g_new0(PdPromMdEntry, 1);
+		e->md = md != NULL ? pd_metadata_ref(md) : NULL;
+		e->mdl = mdl_intern(self, pd_prom_labels_from_metadata(md, f->meter));
+		g_hash_table_insert(cache, f->special ? g_steal_pointer(&special_key) : key, e);
+	}
+	e->used_us = now_us;
+	return e->mdl;
+}
+
 static PdPromRes *
 res_get(PdPromStore *self, const gchar *rid, PdPromIdent *ident, PdPromMdl *mdl)
 {
-	PdPromRes probe = { 0, (gchar *)rid, ident, mdl };
+	PdPromRes probe = { (gchar *)rid, NULL, 0, ident, mdl, NULL, 0, 0 };
 	PdPromRes *res = g_hash_table_lookup(self->res, &probe);
 
-	if (res != NULL) {
-		if (mdl != NULL)
-			mdl_unref(mdl);
-		res->ref++;
+	if (res != NULL)
 		return res;
-	}
 	res = g_new0(PdPromRes, 1);
-	res->ref = 1;
 	res->rid = g_strdup(rid);
 	res->rid_escaped = escaped(rid);
 	res->rid_escaped_len = strlen(res->rid_escaped);
@@ -422,6 +425,8 @@ res_get(PdPromStore *self, const gchar *rid, PdPromIdent *ident, PdPromMdl *mdl)
 	res->ident = ident;
 	ident->ref++;
 	res->mdl = mdl;
+	if (mdl != NULL)
+		mdl->ref++;
 	g_hash_table_add(self->res, res);
 	return res;
 }
@@ -438,52 +443,45 @@ family_get(PdPromStore *self, const gchar *meter)
 	return f;
 }
 
+static PdPromPoint *
+point_get(PdPromStore *self, PdPromRes *res, PdPromFamily *f, const gchar *unit)
+{
+	PdPromPoint *pt;
+
+	for (guint i = 0; i < res->n_points; i++) {
+		pt = &res->points[i];
+		if (pt->family == f && pt->unit == unit)
+			return pt;
+	}
+	if (res->n_points == res->alloc) {
+		res->alloc = res->alloc == 0 ? 2 : res->alloc * 2;
+		res->points = g_renew(PdPromPoint, res->points, res->alloc);
+	}
+	pt = &res->points[res->n_points++];
+	pt->family = f;
+	pt->unit = unit;
+	f->n_series++;
+	self->n_series++;
+	return pt;
+}
+
 static gboolean
 add_one(PdPromStore *self, const PdSample *s, gint64 now_us)
 {
 	const gchar *rid = s->resource_id != NULL ? s->resource_id : "None";
 	PdPromFamily *f;
-	PdPromIdent *ident;
-	PdPromMdl *mdl;
-	PdPromSeries *head, *series;
-	const gchar *unit;
+	PdPromRes *res;
+	PdPromPoint *pt;
 
 	if (s->volume_kind == PD_VOLUME_NULL) {
 		self->skipped++;
 		return FALSE;
 	}
 	f = family_get(self, s->name);
-	ident = ident_get(self, s);
-	mdl = f->special ? NULL : mdl_get(self, s->metadata, now_us);
-	head = g_hash_table_lookup(f->by_rid, rid);
-	unit = lookup_unit(self, s->unit, head != NULL ? head->unit : "");
-	for (series = head; series != NULL; series = series->next) {
-		/* a special family's labels are derived again each time */
-		if (series->unit == unit && series->res->ident == ident &&
-		    (f->special || series->res->mdl == mdl))
-			break;
-	}
-	if (series == NULL || f->special) {
-		PdPromMdl *new_mdl = f->special ? mdl_new_special(s->metadata, s->name) : mdl;
-		PdPromRes *res;
-		if (new_mdl != NULL && !f->special)
-			new_mdl->ref++;
-		res = res_get(self, rid, ident, new_mdl);
-		if (series != NULL) {
-			res_unref(self, series->res);
-			series->res = res;
-		} else {
-			series = g_new0(PdPromSeries, 1);
-			series->res = res;
-			series->unit = unit;
-			series->next = head;
-			g_hash_table_replace(f->by_rid, res->rid, series);
-			f->n_series++;
-			self->n_series++;
-		}
-	}
-	series->value = s->volume_kind == PD_VOLUME_INT ? (gdouble)s->volume.i : s->volume.d;
-	series->seen_us = now_us;
+	res = res_get(self, rid, ident_get(self, s), mdl_get(self, s->metadata, f, now_us));
+	pt = point_get(self, res, f, intern_unit(self, s->unit));
+	pt->value = s->volume_kind == PD_VOLUME_INT ? (gdouble)s->volume.i : s->volume.d;
+	pt->seen_us = now_us;
 	return TRUE;
 }
 
@@ -499,108 +497,71 @@ pd_prom_store_add(PdPromStore *self, PdSample *const *samples, guint n_samples, 
 	return skipped;
 }
 
-/* drops the stale series of one resource's chain; returns the new head */
-static PdPromSeries *
-expire_chain(PdPromStore *self, PdPromSeries *head, gint64 since_us, guint *removed)
+/* drops the marked families' points not seen since @since_us */
+static guint
+expire_res(PdPromStore *self, PdPromRes *res, gint64 since_us)
 {
-	PdPromSeries **link = &head;
+	guint kept = 0, removed = 0;
 
-	while (*link != NULL) {
-		PdPromSeries *s = *link;
-		if (s->seen_us >= since_us) {
-			link = &s->next;
+	for (guint i = 0; i < res->n_points; i++) {
+		PdPromPoint *pt = &res->points[i];
+		if (pt->family->marked && pt->seen_us < since_us) {
+			pt->family->n_series--;
+			removed++;
 			continue;
 		}
-		*link = s->next;
-		s->next = NULL;
-		series_chain_free(self, s);
-		(*removed)++;
+		res->points[kept++] = *pt;
 	}
-	return head;
-}
-
-static guint
-expire_family(PdPromStore *self, PdPromFamily *f, gint64 since_us)
-{
-	g_autoptr(GPtrArray) heads = g_ptr_array_new();
-	GHashTableIter iter;
-	PdPromSeries *head;
-	guint removed = 0;
-
-	/* the chain head's res owns the hash key: take them all out first */
-	g_hash_table_iter_init(&iter, f->by_rid);
-	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&head)) {
-		if (head->seen_us >= since_us && head->next == NULL)
-			continue;
-		g_ptr_array_add(heads, head);
-		g_hash_table_iter_steal(&iter);
-	}
-	for (guint i = 0; i < heads->len; i++) {
-		head = expire_chain(self, g_ptr_array_index(heads, i), since_us, &removed);
-		if (head != NULL)
-			g_hash_table_insert(f->by_rid, head->res->rid, head);
-	}
-	f->n_series -= removed;
+	res->n_points = kept;
 	return removed;
 }
 
-typedef struct {
-	PdPromStore *self;
-	gint64 since_us;
-	guint removed;
-	GPtrArray *empty;
-} PdExpireAll;
-
 static gboolean
-expire_all_cb(gpointer key, gpointer value, gpointer data)
+mark_cb(gpointer key, gpointer value, gpointer data)
 {
-	PdExpireAll *e = data;
-	PdPromFamily *f = value;
-
-	e->removed += expire_family(e->self, f, e->since_us);
-	if (f->n_series == 0)
-		g_ptr_array_add(e->empty, f->meter);
+	((PdPromFamily *)value)->marked = GPOINTER_TO_INT(data);
 	return FALSE;
 }
 
-static void
-prune_metadata(PdPromStore *self, gint64 since_us)
+static gboolean
+collect_empty_cb(gpointer key, gpointer value, gpointer data)
 {
-	GHashTableIter iter;
-	PdPromMdl *mdl;
-
-	g_hash_table_iter_init(&iter, self->md);
-	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&mdl)) {
-		if (mdl->used_us >= since_us)
-			continue;
-		/* resources may keep the text; the metadata itself goes */
-		g_clear_pointer(&mdl->md, pd_metadata_unref);
-		g_hash_table_iter_remove(&iter);
-	}
+	if (((PdPromFamily *)value)->n_series == 0)
+		g_ptr_array_add(data, key);
+	return FALSE;
 }
 
 guint
 pd_prom_store_expire(PdPromStore *self, const gchar *const *meters, gint64 since_us)
 {
-	PdExpireAll e = { self, since_us, 0, g_ptr_array_new() };
+	g_autoptr(GPtrArray) empty = g_ptr_array_new();
+	GHashTableIter iter;
+	PdPromRes *res;
+	guint removed = 0;
 
 	g_mutex_lock(&self->lock);
-	if (meters == NULL) {
-		g_tree_foreach(self->families, expire_all_cb, &e);
-	} else {
-		for (guint i = 0; meters[i] != NULL; i++) {
-			PdPromFamily *f = g_tree_lookup(self->families, meters[i]);
-			if (f != NULL)
-				expire_all_cb(f->meter, f, &e);
-		}
+	g_tree_foreach(self->families, mark_cb, GINT_TO_POINTER(meters == NULL));
+	for (guint i = 0; meters != NULL && meters[i] != NULL; i++) {
+		PdPromFamily *f = g_tree_lookup(self->families, meters[i]);
+		if (f != NULL)
+			f->marked = TRUE;
 	}
-	for (guint i = 0; i < e.empty->len; i++)
-		g_tree_remove(self->families, g_ptr_array_index(e.empty, i));
-	self->n_series -= e.removed;
-	prune_metadata(self, since_us);
+	g_hash_table_iter_init(&iter, self->res);
+	while (g_hash_table_iter_next(&iter, (gpointer *)&res, NULL)) {
+		removed += expire_res(self, res, since_us);
+		if (res->n_points > 0)
+			continue;
+		g_hash_table_iter_steal(&iter);
+		res_free(self, res);
+	}
+	g_tree_foreach(self->families, collect_empty_cb, empty);
+	for (guint i = 0; i < empty->len; i++)
+		g_tree_remove(self->families, g_ptr_array_index(empty, i));
+	self->n_series -= removed;
+	drop_md_cache(self, self->md, since_us);
+	drop_md_cache(self, self->md_special, since_us);
 	g_mutex_unlock(&self->lock);
-	g_ptr_array_unref(e.empty);
-	return e.removed;
+	return removed;
 }
 
 /* prometheus_client's floatToGoString: Python's repr(), but exponent form
@@ -644,9 +605,8 @@ put(gchar *w, const gchar *s, gsize len)
 #define put_lit(w, lit) put((w), (lit), sizeof(lit) - 1)
 
 static void
-render_series(PdPromFamily *f, const PdPromSeries *s, GString *out)
+render_point(PdPromFamily *f, const PdPromRes *res, const PdPromPoint *s, GString *out)
 {
-	const PdPromRes *res = s->res;
 	const gchar *rid = res->rid_escaped != NULL ? res->rid_escaped : res->rid;
 	gsize rid_len = res->rid_escaped_len;
 	gsize unit_len = strlen(s->unit);
@@ -680,17 +640,19 @@ render_series(PdPromFamily *f, const PdPromSeries *s, GString *out)
 }
 
 static void
-render_family(PdPromFamily *f, GString *out)
+render_family(PdPromStore *self, PdPromFamily *f, GString *out)
 {
 	GHashTableIter iter;
-	PdPromSeries *s;
+	PdPromRes *res;
 
 	g_string_append_printf(out, "# HELP %s Ceilometer meter %s\n", f->metric, f->meter);
 	g_string_append_printf(out, "# TYPE %s gauge\n", f->metric);
-	g_hash_table_iter_init(&iter, f->by_rid);
-	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&s)) {
-		for (; s != NULL; s = s->next)
-			render_series(f, s, out);
+	g_hash_table_iter_init(&iter, self->res);
+	while (g_hash_table_iter_next(&iter, (gpointer *)&res, NULL)) {
+		for (guint i = 0; i < res->n_points; i++) {
+			if (res->points[i].family == f)
+				render_point(f, res, &res->points[i], out);
+		}
 	}
 }
 
@@ -708,7 +670,7 @@ pd_prom_store_render_next(PdPromStore *self, const gchar *after, PdPromFormat fo
 			     : g_tree_upper_bound(self->families, after);
 	if (node != NULL) {
 		f = g_tree_node_value(node);
-		render_family(f, out);
+		render_family(self, f, out);
 		meter = g_strdup(f->meter);
 	}
 	g_mutex_unlock(&self->lock);
