@@ -9,6 +9,7 @@
 
 #include "pd-agent1-generated.h"
 #include "pd-coordination.h"
+#include "pd-dbus-auth.h"
 #include "pd-dbus-error.h"
 #include "pd-dbus-service.h"
 #include "pd-error.h"
@@ -20,6 +21,8 @@ struct _PdDbusService {
 	PdAgent1 *skeleton;
 	PdCoordination *coordination; /* NULL: not configured */
 	GDBusConnection *connection;
+	const PdLogControlBackend *log_backend;
+	PdLogControl *log_control;
 	GTask *own_task; /* pending pd_dbus_service_own_async() */
 	guint owner_id;
 	gboolean running;
@@ -182,96 +185,46 @@ typedef void (*PdDbusServiceActionFunc)(PdDbusService *self, GDBusMethodInvocati
 
 typedef struct {
 	PdDbusService *self;
-	GDBusMethodInvocation *invocation;
 	PdDbusServiceActionFunc func;
 } PdAuthData;
 
 static void
-pd_auth_data_free(PdAuthData *data)
+pd_auth_data_free(gpointer p)
 {
+	PdAuthData *data = p;
+
 	g_object_unref(data->self);
-	g_object_unref(data->invocation);
 	g_free(data);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdAuthData, pd_auth_data_free)
-
-/* root, and the user the daemon runs as, may control it */
-static gboolean
-pd_dbus_service_uid_allowed(guint32 uid)
-{
-	return uid == 0 || uid == (guint32)geteuid();
-}
-
 static void
-pd_dbus_service_caller_uid_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+pd_dbus_service_authorized(GDBusMethodInvocation *invocation, gpointer user_data)
 {
-	g_autoptr(PdAuthData) data = user_data;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply = NULL;
-	const gchar *method = g_dbus_method_invocation_get_method_name(data->invocation);
-	guint32 uid;
+	PdAuthData *data = user_data;
 
-	reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-	if (reply == NULL) {
-		g_dbus_method_invocation_return_error(data->invocation,
-						      PD_DBUS_ERROR,
-						      PD_DBUS_ERROR_PERMISSION_DENIED,
-						      "%s: cannot identify the caller: %s",
-						      method,
-						      error->message);
-		return;
-	}
-	g_variant_get(reply, "(u)", &uid);
-	if (!pd_dbus_service_uid_allowed(uid)) {
-		g_message("denied %s to uid %u", method, uid);
-		g_dbus_method_invocation_return_error(data->invocation,
-						      PD_DBUS_ERROR,
-						      PD_DBUS_ERROR_PERMISSION_DENIED,
-						      "%s is allowed to root only (caller uid %u)",
-						      method,
-						      uid);
-		return;
-	}
 	if (data->self->stopping) {
-		g_dbus_method_invocation_return_error(data->invocation,
-						      PD_DBUS_ERROR,
-						      PD_DBUS_ERROR_NOT_RUNNING,
-						      "%s: polld is stopping",
-						      method);
+		g_dbus_method_invocation_return_error(
+		  invocation,
+		  PD_DBUS_ERROR,
+		  PD_DBUS_ERROR_NOT_RUNNING,
+		  "%s: polld is stopping",
+		  g_dbus_method_invocation_get_method_name(invocation));
 		return;
 	}
-	g_info("%s by uid %u", method, uid);
-	data->func(data->self, data->invocation);
+	data->func(data->self, invocation);
 }
 
-/* asks the bus for the caller's uid (never blocking the loop) and runs
- * @func if the caller may control the daemon; the bus policy says the same,
- * this check holds when the bus config is permissive */
+/* runs @func if the caller may control the daemon (pd-dbus-auth.c) */
 static void
 pd_dbus_service_authorize(PdDbusService *self,
 			  GDBusMethodInvocation *invocation,
 			  PdDbusServiceActionFunc func)
 {
 	PdAuthData *data = g_new0(PdAuthData, 1);
-	GDBusConnection *conn = g_dbus_method_invocation_get_connection(invocation);
 
 	data->self = g_object_ref(self);
-	data->invocation = g_object_ref(invocation);
 	data->func = func;
-	g_dbus_connection_call(
-	  conn,
-	  "org.freedesktop.DBus",
-	  "/org/freedesktop/DBus",
-	  "org.freedesktop.DBus",
-	  "GetConnectionUnixUser",
-	  g_variant_new("(s)", g_dbus_method_invocation_get_sender(invocation)),
-	  G_VARIANT_TYPE("(u)"),
-	  G_DBUS_CALL_FLAGS_NONE,
-	  -1,
-	  NULL,
-	  pd_dbus_service_caller_uid_cb,
-	  data);
+	pd_dbus_auth_run(invocation, pd_dbus_service_authorized, data, pd_auth_data_free);
 }
 
 static void
@@ -553,6 +506,18 @@ pd_dbus_service_bus_acquired_cb(GDBusConnection *connection, const gchar *name, 
 	if (!g_dbus_interface_skeleton_export(
 	      G_DBUS_INTERFACE_SKELETON(self->skeleton), connection, PD_DBUS_SERVICE_PATH, &error))
 		g_warning("cannot export %s: %s", PD_DBUS_SERVICE_PATH, error->message);
+	if (self->log_backend != NULL && self->log_control == NULL) {
+		g_autoptr(GError) log_error = NULL;
+		self->log_control = pd_log_control_new(connection, self->log_backend, &log_error);
+		if (self->log_control == NULL)
+			g_warning("cannot export LogControl1: %s", log_error->message);
+	}
+}
+
+void
+pd_dbus_service_set_log_backend(PdDbusService *self, const PdLogControlBackend *backend)
+{
+	self->log_backend = backend;
 }
 
 static void
@@ -712,6 +677,7 @@ pd_dbus_service_dispose(GObject *obj)
 					G_DBUS_INTERFACE_SKELETON(self->skeleton)) != NULL)
 		g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(self->skeleton));
 	g_clear_object(&self->skeleton);
+	g_clear_pointer(&self->log_control, pd_log_control_free);
 	g_clear_object(&self->connection);
 	g_clear_object(&self->engine);
 	g_clear_object(&self->coordination);

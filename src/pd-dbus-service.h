@@ -10,6 +10,7 @@
 
 #include "pd-coordination.h"
 #include "pd-engine.h"
+#include "pd-log-control.h"
 
 G_BEGIN_DECLS
 
@@ -44,5 +45,9 @@ void
 pd_dbus_service_set_stopping(PdDbusService *self);
 const gchar *
 pd_dbus_service_get_state(PdDbusService *self);
+
+/* before owning the name: also serve org.freedesktop.LogControl1 */
+void
+pd_dbus_service_set_log_backend(PdDbusService *self, const PdLogControlBackend *backend);
 
 G_END_DECLS
