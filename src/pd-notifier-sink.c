@@ -98,6 +98,8 @@ static const gchar *const pd_notifier_sink_keys[] = {
 	"identity_names",
 	"polld",
 	"max_inflight_bytes",
+	"polling",
+	"enable_notifications",
 	NULL,
 };
 

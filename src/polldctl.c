@@ -469,11 +469,19 @@ pd_ctl_print_sinks(PdCtl *ctl, GVariant *stats)
 	while (g_variant_iter_next(&iter, "{&sv}", &name, &sink)) {
 		const gchar *state = pd_ctl_str(sink, "state");
 		const gchar *error = pd_ctl_str(sink, "error");
+		/* a sink the configuration leaves off (exporter, heartbeat) */
+		if (g_strcmp0(state, "disabled") == 0) {
+			g_print(
+			  "  %-11s %s%s%s\n", name, state, error[0] != '\0' ? " - " : "", error);
+			g_variant_unref(sink);
+			continue;
+		}
 		g_print("  %-11s %s%s%s: %" G_GUINT64_FORMAT " %s, %" G_GUINT64_FORMAT
 			" %s, %" G_GUINT64_FORMAT " %s, %" G_GUINT64_FORMAT " %s%s%s\n",
 			name,
-			g_strcmp0(state, "connected") == 0 ? pd_ctl_color(ctl, "good")
-							   : pd_ctl_color(ctl, "bad"),
+			g_strcmp0(state, "connected") == 0 || g_strcmp0(state, "listening") == 0
+			  ? pd_ctl_color(ctl, "good")
+			  : pd_ctl_color(ctl, "bad"),
 			state,
 			pd_ctl_color(ctl, NULL),
 			pd_ctl_u64(sink, "samples_received"),
