@@ -419,6 +419,7 @@ main(int argc, char *argv[])
 		g_printerr("polld: %s\n", error->message);
 		return 1;
 	}
+	pd_prom_self_set_coordination(self_metrics, coordination);
 	if (!pd_engine_setup(engine, &error)) {
 		g_printerr("polld: %s\n", error->message);
 		return 1;

@@ -33,8 +33,9 @@ typedef struct {
 struct _PdPromSelf {
 	PdEngine *engine; /* weak: the engine owns the sink that calls us */
 	gulong handler;
-	GHashTable *histograms; /* task name -> PdPromHistogram */
-	gint64 start_time;	/* wall clock us */
+	PdCoordination *coordination; /* weak, NULL until set */
+	GHashTable *histograms;	      /* task name -> PdPromHistogram */
+	gint64 start_time;	      /* wall clock us */
 };
 
 typedef enum { PD_GAUGE, PD_COUNTER } PdKind;
@@ -525,6 +526,33 @@ collect_notifier(PdPromSelf *self, GString *out, PdPromFormat fmt)
 }
 
 void
+pd_prom_self_set_coordination(PdPromSelf *self, PdCoordination *coordination)
+{
+	self->coordination = coordination;
+}
+
+static void
+collect_coordination(PdPromSelf *self, GString *out, PdPromFormat fmt)
+{
+	PdCoordinationState now;
+
+	if (self->coordination == NULL)
+		return;
+	now = pd_coordination_get_state(self->coordination);
+	family(out,
+	       fmt,
+	       "polld_coordination_state",
+	       PD_GAUGE,
+	       "workload partitioning: 1 for the state the agent is in");
+	for (PdCoordinationState st = PD_COORDINATION_DISABLED; st <= PD_COORDINATION_STALE; st++)
+		sample(out,
+		       "polld_coordination_state",
+		       "state",
+		       pd_coordination_state_to_string(st),
+		       st == now ? 1 : 0);
+}
+
+void
 pd_prom_self_collect(GString *out, PdPromFormat format, gpointer user_data)
 {
 	PdPromSelf *self = user_data;
@@ -544,4 +572,5 @@ pd_prom_self_collect(GString *out, PdPromFormat format, gpointer user_data)
 	collect_plugins(self, out, format);
 	collect_sinks(self, out, format);
 	collect_notifier(self, out, format);
+	collect_coordination(self, out, format);
 }

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include "pd-coordination.h"
 #include "pd-engine.h"
 #include "pd-prom-store.h"
 
@@ -17,6 +18,9 @@ PdPromSelf *
 pd_prom_self_new(PdEngine *engine);
 void
 pd_prom_self_free(PdPromSelf *self);
+/* adds polld_coordination_state; @coordination outlives @self */
+void
+pd_prom_self_set_coordination(PdPromSelf *self, PdCoordination *coordination);
 /* a PdPromCollectFunc: appends every polld_* family */
 void
 pd_prom_self_collect(GString *out, PdPromFormat format, gpointer self);
