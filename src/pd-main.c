@@ -40,6 +40,9 @@ typedef struct {
 } PdMain;
 
 static gint pd_log_level = G_LOG_LEVEL_MESSAGE;
+/* LogControl1's LogTarget: "auto" (the journal when stderr is connected to
+ * it), "console" (stderr), "journal" or "null" */
+static const gchar *pd_log_target = "auto";
 
 /* everything to stderr (or the journal): stdout carries samples */
 static GLogWriterOutput
@@ -49,11 +52,16 @@ pd_main_log_writer(GLogLevelFlags level,
 		   gpointer user_data)
 {
 	g_autofree gchar *line = NULL;
+	gboolean journal =
+	  g_str_equal(pd_log_target, "journal") ||
+	  (g_str_equal(pd_log_target, "auto") && g_log_writer_is_journald(fileno(stderr)));
 
 	if ((level & G_LOG_LEVEL_MASK) > (GLogLevelFlags)pd_log_level &&
 	    !((level & G_LOG_LEVEL_DEBUG) && g_getenv("G_MESSAGES_DEBUG") != NULL))
 		return G_LOG_WRITER_HANDLED;
-	if (g_log_writer_is_journald(fileno(stderr)) &&
+	if (g_str_equal(pd_log_target, "null"))
+		return G_LOG_WRITER_HANDLED;
+	if (journal &&
 	    g_log_writer_journald(level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
 		return G_LOG_WRITER_HANDLED;
 	line = g_log_writer_format_fields(level, fields, n_fields, isatty(fileno(stderr)));
@@ -61,6 +69,83 @@ pd_main_log_writer(GLogLevelFlags level,
 	fflush(stderr);
 	return G_LOG_WRITER_HANDLED;
 }
+
+/* --- org.freedesktop.LogControl1: syslog level names, mapped as the
+ * journal maps GLib's levels (ERROR "crit", CRITICAL "err"...) --- */
+
+static const struct {
+	const gchar *name;
+	GLogLevelFlags level;
+} pd_log_levels[] = {
+	{ "emerg", G_LOG_LEVEL_ERROR },	    { "alert", G_LOG_LEVEL_ERROR },
+	{ "crit", G_LOG_LEVEL_ERROR },	    { "err", G_LOG_LEVEL_CRITICAL },
+	{ "warning", G_LOG_LEVEL_WARNING }, { "notice", G_LOG_LEVEL_MESSAGE },
+	{ "info", G_LOG_LEVEL_INFO },	    { "debug", G_LOG_LEVEL_DEBUG },
+};
+
+static const gchar *
+pd_main_get_log_level(void)
+{
+	for (guint i = G_N_ELEMENTS(pd_log_levels); i-- > 0;) {
+		if (pd_log_levels[i].level == (GLogLevelFlags)pd_log_level)
+			return pd_log_levels[i].name;
+	}
+	return "notice";
+}
+
+static gboolean
+pd_main_set_log_level(const gchar *name, GError **error)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(pd_log_levels); i++) {
+		if (g_str_equal(pd_log_levels[i].name, name)) {
+			pd_log_level = pd_log_levels[i].level;
+			return TRUE;
+		}
+	}
+	g_set_error(
+	  error,
+	  G_IO_ERROR,
+	  G_IO_ERROR_INVALID_ARGUMENT,
+	  "'%s' is not a log level (emerg, alert, crit, err, warning, notice, info, debug)",
+	  name);
+	return FALSE;
+}
+
+static const gchar *
+pd_main_get_log_target(void)
+{
+	return pd_log_target;
+}
+
+static gboolean
+pd_main_set_log_target(const gchar *name, GError **error)
+{
+	static const gchar *const targets[] = { "auto", "console", "journal", "null", NULL };
+
+	for (guint i = 0; targets[i] != NULL; i++) {
+		if (g_str_equal(targets[i], name)) {
+			pd_log_target = targets[i];
+			return TRUE;
+		}
+	}
+	g_set_error(error,
+		    G_IO_ERROR,
+		    G_IO_ERROR_INVALID_ARGUMENT,
+		    "log target '%s' is not supported (auto, console, journal, null)",
+		    name);
+	return FALSE;
+}
+
+static const gchar *
+pd_main_get_syslog_identifier(void)
+{
+	return "polld";
+}
+
+static const PdLogControlBackend pd_main_log_backend = {
+	pd_main_get_log_level,	pd_main_set_log_level,	       pd_main_get_log_target,
+	pd_main_set_log_target, pd_main_get_syslog_identifier,
+};
 
 static void
 pd_main_stop_done(gpointer user_data)
@@ -195,6 +280,7 @@ pd_main_run(PdMain *m, gboolean once, gboolean use_bus, gboolean session)
 		return;
 	}
 	m->service = pd_dbus_service_new(m->engine);
+	pd_dbus_service_set_log_backend(m->service, &pd_main_log_backend);
 	pd_dbus_service_set_coordination(m->service, m->coordination);
 	g_signal_connect(m->service, "name-lost", G_CALLBACK(pd_main_name_lost_cb), m);
 	pd_dbus_service_own_async(

@@ -62,7 +62,16 @@ agent_config(const gchar *dir, guint resources, const gchar *extra)
 }
 
 static Agent *
+agent_start_level(const gchar *dir, const gchar *conf, const gchar *mode, const gchar *level);
+
+static Agent *
 agent_start(const gchar *dir, const gchar *conf, const gchar *mode)
+{
+	return agent_start_level(dir, conf, mode, "--debug");
+}
+
+static Agent *
+agent_start_level(const gchar *dir, const gchar *conf, const gchar *mode, const gchar *level)
 {
 	Agent *a = g_new0(Agent, 1);
 	g_autoptr(GError) error = NULL;
@@ -471,6 +480,77 @@ test_exporter_scrape_only(void)
 	pd_test_rmtree(dir);
 }
 
+/* busctl on the test's private bus; returns its stdout */
+static gchar *
+busctl(const gchar *verb, const gchar *property, const gchar *value)
+{
+	g_autofree gchar *address =
+	  g_strdup_printf("--address=%s", g_getenv("DBUS_SESSION_BUS_ADDRESS"));
+	const gchar *argv[] = { "busctl",
+				address,
+				verb,
+				"org.polld.Agent1",
+				"/org/freedesktop/LogControl1",
+				"org.freedesktop.LogControl1",
+				property,
+				value != NULL ? "s" : NULL,
+				value,
+				NULL };
+	g_autoptr(GError) error = NULL;
+	gchar *out = NULL;
+	gint status = 0;
+
+	g_spawn_sync(
+	  NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &status, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+	return out;
+}
+
+static gboolean
+on_bus(gpointer data)
+{
+	return strstr(((Agent *)data)->log->str, "owning org.polld.Agent1") != NULL;
+}
+
+/* systemctl service-log-level's interface changes a running agent's level */
+static void
+test_log_control(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *conf =
+	  agent_config(dir, 1, "prometheus_listen_addresses = 127.0.0.1:0\n");
+	g_autofree gchar *level = NULL;
+	g_autofree gchar *target = NULL;
+	g_autofree gchar *ident = NULL;
+	Agent *a;
+
+	if (g_find_program_in_path("busctl") == NULL ||
+	    g_getenv("DBUS_SESSION_BUS_ADDRESS") == NULL) {
+		g_test_skip("no busctl or no private bus");
+		pd_test_rmtree(dir);
+		return;
+	}
+	a = agent_start_level(dir, conf, "--session", "-v");
+	g_assert_true(pd_test_wait_for(on_bus, a, 60000));
+	ident = busctl("get-property", "SyslogIdentifier", NULL);
+	g_assert_cmpstr(ident, ==, "s \"polld\"\n");
+	g_free(busctl("set-property", "LogLevel", "info"));
+	level = busctl("get-property", "LogLevel", NULL);
+	g_assert_cmpstr(level, ==, "s \"info\"\n");
+	g_free(busctl("set-property", "LogLevel", "debug"));
+	g_clear_pointer(&level, g_free);
+	level = busctl("get-property", "LogLevel", NULL);
+	g_assert_cmpstr(level, ==, "s \"debug\"\n");
+	/* debug lines come from the next cycle on */
+	agent_wait_log(a, " done in ", count_of(a->log->str, " done in ") + 1);
+	g_free(busctl("set-property", "LogTarget", "console"));
+	target = busctl("get-property", "LogTarget", NULL);
+	g_assert_cmpstr(target, ==, "s \"console\"\n");
+	agent_stop(a);
+	pd_test_rmtree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -479,6 +559,7 @@ main(int argc, char **argv)
 	g_test_add_func("/exporter/tls", test_exporter_tls);
 	g_test_add_func("/exporter/tls-incomplete", test_exporter_tls_incomplete);
 	g_test_add_func("/exporter/scrape-only", test_exporter_scrape_only);
+	g_test_add_func("/exporter/log-control", test_log_control);
 	/* a private session bus for the daemon, and a broker */
 	return pd_test_run_with_broker(&broker, TRUE, NULL);
 }
