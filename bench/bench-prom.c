@@ -191,11 +191,12 @@ main(int argc, char **argv)
 	store = pd_prom_store_new();
 	server = pd_prom_server_new(store, NULL, NULL);
 	/* the first cycle creates every series, later ones find them */
-	pd_prom_store_add(store, (PdSample *const *)ptrs->pdata, ptrs->len, 1);
+	pd_prom_store_add(store, (PdSample *const *)ptrs->pdata, ptrs->len, G_USEC_PER_SEC);
 	cpu0 = thread_cpu_ms();
 	for (gint64 c = 2; c < 7; c++) {
-		pd_prom_store_add(store, (PdSample *const *)ptrs->pdata, ptrs->len, c);
-		pd_prom_store_expire(store, NULL, c);
+		pd_prom_store_add(
+		  store, (PdSample *const *)ptrs->pdata, ptrs->len, c * G_USEC_PER_SEC);
+		pd_prom_store_expire(store, NULL, c * G_USEC_PER_SEC);
 	}
 	ingest_cpu = (thread_cpu_ms() - cpu0) / 5;
 	rss1 = rss_kb();

@@ -46,11 +46,12 @@ typedef struct {
 
 typedef struct _PdPromFamily PdPromFamily;
 
+/* 24 bytes: 70,000 series take 1.7 MB */
 typedef struct {
 	PdPromFamily *family;
-	const gchar *unit; /* ,unit=".." or "", interned */
 	gdouble value;
-	gint64 seen_us;
+	guint32 unit; /* index into the store's unit texts */
+	guint32 seen; /* tenths of a second since the store began */
 } PdPromPoint;
 
 typedef struct {
@@ -84,7 +85,8 @@ struct _PdPromStore {
 	GHashTable *mdl_texts;	 /* text -> PdPromMdl (weak) */
 	GHashTable *md;		 /* PdMetadata -> PdPromMdEntry */
 	GHashTable *md_special;	 /* "family\x1fpointer" -> PdPromMdEntry */
-	GHashTable *units;	 /* interned unit label texts */
+	GHashTable *units;	 /* raw unit -> index + 1 into unit_texts */
+	GPtrArray *unit_texts;	 /* ,unit=".." or "", in the chunks */
 	GStringChunk *chunks;	 /* their storage */
 	PdPromIdent *last_ident; /* the previous sample's, checked first */
 	guint n_series;
@@ -183,6 +185,8 @@ pd_prom_store_new(void)
 	self->md = g_hash_table_new(g_direct_hash, g_direct_equal);
 	self->md_special = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->units = g_hash_table_new(g_str_hash, g_str_equal);
+	self->unit_texts = g_ptr_array_new();
+	g_ptr_array_add(self->unit_texts, (gpointer) "");
 	self->chunks = g_string_chunk_new(1024);
 	return self;
 }
@@ -233,6 +237,7 @@ pd_prom_store_free(PdPromStore *self)
 	g_hash_table_unref(self->mdl_texts);
 	g_hash_table_unref(self->idents);
 	g_hash_table_unref(self->units);
+	g_ptr_array_unref(self->unit_texts);
 	g_string_chunk_free(self->chunks);
 	g_mutex_clear(&self->lock);
 	g_free(self);
@@ -306,24 +311,33 @@ family_new(const gchar *meter)
 	return f;
 }
 
-/* the ',unit="<unit>"' text of @unit, interned: series compare units by pointer */
-static const gchar *
+/* the index of the ',unit="<unit>"' text of @unit (0: no unit) */
+static guint32
 intern_unit(PdPromStore *self, const gchar *unit)
 {
-	const gchar *found;
 	g_autoptr(GString) text = NULL;
+	gpointer found;
 
 	if (unit == NULL || unit[0] == '\0')
-		return "";
+		return 0;
 	found = g_hash_table_lookup(self->units, unit);
 	if (found != NULL)
-		return found;
+		return GPOINTER_TO_UINT(found) - 1;
 	text = g_string_new(NULL);
 	append_label(text, "unit", unit);
-	found = g_string_chunk_insert(self->chunks, text->str);
-	g_hash_table_insert(
-	  self->units, g_string_chunk_insert(self->chunks, unit), (gpointer)found);
-	return found;
+	g_ptr_array_add(self->unit_texts, g_string_chunk_insert(self->chunks, text->str));
+	g_hash_table_insert(self->units,
+			    g_string_chunk_insert(self->chunks, unit),
+			    GUINT_TO_POINTER(self->unit_texts->len));
+	return self->unit_texts->len - 1;
+}
+
+/* monotonic microseconds (time since boot) as a point's 32-bit "seen": in
+ * tenths of a second it lasts 13 years of uptime */
+static guint32
+to_tenths(gint64 us)
+{
+	return us <= 0 ? 0 : (guint32)MIN(us / 100000, (gint64)G_MAXUINT32);
 }
 
 static PdPromIdent *
@@ -444,7 +458,7 @@ family_get(PdPromStore *self, const gchar *meter)
 }
 
 static PdPromPoint *
-point_get(PdPromStore *self, PdPromRes *res, PdPromFamily *f, const gchar *unit)
+point_get(PdPromStore *self, PdPromRes *res, PdPromFamily *f, guint32 unit)
 {
 	PdPromPoint *pt;
 
@@ -453,8 +467,9 @@ point_get(PdPromStore *self, PdPromRes *res, PdPromFamily *f, const gchar *unit)
 		if (pt->family == f && pt->unit == unit)
 			return pt;
 	}
+	/* exact fit: a resource's points are few and set once */
 	if (res->n_points == res->alloc) {
-		res->alloc = res->alloc == 0 ? 2 : res->alloc * 2;
+		res->alloc++;
 		res->points = g_renew(PdPromPoint, res->points, res->alloc);
 	}
 	pt = &res->points[res->n_points++];
@@ -481,7 +496,7 @@ add_one(PdPromStore *self, const PdSample *s, gint64 now_us)
 	res = res_get(self, rid, ident_get(self, s), mdl_get(self, s->metadata, f, now_us));
 	pt = point_get(self, res, f, intern_unit(self, s->unit));
 	pt->value = s->volume_kind == PD_VOLUME_INT ? (gdouble)s->volume.i : s->volume.d;
-	pt->seen_us = now_us;
+	pt->seen = to_tenths(now_us);
 	return TRUE;
 }
 
@@ -499,13 +514,13 @@ pd_prom_store_add(PdPromStore *self, PdSample *const *samples, guint n_samples, 
 
 /* drops the marked families' points not seen since @since_us */
 static guint
-expire_res(PdPromStore *self, PdPromRes *res, gint64 since_us)
+expire_res(PdPromStore *self, PdPromRes *res, guint32 since)
 {
 	guint kept = 0, removed = 0;
 
 	for (guint i = 0; i < res->n_points; i++) {
 		PdPromPoint *pt = &res->points[i];
-		if (pt->family->marked && pt->seen_us < since_us) {
+		if (pt->family->marked && pt->seen < since) {
 			pt->family->n_series--;
 			removed++;
 			continue;
@@ -539,6 +554,8 @@ pd_prom_store_expire(PdPromStore *self, const gchar *const *meters, gint64 since
 	PdPromRes *res;
 	guint removed = 0;
 
+	guint32 since = to_tenths(since_us);
+
 	g_mutex_lock(&self->lock);
 	g_tree_foreach(self->families, mark_cb, GINT_TO_POINTER(meters == NULL));
 	for (guint i = 0; meters != NULL && meters[i] != NULL; i++) {
@@ -548,7 +565,7 @@ pd_prom_store_expire(PdPromStore *self, const gchar *const *meters, gint64 since
 	}
 	g_hash_table_iter_init(&iter, self->res);
 	while (g_hash_table_iter_next(&iter, (gpointer *)&res, NULL)) {
-		removed += expire_res(self, res, since_us);
+		removed += expire_res(self, res, since);
 		if (res->n_points > 0)
 			continue;
 		g_hash_table_iter_steal(&iter);
@@ -605,11 +622,16 @@ put(gchar *w, const gchar *s, gsize len)
 #define put_lit(w, lit) put((w), (lit), sizeof(lit) - 1)
 
 static void
-render_point(PdPromFamily *f, const PdPromRes *res, const PdPromPoint *s, GString *out)
+render_point(PdPromStore *self,
+	     PdPromFamily *f,
+	     const PdPromRes *res,
+	     const PdPromPoint *s,
+	     GString *out)
 {
 	const gchar *rid = res->rid_escaped != NULL ? res->rid_escaped : res->rid;
 	gsize rid_len = res->rid_escaped_len;
-	gsize unit_len = strlen(s->unit);
+	const gchar *unit = g_ptr_array_index(self->unit_texts, s->unit);
+	gsize unit_len = strlen(unit);
 	gsize mdl_len = res->mdl != NULL ? res->mdl->text_len : 0;
 	gchar *w =
 	  pd_buf_reserve(out,
@@ -625,7 +647,7 @@ render_point(PdPromFamily *f, const PdPromRes *res, const PdPromPoint *s, GStrin
 	*w++ = '"';
 	w = put(w, f->mid, f->mid_len);
 	w = put(w, res->ident->text, res->ident->text_len);
-	w = put(w, s->unit, unit_len);
+	w = put(w, unit, unit_len);
 	if (rid_len > 0) {
 		w = put_lit(w, ",resource=\"");
 		w = put(w, rid, rid_len);
@@ -651,7 +673,7 @@ render_family(PdPromStore *self, PdPromFamily *f, GString *out)
 	while (g_hash_table_iter_next(&iter, (gpointer *)&res, NULL)) {
 		for (guint i = 0; i < res->n_points; i++) {
 			if (res->points[i].family == f)
-				render_point(f, res, &res->points[i], out);
+				render_point(self, f, res, &res->points[i], out);
 		}
 	}
 }

@@ -164,19 +164,20 @@ test_prom_expire(void)
 	const gchar *meters[] = { "cpu", NULL };
 	g_autofree gchar *text = NULL;
 
-	add_sample(store, batch, "cpu", "ns", "a", NULL, 1, 10);
-	add_sample(store, batch, "cpu", "ns", "b", NULL, 2, 10);
-	add_sample(store, batch, "memory", "MB", "a", NULL, 3, 10);
+	/* times in monotonic microseconds; the store keeps tenths of a second */
+	add_sample(store, batch, "cpu", "ns", "a", NULL, 1, 10 * G_USEC_PER_SEC);
+	add_sample(store, batch, "cpu", "ns", "b", NULL, 2, 10 * G_USEC_PER_SEC);
+	add_sample(store, batch, "memory", "MB", "a", NULL, 3, 10 * G_USEC_PER_SEC);
 	g_assert_cmpuint(pd_prom_store_get_n_series(store), ==, 3);
-	/* next cycle starts at 20: only "a" is seen again */
-	add_sample(store, batch, "cpu", "ns", "a", NULL, 4, 21);
-	g_assert_cmpuint(pd_prom_store_expire(store, meters, 20), ==, 1);
+	/* next cycle starts at 20 s: only "a" is seen again */
+	add_sample(store, batch, "cpu", "ns", "a", NULL, 4, 21 * G_USEC_PER_SEC);
+	g_assert_cmpuint(pd_prom_store_expire(store, meters, 20 * G_USEC_PER_SEC), ==, 1);
 	g_assert_cmpuint(pd_prom_store_get_n_series(store), ==, 2);
 	text = render_all(store);
 	g_assert_null(strstr(text, "resource=\"b\""));
 	g_assert_nonnull(strstr(text, "ceilometer_memory{"));
 	/* a whole family that goes disappears with its TYPE line */
-	g_assert_cmpuint(pd_prom_store_expire(store, NULL, 30), ==, 2);
+	g_assert_cmpuint(pd_prom_store_expire(store, NULL, 30 * G_USEC_PER_SEC), ==, 2);
 	g_clear_pointer(&text, g_free);
 	text = render_all(store);
 	g_assert_cmpstr(text, ==, "");
