@@ -704,8 +704,8 @@ golden_dir(void)
 #ifdef POLLD_GOLDEN_DIR
 		POLLD_GOLDEN_DIR,
 #endif
-		"../shared/spec/golden",
-		"../../shared/spec/golden",
+		"tests/data/golden",
+		"../tests/data/golden",
 		NULL,
 	};
 
