@@ -211,6 +211,14 @@ scrape(const gchar *uri, GTlsDatabase *db, const gchar *accept, GError **error)
 	return text;
 }
 
+static gboolean
+have_program(const gchar *name)
+{
+	g_autofree gchar *path = g_find_program_in_path(name);
+
+	return path != NULL;
+}
+
 static void
 promtool_check(const gchar *text)
 {
@@ -218,7 +226,7 @@ promtool_check(const gchar *text)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *out = NULL;
 
-	if (g_find_program_in_path("promtool") == NULL) {
+	if (!have_program("promtool")) {
 		g_printerr("# promtool is not installed: exposition not validated\n");
 		g_test_fail();
 		return;
@@ -379,7 +387,7 @@ test_exporter_tls(void)
 	g_autofree gchar *refused = NULL;
 	Agent *a;
 
-	if (g_find_program_in_path("openssl") == NULL || !pd_test_make_pki(dir)) {
+	if (!have_program("openssl") || !pd_test_make_pki(dir)) {
 		g_test_skip("openssl can't make a test PKI");
 		pd_test_rmtree(dir);
 		return;
@@ -525,8 +533,7 @@ test_log_control(void)
 	g_autofree gchar *ident = NULL;
 	Agent *a;
 
-	if (g_find_program_in_path("busctl") == NULL ||
-	    g_getenv("DBUS_SESSION_BUS_ADDRESS") == NULL) {
+	if (!have_program("busctl") || g_getenv("DBUS_SESSION_BUS_ADDRESS") == NULL) {
 		g_test_skip("no busctl or no private bus");
 		pd_test_rmtree(dir);
 		return;
