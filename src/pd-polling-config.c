@@ -14,7 +14,7 @@
 
 /*
  * the file is read with libyaml's event API into a small tree that keeps the
- * position of every node, then checked against Ceilometer's rules (spec §2).
+ * position of every node, then checked against Ceilometer's rules.
  * the event API (rather than the document API) is used because the document
  * API tags every untagged scalar as a string, which would hide the difference
  * between `interval: 300` and `interval: "300"` that yaml.safe_load makes.

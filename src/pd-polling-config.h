@@ -45,7 +45,7 @@ pd_polling_config_ref(PdPollingConfig *cfg);
 void
 pd_polling_config_unref(PdPollingConfig *cfg);
 
-/* Ceilometer's meter matching (spec §2): any '!' hit rejects; else any plain
+/* Ceilometer's meter matching: any '!' hit rejects; else any plain
  * hit accepts; else accept only if every pattern is a '!' pattern */
 gboolean
 pd_source_def_match_meter(const PdSourceDef *src, const gchar *meter);

@@ -1,5 +1,5 @@
 /*
- * polld - tests for the polling.yaml loader (spec §2)
+ * polld - tests for the polling.yaml loader
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -111,8 +111,9 @@ test_valid_ceilometer_default(void)
 	g_assert_false(pd_source_def_match_meter(src, "image.size"));
 }
 
+/* the example of Ceilometer's polling.yaml documentation, every key used */
 static void
-test_valid_spec_example(void)
+test_valid_documented_example(void)
 {
 	const gchar *yaml = "sources:\n"
 			    "  - name: some_pollsters        # required\n"
@@ -1115,7 +1116,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 
 	g_test_add_func("/polling-config/valid/ceilometer-default", test_valid_ceilometer_default);
-	g_test_add_func("/polling-config/valid/spec-example", test_valid_spec_example);
+	g_test_add_func("/polling-config/valid/documented-example", test_valid_documented_example);
 	g_test_add_func("/polling-config/valid/multiple-sources-keep-order",
 			test_valid_multiple_sources_keep_order);
 	g_test_add_func("/polling-config/valid/empty-sources-list", test_valid_empty_sources_list);

@@ -1,0 +1,180 @@
+/*
+ * polld - PdSample and PdSampleBatch: type names, Python's monotonic clock,
+ * strings copied into (and deduplicated in) the batch, metadata kept alive by
+ * the samples, stamping, and moving samples between batches
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <math.h>
+
+#include "polld.h"
+
+static PdMetadata *
+make_metadata(const gchar *name)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+
+	pd_metadata_builder_add_string(b, "name", name);
+	return pd_metadata_builder_end(b);
+}
+
+static void
+test_sample_types(void)
+{
+	const PdSampleType types[] = { PD_SAMPLE_TYPE_GAUGE,
+				       PD_SAMPLE_TYPE_DELTA,
+				       PD_SAMPLE_TYPE_CUMULATIVE };
+	const gchar *names[] = { "gauge", "delta", "cumulative" };
+	PdSampleType type = PD_SAMPLE_TYPE_DELTA;
+
+	for (guint i = 0; i < G_N_ELEMENTS(types); i++) {
+		PdSampleType parsed;
+		g_assert_cmpstr(pd_sample_type_to_string(types[i]), ==, names[i]);
+		g_assert_true(pd_sample_type_from_string(names[i], &parsed));
+		g_assert_cmpint(parsed, ==, types[i]);
+	}
+	g_assert_null(pd_sample_type_to_string((PdSampleType)3));
+	/* Ceilometer's names are lower case; anything else is refused as is */
+	g_assert_false(pd_sample_type_from_string("Gauge", &type));
+	g_assert_false(pd_sample_type_from_string("", &type));
+	g_assert_cmpint(type, ==, PD_SAMPLE_TYPE_DELTA);
+	g_assert_true(pd_sample_type_from_string("delta", NULL));
+}
+
+static void
+test_sample_monotonic(void)
+{
+	gint64 before = g_get_monotonic_time();
+	gdouble now = pd_sample_monotonic_now();
+	gint64 after = g_get_monotonic_time();
+	gdouble later = pd_sample_monotonic_now();
+
+	/* the same clock as GLib's monotonic time, in seconds */
+	g_assert_cmpfloat(now, >=, (gdouble)before / G_USEC_PER_SEC - 1e-6);
+	g_assert_cmpfloat(now, <=, (gdouble)after / G_USEC_PER_SEC + 1e-6);
+	g_assert_cmpfloat(later, >=, now);
+}
+
+static void
+test_sample_batch_add(void)
+{
+	g_autoptr(PdSampleBatch) batch = pd_sample_batch_new();
+	g_autoptr(PdMetadata) md = make_metadata("vm-1");
+	gchar resource[] = "res-1";
+	PdSample *s;
+	PdSample *t;
+	gsize len;
+	g_autofree gchar *json = NULL;
+
+	s = pd_sample_batch_add(
+	  batch, "cpu", PD_SAMPLE_TYPE_CUMULATIVE, "ns", resource, "u", "p", md);
+	/* a new sample has a null volume and no monotonic time */
+	g_assert_cmpint(s->volume_kind, ==, PD_VOLUME_NULL);
+	g_assert_true(isnan(s->monotonic_time));
+	g_assert_cmpint(s->type, ==, PD_SAMPLE_TYPE_CUMULATIVE);
+	pd_sample_set_int(s, 42);
+	/* the batch copies strings: the caller's buffer may change */
+	resource[4] = '9';
+	t =
+	  pd_sample_batch_add(batch, "cpu", PD_SAMPLE_TYPE_GAUGE, NULL, "res-1", NULL, NULL, NULL);
+	pd_sample_set_double(t, 0.5);
+	s = pd_sample_batch_index(batch, 0);
+	g_assert_cmpstr(s->resource_id, ==, "res-1");
+	/* equal strings are stored once */
+	g_assert_true(s->name == t->name);
+	g_assert_true(s->resource_id == t->resource_id);
+	g_assert_true(pd_sample_batch_intern(batch, "cpu") == s->name);
+	g_assert_null(pd_sample_batch_intern(batch, NULL));
+	g_assert_null(t->unit);
+	g_assert_null(t->user_id);
+	g_assert_null(t->metadata);
+	g_assert_cmpint(s->volume_kind, ==, PD_VOLUME_INT);
+	g_assert_cmpint(s->volume.i, ==, 42);
+	g_assert_cmpint(t->volume_kind, ==, PD_VOLUME_DOUBLE);
+	g_assert_cmpfloat(t->volume.d, ==, 0.5);
+	pd_sample_set_null(t);
+	g_assert_cmpint(t->volume_kind, ==, PD_VOLUME_NULL);
+	g_assert_cmpuint(pd_sample_batch_get_size(batch), ==, 2);
+
+	/* the sample holds its own reference to the metadata */
+	g_clear_pointer(&md, pd_metadata_unref);
+	json = pd_metadata_dup_json(pd_sample_batch_index(batch, 0)->metadata, &len);
+	g_assert_cmpstr(json, ==, "{\"name\": \"vm-1\"}");
+	g_assert_cmpuint(len, ==, strlen(json));
+}
+
+static void
+test_sample_batch_stamp(void)
+{
+	g_autoptr(PdSampleBatch) batch = pd_sample_batch_new();
+
+	for (guint i = 0; i < 4; i++) {
+		PdSample *s =
+		  pd_sample_batch_add(batch, "m", PD_SAMPLE_TYPE_GAUGE, "u", "r", NULL, NULL, NULL);
+		s->timestamp_us = 1;
+	}
+	pd_sample_batch_index(batch, 3)->monotonic_time = 7.5;
+	/* only from @first on; NAN leaves each sample's own monotonic time */
+	pd_sample_batch_stamp(batch, 2, 1000, NAN);
+	g_assert_cmpint(pd_sample_batch_index(batch, 1)->timestamp_us, ==, 1);
+	g_assert_cmpint(pd_sample_batch_index(batch, 2)->timestamp_us, ==, 1000);
+	g_assert_true(isnan(pd_sample_batch_index(batch, 2)->monotonic_time));
+	g_assert_cmpfloat(pd_sample_batch_index(batch, 3)->monotonic_time, ==, 7.5);
+	pd_sample_batch_stamp(batch, 0, 2000, 3.25);
+	for (guint i = 0; i < 4; i++) {
+		g_assert_cmpint(pd_sample_batch_index(batch, i)->timestamp_us, ==, 2000);
+		g_assert_cmpfloat(pd_sample_batch_index(batch, i)->monotonic_time, ==, 3.25);
+	}
+	/* a negative reading means "none" as NAN does */
+	pd_sample_batch_stamp(batch, 0, 3000, -1.0);
+	g_assert_cmpfloat(pd_sample_batch_index(batch, 0)->monotonic_time, ==, 3.25);
+}
+
+static void
+test_sample_batch_take(void)
+{
+	g_autoptr(PdSampleBatch) dst = pd_sample_batch_new();
+	PdSampleBatch *src = pd_sample_batch_new();
+	g_autoptr(PdSampleBatch) empty = pd_sample_batch_new();
+	g_autoptr(PdMetadata) md = make_metadata("moved");
+	g_autofree gchar *json = NULL;
+
+	pd_sample_batch_add(dst, "first", PD_SAMPLE_TYPE_GAUGE, "u", "r0", NULL, NULL, NULL);
+	for (guint i = 0; i < 3; i++) {
+		g_autofree gchar *id = g_strdup_printf("src-%u", i);
+		pd_sample_set_int(
+		  pd_sample_batch_add(src, "moved", PD_SAMPLE_TYPE_DELTA, "B", id, "u", "p", md),
+		  i);
+	}
+	g_clear_pointer(&md, pd_metadata_unref);
+	pd_sample_batch_take(dst, src);
+	g_assert_cmpuint(pd_sample_batch_get_size(src), ==, 0);
+	g_assert_cmpuint(pd_sample_batch_get_size(dst), ==, 4);
+	/* src stays usable, and its old strings live on in dst */
+	pd_sample_batch_add(src, "again", PD_SAMPLE_TYPE_GAUGE, "u", "r", NULL, NULL, NULL);
+	pd_sample_batch_free(src);
+	for (guint i = 0; i < 3; i++) {
+		PdSample *s = pd_sample_batch_index(dst, i + 1);
+		g_autofree gchar *id = g_strdup_printf("src-%u", i);
+		g_assert_cmpstr(s->name, ==, "moved");
+		g_assert_cmpstr(s->resource_id, ==, id);
+		g_assert_cmpint(s->volume.i, ==, i);
+	}
+	json = pd_metadata_dup_json(pd_sample_batch_index(dst, 3)->metadata, NULL);
+	g_assert_cmpstr(json, ==, "{\"name\": \"moved\"}");
+	/* taking an empty batch changes nothing */
+	pd_sample_batch_take(dst, empty);
+	g_assert_cmpuint(pd_sample_batch_get_size(dst), ==, 4);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/sample/types", test_sample_types);
+	g_test_add_func("/sample/monotonic", test_sample_monotonic);
+	g_test_add_func("/sample/batch-add", test_sample_batch_add);
+	g_test_add_func("/sample/batch-stamp", test_sample_batch_stamp);
+	g_test_add_func("/sample/batch-take", test_sample_batch_take);
+	return g_test_run();
+}
