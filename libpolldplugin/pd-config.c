@@ -46,7 +46,12 @@ typedef struct {
 } PdConfigParser;
 
 G_DEFINE_TYPE(PdConfig, pd_config, G_TYPE_OBJECT)
-G_DEFINE_QUARK(pd - config - error - quark, pd_config_error)
+/* not G_DEFINE_QUARK(): clang-format spaces out its dashed name, and so the quark's string */
+GQuark
+pd_config_error_quark(void)
+{
+	return g_quark_from_static_string("pd-config-error-quark");
+}
 
 static void
 pd_config_value_free(PdConfigValue *v)

@@ -153,7 +153,7 @@ compare_members(gconstpointer a, gconstpointer b)
 static void
 append_member_json(GString *json, const PdMdMember *m)
 {
-	pd_json_append_string(json, member_key(m));
+	pd_pytext_json_string(json, member_key(m));
 	pd_buf_append_lit(json, ": ");
 	pd_buf_append(json, member_json(m), m->json_len);
 }
@@ -227,7 +227,7 @@ begin_scalar(PdMetadataBuilder *b, const gchar *key)
 
 	g_string_truncate(b->json, 0);
 	g_string_assign(b->sig, f->prefix);
-	pd_sig_append_str(b->sig, key);
+	pd_pytext_str(b->sig, key);
 	return f;
 }
 
@@ -270,8 +270,8 @@ pd_metadata_builder_add_string(PdMetadataBuilder *b, const gchar *key, const gch
 
 	g_return_if_fail(b != NULL && key != NULL);
 	f = begin_scalar(b, key);
-	pd_json_append_string(b->json, value);
-	pd_sig_append_str(b->sig, value);
+	pd_pytext_json_string(b->json, value);
+	pd_pytext_str(b->sig, value);
 	finish_scalar(b, f, key);
 }
 
@@ -282,8 +282,8 @@ pd_metadata_builder_add_int(PdMetadataBuilder *b, const gchar *key, gint64 value
 
 	g_return_if_fail(b != NULL && key != NULL);
 	f = begin_scalar(b, key);
-	pd_json_append_int(b->json, value);
-	pd_json_append_int(b->sig, value);
+	pd_pytext_json_int(b->json, value);
+	pd_pytext_json_int(b->sig, value);
 	finish_scalar(b, f, key);
 }
 
@@ -294,8 +294,8 @@ pd_metadata_builder_add_double(PdMetadataBuilder *b, const gchar *key, gdouble v
 
 	g_return_if_fail(b != NULL && key != NULL);
 	f = begin_scalar(b, key);
-	pd_json_append_double(b->json, value);
-	pd_sig_append_double(b->sig, value);
+	pd_pytext_json_double(b->json, value);
+	pd_pytext_str_double(b->sig, value);
 	finish_scalar(b, f, key);
 }
 
@@ -334,8 +334,8 @@ pd_metadata_builder_add_string_list(PdMetadataBuilder *b,
 			pd_buf_append_lit(b->json, ", ");
 			pd_buf_append_lit(b->sig, ", ");
 		}
-		pd_json_append_string(b->json, values[i]);
-		pd_sig_append_bytes_repr(b->sig, values[i]);
+		pd_pytext_json_string(b->json, values[i]);
+		pd_pytext_bytes_repr(b->sig, values[i]);
 	}
 	g_string_append_c(b->json, ']');
 	g_string_append_c(b->sig, ']');
@@ -368,7 +368,7 @@ append_node_json(GString *out, JsonNode *node)
 			for (GList *l = keys; l != NULL; l = l->next) {
 				if (l != keys)
 					pd_buf_append_lit(out, ", ");
-				pd_json_append_string(out, l->data);
+				pd_pytext_json_string(out, l->data);
 				pd_buf_append_lit(out, ": ");
 				append_node_json(out, json_object_get_member(obj, l->data));
 			}
@@ -380,16 +380,16 @@ append_node_json(GString *out, JsonNode *node)
 	}
 	switch (json_node_get_value_type(node)) {
 		case G_TYPE_INT64:
-			pd_json_append_int(out, json_node_get_int(node));
+			pd_pytext_json_int(out, json_node_get_int(node));
 			break;
 		case G_TYPE_DOUBLE:
-			pd_json_append_double(out, json_node_get_double(node));
+			pd_pytext_json_double(out, json_node_get_double(node));
 			break;
 		case G_TYPE_BOOLEAN:
 			g_string_append(out, json_node_get_boolean(node) ? "true" : "false");
 			break;
 		default:
-			pd_json_append_string(out, json_node_get_string(node));
+			pd_pytext_json_string(out, json_node_get_string(node));
 			break;
 	}
 }
@@ -413,7 +413,7 @@ pd_metadata_builder_add_json_node(PdMetadataBuilder *b, const gchar *key, JsonNo
 	} else if (JSON_NODE_HOLDS_ARRAY(node)) {
 		f = begin_scalar(b, key);
 		append_node_json(b->json, node);
-		pd_sig_append_json_list(b->sig, json_node_get_array(node));
+		pd_pytext_str_json_list(b->sig, json_node_get_array(node));
 		finish_scalar(b, f, key);
 	} else {
 		switch (json_node_get_value_type(node)) {
@@ -440,7 +440,7 @@ pd_metadata_builder_begin_object(PdMetadataBuilder *b, const gchar *key)
 
 	g_return_if_fail(b != NULL && key != NULL);
 	prefix = g_string_new(current_frame(b)->prefix);
-	pd_sig_append_str(prefix, key);
+	pd_pytext_str(prefix, key);
 	g_string_append_c(prefix, ':');
 	g_ptr_array_add(b->frames, frame_new(key, prefix->str));
 }

@@ -1,10 +1,11 @@
 /*
- * polld - engine side of PdPollContext and PdCycleCache
+ * polld - engine side of PdPollContext
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
+#include "pd-cycle-cache-private.h"
 #include "pd-poll-context.h"
 
 G_BEGIN_DECLS
@@ -14,15 +15,8 @@ typedef struct {
 	gchar *reason;
 } PdPermanentFailure;
 
-PdCycleCache *
-pd_cycle_cache_new(PdConfig *config);
-PdCycleCache *
-pd_cycle_cache_ref(PdCycleCache *cache);
-void
-pd_cycle_cache_unref(PdCycleCache *cache);
-
 PdPollContext *
-pd_poll_context_new(PdConfig *config, PdCycleCache *cache, guint64 cycle, const gchar *source_name);
+pd_poll_context_new(PdConfig *config, PdCycleCache *cache, const gchar *source_name);
 void
 pd_poll_context_free(PdPollContext *ctx);
 /* called with a full batch (ownership passes) from the pollster's thread */
@@ -41,7 +35,6 @@ pd_poll_context_steal_batch(PdPollContext *ctx);
 GPtrArray *
 pd_poll_context_get_failures(PdPollContext *ctx);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdCycleCache, pd_cycle_cache_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdPollContext, pd_poll_context_free)
 
 G_END_DECLS

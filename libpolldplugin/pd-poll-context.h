@@ -8,6 +8,7 @@
 #include <glib-object.h>
 
 #include "pd-config.h"
+#include "pd-cycle-cache.h"
 #include "pd-metadata.h"
 #include "pd-resource.h"
 #include "pd-sample.h"
@@ -17,14 +18,9 @@ G_BEGIN_DECLS
 /*
  * One PdPollContext per pollster invocation: it collects the samples and
  * permanent failures of that invocation and is used by one thread at a time.
- * The PdCycleCache behind it is shared by all pollsters of one task cycle
- * (e.g. one libvirt bulk stats call feeds 30 meters) and is thread-safe.
+ * The PdCycleCache behind it is shared by all pollsters of one task cycle.
  */
 typedef struct _PdPollContext PdPollContext;
-typedef struct _PdCycleCache PdCycleCache;
-
-/* computes a cache value; runs in the caller's thread, once per key per cycle */
-typedef gpointer (*PdCycleCacheFunc)(gpointer user_data, GError **error);
 
 /* appends a sample: strings are copied, @metadata is referenced (may be
  * NULL); the timestamp is stamped by the engine, one per invocation */
@@ -51,26 +47,7 @@ PdConfig *
 pd_poll_context_get_config(PdPollContext *ctx);
 PdCycleCache *
 pd_poll_context_get_cache(PdPollContext *ctx);
-/* increments with every task cycle; lets plugins keep per-cycle state */
-guint64
-pd_poll_context_get_cycle(PdPollContext *ctx);
 const gchar *
 pd_poll_context_get_source_name(PdPollContext *ctx);
-
-/* the configuration in force for this cycle (changes on reload) */
-PdConfig *
-pd_cycle_cache_get_config(PdCycleCache *cache);
-
-/* returns the cached value for @key, computing it with @func if this cycle
- * hasn't yet; concurrent callers for the same key wait for the first. A
- * failure is cached too (same error for everybody this cycle). The value is
- * destroyed with @destroy when the cycle ends. */
-gpointer
-pd_cycle_cache_get(PdCycleCache *cache,
-		   const gchar *key,
-		   PdCycleCacheFunc func,
-		   gpointer user_data,
-		   GDestroyNotify destroy,
-		   GError **error);
 
 G_END_DECLS

@@ -48,42 +48,42 @@ pd_buf_append(GString *out, const gchar *str, gsize len)
  * for an invalid byte (which both the JSON and the signature text turn into
  * U+FFFD, so they keep agreeing) */
 gsize
-pd_utf8_decode(const guchar *p, const guchar *end, gunichar *out);
+pd_pytext_utf8_decode(const guchar *p, const guchar *end, gunichar *out);
 
 /* decimal integer, returns the length (at most 20) */
 gsize
-pd_format_int(gint64 value, gchar out[24]);
+pd_pytext_format_int(gint64 value, gchar out[24]);
 /* json.dumps of a float: repr(), but NaN, Infinity, -Infinity */
 void
-pd_json_append_double(GString *out, gdouble value);
+pd_pytext_json_double(GString *out, gdouble value);
 void
-pd_json_append_int(GString *out, gint64 value);
+pd_pytext_json_int(GString *out, gint64 value);
 
 /* Python repr() of a float, e.g. 1.0, 0.1, 1e+16, 1e-05; returns length */
 gsize
-pd_format_double(gdouble value, gchar out[32]);
+pd_pytext_format_double(gdouble value, gchar out[32]);
 /* appends @str as a JSON string literal, ASCII only (\uXXXX), like json.dumps */
 void
-pd_json_append_string(GString *out, const gchar *str);
+pd_pytext_json_string(GString *out, const gchar *str);
 
 /* json.dumps(allow_nan=True) spelling of NaN and infinities, NULL if finite */
 const gchar *
-pd_json_non_finite(gdouble value);
+pd_pytext_json_non_finite(gdouble value);
 
 /* pieces of the signature text: what Python's str() prints for a value */
 void
-pd_sig_append_str(GString *out, const gchar *str); /* raw UTF-8, NULL -> None */
+pd_pytext_str(GString *out, const gchar *str); /* raw UTF-8, NULL -> None */
 void
-pd_sig_append_double(GString *out, gdouble value); /* str(float): 1.0, inf, nan */
+pd_pytext_str_double(GString *out, gdouble value); /* str(float): 1.0, inf, nan */
 void
-pd_sig_append_bytes_repr(GString *out, const gchar *str); /* b'...' of the UTF-8 */
+pd_pytext_bytes_repr(GString *out, const gchar *str); /* b'...' of the UTF-8 */
 
 /* str() of a list value after Ceilometer's decode_unicode(): [b'a', {b'k': 1}] */
 void
-pd_sig_append_json_list(GString *out, JsonArray *array);
+pd_pytext_str_json_list(GString *out, JsonArray *array);
 
 /* str() of a decoded scalar: a string raw, a float as str(float), True/False */
 void
-pd_sig_append_json_scalar(GString *out, JsonNode *node);
+pd_pytext_str_json_scalar(GString *out, JsonNode *node);
 
 G_END_DECLS

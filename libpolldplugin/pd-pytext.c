@@ -24,7 +24,7 @@ static const gchar hex_digits[] = "0123456789abcdef";
 /* ---- utf-8 and json strings ---- */
 
 gsize
-pd_utf8_decode(const guchar *p, const guchar *end, gunichar *out)
+pd_pytext_utf8_decode(const guchar *p, const guchar *end, gunichar *out)
 {
 	guchar c = p[0];
 	gunichar cp, min;
@@ -92,7 +92,7 @@ escape_one(gchar **wp, const guchar *p, const guchar *end)
 	gsize n = 1;
 
 	if (c >= 0x80) {
-		n = pd_utf8_decode(p, end, &c);
+		n = pd_pytext_utf8_decode(p, end, &c);
 		/* an invalid byte stands for U+FFFD, one byte at a time like
 		 * g_utf8_make_valid() */
 		if (n == 0)
@@ -146,7 +146,7 @@ write_json_escaped(gchar *w, const guchar *p, const guchar *end)
 }
 
 void
-pd_json_append_string(GString *out, const gchar *str)
+pd_pytext_json_string(GString *out, const gchar *str)
 {
 	gsize len;
 	gchar *w;
@@ -167,7 +167,7 @@ pd_json_append_string(GString *out, const gchar *str)
 /* ---- numbers ---- */
 
 gsize
-pd_format_int(gint64 value, gchar out[24])
+pd_pytext_format_int(gint64 value, gchar out[24])
 {
 	guint64 u = value < 0 ? -(guint64)value : (guint64)value;
 	gchar tmp[24];
@@ -186,11 +186,11 @@ pd_format_int(gint64 value, gchar out[24])
 }
 
 void
-pd_json_append_int(GString *out, gint64 value)
+pd_pytext_json_int(GString *out, gint64 value)
 {
 	gchar *w = pd_buf_reserve(out, 24);
 
-	pd_buf_commit(out, w + pd_format_int(value, w));
+	pd_buf_commit(out, w + pd_pytext_format_int(value, w));
 }
 
 typedef struct {
@@ -406,7 +406,7 @@ format_short_positional(gdouble v, gchar *out, gsize *len)
 	if (n >= G_GINT64_CONSTANT(1000000000000000) || (gdouble)n / exact_pow10[k] != v)
 		return FALSE;
 	/* n, with k implied decimals, at least one digit before the point */
-	n_digits = pd_format_int(n, digits);
+	n_digits = pd_pytext_format_int(n, digits);
 	while (n_digits <= (gsize)k) {
 		memmove(digits + 1, digits, n_digits + 1);
 		digits[0] = '0';
@@ -424,7 +424,7 @@ format_short_positional(gdouble v, gchar *out, gsize *len)
 }
 
 gsize
-pd_format_double(gdouble value, gchar out[32])
+pd_pytext_format_double(gdouble value, gchar out[32])
 {
 	PdDecimal dec;
 	gchar *w = out;
@@ -438,7 +438,7 @@ pd_format_double(gdouble value, gchar out[32])
 		return copy_literal(out, signbit(value) ? "-0.0" : "0.0");
 	/* integral values (byte counts, MB...) need no digit search */
 	if (fabs(value) < 1e16 && value == (gdouble)(gint64)value) {
-		len = pd_format_int((gint64)value, out);
+		len = pd_pytext_format_int((gint64)value, out);
 		return len + copy_literal(out + len, ".0");
 	}
 	if (signbit(value))
@@ -453,7 +453,7 @@ pd_format_double(gdouble value, gchar out[32])
 
 /* json.dumps(allow_nan=True) spells these as JavaScript does */
 const gchar *
-pd_json_non_finite(gdouble value)
+pd_pytext_json_non_finite(gdouble value)
 {
 	if (isnan(value))
 		return "NaN";
@@ -463,9 +463,9 @@ pd_json_non_finite(gdouble value)
 }
 
 void
-pd_json_append_double(GString *out, gdouble value)
+pd_pytext_json_double(GString *out, gdouble value)
 {
-	const gchar *lit = pd_json_non_finite(value);
+	const gchar *lit = pd_pytext_json_non_finite(value);
 	gchar *w;
 
 	if (lit != NULL) {
@@ -473,13 +473,13 @@ pd_json_append_double(GString *out, gdouble value)
 		return;
 	}
 	w = pd_buf_reserve(out, 32);
-	pd_buf_commit(out, w + pd_format_double(value, w));
+	pd_buf_commit(out, w + pd_pytext_format_double(value, w));
 }
 
 /* ---- python str() pieces ---- */
 
 void
-pd_sig_append_str(GString *out, const gchar *str)
+pd_pytext_str(GString *out, const gchar *str)
 {
 	const guchar *p = (const guchar *)str;
 	const guchar *end;
@@ -494,7 +494,7 @@ pd_sig_append_str(GString *out, const gchar *str)
 	w = pd_buf_reserve(out, (gsize)(end - p) * 3);
 	while (p < end) {
 		gunichar c;
-		gsize n = *p < 0x80 ? 1 : pd_utf8_decode(p, end, &c);
+		gsize n = *p < 0x80 ? 1 : pd_pytext_utf8_decode(p, end, &c);
 		if (n == 0) {
 			memcpy(w, "\357\277\275", 3);
 			w += 3;
@@ -509,10 +509,10 @@ pd_sig_append_str(GString *out, const gchar *str)
 }
 
 void
-pd_sig_append_double(GString *out, gdouble value)
+pd_pytext_str_double(GString *out, gdouble value)
 {
 	gchar buf[32];
-	gsize len = pd_format_double(value, buf);
+	gsize len = pd_pytext_format_double(value, buf);
 
 	pd_buf_append(out, buf, len);
 }
@@ -557,14 +557,14 @@ append_repr(GString *out, const gchar *str, gboolean is_bytes)
 	gchar *w;
 
 	/* the bytes Python encodes are those of the decoded (valid) string */
-	pd_sig_append_str(utf8, str);
+	pd_pytext_str(utf8, str);
 	w = pd_buf_reserve(out, utf8->len * 4 + 3);
 	w = write_repr(w, (const guchar *)utf8->str, utf8->len, is_bytes);
 	pd_buf_commit(out, w);
 }
 
 void
-pd_sig_append_bytes_repr(GString *out, const gchar *str)
+pd_pytext_bytes_repr(GString *out, const gchar *str)
 {
 	append_repr(out, str, TRUE);
 }
@@ -610,7 +610,7 @@ append_dict_repr(GString *out, JsonObject *obj)
 	for (GList *l = keys; l != NULL; l = l->next) {
 		if (l != keys)
 			pd_buf_append_lit(out, ", ");
-		pd_sig_append_bytes_repr(out, l->data);
+		pd_pytext_bytes_repr(out, l->data);
 		pd_buf_append_lit(out, ": ");
 		append_decoded_repr(out, json_object_get_member(obj, l->data));
 	}
@@ -618,18 +618,18 @@ append_dict_repr(GString *out, JsonObject *obj)
 }
 
 void
-pd_sig_append_json_scalar(GString *out, JsonNode *node)
+pd_pytext_str_json_scalar(GString *out, JsonNode *node)
 {
 	GType type = json_node_get_value_type(node);
 
 	if (type == G_TYPE_STRING)
-		pd_sig_append_str(out, json_node_get_string(node));
+		pd_pytext_str(out, json_node_get_string(node));
 	else if (type == G_TYPE_DOUBLE)
-		pd_sig_append_double(out, json_node_get_double(node));
+		pd_pytext_str_double(out, json_node_get_double(node));
 	else if (type == G_TYPE_BOOLEAN)
 		g_string_append(out, json_node_get_boolean(node) ? "True" : "False");
 	else
-		pd_json_append_int(out, json_node_get_int(node));
+		pd_pytext_json_int(out, json_node_get_int(node));
 }
 
 /* repr() of a list item after Ceilometer's decode_unicode(): strings become
@@ -649,15 +649,15 @@ append_decoded_repr(GString *out, JsonNode *node)
 			break;
 		case JSON_NODE_VALUE:
 			if (json_node_get_value_type(node) == G_TYPE_STRING)
-				pd_sig_append_bytes_repr(out, json_node_get_string(node));
+				pd_pytext_bytes_repr(out, json_node_get_string(node));
 			else
-				pd_sig_append_json_scalar(out, node);
+				pd_pytext_str_json_scalar(out, node);
 			break;
 	}
 }
 
 void
-pd_sig_append_json_list(GString *out, JsonArray *array)
+pd_pytext_str_json_list(GString *out, JsonArray *array)
 {
 	append_list_repr(out, array);
 }

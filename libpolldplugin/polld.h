@@ -6,6 +6,7 @@
 #pragma once
 
 #include "pd-config.h"
+#include "pd-cycle-cache.h"
 #include "pd-discovery.h"
 #include "pd-error.h"
 #include "pd-metadata.h"

@@ -24,7 +24,12 @@ struct _PdAmqpLink {
 	gboolean channel_open;
 };
 
-G_DEFINE_QUARK(pd - amqp - link - error - quark, pd_amqp_link_error)
+/* not G_DEFINE_QUARK(): clang-format spaces out its dashed name, and so the quark's string */
+GQuark
+pd_amqp_link_error_quark(void)
+{
+	return g_quark_from_static_string("pd-amqp-link-error-quark");
+}
 
 void
 pd_amqp_link_options_clear(PdAmqpLinkOptions *opts)

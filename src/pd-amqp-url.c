@@ -13,7 +13,7 @@
 #define PD_AMQP_DEFAULT_PORT 5672
 
 void
-pd_amqp_host_free(PdAmqpHost *host)
+pd_amqp_url_host_free(PdAmqpHost *host)
 {
 	if (host == NULL)
 		return;
@@ -25,7 +25,7 @@ pd_amqp_host_free(PdAmqpHost *host)
 }
 
 gchar *
-pd_amqp_host_describe(const PdAmqpHost *host)
+pd_amqp_url_host_describe(const PdAmqpHost *host)
 {
 	gboolean v6 = strchr(host->host, ':') != NULL;
 
@@ -194,7 +194,7 @@ GPtrArray *
 pd_amqp_url_parse(const gchar *url, GError **error)
 {
 	g_autoptr(GPtrArray) hosts =
-	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_amqp_host_free);
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_amqp_url_host_free);
 	g_autofree gchar *netlocs = NULL;
 	g_autofree gchar *vhost = NULL;
 	g_auto(GStrv) parts = NULL;

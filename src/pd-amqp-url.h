@@ -19,16 +19,16 @@ typedef struct {
 } PdAmqpHost;
 
 void
-pd_amqp_host_free(PdAmqpHost *host);
+pd_amqp_url_host_free(PdAmqpHost *host);
 /* "user@host:port/vhost", never the password, for logs */
 gchar *
-pd_amqp_host_describe(const PdAmqpHost *host);
+pd_amqp_url_host_describe(const PdAmqpHost *host);
 
 /* one PdAmqpHost per comma separated host, tried in turn like oslo does;
  * user, password and port carry over from the previous host when missing */
 GPtrArray *
 pd_amqp_url_parse(const gchar *url, GError **error);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdAmqpHost, pd_amqp_host_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdAmqpHost, pd_amqp_url_host_free)
 
 G_END_DECLS

@@ -731,7 +731,7 @@ static void
 pd_amqp_worker_link_failed(PdAmqpWorker *self, GError *error)
 {
 	PdAmqpHost *host = g_ptr_array_index(self->opts.hosts, self->host_index);
-	g_autofree gchar *where = pd_amqp_host_describe(host);
+	g_autofree gchar *where = pd_amqp_url_host_describe(host);
 
 	pd_amqp_worker_log_error(self, where, error->message);
 	pd_amqp_worker_clear_source(&self->fd_source);
@@ -755,7 +755,7 @@ static void
 pd_amqp_worker_connected(PdAmqpWorker *self, PdAmqpLink *link)
 {
 	PdAmqpHost *host = g_ptr_array_index(self->opts.hosts, self->host_index);
-	g_autofree gchar *where = pd_amqp_host_describe(host);
+	g_autofree gchar *where = pd_amqp_url_host_describe(host);
 
 	self->link = link;
 	self->cstate = PD_AMQP_CONNECTED;

@@ -772,8 +772,7 @@ pd_polling_task_cycle_start(PdPollingTask *self, GPtrArray *filter, GPtrArray *w
 		job->cycle = pd_cycle_ref(cycle);
 		job->task = g_object_ref(self);
 		job->entry = entry;
-		job->ctx =
-		  pd_poll_context_new(config, cycle->cache, cycle->number, entry->source->name);
+		job->ctx = pd_poll_context_new(config, cycle->cache, entry->source->name);
 		entry->busy = TRUE;
 		self->n_jobs++;
 		g_ptr_array_add(cycle->jobs, job);

@@ -101,7 +101,7 @@ fill_date_cache(PdDateCache *cache, gint64 second)
 }
 
 void
-pd_format_timestamp(gint64 timestamp_us, gchar separator, gchar out[27])
+pd_serializer_format_timestamp(gint64 timestamp_us, gchar separator, gchar out[27])
 {
 	gint64 second = timestamp_us / G_USEC_PER_SEC;
 	gint64 usec = timestamp_us % G_USEC_PER_SEC;
@@ -224,7 +224,7 @@ write_uuid4(gchar *out, gboolean dashes)
 }
 
 void
-pd_uuid_random(gchar out[37])
+pd_serializer_uuid_random(gchar out[37])
 {
 	write_uuid4(out, TRUE);
 }
@@ -269,11 +269,11 @@ pd_serializer_new(const gchar *source, const gchar *secret, gboolean identity_na
 	PdSerializer *self = g_new0(PdSerializer, 1);
 	GString *str = g_string_new(NULL);
 
-	pd_json_append_string(str, source);
+	pd_pytext_json_string(str, source);
 	self->source_json_len = str->len;
 	self->source_json = g_string_free(str, FALSE);
 	str = g_string_new(NULL);
-	pd_sig_append_str(str, source);
+	pd_pytext_str(str, source);
 	self->source_sig_len = str->len;
 	self->source_sig = g_string_free(str, FALSE);
 	self->identity_names = identity_names;
@@ -310,9 +310,9 @@ pd_serializer_set_fixed_message_id(PdSerializer *self, const gchar *message_id)
 static void
 number_text_double(PdNumberText *t, gdouble value)
 {
-	const gchar *lit = pd_json_non_finite(value);
+	const gchar *lit = pd_pytext_json_non_finite(value);
 
-	t->sig_len = pd_format_double(value, t->sig);
+	t->sig_len = pd_pytext_format_double(value, t->sig);
 	if (lit != NULL) {
 		t->json_len = copy_literal(t->json, lit);
 	} else {
@@ -333,7 +333,7 @@ static void
 volume_text(PdNumberText *t, const PdSample *sample)
 {
 	if (sample->volume_kind == PD_VOLUME_INT) {
-		t->json_len = t->sig_len = pd_format_int(sample->volume.i, t->json);
+		t->json_len = t->sig_len = pd_pytext_format_int(sample->volume.i, t->json);
 		memcpy(t->sig, t->json, t->json_len + 1);
 	} else if (sample->volume_kind == PD_VOLUME_DOUBLE) {
 		number_text_double(t, sample->volume.d);
@@ -356,25 +356,25 @@ sign_sample(PdSerializer *self, const PdSample *sample, PdSampleText *text)
 
 	g_string_truncate(s, 0);
 	append_lit(s, "counter_name");
-	pd_sig_append_str(s, sample->name);
+	pd_pytext_str(s, sample->name);
 	append_lit(s, "counter_type");
-	pd_sig_append_str(s, pd_sample_type_to_string(sample->type));
+	pd_pytext_str(s, pd_sample_type_to_string(sample->type));
 	append_lit(s, "counter_unit");
-	pd_sig_append_str(s, sample->unit);
+	pd_pytext_str(s, sample->unit);
 	append_lit(s, "counter_volume");
 	pd_buf_append(s, text->volume.sig, text->volume.sig_len);
 	append_lit(s, "message_id");
-	pd_sig_append_str(s, text->message_id);
+	pd_pytext_str(s, text->message_id);
 	append_lit(s, "monotonic_time");
 	pd_buf_append(s, text->monotonic.sig, text->monotonic.sig_len);
 	append_lit(s, "project_id");
-	pd_sig_append_str(s, sample->project_id);
+	pd_pytext_str(s, sample->project_id);
 	if (self->identity_names) {
 		append_lit(s, "project_name");
-		pd_sig_append_str(s, sample->project_name);
+		pd_pytext_str(s, sample->project_name);
 	}
 	append_lit(s, "resource_id");
-	pd_sig_append_str(s, sample->resource_id);
+	pd_pytext_str(s, sample->resource_id);
 	pd_hmac_begin(&self->key, &ctx);
 	pd_sha256_update(&ctx, (const guint8 *)s->str, s->len);
 	for (guint i = 0; i < n_md_sig; i++)
@@ -385,10 +385,10 @@ sign_sample(PdSerializer *self, const PdSample *sample, PdSampleText *text)
 	append_lit(s, "timestamp");
 	pd_buf_append(s, text->timestamp, 26);
 	append_lit(s, "user_id");
-	pd_sig_append_str(s, sample->user_id);
+	pd_pytext_str(s, sample->user_id);
 	if (self->identity_names) {
 		append_lit(s, "user_name");
-		pd_sig_append_str(s, sample->user_name);
+		pd_pytext_str(s, sample->user_name);
 	}
 	pd_sha256_update(&ctx, (const guint8 *)s->str, s->len);
 	pd_hmac_end_hex(&self->key, &ctx, text->signature);
@@ -407,34 +407,34 @@ write_sample_json(PdSerializer *self,
 	append_lit(out, "{\"source\": ");
 	pd_buf_append(out, self->source_json, self->source_json_len);
 	append_lit(out, ", \"counter_name\": ");
-	pd_json_append_string(out, sample->name);
+	pd_pytext_json_string(out, sample->name);
 	append_lit(out, ", \"counter_type\": ");
-	pd_json_append_string(out, pd_sample_type_to_string(sample->type));
+	pd_pytext_json_string(out, pd_sample_type_to_string(sample->type));
 	append_lit(out, ", \"counter_unit\": ");
-	pd_json_append_string(out, sample->unit);
+	pd_pytext_json_string(out, sample->unit);
 	append_lit(out, ", \"counter_volume\": ");
 	pd_buf_append(out, text->volume.json, text->volume.json_len);
 	append_lit(out, ", \"user_id\": ");
-	pd_json_append_string(out, sample->user_id);
+	pd_pytext_json_string(out, sample->user_id);
 	if (self->identity_names) {
 		append_lit(out, ", \"user_name\": ");
-		pd_json_append_string(out, sample->user_name);
+		pd_pytext_json_string(out, sample->user_name);
 	}
 	append_lit(out, ", \"project_id\": ");
-	pd_json_append_string(out, sample->project_id);
+	pd_pytext_json_string(out, sample->project_id);
 	if (self->identity_names) {
 		append_lit(out, ", \"project_name\": ");
-		pd_json_append_string(out, sample->project_name);
+		pd_pytext_json_string(out, sample->project_name);
 	}
 	append_lit(out, ", \"resource_id\": ");
-	pd_json_append_string(out, sample->resource_id);
+	pd_pytext_json_string(out, sample->resource_id);
 	append_lit(out, ", \"timestamp\": \"");
 	pd_buf_append(out, text->timestamp, 26);
 	append_lit(out, "\", \"resource_metadata\": ");
 	for (guint i = 0; i < n_md_json; i++)
 		pd_buf_append(out, md_json[i].str, md_json[i].len);
 	append_lit(out, ", \"message_id\": ");
-	pd_json_append_string(out, text->message_id);
+	pd_pytext_json_string(out, text->message_id);
 	append_lit(out, ", \"monotonic_time\": ");
 	pd_buf_append(out, text->monotonic.json, text->monotonic.json_len);
 	append_lit(out, ", \"message_signature\": \"");
@@ -454,10 +454,10 @@ pd_serializer_append_sample(PdSerializer *self, GString *out, const PdSample *sa
 	if (self->fixed_message_id != NULL) {
 		text.message_id = self->fixed_message_id;
 	} else {
-		pd_uuid_random(text.message_id_buf);
+		pd_serializer_uuid_random(text.message_id_buf);
 		text.message_id = text.message_id_buf;
 	}
-	pd_format_timestamp(sample->timestamp_us, 'T', text.timestamp);
+	pd_serializer_format_timestamp(sample->timestamp_us, 'T', text.timestamp);
 	volume_text(&text.volume, sample);
 	/* the reading is never negative: a negative value is the old "-1 for
 	 * null" convention */
@@ -552,7 +552,7 @@ pd_serializer_build_message(PdSerializer *self, PdSample *const *samples, guint 
 	g_return_val_if_fail(self != NULL, NULL);
 	g_return_val_if_fail(samples != NULL || n_samples == 0, NULL);
 
-	pd_uuid_random(message_id);
+	pd_serializer_uuid_random(message_id);
 	g_string_truncate(in, 0);
 	append_lit(in, "{\"message_id\": \"");
 	pd_buf_append(in, message_id, 36);
@@ -568,7 +568,7 @@ pd_serializer_build_message(PdSerializer *self, PdSample *const *samples, guint 
 	}
 	/* the oslo.messaging notifier stamps the message, the rabbit driver
 	 * adds _unique_id (uuid4().hex) */
-	pd_format_timestamp(g_get_real_time(), ' ', timestamp);
+	pd_serializer_format_timestamp(g_get_real_time(), ' ', timestamp);
 	write_uuid4(unique_id, FALSE);
 	append_lit(in, "]}, \"timestamp\": \"");
 	pd_buf_append(in, timestamp, 26);

@@ -33,9 +33,9 @@ pd_serializer_build_message(PdSerializer *self, PdSample *const *samples, guint 
 
 /* helpers shared with tests and other modules */
 void
-pd_format_timestamp(gint64 timestamp_us, gchar separator, gchar out[27]);
+pd_serializer_format_timestamp(gint64 timestamp_us, gchar separator, gchar out[27]);
 void
-pd_uuid_random(gchar out[37]);
+pd_serializer_uuid_random(gchar out[37]);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdSerializer, pd_serializer_free)
 

@@ -33,10 +33,10 @@ append_value_text(GString *out, JsonNode *node)
 			pd_buf_append_lit(out, "None");
 			break;
 		case JSON_NODE_ARRAY:
-			pd_sig_append_json_list(out, json_node_get_array(node));
+			pd_pytext_str_json_list(out, json_node_get_array(node));
 			break;
 		case JSON_NODE_VALUE:
-			pd_sig_append_json_scalar(out, node);
+			pd_pytext_str_json_scalar(out, node);
 			break;
 		case JSON_NODE_OBJECT:
 			g_assert_not_reached();
@@ -60,7 +60,7 @@ walk_object(GString *out, JsonObject *obj, const gchar *prefix)
 		}
 		if (strcmp(name, "message_signature") == 0)
 			continue;
-		pd_sig_append_str(out, name);
+		pd_pytext_str(out, name);
 		append_value_text(out, node);
 	}
 }

@@ -79,7 +79,7 @@ test_url_escapes_and_ipv6(void)
 	assert_host(esc, 0, "us@er", "p:ss@w:rd", "host", 5672, "v/h", FALSE);
 	assert_host(v6, 0, "guest", "guest", "::1", 5671, "/", FALSE);
 	assert_host(v6, 1, "guest", "guest", "fe80::2", 5671, "/", FALSE);
-	desc = pd_amqp_host_describe(g_ptr_array_index(v6, 0));
+	desc = pd_amqp_url_host_describe(g_ptr_array_index(v6, 0));
 	g_assert_cmpstr(desc, ==, "guest@[::1]:5671 (vhost /)");
 }
 
@@ -103,7 +103,7 @@ static void
 test_url_describe_hides_password(void)
 {
 	g_autoptr(GPtrArray) hosts = parse_ok("rabbit://alice:s3cret@broker:5680/prod", 1);
-	g_autofree gchar *desc = pd_amqp_host_describe(g_ptr_array_index(hosts, 0));
+	g_autofree gchar *desc = pd_amqp_url_host_describe(g_ptr_array_index(hosts, 0));
 
 	g_assert_cmpstr(desc, ==, "alice@broker:5680 (vhost prod)");
 	g_assert_null(strstr(desc, "s3cret"));

@@ -674,8 +674,7 @@ lifecycle_cycle(Lifecycle *lc, GPtrArray **resources_out)
 	lc->cycle++;
 	for (guint i = 0; i < lc->pollsters->len; i++) {
 		PdPollster *p = g_ptr_array_index(lc->pollsters, i);
-		g_autoptr(PdPollContext) ctx =
-		  pd_poll_context_new(lc->config, cache, lc->cycle, "test");
+		g_autoptr(PdPollContext) ctx = pd_poll_context_new(lc->config, cache, "test");
 		g_autoptr(PdSampleBatch) batch = NULL;
 		g_assert_true(PD_POLLSTER_GET_CLASS(p)->poll(p, ctx, resources, NULL, &error));
 		g_assert_no_error(error);
@@ -912,7 +911,7 @@ test_values_synthetic(void)
 	for (guint i = 0; unfed_meters[i] != NULL; i++) {
 		const PdComputeMeter *meter = pd_compute_meter_lookup(unfed_meters[i]);
 		g_autoptr(PdPollster) pollster = PD_POLLSTER(pd_compute_pollster_new(meter, conn));
-		g_autoptr(PdPollContext) ctx = pd_poll_context_new(config, cache, 1, "test");
+		g_autoptr(PdPollContext) ctx = pd_poll_context_new(config, cache, "test");
 		g_autoptr(PdSampleBatch) batch = NULL;
 		g_assert_true(
 		  PD_POLLSTER_GET_CLASS(pollster)->poll(pollster, ctx, resources, NULL, &error));

@@ -294,7 +294,7 @@ test_format_double(void)
 {
 	for (guint i = 0; i < G_N_ELEMENTS(double_table); i++) {
 		gchar buf[32];
-		gsize len = pd_format_double(double_table[i].value, buf);
+		gsize len = pd_pytext_format_double(double_table[i].value, buf);
 		g_assert_cmpstr(buf, ==, double_table[i].repr);
 		g_assert_cmpuint(len, ==, strlen(double_table[i].repr));
 	}
@@ -306,17 +306,17 @@ test_format_double_non_finite(void)
 	g_autoptr(GString) json = g_string_new(NULL);
 	gchar buf[32];
 
-	pd_format_double(NAN, buf);
+	pd_pytext_format_double(NAN, buf);
 	g_assert_cmpstr(buf, ==, "nan");
-	pd_format_double(INFINITY, buf);
+	pd_pytext_format_double(INFINITY, buf);
 	g_assert_cmpstr(buf, ==, "inf");
-	pd_format_double(-INFINITY, buf);
+	pd_pytext_format_double(-INFINITY, buf);
 	g_assert_cmpstr(buf, ==, "-inf");
-	pd_json_append_double(json, NAN);
+	pd_pytext_json_double(json, NAN);
 	g_string_append_c(json, ' ');
-	pd_json_append_double(json, INFINITY);
+	pd_pytext_json_double(json, INFINITY);
 	g_string_append_c(json, ' ');
-	pd_json_append_double(json, -INFINITY);
+	pd_pytext_json_double(json, -INFINITY);
 	g_assert_cmpstr(json->str, ==, "NaN Infinity -Infinity");
 }
 
@@ -333,7 +333,7 @@ test_format_double_round_trip(void)
 		memcpy(&v, &bits, sizeof(v));
 		if (!isfinite(v))
 			continue;
-		pd_format_double(v, buf);
+		pd_pytext_format_double(v, buf);
 		back = g_ascii_strtod(buf, NULL);
 		g_assert_true(back == v && signbit(back) == signbit(v));
 	}
@@ -373,7 +373,7 @@ assert_json_string(const gchar *in, const gchar *expected)
 {
 	g_autoptr(GString) out = g_string_new(NULL);
 
-	pd_json_append_string(out, in);
+	pd_pytext_json_string(out, in);
 	g_assert_cmpstr(out->str, ==, expected);
 }
 
@@ -404,7 +404,7 @@ test_signature_string_text(void)
 	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 	g_autoptr(PdMetadata) md = NULL;
 
-	pd_sig_append_str(sig, "\xc3\xa9\xff");
+	pd_pytext_str(sig, "\xc3\xa9\xff");
 	g_assert_cmpstr(sig->str, ==, "\xc3\xa9\xef\xbf\xbd");
 	/* expected: str(list(map(lambda x: x.encode('utf-8'), l))) */
 	pd_metadata_builder_add_string_list(b, "l", list);
@@ -1168,21 +1168,21 @@ test_format_timestamp(void)
 {
 	gchar buf[27];
 
-	pd_format_timestamp(VECTOR_TIMESTAMP_US, 'T', buf);
+	pd_serializer_format_timestamp(VECTOR_TIMESTAMP_US, 'T', buf);
 	g_assert_cmpstr(buf, ==, "2024-01-01T00:00:00.000000");
-	pd_format_timestamp(VECTOR_TIMESTAMP_US + 1, ' ', buf);
+	pd_serializer_format_timestamp(VECTOR_TIMESTAMP_US + 1, ' ', buf);
 	g_assert_cmpstr(buf, ==, "2024-01-01 00:00:00.000001");
-	pd_format_timestamp(G_GINT64_CONSTANT(1709210096123456), 'T', buf);
+	pd_serializer_format_timestamp(G_GINT64_CONSTANT(1709210096123456), 'T', buf);
 	g_assert_cmpstr(buf, ==, "2024-02-29T12:34:56.123456");
-	pd_format_timestamp(G_GINT64_CONSTANT(1795614828777936), 'T', buf);
+	pd_serializer_format_timestamp(G_GINT64_CONSTANT(1795614828777936), 'T', buf);
 	g_assert_cmpstr(buf, ==, "2026-11-25T13:53:48.777936");
-	pd_format_timestamp(0, 'T', buf);
+	pd_serializer_format_timestamp(0, 'T', buf);
 	g_assert_cmpstr(buf, ==, "1970-01-01T00:00:00.000000");
-	pd_format_timestamp(-1, 'T', buf);
+	pd_serializer_format_timestamp(-1, 'T', buf);
 	g_assert_cmpstr(buf, ==, "1969-12-31T23:59:59.999999");
-	pd_format_timestamp(G_GINT64_CONSTANT(951825600000000), 'T', buf);
+	pd_serializer_format_timestamp(G_GINT64_CONSTANT(951825600000000), 'T', buf);
 	g_assert_cmpstr(buf, ==, "2000-02-29T12:00:00.000000");
-	pd_format_timestamp(G_MAXINT64, 'T', buf);
+	pd_serializer_format_timestamp(G_MAXINT64, 'T', buf);
 	g_assert_cmpstr(buf, ==, "9999-12-31T23:59:59.999999");
 }
 
@@ -1202,7 +1202,7 @@ test_format_timestamp_vs_gdatetime(void)
 			continue;
 		date = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S");
 		ref = g_strdup_printf("%s.%06d", date, (gint)(us % G_USEC_PER_SEC));
-		pd_format_timestamp(us, 'T', buf);
+		pd_serializer_format_timestamp(us, 'T', buf);
 		g_assert_cmpstr(buf, ==, ref);
 	}
 }
@@ -1214,7 +1214,7 @@ test_uuid(void)
 
 	for (guint i = 0; i < 10000; i++) {
 		gchar id[37];
-		pd_uuid_random(id);
+		pd_serializer_uuid_random(id);
 		g_assert_true(matches("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
 				      "[0-9a-f]{12}$",
 				      id));

@@ -87,7 +87,8 @@ static void
 test_worker_bounded(void)
 {
 	g_assert_cmpuint(run_pool(2, 6), ==, 2);
-	/* resizing a running pool */
+	/* growing a running pool (a smaller bound only applies as threads
+	 * finish, which is GThreadPool's way) */
 	g_assert_cmpuint(run_pool(3, 7), ==, 3);
 }
 
@@ -102,7 +103,8 @@ int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/worker/bounded", test_worker_bounded);
+	/* the pool is the process's: smallest bound first */
 	g_test_add_func("/worker/at-least-one", test_worker_at_least_one);
+	g_test_add_func("/worker/bounded", test_worker_bounded);
 	return g_test_run();
 }

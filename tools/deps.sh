@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config gcc gettext libglib2.0-dev libglib2.0-dev-bin
 	libsoup-3.0-dev libjson-glib-dev libyaml-dev librabbitmq-dev libvirt-dev libxml2-dev
 	libsystemd-dev nettle-dev)
-test_pkgs=(valgrind clang libclang-rt-14-dev rabbitmq-server amqp-tools dbus dbus-daemon
+test_pkgs=(valgrind clang clang-format libclang-rt-14-dev rabbitmq-server amqp-tools dbus dbus-daemon
 	libvirt-daemon libvirt-clients openssl python3 time util-linux systemd
 	etcd-server openipmi ipmitool prometheus ceilometer-common)
 

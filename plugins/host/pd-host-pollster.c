@@ -51,7 +51,7 @@ pd_host_pollster_add_sample(PdHostPollster *self,
 		resource_id = g_strdup(host);
 	metadata = pd_host_pollster_build_metadata(entry, host, resource_id);
 	sample = pd_pollster_add_sample(PD_POLLSTER(self), ctx, resource_id, NULL, NULL, metadata);
-	if (pd_host_source_is_double(self->meter->source))
+	if (pd_host_reading_source_is_double(self->meter->source))
 		pd_sample_set_double(sample, value->d);
 	else
 		pd_sample_set_int(sample, value->i);

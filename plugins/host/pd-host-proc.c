@@ -8,7 +8,7 @@
 #include "pd-host-proc.h"
 
 PdHostEntry *
-pd_host_entry_new(const gchar *name)
+pd_host_proc_entry_new(const gchar *name)
 {
 	PdHostEntry *entry = g_new0(PdHostEntry, 1);
 	entry->name = g_strdup(name);
@@ -16,7 +16,7 @@ pd_host_entry_new(const gchar *name)
 }
 
 void
-pd_host_entry_free(PdHostEntry *entry)
+pd_host_proc_entry_free(PdHostEntry *entry)
 {
 	g_free(entry->name);
 	if (entry->metadata != NULL)
@@ -25,7 +25,7 @@ pd_host_entry_free(PdHostEntry *entry)
 }
 
 void
-pd_host_mount_free(PdHostMount *mount)
+pd_host_proc_mount_free(PdHostMount *mount)
 {
 	g_free(mount->device);
 	g_free(mount->path);
@@ -59,7 +59,7 @@ pd_host_parse_u64(const gchar *str, guint64 *value, GError **error)
 }
 
 gboolean
-pd_host_parse_loadavg(const gchar *text, gdouble *load, GError **error)
+pd_host_proc_parse_loadavg(const gchar *text, gdouble *load, GError **error)
 {
 	g_auto(GStrv) fields = pd_host_split_fields(text);
 
@@ -83,7 +83,7 @@ pd_host_parse_loadavg(const gchar *text, gdouble *load, GError **error)
 }
 
 gboolean
-pd_host_parse_cpu_times(const gchar *text, guint64 *times, GError **error)
+pd_host_proc_parse_cpu_times(const gchar *text, guint64 *times, GError **error)
 {
 	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
 
@@ -123,7 +123,10 @@ pd_host_keyed_line_key(const gchar *field)
 }
 
 gboolean
-pd_host_parse_keyed(const gchar *text, const gchar *const *keys, guint64 *values, GError **error)
+pd_host_proc_parse_keyed(const gchar *text,
+			 const gchar *const *keys,
+			 guint64 *values,
+			 GError **error)
 {
 	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
 	guint n_keys = g_strv_length((GStrv)keys);
@@ -161,7 +164,7 @@ pd_host_parse_net_dev_line(const gchar *line, const gchar *colon, GError **error
 {
 	g_autofree gchar *name = g_strstrip(g_strndup(line, colon - line));
 	g_auto(GStrv) fields = pd_host_split_fields(colon + 1);
-	g_autoptr(PdHostEntry) entry = pd_host_entry_new(name);
+	g_autoptr(PdHostEntry) entry = pd_host_proc_entry_new(name);
 	const guint columns[] = {
 		[PD_HOST_NET_RX_BYTES] = 0,
 		[PD_HOST_NET_TX_BYTES] = 8,
@@ -185,11 +188,11 @@ pd_host_parse_net_dev_line(const gchar *line, const gchar *colon, GError **error
 }
 
 GPtrArray *
-pd_host_parse_net_dev(const gchar *text, GError **error)
+pd_host_proc_parse_net_dev(const gchar *text, GError **error)
 {
 	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
 	g_autoptr(GPtrArray) entries =
-	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_host_entry_free);
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_host_proc_entry_free);
 
 	/* the two header lines have no colon */
 	for (guint i = 0; lines[i] != NULL; i++) {
@@ -203,7 +206,7 @@ pd_host_parse_net_dev(const gchar *text, GError **error)
 			return NULL;
 		/* loopback traffic says nothing about the host's network */
 		if (g_strcmp0(entry->name, "lo") == 0) {
-			pd_host_entry_free(entry);
+			pd_host_proc_entry_free(entry);
 			continue;
 		}
 		g_ptr_array_add(entries, entry);
@@ -212,11 +215,11 @@ pd_host_parse_net_dev(const gchar *text, GError **error)
 }
 
 GPtrArray *
-pd_host_parse_mounts(const gchar *text)
+pd_host_proc_parse_mounts(const gchar *text)
 {
 	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
 	g_autoptr(GPtrArray) mounts =
-	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_host_mount_free);
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_host_proc_mount_free);
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
 	for (guint i = 0; lines[i] != NULL; i++) {
@@ -229,7 +232,7 @@ pd_host_parse_mounts(const gchar *text)
 		mount = g_new0(PdHostMount, 1);
 		mount->device = g_strcompress(fields[0]);
 		if (g_hash_table_contains(seen, mount->device)) {
-			pd_host_mount_free(mount);
+			pd_host_proc_mount_free(mount);
 			continue;
 		}
 		mount->path = g_strcompress(fields[1]);

@@ -47,31 +47,34 @@ enum { PD_HOST_NET_RX_BYTES, PD_HOST_NET_TX_BYTES, PD_HOST_NET_TX_ERRORS };
 enum { PD_HOST_DISK_TOTAL, PD_HOST_DISK_USED };
 
 PdHostEntry *
-pd_host_entry_new(const gchar *name);
+pd_host_proc_entry_new(const gchar *name);
 void
-pd_host_entry_free(PdHostEntry *entry);
+pd_host_proc_entry_free(PdHostEntry *entry);
 void
-pd_host_mount_free(PdHostMount *mount);
+pd_host_proc_mount_free(PdHostMount *mount);
 
 /* /proc/loadavg: the three load averages */
 gboolean
-pd_host_parse_loadavg(const gchar *text, gdouble *load, GError **error);
+pd_host_proc_parse_loadavg(const gchar *text, gdouble *load, GError **error);
 /* /proc/stat: the aggregate "cpu" line, PD_HOST_CPU_N_TIMES ticks */
 gboolean
-pd_host_parse_cpu_times(const gchar *text, guint64 *times, GError **error);
+pd_host_proc_parse_cpu_times(const gchar *text, guint64 *times, GError **error);
 /* "key[:] number ..." files (/proc/meminfo, /proc/vmstat): the value of every
  * key in @keys, in that order; a missing key is an error */
 gboolean
-pd_host_parse_keyed(const gchar *text, const gchar *const *keys, guint64 *values, GError **error);
+pd_host_proc_parse_keyed(const gchar *text,
+			 const gchar *const *keys,
+			 guint64 *values,
+			 GError **error);
 /* /proc/net/dev: PdHostEntry per interface, except lo, in file order, with
  * received bytes, transmitted bytes and transmit errors */
 GPtrArray *
-pd_host_parse_net_dev(const gchar *text, GError **error);
+pd_host_proc_parse_net_dev(const gchar *text, GError **error);
 /* /proc/self/mounts: PdHostMount per block device (source under /dev/), first
  * mount point wins */
 GPtrArray *
-pd_host_parse_mounts(const gchar *text);
+pd_host_proc_parse_mounts(const gchar *text);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdHostEntry, pd_host_entry_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdHostEntry, pd_host_proc_entry_free)
 
 G_END_DECLS

@@ -14,7 +14,7 @@
 static GPtrArray *
 pd_host_reading_new(void)
 {
-	return g_ptr_array_new_with_free_func((GDestroyNotify)pd_host_entry_free);
+	return g_ptr_array_new_with_free_func((GDestroyNotify)pd_host_proc_entry_free);
 }
 
 /* a reading with one entry: the node itself */
@@ -22,7 +22,7 @@ static GPtrArray *
 pd_host_reading_new_node(PdHostEntry **entry)
 {
 	GPtrArray *reading = pd_host_reading_new();
-	*entry = pd_host_entry_new(NULL);
+	*entry = pd_host_proc_entry_new(NULL);
 	g_ptr_array_add(reading, *entry);
 	return reading;
 }
@@ -45,7 +45,7 @@ pd_host_read_loadavg(gpointer user_data, GError **error)
 	PdHostEntry *entry;
 	GPtrArray *reading;
 
-	if (text == NULL || !pd_host_parse_loadavg(text, load, error))
+	if (text == NULL || !pd_host_proc_parse_loadavg(text, load, error))
 		return NULL;
 	reading = pd_host_reading_new_node(&entry);
 	entry->values[PD_HOST_LOAD_1MIN].d = load[0];
@@ -64,7 +64,7 @@ pd_host_read_cpu(gpointer user_data, GError **error)
 	PdHostEntry *entry;
 	GPtrArray *reading;
 
-	if (text == NULL || !pd_host_parse_cpu_times(text, times, error))
+	if (text == NULL || !pd_host_proc_parse_cpu_times(text, times, error))
 		return NULL;
 	idle = pd_host_state_update_cpu(state, times);
 	reading = pd_host_reading_new_node(&entry);
@@ -85,7 +85,7 @@ pd_host_read_meminfo(gpointer user_data, GError **error)
 
 	if (text == NULL)
 		return NULL;
-	if (!pd_host_parse_keyed(text, keys, v, error)) {
+	if (!pd_host_proc_parse_keyed(text, keys, v, error)) {
 		g_prefix_error(error, "/proc/meminfo: ");
 		return NULL;
 	}
@@ -111,7 +111,7 @@ pd_host_read_vmstat(gpointer user_data, GError **error)
 
 	if (text == NULL)
 		return NULL;
-	if (!pd_host_parse_keyed(text, keys, v, error)) {
+	if (!pd_host_proc_parse_keyed(text, keys, v, error)) {
 		g_prefix_error(error, "/proc/vmstat: ");
 		return NULL;
 	}
@@ -207,7 +207,7 @@ pd_host_read_net_dev(gpointer user_data, GError **error)
 
 	if (text == NULL)
 		return NULL;
-	reading = pd_host_parse_net_dev(text, error);
+	reading = pd_host_proc_parse_net_dev(text, error);
 	if (reading == NULL)
 		return NULL;
 	addrs = pd_host_iface_addresses();
@@ -230,7 +230,7 @@ pd_host_disk_entry_new(const PdHostMount *mount)
 	}
 	/* KB like UCD-SNMP dskTotal/dskUsed: used counts the root-reserved blocks */
 	frsize = st.f_frsize != 0 ? st.f_frsize : st.f_bsize;
-	entry = pd_host_entry_new(mount->device);
+	entry = pd_host_proc_entry_new(mount->device);
 	entry->values[PD_HOST_DISK_TOTAL].i = (gint64)(st.f_blocks * frsize / 1024);
 	entry->values[PD_HOST_DISK_USED].i = (gint64)((st.f_blocks - st.f_bfree) * frsize / 1024);
 	pd_metadata_builder_add_string(b, "path", mount->path);
@@ -248,7 +248,7 @@ pd_host_read_mounts(gpointer user_data, GError **error)
 
 	if (text == NULL)
 		return NULL;
-	mounts = pd_host_parse_mounts(text);
+	mounts = pd_host_proc_parse_mounts(text);
 	reading = pd_host_reading_new();
 	for (guint i = 0; i < mounts->len; i++) {
 		PdHostEntry *entry = pd_host_disk_entry_new(g_ptr_array_index(mounts, i));
@@ -273,7 +273,7 @@ static const struct {
 };
 
 gboolean
-pd_host_source_is_double(PdHostSource source)
+pd_host_reading_source_is_double(PdHostSource source)
 {
 	g_return_val_if_fail(source < PD_HOST_SOURCE_LAST, FALSE);
 	return pd_host_sources[source].is_double;

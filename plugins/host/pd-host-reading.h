@@ -24,7 +24,7 @@ typedef enum {
 
 /* whether the values of @source are PdHostValue.d rather than .i */
 gboolean
-pd_host_source_is_double(PdHostSource source);
+pd_host_reading_source_is_double(PdHostSource source);
 
 /* the PdHostEntry array of @source, read at most once per cycle however
  * many pollsters ask; owned by @cache */

@@ -89,7 +89,12 @@ struct _PdOsClient {
 };
 
 G_DEFINE_TYPE(PdOsClient, pd_os_client, G_TYPE_OBJECT)
-G_DEFINE_QUARK(pd - os - http - error - quark, pd_os_http_error)
+/* not G_DEFINE_QUARK(): clang-format spaces out its dashed name, and so the quark's string */
+GQuark
+pd_os_http_error_quark(void)
+{
+	return g_quark_from_static_string("pd-os-http-error-quark");
+}
 
 void
 pd_os_response_free(PdOsResponse *resp)
