@@ -148,13 +148,16 @@ test_sd_notify_watchdog_other_pid(Fixture *fx, gconstpointer data)
 static void
 test_sd_notify_ready_stopping(Fixture *fx, gconstpointer data)
 {
+	g_autoptr(PdSettings) settings = pd_settings_new(NULL, NULL, NULL, NULL);
 	g_autoptr(PdConfig) config = pd_config_new();
-	g_autoptr(PdEngine) engine = pd_engine_new(config);
+	g_autoptr(PdEngine) engine = NULL;
 	g_autoptr(PdSdNotify) notify = NULL;
 	g_autofree gchar *ready = NULL;
 	g_autofree gchar *ping = NULL;
 	g_autofree gchar *stopping = NULL;
 
+	pd_settings_set_config(settings, config);
+	engine = pd_engine_new(settings);
 	g_setenv("WATCHDOG_USEC", "60000000", TRUE);
 	notify = pd_sd_notify_new();
 	pd_sd_notify_ready(notify, engine);
