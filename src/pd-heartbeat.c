@@ -282,7 +282,7 @@ pd_heartbeat_beat(PdHeartbeat *self, const gchar *pollster, gint64 timestamp_us)
 	gchar text[27];
 	gchar *key;
 
-	pd_format_timestamp(timestamp_us, 'T', text);
+	pd_serializer_format_timestamp(timestamp_us, 'T', text);
 	/* Python's isoformat() leaves out a zero fraction */
 	if (strcmp(text + 19, ".000000") == 0)
 		text[19] = '\0';

@@ -102,7 +102,7 @@ node_str(JsonNode *node)
 		case G_TYPE_INT64:
 			return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(node));
 		case G_TYPE_DOUBLE:
-			pd_format_double(json_node_get_double(node), buf);
+			pd_pytext_format_double(json_node_get_double(node), buf);
 			return g_strdup(buf);
 		case G_TYPE_BOOLEAN:
 			return g_strdup(json_node_get_boolean(node) ? "True" : "False");

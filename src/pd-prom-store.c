@@ -595,7 +595,7 @@ write_value(gchar *w, gdouble v)
 		return (gchar *)memcpy(w, "NaN", 3) + 3;
 	if (isinf(v))
 		return (gchar *)memcpy(w, v > 0 ? "+Inf" : "-Inf", 4) + 4;
-	len = pd_format_double(v, buf);
+	len = pd_pytext_format_double(v, buf);
 	dot = strchr(buf, '.');
 	if (!(v > 0 && dot != NULL && dot - buf > 6 && strchr(buf, 'e') == NULL))
 		return (gchar *)memcpy(w, buf, len) + len;
