@@ -15,7 +15,10 @@
 #include "pd-serializer.h"
 #include "pd-test-signature.h"
 
-/* spec §3 test vector */
+/* a signature test vector: one sample's JSON, the text Ceilometer's
+ * compute_signature() hashes for it (keys sorted, nested metadata flattened
+ * to "resource_metadata:a:b", lists as Python's str() of UTF-8 bytes) and its
+ * HMAC-SHA256 hex digest under the secret "secret" */
 
 /* the metadata's texts in one string, kept until the test program ends */
 static GPtrArray *md_texts;
