@@ -6,10 +6,10 @@
 #include "config.h"
 
 #include "pd-publisher.h"
+#include "pd-state.h"
 
 typedef struct {
-	gchar *state;
-	gchar *last_error;
+	PdState state;
 } PdPublisherPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE(PdPublisher, pd_publisher, G_TYPE_OBJECT)
@@ -22,40 +22,27 @@ const gchar *
 pd_publisher_get_state(PdPublisher *self)
 {
 	g_return_val_if_fail(PD_IS_PUBLISHER(self), NULL);
-	return GET_PRIVATE(self)->state;
+	return GET_PRIVATE(self)->state.state;
 }
 
 const gchar *
 pd_publisher_get_last_error(PdPublisher *self)
 {
 	g_return_val_if_fail(PD_IS_PUBLISHER(self), NULL);
-	return GET_PRIVATE(self)->last_error;
+	return GET_PRIVATE(self)->state.last_error;
 }
 
 void
 pd_publisher_set_state(PdPublisher *self, const gchar *state, const gchar *last_error)
 {
 	PdPublisherPrivate *priv = GET_PRIVATE(self);
-	gboolean changed = FALSE;
 
 	g_return_if_fail(PD_IS_PUBLISHER(self));
 	/* "connecting" again keeps the reason of the last failure; a connection
 	 * (after a broker restart, on another host) ends it */
-	if (last_error == NULL && g_strcmp0(state, "connected") == 0 && priv->last_error != NULL) {
-		g_clear_pointer(&priv->last_error, g_free);
-		changed = TRUE;
-	}
-	if (last_error != NULL && g_strcmp0(priv->last_error, last_error) != 0) {
-		g_free(priv->last_error);
-		priv->last_error = g_strdup(last_error);
-		changed = TRUE;
-	}
-	if (g_strcmp0(priv->state, state) != 0) {
-		g_free(priv->state);
-		priv->state = g_strdup(state);
-		changed = TRUE;
-	}
-	if (changed)
+	if (last_error == NULL && g_strcmp0(state, "connected") != 0)
+		last_error = priv->state.last_error;
+	if (pd_state_set(&priv->state, state, last_error))
 		g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATE]);
 }
 
@@ -126,7 +113,7 @@ pd_publisher_get_property(GObject *obj, guint prop_id, GValue *value, GParamSpec
 {
 	switch (prop_id) {
 		case PROP_STATE:
-			g_value_set_string(value, GET_PRIVATE(PD_PUBLISHER(obj))->state);
+			g_value_set_string(value, GET_PRIVATE(PD_PUBLISHER(obj))->state.state);
 			break;
 		default:
 			G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
@@ -136,16 +123,14 @@ pd_publisher_get_property(GObject *obj, guint prop_id, GValue *value, GParamSpec
 static void
 pd_publisher_finalize(GObject *obj)
 {
-	PdPublisherPrivate *priv = GET_PRIVATE(PD_PUBLISHER(obj));
-	g_free(priv->state);
-	g_free(priv->last_error);
+	pd_state_clear(&GET_PRIVATE(PD_PUBLISHER(obj))->state);
 	G_OBJECT_CLASS(pd_publisher_parent_class)->finalize(obj);
 }
 
 static void
 pd_publisher_init(PdPublisher *self)
 {
-	GET_PRIVATE(self)->state = g_strdup("disconnected");
+	pd_state_set(&GET_PRIVATE(self)->state, "disconnected", NULL);
 }
 
 static void

@@ -6,11 +6,11 @@
 #include "config.h"
 
 #include "pd-sink.h"
+#include "pd-state.h"
 
 typedef struct {
 	gchar *name;
-	gchar *state;
-	gchar *last_error;
+	PdState state;
 	gsize received; /* atomic: consumed from any thread */
 } PdSinkPrivate;
 
@@ -31,30 +31,21 @@ const gchar *
 pd_sink_get_state(PdSink *self)
 {
 	g_return_val_if_fail(PD_IS_SINK(self), NULL);
-	return GET_PRIVATE(self)->state;
+	return GET_PRIVATE(self)->state.state;
 }
 
 const gchar *
 pd_sink_get_last_error(PdSink *self)
 {
 	g_return_val_if_fail(PD_IS_SINK(self), NULL);
-	return GET_PRIVATE(self)->last_error;
+	return GET_PRIVATE(self)->state.last_error;
 }
 
 void
 pd_sink_set_state(PdSink *self, const gchar *state, const gchar *last_error)
 {
-	PdSinkPrivate *priv = GET_PRIVATE(self);
-	gboolean changed;
-
 	g_return_if_fail(PD_IS_SINK(self));
-	changed =
-	  g_strcmp0(priv->state, state) != 0 || g_strcmp0(priv->last_error, last_error) != 0;
-	g_free(priv->last_error);
-	priv->last_error = g_strdup(last_error);
-	g_free(priv->state);
-	priv->state = g_strdup(state);
-	if (changed)
+	if (pd_state_set(&GET_PRIVATE(self)->state, state, last_error))
 		g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATE]);
 }
 
@@ -195,16 +186,16 @@ pd_sink_cycle_finished(PdSink *self,
 GVariant *
 pd_sink_get_statistics(PdSink *self)
 {
-	PdSinkPrivate *priv = GET_PRIVATE(self);
+	PdState *state = &GET_PRIVATE(self)->state;
 	PdSinkCounters c;
 	g_auto(GVariantDict) dict;
 
 	g_variant_dict_init(&dict, NULL);
 	pd_sink_add_statistics(self, &dict);
 	pd_sink_get_counters(self, &c);
-	g_variant_dict_insert(&dict, "state", "s", priv->state != NULL ? priv->state : "");
+	g_variant_dict_insert(&dict, "state", "s", state->state != NULL ? state->state : "");
 	g_variant_dict_insert(
-	  &dict, "error", "s", priv->last_error != NULL ? priv->last_error : "");
+	  &dict, "error", "s", state->last_error != NULL ? state->last_error : "");
 	g_variant_dict_insert(&dict, "samples_received", "t", c.received);
 	g_variant_dict_insert(&dict, "samples_delivered", "t", c.delivered);
 	g_variant_dict_insert(&dict, "samples_dropped", "t", c.dropped);
@@ -221,7 +212,7 @@ pd_sink_get_property(GObject *obj, guint prop_id, GValue *value, GParamSpec *psp
 			g_value_set_string(value, priv->name);
 			break;
 		case PROP_STATE:
-			g_value_set_string(value, priv->state);
+			g_value_set_string(value, priv->state.state);
 			break;
 		default:
 			G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, prop_id, pspec);
@@ -247,15 +238,14 @@ pd_sink_finalize(GObject *obj)
 {
 	PdSinkPrivate *priv = GET_PRIVATE(PD_SINK(obj));
 	g_free(priv->name);
-	g_free(priv->state);
-	g_free(priv->last_error);
+	pd_state_clear(&priv->state);
 	G_OBJECT_CLASS(pd_sink_parent_class)->finalize(obj);
 }
 
 static void
 pd_sink_init(PdSink *self)
 {
-	GET_PRIVATE(self)->state = g_strdup("disconnected");
+	pd_state_set(&GET_PRIVATE(self)->state, "disconnected", NULL);
 }
 
 static void
