@@ -392,6 +392,25 @@ die_with_parent(gpointer user_data)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* stops polld and the bus, frees what outage_start_bus() and
+ * outage_spawn_polld() made */
+static void
+outage_finish(Outage *o)
+{
+	g_subprocess_send_signal(o->polld, SIGTERM);
+	g_subprocess_wait(o->polld, NULL, NULL);
+	g_cancellable_cancel(o->cancellable);
+	g_subprocess_send_signal(o->bus, SIGTERM);
+	g_subprocess_wait(o->bus, NULL, NULL);
+	g_object_unref(o->conn);
+	g_object_unref(o->out);
+	g_object_unref(o->polld);
+	g_object_unref(o->bus);
+	g_object_unref(o->cancellable);
+	g_ptr_array_unref(o->lines);
+	g_free(o->address);
+}
+
 static void
 outage_start_bus(Outage *o)
 {
@@ -410,6 +429,8 @@ outage_start_bus(Outage *o)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *line = NULL;
 
+	o->lines = g_ptr_array_new_with_free_func(g_free);
+	o->cancellable = g_cancellable_new();
 	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
 	o->bus = g_subprocess_launcher_spawn(launcher,
 					     &error,
@@ -552,8 +573,6 @@ test_sim_outage(SimFixture *f, gconstpointer data)
 
 	if (f->sim == NULL)
 		return;
-	o.lines = g_ptr_array_new_with_free_func(g_free);
-	o.cancellable = g_cancellable_new();
 	outage_start_bus(&o);
 	conf = write_config(f,
 			    "password = " PD_TEST_IPMI_PASSWORD "\n"
@@ -577,18 +596,67 @@ test_sim_outage(SimFixture *f, gconstpointer data)
 	g_assert_nonnull(f->sim->process);
 	g_assert_true(pd_test_wait_for(outage_recovered, &o, 60000));
 
-	g_subprocess_send_signal(o.polld, SIGTERM);
-	g_subprocess_wait(o.polld, NULL, NULL);
-	g_cancellable_cancel(o.cancellable);
-	g_subprocess_send_signal(o.bus, SIGTERM);
-	g_subprocess_wait(o.bus, NULL, NULL);
-	g_object_unref(o.conn);
-	g_object_unref(o.out);
-	g_object_unref(o.polld);
-	g_object_unref(o.bus);
-	g_object_unref(o.cancellable);
-	g_ptr_array_unref(o.lines);
-	g_free(o.address);
+	outage_finish(&o);
+}
+
+static gboolean
+reload_failing(gpointer data)
+{
+	g_autofree gchar *last_error = outage_pollster_str(data, "last_error");
+	return last_error[0] != '\0';
+}
+
+/* the strings of Reload()'s notes */
+static gchar **
+reload_call(Outage *o)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = g_dbus_connection_call_sync(o->conn,
+								"org.polld.Agent1",
+								"/org/polld/Agent1",
+								"org.polld.Agent1",
+								"Reload",
+								NULL,
+								G_VARIANT_TYPE("(tas)"),
+								G_DBUS_CALL_FLAGS_NONE,
+								30000,
+								NULL,
+								&error);
+	g_autoptr(GVariant) notes = NULL;
+
+	g_assert_no_error(error);
+	notes = g_variant_get_child_value(reply, 1);
+	return g_variant_dup_strv(notes, NULL);
+}
+
+/* a reload hands the plugin its new [ipmi] keys: a wrong password fixed in
+ * the file takes effect at the next poll, no restart asked for */
+static void
+test_sim_reload(SimFixture *f, gconstpointer data)
+{
+	Outage o = { f };
+	g_autofree gchar *conf = NULL;
+	g_auto(GStrv) notes = NULL;
+
+	if (f->sim == NULL)
+		return;
+	outage_start_bus(&o);
+	/* polling_retry -1: failures never disable the pollsters */
+	conf = write_config(f, "password = wrong\npolling_retry = -1\ncommand_timeout = 2", 1);
+	outage_spawn_polld(&o, conf);
+	g_assert_true(pd_test_wait_for(reload_failing, &o, 60000));
+	g_assert_cmpuint(outage_count(&o, "hardware.ipmi.temperature"), ==, 0);
+
+	g_free(write_config(
+	  f, "password = " PD_TEST_IPMI_PASSWORD "\npolling_retry = -1\ncommand_timeout = 2", 1));
+	notes = reload_call(&o);
+	for (guint i = 0; notes[i] != NULL; i++) {
+		g_test_message("reload note: %s", notes[i]);
+		g_assert_null(strstr(notes[i], "[ipmi]"));
+	}
+	g_assert_true(pd_test_wait_for(outage_has_sample, &o, 60000));
+
+	outage_finish(&o);
 }
 
 int
@@ -619,5 +687,6 @@ main(int argc, char *argv[])
 		   test_sim_output_limit,
 		   sim_teardown);
 	g_test_add("/ipmi/sim/outage", SimFixture, NULL, sim_setup, test_sim_outage, sim_teardown);
+	g_test_add("/ipmi/sim/reload", SimFixture, NULL, sim_setup, test_sim_reload, sim_teardown);
 	return g_test_run();
 }

@@ -92,6 +92,23 @@ pd_plugin_ipmi_start(PdPlugin *plugin, PdConfig *config, GError **error)
 		 config, "ipmi", "retry_backoff_max", 3600, 1, 86400, &n, error);
 }
 
+/* every [ipmi] key and host are read from the cycle's config at each poll,
+ * so a reload applies them all (the next ipmitool run uses the new BMC,
+ * credentials and limits). A value start() would have refused makes each
+ * poll fail with the reason: the reload says so at once as well. */
+static void
+pd_plugin_ipmi_reconfigure(PdPlugin *plugin,
+			   PdConfig *old_config,
+			   PdConfig *new_config,
+			   GPtrArray *restart_keys)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!pd_plugin_ipmi_start(plugin, new_config, &error))
+		g_warning("reload: %s; the ipmi pollsters fail until it is corrected",
+			  error->message);
+}
+
 static void
 pd_plugin_ipmi_constructed(GObject *obj)
 {
@@ -132,4 +149,5 @@ pd_plugin_ipmi_class_init(PdPluginIpmiClass *klass)
 	object_class->constructed = pd_plugin_ipmi_constructed;
 	object_class->finalize = pd_plugin_ipmi_finalize;
 	PD_PLUGIN_CLASS(klass)->start = pd_plugin_ipmi_start;
+	PD_PLUGIN_CLASS(klass)->reconfigure = pd_plugin_ipmi_reconfigure;
 }
