@@ -25,6 +25,9 @@ pd_config_get_files(PdConfig *self);
 /* a key the daemon or a plugin understands; others are warned about */
 void
 pd_config_register_key(PdConfig *self, const gchar *group, const gchar *key);
+/* every key set, as group, key, group, key... sorted */
+GPtrArray *
+pd_config_dup_keys(PdConfig *self);
 /* logs one warning per unknown key, naming the file and the key; returns count */
 guint
 pd_config_warn_unknown(PdConfig *self);

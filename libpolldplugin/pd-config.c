@@ -352,6 +352,26 @@ pd_config_key_cmp(gconstpointer a, gconstpointer b)
 	return g_strcmp0(*(const gchar **)a, *(const gchar **)b);
 }
 
+GPtrArray *
+pd_config_dup_keys(PdConfig *self)
+{
+	g_autoptr(GPtrArray) sorted = g_ptr_array_new();
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter iter;
+	gpointer key;
+
+	g_hash_table_iter_init(&iter, self->values);
+	while (g_hash_table_iter_next(&iter, &key, NULL))
+		g_ptr_array_add(sorted, key);
+	g_ptr_array_sort(sorted, pd_config_key_cmp);
+	for (guint i = 0; i < sorted->len; i++) {
+		const gchar *k = g_ptr_array_index(sorted, i);
+		g_ptr_array_add(out, g_strndup(k, strchr(k, '\n') - k));
+		g_ptr_array_add(out, g_strdup(strchr(k, '\n') + 1));
+	}
+	return out;
+}
+
 guint
 pd_config_warn_unknown(PdConfig *self)
 {

@@ -9,6 +9,7 @@
 
 #include "pd-engine.h"
 #include "pd-error.h"
+#include "pd-log.h"
 #include "pd-plugin-loader.h"
 #include "pd-polling-task.h"
 #include "pd-worker-private.h"
@@ -40,6 +41,7 @@ struct _PdEngine {
 	guint failed_plugins;
 	GHashTable *disabled_plugins; /* set of PdPlugin whose start failed for good */
 	GHashTable *started_plugins;  /* set of PdPlugin started: they follow reloads */
+	GHashTable *idle_plugins;     /* set of PdPlugin the selection does not need */
 	GArray *retry_sources;	      /* of guint, pending plugin start retries */
 	/* counters */
 	guint64 cycles;
@@ -72,6 +74,18 @@ static const gchar *const pd_engine_known_keys[] = {
 	"log_dir",
 	"DEFAULT",
 	"log_file",
+	"DEFAULT",
+	"syslog_log_facility",
+	"DEFAULT",
+	"log_date_format",
+	"DEFAULT",
+	"default_log_levels",
+	"DEFAULT",
+	"watch_log_file",
+	"DEFAULT",
+	"use_stderr",
+	"DEFAULT",
+	"log_options",
 	"DEFAULT",
 	"libvirt_type",
 	"DEFAULT",
@@ -235,10 +249,13 @@ pd_engine_load_plugins(PdEngine *self, GError **error)
 		  error, PD_ERROR, PD_ERROR_NOT_FOUND, "no plugin could be loaded from %s", dirs);
 		return FALSE;
 	}
-	g_info("%u plugins loaded, %u pollsters selected for namespaces %s",
-	       self->plugins->len,
-	       g_hash_table_size(self->pollsters),
-	       self->namespaces != NULL ? self->namespaces[0] : "(all)");
+	if (self->namespaces != NULL) {
+		g_autofree gchar *ns = g_strjoinv(" ", self->namespaces);
+		g_info("%u plugins loaded, %u pollsters selected for namespaces %s",
+		       self->plugins->len,
+		       g_hash_table_size(self->pollsters),
+		       ns);
+	}
 	return TRUE;
 }
 
@@ -289,7 +306,15 @@ pd_engine_start_plugin(PdEngine *self, PdPlugin *plugin, guint delay_s, GError *
 		return FALSE;
 	}
 	if (!g_error_matches(error, PD_ERROR, PD_ERROR_NOT_READY)) {
-		g_warning("plugin disabled: %s", error->message);
+		g_log_structured(G_LOG_DOMAIN,
+				 G_LOG_LEVEL_WARNING,
+				 "MESSAGE_ID",
+				 PD_LOG_MSGID_PLUGIN_DISABLED,
+				 "POLLD_PLUGIN",
+				 pd_plugin_get_name(plugin),
+				 "MESSAGE",
+				 "plugin disabled: %s",
+				 error->message);
 		pd_plugin_set_status(plugin, error->message);
 		self->failed_plugins++;
 		g_hash_table_add(self->disabled_plugins, plugin);
@@ -468,6 +493,18 @@ pd_engine_new_task(PdEngine *self, guint interval, PdConfig *config)
 	return task;
 }
 
+/* meters polling.yaml names that no plugin has (selected or not) */
+static void
+pd_engine_warn_unmatched(PdEngine *self, PdPollingConfig *polling)
+{
+	g_autoptr(GHashTable) known = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; i < self->all_pollsters->len; i++)
+		g_hash_table_add(
+		  known, (gpointer)pd_pollster_get_name(g_ptr_array_index(self->all_pollsters, i)));
+	pd_polling_config_warn_unmatched(polling, known);
+}
+
 static GPtrArray *
 pd_engine_build_tasks(PdEngine *self, PdPollingConfig *polling, PdConfig *config)
 {
@@ -476,6 +513,7 @@ pd_engine_build_tasks(PdEngine *self, PdPollingConfig *polling, PdConfig *config
 	g_autoptr(GList) names = g_hash_table_get_keys(self->pollsters);
 
 	names = g_list_sort(names, (GCompareFunc)g_strcmp0);
+	pd_engine_warn_unmatched(self, polling);
 	for (guint i = 0; i < polling->sources->len; i++) {
 		PdSourceDef *src = g_ptr_array_index(polling->sources, i);
 		PdPollingTask *task = NULL;
@@ -498,6 +536,68 @@ pd_engine_build_tasks(PdEngine *self, PdPollingConfig *polling, PdConfig *config
 	return tasks;
 }
 
+/* like Ceilometer, which loads only the selected namespaces' entry points,
+ * a plugin runs when one of its pollsters is selected, or when a selected
+ * pollster or source needs one of its discoveries (ipmi: local_node) */
+static gboolean
+pd_engine_plugin_needed(PdEngine *self, PdPlugin *plugin, PdPollingConfig *polling)
+{
+	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
+	GPtrArray *discoveries = pd_plugin_get_discoveries(plugin);
+	g_autoptr(GHashTable) used = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTableIter iter;
+	gpointer value;
+
+	if (pollsters->len == 0)
+		return TRUE;
+	for (guint i = 0; i < pollsters->len; i++) {
+		PdPollster *p = g_ptr_array_index(pollsters, i);
+		if (g_hash_table_lookup(self->pollsters, pd_pollster_get_name(p)) == p)
+			return TRUE;
+	}
+	g_hash_table_iter_init(&iter, self->pollsters);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		const gchar *d = pd_pollster_get_default_discovery(value);
+		if (d != NULL)
+			g_hash_table_add(used, (gpointer)d);
+	}
+	for (guint i = 0; i < polling->sources->len; i++) {
+		PdSourceDef *src = g_ptr_array_index(polling->sources, i);
+		for (guint j = 0; src->discovery[j] != NULL; j++)
+			g_hash_table_add(used, src->discovery[j]);
+	}
+	for (guint i = 0; i < discoveries->len; i++) {
+		const gchar *name = pd_discovery_get_name(g_ptr_array_index(discoveries, i));
+		if (g_hash_table_contains(used, name))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* starts the plugins the selection needs and not started yet */
+static gboolean
+pd_engine_start_needed(PdEngine *self, PdPollingConfig *polling, GError **error)
+{
+	for (guint i = 0; i < self->plugins->len; i++) {
+		PdPlugin *plugin = g_ptr_array_index(self->plugins, i);
+		g_autoptr(GError) config_error = NULL;
+		if (!g_hash_table_contains(self->idle_plugins, plugin))
+			continue;
+		if (!pd_engine_plugin_needed(self, plugin, polling)) {
+			g_info("plugin %s: none of its pollsters is selected, not started",
+			       pd_plugin_get_name(plugin));
+			continue;
+		}
+		g_hash_table_remove(self->idle_plugins, plugin);
+		if (!pd_engine_start_plugin(self, plugin, 5, &config_error) &&
+		    config_error != NULL) {
+			g_propagate_error(error, g_steal_pointer(&config_error));
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 gboolean
 pd_engine_setup(PdEngine *self, GError **error)
 {
@@ -518,15 +618,10 @@ pd_engine_setup(PdEngine *self, GError **error)
 		g_warning("%s: no source matches any loaded pollster, nothing to poll",
 			  self->polling->filename);
 
-	for (guint i = 0; i < self->plugins->len; i++) {
-		g_autoptr(GError) config_error = NULL;
-		if (!pd_engine_start_plugin(
-		      self, g_ptr_array_index(self->plugins, i), 5, &config_error) &&
-		    config_error != NULL) {
-			g_propagate_error(error, g_steal_pointer(&config_error));
-			return FALSE;
-		}
-	}
+	for (guint i = 0; i < self->plugins->len; i++)
+		g_hash_table_add(self->idle_plugins, g_ptr_array_index(self->plugins, i));
+	if (!pd_engine_start_needed(self, self->polling, error))
+		return FALSE;
 	return pd_sink_start(PD_SINK(self->sinks), self->config, error);
 }
 
@@ -584,8 +679,17 @@ pd_engine_swap_tasks(PdEngine *self, GPtrArray *new_tasks)
 
 /* engine keys read once at start (logging is set up by main()) */
 static const gchar *const pd_engine_restart_keys[] = {
-	"DEFAULT",     "debug",	  "DEFAULT", "verbose", "DEFAULT",  "use_syslog", "DEFAULT",
-	"use_journal", "DEFAULT", "log_dir", "DEFAULT", "log_file", NULL,
+	"DEFAULT", "debug",
+	"DEFAULT", "verbose",
+	"DEFAULT", "use_syslog",
+	"DEFAULT", "use_journal",
+	"DEFAULT", "log_dir",
+	"DEFAULT", "log_file",
+	"DEFAULT", "syslog_log_facility",
+	"DEFAULT", "log_date_format",
+	"DEFAULT", "default_log_levels",
+	"DEFAULT", "use_stderr",
+	NULL,
 };
 
 static void
@@ -620,6 +724,7 @@ pd_engine_commit_reload(PdEngine *self, PdConfig *config, PdPollingConfig *polli
 {
 	g_autoptr(GPtrArray) restart_keys = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) tasks = NULL;
+	g_autoptr(GError) start_error = NULL;
 
 	g_ptr_array_set_size(self->reload_notes, 0);
 	pd_engine_register_keys(self, config);
@@ -635,6 +740,9 @@ pd_engine_commit_reload(PdEngine *self, PdConfig *config, PdPollingConfig *polli
 	pd_engine_apply_selection(self, config);
 	g_set_object(&self->config, config);
 	pd_settings_set_config(self->settings, config);
+	/* a plugin the new selection needs starts now */
+	if (!pd_engine_start_needed(self, polling, &start_error))
+		pd_engine_note(self, start_error->message);
 	tasks = pd_engine_build_tasks(self, polling, config);
 	pd_engine_swap_tasks(self, tasks);
 	for (guint i = 0; i < self->tasks->len; i++)
@@ -671,9 +779,14 @@ pd_engine_reload(PdEngine *self, GError **error)
 	g_clear_pointer(&self->polling, pd_polling_config_unref);
 	self->polling = g_steal_pointer(&polling);
 	self->generation++;
-	g_message("configuration reloaded (generation %" G_GUINT64_FORMAT "): %u tasks",
-		  self->generation,
-		  self->tasks->len);
+	g_log_structured(G_LOG_DOMAIN,
+			 G_LOG_LEVEL_MESSAGE,
+			 "MESSAGE_ID",
+			 PD_LOG_MSGID_RELOAD,
+			 "MESSAGE",
+			 "configuration reloaded (generation %" G_GUINT64_FORMAT "): %u tasks",
+			 self->generation,
+			 self->tasks->len);
 	g_signal_emit(self, signals[SIGNAL_RELOADED], 0, self->generation);
 	return TRUE;
 }
@@ -937,7 +1050,9 @@ pd_engine_get_statistics(PdEngine *self)
 guint
 pd_engine_get_exit_errors(PdEngine *self)
 {
-	return self->failed_plugins == self->plugins->len ? 1 : 0;
+	guint tried = self->plugins->len - g_hash_table_size(self->idle_plugins);
+
+	return tried > 0 && self->failed_plugins == tried ? 1 : 0;
 }
 
 PdConfig *
@@ -986,6 +1101,18 @@ pd_engine_set_paused(PdEngine *self, gboolean paused)
 }
 
 gboolean
+pd_engine_is_plugin_idle(PdEngine *self, PdPlugin *plugin)
+{
+	return g_hash_table_contains(self->idle_plugins, plugin);
+}
+
+gboolean
+pd_engine_get_started(PdEngine *self)
+{
+	return self->started;
+}
+
+gboolean
 pd_engine_get_paused(PdEngine *self)
 {
 	return self->paused;
@@ -1031,6 +1158,7 @@ pd_engine_finalize(GObject *obj)
 	g_array_unref(self->retry_sources);
 	g_hash_table_unref(self->disabled_plugins);
 	g_hash_table_unref(self->started_plugins);
+	g_hash_table_unref(self->idle_plugins);
 	if (self->tasks != NULL)
 		g_ptr_array_unref(self->tasks);
 	if (self->polling != NULL)
@@ -1066,6 +1194,7 @@ pd_engine_init(PdEngine *self)
 	self->retry_sources = g_array_new(FALSE, FALSE, sizeof(guint));
 	self->disabled_plugins = g_hash_table_new(NULL, NULL);
 	self->started_plugins = g_hash_table_new(NULL, NULL);
+	self->idle_plugins = g_hash_table_new(NULL, NULL);
 	self->generation = 1;
 }
 

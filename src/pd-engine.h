@@ -96,6 +96,12 @@ void
 pd_engine_set_paused(PdEngine *self, gboolean paused);
 gboolean
 pd_engine_get_paused(PdEngine *self);
+/* not started: the selected namespaces and pollsters do not need it */
+gboolean
+pd_engine_is_plugin_idle(PdEngine *self, PdPlugin *plugin);
+/* pd_engine_start() was called: the tasks' timers are armed */
+gboolean
+pd_engine_get_started(PdEngine *self);
 
 const gchar *
 pd_engine_get_host(PdEngine *self);

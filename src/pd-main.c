@@ -12,17 +12,20 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "pd-coordination.h"
 #include "pd-dbus-service.h"
 #include "pd-engine.h"
 #include "pd-heartbeat.h"
+#include "pd-log.h"
 #include "pd-notifier-sink.h"
 #include "pd-plugin-loader.h"
 #include "pd-prom-self.h"
 #include "pd-prom-sink.h"
 #include "pd-sd-notify.h"
+#include "pd-start-report.h"
 #include "pd-stdout-publisher.h"
 #ifdef HAVE_AMQP
 #include "pd-amqp-publisher.h"
@@ -37,115 +40,76 @@ typedef struct {
 	gint exit_code;
 	gboolean stopping;
 	guint stop_pending; /* the engine, the coordination */
+	PdSink *notifier;
+	PdPromSelf *self_metrics; /* freed by main() before the engine */
+	/* --once: what its cycles did */
+	guint once_tasks;
+	guint64 once_samples;
+	guint64 once_errors;
+	gint64 once_start_us;
 } PdMain;
 
-static gint pd_log_level = G_LOG_LEVEL_MESSAGE;
-/* LogControl1's LogTarget: "auto" (the journal when stderr is connected to
- * it), "console" (stderr), "journal" or "null" */
-static const gchar *pd_log_target = "auto";
-
-/* everything to stderr (or the journal): stdout carries samples */
-static GLogWriterOutput
-pd_main_log_writer(GLogLevelFlags level,
-		   const GLogField *fields,
-		   gsize n_fields,
-		   gpointer user_data)
-{
-	g_autofree gchar *line = NULL;
-	gboolean journal =
-	  g_str_equal(pd_log_target, "journal") ||
-	  (g_str_equal(pd_log_target, "auto") && g_log_writer_is_journald(fileno(stderr)));
-
-	if ((level & G_LOG_LEVEL_MASK) > (GLogLevelFlags)pd_log_level &&
-	    !((level & G_LOG_LEVEL_DEBUG) && g_getenv("G_MESSAGES_DEBUG") != NULL))
-		return G_LOG_WRITER_HANDLED;
-	if (g_str_equal(pd_log_target, "null"))
-		return G_LOG_WRITER_HANDLED;
-	if (journal &&
-	    g_log_writer_journald(level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
-		return G_LOG_WRITER_HANDLED;
-	line = g_log_writer_format_fields(level, fields, n_fields, isatty(fileno(stderr)));
-	fprintf(stderr, "%s\n", line);
-	fflush(stderr);
-	return G_LOG_WRITER_HANDLED;
-}
-
-/* --- org.freedesktop.LogControl1: syslog level names, mapped as the
- * journal maps GLib's levels (ERROR "crit", CRITICAL "err"...) --- */
-
-static const struct {
-	const gchar *name;
-	GLogLevelFlags level;
-} pd_log_levels[] = {
-	{ "emerg", G_LOG_LEVEL_ERROR },	    { "alert", G_LOG_LEVEL_ERROR },
-	{ "crit", G_LOG_LEVEL_ERROR },	    { "err", G_LOG_LEVEL_CRITICAL },
-	{ "warning", G_LOG_LEVEL_WARNING }, { "notice", G_LOG_LEVEL_MESSAGE },
-	{ "info", G_LOG_LEVEL_INFO },	    { "debug", G_LOG_LEVEL_DEBUG },
+/* polld --once exit codes, documented in polld(8) */
+enum {
+	PD_EXIT_OK = 0,
+	PD_EXIT_CONFIG = 1,
+	PD_EXIT_USAGE = 2,
+	PD_EXIT_SOME_FAILED = 3,
+	PD_EXIT_NOTHING_POLLED = 4,
+	PD_EXIT_PUBLISH_FAILED = 5,
 };
 
-static const gchar *
-pd_main_get_log_level(void)
-{
-	for (guint i = G_N_ELEMENTS(pd_log_levels); i-- > 0;) {
-		if (pd_log_levels[i].level == (GLogLevelFlags)pd_log_level)
-			return pd_log_levels[i].name;
-	}
-	return "notice";
-}
+/* oslo.config/oslo.log flags become [DEFAULT] key = value overrides of
+ * the files (origin "command line") */
+typedef struct {
+	const gchar *flag; /* without the leading dashes */
+	const gchar *key;
+	const gchar *value; /* NULL: the flag's argument */
+} PdMainFlag;
 
-static gboolean
-pd_main_set_log_level(const gchar *name, GError **error)
-{
-	for (guint i = 0; i < G_N_ELEMENTS(pd_log_levels); i++) {
-		if (g_str_equal(pd_log_levels[i].name, name)) {
-			pd_log_level = pd_log_levels[i].level;
-			return TRUE;
-		}
-	}
-	g_set_error(
-	  error,
-	  G_IO_ERROR,
-	  G_IO_ERROR_INVALID_ARGUMENT,
-	  "'%s' is not a log level (emerg, alert, crit, err, warning, notice, info, debug)",
-	  name);
-	return FALSE;
-}
-
-static const gchar *
-pd_main_get_log_target(void)
-{
-	return pd_log_target;
-}
-
-static gboolean
-pd_main_set_log_target(const gchar *name, GError **error)
-{
-	static const gchar *const targets[] = { "auto", "console", "journal", "null", NULL };
-
-	for (guint i = 0; targets[i] != NULL; i++) {
-		if (g_str_equal(targets[i], name)) {
-			pd_log_target = targets[i];
-			return TRUE;
-		}
-	}
-	g_set_error(error,
-		    G_IO_ERROR,
-		    G_IO_ERROR_INVALID_ARGUMENT,
-		    "log target '%s' is not supported (auto, console, journal, null)",
-		    name);
-	return FALSE;
-}
-
-static const gchar *
-pd_main_get_syslog_identifier(void)
-{
-	return "polld";
-}
-
-static const PdLogControlBackend pd_main_log_backend = {
-	pd_main_get_log_level,	pd_main_set_log_level,	       pd_main_get_log_target,
-	pd_main_set_log_target, pd_main_get_syslog_identifier,
+static const PdMainFlag pd_main_flags[] = {
+	{ "debug", "debug", "true" },
+	{ "d", "debug", "true" },
+	{ "nodebug", "debug", "false" },
+	{ "use-syslog", "use_syslog", "true" },
+	{ "nouse-syslog", "use_syslog", "false" },
+	{ "use-journal", "use_journal", "true" },
+	{ "nouse-journal", "use_journal", "false" },
+	{ "use-json", "use_json", "true" },
+	{ "nouse-json", "use_json", "false" },
+	{ "watch-log-file", "watch_log_file", "true" },
+	{ "nowatch-log-file", "watch_log_file", "false" },
+	{ "log-file", "log_file", NULL },
+	{ "logfile", "log_file", NULL },
+	{ "log-dir", "log_dir", NULL },
+	{ "logdir", "log_dir", NULL },
+	{ "log-date-format", "log_date_format", NULL },
+	{ "syslog-log-facility", "syslog_log_facility", NULL },
+	{ "log-config-append", "log_config_append", NULL },
+	{ "log-config", "log_config_append", NULL },
+	{ "log_config", "log_config_append", NULL },
 };
+
+/* the flags seen, in order: key, value, key, value... */
+static GPtrArray *pd_main_overrides;
+
+static gboolean
+pd_main_flag_cb(const gchar *name, const gchar *value, gpointer data, GError **error)
+{
+	const gchar *bare = name + strspn(name, "-");
+
+	for (guint i = 0; i < G_N_ELEMENTS(pd_main_flags); i++) {
+		if (g_strcmp0(pd_main_flags[i].flag, bare) != 0)
+			continue;
+		g_ptr_array_add(pd_main_overrides, g_strdup(pd_main_flags[i].key));
+		g_ptr_array_add(
+		  pd_main_overrides,
+		  g_strdup(pd_main_flags[i].value != NULL ? pd_main_flags[i].value : value));
+		return TRUE;
+	}
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION, "unknown %s", name);
+	return FALSE;
+}
 
 static void
 pd_main_stop_done(gpointer user_data)
@@ -198,6 +162,7 @@ pd_main_sighup_cb(gpointer user_data)
 	PdMain *m = user_data;
 	g_autoptr(GError) error = NULL;
 
+	pd_log_reopen();
 	/* what it could not apply is logged by the engine */
 	if (!pd_engine_reload(m->engine, &error))
 		g_warning("reload refused, the running configuration stays: %s", error->message);
@@ -205,19 +170,52 @@ pd_main_sighup_cb(gpointer user_data)
 }
 
 static void
+pd_main_once_cycle_cb(PdEngine *engine,
+		      const gchar *task,
+		      guint64 duration_us,
+		      guint samples,
+		      guint errors,
+		      gpointer user_data)
+{
+	PdMain *m = user_data;
+
+	m->once_tasks++;
+	m->once_samples += samples;
+	m->once_errors += errors;
+}
+
+/* --once: the exit status says what happened, one line on stderr too */
+static void
 pd_main_once_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	PdMain *m = user_data;
 	g_autoptr(GError) error = NULL;
+	PdSinkCounters counters = { 0 };
+	const gchar *verdict = "ok";
+	gboolean plugins_failed = pd_engine_get_exit_errors(m->engine) > 0;
 
 	if (!pd_engine_poll_now_finish(PD_ENGINE(source), res, &error)) {
 		g_warning("%s", error->message);
-		m->exit_code = 1;
+		m->exit_code = PD_EXIT_PUBLISH_FAILED;
+		verdict = "publishing failed";
+	} else if (plugins_failed || m->once_samples == 0) {
+		m->exit_code = PD_EXIT_NOTHING_POLLED;
+		verdict = plugins_failed ? "every plugin failed to start" : "nothing polled";
+	} else if (m->once_errors > 0) {
+		m->exit_code = PD_EXIT_SOME_FAILED;
+		verdict = "some pollsters failed";
 	}
-	if (pd_engine_get_exit_errors(m->engine) > 0) {
-		g_warning("every plugin failed to start");
-		m->exit_code = 1;
-	}
+	pd_sink_get_counters(m->notifier, &counters);
+	g_printerr("polld: once: %s: %u tasks, %" G_GUINT64_FORMAT
+		   " samples polled, %" G_GUINT64_FORMAT " published, %" G_GUINT64_FORMAT
+		   " pollster errors, %.1f s (exit %d)\n",
+		   verdict,
+		   m->once_tasks,
+		   m->once_samples,
+		   counters.delivered,
+		   m->once_errors,
+		   (gdouble)(g_get_monotonic_time() - m->once_start_us) / G_USEC_PER_SEC,
+		   m->exit_code);
 	pd_main_stop(m);
 }
 
@@ -272,6 +270,8 @@ static void
 pd_main_run(PdMain *m, gboolean once, gboolean use_bus, gboolean session)
 {
 	if (once) {
+		m->once_start_us = g_get_monotonic_time();
+		g_signal_connect(m->engine, "cycle-finished", G_CALLBACK(pd_main_once_cycle_cb), m);
 		pd_engine_poll_now_async(m->engine, NULL, NULL, pd_main_once_cb, m);
 		return;
 	}
@@ -280,7 +280,7 @@ pd_main_run(PdMain *m, gboolean once, gboolean use_bus, gboolean session)
 		return;
 	}
 	m->service = pd_dbus_service_new(m->engine);
-	pd_dbus_service_set_log_backend(m->service, &pd_main_log_backend);
+	pd_dbus_service_set_log_backend(m->service, pd_log_get_control_backend());
 	pd_dbus_service_set_coordination(m->service, m->coordination);
 	g_signal_connect(m->service, "name-lost", G_CALLBACK(pd_main_name_lost_cb), m);
 	pd_dbus_service_own_async(
@@ -331,201 +331,324 @@ pd_main_make_publisher(PdConfig *config, gboolean dry_run, GError **error)
 #endif
 }
 
-int
-main(int argc, char *argv[])
+#define PD_FLAG(name, short_name, help)                                                            \
+	{                                                                                          \
+		name, short_name, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, pd_main_flag_cb,    \
+		  help, NULL                                                                       \
+	}
+#define PD_FLAG_ARG(name, help, arg)                                                               \
+	{                                                                                          \
+		name, 0, 0, G_OPTION_ARG_CALLBACK, pd_main_flag_cb, help, arg                      \
+	}
+#define PD_FLAG_HIDDEN(name)                                                                       \
+	{                                                                                          \
+		name, 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_CALLBACK, pd_main_flag_cb, NULL, NULL  \
+	}
+
+/* oslo.log's flags, as ceilometer-polling --help lists them */
+static const GOptionEntry pd_main_log_options[] = {
+	PD_FLAG("debug", 'd', N_("Log debug messages")),
+	PD_FLAG("nodebug", 0, N_("The inverse of --debug")),
+	PD_FLAG_ARG("log-file",
+		    N_("Log to this file (appended to, reopened after rotation)"),
+		    N_("PATH")),
+	PD_FLAG_ARG("log-dir", N_("Base directory of a relative --log-file"), N_("DIR")),
+	PD_FLAG_ARG("log-date-format", N_("strftime format of the log timestamps"), N_("FORMAT")),
+	PD_FLAG("use-syslog", 0, N_("Log to syslog")),
+	PD_FLAG("nouse-syslog", 0, N_("The inverse of --use-syslog")),
+	PD_FLAG_ARG("syslog-log-facility",
+		    N_("Syslog facility (default LOG_USER)"),
+		    N_("FACILITY")),
+	PD_FLAG("use-journal", 0, N_("Log to the systemd journal, with structured fields")),
+	PD_FLAG("nouse-journal", 0, N_("The inverse of --use-journal")),
+	PD_FLAG("watch-log-file", 0, N_("Reopen the log file when it is moved (always done)")),
+	PD_FLAG("nowatch-log-file", 0, N_("The inverse of --watch-log-file")),
+	PD_FLAG("use-json", 0, N_("Not supported by polld yet (warned about)")),
+	PD_FLAG("nouse-json", 0, N_("The inverse of --use-json")),
+	PD_FLAG_ARG("log-config-append",
+		    N_("Refused: polld cannot read Python logging configuration files"),
+		    N_("PATH")),
+	PD_FLAG_HIDDEN("logfile"),
+	PD_FLAG_HIDDEN("logdir"),
+	PD_FLAG_HIDDEN("log-config"),
+	PD_FLAG_HIDDEN("log_config"),
+	{ NULL }
+};
+
+typedef struct {
+	gboolean once;
+	gboolean dry_run;
+	gboolean verbose;
+	gboolean version;
+	gboolean session;
+	gchar **config_files;
+	gchar **config_dirs;
+	gchar **namespaces;
+	gchar **pollster_list;
+	gchar *plugin_dir;
+} PdMainArgs;
+
+static void
+pd_main_args_clear(PdMainArgs *a)
 {
-	gboolean once = FALSE;
-	gboolean dry_run = FALSE;
-	gboolean verbose = FALSE;
-	gboolean debug = FALSE;
-	gboolean version = FALSE;
-	gboolean session = FALSE;
-	g_auto(GStrv) config_files = NULL;
-	g_auto(GStrv) config_dirs = NULL;
-	g_auto(GStrv) namespaces_cli = NULL;
-	g_auto(GStrv) pollster_list_cli = NULL;
-	g_autofree gchar *plugin_dir = NULL;
-	g_auto(GStrv) args = NULL;
-	g_auto(GStrv) plugin_dirs = NULL;
-	g_autoptr(GOptionContext) context = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(PdSettings) settings = NULL;
-	PdConfig *config;
-	g_autoptr(PdEngine) engine = NULL;
-	g_autoptr(PdPublisher) publisher = NULL;
-	g_autoptr(PdSink) notifier = NULL;
-	g_autoptr(PdSink) prometheus = NULL;
-	g_autoptr(PdSink) heartbeat = NULL;
-	g_autoptr(PdPromSelf) self_metrics = NULL;
-	g_auto(GStrv) namespaces = NULL;
-	g_autoptr(GMainLoop) loop = NULL;
-	g_autoptr(PdSdNotify) notify = NULL;
-	g_autoptr(PdDbusService) service = NULL;
-	g_autoptr(PdCoordination) coordination = NULL;
-	PdMain m = { 0 };
+	g_strfreev(a->config_files);
+	g_strfreev(a->config_dirs);
+	g_strfreev(a->namespaces);
+	g_strfreev(a->pollster_list);
+	g_free(a->plugin_dir);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PdMainArgs, pd_main_args_clear)
+
+static gboolean
+pd_main_parse_args(PdMainArgs *a, gint argc, gchar **argv, GError **error)
+{
+	g_auto(GStrv) args = pd_main_fold_lists(argc, argv);
+	g_autoptr(GOptionContext) context = g_option_context_new(NULL);
 	const GOptionEntry options[] = {
 		{ "config-file",
 		  0,
 		  0,
 		  G_OPTION_ARG_FILENAME_ARRAY,
-		  &config_files,
+		  &a->config_files,
 		  N_("Configuration file (may repeat; later files win)"),
 		  N_("FILE") },
 		{ "config-dir",
 		  0,
 		  0,
 		  G_OPTION_ARG_FILENAME_ARRAY,
-		  &config_dirs,
+		  &a->config_dirs,
 		  N_("Read every *.conf file of this directory"),
 		  N_("DIR") },
 		{ "polling-namespaces",
 		  0,
 		  0,
 		  G_OPTION_ARG_STRING_ARRAY,
-		  &namespaces_cli,
+		  &a->namespaces,
 		  N_("Namespaces whose pollsters load (default: compute central)"),
 		  N_("NS") },
 		{ "pollster-list",
 		  0,
 		  0,
 		  G_OPTION_ARG_STRING_ARRAY,
-		  &pollster_list_cli,
+		  &a->pollster_list,
 		  N_("Load only pollsters matching these glob patterns"),
 		  N_("GLOB") },
 		{ "plugin-dir",
 		  0,
 		  0,
 		  G_OPTION_ARG_FILENAME,
-		  &plugin_dir,
+		  &a->plugin_dir,
 		  N_("Load plugins from these directories only (colon separated list)"),
 		  N_("DIR") },
 		{ "once",
 		  0,
 		  0,
 		  G_OPTION_ARG_NONE,
-		  &once,
-		  N_("Run every polling task once, publish, and exit"),
+		  &a->once,
+		  N_("Run every polling task once, publish, and exit (exit status: polld(8))"),
 		  NULL },
 		{ "dry-run",
 		  0,
 		  0,
 		  G_OPTION_ARG_NONE,
-		  &dry_run,
+		  &a->dry_run,
 		  N_("Print messages on stdout instead of publishing them"),
 		  NULL },
 		{ "session",
 		  0,
 		  0,
 		  G_OPTION_ARG_NONE,
-		  &session,
+		  &a->session,
 		  N_("Serve org.polld.Agent1 on the session bus instead of the system bus"),
 		  NULL },
 		{ "verbose",
 		  'v',
 		  0,
 		  G_OPTION_ARG_NONE,
-		  &verbose,
+		  &a->verbose,
 		  N_("Log informational messages"),
 		  NULL },
-		{ "debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log debug messages"), NULL },
 		{ "version",
 		  0,
 		  0,
 		  G_OPTION_ARG_NONE,
-		  &version,
+		  &a->version,
 		  N_("Print the version and exit"),
 		  NULL },
 		{ NULL }
 	};
 
-	setlocale(LC_ALL, "");
-	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
-	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
-	textdomain(GETTEXT_PACKAGE);
-	g_log_set_writer_func(pd_main_log_writer, NULL, NULL);
-
-	args = pd_main_fold_lists(argc, argv);
-	context = g_option_context_new(NULL);
 	g_option_context_set_summary(context,
 				     _("Polls resources (VMs, OpenStack services, this host) and "
 				       "publishes Ceilometer samples."));
 	g_option_context_add_main_entries(context, options, GETTEXT_PACKAGE);
-	if (!g_option_context_parse_strv(context, &args, &error)) {
+	g_option_context_add_main_entries(context, pd_main_log_options, GETTEXT_PACKAGE);
+	return g_option_context_parse_strv(context, &args, error);
+}
+
+/* logging as the (file and command line) options ask; a Python logging
+ * file is refused with what to use instead */
+static gboolean
+pd_main_setup_logging(PdConfig *config, gboolean verbose, GError **error)
+{
+	if (pd_config_get_string(config, NULL, "log_config_append", NULL) != NULL) {
+		g_set_error(error,
+			    G_OPTION_ERROR,
+			    G_OPTION_ERROR_BAD_VALUE,
+			    "%s: log_config_append = %s: polld cannot read Python logging "
+			    "configuration files; use --log-file or --log-dir, --use-syslog or "
+			    "--use-journal, --debug and [DEFAULT] default_log_levels instead",
+			    pd_config_get_origin(config, NULL, "log_config_append"),
+			    pd_config_get_string(config, NULL, "log_config_append", ""));
+		return FALSE;
+	}
+	if (pd_config_get_bool(config, NULL, "debug", FALSE))
+		pd_log_set_level(G_LOG_LEVEL_DEBUG);
+	else if (verbose || pd_config_get_bool(config, NULL, "verbose", FALSE))
+		pd_log_set_level(G_LOG_LEVEL_INFO);
+	return pd_log_configure(config, error);
+}
+
+/* the sinks every batch goes to: the notifier (publisher), the Prometheus
+ * exporter and the heartbeat socket */
+static gboolean
+pd_main_add_sinks(PdMain *m, PdSettings *settings, gboolean dry_run, GError **error)
+{
+	PdConfig *config = pd_settings_get_config(settings);
+	g_autoptr(PdPublisher) publisher = pd_main_make_publisher(config, dry_run, error);
+	g_autoptr(PdSink) notifier = NULL;
+	g_autoptr(PdSink) prometheus = NULL;
+	g_autoptr(PdSink) heartbeat = NULL;
+	g_auto(GStrv) namespaces = NULL;
+
+	if (publisher == NULL)
+		return FALSE;
+	notifier = pd_notifier_sink_new(publisher);
+	m->self_metrics = pd_prom_self_new(m->engine);
+	prometheus = pd_prom_sink_new(pd_prom_self_collect, m->self_metrics);
+	namespaces = pd_settings_dup_namespaces(settings, config);
+	heartbeat = pd_heartbeat_new((const gchar *const *)namespaces);
+	if (!pd_engine_add_sink(m->engine, notifier, error) ||
+	    !pd_engine_add_sink(m->engine, prometheus, error) ||
+	    !pd_engine_add_sink(m->engine, heartbeat, error))
+		return FALSE;
+	m->notifier = notifier; /* the engine holds it */
+	m->coordination = pd_coordination_new(config, error);
+	if (m->coordination == NULL)
+		return FALSE;
+	pd_prom_self_set_coordination(m->self_metrics, m->coordination);
+	return TRUE;
+}
+
+/* the engine with its plugins, sinks and tasks; m->engine and
+ * m->coordination are set (and owned by the caller) even on failure */
+static gboolean
+pd_main_setup(PdMain *m, PdSettings *settings, PdMainArgs *a, GError **error)
+{
+	g_auto(GStrv) plugin_dirs =
+	  pd_plugin_loader_get_dirs(a->plugin_dir, g_getenv("POLLD_PLUGIN_DIR"), PD_PLUGINDIR);
+
+	m->engine = pd_engine_new(settings);
+	pd_engine_set_plugin_dirs(m->engine, plugin_dirs);
+	if (!pd_engine_load_plugins(m->engine, error) ||
+	    !pd_main_add_sinks(m, settings, a->dry_run, error) ||
+	    !pd_engine_setup(m->engine, error))
+		return FALSE;
+	if (a->once && pd_coordination_is_enabled(m->coordination))
+		g_message(
+		  "--once polls everything: workload partitioning is for the running agent");
+	else
+		pd_coordination_attach(m->coordination, m->engine);
+	return TRUE;
+}
+
+/* the one config object: the files, and the command line over them */
+static PdSettings *
+pd_main_load_settings(PdMainArgs *a, GError **error)
+{
+	g_autoptr(PdSettings) settings =
+	  pd_settings_new(a->config_files, a->config_dirs, a->namespaces, a->pollster_list);
+
+	for (guint i = 0; i + 1 < pd_main_overrides->len; i += 2)
+		pd_settings_add_override(settings,
+					 g_ptr_array_index(pd_main_overrides, i),
+					 g_ptr_array_index(pd_main_overrides, i + 1));
+	if (!pd_settings_load(settings, error))
+		return NULL;
+	return g_steal_pointer(&settings);
+}
+
+static gint
+pd_main_fail(GError *error, gint code)
+{
+	/* with a log file the operator looks there first */
+	if (pd_log_get_file() != NULL)
+		g_warning("%s", error->message);
+	g_printerr("polld: %s\n", error->message);
+	return code;
+}
+
+int
+main(int argc, char *argv[])
+{
+	g_auto(PdMainArgs) a = { 0 };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdSettings) settings = NULL;
+	g_autoptr(PdEngine) engine = NULL;
+	g_autoptr(PdPromSelf) self_metrics = NULL;
+	g_autoptr(GMainLoop) loop = NULL;
+	g_autoptr(PdSdNotify) notify = NULL;
+	g_autoptr(PdDbusService) service = NULL;
+	g_autoptr(PdCoordination) coordination = NULL;
+	g_autoptr(GPtrArray) overrides = g_ptr_array_new_with_free_func(g_free);
+	gboolean ok;
+	PdMain m = { 0 };
+
+	setlocale(LC_ALL, "");
+	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+	textdomain(GETTEXT_PACKAGE);
+	pd_log_install();
+
+	pd_main_overrides = overrides;
+	if (!pd_main_parse_args(&a, argc, argv, &error)) {
 		g_printerr("%s: %s\n", g_get_prgname(), error->message);
-		return 2;
+		return PD_EXIT_USAGE;
 	}
-	if (version) {
+	if (a.version) {
 		g_print("polld %s\n", PACKAGE_VERSION);
-		return 0;
+		return PD_EXIT_OK;
 	}
-	if (verbose)
-		pd_log_level = G_LOG_LEVEL_INFO;
-	if (debug)
-		pd_log_level = G_LOG_LEVEL_DEBUG;
 
 	/* before any thread starts: it unsets the NOTIFY_SOCKET environment */
 	notify = pd_sd_notify_new();
 	m.notify = notify;
-	/* the one config object: the files, and the options that override them */
-	settings = pd_settings_new(config_files, config_dirs, namespaces_cli, pollster_list_cli);
-	if (!pd_settings_load(settings, &error)) {
-		g_printerr("polld: %s\n", error->message);
-		return 1;
-	}
-	config = pd_settings_get_config(settings);
-	if (pd_config_get_bool(config, NULL, "debug", FALSE))
-		pd_log_level = G_LOG_LEVEL_DEBUG;
-	plugin_dirs =
-	  pd_plugin_loader_get_dirs(plugin_dir, g_getenv("POLLD_PLUGIN_DIR"), PD_PLUGINDIR);
-
-	engine = pd_engine_new(settings);
-	pd_engine_set_plugin_dirs(engine, plugin_dirs);
-	if (!pd_engine_load_plugins(engine, &error)) {
-		g_printerr("polld: %s\n", error->message);
-		return 1;
-	}
-	publisher = pd_main_make_publisher(config, dry_run, &error);
-	if (publisher == NULL) {
-		g_printerr("polld: %s\n", error->message);
-		return 1;
-	}
-	notifier = pd_notifier_sink_new(publisher);
-	self_metrics = pd_prom_self_new(engine);
-	prometheus = pd_prom_sink_new(pd_prom_self_collect, self_metrics);
-	namespaces = pd_settings_dup_namespaces(settings, config);
-	heartbeat = pd_heartbeat_new((const gchar *const *)namespaces);
-	if (!pd_engine_add_sink(engine, notifier, &error) ||
-	    !pd_engine_add_sink(engine, prometheus, &error) ||
-	    !pd_engine_add_sink(engine, heartbeat, &error)) {
-		g_printerr("polld: %s\n", error->message);
-		return 1;
-	}
-	coordination = pd_coordination_new(config, &error);
-	if (coordination == NULL) {
-		g_printerr("polld: %s\n", error->message);
-		return 1;
-	}
-	pd_prom_self_set_coordination(self_metrics, coordination);
-	if (!pd_engine_setup(engine, &error)) {
-		g_printerr("polld: %s\n", error->message);
-		return 1;
-	}
-	if (once && pd_coordination_is_enabled(coordination))
-		g_message(
-		  "--once polls everything: workload partitioning is for the running agent");
-	else
-		pd_coordination_attach(coordination, engine);
-	m.coordination = coordination;
+	settings = pd_main_load_settings(&a, &error);
+	if (settings == NULL)
+		return pd_main_fail(error, PD_EXIT_CONFIG);
+	if (!pd_main_setup_logging(pd_settings_get_config(settings), a.verbose, &error))
+		return pd_main_fail(error,
+				    g_error_matches(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE)
+				      ? PD_EXIT_USAGE
+				      : PD_EXIT_CONFIG);
+	ok = pd_main_setup(&m, settings, &a, &error);
+	engine = m.engine;
+	self_metrics = m.self_metrics;
+	coordination = m.coordination;
+	if (!ok)
+		return pd_main_fail(error, PD_EXIT_CONFIG);
+	pd_start_report_log(engine, a.dry_run);
 
 	loop = g_main_loop_new(NULL, FALSE);
 	m.loop = loop;
-	m.engine = engine;
 	/* a peer closing a socket (libvirtd, the broker) must not kill us */
 	signal(SIGPIPE, SIG_IGN);
 	g_unix_signal_add(SIGTERM, pd_main_sigterm_cb, &m);
 	g_unix_signal_add(SIGINT, pd_main_sigterm_cb, &m);
 	g_unix_signal_add(SIGHUP, pd_main_sighup_cb, &m);
-	pd_main_run(&m, once, !once && !dry_run, session);
+	/* --dry-run alone is a local run; with --session it serves that bus */
+	pd_main_run(&m, a.once, !a.once && (!a.dry_run || a.session), a.session);
 	service = m.service;
 	g_main_loop_run(loop);
 	return m.exit_code;

@@ -137,8 +137,8 @@ pd_notifier_sink_apply(PdNotifierSink *self, PdConfig *config)
 	g_free(self->telemetry_secret);
 	self->sample_source =
 	  g_strdup(pd_config_get_string(config, NULL, "sample_source", "openstack"));
-	self->telemetry_secret =
-	  g_strdup(pd_config_get_string(config, "publisher", "telemetry_secret", NULL));
+	self->telemetry_secret = g_strdup(pd_config_get_string(
+	  config, "publisher", "telemetry_secret", PD_DEFAULT_TELEMETRY_SECRET));
 	self->identity_names = pd_config_get_bool(config, "polld", "identity_names", TRUE);
 	self->generation++;
 	g_ptr_array_set_size(self->serializers, 0);

@@ -866,6 +866,7 @@ pd_source_def_free(PdSourceDef *src)
 		return;
 	g_free(src->name);
 	g_strfreev(src->meters);
+	g_free(src->meter_lines);
 	g_strfreev(src->resources);
 	g_strfreev(src->discovery);
 	g_free(src);
@@ -918,6 +919,11 @@ pd_source_def_parse_lists(PdLoadCtx *ctx,
 	src->meters = pd_parse_meters(ctx, meters, error);
 	if (src->meters == NULL)
 		return FALSE;
+	/* where each entry is, for the warning about one that names nothing */
+	src->meter_lines = g_new0(guint, g_strv_length(src->meters) + 1);
+	for (guint i = 0; i < meters->children->len && src->meters[i] != NULL; i++)
+		src->meter_lines[i] =
+		  ((const PdNode *)g_ptr_array_index(meters->children, i))->line;
 	src->resources =
 	  pd_parse_optional_list(ctx, "resources", slots[PD_SOURCE_RESOURCES].value, error);
 	if (src->resources == NULL)
@@ -1137,4 +1143,41 @@ pd_source_def_match_meter(const PdSourceDef *src, const gchar *meter)
 			plain_hit = TRUE;
 	}
 	return plain_hit || only_excludes;
+}
+
+static gboolean
+pd_polling_config_pattern_matches(const gchar *pattern, GHashTable *known)
+{
+	GHashTableIter iter;
+	gpointer name;
+
+	g_hash_table_iter_init(&iter, known);
+	while (g_hash_table_iter_next(&iter, &name, NULL)) {
+		if (pd_glob_match(pattern, name))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+guint
+pd_polling_config_warn_unmatched(PdPollingConfig *polling, GHashTable *known)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < polling->sources->len; i++) {
+		PdSourceDef *src = g_ptr_array_index(polling->sources, i);
+		for (guint j = 0; src->meters[j] != NULL; j++) {
+			const gchar *pattern = src->meters[j];
+			if (pattern[0] == '!' || pd_polling_config_pattern_matches(pattern, known))
+				continue;
+			g_warning("%s:%u: meter '%s' of source '%s' matches no pollster polld has; "
+				  "ignored",
+				  polling->filename,
+				  src->meter_lines != NULL ? src->meter_lines[j] : src->line,
+				  pattern,
+				  src->name);
+			n++;
+		}
+	}
+	return n;
 }

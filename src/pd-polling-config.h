@@ -27,6 +27,7 @@ typedef struct {
 	gchar **discovery; /* may be empty, never NULL */
 	guint line;	   /* position of the source in its file, 1-based */
 	guint column;
+	guint *meter_lines; /* line of each meters entry, 0 if unknown */
 } PdSourceDef;
 
 typedef struct {
@@ -55,5 +56,10 @@ gboolean
 pd_meter_patterns_validate(gchar **patterns, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdPollingConfig, pd_polling_config_unref)
+
+/* one warning per meters entry that names no pollster of any plugin, with
+ * file:line and the source; @known: set of every pollster name */
+guint
+pd_polling_config_warn_unmatched(PdPollingConfig *polling, GHashTable *known);
 
 G_END_DECLS

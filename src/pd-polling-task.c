@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "pd-error.h"
+#include "pd-log.h"
 #include "pd-poll-context-private.h"
 #include "pd-polling-task.h"
 
@@ -200,6 +201,31 @@ pd_cycle_unref(PdCycle *cycle)
 	g_free(cycle);
 }
 
+/* one line per cycle, like Ceilometer's INFO lines but not one per pollster */
+static void
+pd_polling_task_log_cycle(PdPollingTask *self, PdCycle *cycle, gint64 duration)
+{
+	g_autofree gchar *number = g_strdup_printf("%" G_GUINT64_FORMAT, cycle->number);
+
+	g_log_structured(
+	  G_LOG_DOMAIN,
+	  G_LOG_LEVEL_MESSAGE,
+	  "MESSAGE_ID",
+	  PD_LOG_MSGID_CYCLE,
+	  "POLLD_TASK",
+	  self->name,
+	  "POLLD_CYCLE",
+	  number,
+	  "MESSAGE",
+	  "task %s: cycle %s polled %u samples, %u errors, in %.3f s, %u pollsters late",
+	  self->name,
+	  number,
+	  cycle->samples,
+	  cycle->errors,
+	  (gdouble)duration / G_USEC_PER_SEC,
+	  cycle->jobs->len);
+}
+
 static void
 pd_polling_task_cycle_end(PdPollingTask *self)
 {
@@ -239,6 +265,7 @@ pd_polling_task_cycle_end(PdPollingTask *self)
 		duration,
 		cycle->samples,
 		cycle->errors);
+	pd_polling_task_log_cycle(self, cycle, duration);
 	g_ptr_array_add(cycle->finished, NULL);
 	pd_sink_cycle_finished(self->sink,
 			       (const gchar *const *)cycle->finished->pdata,
@@ -464,10 +491,17 @@ pd_job_polled_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 
 	if (!pd_pollster_poll_finish(PD_POLLSTER(source), res, &error)) {
 		if (!g_error_matches(error, PD_ERROR, PD_ERROR_PERMANENT))
-			g_warning("pollster %s (source %s): %s",
-				  pd_pollster_get_name(job->entry->pollster),
-				  job->entry->source->name,
-				  error->message);
+			g_log_structured(G_LOG_DOMAIN,
+					 G_LOG_LEVEL_WARNING,
+					 "POLLD_POLLSTER",
+					 pd_pollster_get_name(job->entry->pollster),
+					 "POLLD_TASK",
+					 job->task->name,
+					 "MESSAGE",
+					 "pollster %s (source %s): %s",
+					 pd_pollster_get_name(job->entry->pollster),
+					 job->entry->source->name,
+					 error->message);
 	}
 	pd_job_blacklist_failures(job, error);
 	job->polled = TRUE;
@@ -1089,9 +1123,15 @@ pd_polling_task_is_running(PdPollingTask *self)
 gint64
 pd_polling_task_get_next_run(PdPollingTask *self)
 {
+	gint64 ready;
+
 	if (self->timer == NULL)
 		return 0;
-	return g_get_real_time() + (g_source_get_ready_time(self->timer) - g_get_monotonic_time());
+	ready = g_source_get_ready_time(self->timer);
+	/* 0: the first run, due now (not a timer long overdue) */
+	if (ready == 0)
+		return g_get_real_time();
+	return g_get_real_time() + (ready - g_get_monotonic_time());
 }
 
 gint64

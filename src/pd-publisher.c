@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "pd-log.h"
 #include "pd-publisher.h"
 #include "pd-state.h"
 
@@ -32,6 +33,27 @@ pd_publisher_get_last_error(PdPublisher *self)
 	return GET_PRIVATE(self)->state.last_error;
 }
 
+/* retries toggle connecting/disconnected: logged are the first state,
+ * and connected and its loss */
+static void
+pd_publisher_log_state(const gchar *old, const gchar *state, const gchar *last_error)
+{
+	gboolean failed = last_error != NULL && g_strcmp0(state, "connected") != 0;
+
+	if (g_strcmp0(old, state) == 0 ||
+	    (old != NULL && g_strcmp0(state, "connected") != 0 && g_strcmp0(old, "connected") != 0))
+		return;
+	g_log_structured(G_LOG_DOMAIN,
+			 G_LOG_LEVEL_MESSAGE,
+			 "MESSAGE_ID",
+			 PD_LOG_MSGID_PUBLISHER,
+			 "MESSAGE",
+			 "publisher %s%s%s",
+			 state,
+			 failed ? ": " : "",
+			 failed ? last_error : "");
+}
+
 void
 pd_publisher_set_state(PdPublisher *self, const gchar *state, const gchar *last_error)
 {
@@ -42,6 +64,7 @@ pd_publisher_set_state(PdPublisher *self, const gchar *state, const gchar *last_
 	 * (after a broker restart, on another host) ends it */
 	if (last_error == NULL && g_strcmp0(state, "connected") != 0)
 		last_error = priv->state.last_error;
+	pd_publisher_log_state(priv->state.state, state, last_error);
 	if (pd_state_set(&priv->state, state, last_error))
 		g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATE]);
 }

@@ -84,6 +84,10 @@ pd_sd_notify_scheduler_alive(PdSdNotify *self)
 	GPtrArray *tasks = pd_engine_get_tasks(self->engine);
 	gint64 oldest = g_get_real_time() - (gint64)self->watchdog_usec;
 
+	/* before the first cycle (partitioning: the first join) no timer is
+	 * armed yet */
+	if (!pd_engine_get_started(self->engine))
+		return TRUE;
 	/* every armed timer must fire on time; an unarmed one means the
 	 * scheduler lost a task */
 	for (guint i = 0; tasks != NULL && i < tasks->len; i++) {

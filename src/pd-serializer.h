@@ -14,6 +14,10 @@ G_BEGIN_DECLS
 
 typedef struct _PdSerializer PdSerializer;
 
+/* Ceilometer's default [publisher] telemetry_secret: an unconfigured polld
+ * signs as an unconfigured ceilometer-polling does */
+#define PD_DEFAULT_TELEMETRY_SECRET "change this for valid signing"
+
 /* @source: [DEFAULT] sample_source; @secret: [publisher] telemetry_secret
  * (NULL or "" -> message_signature ""); @identity_names: emit user_name and
  * project_name keys (Ceilometer >= 2023) */

@@ -14,6 +14,7 @@ struct _PdSettings {
 	gchar **dirs;
 	gchar **namespaces;    /* command line, split; NULL if not given */
 	gchar **pollster_list; /* command line, split; NULL if not given */
+	GPtrArray *overrides;  /* [DEFAULT] key, value, key, value... of the flags */
 	PdConfig *config;
 };
 
@@ -35,6 +36,25 @@ pd_settings_split_list(gchar **values)
 	return g_strv_builder_end(out);
 }
 
+/* the command line's flags win over every file, on each reload too */
+static PdConfig *
+pd_settings_apply_overrides(PdSettings *self, PdConfig *config)
+{
+	for (guint i = 0; i + 1 < self->overrides->len; i += 2)
+		pd_config_set_string(config,
+				     NULL,
+				     g_ptr_array_index(self->overrides, i),
+				     g_ptr_array_index(self->overrides, i + 1));
+	return config;
+}
+
+void
+pd_settings_add_override(PdSettings *self, const gchar *key, const gchar *value)
+{
+	g_ptr_array_add(self->overrides, g_strdup(key));
+	g_ptr_array_add(self->overrides, g_strdup(value));
+}
+
 PdConfig *
 pd_settings_read(PdSettings *self, GError **error)
 {
@@ -45,7 +65,7 @@ pd_settings_read(PdSettings *self, GError **error)
 		if (g_file_test(def, G_FILE_TEST_EXISTS) &&
 		    !pd_config_load_file(config, def, error))
 			return NULL;
-		return g_steal_pointer(&config);
+		return pd_settings_apply_overrides(self, g_steal_pointer(&config));
 	}
 	for (guint i = 0; self->files != NULL && self->files[i] != NULL; i++) {
 		if (!pd_config_load_file(config, self->files[i], error))
@@ -55,7 +75,7 @@ pd_settings_read(PdSettings *self, GError **error)
 		if (!pd_config_load_dir(config, self->dirs[i], error))
 			return NULL;
 	}
-	return g_steal_pointer(&config);
+	return pd_settings_apply_overrides(self, g_steal_pointer(&config));
 }
 
 gboolean
@@ -112,6 +132,7 @@ pd_settings_finalize(GObject *obj)
 	g_strfreev(self->dirs);
 	g_strfreev(self->namespaces);
 	g_strfreev(self->pollster_list);
+	g_ptr_array_unref(self->overrides);
 	g_clear_object(&self->config);
 	G_OBJECT_CLASS(pd_settings_parent_class)->finalize(obj);
 }
@@ -119,6 +140,7 @@ pd_settings_finalize(GObject *obj)
 static void
 pd_settings_init(PdSettings *self)
 {
+	self->overrides = g_ptr_array_new_with_free_func(g_free);
 }
 
 static void

@@ -18,6 +18,10 @@ G_DECLARE_FINAL_TYPE(PdSettings, pd_settings, PD, SETTINGS, GObject)
  * (each item may hold a comma separated list) */
 PdSettings *
 pd_settings_new(gchar **files, gchar **dirs, gchar **namespaces, gchar **pollster_list);
+/* a command line flag's [DEFAULT] @key = @value: it wins over the files,
+ * on reload too; call before pd_settings_load() */
+void
+pd_settings_add_override(PdSettings *self, const gchar *key, const gchar *value);
 /* reads the files (the one place that walks them): a new PdConfig, or
  * NULL with file:line:col in the error */
 PdConfig *

@@ -130,9 +130,15 @@ central_run(Central *c, const gchar *meters)
 		g_printerr("--- polld stderr:\n%s---\n", c->err);
 	/* under valgrind a memory error makes this 1 */
 	g_assert_true(c->exited);
-	g_assert_cmpint(c->status, ==, 0);
 	g_clear_pointer(&c->samples, g_ptr_array_unref);
 	c->samples = pd_test_collect_samples(c->out);
+	/* --once exits 4 when nothing was polled (polld(8)) */
+	if (c->samples->len == 0)
+		g_assert_cmpint(c->status, ==, 4);
+	else if (strstr(c->err, " 0 pollster errors") != NULL)
+		g_assert_cmpint(c->status, ==, 0);
+	else
+		g_assert_cmpint(c->status, ==, 3);
 }
 
 /* a missing sample has its reason in polld's log, which the assertion alone would hide */
@@ -626,7 +632,8 @@ test_wrong_types(Central *c, gconstpointer data)
 	for (guint i = 0; i < G_N_ELEMENTS(services); i++)
 		pd_os_test_server_set_fault(c->server, services[i], PD_OS_FAULT_WRONG_TYPES);
 	central_run(c, "['*']");
-	g_assert_cmpint(c->status, ==, 0);
+	/* the pollsters that got nothing usable failed: --once says so */
+	g_assert_cmpint(c->status, ==, 3);
 	g_assert_nonnull(strstr(c->err, "is not a number"));
 	/* whatever got through carries the types the notification agent wants */
 	for (guint i = 0; i < c->samples->len; i++) {

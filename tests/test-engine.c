@@ -402,6 +402,9 @@ test_engine_grouping(PdFixture *fx, gconstpointer data)
 			 "  - name: c\n    interval: 30\n    meters: ['fake.?']\n"
 			 "  - name: none\n    interval: 10\n    meters: [nothing.here]\n",
 			 NULL);
+	g_test_expect_message("PdPollingConfig",
+			      G_LOG_LEVEL_WARNING,
+			      "*meter 'nothing.here' of source 'none' matches no pollster*");
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
 	g_assert_no_error(error);
 	tasks = pd_engine_get_tasks(fx->engine);

@@ -73,16 +73,17 @@ pd_spawn(const gchar *const *args, GError **error)
 				   NULL);
 }
 
-/* a clean exit: status 0, no CRITICAL (fatal here, so also no signal) */
+/* a clean exit: --once's documented @status for what happened (polld(8)),
+ * no CRITICAL (fatal here, so also no signal) */
 static void
-pd_assert_clean_exit(GSubprocess *proc, const gchar *shape, guint run)
+pd_assert_clean_exit(GSubprocess *proc, const gchar *shape, guint run, gint status)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *err = NULL;
 
 	g_subprocess_communicate_utf8(proc, NULL, NULL, NULL, &err, &error);
 	g_assert_no_error(error);
-	if (!g_subprocess_get_if_exited(proc) || g_subprocess_get_exit_status(proc) != 0 ||
+	if (!g_subprocess_get_if_exited(proc) || g_subprocess_get_exit_status(proc) != status ||
 	    strstr(err, "CRITICAL") != NULL)
 		g_error("%s, run %u: polld did not exit cleanly (%s %d):\n%s",
 			shape,
@@ -95,7 +96,7 @@ pd_assert_clean_exit(GSubprocess *proc, const gchar *shape, guint run)
 
 /* @runs times polld --once with @args, PD_PARALLEL at a time */
 static void
-pd_start_stop(const gchar *shape, const gchar *const *args, guint runs)
+pd_start_stop(const gchar *shape, const gchar *const *args, guint runs, gint status)
 {
 	for (guint done = 0; done < runs;) {
 		GSubprocess *procs[PD_PARALLEL] = { NULL };
@@ -106,7 +107,7 @@ pd_start_stop(const gchar *shape, const gchar *const *args, guint runs)
 			g_assert_no_error(error);
 		}
 		for (guint i = 0; i < n; i++) {
-			pd_assert_clean_exit(procs[i], shape, done + i + 1);
+			pd_assert_clean_exit(procs[i], shape, done + i + 1, status);
 			g_object_unref(procs[i]);
 		}
 		done += n;
@@ -132,11 +133,12 @@ test_lifecycle_nothing_to_poll(PdFixture *fx, gconstpointer data)
 	  fx,
 	  "sources:\n  - name: x\n    interval: 60\n    meters: [nothing.here]\n",
 	  "[compute]\nlibvirt_uri = qemu+unix:///system?socket=/nonexistent/libvirt-sock\n");
-	const gchar *args[] = { "--once",  "--dry-run",	    "--polling-namespaces",
-				"central", "--config-file", conf,
-				NULL };
+	const gchar *args[] = { "--once",  "--dry-run", "--polling-namespaces",
+				"central", "compute",	"--config-file",
+				conf,	   NULL };
 
-	pd_start_stop("nothing to poll", args, pd_runs());
+	/* 4: nothing polled */
+	pd_start_stop("nothing to poll", args, pd_runs(), 4);
 }
 
 static void
@@ -150,7 +152,8 @@ test_lifecycle_libvirt_absent(PdFixture *fx, gconstpointer data)
 				"compute", "--config-file", conf,
 				NULL };
 
-	pd_start_stop("libvirt absent", args, pd_runs());
+	/* 4: nothing polled */
+	pd_start_stop("libvirt absent", args, pd_runs(), 4);
 }
 
 static void
@@ -164,7 +167,7 @@ test_lifecycle_broker_absent(PdFixture *fx, gconstpointer data)
 	const gchar *args[] = { "--once", "--polling-namespaces", "test", "--config-file", conf,
 				NULL };
 
-	pd_start_stop("broker absent", args, pd_runs());
+	pd_start_stop("broker absent", args, pd_runs(), 0);
 }
 
 typedef struct {
@@ -192,6 +195,7 @@ test_lifecycle_option_ranges(PdFixture *fx, gconstpointer data)
 		{ "publisher", "confirm_window = 0", TRUE },
 		{ "publisher", "spool_max_bytes = -5", TRUE },
 	};
+	/* a plugin reads its options when its namespace is selected */
 
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_autofree gchar *extra = g_strdup_printf(
@@ -214,6 +218,7 @@ test_lifecycle_option_ranges(PdFixture *fx, gconstpointer data)
 					"--polling-namespaces",
 					"test",
 					"compute",
+					"ipmi",
 					"--config-file",
 					conf,
 					NULL };
