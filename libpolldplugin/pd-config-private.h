@@ -25,6 +25,19 @@ pd_config_get_files(PdConfig *self);
 /* a key the daemon or a plugin understands; others are warned about */
 void
 pd_config_register_key(PdConfig *self, const gchar *group, const gchar *key);
+/* a key Ceilometer has and polld doesn't implement (@why NULL: "yet"); set,
+ * it is warned about once and listed by pd_config_get_unsupported() */
+void
+pd_config_register_unsupported(PdConfig *self,
+			       const gchar *group,
+			       const gchar *key,
+			       const gchar *why);
+/* registered as understood (by the core, a sink or a plugin) */
+gboolean
+pd_config_is_registered(PdConfig *self, const gchar *group, const gchar *key);
+/* "[group] key" of each unsupported key set, after pd_config_warn_unknown() */
+GPtrArray *
+pd_config_get_unsupported(PdConfig *self);
 /* every key set, as group, key, group, key... sorted */
 GPtrArray *
 pd_config_dup_keys(PdConfig *self);

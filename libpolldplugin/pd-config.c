@@ -31,8 +31,10 @@ typedef struct {
 
 struct _PdConfig {
 	GObject parent_instance;
-	GHashTable *values; /* "group\nkey" -> PdConfigValue */
-	GHashTable *known;  /* "group\nkey" -> NULL */
+	GHashTable *values;	 /* "group\nkey" -> PdConfigValue */
+	GHashTable *known;	 /* "group\nkey" -> NULL */
+	GHashTable *unsupported; /* "group\nkey" -> why (NULL: not implemented yet) */
+	GPtrArray *warned;	 /* "[group] key" of the unsupported keys set */
 	GPtrArray *files;
 };
 
@@ -372,25 +374,93 @@ pd_config_dup_keys(PdConfig *self)
 	return out;
 }
 
+void
+pd_config_register_unsupported(PdConfig *self,
+			       const gchar *group,
+			       const gchar *key,
+			       const gchar *why)
+{
+	g_hash_table_replace(self->unsupported, pd_config_make_key(group, key), g_strdup(why));
+}
+
+/* TRUE if the key is in the registry; @unsupported: as not implemented */
+static gboolean
+pd_config_lookup_status(PdConfig *self, const gchar *key, gboolean *unsupported)
+{
+	g_autofree gchar *group_any =
+	  g_strdup_printf("%.*s\n*", (gint)(strchr(key, '\n') - key), key);
+
+	*unsupported = FALSE;
+	if (g_hash_table_contains(self->known, key))
+		return TRUE;
+	if (g_hash_table_contains(self->unsupported, key) ||
+	    g_hash_table_contains(self->unsupported, group_any)) {
+		*unsupported = TRUE;
+		return TRUE;
+	}
+	/* "group\n*" accepts a whole section */
+	return g_hash_table_contains(self->known, group_any);
+}
+
+gboolean
+pd_config_is_registered(PdConfig *self, const gchar *group, const gchar *key)
+{
+	g_autofree gchar *k = pd_config_make_key(group, key);
+	gboolean unsupported;
+
+	return pd_config_lookup_status(self, k, &unsupported) && !unsupported;
+}
+
+GPtrArray *
+pd_config_get_unsupported(PdConfig *self)
+{
+	return self->warned;
+}
+
+static void
+pd_config_warn_unsupported(PdConfig *self, const gchar *k)
+{
+	PdConfigValue *v = g_hash_table_lookup(self->values, k);
+	g_autofree gchar *group = g_strndup(k, strchr(k, '\n') - k);
+	g_autofree gchar *group_any = g_strdup_printf("%s\n*", group);
+	g_autofree gchar *where = pd_config_value_location(v);
+	const gchar *key = strchr(k, '\n') + 1;
+	const gchar *why = g_hash_table_lookup(self->unsupported, k);
+
+	if (why == NULL)
+		why = g_hash_table_lookup(self->unsupported, group_any);
+	g_ptr_array_add(self->warned, g_strdup_printf("[%s] %s", group, key));
+	if (why != NULL)
+		g_warning("%s: `[%s] %s` is not supported by polld: %s; ignored",
+			  where,
+			  group,
+			  key,
+			  why);
+	else
+		g_warning("%s: `[%s] %s` is not supported by polld yet; ignored", where, group, key);
+}
+
 guint
 pd_config_warn_unknown(PdConfig *self)
 {
 	g_autoptr(GPtrArray) unknown = g_ptr_array_new();
+	g_autoptr(GPtrArray) unsupported = g_ptr_array_new();
 	GHashTableIter iter;
 	gpointer key, value;
 
+	g_ptr_array_set_size(self->warned, 0);
 	g_hash_table_iter_init(&iter, self->values);
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
-		g_autofree gchar *group_any = NULL;
-		if (g_hash_table_contains(self->known, key))
-			continue;
-		/* "group\n*" accepts a whole section polld doesn't use */
-		group_any = g_strdup_printf(
-		  "%.*s\n*", (gint)(strchr(key, '\n') - (gchar *)key), (gchar *)key);
-		if (!g_hash_table_contains(self->known, group_any))
+		gboolean is_unsupported;
+		if (!pd_config_lookup_status(self, key, &is_unsupported))
 			g_ptr_array_add(unknown, key);
+		else if (is_unsupported)
+			g_ptr_array_add(unsupported, key);
 	}
 	g_ptr_array_sort(unknown, pd_config_key_cmp);
+	g_ptr_array_sort(unsupported, pd_config_key_cmp);
+	for (guint i = 0; i < unsupported->len; i++)
+		pd_config_warn_unsupported(self, g_ptr_array_index(unsupported, i));
 	for (guint i = 0; i < unknown->len; i++) {
 		const gchar *k = g_ptr_array_index(unknown, i);
 		PdConfigValue *v = g_hash_table_lookup(self->values, k);
@@ -605,6 +675,8 @@ pd_config_finalize(GObject *obj)
 	PdConfig *self = PD_CONFIG(obj);
 	g_hash_table_unref(self->values);
 	g_hash_table_unref(self->known);
+	g_hash_table_unref(self->unsupported);
+	g_ptr_array_unref(self->warned);
 	g_ptr_array_unref(self->files);
 	G_OBJECT_CLASS(pd_config_parent_class)->finalize(obj);
 }
@@ -615,6 +687,8 @@ pd_config_init(PdConfig *self)
 	self->values = g_hash_table_new_full(
 	  g_str_hash, g_str_equal, g_free, (GDestroyNotify)pd_config_value_free);
 	self->known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	self->unsupported = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->warned = g_ptr_array_new_with_free_func(g_free);
 	self->files = g_ptr_array_new_with_free_func(g_free);
 }
 

@@ -13,6 +13,7 @@
 #include "pd-dbus-error.h"
 #include "pd-dbus-service.h"
 #include "pd-error.h"
+#include "pd-option-table.h"
 #include "pd-polling-task.h"
 
 struct _PdDbusService {
@@ -47,6 +48,7 @@ static void
 pd_dbus_service_update_config(PdDbusService *self)
 {
 	GPtrArray *files = pd_engine_get_config_files(self->engine);
+	GPtrArray *unsupported = pd_config_get_unsupported(pd_engine_get_config(self->engine));
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
 	g_auto(GStrv) strv = NULL;
 
@@ -59,6 +61,9 @@ pd_dbus_service_update_config(PdDbusService *self)
 	pd_agent1_set_config_generation(self->skeleton,
 					pd_engine_get_config_generation(self->engine));
 	pd_agent1_set_host(self->skeleton, pd_engine_get_host(self->engine));
+	g_ptr_array_add(unsupported, NULL);
+	pd_agent1_set_unsupported_options(self->skeleton, (const gchar *const *)unsupported->pdata);
+	g_ptr_array_remove_index(unsupported, unsupported->len - 1);
 }
 
 static void
@@ -392,17 +397,89 @@ pd_dbus_service_handle_get_statistics_cb(PdAgent1 *skeleton,
 
 /* --- control --- */
 
+/* what one PollNow call did: the last cycle of each task before the call
+ * completes is the one it asked for */
+typedef struct {
+	GDBusMethodInvocation *invocation;
+	PdEngine *engine;
+	GHashTable *cycles; /* task name -> guint64[2] samples, errors */
+	gulong handler;
+	gint64 start_us;
+	guint64 published_before;
+} PdPollNowCall;
+
+static guint64
+pd_dbus_service_published(PdEngine *engine)
+{
+	g_autoptr(GVariant) stats = g_variant_ref_sink(pd_engine_get_statistics(engine));
+	guint64 n = 0;
+	g_variant_lookup(stats, "samples_delivered", "t", &n);
+	return n;
+}
+
+static void
+pd_poll_now_call_cycle_cb(PdEngine *engine,
+			  const gchar *task,
+			  guint64 duration_us,
+			  guint samples,
+			  guint errors,
+			  gpointer user_data)
+{
+	PdPollNowCall *call = user_data;
+	guint64 *counts = g_new0(guint64, 2);
+	counts[0] = samples;
+	counts[1] = errors;
+	g_hash_table_replace(call->cycles, g_strdup(task), counts);
+}
+
+static GVariant *
+pd_poll_now_call_summary(PdPollNowCall *call)
+{
+	g_auto(GVariantDict) dict;
+	GHashTableIter iter;
+	gpointer value;
+	guint64 samples = 0, errors = 0;
+
+	g_hash_table_iter_init(&iter, call->cycles);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		samples += ((guint64 *)value)[0];
+		errors += ((guint64 *)value)[1];
+	}
+	g_variant_dict_init(&dict, NULL);
+	g_variant_dict_insert(&dict, "tasks", "u", g_hash_table_size(call->cycles));
+	g_variant_dict_insert(&dict, "samples", "t", samples);
+	g_variant_dict_insert(&dict, "errors", "t", errors);
+	g_variant_dict_insert(&dict,
+			      "published",
+			      "t",
+			      pd_dbus_service_published(call->engine) - call->published_before);
+	g_variant_dict_insert(
+	  &dict, "duration_us", "t", (guint64)(g_get_monotonic_time() - call->start_us));
+	return g_variant_dict_end(&dict);
+}
+
+static void
+pd_poll_now_call_free(PdPollNowCall *call)
+{
+	g_signal_handler_disconnect(call->engine, call->handler);
+	g_hash_table_unref(call->cycles);
+	g_object_unref(call->engine);
+	g_object_unref(call->invocation);
+	g_free(call);
+}
+
 static void
 pd_dbus_service_polled_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	g_autoptr(GDBusMethodInvocation) invocation = user_data;
+	PdPollNowCall *call = user_data;
 	g_autoptr(GError) error = NULL;
 
-	if (!pd_engine_poll_now_finish(PD_ENGINE(source), res, &error)) {
-		pd_dbus_service_return_error(invocation, error);
-		return;
-	}
-	g_dbus_method_invocation_return_value(invocation, NULL);
+	if (!pd_engine_poll_now_finish(PD_ENGINE(source), res, &error))
+		pd_dbus_service_return_error(call->invocation, error);
+	else
+		g_dbus_method_invocation_return_value(
+		  call->invocation, g_variant_new("(@a{sv})", pd_poll_now_call_summary(call)));
+	pd_poll_now_call_free(call);
 }
 
 static void
@@ -410,10 +487,28 @@ pd_dbus_service_poll_now(PdDbusService *self, GDBusMethodInvocation *invocation)
 {
 	GVariant *params = g_dbus_method_invocation_get_parameters(invocation);
 	g_autofree const gchar **names = NULL;
+	PdPollNowCall *call = g_new0(PdPollNowCall, 1);
 
+	call->invocation = g_object_ref(invocation);
+	call->engine = g_object_ref(self->engine);
+	call->cycles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	call->start_us = g_get_monotonic_time();
+	call->published_before = pd_dbus_service_published(self->engine);
+	call->handler = g_signal_connect(
+	  self->engine, "cycle-finished", G_CALLBACK(pd_poll_now_call_cycle_cb), call);
 	g_variant_get(params, "(^a&s)", &names);
-	pd_engine_poll_now_async(
-	  self->engine, names, NULL, pd_dbus_service_polled_cb, g_object_ref(invocation));
+	pd_engine_poll_now_async(self->engine, names, NULL, pd_dbus_service_polled_cb, call);
+}
+
+static gboolean
+pd_dbus_service_handle_get_config_cb(PdAgent1 *skeleton,
+				     GDBusMethodInvocation *invocation,
+				     gpointer user_data)
+{
+	PdDbusService *self = PD_DBUS_SERVICE(user_data);
+	pd_agent1_complete_get_config(
+	  skeleton, invocation, pd_option_table_describe(pd_engine_get_config(self->engine)));
+	return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
@@ -622,6 +717,11 @@ pd_dbus_service_connect_skeleton(PdDbusService *self)
 	g_signal_connect_object(self->skeleton,
 				"handle-get-statistics",
 				G_CALLBACK(pd_dbus_service_handle_get_statistics_cb),
+				self,
+				0);
+	g_signal_connect_object(self->skeleton,
+				"handle-get-config",
+				G_CALLBACK(pd_dbus_service_handle_get_config_cb),
 				self,
 				0);
 	g_signal_connect_object(self->skeleton,

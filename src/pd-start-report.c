@@ -8,52 +8,9 @@
 #include <string.h>
 
 #include "pd-log.h"
+#include "pd-option-table.h"
 #include "pd-polling-task.h"
 #include "pd-start-report.h"
-
-static gboolean
-pd_start_report_is_secret(const gchar *key)
-{
-	return strstr(key, "password") != NULL || strstr(key, "secret") != NULL ||
-	       g_strcmp0(key, "access_key") == 0;
-}
-
-/* a URL keeps its user, host and path: only the password goes */
-static gchar *
-pd_start_report_redact_url(const gchar *value)
-{
-	g_autoptr(GString) out = g_string_new(NULL);
-	g_auto(GStrv) hosts = g_strsplit(value, ",", -1);
-
-	for (guint i = 0; hosts[i] != NULL; i++) {
-		const gchar *at = strrchr(hosts[i], '@');
-		const gchar *scheme = strstr(hosts[i], "://");
-		const gchar *user = scheme != NULL ? scheme + 3 : hosts[i];
-		const gchar *colon = at != NULL && at > user ? memchr(user, ':', at - user) : NULL;
-		if (i > 0)
-			g_string_append_c(out, ',');
-		if (colon == NULL) {
-			g_string_append(out, hosts[i]);
-			continue;
-		}
-		g_string_append_len(out, hosts[i], colon - hosts[i]);
-		g_string_append(out, ":***");
-		g_string_append(out, at);
-	}
-	return g_string_free(g_steal_pointer(&out), FALSE);
-}
-
-gchar *
-pd_start_report_redact(const gchar *group, const gchar *key, const gchar *value)
-{
-	if (value == NULL)
-		return NULL;
-	if (pd_start_report_is_secret(key))
-		return g_strdup(value[0] != '\0' ? "***" : "");
-	if (g_str_has_suffix(key, "url"))
-		return pd_start_report_redact_url(value);
-	return g_strdup(value);
-}
 
 static gchar *
 pd_start_report_namespaces(PdEngine *engine)
@@ -130,7 +87,7 @@ pd_start_report_publisher(PdConfig *config, gboolean dry_run)
 		url = pd_config_get_string(config, NULL, "transport_url", NULL);
 	if (dry_run || url == NULL || url[0] == '\0')
 		return g_strdup("stdout");
-	return pd_start_report_redact(NULL, "transport_url", url);
+	return pd_option_table_redact(NULL, "transport_url", url);
 }
 
 /* [DEFAULT] log_options: what cotyledon's oslo glue logs at start */
@@ -143,7 +100,7 @@ pd_start_report_options(PdConfig *config)
 		const gchar *group = g_ptr_array_index(keys, i);
 		const gchar *key = g_ptr_array_index(keys, i + 1);
 		g_autofree gchar *value =
-		  pd_start_report_redact(group, key, pd_config_get_string(config, group, key, ""));
+		  pd_option_table_redact(group, key, pd_config_get_string(config, group, key, ""));
 		g_debug("option [%s] %s = %s (%s)",
 			group,
 			key,

@@ -17,9 +17,4 @@ G_BEGIN_DECLS
  * log_options, every option's value at debug level */
 void
 pd_start_report_log(PdEngine *engine, gboolean dry_run);
-/* a value as the logs and polldctl config show it: secrets as ***, a
- * URL's password as *** */
-gchar *
-pd_start_report_redact(const gchar *group, const gchar *key, const gchar *value);
-
 G_END_DECLS

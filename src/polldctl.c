@@ -34,6 +34,8 @@ typedef struct {
 	GDBusConnection *bus;
 	gboolean json;
 	gboolean color;
+	/* read-only commands never start polld through D-Bus activation */
+	GDBusCallFlags flags;
 } PdCtl;
 
 /* --- calls and errors --- */
@@ -98,7 +100,7 @@ pd_ctl_call(PdCtl *ctl,
 					   method,
 					   params,
 					   G_VARIANT_TYPE(reply_type),
-					   G_DBUS_CALL_FLAGS_NONE,
+					   ctl->flags,
 					   timeout_ms,
 					   NULL,
 					   error);
@@ -126,7 +128,7 @@ pd_ctl_get_properties(PdCtl *ctl, GError **error)
 					    "GetAll",
 					    g_variant_new("(s)", PD_CTL_IFACE),
 					    G_VARIANT_TYPE("(a{sv})"),
-					    G_DBUS_CALL_FLAGS_NONE,
+					    ctl->flags,
 					    -1,
 					    NULL,
 					    error);
@@ -340,22 +342,14 @@ pd_ctl_append_problem(GString *str, gchar *text)
 	g_free(text);
 }
 
+/* a pollster's own trouble; its plugin's is told once per plugin */
 static gchar *
 pd_ctl_pollster_problem(GVariant *p)
 {
-	const gchar *state = pd_ctl_str(p, "state");
-	const gchar *status = pd_ctl_str(p, "plugin_status");
 	const gchar *error = pd_ctl_str(p, "last_error");
 	guint64 blacklisted = pd_ctl_u64(p, "blacklisted");
 	g_autoptr(GString) str = g_string_new(NULL);
 
-	if (g_strcmp0(state, "enabled") != 0)
-		pd_ctl_append_problem(
-		  str,
-		  g_strdup_printf(_("%s (plugin %s): %s"),
-				  state,
-				  pd_ctl_str(p, "plugin"),
-				  status[0] != '\0' ? status : _("selected by no source")));
 	if (error[0] != '\0') {
 		g_autofree gchar *when = pd_ctl_format_when((gint64)pd_ctl_u64(p, "last_run"));
 		pd_ctl_append_problem(str,
@@ -376,32 +370,76 @@ pd_ctl_pollster_problem(GVariant *p)
 }
 
 static void
+pd_ctl_print_problem(PdCtl *ctl, const gchar *what, const gchar *text)
+{
+	g_print(
+	  "  %s%s%s %s: %s\n", pd_ctl_color(ctl, "bad"), "✗", pd_ctl_color(ctl, NULL), what, text);
+}
+
+/* one line per plugin that is disabled or waiting, with how many of its
+ * selected pollsters that stops; "selected by no source" is no problem */
+static guint
+pd_ctl_print_plugin_problems(PdCtl *ctl, GVariant *pollsters)
+{
+	g_autoptr(GHashTable) affected = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) order = g_ptr_array_new();
+	g_autoptr(GHashTable) status = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (gsize i = 0; i < g_variant_n_children(pollsters); i++) {
+		g_autoptr(GVariant) p = g_variant_get_child_value(pollsters, i);
+		const gchar *plugin = g_intern_string(pd_ctl_str(p, "plugin"));
+		const gchar *plugin_status = pd_ctl_str(p, "plugin_status");
+		guint n;
+		if (plugin_status[0] == '\0' || pd_ctl_u64(p, "interval") == 0)
+			continue;
+		n = GPOINTER_TO_UINT(g_hash_table_lookup(affected, plugin));
+		if (n == 0) {
+			g_ptr_array_add(order, (gpointer)plugin);
+			g_hash_table_insert(
+			  status, (gpointer)plugin, (gpointer)g_intern_string(plugin_status));
+		}
+		g_hash_table_insert(affected, (gpointer)plugin, GUINT_TO_POINTER(n + 1));
+	}
+	for (guint i = 0; i < order->len; i++) {
+		const gchar *plugin = g_ptr_array_index(order, i);
+		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(affected, plugin));
+		g_autofree gchar *what = g_strdup_printf(_("plugin %s"), plugin);
+		g_autofree gchar *text =
+		  g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+					      "%s (%u selected pollster not polling)",
+					      "%s (%u selected pollsters not polling)",
+					      n),
+				  (const gchar *)g_hash_table_lookup(status, plugin),
+				  n);
+		pd_ctl_print_problem(ctl, what, text);
+	}
+	return order->len;
+}
+
+static void
 pd_ctl_print_problems(PdCtl *ctl, GVariant *props, GVariant *pollsters)
 {
 	const gchar *perror = pd_ctl_str(props, "PublisherError");
+	g_autofree const gchar **unsupported = NULL;
 	guint n = 0;
 
 	g_print("\n%s\n", _("Problems:"));
 	if (perror[0] != '\0') {
-		g_print("  %s%s%s %s: %s\n",
-			pd_ctl_color(ctl, "bad"),
-			"✗",
-			pd_ctl_color(ctl, NULL),
-			_("publisher"),
-			perror);
+		pd_ctl_print_problem(ctl, _("publisher"), perror);
 		n++;
 	}
+	n += pd_ctl_print_plugin_problems(ctl, pollsters);
 	for (gsize i = 0; i < g_variant_n_children(pollsters); i++) {
 		g_autoptr(GVariant) p = g_variant_get_child_value(pollsters, i);
 		g_autofree gchar *problem = pd_ctl_pollster_problem(p);
 		if (problem == NULL)
 			continue;
-		g_print("  %s%s%s %s: %s\n",
-			pd_ctl_color(ctl, "bad"),
-			"✗",
-			pd_ctl_color(ctl, NULL),
-			pd_ctl_str(p, "name"),
-			problem);
+		pd_ctl_print_problem(ctl, pd_ctl_str(p, "name"), problem);
+		n++;
+	}
+	g_variant_lookup(props, "UnsupportedOptions", "^a&s", &unsupported);
+	for (guint i = 0; unsupported != NULL && unsupported[i] != NULL; i++) {
+		pd_ctl_print_problem(ctl, unsupported[i], _("not supported by polld yet; ignored"));
 		n++;
 	}
 	if (n == 0)
@@ -803,39 +841,110 @@ pd_ctl_stats(PdCtl *ctl, gchar **args)
 }
 
 static PdCtlExit
-pd_ctl_simple(PdCtl *ctl, const gchar *method, GVariant *params, const gchar *done)
+pd_ctl_simple(PdCtl *ctl, const gchar *method, const gchar *json, const gchar *done)
 {
 	g_autoptr(GError) error = NULL;
-	/* PollNow waits for the cycle to be published: no call timeout */
-	g_autoptr(GVariant) reply = pd_ctl_call(ctl, method, params, "()", G_MAXINT, &error);
+	g_autoptr(GVariant) reply = pd_ctl_call(ctl, method, NULL, "()", -1, &error);
 
 	if (reply == NULL)
 		return pd_ctl_report_error(error);
-	if (!ctl->json)
-		g_print("%s\n", done);
+	g_print("%s\n", ctl->json ? json : done);
 	return PD_CTL_EXIT_OK;
 }
 
+/* exits non-zero when nothing was polled or every pollster failed */
 static PdCtlExit
 pd_ctl_poll_now(PdCtl *ctl, gchar **args)
 {
 	const gchar *const none[] = { NULL };
 	GVariant *names = g_variant_new_strv(args != NULL ? (const gchar *const *)args : none, -1);
-	return pd_ctl_simple(
-	  ctl, "PollNow", g_variant_new_tuple(&names, 1), _("Polled and published."));
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariant) summary = NULL;
+	g_autofree gchar *took = NULL;
+	guint64 samples, errors;
+
+	/* PollNow waits for the cycle to be published: no call timeout */
+	reply =
+	  pd_ctl_call(ctl, "PollNow", g_variant_new_tuple(&names, 1), "(a{sv})", G_MAXINT, &error);
+	if (reply == NULL)
+		return pd_ctl_report_error(error);
+	summary = g_variant_get_child_value(reply, 0);
+	samples = pd_ctl_u64(summary, "samples");
+	errors = pd_ctl_u64(summary, "errors");
+	if (ctl->json) {
+		pd_ctl_print_json(summary);
+	} else {
+		took = pd_ctl_format_span((gint64)pd_ctl_u64(summary, "duration_us"));
+		g_print(_("Polled %" G_GUINT64_FORMAT " samples in %" G_GUINT64_FORMAT
+			  " tasks, %" G_GUINT64_FORMAT " published, %" G_GUINT64_FORMAT
+			  " pollster errors, in %s.\n"),
+			samples,
+			pd_ctl_u64(summary, "tasks"),
+			pd_ctl_u64(summary, "published"),
+			errors,
+			took);
+	}
+	if (samples == 0) {
+		g_printerr(errors > 0 ? _("Every pollster failed: see polldctl status.\n")
+				      : _("Nothing was polled.\n"));
+		return PD_CTL_EXIT_FAILED;
+	}
+	return PD_CTL_EXIT_OK;
 }
 
 static PdCtlExit
 pd_ctl_pause(PdCtl *ctl, gchar **args)
 {
-	return pd_ctl_simple(
-	  ctl, "Pause", NULL, _("Paused: scheduled cycles are skipped until resumed."));
+	return pd_ctl_simple(ctl,
+			     "Pause",
+			     "{ \"paused\" : true }",
+			     _("Paused: scheduled cycles are skipped until resumed."));
 }
 
 static PdCtlExit
 pd_ctl_resume(PdCtl *ctl, gchar **args)
 {
-	return pd_ctl_simple(ctl, "Resume", NULL, _("Resumed."));
+	return pd_ctl_simple(ctl, "Resume", "{ \"paused\" : false }", _("Resumed."));
+}
+
+/* the effective configuration, secrets redacted, with each key's source */
+static PdCtlExit
+pd_ctl_config(PdCtl *ctl, gchar **args)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) options = pd_ctl_get(ctl, "GetConfig", "(aa{sv})", &error);
+	g_autoptr(PdCtlTable) t = pd_ctl_table_new(4);
+	g_autofree gchar *section = NULL;
+
+	if (options == NULL)
+		return pd_ctl_report_error(error);
+	if (ctl->json) {
+		pd_ctl_print_json(options);
+		return PD_CTL_EXIT_OK;
+	}
+	for (gsize i = 0; i < g_variant_n_children(options); i++) {
+		g_autoptr(GVariant) o = g_variant_get_child_value(options, i);
+		const gchar *status = pd_ctl_str(o, "status");
+		if (g_strcmp0(section, pd_ctl_str(o, "section")) != 0) {
+			g_free(section);
+			section = g_strdup(pd_ctl_str(o, "section"));
+			pd_ctl_table_add(t,
+					 g_strdup_printf("[%s]", section),
+					 g_strdup(""),
+					 g_strdup(""),
+					 g_strdup(""));
+		}
+		pd_ctl_table_add(t,
+				 g_strdup_printf("%s =", pd_ctl_str(o, "key")),
+				 g_strdup(pd_ctl_str(o, "value")),
+				 g_strdup_printf("# %s", pd_ctl_str(o, "source")),
+				 g_strcmp0(status, "implemented") == 0
+				   ? g_strdup("")
+				   : g_strdup_printf("(%s)", status));
+	}
+	pd_ctl_table_print(t, "");
+	return PD_CTL_EXIT_OK;
 }
 
 static PdCtlExit
@@ -874,6 +983,7 @@ typedef struct {
 	PdCtlExit (*func)(PdCtl *ctl, gchar **args);
 	gboolean takes_args;
 	const gchar *summary;
+	gboolean control; /* may start polld through D-Bus activation */
 } PdCtlCommand;
 
 static const PdCtlCommand pd_ctl_commands[] = {
@@ -891,10 +1001,15 @@ static const PdCtlCommand pd_ctl_commands[] = {
 	{ "poll-now",
 	  pd_ctl_poll_now,
 	  TRUE,
-	  N_("Poll now (all, or the named pollsters or sources) and wait until published") },
-	{ "pause", pd_ctl_pause, FALSE, N_("Skip scheduled cycles until resumed") },
-	{ "resume", pd_ctl_resume, FALSE, N_("Run scheduled cycles again") },
-	{ "reload", pd_ctl_reload, FALSE, N_("Re-read the configuration (like SIGHUP)") },
+	  N_("Poll now (all, or the named pollsters or sources) and wait until published"),
+	  TRUE },
+	{ "config",
+	  pd_ctl_config,
+	  FALSE,
+	  N_("The effective configuration: each option, its value and the file that set it") },
+	{ "pause", pd_ctl_pause, FALSE, N_("Skip scheduled cycles until resumed"), TRUE },
+	{ "resume", pd_ctl_resume, FALSE, N_("Run scheduled cycles again"), TRUE },
+	{ "reload", pd_ctl_reload, FALSE, N_("Re-read the configuration (like SIGHUP)"), TRUE },
 };
 
 static gchar *
@@ -1026,6 +1141,7 @@ main(int argc, char *argv[])
 		return PD_CTL_EXIT_NOT_RUNNING;
 	}
 	ctl.json = json;
+	ctl.flags = cmd->control ? G_DBUS_CALL_FLAGS_NONE : G_DBUS_CALL_FLAGS_NO_AUTO_START;
 	ctl.color = isatty(STDOUT_FILENO) && g_getenv("NO_COLOR") == NULL;
 	/* map org.polld.Agent1.Error.* names */
 	(void)PD_DBUS_ERROR;

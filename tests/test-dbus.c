@@ -548,7 +548,8 @@ static GVariant *
 poll_now(Fixture *f, const gchar *const *names)
 {
 	const gchar *const all[] = { NULL };
-	return call_ok(f, "PollNow", g_variant_new("(^as)", names != NULL ? names : all), "()");
+	return call_ok(
+	  f, "PollNow", g_variant_new("(^as)", names != NULL ? names : all), "(a{sv})");
 }
 
 /* every counter_volume of @meter seen on stdout, which the test plugin
@@ -662,7 +663,7 @@ test_properties(Fixture *f, gconstpointer data)
 					    NULL);
 	g_assert_nonnull(reply);
 	props = g_variant_get_child_value(reply, 0);
-	g_assert_cmpuint(g_variant_n_children(props), ==, 10);
+	g_assert_cmpuint(g_variant_n_children(props), ==, 11);
 	/* no [coordination] backend_url: every agent polls everything */
 	g_assert_true(g_variant_lookup(props, "Coordination", "&s", &s));
 	g_assert_cmpstr(s, ==, "disabled");
@@ -977,7 +978,7 @@ test_poll_now(Fixture *f, gconstpointer data)
 	reply = call(f,
 		     "PollNow",
 		     g_variant_new("(^as)", (const gchar *const[]){ "nope", NULL }),
-		     "()",
+		     "(a{sv})",
 		     &error);
 	g_assert_null(reply);
 	assert_remote_error(error, "org.polld.Agent1.Error.NotFound");
