@@ -11,11 +11,41 @@
 
 struct _PdBlacklist {
 	GObject parent_instance;
-	GHashTable *sets; /* "source\npollster" -> set of resource ids */
+	GHashTable *sets; /* "source\npollster" -> resource id -> PdBlacklistEntry */
 	guint64 added;
 };
 
+typedef struct {
+	gint64 retry_at_us; /* monotonic: offered again from then on */
+	guint wait_s;	    /* the back-off that ran out last */
+} PdBlacklistEntry;
+
 G_DEFINE_TYPE(PdBlacklist, pd_blacklist, G_TYPE_OBJECT)
+
+static PdBlacklistEntry *
+pd_blacklist_lookup(PdBlacklist *self, const gchar *source, const gchar *pollster, const gchar *id)
+{
+	g_autofree gchar *key = NULL;
+	GHashTable *set;
+
+	if (g_hash_table_size(self->sets) == 0)
+		return NULL;
+	key = g_strdup_printf("%s\n%s", source, pollster);
+	set = g_hash_table_lookup(self->sets, key);
+	return set != NULL ? g_hash_table_lookup(set, id) : NULL;
+}
+
+gboolean
+pd_blacklist_contains_at(PdBlacklist *self,
+			 const gchar *source,
+			 const gchar *pollster,
+			 const gchar *id,
+			 gint64 now_us)
+{
+	PdBlacklistEntry *e = pd_blacklist_lookup(self, source, pollster, id);
+
+	return e != NULL && now_us < e->retry_at_us;
+}
 
 gboolean
 pd_blacklist_contains(PdBlacklist *self,
@@ -23,14 +53,52 @@ pd_blacklist_contains(PdBlacklist *self,
 		      const gchar *pollster,
 		      const gchar *id)
 {
-	g_autofree gchar *key = NULL;
-	GHashTable *set;
+	return pd_blacklist_contains_at(self, source, pollster, id, g_get_monotonic_time());
+}
 
-	if (g_hash_table_size(self->sets) == 0)
+gboolean
+pd_blacklist_add_at(PdBlacklist *self,
+		    const gchar *source,
+		    const gchar *pollster,
+		    const gchar *id,
+		    const gchar *reason,
+		    gint64 now_us)
+{
+	g_autofree gchar *key = g_strdup_printf("%s\n%s", source, pollster);
+	GHashTable *set = g_hash_table_lookup(self->sets, key);
+	PdBlacklistEntry *e;
+
+	if (set == NULL) {
+		set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+		g_hash_table_insert(self->sets, g_strdup(key), set);
+	}
+	e = g_hash_table_lookup(set, id);
+	if (e != NULL) {
+		/* still waiting (several calls of one cycle): nothing new */
+		if (now_us < e->retry_at_us)
+			return FALSE;
+		e->wait_s = MIN(e->wait_s * 2, PD_BLACKLIST_RETRY_MAX_S);
+		e->retry_at_us = now_us + (gint64)e->wait_s * G_USEC_PER_SEC;
+		g_debug("pollster %s (source %s) still cannot poll resource %s, asking again in "
+			"%u s: %s",
+			pollster,
+			source,
+			id,
+			e->wait_s,
+			reason != NULL ? reason : "permanent error");
 		return FALSE;
-	key = g_strdup_printf("%s\n%s", source, pollster);
-	set = g_hash_table_lookup(self->sets, key);
-	return set != NULL && g_hash_table_contains(set, id);
+	}
+	e = g_new0(PdBlacklistEntry, 1);
+	e->wait_s = PD_BLACKLIST_RETRY_MIN_S;
+	e->retry_at_us = now_us + (gint64)e->wait_s * G_USEC_PER_SEC;
+	g_hash_table_insert(set, g_strdup(id), e);
+	self->added++;
+	g_debug("pollster %s (source %s) cannot poll resource %s: %s",
+		pollster,
+		source,
+		id,
+		reason != NULL ? reason : "permanent error");
+	return TRUE;
 }
 
 gboolean
@@ -40,36 +108,26 @@ pd_blacklist_add(PdBlacklist *self,
 		 const gchar *id,
 		 const gchar *reason)
 {
-	g_autofree gchar *key = g_strdup_printf("%s\n%s", source, pollster);
-	GHashTable *set = g_hash_table_lookup(self->sets, key);
-
-	if (set == NULL) {
-		set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-		g_hash_table_insert(self->sets, g_strdup(key), set);
-	}
-	if (!g_hash_table_add(set, g_strdup(id)))
-		return FALSE;
-	self->added++;
-	g_debug("pollster %s (source %s) can never poll resource %s: %s",
-		pollster,
-		source,
-		id,
-		reason != NULL ? reason : "permanent error");
-	return TRUE;
+	return pd_blacklist_add_at(self, source, pollster, id, reason, g_get_monotonic_time());
 }
 
 guint
 pd_blacklist_get_size(PdBlacklist *self, const gchar *pollster)
 {
-	GHashTableIter iter;
-	gpointer key, value;
+	gint64 now = g_get_monotonic_time();
+	GHashTableIter iter, inner;
+	gpointer key, value, entry;
 	guint n = 0;
 
 	g_hash_table_iter_init(&iter, self->sets);
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
 		const gchar *nl = strchr(key, '\n');
-		if (g_strcmp0(nl + 1, pollster) == 0)
-			n += g_hash_table_size(value);
+		if (g_strcmp0(nl + 1, pollster) != 0)
+			continue;
+		/* the ones waiting; a re-probed one counts again if it fails */
+		g_hash_table_iter_init(&inner, value);
+		while (g_hash_table_iter_next(&inner, NULL, &entry))
+			n += now < ((PdBlacklistEntry *)entry)->retry_at_us;
 	}
 	return n;
 }

@@ -462,23 +462,27 @@ pd_job_blacklist_failures(PdJob *job, const GError *error)
 			}
 		}
 	}
-	/* one line per pollster invocation, not one per resource */
+	/* one line per pollster invocation, not one per resource; a failure
+	 * again after the re-probe is not news */
 	if (added == 1)
-		g_message(
-		  "pollster %s (source %s) can never poll resource %s, not polling it again: %s",
-		  pollster,
-		  source,
-		  first_id,
-		  first_reason != NULL ? first_reason : "permanent error");
+		g_message("pollster %s (source %s) cannot poll resource %s: %s; asking again in "
+			  "%d s, then with back-off up to %d s",
+			  pollster,
+			  source,
+			  first_id,
+			  first_reason != NULL ? first_reason : "permanent error",
+			  PD_BLACKLIST_RETRY_MIN_S,
+			  PD_BLACKLIST_RETRY_MAX_S);
 	else if (added > 1)
-		g_message(
-		  "pollster %s (source %s) can never poll %u resources, not polling them again "
-		  "(first: %s: %s)",
-		  pollster,
-		  source,
-		  added,
-		  first_id,
-		  first_reason != NULL ? first_reason : "permanent error");
+		g_message("pollster %s (source %s) cannot poll %u resources (first: %s: %s); "
+			  "asking again in %d s, then with back-off up to %d s",
+			  pollster,
+			  source,
+			  added,
+			  first_id,
+			  first_reason != NULL ? first_reason : "permanent error",
+			  PD_BLACKLIST_RETRY_MIN_S,
+			  PD_BLACKLIST_RETRY_MAX_S);
 }
 
 static void

@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 
+#include "pd-blacklist.h"
 #include "pd-engine.h"
 #include "pd-error.h"
 #include "pd-inflight.h"
@@ -484,7 +485,8 @@ test_engine_blacklist(PdFixture *fx, gconstpointer data)
 	g_hash_table_add(fake.permanent, g_strdup("d1"));
 	pd_fixture_poll(fx);
 	g_assert_cmpuint(pd_engine_get_blacklist_size(fx->engine, "fake.a"), ==, 1);
-	/* d1 is never offered again, even once it would work */
+	/* d1 is not offered again before its back-off runs out, even once it
+	 * would work */
 	g_hash_table_remove_all(fake.permanent);
 	pd_fixture_poll(fx);
 	g_assert_cmpuint(pd_fake_polled("fake.a", "d0"), ==, 2);
@@ -496,6 +498,41 @@ test_engine_blacklist(PdFixture *fx, gconstpointer data)
 	pd_fixture_poll(fx);
 	g_assert_cmpuint(pd_engine_get_blacklist_size(fx->engine, "fake.b"), ==, 3);
 	g_assert_cmpuint(pd_engine_get_blacklist_size(fx->engine, "fake.a"), ==, 1);
+}
+
+/* a resource that cannot be polled is asked again after 60 s, 120 s...
+ * up to an hour, and only its first failure is news */
+static void
+test_engine_blacklist_backoff(void)
+{
+	g_autoptr(PdBlacklist) bl = pd_blacklist_new();
+	const gint64 s = G_USEC_PER_SEC;
+	gint64 t = 1000 * s;
+	gint64 wait = PD_BLACKLIST_RETRY_MIN_S;
+
+	g_assert_false(pd_blacklist_contains_at(bl, "src", "storage.objects", "p1", t));
+	g_assert_true(pd_blacklist_add_at(bl, "src", "storage.objects", "p1", "HTTP 404", t));
+	/* a second failure within the same wait is nothing new */
+	g_assert_false(pd_blacklist_add_at(bl, "src", "storage.objects", "p1", "HTTP 404", t));
+	g_assert_true(pd_blacklist_contains_at(bl, "src", "storage.objects", "p1", t + 59 * s));
+	/* other pollsters and sources are not affected */
+	g_assert_false(pd_blacklist_contains_at(bl, "src", "storage.objects.size", "p1", t));
+	g_assert_false(pd_blacklist_contains_at(bl, "other", "storage.objects", "p1", t));
+	for (guint i = 0; i < 12; i++) {
+		t += wait * s;
+		/* re-probed once its wait is over */
+		g_assert_false(pd_blacklist_contains_at(bl, "src", "storage.objects", "p1", t));
+		/* failing again: the wait doubles, capped, and is not news */
+		g_assert_false(
+		  pd_blacklist_add_at(bl, "src", "storage.objects", "p1", "HTTP 404", t));
+		wait = MIN(wait * 2, PD_BLACKLIST_RETRY_MAX_S);
+		g_assert_true(
+		  pd_blacklist_contains_at(bl, "src", "storage.objects", "p1", t + wait * s - 1));
+		g_assert_false(
+		  pd_blacklist_contains_at(bl, "src", "storage.objects", "p1", t + wait * s));
+	}
+	g_assert_cmpint(wait, ==, PD_BLACKLIST_RETRY_MAX_S);
+	g_assert_cmpuint(pd_blacklist_get_added(bl), ==, 1);
 }
 
 static void
@@ -1016,6 +1053,7 @@ main(int argc, char **argv)
 	ADD("/engine/dedupe", test_engine_dedupe);
 	ADD("/engine/discovery-cache", test_engine_discovery_cache);
 	ADD("/engine/blacklist", test_engine_blacklist);
+	g_test_add_func("/engine/blacklist-backoff", test_engine_blacklist_backoff);
 	ADD("/engine/batching", test_engine_batching);
 	ADD("/engine/batch-size-zero", test_engine_batch_size_zero);
 	ADD("/engine/streaming", test_engine_streaming);

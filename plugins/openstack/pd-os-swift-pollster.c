@@ -105,6 +105,24 @@ pd_os_swift_account_url(const gchar *endpoint,
 static void
 pd_os_swift_pump(GTask *task);
 
+/* the five Swift pollsters see the same account fail, cycle after cycle
+ * while it is re-probed: the warning goes out once per project */
+G_LOCK_DEFINE_STATIC(pd_os_swift_warned);
+static GHashTable *pd_os_swift_warned;
+
+static gboolean
+pd_os_swift_first_warning(const gchar *id)
+{
+	gboolean first;
+
+	G_LOCK(pd_os_swift_warned);
+	if (pd_os_swift_warned == NULL)
+		pd_os_swift_warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	first = g_hash_table_add(pd_os_swift_warned, g_strdup(id));
+	G_UNLOCK(pd_os_swift_warned);
+	return first;
+}
+
 static void
 pd_os_swift_account_done(PdOsSwiftAccount *acc, GError *error)
 {
@@ -114,7 +132,11 @@ pd_os_swift_account_done(PdOsSwiftAccount *acc, GError *error)
 
 	if (error != NULL && (g_error_matches(error, PD_OS_HTTP_ERROR, 404) ||
 			      g_error_matches(error, PD_OS_HTTP_ERROR, 403))) {
-		g_warning("Swift account of project %s unusable: %s", id, error->message);
+		if (pd_os_swift_first_warning(id))
+			g_warning("Swift account of project %s unusable: %s; asked again with "
+				  "back-off, logged once",
+				  id,
+				  error->message);
 		pd_poll_context_add_permanent_failure(run->ctx, acc->tenant, error->message);
 	} else if (error != NULL) {
 		if (run->failed++ == 0)
