@@ -431,13 +431,11 @@ pd_config_warn_unsupported(PdConfig *self, const gchar *k)
 		why = g_hash_table_lookup(self->unsupported, group_any);
 	g_ptr_array_add(self->warned, g_strdup_printf("[%s] %s", group, key));
 	if (why != NULL)
-		g_warning("%s: `[%s] %s` is not supported by polld: %s; ignored",
-			  where,
-			  group,
-			  key,
-			  why);
+		g_warning(
+		  "%s: `[%s] %s` is not supported by polld: %s; ignored", where, group, key, why);
 	else
-		g_warning("%s: `[%s] %s` is not supported by polld yet; ignored", where, group, key);
+		g_warning(
+		  "%s: `[%s] %s` is not supported by polld yet; ignored", where, group, key);
 }
 
 guint

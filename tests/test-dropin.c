@@ -424,12 +424,13 @@ test_dropin_unsupported(PdFixture *fx, gconstpointer data)
 			 "[DEFAULT]\nnot_an_option = 1\n");
 	out = pd_run_once(fx, &status, &err, "--polling-namespaces", "test", "--use-json", NULL);
 	g_assert_cmpint(status, ==, 0);
-	g_assert_cmpuint(pd_count(err,
-				  "`[polling] threads_to_process_pollsters` is not supported by polld "
-				  "yet; "
-				  "ignored"),
-			 ==,
-			 1);
+	g_assert_cmpuint(
+	  pd_count(err,
+		   "`[polling] threads_to_process_pollsters` is not supported by polld "
+		   "yet; "
+		   "ignored"),
+	  ==,
+	  1);
 	g_assert_cmpuint(pd_count(err,
 				  "`[oslo_messaging_rabbit] kombu_reconnect_delay` is not "
 				  "supported by polld yet; ignored"),
@@ -465,7 +466,7 @@ test_dropin_default_secret(PdFixture *fx, gconstpointer data)
 	g_assert_cmpstr(
 	  json_object_get_string_member(vector, "secret"), ==, PD_DEFAULT_TELEMETRY_SECRET);
 	sig = pd_test_signature_compute_json(PD_DEFAULT_TELEMETRY_SECRET,
-					json_object_get_object_member(vector, "sample"));
+					     json_object_get_object_member(vector, "sample"));
 	g_assert_cmpstr(sig, ==, json_object_get_string_member(vector, "signature"));
 
 	/* no telemetry_secret set: signed with Ceilometer's default */
@@ -475,7 +476,7 @@ test_dropin_default_secret(PdFixture *fx, gconstpointer data)
 	g_assert_cmpuint(samples->len, ==, 6);
 	for (guint i = 0; i < samples->len; i++)
 		g_assert_true(pd_test_signature_verify_json(PD_DEFAULT_TELEMETRY_SECRET,
-						       g_ptr_array_index(samples, i)));
+							    g_ptr_array_index(samples, i)));
 	g_clear_pointer(&samples, g_ptr_array_unref);
 	g_clear_pointer(&out, g_free);
 
@@ -503,8 +504,7 @@ pd_plugin_keys(void)
 
 	for (guint i = 0; i < plugins->len; i++) {
 		GPtrArray *k = pd_plugin_get_config_keys(g_ptr_array_index(plugins, i));
-		for (guint j = 0; j + 1 < k->len; j += 2)
-		{
+		for (guint j = 0; j + 1 < k->len; j += 2) {
 			const gchar *group = g_ptr_array_index(k, j);
 			g_hash_table_add(keys,
 					 g_strdup_printf("%s %s",
@@ -799,7 +799,7 @@ pd_run_debian(const gchar *etc)
 	g_assert_cmpuint(samples->len, >, 0);
 	for (guint i = 0; i < samples->len; i++)
 		g_assert_true(pd_test_signature_verify_json(PD_DEFAULT_TELEMETRY_SECRET,
-						       g_ptr_array_index(samples, i)));
+							    g_ptr_array_index(samples, i)));
 	pd_test_rmtree(dir);
 }
 
