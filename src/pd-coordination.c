@@ -1026,31 +1026,28 @@ pd_coordination_make_member_id(PdCoordination *self)
 
 /* --- life cycle --- */
 
+/* checked with or without a backend_url, so a bad value does not wait for
+ * partitioning to be turned on to show up */
 static gboolean
 pd_coordination_read_options(PdCoordination *self, GError **error)
 {
 	const gchar *action =
 	  pd_config_get_string(self->config, "coordination", "stale_action", "keep");
-	gint64 max_stale =
-	  pd_config_get_int(self->config, "coordination", "max_stale_seconds", 300);
+	gint64 max_stale;
 
-	if (max_stale < 0 || max_stale > G_MAXINT32) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_ARGUMENT,
-			    "%s: [coordination] max_stale_seconds = %" G_GINT64_FORMAT
-			    ": want 0 or more seconds",
-			    pd_config_get_origin(self->config, "coordination", "max_stale_seconds"),
-			    max_stale);
+	if (!pd_config_get_int_range(
+	      self->config, "coordination", "max_stale_seconds", 300, 0, 604800, &max_stale, error))
 		return FALSE;
-	}
 	if (!g_str_equal(action, "keep") && !g_str_equal(action, "poll_all")) {
+		g_autofree gchar *where =
+		  pd_config_get_location(self->config, "coordination", "stale_action");
+		g_autofree gchar *cut = pd_config_abbreviate(action, -1);
 		g_set_error(error,
 			    G_IO_ERROR,
 			    G_IO_ERROR_INVALID_ARGUMENT,
-			    "%s: [coordination] stale_action = %s: want keep or poll_all",
-			    pd_config_get_origin(self->config, "coordination", "stale_action"),
-			    action);
+			    "%s: [coordination] stale_action = '%s': want keep or poll_all",
+			    where,
+			    cut);
 		return FALSE;
 	}
 	self->max_stale = (guint)max_stale;
@@ -1068,6 +1065,8 @@ pd_coordination_new(PdConfig *config, GError **error)
 	self->config = g_object_ref(config);
 	for (guint i = 0; keys[i] != NULL; i++)
 		pd_config_register_key(config, "coordination", keys[i]);
+	if (!pd_coordination_read_options(self, error))
+		return NULL;
 	if (backend == NULL || backend[0] == '\0')
 		return g_steal_pointer(&self);
 	self->url = pd_coordination_url_parse(backend, error);
@@ -1087,8 +1086,6 @@ pd_coordination_new(PdConfig *config, GError **error)
 			    self->url->redacted);
 		return NULL;
 	}
-	if (!pd_coordination_read_options(self, error))
-		return NULL;
 	self->client = pd_etcd_client_new(self->url, error);
 	if (self->client == NULL)
 		return NULL;

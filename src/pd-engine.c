@@ -9,6 +9,7 @@
 
 #include "pd-engine.h"
 #include "pd-error.h"
+#include "pd-inflight.h"
 #include "pd-log.h"
 #include "pd-option-table.h"
 #include "pd-plugin-loader.h"
@@ -294,6 +295,9 @@ static const struct {
 	{ "polld", "worker_threads", 8, 1, 64 },
 	{ "polld", "pollster_timeout", 0, 0, 86400 },
 	{ "polld", "stop_timeout", 30, 1, 3600 },
+	/* the notifier sink's: checked here so a reload is refused before
+	 * anything applies it */
+	{ "polld", "max_inflight_bytes", PD_INFLIGHT_DEFAULT_MAX, PD_INFLIGHT_MIN, 1ll << 40 },
 };
 
 static gboolean

@@ -121,14 +121,10 @@ static void
 pd_notifier_sink_apply(PdNotifierSink *self, PdConfig *config)
 {
 	gint64 batch_size = pd_config_get_int(config, "polling", "batch_size", 50);
+	/* within its range: the engine refused the config otherwise */
 	gint64 inflight =
 	  pd_config_get_int(config, "polld", "max_inflight_bytes", PD_INFLIGHT_DEFAULT_MAX);
 
-	if (inflight < PD_INFLIGHT_MIN)
-		g_warning("[polld] max_inflight_bytes = %" G_GINT64_FORMAT " is below %d, using %d",
-			  inflight,
-			  PD_INFLIGHT_MIN,
-			  PD_INFLIGHT_MIN);
 	pd_inflight_set_max(self->inflight, (guint64)MAX(inflight, PD_INFLIGHT_MIN));
 
 	g_mutex_lock(&self->mutex);

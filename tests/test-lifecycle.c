@@ -170,72 +170,268 @@ test_lifecycle_broker_absent(PdFixture *fx, gconstpointer data)
 	pd_start_stop("broker absent", args, pd_runs(), 0);
 }
 
+/* one row of polld.conf(5)'s NUMERIC OPTIONS table */
 typedef struct {
-	const gchar *section;
-	const gchar *line;
-	gboolean amqp; /* needs a transport_url and no --dry-run */
-} PdBadOption;
+	gchar *section;
+	gchar *key;
+	gint64 min, max;
+} PdRange;
+
+static void
+pd_range_free(PdRange *r)
+{
+	g_free(r->section);
+	g_free(r->key);
+	g_free(r);
+}
+
+/* "86400", "-2^31", "2^31-1", "2^40" */
+static gint64
+pd_parse_bound(const gchar *text)
+{
+	gboolean neg = text[0] == '-';
+	const gchar *p = neg ? text + 1 : text;
+	gint64 v;
+
+	if (g_str_has_prefix(p, "2^")) {
+		gchar *end = NULL;
+		guint64 shift = g_ascii_strtoull(p + 2, &end, 10);
+		g_assert_cmpuint(shift, <, 62);
+		v = (gint64)1 << shift;
+		if (g_str_equal(end, "-1"))
+			v--;
+		else
+			g_assert_cmpstr(end, ==, "");
+	} else {
+		g_assert_true(g_ascii_string_to_signed(p, 10, 0, G_MAXINT64, &v, NULL));
+	}
+	return neg ? -v : v;
+}
+
+/* the table's rows: "[section] key<TAB>min to max[ s]<TAB>default" */
+static GPtrArray *
+pd_read_range_table(void)
+{
+	g_autofree gchar *path =
+	  g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "data", "polld.conf.5", NULL);
+	g_autofree gchar *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)pd_range_free);
+	gboolean in_table = FALSE;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	lines = g_strsplit(strstr(text, ".SH NUMERIC OPTIONS"), "\n", -1);
+	for (guint i = 0; lines[i] != NULL && !g_str_equal(lines[i], ".TE"); i++) {
+		g_auto(GStrv) cols = g_strsplit(lines[i], "\t", -1);
+		g_auto(GStrv) bounds = NULL;
+		PdRange *r;
+
+		if (g_str_equal(lines[i], ".TS"))
+			in_table = TRUE;
+		if (!in_table || lines[i][0] != '[')
+			continue;
+		g_assert_cmpuint(g_strv_length(cols), ==, 3);
+		r = g_new0(PdRange, 1);
+		r->section = g_strndup(cols[0] + 1, strcspn(cols[0] + 1, "]"));
+		r->key = g_strdup(strchr(cols[0], ' ') + 1);
+		bounds = g_strsplit(cols[1], " ", -1);
+		g_assert_cmpuint(g_strv_length(bounds), >=, 3);
+		g_assert_cmpstr(bounds[1], ==, "to");
+		r->min = pd_parse_bound(bounds[0]);
+		r->max = pd_parse_bound(bounds[2]);
+		g_ptr_array_add(rows, r);
+	}
+	g_assert_cmpuint(rows->len, >, 0);
+	return rows;
+}
+
+static gboolean
+pd_range_documented(GPtrArray *rows, const gchar *section, const gchar *key)
+{
+	for (guint i = 0; i < rows->len; i++) {
+		PdRange *r = g_ptr_array_index(rows, i);
+		if (g_str_equal(r->section, section) && g_str_equal(r->key, key))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+test_lifecycle_ranges_documented(PdFixture *fx, gconstpointer data)
+{
+	/* every option data/polld.conf shows with a number has a row in
+	 * polld.conf(5)'s range table, so the walk below tries it */
+	g_autoptr(GPtrArray) rows = pd_read_range_table();
+	g_autofree gchar *path =
+	  g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "data", "polld.conf", NULL);
+	g_autofree gchar *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autofree gchar *section = NULL;
+	guint numeric = 0;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_auto(GStrv) kv = NULL;
+		gchar *end = NULL;
+
+		if (lines[i][0] == '[') {
+			g_free(section);
+			section = g_strndup(lines[i] + 1, strcspn(lines[i] + 1, "]"));
+			continue;
+		}
+		if (!g_str_has_prefix(lines[i], "#") || strstr(lines[i], " = ") == NULL ||
+		    strchr(lines[i], ' ') < strstr(lines[i], " = "))
+			continue;
+		kv = g_strsplit(lines[i] + 1, " = ", 2);
+		g_ascii_strtod(kv[1], &end);
+		if (kv[1][0] == '\0' || end == kv[1] || *end != '\0')
+			continue;
+		numeric++;
+		if (!pd_range_documented(rows, section, kv[0]))
+			g_error("data/polld.conf: [%s] %s = %s has no row in polld.conf(5)'s "
+				"NUMERIC OPTIONS",
+				section,
+				kv[0],
+				kv[1]);
+	}
+	g_assert_cmpuint(numeric, >, 10);
+}
+
+typedef struct {
+	GSubprocess *proc;
+	gchar *conf;
+	gchar *value;
+	const PdRange *range;
+} PdBadRun;
+
+/* polld.conf-<n> holding @value for @r, the last line of the file; the
+ * publisher's options need a broker URL and no --dry-run */
+static PdBadRun *
+pd_bad_run_start(PdFixture *fx, const gchar *yaml, const PdRange *r, const gchar *value, guint n)
+{
+	gboolean amqp =
+	  g_str_equal(r->section, "publisher") || g_str_has_prefix(r->section, "oslo_messaging_");
+	g_autofree gchar *name = g_strdup_printf("polld-%u.conf", n);
+	g_autofree gchar *text = g_strdup_printf(
+	  "[DEFAULT]\nhost = test-host\n%s[polling]\ncfg_file = %s\n[publisher]\nspool_dir = "
+	  "%s/spool\n[compute]\nlibvirt_uri = qemu+unix:///system?socket=/nonexistent/sock\n"
+	  "[%s]\n%s = %s\n",
+	  amqp ? "transport_url = rabbit://guest:guest@127.0.0.1:1/\n" : "",
+	  yaml,
+	  fx->dir,
+	  r->section,
+	  r->key,
+	  value);
+	PdBadRun *run = g_new0(PdBadRun, 1);
+	const gchar *args[] = { "--once",
+				amqp ? "--once" : "--dry-run",
+				"--polling-namespaces",
+				"test",
+				"compute",
+				"central",
+				"ipmi",
+				"--config-file",
+				NULL };
+	g_autoptr(GError) error = NULL;
+
+	run->conf = pd_test_write_file(fx->dir, name, text);
+	run->value = g_strdup(value);
+	run->range = r;
+	run->proc =
+	  pd_test_spawn_polld(G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+			      &error,
+			      args[0],
+			      args[1],
+			      args[2],
+			      args[3],
+			      args[4],
+			      args[5],
+			      args[6],
+			      args[7],
+			      run->conf,
+			      NULL);
+	g_assert_no_error(error);
+	return run;
+}
+
+/* exit status 1 and "<file>:<line>: [section] key = 'value': expected ..." */
+static void
+pd_bad_run_check(PdBadRun *run)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autofree gchar *expect = NULL;
+
+	g_subprocess_communicate_utf8(run->proc, NULL, NULL, NULL, &err, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_file_get_contents(run->conf, &text, NULL, NULL));
+	lines = g_strsplit(text, "\n", -1);
+	expect = g_strdup_printf("%s:%u: [%s] %s = '%s': expected ",
+				 run->conf,
+				 g_strv_length(lines) - 1,
+				 run->range->section,
+				 run->range->key,
+				 run->value);
+	if (!g_subprocess_get_if_exited(run->proc) ||
+	    g_subprocess_get_exit_status(run->proc) != 1 || strstr(err, expect) == NULL)
+		g_error("[%s] %s = %s: expected exit status 1 and '%s...' in:\n%s",
+			run->range->section,
+			run->range->key,
+			run->value,
+			expect,
+			err);
+	g_object_unref(run->proc);
+	g_free(run->conf);
+	g_free(run->value);
+	g_free(run);
+}
 
 static void
 test_lifecycle_option_ranges(PdFixture *fx, gconstpointer data)
 {
-	/* all used to be clamped or replaced silently */
-	const PdBadOption bad[] = {
-		{ "polling", "batch_size = -1", FALSE },
-		{ "polld", "worker_threads = 0", FALSE },
-		{ "polld", "pollster_timeout = -1", FALSE },
-		{ "polld", "stop_timeout = soon", FALSE },
-		{ "compute", "reconnect_max_interval = 0", FALSE },
-		{ "compute", "libvirt_keepalive_count = 1000", FALSE },
-		{ "ipmi", "retry_backoff = 0", FALSE },
-		{ "ipmi", "port = 70000", FALSE },
-		{ "oslo_messaging_rabbit", "rabbit_retry_interval = inf", TRUE },
-		{ "oslo_messaging_rabbit", "rabbit_interval_max = -3", TRUE },
-		{ "oslo_messaging_rabbit", "heartbeat_timeout_threshold = 70000", TRUE },
-		{ "publisher", "confirm_window = 0", TRUE },
-		{ "publisher", "spool_max_bytes = -5", TRUE },
-	};
-	/* a plugin reads its options when its namespace is selected */
+	/* every row of the range table, just below and just above its range
+	 * and not a number: many used to be clamped or replaced silently */
+	g_autoptr(GPtrArray) rows = pd_read_range_table();
+	g_autofree gchar *yaml =
+	  pd_test_write_file(fx->dir,
+			     "polling.yaml",
+			     "sources:\n  - name: t\n    interval: 60\n    meters: ['test.*']\n");
+	g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) ranges = g_ptr_array_new();
+	gboolean all = pd_runs() > 3;
 
-	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
-		g_autofree gchar *extra = g_strdup_printf(
-		  "%s[%s]\n%s\n",
-		  bad[i].amqp ? "[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:1/\n"
-			      : "",
-		  bad[i].section,
-		  bad[i].line);
-		g_autofree gchar *conf = pd_fixture_config(
-		  fx, "sources:\n  - name: t\n    interval: 60\n    meters: ['test.*']\n", extra);
-		/* the bad line is the last one of the file */
-		g_autofree gchar *text = NULL;
-		g_auto(GStrv) lines = NULL;
-		g_autofree gchar *expect = NULL;
-		g_autofree gchar *err = NULL;
-		g_autofree gchar *out = NULL;
-		gint status;
-		const gchar *args[] = { "--once",
-					bad[i].amqp ? "--once" : "--dry-run",
-					"--polling-namespaces",
-					"test",
-					"compute",
-					"ipmi",
-					"--config-file",
-					conf,
-					NULL };
-
-		g_assert_true(g_file_get_contents(conf, &text, NULL, NULL));
-		lines = g_strsplit(text, "\n", -1);
-		expect = g_strdup_printf("%s:%u: [%s] %.*s = '",
-					 conf,
-					 g_strv_length(lines) - 1,
-					 bad[i].section,
-					 (gint)(strchr(bad[i].line, ' ') - bad[i].line),
-					 bad[i].line);
-		out = pd_test_run_polld(&status, &err, args);
-		g_assert_cmpint(status, ==, 1);
-		if (strstr(err, expect) == NULL || strstr(err, "': expected ") == NULL)
-			g_error("%s: expected '%s...' in:\n%s", bad[i].line, expect, err);
+	for (guint i = 0; i < rows->len; i++) {
+		PdRange *r = g_ptr_array_index(rows, i);
+		gchar *v[] = { g_strdup_printf("%" G_GINT64_FORMAT, r->min - 1),
+			       g_strdup_printf("%" G_GINT64_FORMAT, r->max + 1),
+			       g_strdup("inf") };
+		/* under valgrind one of the three per row, in turn */
+		for (guint k = 0; k < G_N_ELEMENTS(v); k++) {
+			if (all || k == i % G_N_ELEMENTS(v)) {
+				g_ptr_array_add(values, v[k]);
+				g_ptr_array_add(ranges, r);
+			} else {
+				g_free(v[k]);
+			}
+		}
 	}
+	for (guint done = 0; done < values->len;) {
+		PdBadRun *runs[PD_PARALLEL] = { NULL };
+		guint n = MIN(PD_PARALLEL, values->len - done);
+		for (guint i = 0; i < n; i++)
+			runs[i] = pd_bad_run_start(fx,
+						   yaml,
+						   g_ptr_array_index(ranges, done + i),
+						   g_ptr_array_index(values, done + i),
+						   done + i);
+		for (guint i = 0; i < n; i++)
+			pd_bad_run_check(runs[i]);
+		done += n;
+	}
+	g_test_message("%u options, %u bad values refused with file:line", rows->len, values->len);
 }
 
 static void
@@ -405,6 +601,7 @@ main(int argc, char **argv)
 	ADD("/lifecycle/start-stop/nothing-to-poll", test_lifecycle_nothing_to_poll);
 	ADD("/lifecycle/start-stop/libvirt-absent", test_lifecycle_libvirt_absent);
 	ADD("/lifecycle/start-stop/broker-absent", test_lifecycle_broker_absent);
+	ADD("/lifecycle/ranges-documented", test_lifecycle_ranges_documented);
 	ADD("/lifecycle/option-ranges", test_lifecycle_option_ranges);
 	ADD("/lifecycle/huge-retry-interval", test_lifecycle_huge_retry_interval);
 	ADD("/lifecycle/long-retry-sigterm", test_lifecycle_long_retry_sigterm);

@@ -48,8 +48,7 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	gboolean use_bulk = pd_config_get_bool(config, "compute", "bulk_stats", TRUE);
 	gboolean domain_events = pd_config_get_bool(config, "compute", "domain_events", TRUE);
 	gint64 backoff_max, keepalive_interval, keepalive_count, update_interval, cache_expiry;
-	gint64 connections =
-	  pd_config_get_int(config, "compute", "libvirt_connections", PD_COMPUTE_POOL_DEFAULT_SIZE);
+	gint64 connections;
 	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
 
 	/* the ranges polld.conf(5) documents */
@@ -74,7 +73,15 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 				     &update_interval,
 				     error) ||
 	    !pd_config_get_int_range(
-	      config, "compute", "resource_cache_expiry", 3600, 0, 604800, &cache_expiry, error))
+	      config, "compute", "resource_cache_expiry", 3600, 0, 604800, &cache_expiry, error) ||
+	    !pd_config_get_int_range(config,
+				     "compute",
+				     "libvirt_connections",
+				     PD_COMPUTE_POOL_DEFAULT_SIZE,
+				     1,
+				     PD_COMPUTE_POOL_MAX_SIZE,
+				     &connections,
+				     error))
 		return FALSE;
 
 	/* the other methods ask Nova's API, which a compute node shouldn't need */
@@ -90,14 +97,6 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 					 cache_expiry * G_USEC_PER_SEC);
 	for (guint i = 0; i < pollsters->len; i++)
 		pd_compute_pollster_set_use_bulk(g_ptr_array_index(pollsters, i), use_bulk);
-	if (connections < 1 || connections > PD_COMPUTE_POOL_MAX_SIZE)
-		g_warning("[compute] libvirt_connections = %" G_GINT64_FORMAT
-			  " is out of range (1 to %d), using %d",
-			  connections,
-			  PD_COMPUTE_POOL_MAX_SIZE,
-			  PD_COMPUTE_POOL_DEFAULT_SIZE);
-	if (connections < 1 || connections > PD_COMPUTE_POOL_MAX_SIZE)
-		connections = PD_COMPUTE_POOL_DEFAULT_SIZE;
 	/* as Nova: a libvirtd that stops answering is noticed within
 	 * interval * (count + 1) seconds, not when a call finally fails; with
 	 * events, a domain's XML is read again only when it changed */
