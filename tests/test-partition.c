@@ -454,6 +454,24 @@ agent_free(Agent *a)
 	g_free(a);
 }
 
+/* agent-1 ... agent-@n, each with @extra_conf, started */
+static void
+agents_spawn(Fixture *f, Agent **agents, guint n, const gchar *extra_conf)
+{
+	for (guint i = 0; i < n; i++) {
+		g_autofree gchar *name = g_strdup_printf("agent-%u", i + 1);
+		agents[i] = agent_new(f, name, extra_conf);
+		agent_spawn(agents[i]);
+	}
+}
+
+static void
+agents_free(Agent **agents, guint n)
+{
+	for (guint i = 0; i < n; i++)
+		agent_free(agents[i]);
+}
+
 static void
 partitions_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -636,6 +654,23 @@ wait_state(Agent **agents, guint n, const gchar *state, guint ms)
 	g_assert_true(wait_until(in_state, &g, ms));
 }
 
+/* the agents' cycles that start at @since or later split every resource
+ * exactly once */
+static void
+wait_covered(Agent **agents, guint n, gint64 since)
+{
+	Group g = { agents, n, since, NULL };
+	g_assert_true(wait_until(covered, &g, 20000));
+}
+
+/* all members, then their cycles cover everything */
+static void
+wait_members_covered(Agent **agents, guint n)
+{
+	wait_state(agents, n, "member", 20000);
+	wait_covered(agents, n, g_get_real_time());
+}
+
 /* --- fixture --- */
 
 static gchar *
@@ -727,7 +762,6 @@ static void
 test_failover(Fixture *f, gconstpointer data)
 {
 	Agent *agents[3];
-	Group three = { agents, 3, 0, NULL };
 	g_autofree gchar *id_before = NULL;
 	g_autofree gchar *id_after = NULL;
 	g_autoptr(GHashTable) share_before = NULL;
@@ -735,16 +769,9 @@ test_failover(Fixture *f, gconstpointer data)
 
 	if (!have_tools())
 		return;
-	for (guint i = 0; i < 3; i++) {
-		g_autofree gchar *name = g_strdup_printf("agent-%u", i + 1);
-		agents[i] = agent_new(f, name, NULL);
-		agent_spawn(agents[i]);
-	}
-	wait_state(agents, 3, "member", 20000);
-
+	agents_spawn(f, agents, 3, NULL);
 	/* every resource exactly once per cycle across the three */
-	three.since = g_get_real_time();
-	g_assert_true(wait_until(covered, &three, 20000));
+	wait_members_covered(agents, 3);
 	assert_steady(agents, 3, g_get_real_time());
 	id_before = agent_member_id(agents[2]);
 	share_before = g_hash_table_ref(agent_last_set(agents[2], 1, 0)->ids);
@@ -757,13 +784,11 @@ test_failover(Fixture *f, gconstpointer data)
 	wait_state(agents + 2, 1, "member", 20000);
 	id_after = agent_member_id(agents[2]);
 	g_assert_cmpstr(id_before, ==, id_after);
-	three.since = g_get_real_time();
-	g_assert_true(wait_until(covered, &three, 20000));
+	wait_covered(agents, 3, g_get_real_time());
 	assert_steady(agents, 3, g_get_real_time());
 	g_assert_true(sets_equal(share_before, agent_last_set(agents[2], 1, 0)->ids));
 
-	for (guint i = 0; i < 3; i++)
-		agent_free(agents[i]);
+	agents_free(agents, 3);
 }
 
 static gboolean
@@ -777,26 +802,17 @@ static void
 test_frozen(Fixture *f, gconstpointer data)
 {
 	Agent *agents[3];
-	Group two = { agents, 2, 0, NULL };
-	Group three = { agents, 3, 0, NULL };
 	gint64 stopped;
 
 	if (!have_tools())
 		return;
-	for (guint i = 0; i < 3; i++) {
-		g_autofree gchar *name = g_strdup_printf("agent-%u", i + 1);
-		agents[i] = agent_new(f, name, NULL);
-		agent_spawn(agents[i]);
-	}
-	wait_state(agents, 3, "member", 20000);
-	three.since = g_get_real_time();
-	g_assert_true(wait_until(covered, &three, 20000));
+	agents_spawn(f, agents, 3, NULL);
+	wait_members_covered(agents, 3);
 
 	/* frozen past its lease: the other two take over */
 	stopped = g_get_real_time();
 	g_subprocess_send_signal(agents[2]->proc, SIGSTOP);
-	two.since = stopped;
-	g_assert_true(wait_until(covered, &two, 20000));
+	wait_covered(agents, 2, stopped);
 	/* no CycleFinished can come from a stopped process: what arrives now
 	 * was emitted after SIGCONT */
 	g_ptr_array_set_size(agents[2]->finished, 0);
@@ -816,30 +832,21 @@ test_frozen(Fixture *f, gconstpointer data)
 	}
 	/* then it rejoins and gets its share back */
 	wait_state(agents + 2, 1, "member", 20000);
-	three.since = g_get_real_time();
-	g_assert_true(wait_until(covered, &three, 20000));
+	wait_covered(agents, 3, g_get_real_time());
 	assert_steady(agents, 3, g_get_real_time());
-	for (guint i = 0; i < 3; i++)
-		agent_free(agents[i]);
+	agents_free(agents, 3);
 }
 
 static void
 test_etcd_outage(Fixture *f, gconstpointer data)
 {
 	Agent *agents[3];
-	Group three = { agents, 3, 0, NULL };
 	gint64 down;
 
 	if (!have_tools())
 		return;
-	for (guint i = 0; i < 3; i++) {
-		g_autofree gchar *name = g_strdup_printf("agent-%u", i + 1);
-		agents[i] = agent_new(f, name, NULL);
-		agent_spawn(agents[i]);
-	}
-	wait_state(agents, 3, "member", 20000);
-	three.since = g_get_real_time();
-	g_assert_true(wait_until(covered, &three, 20000));
+	agents_spawn(f, agents, 3, NULL);
+	wait_members_covered(agents, 3);
 
 	/* etcd down for longer than the lease: each agent keeps its share */
 	down = g_get_real_time();
@@ -857,12 +864,9 @@ test_etcd_outage(Fixture *f, gconstpointer data)
 
 	/* etcd back: members again, shares settle */
 	etcd_start(f);
-	wait_state(agents, 3, "member", 20000);
-	three.since = g_get_real_time();
-	g_assert_true(wait_until(covered, &three, 20000));
+	wait_members_covered(agents, 3);
 	assert_steady(agents, 3, g_get_real_time());
-	for (guint i = 0; i < 3; i++)
-		agent_free(agents[i]);
+	agents_free(agents, 3);
 }
 
 typedef struct {
@@ -953,8 +957,7 @@ test_prefixes(Fixture *f, gconstpointer data)
 		g_assert_nonnull(strstr(parts, id));
 		g_assert_null(strstr(parts, "green"));
 	}
-	for (guint i = 0; i < 2; i++)
-		agent_free(agents[i]);
+	agents_free(agents, 2);
 }
 
 /* past max_stale_seconds with stale_action = poll_all, every agent polls
@@ -963,18 +966,12 @@ static void
 test_stale_poll_all(Fixture *f, gconstpointer data)
 {
 	Agent *agents[2];
-	Group two = { agents, 2, 0, NULL };
 	const gchar *extra = "[coordination]\nmax_stale_seconds = 2\nstale_action = poll_all\n";
 
 	if (!have_tools())
 		return;
-	agents[0] = agent_new(f, "agent-1", extra);
-	agents[1] = agent_new(f, "agent-2", extra);
-	agent_spawn(agents[0]);
-	agent_spawn(agents[1]);
-	wait_state(agents, 2, "member", 20000);
-	two.since = g_get_real_time();
-	g_assert_true(wait_until(covered, &two, 20000));
+	agents_spawn(f, agents, 2, extra);
+	wait_members_covered(agents, 2);
 	g_assert_false(polls_everything(agents[0]));
 
 	etcd_stop(f);
@@ -983,11 +980,8 @@ test_stale_poll_all(Fixture *f, gconstpointer data)
 	g_assert_true(wait_until(polls_everything, agents[1], 15000));
 
 	etcd_start(f);
-	wait_state(agents, 2, "member", 20000);
-	two.since = g_get_real_time();
-	g_assert_true(wait_until(covered, &two, 20000));
-	for (guint i = 0; i < 2; i++)
-		agent_free(agents[i]);
+	wait_members_covered(agents, 2);
+	agents_free(agents, 2);
 }
 
 static void
