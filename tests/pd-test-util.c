@@ -159,11 +159,19 @@ pd_test_tick_cb(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* tests/meson.build's valgrind setup: timeout_multiplier */
+#define PD_TEST_VALGRIND_SLOWDOWN 10
+
 gboolean
 pd_test_wait_for(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
 {
+	const gchar *wrapper = g_getenv("POLLD_WRAPPER");
 	gboolean timed_out = FALSE;
-	guint id = g_timeout_add(timeout_ms, pd_test_timeout_cb, &timed_out);
+	guint id = g_timeout_add(wrapper != NULL && wrapper[0] != '\0'
+				   ? timeout_ms * PD_TEST_VALGRIND_SLOWDOWN
+				   : timeout_ms,
+				 pd_test_timeout_cb,
+				 &timed_out);
 	/* conditions set by other processes or threads don't wake the main
 	 * context: re-check them every 20 ms as well */
 	guint tick = g_timeout_add(20, pd_test_tick_cb, NULL);

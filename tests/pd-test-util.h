@@ -37,7 +37,9 @@ GPtrArray *
 pd_test_collect_samples(const gchar *output);
 
 /* waits for @cond to become true, iterating the default main context, for
- * at most @timeout_ms; returns the final value */
+ * at most @timeout_ms (times the valgrind setup's timeout multiplier when
+ * polld runs under valgrind: the wait is for an event, the time only a
+ * safeguard); returns the final value */
 gboolean
 pd_test_wait_for(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms);
 
