@@ -235,6 +235,18 @@ pd_amqp_worker_end_drop_episodes(PdAmqpWorker *self, const gchar *why)
 	}
 }
 
+/* connected, not blocked, nothing left to read from the spool: new
+ * messages go to the broker, not to the spool, so no more drops. While the
+ * spool still drains, new messages queue behind it and a full disk still
+ * drops them, so connecting alone does not end an episode. */
+static void
+pd_amqp_worker_end_drops_if_drained(PdAmqpWorker *self)
+{
+	if (self->cstate == PD_AMQP_CONNECTED && !self->blocked && !self->stopping &&
+	    !pd_spool_has_unread(self->spool))
+		pd_amqp_worker_end_drop_episodes(self, "publishing to the broker again");
+}
+
 /* makes a memory entry durable, FALSE when it was dropped. Without @held
  * the entry is settled afterwards either way; with @held the spool keeps a
  * copy the reader skips, the entry stays to be sent from memory and
@@ -492,6 +504,7 @@ pd_amqp_worker_after_event(PdAmqpWorker *self)
 		self->need_reset = FALSE;
 		pd_amqp_worker_link_failed(self, error);
 	}
+	pd_amqp_worker_end_drops_if_drained(self);
 	pd_amqp_worker_check_flushes(self);
 	pd_amqp_worker_publish_stats(self);
 	if (self->stopping && self->stop_source != NULL && self->inflight.length == 0)
@@ -772,8 +785,7 @@ pd_amqp_worker_connected(PdAmqpWorker *self, PdAmqpLink *link)
 	  g_unix_fd_source_new(pd_amqp_link_get_fd(link), G_IO_IN | G_IO_HUP | G_IO_ERR);
 	g_source_set_callback(self->fd_source, G_SOURCE_FUNC(pd_amqp_worker_fd_cb), self, NULL);
 	g_source_attach(self->fd_source, self->ctx);
-	/* samples go to the broker now, the spool drains: no more drops */
-	pd_amqp_worker_end_drop_episodes(self, "publishing to the broker again");
+	pd_amqp_worker_end_drops_if_drained(self);
 	pd_amqp_worker_set_state(self, "connected", NULL);
 }
 
