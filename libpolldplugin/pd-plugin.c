@@ -41,6 +41,23 @@ pd_plugin_add_discovery(PdPlugin *self, PdDiscovery *discovery)
 }
 
 void
+pd_plugin_clear_pollsters(PdPlugin *self)
+{
+	g_return_if_fail(PD_IS_PLUGIN(self));
+	g_ptr_array_set_size(GET_PRIVATE(self)->pollsters, 0);
+}
+
+gboolean
+pd_plugin_load_pollsters(PdPlugin *self, PdConfig *config)
+{
+	PdPluginClass *klass = PD_PLUGIN_GET_CLASS(self);
+
+	if (klass->load_pollsters == NULL)
+		return FALSE;
+	return klass->load_pollsters(self, config);
+}
+
+void
 pd_plugin_add_config_key(PdPlugin *self, const gchar *group, const gchar *key)
 {
 	PdPluginPrivate *priv = GET_PRIVATE(self);

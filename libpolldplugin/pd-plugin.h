@@ -58,7 +58,13 @@ struct _PdPluginClass {
 			    PdConfig *old_config,
 			    PdConfig *new_config,
 			    GPtrArray *restart_keys);
-	gpointer padding[13];
+	/* for plugins whose pollsters come from configuration files: called
+	 * with the configuration before the engine reads the pollster list,
+	 * at start and on every reload; replace them with
+	 * pd_plugin_clear_pollsters() + pd_plugin_add_pollster() and return
+	 * TRUE when the list changed. Must not block for long. */
+	gboolean (*load_pollsters)(PdPlugin *self, PdConfig *config);
+	gpointer padding[12];
 };
 
 /* to be called from the subclass' constructed() */
@@ -66,6 +72,9 @@ void
 pd_plugin_add_pollster(PdPlugin *self, PdPollster *pollster);
 void
 pd_plugin_add_discovery(PdPlugin *self, PdDiscovery *discovery);
+/* drops every pollster (from ->load_pollsters) */
+void
+pd_plugin_clear_pollsters(PdPlugin *self);
 void
 pd_plugin_add_config_key(PdPlugin *self, const gchar *group, const gchar *key);
 
@@ -104,5 +113,13 @@ pd_plugin_note_changed_keys(PdConfig *old_config,
 			    PdConfig *new_config,
 			    const gchar *const *keys,
 			    GPtrArray *restart_keys);
+/* TRUE when the plugin's pollster list changed */
+gboolean
+pd_plugin_load_pollsters(PdPlugin *self, PdConfig *config);
+
+/* a module may hold more plugins than the one pd_plugin_get_info()
+ * describes: this optional symbol returns their descriptions, NULL-terminated */
+typedef const PdPluginInfo *const *(*PdPluginGetMoreInfoFunc)(void);
+#define PD_PLUGIN_MORE_SYMBOL "pd_plugin_get_more_info"
 
 G_END_DECLS

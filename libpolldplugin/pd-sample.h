@@ -21,6 +21,7 @@ typedef enum {
 	PD_VOLUME_NULL,
 	PD_VOLUME_INT,
 	PD_VOLUME_DOUBLE,
+	PD_VOLUME_STRING, /* a JSON string, as dynamic pollsters may send */
 } PdVolumeKind;
 
 /*
@@ -40,6 +41,7 @@ typedef struct {
 	union {
 		gint64 i;
 		gdouble d;
+		const gchar *s; /* in the batch's string storage */
 	} volume;
 	gint64 timestamp_us;	/* wall clock, UTC, microseconds since the epoch */
 	gdouble monotonic_time; /* CLOCK_MONOTONIC seconds like Python's time.monotonic()
@@ -69,6 +71,14 @@ pd_sample_set_double(PdSample *sample, gdouble value)
 {
 	sample->volume_kind = PD_VOLUME_DOUBLE;
 	sample->volume.d = value;
+}
+
+/* @value must live as long as the sample: pd_sample_batch_intern() it */
+static inline void
+pd_sample_set_string(PdSample *sample, const gchar *value)
+{
+	sample->volume_kind = PD_VOLUME_STRING;
+	sample->volume.s = value;
 }
 
 static inline void

@@ -75,11 +75,10 @@ pd_engine_pollster_selected(PdEngine *self, PdPollster *pollster)
 	return FALSE;
 }
 
-void
-pd_engine_add_plugin(PdEngine *self, PdPlugin *plugin)
+static void
+pd_engine_index_pollsters(PdEngine *self, PdPlugin *plugin)
 {
 	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
-	GPtrArray *discoveries = pd_plugin_get_discoveries(plugin);
 
 	for (guint i = 0; i < pollsters->len; i++) {
 		PdPollster *p = g_ptr_array_index(pollsters, i);
@@ -97,6 +96,32 @@ pd_engine_add_plugin(PdEngine *self, PdPlugin *plugin)
 		}
 		g_hash_table_insert(self->pollsters, g_strdup(name), g_object_ref(p));
 	}
+}
+
+/* plugins whose pollsters come from configuration (dynamic pollsters)
+ * read it again; the pollster index follows when one changed */
+static void
+pd_engine_reload_pollsters(PdEngine *self, PdConfig *config)
+{
+	gboolean changed = FALSE;
+
+	for (guint i = 0; i < self->plugins->len; i++)
+		changed |= pd_plugin_load_pollsters(g_ptr_array_index(self->plugins, i), config);
+	if (!changed)
+		return;
+	g_hash_table_remove_all(self->pollsters);
+	for (guint i = 0; i < self->plugins->len; i++)
+		pd_engine_index_pollsters(self, g_ptr_array_index(self->plugins, i));
+}
+
+void
+pd_engine_add_plugin(PdEngine *self, PdPlugin *plugin)
+{
+	GPtrArray *discoveries = pd_plugin_get_discoveries(plugin);
+
+	if (self->config != NULL)
+		pd_plugin_load_pollsters(plugin, self->config);
+	pd_engine_index_pollsters(self, plugin);
 	for (guint i = 0; i < discoveries->len; i++) {
 		PdDiscovery *d = g_ptr_array_index(discoveries, i);
 		const gchar *name = pd_discovery_get_name(d);
@@ -698,7 +723,22 @@ pd_engine_reload(PdEngine *self, GError **error)
 		return FALSE;
 	}
 	/* valid: from here on nothing fails */
+<<<<<<< HEAD
 	pd_engine_commit_reload(self, config, polling);
+=======
+	pd_engine_register_keys(self, config);
+	pd_config_warn_unknown(config);
+	old_url = pd_config_get_string(self->config, NULL, "transport_url", NULL);
+	new_url = pd_config_get_string(config, NULL, "transport_url", NULL);
+	if (g_strcmp0(old_url, new_url) != 0)
+		g_warning("transport_url changed: the publisher keeps its connection, restart "
+			  "polld to switch");
+	pd_engine_apply_settings(self, config);
+	g_set_object(&self->config, config);
+	pd_engine_reload_pollsters(self, config);
+	tasks = pd_engine_build_tasks(self, polling);
+	pd_engine_swap_tasks(self, tasks);
+>>>>>>> 07433f9 (dynamic: YAML-defined pollsters (plugins/dynamic, a second plugin of the openstack module): definition loading with file:line:col/definition/key errors, the expression language (parse-once tree, step and size limits), json/xml/text handlers, Keystone endpoints, URLs with basic/bearer auth, host_command via GSubprocess with deadline and output cap; SDK: string volumes, PdPluginClass load_pollsters, modules with more plugins)
 	g_clear_pointer(&self->polling, pd_polling_config_unref);
 	self->polling = g_steal_pointer(&polling);
 	self->generation++;

@@ -53,13 +53,38 @@ pd_plugin_loader_check_info(const gchar *filename, const PdPluginInfo *info, GEr
 	return TRUE;
 }
 
-PdPlugin *
-pd_plugin_loader_load_file(const gchar *filename, GError **error)
+static PdPlugin *
+pd_plugin_loader_instantiate(const gchar *filename, const PdPluginInfo *info, GError **error);
+
+/* the further plugins of a module (PD_PLUGIN_MORE_SYMBOL) */
+static void
+pd_plugin_loader_load_more(GModule *module, const gchar *filename, GPtrArray *out)
+{
+	PdPluginGetMoreInfoFunc get_more = NULL;
+	const PdPluginInfo *const *infos;
+
+	if (!g_module_symbol(module, PD_PLUGIN_MORE_SYMBOL, (gpointer *)&get_more) ||
+	    get_more == NULL)
+		return;
+	infos = get_more();
+	for (guint i = 0; infos != NULL && infos[i] != NULL; i++) {
+		g_autoptr(GError) error = NULL;
+		PdPlugin *plugin = NULL;
+		if (pd_plugin_loader_check_info(filename, infos[i], &error))
+			plugin = pd_plugin_loader_instantiate(filename, infos[i], &error);
+		if (plugin == NULL)
+			g_warning("refusing plugin %s", error->message);
+		else
+			g_ptr_array_add(out, plugin);
+	}
+}
+
+static PdPlugin *
+pd_plugin_loader_open(const gchar *filename, GPtrArray *more_out, GError **error)
 {
 	GModule *module;
 	PdPluginGetInfoFunc get_info = NULL;
 	const PdPluginInfo *info;
-	GType type;
 	PdPlugin *plugin;
 
 	module = g_module_open(filename, G_MODULE_BIND_LOCAL | G_MODULE_BIND_LAZY);
@@ -89,6 +114,18 @@ pd_plugin_loader_load_file(const gchar *filename, GError **error)
 	}
 	/* GTypes can't be unregistered: once we run its code, it stays */
 	g_module_make_resident(module);
+	plugin = pd_plugin_loader_instantiate(filename, info, error);
+	if (plugin != NULL && more_out != NULL)
+		pd_plugin_loader_load_more(module, filename, more_out);
+	return plugin;
+}
+
+static PdPlugin *
+pd_plugin_loader_instantiate(const gchar *filename, const PdPluginInfo *info, GError **error)
+{
+	GType type;
+	PdPlugin *plugin;
+
 	type = info->get_type();
 	if (!g_type_is_a(type, PD_TYPE_PLUGIN)) {
 		g_set_error(error,
@@ -108,6 +145,12 @@ pd_plugin_loader_load_file(const gchar *filename, GError **error)
 		pd_plugin_get_pollsters(plugin)->len,
 		pd_plugin_get_discoveries(plugin)->len);
 	return plugin;
+}
+
+PdPlugin *
+pd_plugin_loader_load_file(const gchar *filename, GError **error)
+{
+	return pd_plugin_loader_open(filename, NULL, error);
 }
 
 static gint
@@ -136,20 +179,26 @@ pd_plugin_loader_load_dir(const gchar *dirname, GPtrArray *plugins, GHashTable *
 	for (guint i = 0; i < files->len; i++) {
 		const gchar *fn = g_ptr_array_index(files, i);
 		g_autoptr(GError) error_local = NULL;
-		g_autoptr(PdPlugin) plugin = pd_plugin_loader_load_file(fn, &error_local);
+		g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_object_unref);
+		PdPlugin *plugin = pd_plugin_loader_open(fn, found, &error_local);
 
 		if (plugin == NULL) {
 			g_warning("refusing plugin %s", error_local->message);
 			continue;
 		}
-		if (g_hash_table_contains(seen, pd_plugin_get_name(plugin))) {
-			g_warning("%s: plugin %s already loaded from another directory, skipped",
-				  fn,
-				  pd_plugin_get_name(plugin));
-			continue;
+		g_ptr_array_insert(found, 0, plugin);
+		for (guint j = 0; j < found->len; j++) {
+			PdPlugin *p = g_ptr_array_index(found, j);
+			if (g_hash_table_contains(seen, pd_plugin_get_name(p))) {
+				g_warning("%s: plugin %s already loaded from another directory, "
+					  "skipped",
+					  fn,
+					  pd_plugin_get_name(p));
+				continue;
+			}
+			g_hash_table_add(seen, g_strdup(pd_plugin_get_name(p)));
+			g_ptr_array_add(plugins, g_object_ref(p));
 		}
-		g_hash_table_add(seen, g_strdup(pd_plugin_get_name(plugin)));
-		g_ptr_array_add(plugins, g_steal_pointer(&plugin));
 	}
 }
 

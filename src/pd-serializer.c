@@ -362,7 +362,10 @@ sign_sample(PdSerializer *self, const PdSample *sample, PdSampleText *text)
 	append_lit(s, "counter_unit");
 	pd_pytext_str(s, sample->unit);
 	append_lit(s, "counter_volume");
-	pd_buf_append(s, text->volume.sig, text->volume.sig_len);
+	if (sample->volume_kind == PD_VOLUME_STRING)
+		pd_pytext_str(s, sample->volume.s);
+	else
+		pd_buf_append(s, text->volume.sig, text->volume.sig_len);
 	append_lit(s, "message_id");
 	pd_pytext_str(s, text->message_id);
 	append_lit(s, "monotonic_time");
@@ -413,7 +416,10 @@ write_sample_json(PdSerializer *self,
 	append_lit(out, ", \"counter_unit\": ");
 	pd_pytext_json_string(out, sample->unit);
 	append_lit(out, ", \"counter_volume\": ");
-	pd_buf_append(out, text->volume.json, text->volume.json_len);
+	if (sample->volume_kind == PD_VOLUME_STRING)
+		pd_pytext_json_string(out, sample->volume.s);
+	else
+		pd_buf_append(out, text->volume.json, text->volume.json_len);
 	append_lit(out, ", \"user_id\": ");
 	pd_pytext_json_string(out, sample->user_id);
 	if (self->identity_names) {

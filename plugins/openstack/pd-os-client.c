@@ -105,6 +105,8 @@ pd_os_response_free(PdOsResponse *resp)
 		soup_message_headers_unref(resp->headers);
 	if (resp->body != NULL)
 		json_node_unref(resp->body);
+	if (resp->raw != NULL)
+		g_bytes_unref(resp->raw);
 	g_free(resp);
 }
 
@@ -606,6 +608,8 @@ pd_os_request_response(PdOsRequest *req, GBytes *bytes, GError **error)
 		return NULL;
 	resp->status = soup_message_get_status(req->msg);
 	resp->headers = soup_message_headers_ref(soup_message_get_response_headers(req->msg));
+	if ((req->flags & PD_OS_REQUEST_RAW) != 0)
+		resp->raw = g_bytes_ref(bytes);
 	/* 204 and friends: nothing to parse */
 	if ((req->flags & PD_OS_REQUEST_JSON) != 0 && g_bytes_get_size(bytes) > 0) {
 		resp->body = pd_os_parse_json(req->msg, bytes, error);

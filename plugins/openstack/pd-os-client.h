@@ -26,12 +26,14 @@ typedef enum {
 	PD_OS_REQUEST_NONE = 0,
 	PD_OS_REQUEST_JSON = 1 << 0,	 /* the body must parse as JSON */
 	PD_OS_REQUEST_NO_TOKEN = 1 << 1, /* no Keystone token: @headers carry the auth */
+	PD_OS_REQUEST_RAW = 1 << 2,	 /* keep the body's bytes in ->raw */
 } PdOsRequestFlags;
 
 typedef struct {
 	guint status;
 	SoupMessageHeaders *headers;
 	JsonNode *body; /* NULL without PD_OS_REQUEST_JSON or for an empty body */
+	GBytes *raw;	/* NULL without PD_OS_REQUEST_RAW */
 } PdOsResponse;
 
 void
