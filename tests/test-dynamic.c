@@ -8,11 +8,13 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "dynamic-server.h"
 #include "openstack-server/pd-os-test-server.h"
 #include "pd-test-util.h"
 
 typedef struct {
 	PdOsTestServer *server;
+	PdDynTestServer *web;
 	gchar *dir;
 	gchar *defs;
 	GKeyFile *conf;
@@ -31,6 +33,8 @@ dyn_setup(Dyn *d, gconstpointer data)
 	g_autofree gchar *auth_url = NULL;
 
 	d->server = pd_os_test_server_new(fixture, NULL, &error);
+	g_assert_no_error(error);
+	d->web = pd_dyn_test_server_new(&error);
 	g_assert_no_error(error);
 	d->dir = pd_test_mkdtemp();
 	d->defs = g_build_filename(d->dir, "pollsters.d", NULL);
@@ -52,6 +56,7 @@ static void
 dyn_teardown(Dyn *d, gconstpointer data)
 {
 	g_clear_object(&d->server);
+	g_clear_pointer(&d->web, pd_dyn_test_server_free);
 	pd_test_rmtree(d->dir);
 	g_free(d->dir);
 	g_free(d->defs);
@@ -255,6 +260,220 @@ test_dynamic_refused(Dyn *d, gconstpointer data)
 	g_assert_cmpstr(v, ==, "3");
 }
 
+/* a non-OpenStack API: HTTP Basic, multi metric, composite ids */
+static void
+test_dynamic_multi_basic(Dyn *d, gconstpointer data)
+{
+	const gchar *url = pd_dyn_test_server_get_url(d->web);
+	g_autofree gchar *def = NULL;
+	g_autofree gchar *v = NULL;
+	g_autofree gchar *md = NULL;
+	JsonObject *s;
+
+	/* admin:secret */
+	pd_dyn_test_server_add(
+	  d->web,
+	  "/admin/usage",
+	  "Basic YWRtaW46c2VjcmV0",
+	  NULL,
+	  "{\"entries\": [], \"summary\": [{\"user\": \"p1$p1\", \"categories\": ["
+	  "{\"category\": \"get_obj\", \"ops\": 5, \"successful_ops\": 4},"
+	  "{\"category\": \"put_obj\", \"ops\": 0, \"successful_ops\": 0},"
+	  "{\"category\": \"list_bucket\", \"ops\": 2.5, \"successful_ops\": 2}],"
+	  " \"total\": {\"ops\": 7}}]}");
+	def = g_strdup_printf("- name: \"dynamic.radosgw.api.request.{category}\"\n"
+			      "  sample_type: gauge\n"
+			      "  unit: request\n"
+			      "  value_attribute: \"[categories].ops\"\n"
+			      "  url_path: \"%s/admin/usage\"\n"
+			      "  module: requests.auth\n"
+			      "  authentication_object: HTTPBasicAuth\n"
+			      "  authentication_parameters: \"admin, secret\"\n"
+			      "  user_id_attribute: \"user | value.split('$')[0]\"\n"
+			      "  project_id_attribute: \"user | value.split('$') | value[0]\"\n"
+			      "  resource_id_attribute: \"user  | value.split('$') | value[0]\"\n"
+			      "  response_entries_key: summary\n"
+			      "  skip_sample_values: [list_bucket]\n"
+			      "  metadata_fields: [total.ops, \"user\"]\n",
+			      url);
+	g_free(pd_test_write_file(d->defs, "rgw.yaml", def));
+	dyn_run(d, "[\"dynamic.radosgw.api.request.{category}\"]");
+	g_assert_cmpuint(d->samples->len, ==, 2);
+	s = dyn_find(d, "dynamic.radosgw.api.request.get_obj", "p1");
+	v = dyn_member_json(s, "counter_volume");
+	g_assert_cmpstr(v, ==, "5");
+	g_assert_cmpstr(json_object_get_string_member(s, "user_id"), ==, "p1");
+	g_assert_cmpstr(json_object_get_string_member(s, "project_id"), ==, "p1");
+	md = dyn_member_json(s, "resource_metadata");
+	g_assert_cmpstr(md, ==, "{\"total.ops\":7,\"user\":\"p1$p1\"}");
+	g_clear_pointer(&v, g_free);
+	v = dyn_member_json(dyn_find(d, "dynamic.radosgw.api.request.put_obj", "p1"),
+			    "counter_volume");
+	g_assert_cmpstr(v, ==, "0");
+}
+
+/* next_sample_url_attribute: an absolute path, then a full URL; bearer auth */
+static void
+test_dynamic_paging_bearer(Dyn *d, gconstpointer data)
+{
+	const gchar *url = pd_dyn_test_server_get_url(d->web);
+	g_autofree gchar *page2 = g_strdup_printf(
+	  "{\"items\": [{\"id\": \"b\", \"v\": 2}], \"next\": \"%s/items?page=3\"}", url);
+	g_autofree gchar *def = NULL;
+
+	pd_dyn_test_server_add(d->web,
+			       "/items",
+			       "Bearer tok123",
+			       NULL,
+			       "{\"items\": [{\"id\": \"a\", \"v\": 1}], \"next\": "
+			       "\"/items?page=2\"}");
+	pd_dyn_test_server_add(d->web, "/items?page=2", "Bearer tok123", NULL, page2);
+	pd_dyn_test_server_add(d->web,
+			       "/items?page=3",
+			       "Bearer tok123",
+			       NULL,
+			       "{\"items\": [{\"id\": \"c\", \"v\": 3}], \"next\": null}");
+	def = g_strdup_printf("- name: dynamic.paged\n"
+			      "  sample_type: cumulative\n"
+			      "  unit: item\n"
+			      "  value_attribute: v\n"
+			      "  url_path: \"%s/items\"\n"
+			      "  module: polld.auth\n"
+			      "  authentication_object: HTTPBearerAuth\n"
+			      "  authentication_parameters: tok123\n"
+			      "  next_sample_url_attribute: next\n"
+			      "  response_entries_key: items\n",
+			      url);
+	g_free(pd_test_write_file(d->defs, "paged.yaml", def));
+	dyn_run(d, "[dynamic.paged]");
+	g_assert_cmpuint(d->samples->len, ==, 3);
+	dyn_find(d, "dynamic.paged", "a");
+	dyn_find(d, "dynamic.paged", "b");
+	dyn_find(d, "dynamic.paged", "c");
+	g_assert_cmpuint(pd_dyn_test_server_get_hits(d->web, "/items?page=3"), ==, 1);
+}
+
+/* the XML and text response handlers (the documentation's host command) */
+static void
+test_dynamic_xml_text(Dyn *d, gconstpointer data)
+{
+	g_autofree gchar *v = NULL;
+	g_autofree gchar *md = NULL;
+	JsonObject *s;
+
+	g_free(pd_test_write_file(
+	  d->defs,
+	  "xml.yaml",
+	  "- name: dynamic.host.command\n"
+	  "  sample_type: gauge\n"
+	  "  unit: request\n"
+	  "  value_attribute: value\n"
+	  "  response_entries_key: test\n"
+	  "  host_command: \"echo '<test><user_id>id1_u</user_id><project_id>id1_p</project_id>"
+	  "<id>id1</id><meta>meta-data-to-store</meta><value>1</value></test>'\"\n"
+	  "  metadata_fields:\n    - meta\n"
+	  "  response_handlers:\n    - xml\n"
+	  "- name: dynamic.text\n"
+	  "  sample_type: gauge\n"
+	  "  unit: B\n"
+	  "  value_attribute: \"out | int(value.split()[0])\"\n"
+	  "  resource_id_attribute: \"out | value.split()[1]\"\n"
+	  "  host_command: \"printf '42 disk0\\\\n'\"\n"
+	  "  response_handlers: [json, text]\n"));
+	dyn_run(d, "[dynamic.host.command, dynamic.text]");
+	s = dyn_find(d, "dynamic.host.command", "id1");
+	v = dyn_member_json(s, "counter_volume");
+	g_assert_cmpstr(v, ==, "\"1\"");
+	g_assert_cmpstr(json_object_get_string_member(s, "user_id"), ==, "id1_u");
+	g_assert_cmpstr(json_object_get_string_member(s, "project_id"), ==, "id1_p");
+	md = dyn_member_json(s, "resource_metadata");
+	g_assert_cmpstr(md, ==, "{\"meta\":\"meta-data-to-store\"}");
+	g_clear_pointer(&v, g_free);
+	v = dyn_member_json(dyn_find(d, "dynamic.text", "disk0"), "counter_volume");
+	g_assert_cmpstr(v, ==, "42");
+}
+
+/* a command that hangs is killed at its timeout; one that prints 100 MB is
+ * cut off at the cap; a wrong password is an error, not samples */
+static void
+test_dynamic_bounded(Dyn *d, gconstpointer data)
+{
+	const gchar *url = pd_dyn_test_server_get_url(d->web);
+	g_autofree gchar *def = NULL;
+	gint64 start = g_get_monotonic_time();
+
+	pd_dyn_test_server_add(d->web, "/secret", "Basic YWRtaW46c2VjcmV0", NULL, "[]");
+	pd_dyn_test_server_add_big(d->web, "/big", 64 * 1024 * 1024);
+	def = g_strdup_printf("- name: dynamic.hang\n"
+			      "  sample_type: gauge\n"
+			      "  unit: s\n"
+			      "  value_attribute: v\n"
+			      "  host_command: sleep 60\n"
+			      "  timeout: 1\n"
+			      "- name: dynamic.flood\n"
+			      "  sample_type: gauge\n"
+			      "  unit: B\n"
+			      "  value_attribute: v\n"
+			      "  host_command: head -c 104857600 /dev/zero\n"
+			      "- name: dynamic.big\n"
+			      "  sample_type: gauge\n"
+			      "  unit: B\n"
+			      "  value_attribute: v\n"
+			      "  url_path: \"%s/big\"\n"
+			      "  module: requests.auth\n"
+			      "  authentication_object: HTTPBasicAuth\n"
+			      "  authentication_parameters: \"a, b\"\n"
+			      "- name: dynamic.denied\n"
+			      "  sample_type: gauge\n"
+			      "  unit: B\n"
+			      "  value_attribute: v\n"
+			      "  url_path: \"%s/secret\"\n"
+			      "  module: requests.auth\n"
+			      "  authentication_object: HTTPBasicAuth\n"
+			      "  authentication_parameters: \"admin, wrong\"\n",
+			      url,
+			      url);
+	g_free(pd_test_write_file(d->defs, "bounded.yaml", def));
+	dyn_run(d, "[dynamic.hang, dynamic.flood, dynamic.big, dynamic.denied]");
+	g_assert_cmpuint(d->samples->len, ==, 0);
+	if (g_test_verbose() || strstr(d->err, "sleep 60: no end within 1 s") == NULL)
+		g_printerr("--- polld stderr:\n%s---\n", d->err);
+	g_assert_nonnull(strstr(d->err, "sleep 60: no end within 1 s"));
+	g_assert_nonnull(strstr(d->err, "/dev/zero: output larger than 16777216 bytes"));
+	g_assert_nonnull(strstr(d->err, "/big: output larger than 16777216 bytes"));
+	g_assert_nonnull(strstr(d->err, "/secret: HTTP 401"));
+	/* the hanging command did not hold the cycle for its 60 s */
+	g_assert_cmpint(g_get_monotonic_time() - start, <, 30 * G_USEC_PER_SEC);
+}
+
+/* 10,000 definitions in one file load, and one of them polls */
+static void
+test_dynamic_many(Dyn *d, gconstpointer data)
+{
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autofree gchar *v = NULL;
+	gint64 start;
+
+	for (guint i = 0; i < 10000; i++)
+		g_string_append_printf(
+		  text,
+		  "- name: dynamic.n.%u\n"
+		  "  sample_type: gauge\n"
+		  "  unit: x\n"
+		  "  value_attribute: \"v | value + %u\"\n"
+		  "  host_command: \"echo '[{\\\"v\\\": 1, \\\"id\\\": \\\"r\\\"}]'\"\n",
+		  i,
+		  i);
+	g_free(pd_test_write_file(d->defs, "many.yaml", text->str));
+	start = g_get_monotonic_time();
+	dyn_run(d, "[dynamic.n.9999]");
+	g_test_message("10,000 definitions: polld --once took %.2f s",
+		       (g_get_monotonic_time() - start) / 1e6);
+	g_assert_cmpuint(d->samples->len, ==, 1);
+	v = dyn_member_json(dyn_find(d, "dynamic.n.9999", "r"), "counter_volume");
+	g_assert_cmpstr(v, ==, "10000");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -263,5 +482,12 @@ main(int argc, char **argv)
 	  "/dynamic/openstack", Dyn, NULL, dyn_setup, test_dynamic_openstack, dyn_teardown);
 	g_test_add("/dynamic/command", Dyn, NULL, dyn_setup, test_dynamic_command, dyn_teardown);
 	g_test_add("/dynamic/refused", Dyn, NULL, dyn_setup, test_dynamic_refused, dyn_teardown);
+	g_test_add(
+	  "/dynamic/multi-basic", Dyn, NULL, dyn_setup, test_dynamic_multi_basic, dyn_teardown);
+	g_test_add(
+	  "/dynamic/paging-bearer", Dyn, NULL, dyn_setup, test_dynamic_paging_bearer, dyn_teardown);
+	g_test_add("/dynamic/xml-text", Dyn, NULL, dyn_setup, test_dynamic_xml_text, dyn_teardown);
+	g_test_add("/dynamic/bounded", Dyn, NULL, dyn_setup, test_dynamic_bounded, dyn_teardown);
+	g_test_add("/dynamic/many", Dyn, NULL, dyn_setup, test_dynamic_many, dyn_teardown);
 	return g_test_run();
 }

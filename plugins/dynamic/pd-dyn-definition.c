@@ -428,6 +428,13 @@ k_extra(PdDynCtx *c, PdDynYaml *v, const gchar *key)
 {
 	g_autoptr(GPtrArray) items = g_ptr_array_new();
 
+	if (c->is_extra)
+		return pd_dyn_fail(c,
+				   v,
+				   key,
+				   "extra_metadata_fields inside extra_metadata_fields are not "
+				   "supported: list every field at the pollster's level (later "
+				   "fields read earlier ones through extra_metadata_captured)");
 	if (v->kind == PD_DYN_YAML_MAP)
 		g_ptr_array_add(items, v);
 	else if (!pd_dyn_get_seq(c, v, key))

@@ -157,11 +157,6 @@ pd_dyn_id_text(JsonObject *entry, const gchar *field)
 	return pd_dyn_value_to_str(v);
 }
 
-typedef struct {
-	gchar *key;
-	JsonNode *value;
-} PdDynMdItem;
-
 static void
 pd_dyn_md_item_clear(gpointer data)
 {
@@ -223,11 +218,10 @@ pd_dyn_md_map(PdDynDef *def, GArray *md)
 	}
 }
 
-static PdMetadata *
+static GArray *
 pd_dyn_build_metadata(PdDynDef *def, JsonNode *entry, GError **error)
 {
 	g_autoptr(GArray) md = g_array_new(FALSE, FALSE, sizeof(PdDynMdItem));
-	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 
 	g_array_set_clear_func(md, pd_dyn_md_item_clear);
 	for (guint i = 0; i < def->metadata_fields->len; i++) {
@@ -240,11 +234,7 @@ pd_dyn_build_metadata(PdDynDef *def, JsonNode *entry, GError **error)
 		pd_dyn_md_set(md, pd_dyn_attr_get_text(attr), v);
 	}
 	pd_dyn_md_map(def, md);
-	for (guint i = 0; i < md->len; i++) {
-		PdDynMdItem *it = &g_array_index(md, PdDynMdItem, i);
-		pd_metadata_builder_add_json_node(b, it->key, it->value);
-	}
-	return pd_metadata_builder_end(b);
+	return g_steal_pointer(&md);
 }
 
 static gboolean
@@ -279,29 +269,161 @@ pd_dyn_set_volume(PdPollContext *ctx, PdSample *sample, JsonNode *value, GError 
 	}
 }
 
+void
+pd_dyn_pending_free(PdDynPending *p)
+{
+	g_free(p->name);
+	json_node_unref(p->value);
+	json_node_unref(p->entry);
+	g_array_unref(p->md);
+	g_free(p);
+}
+
 static gboolean
 pd_dyn_emit(PdDynDef *def,
 	    const gchar *name,
 	    JsonNode *entry,
 	    JsonNode *value,
-	    PdPollContext *ctx,
+	    GPtrArray *out,
 	    GError **error)
 {
-	JsonObject *o = json_node_get_object(entry);
-	g_autoptr(PdMetadata) md = pd_dyn_build_metadata(def, entry, error);
-	g_autofree gchar *rid = NULL;
-	g_autofree gchar *uid = NULL;
-	g_autofree gchar *pid = NULL;
-	PdSample *sample;
+	GArray *md = pd_dyn_build_metadata(def, entry, error);
+	PdDynPending *p;
 
 	if (md == NULL)
 		return FALSE;
-	rid = pd_dyn_id_text(o, "id");
-	uid = pd_dyn_id_text(o, "user_id");
-	pid = pd_dyn_id_text(o, "project_id");
+	p = g_new0(PdDynPending, 1);
+	p->name = g_strdup(name);
+	p->value = json_node_copy(value);
+	p->entry = json_node_ref(entry);
+	p->md = md;
+	g_ptr_array_add(out, p);
+	return TRUE;
+}
+
+gboolean
+pd_dyn_pending_emit(PdDynDef *def, PdDynPending *p, PdPollContext *ctx, GError **error)
+{
+	JsonObject *o = json_node_get_object(p->entry);
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	g_autoptr(PdMetadata) md = NULL;
+	g_autofree gchar *rid = pd_dyn_id_text(o, "id");
+	g_autofree gchar *uid = pd_dyn_id_text(o, "user_id");
+	g_autofree gchar *pid = pd_dyn_id_text(o, "project_id");
+	PdSample *sample;
+
+	for (guint i = 0; i < p->md->len; i++) {
+		PdDynMdItem *it = &g_array_index(p->md, PdDynMdItem, i);
+		pd_metadata_builder_add_json_node(b, it->key, it->value);
+	}
+	md = pd_metadata_builder_end(b);
 	sample =
-	  pd_poll_context_add_sample(ctx, name, def->sample_type, def->unit, rid, uid, pid, md);
-	return pd_dyn_set_volume(ctx, sample, value, error);
+	  pd_poll_context_add_sample(ctx, p->name, def->sample_type, def->unit, rid, uid, pid, md);
+	return pd_dyn_set_volume(ctx, sample, p->value, error);
+}
+
+static JsonObject *
+pd_dyn_md_object(GArray *md)
+{
+	JsonObject *o = json_object_new();
+
+	for (guint i = 0; i < md->len; i++) {
+		PdDynMdItem *it = &g_array_index(md, PdDynMdItem, i);
+		json_object_set_member(o, it->key, json_node_copy(it->value));
+	}
+	return o;
+}
+
+JsonNode *
+pd_dyn_pending_sample_node(PdDynPending *p)
+{
+	JsonObject *src = json_node_get_object(p->entry);
+	JsonObject *o = json_object_new();
+	g_autoptr(GList) members = json_object_get_members(src);
+	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+
+	for (GList *l = members; l != NULL; l = l->next)
+		json_object_set_member(
+		  o, l->data, json_node_copy(json_object_get_member(src, l->data)));
+	json_object_set_object_member(o, "metadata", pd_dyn_md_object(p->md));
+	json_object_set_member(o, "value", json_node_copy(p->value));
+	json_node_take_object(node, o);
+	return node;
+}
+
+void
+pd_dyn_pending_capture(PdDynPending *sub, JsonObject *captured, JsonObject *by_name)
+{
+	JsonObject *entry = json_object_new();
+
+	json_object_set_member(captured, sub->name, json_node_copy(sub->value));
+	for (guint i = 0; i < sub->md->len; i++) {
+		PdDynMdItem *it = &g_array_index(sub->md, PdDynMdItem, i);
+		/* a None never overwrites what an earlier field captured */
+		if (pd_dyn_value_kind(it->value) == PD_DYN_NONE &&
+		    json_object_has_member(captured, it->key))
+			continue;
+		json_object_set_member(captured, it->key, json_node_copy(it->value));
+	}
+	json_object_set_member(entry, "value", json_node_copy(sub->value));
+	json_object_set_object_member(entry, "metadata", pd_dyn_md_object(sub->md));
+	json_object_set_object_member(by_name, sub->name, entry);
+}
+
+void
+pd_dyn_pending_merge(PdDynPending *p, JsonObject *captured)
+{
+	g_autoptr(GList) members = json_object_get_members(captured);
+
+	for (GList *l = members; l != NULL; l = l->next) {
+		gboolean present = FALSE;
+		for (guint i = 0; i < p->md->len && !present; i++)
+			present = strcmp(g_array_index(p->md, PdDynMdItem, i).key, l->data) == 0;
+		if (present) {
+			g_debug("%s: extra metadata %s is already in the metadata, ignored",
+				p->name,
+				(const gchar *)l->data);
+			continue;
+		}
+		pd_dyn_md_set(
+		  p->md, l->data, json_node_copy(json_object_get_member(captured, l->data)));
+	}
+}
+
+static gboolean
+pd_dyn_skip_one(JsonNode *skip, JsonNode *sample)
+{
+	JsonObject *so, *to;
+	g_autoptr(GList) keys = NULL;
+
+	if (pd_dyn_value_equal(skip, sample))
+		return TRUE;
+	if (!JSON_NODE_HOLDS_OBJECT(skip) || !JSON_NODE_HOLDS_OBJECT(sample))
+		return FALSE;
+	so = json_node_get_object(skip);
+	to = json_node_get_object(sample);
+	keys = json_object_get_members(so);
+	for (GList *l = keys; l != NULL; l = l->next) {
+		if (!json_object_has_member(to, l->data) ||
+		    !pd_dyn_skip_one(json_object_get_member(so, l->data),
+				     json_object_get_member(to, l->data)))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+pd_dyn_skip_matches(JsonArray *skips, JsonNode *sample)
+{
+	for (guint i = 0; skips != NULL && i < json_array_get_length(skips); i++) {
+		JsonNode *skip = json_array_get_element(skips, i);
+		/* an empty mapping (the default [{}]) matches nothing */
+		if (!pd_dyn_value_truthy(skip))
+			continue;
+		if (pd_dyn_skip_one(skip, sample))
+			return TRUE;
+	}
+	return FALSE;
 }
 
 static JsonNode *
@@ -325,7 +447,7 @@ pd_dyn_map_value(PdDynDef *def, JsonNode *value)
 }
 
 static gboolean
-pd_dyn_extract_multi(PdDynDef *def, JsonNode *entry, PdPollContext *ctx, GError **error)
+pd_dyn_extract_multi(PdDynDef *def, JsonNode *entry, GPtrArray *out, GError **error)
 {
 	g_autoptr(JsonNode) list = pd_dyn_attr_eval(def->list_attr, entry, error);
 	JsonArray *items;
@@ -365,14 +487,14 @@ pd_dyn_extract_multi(PdDynDef *def, JsonNode *entry, PdPollContext *ctx, GError 
 			continue;
 		name = g_string_new(def->name);
 		g_string_replace(name, def->placeholder, json_node_get_string(sub_name), 0);
-		if (!pd_dyn_emit(def, name->str, entry, value, ctx, error))
+		if (!pd_dyn_emit(def, name->str, entry, value, out, error))
 			return FALSE;
 	}
 	return TRUE;
 }
 
 gboolean
-pd_dyn_extract_samples(PdDynDef *def, JsonNode *raw, PdPollContext *ctx, GError **error)
+pd_dyn_extract_pending(PdDynDef *def, JsonNode *raw, GPtrArray *out, GError **error)
 {
 	g_autoptr(JsonNode) entry = pd_dyn_prepare_entry(def, raw, error);
 	JsonNode *value;
@@ -380,7 +502,7 @@ pd_dyn_extract_samples(PdDynDef *def, JsonNode *raw, PdPollContext *ctx, GError 
 	if (entry == NULL)
 		return FALSE;
 	if (def->multi)
-		return pd_dyn_extract_multi(def, entry, ctx, error);
+		return pd_dyn_extract_multi(def, entry, out, error);
 	value = pd_dyn_attr_eval(def->value_attr, entry, error);
 	if (value == NULL)
 		return FALSE;
@@ -390,7 +512,7 @@ pd_dyn_extract_samples(PdDynDef *def, JsonNode *raw, PdPollContext *ctx, GError 
 	}
 	value = pd_dyn_map_value(def, value);
 	{
-		gboolean ok = pd_dyn_emit(def, def->name, entry, value, ctx, error);
+		gboolean ok = pd_dyn_emit(def, def->name, entry, value, out, error);
 		json_node_unref(value);
 		return ok;
 	}

@@ -48,6 +48,12 @@ pd_dyn_fetcher_unref(PdDynFetcher *f)
 	g_free(f);
 }
 
+PdOsClient *
+pd_dyn_fetcher_get_client(PdDynFetcher *f)
+{
+	return f->client;
+}
+
 void
 pd_dyn_fetcher_shutdown(PdDynFetcher *f)
 {

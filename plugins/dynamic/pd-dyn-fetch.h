@@ -24,6 +24,9 @@ PdDynFetcher *
 pd_dyn_fetcher_ref(PdDynFetcher *f);
 void
 pd_dyn_fetcher_unref(PdDynFetcher *f);
+/* the Keystone client, or NULL */
+PdOsClient *
+pd_dyn_fetcher_get_client(PdDynFetcher *f);
 /* cancels everything in flight */
 void
 pd_dyn_fetcher_shutdown(PdDynFetcher *f);

@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include "pd-dyn-enrich.h"
 #include "pd-dyn-extract.h"
 #include "pd-dyn-pollster.h"
 
@@ -16,6 +17,7 @@ struct _PdDynPollster {
 	PdPollster parent_instance;
 	PdDynDef *def;
 	PdDynFetcher *fetcher;
+	PdDynCache *cache; /* extra_metadata_fields answers */
 };
 
 G_DEFINE_TYPE(PdDynPollster, pd_dyn_pollster, PD_TYPE_POLLSTER)
@@ -30,11 +32,17 @@ typedef struct {
 	gchar *target; /* the page being fetched */
 	guint failed;
 	gchar *first_error;
+	GPtrArray *pending; /* PdDynPending of the page, enriched one by one */
+	guint next_pending;
+	gboolean enriched; /* the pending sample next_pending is */
+	gchar *next_page;
 } PdDynRun;
 
 static void
 pd_dyn_run_free(PdDynRun *run)
 {
+	g_ptr_array_unref(run->pending);
+	g_free(run->next_page);
 	g_ptr_array_unref(run->resources);
 	g_free(run->base);
 	g_free(run->target);
@@ -53,7 +61,7 @@ pd_dyn_run_note(PdDynRun *run, const gchar *what, const GError *error)
 		run->first_error = g_strdup(error->message);
 }
 
-/* the samples of one page; returns how many entries failed */
+/* the samples of one page, waiting for their enrichment */
 static void
 pd_dyn_pollster_page(PdDynRun *run, JsonNode *response)
 {
@@ -61,16 +69,94 @@ pd_dyn_pollster_page(PdDynRun *run, JsonNode *response)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonArray) entries = pd_dyn_extract_entries(def, response, &error);
 
+	g_ptr_array_set_size(run->pending, 0);
+	run->next_pending = 0;
+	run->enriched = FALSE;
 	if (entries == NULL) {
 		pd_dyn_run_note(run, run->target, error);
 		return;
 	}
 	for (guint i = 0; i < json_array_get_length(entries); i++) {
 		g_autoptr(GError) local = NULL;
-		if (!pd_dyn_extract_samples(
-		      def, json_array_get_element(entries, i), run->ctx, &local))
+		if (!pd_dyn_extract_pending(
+		      def, json_array_get_element(entries, i), run->pending, &local))
 			pd_dyn_run_note(run, "entry skipped", local);
 	}
+}
+
+static void
+pd_dyn_pollster_fetched_cb(GObject *source, GAsyncResult *res, gpointer user_data);
+
+/* after a page's samples: its next page, or the next resource */
+static void
+pd_dyn_pollster_after_page(GTask *task)
+{
+	PdDynRun *run = g_task_get_task_data(task);
+	PdDynDef *def = run->self->def;
+	g_autofree gchar *next = g_steal_pointer(&run->next_page);
+	g_autofree gchar *target = NULL;
+
+	if (next == NULL || ++run->pages >= PD_DYN_MAX_PAGES) {
+		pd_dyn_pollster_next_resource(task);
+		return;
+	}
+	target = pd_dyn_fetch_target(def, run->base, next);
+	/* a page that links to itself ends the paging */
+	if (g_strcmp0(target, run->target) == 0) {
+		pd_dyn_pollster_next_resource(task);
+		return;
+	}
+	g_free(run->target);
+	run->target = g_steal_pointer(&target);
+	pd_dyn_fetch_async(run->self->fetcher,
+			   def,
+			   run->target,
+			   g_task_get_cancellable(task),
+			   pd_dyn_pollster_fetched_cb,
+			   task);
+}
+
+static void
+pd_dyn_pollster_drain(GTask *task);
+
+static void
+pd_dyn_pollster_enriched_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	GTask *task = user_data;
+	PdDynRun *run = g_task_get_task_data(task);
+
+	pd_dyn_enrich_finish(res);
+	run->enriched = TRUE;
+	pd_dyn_pollster_drain(task);
+}
+
+/* emits the page's samples, enriching each first when the definition has
+ * extra_metadata_fields */
+static void
+pd_dyn_pollster_drain(GTask *task)
+{
+	PdDynRun *run = g_task_get_task_data(task);
+	PdDynDef *def = run->self->def;
+
+	while (run->next_pending < run->pending->len) {
+		PdDynPending *p = g_ptr_array_index(run->pending, run->next_pending);
+		g_autoptr(GError) error = NULL;
+		if (def->extra->len > 0 && !run->enriched) {
+			pd_dyn_enrich_async(run->self->fetcher,
+					    run->self->cache,
+					    def,
+					    p,
+					    g_task_get_cancellable(task),
+					    pd_dyn_pollster_enriched_cb,
+					    task);
+			return;
+		}
+		run->next_pending++;
+		run->enriched = FALSE;
+		if (!pd_dyn_pending_emit(def, p, run->ctx, &error))
+			pd_dyn_run_note(run, "entry skipped", error);
+	}
+	pd_dyn_pollster_after_page(task);
 }
 
 static void
@@ -82,7 +168,6 @@ pd_dyn_pollster_fetched_cb(GObject *source, GAsyncResult *res, gpointer user_dat
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) body = pd_dyn_fetch_finish(res, &error);
 	g_autoptr(JsonNode) response = NULL;
-	g_autofree gchar *next = NULL;
 	gsize len = 0;
 	const gchar *data;
 
@@ -99,22 +184,9 @@ pd_dyn_pollster_fetched_cb(GObject *source, GAsyncResult *res, gpointer user_dat
 		return;
 	}
 	pd_dyn_pollster_page(run, response);
-	next = pd_dyn_extract_next(def, response);
-	if (next != NULL && ++run->pages < PD_DYN_MAX_PAGES) {
-		g_autofree gchar *target = pd_dyn_fetch_target(def, run->base, next);
-		if (g_strcmp0(target, run->target) != 0) {
-			g_free(run->target);
-			run->target = g_steal_pointer(&target);
-			pd_dyn_fetch_async(run->self->fetcher,
-					   def,
-					   run->target,
-					   g_task_get_cancellable(task),
-					   pd_dyn_pollster_fetched_cb,
-					   task);
-			return;
-		}
-	}
-	pd_dyn_pollster_next_resource(task);
+	g_free(run->next_page);
+	run->next_page = pd_dyn_extract_next(def, response);
+	pd_dyn_pollster_drain(task);
 }
 
 static void
@@ -168,6 +240,7 @@ pd_dyn_pollster_poll_async(PdPollster *pollster,
 	run->self = self;
 	run->ctx = ctx;
 	run->resources = g_ptr_array_ref(resources);
+	run->pending = g_ptr_array_new_with_free_func((GDestroyNotify)pd_dyn_pending_free);
 	g_task_set_task_data(task, run, (GDestroyNotify)pd_dyn_run_free);
 	if (self->fetcher == NULL) {
 		g_task_return_new_error(task,
@@ -227,12 +300,14 @@ pd_dyn_pollster_finalize(GObject *obj)
 
 	g_clear_pointer(&self->fetcher, pd_dyn_fetcher_unref);
 	g_clear_pointer(&self->def, pd_dyn_def_unref);
+	g_clear_pointer(&self->cache, pd_dyn_cache_free);
 	G_OBJECT_CLASS(pd_dyn_pollster_parent_class)->finalize(obj);
 }
 
 static void
 pd_dyn_pollster_init(PdDynPollster *self)
 {
+	self->cache = pd_dyn_cache_new();
 }
 
 static void
