@@ -688,6 +688,7 @@ pd_engine_commit_reload(PdEngine *self, PdConfig *config, PdPollingConfig *polli
 	pd_engine_apply_selection(self, config);
 	g_set_object(&self->config, config);
 	pd_settings_set_config(self->settings, config);
+	pd_engine_reload_pollsters(self, config);
 	/* a plugin the new selection needs starts now */
 	if (!pd_engine_start_needed(self, polling, &start_error))
 		pd_engine_note(self, start_error->message);
@@ -723,22 +724,7 @@ pd_engine_reload(PdEngine *self, GError **error)
 		return FALSE;
 	}
 	/* valid: from here on nothing fails */
-<<<<<<< HEAD
 	pd_engine_commit_reload(self, config, polling);
-=======
-	pd_engine_register_keys(self, config);
-	pd_config_warn_unknown(config);
-	old_url = pd_config_get_string(self->config, NULL, "transport_url", NULL);
-	new_url = pd_config_get_string(config, NULL, "transport_url", NULL);
-	if (g_strcmp0(old_url, new_url) != 0)
-		g_warning("transport_url changed: the publisher keeps its connection, restart "
-			  "polld to switch");
-	pd_engine_apply_settings(self, config);
-	g_set_object(&self->config, config);
-	pd_engine_reload_pollsters(self, config);
-	tasks = pd_engine_build_tasks(self, polling);
-	pd_engine_swap_tasks(self, tasks);
->>>>>>> 07433f9 (dynamic: YAML-defined pollsters (plugins/dynamic, a second plugin of the openstack module): definition loading with file:line:col/definition/key errors, the expression language (parse-once tree, step and size limits), json/xml/text handlers, Keystone endpoints, URLs with basic/bearer auth, host_command via GSubprocess with deadline and output cap; SDK: string volumes, PdPluginClass load_pollsters, modules with more plugins)
 	g_clear_pointer(&self->polling, pd_polling_config_unref);
 	self->polling = g_steal_pointer(&polling);
 	self->generation++;

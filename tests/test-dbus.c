@@ -1295,6 +1295,68 @@ test_reload_selection(Fixture *f, gconstpointer data)
 	reply = call_ok(f, "GetTasks", NULL, "(aa{sv})");
 	list = g_variant_get_child_value(reply, 0);
 	g_assert_cmpuint(g_variant_n_children(list), ==, 1);
+
+static gchar *
+dynamic_def(const gchar *name)
+{
+	return g_strdup_printf("- name: dynamic.%s\n"
+			       "  sample_type: gauge\n"
+			       "  unit: x\n"
+			       "  value_attribute: v\n"
+			       "  namespaces: [test]\n"
+			       "  host_command: \"echo '[{\\\"id\\\": \\\"r\\\", "
+			       "\\\"v\\\": 0}]'\"\n",
+			       name);
+}
+
+/* a reload reads the dynamic pollster definitions again */
+static void
+test_reload_dynamic(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *dir = g_build_filename(f->tmpdir, "pollsters.d", NULL);
+	g_autofree gchar *conf =
+	  g_strdup_printf("[DEFAULT]\nhost = test-host\n"
+			  "polling_namespaces = test\n"
+			  "[polling]\ncfg_file = polling.yaml\nbatch_size = 1\n"
+			  "pollsters_definitions_dirs = %s\n",
+			  dir);
+	g_autofree gchar *a_yaml = dynamic_def("a");
+	g_autofree gchar *b_yaml = dynamic_def("b");
+	g_autofree gchar *a_file = g_build_filename(dir, "a.yaml", NULL);
+	g_autofree gchar *b_file = g_build_filename(dir, "b.yaml", NULL);
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariant) list = NULL;
+	g_autoptr(GVariant) a = NULL;
+	g_autoptr(GVariant) b = NULL;
+
+	g_assert_cmpint(g_mkdir(dir, 0755), ==, 0);
+	g_free(f->conf);
+	f->conf = write_file(f, "polld.conf", conf);
+	g_free(write_file(f,
+			  "polling.yaml",
+			  "sources:\n  - name: fast\n    interval: 3600\n"
+			  "    meters: [\"dynamic.*\"]\n"));
+	g_assert_true(g_file_set_contents(a_file, a_yaml, -1, NULL));
+	start_bus(f, BUS_SESSION);
+	start_polld(f, BUS_SESSION);
+	g_assert_true(wait_for(have_first_cycle, f, 10000));
+	assert_samples(f, "dynamic.a", 1);
+
+	/* a goes, b comes */
+	g_assert_cmpint(g_unlink(a_file), ==, 0);
+	g_assert_true(g_file_set_contents(b_file, b_yaml, -1, NULL));
+	reply = call_ok(f, "Reload", NULL, "(tas)");
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = call_ok(f, "GetPollsters", NULL, "(aa{sv})");
+	list = g_variant_get_child_value(reply, 0);
+	a = find_by_name(list, "dynamic.a");
+	b = find_by_name(list, "dynamic.b");
+	g_assert_null(a);
+	g_assert_nonnull(b);
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = poll_now(f, NULL);
+	assert_samples(f, "dynamic.b", 1);
+	assert_samples(f, "dynamic.a", 1);
 }
 
 /* --- a hanging pollster --- */
@@ -1656,6 +1718,8 @@ main(int argc, char *argv[])
 		{ "/dbus/reload/invalid", test_reload_invalid },
 		{ "/dbus/reload/valid", test_reload_valid },
 		{ "/dbus/reload/selection", test_reload_selection },
+
+		{ "/dbus/reload/dynamic", test_reload_dynamic },
 		{ "/dbus/hang", test_hang },
 		{ "/dbus/second-instance", test_second_instance },
 		{ "/dbus/polldctl", test_polldctl },

@@ -474,6 +474,68 @@ test_dynamic_many(Dyn *d, gconstpointer data)
 	g_assert_cmpstr(v, ==, "10000");
 }
 
+/* extra_metadata_fields: a Keystone lookup through the catalog (cached), a
+ * host command reading what the first captured, and the skip list */
+static void
+test_dynamic_enrich(Dyn *d, gconstpointer data)
+{
+	g_autofree gchar *script = pd_test_write_file(
+	  d->dir,
+	  "servers.sh",
+	  "#!/bin/sh\n"
+	  "echo '{\"servers\": [{\"id\": \"vm1\", \"status\": \"ACTIVE\", \"tenant_id\": "
+	  "\"p-demo\"},"
+	  " {\"id\": \"vm2\", \"status\": \"ACTIVE\", \"tenant_id\": \"p-demo\"},"
+	  " {\"id\": \"vm3\", \"status\": \"ERROR\", \"tenant_id\": \"p-demo\"}]}'\n");
+	g_autofree gchar *def = NULL;
+	g_autofree gchar *md = NULL;
+	g_autofree gchar *v = NULL;
+
+	g_assert_cmpint(g_chmod(script, 0755), ==, 0);
+	def = g_strdup_printf(
+	  "- name: dynamic.instance.status\n"
+	  "  sample_type: gauge\n"
+	  "  unit: server\n"
+	  "  value_attribute: status\n"
+	  "  host_command: %s\n"
+	  "  project_id_attribute: tenant_id\n"
+	  "  metadata_fields: [status]\n"
+	  "  value_mapping:\n    ACTIVE: \"1\"\n"
+	  "  default_value: 0\n"
+	  "  extra_metadata_fields_skip:\n"
+	  "    - value: '1'\n"
+	  "      id: vm2\n"
+	  "  extra_metadata_fields:\n"
+	  "    - name: project_name\n"
+	  "      endpoint_type: identity\n"
+	  "      url_path: \"'projects/' + str(sample['project_id'])\"\n"
+	  "      value: name\n"
+	  "      metadata_fields: [domain_id]\n"
+	  "    - name: project_tag\n"
+	  "      host_command: \"'echo ' + extra_metadata_captured['domain_id'] + '-' + "
+	  "extra_metadata_by_name['project_name']['value']\"\n"
+	  "      response_handlers: [text]\n"
+	  "      value: out\n",
+	  script);
+	g_free(pd_test_write_file(d->defs, "servers.yaml", def));
+	dyn_run(d, "[dynamic.instance.status]");
+	g_assert_cmpuint(d->samples->len, ==, 3);
+	md = dyn_member_json(dyn_find(d, "dynamic.instance.status", "vm1"), "resource_metadata");
+	g_assert_cmpstr(
+	  md,
+	  ==,
+	  "{\"status\":\"ACTIVE\",\"project_name\":\"demo\",\"domain_id\":\"default\","
+	  "\"project_tag\":\"default-demo\"}");
+	g_clear_pointer(&md, g_free);
+	/* skipped: its value is '1' and its id vm2 */
+	md = dyn_member_json(dyn_find(d, "dynamic.instance.status", "vm2"), "resource_metadata");
+	g_assert_cmpstr(md, ==, "{\"status\":\"ACTIVE\"}");
+	v = dyn_member_json(dyn_find(d, "dynamic.instance.status", "vm3"), "counter_volume");
+	g_assert_cmpstr(v, ==, "0");
+	/* vm1 and vm3 share one Keystone answer */
+	g_assert_cmpuint(pd_os_test_server_get_request_count(d->server, "identity GET"), ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -489,5 +551,6 @@ main(int argc, char **argv)
 	g_test_add("/dynamic/xml-text", Dyn, NULL, dyn_setup, test_dynamic_xml_text, dyn_teardown);
 	g_test_add("/dynamic/bounded", Dyn, NULL, dyn_setup, test_dynamic_bounded, dyn_teardown);
 	g_test_add("/dynamic/many", Dyn, NULL, dyn_setup, test_dynamic_many, dyn_teardown);
+	g_test_add("/dynamic/enrich", Dyn, NULL, dyn_setup, test_dynamic_enrich, dyn_teardown);
 	return g_test_run();
 }
