@@ -87,6 +87,9 @@ pd_engine_index_pollsters(PdEngine *self, PdPlugin *plugin)
 		g_ptr_array_add(self->all_pollsters, g_object_ref(p));
 		if (!pd_engine_pollster_selected(self, p))
 			continue;
+		/* one meter in several namespaces of one plugin (dynamic pollsters) */
+		if (other != NULL && pd_pollster_get_plugin(other) == plugin)
+			continue;
 		if (other != NULL) {
 			g_warning("pollster %s of plugin %s already provided by plugin %s, ignored",
 				  name,

@@ -75,6 +75,8 @@ static const Case cases[] = {
 	{ "a | map(lambda x: x * 2, value) | list(value)", "{\"a\": [1, 2]}", "[2, 4]" },
 	{ "a | max(value)", "{\"a\": [1, 7, 2]}", "7" },
 	{ "a | abs(value)", "{\"a\": -3}", "3" },
+	{ "tags | ','.join(map(str, value))", "{\"tags\": [\"t1\", 2]}", "'t1,2'" },
+	{ "a | list(filter(None, value))", "{\"a\": [0, 1, \"\", \"x\"]}", "[1, 'x']" },
 };
 
 static void

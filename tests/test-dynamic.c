@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <glib/gstdio.h>
+#include <sys/wait.h>
 #include <string.h>
 
 #include "dynamic-server.h"
@@ -536,6 +537,153 @@ test_dynamic_enrich(Dyn *d, gconstpointer data)
 	g_assert_cmpuint(pd_os_test_server_get_request_count(d->server, "identity GET"), ==, 1);
 }
 
+/* an API failing, or Keystone revoking the token mid-cycle, costs only the
+ * samples concerned: other definitions poll, a 401 re-authenticates */
+static void
+test_dynamic_faults(Dyn *d, gconstpointer data)
+{
+	g_free(pd_test_write_file(
+	  d->defs,
+	  "faults.yaml",
+	  "- name: dynamic.image.size\n"
+	  "  sample_type: gauge\n"
+	  "  unit: B\n"
+	  "  value_attribute: size\n"
+	  "  endpoint_type: image\n"
+	  "  url_path: v2/images\n"
+	  "- name: dynamic.volume.size\n"
+	  "  sample_type: gauge\n"
+	  "  unit: GB\n"
+	  "  value_attribute: size\n"
+	  "  endpoint_type: volumev3\n"
+	  "  url_path: volumes/detail?all_tenants=True\n"
+	  "  response_entries_key: volumes\n"
+	  "- name: dynamic.local\n"
+	  "  sample_type: gauge\n"
+	  "  unit: x\n"
+	  "  value_attribute: v\n"
+	  "  host_command: \"echo '[{\\\"v\\\": 1, \\\"id\\\": \\\"r\\\"}]'\"\n"));
+	pd_os_test_server_set_fault(d->server, "image", PD_OS_FAULT_ERROR);
+	/* the token dies after the catalog and the first API call */
+	pd_os_test_server_expire_tokens_after(d->server, 1);
+	dyn_run(d, "[dynamic.image.size, dynamic.volume.size, dynamic.local]");
+	dyn_find(d, "dynamic.local", "r");
+	dyn_find(d, "dynamic.volume.size", "vol-1");
+	g_assert_nonnull(strstr(d->err, "HTTP 500"));
+	/* the volumes came after a new token */
+	g_assert_cmpuint(pd_os_test_server_get_auth_count(d->server), >=, 2);
+	for (guint i = 0; i < d->samples->len; i++)
+		g_assert_cmpstr(
+		  json_object_get_string_member(g_ptr_array_index(d->samples, i), "counter_name"),
+		  !=,
+		  "dynamic.image.size");
+}
+
+/* host command definitions that Ceilometer 19 runs as well as polld */
+static const gchar compare_defs[] =
+  "- name: dynamic.host.command\n"
+  "  sample_type: gauge\n"
+  "  unit: request\n"
+  "  value_attribute: value\n"
+  "  response_entries_key: test\n"
+  "  host_command: \"echo '<test><user_id>id1_u</user_id><project_id>id1_p</project_id>"
+  "<id>id1</id><meta>meta-data-to-store</meta><value>1</value></test>'\"\n"
+  "  metadata_fields: [meta]\n"
+  "  response_handlers: [xml]\n"
+  "- name: dynamic.vm.state\n"
+  "  sample_type: gauge\n"
+  "  unit: state\n"
+  "  value_attribute: state\n"
+  "  host_command: \"echo '{\\\"vms\\\": [{\\\"id\\\": \\\"vm1\\\", \\\"state\\\": "
+  "\\\"ACTIVE\\\", \\\"mem\\\": 5662310400, \\\"a\\\": \\\"x$y\\\", \\\"tags\\\": "
+  "[\\\"t1\\\", 2, 2.5, null, true], \\\"f\\\": {\\\"x\\\": null, \\\"y\\\": [1]}, "
+  "\\\"on\\\": false}, {\\\"id\\\": \\\"vm2\\\", \\\"state\\\": \\\"BUILD\\\", "
+  "\\\"mem\\\": 1.5, \\\"a\\\": \\\"q\\\", \\\"tags\\\": [], \\\"f\\\": {}, "
+  "\\\"on\\\": true}, {\\\"id\\\": \\\"vm3\\\", \\\"state\\\": \\\"DELETED\\\", "
+  "\\\"mem\\\": 0, \\\"a\\\": \\\"\\\", \\\"tags\\\": [], \\\"f\\\": null, "
+  "\\\"on\\\": null}]}'\"\n"
+  "  user_id_attribute: \"a | value.split('$')[0]\"\n"
+  "  project_id_attribute: \"on\"\n"
+  "  skip_sample_values: [DELETED]\n"
+  "  metadata_fields: [\"tags | ','.join(map(str, value))\", \"mem | value / 1024 / 1024\", f, a, "
+  "\"mem | value // 1024\", tags, on, \"mem | int(value) % 7\", \"a | value.upper() or None\"]\n"
+  "  metadata_mapping:\n    a: renamed\n    f: ff\n    on: a\n"
+  "  preserve_mapped_metadata: false\n"
+  "  value_mapping:\n    ACTIVE: \"1\"\n    BUILD: 2.5\n"
+  "  default_value: 0\n"
+  "- name: \"dynamic.rgw.{category}\"\n"
+  "  sample_type: cumulative\n"
+  "  unit: request\n"
+  "  value_attribute: \"[categories].stats.ops\"\n"
+  "  host_command: \"echo '{\\\"summary\\\": [{\\\"user\\\": \\\"p1$p1\\\", "
+  "\\\"categories\\\": [{\\\"category\\\": \\\"get_obj\\\", \\\"stats\\\": "
+  "{\\\"ops\\\": 5}}, {\\\"category\\\": \\\"put_obj\\\", \\\"stats\\\": "
+  "{\\\"ops\\\": 0}}]}]}'\"\n"
+  "  response_entries_key: summary\n"
+  "  resource_id_attribute: \"user | value.split('$') | value[0]\"\n"
+  "  skip_sample_values: [0]\n"
+  "  metadata_fields: [user]\n";
+
+static gchar *
+compare_text(JsonObject *o, const gchar *key)
+{
+	JsonNode *n = json_object_get_member(o, key);
+	return n != NULL ? json_to_string(n, FALSE) : g_strdup("(missing)");
+}
+
+/* the same definitions through Ceilometer 19's own code give the same samples */
+static void
+test_dynamic_ceilometer(Dyn *d, gconstpointer data)
+{
+	g_autofree gchar *defs = pd_test_write_file(d->defs, "compare.yaml", compare_defs);
+	g_autofree gchar *script =
+	  g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "ceilometer-dynamic.py", NULL);
+	const gchar *argv[] = { "/usr/bin/python3", script, defs, NULL };
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) expected = NULL;
+	JsonArray *list;
+	gint status = 0;
+
+	g_assert_true(g_spawn_sync(
+	  NULL, (gchar **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
+	g_assert_no_error(error);
+	if (g_spawn_check_wait_status(status, NULL) == FALSE && WEXITSTATUS(status) == 77) {
+		g_test_skip("python3-ceilometer is not installed");
+		return;
+	}
+	if (!g_spawn_check_wait_status(status, NULL))
+		g_printerr("%s", err);
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+	expected = json_from_string(out, &error);
+	g_assert_no_error(error);
+	list = json_node_get_array(expected);
+	g_assert_cmpuint(json_array_get_length(list), ==, 5);
+	dyn_run(d, "[\"dynamic.*\"]");
+	g_assert_cmpuint(d->samples->len, ==, json_array_get_length(list));
+	for (guint i = 0; i < json_array_get_length(list); i++) {
+		static const gchar *const keys[] = { "counter_type",	  "counter_unit",
+						     "counter_volume",	  "user_id",
+						     "project_id",	  "resource_id",
+						     "resource_metadata", NULL };
+		JsonObject *want = json_array_get_object_element(list, i);
+		JsonObject *got = dyn_find(d,
+					   json_object_get_string_member(want, "counter_name"),
+					   json_object_get_string_member(want, "resource_id"));
+		for (guint k = 0; keys[k] != NULL; k++) {
+			g_autofree gchar *a = compare_text(want, keys[k]);
+			g_autofree gchar *b = compare_text(got, keys[k]);
+			if (g_strcmp0(a, b) != 0)
+				g_printerr("%s %s: %s\n",
+					   json_object_get_string_member(want, "counter_name"),
+					   keys[k],
+					   a);
+			g_assert_cmpstr(b, ==, a);
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -552,5 +700,8 @@ main(int argc, char **argv)
 	g_test_add("/dynamic/bounded", Dyn, NULL, dyn_setup, test_dynamic_bounded, dyn_teardown);
 	g_test_add("/dynamic/many", Dyn, NULL, dyn_setup, test_dynamic_many, dyn_teardown);
 	g_test_add("/dynamic/enrich", Dyn, NULL, dyn_setup, test_dynamic_enrich, dyn_teardown);
+	g_test_add(
+	  "/dynamic/ceilometer", Dyn, NULL, dyn_setup, test_dynamic_ceilometer, dyn_teardown);
+	g_test_add("/dynamic/faults", Dyn, NULL, dyn_setup, test_dynamic_faults, dyn_teardown);
 	return g_test_run();
 }

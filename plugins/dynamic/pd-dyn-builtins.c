@@ -327,6 +327,16 @@ pd_dyn_eval_has_function(const gchar *name)
 	return g_strv_contains(pd_dyn_functions, name);
 }
 
+static JsonNode *
+pd_dyn_call_builtin(PdDynEval *ev, const gchar *name, JsonNode **args, guint n)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(pd_dyn_function_impls); i++) {
+		if (strcmp(pd_dyn_functions[i], name) == 0)
+			return pd_dyn_function_impls[i](ev, args, n);
+	}
+	return raise(ev, RT, "%s() can't be used as a function value", name);
+}
+
 /* filter(f, it) and map(f, it): eager, giving a list (list() of it is a copy) */
 static JsonNode *
 pd_dyn_eval_higher(PdDynEval *ev, PdDynNode *node, gboolean is_map)
@@ -338,18 +348,20 @@ pd_dyn_eval_higher(PdDynEval *ev, PdDynNode *node, gboolean is_map)
 
 	if (node->kids->len != 2)
 		return raise(ev, RT, "TypeError: %s() takes 2 arguments", node->name);
-	if (fn->kind != PD_DYN_NODE_LAMBDA &&
+	if (fn->kind != PD_DYN_NODE_LAMBDA && fn->kind != PD_DYN_NODE_FUNC &&
 	    !(fn->kind == PD_DYN_NODE_CONST && pd_dyn_value_kind(fn->value) == PD_DYN_NONE &&
 	      !is_map))
-		return raise(ev, RT, "%s() needs a lambda as its function", node->name);
+		return raise(ev, RT, "%s() needs a lambda or a function", node->name);
 	if ((it = pd_dyn_eval_sub(ev, g_ptr_array_index(node->kids, 1))) == NULL ||
 	    (items = iterate(ev, it)) == NULL)
 		return NULL;
 	out = json_array_new();
 	for (guint i = 0; i < json_array_get_length(items); i++) {
 		JsonNode *x = json_array_get_element(items, i);
-		JsonNode *r =
-		  fn->kind == PD_DYN_NODE_LAMBDA ? pd_dyn_eval_apply(ev, fn, x) : json_node_copy(x);
+		JsonNode *r = fn->kind == PD_DYN_NODE_LAMBDA ? pd_dyn_eval_apply(ev, fn, x)
+			      : fn->kind == PD_DYN_NODE_FUNC
+				? pd_dyn_call_builtin(ev, fn->name, &x, 1)
+				: json_node_copy(x);
 		if (r == NULL) {
 			json_array_unref(out);
 			return NULL;

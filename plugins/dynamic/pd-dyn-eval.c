@@ -588,8 +588,11 @@ pd_dyn_eval_node(PdDynEval *ev, PdDynNode *node)
 		case PD_DYN_NODE_CALL:
 			return pd_dyn_eval_call(ev, node);
 		case PD_DYN_NODE_LAMBDA:
+		case PD_DYN_NODE_FUNC:
 			return pd_dyn_eval_raise(
-			  ev, RT, "a lambda is only usable as filter()'s or map()'s function");
+			  ev,
+			  RT,
+			  "a lambda or function is only usable as filter()'s or map()'s function");
 		case PD_DYN_NODE_NEG:
 		case PD_DYN_NODE_NOT:
 			return pd_dyn_eval_unary(ev, node);

@@ -19,6 +19,7 @@ typedef enum {
 	PD_DYN_NODE_METHOD,  /* name; kids: object, args... */
 	PD_DYN_NODE_CALL,    /* name; kids: args... */
 	PD_DYN_NODE_LAMBDA,  /* slot (its parameter); kids: body */
+	PD_DYN_NODE_FUNC,    /* name: a built-in function used as a value (map(str, ...)) */
 	PD_DYN_NODE_NEG,     /* kids: operand */
 	PD_DYN_NODE_NOT,     /* kids: operand */
 	PD_DYN_NODE_BINOP,   /* op; kids: left, right */

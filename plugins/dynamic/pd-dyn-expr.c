@@ -377,6 +377,12 @@ pd_dyn_parse_name(PdDynParser *p, PdDynTok *t)
 		n->name = g_strdup(t->text);
 		return pd_dyn_parse_args(p, n);
 	}
+	if (pd_dyn_eval_has_function(t->text) &&
+	    (strcmp(t->text, "filter") != 0 && strcmp(t->text, "map") != 0)) {
+		n = pd_dyn_node_new(PD_DYN_NODE_FUNC, t->column);
+		n->name = g_strdup(t->text);
+		return n;
+	}
 	for (guint i = p->scope->len; i > 0; i--) {
 		if (strcmp(g_ptr_array_index(p->scope, i - 1), t->text) == 0) {
 			n = pd_dyn_node_new(PD_DYN_NODE_VAR, t->column);
