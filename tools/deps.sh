@@ -8,7 +8,7 @@ build_pkgs=(meson ninja-build pkg-config gcc gettext libglib2.0-dev libglib2.0-d
 	libsystemd-dev nettle-dev)
 test_pkgs=(valgrind clang clang-format libclang-rt-14-dev rabbitmq-server amqp-tools dbus dbus-daemon
 	libvirt-daemon libvirt-clients openssl python3 time util-linux systemd
-	etcd-server openipmi ipmitool prometheus ceilometer-common)
+	etcd-server openipmi ipmitool prometheus ceilometer-common python3-ceilometer)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then

@@ -8,8 +8,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-dynamic"
 
-#include "config.h"
-
 #include <errno.h>
 #include <math.h>
 #include <string.h>

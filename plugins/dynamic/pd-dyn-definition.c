@@ -5,8 +5,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-dynamic"
 
-#include "config.h"
-
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -85,11 +83,33 @@ pd_dyn_kind_name(PdDynYaml *n)
 	return "a single value";
 }
 
+/* YAML turns plain on/off/yes/no/true/false/null/~ into other types, which
+ * Ceilometer then chokes on: say so instead of reading them as text */
+static gboolean
+pd_dyn_check_text(PdDynCtx *c, PdDynYaml *v, const gchar *key)
+{
+	g_autoptr(JsonNode) typed = NULL;
+	PdDynKind k;
+
+	if (v->kind != PD_DYN_YAML_SCALAR)
+		return pd_dyn_fail(c, v, key, "expected a string, found %s", pd_dyn_kind_name(v));
+	typed = pd_dyn_yaml_to_json(v);
+	k = pd_dyn_value_kind(typed);
+	if (k == PD_DYN_BOOL || k == PD_DYN_NONE)
+		return pd_dyn_fail(c,
+				   v,
+				   key,
+				   "'%s' is %s to YAML, not a string: write it in quotes",
+				   v->text,
+				   k == PD_DYN_BOOL ? "a boolean" : "null");
+	return TRUE;
+}
+
 static gboolean
 pd_dyn_get_str(PdDynCtx *c, PdDynYaml *v, const gchar *key, gchar **out)
 {
-	if (v->kind != PD_DYN_YAML_SCALAR)
-		return pd_dyn_fail(c, v, key, "expected a string, found %s", pd_dyn_kind_name(v));
+	if (!pd_dyn_check_text(c, v, key))
+		return FALSE;
 	g_free(*out);
 	*out = g_strdup(v->text);
 	return TRUE;
@@ -258,7 +278,8 @@ k_metadata_mapping(PdDynCtx *c, PdDynYaml *v, const gchar *key)
 		return FALSE;
 	for (guint i = 0; i + 1 < v->items->len; i += 2) {
 		gchar *to = NULL;
-		if (!pd_dyn_get_str(c, g_ptr_array_index(v->items, i + 1), key, &to))
+		if (!pd_dyn_check_text(c, g_ptr_array_index(v->items, i), key) ||
+		    !pd_dyn_get_str(c, g_ptr_array_index(v->items, i + 1), key, &to))
 			return FALSE;
 		g_ptr_array_add(c->def->metadata_mapping,
 				g_strdup(((PdDynYaml *)g_ptr_array_index(v->items, i))->text));

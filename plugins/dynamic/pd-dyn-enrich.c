@@ -3,8 +3,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-dynamic"
 
-#include "config.h"
-
 #include "pd-dyn-enrich.h"
 #include "pd-dyn-value.h"
 

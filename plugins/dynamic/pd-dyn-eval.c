@@ -7,8 +7,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-dynamic"
 
-#include "config.h"
-
 #include <math.h>
 #include <string.h>
 

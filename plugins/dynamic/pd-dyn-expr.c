@@ -21,8 +21,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-dynamic"
 
-#include "config.h"
-
 #include <errno.h>
 #include <string.h>
 

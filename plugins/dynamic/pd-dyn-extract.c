@@ -3,8 +3,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-dynamic"
 
-#include "config.h"
-
 #include <string.h>
 
 #include "pd-metadata-json.h"

@@ -3,8 +3,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-dynamic"
 
-#include "config.h"
-
 #include <string.h>
 
 #include "pd-dyn-fetch.h"
@@ -24,7 +22,7 @@ pd_dyn_fetcher_new(PdOsClient *client, gsize max_bytes)
 
 	f->refcount = 1;
 	f->client = client != NULL ? g_object_ref(client) : NULL;
-	f->session = soup_session_new_with_options("user-agent", "polld/" PACKAGE_VERSION, NULL);
+	f->session = soup_session_new_with_options("user-agent", "polld/" PD_VERSION, NULL);
 	f->shutdown = g_cancellable_new();
 	f->max_bytes = max_bytes;
 	return f;

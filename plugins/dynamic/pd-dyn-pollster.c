@@ -7,8 +7,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-dynamic"
 
-#include "config.h"
-
 #include "pd-dyn-enrich.h"
 #include "pd-dyn-extract.h"
 #include "pd-dyn-pollster.h"

@@ -6,8 +6,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-dynamic"
 
-#include "config.h"
-
 #include <string.h>
 
 #include "pd-dyn-extract.h"

@@ -3,8 +3,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-dynamic"
 
-#include "config.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

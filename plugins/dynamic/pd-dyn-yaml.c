@@ -3,8 +3,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-dynamic"
 
-#include "config.h"
-
 #include <errno.h>
 #include <math.h>
 #include <string.h>

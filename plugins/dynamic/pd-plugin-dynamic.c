@@ -7,8 +7,6 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-dynamic"
 
-#include "config.h"
-
 #include <gmodule.h>
 
 #include "pd-dyn-pollster.h"
