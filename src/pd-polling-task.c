@@ -1083,7 +1083,9 @@ pd_polling_task_get_fingerprint(PdPollingTask *self)
 	for (guint i = 0; i < self->entries->len; i++) {
 		PdTaskEntry *entry = g_ptr_array_index(self->entries, i);
 		GString *part = g_string_new(entry->key);
-		g_string_append_c(part, '\x1e');
+		/* a pollster replaced on reload (a changed dynamic pollster
+		 * definition) makes a new task */
+		g_string_append_printf(part, "\x1e%p\x1e", (gpointer)entry->pollster);
 		pd_polling_task_append_strv(part, entry->source->meters);
 		pd_polling_task_append_strv(part, entry->source->resources);
 		pd_polling_task_append_strv(part, entry->source->discovery);

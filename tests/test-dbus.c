@@ -1297,7 +1297,7 @@ test_reload_selection(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(g_variant_n_children(list), ==, 1);
 
 static gchar *
-dynamic_def(const gchar *name)
+dynamic_def(const gchar *name, guint value)
 {
 	return g_strdup_printf("- name: dynamic.%s\n"
 			       "  sample_type: gauge\n"
@@ -1305,8 +1305,9 @@ dynamic_def(const gchar *name)
 			       "  value_attribute: v\n"
 			       "  namespaces: [test]\n"
 			       "  host_command: \"echo '[{\\\"id\\\": \\\"r\\\", "
-			       "\\\"v\\\": 0}]'\"\n",
-			       name);
+			       "\\\"v\\\": %u}]'\"\n",
+			       name,
+			       value);
 }
 
 /* a reload reads the dynamic pollster definitions again */
@@ -1320,8 +1321,9 @@ test_reload_dynamic(Fixture *f, gconstpointer data)
 			  "[polling]\ncfg_file = polling.yaml\nbatch_size = 1\n"
 			  "pollsters_definitions_dirs = %s\n",
 			  dir);
-	g_autofree gchar *a_yaml = dynamic_def("a");
-	g_autofree gchar *b_yaml = dynamic_def("b");
+	g_autofree gchar *a_yaml = dynamic_def("a", 0);
+	g_autofree gchar *b_yaml = dynamic_def("b", 0);
+	g_autofree gchar *b2_yaml = dynamic_def("b", 1);
 	g_autofree gchar *a_file = g_build_filename(dir, "a.yaml", NULL);
 	g_autofree gchar *b_file = g_build_filename(dir, "b.yaml", NULL);
 	g_autoptr(GVariant) reply = NULL;
@@ -1357,6 +1359,14 @@ test_reload_dynamic(Fixture *f, gconstpointer data)
 	reply = poll_now(f, NULL);
 	assert_samples(f, "dynamic.b", 1);
 	assert_samples(f, "dynamic.a", 1);
+
+	/* b changes under the same name: the new definition polls */
+	g_assert_true(g_file_set_contents(b_file, b2_yaml, -1, NULL));
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = call_ok(f, "Reload", NULL, "(t)");
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = poll_now(f, NULL);
+	assert_samples(f, "dynamic.b", 2);
 }
 
 /* --- a hanging pollster --- */

@@ -770,6 +770,10 @@ pd_dyn_def_parse(const gchar *file, PdDynYaml *map, PdDynDef *parent, GError **e
 	}
 	if (!pd_dyn_def_finish(&c, map, parent))
 		return NULL;
+	{
+		g_autoptr(JsonNode) json = pd_dyn_yaml_to_json(map);
+		d->source = json_to_string(json, FALSE);
+	}
 	return g_steal_pointer(&d);
 }
 
@@ -791,6 +795,7 @@ pd_dyn_def_unref(PdDynDef *d)
 {
 	if (d == NULL || !g_atomic_int_dec_and_test(&d->refcount))
 		return;
+	g_free(d->source);
 	g_free(d->file);
 	g_free(d->name);
 	g_free(d->unit);

@@ -41,6 +41,7 @@ typedef enum {
 typedef struct _PdDynDef PdDynDef;
 struct _PdDynDef {
 	gint refcount;
+	gchar *source; /* the definition as JSON text: a reload keeps equal ones */
 	gchar *file;
 	guint line;
 	gchar *name;

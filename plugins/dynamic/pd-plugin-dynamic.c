@@ -17,7 +17,6 @@
 struct _PdPluginDynamic {
 	PdPlugin parent_instance;
 	PdDynFetcher *fetcher;
-	gchar *fingerprint; /* the definitions' texts, to see a change on reload */
 };
 
 G_DEFINE_TYPE(PdPluginDynamic, pd_plugin_dynamic, PD_TYPE_PLUGIN)
@@ -95,16 +94,22 @@ pd_plugin_dynamic_wire(PdPluginDynamic *self)
 		pd_dyn_pollster_set_fetcher(g_ptr_array_index(pollsters, i), self->fetcher);
 }
 
-static gchar *
-pd_plugin_dynamic_fingerprint(GPtrArray *defs)
+/* the current pollsters by namespace and definition text */
+static GHashTable *
+pd_plugin_dynamic_index(PdPlugin *plugin)
 {
-	GString *s = g_string_new(NULL);
+	GHashTable *index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
+	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
 
-	for (guint i = 0; i < defs->len; i++) {
-		PdDynDef *d = g_ptr_array_index(defs, i);
-		g_string_append_printf(s, "%s:%u:%s\n", d->file, d->line, d->name);
+	for (guint i = 0; i < pollsters->len; i++) {
+		PdPollster *p = g_ptr_array_index(pollsters, i);
+		PdDynDef *d = pd_dyn_pollster_get_def(PD_DYN_POLLSTER(p));
+		g_hash_table_insert(
+		  index,
+		  g_strdup_printf("%s\n%s", pd_pollster_get_namespace(p), d->source),
+		  g_object_ref(p));
 	}
-	return g_string_free(s, FALSE);
+	return index;
 }
 
 static gboolean
@@ -114,18 +119,27 @@ pd_plugin_dynamic_load_pollsters(PdPlugin *plugin, PdConfig *config)
 	g_auto(GStrv) dirs = pd_plugin_dynamic_dirs(config);
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func((GDestroyNotify)g_error_free);
 	g_autoptr(GPtrArray) defs = pd_dyn_def_load_dirs(dirs, errors);
-	g_autofree gchar *fingerprint = NULL;
+	g_autoptr(GHashTable) old = NULL;
+	gboolean changed = FALSE;
+	guint n = 0;
 
 	for (guint i = 0; i < errors->len; i++)
 		g_warning("%s; this definition is skipped",
 			  ((GError *)g_ptr_array_index(errors, i))->message);
-	/* definitions are compared by place and name only: reload always rebuilds */
-	fingerprint = pd_plugin_dynamic_fingerprint(defs);
+	old = pd_plugin_dynamic_index(plugin);
 	pd_plugin_clear_pollsters(plugin);
 	for (guint i = 0; i < defs->len; i++) {
 		PdDynDef *d = g_ptr_array_index(defs, i);
 		for (guint j = 0; d->namespaces[j] != NULL; j++) {
-			g_autoptr(PdPollster) p = pd_dyn_pollster_new(d, d->namespaces[j]);
+			g_autofree gchar *key =
+			  g_strdup_printf("%s\n%s", d->namespaces[j], d->source);
+			PdPollster *same = g_hash_table_lookup(old, key);
+			g_autoptr(PdPollster) p = same != NULL
+						    ? g_object_ref(same)
+						    : pd_dyn_pollster_new(d, d->namespaces[j]);
+			changed |= same == NULL;
+			n++;
+			/* an unchanged definition keeps its pollster, its state and schedule */
 			pd_plugin_add_pollster(plugin, p);
 		}
 	}
@@ -134,9 +148,7 @@ pd_plugin_dynamic_load_pollsters(PdPlugin *plugin, PdConfig *config)
 	       g_strv_length(dirs),
 	       errors->len);
 	pd_plugin_dynamic_wire(self);
-	g_free(self->fingerprint);
-	self->fingerprint = g_steal_pointer(&fingerprint);
-	return TRUE;
+	return changed || n != g_hash_table_size(old);
 }
 
 static gboolean
@@ -190,7 +202,6 @@ pd_plugin_dynamic_finalize(GObject *obj)
 	if (self->fetcher != NULL)
 		pd_dyn_fetcher_shutdown(self->fetcher);
 	g_clear_pointer(&self->fetcher, pd_dyn_fetcher_unref);
-	g_free(self->fingerprint);
 	G_OBJECT_CLASS(pd_plugin_dynamic_parent_class)->finalize(obj);
 }
 
