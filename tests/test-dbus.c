@@ -1295,6 +1295,7 @@ test_reload_selection(Fixture *f, gconstpointer data)
 	reply = call_ok(f, "GetTasks", NULL, "(aa{sv})");
 	list = g_variant_get_child_value(reply, 0);
 	g_assert_cmpuint(g_variant_n_children(list), ==, 1);
+}
 
 static gchar *
 dynamic_def(const gchar *name, guint value)
@@ -1363,7 +1364,7 @@ test_reload_dynamic(Fixture *f, gconstpointer data)
 	/* b changes under the same name: the new definition polls */
 	g_assert_true(g_file_set_contents(b_file, b2_yaml, -1, NULL));
 	g_clear_pointer(&reply, g_variant_unref);
-	reply = call_ok(f, "Reload", NULL, "(t)");
+	reply = call_ok(f, "Reload", NULL, "(tas)");
 	g_clear_pointer(&reply, g_variant_unref);
 	reply = poll_now(f, NULL);
 	assert_samples(f, "dynamic.b", 2);
