@@ -113,13 +113,21 @@ pd_plugin_note_changed_keys(PdConfig *old_config,
 			    PdConfig *new_config,
 			    const gchar *const *keys,
 			    GPtrArray *restart_keys);
-/* TRUE when the plugin's pollster list changed */
-gboolean
-pd_plugin_load_pollsters(PdPlugin *self, PdConfig *config);
-
 /* a module may hold more plugins than the one pd_plugin_get_info()
  * describes: this optional symbol returns their descriptions, NULL-terminated */
 typedef const PdPluginInfo *const *(*PdPluginGetMoreInfoFunc)(void);
 #define PD_PLUGIN_MORE_SYMBOL "pd_plugin_get_more_info"
+
+/* a second plugin in a module that has PD_PLUGIN_DEFINE() already */
+#define PD_PLUGIN_DEFINE_MORE(plugin_name, type_func)                                              \
+	G_MODULE_EXPORT const PdPluginInfo *const *pd_plugin_get_more_info(void);                  \
+	G_MODULE_EXPORT const PdPluginInfo *const *pd_plugin_get_more_info(void)                   \
+	{                                                                                          \
+		static const PdPluginInfo info = {                                                 \
+			PD_PLUGIN_ABI_MAJOR, PD_PLUGIN_ABI_MINOR, plugin_name, type_func           \
+		};                                                                                 \
+		static const PdPluginInfo *const infos[] = { &info, NULL };                        \
+		return infos;                                                                      \
+	}
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include "pd-log.h"
 #include "pd-option-table.h"
 #include "pd-plugin-loader.h"
+#include "pd-plugin-private.h"
 #include "pd-polling-task.h"
 #include "pd-worker-private.h"
 

@@ -17,7 +17,7 @@ struct _PdDynAttr {
 };
 
 GPtrArray *
-pd_dyn_split_ops(const gchar *text, GArray *offsets)
+pd_dyn_attr_split_ops(const gchar *text, GArray *offsets)
 {
 	GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
 	const gchar *start = text;
@@ -54,7 +54,7 @@ pd_dyn_attr_parse(const gchar *text, GError **error)
 {
 	static const gchar *const names[] = { "value", NULL };
 	g_autoptr(GArray) offsets = g_array_new(FALSE, FALSE, sizeof(guint));
-	g_autoptr(GPtrArray) parts = pd_dyn_split_ops(text, offsets);
+	g_autoptr(GPtrArray) parts = pd_dyn_attr_split_ops(text, offsets);
 	PdDynAttr *attr = g_new0(PdDynAttr, 1);
 
 	attr->text = g_strdup(text);
@@ -170,7 +170,7 @@ pd_dyn_attr_eval(PdDynAttr *attr, JsonNode *obj, GError **error)
 
 	for (guint i = 0; value != NULL && i < attr->ops->len; i++) {
 		PdDynExpr *op = g_ptr_array_index(attr->ops, i);
-		JsonNode *next = pd_dyn_expr_eval(op, &value, error);
+		JsonNode *next = pd_dyn_eval_expr(op, &value, error);
 		if (next == NULL) {
 			g_prefix_error(error, "%s: ", pd_dyn_expr_get_text(op));
 			return NULL;

@@ -30,7 +30,7 @@ JsonNode *
 pd_dyn_attr_eval(PdDynAttr *attr, JsonNode *obj, GError **error);
 /* splits @text at '|' outside string literals; offsets of the parts in @text */
 GPtrArray *
-pd_dyn_split_ops(const gchar *text, GArray *offsets);
+pd_dyn_attr_split_ops(const gchar *text, GArray *offsets);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdDynAttr, pd_dyn_attr_free)
 

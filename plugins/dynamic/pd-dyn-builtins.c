@@ -320,7 +320,7 @@ static const PdDynBuiltin pd_dyn_function_impls[] = {
 };
 
 gboolean
-pd_dyn_eval_has_function(const gchar *name)
+pd_dyn_builtins_has_function(const gchar *name)
 {
 	return g_strv_contains(pd_dyn_functions, name);
 }
@@ -398,7 +398,7 @@ pd_dyn_eval_args(PdDynEval *ev, PdDynNode *node, guint first)
 }
 
 JsonNode *
-pd_dyn_eval_call(PdDynEval *ev, PdDynNode *node)
+pd_dyn_builtins_call(PdDynEval *ev, PdDynNode *node)
 {
 	g_autoptr(GPtrArray) args = NULL;
 
@@ -662,13 +662,13 @@ static const gchar *const pd_dyn_methods[] = { "split",	   "strip", "lstrip",  "
 					       "get",	   NULL };
 
 gboolean
-pd_dyn_eval_has_method(const gchar *name)
+pd_dyn_builtins_has_method(const gchar *name)
 {
 	return g_strv_contains(pd_dyn_methods, name);
 }
 
 JsonNode *
-pd_dyn_eval_method(PdDynEval *ev, PdDynNode *node)
+pd_dyn_builtins_method(PdDynEval *ev, PdDynNode *node)
 {
 	g_autoptr(GPtrArray) args = pd_dyn_eval_args(ev, node, 0);
 	JsonNode *obj;

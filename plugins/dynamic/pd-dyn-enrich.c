@@ -26,7 +26,7 @@ pd_dyn_cached_free(PdDynCached *c)
 }
 
 PdDynCache *
-pd_dyn_cache_new(void)
+pd_dyn_enrich_cache_new(void)
 {
 	PdDynCache *cache = g_new0(PdDynCache, 1);
 
@@ -36,7 +36,7 @@ pd_dyn_cache_new(void)
 }
 
 void
-pd_dyn_cache_free(PdDynCache *cache)
+pd_dyn_enrich_cache_free(PdDynCache *cache)
 {
 	if (cache == NULL)
 		return;
@@ -45,7 +45,7 @@ pd_dyn_cache_free(PdDynCache *cache)
 }
 
 guint
-pd_dyn_cache_get_hits(PdDynCache *cache)
+pd_dyn_enrich_cache_get_hits(PdDynCache *cache)
 {
 	return cache->hits;
 }
@@ -137,7 +137,7 @@ pd_dyn_enrich_take(PdDynEnrich *e, JsonNode *response)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonArray) entries = pd_dyn_extract_entries(x, response, &error);
 	g_autoptr(GPtrArray) subs =
-	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_dyn_pending_free);
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_dyn_extract_pending_free);
 
 	if (entries == NULL) {
 		g_warning("%s: extra metadata %s: %s", e->def->name, x->name, error->message);
@@ -150,9 +150,9 @@ pd_dyn_enrich_take(PdDynEnrich *e, JsonNode *response)
 			  "%s: extra metadata %s: %s", e->def->name, x->name, local->message);
 	}
 	for (guint i = 0; i < subs->len; i++)
-		pd_dyn_pending_capture(g_ptr_array_index(subs, i),
-				       json_node_get_object(e->captured),
-				       json_node_get_object(e->by_name));
+		pd_dyn_extract_pending_capture(g_ptr_array_index(subs, i),
+					       json_node_get_object(e->captured),
+					       json_node_get_object(e->by_name));
 }
 
 static void
@@ -162,7 +162,7 @@ pd_dyn_enrich_fetched_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	PdDynEnrich *e = g_task_get_task_data(task);
 	PdDynDef *x = pd_dyn_enrich_current(e);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) body = pd_dyn_fetch_finish(res, &error);
+	g_autoptr(GBytes) body = pd_dyn_fetcher_fetch_finish(res, &error);
 	g_autoptr(JsonNode) response = NULL;
 	gsize len = 0;
 	const gchar *data;
@@ -193,7 +193,7 @@ pd_dyn_enrich_text(PdDynEnrich *e, PdDynDef *x)
 
 	if (x->url_expr == NULL)
 		return g_strdup(text);
-	v = pd_dyn_expr_eval(x->url_expr, vars, &error);
+	v = pd_dyn_eval_expr(x->url_expr, vars, &error);
 	if (v == NULL || pd_dyn_value_kind(v) != PD_DYN_STR) {
 		g_debug("%s: %s: %s, using the text as it is",
 			x->name,
@@ -222,14 +222,14 @@ pd_dyn_enrich_next_resource(GTask *task)
 	}
 	text = pd_dyn_enrich_text(e, x);
 	g_free(e->target);
-	e->target = pd_dyn_fetch_target(x, e->resources[e->resource++], text);
+	e->target = pd_dyn_fetcher_target(x, e->resources[e->resource++], text);
 	cached = pd_dyn_cache_lookup(e->cache, e->target);
 	if (cached != NULL) {
 		pd_dyn_enrich_take(e, cached);
 		pd_dyn_enrich_next_resource(task);
 		return;
 	}
-	pd_dyn_fetch_async(
+	pd_dyn_fetcher_fetch_async(
 	  e->fetcher, x, e->target, g_task_get_cancellable(task), pd_dyn_enrich_fetched_cb, task);
 }
 
@@ -259,7 +259,7 @@ pd_dyn_enrich_next_item(GTask *task)
 	PdOsClient *client = pd_dyn_fetcher_get_client(e->fetcher);
 
 	if (e->item >= e->def->extra->len) {
-		pd_dyn_pending_merge(e->pending, json_node_get_object(e->captured));
+		pd_dyn_extract_pending_merge(e->pending, json_node_get_object(e->captured));
 		g_task_return_boolean(task, TRUE);
 		g_object_unref(task);
 		return;
@@ -267,7 +267,7 @@ pd_dyn_enrich_next_item(GTask *task)
 	x = g_ptr_array_index(e->def->extra, e->item++);
 	g_clear_pointer(&e->resources, g_strfreev);
 	e->resource = 0;
-	if (pd_dyn_skip_matches(x->extra_skip, e->sample)) {
+	if (pd_dyn_extract_skip_matches(x->extra_skip, e->sample)) {
 		pd_dyn_enrich_next_item(task);
 		return;
 	}
@@ -300,7 +300,7 @@ pd_dyn_enrich_async(PdDynFetcher *fetcher,
 	e->cache = cache;
 	e->def = pd_dyn_def_ref(def);
 	e->pending = p;
-	e->sample = pd_dyn_pending_sample_node(p);
+	e->sample = pd_dyn_extract_pending_sample_node(p);
 	e->captured = json_node_init_object(json_node_alloc(), json_object_new());
 	e->by_name = json_node_init_object(json_node_alloc(), json_object_new());
 	g_task_set_task_data(task, e, (GDestroyNotify)pd_dyn_enrich_free);

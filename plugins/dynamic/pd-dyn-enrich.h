@@ -7,7 +7,7 @@
 #pragma once
 
 #include "pd-dyn-extract.h"
-#include "pd-dyn-fetch.h"
+#include "pd-dyn-fetcher.h"
 
 G_BEGIN_DECLS
 
@@ -17,11 +17,11 @@ G_BEGIN_DECLS
 typedef struct _PdDynCache PdDynCache;
 
 PdDynCache *
-pd_dyn_cache_new(void);
+pd_dyn_enrich_cache_new(void);
 void
-pd_dyn_cache_free(PdDynCache *cache);
+pd_dyn_enrich_cache_free(PdDynCache *cache);
 guint
-pd_dyn_cache_get_hits(PdDynCache *cache);
+pd_dyn_enrich_cache_get_hits(PdDynCache *cache);
 
 /* runs @def's extra_metadata_fields for @p and merges what they capture
  * into its metadata; failures of single fields are logged, not returned */
@@ -36,6 +36,6 @@ pd_dyn_enrich_async(PdDynFetcher *fetcher,
 void
 pd_dyn_enrich_finish(GAsyncResult *res);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdDynCache, pd_dyn_cache_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdDynCache, pd_dyn_enrich_cache_free)
 
 G_END_DECLS

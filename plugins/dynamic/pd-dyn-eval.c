@@ -582,9 +582,9 @@ pd_dyn_eval_node(PdDynEval *ev, PdDynNode *node)
 		case PD_DYN_NODE_SLICE:
 			return pd_dyn_eval_slice(ev, node);
 		case PD_DYN_NODE_METHOD:
-			return pd_dyn_eval_method(ev, node);
+			return pd_dyn_builtins_method(ev, node);
 		case PD_DYN_NODE_CALL:
-			return pd_dyn_eval_call(ev, node);
+			return pd_dyn_builtins_call(ev, node);
 		case PD_DYN_NODE_LAMBDA:
 		case PD_DYN_NODE_FUNC:
 			return pd_dyn_eval_raise(
@@ -630,7 +630,7 @@ pd_dyn_eval_sub(PdDynEval *ev, PdDynNode *node)
 }
 
 JsonNode *
-pd_dyn_expr_eval(PdDynExpr *expr, JsonNode *const *values, GError **error)
+pd_dyn_eval_expr(PdDynExpr *expr, JsonNode *const *values, GError **error)
 {
 	g_autofree JsonNode **slots = g_new0(JsonNode *, expr->n_slots + 1);
 	PdDynEval ev = { slots, 0, error };

@@ -68,7 +68,7 @@ struct _PdDynExpr {
 };
 
 void
-pd_dyn_node_free(PdDynNode *node);
+pd_dyn_expr_node_free(PdDynNode *node);
 
 /* one evaluation's state */
 typedef struct {
@@ -87,15 +87,15 @@ JsonNode *
 pd_dyn_eval_apply(PdDynEval *ev, PdDynNode *lambda, JsonNode *arg);
 /* the built-in functions and methods */
 JsonNode *
-pd_dyn_eval_call(PdDynEval *ev, PdDynNode *node);
+pd_dyn_builtins_call(PdDynEval *ev, PdDynNode *node);
 JsonNode *
-pd_dyn_eval_method(PdDynEval *ev, PdDynNode *node);
+pd_dyn_builtins_method(PdDynEval *ev, PdDynNode *node);
 
 /* the functions and methods the evaluator knows, so the parser can refuse
  * others at load time */
 gboolean
-pd_dyn_eval_has_function(const gchar *name);
+pd_dyn_builtins_has_function(const gchar *name);
 gboolean
-pd_dyn_eval_has_method(const gchar *name);
+pd_dyn_builtins_has_method(const gchar *name);
 
 G_END_DECLS

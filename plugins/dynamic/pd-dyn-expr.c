@@ -283,12 +283,12 @@ pd_dyn_node_new(PdDynNodeKind kind, guint column)
 	PdDynNode *n = g_new0(PdDynNode, 1);
 	n->kind = kind;
 	n->column = column;
-	n->kids = g_ptr_array_new_with_free_func((GDestroyNotify)pd_dyn_node_free);
+	n->kids = g_ptr_array_new_with_free_func((GDestroyNotify)pd_dyn_expr_node_free);
 	return n;
 }
 
 void
-pd_dyn_node_free(PdDynNode *node)
+pd_dyn_expr_node_free(PdDynNode *node)
 {
 	if (node == NULL)
 		return;
@@ -301,7 +301,7 @@ pd_dyn_node_free(PdDynNode *node)
 	g_free(node);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdDynNode, pd_dyn_node_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdDynNode, pd_dyn_expr_node_free)
 
 static PdDynNode *
 pd_dyn_node_new2(PdDynNodeKind kind, guint column, PdDynNode *a, PdDynNode *b)
@@ -366,7 +366,7 @@ pd_dyn_parse_name(PdDynParser *p, PdDynTok *t)
 		return NULL;
 	}
 	if (pd_dyn_is_op(p, "(")) {
-		if (!pd_dyn_eval_has_function(t->text)) {
+		if (!pd_dyn_builtins_has_function(t->text)) {
 			pd_dyn_fail(p, t->column, "unknown function %s()", t->text);
 			return NULL;
 		}
@@ -375,7 +375,7 @@ pd_dyn_parse_name(PdDynParser *p, PdDynTok *t)
 		n->name = g_strdup(t->text);
 		return pd_dyn_parse_args(p, n);
 	}
-	if (pd_dyn_eval_has_function(t->text) &&
+	if (pd_dyn_builtins_has_function(t->text) &&
 	    (strcmp(t->text, "filter") != 0 && strcmp(t->text, "map") != 0)) {
 		n = pd_dyn_node_new(PD_DYN_NODE_FUNC, t->column);
 		n->name = g_strdup(t->text);
@@ -549,7 +549,7 @@ pd_dyn_parse_postfix(PdDynParser *p)
 					    m->text);
 				return NULL;
 			}
-			if (!pd_dyn_eval_has_method(m->text)) {
+			if (!pd_dyn_builtins_has_method(m->text)) {
 				pd_dyn_fail(p, m->column, "unknown method .%s()", m->text);
 				return NULL;
 			}
@@ -826,7 +826,7 @@ pd_dyn_expr_parse(const gchar *text, const gchar *const *names, GError **error)
 			  &p, pd_dyn_peek(&p)->column, "unexpected text after the expression");
 	}
 	if (p.failed)
-		g_clear_pointer(&root, pd_dyn_node_free);
+		g_clear_pointer(&root, pd_dyn_expr_node_free);
 	expr = NULL;
 	if (root != NULL) {
 		expr = g_new0(PdDynExpr, 1);
@@ -845,7 +845,7 @@ pd_dyn_expr_free(PdDynExpr *expr)
 {
 	if (expr == NULL)
 		return;
-	pd_dyn_node_free(expr->root);
+	pd_dyn_expr_node_free(expr->root);
 	g_free(expr->text);
 	g_free(expr);
 }

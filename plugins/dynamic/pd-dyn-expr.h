@@ -41,7 +41,7 @@ pd_dyn_expr_get_text(PdDynExpr *expr);
 /* @values: one per name given to parse (NULL reads as None); returns a new
  * reference */
 JsonNode *
-pd_dyn_expr_eval(PdDynExpr *expr, JsonNode *const *values, GError **error);
+pd_dyn_eval_expr(PdDynExpr *expr, JsonNode *const *values, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdDynExpr, pd_dyn_expr_free)
 

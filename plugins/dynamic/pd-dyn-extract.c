@@ -268,7 +268,7 @@ pd_dyn_set_volume(PdPollContext *ctx, PdSample *sample, JsonNode *value, GError 
 }
 
 void
-pd_dyn_pending_free(PdDynPending *p)
+pd_dyn_extract_pending_free(PdDynPending *p)
 {
 	g_free(p->name);
 	json_node_unref(p->value);
@@ -300,7 +300,7 @@ pd_dyn_emit(PdDynDef *def,
 }
 
 gboolean
-pd_dyn_pending_emit(PdDynDef *def, PdDynPending *p, PdPollContext *ctx, GError **error)
+pd_dyn_extract_pending_emit(PdDynDef *def, PdDynPending *p, PdPollContext *ctx, GError **error)
 {
 	JsonObject *o = json_node_get_object(p->entry);
 	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
@@ -333,7 +333,7 @@ pd_dyn_md_object(GArray *md)
 }
 
 JsonNode *
-pd_dyn_pending_sample_node(PdDynPending *p)
+pd_dyn_extract_pending_sample_node(PdDynPending *p)
 {
 	JsonObject *src = json_node_get_object(p->entry);
 	JsonObject *o = json_object_new();
@@ -350,7 +350,7 @@ pd_dyn_pending_sample_node(PdDynPending *p)
 }
 
 void
-pd_dyn_pending_capture(PdDynPending *sub, JsonObject *captured, JsonObject *by_name)
+pd_dyn_extract_pending_capture(PdDynPending *sub, JsonObject *captured, JsonObject *by_name)
 {
 	JsonObject *entry = json_object_new();
 
@@ -369,7 +369,7 @@ pd_dyn_pending_capture(PdDynPending *sub, JsonObject *captured, JsonObject *by_n
 }
 
 void
-pd_dyn_pending_merge(PdDynPending *p, JsonObject *captured)
+pd_dyn_extract_pending_merge(PdDynPending *p, JsonObject *captured)
 {
 	g_autoptr(GList) members = json_object_get_members(captured);
 
@@ -411,7 +411,7 @@ pd_dyn_skip_one(JsonNode *skip, JsonNode *sample)
 }
 
 gboolean
-pd_dyn_skip_matches(JsonArray *skips, JsonNode *sample)
+pd_dyn_extract_skip_matches(JsonArray *skips, JsonNode *sample)
 {
 	for (guint i = 0; skips != NULL && i < json_array_get_length(skips); i++) {
 		JsonNode *skip = json_array_get_element(skips, i);

@@ -7,7 +7,7 @@
  */
 #pragma once
 
-#include "pd-dyn-definition.h"
+#include "pd-dyn-def.h"
 
 G_BEGIN_DECLS
 
@@ -31,7 +31,7 @@ typedef struct {
 } PdDynMdItem;
 
 void
-pd_dyn_pending_free(PdDynPending *p);
+pd_dyn_extract_pending_free(PdDynPending *p);
 /* appends the samples of one entry to @out (PdDynPending); FALSE with
  * @error when the entry can't be read (missing field, failing operation);
  * skipped values are no error */
@@ -39,21 +39,21 @@ gboolean
 pd_dyn_extract_pending(PdDynDef *def, JsonNode *entry, GPtrArray *out, GError **error);
 /* adds @p as a sample to @ctx */
 gboolean
-pd_dyn_pending_emit(PdDynDef *def, PdDynPending *p, PdPollContext *ctx, GError **error);
+pd_dyn_extract_pending_emit(PdDynDef *def, PdDynPending *p, PdPollContext *ctx, GError **error);
 /* the sample as extra_metadata_fields expressions see it: the entry with
  * its "metadata" and "value" (a new reference) */
 JsonNode *
-pd_dyn_pending_sample_node(PdDynPending *p);
+pd_dyn_extract_pending_sample_node(PdDynPending *p);
 /* enrichment: records @sub (a sample of an extra_metadata_fields item) in
  * @captured and @by_name */
 void
-pd_dyn_pending_capture(PdDynPending *sub, JsonObject *captured, JsonObject *by_name);
+pd_dyn_extract_pending_capture(PdDynPending *sub, JsonObject *captured, JsonObject *by_name);
 /* adds the captured keys that @p's metadata does not have yet */
 void
-pd_dyn_pending_merge(PdDynPending *p, JsonObject *captured);
+pd_dyn_extract_pending_merge(PdDynPending *p, JsonObject *captured);
 /* TRUE when one of @skips (objects) is a subset of @sample */
 gboolean
-pd_dyn_skip_matches(JsonArray *skips, JsonNode *sample);
+pd_dyn_extract_skip_matches(JsonArray *skips, JsonNode *sample);
 /* the decoded response of @handlers' first handler that takes @body */
 JsonNode *
 pd_dyn_response_parse(GArray *handlers, const gchar *body, gsize len, GError **error);

@@ -98,7 +98,7 @@ pd_dyn_pollster_after_page(GTask *task)
 		pd_dyn_pollster_next_resource(task);
 		return;
 	}
-	target = pd_dyn_fetch_target(def, run->base, next);
+	target = pd_dyn_fetcher_target(def, run->base, next);
 	/* a page that links to itself ends the paging */
 	if (g_strcmp0(target, run->target) == 0) {
 		pd_dyn_pollster_next_resource(task);
@@ -106,12 +106,12 @@ pd_dyn_pollster_after_page(GTask *task)
 	}
 	g_free(run->target);
 	run->target = g_steal_pointer(&target);
-	pd_dyn_fetch_async(run->self->fetcher,
-			   def,
-			   run->target,
-			   g_task_get_cancellable(task),
-			   pd_dyn_pollster_fetched_cb,
-			   task);
+	pd_dyn_fetcher_fetch_async(run->self->fetcher,
+				   def,
+				   run->target,
+				   g_task_get_cancellable(task),
+				   pd_dyn_pollster_fetched_cb,
+				   task);
 }
 
 static void
@@ -151,7 +151,7 @@ pd_dyn_pollster_drain(GTask *task)
 		}
 		run->next_pending++;
 		run->enriched = FALSE;
-		if (!pd_dyn_pending_emit(def, p, run->ctx, &error))
+		if (!pd_dyn_extract_pending_emit(def, p, run->ctx, &error))
 			pd_dyn_run_note(run, "entry skipped", error);
 	}
 	pd_dyn_pollster_after_page(task);
@@ -164,7 +164,7 @@ pd_dyn_pollster_fetched_cb(GObject *source, GAsyncResult *res, gpointer user_dat
 	PdDynRun *run = g_task_get_task_data(task);
 	PdDynDef *def = run->self->def;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) body = pd_dyn_fetch_finish(res, &error);
+	g_autoptr(GBytes) body = pd_dyn_fetcher_fetch_finish(res, &error);
 	g_autoptr(JsonNode) response = NULL;
 	gsize len = 0;
 	const gchar *data;
@@ -213,14 +213,14 @@ pd_dyn_pollster_next_resource(GTask *task)
 	g_free(run->base);
 	run->base = g_strdup(pd_resource_get_id(res));
 	g_free(run->target);
-	run->target = pd_dyn_fetch_target(
+	run->target = pd_dyn_fetcher_target(
 	  def, run->base, def->kind == PD_DYN_KIND_COMMAND ? def->host_command : def->url_path);
-	pd_dyn_fetch_async(run->self->fetcher,
-			   def,
-			   run->target,
-			   g_task_get_cancellable(task),
-			   pd_dyn_pollster_fetched_cb,
-			   task);
+	pd_dyn_fetcher_fetch_async(run->self->fetcher,
+				   def,
+				   run->target,
+				   g_task_get_cancellable(task),
+				   pd_dyn_pollster_fetched_cb,
+				   task);
 }
 
 static void
@@ -238,7 +238,7 @@ pd_dyn_pollster_poll_async(PdPollster *pollster,
 	run->self = self;
 	run->ctx = ctx;
 	run->resources = g_ptr_array_ref(resources);
-	run->pending = g_ptr_array_new_with_free_func((GDestroyNotify)pd_dyn_pending_free);
+	run->pending = g_ptr_array_new_with_free_func((GDestroyNotify)pd_dyn_extract_pending_free);
 	g_task_set_task_data(task, run, (GDestroyNotify)pd_dyn_run_free);
 	if (self->fetcher == NULL) {
 		g_task_return_new_error(task,
@@ -298,14 +298,14 @@ pd_dyn_pollster_finalize(GObject *obj)
 
 	g_clear_pointer(&self->fetcher, pd_dyn_fetcher_unref);
 	g_clear_pointer(&self->def, pd_dyn_def_unref);
-	g_clear_pointer(&self->cache, pd_dyn_cache_free);
+	g_clear_pointer(&self->cache, pd_dyn_enrich_cache_free);
 	G_OBJECT_CLASS(pd_dyn_pollster_parent_class)->finalize(obj);
 }
 
 static void
 pd_dyn_pollster_init(PdDynPollster *self)
 {
-	self->cache = pd_dyn_cache_new();
+	self->cache = pd_dyn_enrich_cache_new();
 }
 
 static void

@@ -5,8 +5,8 @@
  */
 #pragma once
 
-#include "pd-dyn-definition.h"
-#include "pd-dyn-fetch.h"
+#include "pd-dyn-def.h"
+#include "pd-dyn-fetcher.h"
 
 G_BEGIN_DECLS
 

@@ -171,7 +171,7 @@ pd_dyn_value_equal(JsonNode *a, JsonNode *b)
 }
 
 void
-pd_dyn_format_float(GString *out, gdouble v)
+pd_dyn_value_format_float(GString *out, gdouble v)
 {
 	gchar buf[40];
 	gint exp10;
@@ -262,7 +262,7 @@ pd_dyn_value_append_repr(GString *out, JsonNode *node)
 			g_string_append_printf(out, "%" G_GINT64_FORMAT, json_node_get_int(node));
 			break;
 		case PD_DYN_FLOAT:
-			pd_dyn_format_float(out, json_node_get_double(node));
+			pd_dyn_value_format_float(out, json_node_get_double(node));
 			break;
 		case PD_DYN_STR:
 			pd_dyn_value_append_str_repr(out, json_node_get_string(node));

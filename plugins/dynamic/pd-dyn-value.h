@@ -50,7 +50,7 @@ gchar *
 pd_dyn_value_repr(JsonNode *node);
 /* Python's repr() of a float: 1.0, 0.1, 1e+16, 1e-05, inf, nan */
 void
-pd_dyn_format_float(GString *out, gdouble v);
+pd_dyn_value_format_float(GString *out, gdouble v);
 /* a number as a double; FALSE for anything else (bool counts as int) */
 gboolean
 pd_dyn_value_get_number(JsonNode *node, gdouble *out);

@@ -221,14 +221,4 @@ pd_plugin_dynamic_class_init(PdPluginDynamicClass *klass)
 }
 
 /* the openstack module's second plugin */
-G_MODULE_EXPORT const PdPluginInfo *const *
-pd_plugin_get_more_info(void);
-G_MODULE_EXPORT const PdPluginInfo *const *
-pd_plugin_get_more_info(void)
-{
-	static const PdPluginInfo info = {
-		PD_PLUGIN_ABI_MAJOR, PD_PLUGIN_ABI_MINOR, "dynamic", pd_plugin_dynamic_get_type
-	};
-	static const PdPluginInfo *const infos[] = { &info, NULL };
-	return infos;
-}
+PD_PLUGIN_DEFINE_MORE("dynamic", pd_plugin_dynamic_get_type)

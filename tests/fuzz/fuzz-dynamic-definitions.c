@@ -4,7 +4,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "pd-dyn-definition.h"
+#include "pd-dyn-def.h"
 
 int
 LLVMFuzzerTestOneInput(const guint8 *data, gsize size);

@@ -29,7 +29,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, gsize size)
 		g_assert_true(g_str_has_prefix(error->message, "column "));
 		return 0;
 	}
-	result = pd_dyn_expr_eval(expr, &value, &error);
+	result = pd_dyn_eval_expr(expr, &value, &error);
 	if (result != NULL) {
 		g_autofree gchar *repr = pd_dyn_value_repr(result);
 		g_assert_nonnull(repr);

@@ -48,7 +48,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, gsize size)
 		  pd_dyn_response_parse(def->handlers, (const gchar *)data, size, &error);
 		g_autoptr(JsonArray) entries = NULL;
 		g_autoptr(GPtrArray) pending =
-		  g_ptr_array_new_with_free_func((GDestroyNotify)pd_dyn_pending_free);
+		  g_ptr_array_new_with_free_func((GDestroyNotify)pd_dyn_extract_pending_free);
 		g_autofree gchar *next = NULL;
 		if (response == NULL)
 			continue;
@@ -61,7 +61,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, gsize size)
 		}
 		for (guint j = 0; j < pending->len; j++) {
 			g_autoptr(JsonNode) sample =
-			  pd_dyn_pending_sample_node(g_ptr_array_index(pending, j));
+			  pd_dyn_extract_pending_sample_node(g_ptr_array_index(pending, j));
 			g_assert_nonnull(sample);
 		}
 	}

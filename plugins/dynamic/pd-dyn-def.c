@@ -8,7 +8,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "pd-dyn-definition.h"
+#include "pd-dyn-def.h"
 #include "pd-dyn-value.h"
 
 #define PD_DYN_DEF_ERROR (pd_dyn_def_error_quark())
@@ -665,7 +665,7 @@ pd_dyn_def_template(PdDynDef *d, const gchar *text, gboolean is_extra)
 		return;
 	if (!is_extra) {
 		/* no variables: its value is fixed now */
-		g_autoptr(JsonNode) v = pd_dyn_expr_eval(expr, NULL, NULL);
+		g_autoptr(JsonNode) v = pd_dyn_eval_expr(expr, NULL, NULL);
 		if (v != NULL && pd_dyn_value_kind(v) == PD_DYN_STR) {
 			gchar *s = g_strdup(json_node_get_string(v));
 			if (d->host_command != NULL)

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "pd-dyn-fetch.h"
+#include "pd-dyn-fetcher.h"
 
 struct _PdDynFetcher {
 	gint refcount;
@@ -71,7 +71,7 @@ pd_dyn_join(const gchar *base, const gchar *rel)
 }
 
 gchar *
-pd_dyn_fetch_target(PdDynDef *def, const gchar *base, const gchar *target)
+pd_dyn_fetcher_target(PdDynDef *def, const gchar *base, const gchar *target)
 {
 	switch (def->kind) {
 		case PD_DYN_KIND_COMMAND:
@@ -400,12 +400,12 @@ pd_dyn_os_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 void
-pd_dyn_fetch_async(PdDynFetcher *f,
-		   PdDynDef *def,
-		   const gchar *target,
-		   GCancellable *cancellable,
-		   GAsyncReadyCallback callback,
-		   gpointer user_data)
+pd_dyn_fetcher_fetch_async(PdDynFetcher *f,
+			   PdDynDef *def,
+			   const gchar *target,
+			   GCancellable *cancellable,
+			   GAsyncReadyCallback callback,
+			   gpointer user_data)
 {
 	GTask *task = pd_dyn_op_task(f, def, target, cancellable, callback, user_data);
 	PdDynOp *op = g_task_get_task_data(task);
@@ -442,7 +442,7 @@ pd_dyn_fetch_async(PdDynFetcher *f,
 }
 
 GBytes *
-pd_dyn_fetch_finish(GAsyncResult *res, GError **error)
+pd_dyn_fetcher_fetch_finish(GAsyncResult *res, GError **error)
 {
 	return g_task_propagate_pointer(G_TASK(res), error);
 }

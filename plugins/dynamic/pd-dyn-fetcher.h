@@ -7,7 +7,7 @@
  */
 #pragma once
 
-#include "pd-dyn-definition.h"
+#include "pd-dyn-def.h"
 #include "pd-os-client.h"
 
 G_BEGIN_DECLS
@@ -33,17 +33,17 @@ pd_dyn_fetcher_shutdown(PdDynFetcher *f);
 /* the URL or command a page comes from: @base is the endpoint (OpenStack
  * kind), @target the url_path / host_command, or the next page's link */
 gchar *
-pd_dyn_fetch_target(PdDynDef *def, const gchar *base, const gchar *target);
+pd_dyn_fetcher_target(PdDynDef *def, const gchar *base, const gchar *target);
 
 void
-pd_dyn_fetch_async(PdDynFetcher *f,
-		   PdDynDef *def,
-		   const gchar *target,
-		   GCancellable *cancellable,
-		   GAsyncReadyCallback callback,
-		   gpointer user_data);
+pd_dyn_fetcher_fetch_async(PdDynFetcher *f,
+			   PdDynDef *def,
+			   const gchar *target,
+			   GCancellable *cancellable,
+			   GAsyncReadyCallback callback,
+			   gpointer user_data);
 GBytes *
-pd_dyn_fetch_finish(GAsyncResult *res, GError **error);
+pd_dyn_fetcher_fetch_finish(GAsyncResult *res, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdDynFetcher, pd_dyn_fetcher_unref)
 
