@@ -113,6 +113,9 @@ pd_engine_reload_pollsters(PdEngine *self, PdConfig *config)
 		changed |= pd_plugin_load_pollsters(g_ptr_array_index(self->plugins, i), config);
 	if (!changed)
 		return;
+	/* the list of every pollster too: a removed definition is gone for a
+	 * later reselection and for the unmatched-meter warnings */
+	g_ptr_array_set_size(self->all_pollsters, 0);
 	g_hash_table_remove_all(self->pollsters);
 	for (guint i = 0; i < self->plugins->len; i++)
 		pd_engine_index_pollsters(self, g_ptr_array_index(self->plugins, i));

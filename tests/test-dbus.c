@@ -1368,6 +1368,26 @@ test_reload_dynamic(Fixture *f, gconstpointer data)
 	g_clear_pointer(&reply, g_variant_unref);
 	reply = poll_now(f, NULL);
 	assert_samples(f, "dynamic.b", 2);
+
+	/* a new pollster list selects again among today's pollsters: the
+	 * removed definition stays gone */
+	g_free(conf);
+	conf = g_strdup_printf("[DEFAULT]\nhost = test-host\n"
+			       "polling_namespaces = test\npollster_list = dynamic.*\n"
+			       "[polling]\ncfg_file = polling.yaml\nbatch_size = 1\n"
+			       "pollsters_definitions_dirs = %s\n",
+			       dir);
+	g_free(write_file(f, "polld.conf", conf));
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = call_ok(f, "Reload", NULL, "(tas)");
+	g_clear_pointer(&reply, g_variant_unref);
+	g_clear_pointer(&list, g_variant_unref);
+	g_clear_pointer(&b, g_variant_unref);
+	reply = call_ok(f, "GetPollsters", NULL, "(aa{sv})");
+	list = g_variant_get_child_value(reply, 0);
+	g_assert_null(find_by_name(list, "dynamic.a"));
+	b = find_by_name(list, "dynamic.b");
+	g_assert_nonnull(b);
 }
 
 /* --- a hanging pollster --- */
