@@ -86,8 +86,9 @@ dyn_is_done(gpointer data)
 	return ((Dyn *)data)->done;
 }
 
+/* @extra: one more command line argument, or NULL */
 static void
-dyn_run(Dyn *d, const gchar *meters)
+dyn_run_with(Dyn *d, const gchar *meters, const gchar *extra)
 {
 	g_autofree gchar *yaml =
 	  g_strdup_printf("sources:\n  - name: dyn\n    interval: 60\n    meters: %s\n", meters);
@@ -108,6 +109,7 @@ dyn_run(Dyn *d, const gchar *meters)
 				   "central",
 				   "--config-file",
 				   conf,
+				   extra,
 				   NULL);
 	g_assert_no_error(error);
 	g_subprocess_communicate_utf8_async(proc, NULL, NULL, dyn_done_cb, d);
@@ -117,6 +119,12 @@ dyn_run(Dyn *d, const gchar *meters)
 	if (g_test_verbose())
 		g_printerr("--- polld stderr:\n%s---\n", d->err);
 	d->samples = pd_test_collect_samples(d->out);
+}
+
+static void
+dyn_run(Dyn *d, const gchar *meters)
+{
+	dyn_run_with(d, meters, NULL);
 }
 
 static JsonObject *
@@ -221,6 +229,87 @@ test_dynamic_command(Dyn *d, gconstpointer data)
 	g_clear_pointer(&v, g_free);
 	v = dyn_member_json(dyn_find(d, "dynamic.vm.mem", "vm1"), "counter_volume");
 	g_assert_cmpstr(v, ==, "5400.0");
+}
+
+static gchar *
+dyn_echo_def(const gchar *name, guint value)
+{
+	return g_strdup_printf("- name: %s\n"
+			       "  sample_type: gauge\n"
+			       "  unit: x\n"
+			       "  value_attribute: v\n"
+			       "  host_command: \"echo '[{\\\"v\\\": %u, \\\"id\\\": "
+			       "\\\"r\\\"}]'\"\n",
+			       name,
+			       value);
+}
+
+static guint
+dyn_count(Dyn *d, const gchar *name)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < d->samples->len; i++) {
+		JsonObject *s = g_ptr_array_index(d->samples, i);
+		n += g_strcmp0(json_object_get_string_member(s, "counter_name"), name) == 0;
+	}
+	return n;
+}
+
+/* directories in the order given, files in name order: a name defined
+ * again is warned about with both places and the first definition polls;
+ * --pollster-list selects dynamic pollsters like built-in ones */
+static void
+test_dynamic_duplicate(Dyn *d, gconstpointer data)
+{
+	g_autofree gchar *second = g_build_filename(d->dir, "second.d", NULL);
+	g_autofree gchar *dirs = g_strdup_printf("%s,%s", d->defs, second);
+	g_autofree gchar *a_def = dyn_echo_def("dynamic.dup", 1);
+	g_autofree gchar *b_def = dyn_echo_def("dynamic.dup", 2);
+	g_autofree gchar *c_text = NULL;
+	g_autofree gchar *a = NULL;
+	g_autofree gchar *b = NULL;
+	g_autofree gchar *c = NULL;
+	g_autofree gchar *expect_b = NULL;
+	g_autofree gchar *expect_c = NULL;
+	g_autofree gchar *v = NULL;
+
+	g_assert_cmpint(g_mkdir(second, 0755), ==, 0);
+	g_key_file_set_string(d->conf, "polling", "pollsters_definitions_dirs", dirs);
+	{
+		g_autofree gchar *c_dup = dyn_echo_def("dynamic.dup", 3);
+		g_autofree gchar *c_other = dyn_echo_def("dynamic.other", 4);
+		c_text = g_strconcat(c_other, c_dup, NULL);
+	}
+	/* written in the opposite order of their names */
+	c = pd_test_write_file(second, "a0.yaml", c_text);
+	b = pd_test_write_file(d->defs, "b.yaml", b_def);
+	a = pd_test_write_file(d->defs, "a.yaml", a_def);
+	expect_b = g_strdup_printf(
+	  "%s:1: pollster definition 'dynamic.dup' is already defined in %s:1", b, a);
+	expect_c = g_strdup_printf(
+	  "%s:6: pollster definition 'dynamic.dup' is already defined in %s:1", c, a);
+
+	dyn_run(d, "[dynamic.*]");
+	if (strstr(d->err, expect_b) == NULL || strstr(d->err, expect_c) == NULL)
+		g_printerr("--- polld stderr:\n%s---\n", d->err);
+	g_assert_nonnull(strstr(d->err, expect_b));
+	g_assert_nonnull(strstr(d->err, expect_c));
+	g_assert_cmpuint(dyn_count(d, "dynamic.dup"), ==, 1);
+	v = dyn_member_json(dyn_find(d, "dynamic.dup", "r"), "counter_volume");
+	g_assert_cmpstr(v, ==, "1");
+	g_clear_pointer(&v, g_free);
+	v = dyn_member_json(dyn_find(d, "dynamic.other", "r"), "counter_volume");
+	g_assert_cmpstr(v, ==, "4");
+
+	/* the same definitions, one selected on the command line */
+	d->done = FALSE;
+	g_clear_pointer(&d->out, g_free);
+	g_clear_pointer(&d->err, g_free);
+	g_clear_pointer(&d->samples, g_ptr_array_unref);
+	dyn_run_with(d, "[dynamic.*]", "--pollster-list=dynamic.other");
+	g_assert_cmpuint(dyn_count(d, "dynamic.dup"), ==, 0);
+	g_assert_cmpuint(dyn_count(d, "dynamic.other"), ==, 1);
 }
 
 /* a bad definition is refused with file, line, column, definition and key;
@@ -693,6 +782,8 @@ main(int argc, char **argv)
 	  "/dynamic/openstack", Dyn, NULL, dyn_setup, test_dynamic_openstack, dyn_teardown);
 	g_test_add("/dynamic/command", Dyn, NULL, dyn_setup, test_dynamic_command, dyn_teardown);
 	g_test_add("/dynamic/refused", Dyn, NULL, dyn_setup, test_dynamic_refused, dyn_teardown);
+	g_test_add(
+	  "/dynamic/duplicate", Dyn, NULL, dyn_setup, test_dynamic_duplicate, dyn_teardown);
 	g_test_add(
 	  "/dynamic/multi-basic", Dyn, NULL, dyn_setup, test_dynamic_multi_basic, dyn_teardown);
 	g_test_add(
