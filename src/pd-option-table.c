@@ -116,7 +116,7 @@ static const PdOptionInfo pd_option_table[] = {
 	IMPL("polling", "identity_name_discovery", "false"),
 	IMPL("polling", "tenant_name_discovery", "false"),
 	IMPL("polling", "partitioning_group_prefix", NULL),
-	TODO("polling", "pollsters_definitions_dirs"),
+	IMPL("polling", "pollsters_definitions_dirs", "/etc/ceilometer/pollsters.d"),
 	IMPL("polling", "heartbeat_socket_dir", NULL),
 	IMPL("polling", "enable_notifications", "true"),
 	IMPL("polling", "enable_prometheus_exporter", "false"),
