@@ -80,9 +80,9 @@ pd_dyn_discovery_class_init(PdDynDiscoveryClass *klass)
 static gchar **
 pd_plugin_dynamic_dirs(PdConfig *config)
 {
-	const gchar *group =
-	  pd_config_has_key(config, "polling", "pollsters_definitions_dirs") ? "polling" : NULL;
-	return pd_config_get_list(config, group, "pollsters_definitions_dirs", PD_DYN_DEFAULT_DIR);
+	/* [polling] only: Ceilometer registers the [DEFAULT] one but never reads it */
+	return pd_config_get_list(
+	  config, "polling", "pollsters_definitions_dirs", PD_DYN_DEFAULT_DIR);
 }
 
 static void
@@ -191,7 +191,6 @@ pd_plugin_dynamic_constructed(GObject *obj)
 	G_OBJECT_CLASS(pd_plugin_dynamic_parent_class)->constructed(obj);
 	pd_plugin_add_discovery(plugin, d);
 	pd_plugin_add_config_key(plugin, "polling", "pollsters_definitions_dirs");
-	pd_plugin_add_config_key(plugin, NULL, "pollsters_definitions_dirs");
 }
 
 static void
