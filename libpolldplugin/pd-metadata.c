@@ -685,6 +685,17 @@ pd_metadata_builder_end_flat(PdMetadataBuilder *b)
 
 /* ---- metadata ---- */
 
+void
+pd_metadata_seal(PdMetadata *md)
+{
+	g_return_if_fail(md != NULL);
+	/* derived metadata resolved their pieces when they were built: only
+	 * the texts stay in use */
+	g_clear_pointer(&md->members, g_array_unref);
+	g_clear_pointer(&md->json_end, g_free);
+	g_clear_pointer(&md->sig_start, g_free);
+}
+
 PdMetadata *
 pd_metadata_ref(PdMetadata *md)
 {

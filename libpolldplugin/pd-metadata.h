@@ -85,6 +85,11 @@ pd_metadata_builder_end(PdMetadataBuilder *b);
  * the base's texts for the rest (a few hundred bytes instead of a copy). */
 PdMetadata *
 pd_metadata_builder_end_flat(PdMetadataBuilder *b);
+/* drops what only add_all() and dup_value_json() use (about half of a base's
+ * memory) once every metadata derived from @md is built; the texts stay, and
+ * so do the derived ones. Call it before @md is shared with other threads. */
+void
+pd_metadata_seal(PdMetadata *md);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdMetadata, pd_metadata_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdMetadataBuilder, pd_metadata_builder_free)

@@ -10,8 +10,11 @@
 #include <string.h>
 
 /* what we know of one domain UUID between cycles */
+#define PD_COMPUTE_SUM_LEN 20 /* SHA-1 */
+
 typedef struct {
-	gchar *checksum;	 /* of the XML the entry was parsed from */
+	guint8 checksum[PD_COMPUTE_SUM_LEN]; /* of the XML the entry was parsed from */
+	gboolean have_checksum;
 	PdComputeInstance *inst; /* NULL: not a Nova instance */
 	PdComputeDomain *snapshot;
 	guint64 generation; /* last discovery that saw the domain */
@@ -25,7 +28,15 @@ typedef struct {
 	gint state;
 	guchar uuid[VIR_UUID_BUFLEN];
 	gboolean xml_due; /* read this cycle, else the cached one stands */
-	gchar *xml;	  /* NULL when due: the read failed */
+	gboolean read;	  /* due and read (FALSE: vanished, or a failure) */
+	/* the cache's checksum when the read was queued: the pipeline parses
+	 * the XML at once when it differs, so no XML outlives its read */
+	guint8 old_checksum[PD_COMPUTE_SUM_LEN];
+	gboolean have_old;
+	guint8 checksum[PD_COMPUTE_SUM_LEN];
+	gboolean changed;	 /* read, and not what the cache holds */
+	PdComputeInstance *inst; /* parsed when changed; NULL: no instance */
+	gchar *parse_error;
 } PdComputeListed;
 
 struct _PdComputeDiscovery {
@@ -62,7 +73,6 @@ pd_compute_discovery_now(PdComputeDiscovery *self)
 static void
 pd_compute_cache_entry_free(PdComputeCacheEntry *entry)
 {
-	g_free(entry->checksum);
 	g_clear_pointer(&entry->inst, pd_compute_instance_unref);
 	g_clear_pointer(&entry->snapshot, pd_compute_domain_unref);
 	g_free(entry);
@@ -83,21 +93,18 @@ pd_compute_discovery_flavor_id(PdComputeDiscovery *self, PdComputeInstance *inst
 static void
 pd_compute_cache_entry_update_xml(PdComputeCacheEntry *entry, PdComputeListed *l)
 {
-	g_autofree gchar *checksum = g_compute_checksum_for_string(G_CHECKSUM_SHA1, l->xml, -1);
-	g_autoptr(GError) error = NULL;
-
-	if (g_strcmp0(checksum, entry->checksum) == 0)
+	if (!l->changed)
 		return;
-	g_free(entry->checksum);
-	entry->checksum = g_steal_pointer(&checksum);
+	memcpy(entry->checksum, l->checksum, PD_COMPUTE_SUM_LEN);
+	entry->have_checksum = TRUE;
 	g_clear_pointer(&entry->inst, pd_compute_instance_unref);
 	g_clear_pointer(&entry->snapshot, pd_compute_domain_unref);
-	entry->inst = pd_compute_instance_parse(l->xml, strlen(l->xml), &error);
+	entry->inst = g_steal_pointer(&l->inst);
 	/* logged once per XML change, not once per cycle */
-	if (error != NULL) {
+	if (l->parse_error != NULL) {
 		gchar uuid[VIR_UUID_STRING_BUFLEN];
 		virDomainGetUUIDString(l->dom, uuid);
-		g_warning("domain %s skipped: %s", uuid, error->message);
+		g_warning("domain %s skipped: %s", uuid, l->parse_error);
 	}
 }
 
@@ -111,7 +118,7 @@ pd_compute_discovery_visit(PdComputeDiscovery *self,
 	PdComputeCacheEntry *entry;
 
 	/* vanished meanwhile */
-	if (l->xml_due && l->xml == NULL)
+	if (l->xml_due && !l->read)
 		return NULL;
 	entry = g_hash_table_lookup(self->cache, l->uuid);
 	if (entry == NULL) {
@@ -119,7 +126,7 @@ pd_compute_discovery_visit(PdComputeDiscovery *self,
 		g_hash_table_insert(self->cache, g_memdup2(l->uuid, VIR_UUID_BUFLEN), entry);
 	}
 	entry->generation = self->generation;
-	if (l->xml != NULL) {
+	if (l->read) {
 		pd_compute_cache_entry_update_xml(entry, l);
 		entry->xml_time = now;
 		entry->xml_state = l->state;
@@ -182,7 +189,8 @@ static void
 pd_compute_listed_clear(PdComputeListed *l)
 {
 	g_clear_pointer(&l->dom, virDomainFree);
-	g_free(l->xml);
+	g_clear_pointer(&l->inst, pd_compute_instance_unref);
+	g_free(l->parse_error);
 }
 
 /* --- listing: one round trip for every domain and its state --- */
@@ -329,10 +337,30 @@ pd_compute_shard_read_cb(PdComputeConnection *conn, gpointer data)
 {
 	PdComputeShard *sh = data;
 
+	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA1);
+
 	for (guint i = 0; sh->todo != NULL && i < sh->todo->len; i++) {
 		PdComputeListed *l = g_ptr_array_index(sh->todo, i);
 		/* NULL: vanished meanwhile, or a failure the next cycle retries */
-		l->xml = virDomainGetXMLDesc(l->dom, 0);
+		g_autofree gchar *xml = virDomainGetXMLDesc(l->dom, 0);
+		g_autoptr(GError) error = NULL;
+		gsize len, sum_len = PD_COMPUTE_SUM_LEN;
+
+		if (xml == NULL)
+			continue;
+		l->read = TRUE;
+		len = strlen(xml);
+		g_checksum_reset(sum);
+		g_checksum_update(sum, (const guchar *)xml, (gssize)len);
+		g_checksum_get_digest(sum, l->checksum, &sum_len);
+		if (l->have_old && memcmp(l->checksum, l->old_checksum, PD_COMPUTE_SUM_LEN) == 0)
+			continue;
+		/* parsed here, beside the read: the pipelines parse in parallel
+		 * and the discovery never holds every domain's XML at once */
+		l->changed = TRUE;
+		l->inst = pd_compute_instance_parse(xml, len, &error);
+		if (error != NULL)
+			l->parse_error = g_strdup(error->message);
 	}
 }
 
@@ -345,8 +373,14 @@ pd_compute_discovery_mark_due(PdComputeDiscovery *self, PdComputeShard *sh, gint
 	for (guint i = 0; i < sh->listed->len; i++) {
 		PdComputeListed *l = &g_array_index(sh->listed, PdComputeListed, i);
 		l->xml_due = pd_compute_discovery_xml_due(self, sh->conn, l, now, &sh->ch);
-		if (l->xml_due)
+		if (l->xml_due) {
+			PdComputeCacheEntry *entry = g_hash_table_lookup(self->cache, l->uuid);
+			if (entry != NULL && entry->have_checksum) {
+				memcpy(l->old_checksum, entry->checksum, PD_COMPUTE_SUM_LEN);
+				l->have_old = TRUE;
+			}
 			g_ptr_array_add(sh->todo, l);
+		}
 	}
 }
 

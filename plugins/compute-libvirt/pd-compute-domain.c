@@ -103,13 +103,13 @@ pd_compute_add_image(PdMetadataBuilder *b, PdComputeInstance *inst)
 }
 
 /* the key order of Ceilometer's _get_metadata_from_object */
-static PdMetadata *
-pd_compute_build_instance_md(PdComputeInstance *inst,
-			     gint state,
-			     const gchar *host,
-			     const gchar *flavor_id)
+static void
+pd_compute_add_instance_members(PdMetadataBuilder *b,
+				PdComputeInstance *inst,
+				gint state,
+				const gchar *host,
+				const gchar *flavor_id)
 {
-	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 	g_autofree gchar *host_id = pd_compute_host_id(inst->project_id, host);
 	const gchar *status = pd_compute_state_to_status(state);
 
@@ -131,7 +131,15 @@ pd_compute_build_instance_md(PdComputeInstance *inst,
 	pd_metadata_builder_add_int(b, "disk_gb", inst->disk_gb);
 	pd_metadata_builder_add_int(b, "ephemeral_gb", inst->ephemeral_gb);
 	pd_metadata_builder_add_int(b, "root_gb", inst->disk_gb - inst->ephemeral_gb);
-	return pd_metadata_builder_end(b);
+}
+
+static void
+pd_compute_add_cpu_number(PdMetadataBuilder *b, gint64 cpu_number)
+{
+	if (cpu_number >= 0)
+		pd_metadata_builder_add_int(b, "cpu_number", cpu_number);
+	else
+		pd_metadata_builder_add_null(b, "cpu_number");
 }
 
 static PdMetadata *
@@ -189,6 +197,7 @@ pd_compute_domain_new(PdComputeInstance *inst,
 		      const gchar *flavor_id)
 {
 	PdComputeDomain *cd = g_new0(PdComputeDomain, 1);
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 
 	cd->ref_count = 1;
 	cd->inst = pd_compute_instance_ref(inst);
@@ -197,8 +206,11 @@ pd_compute_domain_new(PdComputeInstance *inst,
 	/* raw: formatting it costs, and the XML gave the string already */
 	virDomainGetUUID(dom, cd->uuid);
 	cd->state = state;
+	cd->host = g_strdup(host);
+	cd->flavor_id = g_strdup(flavor_id);
 	g_mutex_init(&cd->lock);
-	cd->md = pd_compute_build_instance_md(inst, state, host, flavor_id);
+	pd_compute_add_instance_members(b, inst, state, host, flavor_id);
+	cd->md = pd_metadata_builder_end(b);
 	cd->disk_md = g_ptr_array_new_with_free_func((GDestroyNotify)pd_metadata_unref);
 	for (guint i = 0; i < inst->disks->len; i++)
 		g_ptr_array_add(
@@ -207,6 +219,15 @@ pd_compute_domain_new(PdComputeInstance *inst,
 	for (guint i = 0; i < inst->vnics->len; i++)
 		g_ptr_array_add(
 		  cd->vnic_md, pd_compute_build_vnic_md(cd->md, g_ptr_array_index(inst->vnics, i)));
+	/* libvirt's vcpu count is the flavor's unless someone resized the
+	 * domain by hand: the cpu metadata is built for it now, while the base
+	 * still has its members, and only rebuilt whole for another count */
+	pd_metadata_builder_add_all(b, cd->md);
+	pd_compute_add_cpu_number(b, inst->vcpus);
+	cd->cpu_md = pd_metadata_builder_end_flat(b);
+	cd->cpu_md_number = inst->vcpus;
+	/* kept for every cycle: the texts only */
+	pd_metadata_seal(cd->md);
 	return cd;
 }
 
@@ -216,13 +237,10 @@ pd_compute_domain_get_cpu_md(PdComputeDomain *cd, gint64 cpu_number)
 	PdMetadata *md;
 
 	g_mutex_lock(&cd->lock);
-	if (cd->cpu_md == NULL || cd->cpu_md_number != cpu_number) {
+	if (cd->cpu_md_number != cpu_number) {
 		g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
-		pd_metadata_builder_add_all(b, cd->md);
-		if (cpu_number >= 0)
-			pd_metadata_builder_add_int(b, "cpu_number", cpu_number);
-		else
-			pd_metadata_builder_add_null(b, "cpu_number");
+		pd_compute_add_instance_members(b, cd->inst, cd->state, cd->host, cd->flavor_id);
+		pd_compute_add_cpu_number(b, cpu_number);
 		g_clear_pointer(&cd->cpu_md, pd_metadata_unref);
 		cd->cpu_md = pd_metadata_builder_end_flat(b);
 		cd->cpu_md_number = cpu_number;
@@ -267,6 +285,8 @@ pd_compute_domain_unref(PdComputeDomain *cd)
 	g_ptr_array_unref(cd->disk_md);
 	g_ptr_array_unref(cd->vnic_md);
 	g_clear_pointer(&cd->cpu_md, pd_metadata_unref);
+	g_free(cd->host);
+	g_free(cd->flavor_id);
 	g_mutex_clear(&cd->lock);
 	g_free(cd);
 }

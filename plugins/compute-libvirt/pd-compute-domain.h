@@ -13,7 +13,8 @@
 G_BEGIN_DECLS
 
 /*
- * Immutable once built (the cpu metadata is built lazily under a lock):
+ * Immutable once built (the cpu metadata is rebuilt under a lock when
+ * libvirt's vcpu count is not the flavor's):
  * reused by the discovery from cycle to cycle while the domain's XML and
  * state do not change, so metadata is built once per instance, not per cycle.
  */
@@ -23,7 +24,9 @@ typedef struct {
 	virDomainPtr dom;
 	guchar uuid[VIR_UUID_BUFLEN]; /* dom's, raw; inst->uuid is the string */
 	gint state;		      /* virDomainState */
-	PdMetadata *md;
+	gchar *host;
+	gchar *flavor_id;
+	PdMetadata *md;	    /* sealed: no add_all() from it */
 	GPtrArray *disk_md; /* PdMetadata, parallel to inst->disks */
 	GPtrArray *vnic_md; /* PdMetadata, parallel to inst->vnics */
 	GMutex lock;
