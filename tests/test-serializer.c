@@ -1021,6 +1021,44 @@ edit_nothing(PdMetadataBuilder *b)
 {
 }
 
+/* a sealed base keeps its texts and those of the metadata derived from it */
+static void
+test_metadata_seal(void)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	g_autoptr(PdMetadata) base = NULL;
+	g_autoptr(PdMetadata) derived = NULL;
+	g_autoptr(PdMetadata) whole = NULL;
+	const gchar *base_json;
+	const gchar *base_sig;
+	g_autofree gchar *vcpus = NULL;
+
+	pd_metadata_builder_add_string(b, "display_name", "vm-1");
+	pd_metadata_builder_begin_object(b, "flavor");
+	pd_metadata_builder_add_int(b, "vcpus", 2);
+	pd_metadata_builder_end_object(b);
+	pd_metadata_builder_add_int(b, "vcpus", 2);
+	base = pd_metadata_builder_end(b);
+	pd_metadata_builder_add_all(b, base);
+	pd_metadata_builder_add_string(b, "disk_name", "vda");
+	whole = pd_metadata_builder_end(b);
+	pd_metadata_builder_add_all(b, base);
+	pd_metadata_builder_add_string(b, "disk_name", "vda");
+	derived = pd_metadata_builder_end_flat(b);
+	base_json = md_json(base, NULL);
+	base_sig = md_sig(base, NULL);
+	vcpus = pd_metadata_dup_value_json(base, "vcpus");
+	g_assert_cmpstr(vcpus, ==, "2");
+
+	pd_metadata_seal(base);
+	g_assert_cmpstr(md_json(base, NULL), ==, base_json);
+	g_assert_cmpstr(md_sig(base, NULL), ==, base_sig);
+	g_assert_cmpstr(md_json(derived, NULL), ==, md_json(whole, NULL));
+	g_assert_cmpstr(md_sig(derived, NULL), ==, md_sig(whole, NULL));
+	/* the members are gone: no lookups */
+	g_assert_null(pd_metadata_dup_value_json(base, "vcpus"));
+}
+
 /* end_flat() after add_all() points into the base: its texts must be exactly
  * those of the same members rendered whole, whatever changed where */
 static void
@@ -1310,6 +1348,7 @@ main(int argc, char **argv)
 	g_test_add_func("/serializer/uuid/v4-and-unique", test_uuid);
 	g_test_add_func("/serializer/metadata/flat", test_metadata_flat);
 	g_test_add_func("/serializer/metadata/derived", test_metadata_derived);
+	g_test_add_func("/serializer/metadata/seal", test_metadata_seal);
 	g_test_add_func("/serializer/batch/take-keeps-strings", test_batch_take);
 	g_test_add_func("/serializer/sample/type-names", test_sample_type_names);
 	return g_test_run();
