@@ -468,6 +468,9 @@ void
 pd_compute_connection_set_keepalive(PdComputeConnection *self, gint interval, guint count)
 {
 	g_mutex_lock(&self->mutex);
+	/* set when the connection opens: a change reopens it */
+	if (self->keepalive_interval != MAX(interval, 0) || self->keepalive_count != count)
+		pd_compute_connection_drop_locked(self);
 	self->keepalive_interval = MAX(interval, 0);
 	self->keepalive_count = count;
 	g_mutex_unlock(&self->mutex);
@@ -507,6 +510,8 @@ void
 pd_compute_connection_set_domain_events(PdComputeConnection *self, gboolean enabled)
 {
 	g_mutex_lock(&self->mutex);
+	if (self->domain_events != enabled)
+		pd_compute_connection_drop_locked(self);
 	self->domain_events = enabled;
 	g_mutex_unlock(&self->mutex);
 }

@@ -34,83 +34,186 @@ static const gchar *const pd_compute_config_keys[] = {
 	"compute", "libvirt_keepalive_count",
 	"compute", "domain_events",
 	"compute", "libvirt_connections",
+	NULL,	   NULL,
 };
 
-static gboolean
-pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
+/* the [compute] settings, read and range-checked */
+typedef struct {
+	gchar *uri;
+	gchar **flavor_ids;
+	gchar *host;
+	gboolean use_bulk;
+	gboolean domain_events;
+	gint64 backoff_max;
+	gint64 keepalive_interval;
+	gint64 keepalive_count;
+	gint64 update_interval;
+	gint64 cache_expiry;
+	gint64 connections;
+} PdComputeSettings;
+
+static void
+pd_compute_settings_clear(PdComputeSettings *s)
 {
-	PdPluginCompute *self = PD_PLUGIN_COMPUTE(plugin);
-	g_autofree gchar *uri = pd_compute_connection_uri_from_config(config);
-	g_auto(GStrv) flavor_ids = pd_config_get_list(config, "compute", "flavor_ids", NULL);
+	g_free(s->uri);
+	g_strfreev(s->flavor_ids);
+	g_free(s->host);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PdComputeSettings, pd_compute_settings_clear)
+
+static gboolean
+pd_compute_settings_read(PdComputeSettings *s, PdConfig *config, GError **error)
+{
 	const gchar *host = pd_config_get_string(config, NULL, "host", NULL);
+
+	s->uri = pd_compute_connection_uri_from_config(config);
+	s->flavor_ids = pd_config_get_list(config, "compute", "flavor_ids", NULL);
+	s->host = g_strdup(host != NULL ? host : g_get_host_name());
+	s->use_bulk = pd_config_get_bool(config, "compute", "bulk_stats", TRUE);
+	s->domain_events = pd_config_get_bool(config, "compute", "domain_events", TRUE);
+	s->connections =
+	  pd_config_get_int(config, "compute", "libvirt_connections", PD_COMPUTE_POOL_DEFAULT_SIZE);
+	if (s->connections < 1 || s->connections > PD_COMPUTE_POOL_MAX_SIZE) {
+		g_warning("[compute] libvirt_connections = %" G_GINT64_FORMAT
+			  " is out of range (1 to %d), using %d",
+			  s->connections,
+			  PD_COMPUTE_POOL_MAX_SIZE,
+			  PD_COMPUTE_POOL_DEFAULT_SIZE);
+		s->connections = PD_COMPUTE_POOL_DEFAULT_SIZE;
+	}
+	/* the ranges polld.conf(5) documents */
+	return pd_config_get_int_range(config,
+				       "compute",
+				       "reconnect_max_interval",
+				       60,
+				       1,
+				       3600,
+				       &s->backoff_max,
+				       error) &&
+	       pd_config_get_int_range(config,
+				       "compute",
+				       "libvirt_keepalive_interval",
+				       5,
+				       0,
+				       3600,
+				       &s->keepalive_interval,
+				       error) &&
+	       pd_config_get_int_range(config,
+				       "compute",
+				       "libvirt_keepalive_count",
+				       5,
+				       1,
+				       100,
+				       &s->keepalive_count,
+				       error) &&
+	       pd_config_get_int_range(config,
+				       "compute",
+				       "resource_update_interval",
+				       0,
+				       0,
+				       86400,
+				       &s->update_interval,
+				       error) &&
+	       pd_config_get_int_range(config,
+				       "compute",
+				       "resource_cache_expiry",
+				       3600,
+				       0,
+				       604800,
+				       &s->cache_expiry,
+				       error);
+}
+
+static void
+pd_compute_warn_method(PdConfig *config)
+{
 	const gchar *method =
 	  pd_config_get_string(config, "compute", "instance_discovery_method", "libvirt_metadata");
-	gboolean use_bulk = pd_config_get_bool(config, "compute", "bulk_stats", TRUE);
-	gboolean domain_events = pd_config_get_bool(config, "compute", "domain_events", TRUE);
-	gint64 backoff_max, keepalive_interval, keepalive_count, update_interval, cache_expiry;
-	gint64 connections;
-	GPtrArray *pollsters = pd_plugin_get_pollsters(plugin);
-
-	/* the ranges polld.conf(5) documents */
-	if (!pd_config_get_int_range(
-	      config, "compute", "reconnect_max_interval", 60, 1, 3600, &backoff_max, error) ||
-	    !pd_config_get_int_range(config,
-				     "compute",
-				     "libvirt_keepalive_interval",
-				     5,
-				     0,
-				     3600,
-				     &keepalive_interval,
-				     error) ||
-	    !pd_config_get_int_range(
-	      config, "compute", "libvirt_keepalive_count", 5, 1, 100, &keepalive_count, error) ||
-	    !pd_config_get_int_range(config,
-				     "compute",
-				     "resource_update_interval",
-				     0,
-				     0,
-				     86400,
-				     &update_interval,
-				     error) ||
-	    !pd_config_get_int_range(
-	      config, "compute", "resource_cache_expiry", 3600, 0, 604800, &cache_expiry, error) ||
-	    !pd_config_get_int_range(config,
-				     "compute",
-				     "libvirt_connections",
-				     PD_COMPUTE_POOL_DEFAULT_SIZE,
-				     1,
-				     PD_COMPUTE_POOL_MAX_SIZE,
-				     &connections,
-				     error))
-		return FALSE;
 
 	/* the other methods ask Nova's API, which a compute node shouldn't need */
 	if (g_strcmp0(method, "libvirt_metadata") != 0)
 		g_warning("[compute] instance_discovery_method = %s is not supported, "
 			  "using libvirt_metadata",
 			  method);
-	pd_compute_discovery_configure(PD_COMPUTE_DISCOVERY(self->discovery),
-				       host != NULL ? host : g_get_host_name(),
-				       flavor_ids);
+}
+
+/* what every cycle reads: applies at once, at start and on reload */
+static void
+pd_plugin_compute_apply(PdPluginCompute *self, const PdComputeSettings *s, guint connections)
+{
+	GPtrArray *pollsters = pd_plugin_get_pollsters(PD_PLUGIN(self));
+
 	pd_compute_discovery_set_refresh(PD_COMPUTE_DISCOVERY(self->discovery),
-					 update_interval * G_USEC_PER_SEC,
-					 cache_expiry * G_USEC_PER_SEC);
+					 s->update_interval * G_USEC_PER_SEC,
+					 s->cache_expiry * G_USEC_PER_SEC);
 	for (guint i = 0; i < pollsters->len; i++)
-		pd_compute_pollster_set_use_bulk(g_ptr_array_index(pollsters, i), use_bulk);
+		pd_compute_pollster_set_use_bulk(g_ptr_array_index(pollsters, i), s->use_bulk);
 	/* as Nova: a libvirtd that stops answering is noticed within
 	 * interval * (count + 1) seconds, not when a call finally fails; with
-	 * events, a domain's XML is read again only when it changed */
+	 * events, a domain's XML is read again only when it changed. A new URI,
+	 * keepalive or event setting makes the next call reopen the connection. */
 	pd_compute_pool_configure(self->pool,
-				  uri,
-				  (guint)connections,
-				  backoff_max * G_USEC_PER_SEC,
-				  (gint)keepalive_interval,
-				  (guint)keepalive_count,
-				  domain_events);
+				  s->uri,
+				  connections,
+				  s->backoff_max * G_USEC_PER_SEC,
+				  (gint)s->keepalive_interval,
+				  (guint)s->keepalive_count,
+				  s->domain_events);
+}
+
+static gboolean
+pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
+{
+	PdPluginCompute *self = PD_PLUGIN_COMPUTE(plugin);
+	g_auto(PdComputeSettings) s = { NULL };
+
+	if (!pd_compute_settings_read(&s, config, error))
+		return FALSE;
+	pd_compute_warn_method(config);
+	pd_compute_discovery_configure(PD_COMPUTE_DISCOVERY(self->discovery), s.host, s.flavor_ids);
+	pd_plugin_compute_apply(self, &s, (guint)s.connections);
 	/* connecting may block: never on the main loop. While libvirt is away
 	 * the discovery fails with NOT_READY and the plugin status says why. */
 	pd_compute_pool_open_in_background(self->pool);
 	return TRUE;
+}
+
+static const gchar *const pd_compute_metadata_keys[] = {
+	NULL, "host", "compute", "flavor_ids", NULL, NULL,
+};
+
+/* every key applies at once but the number of connections: domains are
+ * sharded over them, and a cycle in flight holds handles of the old shards */
+static void
+pd_plugin_compute_reconfigure(PdPlugin *plugin,
+			      PdConfig *old_config,
+			      PdConfig *new_config,
+			      GPtrArray *restart_keys)
+{
+	PdPluginCompute *self = PD_PLUGIN_COMPUTE(plugin);
+	const gchar *const connection_keys[] = { "compute", "libvirt_connections", NULL, NULL };
+	g_auto(PdComputeSettings) s = { NULL };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func(g_free);
+
+	if (!pd_compute_settings_read(&s, new_config, &error)) {
+		/* the old settings keep running */
+		g_warning("compute settings not applied: %s", error->message);
+		pd_plugin_note_changed_keys(old_config,
+					    new_config,
+					    (const gchar *const *)pd_compute_config_keys,
+					    restart_keys);
+		return;
+	}
+	pd_compute_warn_method(new_config);
+	/* metadata is rebuilt for every domain: only when it changes */
+	if (pd_plugin_note_changed_keys(old_config, new_config, pd_compute_metadata_keys, changed) >
+	    0)
+		pd_compute_discovery_configure(
+		  PD_COMPUTE_DISCOVERY(self->discovery), s.host, s.flavor_ids);
+	pd_plugin_note_changed_keys(old_config, new_config, connection_keys, restart_keys);
+	pd_plugin_compute_apply(self, &s, pd_compute_pool_get_size(self->pool));
 }
 
 static void
@@ -136,7 +239,7 @@ pd_plugin_compute_constructed(GObject *obj)
 		g_autoptr(PdPollster) pollster = pd_compute_pollster_new(&meters[i], self->pool);
 		pd_plugin_add_pollster(plugin, pollster);
 	}
-	for (guint i = 0; i < G_N_ELEMENTS(pd_compute_config_keys); i += 2)
+	for (guint i = 0; pd_compute_config_keys[i + 1] != NULL; i += 2)
 		pd_plugin_add_config_key(
 		  plugin, pd_compute_config_keys[i], pd_compute_config_keys[i + 1]);
 }
@@ -165,4 +268,5 @@ pd_plugin_compute_class_init(PdPluginComputeClass *klass)
 	object_class->finalize = pd_plugin_compute_finalize;
 	PD_PLUGIN_CLASS(klass)->start = pd_plugin_compute_start;
 	PD_PLUGIN_CLASS(klass)->stop = pd_plugin_compute_stop;
+	PD_PLUGIN_CLASS(klass)->reconfigure = pd_plugin_compute_reconfigure;
 }
