@@ -3,7 +3,8 @@
  * compute meters, on one connection, and nothing else (not a test)
  *
  * Per cycle: one bulk call lists every domain with its state and whatever
- * statistics groups the driver answers (cpu, vcpu, block, interface); per
+ * statistics groups the driver answers (cpu, vcpu, block, interface; past
+ * libvirtd's 16,384 records an answer, by ID and in slices as polld does); per
  * domain, only the groups missing from that answer: virDomainGetInfo for
  * cpu, virDomainGetBlockInfo per disk, virDomainInterfaceStats per vnic.
  * A domain's XML is read once, when it is first seen, for its disk and vnic
@@ -52,12 +53,18 @@ quiet(void *data, virErrorPtr err)
 	(void)err;
 }
 
+static int find_next; /* records come in the same order every cycle */
+
 static Known *
 find(const unsigned char *uuid)
 {
+	if (find_next < n_known && memcmp(known[find_next].uuid, uuid, VIR_UUID_BUFLEN) == 0)
+		return &known[find_next++];
 	for (int i = 0; i < n_known; i++) {
-		if (memcmp(known[i].uuid, uuid, VIR_UUID_BUFLEN) == 0)
+		if (memcmp(known[i].uuid, uuid, VIR_UUID_BUFLEN) == 0) {
+			find_next = i + 1;
 			return &known[i];
+		}
 	}
 	return NULL;
 }
@@ -102,6 +109,7 @@ learn(virDomainPtr dom, const unsigned char *uuid)
 		cap_known = cap_known ? cap_known * 2 : 1024;
 		known = realloc(known, cap_known * sizeof(*known));
 	}
+	find_next = n_known + 1;
 	k = &known[n_known++];
 	memset(k, 0, sizeof(*k));
 	memcpy(k->uuid, uuid, VIR_UUID_BUFLEN);
@@ -146,20 +154,16 @@ fill(virDomainStatsRecordPtr r, Known *k)
 	return calls;
 }
 
-static int
-cycle(virConnectPtr conn, int *n_domains, int *n_calls, int *n_xml)
-{
-	virDomainStatsRecordPtr *records = NULL;
-	unsigned int groups = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
-			      VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BLOCK |
-			      VIR_DOMAIN_STATS_INTERFACE;
-	int n = virConnectGetAllDomainStats(conn, groups, &records, 0);
+/* libvirtd answers at most this many domains or records at once */
+#define LIST_MAX 16384
+#define CHUNK 1024
 
-	if (n < 0)
-		return -1;
-	*n_domains = n;
-	*n_calls = 1;
-	*n_xml = 0;
+/* the records of one answer; returns the calls made for them */
+static int
+process(virDomainStatsRecordPtr *records, int n, int *n_xml)
+{
+	int calls = 0;
+
 	for (int i = 0; i < n; i++) {
 		unsigned char uuid[VIR_UUID_BUFLEN];
 		int state = 0;
@@ -169,15 +173,101 @@ cycle(virConnectPtr conn, int *n_domains, int *n_calls, int *n_xml)
 		k = find(uuid);
 		if (k == NULL) {
 			(*n_xml)++;
-			(*n_calls)++;
+			calls++;
 			k = learn(records[i]->dom, uuid);
 		}
 		virTypedParamsGetInt(
 		  records[i]->params, records[i]->nparams, "state.state", &state);
 		if (k != NULL && state == VIR_DOMAIN_RUNNING)
-			*n_calls += fill(records[i], k);
+			calls += fill(records[i], k);
 	}
-	virDomainStatsRecordListFree(records);
+	return calls;
+}
+
+/* past LIST_MAX running domains (polld's discovery does the same): the
+ * listed IDs, then the IDs the listing left out, each looked up */
+static int
+list_by_id(virConnectPtr conn, int n_active, virDomainPtr **out, int *n_calls)
+{
+	int *ids = malloc(LIST_MAX * sizeof(int));
+	char *seen;
+	virDomainPtr *doms = malloc((n_active + 1) * sizeof(virDomainPtr));
+	int n_ids = virConnectListDomains(conn, ids, LIST_MAX), n = 0, max_id = 0;
+
+	(*n_calls)++;
+	if (n_ids < 0) {
+		free(ids);
+		free(doms);
+		return -1;
+	}
+	for (int i = 0; i < n_ids; i++)
+		max_id = ids[i] > max_id ? ids[i] : max_id;
+	seen = calloc(max_id + 1, 1);
+	for (int i = 0; i < n_ids && n < n_active; i++) {
+		seen[ids[i]] = 1;
+		(*n_calls)++;
+		if ((doms[n] = virDomainLookupByID(conn, ids[i])) != NULL)
+			n++;
+	}
+	for (int id = 1; n < n_active && id <= max_id + 1024; id++) {
+		if (id <= max_id && seen[id])
+			continue;
+		(*n_calls)++;
+		if ((doms[n] = virDomainLookupByID(conn, id)) != NULL)
+			n++;
+	}
+	free(seen);
+	free(ids);
+	*out = doms;
+	return n;
+}
+
+static int
+cycle(virConnectPtr conn, int *n_domains, int *n_calls, int *n_xml)
+{
+	virDomainStatsRecordPtr *records = NULL;
+	unsigned int groups = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
+			      VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BLOCK |
+			      VIR_DOMAIN_STATS_INTERFACE;
+	int n_active = virConnectNumOfDomains(conn);
+	virDomainPtr *doms = NULL;
+	int n;
+
+	*n_calls = 2;
+	*n_xml = 0;
+	*n_domains = 0;
+	if (n_active < 0)
+		return -1;
+	/* the bench's fixtures have running domains only */
+	if (n_active <= LIST_MAX) {
+		n = virConnectGetAllDomainStats(conn, groups, &records, 0);
+		if (n < 0)
+			return -1;
+		*n_domains = n;
+		*n_calls += 1 + process(records, n, n_xml);
+		virDomainStatsRecordListFree(records);
+		return 0;
+	}
+	n = list_by_id(conn, n_active, &doms, n_calls);
+	if (n < 0)
+		return -1;
+	for (int off = 0; off < n; off += CHUNK) {
+		int len = n - off < CHUNK ? n - off : CHUNK;
+		virDomainPtr slice[CHUNK + 1];
+		int got;
+		memcpy(slice, doms + off, len * sizeof(virDomainPtr));
+		slice[len] = NULL;
+		(*n_calls)++;
+		got = virDomainListGetStats(slice, groups, &records, 0);
+		if (got < 0)
+			return -1;
+		*n_domains += got;
+		*n_calls += process(records, got, n_xml);
+		virDomainStatsRecordListFree(records);
+	}
+	for (int i = 0; i < n; i++)
+		virDomainFree(doms[i]);
+	free(doms);
 	return 0;
 }
 
@@ -211,6 +301,8 @@ main(int argc, char **argv)
 		double w0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 		int n_domains = 0, n_calls = 0, n_xml = 0;
 		double wall, cpu;
+
+		find_next = 0;
 		if (cycle(conn, &n_domains, &n_calls, &n_xml) < 0) {
 			fprintf(stderr, "cycle %d: %s\n", c, virGetLastErrorMessage());
 			return 1;

@@ -53,6 +53,10 @@ struct _PdComputeDiscovery {
 	gint64 clock_offset;			       /* tests move the clock */
 	guint64 conn_serial[PD_COMPUTE_POOL_MAX_SIZE]; /* the connections the cache
 							   was last checked against */
+	/* past libvirtd's listing limit: running domains' handles by ID, one
+	 * table per pipeline, used by that pipeline's thread only */
+	GHashTable *by_id[PD_COMPUTE_POOL_MAX_SIZE];
+	guint list_max; /* PD_COMPUTE_RPC_LIST_MAX; tests make it small */
 };
 
 /* what this discovery knows about changes since the last one */
@@ -256,10 +260,249 @@ pd_compute_list_each(virConnectPtr conn)
 	return listed;
 }
 
-static GArray *
-pd_compute_list_domains_once(virConnectPtr conn)
+/* libvirtd refuses an answer with more domains (or statistics records)
+ * than this: a longer listing goes in slices */
+#define PD_COMPUTE_RPC_LIST_MAX 16384
+#define PD_COMPUTE_STATE_CHUNK 1024
+
+static void
+pd_compute_listed_add_records(GArray *listed, virDomainStatsRecordPtr *records, gint n)
 {
-	GArray *listed = pd_compute_list_bulk(conn);
+	for (gint i = 0; i < n; i++) {
+		PdComputeListed l = { NULL };
+		if (pd_compute_listed_set(
+		      &l, records[i]->dom, records[i]->params, records[i]->nparams))
+			g_array_append_val(listed, l);
+	}
+}
+
+static void
+pd_compute_dom_free(gpointer dom)
+{
+	virDomainFree(dom);
+}
+
+/* the running domains beyond one answer, by ID */
+typedef struct {
+	virConnectPtr conn;
+	GArray *listed;	   /* where they go */
+	GHashTable *uuids; /* raw UUIDs listed so far: each domain once */
+	GHashTable *old;   /* ID -> handle, from the last cycle */
+	GHashTable *next;  /* ID -> handle, for the next cycle */
+	guint found;	   /* running domains listed */
+	gint max_id;
+} PdComputeById;
+
+/* the states of @ids' handles, in answers of a bounded size; the running
+ * ones are listed (once by UUID) and their handles kept for the next cycle,
+ * the others (stopped since, or started again under another ID) dropped */
+static gboolean
+pd_compute_by_id_states(PdComputeById *b, GArray *ids, GPtrArray *doms)
+{
+	g_autoptr(GHashTable) added =
+	  g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
+
+	for (guint off = 0; off < doms->len; off += PD_COMPUTE_STATE_CHUNK) {
+		guint n = MIN(PD_COMPUTE_STATE_CHUNK, doms->len - off);
+		g_autofree virDomainPtr *slice = g_new0(virDomainPtr, n + 1);
+		virDomainStatsRecordPtr *records = NULL;
+		gint got;
+
+		memcpy(slice, doms->pdata + off, n * sizeof(virDomainPtr));
+		got = virDomainListGetStats(slice, VIR_DOMAIN_STATS_STATE, &records, 0);
+		if (got < 0)
+			return FALSE;
+		for (gint i = 0; i < got; i++) {
+			PdComputeListed l = { NULL };
+			if (!pd_compute_listed_set(
+			      &l, records[i]->dom, records[i]->params, records[i]->nparams))
+				continue;
+			if (l.state == VIR_DOMAIN_SHUTOFF ||
+			    g_hash_table_contains(b->uuids, l.uuid)) {
+				pd_compute_listed_clear(&l);
+				continue;
+			}
+			g_hash_table_add(b->uuids, g_memdup2(l.uuid, VIR_UUID_BUFLEN));
+			g_hash_table_add(added, g_memdup2(l.uuid, VIR_UUID_BUFLEN));
+			g_array_append_val(b->listed, l);
+			b->found++;
+		}
+		virDomainStatsRecordListFree(records);
+	}
+	for (guint i = 0; i < doms->len; i++) {
+		guchar uuid[VIR_UUID_BUFLEN];
+		virDomainPtr dom = g_ptr_array_index(doms, i);
+		if (virDomainGetUUID(dom, uuid) == 0 && g_hash_table_contains(added, uuid))
+			g_hash_table_insert(
+			  b->next, GINT_TO_POINTER(g_array_index(ids, gint, i)), dom);
+		else
+			virDomainFree(dom);
+	}
+	return TRUE;
+}
+
+/* the IDs the listing gave: handles kept from the last cycle, or looked
+ * up (a lookup by ID is a scan of every domain in libvirt's test driver,
+ * so only new IDs are looked up) */
+static gboolean
+pd_compute_by_id_listed(PdComputeById *b, guint list_max)
+{
+	g_autofree gint *ids = g_new(gint, list_max);
+	gint n_ids = virConnectListDomains(b->conn, ids, (gint)list_max);
+	g_autoptr(GArray) batch_ids = g_array_new(FALSE, FALSE, sizeof(gint));
+	g_autoptr(GPtrArray) batch = g_ptr_array_new();
+
+	if (n_ids < 0)
+		return FALSE;
+	for (gint i = 0; i < n_ids; i++) {
+		gpointer dom = NULL;
+		b->max_id = MAX(b->max_id, ids[i]);
+		if (!g_hash_table_steal_extended(b->old, GINT_TO_POINTER(ids[i]), NULL, &dom))
+			dom = virDomainLookupByID(b->conn, ids[i]);
+		/* NULL: stopped meanwhile */
+		if (dom == NULL)
+			continue;
+		g_array_append_val(batch_ids, ids[i]);
+		g_ptr_array_add(batch, dom);
+	}
+	return pd_compute_by_id_states(b, batch_ids, batch);
+}
+
+/* the IDs the listing left out: those the last cycle found, then new ones
+ * tried one by one (IDs are handed out in order: up to 1024 past the
+ * highest known) */
+static gboolean
+pd_compute_by_id_rest(PdComputeById *b, guint n_active)
+{
+	g_autoptr(GArray) batch_ids = g_array_new(FALSE, FALSE, sizeof(gint));
+	g_autoptr(GPtrArray) batch = g_ptr_array_new();
+	GHashTableIter iter;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&iter, b->old);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		gint id = GPOINTER_TO_INT(key);
+		g_hash_table_iter_steal(&iter);
+		b->max_id = MAX(b->max_id, id);
+		g_array_append_val(batch_ids, id);
+		g_ptr_array_add(batch, value);
+	}
+	if (!pd_compute_by_id_states(b, batch_ids, batch))
+		return FALSE;
+	for (gint id = 0; b->found < n_active && id <= b->max_id + 1024; id++) {
+		g_autoptr(GArray) one_id = NULL;
+		g_autoptr(GPtrArray) one = NULL;
+		virDomainPtr dom;
+
+		if (g_hash_table_contains(b->next, GINT_TO_POINTER(id)))
+			continue;
+		dom = virDomainLookupByID(b->conn, id);
+		if (dom == NULL)
+			continue;
+		b->max_id = MAX(b->max_id, id);
+		one_id = g_array_new(FALSE, FALSE, sizeof(gint));
+		one = g_ptr_array_new();
+		g_array_append_val(one_id, id);
+		g_ptr_array_add(one, dom);
+		if (!pd_compute_by_id_states(b, one_id, one))
+			return FALSE;
+	}
+	virResetLastError();
+	return TRUE;
+}
+
+/* the running domains when there are more than one answer carries; the
+ * handles are kept by ID in @by_id from cycle to cycle */
+static gboolean
+pd_compute_list_active_by_id(virConnectPtr conn,
+			     guint n_active,
+			     guint list_max,
+			     GHashTable **by_id,
+			     GArray *listed)
+{
+	g_autoptr(GHashTable) uuids =
+	  g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
+	g_autoptr(GHashTable) old = g_steal_pointer(by_id);
+	g_autoptr(GHashTable) next = g_hash_table_new_full(NULL, NULL, NULL, pd_compute_dom_free);
+	PdComputeById b = { conn, listed, uuids, NULL, next, 0, 0 };
+
+	if (old == NULL)
+		old = g_hash_table_new_full(NULL, NULL, NULL, pd_compute_dom_free);
+	b.old = old;
+	if (!pd_compute_by_id_listed(&b, list_max) || !pd_compute_by_id_rest(&b, n_active))
+		return FALSE;
+	g_debug("listing: %u running domains by ID", b.found);
+	*by_id = g_steal_pointer(&next);
+	return TRUE;
+}
+
+/* past PD_COMPUTE_RPC_LIST_MAX domains: the inactive ones in one answer,
+ * the running ones in slices */
+static GArray *
+pd_compute_list_sliced(virConnectPtr conn,
+		       gint n_active,
+		       gint n_inactive,
+		       GHashTable **by_id,
+		       guint list_max)
+{
+	g_autoptr(GArray) listed =
+	  g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), (guint)(n_active + n_inactive));
+
+	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listed_clear);
+	if (n_inactive > 0) {
+		virDomainStatsRecordPtr *records = NULL;
+		gint n = virConnectGetAllDomainStats(conn,
+						     VIR_DOMAIN_STATS_STATE,
+						     &records,
+						     VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE);
+		if (n < 0)
+			return NULL;
+		pd_compute_listed_add_records(listed, records, n);
+		virDomainStatsRecordListFree(records);
+	}
+	if ((guint)n_active <= list_max) {
+		virDomainStatsRecordPtr *records = NULL;
+		gint n = virConnectGetAllDomainStats(
+		  conn, VIR_DOMAIN_STATS_STATE, &records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
+		if (n < 0)
+			return NULL;
+		pd_compute_listed_add_records(listed, records, n);
+		virDomainStatsRecordListFree(records);
+		return g_steal_pointer(&listed);
+	}
+	if (!pd_compute_list_active_by_id(conn, (guint)n_active, list_max, by_id, listed))
+		return NULL;
+	return g_steal_pointer(&listed);
+}
+
+static gboolean
+pd_compute_by_id_is_of(GHashTable *by_id, virConnectPtr conn)
+{
+	GHashTableIter iter;
+	gpointer dom;
+
+	g_hash_table_iter_init(&iter, by_id);
+	return !g_hash_table_iter_next(&iter, NULL, &dom) || virDomainGetConnect(dom) == conn;
+}
+
+/* @by_id: the handles kept by ID by an earlier listing on this pipeline */
+static GArray *
+pd_compute_list_domains_once(virConnectPtr conn, GHashTable **by_id, guint list_max)
+{
+	gint n_active = virConnectNumOfDomains(conn);
+	gint n_inactive = n_active >= 0 ? virConnectNumOfDefinedDomains(conn) : -1;
+	GArray *listed;
+
+	if (n_active < 0 || n_inactive < 0)
+		return NULL;
+	if ((guint)(n_active + n_inactive) > list_max) {
+		/* handles of an older connection are no use on this one */
+		if (*by_id != NULL && !pd_compute_by_id_is_of(*by_id, conn))
+			g_clear_pointer(by_id, g_hash_table_unref);
+		return pd_compute_list_sliced(conn, n_active, n_inactive, by_id, list_max);
+	}
+	g_clear_pointer(by_id, g_hash_table_unref);
+	listed = pd_compute_list_bulk(conn);
 
 	if (listed == NULL && pd_compute_last_error_code() == VIR_ERR_NO_SUPPORT)
 		listed = pd_compute_list_each(conn);
@@ -314,7 +557,8 @@ pd_compute_shard_list_cb(PdComputeConnection *conn, gpointer data)
 		sh->conn = pd_compute_connection_get(conn, &sh->error);
 		if (sh->conn == NULL)
 			return;
-		sh->listed = pd_compute_list_domains_once(sh->conn);
+		sh->listed = pd_compute_list_domains_once(
+		  sh->conn, &sh->self->by_id[sh->index], sh->self->list_max);
 		if (sh->listed != NULL)
 			break;
 		/* a dead connection is reopened once right away */
@@ -511,6 +755,12 @@ pd_compute_discovery_configure(PdComputeDiscovery *self, const gchar *host, gcha
 	g_mutex_unlock(&self->lock);
 }
 
+void
+pd_compute_discovery_set_list_max(PdComputeDiscovery *self, guint list_max)
+{
+	self->list_max = MAX(list_max, 1);
+}
+
 guint
 pd_compute_discovery_get_cache_size(PdComputeDiscovery *self)
 {
@@ -537,6 +787,8 @@ pd_compute_discovery_finalize(GObject *obj)
 	PdComputeDiscovery *self = PD_COMPUTE_DISCOVERY(obj);
 
 	g_clear_object(&self->pool);
+	for (guint i = 0; i < PD_COMPUTE_POOL_MAX_SIZE; i++)
+		g_clear_pointer(&self->by_id[i], g_hash_table_unref);
 	g_hash_table_unref(self->cache);
 	g_hash_table_unref(self->flavor_ids);
 	g_free(self->host);
@@ -553,6 +805,7 @@ pd_compute_discovery_init(PdComputeDiscovery *self)
 					    g_free,
 					    (GDestroyNotify)pd_compute_cache_entry_free);
 	self->flavor_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->list_max = PD_COMPUTE_RPC_LIST_MAX;
 	self->host = g_strdup(g_get_host_name());
 	self->cache_time = pd_compute_discovery_now(self);
 }

@@ -29,6 +29,10 @@ pd_compute_discovery_set_refresh(PdComputeDiscovery *self,
 /* for tests: move the discovery's clock forward */
 void
 pd_compute_discovery_advance_clock(PdComputeDiscovery *self, gint64 usec);
+/* for tests: the most domains one listing answer may carry (libvirtd's
+ * 16,384), past which the listing goes in slices */
+void
+pd_compute_discovery_set_list_max(PdComputeDiscovery *self, guint list_max);
 /* instances (or non-instance domains) remembered, for tests */
 guint
 pd_compute_discovery_get_cache_size(PdComputeDiscovery *self);

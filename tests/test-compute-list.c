@@ -1,0 +1,120 @@
+/*
+ * compute-libvirt's listing past libvirtd's limit of domains an answer may
+ * carry (16,384): made small here, on the test driver, the listing in
+ * slices (inactive domains apart, running ones by ID, states in chunks)
+ * must give the same domains and states as the one-answer listing, also
+ * after domains stop and start (new IDs) between two discoveries.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "pd-compute-discovery.h"
+#include "pd-compute-domain.h"
+#include "pd-config-private.h"
+#include "pd-cycle-cache-private.h"
+#include "pd-test-util.h"
+#include "polld.h"
+
+static gchar *
+gen_domains(const gchar *dir)
+{
+	g_autofree gchar *script =
+	  g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "gen-domains.py", NULL);
+	gchar *path = g_build_filename(dir, "domains.xml", NULL);
+	const gchar *argv[] = { "python3",	   script, "--out",	    path, "--domains", "10",
+				"--shutoff-every", "3",	   "--plain-every", "0",  NULL };
+	g_autoptr(GError) error = NULL;
+	gint status = -1;
+
+	g_spawn_sync(
+	  NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+	return path;
+}
+
+static gint
+pd_compare_lines(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+/* "uuid=state" of every instance, sorted */
+static gchar *
+discover(PdDiscovery *discovery, PdConfig *config)
+{
+	g_autoptr(PdCycleCache) cache = pd_cycle_cache_new(config);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) resources =
+	  PD_DISCOVERY_GET_CLASS(discovery)->discover(discovery, NULL, cache, NULL, &error);
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+
+	g_assert_no_error(error);
+	for (guint i = 0; i < resources->len; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, i));
+		g_ptr_array_add(lines, g_strdup_printf("%s=%d", cd->inst->uuid, cd->state));
+	}
+	g_ptr_array_sort(lines, pd_compare_lines);
+	g_ptr_array_add(lines, NULL);
+	return g_strjoinv("\n", (gchar **)lines->pdata);
+}
+
+static void
+test_list_sliced(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *xml = gen_domains(dir);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr rw = virConnectOpen(uri);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdComputePool) whole_pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdComputePool) sliced_pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) whole = NULL;
+	g_autoptr(PdDiscovery) sliced = NULL;
+	virDomainPtr running, stopped;
+
+	g_assert_nonnull(rw);
+	pd_compute_pool_set_conn(whole_pool, rw);
+	pd_compute_pool_set_conn(sliced_pool, rw);
+	whole = pd_compute_discovery_new(whole_pool);
+	sliced = pd_compute_discovery_new(sliced_pool);
+	/* 7 running, 3 shut off: more than 4 running are listed by ID */
+	pd_compute_discovery_set_list_max(PD_COMPUTE_DISCOVERY(sliced), 4);
+	g_assert_cmpint(virConnectNumOfDomains(rw), ==, 7);
+	g_assert_cmpint(virConnectNumOfDefinedDomains(rw), ==, 3);
+
+	for (guint round = 0; round < 3; round++) {
+		g_autofree gchar *want = discover(whole, config);
+		g_autofree gchar *got = discover(sliced, config);
+		g_assert_cmpstr(got, ==, want);
+		g_assert_cmpuint(
+		  pd_compute_discovery_get_cache_size(PD_COMPUTE_DISCOVERY(sliced)), ==, 10);
+		if (round == 0) {
+			/* one stops: its kept handle now says shut off */
+			gint ids[10];
+			g_assert_cmpint(virConnectListDomains(rw, ids, 10), ==, 7);
+			running = virDomainLookupByID(rw, ids[1]);
+			g_assert_nonnull(running);
+			g_assert_cmpint(virDomainDestroy(running), ==, 0);
+			virDomainFree(running);
+		} else if (round == 1) {
+			/* one starts under an ID no listing gave before */
+			stopped = virDomainLookupByName(rw, "instance-00000002");
+			g_assert_nonnull(stopped);
+			g_assert_cmpint(virDomainCreate(stopped), ==, 0);
+			g_assert_cmpuint(virDomainGetID(stopped), >, 7);
+			virDomainFree(stopped);
+		}
+	}
+	g_clear_object(&sliced);
+	g_clear_object(&whole);
+	virConnectClose(rw);
+	pd_test_rmtree(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/compute/list-sliced", test_list_sliced);
+	return g_test_run();
+}
