@@ -72,16 +72,6 @@ pd_compute_settings_read(PdComputeSettings *s, PdConfig *config, GError **error)
 	s->host = g_strdup(host != NULL ? host : g_get_host_name());
 	s->use_bulk = pd_config_get_bool(config, "compute", "bulk_stats", TRUE);
 	s->domain_events = pd_config_get_bool(config, "compute", "domain_events", TRUE);
-	s->connections =
-	  pd_config_get_int(config, "compute", "libvirt_connections", PD_COMPUTE_POOL_DEFAULT_SIZE);
-	if (s->connections < 1 || s->connections > PD_COMPUTE_POOL_MAX_SIZE) {
-		g_warning("[compute] libvirt_connections = %" G_GINT64_FORMAT
-			  " is out of range (1 to %d), using %d",
-			  s->connections,
-			  PD_COMPUTE_POOL_MAX_SIZE,
-			  PD_COMPUTE_POOL_DEFAULT_SIZE);
-		s->connections = PD_COMPUTE_POOL_DEFAULT_SIZE;
-	}
 	/* the ranges polld.conf(5) documents */
 	return pd_config_get_int_range(config,
 				       "compute",
@@ -122,6 +112,14 @@ pd_compute_settings_read(PdComputeSettings *s, PdConfig *config, GError **error)
 				       0,
 				       604800,
 				       &s->cache_expiry,
+				       error) &&
+	       pd_config_get_int_range(config,
+				       "compute",
+				       "libvirt_connections",
+				       PD_COMPUTE_POOL_DEFAULT_SIZE,
+				       1,
+				       PD_COMPUTE_POOL_MAX_SIZE,
+				       &s->connections,
 				       error);
 }
 
