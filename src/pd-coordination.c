@@ -36,6 +36,7 @@
 typedef struct {
 	gchar *name;
 	GHashTable *members; /* set of member ids */
+	gchar **keys;	     /* a static group's resources (the same on every member), or NULL */
 	PdHashRing *ring;
 	gint64 last_change; /* wall clock us */
 	guint owned;	    /* resources owned / seen in the last cycle */
@@ -93,23 +94,41 @@ static void
 pd_coord_group_free(PdCoordGroup *group)
 {
 	g_free(group->name);
+	g_strfreev(group->keys);
 	g_hash_table_unref(group->members);
 	g_clear_pointer(&group->ring, pd_hash_ring_unref);
 	g_free(group);
 }
 
+/* balancing costs (resources x members) score computations a round, on the
+ * main loop: past this, a static group is split per key */
+#define PD_COORDINATION_BALANCE_MAX 4000000
+
+/*
+ * A static group's resources are known to every member alike (they are in
+ * the group's name), so its shares are balanced over them; a discovered
+ * group's resources are found during each agent's own cycle, and there each
+ * resource's owner depends on that resource alone (see docs/scale-out.md).
+ */
 static void
 pd_coord_group_rebuild(PdCoordGroup *group)
 {
-	g_autofree gchar **ids = (gchar **)g_hash_table_get_keys_as_array(group->members, NULL);
+	guint n_ids = 0;
+	g_autofree gchar **ids = (gchar **)g_hash_table_get_keys_as_array(group->members, &n_ids);
+	guint n_keys = group->keys != NULL ? g_strv_length(group->keys) : 0;
 
 	g_clear_pointer(&group->ring, pd_hash_ring_unref);
-	group->ring = pd_hash_ring_new((const gchar *const *)ids);
+	if (n_keys > 0 && (guint64)n_keys * n_ids <= PD_COORDINATION_BALANCE_MAX)
+		group->ring = pd_hash_ring_new_balanced(
+		  (const gchar *const *)ids, (const gchar *const *)group->keys, n_keys);
+	else
+		group->ring = pd_hash_ring_new((const gchar *const *)ids);
 	group->last_change = g_get_real_time();
 }
 
+/* @keys: a static group's resources */
 static PdCoordGroup *
-pd_coordination_add_group(PdCoordination *self, const gchar *name)
+pd_coordination_add_group(PdCoordination *self, const gchar *name, gchar **keys)
 {
 	PdCoordGroup *group = g_hash_table_lookup(self->groups, name);
 
@@ -118,6 +137,7 @@ pd_coordination_add_group(PdCoordination *self, const gchar *name)
 	group = g_new0(PdCoordGroup, 1);
 	group->name = g_strdup(name);
 	group->members = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	group->keys = g_strdupv(keys);
 	pd_coord_group_rebuild(group);
 	g_hash_table_insert(self->groups, group->name, group);
 	return group;
@@ -214,9 +234,10 @@ static void
 pd_coordination_compute_groups(PdCoordination *self)
 {
 	PdPollingConfig *polling = pd_engine_get_polling_config(self->engine);
+	/* group -> its static resources (NULL for the discovered one) */
 	g_autoptr(GHashTable) wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	GHashTableIter iter;
-	gpointer name;
+	gpointer name, keys;
 
 	g_clear_pointer(&self->global_group, g_free);
 	/* a new table: shares of running cycles keep the old one */
@@ -231,11 +252,11 @@ pd_coordination_compute_groups(PdCoordination *self)
 		if (selects && source->resources[0] != NULL) {
 			gchar *group = pd_coordination_static_group(self, source->resources);
 			g_hash_table_insert(self->static_groups, g_strdup(source->name), group);
-			g_hash_table_add(wanted, g_strdup(group));
+			g_hash_table_insert(wanted, g_strdup(group), source->resources);
 		}
 	}
 	if (self->global_group != NULL)
-		g_hash_table_add(wanted, g_strdup(self->global_group));
+		g_hash_table_insert(wanted, g_strdup(self->global_group), NULL);
 	/* groups no longer wanted: our key goes at once, or the others would
 	 * keep assigning us resources we no longer poll */
 	g_hash_table_iter_init(&iter, self->groups);
@@ -247,8 +268,8 @@ pd_coordination_compute_groups(PdCoordination *self)
 		g_hash_table_iter_remove(&iter);
 	}
 	g_hash_table_iter_init(&iter, wanted);
-	while (g_hash_table_iter_next(&iter, &name, NULL))
-		pd_coordination_add_group(self, name);
+	while (g_hash_table_iter_next(&iter, &name, &keys))
+		pd_coordination_add_group(self, name, keys);
 }
 
 /* --- state --- */
@@ -910,6 +931,7 @@ pd_coordination_group_variant(PdCoordination *self, PdCoordGroup *group)
 	  &dict, "member", "b", pd_hash_ring_contains(group->ring, self->member_id));
 	g_variant_dict_insert(&dict, "share", "u", group->owned);
 	g_variant_dict_insert(&dict, "resources", "u", group->seen);
+	g_variant_dict_insert(&dict, "balanced", "b", pd_hash_ring_is_balanced(group->ring));
 	g_variant_dict_insert(&dict, "last_change", "x", group->last_change);
 	return g_variant_dict_end(&dict);
 }

@@ -21,6 +21,21 @@ typedef struct _PdHashRing PdHashRing;
 /* @members: ids (duplicates are dropped, order does not matter) */
 PdHashRing *
 pd_hash_ring_new(const gchar *const *members);
+/*
+ * The same members, each given an offset added to its scores so that the
+ * @n_keys @keys split between them with every share within
+ * PD_HASH_RING_BAND_PERCENT of the mean. The owner of any key is still the member
+ * with the highest (score + offset), but the offsets depend on the key set:
+ * only agents that hold the same keys are sure to agree, so this is for key
+ * sets every member knows identically (a configured resource list).
+ */
+PdHashRing *
+pd_hash_ring_new_balanced(const gchar *const *members, const gchar *const *keys, guint n_keys);
+/* every share of a balanced ring within this many percent of the mean
+ * (rounded outwards to whole keys) */
+#define PD_HASH_RING_BAND_PERCENT 4
+gboolean
+pd_hash_ring_is_balanced(PdHashRing *ring);
 PdHashRing *
 pd_hash_ring_ref(PdHashRing *ring);
 void

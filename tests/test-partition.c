@@ -613,6 +613,23 @@ sets_equal(GHashTable *a, GHashTable *b)
 	return TRUE;
 }
 
+/* the static resources are known to every agent, so their shares are
+ * balanced: each within 4% of the mean (rounded outwards), where per-key
+ * hashing gives binomial shares (sd 8 around 100 for three agents) */
+static void
+assert_static_balanced(Agent **agents, guint n, gint64 since)
+{
+	guint lo = N_RESOURCES * 96 / (100 * n);
+	guint hi = (N_RESOURCES * 104 + 100 * n - 1) / (100 * n);
+
+	for (guint i = 0; i < n; i++) {
+		CycleSet *cs = agent_last_set(agents[i], 0, since);
+		g_assert_nonnull(cs);
+		g_assert_cmpuint(g_hash_table_size(cs->ids), >=, lo);
+		g_assert_cmpuint(g_hash_table_size(cs->ids), <=, hi);
+	}
+}
+
 /* from @since on, every cycle of each agent polled the same share, and the
  * shares split the resources exactly: nothing twice, nothing missed */
 static void
@@ -638,6 +655,7 @@ assert_steady(Agent **agents, guint n, gint64 since)
 		}
 	}
 	g_assert_true(covered(&g));
+	assert_static_balanced(agents, n, since);
 }
 
 static gboolean
