@@ -212,10 +212,11 @@ pd_coordination_url_hosts(PdCoordinationUrl *url,
 static void
 pd_coordination_url_redact(PdCoordinationUrl *url, const gchar *scheme, const gchar *rest)
 {
-	const gchar *at = strchr(rest, '@');
-	const gchar *slash = strchr(rest, '/');
+	/* the last '@' of the host part, as the parser splits it: a password
+	 * may hold a raw '@' */
+	const gchar *at = g_strrstr_len(rest, (gssize)strcspn(rest, "/?#"), "@");
 
-	if (url->password != NULL && at != NULL && (slash == NULL || at < slash)) {
+	if (url->password != NULL && at != NULL) {
 		g_autofree gchar *user = g_uri_escape_string(url->user, NULL, FALSE);
 		url->redacted = g_strdup_printf("%s://%s:***@%s", scheme, user, at + 1);
 		return;

@@ -964,6 +964,10 @@ pd_coordination_get_partitions(PdCoordination *self)
 		  &dict, "last_error", "s", self->last_error != NULL ? self->last_error : "");
 		g_variant_dict_insert(
 		  &dict, "etcd_requests", "t", pd_etcd_client_get_requests(self->client));
+		g_variant_dict_insert(&dict,
+				      "etcd_authentications",
+				      "t",
+				      pd_etcd_client_get_authentications(self->client));
 		names = g_list_sort(names, (GCompareFunc)strcmp);
 		for (GList *l = names; l != NULL; l = l->next)
 			g_variant_builder_add_value(
@@ -1098,14 +1102,15 @@ pd_coordination_new(PdConfig *config, GError **error)
 			       pd_config_get_origin(config, "coordination", "backend_url"));
 		return NULL;
 	}
-	if (self->url->user != NULL) {
+	if (self->url->user != NULL && self->url->password == NULL) {
 		g_set_error(error,
 			    G_IO_ERROR,
-			    G_IO_ERROR_NOT_SUPPORTED,
-			    "%s: [coordination] backend_url %s: etcd user authentication is not "
-			    "supported yet; use TLS client certificates (cert_key, cert_cert)",
+			    G_IO_ERROR_INVALID_ARGUMENT,
+			    "%s: [coordination] backend_url %s: etcd user '%s' without a password "
+			    "(etcd3+http://user:password@host:port)",
 			    pd_config_get_origin(config, "coordination", "backend_url"),
-			    self->url->redacted);
+			    self->url->redacted,
+			    self->url->user);
 		return NULL;
 	}
 	self->client = pd_etcd_client_new(self->url, error);

@@ -19,6 +19,12 @@
  * Two sessions: calls get the configured timeout, while the watch stream is
  * idle for minutes and must not be timed out (a dead etcd closes its socket,
  * and the lease keep-alives notice an unreachable one).
+ *
+ * With a user, every request carries a token in the Authorization header,
+ * taken from auth/authenticate before the first request and again whenever
+ * etcd rejects it (a restarted etcd forgets its simple tokens, and any token
+ * expires after --auth-token-ttl unused). Requests made meanwhile wait for
+ * the new token. The password and the token never appear in a message.
  */
 
 struct _PdEtcdClient {
@@ -30,6 +36,13 @@ struct _PdEtcdClient {
 	guint current; /* index of the endpoint that answered last */
 	GTlsCertificate *client_cert;
 	guint64 requests;
+	gchar *user; /* NULL: no authentication */
+	gchar *password;
+	gchar *token;	   /* NULL until authenticated */
+	gboolean auth_off; /* etcd said authentication is not enabled */
+	GQueue waiting;	   /* of GTask, requests waiting for a token */
+	gboolean authenticating;
+	guint64 authentications;
 };
 
 G_DEFINE_TYPE(PdEtcdClient, pd_etcd_client, G_TYPE_OBJECT)
@@ -78,7 +91,11 @@ pd_etcd_get_int(JsonObject *obj, const gchar *member)
 }
 
 static SoupMessage *
-pd_etcd_client_message(PdEtcdClient *self, guint endpoint, const gchar *method, const gchar *body)
+pd_etcd_client_message(PdEtcdClient *self,
+		       guint endpoint,
+		       const gchar *method,
+		       const gchar *body,
+		       const gchar *token)
 {
 	g_autofree gchar *uri =
 	  g_strconcat(self->endpoints[endpoint], self->api_path, method, NULL);
@@ -86,6 +103,9 @@ pd_etcd_client_message(PdEtcdClient *self, guint endpoint, const gchar *method, 
 	g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));
 
 	soup_message_set_request_body_from_bytes(msg, "application/json", bytes);
+	if (token != NULL)
+		soup_message_headers_replace(
+		  soup_message_get_request_headers(msg), "Authorization", token);
 	if (self->client_cert != NULL)
 		soup_message_set_tls_client_certificate(msg, self->client_cert);
 	self->requests++;
@@ -133,6 +153,9 @@ typedef struct {
 	gchar *method;
 	gchar *body;
 	guint attempt;
+	gboolean anonymous; /* auth/authenticate itself */
+	gboolean retried;   /* sent again once after a rejected token */
+	gchar *token;	    /* the token the request carried */
 	SoupMessage *msg;
 } PdEtcdCall;
 
@@ -140,13 +163,121 @@ static void
 pd_etcd_call_free(PdEtcdCall *call)
 {
 	g_free(call->method);
+	/* auth/authenticate's body holds the password */
+	if (call->anonymous)
+		memset(call->body, 0, strlen(call->body));
 	g_free(call->body);
+	g_free(call->token);
 	g_clear_object(&call->msg);
 	g_free(call);
 }
 
 static void
 pd_etcd_client_send(GTask *task);
+static void
+pd_etcd_watch_send(GTask *task);
+static void
+pd_etcd_client_authenticate(PdEtcdClient *self);
+
+/* a request that needs a token and has none waits for auth/authenticate */
+static gboolean
+pd_etcd_client_wait_token(PdEtcdClient *self, GTask *task)
+{
+	if (self->user == NULL || self->token != NULL || self->auth_off)
+		return FALSE;
+	g_queue_push_tail(&self->waiting, task);
+	if (!self->authenticating)
+		pd_etcd_client_authenticate(self);
+	return TRUE;
+}
+
+/* etcd refused @used: the next request authenticates again (unless another
+ * one already did) */
+static void
+pd_etcd_client_token_rejected(PdEtcdClient *self, const gchar *used)
+{
+	if (g_strcmp0(self->token, used) == 0)
+		g_clear_pointer(&self->token, g_free);
+	self->auth_off = FALSE;
+}
+
+/* etcd wants a (new) token: 401 "invalid auth token", or "user name is
+ * empty" for a request without one once authentication is on */
+static gboolean
+pd_etcd_client_is_rejection(SoupMessage *msg, JsonObject *reply)
+{
+	const gchar *text;
+
+	if (soup_message_get_status(msg) == SOUP_STATUS_UNAUTHORIZED)
+		return TRUE;
+	text =
+	  reply != NULL ? json_object_get_string_member_with_default(reply, "message", "") : "";
+	return strstr(text, "user name is empty") != NULL;
+}
+
+static void
+pd_etcd_client_authenticated_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	PdEtcdClient *self = PD_ETCD_CLIENT(source);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) reply = g_task_propagate_pointer(G_TASK(res), &error);
+	const gchar *token =
+	  reply != NULL ? json_object_get_string_member_with_default(reply, "token", NULL) : NULL;
+	GList *waiting = self->waiting.head;
+
+	self->authenticating = FALSE;
+	g_queue_init(&self->waiting);
+	if (error != NULL && strstr(error->message, "authentication is not enabled") != NULL) {
+		/* no token needed (until a request is refused for want of one) */
+		g_clear_error(&error);
+		self->auth_off = TRUE;
+	} else if (token != NULL && token[0] != '\0') {
+		g_free(self->token);
+		self->token = g_strdup(token);
+	} else if (error == NULL) {
+		error = g_error_new_literal(
+		  G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "etcd: no token in the reply");
+	}
+	for (GList *l = waiting; l != NULL; l = l->next) {
+		GTask *task = l->data;
+		if (error != NULL) {
+			g_task_return_new_error(task,
+						error->domain,
+						error->code,
+						"authenticating as %s: %s",
+						self->user,
+						error->message);
+			g_object_unref(task);
+		} else if (g_task_get_source_tag(task) == pd_etcd_client_watch_async) {
+			pd_etcd_watch_send(task);
+		} else {
+			pd_etcd_client_send(task);
+		}
+	}
+	g_list_free(waiting);
+}
+
+static gchar *
+pd_etcd_body(JsonObject *body);
+
+static void
+pd_etcd_client_authenticate(PdEtcdClient *self)
+{
+	g_autoptr(JsonObject) body = json_object_new();
+	GTask *task = g_task_new(self, NULL, pd_etcd_client_authenticated_cb, NULL);
+	PdEtcdCall *call = g_new0(PdEtcdCall, 1);
+
+	self->authenticating = TRUE;
+	self->authentications++;
+	json_object_set_string_member(body, "name", self->user);
+	json_object_set_string_member(body, "password", self->password);
+	g_task_set_source_tag(task, pd_etcd_client_authenticate);
+	call->method = g_strdup("auth/authenticate");
+	call->body = pd_etcd_body(body);
+	call->anonymous = TRUE;
+	g_task_set_task_data(task, call, (GDestroyNotify)pd_etcd_call_free);
+	pd_etcd_client_send(task);
+}
 
 static void
 pd_etcd_client_sent_cb(GObject *source, GAsyncResult *res, gpointer user_data)
@@ -176,6 +307,14 @@ pd_etcd_client_sent_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	}
 	data = g_bytes_get_data(bytes, &len);
 	reply = len > 0 ? pd_etcd_parse_object(data, len, NULL) : NULL;
+	if (self->user != NULL && !call->anonymous && !call->retried &&
+	    pd_etcd_client_is_rejection(call->msg, reply)) {
+		/* once more, with a new token */
+		pd_etcd_client_token_rejected(self, call->token);
+		call->retried = TRUE;
+		pd_etcd_client_send(g_steal_pointer(&task));
+		return;
+	}
 	if (!SOUP_STATUS_IS_SUCCESSFUL(soup_message_get_status(call->msg))) {
 		pd_etcd_client_set_http_error(call->msg, reply, &error);
 		g_task_return_error(task, g_steal_pointer(&error));
@@ -198,8 +337,13 @@ pd_etcd_client_send(GTask *task)
 	PdEtcdClient *self = g_task_get_source_object(task);
 	PdEtcdCall *call = g_task_get_task_data(task);
 
+	if (!call->anonymous && pd_etcd_client_wait_token(self, task))
+		return;
 	g_clear_object(&call->msg);
-	call->msg = pd_etcd_client_message(self, self->current, call->method, call->body);
+	g_free(call->token);
+	call->token = call->anonymous ? NULL : g_strdup(self->token);
+	call->msg =
+	  pd_etcd_client_message(self, self->current, call->method, call->body, call->token);
 	soup_session_send_and_read_async(self->session,
 					 call->msg,
 					 G_PRIORITY_DEFAULT,
@@ -244,6 +388,9 @@ pd_etcd_client_call_finish(PdEtcdClient *self, GAsyncResult *res, GError **error
 /* --- watch --- */
 
 typedef struct {
+	gchar *body;
+	gchar *token; /* the token the request carried */
+	gboolean token_rejected;
 	SoupMessage *msg;
 	GInputStream *stream;
 	GByteArray *buffer;
@@ -254,6 +401,8 @@ typedef struct {
 static void
 pd_etcd_watch_free(PdEtcdWatch *watch)
 {
+	g_free(watch->body);
+	g_free(watch->token);
 	g_clear_object(&watch->msg);
 	g_clear_object(&watch->stream);
 	g_byte_array_unref(watch->buffer);
@@ -285,11 +434,24 @@ pd_etcd_watch_line(PdEtcdWatch *watch, const gchar *line, gsize len, GError **er
 		return TRUE;
 	watch->func(result, watch->func_data);
 	if (json_object_get_boolean_member_with_default(result, "canceled", FALSE)) {
-		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_FAILED,
-			    "etcd cancelled the watch (compacted at revision %" G_GINT64_FORMAT ")",
-			    pd_etcd_get_int(result, "compact_revision"));
+		const gchar *reason =
+		  json_object_get_string_member_with_default(result, "cancel_reason", "");
+		/* a watch is refused with the reason, not an HTTP status */
+		watch->token_rejected = strstr(reason, "invalid auth token") != NULL ||
+					strstr(reason, "user name is empty") != NULL;
+		if (reason[0] != '\0')
+			g_set_error(error,
+				    G_IO_ERROR,
+				    G_IO_ERROR_FAILED,
+				    "etcd cancelled the watch: %s",
+				    reason);
+		else
+			g_set_error(
+			  error,
+			  G_IO_ERROR,
+			  G_IO_ERROR_FAILED,
+			  "etcd cancelled the watch (compacted at revision %" G_GINT64_FORMAT ")",
+			  pd_etcd_get_int(result, "compact_revision"));
 		return FALSE;
 	}
 	return TRUE;
@@ -348,6 +510,8 @@ pd_etcd_watch_read_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	g_byte_array_append(
 	  watch->buffer, g_bytes_get_data(bytes, NULL), (guint)g_bytes_get_size(bytes));
 	if (!pd_etcd_watch_consume(watch, &error)) {
+		if (watch->token_rejected)
+			pd_etcd_client_token_rejected(g_task_get_source_object(task), watch->token);
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
@@ -367,11 +531,33 @@ pd_etcd_watch_sent_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	}
 	if (!SOUP_STATUS_IS_SUCCESSFUL(soup_message_get_status(watch->msg))) {
+		if (soup_message_get_status(watch->msg) == SOUP_STATUS_UNAUTHORIZED)
+			pd_etcd_client_token_rejected(g_task_get_source_object(task), watch->token);
 		pd_etcd_client_set_http_error(watch->msg, NULL, &error);
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
 	pd_etcd_watch_read_more(g_steal_pointer(&task));
+}
+
+static void
+pd_etcd_watch_send(GTask *task)
+{
+	PdEtcdClient *self = g_task_get_source_object(task);
+	PdEtcdWatch *watch = g_task_get_task_data(task);
+
+	if (pd_etcd_client_wait_token(self, task))
+		return;
+	g_free(watch->token);
+	watch->token = g_strdup(self->token);
+	watch->msg =
+	  pd_etcd_client_message(self, self->current, "watch", watch->body, watch->token);
+	soup_session_send_async(self->watch_session,
+				watch->msg,
+				G_PRIORITY_DEFAULT,
+				g_task_get_cancellable(task),
+				pd_etcd_watch_sent_cb,
+				task);
 }
 
 void
@@ -389,7 +575,6 @@ pd_etcd_client_watch_async(PdEtcdClient *self,
 	PdEtcdWatch *watch = g_new0(PdEtcdWatch, 1);
 	g_autoptr(JsonObject) body = json_object_new();
 	JsonObject *create = json_object_new();
-	g_autofree gchar *text = NULL;
 	g_autofree gchar *rev = g_strdup_printf("%" G_GINT64_FORMAT, start_revision);
 
 	g_task_set_source_tag(task, pd_etcd_client_watch_async);
@@ -397,18 +582,12 @@ pd_etcd_client_watch_async(PdEtcdClient *self,
 	json_object_set_string_member(create, "range_end", range_end);
 	json_object_set_string_member(create, "start_revision", rev);
 	json_object_set_object_member(body, "create_request", create);
-	text = pd_etcd_body(body);
+	watch->body = pd_etcd_body(body);
 	watch->buffer = g_byte_array_new();
 	watch->func = func;
 	watch->func_data = func_data;
-	watch->msg = pd_etcd_client_message(self, self->current, "watch", text);
 	g_task_set_task_data(task, watch, (GDestroyNotify)pd_etcd_watch_free);
-	soup_session_send_async(self->watch_session,
-				watch->msg,
-				G_PRIORITY_DEFAULT,
-				cancellable,
-				pd_etcd_watch_sent_cb,
-				task);
+	pd_etcd_watch_send(task);
 }
 
 gboolean
@@ -428,6 +607,12 @@ guint64
 pd_etcd_client_get_requests(PdEtcdClient *self)
 {
 	return self->requests;
+}
+
+guint64
+pd_etcd_client_get_authentications(PdEtcdClient *self)
+{
+	return self->authentications;
 }
 
 /* --- object --- */
@@ -458,6 +643,8 @@ pd_etcd_client_new(const PdCoordinationUrl *url, GError **error)
 
 	self->endpoints = g_strdupv(url->endpoints);
 	self->api_path = g_strdup(url->api_path);
+	self->user = g_strdup(url->user);
+	self->password = g_strdup(url->password);
 	self->session = soup_session_new_with_options(
 	  "timeout", url->timeout, "user-agent", "polld/" PACKAGE_VERSION, NULL);
 	self->watch_session =
@@ -477,12 +664,18 @@ pd_etcd_client_finalize(GObject *obj)
 	g_clear_object(&self->client_cert);
 	g_strfreev(self->endpoints);
 	g_free(self->api_path);
+	g_free(self->user);
+	if (self->password != NULL)
+		memset(self->password, 0, strlen(self->password));
+	g_free(self->password);
+	g_free(self->token);
 	G_OBJECT_CLASS(pd_etcd_client_parent_class)->finalize(obj);
 }
 
 static void
 pd_etcd_client_init(PdEtcdClient *self)
 {
+	g_queue_init(&self->waiting);
 }
 
 static void

@@ -58,6 +58,9 @@ pd_etcd_client_get_endpoint(PdEtcdClient *self);
 /* requests sent since start (watches included) */
 guint64
 pd_etcd_client_get_requests(PdEtcdClient *self);
+/* auth/authenticate requests sent since start (0 without a user) */
+guint64
+pd_etcd_client_get_authentications(PdEtcdClient *self);
 
 /* keys and values travel base64 encoded */
 gchar *

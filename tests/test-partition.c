@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -1011,6 +1012,207 @@ test_stale_poll_all(Fixture *f, gconstpointer data)
 	agents_free(agents, 2);
 }
 
+/* --- etcd authentication --- */
+
+#define AUTH_PASSWORD "p@ss w0rd"
+#define AUTH_PASSWORD_URL "p%40ss%20w0rd"
+#define ROOT_PASSWORD "r00t"
+
+typedef struct {
+	gboolean done;
+	guint status;
+	JsonObject *reply;
+} EtcdReply;
+
+static void
+etcd_post_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	EtcdReply *r = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) bytes =
+	  soup_session_send_and_read_finish(SOUP_SESSION(source), res, &error);
+	g_autoptr(JsonParser) parser = json_parser_new();
+
+	g_assert_no_error(error);
+	r->status =
+	  soup_message_get_status(soup_session_get_async_result_message(SOUP_SESSION(source), res));
+	g_assert_true(json_parser_load_from_data(
+	  parser, g_bytes_get_data(bytes, NULL), (gssize)g_bytes_get_size(bytes), NULL));
+	r->reply = json_object_ref(json_node_get_object(json_parser_get_root(parser)));
+	r->done = TRUE;
+}
+
+static gboolean
+etcd_replied(gpointer data)
+{
+	return ((EtcdReply *)data)->done;
+}
+
+/* one POST to etcd's JSON gateway, without blocking (the agents must keep
+ * printing); asserts a 200 and returns the reply */
+static JsonObject *
+etcd_post(Fixture *f, const gchar *method, const gchar *body, const gchar *token)
+{
+	g_autoptr(SoupSession) session = soup_session_new();
+	g_autofree gchar *uri =
+	  g_strdup_printf("http://127.0.0.1:%u/v3/%s", f->client_port, method);
+	g_autoptr(SoupMessage) msg = soup_message_new("POST", uri);
+	g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));
+	EtcdReply r = { FALSE, 0, NULL };
+
+	soup_message_set_request_body_from_bytes(msg, "application/json", bytes);
+	if (token != NULL)
+		soup_message_headers_replace(
+		  soup_message_get_request_headers(msg), "Authorization", token);
+	soup_session_send_and_read_async(session, msg, G_PRIORITY_DEFAULT, NULL, etcd_post_cb, &r);
+	g_assert_true(wait_until(etcd_replied, &r, 20000));
+	g_assert_cmpuint(r.status, ==, 200);
+	return r.reply;
+}
+
+static void
+etcd_do(Fixture *f, const gchar *method, const gchar *body, const gchar *token)
+{
+	json_object_unref(etcd_post(f, method, body, token));
+}
+
+/* root, and a user "polld" whose role may read and write polld's prefix
+ * only; then authentication on */
+static void
+etcd_enable_auth(Fixture *f)
+{
+	g_autofree gchar *from = g_base64_encode((const guchar *)"polld/", 6);
+	g_autofree gchar *to = g_base64_encode((const guchar *)"polld0", 6);
+	g_autofree gchar *grant =
+	  g_strdup_printf("{\"name\":\"polld\",\"perm\":{\"permType\":\"READWRITE\",\"key\":\"%s\","
+			  "\"range_end\":\"%s\"}}",
+			  from,
+			  to);
+
+	etcd_do(f, "auth/user/add", "{\"name\":\"root\",\"password\":\"" ROOT_PASSWORD "\"}", NULL);
+	etcd_do(f, "auth/user/grant", "{\"user\":\"root\",\"role\":\"root\"}", NULL);
+	etcd_do(f, "auth/role/add", "{\"name\":\"polld\"}", NULL);
+	etcd_do(f, "auth/role/grant", grant, NULL);
+	etcd_do(
+	  f, "auth/user/add", "{\"name\":\"polld\",\"password\":\"" AUTH_PASSWORD "\"}", NULL);
+	etcd_do(f, "auth/user/grant", "{\"user\":\"polld\",\"role\":\"polld\"}", NULL);
+	etcd_do(f, "auth/enable", "{}", NULL);
+}
+
+static guint64
+agent_authentications(Agent *a)
+{
+	g_autoptr(GVariant) p = agent_partitions(a);
+	guint64 n = 0;
+	g_assert_true(g_variant_lookup(p, "etcd_authentications", "t", &n));
+	return n;
+}
+
+typedef struct {
+	Agent **agents;
+	guint n;
+	guint64 *before;
+} AuthCount;
+
+static gboolean
+authenticated_again(gpointer data)
+{
+	AuthCount *c = data;
+	for (guint i = 0; i < c->n; i++) {
+		if (agent_authentications(c->agents[i]) <= c->before[i])
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gchar *
+agent_log(Agent *a)
+{
+	g_autofree gchar *path = g_build_filename(a->dir, "polld.log", NULL);
+	gchar *text = NULL;
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	return text;
+}
+
+/* the password is nowhere: not in the log, not on D-Bus */
+static void
+assert_no_password(Agent *a)
+{
+	g_autoptr(GVariant) p = agent_partitions(a);
+	g_autofree gchar *text = g_variant_print(p, FALSE);
+	g_autofree gchar *log = agent_log(a);
+	const gchar *backend = NULL;
+
+	g_assert_true(g_variant_lookup(p, "backend", "&s", &backend));
+	g_assert_true(g_str_has_prefix(backend, "etcd3+http://polld:***@127.0.0.1:"));
+	g_assert_null(strstr(text, "w0rd"));
+	g_assert_null(strstr(log, "w0rd"));
+}
+
+/* a user and a password in backend_url: the agents authenticate, split the
+ * work, authenticate again when a restarted etcd refuses their tokens, and a wrong
+ * password is a clear error that does not show the password */
+static void
+test_auth(Fixture *f, gconstpointer data)
+{
+	Agent *agents[3];
+	Group two = { agents, 2, 0, NULL };
+	g_autofree gchar *extra = NULL;
+	g_autofree gchar *wrong = NULL;
+	guint64 before[2];
+	AuthCount count = { agents, 2, before };
+
+	if (!have_tools())
+		return;
+	etcd_enable_auth(f);
+	extra = g_strdup_printf("[coordination]\nbackend_url = etcd3+http://polld:%s"
+				"@127.0.0.1:%u?membership_timeout=%u&timeout=2\n",
+				AUTH_PASSWORD_URL,
+				f->client_port,
+				MEMBERSHIP_TIMEOUT);
+	wrong = g_strdup_printf("[coordination]\nbackend_url = etcd3+http://polld:n0t-it"
+				"@127.0.0.1:%u?membership_timeout=%u&timeout=2\n",
+				f->client_port,
+				MEMBERSHIP_TIMEOUT);
+	agents[0] = agent_new(f, "agent-1", extra);
+	agents[1] = agent_new(f, "agent-2", extra);
+	agents[2] = agent_new(f, "agent-3", wrong);
+	for (guint i = 0; i < 3; i++)
+		agent_spawn(agents[i]);
+	wait_state(agents, 2, "member", 20000);
+	two.since = g_get_real_time();
+	g_assert_true(wait_until(covered, &two, 20000));
+	assert_steady(agents, 2, g_get_real_time());
+
+	/* the wrong password: never a member, etcd's reason on D-Bus */
+	{
+		g_autoptr(GVariant) p = agent_partitions(agents[2]);
+		const gchar *state = NULL, *error = NULL;
+		g_assert_true(g_variant_lookup(p, "state", "&s", &state));
+		g_assert_cmpstr(state, ==, "joining");
+		g_assert_true(g_variant_lookup(p, "last_error", "&s", &error));
+		g_test_message("wrong password: %s", error);
+		g_assert_nonnull(strstr(error, "authenticating as polld"));
+		g_assert_nonnull(strstr(error, "invalid user ID or password"));
+		g_assert_null(strstr(error, "n0t-it"));
+	}
+
+	/* etcd restarted: it forgot its tokens, the agents' first requests
+	 * that need one (the watch, the member keys) are refused and they
+	 * authenticate again (lease keep-alives need no token) */
+	for (guint i = 0; i < 2; i++)
+		before[i] = agent_authentications(agents[i]);
+	etcd_stop(f);
+	etcd_start(f);
+	g_assert_true(wait_until(authenticated_again, &count, 20000));
+	wait_state(agents, 2, "member", 20000);
+	assert_steady(agents, 2, g_get_real_time());
+	for (guint i = 0; i < 2; i++)
+		assert_no_password(agents[i]);
+	for (guint i = 0; i < 3; i++)
+		agent_free(agents[i]);
+}
+
 static void
 test_redis_refused(void)
 {
@@ -1051,6 +1253,7 @@ main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add(
 	  "/partition/prefixes", Fixture, NULL, fixture_setup, test_prefixes, fixture_teardown);
+	g_test_add("/partition/auth", Fixture, NULL, fixture_setup, test_auth, fixture_teardown);
 	g_test_add("/partition/stale-poll-all",
 		   Fixture,
 		   NULL,
