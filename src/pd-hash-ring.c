@@ -181,15 +181,17 @@ pd_hash_ring_is_balanced(PdHashRing *ring)
 /* offsets stay within +-2^62 so that a score (below 2^62) plus an offset
  * never overflows */
 #define PD_HASH_RING_OFFSET_MAX (G_GINT64_CONSTANT(1) << 62)
-/* rounds of load counting; two or three settle 100 members x 100,000 keys */
+/* rounds of load counting; a handful settle 100 members x 100,000 keys */
 #define PD_HASH_RING_ROUNDS 32
 
 /*
  * one round: count the shares, and move the offset of every member outside
- * [lo, hi] by its excess (plus an eighth of the band, so it lands inside).
- * Raising a member's offset by 2^62/n gains it about one of n keys, whatever
- * the number of members. Integer arithmetic only: every host computes the
- * same offsets. TRUE when every share was already inside.
+ * [lo, hi] by half its excess (plus an eighth of the band, so it lands
+ * inside). Raising a member's offset by 2^62/n gains it about one of n keys,
+ * whatever the number of members; half, because the members moved in the
+ * same round move each other's shares too (two members out of band in
+ * opposite directions would otherwise swap their excess for ever). Integer arithmetic only: every
+ * host computes the same offsets. TRUE when every share was already inside.
  */
 static gboolean
 pd_hash_ring_balance_round(PdHashRing *ring,
@@ -216,7 +218,7 @@ pd_hash_ring_balance_round(PdHashRing *ring,
 			continue;
 		inside = FALSE;
 		/* both terms within 2^62: the sum fits */
-		step = CLAMP(step * unit, -PD_HASH_RING_OFFSET_MAX, PD_HASH_RING_OFFSET_MAX);
+		step = CLAMP(step * (unit / 2), -PD_HASH_RING_OFFSET_MAX, PD_HASH_RING_OFFSET_MAX);
 		ring->offsets[j] = CLAMP(
 		  ring->offsets[j] + step, -PD_HASH_RING_OFFSET_MAX, PD_HASH_RING_OFFSET_MAX - 1);
 	}
