@@ -193,6 +193,31 @@ pd_test_run_with_broker(PdTestBroker **broker, gboolean start, const gchar *extr
 	return ret;
 }
 
+gchar *
+pd_test_write_amqp_config(const gchar *dir,
+			  const gchar *url,
+			  const gchar *secret,
+			  const gchar *extra)
+{
+	g_autofree gchar *yaml =
+	  pd_test_write_file(dir,
+			     "polling.yaml",
+			     "sources:\n  - name: t\n    interval: 1\n    meters:\n"
+			     "      - \"test.*\"\n");
+	g_autofree gchar *text =
+	  g_strdup_printf("[DEFAULT]\ntransport_url = %s\n"
+			  "[polling]\ncfg_file = %s\nbatch_size = 50\n"
+			  "[publisher]\ntelemetry_secret = %s\nspool_dir = %s/spool\n"
+			  "[oslo_messaging_rabbit]\nrabbit_retry_interval = 0.2\n"
+			  "rabbit_interval_max = 1\n%s",
+			  url,
+			  yaml,
+			  secret,
+			  dir,
+			  extra != NULL ? extra : "");
+	return pd_test_write_file(dir, "polld.conf", text);
+}
+
 void
 pd_test_broker_add_vhost(PdTestBroker *broker, const gchar *vhost)
 {

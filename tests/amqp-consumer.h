@@ -30,6 +30,15 @@ pd_test_broker_count_connections(PdTestBroker *broker);
 /* a fresh vhost where guest may do everything */
 void
 pd_test_broker_add_vhost(PdTestBroker *broker, const gchar *vhost);
+/* @dir/polld.conf for the test plugin (its polling.yaml polls test.* every
+ * second) publishing to @url, signed with @secret, spooling in @dir/spool,
+ * retrying the broker every 0.2 s to 1 s; @extra (may be NULL) is appended:
+ * a section named again there adds to it */
+gchar *
+pd_test_write_amqp_config(const gchar *dir,
+			  const gchar *url,
+			  const gchar *secret,
+			  const gchar *extra);
 /* a test's directory, and the config written there */
 typedef struct {
 	gchar *dir;

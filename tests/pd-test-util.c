@@ -4,6 +4,7 @@
 #include "pd-test-util.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 gchar *
 pd_test_mkdtemp(void)
@@ -41,6 +42,16 @@ pd_test_write_file(const gchar *dir, const gchar *name, const gchar *contents)
 	g_file_set_contents(path, contents, -1, &error);
 	g_assert_no_error(error);
 	return path;
+}
+
+guint
+pd_test_count(const gchar *haystack, const gchar *needle)
+{
+	guint n = 0;
+
+	for (const gchar *p = strstr(haystack, needle); p != NULL; p = strstr(p + 1, needle))
+		n++;
+	return n;
 }
 
 static GPtrArray *

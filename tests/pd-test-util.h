@@ -19,6 +19,10 @@ pd_test_rmtree(const gchar *path);
 gchar *
 pd_test_write_file(const gchar *dir, const gchar *name, const gchar *contents);
 
+/* how many times @needle occurs in @haystack (overlapping counted) */
+guint
+pd_test_count(const gchar *haystack, const gchar *needle);
+
 /* argv for the daemon: $POLLD_WRAPPER (split on spaces) + $POLLD_BINARY + @args
  * (NULL terminated); POLLD_PLUGIN_DIR is inherited from the test env */
 GSubprocess *

@@ -16,27 +16,18 @@
 
 static PdTestBroker *broker = NULL;
 
+/* the test plugin's samples from source @source; a broker restart keeps
+ * only durable queues and persistent messages */
 static gchar *
 write_config(const gchar *dir, const gchar *source)
 {
-	g_autofree gchar *yaml =
-	  pd_test_write_file(dir,
-			     "polling.yaml",
-			     "sources:\n  - name: t\n    interval: 1\n    meters:\n"
-			     "      - \"test.*\"\n");
-	g_autofree gchar *text = g_strdup_printf(
-	  "[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:%u/\nsample_source = %s\n"
-	  "[polling]\ncfg_file = %s\n"
-	  "[publisher]\ntelemetry_secret = s\nspool_dir = %s/spool\n"
-	  /* a broker restart keeps only durable queues and persistent messages */
-	  "[oslo_messaging_rabbit]\namqp_durable_queues = true\nrabbit_retry_interval = 0.2\n"
-	  "rabbit_interval_max = 1\n"
-	  "[test]\nresources = 2\nsamples = 5\n",
-	  broker->port,
-	  source,
-	  yaml,
-	  dir);
-	return pd_test_write_file(dir, "polld.conf", text);
+	g_autofree gchar *url = g_strdup_printf("rabbit://guest:guest@127.0.0.1:%u/", broker->port);
+	g_autofree gchar *extra =
+	  g_strdup_printf("[DEFAULT]\nsample_source = %s\n"
+			  "[oslo_messaging_rabbit]\namqp_durable_queues = true\n"
+			  "[test]\nresources = 2\nsamples = 5\n",
+			  source);
+	return pd_test_write_amqp_config(dir, url, "s", extra);
 }
 
 static gboolean
@@ -54,15 +45,6 @@ run_main_loop_for(guint seconds)
 	g_timeout_add_seconds(seconds, wake_cb, &done);
 	while (!done)
 		g_main_context_iteration(NULL, TRUE);
-}
-
-static guint
-count_occurrences(const gchar *haystack, const gchar *needle)
-{
-	guint n = 0;
-	for (const gchar *p = strstr(haystack, needle); p != NULL; p = strstr(p + 1, needle))
-		n++;
-	return n;
 }
 
 /* once connected again, PublisherError must not keep the old failure */
@@ -124,7 +106,7 @@ test_outage(void)
 	g_assert_true(pd_test_consumer_wait(consumer, pd_test_consumer_count(consumer) + 3, 60000));
 	pd_test_polld_signal(polld, SIGTERM);
 	g_assert_cmpint(pd_test_polld_wait(polld, 30000), ==, 0);
-	g_assert_cmpuint(count_occurrences(pd_test_polld_get_log(polld), "connected to"), >=, 2);
+	g_assert_cmpuint(pd_test_count(pd_test_polld_get_log(polld), "connected to"), >=, 2);
 	g_assert_cmpuint(pd_test_polld_stat(polld, "spooled_samples"), ==, 0);
 	g_assert_cmpuint(pd_test_polld_stat(polld, "reconnects"), >=, 1);
 	g_assert_true(

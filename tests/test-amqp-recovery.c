@@ -16,35 +16,18 @@
 
 static PdTestBroker *broker = NULL;
 
+/* the test plugin's samples from source @source; a broker restart keeps
+ * only durable queues and persistent messages */
 static gchar *
 write_config(const gchar *dir, const gchar *source)
 {
-	g_autofree gchar *yaml =
-	  pd_test_write_file(dir,
-			     "polling.yaml",
-			     "sources:\n  - name: t\n    interval: 1\n    meters:\n"
-			     "      - \"test.*\"\n");
-	g_autofree gchar *text = g_strdup_printf(
-	  "[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:%u/\nsample_source = %s\n"
-	  "[polling]\ncfg_file = %s\n"
-	  "[publisher]\ntelemetry_secret = s\nspool_dir = %s/spool\n"
-	  "[oslo_messaging_rabbit]\namqp_durable_queues = true\nrabbit_retry_interval = 0.2\n"
-	  "rabbit_interval_max = 1\n"
-	  "[test]\nresources = 2\nsamples = 5\n",
-	  broker->port,
-	  source,
-	  yaml,
-	  dir);
-	return pd_test_write_file(dir, "polld.conf", text);
-}
-
-static guint
-count_occurrences(const gchar *haystack, const gchar *needle)
-{
-	guint n = 0;
-	for (const gchar *p = strstr(haystack, needle); p != NULL; p = strstr(p + 1, needle))
-		n++;
-	return n;
+	g_autofree gchar *url = g_strdup_printf("rabbit://guest:guest@127.0.0.1:%u/", broker->port);
+	g_autofree gchar *extra =
+	  g_strdup_printf("[DEFAULT]\nsample_source = %s\n"
+			  "[oslo_messaging_rabbit]\namqp_durable_queues = true\n"
+			  "[test]\nresources = 2\nsamples = 5\n",
+			  source);
+	return pd_test_write_amqp_config(dir, url, "s", extra);
 }
 
 /* @needle is in @log @expected times; if not, the log's drop and connection
@@ -55,7 +38,7 @@ assert_logged(const gchar *log, const gchar *needle, guint expected)
 	g_auto(GStrv) lines = NULL;
 	g_autoptr(GString) relevant = NULL;
 
-	if (count_occurrences(log, needle) == expected)
+	if (pd_test_count(log, needle) == expected)
 		return;
 	lines = g_strsplit(log, "\n", -1);
 	relevant = g_string_new(NULL);
@@ -66,7 +49,7 @@ assert_logged(const gchar *log, const gchar *needle, guint expected)
 	}
 	g_error("'%s' logged %u times, expected %u:\n%s",
 		needle,
-		count_occurrences(log, needle),
+		pd_test_count(log, needle),
 		expected,
 		relevant->str);
 }

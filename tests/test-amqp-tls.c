@@ -51,27 +51,6 @@ pick_tls_port(void)
 	return 0;
 }
 
-static gchar *
-write_config(const gchar *dir, const gchar *url, const gchar *extra)
-{
-	g_autofree gchar *yaml =
-	  pd_test_write_file(dir,
-			     "polling.yaml",
-			     "sources:\n  - name: t\n    interval: 1\n    meters:\n"
-			     "      - \"test.*\"\n");
-	g_autofree gchar *text =
-	  g_strdup_printf("[DEFAULT]\ntransport_url = %s\n"
-			  "[polling]\ncfg_file = %s\nbatch_size = 50\n"
-			  "[publisher]\ntelemetry_secret = " SECRET "\nspool_dir = %s/spool\n"
-			  "[oslo_messaging_rabbit]\nrabbit_retry_interval = 0.2\n"
-			  "rabbit_interval_max = 1\n%s",
-			  url,
-			  yaml,
-			  dir,
-			  extra);
-	return pd_test_write_file(dir, "polld.conf", text);
-}
-
 static gboolean
 skip_without_broker(void)
 {
@@ -108,7 +87,7 @@ test_verified(Fixture *f, gconstpointer data)
 	extra = g_strdup_printf("ssl = true\nssl_ca_file = %s/ca.pem\n"
 				"[test]\nresources = 2\nsamples = 10\n",
 				pki);
-	f->conf = write_config(f->dir, url, extra);
+	f->conf = pd_test_write_amqp_config(f->dir, url, SECRET, extra);
 	consumer = pd_test_consumer_start(broker, "tls", "notifications.sample", FALSE);
 	polld = pd_test_polld_start(f->conf, TRUE);
 	g_assert_cmpint(pd_test_polld_wait(polld, 60000), ==, 0);
@@ -145,7 +124,7 @@ test_wrong_ca(Fixture *f, gconstpointer data)
 	extra = g_strdup_printf("ssl = true\nssl_ca_file = %s/other.pem\n"
 				"[test]\nresources = 1\nsamples = 5\n",
 				pki);
-	f->conf = write_config(f->dir, url, extra);
+	f->conf = pd_test_write_amqp_config(f->dir, url, SECRET, extra);
 	consumer = pd_test_consumer_start(broker, "badca", "notifications.sample", FALSE);
 	polld = pd_test_polld_start(f->conf, FALSE);
 	g_assert_true(pd_test_polld_wait_log(polld, "samples are kept", 60000));

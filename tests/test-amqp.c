@@ -22,28 +22,6 @@ static PdTestBroker *broker = NULL;
 
 typedef PdTestAmqpFixture Fixture;
 
-/* a config for the test plugin: @extra lands after the common sections */
-static gchar *
-write_config(const gchar *dir, const gchar *url, const gchar *extra)
-{
-	g_autofree gchar *yaml =
-	  pd_test_write_file(dir,
-			     "polling.yaml",
-			     "sources:\n  - name: t\n    interval: 1\n    meters:\n"
-			     "      - \"test.*\"\n");
-	g_autofree gchar *text =
-	  g_strdup_printf("[DEFAULT]\ntransport_url = %s\n"
-			  "[polling]\ncfg_file = %s\nbatch_size = 50\n"
-			  "[publisher]\ntelemetry_secret = " SECRET "\nspool_dir = %s/spool\n"
-			  "[oslo_messaging_rabbit]\nrabbit_retry_interval = 0.2\n"
-			  "rabbit_interval_max = 1\n%s",
-			  url,
-			  yaml,
-			  dir,
-			  extra != NULL ? extra : "");
-	return pd_test_write_file(dir, "polld.conf", text);
-}
-
 static gchar *
 url_for(const gchar *user, const gchar *password, const gchar *vhost)
 {
@@ -136,7 +114,8 @@ test_wire(Fixture *f, gconstpointer data)
 	pd_test_broker_add_vhost(broker, "wire");
 	url = url_for("guest", "guest", "wire");
 	/* 3 pollsters x 4 resources x 30 samples = 360 samples, batches of 50 */
-	f->conf = write_config(f->dir, url, "[test]\nresources = 4\nsamples = 30\n");
+	f->conf =
+	  pd_test_write_amqp_config(f->dir, url, SECRET, "[test]\nresources = 4\nsamples = 30\n");
 	consumer = pd_test_consumer_start(broker, "wire", "notifications.sample", FALSE);
 	polld = pd_test_polld_start(f->conf, TRUE);
 	g_assert_cmpint(pd_test_polld_wait(polld, 60000), ==, 0);
@@ -181,7 +160,8 @@ run_until_fixed(Fixture *f,
 	guint unique = 0, dups = 0;
 	const gchar *log;
 
-	f->conf = write_config(f->dir, url, "[test]\nresources = 1\nsamples = 5\n");
+	f->conf =
+	  pd_test_write_amqp_config(f->dir, url, SECRET, "[test]\nresources = 1\nsamples = 5\n");
 	polld = pd_test_polld_start(f->conf, FALSE);
 	g_assert_true(pd_test_polld_wait_log(polld, error_text, 60000));
 	log = pd_test_polld_get_log(polld);
@@ -287,7 +267,8 @@ test_returned(Fixture *f, gconstpointer data)
 		return;
 	pd_test_broker_add_vhost(broker, "ret");
 	url = url_for("guest", "guest", "ret");
-	f->conf = write_config(f->dir, url, "[test]\nresources = 1\nsamples = 5\n");
+	f->conf =
+	  pd_test_write_amqp_config(f->dir, url, SECRET, "[test]\nresources = 1\nsamples = 5\n");
 	polld = pd_test_polld_start(f->conf, FALSE);
 	g_assert_true(pd_test_polld_wait_log(polld, "connected to", 60000));
 	/* mandatory publishes to a queue-less binding come back as basic.return */
@@ -336,7 +317,8 @@ test_nacked(Fixture *f, gconstpointer data)
 					 "{\"max-length\":3,\"overflow\":\"reject-publish\"}",
 					 NULL));
 	url = url_for("guest", "guest", "nack");
-	f->conf = write_config(f->dir, url, "[test]\nresources = 1\nsamples = 5\n");
+	f->conf =
+	  pd_test_write_amqp_config(f->dir, url, SECRET, "[test]\nresources = 1\nsamples = 5\n");
 	polld = pd_test_polld_start(f->conf, FALSE);
 	g_assert_true(pd_test_polld_wait_log(polld, "basic.nack", 60000));
 	g_assert_true(pd_test_broker_ctl(broker, "clear_policy", "-p", "nack", "full", NULL));
@@ -406,10 +388,11 @@ test_spool_full(Fixture *f, gconstpointer data)
 	guint cumulative, delta, gauge, unique = 0, dups = 0;
 
 	/* a port nothing listens on (the broker's own dist port range is busy) */
-	f->conf = write_config(f->dir,
-			       "rabbit://guest:guest@127.0.0.1:9/",
-			       "[test]\nresources = 1\nsamples = 200\n"
-			       "[publisher]\nspool_max_bytes = 3000000\n");
+	f->conf = pd_test_write_amqp_config(f->dir,
+					    "rabbit://guest:guest@127.0.0.1:9/",
+					    SECRET,
+					    "[test]\nresources = 1\nsamples = 200\n"
+					    "[publisher]\nspool_max_bytes = 3000000\n");
 	polld = pd_test_polld_start(f->conf, FALSE);
 	g_assert_true(
 	  pd_test_polld_wait_log(polld, "dropping samples (spool_full_gauges)", 120000));

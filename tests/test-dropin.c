@@ -73,15 +73,6 @@ pd_read(const gchar *path)
 	return text;
 }
 
-static guint
-pd_count(const gchar *haystack, const gchar *needle)
-{
-	guint n = 0;
-	for (const gchar *p = strstr(haystack, needle); p != NULL; p = strstr(p + 1, needle))
-		n++;
-	return n;
-}
-
 /* --once --dry-run with the test plugin and these extra arguments */
 static gchar *
 pd_run_once(PdFixture *fx, gint *status, gchar **err, const gchar *first, ...)
@@ -141,13 +132,13 @@ test_dropin_service_line(PdFixture *fx, gconstpointer data)
 				"pollsters selected: test 3; tasks 60 s (3 pollsters); "
 				"publishing to stdout"));
 	g_assert_cmpuint(
-	  pd_count(log, "task every 60s: cycle 1 polled 6 samples, 0 errors"), ==, 1);
+	  pd_test_count(log, "task every 60s: cycle 1 polled 6 samples, 0 errors"), ==, 1);
 	pd_assert_log_format(log);
 	/* a log file given, nothing but the --once summary goes to stderr */
 	g_assert_true(g_str_has_prefix(err,
 				       "polld: once: ok: 1 tasks, 6 samples polled, 6 "
 				       "published, 0 pollster errors"));
-	g_assert_cmpuint(pd_count(err, "\n"), ==, 1);
+	g_assert_cmpuint(pd_test_count(err, "\n"), ==, 1);
 }
 
 /* every flag oslo.config and oslo.log give ceilometer-polling */
@@ -253,7 +244,7 @@ pd_log_has_cb(gpointer data)
 {
 	PdLogWait *w = data;
 	g_autofree gchar *log = pd_read(w->path);
-	return pd_count(log, w->needle) >= w->count;
+	return pd_test_count(log, w->needle) >= w->count;
 }
 
 static void
@@ -348,9 +339,9 @@ test_dropin_unmatched(PdFixture *fx, gconstpointer data)
 			     yaml_path);
 	w2 = g_strdup_printf("%s:9: meter 'nothing.*' of source 'other' matches no pollster",
 			     yaml_path);
-	g_assert_cmpuint(pd_count(err, w1), ==, 1);
-	g_assert_cmpuint(pd_count(err, w2), ==, 1);
-	g_assert_cmpuint(pd_count(err, "matches no pollster"), ==, 2);
+	g_assert_cmpuint(pd_test_count(err, w1), ==, 1);
+	g_assert_cmpuint(pd_test_count(err, w2), ==, 1);
+	g_assert_cmpuint(pd_test_count(err, "matches no pollster"), ==, 2);
 }
 
 /* both namespaces in the start line; a plugin of another namespace is not
@@ -425,23 +416,24 @@ test_dropin_unsupported(PdFixture *fx, gconstpointer data)
 	out = pd_run_once(fx, &status, &err, "--polling-namespaces", "test", "--use-json", NULL);
 	g_assert_cmpint(status, ==, 0);
 	g_assert_cmpuint(
-	  pd_count(err,
-		   "`[polling] threads_to_process_pollsters` is not supported by polld "
-		   "yet; "
-		   "ignored"),
+	  pd_test_count(err,
+			"`[polling] threads_to_process_pollsters` is not supported by polld "
+			"yet; "
+			"ignored"),
 	  ==,
 	  1);
-	g_assert_cmpuint(pd_count(err,
-				  "`[oslo_messaging_rabbit] kombu_reconnect_delay` is not "
-				  "supported by polld yet; ignored"),
+	g_assert_cmpuint(pd_test_count(err,
+				       "`[oslo_messaging_rabbit] kombu_reconnect_delay` is not "
+				       "supported by polld yet; ignored"),
 			 ==,
 			 1);
 	g_assert_cmpuint(
-	  pd_count(err,
-		   "command line: `[DEFAULT] use_json` is not supported by polld yet; ignored"),
+	  pd_test_count(
+	    err, "command line: `[DEFAULT] use_json` is not supported by polld yet; ignored"),
 	  ==,
 	  1);
-	g_assert_cmpuint(pd_count(err, "unknown option [DEFAULT] not_an_option, ignored"), ==, 1);
+	g_assert_cmpuint(
+	  pd_test_count(err, "unknown option [DEFAULT] not_an_option, ignored"), ==, 1);
 	/* what ceilometer-polling doesn't read either is no problem */
 	g_assert_null(strstr(err, "pool_size"));
 	g_assert_null(strstr(err, "workers"));
@@ -719,7 +711,7 @@ pd_assert_option_warnings(const gchar *conf, const gchar *log)
 			gboolean unsupported =
 			  info != NULL && info->status == PD_OPTION_UNSUPPORTED;
 			g_assert_nonnull(info);
-			g_assert_cmpuint(pd_count(log, warning), ==, unsupported ? 1 : 0);
+			g_assert_cmpuint(pd_test_count(log, warning), ==, unsupported ? 1 : 0);
 			set++;
 		}
 	}
@@ -789,10 +781,10 @@ pd_run_debian(const gchar *etc)
 		g_autofree gchar *w =
 		  g_strdup_printf("meter '%s' of source 'some_pollsters' matches no pollster",
 				  debian_no_pollster[i]);
-		g_assert_cmpuint(pd_count(log, w), ==, 1);
+		g_assert_cmpuint(pd_test_count(log, w), ==, 1);
 	}
 	g_assert_cmpuint(
-	  pd_count(log, "matches no pollster"), ==, G_N_ELEMENTS(debian_no_pollster));
+	  pd_test_count(log, "matches no pollster"), ==, G_N_ELEMENTS(debian_no_pollster));
 	g_assert_nonnull(strstr(log, yaml));
 	/* signed as an unconfigured ceilometer-polling signs */
 	samples = pd_test_collect_samples(out);

@@ -103,21 +103,11 @@ typedef struct {
 	guint count;
 } LogWait;
 
-static guint
-count_of(const gchar *hay, const gchar *needle)
-{
-	guint n = 0;
-
-	for (const gchar *p = strstr(hay, needle); p != NULL; p = strstr(p + 1, needle))
-		n++;
-	return n;
-}
-
 static gboolean
 log_has(gpointer data)
 {
 	LogWait *w = data;
-	return count_of(w->a->log->str, w->needle) >= w->count;
+	return pd_test_count(w->a->log->str, w->needle) >= w->count;
 }
 
 /* waits until @needle has been logged @count times in all */
@@ -357,7 +347,7 @@ test_exporter_scrape(void)
 	g_subprocess_send_signal(a->proc, SIGHUP);
 	agent_wait_log(a, "configuration reloaded", 1);
 	{
-		guint done = count_of(a->log->str, " done in ");
+		guint done = pd_test_count(a->log->str, " done in ");
 		g_autofree gchar *text = NULL;
 		/* the cycle running at the reload may still see 3: wait for two more */
 		agent_wait_log(a, " done in ", done + 2);
@@ -550,7 +540,7 @@ test_log_control(void)
 	level = busctl("get-property", "LogLevel", NULL);
 	g_assert_cmpstr(level, ==, "s \"debug\"\n");
 	/* debug lines come from the next cycle on */
-	agent_wait_log(a, " done in ", count_of(a->log->str, " done in ") + 1);
+	agent_wait_log(a, " done in ", pd_test_count(a->log->str, " done in ") + 1);
 	g_free(busctl("set-property", "LogTarget", "console"));
 	target = busctl("get-property", "LogTarget", NULL);
 	g_assert_cmpstr(target, ==, "s \"console\"\n");
