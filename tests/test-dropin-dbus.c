@@ -152,6 +152,25 @@ test_session_dry_run(Fixture *f, gconstpointer data)
 	g_assert_nonnull(strstr(out, ": running"));
 }
 
+/* the start-up cycle is over and all it polled has been delivered */
+static gboolean
+first_cycle_delivered_cb(gpointer data)
+{
+	Fixture *f = data;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *stats;
+
+	if (polldctl(f, &out, &err, "--json", "stats", NULL) != 0 ||
+	    !json_parser_load_from_data(parser, out, -1, NULL))
+		return FALSE;
+	stats = json_node_get_object(json_parser_get_root(parser));
+	return json_object_get_int_member_with_default(stats, "cycles", 0) >= 1 &&
+	       json_object_get_int_member_with_default(stats, "samples_delivered", -1) ==
+		 json_object_get_int_member_with_default(stats, "samples_polled", -2);
+}
+
 static void
 test_status(Fixture *f, gconstpointer data)
 {
@@ -170,6 +189,9 @@ test_status(Fixture *f, gconstpointer data)
 				"[compute]\nlibvirt_uri = test:///default\n",
 				marker);
 	start_polld(f, yaml, extra);
+	/* "published" is what the publisher delivered while the call ran: the
+	 * start-up cycle's samples must not still be on their way */
+	g_assert_true(pd_test_wait_for(first_cycle_delivered_cb, f, 60000));
 	g_assert_cmpint(polldctl(f, &out, &err, "poll-now", NULL), ==, 0);
 	g_assert_cmpint(sscanf(out,
 			       "Polled %" G_GUINT64_FORMAT " samples in 1 tasks, %" G_GUINT64_FORMAT
