@@ -188,7 +188,7 @@ pd_coordination_source_shared(PdCoordination *self, PdSourceDef *source, gboolea
 	g_hash_table_iter_init(&iter, pd_engine_get_pollsters(self->engine));
 	while (g_hash_table_iter_next(&iter, &name, &pollster)) {
 		const gchar *def = pd_pollster_get_default_discovery(pollster);
-		if (!pd_source_def_match_meter(source, name))
+		if (!pd_polling_config_source_matches(source, name))
 			continue;
 		*selects = TRUE;
 		if (def != NULL && !pd_coordination_is_local(def))
@@ -221,7 +221,7 @@ pd_coordination_leave_group(PdCoordination *self, const gchar *group)
 {
 	g_autoptr(JsonObject) body = json_object_new();
 	g_autofree gchar *key = pd_coordination_member_key(self, group);
-	g_autofree gchar *key64 = pd_etcd_encode(key);
+	g_autofree gchar *key64 = pd_etcd_client_encode(key);
 
 	g_message("coordination: leaving group %s", group);
 	json_object_set_string_member(body, "key", key64);
@@ -416,7 +416,7 @@ pd_coordination_apply_event(PdCoordination *self, JsonObject *event)
 
 	if (kv == NULL)
 		return;
-	key = pd_etcd_decode(json_object_get_string_member_with_default(kv, "key", ""));
+	key = pd_etcd_client_decode(json_object_get_string_member_with_default(kv, "key", ""));
 	group = pd_coordination_parse_key(self, key, &member);
 	if (group == NULL)
 		return;
@@ -467,9 +467,9 @@ pd_coordination_watch_done_cb(GObject *source, GAsyncResult *res, gpointer user_
 static void
 pd_coordination_watch_start(PdCoordination *self, gint64 revision)
 {
-	g_autofree gchar *key = pd_etcd_encode(PD_COORDINATION_ROOT);
-	g_autofree gchar *end_text = pd_etcd_prefix_end(PD_COORDINATION_ROOT);
-	g_autofree gchar *end = pd_etcd_encode(end_text);
+	g_autofree gchar *key = pd_etcd_client_encode(PD_COORDINATION_ROOT);
+	g_autofree gchar *end_text = pd_etcd_client_prefix_end(PD_COORDINATION_ROOT);
+	g_autofree gchar *end = pd_etcd_client_encode(end_text);
 
 	g_cancellable_cancel(self->watch_cancellable);
 	g_clear_object(&self->watch_cancellable);
@@ -510,7 +510,7 @@ pd_coordination_keepalive_cb(GObject *source, GAsyncResult *res, gpointer user_d
 	g_autoptr(JsonObject) reply =
 	  pd_etcd_client_call_finish(PD_ETCD_CLIENT(source), res, &error);
 	JsonObject *result = reply != NULL ? json_object_get_object_member(reply, "result") : NULL;
-	gint64 ttl = pd_etcd_get_int(result, "TTL");
+	gint64 ttl = pd_etcd_client_get_int(result, "TTL");
 	gboolean joining = ka->joining;
 	gint64 sent = ka->sent;
 
@@ -587,8 +587,9 @@ pd_coordination_range_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	kvs =
 	  json_object_has_member(reply, "kvs") ? json_object_get_array_member(reply, "kvs") : NULL;
 	for (guint i = 0; kvs != NULL && i < json_array_get_length(kvs); i++) {
-		g_autofree gchar *key = pd_etcd_decode(json_object_get_string_member_with_default(
-		  json_array_get_object_element(kvs, i), "key", ""));
+		g_autofree gchar *key =
+		  pd_etcd_client_decode(json_object_get_string_member_with_default(
+		    json_array_get_object_element(kvs, i), "key", ""));
 		const gchar *member = NULL;
 		group = pd_coordination_parse_key(self, key, &member);
 		if (group != NULL)
@@ -598,7 +599,8 @@ pd_coordination_range_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&group))
 		pd_coord_group_rebuild(group);
 	pd_coordination_watch_start(
-	  self, pd_etcd_get_int(json_object_get_object_member(reply, "header"), "revision") + 1);
+	  self,
+	  pd_etcd_client_get_int(json_object_get_object_member(reply, "header"), "revision") + 1);
 	self->joining = FALSE;
 	self->stale_since = 0;
 	self->stale_expired_logged = FALSE;
@@ -612,9 +614,9 @@ static void
 pd_coordination_range(PdCoordination *self)
 {
 	g_autoptr(JsonObject) body = json_object_new();
-	g_autofree gchar *end = pd_etcd_prefix_end(PD_COORDINATION_ROOT);
-	g_autofree gchar *key64 = pd_etcd_encode(PD_COORDINATION_ROOT);
-	g_autofree gchar *end64 = pd_etcd_encode(end);
+	g_autofree gchar *end = pd_etcd_client_prefix_end(PD_COORDINATION_ROOT);
+	g_autofree gchar *key64 = pd_etcd_client_encode(PD_COORDINATION_ROOT);
+	g_autofree gchar *end64 = pd_etcd_client_encode(end);
 
 	json_object_set_string_member(body, "key", key64);
 	json_object_set_string_member(body, "range_end", end64);
@@ -675,8 +677,8 @@ pd_coordination_put_member(PdCoordination *self, const gchar *group)
 	json_builder_end_object(b);
 	value = json_builder_get_root(b);
 	text = json_to_string(value, FALSE);
-	key64 = pd_etcd_encode(key);
-	text64 = pd_etcd_encode(text);
+	key64 = pd_etcd_client_encode(key);
+	text64 = pd_etcd_client_encode(text);
 	json_object_set_string_member(body, "key", key64);
 	json_object_set_string_member(body, "value", text64);
 	json_object_set_string_member(body, "lease", lease);
@@ -719,8 +721,8 @@ pd_coordination_grant_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		pd_coordination_lost_contact(self, error);
 		return;
 	}
-	self->lease = pd_etcd_get_int(reply, "ID");
-	ttl = pd_etcd_get_int(reply, "TTL");
+	self->lease = pd_etcd_client_get_int(reply, "ID");
+	ttl = pd_etcd_client_get_int(reply, "TTL");
 	if (self->lease == 0 || ttl <= 0) {
 		g_autoptr(GError) bad = g_error_new(G_IO_ERROR,
 						    G_IO_ERROR_FAILED,

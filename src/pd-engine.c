@@ -473,7 +473,7 @@ pd_engine_build_tasks(PdEngine *self, PdPollingConfig *polling, PdConfig *config
 		PdSourceDef *src = g_ptr_array_index(polling->sources, i);
 		PdPollingTask *task = NULL;
 		for (GList *l = names; l != NULL; l = l->next) {
-			if (!pd_source_def_match_meter(src, l->data))
+			if (!pd_polling_config_source_matches(src, l->data))
 				continue;
 			task = g_hash_table_lookup(by_interval, GUINT_TO_POINTER(src->interval));
 			if (task == NULL) {

@@ -50,13 +50,13 @@ G_DEFINE_TYPE(PdEtcdClient, pd_etcd_client, G_TYPE_OBJECT)
 /* --- helpers --- */
 
 gchar *
-pd_etcd_encode(const gchar *text)
+pd_etcd_client_encode(const gchar *text)
 {
 	return g_base64_encode((const guchar *)text, strlen(text));
 }
 
 gchar *
-pd_etcd_decode(const gchar *b64)
+pd_etcd_client_decode(const gchar *b64)
 {
 	gsize len = 0;
 	guchar *raw = g_base64_decode(b64 != NULL ? b64 : "", &len);
@@ -66,7 +66,7 @@ pd_etcd_decode(const gchar *b64)
 }
 
 gchar *
-pd_etcd_prefix_end(const gchar *prefix)
+pd_etcd_client_prefix_end(const gchar *prefix)
 {
 	gchar *end = g_strdup(prefix);
 	gsize len = strlen(end);
@@ -79,7 +79,7 @@ pd_etcd_prefix_end(const gchar *prefix)
 }
 
 gint64
-pd_etcd_get_int(JsonObject *obj, const gchar *member)
+pd_etcd_client_get_int(JsonObject *obj, const gchar *member)
 {
 	JsonNode *node = obj != NULL ? json_object_get_member(obj, member) : NULL;
 
@@ -451,7 +451,7 @@ pd_etcd_watch_line(PdEtcdWatch *watch, const gchar *line, gsize len, GError **er
 			  G_IO_ERROR,
 			  G_IO_ERROR_FAILED,
 			  "etcd cancelled the watch (compacted at revision %" G_GINT64_FORMAT ")",
-			  pd_etcd_get_int(result, "compact_revision"));
+			  pd_etcd_client_get_int(result, "compact_revision"));
 		return FALSE;
 	}
 	return TRUE;

@@ -64,14 +64,14 @@ pd_etcd_client_get_authentications(PdEtcdClient *self);
 
 /* keys and values travel base64 encoded */
 gchar *
-pd_etcd_encode(const gchar *text);
+pd_etcd_client_encode(const gchar *text);
 gchar *
-pd_etcd_decode(const gchar *b64);
+pd_etcd_client_decode(const gchar *b64);
 /* the range end covering every key that starts with @prefix */
 gchar *
-pd_etcd_prefix_end(const gchar *prefix);
+pd_etcd_client_prefix_end(const gchar *prefix);
 /* a gateway int64 (sent as a string), 0 if absent */
 gint64
-pd_etcd_get_int(JsonObject *obj, const gchar *member);
+pd_etcd_client_get_int(JsonObject *obj, const gchar *member);
 
 G_END_DECLS

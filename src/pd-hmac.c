@@ -165,7 +165,7 @@ sha256_blocks(guint32 st[8], const guint8 *data, gsize n_blocks)
 }
 
 void
-pd_sha256_init(PdSha256 *ctx)
+pd_hmac_sha256_init(PdSha256 *ctx)
 {
 	static const guint32 iv[8] = {
 		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -178,7 +178,7 @@ pd_sha256_init(PdSha256 *ctx)
 }
 
 void
-pd_sha256_update(PdSha256 *ctx, const guint8 *data, gsize len)
+pd_hmac_sha256_update(PdSha256 *ctx, const guint8 *data, gsize len)
 {
 	ctx->n_bytes += len;
 	if (ctx->buf_len > 0) {
@@ -202,7 +202,7 @@ pd_sha256_update(PdSha256 *ctx, const guint8 *data, gsize len)
 }
 
 void
-pd_sha256_final(PdSha256 *ctx, guint8 digest[32])
+pd_hmac_sha256_final(PdSha256 *ctx, guint8 digest[32])
 {
 	guint64 bits = ctx->n_bytes * 8;
 	guint8 pad[72] = { 0x80 };
@@ -210,7 +210,7 @@ pd_sha256_final(PdSha256 *ctx, guint8 digest[32])
 
 	for (guint i = 0; i < 8; i++)
 		pad[pad_len + i] = (guint8)(bits >> (56 - 8 * i));
-	pd_sha256_update(ctx, pad, pad_len + 8);
+	pd_hmac_sha256_update(ctx, pad, pad_len + 8);
 	for (guint i = 0; i < 8; i++) {
 		digest[4 * i] = (guint8)(ctx->state[i] >> 24);
 		digest[4 * i + 1] = (guint8)(ctx->state[i] >> 16);
@@ -229,20 +229,20 @@ pd_hmac_key_init(PdHmacKey *key, const guint8 *secret, gsize len)
 
 	if (len > sizeof(block)) {
 		PdSha256 ctx;
-		pd_sha256_init(&ctx);
-		pd_sha256_update(&ctx, secret, len);
-		pd_sha256_final(&ctx, block);
+		pd_hmac_sha256_init(&ctx);
+		pd_hmac_sha256_update(&ctx, secret, len);
+		pd_hmac_sha256_final(&ctx, block);
 	} else if (len > 0) {
 		memcpy(block, secret, len);
 	}
 	for (guint i = 0; i < 64; i++)
 		pad[i] = block[i] ^ 0x36;
-	pd_sha256_init(&key->inner);
-	pd_sha256_update(&key->inner, pad, 64);
+	pd_hmac_sha256_init(&key->inner);
+	pd_hmac_sha256_update(&key->inner, pad, 64);
 	for (guint i = 0; i < 64; i++)
 		pad[i] = block[i] ^ 0x5c;
-	pd_sha256_init(&key->outer);
-	pd_sha256_update(&key->outer, pad, 64);
+	pd_hmac_sha256_init(&key->outer);
+	pd_hmac_sha256_update(&key->outer, pad, 64);
 }
 
 void
@@ -257,10 +257,10 @@ pd_hmac_end_hex(const PdHmacKey *key, PdSha256 *ctx, gchar out[65])
 	static const gchar hex[] = "0123456789abcdef";
 	guint8 digest[32];
 
-	pd_sha256_final(ctx, digest);
+	pd_hmac_sha256_final(ctx, digest);
 	*ctx = key->outer;
-	pd_sha256_update(ctx, digest, sizeof(digest));
-	pd_sha256_final(ctx, digest);
+	pd_hmac_sha256_update(ctx, digest, sizeof(digest));
+	pd_hmac_sha256_final(ctx, digest);
 	for (guint i = 0; i < 32; i++) {
 		out[2 * i] = hex[digest[i] >> 4];
 		out[2 * i + 1] = hex[digest[i] & 0xf];
@@ -274,6 +274,6 @@ pd_hmac_sign_hex(const PdHmacKey *key, const guint8 *data, gsize len, gchar out[
 	PdSha256 ctx;
 
 	pd_hmac_begin(key, &ctx);
-	pd_sha256_update(&ctx, data, len);
+	pd_hmac_sha256_update(&ctx, data, len);
 	pd_hmac_end_hex(key, &ctx, out);
 }

@@ -21,11 +21,11 @@ typedef struct {
 } PdSha256;
 
 void
-pd_sha256_init(PdSha256 *ctx);
+pd_hmac_sha256_init(PdSha256 *ctx);
 void
-pd_sha256_update(PdSha256 *ctx, const guint8 *data, gsize len);
+pd_hmac_sha256_update(PdSha256 *ctx, const guint8 *data, gsize len);
 void
-pd_sha256_final(PdSha256 *ctx, guint8 digest[32]);
+pd_hmac_sha256_final(PdSha256 *ctx, guint8 digest[32]);
 
 typedef struct {
 	PdSha256 inner; /* state after the key ^ ipad block */
@@ -37,7 +37,7 @@ pd_hmac_key_init(PdHmacKey *key, const guint8 *secret, gsize len);
 /* lowercase hex HMAC of @data */
 void
 pd_hmac_sign_hex(const PdHmacKey *key, const guint8 *data, gsize len, gchar out[65]);
-/* the same in pieces: begin, pd_sha256_update() the message, end */
+/* the same in pieces: begin, pd_hmac_sha256_update() the message, end */
 void
 pd_hmac_begin(const PdHmacKey *key, PdSha256 *ctx);
 void

@@ -830,7 +830,7 @@ pd_meter_patterns_check(gchar **patterns, guint *bad, GError **error)
 }
 
 gboolean
-pd_meter_patterns_validate(gchar **patterns, GError **error)
+pd_polling_config_validate_patterns(gchar **patterns, GError **error)
 {
 	guint bad;
 
@@ -1122,7 +1122,7 @@ pd_glob_match(const gchar *pattern, const gchar *name)
 }
 
 gboolean
-pd_source_def_match_meter(const PdSourceDef *src, const gchar *meter)
+pd_polling_config_source_matches(const PdSourceDef *src, const gchar *meter)
 {
 	gboolean plain_hit = FALSE;
 	gboolean only_excludes = TRUE;

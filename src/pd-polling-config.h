@@ -49,11 +49,11 @@ pd_polling_config_unref(PdPollingConfig *cfg);
 /* Ceilometer's meter matching: any '!' hit rejects; else any plain
  * hit accepts; else accept only if every pattern is a '!' pattern */
 gboolean
-pd_source_def_match_meter(const PdSourceDef *src, const gchar *meter);
+pd_polling_config_source_matches(const PdSourceDef *src, const gchar *meter);
 /* validates a pattern list by the same rules the loader applies; on error
  * @error holds the rule broken, without position */
 gboolean
-pd_meter_patterns_validate(gchar **patterns, GError **error);
+pd_polling_config_validate_patterns(gchar **patterns, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdPollingConfig, pd_polling_config_unref)
 

@@ -379,9 +379,9 @@ sign_sample(PdSerializer *self, const PdSample *sample, PdSampleText *text)
 	append_lit(s, "resource_id");
 	pd_pytext_str(s, sample->resource_id);
 	pd_hmac_begin(&self->key, &ctx);
-	pd_sha256_update(&ctx, (const guint8 *)s->str, s->len);
+	pd_hmac_sha256_update(&ctx, (const guint8 *)s->str, s->len);
 	for (guint i = 0; i < n_md_sig; i++)
-		pd_sha256_update(&ctx, (const guint8 *)md_sig[i].str, md_sig[i].len);
+		pd_hmac_sha256_update(&ctx, (const guint8 *)md_sig[i].str, md_sig[i].len);
 	g_string_truncate(s, 0);
 	append_lit(s, "source");
 	pd_buf_append(s, self->source_sig, self->source_sig_len);
@@ -393,7 +393,7 @@ sign_sample(PdSerializer *self, const PdSample *sample, PdSampleText *text)
 		append_lit(s, "user_name");
 		pd_pytext_str(s, sample->user_name);
 	}
-	pd_sha256_update(&ctx, (const guint8 *)s->str, s->len);
+	pd_hmac_sha256_update(&ctx, (const guint8 *)s->str, s->len);
 	pd_hmac_end_hex(&self->key, &ctx, text->signature);
 }
 

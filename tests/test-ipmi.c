@@ -28,7 +28,7 @@ render_sensors(GPtrArray *sensors)
 		PdIpmiSensor *s = g_ptr_array_index(sensors, i);
 		g_autofree gchar *unit = NULL;
 		gdouble volume;
-		if (!pd_ipmi_reading_parse(s->reading, &volume, &unit)) {
+		if (!pd_ipmi_sdr_reading_parse(s->reading, &volume, &unit)) {
 			g_string_append_printf(out, "%s|%s|-|\n", s->type, s->id);
 			continue;
 		}
@@ -105,14 +105,14 @@ test_parser_edges(void)
 		g_assert_nonnull(error);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(unparsed); i++)
-		g_assert_false(pd_ipmi_reading_parse(unparsed[i], &volume, &unit));
-	g_assert_true(pd_ipmi_reading_parse("-7 (+/- 1) degrees C", &volume, &unit));
+		g_assert_false(pd_ipmi_sdr_reading_parse(unparsed[i], &volume, &unit));
+	g_assert_true(pd_ipmi_sdr_reading_parse("-7 (+/- 1) degrees C", &volume, &unit));
 	g_assert_cmpfloat(volume, ==, -7.0);
 	g_assert_cmpstr(unit, ==, "C");
 	g_clear_pointer(&unit, g_free);
-	g_assert_true(pd_ipmi_reading_parse("1.5 Watts", &volume, &unit));
+	g_assert_true(pd_ipmi_sdr_reading_parse("1.5 Watts", &volume, &unit));
 	g_assert_cmpstr(unit, ==, "W");
-	g_autofree gchar *id = pd_ipmi_sensor_id_transform("CPU1 Temp (0x1)");
+	g_autofree gchar *id = pd_ipmi_sdr_sensor_id_transform("CPU1 Temp (0x1)");
 	g_assert_cmpstr(id, ==, "cpu1_temp_(0x1)");
 }
 

@@ -107,8 +107,8 @@ test_valid_ceilometer_default(void)
 	g_assert_null(src->discovery[0]);
 	g_assert_cmpuint(src->line, ==, 3);
 	g_assert_cmpuint(src->column, ==, 7);
-	g_assert_true(pd_source_def_match_meter(src, "memory.usage"));
-	g_assert_false(pd_source_def_match_meter(src, "image.size"));
+	g_assert_true(pd_polling_config_source_matches(src, "memory.usage"));
+	g_assert_false(pd_polling_config_source_matches(src, "image.size"));
 }
 
 /* the example of Ceilometer's polling.yaml documentation, every key used */
@@ -726,14 +726,14 @@ test_invalid_too_deep(void)
 	assert_invalid(yaml, "polling.yaml:1:41: nested more than 32 levels deep");
 }
 
-/* meter pattern list shapes (pd_meter_patterns_validate) */
+/* meter pattern list shapes (pd_polling_config_validate_patterns) */
 
 static void
 assert_patterns_valid(const gchar *const *patterns)
 {
 	g_autoptr(GError) error = NULL;
 
-	g_assert_true(pd_meter_patterns_validate((gchar **)patterns, &error));
+	g_assert_true(pd_polling_config_validate_patterns((gchar **)patterns, &error));
 	g_assert_no_error(error);
 }
 
@@ -742,7 +742,7 @@ assert_patterns_invalid(const gchar *const *patterns, const gchar *message)
 {
 	g_autoptr(GError) error = NULL;
 
-	g_assert_false(pd_meter_patterns_validate((gchar **)patterns, &error));
+	g_assert_false(pd_polling_config_validate_patterns((gchar **)patterns, &error));
 	g_assert_error(error, PD_POLLING_CONFIG_ERROR, PD_POLLING_CONFIG_ERROR_INVALID);
 	g_assert_cmpstr(error->message, ==, message);
 }
@@ -877,7 +877,7 @@ match(const gchar *const *patterns, const gchar *meter)
 	PdSourceDef src = { 0 };
 
 	src.meters = (gchar **)patterns;
-	return pd_source_def_match_meter(&src, meter);
+	return pd_polling_config_source_matches(&src, meter);
 }
 
 static void

@@ -1194,11 +1194,11 @@ test_sha256_incremental(void)
 	for (guint i = 0; i < sizeof(data); i++)
 		data[i] = (guint8)(i * 7);
 	ref = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, sizeof(data));
-	pd_sha256_init(&ctx);
+	pd_hmac_sha256_init(&ctx);
 	/* odd slices cross the block boundaries at every offset */
 	for (gsize off = 0, step = 1; off < sizeof(data); off += step, step = step % 70 + 3)
-		pd_sha256_update(&ctx, data + off, MIN(step, sizeof(data) - off));
-	pd_sha256_final(&ctx, digest);
+		pd_hmac_sha256_update(&ctx, data + off, MIN(step, sizeof(data) - off));
+	pd_hmac_sha256_final(&ctx, digest);
 	for (guint i = 0; i < 32; i++)
 		g_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 	g_assert_cmpstr(hex, ==, ref);

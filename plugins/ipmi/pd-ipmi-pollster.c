@@ -172,9 +172,9 @@ pd_ipmi_pollster_add_sample(PdIpmiPollster *self,
 	PdSample *sample;
 
 	/* "Disabled", "No Reading", "na": no sample, as in Ceilometer */
-	if (!pd_ipmi_reading_parse(sensor->reading, &volume, &unit))
+	if (!pd_ipmi_sdr_reading_parse(sensor->reading, &volume, &unit))
 		return;
-	suffix = pd_ipmi_sensor_id_transform(sensor->id);
+	suffix = pd_ipmi_sdr_sensor_id_transform(sensor->id);
 	resource_id = g_strconcat(host, "-", suffix, NULL);
 	b = pd_metadata_builder_new();
 	pd_metadata_builder_add_string(b, "node", host);

@@ -17,7 +17,7 @@ static const gchar *const pd_ipmi_type_keys[] = {
 };
 
 void
-pd_ipmi_sensor_free(PdIpmiSensor *sensor)
+pd_ipmi_sdr_sensor_free(PdIpmiSensor *sensor)
 {
 	if (sensor == NULL)
 		return;
@@ -83,7 +83,7 @@ pd_ipmi_sdr_add_sensor(GPtrArray *sensors, PdIpmiSensor *sensor)
 		PdIpmiSensor *old = g_ptr_array_index(sensors, i);
 		if (g_strcmp0(old->type, sensor->type) == 0 &&
 		    g_strcmp0(old->id, sensor->id) == 0) {
-			pd_ipmi_sensor_free(old);
+			pd_ipmi_sdr_sensor_free(old);
 			sensors->pdata[i] = sensor;
 			return;
 		}
@@ -108,7 +108,7 @@ GPtrArray *
 pd_ipmi_sdr_parse(const gchar *text, gsize len, GError **error)
 {
 	g_autoptr(GPtrArray) sensors =
-	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_ipmi_sensor_free);
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_ipmi_sdr_sensor_free);
 	g_autoptr(GHashTable) fields =
 	  g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_autofree gchar *valid = g_utf8_make_valid(text, len);
@@ -141,7 +141,7 @@ pd_ipmi_unit_map(const gchar *unit)
 }
 
 gboolean
-pd_ipmi_reading_parse(const gchar *reading, gdouble *volume, gchar **unit)
+pd_ipmi_sdr_reading_parse(const gchar *reading, gdouble *volume, gchar **unit)
 {
 	const gchar *space = strchr(reading, ' ');
 	const gchar *last_space;
@@ -166,7 +166,7 @@ pd_ipmi_reading_parse(const gchar *reading, gdouble *volume, gchar **unit)
 }
 
 gchar *
-pd_ipmi_sensor_id_transform(const gchar *id)
+pd_ipmi_sdr_sensor_id_transform(const gchar *id)
 {
 	g_autofree gchar *lower = g_utf8_strdown(id, -1);
 	return g_strdelimit(g_steal_pointer(&lower), " ", '_');

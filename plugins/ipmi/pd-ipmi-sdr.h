@@ -19,8 +19,8 @@ typedef struct {
 } PdIpmiSensor;
 
 void
-pd_ipmi_sensor_free(PdIpmiSensor *sensor);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdIpmiSensor, pd_ipmi_sensor_free)
+pd_ipmi_sdr_sensor_free(PdIpmiSensor *sensor);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdIpmiSensor, pd_ipmi_sdr_sensor_free)
 
 /* every sensor with a reading, in output order (a repeated id replaces the
  * earlier block in place); fails when there is none at all */
@@ -31,10 +31,10 @@ pd_ipmi_sdr_parse(const gchar *text, gsize len, GError **error);
  * "na", hex discrete states and anything else without a finite number and
  * a unit */
 gboolean
-pd_ipmi_reading_parse(const gchar *reading, gdouble *volume, gchar **unit);
+pd_ipmi_sdr_reading_parse(const gchar *reading, gdouble *volume, gchar **unit);
 
 /* the sensor part of a resource id: lower case, spaces as '_' */
 gchar *
-pd_ipmi_sensor_id_transform(const gchar *id);
+pd_ipmi_sdr_sensor_id_transform(const gchar *id);
 
 G_END_DECLS

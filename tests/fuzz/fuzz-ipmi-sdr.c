@@ -26,14 +26,14 @@ LLVMFuzzerTestOneInput(const guint8 *data, gsize size)
 	g_assert_cmpuint(sensors->len, >, 0);
 	for (guint i = 0; i < sensors->len; i++) {
 		PdIpmiSensor *s = g_ptr_array_index(sensors, i);
-		g_autofree gchar *id = pd_ipmi_sensor_id_transform(s->id);
+		g_autofree gchar *id = pd_ipmi_sdr_sensor_id_transform(s->id);
 		g_autofree gchar *unit = NULL;
 		gdouble volume;
 
 		/* what becomes a resource id and a sample is valid UTF-8 and finite */
 		g_assert_true(g_utf8_validate(id, -1, NULL));
 		g_assert_null(strchr(id, ' '));
-		if (pd_ipmi_reading_parse(s->reading, &volume, &unit)) {
+		if (pd_ipmi_sdr_reading_parse(s->reading, &volume, &unit)) {
 			g_assert_true(isfinite(volume));
 			g_assert_true(g_utf8_validate(unit, -1, NULL));
 		}

@@ -23,7 +23,7 @@ LLVMFuzzerTestOneInput(const guint8 *data, gsize size)
 	for (guint i = 0; cfg != NULL && i < cfg->sources->len; i++) {
 		PdSourceDef *src = g_ptr_array_index(cfg->sources, i);
 		g_assert_cmpuint(src->interval, >, 0);
-		pd_source_def_match_meter(src, "cpu");
+		pd_polling_config_source_matches(src, "cpu");
 	}
 	return 0;
 }
