@@ -15,6 +15,7 @@
 #include <gio/gunixsocketaddress.h>
 
 #include "amqp-consumer.h"
+#include "pd-test-http.h"
 #include "pd-test-util.h"
 
 typedef struct {
@@ -159,48 +160,6 @@ agent_uris(Agent *a, guint n)
 	return uris;
 }
 
-typedef struct {
-	GMainLoop *loop;
-	GBytes *body;
-	GError *error;
-} Fetch;
-
-static void
-fetch_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	Fetch *f = user_data;
-
-	f->body = soup_session_send_and_read_finish(SOUP_SESSION(source), res, &f->error);
-	g_main_loop_quit(f->loop);
-}
-
-/* GET @uri; NULL and @error set when it fails */
-static gchar *
-scrape(const gchar *uri, GTlsDatabase *db, const gchar *accept, GError **error)
-{
-	g_autoptr(SoupSession) session = soup_session_new();
-	g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
-	Fetch f = { g_main_loop_new(NULL, FALSE), NULL, NULL };
-	gchar *text;
-
-	if (db != NULL)
-		soup_session_set_tls_database(session, db);
-	if (accept != NULL)
-		soup_message_headers_append(
-		  soup_message_get_request_headers(msg), "Accept", accept);
-	soup_session_send_and_read_async(session, msg, G_PRIORITY_DEFAULT, NULL, fetch_cb, &f);
-	g_main_loop_run(f.loop);
-	g_main_loop_unref(f.loop);
-	if (f.body == NULL) {
-		g_propagate_error(error, f.error);
-		return NULL;
-	}
-	g_assert_cmpuint(soup_message_get_status(msg), ==, 200);
-	text = g_strndup(g_bytes_get_data(f.body, NULL), g_bytes_get_size(f.body));
-	g_bytes_unref(f.body);
-	return text;
-}
-
 static gboolean
 have_program(const gchar *name)
 {
@@ -301,7 +260,8 @@ test_exporter_scrape(void)
 	agent_wait_log(a, "cycle 2 done", 1);
 	for (guint i = 0; i < uris->len; i++) {
 		g_autoptr(GError) error = NULL;
-		g_autofree gchar *text = scrape(g_ptr_array_index(uris, i), NULL, NULL, &error);
+		g_autofree gchar *text =
+		  pd_test_http_get(g_ptr_array_index(uris, i), NULL, NULL, NULL, &error);
 		g_assert_no_error(error);
 		g_assert_cmpuint(count_series(text, "ceilometer_test_gauge"), ==, 3);
 		g_assert_cmpuint(count_series(text, "ceilometer_test_cumulative"), ==, 3);
@@ -323,8 +283,11 @@ test_exporter_scrape(void)
 		  strstr(text, "\npolld_discovery_resources{discovery=\"test_resources\"} 3\n"));
 		promtool_check(text);
 	}
-	om = scrape(
-	  g_ptr_array_index(uris, 0), NULL, "application/openmetrics-text; version=1.0.0", NULL);
+	om = pd_test_http_get(g_ptr_array_index(uris, 0),
+			      NULL,
+			      "application/openmetrics-text; version=1.0.0",
+			      NULL,
+			      NULL);
 	g_assert_true(g_str_has_suffix(om, "\n# EOF\n"));
 	g_assert_nonnull(strstr(om, "# TYPE polld_cycles counter\npolld_cycles_total{"));
 
@@ -351,7 +314,7 @@ test_exporter_scrape(void)
 		g_autofree gchar *text = NULL;
 		/* the cycle running at the reload may still see 3: wait for two more */
 		agent_wait_log(a, " done in ", done + 2);
-		text = scrape(g_ptr_array_index(uris, 0), NULL, NULL, NULL);
+		text = pd_test_http_get(g_ptr_array_index(uris, 0), NULL, NULL, NULL, NULL);
 		g_assert_cmpuint(count_series(text, "ceilometer_test_gauge"), ==, 1);
 		g_assert_cmpuint(count_series(text, "ceilometer_test_cumulative"), ==, 1);
 		g_assert_null(strstr(text, "resource=\"test-2\""));
@@ -395,14 +358,14 @@ test_exporter_tls(void)
 	agent_wait_log(a, "cycle 1 done", 1);
 	right = g_tls_file_database_new(ca, &error);
 	g_assert_no_error(error);
-	text = scrape(g_ptr_array_index(uris, 0), right, NULL, &error);
+	text = pd_test_http_get(g_ptr_array_index(uris, 0), right, NULL, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(count_series(text, "ceilometer_test_gauge"), ==, 2);
 	promtool_check(text);
 	/* a client trusting another CA does not get in */
 	wrong = g_tls_file_database_new(other, &error);
 	g_assert_no_error(error);
-	refused = scrape(g_ptr_array_index(uris, 0), wrong, NULL, &error);
+	refused = pd_test_http_get(g_ptr_array_index(uris, 0), wrong, NULL, NULL, &error);
 	g_assert_null(refused);
 	g_assert_error(error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
 	agent_stop(a);
@@ -467,7 +430,7 @@ test_exporter_scrape_only(void)
 	a = agent_start(dir, conf, "--session");
 	uris = agent_uris(a, 1);
 	agent_wait_log(a, "cycle 3 done", 1);
-	text = scrape(g_ptr_array_index(uris, 0), NULL, NULL, NULL);
+	text = pd_test_http_get(g_ptr_array_index(uris, 0), NULL, NULL, NULL, NULL);
 	g_assert_cmpuint(count_series(text, "ceilometer_test_gauge"), ==, 2);
 	g_assert_nonnull(strstr(a->log->str, "enable_notifications is false"));
 	/* polld never connected: only the test's own connections are there */

@@ -18,6 +18,7 @@
 #include "pd-prom-server.h"
 #include "pd-prom-store.h"
 #include "pd-sample.h"
+#include "pd-test-http.h"
 #include "pd-test-util.h"
 
 static PdMetadata *
@@ -189,42 +190,13 @@ collect_cb(GString *out, PdPromFormat format, gpointer user_data)
 	g_string_append(out, "# TYPE polld_up gauge\npolld_up 1\n");
 }
 
-typedef struct {
-	GMainLoop *loop;
-	GBytes *body;
-	GError *error;
-} PdFetch;
-
-static void
-fetch_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	PdFetch *f = user_data;
-
-	f->body = soup_session_send_and_read_finish(SOUP_SESSION(source), res, &f->error);
-	g_main_loop_quit(f->loop);
-}
-
-/* the server runs on this thread's main loop, so the client is async */
 static gchar *
 fetch(const gchar *uri, const gchar *accept, gchar **content_type)
 {
-	g_autoptr(SoupSession) session = soup_session_new();
-	g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
-	PdFetch f = { g_main_loop_new(NULL, FALSE), NULL, NULL };
-	gchar *text;
+	g_autoptr(GError) error = NULL;
+	gchar *text = pd_test_http_get(uri, NULL, accept, content_type, &error);
 
-	if (accept != NULL)
-		soup_message_headers_append(
-		  soup_message_get_request_headers(msg), "Accept", accept);
-	soup_session_send_and_read_async(session, msg, G_PRIORITY_DEFAULT, NULL, fetch_cb, &f);
-	g_main_loop_run(f.loop);
-	g_main_loop_unref(f.loop);
-	g_assert_no_error(f.error);
-	g_assert_cmpuint(soup_message_get_status(msg), ==, 200);
-	*content_type = g_strdup(
-	  soup_message_headers_get_content_type(soup_message_get_response_headers(msg), NULL));
-	text = g_strndup(g_bytes_get_data(f.body, NULL), g_bytes_get_size(f.body));
-	g_bytes_unref(f.body);
+	g_assert_no_error(error);
 	return text;
 }
 
