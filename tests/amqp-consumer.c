@@ -199,11 +199,12 @@ pd_test_write_amqp_config(const gchar *dir,
 			  const gchar *secret,
 			  const gchar *extra)
 {
-	g_autofree gchar *yaml =
-	  pd_test_write_file(dir,
-			     "polling.yaml",
-			     "sources:\n  - name: t\n    interval: 1\n    meters:\n"
-			     "      - \"test.*\"\n");
+	/* a cycle a second; under valgrind the test pollsters alone take more
+	 * than that, and a pollster is late after one interval */
+	g_autofree gchar *sources = g_strdup_printf(
+	  "sources:\n  - name: t\n    interval: %u\n    meters:\n      - \"test.*\"\n",
+	  pd_test_slowdown());
+	g_autofree gchar *yaml = pd_test_write_file(dir, "polling.yaml", sources);
 	g_autofree gchar *text =
 	  g_strdup_printf("[DEFAULT]\ntransport_url = %s\n"
 			  "[polling]\ncfg_file = %s\nbatch_size = 50\n"

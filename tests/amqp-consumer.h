@@ -31,7 +31,7 @@ pd_test_broker_count_connections(PdTestBroker *broker);
 void
 pd_test_broker_add_vhost(PdTestBroker *broker, const gchar *vhost);
 /* @dir/polld.conf for the test plugin (its polling.yaml polls test.* every
- * second) publishing to @url, signed with @secret, spooling in @dir/spool,
+ * second, every 10 under valgrind) publishing to @url, signed with @secret, spooling in @dir/spool,
  * retrying the broker every 0.2 s to 1 s; @extra (may be NULL) is appended:
  * a section named again there adds to it */
 gchar *

@@ -4,6 +4,8 @@
 #include "pd-test-util.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 gchar *
@@ -173,16 +175,19 @@ pd_test_tick_cb(gpointer data)
 /* tests/meson.build's valgrind setup: timeout_multiplier */
 #define PD_TEST_VALGRIND_SLOWDOWN 10
 
+guint
+pd_test_slowdown(void)
+{
+	const gchar *wrapper = g_getenv("POLLD_WRAPPER");
+
+	return wrapper != NULL && wrapper[0] != '\0' ? PD_TEST_VALGRIND_SLOWDOWN : 1;
+}
+
 gboolean
 pd_test_wait_for(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
 {
-	const gchar *wrapper = g_getenv("POLLD_WRAPPER");
 	gboolean timed_out = FALSE;
-	guint id = g_timeout_add(wrapper != NULL && wrapper[0] != '\0'
-				   ? timeout_ms * PD_TEST_VALGRIND_SLOWDOWN
-				   : timeout_ms,
-				 pd_test_timeout_cb,
-				 &timed_out);
+	guint id = g_timeout_add(timeout_ms * pd_test_slowdown(), pd_test_timeout_cb, &timed_out);
 	/* conditions set by other processes or threads don't wake the main
 	 * context: re-check them every 20 ms as well */
 	guint tick = g_timeout_add(20, pd_test_tick_cb, NULL);
@@ -193,6 +198,69 @@ pd_test_wait_for(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
 		g_source_remove(id);
 	g_source_remove(tick);
 	return cond(data);
+}
+
+/* --- a private bus --- */
+
+void
+pd_test_die_with_parent(gpointer user_data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+GSubprocess *
+pd_test_bus_start(const gchar *dir,
+		  const gchar *type,
+		  const gchar *policy,
+		  gchar **address,
+		  GDBusConnection **conn)
+{
+	g_autofree gchar *xml = g_strdup_printf(
+	  "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n"
+	  " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+	  "<busconfig>\n  <type>%s</type>\n  <listen>unix:dir=%s</listen>\n"
+	  "  <auth>EXTERNAL</auth>\n%s</busconfig>\n",
+	  type,
+	  dir,
+	  policy != NULL ? policy
+			 : "  <policy context=\"default\"><allow user=\"*\"/>"
+			   "<allow send_destination=\"*\" eavesdrop=\"true\"/>"
+			   "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy>\n");
+	g_autofree gchar *conf = pd_test_write_file(dir, "bus.conf", xml);
+	g_autoptr(GSubprocessLauncher) launcher =
+	  g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_autoptr(GDataInputStream) in = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *line = NULL;
+	GSubprocess *bus;
+
+	g_subprocess_launcher_set_child_setup(launcher, pd_test_die_with_parent, NULL, NULL);
+	bus = g_subprocess_launcher_spawn(launcher,
+					  &error,
+					  "dbus-daemon",
+					  "--nofork",
+					  "--print-address=1",
+					  "--config-file",
+					  conf,
+					  NULL);
+	g_assert_no_error(error);
+	/* the address is printed once the bus listens */
+	in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(bus));
+	line = g_data_input_stream_read_line(in, NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(line);
+	*address = g_strdup(g_strstrip(line));
+	if (conn != NULL) {
+		*conn = g_dbus_connection_new_for_address_sync(
+		  *address,
+		  G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+		    G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+		  NULL,
+		  NULL,
+		  &error);
+		g_assert_no_error(error);
+	}
+	return bus;
 }
 
 /* --- a test PKI (openssl CLI) --- */

@@ -40,12 +40,32 @@ pd_test_parse_message(const gchar *line, GError **error);
 GPtrArray *
 pd_test_collect_samples(const gchar *output);
 
+/* how much slower the daemon runs here: 10 under the valgrind setup
+ * (POLLD_WRAPPER set), else 1 */
+guint
+pd_test_slowdown(void);
+
 /* waits for @cond to become true, iterating the default main context, for
  * at most @timeout_ms (times the valgrind setup's timeout multiplier when
  * polld runs under valgrind: the wait is for an event, the time only a
  * safeguard); returns the final value */
 gboolean
 pd_test_wait_for(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms);
+
+/* a private dbus-daemon of @type ("session" or "system") listening in
+ * @dir, with @policy (the <policy> elements and whatever else goes inside
+ * <busconfig>; NULL: anyone may own, send and eavesdrop); the daemon dies
+ * with the test. Returns the daemon; @address gets its address and @conn
+ * (may be NULL) a message bus connection to it. */
+GSubprocess *
+pd_test_bus_start(const gchar *dir,
+		  const gchar *type,
+		  const gchar *policy,
+		  gchar **address,
+		  GDBusConnection **conn);
+/* a child setup function: the child gets SIGKILL when the test dies */
+void
+pd_test_die_with_parent(gpointer user_data);
 
 /* in @dir: ca.pem/ca.key, a server.pem/server.key it signs for 127.0.0.1
  * and localhost, and an unrelated other.pem; FALSE (and why on stderr)

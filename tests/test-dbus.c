@@ -11,8 +11,9 @@
 #include <json-glib/json-glib.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
+
+#include "pd-test-util.h"
 
 #define AGENT_NAME "org.polld.Agent1"
 #define AGENT_PATH "/org/polld/Agent1"
@@ -121,12 +122,6 @@ build_path(const gchar *rel)
 }
 
 /* children die with the test, even when an assertion aborts it */
-static void
-die_with_parent(gpointer user_data)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* --- the private bus --- */
 
 static const gchar *session_policy = "  <policy context=\"default\">\n"
@@ -164,48 +159,9 @@ start_bus(Fixture *f, BusKind kind)
 	g_autofree gchar *policy = kind == BUS_SYSTEM
 				     ? g_strdup_printf(SYSTEM_POLICY, source_root())
 				     : g_strdup(session_policy);
-	g_autofree gchar *xml =
-	  g_strdup_printf("<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus "
-			  "Configuration 1.0//EN\"\n"
-			  " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-			  "<busconfig>\n  <type>%s</type>\n"
-			  "  <listen>unix:dir=%s</listen>\n"
-			  "  <auth>EXTERNAL</auth>\n%s</busconfig>\n",
-			  kind == BUS_SYSTEM ? "system" : "session",
-			  f->tmpdir,
-			  policy);
-	g_autofree gchar *conf = write_file(f, "bus.conf", xml);
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GDataInputStream) in = NULL;
-	g_autofree gchar *line = NULL;
 
-	g_autoptr(GSubprocessLauncher) launcher =
-	  g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-
-	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-	f->bus_proc = g_subprocess_launcher_spawn(launcher,
-						  &error,
-						  "dbus-daemon",
-						  "--nofork",
-						  "--print-address=1",
-						  "--config-file",
-						  conf,
-						  NULL);
-	g_assert_no_error(error);
-	/* the address is printed once the bus listens */
-	in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(f->bus_proc));
-	line = g_data_input_stream_read_line(in, NULL, NULL, &error);
-	g_assert_no_error(error);
-	g_assert_nonnull(line);
-	f->address = g_strdup(g_strstrip(line));
-	f->conn =
-	  g_dbus_connection_new_for_address_sync(f->address,
-						 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-						   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-						 NULL,
-						 NULL,
-						 &error);
-	g_assert_no_error(error);
+	f->bus_proc = pd_test_bus_start(
+	  f->tmpdir, kind == BUS_SYSTEM ? "system" : "session", policy, &f->address, &f->conn);
 }
 
 /* --- the daemon --- */
@@ -281,7 +237,7 @@ spawn_polld(Fixture *f,
 				     f->address,
 				     TRUE);
 	g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
-	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+	g_subprocess_launcher_set_child_setup(launcher, pd_test_die_with_parent, NULL, NULL);
 	if (notify_path != NULL) {
 		g_subprocess_launcher_setenv(launcher, "NOTIFY_SOCKET", notify_path, TRUE);
 		g_subprocess_launcher_setenv(launcher, "WATCHDOG_USEC", "200000", TRUE);

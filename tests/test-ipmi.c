@@ -7,7 +7,6 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
-#include <sys/prctl.h>
 
 #include "pd-ipmi-sdr.h"
 #include "pd-ipmi-tool.h"
@@ -386,12 +385,6 @@ typedef struct {
 	GCancellable *cancellable;
 } Outage;
 
-static void
-die_with_parent(gpointer user_data)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* stops polld and the bus, frees what outage_start_bus() and
  * outage_spawn_polld() made */
 static void
@@ -414,47 +407,9 @@ outage_finish(Outage *o)
 static void
 outage_start_bus(Outage *o)
 {
-	g_autofree gchar *xml = g_strdup_printf(
-	  "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n"
-	  " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-	  "<busconfig><type>session</type><listen>unix:dir=%s</listen><auth>EXTERNAL</auth>"
-	  "<policy context=\"default\"><allow user=\"*\"/>"
-	  "<allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/>"
-	  "<allow own=\"*\"/></policy></busconfig>\n",
-	  o->sim->dir);
-	g_autofree gchar *conf = pd_test_write_file(o->sim->dir, "bus.conf", xml);
-	g_autoptr(GSubprocessLauncher) launcher =
-	  g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-	g_autoptr(GDataInputStream) in = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *line = NULL;
-
 	o->lines = g_ptr_array_new_with_free_func(g_free);
 	o->cancellable = g_cancellable_new();
-	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-	o->bus = g_subprocess_launcher_spawn(launcher,
-					     &error,
-					     "dbus-daemon",
-					     "--nofork",
-					     "--print-address=1",
-					     "--config-file",
-					     conf,
-					     NULL);
-	g_assert_no_error(error);
-	/* printed once the bus listens */
-	in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(o->bus));
-	line = g_data_input_stream_read_line(in, NULL, NULL, &error);
-	g_assert_no_error(error);
-	g_assert_nonnull(line);
-	o->address = g_strdup(g_strstrip(line));
-	o->conn =
-	  g_dbus_connection_new_for_address_sync(o->address,
-						 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-						   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-						 NULL,
-						 NULL,
-						 &error);
-	g_assert_no_error(error);
+	o->bus = pd_test_bus_start(o->sim->dir, "session", NULL, &o->address, &o->conn);
 }
 
 static void
@@ -480,7 +435,7 @@ outage_spawn_polld(Outage *o, const gchar *conf)
 
 	g_subprocess_launcher_setenv(launcher, "DBUS_SESSION_BUS_ADDRESS", o->address, TRUE);
 	g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
-	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+	g_subprocess_launcher_set_child_setup(launcher, pd_test_die_with_parent, NULL, NULL);
 	o->polld = g_subprocess_launcher_spawn(
 	  launcher, &error, g_getenv("POLLD_BINARY"), "--session", "--config-file", conf, NULL);
 	g_assert_no_error(error);

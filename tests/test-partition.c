@@ -14,7 +14,6 @@
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "pd-test-util.h"
 
@@ -86,12 +85,6 @@ scale_ms(guint ms)
 	return g_getenv("ASAN_OPTIONS") != NULL ? ms * 3 : ms;
 }
 
-static void
-die_with_parent(gpointer user_data)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static guint16
 free_port(void)
 {
@@ -151,7 +144,7 @@ etcd_start(Fixture *f)
 	g_autofree gchar *log = g_build_filename(f->dir, "etcd.log", NULL);
 	g_autoptr(GError) error = NULL;
 
-	g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
+	g_subprocess_launcher_set_child_setup(l, pd_test_die_with_parent, NULL, NULL);
 	g_subprocess_launcher_set_flags(l, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_subprocess_launcher_set_stderr_file_path(l, log);
 	f->etcd = g_subprocess_launcher_spawn(l,
@@ -303,37 +296,7 @@ agent_cycle_cb(GDBusConnection *conn,
 static void
 agent_start_bus(Agent *a)
 {
-	g_autofree gchar *xml = g_strdup_printf(
-	  "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n"
-	  " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-	  "<busconfig><type>session</type><listen>unix:dir=%s</listen><auth>EXTERNAL</auth>\n"
-	  "<policy context=\"default\"><allow user=\"*\"/>"
-	  "<allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/>"
-	  "<allow own=\"*\"/></policy></busconfig>\n",
-	  a->dir);
-	g_autofree gchar *conf = pd_test_write_file(a->dir, "bus.conf", xml);
-	g_autoptr(GSubprocessLauncher) l =
-	  g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-	g_autoptr(GDataInputStream) in = NULL;
-	g_autofree gchar *line = NULL;
-	g_autoptr(GError) error = NULL;
-
-	g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
-	a->bus = g_subprocess_launcher_spawn(
-	  l, &error, "dbus-daemon", "--nofork", "--print-address=1", "--config-file", conf, NULL);
-	g_assert_no_error(error);
-	in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(a->bus));
-	line = g_data_input_stream_read_line(in, NULL, NULL, &error);
-	g_assert_no_error(error);
-	a->address = g_strdup(g_strstrip(line));
-	a->conn =
-	  g_dbus_connection_new_for_address_sync(a->address,
-						 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-						   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-						 NULL,
-						 NULL,
-						 &error);
-	g_assert_no_error(error);
+	a->bus = pd_test_bus_start(a->dir, "session", NULL, &a->address, &a->conn);
 	a->subs[0] = g_dbus_connection_signal_subscribe(a->conn,
 							NULL,
 							"org.freedesktop.DBus.Properties",
@@ -405,7 +368,7 @@ agent_spawn(Agent *a)
 	g_ptr_array_add(argv, "--config-file");
 	g_ptr_array_add(argv, a->conf);
 	g_ptr_array_add(argv, NULL);
-	g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
+	g_subprocess_launcher_set_child_setup(l, pd_test_die_with_parent, NULL, NULL);
 	g_subprocess_launcher_setenv(l, "DBUS_SESSION_BUS_ADDRESS", a->address, TRUE);
 	/* the per-install id lives here: a restart keeps the member id */
 	g_subprocess_launcher_setenv(l, "STATE_DIRECTORY", a->dir, TRUE);
