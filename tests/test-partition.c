@@ -818,7 +818,11 @@ test_frozen(Fixture *f, gconstpointer data)
 		g_test_message(
 		  "first cycle after SIGCONT: %u samples, %u skipped", fin->samples, fin->skipped);
 		g_assert_cmpuint(fin->samples, ==, 0);
-		g_assert_cmpuint(fin->skipped, ==, 2 * N_RESOURCES);
+		/* each source's resources all skipped, unless that source's
+		 * pollster is still the late one of the cycle cut by the stop:
+		 * then it is not run at all in this cycle */
+		g_assert_cmpuint(fin->skipped, >, 0);
+		g_assert_cmpuint(fin->skipped % N_RESOURCES, ==, 0);
 		break;
 	}
 	/* then it rejoins and gets its share back */
