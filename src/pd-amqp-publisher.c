@@ -78,6 +78,11 @@ static const struct {
 	{ "oslo_messaging_rabbit", "heartbeat_timeout_threshold", 60, 0, 65535, TRUE },
 	{ "oslo_messaging_rabbit", "rabbit_retry_interval", 1, 0, 86400, FALSE },
 	{ "oslo_messaging_rabbit", "rabbit_interval_max", 30, 0, 86400, FALSE },
+	/* not supported yet (warned), but a value oslo.messaging would refuse
+	 * or one far outside any use is an error already */
+	{ "oslo_messaging_rabbit", "rabbit_retry_backoff", 2, 0, 86400, TRUE },
+	{ "oslo_messaging_rabbit", "heartbeat_rate", 3, 1, 65535, TRUE },
+	{ "oslo_messaging_notifications", "retry", -1, -1, G_MAXINT32, TRUE },
 	{ "publisher", "confirm_window", PD_AMQP_DEFAULT_WINDOW, 1, 65536, TRUE },
 	{ "publisher", "memory_queue_max_bytes", PD_AMQP_DEFAULT_MEMORY_MAX, 0, 1ll << 40, TRUE },
 	{ "publisher", "spool_max_bytes", PD_AMQP_DEFAULT_SPOOL_MAX, 0, 1ll << 50, TRUE },

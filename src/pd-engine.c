@@ -327,6 +327,8 @@ static const struct {
 	{ "polld", "worker_threads", 8, 1, 64 },
 	{ "polld", "pollster_timeout", 0, 0, 86400 },
 	{ "polld", "stop_timeout", 30, 1, 3600 },
+	/* not supported yet (warned); 0 means one thread per pollster */
+	{ "polling", "threads_to_process_pollsters", 1, 0, 1024 },
 	/* the notifier sink's: checked here so a reload is refused before
 	 * anything applies it */
 	{ "polld", "max_inflight_bytes", PD_INFLIGHT_DEFAULT_MAX, PD_INFLIGHT_MIN, 1ll << 40 },
