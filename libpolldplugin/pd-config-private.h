@@ -44,5 +44,11 @@ pd_config_dup_keys(PdConfig *self);
 /* logs one warning per unknown key, naming the file and the key; returns count */
 guint
 pd_config_warn_unknown(PdConfig *self);
+/* the same, but an unsupported key whose value is in @warned (a set of
+ * "group\nkey\nvalue" the caller keeps across reloads) is not warned again;
+ * the ones warned now are added. It is still listed by
+ * pd_config_get_unsupported(). */
+guint
+pd_config_warn_unknown_once(PdConfig *self, GHashTable *warned);
 
 G_END_DECLS

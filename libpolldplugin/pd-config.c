@@ -418,7 +418,7 @@ pd_config_get_unsupported(PdConfig *self)
 }
 
 static void
-pd_config_warn_unsupported(PdConfig *self, const gchar *k)
+pd_config_warn_unsupported(PdConfig *self, const gchar *k, GHashTable *warned)
 {
 	PdConfigValue *v = g_hash_table_lookup(self->values, k);
 	g_autofree gchar *group = g_strndup(k, strchr(k, '\n') - k);
@@ -430,6 +430,11 @@ pd_config_warn_unsupported(PdConfig *self, const gchar *k)
 	if (why == NULL)
 		why = g_hash_table_lookup(self->unsupported, group_any);
 	g_ptr_array_add(self->warned, g_strdup_printf("[%s] %s", group, key));
+	/* a reload does not repeat what the operator was told already */
+	if (warned != NULL &&
+	    !g_hash_table_add(warned,
+			      g_strdup_printf("%s\n%s", k, v->value != NULL ? v->value : "")))
+		return;
 	if (why != NULL)
 		g_warning(
 		  "%s: `[%s] %s` is not supported by polld: %s; ignored", where, group, key, why);
@@ -440,6 +445,12 @@ pd_config_warn_unsupported(PdConfig *self, const gchar *k)
 
 guint
 pd_config_warn_unknown(PdConfig *self)
+{
+	return pd_config_warn_unknown_once(self, NULL);
+}
+
+guint
+pd_config_warn_unknown_once(PdConfig *self, GHashTable *warned)
 {
 	g_autoptr(GPtrArray) unknown = g_ptr_array_new();
 	g_autoptr(GPtrArray) unsupported = g_ptr_array_new();
@@ -458,7 +469,7 @@ pd_config_warn_unknown(PdConfig *self)
 	g_ptr_array_sort(unknown, pd_config_key_cmp);
 	g_ptr_array_sort(unsupported, pd_config_key_cmp);
 	for (guint i = 0; i < unsupported->len; i++)
-		pd_config_warn_unsupported(self, g_ptr_array_index(unsupported, i));
+		pd_config_warn_unsupported(self, g_ptr_array_index(unsupported, i), warned);
 	for (guint i = 0; i < unknown->len; i++) {
 		const gchar *k = g_ptr_array_index(unknown, i);
 		PdConfigValue *v = g_hash_table_lookup(self->values, k);

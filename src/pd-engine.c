@@ -46,6 +46,7 @@ struct _PdEngine {
 	GHashTable *started_plugins;  /* set of PdPlugin started: they follow reloads */
 	GHashTable *idle_plugins;     /* set of PdPlugin the selection does not need */
 	GArray *retry_sources;	      /* of guint, pending plugin start retries */
+	GHashTable *warned_options;   /* unsupported "group\nkey\nvalue" warned already */
 	/* counters */
 	guint64 cycles;
 	guint64 cycle_errors;
@@ -561,7 +562,7 @@ pd_engine_setup(PdEngine *self, GError **error)
 	g_autoptr(PdPollingConfig) polling = NULL;
 
 	pd_engine_register_keys(self, self->config);
-	pd_config_warn_unknown(self->config);
+	pd_config_warn_unknown_once(self->config, self->warned_options);
 	if (!pd_engine_check_settings(self->config, error))
 		return FALSE;
 	pd_engine_apply_settings(self, self->config);
@@ -685,7 +686,7 @@ pd_engine_commit_reload(PdEngine *self, PdConfig *config, PdPollingConfig *polli
 
 	g_ptr_array_set_size(self->reload_notes, 0);
 	pd_engine_register_keys(self, config);
-	pd_config_warn_unknown(config);
+	pd_config_warn_unknown_once(config, self->warned_options);
 	pd_engine_reconfigure_parts(self, config, restart_keys);
 	for (guint i = 0; i < restart_keys->len; i++) {
 		g_autofree gchar *note =
@@ -1115,6 +1116,7 @@ pd_engine_finalize(GObject *obj)
 		g_source_remove(g_array_index(self->retry_sources, guint, i));
 	g_array_unref(self->retry_sources);
 	g_hash_table_unref(self->disabled_plugins);
+	g_hash_table_unref(self->warned_options);
 	g_hash_table_unref(self->started_plugins);
 	g_hash_table_unref(self->idle_plugins);
 	if (self->tasks != NULL)
@@ -1151,6 +1153,7 @@ pd_engine_init(PdEngine *self)
 	self->sinks = pd_sink_list_new();
 	self->retry_sources = g_array_new(FALSE, FALSE, sizeof(guint));
 	self->disabled_plugins = g_hash_table_new(NULL, NULL);
+	self->warned_options = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->started_plugins = g_hash_table_new(NULL, NULL);
 	self->idle_plugins = g_hash_table_new(NULL, NULL);
 	self->generation = 1;

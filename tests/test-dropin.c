@@ -439,6 +439,54 @@ test_dropin_unsupported(PdFixture *fx, gconstpointer data)
 	g_assert_null(strstr(err, "workers"));
 }
 
+/* a reload does not repeat the warnings of unsupported options whose value
+ * stayed; a changed value is warned again */
+static void
+test_dropin_unsupported_reload(PdFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *log_arg = g_strdup_printf("--log-file=%s", fx->log);
+	g_autofree gchar *config_arg = g_strdup_printf("--config-file=%s", fx->conf);
+	const gchar *yaml = "sources:\n  - name: all\n    interval: 1\n    meters: ['test.*']\n";
+	const gchar *threads = "`[polling] threads_to_process_pollsters` is not supported by polld "
+			       "yet; ignored";
+	const gchar *kombu = "`[oslo_messaging_rabbit] kombu_reconnect_delay` is not supported "
+			     "by polld yet; ignored";
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *log = NULL;
+
+	pd_fixture_write(fx,
+			 yaml,
+			 "[polling]\nthreads_to_process_pollsters = 2\n"
+			 "[oslo_messaging_rabbit]\nkombu_reconnect_delay = 2\n");
+	proc = pd_test_spawn_polld(G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+				   &error,
+				   "--dry-run",
+				   "--polling-namespaces",
+				   "test",
+				   config_arg,
+				   log_arg,
+				   NULL);
+	g_assert_no_error(error);
+	pd_wait_log(fx->log, "cycle 1 polled", 1);
+	g_subprocess_send_signal(proc, SIGHUP);
+	pd_wait_log(fx->log, "configuration reloaded", 1);
+	pd_fixture_write(fx,
+			 yaml,
+			 "[polling]\nthreads_to_process_pollsters = 2\n"
+			 "[oslo_messaging_rabbit]\nkombu_reconnect_delay = 3\n");
+	g_subprocess_send_signal(proc, SIGHUP);
+	pd_wait_log(fx->log, "configuration reloaded", 2);
+	g_subprocess_send_signal(proc, SIGTERM);
+	g_subprocess_wait_check(proc, NULL, &error);
+	g_assert_no_error(error);
+
+	log = pd_read(fx->log);
+	g_assert_cmpuint(pd_test_count(log, threads), ==, 1);
+	g_assert_cmpuint(pd_test_count(log, kombu), ==, 2);
+	g_assert_cmpuint(pd_test_count(log, "kombu_reconnect_delay = 3"), ==, 0);
+}
+
 static void
 test_dropin_default_secret(PdFixture *fx, gconstpointer data)
 {
@@ -831,6 +879,7 @@ main(int argc, char **argv)
 	ADD("/dropin/namespaces", test_dropin_namespaces);
 	ADD("/dropin/once-exit", test_dropin_once_exit);
 	ADD("/dropin/unsupported-options", test_dropin_unsupported);
+	ADD("/dropin/unsupported-reload", test_dropin_unsupported_reload);
 	ADD("/dropin/default-secret", test_dropin_default_secret);
 	g_test_add_func("/dropin/option-walk", test_dropin_option_walk);
 	g_test_add_func("/dropin/documented", test_dropin_documented);
