@@ -13,6 +13,7 @@ struct _PdBlacklist {
 	GObject parent_instance;
 	GHashTable *sets; /* "source\npollster" -> resource id -> PdBlacklistEntry */
 	guint64 added;
+	guint retry_min_s;
 };
 
 typedef struct {
@@ -89,7 +90,7 @@ pd_blacklist_add_at(PdBlacklist *self,
 		return FALSE;
 	}
 	e = g_new0(PdBlacklistEntry, 1);
-	e->wait_s = PD_BLACKLIST_RETRY_MIN_S;
+	e->wait_s = self->retry_min_s;
 	e->retry_at_us = now_us + (gint64)e->wait_s * G_USEC_PER_SEC;
 	g_hash_table_insert(set, g_strdup(id), e);
 	self->added++;
@@ -132,6 +133,12 @@ pd_blacklist_get_size(PdBlacklist *self, const gchar *pollster)
 	return n;
 }
 
+guint
+pd_blacklist_get_retry_min(PdBlacklist *self)
+{
+	return self->retry_min_s;
+}
+
 guint64
 pd_blacklist_get_added(PdBlacklist *self)
 {
@@ -148,6 +155,14 @@ pd_blacklist_finalize(GObject *obj)
 static void
 pd_blacklist_init(PdBlacklist *self)
 {
+	const gchar *env = g_getenv(PD_BLACKLIST_RETRY_MIN_ENV);
+	guint64 min_s = 0;
+
+	/* a test's shortcut; anything but a plain number of seconds is ignored */
+	if (env == NULL ||
+	    !g_ascii_string_to_unsigned(env, 10, 1, PD_BLACKLIST_RETRY_MAX_S, &min_s, NULL))
+		min_s = PD_BLACKLIST_RETRY_MIN_S;
+	self->retry_min_s = (guint)min_s;
 	self->sets = g_hash_table_new_full(
 	  g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
 }

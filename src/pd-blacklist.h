@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 /* the first re-probe, and the longest wait between two */
 #define PD_BLACKLIST_RETRY_MIN_S 60
 #define PD_BLACKLIST_RETRY_MAX_S 3600
+/* for tests only (polld(8)): the first re-probe after this many seconds
+ * instead of PD_BLACKLIST_RETRY_MIN_S, so a test need not wait a minute */
+#define PD_BLACKLIST_RETRY_MIN_ENV "POLLD_TEST_REPROBE_MIN_SECONDS"
 
 #define PD_TYPE_BLACKLIST (pd_blacklist_get_type())
 G_DECLARE_FINAL_TYPE(PdBlacklist, pd_blacklist, PD, BLACKLIST, GObject)
@@ -49,6 +52,9 @@ pd_blacklist_add_at(PdBlacklist *self,
 		    const gchar *id,
 		    const gchar *reason,
 		    gint64 now_us);
+/* the first wait, in seconds */
+guint
+pd_blacklist_get_retry_min(PdBlacklist *self);
 /* resources waiting for their re-probe for @pollster, all sources */
 guint
 pd_blacklist_get_size(PdBlacklist *self, const gchar *pollster);

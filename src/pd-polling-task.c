@@ -466,22 +466,22 @@ pd_job_blacklist_failures(PdJob *job, const GError *error)
 	 * again after the re-probe is not news */
 	if (added == 1)
 		g_message("pollster %s (source %s) cannot poll resource %s: %s; asking again in "
-			  "%d s, then with back-off up to %d s",
+			  "%u s, then with back-off up to %d s",
 			  pollster,
 			  source,
 			  first_id,
 			  first_reason != NULL ? first_reason : "permanent error",
-			  PD_BLACKLIST_RETRY_MIN_S,
+			  pd_blacklist_get_retry_min(blacklist),
 			  PD_BLACKLIST_RETRY_MAX_S);
 	else if (added > 1)
 		g_message("pollster %s (source %s) cannot poll %u resources (first: %s: %s); "
-			  "asking again in %d s, then with back-off up to %d s",
+			  "asking again in %u s, then with back-off up to %d s",
 			  pollster,
 			  source,
 			  added,
 			  first_id,
 			  first_reason != NULL ? first_reason : "permanent error",
-			  PD_BLACKLIST_RETRY_MIN_S,
+			  pd_blacklist_get_retry_min(blacklist),
 			  PD_BLACKLIST_RETRY_MAX_S);
 }
 

@@ -43,6 +43,7 @@ struct _PdOsSwiftPollster {
 	const PdOsSwiftMeter *meter;
 	PdOsClient *client;
 	PdOsNames *names;
+	GHashTable *warned; /* the plugin's, shared by its Swift pollsters */
 };
 
 G_DEFINE_TYPE(PdOsSwiftPollster, pd_os_swift_pollster, PD_TYPE_POLLSTER)
@@ -106,21 +107,31 @@ static void
 pd_os_swift_pump(GTask *task);
 
 /* the five Swift pollsters see the same account fail, cycle after cycle
- * while it is re-probed: the warning goes out once per project */
+ * while it is re-probed: the warning goes out once per project until the
+ * account answers again (the set is the plugin's; the lock guards every one) */
 G_LOCK_DEFINE_STATIC(pd_os_swift_warned);
-static GHashTable *pd_os_swift_warned;
 
 static gboolean
-pd_os_swift_first_warning(const gchar *id)
+pd_os_swift_first_warning(PdOsSwiftPollster *self, const gchar *id)
 {
 	gboolean first;
 
+	if (self->warned == NULL)
+		return TRUE;
 	G_LOCK(pd_os_swift_warned);
-	if (pd_os_swift_warned == NULL)
-		pd_os_swift_warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	first = g_hash_table_add(pd_os_swift_warned, g_strdup(id));
+	first = g_hash_table_add(self->warned, g_strdup(id));
 	G_UNLOCK(pd_os_swift_warned);
 	return first;
+}
+
+static void
+pd_os_swift_answered(PdOsSwiftPollster *self, const gchar *id)
+{
+	if (self->warned == NULL)
+		return;
+	G_LOCK(pd_os_swift_warned);
+	g_hash_table_remove(self->warned, id);
+	G_UNLOCK(pd_os_swift_warned);
 }
 
 static void
@@ -128,11 +139,14 @@ pd_os_swift_account_done(PdOsSwiftAccount *acc, GError *error)
 {
 	GTask *task = acc->task;
 	PdOsSwiftRun *run = g_task_get_task_data(task);
+	PdOsSwiftPollster *self = g_task_get_source_object(task);
 	const gchar *id = pd_resource_get_id(acc->tenant);
 
+	if (error == NULL)
+		pd_os_swift_answered(self, id);
 	if (error != NULL && (g_error_matches(error, PD_OS_HTTP_ERROR, 404) ||
 			      g_error_matches(error, PD_OS_HTTP_ERROR, 403))) {
-		if (pd_os_swift_first_warning(id))
+		if (pd_os_swift_first_warning(self, id))
 			g_warning("Swift account of project %s unusable: %s; asked again with "
 				  "back-off, logged once",
 				  id,
@@ -327,6 +341,13 @@ pd_os_swift_pollster_set_client(PdOsSwiftPollster *self, PdOsClient *client, PdO
 	g_set_object(&self->names, names);
 }
 
+void
+pd_os_swift_pollster_set_warned(PdOsSwiftPollster *self, GHashTable *warned)
+{
+	g_clear_pointer(&self->warned, g_hash_table_unref);
+	self->warned = warned != NULL ? g_hash_table_ref(warned) : NULL;
+}
+
 PdPollster *
 pd_os_swift_pollster_new(const gchar *name)
 {
@@ -358,6 +379,7 @@ pd_os_swift_pollster_finalize(GObject *obj)
 	PdOsSwiftPollster *self = PD_OS_SWIFT_POLLSTER(obj);
 	g_clear_object(&self->client);
 	g_clear_object(&self->names);
+	g_clear_pointer(&self->warned, g_hash_table_unref);
 	G_OBJECT_CLASS(pd_os_swift_pollster_parent_class)->finalize(obj);
 }
 

@@ -23,6 +23,10 @@ PdPollster *
 pd_os_swift_pollster_new(const gchar *name);
 void
 pd_os_swift_pollster_set_client(PdOsSwiftPollster *self, PdOsClient *client, PdOsNames *names);
+/* the plugin's set of projects whose account was warned about (shared by its
+ * Swift pollsters, so the warning goes out once per project, not per pollster) */
+void
+pd_os_swift_pollster_set_warned(PdOsSwiftPollster *self, GHashTable *warned);
 /* Ceilometer's _neaten_url: <endpoint up to /v1>/v1/<prefix><project> */
 gchar *
 pd_os_swift_account_url(const gchar *endpoint,

@@ -26,6 +26,7 @@ struct _PdPluginOpenstack {
 	PdPlugin parent_instance;
 	PdOsClient *client;
 	PdOsNames *names;
+	GHashTable *swift_warned; /* projects whose Swift account was warned about */
 };
 
 G_DEFINE_TYPE(PdPluginOpenstack, pd_plugin_openstack, PD_TYPE_PLUGIN)
@@ -40,10 +41,12 @@ pd_plugin_openstack_wire(PdPluginOpenstack *self)
 		PdPollster *p = g_ptr_array_index(pollsters, i);
 		if (PD_IS_OS_POLLSTER(p))
 			pd_os_pollster_set_names(PD_OS_POLLSTER(p), self->names);
-		else if (PD_IS_OS_SWIFT_POLLSTER(p))
+		else if (PD_IS_OS_SWIFT_POLLSTER(p)) {
 			pd_os_swift_pollster_set_client(
 			  PD_OS_SWIFT_POLLSTER(p), self->client, self->names);
-		else if (PD_IS_OS_RECORDSET_POLLSTER(p))
+			pd_os_swift_pollster_set_warned(PD_OS_SWIFT_POLLSTER(p),
+							self->swift_warned);
+		} else if (PD_IS_OS_RECORDSET_POLLSTER(p))
 			pd_os_recordset_pollster_set_client(
 			  PD_OS_RECORDSET_POLLSTER(p), self->client, self->names);
 		else if (PD_IS_OS_RGW_POLLSTER(p))
@@ -163,12 +166,15 @@ pd_plugin_openstack_dispose(GObject *obj)
 		pd_os_client_shutdown(self->client);
 	g_clear_object(&self->names);
 	g_clear_object(&self->client);
+	g_clear_pointer(&self->swift_warned, g_hash_table_unref);
 	G_OBJECT_CLASS(pd_plugin_openstack_parent_class)->dispose(obj);
 }
 
 static void
 pd_plugin_openstack_init(PdPluginOpenstack *self)
 {
+	/* one per plugin, shared by its five Swift pollsters, kept across reloads */
+	self->swift_warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 }
 
 static void

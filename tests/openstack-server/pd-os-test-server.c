@@ -524,6 +524,11 @@ pd_os_identity_get(PdOsTestServer *self, const gchar *path)
 
 /* --- Swift --- */
 
+static PdOsFault
+pd_os_fault_for(PdOsTestServer *self, const gchar *service);
+static gboolean
+pd_os_apply_fault(PdOsTestServer *self, SoupServerMessage *msg, PdOsFault fault);
+
 static void
 pd_os_set_count(SoupMessageHeaders *h, const gchar *name, gint64 value)
 {
@@ -548,6 +553,12 @@ pd_os_handle_swift(PdOsTestServer *self,
 	JsonArray *out;
 	gboolean started = marker == NULL;
 
+	if (account != NULL) {
+		/* a fault set for "swift:<project>" hits that account only */
+		g_autofree gchar *key = g_strdup_printf("swift:%s", account + 6);
+		if (!pd_os_apply_fault(self, msg, pd_os_fault_for(self, key)))
+			return;
+	}
 	if (account == NULL || swift == NULL || !json_object_has_member(swift, account + 6)) {
 		pd_os_respond_error(msg, 404, "account not found");
 		return;
@@ -909,6 +920,28 @@ void
 pd_os_test_server_set_fault(PdOsTestServer *self, const gchar *service, PdOsFault fault)
 {
 	g_hash_table_insert(self->faults, g_strdup(service), GUINT_TO_POINTER(fault));
+}
+
+void
+pd_os_test_server_set_swift_account(PdOsTestServer *self, const gchar *project, guint containers)
+{
+	JsonObject *swift = json_object_get_object_member(pd_os_fixture(self), "swift");
+	JsonArray *list;
+
+	if (containers == G_MAXUINT) {
+		json_object_remove_member(swift, project);
+		return;
+	}
+	list = json_array_new();
+	for (guint i = 0; i < containers; i++) {
+		JsonObject *c = json_object_new();
+		g_autofree gchar *name = g_strdup_printf("c%u", i);
+		json_object_set_string_member(c, "name", name);
+		json_object_set_int_member(c, "count", 2);
+		json_object_set_int_member(c, "bytes", 100);
+		json_array_add_object_element(list, c);
+	}
+	json_object_set_array_member(swift, project, list);
 }
 
 void

@@ -37,11 +37,16 @@ gboolean
 pd_os_test_server_fault_from_string(const gchar *text, PdOsFault *fault);
 /* @service is the first path segment: identity, image, volume, network,
  * object-store, load-balancer, dns, share; or "recordsets:<zone id>" for
- * the recordsets of one Designate zone */
+ * the recordsets of one Designate zone, "swift:<project id>" for one Swift
+ * account */
 void
 pd_os_test_server_set_fault(PdOsTestServer *self, const gchar *service, PdOsFault fault);
 void
 pd_os_test_server_set_delay(PdOsTestServer *self, guint delay_ms);
+/* gives @project a Swift account of @containers containers of 2 objects and
+ * 100 bytes each (c0, c1...); G_MAXUINT removes the account (404) */
+void
+pd_os_test_server_set_swift_account(PdOsTestServer *self, const gchar *project, guint containers);
 /* revokes every token after @n more authenticated requests (once) */
 void
 pd_os_test_server_expire_tokens_after(PdOsTestServer *self, guint n);
