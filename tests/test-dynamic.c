@@ -491,6 +491,9 @@ test_dynamic_bounded(Dyn *d, gconstpointer data)
 	const gchar *url = pd_dyn_test_server_get_url(d->web);
 	g_autofree gchar *def = NULL;
 	gint64 start = g_get_monotonic_time();
+	/* the hang outlasts twice the bound below, at any speed */
+	guint hang_s = 60 * pd_test_slowdown();
+	g_autofree gchar *hang_note = g_strdup_printf("sleep %u: no end within 1 s", hang_s);
 
 	pd_dyn_test_server_add(d->web, "/secret", "Basic YWRtaW46c2VjcmV0", NULL, "[]");
 	pd_dyn_test_server_add_big(d->web, "/big", 64 * 1024 * 1024);
@@ -498,7 +501,7 @@ test_dynamic_bounded(Dyn *d, gconstpointer data)
 			      "  sample_type: gauge\n"
 			      "  unit: s\n"
 			      "  value_attribute: v\n"
-			      "  host_command: sleep 60\n"
+			      "  host_command: sleep %u\n"
 			      "  timeout: 1\n"
 			      "- name: dynamic.flood\n"
 			      "  sample_type: gauge\n"
@@ -521,19 +524,20 @@ test_dynamic_bounded(Dyn *d, gconstpointer data)
 			      "  module: requests.auth\n"
 			      "  authentication_object: HTTPBasicAuth\n"
 			      "  authentication_parameters: \"admin, wrong\"\n",
+			      hang_s,
 			      url,
 			      url);
 	g_free(pd_test_write_file(d->defs, "bounded.yaml", def));
 	dyn_run(d, "[dynamic.hang, dynamic.flood, dynamic.big, dynamic.denied]");
 	g_assert_cmpuint(d->samples->len, ==, 0);
-	if (g_test_verbose() || strstr(d->err, "sleep 60: no end within 1 s") == NULL)
+	if (g_test_verbose() || strstr(d->err, hang_note) == NULL)
 		g_printerr("--- polld stderr:\n%s---\n", d->err);
-	g_assert_nonnull(strstr(d->err, "sleep 60: no end within 1 s"));
+	g_assert_nonnull(strstr(d->err, hang_note));
 	g_assert_nonnull(strstr(d->err, "/dev/zero: output larger than 16777216 bytes"));
 	g_assert_nonnull(strstr(d->err, "/big: output larger than 16777216 bytes"));
 	g_assert_nonnull(strstr(d->err, "/secret: HTTP 401"));
-	/* the hanging command did not hold the cycle for its 60 s */
-	g_assert_cmpint(g_get_monotonic_time() - start, <, 30 * G_USEC_PER_SEC);
+	/* the hanging command did not hold the cycle for its whole sleep */
+	g_assert_cmpint(g_get_monotonic_time() - start, <, (gint64)hang_s / 2 * G_USEC_PER_SEC);
 }
 
 /* 10,000 definitions in one file load, and one of them polls */
