@@ -632,6 +632,40 @@ pd_config_seconds_to_ms(gdouble seconds)
 	return (guint)(seconds * 1000);
 }
 
+static const struct {
+	const gchar *name;
+	PdCeilometerRelease release;
+} pd_ceilometer_releases[] = {
+	{ "zed", PD_CEILOMETER_ZED },
+	{ "2022.2", PD_CEILOMETER_ZED },
+	{ "2025.2", PD_CEILOMETER_2025_2 },
+	{ "2026.1", PD_CEILOMETER_2026_1 },
+};
+
+gboolean
+pd_config_get_ceilometer_compat(PdConfig *self, PdCeilometerRelease *release, GError **error)
+{
+	PdConfigValue *v;
+
+	*release = PD_CEILOMETER_DEFAULT;
+	/* no config (a cycle cache made without one): the default */
+	if (self == NULL)
+		return TRUE;
+	v = pd_config_lookup(self, "polld", "ceilometer_compat");
+	if (v == NULL)
+		return TRUE;
+	/* exact, as oslo.config matches its choices */
+	for (guint i = 0; i < G_N_ELEMENTS(pd_ceilometer_releases); i++) {
+		if (g_strcmp0(v->value, pd_ceilometer_releases[i].name) == 0) {
+			*release = pd_ceilometer_releases[i].release;
+			return TRUE;
+		}
+	}
+	pd_config_set_range_error(
+	  v, "polld", "ceilometer_compat", "one of zed (or 2022.2), 2025.2, 2026.1", error);
+	return FALSE;
+}
+
 gboolean
 pd_config_get_bool(PdConfig *self, const gchar *group, const gchar *key, gboolean def)
 {

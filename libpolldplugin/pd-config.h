@@ -71,6 +71,25 @@ pd_config_get_double_range(PdConfig *self,
 			   gdouble *value,
 			   GError **error);
 
+/* the Ceilometer release whose sample shapes polld reproduces ([polld]
+ * ceilometer_compat), numbered by the release's major version so that
+ * "release >= PD_CEILOMETER_2025_2" reads as "since Flamingo" */
+typedef enum {
+	PD_CEILOMETER_ZED = 19,	   /* "zed" or "2022.2": 19.0.0, Debian 12's */
+	PD_CEILOMETER_2025_2 = 25, /* "2025.2" (Flamingo): 25.0.0 */
+	PD_CEILOMETER_2026_1 = 26, /* "2026.1" (Gazpacho): 26.0.0 */
+} PdCeilometerRelease;
+
+#define PD_CEILOMETER_DEFAULT PD_CEILOMETER_2025_2
+
+/* [polld] ceilometer_compat: PD_CEILOMETER_DEFAULT when unset (or @self
+ * NULL); any other
+ * value fails with PD_CONFIG_ERROR_INVALID naming file and line (the daemon
+ * refuses such a config, so a plugin may pass a NULL @error and take
+ * @release as it is) */
+gboolean
+pd_config_get_ceilometer_compat(PdConfig *self, PdCeilometerRelease *release, GError **error);
+
 /* seconds as the milliseconds GLib's timeouts take; every such conversion
  * goes through here so none is undefined behaviour: NaN and negative give 0,
  * more than G_MAXUINT ms (49.7 days) gives G_MAXUINT */

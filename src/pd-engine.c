@@ -338,6 +338,11 @@ static const struct {
 static gboolean
 pd_engine_check_settings(PdConfig *config, GError **error)
 {
+	PdCeilometerRelease release;
+
+	/* read by the plugins and the notifier sink, which trust it checked */
+	if (!pd_config_get_ceilometer_compat(config, &release, error))
+		return FALSE;
 	for (guint i = 0; i < G_N_ELEMENTS(pd_engine_int_options); i++) {
 		gint64 value;
 		if (!pd_config_get_int_range(config,

@@ -97,6 +97,8 @@ static const gchar *const pd_notifier_sink_keys[] = {
 	"polld",
 	"identity_names",
 	"polld",
+	"ceilometer_compat",
+	"polld",
 	"max_inflight_bytes",
 	"polling",
 	"enable_notifications",
@@ -117,6 +119,18 @@ pd_pooled_serializer_free(PdPooledSerializer *p)
 	g_free(p);
 }
 
+/* user_name and project_name exist in the wire format since Ceilometer
+ * 20.0.0: a Zed consumer gets samples without them unless asked */
+static gboolean
+pd_notifier_sink_identity_names(PdConfig *config)
+{
+	PdCeilometerRelease release;
+
+	/* checked by the engine before any apply: NULL error */
+	pd_config_get_ceilometer_compat(config, &release, NULL);
+	return pd_config_get_bool(config, "polld", "identity_names", release > PD_CEILOMETER_ZED);
+}
+
 static void
 pd_notifier_sink_apply(PdNotifierSink *self, PdConfig *config)
 {
@@ -135,7 +149,7 @@ pd_notifier_sink_apply(PdNotifierSink *self, PdConfig *config)
 	  g_strdup(pd_config_get_string(config, NULL, "sample_source", "openstack"));
 	self->telemetry_secret = g_strdup(pd_config_get_string(
 	  config, "publisher", "telemetry_secret", PD_DEFAULT_TELEMETRY_SECRET));
-	self->identity_names = pd_config_get_bool(config, "polld", "identity_names", TRUE);
+	self->identity_names = pd_notifier_sink_identity_names(config);
 	self->generation++;
 	g_ptr_array_set_size(self->serializers, 0);
 	g_mutex_unlock(&self->mutex);

@@ -215,7 +215,8 @@ static const PdOptionInfo pd_option_table[] = {
 	IMPL("polld", "worker_threads", "8"),
 	IMPL("polld", "pollster_timeout", NULL),
 	IMPL("polld", "stop_timeout", NULL),
-	IMPL("polld", "identity_names", "true"),
+	IMPL("polld", "identity_names", NULL),
+	IMPL("polld", "ceilometer_compat", "2025.2"),
 	IMPL("polld", "max_inflight_bytes", "4194304"),
 };
 

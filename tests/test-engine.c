@@ -980,6 +980,69 @@ test_engine_unknown_config_key(PdFixture *fx, gconstpointer data)
 	g_test_assert_expected_messages();
 }
 
+/* the last published sample has user_name and project_name (both or neither) */
+static gboolean
+pd_fixture_last_has_names(PdFixture *fx)
+{
+	g_autoptr(GPtrArray) samples = pd_keep_publisher_samples(fx->publisher);
+	JsonObject *last;
+
+	g_assert_cmpuint(samples->len, >, 0);
+	last = g_ptr_array_index(samples, samples->len - 1);
+	g_assert_true(json_object_has_member(last, "user_name") ==
+		      json_object_has_member(last, "project_name"));
+	return json_object_has_member(last, "user_name");
+}
+
+/* [polld] ceilometer_compat: a bad value is a config error with file and
+ * line at start and on reload (the old config keeps running); zed leaves
+ * user_name and project_name out of the wire format, as Zed's has none,
+ * and a reload applies it */
+static void
+test_engine_ceilometer_compat(PdFixture *fx, gconstpointer data)
+{
+	const gchar *yaml = "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a]\n";
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *expect = NULL;
+
+	pd_fixture_write(fx, yaml, "[polld]\nceilometer_compat = wallaby\n");
+	g_assert_false(pd_fixture_setup_engine(fx, &error));
+	expect = g_strdup_printf("%s:5: [polld] ceilometer_compat = 'wallaby': expected one of "
+				 "zed (or 2022.2), 2025.2, 2026.1",
+				 fx->conf);
+	g_assert_cmpstr(error->message, ==, expect);
+	g_clear_error(&error);
+	g_clear_object(&fx->engine);
+	g_clear_object(&fx->publisher);
+
+	/* the default (2025.2) has the names, null without identity discovery */
+	pd_fixture_write(fx, yaml, NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	pd_fixture_poll(fx);
+	g_assert_true(pd_fixture_last_has_names(fx));
+
+	pd_fixture_write(fx, yaml, "[polld]\n# Zed\nceilometer_compat = Zed\n");
+	g_assert_false(pd_engine_reload(fx->engine, &error));
+	g_assert_error(error, PD_ERROR, PD_ERROR_INVALID_CONFIG);
+	g_assert_nonnull(strstr(error->message, "polld.conf:6: [polld] ceilometer_compat = 'Zed'"));
+	g_clear_error(&error);
+	g_assert_cmpuint(pd_engine_get_config_generation(fx->engine), ==, 1);
+	pd_fixture_poll(fx);
+	g_assert_true(pd_fixture_last_has_names(fx));
+
+	pd_fixture_write(fx, yaml, "[polld]\nceilometer_compat = zed\n");
+	g_assert_true(pd_engine_reload(fx->engine, &error));
+	g_assert_no_error(error);
+	pd_fixture_poll(fx);
+	g_assert_false(pd_fixture_last_has_names(fx));
+
+	/* identity_names set explicitly wins over the release's default */
+	pd_fixture_write(fx, yaml, "[polld]\nceilometer_compat = zed\nidentity_names = true\n");
+	g_assert_true(pd_engine_reload(fx->engine, &error));
+	pd_fixture_poll(fx);
+	g_assert_true(pd_fixture_last_has_names(fx));
+}
+
 static void
 test_engine_poll_now_unknown(PdFixture *fx, gconstpointer data)
 {
@@ -1066,6 +1129,7 @@ main(int argc, char **argv)
 	ADD("/engine/late-pollster-alone", test_engine_late_pollster_alone);
 	ADD("/engine/stop-timeout-counts-running", test_engine_stop_timeout_counts_running);
 	ADD("/engine/poll-now-unknown", test_engine_poll_now_unknown);
+	ADD("/engine/ceilometer-compat", test_engine_ceilometer_compat);
 	g_test_add_func("/engine/inflight-budget", test_engine_inflight_budget);
 	return g_test_run();
 }

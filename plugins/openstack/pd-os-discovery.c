@@ -27,8 +27,12 @@ typedef struct {
 	const gchar *drop_status; /* items with this "status" are not resources */
 } PdOsDiscoveryDef;
 
-/* 3.43 as Ceilometer's cinderclient: the oldest with user_id on snapshots */
+/* 3.43 as Zed's cinderclient: the oldest with user_id on snapshots; 25.0.0
+ * asks for 3.64 (user_id on backups since 3.56, volume_type_id since 3.63) */
 static const gchar *const pd_os_cinder_headers[] = { "OpenStack-API-Version", "volume 3.43", NULL };
+static const gchar *const pd_os_cinder_headers_2025[] = { "OpenStack-API-Version",
+							  "volume 3.64",
+							  NULL };
 static const gchar *const pd_os_designate_headers[] = { "X-Auth-All-Projects", "True", NULL };
 
 static const PdOsDiscoveryDef pd_os_discovery_defs[] = {
@@ -96,8 +100,8 @@ static const PdOsDiscoveryDef pd_os_discovery_defs[] = {
 	  "/shares/detail?all_tenants=True",
 	  "shares",
 	  "id" },
-	/* VPNaaS and FWaaS v2; Ceilometer leaves out services and firewall
-	 * groups in status "error" */
+	/* VPNaaS and FWaaS v2; Ceilometer leaves out firewall groups in status
+	 * "error", and Zed VPN services in status "error" too */
 	{ "vpn_services",
 	  PD_OS_DISCOVERY_LIST,
 	  "neutron",
@@ -314,6 +318,23 @@ pd_os_discovery_extension_absent(PdOsDiscovery *self, const GError *error)
 	return TRUE;
 }
 
+/* the release the listing was asked for ([polld] ceilometer_compat) */
+static PdCeilometerRelease
+pd_os_discovery_release(GTask *task)
+{
+	return (PdCeilometerRelease)GPOINTER_TO_INT(g_task_get_task_data(task));
+}
+
+static gboolean
+pd_os_discovery_drops(PdOsDiscovery *self, GTask *task)
+{
+	if (self->def->drop_status == NULL)
+		return FALSE;
+	/* 25.0.0 keeps VPN services in error (volume 7) */
+	return !(g_strcmp0(self->def->name, "vpn_services") == 0 &&
+		 pd_os_discovery_release(task) >= PD_CEILOMETER_2025_2);
+}
+
 static void
 pd_os_discovery_list_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -338,7 +359,7 @@ pd_os_discovery_list_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		JsonNode *node = g_ptr_array_index(items, i);
 		const gchar *id =
 		  pd_os_json_get_string(json_node_get_object(node), self->def->id_key);
-		if (self->def->drop_status != NULL &&
+		if (pd_os_discovery_drops(self, task) &&
 		    g_strcmp0(pd_os_json_get_string(json_node_get_object(node), "status"),
 			      self->def->drop_status) == 0)
 			continue;
@@ -366,6 +387,7 @@ pd_os_discovery_list_endpoints_cb(GObject *source, GAsyncResult *res, gpointer u
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) urls = pd_os_client_get_endpoints_finish(self->client, res, &error);
 	const gchar *type = pd_os_client_get_service_type(self->client, def->service);
+	const gchar *const *headers = def->headers;
 	g_autofree gchar *url = NULL;
 
 	if (urls == NULL) {
@@ -383,11 +405,14 @@ pd_os_discovery_list_endpoints_cb(GObject *source, GAsyncResult *res, gpointer u
 		return;
 	}
 	url = pd_os_url_join(urls[0], def->version, def->path);
+	if (headers == pd_os_cinder_headers &&
+	    pd_os_discovery_release(task) >= PD_CEILOMETER_2025_2)
+		headers = pd_os_cinder_headers_2025;
 	pd_os_pager_list_async(self->client,
 			       urls[0],
 			       url,
 			       def->key,
-			       def->headers,
+			       headers,
 			       NULL,
 			       pd_os_discovery_list_cb,
 			       g_steal_pointer(&task));
@@ -403,6 +428,7 @@ pd_os_discovery_discover_async(PdDiscovery *discovery,
 {
 	PdOsDiscovery *self = PD_OS_DISCOVERY(discovery);
 	GTask *task = g_task_new(self, cancellable, callback, user_data);
+	PdCeilometerRelease release;
 	const gchar *type;
 
 	if (self->client == NULL) {
@@ -422,6 +448,9 @@ pd_os_discovery_discover_async(PdDiscovery *discovery,
 			pd_os_discovery_tenant(self, task);
 			break;
 		case PD_OS_DISCOVERY_LIST:
+			pd_config_get_ceilometer_compat(
+			  pd_cycle_cache_get_config(cache), &release, NULL);
+			g_task_set_task_data(task, GINT_TO_POINTER(release), NULL);
 			type = pd_os_client_get_service_type(self->client, self->def->service);
 			pd_os_client_get_endpoints_async(
 			  self->client, type, cancellable, pd_os_discovery_list_endpoints_cb, task);

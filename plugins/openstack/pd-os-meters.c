@@ -13,6 +13,14 @@ pd_os_reading_clear(PdOsReading *reading)
 	g_clear_pointer(&reading->metadata, pd_metadata_unref);
 }
 
+const gchar *
+pd_os_meters_unit(const PdOsMeter *meter, PdCeilometerRelease release)
+{
+	if (release >= PD_CEILOMETER_2026_1 && g_strcmp0(meter->unit, "GB") == 0)
+		return "GiB";
+	return meter->unit;
+}
+
 static PdMetadata *
 pd_os_metadata_fields(JsonObject *obj, const gchar *const *fields)
 {
@@ -66,22 +74,58 @@ static const gchar *const pd_os_image_fields[] = {
 	"virtual_size", NULL,
 };
 
+/* 26.0.0 reads images through openstacksdk, whose Image names Glance's
+ * "protected" is_protected; the other keys keep Glance's names */
+static PdMetadata *
+pd_os_image_metadata(JsonObject *obj, PdCeilometerRelease release)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+
+	for (guint i = 0; pd_os_image_fields[i] != NULL; i++) {
+		const gchar *key = pd_os_image_fields[i];
+		if (release >= PD_CEILOMETER_2026_1 && g_strcmp0(key, "protected") == 0)
+			pd_os_json_copy_member(b, "is_protected", obj, key);
+		else
+			pd_os_json_copy_member(b, key, obj, key);
+	}
+	return pd_metadata_builder_end(b);
+}
+
 static gboolean
-pd_os_meter_image(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+pd_os_meter_image(const PdOsMeter *meter,
+		  PdCeilometerRelease release,
+		  JsonObject *obj,
+		  PdOsReading *out,
+		  GError **error)
 {
 	if (!pd_os_read_ids(obj, "id", "owner", out, error) ||
 	    !pd_os_read_volume(obj, "size", out, error))
 		return FALSE;
-	out->metadata = pd_os_metadata_fields(obj, pd_os_image_fields);
+	out->metadata = pd_os_image_metadata(obj, release);
 	return TRUE;
 }
 
 /* --- Cinder --- */
 
+/* Zed's keys; volume_type_id (volumes) and is_incremental (backups) came in
+ * 23.0.0 and are in every release from 2025.2 on */
 static const gchar *const pd_os_volume_fields[] = {
 	"name",
 	"status",
 	"volume_type",
+	"availability_zone",
+	"os-vol-host-attr:host",
+	"migration_status",
+	"attachments",
+	"snapshot_id",
+	"source_volid",
+	NULL,
+};
+static const gchar *const pd_os_volume_fields_2025[] = {
+	"name",
+	"status",
+	"volume_type",
+	"volume_type_id",
 	"availability_zone",
 	"os-vol-host-attr:host",
 	"migration_status",
@@ -98,11 +142,16 @@ static const gchar *const pd_os_snapshot_fields[] = {
 static const gchar *const pd_os_backup_fields[] = {
 	"name", "object_count", "container", "volume_id", "status", "description", NULL,
 };
+static const gchar *const pd_os_backup_fields_2025[] = {
+	"name",	     "is_incremental", "object_count", "container",
+	"volume_id", "status",	       "description",  NULL,
+};
 
-/* Ceilometer adds the image a volume came from and the first server it
- * is attached to */
+/* @fields, then (@with_ids) the image a volume came from and the first server
+ * it is attached to: Zed adds both to every Cinder meter (null for snapshots
+ * and backups, which have neither), 25.0.0 to volume.size only */
 static PdMetadata *
-pd_os_cinder_metadata(JsonObject *obj, const gchar *const *fields)
+pd_os_cinder_metadata(JsonObject *obj, const gchar *const *fields, gboolean with_ids)
 {
 	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 	JsonObject *image = pd_os_json_get_object(obj, "volume_image_metadata");
@@ -111,6 +160,8 @@ pd_os_cinder_metadata(JsonObject *obj, const gchar *const *fields)
 
 	for (guint i = 0; fields[i] != NULL; i++)
 		pd_os_json_copy_member(b, fields[i], obj, fields[i]);
+	if (!with_ids)
+		return pd_metadata_builder_end(b);
 	if (image != NULL && json_object_get_size(image) > 0)
 		pd_os_json_copy_member(b, "image_id", image, "image_id");
 	else
@@ -125,34 +176,57 @@ pd_os_cinder_metadata(JsonObject *obj, const gchar *const *fields)
 }
 
 static gboolean
-pd_os_meter_volume(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+pd_os_meter_volume(const PdOsMeter *meter,
+		   PdCeilometerRelease release,
+		   JsonObject *obj,
+		   PdOsReading *out,
+		   GError **error)
 {
+	gboolean since_2025 = release >= PD_CEILOMETER_2025_2;
+
 	if (!pd_os_read_ids(obj, "id", "os-vol-tenant-attr:tenant_id", out, error) ||
 	    !pd_os_read_volume(obj, "size", out, error))
 		return FALSE;
 	out->user_id = pd_os_json_get_string(obj, "user_id");
-	out->metadata = pd_os_cinder_metadata(obj, pd_os_volume_fields);
+	out->metadata = pd_os_cinder_metadata(
+	  obj, since_2025 ? pd_os_volume_fields_2025 : pd_os_volume_fields, TRUE);
 	return TRUE;
 }
 
 static gboolean
-pd_os_meter_snapshot(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+pd_os_meter_snapshot(const PdOsMeter *meter,
+		     PdCeilometerRelease release,
+		     JsonObject *obj,
+		     PdOsReading *out,
+		     GError **error)
 {
 	if (!pd_os_read_ids(obj, "id", "os-extended-snapshot-attributes:project_id", out, error) ||
 	    !pd_os_read_volume(obj, "size", out, error))
 		return FALSE;
 	out->user_id = pd_os_json_get_string(obj, "user_id");
-	out->metadata = pd_os_cinder_metadata(obj, pd_os_snapshot_fields);
+	out->metadata =
+	  pd_os_cinder_metadata(obj, pd_os_snapshot_fields, release < PD_CEILOMETER_2025_2);
 	return TRUE;
 }
 
+/* Zed sends no user for a backup; 23.0.0 and later its user_id (Cinder
+ * gives it from API 3.56, which they ask for) */
 static gboolean
-pd_os_meter_backup(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+pd_os_meter_backup(const PdOsMeter *meter,
+		   PdCeilometerRelease release,
+		   JsonObject *obj,
+		   PdOsReading *out,
+		   GError **error)
 {
+	gboolean since_2025 = release >= PD_CEILOMETER_2025_2;
+
 	if (!pd_os_read_ids(obj, "id", "os-backup-project-attr:project_id", out, error) ||
 	    !pd_os_read_volume(obj, "size", out, error))
 		return FALSE;
-	out->metadata = pd_os_cinder_metadata(obj, pd_os_backup_fields);
+	if (since_2025)
+		out->user_id = pd_os_json_get_string(obj, "user_id");
+	out->metadata = pd_os_cinder_metadata(
+	  obj, since_2025 ? pd_os_backup_fields_2025 : pd_os_backup_fields, !since_2025);
 	return TRUE;
 }
 
@@ -182,7 +256,11 @@ pd_os_pool_number(JsonObject *caps, const gchar *key, PdOsNumber *num, GError **
 }
 
 static gboolean
-pd_os_meter_pool(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+pd_os_meter_pool(const PdOsMeter *meter,
+		 PdCeilometerRelease release,
+		 JsonObject *obj,
+		 PdOsReading *out,
+		 GError **error)
 {
 	JsonObject *caps = pd_os_pool_caps(obj);
 
@@ -201,6 +279,7 @@ pd_os_meter_pool(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GErr
 
 static gboolean
 pd_os_meter_pool_virtual_free(const PdOsMeter *meter,
+			      PdCeilometerRelease release,
 			      JsonObject *obj,
 			      PdOsReading *out,
 			      GError **error)
@@ -332,14 +411,19 @@ static const gchar *const pd_os_fip_fields[] = {
 };
 
 static gboolean
-pd_os_meter_fip(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+pd_os_meter_fip(const PdOsMeter *meter,
+		PdCeilometerRelease release,
+		JsonObject *obj,
+		PdOsReading *out,
+		GError **error)
 {
 	const gchar *status;
 
 	if (!pd_os_read_ids(obj, "id", "tenant_id", out, error))
 		return FALSE;
 	status = pd_os_json_get_string(obj, "status");
-	if (status == NULL) {
+	/* Zed skips a floating IP without status; 25.0.0 sends it with -1 */
+	if (status == NULL && release < PD_CEILOMETER_2025_2) {
 		g_warning("invalid status, skipping floating IP %s", out->resource_id);
 		return FALSE;
 	}
@@ -385,6 +469,48 @@ static const gchar *const pd_os_fw_policy_fields[] = {
 	"name", "description", "firewall_rules", "shared", "audited", NULL,
 };
 
+/* 26.0.0 reads VPNaaS through openstacksdk: its resources rename
+ * admin_state_up to is_admin_state_up and give project_id for tenant_id */
+static const gchar *const pd_os_vpn_fields_2026[] = {
+	"is_admin_state_up", "description", "name",	      "status",		"subnet_id",
+	"router_id",	     "flavor_id",   "external_v4_ip", "external_v6_ip", NULL,
+};
+static const gchar *const pd_os_ipsec_fields_2026[] = {
+	"name",
+	"description",
+	"peer_address",
+	"peer_id",
+	"peer_cidrs",
+	"peer_ep_group_id",
+	"psk",
+	"initiator",
+	"ikepolicy_id",
+	"ipsecpolicy_id",
+	"vpnservice_id",
+	"mtu",
+	"is_admin_state_up",
+	"status",
+	"project_id",
+	NULL,
+};
+
+/* @fields named as openstacksdk names Neutron's keys */
+static PdMetadata *
+pd_os_sdk_metadata(JsonObject *obj, const gchar *const *fields)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+
+	for (guint i = 0; fields[i] != NULL; i++) {
+		const gchar *api = fields[i];
+		if (g_strcmp0(api, "is_admin_state_up") == 0)
+			api = "admin_state_up";
+		else if (g_strcmp0(api, "project_id") == 0 && !json_object_has_member(obj, api))
+			api = "tenant_id";
+		pd_os_json_copy_member(b, fields[i], obj, api);
+	}
+	return pd_metadata_builder_end(b);
+}
+
 /* Neutron answers both; project_id first as current Ceilometer reads it */
 static gboolean
 pd_os_read_neutron_ids(JsonObject *obj, PdOsReading *out, GError **error)
@@ -396,42 +522,65 @@ pd_os_read_neutron_ids(JsonObject *obj, PdOsReading *out, GError **error)
 	return TRUE;
 }
 
-/* a VPN service in an unknown status gives no sample, as in Ceilometer 19 */
+/* a VPN service in an unknown status gives no sample in Zed, -1 from
+ * 25.0.0 on */
 static gboolean
-pd_os_meter_vpn(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+pd_os_meter_vpn(const PdOsMeter *meter,
+		PdCeilometerRelease release,
+		JsonObject *obj,
+		PdOsReading *out,
+		GError **error)
 {
 	const gchar *status;
 
 	if (!pd_os_read_neutron_ids(obj, out, error))
 		return FALSE;
 	status = pd_os_json_get_string(obj, "status");
-	if (pd_os_status_code(pd_os_fip_status, status) == -1) {
+	if (release < PD_CEILOMETER_2025_2 && pd_os_status_code(pd_os_fip_status, status) == -1) {
 		g_warning("unknown status %s received on vpn %s, skipping sample",
 			  status != NULL ? status : "(none)",
 			  out->resource_id);
 		return FALSE;
 	}
 	pd_os_set_status(out, pd_os_fip_status, status, "VPN status");
-	out->metadata = pd_os_metadata_fields(obj, pd_os_vpn_fields);
+	out->metadata = release >= PD_CEILOMETER_2026_1
+			  ? pd_os_sdk_metadata(obj, pd_os_vpn_fields_2026)
+			  : pd_os_metadata_fields(obj, pd_os_vpn_fields);
 	return TRUE;
 }
 
-/* a firewall group in an unknown status reads -1, as current Ceilometer
- * (FWaaS v2) has it */
+/* a firewall group in an unknown status gives no sample up to 25.0.0 and
+ * reads -1 in 26.0.0 */
 static gboolean
-pd_os_meter_firewall(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+pd_os_meter_firewall(const PdOsMeter *meter,
+		     PdCeilometerRelease release,
+		     JsonObject *obj,
+		     PdOsReading *out,
+		     GError **error)
 {
+	const gchar *status;
+
 	if (!pd_os_read_neutron_ids(obj, out, error))
 		return FALSE;
-	pd_os_set_status(
-	  out, pd_os_fip_status, pd_os_json_get_string(obj, "status"), "firewall status");
+	status = pd_os_json_get_string(obj, "status");
+	if (release < PD_CEILOMETER_2026_1 && pd_os_status_code(pd_os_fip_status, status) == -1) {
+		g_warning("unknown status %s received on fw %s, skipping sample",
+			  status != NULL ? status : "(none)",
+			  out->resource_id);
+		return FALSE;
+	}
+	pd_os_set_status(out, pd_os_fip_status, status, "firewall status");
 	out->metadata = pd_os_metadata_fields(obj, pd_os_fw_fields);
 	return TRUE;
 }
 
 /* one per IPsec connection or firewall policy: volume 1 */
 static gboolean
-pd_os_meter_exists(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+pd_os_meter_exists(const PdOsMeter *meter,
+		   PdCeilometerRelease release,
+		   JsonObject *obj,
+		   PdOsReading *out,
+		   GError **error)
 {
 	gboolean policy = g_strcmp0(meter->discovery, "fw_policy") == 0;
 
@@ -440,8 +589,12 @@ pd_os_meter_exists(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GE
 	out->has_volume = TRUE;
 	out->volume.is_double = FALSE;
 	out->volume.i = 1;
-	out->metadata =
-	  pd_os_metadata_fields(obj, policy ? pd_os_fw_policy_fields : pd_os_ipsec_fields);
+	if (policy)
+		out->metadata = pd_os_metadata_fields(obj, pd_os_fw_policy_fields);
+	else if (release >= PD_CEILOMETER_2026_1)
+		out->metadata = pd_os_sdk_metadata(obj, pd_os_ipsec_fields_2026);
+	else
+		out->metadata = pd_os_metadata_fields(obj, pd_os_ipsec_fields);
 	return TRUE;
 }
 
@@ -454,7 +607,11 @@ static const gchar *const pd_os_lb_fields[] = {
 };
 
 static gboolean
-pd_os_meter_lb(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+pd_os_meter_lb(const PdOsMeter *meter,
+	       PdCeilometerRelease release,
+	       JsonObject *obj,
+	       PdOsReading *out,
+	       GError **error)
 {
 	gboolean operating = g_strcmp0(meter->field, "operating_status") == 0;
 
@@ -500,7 +657,11 @@ pd_os_zone_read_ids(JsonObject *obj, PdOsReading *out, GError **error)
 }
 
 static gboolean
-pd_os_meter_zone(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+pd_os_meter_zone(const PdOsMeter *meter,
+		 PdCeilometerRelease release,
+		 JsonObject *obj,
+		 PdOsReading *out,
+		 GError **error)
 {
 	if (!pd_os_read_ids(obj, "id", "project_id", out, error))
 		return FALSE;
@@ -532,7 +693,11 @@ pd_os_share_metadata(JsonObject *obj)
 }
 
 static gboolean
-pd_os_meter_share(const PdOsMeter *meter, JsonObject *obj, PdOsReading *out, GError **error)
+pd_os_meter_share(const PdOsMeter *meter,
+		  PdCeilometerRelease release,
+		  JsonObject *obj,
+		  PdOsReading *out,
+		  GError **error)
 {
 	if (!pd_os_read_ids(obj, "id", "project_id", out, error))
 		return FALSE;
@@ -552,26 +717,26 @@ const PdOsMeter pd_os_meters[] = {
 	{ "volume.snapshot.size", "GB", "volume_snapshots", pd_os_meter_snapshot },
 	{ "volume.backup.size", "GB", "volume_backups", pd_os_meter_backup },
 	{ "volume.provider.pool.capacity.total",
-	  "GiB",
+	  "GB",
 	  "volume_pools",
 	  pd_os_meter_pool,
 	  "total_capacity_gb" },
 	{ "volume.provider.pool.capacity.free",
-	  "GiB",
+	  "GB",
 	  "volume_pools",
 	  pd_os_meter_pool,
 	  "free_capacity_gb" },
 	{ "volume.provider.pool.capacity.provisioned",
-	  "GiB",
+	  "GB",
 	  "volume_pools",
 	  pd_os_meter_pool,
 	  "provisioned_capacity_gb" },
 	{ "volume.provider.pool.capacity.virtual_free",
-	  "GiB",
+	  "GB",
 	  "volume_pools",
 	  pd_os_meter_pool_virtual_free },
 	{ "volume.provider.pool.capacity.allocated",
-	  "GiB",
+	  "GB",
 	  "volume_pools",
 	  pd_os_meter_pool,
 	  "allocated_capacity_gb" },
@@ -593,6 +758,6 @@ const PdOsMeter pd_os_meters[] = {
 	{ "dns.zone.ttl", "second", "dns_zones", pd_os_meter_zone, "ttl" },
 	{ "dns.zone.serial", "serial", "dns_zones", pd_os_meter_zone, "serial" },
 	{ "manila.share.status", "status", "manila_shares", pd_os_meter_share, NULL },
-	{ "manila.share.size", "GiB", "manila_shares", pd_os_meter_share, "size" },
+	{ "manila.share.size", "GB", "manila_shares", pd_os_meter_share, "size" },
 	{ NULL },
 };

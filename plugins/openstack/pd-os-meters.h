@@ -26,15 +26,17 @@ typedef struct {
 typedef struct _PdOsMeter PdOsMeter;
 
 /* FALSE with @error: the object is unusable (logged); FALSE without: no
- * sample for it, as Ceilometer skips it */
+ * sample for it, as Ceilometer skips it. @release: the Ceilometer release
+ * whose sample shape to produce ([polld] ceilometer_compat) */
 typedef gboolean (*PdOsMeterFunc)(const PdOsMeter *meter,
+				  PdCeilometerRelease release,
 				  JsonObject *obj,
 				  PdOsReading *out,
 				  GError **error);
 
 struct _PdOsMeter {
 	const gchar *name;
-	const gchar *unit;
+	const gchar *unit; /* up to 2025.2; see pd_os_meters_unit() */
 	const gchar *discovery;
 	PdOsMeterFunc func;
 	const gchar *field; /* the volume's field, for table driven functions */
@@ -45,6 +47,9 @@ extern const PdOsMeter pd_os_meters[];
 
 void
 pd_os_reading_clear(PdOsReading *reading);
+/* the unit @release gives: 26.0.0 renamed GB to GiB on every size meter */
+const gchar *
+pd_os_meters_unit(const PdOsMeter *meter, PdCeilometerRelease release);
 /* a Designate zone's ids and the metadata of the dns.zone.* meters, no
  * volume (for dns.zone.recordsets, which needs a request per zone) */
 gboolean

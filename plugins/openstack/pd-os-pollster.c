@@ -73,7 +73,11 @@ pd_os_pollster_task_endpoint(GTask *task,
 
 /* FALSE when @res gave no sample; @error set when that is a fault */
 static gboolean
-pd_os_pollster_poll_one(PdOsPollster *self, PdPollContext *ctx, PdResource *res, GError **error)
+pd_os_pollster_poll_one(PdOsPollster *self,
+			PdPollContext *ctx,
+			PdCeilometerRelease release,
+			PdResource *res,
+			GError **error)
 {
 	JsonNode *node = pd_os_resource_get_node(res);
 	PdOsReading reading = { 0 };
@@ -88,14 +92,16 @@ pd_os_pollster_poll_one(PdOsPollster *self, PdPollContext *ctx, PdResource *res,
 			    self->meter->discovery);
 		return FALSE;
 	}
-	if (!self->meter->func(self->meter, json_node_get_object(node), &reading, error))
+	if (!self->meter->func(self->meter, release, json_node_get_object(node), &reading, error))
 		return FALSE;
-	sample = pd_pollster_add_sample(PD_POLLSTER(self),
-					ctx,
-					reading.resource_id,
-					reading.user_id,
-					reading.project_id,
-					reading.metadata);
+	sample = pd_poll_context_add_sample(ctx,
+					    self->meter->name,
+					    PD_SAMPLE_TYPE_GAUGE,
+					    pd_os_meters_unit(self->meter, release),
+					    reading.resource_id,
+					    reading.user_id,
+					    reading.project_id,
+					    reading.metadata);
 	if (reading.has_volume)
 		pd_os_number_set_sample(&reading.volume, sample);
 	pd_os_reading_clear(&reading);
@@ -115,11 +121,15 @@ pd_os_pollster_poll_async(PdPollster *pollster,
 	guint first = pd_sample_batch_get_size(pd_poll_context_get_batch(ctx));
 	GError *first_error = NULL;
 	guint failed = 0;
+	PdCeilometerRelease release;
+
+	/* read every cycle, so a reload applies it */
+	pd_config_get_ceilometer_compat(pd_poll_context_get_config(ctx), &release, NULL);
 
 	for (guint i = 0; i < resources->len; i++) {
 		PdResource *res = g_ptr_array_index(resources, i);
 		g_autoptr(GError) error = NULL;
-		if (pd_os_pollster_poll_one(self, ctx, res, &error) || error == NULL)
+		if (pd_os_pollster_poll_one(self, ctx, release, res, &error) || error == NULL)
 			continue;
 		g_debug("%s: skipping %s: %s",
 			self->meter->name,

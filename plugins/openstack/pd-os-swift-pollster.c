@@ -166,13 +166,34 @@ pd_os_swift_account_done(PdOsSwiftAccount *acc, GError *error)
 }
 
 static void
-pd_os_swift_add_sample(GTask *task, const gchar *resource_id, const gchar *project_id, gint64 value)
+pd_os_swift_add_sample(GTask *task,
+		       const gchar *resource_id,
+		       const gchar *project_id,
+		       gint64 value,
+		       PdMetadata *metadata)
 {
 	PdOsSwiftPollster *self = g_task_get_source_object(task);
 	PdOsSwiftRun *run = g_task_get_task_data(task);
-	PdSample *s =
-	  pd_pollster_add_sample(PD_POLLSTER(self), run->ctx, resource_id, NULL, project_id, NULL);
+	PdSample *s = pd_pollster_add_sample(
+	  PD_POLLSTER(self), run->ctx, resource_id, NULL, project_id, metadata);
 	pd_sample_set_int(s, value);
+}
+
+/* a container's metadata: none in Zed; its storage_policy (null when the
+ * listing lacks it) since 24.0.0 */
+static PdMetadata *
+pd_os_swift_container_metadata(GTask *task, JsonObject *container)
+{
+	PdOsSwiftRun *run = g_task_get_task_data(task);
+	g_autoptr(PdMetadataBuilder) b = NULL;
+	PdCeilometerRelease release;
+
+	pd_config_get_ceilometer_compat(pd_poll_context_get_config(run->ctx), &release, NULL);
+	if (release < PD_CEILOMETER_2025_2)
+		return NULL;
+	b = pd_metadata_builder_new();
+	pd_os_json_copy_member(b, "storage_policy", container, "storage_policy");
+	return pd_metadata_builder_end(b);
 }
 
 static void
@@ -204,7 +225,8 @@ pd_os_swift_head_ready(const PdOsSwiftAccountData *data,
 		pd_os_swift_add_sample(acc->task,
 				       pd_resource_get_id(acc->tenant),
 				       pd_resource_get_id(acc->tenant),
-				       value);
+				       value,
+				       NULL);
 	pd_os_swift_account_done(acc, error);
 }
 
@@ -226,6 +248,7 @@ pd_os_swift_list_ready(const PdOsSwiftAccountData *data,
 		JsonObject *c = json_node_get_object(g_ptr_array_index(data->containers, i));
 		PdOsNumber num;
 		g_autofree gchar *rid = NULL;
+		PdMetadata *metadata;
 
 		if (!pd_os_json_get_number(c, self->meter->field, &num) || num.is_double) {
 			error = g_error_new(PD_ERROR,
@@ -237,7 +260,9 @@ pd_os_swift_list_ready(const PdOsSwiftAccountData *data,
 			break;
 		}
 		rid = g_strdup_printf("%s/%s", project, pd_os_json_get_string(c, "name"));
-		pd_os_swift_add_sample(acc->task, rid, project, num.i);
+		metadata = pd_os_swift_container_metadata(acc->task, c);
+		pd_os_swift_add_sample(acc->task, rid, project, num.i, metadata);
+		g_clear_pointer(&metadata, pd_metadata_unref);
 	}
 	pd_os_swift_account_done(acc, error);
 }

@@ -890,6 +890,13 @@ pd_os_handle_control(PdOsTestServer *self,
 }
 
 static void
+pd_os_count(PdOsTestServer *self, gchar *key)
+{
+	guint count = GPOINTER_TO_UINT(g_hash_table_lookup(self->counts, key));
+	g_hash_table_insert(self->counts, key, GUINT_TO_POINTER(count + 1));
+}
+
+static void
 pd_os_handler_cb(SoupServer *server,
 		 SoupServerMessage *msg,
 		 const char *path,
@@ -901,6 +908,7 @@ pd_os_handler_cb(SoupServer *server,
 	const gchar *service = parts[0] != NULL && parts[1] != NULL ? parts[1] : "";
 	guint count = GPOINTER_TO_UINT(g_hash_table_lookup(self->counts, service));
 	g_autofree gchar *method_key = NULL;
+	const gchar *version;
 
 	if (g_strcmp0(service, "_test") == 0) {
 		pd_os_handle_control(self, msg, path, query);
@@ -911,6 +919,10 @@ pd_os_handler_cb(SoupServer *server,
 	count = GPOINTER_TO_UINT(g_hash_table_lookup(self->counts, method_key));
 	g_hash_table_insert(
 	  self->counts, g_steal_pointer(&method_key), GUINT_TO_POINTER(count + 1));
+	version = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+					       "OpenStack-API-Version");
+	if (version != NULL)
+		pd_os_count(self, g_strdup_printf("%s [%s]", service, version));
 	pd_os_handle_api(self, msg, service, path, query);
 }
 

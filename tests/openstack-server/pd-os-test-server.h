@@ -62,7 +62,8 @@ guint
 pd_os_test_server_get_rgw_checked(PdOsTestServer *self);
 guint
 pd_os_test_server_get_auth_count(PdOsTestServer *self);
-/* requests to @service ("object-store"), or of one method ("object-store HEAD") */
+/* requests to @service ("object-store"), of one method ("object-store
+ * HEAD"), or with one OpenStack-API-Version header ("volume [volume 3.64]") */
 guint
 pd_os_test_server_get_request_count(PdOsTestServer *self, const gchar *service);
 
