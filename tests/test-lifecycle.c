@@ -287,6 +287,9 @@ test_lifecycle_ranges_documented(PdFixture *fx, gconstpointer data)
 		g_ascii_strtod(kv[1], &end);
 		if (kv[1][0] == '\0' || end == kv[1] || *end != '\0')
 			continue;
+		/* a release name, not a number: its values are a list */
+		if (g_strcmp0(section, "polld") == 0 && g_strcmp0(kv[0], "ceilometer_compat") == 0)
+			continue;
 		numeric++;
 		if (!pd_range_documented(rows, section, kv[0]))
 			g_error("data/polld.conf: [%s] %s = %s has no row in polld.conf(5)'s "
