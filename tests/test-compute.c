@@ -239,7 +239,8 @@ test_golden(void)
 	g_autofree gchar *body_path = g_build_filename(golden_dir, "msg-0000.body", NULL);
 	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
 	g_autofree gchar *body = NULL;
-	g_autofree gchar *conf = write_config(dir, uri, "[polld]\nidentity_names = false\n");
+	/* the golden message is Zed's: no user_name/project_name keys */
+	g_autofree gchar *conf = write_config(dir, uri, "[polld]\nceilometer_compat = zed\n");
 	g_autoptr(GPtrArray) ours = run_once(conf, NULL);
 	g_autoptr(GPtrArray) golden = NULL;
 
@@ -254,6 +255,40 @@ test_golden(void)
 		g_assert_nonnull(o);
 		check_golden_sample(o, g);
 	}
+	pd_test_rmtree(dir);
+}
+
+/* [polld] ceilometer_compat = 2026.1: 26.0.0's MiB and GiB, the other
+ * units as before */
+static void
+test_compat_2026(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *xml = g_build_filename(g_getenv("POLLD_GOLDEN_DIR"), "domains.xml", NULL);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	g_autofree gchar *conf = write_config(dir, uri, "[polld]\nceilometer_compat = 2026.1\n");
+	g_autoptr(GPtrArray) ours = run_once(conf, NULL);
+	guint renamed = 0;
+
+	for (guint i = 0; i < ours->len; i++) {
+		JsonObject *s = g_ptr_array_index(ours, i);
+		const gchar *name = json_object_get_string_member(s, "counter_name");
+		const gchar *unit = json_object_get_string_member(s, "counter_unit");
+
+		for (guint j = 0; j < G_N_ELEMENTS(expected_meters); j++) {
+			const gchar *want = expected_meters[j].unit;
+			if (!g_str_equal(expected_meters[j].name, name))
+				continue;
+			if (g_str_equal(want, "MB"))
+				want = "MiB";
+			else if (g_str_equal(want, "GB"))
+				want = "GiB";
+			renamed += !g_str_equal(want, expected_meters[j].unit);
+			g_assert_cmpstr(unit, ==, want);
+		}
+	}
+	/* memory, disk.root.size and disk.ephemeral.size of each instance */
+	g_assert_cmpuint(renamed, >=, 3);
 	pd_test_rmtree(dir);
 }
 
@@ -1596,6 +1631,7 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/compute/bulk-params", test_bulk_params);
 	g_test_add_func("/compute/lifecycle", test_lifecycle);
 	g_test_add_func("/compute/golden", test_golden);
+	g_test_add_func("/compute/compat-2026.1", test_compat_2026);
 	g_test_add_func("/compute/values-synthetic", test_values_synthetic);
 	g_test_add_func("/compute/values-bulk", test_values_bulk);
 	g_test_add_func("/compute/values-per-domain", test_values_per_domain);

@@ -32,14 +32,37 @@ typedef struct {
 	PdComputeDomain *cd;
 	PdComputeDomainStats *ds;
 	guint64 invocation;
+	const gchar *unit; /* as [polld] ceilometer_compat's release has it */
 } PdComputePoll;
+
+/* 26.0.0 renamed MB to MiB and GB to GiB on every compute meter that had them */
+static const gchar *
+pd_compute_unit(const gchar *unit, PdPollContext *ctx)
+{
+	PdCeilometerRelease release;
+
+	pd_config_get_ceilometer_compat(pd_poll_context_get_config(ctx), &release, NULL);
+	if (release < PD_CEILOMETER_2026_1)
+		return unit;
+	if (g_strcmp0(unit, "MB") == 0)
+		return "MiB";
+	if (g_strcmp0(unit, "GB") == 0)
+		return "GiB";
+	return unit;
+}
 
 static PdSample *
 pd_compute_emit(PdComputePoll *p, const gchar *resource_id, PdMetadata *md, gdouble monotonic)
 {
 	PdComputeInstance *inst = p->cd->inst;
-	PdSample *sample = pd_pollster_add_sample(
-	  PD_POLLSTER(p->self), p->ctx, resource_id, inst->user_id, inst->project_id, md);
+	PdSample *sample = pd_poll_context_add_sample(p->ctx,
+						      p->self->meter->name,
+						      p->self->meter->type,
+						      p->unit,
+						      resource_id,
+						      inst->user_id,
+						      inst->project_id,
+						      md);
 	/* after the add: the engine may have handed the previous batch over */
 	PdSampleBatch *batch = pd_poll_context_get_batch(p->ctx);
 
@@ -303,7 +326,9 @@ pd_compute_pollster_poll(PdPollster *pollster,
 {
 	PdComputePollster *self = PD_COMPUTE_POLLSTER(pollster);
 	PdComputeStats *stats = NULL;
-	PdComputePoll p = { self, ctx, NULL, NULL, NULL, 0 };
+	PdComputePoll p = {
+		self, ctx, NULL, NULL, NULL, 0, pd_compute_unit(self->meter->unit, ctx)
+	};
 
 	if (self->meter->group != 0) {
 		const gchar *source = pd_poll_context_get_source_name(ctx);
