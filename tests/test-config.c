@@ -195,6 +195,51 @@ test_config_int_range(PdFixture *fx, gconstpointer data)
 	g_assert_cmpint(value, ==, 0);
 }
 
+/* [polld] ceilometer_compat: the release names, 2022.2 for zed, the
+ * default when unset, anything else an error with file and line */
+static void
+test_config_ceilometer_compat(PdFixture *fx, gconstpointer data)
+{
+	static const struct {
+		const gchar *text;
+		PdCeilometerRelease release;
+	} good[] = {
+		{ "zed", PD_CEILOMETER_ZED },
+		{ "2022.2", PD_CEILOMETER_ZED },
+		{ "2025.2", PD_CEILOMETER_2025_2 },
+		{ "2026.1", PD_CEILOMETER_2026_1 },
+	};
+	const gchar *bad[] = { "Zed", "2025.1", "25", "", "flamingo", NULL };
+	PdCeilometerRelease release = PD_CEILOMETER_ZED;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(pd_fixture_load(fx, "[polld]\n", -1, &error));
+	g_assert_true(pd_config_get_ceilometer_compat(fx->config, &release, &error));
+	g_assert_cmpint(release, ==, PD_CEILOMETER_DEFAULT);
+	g_assert_cmpint(PD_CEILOMETER_DEFAULT, ==, PD_CEILOMETER_2025_2);
+	for (guint i = 0; i < G_N_ELEMENTS(good); i++) {
+		g_autofree gchar *text =
+		  g_strdup_printf("[polld]\nceilometer_compat = %s\n", good[i].text);
+		g_assert_true(pd_fixture_load(fx, text, -1, &error));
+		g_assert_true(pd_config_get_ceilometer_compat(fx->config, &release, &error));
+		g_assert_no_error(error);
+		g_assert_cmpint(release, ==, good[i].release);
+	}
+	for (guint i = 0; bad[i] != NULL; i++) {
+		g_autofree gchar *text =
+		  g_strdup_printf("[polld]\n\nceilometer_compat = %s\n", bad[i]);
+		g_autofree gchar *expect = NULL;
+		g_assert_true(pd_fixture_load(fx, text, -1, &error));
+		g_assert_false(pd_config_get_ceilometer_compat(fx->config, &release, &error));
+		g_assert_error(error, PD_CONFIG_ERROR, PD_CONFIG_ERROR_INVALID);
+		expect = g_strdup_printf("%s:3: [polld] ceilometer_compat = '", fx->file);
+		g_assert_true(g_str_has_prefix(error->message, expect));
+		g_assert_true(g_str_has_suffix(error->message,
+					       "expected one of zed (or 2022.2), 2025.2, 2026.1"));
+		g_clear_error(&error);
+	}
+}
+
 static void
 test_config_double_range(PdFixture *fx, gconstpointer data)
 {
@@ -260,6 +305,7 @@ main(int argc, char **argv)
 	ADD("/config/long-text-is-cut", test_config_long_text_is_cut);
 	ADD("/config/int-range", test_config_int_range);
 	ADD("/config/double-range", test_config_double_range);
+	ADD("/config/ceilometer-compat", test_config_ceilometer_compat);
 	g_test_add_func("/config/seconds-to-ms", test_config_seconds_to_ms);
 	return g_test_run();
 }

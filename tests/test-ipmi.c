@@ -330,6 +330,37 @@ test_sim_samples(SimFixture *f, gconstpointer data)
 	assert_bmc_samples(samples);
 }
 
+/* [polld] ceilometer_compat = zed: Zed's current meter takes the "Pwr
+ * Consumption" sensor too, and fans have no maximum_rpm */
+static void
+test_sim_compat_zed(SimFixture *f, gconstpointer data)
+{
+	g_autoptr(GPtrArray) samples = NULL;
+	guint currents = 0;
+	JsonObject *fan;
+
+	if (f->sim == NULL)
+		return;
+	samples = run_once(
+	  f, "password = " PD_TEST_IPMI_PASSWORD "\n[polld]\nceilometer_compat = zed", NULL);
+	for (guint i = 0; i < samples->len; i++) {
+		JsonObject *s = g_ptr_array_index(samples, i);
+		if (g_strcmp0(json_object_get_string_member(s, "counter_name"),
+			      "hardware.ipmi.current") != 0)
+			continue;
+		currents++;
+		g_assert_true(g_str_equal(json_object_get_string_member(s, "resource_id"),
+					  TEST_HOST "-psu1_current_(0x3)") ||
+			      g_str_equal(json_object_get_string_member(s, "resource_id"),
+					  TEST_HOST "-pwr_consumption_(0x5)"));
+	}
+	g_assert_cmpuint(currents, ==, 2);
+	fan = find_sample(samples, TEST_HOST "-fan1_(0x4)");
+	g_assert_nonnull(fan);
+	g_assert_false(json_object_has_member(
+	  json_object_get_object_member(fan, "resource_metadata"), "maximum_rpm"));
+}
+
 static void
 test_sim_password_file(SimFixture *f, gconstpointer data)
 {
@@ -623,6 +654,8 @@ main(int argc, char *argv[])
 	g_test_add_func("/ipmi/argv", test_argv);
 	g_test_add(
 	  "/ipmi/sim/samples", SimFixture, NULL, sim_setup, test_sim_samples, sim_teardown);
+	g_test_add(
+	  "/ipmi/sim/compat-zed", SimFixture, NULL, sim_setup, test_sim_compat_zed, sim_teardown);
 	g_test_add("/ipmi/sim/password-file",
 		   SimFixture,
 		   NULL,

@@ -143,23 +143,29 @@ pd_ipmi_pollster_failed(PdIpmiPollster *self, PdConfig *config, const GError *er
 
 /* --- samples --- */
 
+/* Zed (19.0.0) counts "Pwr Consumption" as a current; 22.0.0 moved it to
+ * hardware.ipmi.power */
 static gboolean
-pd_ipmi_pollster_wants(PdIpmiPollster *self, const PdIpmiSensor *sensor)
+pd_ipmi_pollster_wants(PdIpmiPollster *self,
+		       const PdIpmiSensor *sensor,
+		       PdCeilometerRelease release)
 {
 	gboolean power = strstr(sensor->id, PD_IPMI_POWER_ID) != NULL;
 
 	if (g_strcmp0(sensor->type, self->meter->sensor_type) != 0)
 		return FALSE;
 	if (self->meter->filter == PD_IPMI_ID_NOT_POWER)
-		return !power;
+		return !power || release < PD_CEILOMETER_2025_2;
 	if (self->meter->filter == PD_IPMI_ID_POWER)
 		return power;
 	return TRUE;
 }
 
+/* maximum_rpm came with 25.0.0 */
 static void
 pd_ipmi_pollster_add_sample(PdIpmiPollster *self,
 			    PdPollContext *ctx,
+			    PdCeilometerRelease release,
 			    const gchar *host,
 			    const PdIpmiSensor *sensor)
 {
@@ -178,7 +184,8 @@ pd_ipmi_pollster_add_sample(PdIpmiPollster *self,
 	resource_id = g_strconcat(host, "-", suffix, NULL);
 	b = pd_metadata_builder_new();
 	pd_metadata_builder_add_string(b, "node", host);
-	if (self->meter->maximum_rpm && sensor->normal_maximum != NULL)
+	if (self->meter->maximum_rpm && sensor->normal_maximum != NULL &&
+	    release >= PD_CEILOMETER_2025_2)
 		pd_metadata_builder_add_string(b, "maximum_rpm", sensor->normal_maximum);
 	metadata = pd_metadata_builder_end(b);
 	sample = pd_poll_context_add_sample(
@@ -205,7 +212,9 @@ pd_ipmi_pollster_poll(PdPollster *pollster,
 	PdConfig *config = pd_poll_context_get_config(ctx);
 	g_autoptr(GError) error_local = NULL;
 	GPtrArray *sensors;
+	PdCeilometerRelease release;
 
+	pd_config_get_ceilometer_compat(config, &release, NULL);
 	if (!pd_ipmi_pollster_check_enabled(self, error))
 		return FALSE;
 	sensors = pd_cycle_cache_get(pd_poll_context_get_cache(ctx),
@@ -223,9 +232,9 @@ pd_ipmi_pollster_poll(PdPollster *pollster,
 	/* one BMC, the local node's: the samples don't depend on the resources */
 	for (guint i = 0; i < sensors->len; i++) {
 		PdIpmiSensor *sensor = g_ptr_array_index(sensors, i);
-		if (pd_ipmi_pollster_wants(self, sensor))
+		if (pd_ipmi_pollster_wants(self, sensor, release))
 			pd_ipmi_pollster_add_sample(
-			  self, ctx, pd_ipmi_pollster_host(config), sensor);
+			  self, ctx, release, pd_ipmi_pollster_host(config), sensor);
 	}
 	return TRUE;
 }
