@@ -35,8 +35,12 @@ typedef struct {
 	GArray *members; /* PdMdMember, insertion order */
 } PdMdFrame;
 
+/* what a metadata is: its texts, or an overlay rendered when serialised */
+enum { PD_MD_RENDERED, PD_MD_OVERLAY };
+
 struct _PdMetadata {
 	gint ref_count;
+	gint kind;
 	GArray *members; /* top level, for add_all() and lookups */
 	gchar *json;	 /* NULL for a derived one */
 	gchar *sig;
@@ -62,7 +66,41 @@ struct _PdMetadataBuilder {
 	GString *json;	   /* scratch */
 	GString *sig;	   /* scratch */
 	PdMetadata *base;  /* the add_all() base, while its copies are first */
+	/* begin_overlay(): the shared base and the overlay it goes on */
+	PdMetadata *ovl_base;
+	PdMetadata *ovl_parent;
 };
+
+/* a run of the base's text, or (off == PD_MD_OWN) member len of the
+ * overlay's effective members */
+typedef struct {
+	guint32 off;
+	guint32 len;
+} PdMdOp;
+
+#define PD_MD_OWN G_MAXUINT32
+
+/*
+ * An overlay: a resource's own members on top of a base that many resources
+ * share, rendered as it is serialised. It keeps its own members' texts and
+ * the recipe (ops) that interleaves them with runs of the base's texts: the
+ * base's members in their order with the overlay's replacing theirs in
+ * place, then the added ones (a Python dict update), and the signature
+ * contributions merged in key order.
+ */
+typedef struct {
+	gint ref_count;
+	gint kind; /* PD_MD_OVERLAY */
+	PdMetadata *base;
+	PdMetadata *parent; /* an overlay of the same base whose members come first, or NULL */
+	GArray *own;	    /* PdMdMember */
+	guint16 n_eff;
+	guint16 n_json_ops;
+	guint16 n_sig_ops;
+	/* then n_eff member pointers (the parent's and own), the JSON ops and
+	 * the signature ops, in the same allocation */
+	const PdMdMember *eff[];
+} PdMdOverlay;
 
 static inline const gchar *
 member_key(const PdMdMember *m)
@@ -260,6 +298,8 @@ pd_metadata_builder_free(PdMetadataBuilder *b)
 	g_string_free(b->json, TRUE);
 	g_string_free(b->sig, TRUE);
 	g_clear_pointer(&b->base, pd_metadata_unref);
+	g_clear_pointer(&b->ovl_base, pd_metadata_unref);
+	g_clear_pointer(&b->ovl_parent, pd_metadata_unref);
 	g_free(b);
 }
 
@@ -479,7 +519,7 @@ pd_metadata_builder_add_all(PdMetadataBuilder *b, PdMetadata *base)
 	if (base == NULL)
 		return;
 	/* a flat metadata kept only its rendering */
-	g_return_if_fail(base->members != NULL);
+	g_return_if_fail(base->kind == PD_MD_RENDERED && base->members != NULL);
 	f = current_frame(b);
 	/* end_flat() can point into the base if its copies come first */
 	g_clear_pointer(&b->base, pd_metadata_unref);
@@ -683,12 +723,284 @@ pd_metadata_builder_end_flat(PdMetadataBuilder *b)
 	return md;
 }
 
+/* ---- overlays ---- */
+
+typedef struct {
+	const PdMdMember *m;
+	gint base_idx; /* the base member it replaces, or -1 */
+} PdMdEff;
+
+static inline const PdMdOp *
+overlay_json_ops(const PdMdOverlay *o)
+{
+	return (const PdMdOp *)(gconstpointer)&o->eff[o->n_eff];
+}
+
+static inline const PdMdOp *
+overlay_sig_ops(const PdMdOverlay *o)
+{
+	return overlay_json_ops(o) + o->n_json_ops;
+}
+
+void
+pd_metadata_builder_begin_overlay(PdMetadataBuilder *b, PdMetadata *base, PdMetadata *parent)
+{
+	g_return_if_fail(b != NULL && base != NULL);
+	g_return_if_fail(b->frames->len == 1 && current_frame(b)->members->len == 0);
+	/* the base's members tell where the overlay's go */
+	g_return_if_fail(base->kind == PD_MD_RENDERED && base->members != NULL &&
+			 base->json_end != NULL);
+	g_return_if_fail(parent == NULL || (parent->kind == PD_MD_OVERLAY &&
+					    ((PdMdOverlay *)(gpointer)parent)->base == base));
+	g_clear_pointer(&b->ovl_base, pd_metadata_unref);
+	g_clear_pointer(&b->ovl_parent, pd_metadata_unref);
+	b->ovl_base = pd_metadata_ref(base);
+	b->ovl_parent = parent != NULL ? pd_metadata_ref(parent) : NULL;
+}
+
+static gint
+base_index(PdMetadata *base, const gchar *key)
+{
+	for (guint i = 0; i < base->members->len; i++) {
+		if (strcmp(member_key(&g_array_index(base->members, PdMdMember, i)), key) == 0)
+			return (gint)i;
+	}
+	return -1;
+}
+
+static void
+op_add(GArray *ops, guint32 off, guint32 len)
+{
+	PdMdOp *last = ops->len > 0 ? &g_array_index(ops, PdMdOp, ops->len - 1) : NULL;
+	PdMdOp op = { off, len };
+
+	if (off != PD_MD_OWN) {
+		if (len == 0)
+			return;
+		/* what follows on in the base's text extends the run before it */
+		if (last != NULL && last->off != PD_MD_OWN && last->off + last->len == off) {
+			last->len += len;
+			return;
+		}
+	}
+	g_array_append_val(ops, op);
+}
+
+/* the base's members in their order, each replaced by the overlay's of the
+ * same key; then the overlay's added members */
+static void
+overlay_json_plan(PdMetadata *base, const PdMdEff *eff, guint n_eff, GArray *ops)
+{
+	for (guint i = 0; i < base->members->len; i++) {
+		guint32 start = i == 0 ? 0 : base->json_end[i - 1];
+		guint j;
+		for (j = 0; j < n_eff && eff[j].base_idx != (gint)i; j++)
+			;
+		if (j < n_eff)
+			op_add(ops, PD_MD_OWN, j);
+		else
+			op_add(ops, start, base->json_end[i] - start);
+	}
+	for (guint j = 0; j < n_eff; j++) {
+		if (eff[j].base_idx < 0)
+			op_add(ops, PD_MD_OWN, j);
+	}
+}
+
+static gint
+compare_sig_start(gconstpointer a, gconstpointer b, gpointer data)
+{
+	const guint32 *sig_start = data;
+	guint32 sa = sig_start[*(const guint *)a];
+	guint32 sb = sig_start[*(const guint *)b];
+
+	return sa < sb ? -1 : sa > sb;
+}
+
+static gint
+compare_eff_keys(gconstpointer a, gconstpointer b, gpointer data)
+{
+	const PdMdEff *eff = data;
+
+	return strcmp(member_key(eff[*(const guint *)a].m), member_key(eff[*(const guint *)b].m));
+}
+
+/* the base's contributions (in key order already) merged with the
+ * overlay's, those the overlay replaces left out */
+static void
+overlay_sig_plan(PdMetadata *base, const PdMdEff *eff, guint n_eff, GArray *ops)
+{
+	guint nb = base->members->len;
+	g_autofree guint *bo = g_new(guint, nb + 1);
+	g_autofree guint *eo = g_new(guint, n_eff + 1);
+	g_autofree gboolean *replaced = g_new0(gboolean, nb + 1);
+	guint k = 0, e = 0;
+
+	for (guint i = 0; i < nb; i++)
+		bo[i] = i;
+	g_qsort_with_data(bo, (gint)nb, sizeof(guint), compare_sig_start, base->sig_start);
+	for (guint j = 0; j < n_eff; j++) {
+		eo[j] = j;
+		if (eff[j].base_idx >= 0)
+			replaced[eff[j].base_idx] = TRUE;
+	}
+	g_qsort_with_data(eo, (gint)n_eff, sizeof(guint), compare_eff_keys, (gpointer)eff);
+	while (k < nb || e < n_eff) {
+		const PdMdMember *bm =
+		  k < nb ? &g_array_index(base->members, PdMdMember, bo[k]) : NULL;
+		if (e < n_eff &&
+		    (bm == NULL || strcmp(member_key(eff[eo[e]].m), member_key(bm)) < 0)) {
+			if (eff[eo[e]].m->sig_len > 0)
+				op_add(ops, PD_MD_OWN, eo[e]);
+			e++;
+			continue;
+		}
+		if (!replaced[bo[k]])
+			op_add(ops, base->sig_start[bo[k]], bm->sig_len);
+		k++;
+	}
+}
+
+/* the parent's members, then the builder's: a repeated key replaces the
+ * member where it stood */
+static guint
+overlay_effective(PdMetadata *base, PdMdOverlay *parent, GArray *own, PdMdEff *eff)
+{
+	guint n = 0;
+
+	for (guint j = 0; parent != NULL && j < parent->n_eff; j++) {
+		eff[n].m = parent->eff[j];
+		eff[n].base_idx = base_index(base, member_key(parent->eff[j]));
+		n++;
+	}
+	for (guint i = 0; i < own->len; i++) {
+		const PdMdMember *m = &g_array_index(own, PdMdMember, i);
+		guint j;
+		for (j = 0; j < n && strcmp(member_key(eff[j].m), member_key(m)) != 0; j++)
+			;
+		if (j == n)
+			eff[n++].base_idx = base_index(base, member_key(m));
+		eff[j].m = m;
+	}
+	return n;
+}
+
+PdMetadata *
+pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
+{
+	g_autoptr(PdMetadata) base = NULL;
+	g_autoptr(PdMetadata) parent = NULL;
+	g_autoptr(GArray) json_ops = g_array_new(FALSE, FALSE, sizeof(PdMdOp));
+	g_autoptr(GArray) sig_ops = g_array_new(FALSE, FALSE, sizeof(PdMdOp));
+	g_autofree PdMdEff *eff = NULL;
+	PdMdOverlay *o;
+	GArray *own;
+	guint n_eff, n_parent;
+
+	g_return_val_if_fail(b != NULL, NULL);
+	close_open_objects(b);
+	base = g_steal_pointer(&b->ovl_base);
+	parent = g_steal_pointer(&b->ovl_parent);
+	if (base == NULL) {
+		g_critical("metadata builder: end_overlay() without begin_overlay()");
+		return pd_metadata_builder_end(b);
+	}
+	own = g_steal_pointer(&current_frame(b)->members);
+	current_frame(b)->members = members_new();
+	n_parent = parent != NULL ? ((PdMdOverlay *)(gpointer)parent)->n_eff : 0;
+	eff = g_new(PdMdEff, n_parent + own->len + 1);
+	n_eff = overlay_effective(base, (PdMdOverlay *)(gpointer)parent, own, eff);
+	overlay_json_plan(base, eff, n_eff, json_ops);
+	overlay_sig_plan(base, eff, n_eff, sig_ops);
+	g_assert(n_eff <= G_MAXUINT16 && json_ops->len <= G_MAXUINT16 &&
+		 sig_ops->len <= G_MAXUINT16);
+
+	o = g_malloc(sizeof(PdMdOverlay) + n_eff * sizeof(const PdMdMember *) +
+		     (json_ops->len + sig_ops->len) * sizeof(PdMdOp));
+	o->ref_count = 1;
+	o->kind = PD_MD_OVERLAY;
+	o->base = g_steal_pointer(&base);
+	o->parent = g_steal_pointer(&parent);
+	o->own = own;
+	o->n_eff = (guint16)n_eff;
+	o->n_json_ops = (guint16)json_ops->len;
+	o->n_sig_ops = (guint16)sig_ops->len;
+	for (guint j = 0; j < n_eff; j++)
+		o->eff[j] = eff[j].m;
+	memcpy((gpointer)overlay_json_ops(o), json_ops->data, json_ops->len * sizeof(PdMdOp));
+	memcpy((gpointer)overlay_sig_ops(o), sig_ops->data, sig_ops->len * sizeof(PdMdOp));
+	return (PdMetadata *)(gpointer)o;
+}
+
+static void
+overlay_free(PdMdOverlay *o)
+{
+	pd_metadata_unref(o->base);
+	if (o->parent != NULL)
+		pd_metadata_unref(o->parent);
+	g_array_unref(o->own);
+	g_free(o);
+}
+
+static void
+overlay_append_json(const PdMdOverlay *o, GString *out)
+{
+	const PdMdOp *ops = overlay_json_ops(o);
+	const gchar *json = o->base->json;
+	gboolean open = FALSE;
+
+	for (guint i = 0; i < o->n_json_ops; i++) {
+		if (ops[i].off != PD_MD_OWN) {
+			/* a run from the base's first member starts with its "{" */
+			pd_buf_append(out, json + ops[i].off, ops[i].len);
+		} else {
+			if (open)
+				pd_buf_append_lit(out, ", ");
+			else
+				g_string_append_c(out, '{');
+			append_member_json(out, o->eff[ops[i].len]);
+		}
+		open = TRUE;
+	}
+	if (!open)
+		g_string_append_c(out, '{');
+	g_string_append_c(out, '}');
+}
+
+static void
+overlay_foreach_signature_text(const PdMdOverlay *o, PdMdTextFunc func, gpointer user_data)
+{
+	const PdMdOp *ops = overlay_sig_ops(o);
+	const gchar *sig = o->base->sig;
+
+	for (guint i = 0; i < o->n_sig_ops; i++) {
+		if (ops[i].off != PD_MD_OWN) {
+			func(sig + ops[i].off, ops[i].len, user_data);
+		} else {
+			const PdMdMember *m = o->eff[ops[i].len];
+			func(member_sig(m), m->sig_len, user_data);
+		}
+	}
+}
+
+static gchar *
+overlay_dup_value_json(const PdMdOverlay *o, const gchar *key)
+{
+	for (guint j = 0; j < o->n_eff; j++) {
+		if (strcmp(member_key(o->eff[j]), key) == 0)
+			return g_strndup(member_json(o->eff[j]), o->eff[j]->json_len);
+	}
+	return pd_metadata_dup_value_json(o->base, key);
+}
+
 /* ---- metadata ---- */
 
 void
 pd_metadata_seal(PdMetadata *md)
 {
 	g_return_if_fail(md != NULL);
+	if (md->kind == PD_MD_OVERLAY)
+		return;
 	/* derived metadata resolved their pieces when they were built: only
 	 * the texts stay in use */
 	g_clear_pointer(&md->members, g_array_unref);
@@ -710,6 +1022,10 @@ pd_metadata_unref(PdMetadata *md)
 	g_return_if_fail(md != NULL);
 	if (!g_atomic_int_dec_and_test(&md->ref_count))
 		return;
+	if (md->kind == PD_MD_OVERLAY) {
+		overlay_free((PdMdOverlay *)(gpointer)md);
+		return;
+	}
 	if (md->members != NULL)
 		g_array_unref(md->members);
 	g_free(md->json);
@@ -734,6 +1050,7 @@ pd_metadata_get_json_pieces(PdMetadata *md, const PdMdPiece **pieces)
 		*pieces = &pd_md_empty_json;
 		return 1;
 	}
+	g_return_val_if_fail(md->kind == PD_MD_RENDERED, 0);
 	*pieces = md->json_pieces;
 	return md->n_json_pieces;
 }
@@ -745,44 +1062,75 @@ pd_metadata_get_signature_pieces(PdMetadata *md, const PdMdPiece **pieces)
 		*pieces = NULL;
 		return 0;
 	}
+	g_return_val_if_fail(md->kind == PD_MD_RENDERED, 0);
 	*pieces = md->sig_pieces;
 	return md->n_sig_pieces;
 }
 
-static gchar *
-pieces_dup(const PdMdPiece *pieces, guint n, gsize *len)
+void
+pd_metadata_append_json(PdMetadata *md, GString *out)
+{
+	const PdMdPiece *pieces;
+	guint n;
+
+	if (md != NULL && md->kind == PD_MD_OVERLAY) {
+		overlay_append_json((PdMdOverlay *)(gpointer)md, out);
+		return;
+	}
+	n = pd_metadata_get_json_pieces(md, &pieces);
+	for (guint i = 0; i < n; i++)
+		pd_buf_append(out, pieces[i].str, pieces[i].len);
+}
+
+void
+pd_metadata_foreach_signature_text(PdMetadata *md, PdMdTextFunc func, gpointer user_data)
+{
+	const PdMdPiece *pieces;
+	guint n;
+
+	if (md != NULL && md->kind == PD_MD_OVERLAY) {
+		overlay_foreach_signature_text((PdMdOverlay *)(gpointer)md, func, user_data);
+		return;
+	}
+	n = pd_metadata_get_signature_pieces(md, &pieces);
+	for (guint i = 0; i < n; i++)
+		func(pieces[i].str, pieces[i].len, user_data);
+}
+
+gchar *
+pd_metadata_dup_json(PdMetadata *md, gsize *len)
 {
 	GString *s = g_string_new(NULL);
 
-	for (guint i = 0; i < n; i++)
-		g_string_append_len(s, pieces[i].str, (gssize)pieces[i].len);
+	pd_metadata_append_json(md, s);
+	if (len != NULL)
+		*len = s->len;
+	return g_string_free(s, FALSE);
+}
+
+static void
+append_text(const gchar *text, gsize len, gpointer user_data)
+{
+	g_string_append_len(user_data, text, (gssize)len);
+}
+
+gchar *
+pd_metadata_dup_signature_text(PdMetadata *md, gsize *len)
+{
+	GString *s = g_string_new(NULL);
+
+	pd_metadata_foreach_signature_text(md, append_text, s);
 	if (len != NULL)
 		*len = s->len;
 	return g_string_free(s, FALSE);
 }
 
 gchar *
-pd_metadata_dup_json(PdMetadata *md, gsize *len)
-{
-	const PdMdPiece *pieces;
-	guint n = pd_metadata_get_json_pieces(md, &pieces);
-
-	return pieces_dup(pieces, n, len);
-}
-
-gchar *
-pd_metadata_dup_signature_text(PdMetadata *md, gsize *len)
-{
-	const PdMdPiece *pieces;
-	guint n = pd_metadata_get_signature_pieces(md, &pieces);
-
-	return pieces_dup(pieces, n, len);
-}
-
-gchar *
 pd_metadata_dup_value_json(PdMetadata *md, const gchar *key)
 {
 	g_return_val_if_fail(key != NULL, NULL);
+	if (md != NULL && md->kind == PD_MD_OVERLAY)
+		return overlay_dup_value_json((PdMdOverlay *)(gpointer)md, key);
 	if (md == NULL || md->members == NULL)
 		return NULL;
 	for (guint i = 0; i < md->members->len; i++) {

@@ -14,7 +14,9 @@ G_BEGIN_DECLS
  * per resource per cycle with a PdMetadataBuilder and shared by every sample
  * of that resource; at build time it pre-renders both its JSON text (Python
  * json.dumps style, insertion order) and its signature text (sorted walk, see
- * pd-signature.h), so serialising a sample never walks the tree again.
+ * pd-signature.h), so serialising a sample never walks the tree again. An
+ * overlay (begin_overlay()) keeps only the members that differ from a base
+ * many resources share, and is rendered from both texts as it is written.
  */
 typedef struct _PdMetadata PdMetadata;
 typedef struct _PdMetadataBuilder PdMetadataBuilder;
@@ -29,8 +31,17 @@ PdMetadata *
 pd_metadata_ref(PdMetadata *md);
 void
 pd_metadata_unref(PdMetadata *md);
-/* JSON text of the object, e.g. {"a": 1, "b": {"c": null}}, as pieces to
- * be used in order (valid while @md lives); NULL @md: "{}" */
+/* appends the JSON text of the object, e.g. {"a": 1, "b": {"c": null}};
+ * NULL @md: "{}" */
+void
+pd_metadata_append_json(PdMetadata *md, GString *out);
+/* the signature contribution (keys prefixed "resource_metadata:") in runs,
+ * in order; nothing for NULL @md */
+typedef void (*PdMdTextFunc)(const gchar *text, gsize len, gpointer user_data);
+void
+pd_metadata_foreach_signature_text(PdMetadata *md, PdMdTextFunc func, gpointer user_data);
+/* rendered metadata only (not an overlay): JSON text of the object, e.g. {"a": 1, "b": {"c":
+ * null}}, as pieces to be used in order (valid while @md lives); NULL @md: "{}" */
 guint
 pd_metadata_get_json_pieces(PdMetadata *md, const PdMdPiece **pieces);
 /* signature contribution with keys prefixed "resource_metadata:", as pieces */
@@ -85,6 +96,18 @@ pd_metadata_builder_end(PdMetadataBuilder *b);
  * the base's texts for the rest (a few hundred bytes instead of a copy). */
 PdMetadata *
 pd_metadata_builder_end_flat(PdMetadataBuilder *b);
+/* an overlay: starts a metadata made of @base (ended with _end() and never
+ * sealed, shared by many resources) and, unless NULL, of @parent (an overlay
+ * of the same base), updated with the members added next, as a Python dict
+ * update: a member of the same key replaces the base's (or the parent's)
+ * where it stands, others follow. end_overlay() keeps only the added
+ * members' texts and a recipe of a few runs of the base's texts: the
+ * metadata is rendered as it is serialised. For per-resource metadata
+ * where most members are the same for many resources. */
+void
+pd_metadata_builder_begin_overlay(PdMetadataBuilder *b, PdMetadata *base, PdMetadata *parent);
+PdMetadata *
+pd_metadata_builder_end_overlay(PdMetadataBuilder *b);
 /* drops what only add_all() and dup_value_json() use (about half of a base's
  * memory) once every metadata derived from @md is built; the texts stay, and
  * so do the derived ones. Call it before @md is shared with other threads. */

@@ -218,17 +218,13 @@ pd_prom_labels_from_metadata(PdMetadata *md, const gchar *meter)
 {
 	g_autoptr(JsonParser) parser = NULL;
 	g_autoptr(GString) json = NULL;
-	const PdMdPiece *pieces;
 	GString *out;
 	JsonNode *root;
-	guint n;
 
 	if (md == NULL)
 		return g_strdup("");
-	n = pd_metadata_get_json_pieces(md, &pieces);
 	json = g_string_new(NULL);
-	for (guint i = 0; i < n; i++)
-		g_string_append_len(json, pieces[i].str, (gssize)pieces[i].len);
+	pd_metadata_append_json(md, json);
 	parser = json_parser_new_immutable();
 	if (!json_parser_load_from_data(parser, json->str, (gssize)json->len, NULL))
 		return g_strdup("");

@@ -344,14 +344,18 @@ volume_text(PdNumberText *t, const PdSample *sample)
 
 #define append_lit pd_buf_append_lit
 
+static void
+sha256_update_text(const gchar *text, gsize len, gpointer ctx)
+{
+	pd_hmac_sha256_update(ctx, (const guint8 *)text, len);
+}
+
 /* the sorted walk over the sample dict, spelled out: its keys are fixed;
  * the metadata text goes to the hash straight from the metadata */
 static void
 sign_sample(PdSerializer *self, const PdSample *sample, PdSampleText *text)
 {
 	GString *s = self->sig;
-	const PdMdPiece *md_sig = NULL;
-	guint n_md_sig = pd_metadata_get_signature_pieces(sample->metadata, &md_sig);
 	PdSha256 ctx;
 
 	g_string_truncate(s, 0);
@@ -380,8 +384,7 @@ sign_sample(PdSerializer *self, const PdSample *sample, PdSampleText *text)
 	pd_pytext_str(s, sample->resource_id);
 	pd_hmac_begin(&self->key, &ctx);
 	pd_hmac_sha256_update(&ctx, (const guint8 *)s->str, s->len);
-	for (guint i = 0; i < n_md_sig; i++)
-		pd_hmac_sha256_update(&ctx, (const guint8 *)md_sig[i].str, md_sig[i].len);
+	pd_metadata_foreach_signature_text(sample->metadata, sha256_update_text, &ctx);
 	g_string_truncate(s, 0);
 	append_lit(s, "source");
 	pd_buf_append(s, self->source_sig, self->source_sig_len);
@@ -404,9 +407,6 @@ write_sample_json(PdSerializer *self,
 		  const PdSample *sample,
 		  const PdSampleText *text)
 {
-	const PdMdPiece *md_json = NULL;
-	guint n_md_json = pd_metadata_get_json_pieces(sample->metadata, &md_json);
-
 	append_lit(out, "{\"source\": ");
 	pd_buf_append(out, self->source_json, self->source_json_len);
 	append_lit(out, ", \"counter_name\": ");
@@ -437,8 +437,7 @@ write_sample_json(PdSerializer *self,
 	append_lit(out, ", \"timestamp\": \"");
 	pd_buf_append(out, text->timestamp, 26);
 	append_lit(out, "\", \"resource_metadata\": ");
-	for (guint i = 0; i < n_md_json; i++)
-		pd_buf_append(out, md_json[i].str, md_json[i].len);
+	pd_metadata_append_json(sample->metadata, out);
 	append_lit(out, ", \"message_id\": ");
 	pd_pytext_json_string(out, text->message_id);
 	append_lit(out, ", \"monotonic_time\": ");

@@ -1127,6 +1127,103 @@ test_metadata_derived(void)
 }
 
 static void
+edit_add_object_and_empty(PdMetadataBuilder *b)
+{
+	pd_metadata_builder_begin_object(b, "empty");
+	pd_metadata_builder_end_object(b);
+	pd_metadata_builder_add_string(b, "a_first_in_order", "x");
+	pd_metadata_builder_add_string(b, "zz_last_in_order", "y");
+}
+
+/* an overlay is rendered as it is serialised from the base's texts and its
+ * own members: exactly the text of the same members rendered whole, for a
+ * parent overlay and one on top of it, whatever changed where */
+static void
+test_metadata_overlay(void)
+{
+	const MdEdit edits[] = { edit_append,	  edit_replace_middle, edit_replace_first_and_last,
+				 edit_same_value, edit_nothing,	       edit_add_object_and_empty };
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	g_autoptr(PdMetadata) base = NULL;
+	g_autoptr(PdMetadata) parent = NULL;
+	g_autoptr(PdMetadata) parent_whole = NULL;
+	g_autofree gchar *value = NULL;
+
+	pd_metadata_builder_add_null(b, "display_name");
+	pd_metadata_builder_add_string(b, "name", "instance-1");
+	pd_metadata_builder_begin_object(b, "flavor");
+	pd_metadata_builder_add_string(b, "name", "m1");
+	pd_metadata_builder_add_int(b, "vcpus", 2);
+	pd_metadata_builder_end_object(b);
+	pd_metadata_builder_add_int(b, "vcpus", 2);
+	pd_metadata_builder_add_string_list(b, "tags", (const gchar *const[]){ "a", "b", NULL });
+	pd_metadata_builder_add_int(b, "root_gb", 20);
+	base = pd_metadata_builder_end(b);
+
+	/* the parent: the per-instance members */
+	pd_metadata_builder_add_all(b, base);
+	pd_metadata_builder_add_string(b, "display_name", "vm \"1\"");
+	pd_metadata_builder_add_string(b, "instance_id", "u-1");
+	parent_whole = pd_metadata_builder_end(b);
+	pd_metadata_builder_begin_overlay(b, base, NULL);
+	pd_metadata_builder_add_string(b, "display_name", "vm \"1\"");
+	pd_metadata_builder_add_string(b, "instance_id", "u-1");
+	parent = pd_metadata_builder_end_overlay(b);
+	g_assert_cmpstr(md_json(parent, NULL), ==, md_json(parent_whole, NULL));
+	g_assert_cmpstr(md_sig(parent, NULL), ==, md_sig(parent_whole, NULL));
+	value = pd_metadata_dup_value_json(parent, "display_name");
+	g_assert_cmpstr(value, ==, "\"vm \\\"1\\\"\"");
+	g_clear_pointer(&value, g_free);
+	value = pd_metadata_dup_value_json(parent, "root_gb");
+	g_assert_cmpstr(value, ==, "20");
+
+	for (guint i = 0; i < G_N_ELEMENTS(edits); i++) {
+		g_autoptr(PdMetadata) whole = NULL;
+		g_autoptr(PdMetadata) alone = NULL;
+		g_autoptr(PdMetadata) alone_whole = NULL;
+		g_autoptr(PdMetadata) on_parent = NULL;
+		g_autoptr(GString) json = g_string_new("x");
+
+		pd_metadata_builder_add_all(b, base);
+		edits[i](b);
+		alone_whole = pd_metadata_builder_end(b);
+		pd_metadata_builder_begin_overlay(b, base, NULL);
+		edits[i](b);
+		alone = pd_metadata_builder_end_overlay(b);
+		g_assert_cmpstr(md_json(alone, NULL), ==, md_json(alone_whole, NULL));
+		g_assert_cmpstr(md_sig(alone, NULL), ==, md_sig(alone_whole, NULL));
+
+		pd_metadata_builder_add_all(b, parent_whole);
+		edits[i](b);
+		whole = pd_metadata_builder_end(b);
+		pd_metadata_builder_begin_overlay(b, base, parent);
+		edits[i](b);
+		on_parent = pd_metadata_builder_end_overlay(b);
+		g_assert_cmpstr(md_json(on_parent, NULL), ==, md_json(whole, NULL));
+		g_assert_cmpstr(md_sig(on_parent, NULL), ==, md_sig(whole, NULL));
+		/* appended to what is there, like the pieces */
+		pd_metadata_append_json(on_parent, json);
+		g_assert_cmpstr(json->str + 1, ==, md_json(whole, NULL));
+	}
+
+	/* an empty base */
+	{
+		g_autoptr(PdMetadata) empty = pd_metadata_builder_end(b);
+		g_autoptr(PdMetadata) none = NULL;
+		g_autoptr(PdMetadata) one = NULL;
+		pd_metadata_builder_begin_overlay(b, empty, NULL);
+		none = pd_metadata_builder_end_overlay(b);
+		g_assert_cmpstr(md_json(none, NULL), ==, "{}");
+		g_assert_cmpstr(md_sig(none, NULL), ==, "");
+		pd_metadata_builder_begin_overlay(b, empty, none);
+		pd_metadata_builder_add_int(b, "a", 1);
+		one = pd_metadata_builder_end_overlay(b);
+		g_assert_cmpstr(md_json(one, NULL), ==, "{\"a\": 1}");
+		g_assert_cmpstr(md_sig(one, NULL), ==, "resource_metadata:a1");
+	}
+}
+
+static void
 test_metadata_empty(void)
 {
 	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
@@ -1348,6 +1445,7 @@ main(int argc, char **argv)
 	g_test_add_func("/serializer/uuid/v4-and-unique", test_uuid);
 	g_test_add_func("/serializer/metadata/flat", test_metadata_flat);
 	g_test_add_func("/serializer/metadata/derived", test_metadata_derived);
+	g_test_add_func("/serializer/metadata/overlay", test_metadata_overlay);
 	g_test_add_func("/serializer/metadata/seal", test_metadata_seal);
 	g_test_add_func("/serializer/batch/take-keeps-strings", test_batch_take);
 	g_test_add_func("/serializer/sample/type-names", test_sample_type_names);

@@ -102,20 +102,23 @@ pd_compute_add_image(PdMetadataBuilder *b, PdComputeInstance *inst)
 	pd_metadata_builder_add_null(b, "image_ref_url");
 }
 
-/* the key order of Ceilometer's _get_metadata_from_object */
+/* the key order of Ceilometer's _get_metadata_from_object; the first three
+ * members are the domain's own, the others the same for every domain of the
+ * same flavor, project, state, image and os: the class's base holds nulls
+ * where the domain's overlay puts its own */
 static void
-pd_compute_add_instance_members(PdMetadataBuilder *b,
-				PdComputeInstance *inst,
-				gint state,
-				const gchar *host,
-				const gchar *flavor_id)
+pd_compute_add_class_members(PdMetadataBuilder *b,
+			     PdComputeInstance *inst,
+			     gint state,
+			     const gchar *host,
+			     const gchar *flavor_id)
 {
 	g_autofree gchar *host_id = pd_compute_host_id(inst->project_id, host);
 	const gchar *status = pd_compute_state_to_status(state);
 
-	pd_metadata_builder_add_string(b, "display_name", inst->display_name);
-	pd_metadata_builder_add_string(b, "name", inst->domain_name);
-	pd_metadata_builder_add_string(b, "instance_id", inst->uuid);
+	pd_metadata_builder_add_null(b, "display_name");
+	pd_metadata_builder_add_null(b, "name");
+	pd_metadata_builder_add_null(b, "instance_id");
 	pd_metadata_builder_add_string(b, "instance_type", inst->flavor_name);
 	pd_metadata_builder_add_string(b, "host", host_id);
 	pd_metadata_builder_add_string(b, "instance_host", host);
@@ -142,22 +145,109 @@ pd_compute_add_cpu_number(PdMetadataBuilder *b, gint64 cpu_number)
 		pd_metadata_builder_add_null(b, "cpu_number");
 }
 
+/* ---- classes: the base metadata domains share ---- */
+
+typedef struct {
+	PdMetadata *base;
+	guint users;
+} PdComputeClass;
+
+static GMutex pd_compute_classes_lock;
+static GHashTable *pd_compute_classes; /* base JSON text -> PdComputeClass */
+
+static void
+pd_compute_class_free(gpointer data)
+{
+	PdComputeClass *c = data;
+
+	pd_metadata_unref(c->base);
+	g_free(c);
+}
+
+/* the class's base, one for all domains that render it the same (a few
+ * per flavor and project), with a use counted for @cd */
 static PdMetadata *
-pd_compute_build_disk_md(PdMetadata *base, PdComputeDisk *disk)
+pd_compute_class_get(PdComputeInstance *inst, gint state, const gchar *host, const gchar *flavor_id)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	g_autoptr(PdMetadata) base = NULL;
+	gchar *json;
+	PdComputeClass *c;
+
+	pd_compute_add_class_members(b, inst, state, host, flavor_id);
+	base = pd_metadata_builder_end(b);
+	json = pd_metadata_dup_json(base, NULL);
+	g_mutex_lock(&pd_compute_classes_lock);
+	if (pd_compute_classes == NULL)
+		pd_compute_classes =
+		  g_hash_table_new_full(g_str_hash, g_str_equal, g_free, pd_compute_class_free);
+	c = g_hash_table_lookup(pd_compute_classes, json);
+	if (c == NULL) {
+		c = g_new0(PdComputeClass, 1);
+		c->base = g_steal_pointer(&base);
+		g_hash_table_insert(pd_compute_classes, json, c);
+	} else {
+		g_free(json);
+	}
+	c->users++;
+	g_mutex_unlock(&pd_compute_classes_lock);
+	return pd_metadata_ref(c->base);
+}
+
+static void
+pd_compute_class_release(PdMetadata *base)
+{
+	g_autofree gchar *json = pd_metadata_dup_json(base, NULL);
+	PdComputeClass *c;
+
+	g_mutex_lock(&pd_compute_classes_lock);
+	c = g_hash_table_lookup(pd_compute_classes, json);
+	if (c != NULL && c->base == base && --c->users == 0)
+		g_hash_table_remove(pd_compute_classes, json);
+	g_mutex_unlock(&pd_compute_classes_lock);
+	pd_metadata_unref(base);
+}
+
+/* ---- per domain: overlays of the class's base ---- */
+
+static PdMetadata *
+pd_compute_build_instance_md(PdMetadata *base, PdComputeInstance *inst)
 {
 	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 
-	pd_metadata_builder_add_all(b, base);
-	pd_metadata_builder_add_string(b, "disk_name", disk->dev);
-	return pd_metadata_builder_end_flat(b);
+	pd_metadata_builder_begin_overlay(b, base, NULL);
+	pd_metadata_builder_add_string(b, "display_name", inst->display_name);
+	pd_metadata_builder_add_string(b, "name", inst->domain_name);
+	pd_metadata_builder_add_string(b, "instance_id", inst->uuid);
+	return pd_metadata_builder_end_overlay(b);
 }
 
 static PdMetadata *
-pd_compute_build_vnic_md(PdMetadata *base, PdComputeVnic *vnic)
+pd_compute_build_cpu_md(PdMetadata *base, PdMetadata *md, gint64 cpu_number)
 {
 	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 
-	pd_metadata_builder_add_all(b, base);
+	pd_metadata_builder_begin_overlay(b, base, md);
+	pd_compute_add_cpu_number(b, cpu_number);
+	return pd_metadata_builder_end_overlay(b);
+}
+
+static PdMetadata *
+pd_compute_build_disk_md(PdMetadata *base, PdMetadata *md, PdComputeDisk *disk)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+
+	pd_metadata_builder_begin_overlay(b, base, md);
+	pd_metadata_builder_add_string(b, "disk_name", disk->dev);
+	return pd_metadata_builder_end_overlay(b);
+}
+
+static PdMetadata *
+pd_compute_build_vnic_md(PdMetadata *base, PdMetadata *md, PdComputeVnic *vnic)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+
+	pd_metadata_builder_begin_overlay(b, base, md);
 	pd_metadata_builder_add_string(b, "name", vnic->name);
 	pd_metadata_builder_add_string(b, "mac", vnic->mac);
 	pd_metadata_builder_add_string(b, "fref", vnic->fref);
@@ -170,7 +260,7 @@ pd_compute_build_vnic_md(PdMetadata *base, PdComputeVnic *vnic)
 	pd_metadata_builder_end_object(b);
 	pd_metadata_builder_add_string(
 	  b, "vnic_name", vnic->fref != NULL ? vnic->fref : vnic->name);
-	return pd_metadata_builder_end_flat(b);
+	return pd_metadata_builder_end_overlay(b);
 }
 
 guint
@@ -197,7 +287,6 @@ pd_compute_domain_new(PdComputeInstance *inst,
 		      const gchar *flavor_id)
 {
 	PdComputeDomain *cd = g_new0(PdComputeDomain, 1);
-	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 
 	cd->ref_count = 1;
 	cd->inst = pd_compute_instance_ref(inst);
@@ -206,28 +295,23 @@ pd_compute_domain_new(PdComputeInstance *inst,
 	/* raw: formatting it costs, and the XML gave the string already */
 	virDomainGetUUID(dom, cd->uuid);
 	cd->state = state;
-	cd->host = g_strdup(host);
-	cd->flavor_id = g_strdup(flavor_id);
 	g_mutex_init(&cd->lock);
-	pd_compute_add_instance_members(b, inst, state, host, flavor_id);
-	cd->md = pd_metadata_builder_end(b);
-	cd->disk_md = g_ptr_array_new_with_free_func((GDestroyNotify)pd_metadata_unref);
+	/* what the domain keeps is its own members and a recipe: the texts
+	 * they share with the other domains of its class are the class's */
+	cd->base = pd_compute_class_get(inst, state, host, flavor_id);
+	cd->md = pd_compute_build_instance_md(cd->base, inst);
+	cd->disk_md = g_new(PdMetadata *, inst->disks->len + 1);
 	for (guint i = 0; i < inst->disks->len; i++)
-		g_ptr_array_add(
-		  cd->disk_md, pd_compute_build_disk_md(cd->md, g_ptr_array_index(inst->disks, i)));
-	cd->vnic_md = g_ptr_array_new_with_free_func((GDestroyNotify)pd_metadata_unref);
+		cd->disk_md[i] =
+		  pd_compute_build_disk_md(cd->base, cd->md, g_ptr_array_index(inst->disks, i));
+	cd->vnic_md = g_new(PdMetadata *, inst->vnics->len + 1);
 	for (guint i = 0; i < inst->vnics->len; i++)
-		g_ptr_array_add(
-		  cd->vnic_md, pd_compute_build_vnic_md(cd->md, g_ptr_array_index(inst->vnics, i)));
+		cd->vnic_md[i] =
+		  pd_compute_build_vnic_md(cd->base, cd->md, g_ptr_array_index(inst->vnics, i));
 	/* libvirt's vcpu count is the flavor's unless someone resized the
-	 * domain by hand: the cpu metadata is built for it now, while the base
-	 * still has its members, and only rebuilt whole for another count */
-	pd_metadata_builder_add_all(b, cd->md);
-	pd_compute_add_cpu_number(b, inst->vcpus);
-	cd->cpu_md = pd_metadata_builder_end_flat(b);
+	 * domain by hand: built for it now, rebuilt for another count */
+	cd->cpu_md = pd_compute_build_cpu_md(cd->base, cd->md, inst->vcpus);
 	cd->cpu_md_number = inst->vcpus;
-	/* kept for every cycle: the texts only */
-	pd_metadata_seal(cd->md);
 	return cd;
 }
 
@@ -238,11 +322,8 @@ pd_compute_domain_get_cpu_md(PdComputeDomain *cd, gint64 cpu_number)
 
 	g_mutex_lock(&cd->lock);
 	if (cd->cpu_md_number != cpu_number) {
-		g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
-		pd_compute_add_instance_members(b, cd->inst, cd->state, cd->host, cd->flavor_id);
-		pd_compute_add_cpu_number(b, cpu_number);
 		g_clear_pointer(&cd->cpu_md, pd_metadata_unref);
-		cd->cpu_md = pd_metadata_builder_end_flat(b);
+		cd->cpu_md = pd_compute_build_cpu_md(cd->base, cd->md, cpu_number);
 		cd->cpu_md_number = cpu_number;
 	}
 	md = pd_metadata_ref(cd->cpu_md);
@@ -279,14 +360,17 @@ pd_compute_domain_unref(PdComputeDomain *cd)
 {
 	if (!g_atomic_int_dec_and_test(&cd->ref_count))
 		return;
-	pd_compute_instance_unref(cd->inst);
 	virDomainFree(cd->dom);
-	pd_metadata_unref(cd->md);
-	g_ptr_array_unref(cd->disk_md);
-	g_ptr_array_unref(cd->vnic_md);
+	for (guint i = 0; i < cd->inst->disks->len; i++)
+		pd_metadata_unref(cd->disk_md[i]);
+	g_free(cd->disk_md);
+	for (guint i = 0; i < cd->inst->vnics->len; i++)
+		pd_metadata_unref(cd->vnic_md[i]);
+	g_free(cd->vnic_md);
 	g_clear_pointer(&cd->cpu_md, pd_metadata_unref);
-	g_free(cd->host);
-	g_free(cd->flavor_id);
+	pd_metadata_unref(cd->md);
+	pd_compute_class_release(cd->base);
+	pd_compute_instance_unref(cd->inst);
 	g_mutex_clear(&cd->lock);
 	g_free(cd);
 }

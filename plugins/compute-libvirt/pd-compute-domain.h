@@ -14,7 +14,8 @@ G_BEGIN_DECLS
 
 /*
  * Immutable once built (the cpu metadata is rebuilt under a lock when
- * libvirt's vcpu count is not the flavor's):
+ * libvirt's vcpu count is not the flavor's); the metadata are overlays of
+ * a base shared by the domains of the same class (flavor, project, state...):
  * reused by the discovery from cycle to cycle while the domain's XML and
  * state do not change, so metadata is built once per instance, not per cycle.
  */
@@ -24,11 +25,10 @@ typedef struct {
 	virDomainPtr dom;
 	guchar uuid[VIR_UUID_BUFLEN]; /* dom's, raw; inst->uuid is the string */
 	gint state;		      /* virDomainState */
-	gchar *host;
-	gchar *flavor_id;
-	PdMetadata *md;	    /* sealed: no add_all() from it */
-	GPtrArray *disk_md; /* PdMetadata, parallel to inst->disks */
-	GPtrArray *vnic_md; /* PdMetadata, parallel to inst->vnics */
+	PdMetadata *base;	      /* the class's, shared with other domains */
+	PdMetadata *md;		      /* overlays of base: the instance's, */
+	PdMetadata **disk_md;	      /* parallel to inst->disks, */
+	PdMetadata **vnic_md;	      /* parallel to inst->vnics */
 	GMutex lock;
 	PdMetadata *cpu_md;
 	gint64 cpu_md_number;

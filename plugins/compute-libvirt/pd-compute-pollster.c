@@ -193,9 +193,7 @@ pd_compute_poll_disks(PdComputePoll *p)
 			value = MAX(value, st->v[PD_COMPUTE_DISK_PHYSICAL]);
 		rid = pd_compute_domain_disk_resource_id(p->cd, i);
 		pd_sample_set_int(
-		  pd_compute_emit(
-		    p, rid, g_ptr_array_index(p->cd->disk_md, i), pd_compute_poll_monotonic(p)),
-		  value);
+		  pd_compute_emit(p, rid, p->cd->disk_md[i], pd_compute_poll_monotonic(p)), value);
 		found++;
 	}
 	if (found == 0 && p->cd->inst->disks->len > 0 && m->group == PD_COMPUTE_GROUP_BLOCK_TIMES)
@@ -242,9 +240,7 @@ pd_compute_poll_vnics(PdComputePoll *p)
 		if (m->kind == PD_COMPUTE_VALUE_NET_DELTA)
 			value = pd_compute_delta(p, rid, value);
 		pd_sample_set_int(
-		  pd_compute_emit(
-		    p, rid, g_ptr_array_index(p->cd->vnic_md, i), pd_compute_poll_monotonic(p)),
-		  value);
+		  pd_compute_emit(p, rid, p->cd->vnic_md[i], pd_compute_poll_monotonic(p)), value);
 	}
 }
 
