@@ -4,7 +4,10 @@
  * Serialises 1,000,000 samples in messages of 50 with compute metadata
  * shaped like Ceilometer's (see the golden message), signed, and prints the
  * throughput; the last line (floor cpu_s_per_1000_samples=...) is the signed
- * run's CPU per 1000 samples, bench/run's serializer floor.
+ * run's CPU per 1000 samples, bench/run's serializer floor. The "overlay"
+ * run has the same texts as overlays (what the compute plugin keeps per
+ * domain: its own members on a base shared by its class), rendered as
+ * they are written.
  * Usage: bench-serializer [n_samples]
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -29,17 +32,31 @@ static const gchar *const meters[] = {
 	"network.incoming.packets",
 };
 
-/* instance metadata as the compute pollsters render it */
-static PdMetadata *
-instance_metadata(guint i)
+static void
+add_own_members(PdMetadataBuilder *b, guint i)
 {
-	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 	g_autofree gchar *name = g_strdup_printf("vm-%u", i);
 	g_autofree gchar *id = g_strdup_printf("252d2b7d-dfc3-5b98-8a4d-ef46818690%02u", i);
 
 	pd_metadata_builder_add_string(b, "display_name", name);
 	pd_metadata_builder_add_string(b, "name", "instance-00000002");
 	pd_metadata_builder_add_string(b, "instance_id", id);
+}
+
+/* instance metadata as the compute pollsters render it; @i < 0: the class
+ * base, nulls for the instance's own members */
+static PdMetadata *
+instance_metadata(gint i)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+
+	if (i >= 0) {
+		add_own_members(b, (guint)i);
+	} else {
+		pd_metadata_builder_add_null(b, "display_name");
+		pd_metadata_builder_add_null(b, "name");
+		pd_metadata_builder_add_null(b, "instance_id");
+	}
 	pd_metadata_builder_add_string(b, "instance_type", "m1.small");
 	pd_metadata_builder_add_string(
 	  b, "host", "3bccd99ee6562ab5740104d026d71b648f4f0ba0ad9c1d7b1d79292b");
@@ -71,15 +88,12 @@ instance_metadata(guint i)
 	return pd_metadata_builder_end(b);
 }
 
-/* per-device metadata on top of the instance's */
-static PdMetadata *
-vnic_metadata(PdMetadata *base, guint i)
+static void
+add_vnic_members(PdMetadataBuilder *b, guint i)
 {
-	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 	g_autofree gchar *tap = g_strdup_printf("tap00000%02u-00", i);
 	g_autofree gchar *mac = g_strdup_printf("52:54:00:00:00:%02x", i);
 
-	pd_metadata_builder_add_all(b, base);
 	pd_metadata_builder_add_string(b, "name", tap);
 	pd_metadata_builder_add_string(b, "mac", mac);
 	pd_metadata_builder_add_null(b, "fref");
@@ -88,19 +102,44 @@ vnic_metadata(PdMetadata *base, guint i)
 	pd_metadata_builder_add_null(b, "bridge");
 	pd_metadata_builder_end_object(b);
 	pd_metadata_builder_add_string(b, "vnic_name", tap);
+}
+
+/* per-device metadata on top of the instance's, rendered whole */
+static PdMetadata *
+vnic_metadata(guint i)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	g_autoptr(PdMetadata) inst = instance_metadata((gint)i);
+
+	pd_metadata_builder_add_all(b, inst);
+	add_vnic_members(b, i);
 	return pd_metadata_builder_end(b);
 }
 
+/* the same as overlays: the instance's on its class base, the vnic's on it */
+static PdMetadata *
+vnic_overlay(PdMetadata *base, guint i)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	g_autoptr(PdMetadata) inst = NULL;
+
+	pd_metadata_builder_begin_overlay(b, base, NULL);
+	add_own_members(b, i);
+	inst = pd_metadata_builder_end_overlay(b);
+	pd_metadata_builder_begin_overlay(b, base, inst);
+	add_vnic_members(b, i);
+	return pd_metadata_builder_end_overlay(b);
+}
+
 static PdSampleBatch *
-make_batch(void)
+make_batch(gboolean overlay)
 {
 	PdSampleBatch *batch = pd_sample_batch_new();
+	g_autoptr(PdMetadata) base = instance_metadata(-1);
 	PdMetadata *md[N_INSTANCES];
 
-	for (guint i = 0; i < N_INSTANCES; i++) {
-		g_autoptr(PdMetadata) base = instance_metadata(i);
-		md[i] = vnic_metadata(base, i);
-	}
+	for (guint i = 0; i < N_INSTANCES; i++)
+		md[i] = overlay ? vnic_overlay(base, i) : vnic_metadata(i);
 	for (guint i = 0; i < BATCH_SIZE; i++) {
 		g_autofree gchar *rid =
 		  g_strdup_printf("instance-%08u-252d2b7d-tap%02u", i % 10, i);
@@ -135,10 +174,10 @@ cpu_time_us(void)
 
 /* CPU seconds per 1000 samples */
 static gdouble
-run(const gchar *label, const gchar *secret, guint n_samples)
+run(const gchar *label, const gchar *secret, gboolean overlay, guint n_samples)
 {
 	g_autoptr(PdSerializer) ser = pd_serializer_new("openstack", secret, FALSE);
-	g_autoptr(PdSampleBatch) batch = make_batch();
+	g_autoptr(PdSampleBatch) batch = make_batch(overlay);
 	PdSample *ptrs[BATCH_SIZE];
 	guint n_messages = n_samples / BATCH_SIZE;
 	guint64 bytes = 0;
@@ -177,9 +216,10 @@ main(int argc, char **argv)
 
 	gdouble signed_cpu;
 
-	run("unsigned", NULL, n_samples);
-	signed_cpu = run("signed", "anchor-secret", n_samples);
-	run("unsigned", NULL, n_samples);
+	run("unsigned", NULL, FALSE, n_samples);
+	signed_cpu = run("signed", "anchor-secret", FALSE, n_samples);
+	run("unsigned", NULL, FALSE, n_samples);
+	run("overlay", "anchor-secret", TRUE, n_samples);
 	/* the serializer's floor for bench/run: serialise + sign, nothing else */
 	g_print("floor cpu_s_per_1000_samples=%.5f\n", signed_cpu);
 	return 0;

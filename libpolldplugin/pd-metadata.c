@@ -21,10 +21,13 @@
 #include "pd-metadata-json.h"
 #include "pd-pytext-private.h"
 
-/* key, JSON and signature text in one allocation, each NUL-terminated */
+/* key, JSON and signature text in one allocation, each NUL-terminated; the
+ * JSON value follows the member's rendering as an object item, ", "key": ",
+ * so writing the member is one copy */
 typedef struct {
 	gchar *block;
 	guint32 key_len;
+	guint32 item_len; /* ", "key": " */
 	guint32 json_len;
 	guint32 sig_len;
 } PdMdMember;
@@ -108,22 +111,29 @@ member_key(const PdMdMember *m)
 	return m->block;
 }
 
+/* ", "key": value" */
 static inline const gchar *
-member_json(const PdMdMember *m)
+member_item(const PdMdMember *m)
 {
 	return m->block + m->key_len + 1;
 }
 
 static inline const gchar *
+member_json(const PdMdMember *m)
+{
+	return member_item(m) + m->item_len;
+}
+
+static inline const gchar *
 member_sig(const PdMdMember *m)
 {
-	return m->block + m->key_len + 1 + m->json_len + 1;
+	return member_json(m) + m->json_len + 1;
 }
 
 static inline gsize
 member_size(const PdMdMember *m)
 {
-	return (gsize)m->key_len + m->json_len + m->sig_len + 3;
+	return (gsize)m->key_len + m->item_len + m->json_len + m->sig_len + 3;
 }
 
 static void
@@ -146,16 +156,22 @@ members_new(void)
 static PdMdMember
 member_new(const gchar *key, const GString *json, const GString *sig)
 {
+	g_autoptr(GString) item = g_string_new(", ");
 	PdMdMember m;
 	gchar *w;
 
+	pd_pytext_json_string(item, key);
+	pd_buf_append_lit(item, ": ");
 	m.key_len = (guint32)strlen(key);
+	m.item_len = (guint32)item->len;
 	m.json_len = (guint32)json->len;
 	m.sig_len = (guint32)sig->len;
 	m.block = g_malloc(member_size(&m));
 	w = m.block;
 	memcpy(w, key, m.key_len + 1);
 	w += m.key_len + 1;
+	memcpy(w, item->str, item->len);
+	w += item->len;
 	memcpy(w, json->str, json->len + 1);
 	w += json->len + 1;
 	memcpy(w, sig->str, sig->len + 1);
@@ -191,9 +207,7 @@ compare_members(gconstpointer a, gconstpointer b)
 static void
 append_member_json(GString *json, const PdMdMember *m)
 {
-	pd_pytext_json_string(json, member_key(m));
-	pd_buf_append_lit(json, ": ");
-	pd_buf_append(json, member_json(m), m->json_len);
+	pd_buf_append(json, member_item(m) + 2, m->item_len - 2 + m->json_len);
 }
 
 /* {"k": v, ...} in insertion order and the sorted signature contributions;
@@ -624,7 +638,8 @@ pieces_resolve(GArray *refs, PdMetadata *md, guint *n_out)
 static gboolean
 member_equal(const PdMdMember *a, const PdMdMember *b)
 {
-	return a->key_len == b->key_len && a->json_len == b->json_len && a->sig_len == b->sig_len &&
+	return a->key_len == b->key_len && a->item_len == b->item_len &&
+	       a->json_len == b->json_len && a->sig_len == b->sig_len &&
 	       memcmp(a->block, b->block, member_size(a)) == 0;
 }
 
@@ -954,11 +969,13 @@ overlay_append_json(const PdMdOverlay *o, GString *out)
 			/* a run from the base's first member starts with its "{" */
 			pd_buf_append(out, json + ops[i].off, ops[i].len);
 		} else {
-			if (open)
-				pd_buf_append_lit(out, ", ");
-			else
+			const PdMdMember *m = o->eff[ops[i].len];
+			if (open) {
+				pd_buf_append(out, member_item(m), m->item_len + m->json_len);
+			} else {
 				g_string_append_c(out, '{');
-			append_member_json(out, o->eff[ops[i].len]);
+				append_member_json(out, m);
+			}
 		}
 		open = TRUE;
 	}

@@ -345,9 +345,9 @@ volume_text(PdNumberText *t, const PdSample *sample)
 #define append_lit pd_buf_append_lit
 
 static void
-sha256_update_text(const gchar *text, gsize len, gpointer ctx)
+append_text(const gchar *text, gsize len, gpointer out)
 {
-	pd_hmac_sha256_update(ctx, (const guint8 *)text, len);
+	pd_buf_append(out, text, len);
 }
 
 /* the sorted walk over the sample dict, spelled out: its keys are fixed;
@@ -382,10 +382,8 @@ sign_sample(PdSerializer *self, const PdSample *sample, PdSampleText *text)
 	}
 	append_lit(s, "resource_id");
 	pd_pytext_str(s, sample->resource_id);
-	pd_hmac_begin(&self->key, &ctx);
-	pd_hmac_sha256_update(&ctx, (const guint8 *)s->str, s->len);
-	pd_metadata_foreach_signature_text(sample->metadata, sha256_update_text, &ctx);
-	g_string_truncate(s, 0);
+	/* one text, one hash update: the metadata's comes in runs */
+	pd_metadata_foreach_signature_text(sample->metadata, append_text, s);
 	append_lit(s, "source");
 	pd_buf_append(s, self->source_sig, self->source_sig_len);
 	append_lit(s, "timestamp");
@@ -396,6 +394,7 @@ sign_sample(PdSerializer *self, const PdSample *sample, PdSampleText *text)
 		append_lit(s, "user_name");
 		pd_pytext_str(s, sample->user_name);
 	}
+	pd_hmac_begin(&self->key, &ctx);
 	pd_hmac_sha256_update(&ctx, (const guint8 *)s->str, s->len);
 	pd_hmac_end_hex(&self->key, &ctx, text->signature);
 }

@@ -33,6 +33,28 @@ pd_xml_child(xmlNode *parent, const gchar *name, const gchar *ns)
 	return NULL;
 }
 
+/* the strings many domains repeat (flavor, owner, image, os, device and
+ * parameter names) are interned: one copy for all, released with
+ * g_ref_string_release() */
+static gchar *
+pd_intern(gchar *s)
+{
+	gchar *interned;
+
+	if (s == NULL)
+		return NULL;
+	interned = g_ref_string_new_intern(s);
+	g_free(s);
+	return interned;
+}
+
+static void
+pd_release(gchar *s)
+{
+	if (s != NULL)
+		g_ref_string_release(s);
+}
+
 static gchar *
 pd_xml_prop(xmlNode *node, const gchar *name)
 {
@@ -66,7 +88,7 @@ pd_xml_child_int(xmlNode *parent, const gchar *name, const gchar *ns)
 static void
 pd_compute_disk_free(PdComputeDisk *disk)
 {
-	g_free(disk->dev);
+	pd_release(disk->dev);
 	g_free(disk);
 }
 
@@ -88,8 +110,8 @@ pd_compute_vnic_set_param(PdComputeVnic *vnic, gchar *name, gchar *value)
 
 	/* a dict update: a repeated name keeps its first position */
 	if (g_ptr_array_find_with_equal_func(vnic->param_names, name, g_str_equal, &idx)) {
-		g_free(name);
-		g_free(g_ptr_array_index(vnic->param_values, idx));
+		pd_release(name);
+		pd_release(g_ptr_array_index(vnic->param_values, idx));
 		g_ptr_array_index(vnic->param_values, idx) = value;
 		return;
 	}
@@ -108,15 +130,18 @@ pd_compute_vnic_parse_params(PdComputeVnic *vnic, xmlNode *iface)
 		if (!pd_xml_is(p, "parameter", NULL))
 			continue;
 		name = pd_xml_prop(p, "name");
-		pd_compute_vnic_set_param(
-		  vnic, g_ascii_strdown(name != NULL ? name : "", -1), pd_xml_prop(p, "value"));
+		pd_compute_vnic_set_param(vnic,
+					  pd_intern(g_ascii_strdown(name != NULL ? name : "", -1)),
+					  pd_intern(pd_xml_prop(p, "value")));
 	}
 	pd_compute_vnic_set_param(
 	  vnic,
-	  g_strdup("interfaceid"),
-	  pd_xml_prop(pd_xml_child(vport, "parameters", NULL), "interfaceid"));
+	  g_ref_string_new_intern("interfaceid"),
+	  pd_intern(pd_xml_prop(pd_xml_child(vport, "parameters", NULL), "interfaceid")));
 	pd_compute_vnic_set_param(
-	  vnic, g_strdup("bridge"), pd_xml_prop(pd_xml_child(iface, "source", NULL), "bridge"));
+	  vnic,
+	  g_ref_string_new_intern("bridge"),
+	  pd_intern(pd_xml_prop(pd_xml_child(iface, "source", NULL), "bridge")));
 }
 
 static PdComputeVnic *
@@ -133,8 +158,8 @@ pd_compute_vnic_parse(xmlNode *iface)
 	vnic->name = g_steal_pointer(&name);
 	vnic->mac = g_steal_pointer(&mac);
 	vnic->fref = pd_xml_prop(pd_xml_child(iface, "filterref", NULL), "filter");
-	vnic->param_names = g_ptr_array_new_with_free_func(g_free);
-	vnic->param_values = g_ptr_array_new_with_free_func(g_free);
+	vnic->param_names = g_ptr_array_new_with_free_func((GDestroyNotify)pd_release);
+	vnic->param_values = g_ptr_array_new_with_free_func((GDestroyNotify)pd_release);
 	pd_compute_vnic_parse_params(vnic, iface);
 	return vnic;
 }
@@ -149,7 +174,7 @@ pd_compute_instance_parse_devices(PdComputeInstance *inst, xmlNode *devices)
 			if (dev != NULL && dev[0] != '\0' &&
 			    pd_xml_child(n, "source", NULL) != NULL) {
 				PdComputeDisk *disk = g_new0(PdComputeDisk, 1);
-				disk->dev = g_steal_pointer(&dev);
+				disk->dev = pd_intern(g_steal_pointer(&dev));
 				g_ptr_array_add(inst->disks, disk);
 			}
 		} else if (pd_xml_is(n, "interface", NULL)) {
@@ -172,8 +197,8 @@ pd_compute_find_nova(xmlNode *domain)
 static void
 pd_compute_instance_parse_flavor(PdComputeInstance *inst, xmlNode *flavor, const gchar *ns)
 {
-	inst->flavor_name = pd_xml_prop(flavor, "name");
-	inst->flavor_id = pd_xml_prop(flavor, "id");
+	inst->flavor_name = pd_intern(pd_xml_prop(flavor, "name"));
+	inst->flavor_id = pd_intern(pd_xml_prop(flavor, "id"));
 	inst->vcpus = pd_xml_child_int(flavor, "vcpus", ns);
 	inst->memory_mb = pd_xml_child_int(flavor, "memory", ns);
 	inst->disk_gb = pd_xml_child_int(flavor, "disk", ns);
@@ -191,8 +216,8 @@ pd_compute_instance_parse_nova(PdComputeInstance *inst, xmlNode *nova, GError **
 	xmlNode *project = pd_xml_child(owner, "project", ns);
 	xmlNode *name = pd_xml_child(nova, "name", ns);
 
-	inst->user_id = pd_xml_prop(user, "uuid");
-	inst->project_id = pd_xml_prop(project, "uuid");
+	inst->user_id = pd_intern(pd_xml_prop(user, "uuid"));
+	inst->project_id = pd_intern(pd_xml_prop(project, "uuid"));
 	/* the fields Ceilometer refuses to do without */
 	if (flavor == NULL || inst->user_id == NULL || inst->project_id == NULL || name == NULL ||
 	    inst->architecture == NULL) {
@@ -205,16 +230,15 @@ pd_compute_instance_parse_nova(PdComputeInstance *inst, xmlNode *nova, GError **
 	}
 	pd_compute_instance_parse_flavor(inst, flavor, ns);
 	inst->display_name = pd_xml_text(name);
-	inst->user_name = pd_xml_text(user);
-	inst->project_name = pd_xml_text(project);
-	inst->creation_time = pd_xml_text(pd_xml_child(nova, "creationTime", ns));
+	inst->user_name = pd_intern(pd_xml_text(user));
+	inst->project_name = pd_intern(pd_xml_text(project));
 	for (xmlNode *n = nova->children; n != NULL; n = n->next) {
 		g_autofree gchar *type = NULL;
 		if (!pd_xml_is(n, "root", ns))
 			continue;
 		type = pd_xml_prop(n, "type");
 		if (g_strcmp0(type, "image") == 0) {
-			inst->image_id = pd_xml_prop(n, "uuid");
+			inst->image_id = pd_intern(pd_xml_prop(n, "uuid"));
 			break;
 		}
 	}
@@ -256,8 +280,8 @@ pd_compute_instance_parse(const gchar *xml, gsize len, GError **error)
 	inst->uuid = pd_xml_text(pd_xml_child(root, "uuid", NULL));
 	inst->domain_name = pd_xml_text(pd_xml_child(root, "name", NULL));
 	type = pd_xml_child(pd_xml_child(root, "os", NULL), "type", NULL);
-	inst->os_type = pd_xml_text(type);
-	inst->architecture = pd_xml_prop(type, "arch");
+	inst->os_type = pd_intern(pd_xml_text(type));
+	inst->architecture = pd_intern(pd_xml_prop(type, "arch"));
 	if (!pd_compute_instance_parse_nova(inst, nova, error))
 		return NULL;
 	pd_compute_instance_parse_devices(inst, pd_xml_child(root, "devices", NULL));
@@ -279,16 +303,15 @@ pd_compute_instance_unref(PdComputeInstance *inst)
 	g_free(inst->uuid);
 	g_free(inst->domain_name);
 	g_free(inst->display_name);
-	g_free(inst->flavor_name);
-	g_free(inst->flavor_id);
-	g_free(inst->user_id);
-	g_free(inst->user_name);
-	g_free(inst->project_id);
-	g_free(inst->project_name);
-	g_free(inst->image_id);
-	g_free(inst->creation_time);
-	g_free(inst->os_type);
-	g_free(inst->architecture);
+	pd_release(inst->flavor_name);
+	pd_release(inst->flavor_id);
+	pd_release(inst->user_id);
+	pd_release(inst->user_name);
+	pd_release(inst->project_id);
+	pd_release(inst->project_name);
+	pd_release(inst->image_id);
+	pd_release(inst->os_type);
+	pd_release(inst->architecture);
 	g_ptr_array_unref(inst->disks);
 	g_ptr_array_unref(inst->vnics);
 	g_free(inst);

@@ -12,8 +12,9 @@ G_BEGIN_DECLS
 #define PD_COMPUTE_NOVA_NS_1_1 "http://openstack.org/xmlns/libvirt/nova/1.1"
 #define PD_COMPUTE_NOVA_NS_1_0 "http://openstack.org/xmlns/libvirt/nova/1.0"
 
+/* the strings marked interned are GRefStrings shared by all domains */
 typedef struct {
-	gchar *dev;
+	gchar *dev; /* interned */
 } PdComputeDisk;
 
 typedef struct {
@@ -21,7 +22,8 @@ typedef struct {
 	gchar *mac;
 	gchar *fref; /* filterref filter, or NULL */
 	/* "parameters": filterref parameters (lower-cased names) then interfaceid
-	 * and bridge, in that order; values may be NULL */
+	 * and bridge, in that order; values may be NULL; names and values
+	 * interned */
 	GPtrArray *param_names;
 	GPtrArray *param_values;
 } PdComputeVnic;
@@ -35,8 +37,8 @@ typedef struct {
 	gchar *uuid;	    /* domain UUID = instance id */
 	gchar *domain_name; /* libvirt name, instance-0000000x */
 	gchar *display_name;
-	gchar *flavor_name;
-	gchar *flavor_id; /* from the XML when Nova put it there, else NULL */
+	gchar *flavor_name; /* interned, like the owner, image and os strings */
+	gchar *flavor_id;   /* from the XML when Nova put it there, else NULL */
 	gint64 vcpus;
 	gint64 memory_mb;
 	gint64 disk_gb;
@@ -47,7 +49,6 @@ typedef struct {
 	gchar *project_id;
 	gchar *project_name;
 	gchar *image_id; /* NULL when booted from volume */
-	gchar *creation_time;
 	gchar *os_type;
 	gchar *architecture;
 	GPtrArray *disks; /* PdComputeDisk */
