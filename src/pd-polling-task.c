@@ -591,12 +591,32 @@ pd_job_collect_resources(PdJob *job, gboolean use_default)
 	return out;
 }
 
+/* the history only matters to the pollster's entries in other sources:
+ * without one, recording it would copy every resource id of every pollster
+ * each cycle (14 x N strings) for nothing */
+static gboolean
+pd_job_history_needed(PdJob *job)
+{
+	GPtrArray *entries = job->task->entries;
+	const gchar *name = pd_pollster_get_name(job->entry->pollster);
+
+	for (guint i = 0; i < entries->len; i++) {
+		PdTaskEntry *entry = g_ptr_array_index(entries, i);
+		if (entry != job->entry && g_str_equal(pd_pollster_get_name(entry->pollster), name))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static void
 pd_job_remember(PdJob *job)
 {
 	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
-	GHashTable *history = g_hash_table_lookup(job->cycle->history, pollster);
+	GHashTable *history;
 
+	if (!pd_job_history_needed(job))
+		return;
+	history = g_hash_table_lookup(job->cycle->history, pollster);
 	if (history == NULL) {
 		history = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		g_hash_table_insert(job->cycle->history, g_strdup(pollster), history);
