@@ -96,12 +96,13 @@ typedef struct {
 	gint kind; /* PD_MD_OVERLAY */
 	PdMetadata *base;
 	PdMetadata *parent; /* an overlay of the same base whose members come first, or NULL */
-	GArray *own;	    /* PdMdMember */
 	guint16 n_eff;
+	guint16 n_own;
 	guint16 n_json_ops;
 	guint16 n_sig_ops;
-	/* then n_eff member pointers (the parent's and own), the JSON ops and
-	 * the signature ops, in the same allocation */
+	/* then, in the same allocation (thousands of resources each keep one):
+	 * n_eff member pointers (the parent's and its own), its n_own members,
+	 * the JSON ops, the signature ops and its members' texts */
 	const PdMdMember *eff[];
 } PdMdOverlay;
 
@@ -745,10 +746,16 @@ typedef struct {
 	gint base_idx; /* the base member it replaces, or -1 */
 } PdMdEff;
 
+static inline PdMdMember *
+overlay_own(const PdMdOverlay *o)
+{
+	return (PdMdMember *)(gpointer)&o->eff[o->n_eff];
+}
+
 static inline const PdMdOp *
 overlay_json_ops(const PdMdOverlay *o)
 {
-	return (const PdMdOp *)(gconstpointer)&o->eff[o->n_eff];
+	return (const PdMdOp *)(gconstpointer)(overlay_own(o) + o->n_own);
 }
 
 static inline const PdMdOp *
@@ -900,6 +907,45 @@ overlay_effective(PdMetadata *base, PdMdOverlay *parent, GArray *own, PdMdEff *e
 	return n;
 }
 
+/* one allocation: the pointers to members of @own become pointers to its copies */
+static PdMdOverlay *
+overlay_pack(GArray *own, const PdMdEff *eff, guint n_eff, GArray *json_ops, GArray *sig_ops)
+{
+	const PdMdMember *from = (const PdMdMember *)(gconstpointer)own->data;
+	gsize size = sizeof(PdMdOverlay) + n_eff * sizeof(const PdMdMember *) +
+		     own->len * sizeof(PdMdMember) +
+		     (json_ops->len + sig_ops->len) * sizeof(PdMdOp);
+	gsize texts = size;
+	PdMdOverlay *o;
+	PdMdMember *copies;
+	gchar *w;
+
+	for (guint i = 0; i < own->len; i++)
+		size += member_size(&from[i]);
+	o = g_malloc(size);
+	o->ref_count = 1;
+	o->kind = PD_MD_OVERLAY;
+	o->n_eff = (guint16)n_eff;
+	o->n_own = (guint16)own->len;
+	o->n_json_ops = (guint16)json_ops->len;
+	o->n_sig_ops = (guint16)sig_ops->len;
+	copies = overlay_own(o);
+	w = (gchar *)o + texts;
+	for (guint i = 0; i < own->len; i++) {
+		copies[i] = from[i];
+		copies[i].block = w;
+		memcpy(w, from[i].block, member_size(&from[i]));
+		w += member_size(&from[i]);
+	}
+	for (guint j = 0; j < n_eff; j++) {
+		gboolean mine = eff[j].m >= from && eff[j].m < from + own->len;
+		o->eff[j] = mine ? &copies[eff[j].m - from] : eff[j].m;
+	}
+	memcpy((gpointer)overlay_json_ops(o), json_ops->data, json_ops->len * sizeof(PdMdOp));
+	memcpy((gpointer)overlay_sig_ops(o), sig_ops->data, sig_ops->len * sizeof(PdMdOp));
+	return o;
+}
+
 PdMetadata *
 pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 {
@@ -930,20 +976,10 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 	g_assert(n_eff <= G_MAXUINT16 && json_ops->len <= G_MAXUINT16 &&
 		 sig_ops->len <= G_MAXUINT16);
 
-	o = g_malloc(sizeof(PdMdOverlay) + n_eff * sizeof(const PdMdMember *) +
-		     (json_ops->len + sig_ops->len) * sizeof(PdMdOp));
-	o->ref_count = 1;
-	o->kind = PD_MD_OVERLAY;
+	o = overlay_pack(own, eff, n_eff, json_ops, sig_ops);
 	o->base = g_steal_pointer(&base);
 	o->parent = g_steal_pointer(&parent);
-	o->own = own;
-	o->n_eff = (guint16)n_eff;
-	o->n_json_ops = (guint16)json_ops->len;
-	o->n_sig_ops = (guint16)sig_ops->len;
-	for (guint j = 0; j < n_eff; j++)
-		o->eff[j] = eff[j].m;
-	memcpy((gpointer)overlay_json_ops(o), json_ops->data, json_ops->len * sizeof(PdMdOp));
-	memcpy((gpointer)overlay_sig_ops(o), sig_ops->data, sig_ops->len * sizeof(PdMdOp));
+	g_array_unref(own);
 	return (PdMetadata *)(gpointer)o;
 }
 
@@ -953,7 +989,6 @@ overlay_free(PdMdOverlay *o)
 	pd_metadata_unref(o->base);
 	if (o->parent != NULL)
 		pd_metadata_unref(o->parent);
-	g_array_unref(o->own);
 	g_free(o);
 }
 
