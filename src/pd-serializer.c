@@ -519,24 +519,51 @@ write_outer_escaped(gchar *w, const gchar *p, gsize len)
 	return w;
 }
 
+/* how many quotes and backslashes @p holds */
+static gsize
+count_outer_escapes(const gchar *p, gsize len)
+{
+	gsize i = 0, n = 0;
+
+#ifdef PD_HAVE_SSE2
+	const __m128i quote = _mm_set1_epi8('"');
+	const __m128i backslash = _mm_set1_epi8('\\');
+
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+		n += (gsize)__builtin_popcount((guint)_mm_movemask_epi8(
+		  _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash))));
+	}
+#endif
+	for (; i < len; i++)
+		n += needs_outer_escape(p[i]);
+	return n;
+}
+
 /* the outer json.dumps() of an ASCII-only inner text only has to escape
- * quotes and backslashes: allocate for the worst case, give back the rest */
+ * quotes and backslashes: counted first, so the body is allocated at its
+ * size. One allocated for the worst case (twice a message, over glibc's
+ * mmap threshold) cost an mmap, a page fault per page and an munmap with a
+ * TLB shootdown on every CPU of the process for every message: a sixth of
+ * polld's CPU in a steady cycle. */
 static GBytes *
 wrap_envelope(GString *inner)
 {
 	static const gchar head[] = "{\"oslo.version\": \"2.0\", \"oslo.message\": \"";
 	static const gchar tail[] = "\"}";
-	gchar *body = g_malloc(sizeof(head) + 2 * inner->len + sizeof(tail) + 16);
+	gsize size = sizeof(head) - 1 + inner->len + count_outer_escapes(inner->str, inner->len) +
+		     sizeof(tail) - 1;
+	/* write_outer_escaped() may write 16 bytes past its result */
+	gchar *body = g_malloc(size + 16);
 	gchar *w = body;
-	gsize size;
 
 	/* slack for the 16 byte reads past the end */
 	pd_buf_reserve(inner, 16);
 	memcpy(w, head, sizeof(head) - 1);
 	w = write_outer_escaped(w + sizeof(head) - 1, inner->str, inner->len);
 	memcpy(w, tail, sizeof(tail) - 1);
-	size = (gsize)(w + sizeof(tail) - 1 - body);
-	return g_bytes_new_take(g_realloc(body, size), size);
+	g_assert((gsize)(w + sizeof(tail) - 1 - body) == size);
+	return g_bytes_new_take(body, size);
 }
 
 static gboolean
