@@ -1133,6 +1133,8 @@ edit_add_object_and_empty(PdMetadataBuilder *b)
 	pd_metadata_builder_end_object(b);
 	pd_metadata_builder_add_string(b, "a_first_in_order", "x");
 	pd_metadata_builder_add_string(b, "zz_last_in_order", "y");
+	/* a key JSON escapes, an empty value */
+	pd_metadata_builder_add_string(b, "quote\"key", "");
 }
 
 /* an overlay is rendered as it is serialised from the base's texts and its
@@ -1164,10 +1166,12 @@ test_metadata_overlay(void)
 	pd_metadata_builder_add_all(b, base);
 	pd_metadata_builder_add_string(b, "display_name", "vm \"1\"");
 	pd_metadata_builder_add_string(b, "instance_id", "u-1");
+	pd_metadata_builder_add_string(b, "task_state", "");
 	parent_whole = pd_metadata_builder_end(b);
 	pd_metadata_builder_begin_overlay(b, base, NULL);
 	pd_metadata_builder_add_string(b, "display_name", "vm \"1\"");
 	pd_metadata_builder_add_string(b, "instance_id", "u-1");
+	pd_metadata_builder_add_string(b, "task_state", "");
 	parent = pd_metadata_builder_end_overlay(b);
 	g_assert_cmpstr(md_json(parent, NULL), ==, md_json(parent_whole, NULL));
 	g_assert_cmpstr(md_sig(parent, NULL), ==, md_sig(parent_whole, NULL));
