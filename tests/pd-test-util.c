@@ -200,6 +200,78 @@ pd_test_wait_for(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
 	return cond(data);
 }
 
+/* --- one central --once run --- */
+
+typedef struct {
+	gchar **out;
+	gchar **err;
+	gboolean done;
+} PdTestOnceRun;
+
+static void
+pd_test_once_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	PdTestOnceRun *run = user_data;
+	g_autoptr(GError) error = NULL;
+
+	g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), res, run->out, run->err, &error);
+	g_assert_no_error(error);
+	run->done = TRUE;
+}
+
+static gboolean
+pd_test_once_is_done(gpointer data)
+{
+	return ((PdTestOnceRun *)data)->done;
+}
+
+static gboolean
+pd_test_once_has_ended(gpointer data)
+{
+	return g_subprocess_get_if_exited(data) || g_subprocess_get_if_signaled(data);
+}
+
+gint
+pd_test_run_central_once(const gchar *dir,
+			 GKeyFile *conf,
+			 const gchar *source,
+			 const gchar *meters,
+			 const gchar *extra,
+			 gchar **out,
+			 gchar **err)
+{
+	g_autofree gchar *yaml = g_strdup_printf(
+	  "sources:\n  - name: %s\n    interval: 60\n    meters: %s\n", source, meters);
+	g_autofree gchar *polling = pd_test_write_file(dir, "polling.yaml", yaml);
+	g_autofree gchar *conf_text = NULL;
+	g_autofree gchar *conf_path = NULL;
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GError) error = NULL;
+	PdTestOnceRun run = { out, err, FALSE };
+
+	g_clear_pointer(out, g_free);
+	g_clear_pointer(err, g_free);
+	g_key_file_set_string(conf, "polling", "cfg_file", polling);
+	conf_text = g_key_file_to_data(conf, NULL, NULL);
+	conf_path = pd_test_write_file(dir, "polld.conf", conf_text);
+	proc = pd_test_spawn_polld(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+				   &error,
+				   "--once",
+				   "--dry-run",
+				   "--polling-namespaces",
+				   "central",
+				   "--config-file",
+				   conf_path,
+				   extra,
+				   NULL);
+	g_assert_no_error(error);
+	g_subprocess_communicate_utf8_async(proc, NULL, NULL, pd_test_once_done_cb, &run);
+	g_assert_true(pd_test_wait_for(pd_test_once_is_done, &run, 120000));
+	/* its pipes closed: the exit follows */
+	g_assert_true(pd_test_wait_for(pd_test_once_has_ended, proc, 5000));
+	return g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;
+}
+
 /* --- a private bus --- */
 
 void

@@ -32,6 +32,21 @@ pd_test_spawn_polld(GSubprocessFlags flags, GError **error, const gchar *first_a
 gchar *
 pd_test_run_polld(gint *exit_status, gchar **stderr_out, const gchar *const *args);
 
+/* polld --once --dry-run --polling-namespaces central with @conf written to
+ * @dir/polld.conf, its [polling] cfg_file set to a polling.yaml of one
+ * source @source polling @meters (a YAML list), and @extra (NULL, or one
+ * more argument); iterates the default main context (test servers answer
+ * from it) until polld ends. @out and @err get its output (what they held
+ * is freed); returns its exit status, or -1 when a signal ended it. */
+gint
+pd_test_run_central_once(const gchar *dir,
+			 GKeyFile *conf,
+			 const gchar *source,
+			 const gchar *meters,
+			 const gchar *extra,
+			 gchar **out,
+			 gchar **err);
+
 /* parses one message body line into the inner oslo.message object; the
  * samples array is payload.samples */
 JsonObject *

@@ -15,7 +15,6 @@ typedef struct {
 	GKeyFile *conf;
 	gchar *out;
 	gchar *err;
-	gboolean done;
 	gint status;
 	gboolean exited;
 	gint64 duration_us;
@@ -28,21 +27,12 @@ central_setup_with(Central *c, GTlsCertificate *cert)
 	g_autofree gchar *fixture = g_build_filename(
 	  g_getenv("POLLD_SOURCE_ROOT"), "tests", "openstack-server", "fixture.json", NULL);
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *auth_url = NULL;
 
 	c->server = pd_os_test_server_new(fixture, cert, &error);
 	g_assert_no_error(error);
 	c->dir = pd_test_mkdtemp();
 	c->conf = g_key_file_new();
-	auth_url = g_strdup_printf("%s/identity/v3", pd_os_test_server_get_url(c->server));
-	g_key_file_set_string(c->conf, "service_credentials", "auth_url", auth_url);
-	g_key_file_set_string(c->conf, "service_credentials", "username", "ceilometer");
-	g_key_file_set_string(c->conf, "service_credentials", "password", "s3cret");
-	g_key_file_set_string(c->conf, "service_credentials", "project_name", "service");
-	g_key_file_set_string(c->conf, "service_credentials", "user_domain_name", "Default");
-	g_key_file_set_string(c->conf, "service_credentials", "project_domain_name", "Default");
-	g_key_file_set_string(c->conf, "service_credentials", "interface", "internalURL");
-	g_key_file_set_string(c->conf, "service_credentials", "region_name", "RegionOne");
+	pd_os_test_server_set_credentials(c->server, c->conf);
 	/* under valgrind both ends are many times slower */
 	g_key_file_set_string(c->conf,
 			      "service_credentials",
@@ -71,61 +61,16 @@ central_teardown(Central *c, gconstpointer data)
 		;
 }
 
-static void
-central_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	Central *c = user_data;
-	g_autoptr(GError) error = NULL;
-
-	/* a test may run polld more than once: drop the previous run's output */
-	g_clear_pointer(&c->out, g_free);
-	g_clear_pointer(&c->err, g_free);
-	g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), res, &c->out, &c->err, &error);
-	g_assert_no_error(error);
-	c->done = TRUE;
-}
-
-static gboolean
-central_is_done(gpointer data)
-{
-	return ((Central *)data)->done;
-}
-
 /* runs polld --once with one source polling @meters (a YAML list) */
 static void
 central_run(Central *c, const gchar *meters)
 {
-	g_autofree gchar *yaml = g_strdup_printf(
-	  "sources:\n  - name: central\n    interval: 60\n    meters: %s\n", meters);
-	g_autofree gchar *polling = pd_test_write_file(c->dir, "polling.yaml", yaml);
-	g_autofree gchar *conf_text = NULL;
-	g_autofree gchar *conf = NULL;
-	g_autoptr(GSubprocess) proc = NULL;
-	g_autoptr(GError) error = NULL;
 	gint64 start = g_get_monotonic_time();
 
-	g_key_file_set_string(c->conf, "polling", "cfg_file", polling);
-	conf_text = g_key_file_to_data(c->conf, NULL, NULL);
-	conf = pd_test_write_file(c->dir, "polld.conf", conf_text);
-	proc = pd_test_spawn_polld(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-				   &error,
-				   "--once",
-				   "--dry-run",
-				   "--polling-namespaces",
-				   "central",
-				   "--config-file",
-				   conf,
-				   NULL);
-	g_assert_no_error(error);
-	c->done = FALSE;
-	g_subprocess_communicate_utf8_async(proc, NULL, NULL, central_done_cb, c);
-	g_assert_true(pd_test_wait_for(central_is_done, c, 120000));
-	g_assert_true(
-	  pd_test_wait_for((gboolean(*)(gpointer))g_subprocess_get_if_exited, proc, 5000) ||
-	  g_subprocess_get_if_signaled(proc));
+	c->status =
+	  pd_test_run_central_once(c->dir, c->conf, "central", meters, NULL, &c->out, &c->err);
 	c->duration_us = g_get_monotonic_time() - start;
-	c->exited = g_subprocess_get_if_exited(proc);
-	c->status = c->exited ? g_subprocess_get_exit_status(proc) : -1;
+	c->exited = c->status >= 0;
 	if (g_test_verbose() || !c->exited || c->status != 0)
 		g_printerr("--- polld stderr:\n%s---\n", c->err);
 	/* under valgrind a memory error makes this 1 */

@@ -21,7 +21,6 @@ typedef struct {
 	GKeyFile *conf;
 	gchar *out;
 	gchar *err;
-	gboolean done;
 	GPtrArray *samples;
 } Dyn;
 
@@ -31,7 +30,6 @@ dyn_setup(Dyn *d, gconstpointer data)
 	g_autofree gchar *fixture = g_build_filename(
 	  g_getenv("POLLD_SOURCE_ROOT"), "tests", "openstack-server", "fixture.json", NULL);
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *auth_url = NULL;
 
 	d->server = pd_os_test_server_new(fixture, NULL, &error);
 	g_assert_no_error(error);
@@ -41,15 +39,7 @@ dyn_setup(Dyn *d, gconstpointer data)
 	d->defs = g_build_filename(d->dir, "pollsters.d", NULL);
 	g_assert_cmpint(g_mkdir(d->defs, 0755), ==, 0);
 	d->conf = g_key_file_new();
-	auth_url = g_strdup_printf("%s/identity/v3", pd_os_test_server_get_url(d->server));
-	g_key_file_set_string(d->conf, "service_credentials", "auth_url", auth_url);
-	g_key_file_set_string(d->conf, "service_credentials", "username", "ceilometer");
-	g_key_file_set_string(d->conf, "service_credentials", "password", "s3cret");
-	g_key_file_set_string(d->conf, "service_credentials", "project_name", "service");
-	g_key_file_set_string(d->conf, "service_credentials", "user_domain_name", "Default");
-	g_key_file_set_string(d->conf, "service_credentials", "project_domain_name", "Default");
-	g_key_file_set_string(d->conf, "service_credentials", "interface", "internalURL");
-	g_key_file_set_string(d->conf, "service_credentials", "region_name", "RegionOne");
+	pd_os_test_server_set_credentials(d->server, d->conf);
 	g_key_file_set_string(d->conf, "polling", "pollsters_definitions_dirs", d->defs);
 }
 
@@ -69,55 +59,15 @@ dyn_teardown(Dyn *d, gconstpointer data)
 		;
 }
 
-static void
-dyn_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	Dyn *d = user_data;
-	g_autoptr(GError) error = NULL;
-
-	g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), res, &d->out, &d->err, &error);
-	g_assert_no_error(error);
-	d->done = TRUE;
-}
-
-static gboolean
-dyn_is_done(gpointer data)
-{
-	return ((Dyn *)data)->done;
-}
-
 /* @extra: one more command line argument, or NULL */
 static void
 dyn_run_with(Dyn *d, const gchar *meters, const gchar *extra)
 {
-	g_autofree gchar *yaml =
-	  g_strdup_printf("sources:\n  - name: dyn\n    interval: 60\n    meters: %s\n", meters);
-	g_autofree gchar *polling = pd_test_write_file(d->dir, "polling.yaml", yaml);
-	g_autofree gchar *conf_text = NULL;
-	g_autofree gchar *conf = NULL;
-	g_autoptr(GSubprocess) proc = NULL;
-	g_autoptr(GError) error = NULL;
-
-	g_key_file_set_string(d->conf, "polling", "cfg_file", polling);
-	conf_text = g_key_file_to_data(d->conf, NULL, NULL);
-	conf = pd_test_write_file(d->dir, "polld.conf", conf_text);
-	proc = pd_test_spawn_polld(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-				   &error,
-				   "--once",
-				   "--dry-run",
-				   "--polling-namespaces",
-				   "central",
-				   "--config-file",
-				   conf,
-				   extra,
-				   NULL);
-	g_assert_no_error(error);
-	g_subprocess_communicate_utf8_async(proc, NULL, NULL, dyn_done_cb, d);
-	g_assert_true(pd_test_wait_for(dyn_is_done, d, 120000));
-	g_assert_true(
-	  pd_test_wait_for((gboolean(*)(gpointer))g_subprocess_get_if_exited, proc, 5000));
+	g_assert_cmpint(
+	  pd_test_run_central_once(d->dir, d->conf, "dyn", meters, extra, &d->out, &d->err), >=, 0);
 	if (g_test_verbose())
 		g_printerr("--- polld stderr:\n%s---\n", d->err);
+	g_clear_pointer(&d->samples, g_ptr_array_unref);
 	d->samples = pd_test_collect_samples(d->out);
 }
 
@@ -303,9 +253,6 @@ test_dynamic_duplicate(Dyn *d, gconstpointer data)
 	g_assert_cmpstr(v, ==, "4");
 
 	/* the same definitions, one selected on the command line */
-	d->done = FALSE;
-	g_clear_pointer(&d->out, g_free);
-	g_clear_pointer(&d->err, g_free);
 	g_clear_pointer(&d->samples, g_ptr_array_unref);
 	dyn_run_with(d, "[dynamic.*]", "--pollster-list=dynamic.other");
 	g_assert_cmpuint(dyn_count(d, "dynamic.dup"), ==, 0);

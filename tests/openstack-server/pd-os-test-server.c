@@ -998,6 +998,22 @@ pd_os_test_server_get_url(PdOsTestServer *self)
 	return self->url;
 }
 
+void
+pd_os_test_server_set_credentials(PdOsTestServer *self, GKeyFile *conf)
+{
+	static const gchar *const keys[][2] = {
+		{ "username", "ceilometer" },	      { "password", "s3cret" },
+		{ "project_name", "service" },	      { "user_domain_name", "Default" },
+		{ "project_domain_name", "Default" }, { "interface", "internalURL" },
+		{ "region_name", "RegionOne" },
+	};
+	g_autofree gchar *auth_url = g_strdup_printf("%s/identity/v3", self->url);
+
+	g_key_file_set_string(conf, "service_credentials", "auth_url", auth_url);
+	for (guint i = 0; i < G_N_ELEMENTS(keys); i++)
+		g_key_file_set_string(conf, "service_credentials", keys[i][0], keys[i][1]);
+}
+
 static gboolean
 pd_os_test_server_load(PdOsTestServer *self, const gchar *fixture_file, GError **error)
 {

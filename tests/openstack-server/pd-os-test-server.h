@@ -33,6 +33,10 @@ pd_os_test_server_get_port(PdOsTestServer *self);
 /* e.g. http://127.0.0.1:4711 */
 const gchar *
 pd_os_test_server_get_url(PdOsTestServer *self);
+/* sets @conf's [service_credentials] to log in to this server as the
+ * fixture's ceilometer user (internal endpoints of RegionOne) */
+void
+pd_os_test_server_set_credentials(PdOsTestServer *self, GKeyFile *conf);
 gboolean
 pd_os_test_server_fault_from_string(const gchar *text, PdOsFault *fault);
 /* @service is the first path segment: identity, image, volume, network,
