@@ -338,14 +338,15 @@ pd_compute_domain_vnic_resource_id(PdComputeDomain *cd, guint idx)
 
 	if (vnic->fref != NULL)
 		return g_strdup(vnic->fref);
-	return g_strdup_printf("%s-%s-%s", cd->inst->domain_name, cd->inst->uuid, vnic->name);
+	/* one per sample: concatenated, not formatted */
+	return g_strconcat(cd->inst->domain_name, "-", cd->inst->uuid, "-", vnic->name, NULL);
 }
 
 gchar *
 pd_compute_domain_disk_resource_id(PdComputeDomain *cd, guint idx)
 {
 	PdComputeDisk *disk = g_ptr_array_index(cd->inst->disks, idx);
-	return g_strdup_printf("%s-%s", cd->inst->uuid, disk->dev);
+	return g_strconcat(cd->inst->uuid, "-", disk->dev, NULL);
 }
 
 PdComputeDomain *
