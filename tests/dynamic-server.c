@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dynamic-server.h"
+#include "pd-test-http.h"
 
 typedef struct {
 	gchar *authorization;
@@ -76,20 +77,18 @@ PdDynTestServer *
 pd_dyn_test_server_new(GError **error)
 {
 	PdDynTestServer *self = g_new0(PdDynTestServer, 1);
-	g_autoptr(GSList) uris = NULL;
+	guint port = 0;
 
 	self->server = soup_server_new("server-header", "polld-test", NULL);
 	self->routes =
 	  g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)pd_dyn_route_free);
 	self->hung = g_ptr_array_new_with_free_func(g_object_unref);
 	soup_server_add_handler(self->server, NULL, pd_dyn_test_server_cb, self, NULL);
-	if (!soup_server_listen_local(self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, error)) {
+	if (!pd_test_soup_listen_loopback(self->server, 0, &port, error)) {
 		pd_dyn_test_server_free(self);
 		return NULL;
 	}
-	uris = soup_server_get_uris(self->server);
-	self->url = g_strdup_printf("http://127.0.0.1:%d", g_uri_get_port(uris->data));
-	g_slist_free_full(g_steal_pointer(&uris), (GDestroyNotify)g_uri_unref);
+	self->url = g_strdup_printf("http://127.0.0.1:%u", port);
 	return self;
 }
 

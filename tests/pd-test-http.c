@@ -65,3 +65,23 @@ pd_test_http_get(const gchar *uri,
 	g_bytes_unref(f.body);
 	return text;
 }
+
+gboolean
+pd_test_soup_listen_loopback(SoupServer *server,
+			     SoupServerListenOptions opts,
+			     guint *port,
+			     GError **error)
+{
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+	g_autoptr(GSocket) sock =
+	  g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+
+	if (sock == NULL || !g_socket_bind(sock, addr, TRUE, error) ||
+	    !g_socket_listen(sock, error) ||
+	    (bound = g_socket_get_local_address(sock, error)) == NULL)
+		return FALSE;
+	*port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	return soup_server_listen_socket(server, sock, opts, error);
+}

@@ -21,4 +21,14 @@ pd_test_http_get(const gchar *uri,
 		 gchar **content_type,
 		 GError **error);
 
+/* @server listening on an ephemeral port of 127.0.0.1 with @opts; @port
+ * gets the port. (soup_server_listen_local() and soup_server_get_uris() of
+ * libsoup 3.2 leak the address they ask the listener for: the socket is
+ * ours, and its port comes from it.) */
+gboolean
+pd_test_soup_listen_loopback(SoupServer *server,
+			     SoupServerListenOptions opts,
+			     guint *port,
+			     GError **error);
+
 G_END_DECLS

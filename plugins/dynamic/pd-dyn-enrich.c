@@ -301,8 +301,11 @@ pd_dyn_enrich_async(PdDynFetcher *fetcher,
 	e->def = pd_dyn_def_ref(def);
 	e->pending = p;
 	e->sample = pd_dyn_extract_pending_sample_node(p);
-	e->captured = json_node_init_object(json_node_alloc(), json_object_new());
-	e->by_name = json_node_init_object(json_node_alloc(), json_object_new());
+	/* the nodes own their objects (json_node_init_object() would add a ref) */
+	e->captured = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(e->captured, json_object_new());
+	e->by_name = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(e->by_name, json_object_new());
 	g_task_set_task_data(task, e, (GDestroyNotify)pd_dyn_enrich_free);
 	pd_dyn_enrich_next_item(task);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pd-os-test-server.h"
+#include "pd-test-http.h"
 
 struct _PdOsTestServer {
 	GObject parent_instance;
@@ -1033,44 +1034,21 @@ pd_os_test_server_load(PdOsTestServer *self, const gchar *fixture_file, GError *
 	return TRUE;
 }
 
-/* a listening TCP socket on an ephemeral loopback port */
-static GSocket *
-pd_os_test_server_bind(GError **error)
-{
-	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-	g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, 0);
-	g_autoptr(GSocket) sock =
-	  g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
-
-	if (sock == NULL || !g_socket_bind(sock, addr, TRUE, error) ||
-	    !g_socket_listen(sock, error))
-		return NULL;
-	return g_steal_pointer(&sock);
-}
-
 PdOsTestServer *
 pd_os_test_server_new(const gchar *fixture_file, GTlsCertificate *tls_cert, GError **error)
 {
 	g_autoptr(PdOsTestServer) self = g_object_new(PD_TYPE_OS_TEST_SERVER, NULL);
 	SoupServerListenOptions opts = 0;
-	g_autoptr(GSocket) sock = NULL;
-	g_autoptr(GSocketAddress) bound = NULL;
 
 	if (!pd_os_test_server_load(self, fixture_file, error))
 		return NULL;
-	/* our own listening socket: the port comes from it, as soup_server_get_uris() of
-	 * libsoup 3.2 leaks the address it asks the listener for */
-	sock = pd_os_test_server_bind(error);
-	if (sock == NULL || (bound = g_socket_get_local_address(sock, error)) == NULL)
-		return NULL;
-	self->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
 	self->server = soup_server_new("server-header", "pd-os-test-server", NULL);
 	if (tls_cert != NULL) {
 		soup_server_set_tls_certificate(self->server, tls_cert);
 		opts |= SOUP_SERVER_LISTEN_HTTPS;
 	}
 	soup_server_add_handler(self->server, NULL, pd_os_handler_cb, self, NULL);
-	if (!soup_server_listen_socket(self->server, sock, opts, error))
+	if (!pd_test_soup_listen_loopback(self->server, opts, &self->port, error))
 		return NULL;
 	self->url =
 	  g_strdup_printf("%s://127.0.0.1:%u", tls_cert != NULL ? "https" : "http", self->port);
