@@ -212,6 +212,16 @@ pd_plugin_note_changed_keys(PdConfig *old_config,
 	return n;
 }
 
+gboolean
+pd_plugin_check_config(PdPlugin *self, PdConfig *config, GError **error)
+{
+	PdPluginClass *klass;
+
+	g_return_val_if_fail(PD_IS_PLUGIN(self), FALSE);
+	klass = PD_PLUGIN_GET_CLASS(self);
+	return klass->check_config == NULL || klass->check_config(self, config, error);
+}
+
 void
 pd_plugin_reconfigure(PdPlugin *self,
 		      PdConfig *old_config,

@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 /* bump MAJOR on any incompatible change; MINOR when adding API */
 #define PD_PLUGIN_ABI_MAJOR 1
-#define PD_PLUGIN_ABI_MINOR 1
+#define PD_PLUGIN_ABI_MINOR 2
 
 typedef struct {
 	guint32 abi_major;
@@ -64,7 +64,13 @@ struct _PdPluginClass {
 	 * pd_plugin_clear_pollsters() + pd_plugin_add_pollster() and return
 	 * TRUE when the list changed. Must not block for long. */
 	gboolean (*load_pollsters)(PdPlugin *self, PdConfig *config);
-	gpointer padding[12];
+	/* since ABI 1.2. Called on the main thread on reload, once started,
+	 * before anything is applied: fails (a PD_CONFIG_ERROR naming file and
+	 * line) when @config holds a value start() would refuse, e.g. out of
+	 * its range. The reload is then refused and the running configuration
+	 * stays. Unset: every value is accepted. */
+	gboolean (*check_config)(PdPlugin *self, PdConfig *config, GError **error);
+	gpointer padding[11];
 };
 
 /* to be called from the subclass' constructed() */
@@ -105,6 +111,9 @@ pd_plugin_reconfigure(PdPlugin *self,
 		      PdConfig *old_config,
 		      PdConfig *new_config,
 		      GPtrArray *restart_keys);
+/* TRUE when the plugin accepts @config for a reload (->check_config) */
+gboolean
+pd_plugin_check_config(PdPlugin *self, PdConfig *config, GError **error);
 /* for reconfigure(): appends "[group] key" to @restart_keys for each of
  * @keys (pairs: group or NULL for DEFAULT, key; ending with a NULL key)
  * whose value differs between the two configs; returns how many */

@@ -333,6 +333,9 @@ static const struct {
 	/* the notifier sink's: checked here so a reload is refused before
 	 * anything applies it */
 	{ "polld", "max_inflight_bytes", PD_INFLIGHT_DEFAULT_MAX, PD_INFLIGHT_MIN, 1ll << 40 },
+	/* the coordination's (read at start only): a reload refuses a bad one
+	 * rather than naming it as changed */
+	{ "coordination", "max_stale_seconds", 300, 0, 604800 },
 };
 
 static gboolean
@@ -641,6 +644,7 @@ pd_engine_swap_tasks(PdEngine *self, GPtrArray *new_tasks)
 }
 
 /* engine keys read once at start (logging is set up by main()) */
+/* clang-format off */
 static const gchar *const pd_engine_restart_keys[] = {
 	"DEFAULT", "debug",
 	"DEFAULT", "verbose",
@@ -652,8 +656,14 @@ static const gchar *const pd_engine_restart_keys[] = {
 	"DEFAULT", "log_date_format",
 	"DEFAULT", "default_log_levels",
 	"DEFAULT", "use_stderr",
+	/* the coordination reads its options once, when it joins */
+	"coordination", "backend_url",
+	"coordination", "max_stale_seconds",
+	"coordination", "stale_action",
+	"polling", "partitioning_group_prefix",
 	NULL,
 };
+/* clang-format on */
 
 static void
 pd_engine_note(PdEngine *self, const gchar *note)
@@ -718,6 +728,19 @@ pd_engine_commit_reload(PdEngine *self, PdConfig *config, PdPollingConfig *polli
 	}
 }
 
+/* a started plugin refuses what its start() would (a value out of range) */
+static gboolean
+pd_engine_check_plugins(PdEngine *self, PdConfig *config, GError **error)
+{
+	for (guint i = 0; i < self->plugins->len; i++) {
+		PdPlugin *plugin = g_ptr_array_index(self->plugins, i);
+		if (g_hash_table_contains(self->started_plugins, plugin) &&
+		    !pd_plugin_check_config(plugin, config, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 pd_engine_reload(PdEngine *self, GError **error)
 {
@@ -729,7 +752,8 @@ pd_engine_reload(PdEngine *self, GError **error)
 		g_set_error_literal(error, PD_ERROR, PD_ERROR_INVALID_CONFIG, error_local->message);
 		return FALSE;
 	}
-	if (!pd_engine_check_settings(config, &error_local)) {
+	if (!pd_engine_check_settings(config, &error_local) ||
+	    !pd_engine_check_plugins(self, config, &error_local)) {
 		g_set_error_literal(error, PD_ERROR, PD_ERROR_INVALID_CONFIG, error_local->message);
 		return FALSE;
 	}

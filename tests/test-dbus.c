@@ -1104,6 +1104,81 @@ generation_is_3(Fixture *f)
 	return generation(f) == 3;
 }
 
+/* a plugin option out of its range is a reload error, as a core one is:
+ * file:line in the D-Bus error, the old configuration keeps running */
+static void
+test_reload_plugin_range(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autofree gchar *where = NULL;
+
+	start_bus(f, BUS_SESSION);
+	start_polld(f, BUS_SESSION);
+	g_assert_true(wait_for(have_first_cycle, f, 10000));
+	/* the test plugin's delay_ms is 0 to 3600000 */
+	write_config(f, "resources = 2\ndelay_ms = -1", default_yaml);
+	reply = call(f, "Reload", NULL, "(tas)", &error);
+	g_assert_null(reply);
+	assert_remote_error(error, "org.polld.Agent1.Error.InvalidConfig");
+	where = g_strdup_printf(
+	  "%s:9: [test] delay_ms = '-1': expected an integer from 0 to 3600000", f->conf);
+	if (strstr(error->message, where) == NULL)
+		g_error("no '%s' in \"%s\"", where, error->message);
+	g_assert_cmpuint(generation(f), ==, 1);
+	/* still polling with the old configuration */
+	reply = poll_now(f, NULL);
+	g_assert_true(wait_for(have_two_cycles, f, 10000));
+	/* corrected, it applies */
+	write_config(f, "resources = 2\ndelay_ms = 1", default_yaml);
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = call_ok(f, "Reload", NULL, "(tas)");
+	g_assert_cmpuint(generation(f), ==, 2);
+}
+
+/* [coordination] is read once, when polld joins: a reload names each
+ * changed key in the log and in its result instead of dropping it */
+static void
+test_reload_coordination(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree const gchar **notes = NULL;
+	g_autofree gchar *conf = NULL;
+	guint64 gen;
+
+	start_bus(f, BUS_SESSION);
+	start_polld(f, BUS_SESSION);
+	conf = g_strdup_printf("[DEFAULT]\nhost = test-host\npolling_namespaces = test\n"
+			       "[polling]\ncfg_file = polling.yaml\nbatch_size = 1\n"
+			       "partitioning_group_prefix = blue\n"
+			       "[coordination]\nbackend_url = etcd3+http://127.0.0.1:1\n"
+			       "stale_action = poll_all\n[test]\nresources = 2\n");
+	g_free(write_file(f, "polld.conf", conf));
+	reply = call_ok(f, "Reload", NULL, "(tas)");
+	g_variant_get(reply, "(t^a&s)", &gen, &notes);
+	g_assert_cmpuint(gen, ==, 2);
+	g_assert_cmpstrv(
+	  notes,
+	  ((const gchar *const[]){
+	    "[coordination] backend_url changed: it takes effect when polld restarts",
+	    "[coordination] stale_action changed: it takes effect when polld restarts",
+	    "[polling] partitioning_group_prefix changed: it takes effect when polld restarts",
+	    NULL }));
+	/* out of range is refused, not named */
+	g_free(write_file(f,
+			  "polld.conf",
+			  "[DEFAULT]\nhost = test-host\npolling_namespaces = test\n"
+			  "[polling]\ncfg_file = polling.yaml\n"
+			  "[coordination]\nmax_stale_seconds = -1\n[test]\nresources = 2\n"));
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = call(f, "Reload", NULL, "(tas)", &error);
+	g_assert_null(reply);
+	assert_remote_error(error, "org.polld.Agent1.Error.InvalidConfig");
+	g_assert_nonnull(strstr(error->message, "[coordination] max_stale_seconds = '-1'"));
+	g_assert_cmpuint(generation(f), ==, 2);
+}
+
 static void
 test_reload_valid(Fixture *f, gconstpointer data)
 {
@@ -1704,6 +1779,8 @@ main(int argc, char *argv[])
 		{ "/dbus/backing-off", test_backing_off },
 		{ "/dbus/reload/invalid", test_reload_invalid },
 		{ "/dbus/reload/valid", test_reload_valid },
+		{ "/dbus/reload/plugin-range", test_reload_plugin_range },
+		{ "/dbus/reload/coordination", test_reload_coordination },
 		{ "/dbus/reload/selection", test_reload_selection },
 
 		{ "/dbus/reload/dynamic", test_reload_dynamic },

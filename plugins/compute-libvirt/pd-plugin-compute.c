@@ -214,6 +214,15 @@ pd_plugin_compute_reconfigure(PdPlugin *plugin,
 	pd_plugin_compute_apply(self, &s, pd_compute_pool_get_size(self->pool));
 }
 
+/* a reload with a value out of range is refused before anything applies */
+static gboolean
+pd_plugin_compute_check_config(PdPlugin *plugin, PdConfig *config, GError **error)
+{
+	g_auto(PdComputeSettings) s = { NULL };
+
+	return pd_compute_settings_read(&s, config, error);
+}
+
 static void
 pd_plugin_compute_stop(PdPlugin *plugin)
 {
@@ -267,4 +276,5 @@ pd_plugin_compute_class_init(PdPluginComputeClass *klass)
 	PD_PLUGIN_CLASS(klass)->start = pd_plugin_compute_start;
 	PD_PLUGIN_CLASS(klass)->stop = pd_plugin_compute_stop;
 	PD_PLUGIN_CLASS(klass)->reconfigure = pd_plugin_compute_reconfigure;
+	PD_PLUGIN_CLASS(klass)->check_config = pd_plugin_compute_check_config;
 }

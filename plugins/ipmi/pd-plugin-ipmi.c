@@ -150,4 +150,6 @@ pd_plugin_ipmi_class_init(PdPluginIpmiClass *klass)
 	object_class->finalize = pd_plugin_ipmi_finalize;
 	PD_PLUGIN_CLASS(klass)->start = pd_plugin_ipmi_start;
 	PD_PLUGIN_CLASS(klass)->reconfigure = pd_plugin_ipmi_reconfigure;
+	/* the same checks as at start */
+	PD_PLUGIN_CLASS(klass)->check_config = pd_plugin_ipmi_start;
 }

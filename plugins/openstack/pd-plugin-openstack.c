@@ -114,6 +114,16 @@ pd_plugin_openstack_reconfigure(PdPlugin *plugin,
 		g_ptr_array_add(restart_keys, g_strdup(g_ptr_array_index(changed, i)));
 }
 
+/* what start() refuses as a config error: a value out of its range */
+static gboolean
+pd_plugin_openstack_check_config(PdPlugin *plugin, PdConfig *config, GError **error)
+{
+	gint64 timeout;
+
+	return pd_config_get_int_range(
+	  config, "service_credentials", "timeout", 30, 0, 3600, &timeout, error);
+}
+
 static void
 pd_plugin_openstack_stop(PdPlugin *plugin)
 {
@@ -185,6 +195,7 @@ pd_plugin_openstack_class_init(PdPluginOpenstackClass *klass)
 	PD_PLUGIN_CLASS(klass)->start = pd_plugin_openstack_start;
 	PD_PLUGIN_CLASS(klass)->stop = pd_plugin_openstack_stop;
 	PD_PLUGIN_CLASS(klass)->reconfigure = pd_plugin_openstack_reconfigure;
+	PD_PLUGIN_CLASS(klass)->check_config = pd_plugin_openstack_check_config;
 }
 
 PD_PLUGIN_DEFINE("openstack", pd_plugin_openstack_get_type)

@@ -151,10 +151,22 @@ struct _PdPluginTest {
 
 G_DEFINE_TYPE(PdPluginTest, pd_plugin_test, PD_TYPE_PLUGIN)
 
+/* [test] delay_ms has a range, so the tests see a plugin's range checked */
+static gboolean
+pd_plugin_test_check_config(PdPlugin *plugin, PdConfig *config, GError **error)
+{
+	gint64 delay_ms;
+
+	return pd_config_get_int_range(config, "test", "delay_ms", 0, 0, 3600000, &delay_ms, error);
+}
+
 static gboolean
 pd_plugin_test_start(PdPlugin *plugin, PdConfig *config, GError **error)
 {
 	const gchar *not_ready = pd_config_get_string(config, "test", "not_ready", NULL);
+
+	if (!pd_plugin_test_check_config(plugin, config, error))
+		return FALSE;
 
 	if (not_ready != NULL && g_file_test(not_ready, G_FILE_TEST_EXISTS)) {
 		g_set_error(
@@ -230,6 +242,7 @@ pd_plugin_test_class_init(PdPluginTestClass *klass)
 	G_OBJECT_CLASS(klass)->finalize = pd_plugin_test_finalize;
 	PD_PLUGIN_CLASS(klass)->start = pd_plugin_test_start;
 	PD_PLUGIN_CLASS(klass)->reconfigure = pd_plugin_test_reconfigure;
+	PD_PLUGIN_CLASS(klass)->check_config = pd_plugin_test_check_config;
 }
 
 PD_PLUGIN_DEFINE("test", pd_plugin_test_get_type)
