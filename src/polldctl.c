@@ -473,23 +473,18 @@ pd_ctl_state_color(PdCtl *ctl, const gchar *state)
 	return pd_ctl_color(ctl, "warn");
 }
 
-/* the same counter of every sink, summed */
+/* samples that reached the publishers: the notifier sink's delivered count
+ * (the exporter and heartbeat sinks see the same samples, so a sum over the
+ * sinks counts each sample once per sink) */
 static guint64
-pd_ctl_sinks_sum(GVariant *stats, const gchar *key)
+pd_ctl_published(GVariant *stats)
 {
 	g_autoptr(GVariant) sinks = g_variant_lookup_value(stats, "sinks", G_VARIANT_TYPE_VARDICT);
-	GVariantIter iter;
-	GVariant *sink;
-	guint64 sum = 0;
+	g_autoptr(GVariant) notifier =
+	  sinks != NULL ? g_variant_lookup_value(sinks, "notifier", G_VARIANT_TYPE_VARDICT) : NULL;
 
-	if (sinks == NULL)
-		return 0;
-	g_variant_iter_init(&iter, sinks);
-	while (g_variant_iter_next(&iter, "{&sv}", NULL, &sink)) {
-		sum += pd_ctl_u64(sink, key);
-		g_variant_unref(sink);
-	}
-	return sum;
+	/* an older daemon: its top-level counters are the notifier's */
+	return pd_ctl_u64(notifier != NULL ? notifier : stats, "samples_delivered");
 }
 
 /* one line a sink: state and the counters every sink kind has */
@@ -582,8 +577,8 @@ pd_ctl_print_header(PdCtl *ctl, GVariant *props, GVariant *stats)
 		_("cycles"),
 		pd_ctl_u64(stats, "samples_polled"),
 		_("samples polled"),
-		pd_ctl_sinks_sum(stats, "samples_delivered"),
-		_("delivered"),
+		pd_ctl_published(stats),
+		_("published"),
 		pd_ctl_u64(stats, "cycle_errors"),
 		_("pollster errors"));
 }
@@ -684,13 +679,14 @@ pd_ctl_tasks(PdCtl *ctl, gchar **args)
 static void
 pd_ctl_print_groups(GVariant *groups)
 {
-	g_autoptr(PdCtlTable) t = pd_ctl_table_new(5);
+	g_autoptr(PdCtlTable) t = pd_ctl_table_new(6);
 
 	pd_ctl_table_add(t,
 			 g_strdup(_("GROUP")),
 			 g_strdup(_("MEMBERS")),
 			 g_strdup(_("SHARE")),
 			 g_strdup(_("RESOURCES")),
+			 g_strdup(_("BALANCED")),
 			 g_strdup(_("LAST CHANGE")));
 	for (gsize i = 0; i < g_variant_n_children(groups); i++) {
 		g_autoptr(GVariant) g = g_variant_get_child_value(groups, i);
@@ -702,6 +698,9 @@ pd_ctl_print_groups(GVariant *groups)
 		  g_strdup_printf("%u", members != NULL ? g_strv_length((gchar **)members) : 0),
 		  g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(g, "share")),
 		  g_strdup_printf("%" G_GUINT64_FORMAT, pd_ctl_u64(g, "resources")),
+		  /* a static group's shares are balanced over its resource
+		   * list; a discovered one's resources each go to their owner */
+		  g_strdup(pd_ctl_u64(g, "balanced") ? _("yes") : _("no")),
 		  pd_ctl_format_when((gint64)pd_ctl_u64(g, "last_change")));
 	}
 	pd_ctl_table_print(t, "  ");
@@ -738,6 +737,12 @@ pd_ctl_partitions(PdCtl *ctl, gchar **args)
 	g_print("  %-12s %" G_GUINT64_FORMAT " s\n",
 		_("Lease TTL:"),
 		pd_ctl_u64(parts, "membership_timeout"));
+	g_print("  %-12s %" G_GUINT64_FORMAT " %s, %" G_GUINT64_FORMAT " %s\n",
+		_("Requests:"),
+		pd_ctl_u64(parts, "etcd_requests"),
+		_("etcd requests"),
+		pd_ctl_u64(parts, "etcd_authentications"),
+		_("authentications"));
 	if (pd_ctl_u64(parts, "stale_seconds") > 0)
 		g_print("  %-12s %" G_GUINT64_FORMAT " s (%s)\n",
 			_("Stale for:"),

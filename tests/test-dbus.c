@@ -1691,6 +1691,56 @@ test_auth_policy(Fixture *f, gconstpointer data)
 	g_assert_cmpint(polldctl(f, NULL, &out, &err, "poll-now", NULL), ==, 0);
 }
 
+/* the delivered count of sink @name */
+static guint64
+sink_delivered(Fixture *f, const gchar *name)
+{
+	g_autoptr(GVariant) reply = call_ok(f, "GetStatistics", NULL, "(a{sv})");
+	g_autoptr(GVariant) stats = g_variant_get_child_value(reply, 0);
+	g_autoptr(GVariant) sinks = g_variant_lookup_value(stats, "sinks", NULL);
+	g_autoptr(GVariant) sink = g_variant_lookup_value(sinks, name, NULL);
+	guint64 n = 0;
+
+	if (sink != NULL)
+		g_variant_lookup(sink, "samples_delivered", "t", &n);
+	return n;
+}
+
+static gboolean
+all_sinks_delivered(Fixture *f)
+{
+	return sink_delivered(f, "notifier") == 6 && sink_delivered(f, "prometheus") == 6;
+}
+
+/* with the exporter on, "published" in the totals is what reached the
+ * publisher, not a sum over the sinks that see every sample */
+static void
+test_polldctl_totals(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *conf =
+	  g_strdup_printf("[DEFAULT]\nhost = test-host\npolling_namespaces = test\n"
+			  "[polling]\ncfg_file = polling.yaml\nbatch_size = 1\n"
+			  "enable_prometheus_exporter = true\n"
+			  "prometheus_listen_addresses = 127.0.0.1:0\n"
+			  "heartbeat_socket_dir = %s\n[test]\nresources = 2\n",
+			  f->tmpdir);
+
+	g_free(f->conf);
+	f->conf = write_file(f, "polld.conf", conf);
+	start_bus(f, BUS_SESSION);
+	start_polld(f, BUS_SESSION);
+	g_assert_true(wait_for(have_first_cycle, f, 10000));
+	/* the one cycle of the hour, through the publisher and the exporter */
+	g_assert_true(wait_for(all_sinks_delivered, f, 10000));
+	g_assert_cmpint(polldctl(f, NULL, &out, &err, "status", NULL), ==, 0);
+	g_test_message("%s", out);
+	g_assert_nonnull(
+	  strstr(out, "Totals:     1 cycles, 6 samples polled, 6 published, 0 pollster errors"));
+	g_assert_nonnull(strstr(out, "prometheus  listening: 6 received, 6 delivered"));
+}
+
 /* --- sd_notify --- */
 
 static gboolean
@@ -1787,6 +1837,7 @@ main(int argc, char *argv[])
 		{ "/dbus/hang", test_hang },
 		{ "/dbus/second-instance", test_second_instance },
 		{ "/dbus/polldctl", test_polldctl },
+		{ "/dbus/polldctl-totals", test_polldctl_totals },
 		{ "/dbus/auth/daemon", test_auth_daemon },
 		{ "/dbus/auth/policy", test_auth_policy },
 		{ "/dbus/sd-notify", test_sd_notify },

@@ -887,6 +887,21 @@ ctl_finished(gpointer data)
 	return ((CtlRun *)data)->done;
 }
 
+/* the row of @group in polldctl partitions' table (not its member list,
+ * which is headed "<group>:") */
+static gchar *
+ctl_group_row(const gchar *out, const gchar *group)
+{
+	g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+
+	for (guint i = 0; lines[i] != NULL; i++)
+		if (g_str_has_prefix(g_strchug(lines[i]), group) &&
+		    !g_str_has_suffix(lines[i], ":"))
+			return g_strdup(lines[i]);
+	g_error("no row for group %s in:\n%s", group, out);
+	return NULL;
+}
+
 /* polldctl against @a's bus, without blocking: @a must keep printing */
 static gchar *
 agent_polldctl(Agent *a, const gchar *command)
@@ -945,12 +960,23 @@ test_prefixes(Fixture *f, gconstpointer data)
 		g_autofree gchar *id = agent_member_id(agents[0]);
 		g_autofree gchar *line = g_strdup_printf(
 		  "Partitions: member, 2 group(s) as %s: polls 600 of 600 resources", id);
+		g_autofree gchar *global = NULL;
+		g_autofree gchar *stat = NULL;
 		g_test_message("%s", parts);
 		g_assert_nonnull(strstr(status, line));
 		g_assert_nonnull(strstr(parts, "test-blue-global"));
 		g_assert_nonnull(strstr(parts, "test-blue-static-"));
 		g_assert_nonnull(strstr(parts, id));
 		g_assert_null(strstr(parts, "green"));
+		/* GetPartitions' "balanced" per group, and the etcd counters
+		 * (no user in backend_url: no authentication) */
+		g_assert_nonnull(strstr(parts, "BALANCED"));
+		global = ctl_group_row(parts, "test-blue-global");
+		stat = ctl_group_row(parts, "test-blue-static-");
+		g_assert_nonnull(strstr(global, " no "));
+		g_assert_nonnull(strstr(stat, " yes "));
+		g_assert_true(g_regex_match_simple(
+		  "Requests: +[1-9][0-9]* etcd requests, 0 authentications\n", parts, 0, 0));
 	}
 	agents_free(agents, 2);
 }
@@ -1176,6 +1202,15 @@ test_auth(Fixture *f, gconstpointer data)
 	assert_steady(agents, 2, g_get_real_time());
 	for (guint i = 0; i < 2; i++)
 		assert_no_password(agents[i]);
+	/* polldctl partitions shows the authentications */
+	{
+		g_autofree gchar *parts = agent_polldctl(agents[0], "partitions");
+		g_autofree gchar *expect =
+		  g_strdup_printf(" etcd requests, %" G_GUINT64_FORMAT " authentications\n",
+				  agent_authentications(agents[0]));
+		g_test_message("%s", parts);
+		g_assert_nonnull(strstr(parts, expect));
+	}
 	for (guint i = 0; i < 3; i++)
 		agent_free(agents[i]);
 }
