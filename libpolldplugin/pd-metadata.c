@@ -978,11 +978,15 @@ overlay_pack(GArray *own, const PdMdEff *eff, guint n_eff, GArray *json_ops, GAr
 	for (guint i = 0; i < own->len; i++)
 		w = member_compact_copy(&from[i], &copies[i], w);
 	for (guint j = 0; j < n_eff; j++) {
-		gboolean mine = eff[j].m >= from && eff[j].m < from + own->len;
+		gboolean mine = own->len > 0 && eff[j].m >= from && eff[j].m < from + own->len;
 		o->eff[j] = mine ? &copies[eff[j].m - from] : eff[j].m;
 	}
-	memcpy((gpointer)overlay_json_ops(o), json_ops->data, json_ops->len * sizeof(PdMdOp));
-	memcpy((gpointer)overlay_sig_ops(o), sig_ops->data, sig_ops->len * sizeof(PdMdOp));
+	/* an empty GArray has no data to copy from */
+	if (json_ops->len > 0)
+		memcpy(
+		  (gpointer)overlay_json_ops(o), json_ops->data, json_ops->len * sizeof(PdMdOp));
+	if (sig_ops->len > 0)
+		memcpy((gpointer)overlay_sig_ops(o), sig_ops->data, sig_ops->len * sizeof(PdMdOp));
 	return o;
 }
 
