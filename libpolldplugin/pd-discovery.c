@@ -41,28 +41,158 @@ pd_discovery_set_plugin(PdDiscovery *self, PdPlugin *plugin)
 	GET_PRIVATE(self)->plugin = plugin;
 }
 
+/* Parts go to the caller's main context in the order they were added, each
+ * in an idle of the default priority, so all of them are dispatched before
+ * the GTask's result (returned after the last add, in an idle of the same
+ * priority). Without a part function they are kept for the result. */
+struct _PdDiscoveryParts {
+	gint ref_count; /* atomic */
+	GMainContext *context;
+	PdDiscoveryPartFunc func;
+	gpointer data;
+	GMutex lock;
+	GPtrArray *kept; /* PdResource, when there is no func */
+};
+
+typedef struct {
+	PdDiscoveryParts *parts;
+	GPtrArray *resources;
+} PdDiscoveryPart;
+
+static PdDiscoveryParts *
+pd_discovery_parts_new(GMainContext *context, PdDiscoveryPartFunc func, gpointer data)
+{
+	PdDiscoveryParts *parts = g_new0(PdDiscoveryParts, 1);
+
+	parts->ref_count = 1;
+	parts->context = context != NULL ? g_main_context_ref(context) : NULL;
+	parts->func = func;
+	parts->data = data;
+	g_mutex_init(&parts->lock);
+	if (func == NULL)
+		parts->kept = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	return parts;
+}
+
+static void
+pd_discovery_parts_unref(PdDiscoveryParts *parts)
+{
+	if (!g_atomic_int_dec_and_test(&parts->ref_count))
+		return;
+	if (parts->context != NULL)
+		g_main_context_unref(parts->context);
+	if (parts->kept != NULL)
+		g_ptr_array_unref(parts->kept);
+	g_mutex_clear(&parts->lock);
+	g_free(parts);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdDiscoveryParts, pd_discovery_parts_unref)
+
+static gboolean
+pd_discovery_part_dispatch(gpointer user_data)
+{
+	PdDiscoveryPart *part = user_data;
+
+	part->parts->func(part->resources, part->parts->data);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+pd_discovery_part_free(gpointer user_data)
+{
+	PdDiscoveryPart *part = user_data;
+
+	g_ptr_array_unref(part->resources);
+	pd_discovery_parts_unref(part->parts);
+	g_free(part);
+}
+
+void
+pd_discovery_parts_add(PdDiscoveryParts *parts, GPtrArray *resources)
+{
+	PdDiscoveryPart *part;
+	GSource *idle;
+
+	g_return_if_fail(parts != NULL);
+	if (resources == NULL || resources->len == 0)
+		return;
+	if (parts->func == NULL) {
+		g_mutex_lock(&parts->lock);
+		for (guint i = 0; i < resources->len; i++)
+			g_ptr_array_add(parts->kept,
+					pd_resource_ref(g_ptr_array_index(resources, i)));
+		g_mutex_unlock(&parts->lock);
+		return;
+	}
+	part = g_new0(PdDiscoveryPart, 1);
+	g_atomic_int_inc(&parts->ref_count);
+	part->parts = parts;
+	part->resources = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	for (guint i = 0; i < resources->len; i++)
+		g_ptr_array_add(part->resources, pd_resource_ref(g_ptr_array_index(resources, i)));
+	idle = g_idle_source_new();
+	g_source_set_priority(idle, G_PRIORITY_DEFAULT);
+	g_source_set_callback(idle, pd_discovery_part_dispatch, part, pd_discovery_part_free);
+	g_source_set_static_name(idle, "[polld] discovery part");
+	g_source_attach(idle, parts->context);
+	g_source_unref(idle);
+}
+
 typedef struct {
 	gchar *param;
 	PdCycleCache *cache;
+	PdDiscoveryParts *parts;
 } PdDiscoverData;
 
 static void
 pd_discover_data_free(PdDiscoverData *data)
 {
 	g_free(data->param);
+	if (data->parts != NULL)
+		pd_discovery_parts_unref(data->parts);
 	g_free(data);
+}
+
+/* ->discover_parts for a caller that takes no parts: one result */
+static GPtrArray *
+pd_discovery_run_parts(PdDiscovery *self,
+		       PdDiscoverData *data,
+		       GCancellable *cancellable,
+		       GError **error)
+{
+	PdDiscoveryClass *klass = PD_DISCOVERY_GET_CLASS(self);
+	PdDiscoveryParts *parts = data->parts;
+	g_autoptr(PdDiscoveryParts) own = NULL;
+	GPtrArray *rest;
+
+	if (parts == NULL)
+		parts = own = pd_discovery_parts_new(NULL, NULL, NULL);
+	rest = klass->discover_parts(self, data->param, data->cache, parts, cancellable, error);
+	if (rest == NULL || parts->kept == NULL)
+		return rest;
+	g_mutex_lock(&parts->lock);
+	for (guint i = 0; i < rest->len; i++)
+		g_ptr_array_add(parts->kept, pd_resource_ref(g_ptr_array_index(rest, i)));
+	g_ptr_array_unref(rest);
+	rest = g_ptr_array_ref(parts->kept);
+	g_mutex_unlock(&parts->lock);
+	return rest;
 }
 
 static void
 pd_discovery_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
 	PdDiscovery *self = PD_DISCOVERY(source);
+	PdDiscoveryClass *klass = PD_DISCOVERY_GET_CLASS(self);
 	PdDiscoverData *data = task_data;
 	g_autoptr(GError) error = NULL;
 	GPtrArray *res;
 
-	res = PD_DISCOVERY_GET_CLASS(self)->discover(
-	  self, data->param, data->cache, cancellable, &error);
+	if (klass->discover_parts != NULL)
+		res = pd_discovery_run_parts(self, data, cancellable, &error);
+	else
+		res = klass->discover(self, data->param, data->cache, cancellable, &error);
 	if (res == NULL) {
 		if (error == NULL)
 			g_set_error(&error, PD_ERROR, PD_ERROR_INTERNAL, "failed without an error");
@@ -83,7 +213,8 @@ pd_discovery_real_discover_async(PdDiscovery *self,
 	g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
 	PdDiscoverData *data;
 
-	if (PD_DISCOVERY_GET_CLASS(self)->discover == NULL) {
+	if (PD_DISCOVERY_GET_CLASS(self)->discover == NULL &&
+	    PD_DISCOVERY_GET_CLASS(self)->discover_parts == NULL) {
 		g_task_return_new_error(
 		  task,
 		  PD_ERROR,
@@ -116,6 +247,37 @@ pd_discovery_discover_async(PdDiscovery *self,
 	g_return_if_fail(PD_IS_DISCOVERY(self));
 	PD_DISCOVERY_GET_CLASS(self)->discover_async(
 	  self, param, cache, cancellable, callback, user_data);
+}
+
+void
+pd_discovery_discover_parts_async(PdDiscovery *self,
+				  const gchar *param,
+				  PdCycleCache *cache,
+				  PdDiscoveryPartFunc part_func,
+				  gpointer part_data,
+				  GCancellable *cancellable,
+				  GAsyncReadyCallback callback,
+				  gpointer user_data)
+{
+	g_autoptr(GTask) task = NULL;
+	PdDiscoverData *data;
+
+	g_return_if_fail(PD_IS_DISCOVERY(self));
+	/* a discovery of its own making, or one that has no parts */
+	if (PD_DISCOVERY_GET_CLASS(self)->discover_parts == NULL || part_func == NULL ||
+	    PD_DISCOVERY_GET_CLASS(self)->discover_async != pd_discovery_real_discover_async) {
+		pd_discovery_discover_async(self, param, cache, cancellable, callback, user_data);
+		return;
+	}
+	task = g_task_new(self, cancellable, callback, user_data);
+	g_task_set_source_tag(task, pd_discovery_discover_parts_async);
+	data = g_new0(PdDiscoverData, 1);
+	data->param = g_strdup(param);
+	data->cache = cache;
+	data->parts =
+	  pd_discovery_parts_new(g_main_context_get_thread_default(), part_func, part_data);
+	g_task_set_task_data(task, data, (GDestroyNotify)pd_discover_data_free);
+	pd_worker_run(task, pd_discovery_thread);
 }
 
 GPtrArray *

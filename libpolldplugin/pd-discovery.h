@@ -16,6 +16,13 @@ G_DECLARE_DERIVABLE_TYPE(PdDiscovery, pd_discovery, PD, DISCOVERY, GObject)
 
 typedef struct _PdPlugin PdPlugin;
 
+/* where a discovery that finds its resources in parts hands them over (since
+ * ABI 1.2): see ->discover_parts */
+typedef struct _PdDiscoveryParts PdDiscoveryParts;
+/* gets one part (GPtrArray of PdResource, borrowed) on the caller's main
+ * context */
+typedef void (*PdDiscoveryPartFunc)(GPtrArray *resources, gpointer user_data);
+
 struct _PdDiscoveryClass {
 	GObjectClass parent_class;
 	/* @param is the part after ':' in "endpoint:image", or NULL; result is
@@ -34,7 +41,20 @@ struct _PdDiscoveryClass {
 			       PdCycleCache *cache,
 			       GCancellable *cancellable,
 			       GError **error);
-	gpointer padding[12];
+	/* since ABI 1.2, instead of ->discover: also called in a worker
+	 * thread, but may hand resources over in parts as it finds them,
+	 * with pd_discovery_parts_add() from any thread until it returns, so
+	 * that pollsters start on the first ones while it looks for the rest.
+	 * Returns the resources not handed over (maybe none). A pollster may
+	 * then be called more than once per cycle, once per part or group
+	 * of parts, each resource once. */
+	GPtrArray *(*discover_parts)(PdDiscovery *self,
+				     const gchar *param,
+				     PdCycleCache *cache,
+				     PdDiscoveryParts *parts,
+				     GCancellable *cancellable,
+				     GError **error);
+	gpointer padding[11];
 };
 
 /* the plugin part of the discovery name, e.g. "endpoint" or "local_node" */
@@ -54,5 +74,22 @@ pd_discovery_discover_async(PdDiscovery *self,
 			    gpointer user_data);
 GPtrArray *
 pd_discovery_discover_finish(PdDiscovery *self, GAsyncResult *res, GError **error);
+/* since ABI 1.2: like pd_discovery_discover_async(), but a discovery that
+ * implements ->discover_parts calls @part_func with each part first (on the
+ * thread-default main context of the caller, before @callback), and the
+ * result holds only the resources no part carried */
+void
+pd_discovery_discover_parts_async(PdDiscovery *self,
+				  const gchar *param,
+				  PdCycleCache *cache,
+				  PdDiscoveryPartFunc part_func,
+				  gpointer part_data,
+				  GCancellable *cancellable,
+				  GAsyncReadyCallback callback,
+				  gpointer user_data);
+/* called by ->discover_parts, from any thread: hands @resources (PdResource,
+ * referenced, not consumed) to the pollsters now */
+void
+pd_discovery_parts_add(PdDiscoveryParts *parts, GPtrArray *resources);
 
 G_END_DECLS

@@ -37,7 +37,8 @@ typedef struct _PdCycle PdCycle;
 typedef struct {
 	gchar *name;
 	gboolean done;
-	GPtrArray *resources; /* of PdResource, NULL on error */
+	gboolean failed;
+	GPtrArray *resources; /* of PdResource: its parts so far, then all */
 	GPtrArray *waiters;   /* of PdJob */
 } PdDiscoveryRun;
 
@@ -47,7 +48,16 @@ typedef struct {
 	PdTaskEntry *entry;
 	guint waiting;
 	gboolean tried_default;
-	GPtrArray *resources;
+	gboolean static_taken; /* the source's own resources are taken */
+	GHashTable *cursors;   /* PdDiscoveryRun -> resources taken from it */
+	gboolean dedup_ready;  /* history and taken are set */
+	GHashTable *history;   /* the cycle's for this pollster, or NULL */
+	GHashTable *taken;     /* ids taken, for a job of several origins */
+	gboolean polling;      /* an invocation is out */
+	guint invocations;     /* this cycle, one per part or group of parts */
+	guint samples;	       /* of the invocations returned */
+	gchar *first_error;    /* of the invocations returned */
+	GPtrArray *resources;  /* of the invocation out */
 	PdPollContext *ctx;
 	gint64 start_us;
 	gint64 start_wall;
@@ -155,6 +165,10 @@ pd_job_free(PdJob *job)
 	pd_cycle_unref(job->cycle);
 	if (job->resources != NULL)
 		g_ptr_array_unref(job->resources);
+	g_hash_table_unref(job->cursors);
+	if (job->taken != NULL)
+		g_hash_table_unref(job->taken);
+	g_free(job->first_error);
 	pd_poll_context_free(job->ctx);
 	g_free(job);
 	task->n_jobs--;
@@ -406,11 +420,13 @@ pd_job_hand_over(PdJob *job, PdSampleBatch *batch)
 	g_task_run_in_thread(task, pd_job_hand_over_thread);
 }
 
+/* once per job, when its last invocation returned */
 static void
-pd_job_record(PdJob *job, guint n_samples, const GError *error)
+pd_job_record(PdJob *job)
 {
 	PdPollsterStats *stats = pd_pollster_stats_table_lookup(
 	  job->task->stats, pd_pollster_get_name(job->entry->pollster));
+	guint n_samples = job->samples + (guint)g_atomic_int_get(&job->flushed_samples);
 
 	stats->runs++;
 	stats->last_run = job->start_wall;
@@ -418,13 +434,13 @@ pd_job_record(PdJob *job, guint n_samples, const GError *error)
 	stats->last_samples = n_samples;
 	stats->samples += n_samples;
 	g_clear_pointer(&stats->last_error, g_free);
-	if (error != NULL) {
+	if (job->first_error != NULL) {
 		stats->errors++;
-		stats->last_error = g_strdup(error->message);
+		stats->last_error = g_strdup(job->first_error);
 	}
 	if (!job->cycle->closed) {
 		job->cycle->samples += n_samples;
-		if (error != NULL)
+		if (job->first_error != NULL)
 			job->cycle->errors++;
 	}
 }
@@ -486,10 +502,16 @@ pd_job_blacklist_failures(PdJob *job, const GError *error)
 }
 
 static void
+pd_job_invoke(PdJob *job);
+static void
+pd_job_continue(PdJob *job);
+
+static void
 pd_job_polled_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	PdJob *job = user_data;
 	g_autoptr(GError) error = NULL;
+	PdPollContext *ctx = job->ctx;
 	PdSampleBatch *batch;
 	guint n;
 
@@ -506,89 +528,27 @@ pd_job_polled_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 					 pd_pollster_get_name(job->entry->pollster),
 					 job->entry->source->name,
 					 error->message);
+		if (job->first_error == NULL)
+			job->first_error = g_strdup(error->message);
 	}
 	pd_job_blacklist_failures(job, error);
-	job->polled = TRUE;
-	batch = pd_poll_context_steal_batch(job->ctx);
+	job->polling = FALSE;
+	batch = pd_poll_context_steal_batch(ctx);
 	n = pd_sample_batch_get_size(batch);
-	pd_job_record(job, n + (guint)g_atomic_int_get(&job->flushed_samples), error);
+	job->samples += n;
+	/* the next invocation (a later part) gets a context of its own */
+	job->ctx = pd_poll_context_new(pd_poll_context_get_config(ctx),
+				       pd_poll_context_get_cache(ctx),
+				       job->entry->source->name);
+	pd_poll_context_free(ctx);
 	if (n == 0) {
 		pd_sample_batch_free(batch);
-		pd_job_maybe_finish(job);
-		return;
-	}
-	pd_sample_batch_stamp(batch, 0, job->start_wall, NAN);
-	g_atomic_int_inc(&job->pending_chunks);
-	pd_job_hand_over(job, batch);
-}
-
-static gboolean
-pd_job_take_resource(PdJob *job, GHashTable *seen, PdResource *res, const gchar *discovery)
-{
-	const gchar *id = pd_resource_get_id(res);
-	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
-
-	if (g_hash_table_contains(seen, id))
-		return FALSE;
-	if (pd_blacklist_contains(job->task->blacklist, job->entry->source->name, pollster, id))
-		return FALSE;
-	if (job->cycle->share != NULL &&
-	    !job->cycle->share_ops->share_owns(
-	      job->cycle->share, job->entry->source->name, discovery, res)) {
-		g_hash_table_add(job->cycle->skipped, g_strdup(pd_resource_get_id(res)));
-		return FALSE;
-	}
-	g_hash_table_add(seen, (gpointer)id);
-	return TRUE;
-}
-
-static void
-pd_job_add_discovered(PdJob *job, GPtrArray *out, GHashTable *seen, gchar **names)
-{
-	for (guint i = 0; names != NULL && names[i] != NULL; i++) {
-		PdDiscoveryRun *run = g_hash_table_lookup(job->cycle->discoveries, names[i]);
-		if (run == NULL || run->resources == NULL)
-			continue;
-		for (guint j = 0; j < run->resources->len; j++) {
-			PdResource *res = g_ptr_array_index(run->resources, j);
-			if (pd_job_take_resource(job, seen, res, names[i]))
-				g_ptr_array_add(out, pd_resource_ref(res));
-		}
-	}
-}
-
-static GPtrArray *
-pd_job_collect_resources(PdJob *job, gboolean use_default)
-{
-	PdSourceDef *source = job->entry->source;
-	GHashTable *history;
-	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
-	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
-	gchar *defaults[] = { (gchar *)pd_pollster_get_default_discovery(job->entry->pollster),
-			      NULL };
-
-	/* the poll history: resources polled this cycle by this pollster */
-	history = g_hash_table_lookup(job->cycle->history, pollster);
-	if (history != NULL) {
-		GHashTableIter iter;
-		gpointer key;
-		g_hash_table_iter_init(&iter, history);
-		while (g_hash_table_iter_next(&iter, &key, NULL))
-			g_hash_table_add(seen, key);
-	}
-	if (!use_default) {
-		for (guint i = 0; source->resources[i] != NULL; i++) {
-			g_autoptr(PdResource) res =
-			  pd_resource_new(source->resources[i], NULL, NULL);
-			if (pd_job_take_resource(job, seen, res, NULL))
-				g_ptr_array_add(out, g_steal_pointer(&res));
-		}
-		pd_job_add_discovered(job, out, seen, source->discovery);
 	} else {
-		pd_job_add_discovered(job, out, seen, defaults);
+		pd_sample_batch_stamp(batch, 0, job->start_wall, NAN);
+		g_atomic_int_inc(&job->pending_chunks);
+		pd_job_hand_over(job, batch);
 	}
-	return out;
+	pd_job_continue(job);
 }
 
 /* the history only matters to the pollster's entries in other sources:
@@ -608,23 +568,103 @@ pd_job_history_needed(PdJob *job)
 	return FALSE;
 }
 
+/* at the job's first collection: the poll history when another source's
+ * entry polls the same pollster, and a set of the ids the job took when it
+ * takes from more than one origin (static resources, discoveries) and so
+ * may meet a resource twice in two collections. A discovery's parts are
+ * disjoint (each resource once per run): one origin needs neither. */
 static void
-pd_job_remember(PdJob *job)
+pd_job_prepare_dedup(PdJob *job)
 {
+	PdSourceDef *source = job->entry->source;
 	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
-	GHashTable *history;
+	guint origins = g_strv_length(source->discovery) + (source->resources[0] != NULL);
 
-	if (!pd_job_history_needed(job))
+	if (job->dedup_ready)
 		return;
-	history = g_hash_table_lookup(job->cycle->history, pollster);
-	if (history == NULL) {
-		history = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-		g_hash_table_insert(job->cycle->history, g_strdup(pollster), history);
+	job->dedup_ready = TRUE;
+	if (pd_job_history_needed(job)) {
+		job->history = g_hash_table_lookup(job->cycle->history, pollster);
+		if (job->history == NULL) {
+			job->history = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+			g_hash_table_insert(job->cycle->history, g_strdup(pollster), job->history);
+		}
 	}
-	for (guint i = 0; i < job->resources->len; i++) {
-		PdResource *res = g_ptr_array_index(job->resources, i);
-		g_hash_table_add(history, g_strdup(pd_resource_get_id(res)));
+	if (origins > 1)
+		job->taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/* a resource goes to one invocation of a pollster per cycle, whatever the
+ * source or discovery that found it; @seen: this collection's ids */
+static gboolean
+pd_job_take_resource(PdJob *job, GHashTable *seen, PdResource *res, const gchar *discovery)
+{
+	const gchar *id = pd_resource_get_id(res);
+	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
+
+	if (g_hash_table_contains(seen, id) ||
+	    (job->history != NULL && g_hash_table_contains(job->history, id)) ||
+	    (job->taken != NULL && g_hash_table_contains(job->taken, id)))
+		return FALSE;
+	if (pd_blacklist_contains(job->task->blacklist, job->entry->source->name, pollster, id))
+		return FALSE;
+	if (job->cycle->share != NULL &&
+	    !job->cycle->share_ops->share_owns(
+	      job->cycle->share, job->entry->source->name, discovery, res)) {
+		g_hash_table_add(job->cycle->skipped, g_strdup(pd_resource_get_id(res)));
+		return FALSE;
 	}
+	g_hash_table_add(seen, (gpointer)id);
+	if (job->history != NULL)
+		g_hash_table_add(job->history, g_strdup(id));
+	if (job->taken != NULL)
+		g_hash_table_add(job->taken, g_strdup(id));
+	return TRUE;
+}
+
+/* what the discoveries in @names found since the job last looked */
+static void
+pd_job_add_discovered(PdJob *job, GPtrArray *out, GHashTable *seen, gchar **names)
+{
+	for (guint i = 0; names != NULL && names[i] != NULL; i++) {
+		PdDiscoveryRun *run = g_hash_table_lookup(job->cycle->discoveries, names[i]);
+		guint from;
+		if (run == NULL || run->resources == NULL)
+			continue;
+		from = GPOINTER_TO_UINT(g_hash_table_lookup(job->cursors, run));
+		for (guint j = from; j < run->resources->len; j++) {
+			PdResource *res = g_ptr_array_index(run->resources, j);
+			if (pd_job_take_resource(job, seen, res, names[i]))
+				g_ptr_array_add(out, pd_resource_ref(res));
+		}
+		g_hash_table_insert(job->cursors, run, GUINT_TO_POINTER(run->resources->len));
+	}
+}
+
+/* the resources not taken yet: the source's own, then the discovered ones
+ * (all so far, or the default discovery's) */
+static GPtrArray *
+pd_job_collect_resources(PdJob *job, gboolean use_default)
+{
+	PdSourceDef *source = job->entry->source;
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	gchar *defaults[] = { (gchar *)pd_pollster_get_default_discovery(job->entry->pollster),
+			      NULL };
+
+	pd_job_prepare_dedup(job);
+	if (use_default) {
+		pd_job_add_discovered(job, out, seen, defaults);
+		return out;
+	}
+	for (guint i = 0; !job->static_taken && source->resources[i] != NULL; i++) {
+		g_autoptr(PdResource) res = pd_resource_new(source->resources[i], NULL, NULL);
+		if (pd_job_take_resource(job, seen, res, NULL))
+			g_ptr_array_add(out, g_steal_pointer(&res));
+	}
+	job->static_taken = TRUE;
+	pd_job_add_discovered(job, out, seen, source->discovery);
+	return out;
 }
 
 typedef struct {
@@ -634,6 +674,8 @@ typedef struct {
 
 static void
 pd_cycle_discovery_cb(GObject *source, GAsyncResult *res, gpointer user_data);
+static void
+pd_cycle_discovery_part_cb(GPtrArray *resources, gpointer user_data);
 
 static void
 pd_job_need_discovery(PdJob *job, const gchar *name)
@@ -653,6 +695,7 @@ pd_job_need_discovery(PdJob *job, const gchar *name)
 	}
 	run = g_new0(PdDiscoveryRun, 1);
 	run->name = g_strdup(name);
+	run->resources = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
 	run->waiters = g_ptr_array_new();
 	g_hash_table_insert(cycle->discoveries, run->name, run);
 	parts = g_strsplit(name, ":", 2);
@@ -670,8 +713,14 @@ pd_job_need_discovery(PdJob *job, const gchar *name)
 	call = g_new0(PdDiscoveryCall, 1);
 	call->cycle = pd_cycle_ref(cycle);
 	call->run = run;
-	pd_discovery_discover_async(
-	  discovery, parts[1], cycle->cache, NULL, pd_cycle_discovery_cb, call);
+	pd_discovery_discover_parts_async(discovery,
+					  parts[1],
+					  cycle->cache,
+					  pd_cycle_discovery_part_cb,
+					  call,
+					  NULL,
+					  pd_cycle_discovery_cb,
+					  call);
 }
 
 static void
@@ -690,34 +739,18 @@ pd_job_start_discovery(PdJob *job)
 		pd_job_launch(job);
 }
 
-/* all discoveries of the job are in: poll, or fall back to the default */
+/* one invocation of the pollster on the resources taken last */
 static void
-pd_job_launch(PdJob *job)
+pd_job_invoke(PdJob *job)
 {
 	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
-	const gchar *def = pd_pollster_get_default_discovery(job->entry->pollster);
 
-	g_clear_pointer(&job->resources, g_ptr_array_unref);
-	job->resources = pd_job_collect_resources(job, job->tried_default);
-	if (job->resources->len == 0 && !job->tried_default && def != NULL &&
-	    g_strv_length(job->entry->source->resources) == 0 &&
-	    !g_strv_contains((const gchar *const *)job->entry->source->discovery, def)) {
-		job->tried_default = TRUE;
-		pd_job_start_discovery(job);
-		return;
+	job->polling = TRUE;
+	if (job->invocations++ == 0) {
+		job->start_us = g_get_monotonic_time();
+		job->start_wall = g_get_real_time();
+		pd_sink_pollster_polled(job->task->sink, pollster, job->start_wall);
 	}
-	if (job->resources->len == 0) {
-		g_debug("%s: skip pollster %s (source %s), no resources found this cycle",
-			job->task->name,
-			pollster,
-			job->entry->source->name);
-		pd_job_finish(job);
-		return;
-	}
-	pd_job_remember(job);
-	job->start_us = g_get_monotonic_time();
-	job->start_wall = g_get_real_time();
-	pd_sink_pollster_polled(job->task->sink, pollster, job->start_wall);
 	/* async pollsters run on the main loop and may post-process their
 	 * batch once done (identity names): only worker-thread ones stream */
 	if (pd_pollster_is_synchronous(job->entry->pollster))
@@ -725,6 +758,67 @@ pd_job_launch(PdJob *job)
 		  job->ctx, pd_polling_task_get_flush_size(job->task), pd_job_flush_cb, job);
 	pd_pollster_poll_async(
 	  job->entry->pollster, job->ctx, job->resources, NULL, pd_job_polled_cb, job);
+}
+
+/* a worker-thread pollster polls each part of a discovery as it comes (one
+ * invocation at a time: parts that arrive meanwhile go together into the
+ * next); others wait for the whole discovery */
+static void
+pd_job_feed(PdJob *job)
+{
+	if (job->polling || !pd_pollster_is_synchronous(job->entry->pollster))
+		return;
+	g_clear_pointer(&job->resources, g_ptr_array_unref);
+	job->resources = pd_job_collect_resources(job, job->tried_default);
+	if (job->resources->len > 0)
+		pd_job_invoke(job);
+}
+
+/* an invocation returned: the parts that came meanwhile, or the end */
+static void
+pd_job_continue(PdJob *job)
+{
+	if (job->waiting > 0) {
+		pd_job_feed(job);
+		return;
+	}
+	pd_job_launch(job);
+}
+
+/* all discoveries of the job are in: poll what is left, or fall back to
+ * the default discovery when none found anything */
+static void
+pd_job_launch(PdJob *job)
+{
+	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
+	const gchar *def = pd_pollster_get_default_discovery(job->entry->pollster);
+
+	if (job->polling)
+		return;
+	g_clear_pointer(&job->resources, g_ptr_array_unref);
+	job->resources = pd_job_collect_resources(job, job->tried_default);
+	if (job->resources->len > 0) {
+		pd_job_invoke(job);
+		return;
+	}
+	if (job->invocations == 0 && !job->tried_default && def != NULL &&
+	    g_strv_length(job->entry->source->resources) == 0 &&
+	    !g_strv_contains((const gchar *const *)job->entry->source->discovery, def)) {
+		job->tried_default = TRUE;
+		pd_job_start_discovery(job);
+		return;
+	}
+	if (job->invocations == 0) {
+		g_debug("%s: skip pollster %s (source %s), no resources found this cycle",
+			job->task->name,
+			pollster,
+			job->entry->source->name);
+		pd_job_finish(job);
+		return;
+	}
+	pd_job_record(job);
+	job->polled = TRUE;
+	pd_job_maybe_finish(job);
 }
 
 static void
@@ -738,17 +832,37 @@ pd_cycle_discovery_done(PdCycle *cycle, PdDiscoveryRun *run, GPtrArray *resource
 		g_warning(
 		  "%s: discovery %s failed: %s", cycle->task->name, run->name, error->message);
 		cycle->errors++;
+		run->failed = TRUE;
 	} else {
-		run->resources = g_ptr_array_ref(resources);
+		for (guint i = 0; i < resources->len; i++)
+			g_ptr_array_add(run->resources,
+					pd_resource_ref(g_ptr_array_index(resources, i)));
 		g_hash_table_insert(cycle->task->discovery_sizes,
 				    g_strdup(run->name),
-				    GUINT_TO_POINTER(resources->len));
+				    GUINT_TO_POINTER(run->resources->len));
 	}
 	for (guint i = 0; i < waiters->len; i++) {
 		PdJob *job = g_ptr_array_index(waiters, i);
 		if (--job->waiting == 0)
 			pd_job_launch(job);
 	}
+}
+
+/* main context: a part of a discovery still running; the jobs waiting for
+ * it may start on it */
+static void
+pd_cycle_discovery_part_cb(GPtrArray *resources, gpointer user_data)
+{
+	PdDiscoveryCall *call = user_data;
+	PdDiscoveryRun *run = call->run;
+	g_autoptr(GPtrArray) waiters = NULL;
+
+	for (guint i = 0; i < resources->len; i++)
+		g_ptr_array_add(run->resources, pd_resource_ref(g_ptr_array_index(resources, i)));
+	/* a copy: a job may finish its cycle from here */
+	waiters = g_ptr_array_copy(run->waiters, NULL, NULL);
+	for (guint i = 0; i < waiters->len; i++)
+		pd_job_feed(g_ptr_array_index(waiters, i));
 }
 
 static void
@@ -831,6 +945,7 @@ pd_polling_task_cycle_start(PdPollingTask *self, GPtrArray *filter, GPtrArray *w
 		job->task = g_object_ref(self);
 		job->entry = entry;
 		job->ctx = pd_poll_context_new(config, cycle->cache, entry->source->name);
+		job->cursors = g_hash_table_new(NULL, NULL);
 		entry->busy = TRUE;
 		self->n_jobs++;
 		g_ptr_array_add(cycle->jobs, job);

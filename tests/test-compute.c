@@ -820,7 +820,9 @@ test_lifecycle(void)
 	g_assert_cmpint(value, ==, 0); /* first sight: no predecessor */
 	g_assert_cmpuint(
 	  count_samples(b2, "network.incoming.bytes.delta", "instance-00000000-", NULL), ==, 0);
-	g_assert_cmpuint(pd_compute_pollster_get_delta_size(delta), ==, 4);
+	/* a pollster may be called once per part of a discovery: the delta
+	 * state of the vanished vnic goes when the next cycle starts */
+	g_assert_cmpuint(pd_compute_pollster_get_delta_size(delta), ==, 5);
 	g_assert_cmpuint(
 	  pd_compute_discovery_get_cache_size(PD_COMPUTE_DISCOVERY(lc.discovery)), ==, 5);
 
@@ -842,6 +844,7 @@ test_lifecycle(void)
 	g_assert_cmpuint(
 	  count_samples(b3, "network.incoming.bytes.delta", "instance-new-", &value), ==, 1);
 	g_assert_cmpint(value, >=, 0);
+	g_assert_cmpuint(pd_compute_pollster_get_delta_size(delta), ==, 4);
 	virDomainFree(added);
 
 	g_ptr_array_unref(lc.pollsters);

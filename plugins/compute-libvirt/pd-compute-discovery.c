@@ -117,7 +117,8 @@ static PdComputeDomain *
 pd_compute_discovery_visit(PdComputeDiscovery *self,
 			   virConnectPtr conn,
 			   PdComputeListed *l,
-			   gint64 now)
+			   gint64 now,
+			   guint64 generation)
 {
 	PdComputeCacheEntry *entry;
 
@@ -129,7 +130,7 @@ pd_compute_discovery_visit(PdComputeDiscovery *self,
 		entry = g_new0(PdComputeCacheEntry, 1);
 		g_hash_table_insert(self->cache, g_memdup2(l->uuid, VIR_UUID_BUFLEN), entry);
 	}
-	entry->generation = self->generation;
+	entry->generation = MAX(entry->generation, generation);
 	if (l->read) {
 		pd_compute_cache_entry_update_xml(entry, l);
 		entry->xml_time = now;
@@ -152,15 +153,16 @@ pd_compute_discovery_visit(PdComputeDiscovery *self,
 	return pd_compute_domain_ref(entry->snapshot);
 }
 
+/* the domains no run since @generation saw (runs of two tasks may overlap) */
 static void
-pd_compute_discovery_prune(PdComputeDiscovery *self)
+pd_compute_discovery_prune(PdComputeDiscovery *self, guint64 generation)
 {
 	GHashTableIter iter;
 	PdComputeCacheEntry *entry;
 
 	g_hash_table_iter_init(&iter, self->cache);
 	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&entry)) {
-		if (entry->generation != self->generation)
+		if (entry->generation < generation)
 			g_hash_table_iter_remove(&iter);
 	}
 }
@@ -509,14 +511,39 @@ pd_compute_list_domains_once(virConnectPtr conn, GHashTable **by_id, guint list_
 	return listed;
 }
 
-/* one pipeline's part of a discovery: the domains whose handles its
- * connection holds */
+/* One discovery run. Each pipeline lists the domains on its connection and
+ * keeps its shard; the known domains whose XML is not due go to the
+ * pollsters at once, the others as their XML is read, in chunks that grow
+ * from a few domains (the first samples leave while the rest is read) to
+ * PD_COMPUTE_READ_CHUNK_MAX. Each chunk is a job of its own, queued behind
+ * what the pollsters queued meanwhile (the statistics of the domains handed
+ * over), so reads and statistics take turns on the connection. */
+#define PD_COMPUTE_READ_CHUNK_MIN 8
+#define PD_COMPUTE_READ_CHUNK_MAX 256
+
 typedef struct {
 	PdComputeDiscovery *self;
+	PdDiscoveryParts *parts; /* NULL: the run keeps what it finds */
+	GPtrArray *found;	 /* PdResource, without parts */
+	guint64 generation;
+	gint64 now;
+	GMutex lock; /* the fields below, and found */
+	GCond cond;
+	guint pending; /* shards at work */
+	guint domains, reads, handed;
+	GError *error;
+} PdComputeRun;
+
+/* one pipeline's part of a run: the domains whose handles its connection
+ * holds */
+typedef struct {
+	PdComputeRun *run;
 	guint index;
 	virConnectPtr conn; /* a reference, NULL when it could not list */
 	GArray *listed;	    /* PdComputeListed */
 	GPtrArray *todo;    /* the listed whose XML is due, borrowed */
+	guint next;	    /* the first of todo not read yet */
+	guint chunk;	    /* how many the next read job reads */
 	PdComputeChanges ch;
 	guint64 serial;
 	GError *error;
@@ -536,7 +563,7 @@ pd_compute_shard_clear(PdComputeShard *sh)
 static void
 pd_compute_shard_filter(PdComputeShard *sh)
 {
-	PdComputePool *pool = sh->self->pool;
+	PdComputePool *pool = sh->run->self->pool;
 
 	if (pd_compute_pool_get_size(pool) == 1)
 		return;
@@ -547,25 +574,25 @@ pd_compute_shard_filter(PdComputeShard *sh)
 	}
 }
 
-/* on the pipeline's thread: every domain and its state in one round trip */
-static void
-pd_compute_shard_list_cb(PdComputeConnection *conn, gpointer data)
+/* every domain and its state in one round trip; FALSE: sh->error is set */
+static gboolean
+pd_compute_shard_list(PdComputeShard *sh, PdComputeConnection *conn)
 {
-	PdComputeShard *sh = data;
+	PdComputeDiscovery *self = sh->run->self;
 
 	for (guint attempt = 0; attempt < 2; attempt++) {
 		sh->conn = pd_compute_connection_get(conn, &sh->error);
 		if (sh->conn == NULL)
-			return;
-		sh->listed = pd_compute_list_domains_once(
-		  sh->conn, &sh->self->by_id[sh->index], sh->self->list_max);
+			return FALSE;
+		sh->listed =
+		  pd_compute_list_domains_once(sh->conn, &self->by_id[sh->index], self->list_max);
 		if (sh->listed != NULL)
 			break;
 		/* a dead connection is reopened once right away */
 		if (!pd_compute_connection_check_failure(conn, sh->conn) || attempt == 1) {
 			pd_compute_set_virt_error(&sh->error, "listing libvirt domains");
 			g_clear_pointer(&sh->conn, virConnectClose);
-			return;
+			return FALSE;
 		}
 		g_clear_pointer(&sh->conn, virConnectClose);
 	}
@@ -573,17 +600,16 @@ pd_compute_shard_list_cb(PdComputeConnection *conn, gpointer data)
 	/* taken after the listing: a failed discovery keeps them for the next */
 	sh->ch.events =
 	  pd_compute_connection_take_changes(conn, sh->conn, &sh->ch.changed, &sh->serial);
+	return TRUE;
 }
 
-/* on the pipeline's thread: the due XML */
+/* the due XML of todo[first, first + n): read, hashed, parsed when changed */
 static void
-pd_compute_shard_read_cb(PdComputeConnection *conn, gpointer data)
+pd_compute_shard_read(PdComputeShard *sh, guint first, guint n)
 {
-	PdComputeShard *sh = data;
-
 	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA1);
 
-	for (guint i = 0; sh->todo != NULL && i < sh->todo->len; i++) {
+	for (guint i = first; i < first + n; i++) {
 		PdComputeListed *l = g_ptr_array_index(sh->todo, i);
 		/* NULL: vanished meanwhile, or a failure the next cycle retries */
 		g_autofree gchar *xml = virDomainGetXMLDesc(l->dom, 0);
@@ -628,69 +654,172 @@ pd_compute_discovery_mark_due(PdComputeDiscovery *self, PdComputeShard *sh, gint
 	}
 }
 
+/* called with the discovery's lock held */
 static void
-pd_compute_discovery_collect(PdComputeDiscovery *self,
-			     PdComputeShard *sh,
-			     gint64 now,
-			     GPtrArray *resources)
+pd_compute_run_visit(PdComputeRun *run, PdComputeShard *sh, PdComputeListed *l, GPtrArray *out)
 {
-	for (guint i = 0; i < sh->listed->len; i++) {
-		PdComputeListed *l = &g_array_index(sh->listed, PdComputeListed, i);
-		PdComputeDomain *cd = pd_compute_discovery_visit(self, sh->conn, l, now);
-		if (cd != NULL)
-			g_ptr_array_add(resources,
-					pd_resource_new(cd->inst->uuid,
-							cd,
-							(GDestroyNotify)pd_compute_domain_unref));
-	}
+	PdComputeDomain *cd =
+	  pd_compute_discovery_visit(run->self, sh->conn, l, run->now, run->generation);
+
+	if (cd != NULL)
+		g_ptr_array_add(
+		  out,
+		  pd_resource_new(cd->inst->uuid, cd, (GDestroyNotify)pd_compute_domain_unref));
 }
 
-/* the listing and the XML reads run on the pipelines, all at once; the
- * cache is ours, between the two and after */
-static GPtrArray *
-pd_compute_discovery_run(PdComputeDiscovery *self, PdComputeShard *shards, guint n, GError **error)
+/* to the pollsters now, or kept for the result */
+static void
+pd_compute_run_hand_over(PdComputeRun *run, GPtrArray *resources)
 {
-	g_autofree gpointer *data = g_new0(gpointer, n);
-	GPtrArray *resources;
-	guint reads = 0, domains = 0;
-	gint64 now;
+	if (resources->len == 0)
+		return;
+	if (run->parts != NULL) {
+		pd_discovery_parts_add(run->parts, resources);
+		g_mutex_lock(&run->lock);
+		run->handed += resources->len;
+		g_mutex_unlock(&run->lock);
+		return;
+	}
+	g_mutex_lock(&run->lock);
+	for (guint i = 0; i < resources->len; i++)
+		g_ptr_array_add(run->found, pd_resource_ref(g_ptr_array_index(resources, i)));
+	g_mutex_unlock(&run->lock);
+}
 
-	for (guint i = 0; i < n; i++) {
-		shards[i] = (PdComputeShard){ .self = self, .index = i };
-		data[i] = &shards[i];
+static void
+pd_compute_shard_done(PdComputeShard *sh)
+{
+	PdComputeRun *run = sh->run;
+
+	g_mutex_lock(&run->lock);
+	if (sh->error != NULL && run->error == NULL)
+		run->error = g_steal_pointer(&sh->error);
+	if (sh->listed != NULL)
+		run->domains += sh->listed->len;
+	if (sh->todo != NULL)
+		run->reads += sh->todo->len;
+	if (--run->pending == 0)
+		g_cond_signal(&run->cond);
+	g_mutex_unlock(&run->lock);
+}
+
+/* on the pipeline's thread: the next chunk of due XML, then the domains
+ * read to the pollsters; the rest in a job queued behind theirs */
+static void
+pd_compute_shard_read_cb(PdComputeConnection *conn, gpointer data)
+{
+	PdComputeShard *sh = data;
+	PdComputeRun *run = sh->run;
+	guint n = MIN(sh->chunk, sh->todo->len - sh->next);
+	g_autoptr(GPtrArray) found =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+
+	pd_compute_shard_read(sh, sh->next, n);
+	g_mutex_lock(&run->self->lock);
+	for (guint i = sh->next; i < sh->next + n; i++)
+		pd_compute_run_visit(run, sh, g_ptr_array_index(sh->todo, i), found);
+	g_mutex_unlock(&run->self->lock);
+	sh->next += n;
+	sh->chunk = MIN(sh->chunk * 2, PD_COMPUTE_READ_CHUNK_MAX);
+	pd_compute_run_hand_over(run, found);
+	if (sh->next < sh->todo->len) {
+		pd_compute_pipeline_push(pd_compute_pool_get(run->self->pool, sh->index),
+					 pd_compute_shard_read_cb,
+					 sh,
+					 NULL);
+		return;
 	}
-	pd_compute_pool_run(self->pool, pd_compute_shard_list_cb, data);
-	for (guint i = 0; i < n; i++) {
-		if (shards[i].error != NULL) {
-			g_propagate_error(error, g_steal_pointer(&shards[i].error));
-			return NULL;
-		}
+	pd_compute_shard_done(sh);
+}
+
+/* on the pipeline's thread: the listing, the known domains whose XML is
+ * not due to the pollsters, then the first chunk of reads */
+static void
+pd_compute_shard_start_cb(PdComputeConnection *conn, gpointer data)
+{
+	PdComputeShard *sh = data;
+	PdComputeRun *run = sh->run;
+	PdComputeDiscovery *self = run->self;
+	g_autoptr(GPtrArray) found =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+
+	if (!pd_compute_shard_list(sh, conn)) {
+		pd_compute_shard_done(sh);
+		return;
 	}
 	g_mutex_lock(&self->lock);
-	now = pd_compute_discovery_now(self);
-	self->generation++;
+	pd_compute_discovery_mark_due(self, sh, run->now);
+	for (guint i = 0; i < sh->listed->len; i++) {
+		PdComputeListed *l = &g_array_index(sh->listed, PdComputeListed, i);
+		if (!l->xml_due)
+			pd_compute_run_visit(run, sh, l, found);
+	}
+	g_mutex_unlock(&self->lock);
+	pd_compute_run_hand_over(run, found);
+	sh->chunk = PD_COMPUTE_READ_CHUNK_MIN;
+	if (sh->todo->len == 0) {
+		pd_compute_shard_done(sh);
+		return;
+	}
+	pd_compute_shard_read_cb(conn, sh);
+}
+
+static void
+pd_compute_run_begin(PdComputeDiscovery *self, PdComputeRun *run)
+{
+	g_mutex_init(&run->lock);
+	g_cond_init(&run->cond);
+	g_mutex_lock(&self->lock);
+	run->now = pd_compute_discovery_now(self);
+	run->generation = ++self->generation;
 	/* a full refresh now and then, as Ceilometer's resource_cache_expiry */
-	if (self->cache_expiry > 0 && now - self->cache_time >= self->cache_expiry) {
+	if (self->cache_expiry > 0 && run->now - self->cache_time >= self->cache_expiry) {
 		g_hash_table_remove_all(self->cache);
-		self->cache_time = now;
+		self->cache_time = run->now;
 	}
+	g_mutex_unlock(&self->lock);
+}
+
+/* the shards start on their pipelines at once, ahead of queued statistics
+ * (the caller waits); the cache is pruned once every shard is done */
+static GPtrArray *
+pd_compute_discovery_run(PdComputeDiscovery *self, PdDiscoveryParts *parts, GError **error)
+{
+	guint n = pd_compute_pool_get_size(self->pool);
+	g_autofree PdComputeShard *shards = g_new0(PdComputeShard, n);
+	PdComputeRun run = { self, parts, NULL };
+	GPtrArray *resources = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+
+	run.found = resources;
+	run.pending = n;
+	pd_compute_run_begin(self, &run);
 	for (guint i = 0; i < n; i++) {
-		pd_compute_discovery_mark_due(self, &shards[i], now);
-		reads += shards[i].todo->len;
-		domains += shards[i].listed->len;
+		shards[i] = (PdComputeShard){ .run = &run, .index = i };
+		pd_compute_pipeline_push_front(
+		  pd_compute_pool_get(self->pool, i), pd_compute_shard_start_cb, &shards[i], NULL);
 	}
-	g_mutex_unlock(&self->lock);
-	pd_compute_pool_run(self->pool, pd_compute_shard_read_cb, data);
-	resources = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
-	g_mutex_lock(&self->lock);
+	g_mutex_lock(&run.lock);
+	while (run.pending > 0)
+		g_cond_wait(&run.cond, &run.lock);
+	g_mutex_unlock(&run.lock);
 	for (guint i = 0; i < n; i++)
-		pd_compute_discovery_collect(self, &shards[i], now, resources);
-	pd_compute_discovery_prune(self);
+		pd_compute_shard_clear(&shards[i]);
+	g_cond_clear(&run.cond);
+	g_mutex_clear(&run.lock);
+	if (run.error != NULL) {
+		/* what was handed over is polled; nothing is forgotten */
+		g_propagate_error(error, run.error);
+		g_ptr_array_unref(resources);
+		return NULL;
+	}
+	g_mutex_lock(&self->lock);
+	pd_compute_discovery_prune(self, run.generation);
 	g_mutex_unlock(&self->lock);
-	g_debug("discovery: %u domains, %u XML reads in %.3f s",
-		domains,
-		reads,
-		(pd_compute_discovery_now(self) - now) / (gdouble)G_USEC_PER_SEC);
+	g_debug("discovery: %u domains, %u XML reads, %u handed over in parts, in %.3f s",
+		run.domains,
+		run.reads,
+		run.handed,
+		(pd_compute_discovery_now(self) - run.now) / (gdouble)G_USEC_PER_SEC);
 	return resources;
 }
 
@@ -701,14 +830,18 @@ pd_compute_discovery_discover(PdDiscovery *discovery,
 			      GCancellable *cancellable,
 			      GError **error)
 {
-	PdComputeDiscovery *self = PD_COMPUTE_DISCOVERY(discovery);
-	guint n = pd_compute_pool_get_size(self->pool);
-	g_autofree PdComputeShard *shards = g_new0(PdComputeShard, n);
-	GPtrArray *resources = pd_compute_discovery_run(self, shards, n, error);
+	return pd_compute_discovery_run(PD_COMPUTE_DISCOVERY(discovery), NULL, error);
+}
 
-	for (guint i = 0; i < n; i++)
-		pd_compute_shard_clear(&shards[i]);
-	return resources;
+static GPtrArray *
+pd_compute_discovery_discover_parts(PdDiscovery *discovery,
+				    const gchar *param,
+				    PdCycleCache *cache,
+				    PdDiscoveryParts *parts,
+				    GCancellable *cancellable,
+				    GError **error)
+{
+	return pd_compute_discovery_run(PD_COMPUTE_DISCOVERY(discovery), parts, error);
 }
 
 void
@@ -815,4 +948,5 @@ pd_compute_discovery_class_init(PdComputeDiscoveryClass *klass)
 {
 	G_OBJECT_CLASS(klass)->finalize = pd_compute_discovery_finalize;
 	PD_DISCOVERY_CLASS(klass)->discover = pd_compute_discovery_discover;
+	PD_DISCOVERY_CLASS(klass)->discover_parts = pd_compute_discovery_discover_parts;
 }

@@ -9,7 +9,7 @@
 
 typedef struct {
 	gint64 value;
-	guint64 seen; /* invocation that last saw the resource */
+	guint64 seen; /* cycle that last saw the resource */
 } PdComputeDeltaPrev;
 
 struct _PdComputePollster {
@@ -19,7 +19,7 @@ struct _PdComputePollster {
 	gboolean use_bulk;
 	GMutex delta_lock;
 	GHashTable *delta_prev; /* resource id -> PdComputeDeltaPrev */
-	guint64 invocation;
+	guint64 cycle;		/* of the last invocation */
 };
 
 G_DEFINE_TYPE(PdComputePollster, pd_compute_pollster, PD_TYPE_POLLSTER)
@@ -31,7 +31,7 @@ typedef struct {
 	PdResource *res;
 	PdComputeDomain *cd;
 	PdComputeDomainStats *ds;
-	guint64 invocation;
+	guint64 cycle;
 	const gchar *unit; /* as [polld] ceilometer_compat's release has it */
 } PdComputePoll;
 
@@ -219,7 +219,7 @@ pd_compute_delta(PdComputePoll *p, const gchar *rid, gint64 value)
 			delta = value;
 	}
 	prev->value = value;
-	prev->seen = p->invocation;
+	prev->seen = p->cycle;
 	g_mutex_unlock(&self->delta_lock);
 	return delta;
 }
@@ -297,20 +297,42 @@ pd_compute_poll_one(PdComputePoll *p, PdComputeStats *stats)
 		pd_compute_poll_instance(p);
 }
 
-/* delta state of vanished (or no longer polled) vnics goes away */
-static void
-pd_compute_pollster_prune(PdComputePollster *self, guint64 invocation)
+static gpointer
+pd_compute_cycle_serial_new(gpointer user_data, GError **error)
 {
+	static gint serial; /* atomic */
+	guint64 *out = g_new(guint64, 1);
+
+	*out = (guint64)(guint)g_atomic_int_add(&serial, 1) + 1;
+	return out;
+}
+
+/* a pollster may be called once per part of the discovery, so delta state
+ * is pruned per cycle: the first invocation of a cycle drops the vnics the
+ * previous cycle did not see (vanished, or no longer polled) */
+static guint64
+pd_compute_pollster_enter_cycle(PdComputePollster *self, PdPollContext *ctx)
+{
+	guint64 *serial = pd_cycle_cache_get(pd_poll_context_get_cache(ctx),
+					     "compute-libvirt-cycle",
+					     pd_compute_cycle_serial_new,
+					     NULL,
+					     g_free,
+					     NULL);
 	GHashTableIter iter;
 	PdComputeDeltaPrev *prev;
 
 	g_mutex_lock(&self->delta_lock);
-	g_hash_table_iter_init(&iter, self->delta_prev);
-	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&prev)) {
-		if (prev->seen != invocation)
-			g_hash_table_iter_remove(&iter);
+	if (self->cycle != *serial) {
+		g_hash_table_iter_init(&iter, self->delta_prev);
+		while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&prev)) {
+			if (prev->seen != self->cycle)
+				g_hash_table_iter_remove(&iter);
+		}
+		self->cycle = *serial;
 	}
 	g_mutex_unlock(&self->delta_lock);
+	return *serial;
 }
 
 static gboolean
@@ -340,9 +362,8 @@ pd_compute_pollster_poll(PdPollster *pollster,
 		if (stats == NULL)
 			return FALSE;
 	}
-	g_mutex_lock(&self->delta_lock);
-	p.invocation = ++self->invocation;
-	g_mutex_unlock(&self->delta_lock);
+	if (self->meter->kind == PD_COMPUTE_VALUE_NET_DELTA)
+		p.cycle = pd_compute_pollster_enter_cycle(self, ctx);
 	for (guint i = 0; i < resources->len; i++) {
 		if (g_cancellable_set_error_if_cancelled(cancellable, error))
 			return FALSE;
@@ -351,8 +372,6 @@ pd_compute_pollster_poll(PdPollster *pollster,
 		p.ds = NULL;
 		pd_compute_poll_one(&p, stats);
 	}
-	if (self->meter->kind == PD_COMPUTE_VALUE_NET_DELTA)
-		pd_compute_pollster_prune(self, p.invocation);
 	return TRUE;
 }
 

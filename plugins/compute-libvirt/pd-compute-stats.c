@@ -760,6 +760,24 @@ pd_compute_stats_create_cb(gpointer user_data, GError **error)
 	return stats;
 }
 
+/* domains of a later part of the discovery: queued like the first ones, in
+ * one job per pipeline, for every group asked so far this cycle */
+static void
+pd_compute_stats_extend(PdComputeStats *stats, GPtrArray *resources)
+{
+	g_autoptr(GPtrArray) todo = g_ptr_array_new();
+
+	g_mutex_lock(&stats->lock);
+	for (guint i = 0; i < resources->len; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, i));
+		if (!g_hash_table_contains(stats->domains, cd))
+			g_ptr_array_add(todo, pd_compute_stats_entry_locked(stats, cd));
+	}
+	if (todo->len > 0 && stats->requested != 0)
+		pd_compute_stats_queue_locked(stats, todo, stats->requested, TRUE);
+	g_mutex_unlock(&stats->lock);
+}
+
 PdComputeStats *
 pd_compute_stats_get(PdCycleCache *cache,
 		     PdComputePool *pool,
@@ -770,13 +788,16 @@ pd_compute_stats_get(PdCycleCache *cache,
 		     GError **error)
 {
 	PdComputeStatsArgs args = { pool, use_bulk, resources, asked, groups, NULL };
+	PdComputeStats *stats = pd_cycle_cache_get(cache,
+						   PD_COMPUTE_STATS_KEY,
+						   pd_compute_stats_create_cb,
+						   &args,
+						   (GDestroyNotify)pd_compute_stats_cancel,
+						   error);
 
-	return pd_cycle_cache_get(cache,
-				  PD_COMPUTE_STATS_KEY,
-				  pd_compute_stats_create_cb,
-				  &args,
-				  (GDestroyNotify)pd_compute_stats_cancel,
-				  error);
+	if (stats != NULL)
+		pd_compute_stats_extend(stats, resources);
+	return stats;
 }
 
 PdComputeStats *
