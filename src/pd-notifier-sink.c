@@ -292,6 +292,14 @@ pd_notifier_sink_publish_cb(gpointer user_data)
 
 	for (guint i = 0; i < h->messages->len; i++)
 		pd_publisher_publish(h->sink->publisher, g_ptr_array_index(h->messages, i));
+	/* with the log line of the hypervisor's or API's connection, how long
+	 * the first samples took (the bench reads both) */
+	if (h->sink->messages_built == 0 && h->messages->len > 0)
+		g_log_structured(G_LOG_DOMAIN,
+				 G_LOG_LEVEL_INFO,
+				 "MESSAGE",
+				 "first message published (%u samples)",
+				 ((PdMessage *)g_ptr_array_index(h->messages, 0))->n_samples);
 	h->sink->messages_built += h->messages->len;
 	pd_inflight_release(h->sink->inflight, h->bytes);
 	h->done(h->done_data, NULL);

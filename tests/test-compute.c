@@ -855,6 +855,145 @@ test_lifecycle(void)
 	pd_test_rmtree(dir);
 }
 
+/* ------------------------------------------------------------ in parts */
+
+typedef struct {
+	PdComputePool *pool;
+	PdConfig *config;
+	PdCycleCache *cache;
+	PdPollster *pollster; /* cpu: statistics from the pipeline */
+	GArray *sizes;	      /* of the parts, as they came */
+	guint polled;	      /* samples of the pollster on the parts */
+	gboolean done;
+	GPtrArray *rest;
+	GError *error;
+} Parts;
+
+/* main context, before the result: a pollster polls each part as the
+ * engine does (in a thread: it waits for the pipeline's statistics) */
+static gpointer
+parts_poll_thread(gpointer data)
+{
+	gpointer *args = data;
+	Parts *pt = args[0];
+	GPtrArray *resources = args[1];
+	g_autoptr(PdPollContext) ctx = pd_poll_context_new(pt->config, pt->cache, "test");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdSampleBatch) batch = NULL;
+
+	g_assert_true(
+	  PD_POLLSTER_GET_CLASS(pt->pollster)->poll(pt->pollster, ctx, resources, NULL, &error));
+	g_assert_no_error(error);
+	batch = pd_poll_context_steal_batch(ctx);
+	return GUINT_TO_POINTER(pd_sample_batch_get_size(batch));
+}
+
+static void
+parts_part_cb(GPtrArray *resources, gpointer user_data)
+{
+	Parts *pt = user_data;
+	gpointer args[] = { pt, resources };
+	GThread *thread = g_thread_new("parts-poll", parts_poll_thread, args);
+
+	g_array_append_val(pt->sizes, resources->len);
+	pt->polled += GPOINTER_TO_UINT(g_thread_join(thread));
+}
+
+static void
+parts_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	Parts *pt = user_data;
+
+	pt->rest = pd_discovery_discover_finish(PD_DISCOVERY(source), res, &pt->error);
+	pt->done = TRUE;
+}
+
+static gboolean
+parts_is_done(gpointer data)
+{
+	return ((Parts *)data)->done;
+}
+
+static void
+parts_run(Parts *pt, PdDiscovery *discovery)
+{
+	pt->cache = pd_cycle_cache_new(pt->config);
+	pt->sizes = g_array_new(FALSE, FALSE, sizeof(guint));
+	pt->polled = 0;
+	pt->done = FALSE;
+	pd_discovery_discover_parts_async(
+	  discovery, NULL, pt->cache, parts_part_cb, pt, NULL, parts_done_cb, pt);
+	g_assert_true(pd_test_wait_for(parts_is_done, pt, 120000));
+	g_assert_no_error(pt->error);
+}
+
+static void
+parts_clear(Parts *pt)
+{
+	g_clear_pointer(&pt->cache, pd_cycle_cache_unref);
+	g_clear_pointer(&pt->sizes, g_array_unref);
+	g_clear_pointer(&pt->rest, g_ptr_array_unref);
+}
+
+/* the first discovery hands the domains over as their XML is read: the
+ * first part after a few reads, samples polled on it, every domain once;
+ * a later one (nothing due) hands all known domains over at once */
+static void
+test_parts(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	guint domains = g_getenv("POLLD_WRAPPER") != NULL ? 100 : 1000;
+	g_autofree gchar *n = g_strdup_printf("%u", domains);
+	const gchar *opts[] = {
+		"--domains", n, "--shutoff-every", "0", "--plain-every", "0", NULL
+	};
+	g_autofree gchar *xml = gen_domains(dir, opts);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr conn = virConnectOpen(uri);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	g_autoptr(GArray) log = NULL;
+	Parts pt = { pd_compute_pool_new(NULL), pd_config_new() };
+	guint sum = 0;
+
+	g_assert_nonnull(conn);
+	pd_compute_pool_set_conn(pt.pool, conn);
+	discovery = pd_compute_discovery_new(pt.pool);
+	pd_compute_discovery_set_refresh(PD_COMPUTE_DISCOVERY(discovery), 600 * G_USEC_PER_SEC, 0);
+	pt.pollster = pd_compute_pollster_new(pd_compute_meter_lookup("cpu"), pt.pool);
+
+	parts_run(&pt, discovery);
+	log = pd_compute_discovery_get_parts(PD_COMPUTE_DISCOVERY(discovery));
+	g_assert_cmpuint(pt.sizes->len, >, 2);
+	g_assert_cmpuint(log->len, ==, 2 * pt.sizes->len);
+	/* the first part: 8 domains, handed over when only their XML was read */
+	g_assert_cmpuint(g_array_index(pt.sizes, guint, 0), ==, 8);
+	g_assert_cmpuint(g_array_index(log, guint, 0), ==, 8);
+	g_assert_cmpuint(g_array_index(log, guint, 1), ==, 8);
+	for (guint i = 0; i < pt.sizes->len; i++)
+		sum += g_array_index(pt.sizes, guint, i);
+	g_assert_cmpuint(sum, ==, domains);
+	g_assert_cmpuint(pt.rest->len, ==, 0);
+	g_assert_cmpuint(pt.polled, ==, domains);
+	parts_clear(&pt);
+	g_clear_pointer(&log, g_array_unref);
+
+	/* known domains, XML not due: one part, right after the listing */
+	parts_run(&pt, discovery);
+	log = pd_compute_discovery_get_parts(PD_COMPUTE_DISCOVERY(discovery));
+	g_assert_cmpuint(pt.sizes->len, ==, 1);
+	g_assert_cmpuint(g_array_index(pt.sizes, guint, 0), ==, domains);
+	g_assert_cmpuint(g_array_index(log, guint, 1), ==, 0);
+	g_assert_cmpuint(pt.polled, ==, domains);
+	parts_clear(&pt);
+
+	g_object_unref(pt.pollster);
+	g_clear_object(&discovery);
+	g_object_unref(pt.pool);
+	g_object_unref(pt.config);
+	virConnectClose(conn);
+	pd_test_rmtree(dir);
+}
+
 /* the value of @name for @rid in @batch; fails unless exactly one sample has it */
 static PdSample *
 batch_sample(PdSampleBatch *batch, const gchar *name, const gchar *rid)
@@ -1633,6 +1772,7 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/compute/parse", test_parse);
 	g_test_add_func("/compute/bulk-params", test_bulk_params);
 	g_test_add_func("/compute/lifecycle", test_lifecycle);
+	g_test_add_func("/compute/parts", test_parts);
 	g_test_add_func("/compute/golden", test_golden);
 	g_test_add_func("/compute/compat-2026.1", test_compat_2026);
 	g_test_add_func("/compute/values-synthetic", test_values_synthetic);

@@ -31,8 +31,10 @@ typedef struct {
 	gboolean hold; /* pollster "fake.slow" blocks while TRUE */
 	gboolean slow_entered;
 	guint samples_per_resource;
-	GArray *a_polls; /* monotonic times fake.a was called */
-	gulong slow_us;	 /* how long "fake.slow" takes when not held */
+	GArray *a_polls;		      /* monotonic times fake.a was called */
+	gulong slow_us;			      /* how long "fake.slow" takes when not held */
+	guint published;		      /* messages the publisher got */
+	gboolean published_while_discovering; /* fake_parts saw one before its end */
 } PdFakeState;
 
 static PdFakeState fake;
@@ -51,6 +53,8 @@ pd_fake_reset(void)
 	fake.slow_entered = FALSE;
 	fake.samples_per_resource = 1;
 	fake.slow_us = 0;
+	fake.published = 0;
+	fake.published_while_discovering = FALSE;
 	g_clear_pointer(&fake.a_polls, g_array_unref);
 	fake.a_polls = g_array_new(FALSE, FALSE, sizeof(gint64));
 	g_mutex_unlock(&fake.mutex);
@@ -177,6 +181,64 @@ pd_fake_discovery_class_init(PdFakeDiscoveryClass *klass)
 	PD_DISCOVERY_CLASS(klass)->discover = pd_fake_discovery_discover;
 }
 
+/* --- fake discovery in parts: p0 p1, then (once a message of theirs is
+ * published) p1 again, p2 p3, and p4 in the result --- */
+
+#define PD_TYPE_FAKE_PARTS (pd_fake_parts_get_type())
+G_DECLARE_FINAL_TYPE(PdFakeParts, pd_fake_parts, PD, FAKE_PARTS, PdDiscovery)
+struct _PdFakeParts {
+	PdDiscovery parent_instance;
+};
+G_DEFINE_TYPE(PdFakeParts, pd_fake_parts, PD_TYPE_DISCOVERY)
+
+static GPtrArray *
+pd_fake_resources(const gchar *const *ids)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	for (guint i = 0; ids[i] != NULL; i++)
+		g_ptr_array_add(out, pd_resource_new(ids[i], NULL, NULL));
+	return out;
+}
+
+static GPtrArray *
+pd_fake_parts_discover(PdDiscovery *self,
+		       const gchar *param,
+		       PdCycleCache *cache,
+		       PdDiscoveryParts *parts,
+		       GCancellable *c,
+		       GError **error)
+{
+	const gchar *const first[] = { "p0", "p1", NULL };
+	const gchar *const second[] = { "p1", "p2", "p3", NULL };
+	const gchar *const rest[] = { "p4", NULL };
+	g_autoptr(GPtrArray) a = pd_fake_resources(first);
+	g_autoptr(GPtrArray) b = pd_fake_resources(second);
+	gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+
+	g_atomic_int_inc(&fake.discoveries);
+	pd_discovery_parts_add(parts, a);
+	/* the pollsters start on the first part while this discovery runs: a
+	 * message of it is published (a bounded wait: a failure, not a hang) */
+	g_mutex_lock(&fake.mutex);
+	while (fake.published == 0 && g_cond_wait_until(&fake.cond, &fake.mutex, end))
+		;
+	fake.published_while_discovering = fake.published > 0;
+	g_mutex_unlock(&fake.mutex);
+	pd_discovery_parts_add(parts, b);
+	return pd_fake_resources(rest);
+}
+
+static void
+pd_fake_parts_init(PdFakeParts *self)
+{
+}
+
+static void
+pd_fake_parts_class_init(PdFakePartsClass *klass)
+{
+	PD_DISCOVERY_CLASS(klass)->discover_parts = pd_fake_parts_discover;
+}
+
 /* --- fake plugin --- */
 
 #define PD_TYPE_FAKE_PLUGIN (pd_fake_plugin_get_type())
@@ -216,6 +278,11 @@ pd_fake_plugin_constructed(GObject *obj)
 	pd_fake_plugin_add(plugin, "fake.c", PD_SAMPLE_TYPE_DELTA);
 	pd_fake_plugin_add(plugin, "fake.slow", PD_SAMPLE_TYPE_GAUGE);
 	pd_plugin_add_discovery(plugin, d);
+	{
+		g_autoptr(PdDiscovery) parts =
+		  g_object_new(PD_TYPE_FAKE_PARTS, "name", "fake_parts", NULL);
+		pd_plugin_add_discovery(plugin, parts);
+	}
 	pd_plugin_add_config_key(plugin, "fake", "knob");
 }
 
@@ -244,6 +311,10 @@ static void
 pd_keep_publisher_publish(PdPublisher *publisher, PdMessage *msg)
 {
 	g_ptr_array_add(PD_KEEP_PUBLISHER(publisher)->messages, pd_message_ref(msg));
+	g_mutex_lock(&fake.mutex);
+	fake.published++;
+	g_cond_broadcast(&fake.cond);
+	g_mutex_unlock(&fake.mutex);
 }
 
 static void
@@ -450,6 +521,38 @@ test_engine_dedupe(PdFixture *fx, gconstpointer data)
 	/* the default discovery isn't used when a source names resources */
 	g_assert_cmpint(fake.discoveries, ==, 0);
 	g_assert_cmpuint(fx->last_cycle_samples, ==, 3);
+}
+
+/* a discovery in parts: its first part is polled and published while it
+ * still runs; every resource polled once per pollster, in more than one
+ * invocation; the size shown is every part's */
+static void
+test_engine_discovery_parts(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const gchar *const ids[] = { "p0", "p1", "p2", "p3", "p4" };
+	GPtrArray *tasks;
+	GHashTable *sizes;
+
+	pd_fixture_write(fx,
+			 "sources:\n"
+			 "  - name: p\n    interval: 60\n    meters: [fake.a, fake.b]\n"
+			 "    discovery: [fake_parts]\n",
+			 NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	pd_fixture_poll(fx);
+	g_assert_cmpint(fake.discoveries, ==, 1);
+	g_assert_true(fake.published_while_discovering);
+	for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
+		g_assert_cmpuint(pd_fake_polled("fake.a", ids[i]), ==, 1);
+		g_assert_cmpuint(pd_fake_polled("fake.b", ids[i]), ==, 1);
+	}
+	g_assert_cmpuint(fake.a_polls->len, >=, 2);
+	g_assert_cmpuint(fx->last_cycle_samples, ==, 10);
+	tasks = pd_engine_get_tasks(fx->engine);
+	g_assert_cmpuint(tasks->len, ==, 1);
+	sizes = pd_polling_task_get_discovery_sizes(g_ptr_array_index(tasks, 0));
+	g_assert_cmpuint(GPOINTER_TO_UINT(g_hash_table_lookup(sizes, "fake_parts")), ==, 6);
 }
 
 static void
@@ -1115,6 +1218,7 @@ main(int argc, char **argv)
 	ADD("/engine/grouping", test_engine_grouping);
 	ADD("/engine/dedupe", test_engine_dedupe);
 	ADD("/engine/discovery-cache", test_engine_discovery_cache);
+	ADD("/engine/discovery-parts", test_engine_discovery_parts);
 	ADD("/engine/blacklist", test_engine_blacklist);
 	g_test_add_func("/engine/blacklist-backoff", test_engine_blacklist_backoff);
 	ADD("/engine/batching", test_engine_batching);

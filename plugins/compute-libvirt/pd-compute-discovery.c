@@ -57,6 +57,9 @@ struct _PdComputeDiscovery {
 	 * table per pipeline, used by that pipeline's thread only */
 	GHashTable *by_id[PD_COMPUTE_POOL_MAX_SIZE];
 	guint list_max; /* PD_COMPUTE_RPC_LIST_MAX; tests make it small */
+	/* for tests: per part of the last run, its size and the XML reads
+	 * done by then (guint pairs) */
+	GArray *parts_log;
 };
 
 /* what this discovery knows about changes since the last one */
@@ -531,6 +534,7 @@ typedef struct {
 	GCond cond;
 	guint pending; /* shards at work */
 	guint domains, reads, handed;
+	guint reads_done; /* so far, every shard */
 	GError *error;
 } PdComputeRun;
 
@@ -669,11 +673,20 @@ pd_compute_run_visit(PdComputeRun *run, PdComputeShard *sh, PdComputeListed *l, 
 
 /* to the pollsters now, or kept for the result */
 static void
-pd_compute_run_hand_over(PdComputeRun *run, GPtrArray *resources)
+pd_compute_run_hand_over(PdComputeRun *run, GPtrArray *resources, guint reads)
 {
+	guint entry[2] = { resources->len, 0 };
+
+	g_mutex_lock(&run->lock);
+	run->reads_done += reads;
+	entry[1] = run->reads_done;
+	g_mutex_unlock(&run->lock);
 	if (resources->len == 0)
 		return;
 	if (run->parts != NULL) {
+		g_mutex_lock(&run->self->lock);
+		g_array_append_vals(run->self->parts_log, entry, 2);
+		g_mutex_unlock(&run->self->lock);
 		pd_discovery_parts_add(run->parts, resources);
 		g_mutex_lock(&run->lock);
 		run->handed += resources->len;
@@ -721,7 +734,7 @@ pd_compute_shard_read_cb(PdComputeConnection *conn, gpointer data)
 	g_mutex_unlock(&run->self->lock);
 	sh->next += n;
 	sh->chunk = MIN(sh->chunk * 2, PD_COMPUTE_READ_CHUNK_MAX);
-	pd_compute_run_hand_over(run, found);
+	pd_compute_run_hand_over(run, found, n);
 	if (sh->next < sh->todo->len) {
 		pd_compute_pipeline_push(pd_compute_pool_get(run->self->pool, sh->index),
 					 pd_compute_shard_read_cb,
@@ -755,7 +768,7 @@ pd_compute_shard_start_cb(PdComputeConnection *conn, gpointer data)
 			pd_compute_run_visit(run, sh, l, found);
 	}
 	g_mutex_unlock(&self->lock);
-	pd_compute_run_hand_over(run, found);
+	pd_compute_run_hand_over(run, found, 0);
 	sh->chunk = PD_COMPUTE_READ_CHUNK_MIN;
 	if (sh->todo->len == 0) {
 		pd_compute_shard_done(sh);
@@ -772,6 +785,7 @@ pd_compute_run_begin(PdComputeDiscovery *self, PdComputeRun *run)
 	g_mutex_lock(&self->lock);
 	run->now = pd_compute_discovery_now(self);
 	run->generation = ++self->generation;
+	g_array_set_size(self->parts_log, 0);
 	/* a full refresh now and then, as Ceilometer's resource_cache_expiry */
 	if (self->cache_expiry > 0 && run->now - self->cache_time >= self->cache_expiry) {
 		g_hash_table_remove_all(self->cache);
@@ -894,6 +908,17 @@ pd_compute_discovery_set_list_max(PdComputeDiscovery *self, guint list_max)
 	self->list_max = MAX(list_max, 1);
 }
 
+GArray *
+pd_compute_discovery_get_parts(PdComputeDiscovery *self)
+{
+	GArray *out = g_array_new(FALSE, FALSE, sizeof(guint));
+
+	g_mutex_lock(&self->lock);
+	g_array_append_vals(out, self->parts_log->data, self->parts_log->len);
+	g_mutex_unlock(&self->lock);
+	return out;
+}
+
 guint
 pd_compute_discovery_get_cache_size(PdComputeDiscovery *self)
 {
@@ -923,6 +948,7 @@ pd_compute_discovery_finalize(GObject *obj)
 	for (guint i = 0; i < PD_COMPUTE_POOL_MAX_SIZE; i++)
 		g_clear_pointer(&self->by_id[i], g_hash_table_unref);
 	g_hash_table_unref(self->cache);
+	g_array_unref(self->parts_log);
 	g_hash_table_unref(self->flavor_ids);
 	g_free(self->host);
 	g_mutex_clear(&self->lock);
@@ -939,6 +965,7 @@ pd_compute_discovery_init(PdComputeDiscovery *self)
 					    (GDestroyNotify)pd_compute_cache_entry_free);
 	self->flavor_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	self->list_max = PD_COMPUTE_RPC_LIST_MAX;
+	self->parts_log = g_array_new(FALSE, FALSE, sizeof(guint));
 	self->host = g_strdup(g_get_host_name());
 	self->cache_time = pd_compute_discovery_now(self);
 }

@@ -33,6 +33,10 @@ pd_compute_discovery_advance_clock(PdComputeDiscovery *self, gint64 usec);
  * 16,384), past which the listing goes in slices */
 void
 pd_compute_discovery_set_list_max(PdComputeDiscovery *self, guint list_max);
+/* for tests: the parts the last run handed over, two guints each: the
+ * domains in the part, and the XML reads done by then */
+GArray *
+pd_compute_discovery_get_parts(PdComputeDiscovery *self);
 /* instances (or non-instance domains) remembered, for tests */
 guint
 pd_compute_discovery_get_cache_size(PdComputeDiscovery *self);
