@@ -4,7 +4,8 @@
 
 Used by the compute tests and the benchmark: test:///abs/path/domains.xml.
 Domain i is instance-%08x (i), uuid derived from i, project p%031d (i % projects).
-Every --shutoff-every'th domain is SHUTOFF, every --plain-every'th carries no
+Every --shutoff-every'th domain is SHUTOFF, every --transient-every'th
+other one transient, every --plain-every'th carries no
 Nova metadata (not an instance), every --nova10-every'th uses the 1.0 namespace.
 """
 
@@ -78,6 +79,9 @@ def domain(i, args):
     state = ""
     if args.shutoff_every and i % args.shutoff_every == args.shutoff_every - 1:
         state = "    <test:runstate>5</test:runstate>\n"
+    # a transient domain cannot be shut off: it would not exist
+    elif args.transient_every and i % args.transient_every == args.transient_every - 1:
+        state = "    <test:transient/>\n"
     vcpus = FLAVORS[i % len(FLAVORS)][5]
     return f"""  <domain type='test' xmlns:test='{TEST_NS}'>
     <name>instance-{i:08x}</name>
@@ -104,6 +108,10 @@ def main():
     p.add_argument("--disks", type=int, default=1, help="disks with a source per domain")
     p.add_argument("--nics", type=int, default=1, help="interfaces per domain")
     p.add_argument("--shutoff-every", type=int, default=5, help="0: none")
+    p.add_argument("--transient-every", type=int, default=0,
+                   help="0: none (a transient domain gives the same meters; past libvirtd's "
+                        "16,384 domains an answer, listings split into persistent and "
+                        "transient ones)")
     p.add_argument("--plain-every", type=int, default=7, help="0: all carry Nova metadata")
     p.add_argument("--nova10-every", type=int, default=3, help="0: all use Nova 1.1")
     p.add_argument("--volume-every", type=int, default=4, help="boot from volume: no image")

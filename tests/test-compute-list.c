@@ -15,13 +15,24 @@
 #include "polld.h"
 
 static gchar *
-gen_domains(const gchar *dir)
+gen_domains(const gchar *dir, const gchar *transient_every)
 {
 	g_autofree gchar *script =
 	  g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "gen-domains.py", NULL);
 	gchar *path = g_build_filename(dir, "domains.xml", NULL);
-	const gchar *argv[] = { "python3",	   script, "--out",	    path, "--domains", "10",
-				"--shutoff-every", "3",	   "--plain-every", "0",  NULL };
+	const gchar *argv[] = { "python3",
+				script,
+				"--out",
+				path,
+				"--domains",
+				"10",
+				"--shutoff-every",
+				"3",
+				"--plain-every",
+				"0",
+				"--transient-every",
+				transient_every,
+				NULL };
 	g_autoptr(GError) error = NULL;
 	gint status = -1;
 
@@ -58,11 +69,15 @@ discover(PdDiscovery *discovery, PdConfig *config)
 	return g_strjoinv("\n", (gchar **)lines->pdata);
 }
 
+/* @split: half the running domains are transient, so the listing split
+ * into persistent and transient ones fits (at most 4 each): no lookup by
+ * ID; else the running ones are found by ID */
 static void
-test_list_sliced(void)
+test_list_sliced(gconstpointer data)
 {
+	gboolean split = GPOINTER_TO_INT(data);
 	g_autofree gchar *dir = pd_test_mkdtemp();
-	g_autofree gchar *xml = gen_domains(dir);
+	g_autofree gchar *xml = gen_domains(dir, split ? "2" : "0");
 	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
 	virConnectPtr rw = virConnectOpen(uri);
 	g_autoptr(PdConfig) config = pd_config_new();
@@ -88,6 +103,8 @@ test_list_sliced(void)
 		g_assert_cmpstr(got, ==, want);
 		g_assert_cmpuint(
 		  pd_compute_discovery_get_cache_size(PD_COMPUTE_DISCOVERY(sliced)), ==, 10);
+		g_assert_cmpint(
+		  pd_compute_discovery_get_listed_by_id(PD_COMPUTE_DISCOVERY(sliced)), ==, !split);
 		if (round == 0) {
 			/* one stops: its kept handle now says shut off */
 			gint ids[10];
@@ -115,6 +132,8 @@ int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/compute/list-sliced", test_list_sliced);
+	g_test_add_data_func("/compute/list-sliced", GINT_TO_POINTER(FALSE), test_list_sliced);
+	g_test_add_data_func(
+	  "/compute/list-split-by-filters", GINT_TO_POINTER(TRUE), test_list_sliced);
 	return g_test_run();
 }

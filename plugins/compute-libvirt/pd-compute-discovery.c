@@ -441,8 +441,71 @@ pd_compute_list_active_by_id(virConnectPtr conn,
 	return TRUE;
 }
 
+/* the filters the running domains' listing is split by when it does not
+ * fit one answer: persistent or transient, then running, paused or other */
+static const guint pd_compute_split_dims[][3] = {
+	{ VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT,
+	  VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT,
+	  0 },
+	{ VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING,
+	  VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED,
+	  VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER },
+};
+
+/* the running domains matching @flags into @out, in one answer, or in
+ * answers split by the filters from @dim on; FALSE when one still does not
+ * fit (libvirtd refuses it; @list_max checks it here too, for tests) */
+static gboolean
+pd_compute_list_split(virConnectPtr conn, guint flags, guint dim, guint list_max, GArray *out)
+{
+	virDomainStatsRecordPtr *records = NULL;
+	gint n = virConnectGetAllDomainStats(
+	  conn, VIR_DOMAIN_STATS_STATE, &records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE | flags);
+
+	if (n >= 0 && (guint)n <= list_max) {
+		pd_compute_listed_add_records(out, records, n);
+		virDomainStatsRecordListFree(records);
+		return TRUE;
+	}
+	if (records != NULL)
+		virDomainStatsRecordListFree(records);
+	/* a connection that is gone is no reason to split */
+	if (dim >= G_N_ELEMENTS(pd_compute_split_dims) || virConnectIsAlive(conn) != 1)
+		return FALSE;
+	for (guint i = 0; i < 3 && pd_compute_split_dims[dim][i] != 0; i++) {
+		if (!pd_compute_list_split(
+		      conn, flags | pd_compute_split_dims[dim][i], dim + 1, list_max, out))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* the running domains past one answer, split by filters (no lookup by ID,
+ * which libvirt's test driver answers with a scan of every domain); FALSE:
+ * some filter still matches too many, nothing added */
+static gboolean
+pd_compute_list_active_split(virConnectPtr conn, guint list_max, GArray *listed)
+{
+	g_autoptr(GArray) part = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
+
+	g_array_set_clear_func(part, (GDestroyNotify)pd_compute_listed_clear);
+	/* all running ones in one answer is known not to fit */
+	for (guint i = 0; i < 3 && pd_compute_split_dims[0][i] != 0; i++) {
+		if (!pd_compute_list_split(conn, pd_compute_split_dims[0][i], 1, list_max, part)) {
+			virResetLastError();
+			return FALSE;
+		}
+	}
+	g_debug("listing: %u running domains in answers split by filters", part->len);
+	for (guint i = 0; i < part->len; i++) {
+		g_array_append_val(listed, g_array_index(part, PdComputeListed, i));
+		memset(&g_array_index(part, PdComputeListed, i), 0, sizeof(PdComputeListed));
+	}
+	return TRUE;
+}
+
 /* past PD_COMPUTE_RPC_LIST_MAX domains: the inactive ones in one answer,
- * the running ones in slices */
+ * the running ones in answers split by filters, else by ID */
 static GArray *
 pd_compute_list_sliced(virConnectPtr conn,
 		       gint n_active,
@@ -473,6 +536,10 @@ pd_compute_list_sliced(virConnectPtr conn,
 			return NULL;
 		pd_compute_listed_add_records(listed, records, n);
 		virDomainStatsRecordListFree(records);
+		return g_steal_pointer(&listed);
+	}
+	if (pd_compute_list_active_split(conn, list_max, listed)) {
+		g_clear_pointer(by_id, g_hash_table_unref);
 		return g_steal_pointer(&listed);
 	}
 	if (!pd_compute_list_active_by_id(conn, (guint)n_active, list_max, by_id, listed))
@@ -906,6 +973,16 @@ void
 pd_compute_discovery_set_list_max(PdComputeDiscovery *self, guint list_max)
 {
 	self->list_max = MAX(list_max, 1);
+}
+
+gboolean
+pd_compute_discovery_get_listed_by_id(PdComputeDiscovery *self)
+{
+	for (guint i = 0; i < PD_COMPUTE_POOL_MAX_SIZE; i++) {
+		if (self->by_id[i] != NULL)
+			return TRUE;
+	}
+	return FALSE;
 }
 
 GArray *

@@ -33,6 +33,10 @@ pd_compute_discovery_advance_clock(PdComputeDiscovery *self, gint64 usec);
  * 16,384), past which the listing goes in slices */
 void
 pd_compute_discovery_set_list_max(PdComputeDiscovery *self, guint list_max);
+/* for tests, between discoveries: TRUE when the last listing found running
+ * domains by ID (past the limit, when no split by filters fit) */
+gboolean
+pd_compute_discovery_get_listed_by_id(PdComputeDiscovery *self);
 /* for tests: the parts the last run handed over, two guints each: the
  * domains in the part, and the XML reads done by then */
 GArray *
