@@ -822,11 +822,16 @@ pd_compute_shard_start_cb(PdComputeConnection *conn, gpointer data)
 	PdComputeDiscovery *self = run->self;
 	g_autoptr(GPtrArray) found =
 	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	gint64 start = g_get_monotonic_time();
 
 	if (!pd_compute_shard_list(sh, conn)) {
 		pd_compute_shard_done(sh);
 		return;
 	}
+	g_debug("discovery: connection %u listed %u domains of its shard in %.3f s",
+		sh->index,
+		sh->listed->len,
+		(g_get_monotonic_time() - start) / (gdouble)G_USEC_PER_SEC);
 	g_mutex_lock(&self->lock);
 	pd_compute_discovery_mark_due(self, sh, run->now);
 	for (guint i = 0; i < sh->listed->len; i++) {
