@@ -588,7 +588,7 @@ pd_compute_list_domains_once(virConnectPtr conn, GHashTable **by_id, guint list_
  * PD_COMPUTE_READ_CHUNK_MAX. Each chunk is a job of its own, queued behind
  * what the pollsters queued meanwhile (the statistics of the domains handed
  * over), so reads and statistics take turns on the connection. */
-#define PD_COMPUTE_READ_CHUNK_MIN 8
+#define PD_COMPUTE_READ_CHUNK_MIN 2
 #define PD_COMPUTE_READ_CHUNK_MAX 256
 
 typedef struct {
