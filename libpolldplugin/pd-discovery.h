@@ -45,7 +45,8 @@ struct _PdDiscoveryClass {
 	 * thread, but may hand resources over in parts as it finds them,
 	 * with pd_discovery_parts_add() from any thread until it returns, so
 	 * that pollsters start on the first ones while it looks for the rest.
-	 * Returns the resources not handed over (maybe none). A pollster may
+	 * Returns the resources not handed over (maybe none): each resource
+	 * once per run, in one part or in the result. A pollster may
 	 * then be called more than once per cycle, once per part or group
 	 * of parts, each resource once. */
 	GPtrArray *(*discover_parts)(PdDiscovery *self,
