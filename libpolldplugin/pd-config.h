@@ -80,7 +80,7 @@ typedef enum {
 	PD_CEILOMETER_2026_1 = 26, /* "2026.1" (Gazpacho): 26.0.0 */
 } PdCeilometerRelease;
 
-#define PD_CEILOMETER_DEFAULT PD_CEILOMETER_2025_2
+#define PD_CEILOMETER_DEFAULT PD_CEILOMETER_2026_1
 
 /* [polld] ceilometer_compat: PD_CEILOMETER_DEFAULT when unset (or @self
  * NULL); any other

@@ -216,7 +216,7 @@ static const PdOptionInfo pd_option_table[] = {
 	IMPL("polld", "pollster_timeout", NULL),
 	IMPL("polld", "stop_timeout", NULL),
 	IMPL("polld", "identity_names", NULL),
-	IMPL("polld", "ceilometer_compat", "2025.2"),
+	IMPL("polld", "ceilometer_compat", "2026.1"),
 	IMPL("polld", "max_inflight_bytes", "4194304"),
 };
 

@@ -197,7 +197,7 @@ test_image_size(Central *c, gconstpointer data)
 	  "{\"status\":\"active\",\"visibility\":\"public\",\"name\":\"cirros\","
 	  "\"container_format\":\"bare\",\"created_at\":\"2024-01-01T00:00:00Z\","
 	  "\"disk_format\":\"qcow2\",\"updated_at\":\"2024-01-02T00:00:00Z\","
-	  "\"min_disk\":0,\"protected\":false,"
+	  "\"min_disk\":0,\"is_protected\":false,"
 	  "\"checksum\":\"443b7623e27ecf03dc9e01ee93f67afe\",\"min_ram\":0,"
 	  "\"tags\":[\"base\",\"tiny\"],\"virtual_size\":117440512}");
 	s = central_check(c, "image.size", "img-2", "B", NULL, "p-service");
@@ -218,11 +218,11 @@ test_volumes(Central *c, gconstpointer data)
 
 	central_run(c, "['volume.size', 'volume.snapshot.size', 'volume.backup.size']");
 	central_assert_samples(c, 6);
-	/* the default, 2025.2: Cinder API 3.64, volume_type_id; snapshots and
-	 * backups without image_id and instance_id; backups with their user */
+	/* the default, 2026.1: Cinder API 3.64, volume_type_id, GiB; snapshots
+	 * and backups without image_id and instance_id; backups with their user */
 	g_assert_cmpuint(
 	  pd_os_test_server_get_request_count(c->server, "volume [volume 3.64]"), ==, 2 + 1 + 1);
-	s = central_check(c, "volume.size", "vol-1", "GB", "u-alice", "p-demo");
+	s = central_check(c, "volume.size", "vol-1", "GiB", "u-alice", "p-demo");
 	central_assert_int(s, 10);
 	/* user_name and project_name are there, null without identity discovery */
 	g_assert_null(central_str(s, "user_name"));
@@ -236,11 +236,11 @@ test_volumes(Central *c, gconstpointer data)
 	  "\"attachment_id\":\"att-1\",\"device\":\"/dev/vdb\"}],"
 	  "\"snapshot_id\":null,\"source_volid\":null,\"image_id\":\"img-1\","
 	  "\"instance_id\":\"srv-1\"}");
-	s = central_check(c, "volume.size", "vol-2", "GB", "u-ceilo", "p-service");
+	s = central_check(c, "volume.size", "vol-2", "GiB", "u-ceilo", "p-service");
 	central_assert_int(s, 1);
-	central_assert_int(central_check(c, "volume.size", "vol-3", "GB", "u-alice", "p-demo"),
+	central_assert_int(central_check(c, "volume.size", "vol-3", "GiB", "u-alice", "p-demo"),
 			   2048);
-	s = central_check(c, "volume.snapshot.size", "snap-1", "GB", "u-alice", "p-demo");
+	s = central_check(c, "volume.snapshot.size", "snap-1", "GiB", "u-alice", "p-demo");
 	central_assert_int(s, 10);
 	central_assert_metadata(
 	  s,
@@ -248,8 +248,8 @@ test_volumes(Central *c, gconstpointer data)
 	  "\"description\":\"pre\",\"metadata\":{\"k\":\"v\"},"
 	  "\"os-extended-snapshot-attributes:progress\":\"100%\"}");
 	central_assert_int(
-	  central_check(c, "volume.snapshot.size", "snap-2", "GB", "u-ceilo", "p-service"), 1);
-	s = central_check(c, "volume.backup.size", "bak-1", "GB", "u-alice", "p-demo");
+	  central_check(c, "volume.snapshot.size", "snap-2", "GiB", "u-ceilo", "p-service"), 1);
+	s = central_check(c, "volume.backup.size", "bak-1", "GiB", "u-alice", "p-demo");
 	central_assert_int(s, 10);
 	central_assert_metadata(
 	  s,
@@ -267,28 +267,29 @@ test_pools(Central *c, gconstpointer data)
 	/* provisioned and virtual_free only for the pool reporting provisioning */
 	central_assert_samples(c, 8);
 	s = central_check(
-	  c, "volume.provider.pool.capacity.total", "node1@lvm#lvm", "GB", NULL, NULL);
+	  c, "volume.provider.pool.capacity.total", "node1@lvm#lvm", "GiB", NULL, NULL);
 	central_assert_double(s, 1000.0);
 	central_assert_metadata(s, "{\"pool_name\":\"lvm\"}");
 	central_assert_double(
-	  central_check(c, "volume.provider.pool.capacity.free", "node1@lvm#lvm", "GB", NULL, NULL),
+	  central_check(
+	    c, "volume.provider.pool.capacity.free", "node1@lvm#lvm", "GiB", NULL, NULL),
 	  250.5);
 	central_assert_int(
 	  central_check(
-	    c, "volume.provider.pool.capacity.allocated", "node1@lvm#lvm", "GB", NULL, NULL),
+	    c, "volume.provider.pool.capacity.allocated", "node1@lvm#lvm", "GiB", NULL, NULL),
 	  700);
 	central_assert_int(
 	  central_check(
-	    c, "volume.provider.pool.capacity.provisioned", "node1@lvm#lvm", "GB", NULL, NULL),
+	    c, "volume.provider.pool.capacity.provisioned", "node1@lvm#lvm", "GiB", NULL, NULL),
 	  800);
 	/* 20 * (1000 - floor(5% of 1000)) - 800 */
 	central_assert_double(
 	  central_check(
-	    c, "volume.provider.pool.capacity.virtual_free", "node1@lvm#lvm", "GB", NULL, NULL),
+	    c, "volume.provider.pool.capacity.virtual_free", "node1@lvm#lvm", "GiB", NULL, NULL),
 	  18200.0);
 	central_assert_int(
 	  central_check(
-	    c, "volume.provider.pool.capacity.total", "node2@ceph#rbd", "GB", NULL, NULL),
+	    c, "volume.provider.pool.capacity.total", "node2@ceph#rbd", "GiB", NULL, NULL),
 	  500);
 }
 
@@ -310,7 +311,7 @@ test_floating_ip(Central *c, gconstpointer data)
 	/* unknown status: -1 and a warning */
 	central_assert_int(central_check(c, "ip.floating", "fip-3", "ip", NULL, "p-service"), -1);
 	g_assert_nonnull(strstr(c->err, "SLEEPING"));
-	/* no status: -1 as well since 25.0.0 (2025.2, the default) */
+	/* no status: -1 as well since 25.0.0 (2025.2 and the default, 2026.1) */
 	central_assert_int(central_check(c, "ip.floating", "fip-4", "ip", NULL, "p-demo"), -1);
 	g_assert_nonnull(
 	  strstr(c->err, "unknown floating IP status '(none)' for fip-4, setting volume to -1"));
@@ -338,7 +339,8 @@ test_swift(Central *c, gconstpointer data)
 	s = central_check(
 	  c, "storage.containers.objects", "p-demo/backups", "object", NULL, "p-demo");
 	central_assert_int(s, 3);
-	/* 2025.2 (the default): the container's storage policy, null when unsaid */
+	/* since 24.0.0 (the default, 2026.1, too): the container's storage
+	 * policy, null when unsaid */
 	central_assert_metadata(s, "{\"storage_policy\":\"Policy-0\"}");
 	central_assert_metadata(central_find(c, "storage.containers.objects.size", "p-demo/empty"),
 				"{\"storage_policy\":null}");
@@ -424,9 +426,9 @@ test_octavia_designate_manila(Central *c, gconstpointer data)
 	central_assert_int(
 	  central_check(c, "manila.share.status", "share-2", "status", "u-ceilo", "p-service"), 16);
 	central_assert_int(
-	  central_check(c, "manila.share.size", "share-1", "GB", "u-alice", "p-demo"), 100);
+	  central_check(c, "manila.share.size", "share-1", "GiB", "u-alice", "p-demo"), 100);
 	central_assert_int(
-	  central_check(c, "manila.share.size", "share-2", "GB", "u-ceilo", "p-service"), 0);
+	  central_check(c, "manila.share.size", "share-2", "GiB", "u-ceilo", "p-service"), 0);
 }
 
 static void
@@ -557,14 +559,42 @@ test_compat_zed(Central *c, gconstpointer data)
 	g_assert_nonnull(strstr(c->err, "unknown status SLEEPING received on vpn vpn-4"));
 }
 
-/* 2026.1 (26.0.0): GiB, image is_protected, VPNaaS keys as openstacksdk
- * names them, a firewall group in an unknown status -1 */
+/* 2025.2 (25.0.0): GB, image protected, a firewall group in an unknown
+ * status skipped (its VPNaaS keys: test_network_services) */
+static void
+test_compat_2025(Central *c, gconstpointer data)
+{
+	g_key_file_set_string(c->conf, "polld", "ceilometer_compat", "2025.2");
+	central_run(c,
+		    "['image.size', 'volume.size', 'volume.snapshot.size', 'volume.backup.size', "
+		    "'volume.provider.pool.capacity.total', 'manila.share.size', "
+		    "'network.services.firewall']");
+	central_assert_samples(c, 5 + 3 + 2 + 1 + 2 + 2 + 2);
+	central_assert_metadata(
+	  central_check(c, "image.size", "img-2", "B", NULL, "p-service"),
+	  "{\"status\":\"active\",\"visibility\":\"private\",\"name\":\"ubuntu\","
+	  "\"container_format\":\"bare\",\"created_at\":\"2024-02-01T00:00:00Z\","
+	  "\"disk_format\":\"raw\",\"updated_at\":\"2024-02-01T00:00:00Z\","
+	  "\"min_disk\":10,\"protected\":true,\"checksum\":\"abc\",\"min_ram\":512,"
+	  "\"tags\":[],\"virtual_size\":null}");
+	central_check(c, "volume.size", "vol-1", "GB", "u-alice", "p-demo");
+	central_check(c, "volume.snapshot.size", "snap-1", "GB", "u-alice", "p-demo");
+	central_check(c, "volume.backup.size", "bak-1", "GB", "u-alice", "p-demo");
+	central_check(c, "volume.provider.pool.capacity.total", "node1@lvm#lvm", "GB", NULL, NULL);
+	central_check(c, "manila.share.size", "share-1", "GB", "u-alice", "p-demo");
+	g_assert_cmpuint(central_count(c, "network.services.firewall"), ==, 2);
+	g_assert_nonnull(strstr(c->err, "unknown status SLEEPING received on fw fwg-4"));
+}
+
+/* the default is 2026.1 (26.0.0): GiB, image is_protected, VPNaaS keys as
+ * openstacksdk names them, a firewall group in an unknown status -1 */
 static void
 test_compat_2026(Central *c, gconstpointer data)
 {
 	JsonObject *s;
 
-	g_key_file_set_string(c->conf, "polld", "ceilometer_compat", "2026.1");
+	/* no ceilometer_compat in the config */
+	g_assert_false(g_key_file_has_key(c->conf, "polld", "ceilometer_compat", NULL));
 	central_run(c,
 		    "['image.size', 'volume.size', 'volume.snapshot.size', 'volume.backup.size', "
 		    "'volume.provider.pool.capacity.total', 'manila.share.size', "
@@ -792,8 +822,9 @@ test_network_services(Central *c, gconstpointer data)
 {
 	JsonObject *s;
 
+	g_key_file_set_string(c->conf, "polld", "ceilometer_compat", "2025.2");
 	central_run(c, "['network.services.*', 'ip.floating']");
-	/* 2025.2 (the default): every vpn, one in "error" 7 and one in an
+	/* 2025.2: every vpn, one in "error" 7 and one in an
 	 * unknown status -1; firewall: 2 of 4 (the one in "error" is not
 	 * discovered, the one in an unknown status skipped) */
 	central_assert_samples(c, 4 + 1 + 2 + 1 + 4);
@@ -995,7 +1026,8 @@ main(int argc, char **argv)
 	CENTRAL_TEST("/central/dns-recordsets-faults", test_dns_recordsets_faults);
 	CENTRAL_TEST("/central/identity-names", test_identity_names);
 	CENTRAL_TEST("/central/compat-zed", test_compat_zed);
-	CENTRAL_TEST("/central/compat-2026.1", test_compat_2026);
+	CENTRAL_TEST("/central/compat-2025.2", test_compat_2025);
+	CENTRAL_TEST("/central/compat-default-2026.1", test_compat_2026);
 	CENTRAL_TEST("/central/token-expiry", test_token_expiry);
 	CENTRAL_TEST("/central/missing-service", test_missing_service);
 	CENTRAL_TEST("/central/wrong-password", test_wrong_password);

@@ -33,13 +33,14 @@ typedef struct {
 	Scope scope;
 } ExpectedMeter;
 
-/* the meters the test driver can feed; memory.*, latency and perf are not */
+/* the meters the test driver can feed (memory.*, latency and perf are not),
+ * with the default release's (2026.1) units */
 static const ExpectedMeter expected_meters[] = {
 	{ "cpu", "cumulative", "ns", SCOPE_INSTANCE },
 	{ "vcpus", "gauge", "vcpu", SCOPE_INSTANCE },
-	{ "memory", "gauge", "MB", SCOPE_INSTANCE },
-	{ "disk.root.size", "gauge", "GB", SCOPE_INSTANCE },
-	{ "disk.ephemeral.size", "gauge", "GB", SCOPE_INSTANCE },
+	{ "memory", "gauge", "MiB", SCOPE_INSTANCE },
+	{ "disk.root.size", "gauge", "GiB", SCOPE_INSTANCE },
+	{ "disk.ephemeral.size", "gauge", "GiB", SCOPE_INSTANCE },
 	{ "power.state", "gauge", "state", SCOPE_INSTANCE },
 	{ "disk.device.read.requests", "cumulative", "request", SCOPE_DISK },
 	{ "disk.device.write.requests", "cumulative", "request", SCOPE_DISK },
@@ -258,15 +259,15 @@ test_golden(void)
 	pd_test_rmtree(dir);
 }
 
-/* [polld] ceilometer_compat = 2026.1: 26.0.0's MiB and GiB, the other
- * units as before */
+/* [polld] ceilometer_compat = 2025.2: 25.0.0's MB and GB where the default
+ * (2026.1, expected_meters) has MiB and GiB, the other units the same */
 static void
-test_compat_2026(void)
+test_compat_2025(void)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
 	g_autofree gchar *xml = g_build_filename(g_getenv("POLLD_GOLDEN_DIR"), "domains.xml", NULL);
 	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
-	g_autofree gchar *conf = write_config(dir, uri, "[polld]\nceilometer_compat = 2026.1\n");
+	g_autofree gchar *conf = write_config(dir, uri, "[polld]\nceilometer_compat = 2025.2\n");
 	g_autoptr(GPtrArray) ours = run_once(conf, NULL);
 	guint renamed = 0;
 
@@ -279,10 +280,10 @@ test_compat_2026(void)
 			const gchar *want = expected_meters[j].unit;
 			if (!g_str_equal(expected_meters[j].name, name))
 				continue;
-			if (g_str_equal(want, "MB"))
-				want = "MiB";
-			else if (g_str_equal(want, "GB"))
-				want = "GiB";
+			if (g_str_equal(want, "MiB"))
+				want = "MB";
+			else if (g_str_equal(want, "GiB"))
+				want = "GB";
 			renamed += !g_str_equal(want, expected_meters[j].unit);
 			g_assert_cmpstr(unit, ==, want);
 		}
@@ -1103,7 +1104,7 @@ test_values_synthetic(void)
 		PdSample *s = batch_sample(all, "memory.usage", id);
 
 		g_assert_cmpfloat_with_epsilon(s->volume.d, (avail - (1024000 + k)) / 1024.0, 1e-9);
-		g_assert_cmpstr(s->unit, ==, "MB");
+		g_assert_cmpstr(s->unit, ==, "MiB");
 		g_assert_cmpint(s->type, ==, PD_SAMPLE_TYPE_GAUGE);
 		s = batch_sample(all, "memory.available", id);
 		g_assert_cmpfloat_with_epsilon(s->volume.d, avail / 1024.0, 1e-9);
@@ -1774,7 +1775,7 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/compute/lifecycle", test_lifecycle);
 	g_test_add_func("/compute/parts", test_parts);
 	g_test_add_func("/compute/golden", test_golden);
-	g_test_add_func("/compute/compat-2026.1", test_compat_2026);
+	g_test_add_func("/compute/compat-2025.2", test_compat_2025);
 	g_test_add_func("/compute/values-synthetic", test_values_synthetic);
 	g_test_add_func("/compute/values-bulk", test_values_bulk);
 	g_test_add_func("/compute/values-per-domain", test_values_per_domain);

@@ -216,7 +216,7 @@ test_config_ceilometer_compat(PdFixture *fx, gconstpointer data)
 	g_assert_true(pd_fixture_load(fx, "[polld]\n", -1, &error));
 	g_assert_true(pd_config_get_ceilometer_compat(fx->config, &release, &error));
 	g_assert_cmpint(release, ==, PD_CEILOMETER_DEFAULT);
-	g_assert_cmpint(PD_CEILOMETER_DEFAULT, ==, PD_CEILOMETER_2025_2);
+	g_assert_cmpint(PD_CEILOMETER_DEFAULT, ==, PD_CEILOMETER_2026_1);
 	for (guint i = 0; i < G_N_ELEMENTS(good); i++) {
 		g_autofree gchar *text =
 		  g_strdup_printf("[polld]\nceilometer_compat = %s\n", good[i].text);

@@ -1118,7 +1118,7 @@ test_engine_ceilometer_compat(PdFixture *fx, gconstpointer data)
 	g_clear_object(&fx->engine);
 	g_clear_object(&fx->publisher);
 
-	/* the default (2025.2) has the names, null without identity discovery */
+	/* the default (2026.1) has the names, null without identity discovery */
 	pd_fixture_write(fx, yaml, NULL);
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
 	pd_fixture_poll(fx);
