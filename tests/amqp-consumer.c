@@ -219,6 +219,19 @@ pd_test_write_amqp_config(const gchar *dir,
 	return pd_test_write_file(dir, "polld.conf", text);
 }
 
+gchar *
+pd_test_write_durable_config(PdTestBroker *broker, const gchar *dir, const gchar *source)
+{
+	g_autofree gchar *url = g_strdup_printf("rabbit://guest:guest@127.0.0.1:%u/", broker->port);
+	g_autofree gchar *extra =
+	  g_strdup_printf("[DEFAULT]\nsample_source = %s\n"
+			  "[oslo_messaging_rabbit]\namqp_durable_queues = true\n"
+			  "[test]\nresources = 2\nsamples = 5\n",
+			  source);
+
+	return pd_test_write_amqp_config(dir, url, "s", extra);
+}
+
 void
 pd_test_broker_add_vhost(PdTestBroker *broker, const gchar *vhost)
 {

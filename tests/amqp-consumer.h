@@ -39,6 +39,12 @@ pd_test_write_amqp_config(const gchar *dir,
 			  const gchar *url,
 			  const gchar *secret,
 			  const gchar *extra);
+/* pd_test_write_amqp_config() for @broker's default vhost as guest, with
+ * durable queues (a broker restart keeps only those and persistent
+ * messages), samples from source @source: 2 resources x 5 samples a
+ * pollster */
+gchar *
+pd_test_write_durable_config(PdTestBroker *broker, const gchar *dir, const gchar *source);
 /* a test's directory, and the config written there */
 typedef struct {
 	gchar *dir;

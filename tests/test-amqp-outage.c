@@ -16,20 +16,6 @@
 
 static PdTestBroker *broker = NULL;
 
-/* the test plugin's samples from source @source; a broker restart keeps
- * only durable queues and persistent messages */
-static gchar *
-write_config(const gchar *dir, const gchar *source)
-{
-	g_autofree gchar *url = g_strdup_printf("rabbit://guest:guest@127.0.0.1:%u/", broker->port);
-	g_autofree gchar *extra =
-	  g_strdup_printf("[DEFAULT]\nsample_source = %s\n"
-			  "[oslo_messaging_rabbit]\namqp_durable_queues = true\n"
-			  "[test]\nresources = 2\nsamples = 5\n",
-			  source);
-	return pd_test_write_amqp_config(dir, url, "s", extra);
-}
-
 static gboolean
 wake_cb(gpointer data)
 {
@@ -88,7 +74,7 @@ test_outage(void)
 		g_test_skip("no broker");
 		return;
 	}
-	conf = write_config(dir, "outage");
+	conf = pd_test_write_durable_config(broker, dir, "outage");
 	consumer = pd_test_consumer_start(broker, "/", "notifications.sample", TRUE);
 	polld = pd_test_polld_start(conf, FALSE);
 	g_assert_true(pd_test_consumer_wait(consumer, 3, 60000));
@@ -173,7 +159,7 @@ test_sigkill(void)
 		return;
 	}
 	g_assert_true(pd_test_broker_ctl(broker, "stop_app", NULL));
-	conf = write_config(dir, "killed");
+	conf = pd_test_write_durable_config(broker, dir, "killed");
 	first = pd_test_polld_start(conf, FALSE);
 	g_assert_true(pd_test_polld_wait_log(first, "samples are kept", 60000));
 	/* five cycles of 30 samples spooled; a record is written whole before
@@ -192,7 +178,7 @@ test_sigkill(void)
 	g_assert_true(pd_test_broker_ctl(broker, "start_app", NULL));
 	consumer = pd_test_consumer_start(broker, "/", "notifications.sample", TRUE);
 	g_free(conf);
-	conf = write_config(dir, "restarted");
+	conf = pd_test_write_durable_config(broker, dir, "restarted");
 	second = pd_test_polld_start(conf, FALSE);
 	aw = (SourceWait){ consumer, "killed", (guint)spooled };
 	g_assert_true(poll_until(source_arrived, &aw, 120000));

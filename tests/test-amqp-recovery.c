@@ -16,20 +16,6 @@
 
 static PdTestBroker *broker = NULL;
 
-/* the test plugin's samples from source @source; a broker restart keeps
- * only durable queues and persistent messages */
-static gchar *
-write_config(const gchar *dir, const gchar *source)
-{
-	g_autofree gchar *url = g_strdup_printf("rabbit://guest:guest@127.0.0.1:%u/", broker->port);
-	g_autofree gchar *extra =
-	  g_strdup_printf("[DEFAULT]\nsample_source = %s\n"
-			  "[oslo_messaging_rabbit]\namqp_durable_queues = true\n"
-			  "[test]\nresources = 2\nsamples = 5\n",
-			  source);
-	return pd_test_write_amqp_config(dir, url, "s", extra);
-}
-
 /* @needle is in @log @expected times; if not, the log's drop and connection
  * lines say why */
 static void
@@ -134,7 +120,7 @@ test_spool_disk_full(void)
 		pd_test_rmtree(dir);
 		return;
 	}
-	conf = write_config(dir, "diskfull");
+	conf = pd_test_write_durable_config(broker, dir, "diskfull");
 	g_assert_true(g_file_get_contents(conf, &text, NULL, NULL));
 	g_free(conf);
 	{
@@ -186,7 +172,7 @@ test_failover_clears_error(void)
 		g_test_skip("no broker");
 		return;
 	}
-	conf = write_config(dir, "failover");
+	conf = pd_test_write_durable_config(broker, dir, "failover");
 	/* port 1 refuses: the first attempt fails, the second host answers */
 	g_assert_true(g_file_get_contents(conf, &text, NULL, NULL));
 	{
