@@ -1258,6 +1258,25 @@ count_in_file(const gchar *path, const gchar *needle, gsize from)
 	return n;
 }
 
+/* the XML reads all discoveries logged in @path say they made */
+static guint
+xml_reads_in_file(const gchar *path)
+{
+	g_autoptr(GRegex) re =
+	  g_regex_new("discovery: [0-9]+ domains, ([0-9]+) XML reads", 0, 0, NULL);
+	g_autoptr(GMatchInfo) m = NULL;
+	g_autofree gchar *text = NULL;
+	guint n = 0;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return 0;
+	for (g_regex_match(re, text, 0, &m); g_match_info_matches(m); g_match_info_next(m, NULL)) {
+		g_autofree gchar *reads = g_match_info_fetch(m, 1);
+		n += (guint)g_ascii_strtoull(reads, NULL, 10);
+	}
+	return n;
+}
+
 typedef struct {
 	GSubprocess *polld;
 	gchar *dir;
@@ -1739,7 +1758,9 @@ test_domain_events(void)
 	start_polld_full(&rs, conf, FALSE, "PdPlugin-compute");
 	/* read once when new, then left alone */
 	wait_file(&rs, rs.err, "discovery: 1 domains, 0 XML reads", 2, 0);
-	g_assert_cmpuint(count_in_file(rs.err, "discovery: 1 domains, 1 XML reads", 0), ==, 1);
+	/* the first discoveries may see the domain before they read it (a
+	 * connection still opening, parts): the reads add up to one */
+	g_assert_cmpuint(xml_reads_in_file(rs.err), ==, 1);
 	g_assert_cmpuint(count_in_file(out, "power.state", 0), ==, 0);
 
 	/* libvirtd is up (polld discovered its domain): connect read-write */
