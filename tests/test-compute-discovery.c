@@ -1,0 +1,724 @@
+/*
+ * polld - compute-libvirt plugin tests in process: the parts the test
+ * driver can't reach through the daemon (domain XML, bulk statistics,
+ * domains that come and go, discoveries in parts, the meters the test driver
+ * doesn't feed, how often a domain's XML is read again)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "pd-compute-pool.h"
+#include "pd-compute-discovery.h"
+#include "pd-compute-domain.h"
+#include "pd-compute-instance.h"
+#include "pd-compute-pollster.h"
+#include "pd-compute-stats.h"
+#include "pd-poll-context-private.h"
+#include "pd-test-compute.h"
+#include "pd-test-util.h"
+
+static const gchar nova_xml[] =
+  "<domain type='test'><name>instance-0000abcd</name>"
+  "<uuid>11111111-2222-3333-4444-555555555555</uuid><metadata>"
+  "<nova:instance xmlns:nova='http://openstack.org/xmlns/libvirt/nova/1.0'>"
+  "<nova:name>legacy</nova:name><nova:flavor name='f1' id='42'><nova:memory>64</nova:memory>"
+  "<nova:disk>3</nova:disk><nova:ephemeral>1</nova:ephemeral></nova:flavor>"
+  "<nova:owner><nova:user uuid='u1'>bob</nova:user><nova:project uuid='p1'>proj</nova:project>"
+  "</nova:owner><nova:root type='volume' uuid='v1'/></nova:instance></metadata>"
+  "<memory>65536</memory><vcpu>1</vcpu><os><type arch='aarch64'>hvm</type></os><devices>"
+  "<disk type='file' device='disk'><source file='/x'/><target dev='vda'/></disk>"
+  "<disk type='file' device='cdrom'><target dev='hdc'/></disk>"
+  "<interface type='bridge'><mac address='52:54:00:aa:bb:cc'/><source bridge='br0'/>"
+  "<target dev='tapx'/><filterref filter='nova-instance-x'><parameter name='IP' value='10.0.0.1'/>"
+  "</filterref><virtualport><parameters interfaceid='if-1'/></virtualport></interface>"
+  "<interface type='network'><mac address='52:54:00:aa:bb:cd'/></interface>"
+  "</devices></domain>";
+
+static void
+test_parse(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdComputeInstance) inst =
+	  pd_compute_instance_parse(nova_xml, strlen(nova_xml), &error);
+	PdComputeVnic *vnic;
+
+	g_assert_no_error(error);
+	g_assert_nonnull(inst);
+	g_assert_cmpstr(inst->display_name, ==, "legacy");
+	g_assert_cmpstr(inst->flavor_id, ==, "42");
+	g_assert_cmpint(inst->memory_mb, ==, 64);
+	g_assert_cmpint(inst->vcpus, ==, 0); /* missing: 0, like Ceilometer */
+	g_assert_null(inst->image_id);	     /* booted from volume */
+	g_assert_cmpstr(inst->architecture, ==, "aarch64");
+	g_assert_cmpstr(inst->user_name, ==, "bob");
+	g_assert_cmpuint(inst->disks->len, ==, 1); /* the empty cdrom has no source */
+	g_assert_cmpuint(inst->vnics->len, ==, 1); /* the second has no target */
+	vnic = g_ptr_array_index(inst->vnics, 0);
+	g_assert_cmpstr(vnic->fref, ==, "nova-instance-x");
+	g_assert_cmpuint(vnic->param_names->len, ==, 3);
+	g_assert_cmpstr(g_ptr_array_index(vnic->param_names, 0), ==, "ip");
+	g_assert_cmpstr(g_ptr_array_index(vnic->param_values, 1), ==, "if-1");
+	g_assert_cmpstr(g_ptr_array_index(vnic->param_values, 2), ==, "br0");
+
+	/* no Nova element: not an instance, no error */
+	g_clear_pointer(&inst, pd_compute_instance_unref);
+	inst = pd_compute_instance_parse("<domain><name>x</name></domain>", 31, &error);
+	g_assert_no_error(error);
+	g_assert_null(inst);
+	inst = pd_compute_instance_parse("<domain", 7, &error);
+	g_assert_error(error, PD_ERROR, PD_ERROR_FAILED);
+	g_assert_null(inst);
+}
+
+static void
+add_ull(virTypedParameterPtr *params, gint *n, gint *max, const gchar *name, guint64 value)
+{
+	g_assert_cmpint(virTypedParamsAddULLong(params, n, max, name, value), ==, 0);
+}
+
+/* the test driver's bulk answer carries only the state: feed a full one */
+static void
+test_bulk_params(void)
+{
+	g_autoptr(PdComputeInstance) inst =
+	  pd_compute_instance_parse(nova_xml, strlen(nova_xml), NULL);
+	PdComputeDomainStats *ds = pd_compute_domain_stats_new(inst);
+	virTypedParameterPtr params = NULL;
+	gint n = 0, max = 0;
+
+	g_assert_cmpint(virTypedParamsAddUInt(&params, &n, &max, "vcpu.current", 2), ==, 0);
+	g_assert_cmpint(virTypedParamsAddUInt(&params, &n, &max, "vcpu.maximum", 2), ==, 0);
+	add_ull(&params, &n, &max, "vcpu.0.time", 100);
+	add_ull(&params, &n, &max, "vcpu.0.wait", 1);
+	add_ull(&params, &n, &max, "vcpu.1.time", 200);
+	add_ull(&params, &n, &max, "vcpu.1.wait", 2);
+	add_ull(&params, &n, &max, "cpu.time", 999);
+	add_ull(&params, &n, &max, "balloon.current", 4096);
+	add_ull(&params, &n, &max, "balloon.available", 4096);
+	add_ull(&params, &n, &max, "balloon.usable", 1024);
+	add_ull(&params, &n, &max, "balloon.rss", 2048);
+	add_ull(&params, &n, &max, "perf.cpu_cycles", 77);
+	g_assert_cmpint(virTypedParamsAddUInt(&params, &n, &max, "block.count", 2), ==, 0);
+	g_assert_cmpint(virTypedParamsAddString(&params, &n, &max, "block.0.name", "sdz"), ==, 0);
+	g_assert_cmpint(virTypedParamsAddString(&params, &n, &max, "block.1.name", "vda"), ==, 0);
+	add_ull(&params, &n, &max, "block.1.rd.reqs", 5);
+	add_ull(&params, &n, &max, "block.1.rd.times", 6);
+	add_ull(&params, &n, &max, "block.1.capacity", 7);
+	g_assert_cmpint(virTypedParamsAddUInt(&params, &n, &max, "net.count", 1), ==, 0);
+	g_assert_cmpint(virTypedParamsAddString(&params, &n, &max, "net.0.name", "tapx"), ==, 0);
+	add_ull(&params, &n, &max, "net.0.rx.bytes", 8);
+	add_ull(&params, &n, &max, "net.0.tx.drop", 9);
+
+	pd_compute_domain_stats_apply_bulk(ds, inst, params, n);
+	/* every vcpu reported time and wait: their sum, not cpu.time */
+	g_assert_cmpint(ds->v[PD_COMPUTE_CPU_TIME], ==, 303);
+	g_assert_cmpint(ds->v[PD_COMPUTE_CPU_NUMBER], ==, 2);
+	g_assert_cmpint(ds->v[PD_COMPUTE_MEM_USABLE], ==, 1024);
+	g_assert_cmpint(ds->v[PD_COMPUTE_PERF_CPU_CYCLES], ==, 77);
+	g_assert_false(ds->have & (1u << PD_COMPUTE_PERF_INSTRUCTIONS));
+	g_assert_cmpint(ds->disks[0].v[PD_COMPUTE_DISK_RD_REQ], ==, 5);
+	g_assert_cmpint(ds->disks[0].v[PD_COMPUTE_DISK_RD_TIMES], ==, 6);
+	g_assert_cmpint(ds->disks[0].v[PD_COMPUTE_DISK_CAPACITY], ==, 7);
+	g_assert_cmpint(ds->vnics[0].v[PD_COMPUTE_NET_RX_BYTES], ==, 8);
+	g_assert_cmpint(ds->vnics[0].v[PD_COMPUTE_NET_TX_DROP], ==, 9);
+	g_assert_cmphex(ds->fetched, ==, 0x7f);
+	pd_compute_domain_stats_free(ds);
+	virTypedParamsFree(params, n);
+
+	/* a vcpu without wait time: Ceilometer falls back to cpu.time */
+	ds = pd_compute_domain_stats_new(inst);
+	params = NULL;
+	n = max = 0;
+	g_assert_cmpint(virTypedParamsAddUInt(&params, &n, &max, "vcpu.current", 2), ==, 0);
+	g_assert_cmpint(virTypedParamsAddUInt(&params, &n, &max, "vcpu.maximum", 2), ==, 0);
+	add_ull(&params, &n, &max, "vcpu.0.time", 100);
+	add_ull(&params, &n, &max, "cpu.time", 999);
+	pd_compute_domain_stats_apply_bulk(ds, inst, params, n);
+	g_assert_cmpint(ds->v[PD_COMPUTE_CPU_TIME], ==, 999);
+	g_assert_false(ds->fetched & PD_COMPUTE_GROUP_MEMORY);
+	pd_compute_domain_stats_free(ds);
+	virTypedParamsFree(params, n);
+}
+
+typedef struct {
+	PdConfig *config;
+	PdComputePool *conn;
+	PdDiscovery *discovery;
+	GPtrArray *pollsters;
+	guint64 cycle;
+} Lifecycle;
+
+static const PdComputeMeter lifecycle_meters[] = {
+	{ "network.incoming.bytes.delta",
+	  "B",
+	  PD_SAMPLE_TYPE_DELTA,
+	  PD_COMPUTE_VALUE_NET_DELTA,
+	  PD_COMPUTE_GROUP_IFACE,
+	  PD_COMPUTE_NET_RX_BYTES },
+	{ "power.state", "state", PD_SAMPLE_TYPE_GAUGE, PD_COMPUTE_VALUE_POWER_STATE, 0, 0 },
+	{ "cpu",
+	  "ns",
+	  PD_SAMPLE_TYPE_CUMULATIVE,
+	  PD_COMPUTE_VALUE_CPU,
+	  PD_COMPUTE_GROUP_INFO,
+	  PD_COMPUTE_CPU_TIME },
+};
+
+/* one cycle: discovery then every pollster, samples of all */
+static PdSampleBatch *
+lifecycle_cycle(Lifecycle *lc, GPtrArray **resources_out)
+{
+	g_autoptr(PdCycleCache) cache = pd_cycle_cache_new(lc->config);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) resources =
+	  PD_DISCOVERY_GET_CLASS(lc->discovery)->discover(lc->discovery, NULL, cache, NULL, &error);
+	PdSampleBatch *all = pd_sample_batch_new();
+
+	g_assert_no_error(error);
+	lc->cycle++;
+	for (guint i = 0; i < lc->pollsters->len; i++) {
+		PdPollster *p = g_ptr_array_index(lc->pollsters, i);
+		g_autoptr(PdPollContext) ctx = pd_poll_context_new(lc->config, cache, "test");
+		g_autoptr(PdSampleBatch) batch = NULL;
+		g_assert_true(PD_POLLSTER_GET_CLASS(p)->poll(p, ctx, resources, NULL, &error));
+		g_assert_no_error(error);
+		batch = pd_poll_context_steal_batch(ctx);
+		pd_sample_batch_take(all, batch);
+	}
+	if (resources_out != NULL)
+		*resources_out = g_steal_pointer(&resources);
+	return all;
+}
+
+static guint
+count_samples(PdSampleBatch *batch, const gchar *name, const gchar *rid_prefix, gint64 *value)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < pd_sample_batch_get_size(batch); i++) {
+		PdSample *s = pd_sample_batch_index(batch, i);
+		if (g_str_equal(s->name, name) && g_str_has_prefix(s->resource_id, rid_prefix)) {
+			n++;
+			if (value != NULL)
+				*value = s->volume.i;
+		}
+	}
+	return n;
+}
+
+static gchar *
+new_domain_xml(const gchar *name, const gchar *uuid, const gchar *display)
+{
+	return g_strdup_printf(
+	  "<domain type='test'><name>%s</name><uuid>%s</uuid><metadata>"
+	  "<nova:instance xmlns:nova='" PD_COMPUTE_NOVA_NS_1_1 "'><nova:name>%s</nova:name>"
+	  "<nova:flavor name='m1.tiny'><nova:memory>512</nova:memory></nova:flavor><nova:owner>"
+	  "<nova:user uuid='u'>u</nova:user><nova:project uuid='p'>p</nova:project></nova:owner>"
+	  "</nova:instance></metadata><memory>524288</memory><vcpu>1</vcpu>"
+	  "<os><type arch='x86_64'>hvm</type></os><devices><interface type='network'>"
+	  "<mac address='52:54:00:00:99:99'/><source network='default'/><target dev='tapnew'/>"
+	  "</interface></devices></domain>",
+	  name,
+	  uuid,
+	  display);
+}
+
+static const gchar *
+domain_display_name(GPtrArray *resources, const gchar *uuid)
+{
+	for (guint i = 0; i < resources->len; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, i));
+		if (g_str_equal(cd->inst->uuid, uuid))
+			return cd->inst->display_name;
+	}
+	return NULL;
+}
+
+/* domains come and go between cycles; delta state follows them */
+static void
+test_lifecycle(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	const gchar *opts[] = {
+		"--domains", "5", "--shutoff-every", "5", "--plain-every", "0", NULL
+	};
+	g_autofree gchar *xml = pd_test_compute_gen_domains(dir, opts);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	g_autofree gchar *new_xml =
+	  new_domain_xml("instance-new", "99999999-0000-0000-0000-000000000001", "fresh");
+	virConnectPtr rw = virConnectOpen(uri);
+	virDomainPtr gone, added;
+	PdComputePollster *delta;
+	g_autoptr(PdSampleBatch) b1 = NULL;
+	g_autoptr(PdSampleBatch) b2 = NULL;
+	g_autoptr(PdSampleBatch) b3 = NULL;
+	g_autoptr(GPtrArray) res3 = NULL;
+	g_autofree gchar *meta = NULL;
+	gint64 value = -1;
+	Lifecycle lc = { pd_config_new(), pd_compute_pool_new(NULL), NULL, NULL, 0 };
+
+	g_assert_nonnull(rw);
+	pd_compute_pool_set_conn(lc.conn, rw);
+	lc.discovery = pd_compute_discovery_new(lc.conn);
+	pd_compute_discovery_configure(PD_COMPUTE_DISCOVERY(lc.discovery), "h", NULL);
+	lc.pollsters = g_ptr_array_new_with_free_func(g_object_unref);
+	for (guint i = 0; i < G_N_ELEMENTS(lifecycle_meters); i++)
+		g_ptr_array_add(lc.pollsters,
+				pd_compute_pollster_new(&lifecycle_meters[i], lc.conn));
+	delta = g_ptr_array_index(lc.pollsters, 0);
+
+	/* 4 running + 1 shut off: power.state for 5, the rest for 4 */
+	b1 = lifecycle_cycle(&lc, NULL);
+	g_assert_cmpuint(count_samples(b1, "power.state", "", NULL), ==, 5);
+	g_assert_cmpuint(count_samples(b1, "cpu", "", NULL), ==, 4);
+	g_assert_cmpuint(count_samples(b1, "network.incoming.bytes.delta", "", NULL), ==, 4);
+	g_assert_cmpuint(count_samples(b1, "power.state", "", NULL), ==, 5);
+	g_assert_cmpuint(pd_compute_pollster_get_delta_size(delta), ==, 4);
+
+	/* one domain goes away, one appears, one is renamed in its Nova metadata */
+	gone = virDomainLookupByName(rw, "instance-00000000");
+	g_assert_cmpint(virDomainDestroy(gone), ==, 0);
+	g_assert_cmpint(virDomainUndefine(gone), ==, 0);
+	virDomainFree(gone);
+	added = virDomainCreateXML(rw, new_xml, 0);
+	g_assert_nonnull(added);
+	b2 = lifecycle_cycle(&lc, NULL);
+	g_assert_cmpuint(count_samples(b2, "cpu", "", NULL), ==, 4);
+	g_assert_cmpuint(
+	  count_samples(b2, "network.incoming.bytes.delta", "instance-new-", &value), ==, 1);
+	g_assert_cmpint(value, ==, 0); /* first sight: no predecessor */
+	g_assert_cmpuint(
+	  count_samples(b2, "network.incoming.bytes.delta", "instance-00000000-", NULL), ==, 0);
+	/* a pollster may be called once per part of a discovery: the delta
+	 * state of the vanished vnic goes when the next cycle starts */
+	g_assert_cmpuint(pd_compute_pollster_get_delta_size(delta), ==, 5);
+	g_assert_cmpuint(
+	  pd_compute_discovery_get_cache_size(PD_COMPUTE_DISCOVERY(lc.discovery)), ==, 5);
+
+	/* libvirt puts the element into the namespace given with the key */
+	meta = g_strdup("<instance><name>renamed</name><flavor name='m1.tiny'/><owner>"
+			"<user uuid='u'/><project uuid='p'/></owner></instance>");
+	g_assert_cmpint(virDomainSetMetadata(added,
+					     VIR_DOMAIN_METADATA_ELEMENT,
+					     meta,
+					     "nova",
+					     PD_COMPUTE_NOVA_NS_1_1,
+					     VIR_DOMAIN_AFFECT_LIVE),
+			==,
+			0);
+	b3 = lifecycle_cycle(&lc, &res3);
+	g_assert_cmpstr(
+	  domain_display_name(res3, "99999999-0000-0000-0000-000000000001"), ==, "renamed");
+	/* the test driver counts bytes by the clock: the delta is never negative */
+	g_assert_cmpuint(
+	  count_samples(b3, "network.incoming.bytes.delta", "instance-new-", &value), ==, 1);
+	g_assert_cmpint(value, >=, 0);
+	g_assert_cmpuint(pd_compute_pollster_get_delta_size(delta), ==, 4);
+	virDomainFree(added);
+
+	g_ptr_array_unref(lc.pollsters);
+	g_object_unref(lc.discovery);
+	g_object_unref(lc.conn);
+	g_object_unref(lc.config);
+	virConnectClose(rw);
+	pd_test_rmtree(dir);
+}
+
+/* ------------------------------------------------------------ in parts */
+
+typedef struct {
+	PdComputePool *pool;
+	PdConfig *config;
+	PdCycleCache *cache;
+	PdPollster *pollster; /* cpu: statistics from the pipeline */
+	GArray *sizes;	      /* of the parts, as they came */
+	guint polled;	      /* samples of the pollster on the parts */
+	gboolean done;
+	GPtrArray *rest;
+	GError *error;
+} Parts;
+
+/* main context, before the result: a pollster polls each part as the
+ * engine does (in a thread: it waits for the pipeline's statistics) */
+static gpointer
+parts_poll_thread(gpointer data)
+{
+	gpointer *args = data;
+	Parts *pt = args[0];
+	GPtrArray *resources = args[1];
+	g_autoptr(PdPollContext) ctx = pd_poll_context_new(pt->config, pt->cache, "test");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdSampleBatch) batch = NULL;
+
+	g_assert_true(
+	  PD_POLLSTER_GET_CLASS(pt->pollster)->poll(pt->pollster, ctx, resources, NULL, &error));
+	g_assert_no_error(error);
+	batch = pd_poll_context_steal_batch(ctx);
+	return GUINT_TO_POINTER(pd_sample_batch_get_size(batch));
+}
+
+static void
+parts_part_cb(GPtrArray *resources, gpointer user_data)
+{
+	Parts *pt = user_data;
+	gpointer args[] = { pt, resources };
+	GThread *thread = g_thread_new("parts-poll", parts_poll_thread, args);
+
+	g_array_append_val(pt->sizes, resources->len);
+	pt->polled += GPOINTER_TO_UINT(g_thread_join(thread));
+}
+
+static void
+parts_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	Parts *pt = user_data;
+
+	pt->rest = pd_discovery_discover_finish(PD_DISCOVERY(source), res, &pt->error);
+	pt->done = TRUE;
+}
+
+static gboolean
+parts_is_done(gpointer data)
+{
+	return ((Parts *)data)->done;
+}
+
+static void
+parts_run(Parts *pt, PdDiscovery *discovery)
+{
+	pt->cache = pd_cycle_cache_new(pt->config);
+	pt->sizes = g_array_new(FALSE, FALSE, sizeof(guint));
+	pt->polled = 0;
+	pt->done = FALSE;
+	pd_discovery_discover_parts_async(
+	  discovery, NULL, pt->cache, parts_part_cb, pt, NULL, parts_done_cb, pt);
+	g_assert_true(pd_test_wait_for(parts_is_done, pt, 120000));
+	g_assert_no_error(pt->error);
+}
+
+static void
+parts_clear(Parts *pt)
+{
+	g_clear_pointer(&pt->cache, pd_cycle_cache_unref);
+	g_clear_pointer(&pt->sizes, g_array_unref);
+	g_clear_pointer(&pt->rest, g_ptr_array_unref);
+}
+
+/* the first discovery hands the domains over as their XML is read: the
+ * first part after a few reads, samples polled on it, every domain once;
+ * a later one (nothing due) hands all known domains over at once */
+static void
+test_parts(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	guint domains = g_getenv("POLLD_WRAPPER") != NULL ? 100 : 1000;
+	g_autofree gchar *n = g_strdup_printf("%u", domains);
+	const gchar *opts[] = {
+		"--domains", n, "--shutoff-every", "0", "--plain-every", "0", NULL
+	};
+	g_autofree gchar *xml = pd_test_compute_gen_domains(dir, opts);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr conn = virConnectOpen(uri);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	g_autoptr(GArray) log = NULL;
+	Parts pt = { pd_compute_pool_new(NULL), pd_config_new() };
+	guint sum = 0;
+
+	g_assert_nonnull(conn);
+	pd_compute_pool_set_conn(pt.pool, conn);
+	discovery = pd_compute_discovery_new(pt.pool);
+	pd_compute_discovery_set_refresh(PD_COMPUTE_DISCOVERY(discovery), 600 * G_USEC_PER_SEC, 0);
+	pt.pollster = pd_compute_pollster_new(pd_compute_meter_lookup("cpu"), pt.pool);
+
+	parts_run(&pt, discovery);
+	log = pd_compute_discovery_get_parts(PD_COMPUTE_DISCOVERY(discovery));
+	g_assert_cmpuint(pt.sizes->len, >, 2);
+	g_assert_cmpuint(log->len, ==, 2 * pt.sizes->len);
+	/* the first part: 2 domains, handed over when only their XML was read */
+	g_assert_cmpuint(g_array_index(pt.sizes, guint, 0), ==, 2);
+	g_assert_cmpuint(g_array_index(log, guint, 0), ==, 2);
+	g_assert_cmpuint(g_array_index(log, guint, 1), ==, 2);
+	for (guint i = 0; i < pt.sizes->len; i++)
+		sum += g_array_index(pt.sizes, guint, i);
+	g_assert_cmpuint(sum, ==, domains);
+	g_assert_cmpuint(pt.rest->len, ==, 0);
+	g_assert_cmpuint(pt.polled, ==, domains);
+	parts_clear(&pt);
+	g_clear_pointer(&log, g_array_unref);
+
+	/* known domains, XML not due: one part, right after the listing */
+	parts_run(&pt, discovery);
+	log = pd_compute_discovery_get_parts(PD_COMPUTE_DISCOVERY(discovery));
+	g_assert_cmpuint(pt.sizes->len, ==, 1);
+	g_assert_cmpuint(g_array_index(pt.sizes, guint, 0), ==, domains);
+	g_assert_cmpuint(g_array_index(log, guint, 1), ==, 0);
+	g_assert_cmpuint(pt.polled, ==, domains);
+	parts_clear(&pt);
+
+	g_object_unref(pt.pollster);
+	g_clear_object(&discovery);
+	g_object_unref(pt.pool);
+	g_object_unref(pt.config);
+	virConnectClose(conn);
+	pd_test_rmtree(dir);
+}
+
+/* the value of @name for @rid in @batch; fails unless exactly one sample has it */
+static PdSample *
+batch_sample(PdSampleBatch *batch, const gchar *name, const gchar *rid)
+{
+	PdSample *found = NULL;
+
+	for (guint i = 0; i < pd_sample_batch_get_size(batch); i++) {
+		PdSample *s = pd_sample_batch_index(batch, i);
+		if (g_str_equal(s->name, name) && g_str_equal(s->resource_id, rid)) {
+			g_assert_null(found);
+			found = s;
+		}
+	}
+	g_assert_nonnull(found);
+	return found;
+}
+
+static virTypedParameterPtr
+synthetic_record(PdComputeDomain *cd, gint k, gint *n_out)
+{
+	virTypedParameterPtr params = NULL;
+	gint n = 0, max = 0;
+
+	add_ull(&params, &n, &max, "balloon.available", 4096000 + k * 1024);
+	/* domain 0 has no "usable" (older guest drivers): usage falls back to unused */
+	add_ull(&params, &n, &max, k == 0 ? "balloon.unused" : "balloon.usable", 1024000 + k);
+	add_ull(&params, &n, &max, "balloon.rss", 2048000 + k * 2048);
+	add_ull(&params, &n, &max, "balloon.swap_in", 10240 * k);
+	add_ull(&params, &n, &max, "balloon.swap_out", 20480 * k);
+	add_ull(&params, &n, &max, "perf.cpu_cycles", 1000 + k);
+	add_ull(&params, &n, &max, "perf.instructions", 2000 + k);
+	add_ull(&params, &n, &max, "perf.cache_references", 3000 + k);
+	add_ull(&params, &n, &max, "perf.cache_misses", 4000 + k);
+	g_assert_cmpint(
+	  virTypedParamsAddUInt(&params, &n, &max, "block.count", cd->inst->disks->len), ==, 0);
+	for (guint i = 0; i < cd->inst->disks->len; i++) {
+		PdComputeDisk *disk = g_ptr_array_index(cd->inst->disks, i);
+		g_autofree gchar *name = g_strdup_printf("block.%u.name", i);
+		g_autofree gchar *rd = g_strdup_printf("block.%u.rd.times", i);
+		g_autofree gchar *wr = g_strdup_printf("block.%u.wr.times", i);
+		g_assert_cmpint(virTypedParamsAddString(&params, &n, &max, name, disk->dev), ==, 0);
+		add_ull(&params, &n, &max, rd, 500000 + k * 10 + i);
+		add_ull(&params, &n, &max, wr, 700000 + k * 10 + i);
+	}
+	*n_out = n;
+	return params;
+}
+
+/* The 11 meters the test driver can't feed (memory.*, latency, perf), end to
+ * end through the real pollsters: the cycle's statistics come from synthetic
+ * bulk records for the fixture's domains, then every value, unit and type is
+ * checked against the record, memory.usage with both of Ceilometer's
+ * formulas ((available - usable) / 1024, else (available - unused) / 1024). */
+static void
+test_values_synthetic(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	const gchar *opts[] = { "--domains",	 "4", "--disks", "2", "--shutoff-every", "0",
+				"--plain-every", "0", NULL };
+	g_autofree gchar *xml = pd_test_compute_gen_domains(dir, opts);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr rw = virConnectOpen(uri);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdComputePool) conn = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	g_autoptr(PdCycleCache) cache = pd_cycle_cache_new(config);
+	g_autoptr(GPtrArray) resources = NULL;
+	g_autoptr(PdSampleBatch) all = pd_sample_batch_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree virDomainStatsRecordPtr *records = NULL;
+	g_autofree virDomainStatsRecord *recs = NULL;
+
+	g_assert_nonnull(rw);
+	pd_compute_pool_set_conn(conn, rw);
+	discovery = pd_compute_discovery_new(conn);
+	resources =
+	  PD_DISCOVERY_GET_CLASS(discovery)->discover(discovery, NULL, cache, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(resources->len, ==, 4);
+	recs = g_new0(virDomainStatsRecord, resources->len);
+	records = g_new0(virDomainStatsRecordPtr, resources->len + 1);
+	for (guint k = 0; k < resources->len; k++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, k));
+		recs[k].dom = cd->dom;
+		recs[k].params = synthetic_record(cd, k, &recs[k].nparams);
+		records[k] = &recs[k];
+	}
+	g_assert_nonnull(
+	  pd_compute_stats_get_from_records(cache, conn, resources, records, &error));
+	g_assert_no_error(error);
+
+	for (guint i = 0; pd_test_compute_unfed_meters[i] != NULL; i++) {
+		const PdComputeMeter *meter =
+		  pd_compute_meter_lookup(pd_test_compute_unfed_meters[i]);
+		g_autoptr(PdPollster) pollster = PD_POLLSTER(pd_compute_pollster_new(meter, conn));
+		g_autoptr(PdPollContext) ctx = pd_poll_context_new(config, cache, "test");
+		g_autoptr(PdSampleBatch) batch = NULL;
+		g_assert_true(
+		  PD_POLLSTER_GET_CLASS(pollster)->poll(pollster, ctx, resources, NULL, &error));
+		g_assert_no_error(error);
+		batch = pd_poll_context_steal_batch(ctx);
+		pd_sample_batch_take(all, batch);
+	}
+	for (guint k = 0; k < resources->len; k++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, k));
+		const gchar *id = cd->inst->uuid;
+		gdouble avail = 4096000 + k * 1024;
+		PdSample *s = batch_sample(all, "memory.usage", id);
+
+		g_assert_cmpfloat_with_epsilon(s->volume.d, (avail - (1024000 + k)) / 1024.0, 1e-9);
+		g_assert_cmpstr(s->unit, ==, "MiB");
+		g_assert_cmpint(s->type, ==, PD_SAMPLE_TYPE_GAUGE);
+		s = batch_sample(all, "memory.available", id);
+		g_assert_cmpfloat_with_epsilon(s->volume.d, avail / 1024.0, 1e-9);
+		s = batch_sample(all, "memory.resident", id);
+		g_assert_cmpfloat_with_epsilon(s->volume.d, (2048000 + k * 2048) / 1024.0, 1e-9);
+		s = batch_sample(all, "memory.swap.in", id);
+		g_assert_cmpfloat_with_epsilon(s->volume.d, 10240 * k / 1024.0, 1e-9);
+		g_assert_cmpint(s->type, ==, PD_SAMPLE_TYPE_CUMULATIVE);
+		s = batch_sample(all, "memory.swap.out", id);
+		g_assert_cmpfloat_with_epsilon(s->volume.d, 20480 * k / 1024.0, 1e-9);
+		g_assert_cmpint(batch_sample(all, "perf.cpu.cycles", id)->volume.i, ==, 1000 + k);
+		g_assert_cmpint(batch_sample(all, "perf.instructions", id)->volume.i, ==, 2000 + k);
+		g_assert_cmpint(
+		  batch_sample(all, "perf.cache.references", id)->volume.i, ==, 3000 + k);
+		g_assert_cmpint(batch_sample(all, "perf.cache.misses", id)->volume.i, ==, 4000 + k);
+		g_assert_cmpuint(cd->inst->disks->len, ==, 2);
+		for (guint i = 0; i < cd->inst->disks->len; i++) {
+			g_autofree gchar *rid = pd_compute_domain_disk_resource_id(cd, i);
+			s = batch_sample(all, "disk.device.read.latency", rid);
+			g_assert_cmpint(s->volume.i, ==, 500000 + k * 10 + i);
+			g_assert_cmpstr(s->unit, ==, "ns");
+			g_assert_cmpint(
+			  batch_sample(all, "disk.device.write.latency", rid)->volume.i,
+			  ==,
+			  700000 + k * 10 + i);
+		}
+	}
+	/* 9 instance meters per domain plus 2 latency meters per disk */
+	g_assert_cmpuint(pd_sample_batch_get_size(all), ==, resources->len * (9 + 2 * 2));
+	for (guint k = 0; k < resources->len; k++)
+		virTypedParamsFree(recs[k].params, recs[k].nparams);
+	virConnectClose(rw);
+	pd_test_rmtree(dir);
+}
+
+static gchar *
+discover_display_name(PdDiscovery *discovery, const gchar *uuid)
+{
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdCycleCache) cache = pd_cycle_cache_new(config);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) resources =
+	  PD_DISCOVERY_GET_CLASS(discovery)->discover(discovery, NULL, cache, NULL, &error);
+
+	g_assert_no_error(error);
+	return g_strdup(domain_display_name(resources, uuid));
+}
+
+static void
+rename_instance(virDomainPtr dom, const gchar *name)
+{
+	g_autofree gchar *meta =
+	  g_strdup_printf("<instance><name>%s</name><flavor name='m1.tiny'/><owner>"
+			  "<user uuid='u'/><project uuid='p'/></owner></instance>",
+			  name);
+
+	g_assert_cmpint(virDomainSetMetadata(dom,
+					     VIR_DOMAIN_METADATA_ELEMENT,
+					     meta,
+					     "nova",
+					     PD_COMPUTE_NOVA_NS_1_1,
+					     VIR_DOMAIN_AFFECT_LIVE),
+			==,
+			0);
+}
+
+/* [compute] resource_update_interval: 0 reads every XML every cycle, else a
+ * known domain's XML is read again once the interval is over (or its state
+ * changed); resource_cache_expiry forgets everything */
+static void
+test_update_interval(void)
+{
+	const gchar *uuid = "99999999-0000-0000-0000-000000000002";
+	g_autofree gchar *xml = new_domain_xml("instance-upd", uuid, "first");
+	virConnectPtr rw = virConnectOpen("test:///default");
+	g_autoptr(PdComputePool) conn = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	PdComputeDiscovery *cd;
+	virDomainPtr dom;
+	gchar *name;
+
+	g_assert_nonnull(rw);
+	dom = virDomainCreateXML(rw, xml, 0);
+	g_assert_nonnull(dom);
+	pd_compute_pool_set_conn(conn, rw);
+	discovery = pd_compute_discovery_new(conn);
+	cd = PD_COMPUTE_DISCOVERY(discovery);
+	pd_compute_discovery_configure(cd, "h", NULL);
+
+	/* the default, 0: a change shows at the next cycle */
+	name = discover_display_name(discovery, uuid);
+	g_assert_cmpstr(name, ==, "first");
+	g_free(name);
+	rename_instance(dom, "second");
+	name = discover_display_name(discovery, uuid);
+	g_assert_cmpstr(name, ==, "second");
+	g_free(name);
+
+	/* 600 s: the cached XML stands until the interval is over */
+	pd_compute_discovery_set_refresh(cd, 600 * G_USEC_PER_SEC, 0);
+	name = discover_display_name(discovery, uuid);
+	g_free(name);
+	rename_instance(dom, "third");
+	pd_compute_discovery_advance_clock(cd, 599 * G_USEC_PER_SEC);
+	name = discover_display_name(discovery, uuid);
+	g_assert_cmpstr(name, ==, "second");
+	g_free(name);
+	pd_compute_discovery_advance_clock(cd, 1 * G_USEC_PER_SEC);
+	name = discover_display_name(discovery, uuid);
+	g_assert_cmpstr(name, ==, "third");
+	g_free(name);
+
+	/* a state change reads the XML at once */
+	rename_instance(dom, "fourth");
+	g_assert_cmpint(virDomainSuspend(dom), ==, 0);
+	name = discover_display_name(discovery, uuid);
+	g_assert_cmpstr(name, ==, "fourth");
+	g_free(name);
+
+	/* the cache expiry forgets everything, whatever the interval */
+	pd_compute_discovery_set_refresh(cd, 600 * G_USEC_PER_SEC, 60 * G_USEC_PER_SEC);
+	rename_instance(dom, "fifth");
+	pd_compute_discovery_advance_clock(cd, 61 * G_USEC_PER_SEC);
+	name = discover_display_name(discovery, uuid);
+	g_assert_cmpstr(name, ==, "fifth");
+	g_free(name);
+
+	g_assert_cmpint(virDomainDestroy(dom), ==, 0);
+	virDomainFree(dom);
+	g_clear_object(&discovery);
+	virConnectClose(rw);
+}
+
+gint
+main(gint argc, gchar **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_assert_cmpint(virInitialize(), ==, 0);
+	g_test_add_func("/compute/parse", test_parse);
+	g_test_add_func("/compute/bulk-params", test_bulk_params);
+	g_test_add_func("/compute/lifecycle", test_lifecycle);
+	g_test_add_func("/compute/parts", test_parts);
+	g_test_add_func("/compute/values-synthetic", test_values_synthetic);
+	g_test_add_func("/compute/update-interval", test_update_interval);
+	return g_test_run();
+}

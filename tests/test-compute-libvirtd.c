@@ -1,0 +1,574 @@
+/*
+ * polld - compute-libvirt plugin tests against a private libvirtd that goes
+ * away: restarted, stopped answering (keepalive), and its domain events
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define _GNU_SOURCE /* dl_iterate_phdr */
+#include <link.h>
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "pd-compute-instance.h"
+#include "pd-test-compute.h"
+#include "pd-test-util.h"
+
+/* generous for an ASan build on a loaded machine; waits end on the event, so
+ * a passing run never waits this long */
+#define RESTART_DEADLINE_S 90
+
+static guint
+count_in_file(const gchar *path, const gchar *needle, gsize from)
+{
+	g_autofree gchar *text = NULL;
+	gsize len = 0;
+	guint n = 0;
+
+	if (!g_file_get_contents(path, &text, &len, NULL) || from >= len)
+		return 0;
+	for (const gchar *p = strstr(text + from, needle); p != NULL; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* the XML reads all discoveries logged in @path say they made */
+static guint
+xml_reads_in_file(const gchar *path)
+{
+	g_autoptr(GRegex) re =
+	  g_regex_new("discovery: [0-9]+ domains, ([0-9]+) XML reads", 0, 0, NULL);
+	g_autoptr(GMatchInfo) m = NULL;
+	g_autofree gchar *text = NULL;
+	guint n = 0;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return 0;
+	for (g_regex_match(re, text, 0, &m); g_match_info_matches(m); g_match_info_next(m, NULL)) {
+		g_autofree gchar *reads = g_match_info_fetch(m, 1);
+		n += (guint)g_ascii_strtoull(reads, NULL, 10);
+	}
+	return n;
+}
+
+typedef struct {
+	GSubprocess *polld;
+	gchar *dir;
+	gchar *err;
+	gboolean polld_exited;
+} Restart;
+
+typedef struct {
+	const gchar *path;
+	const gchar *needle;
+	guint min_count;
+	gsize from;
+	gboolean changed; /* the directory changed since the last count */
+	gboolean timed_out;
+} FileWait;
+
+static void
+file_wait_changed_cb(GFileMonitor *m,
+		     GFile *file,
+		     GFile *other,
+		     GFileMonitorEvent ev,
+		     gpointer data)
+{
+	((FileWait *)data)->changed = TRUE;
+}
+
+static gboolean
+file_wait_timeout_cb(gpointer data)
+{
+	((FileWait *)data)->timed_out = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+static void
+polld_exited_cb(GObject *source, GAsyncResult *res, gpointer data)
+{
+	g_subprocess_wait_finish(G_SUBPROCESS(source), res, NULL);
+	*(gboolean *)data = TRUE;
+}
+
+/* waits, woken by changes in the test directory, until @path holds @min_count
+ * times @needle after offset @from; fails at once when polld dies */
+static void
+wait_file(Restart *rs, const gchar *path, const gchar *needle, guint min_count, gsize from)
+{
+	g_autoptr(GFile) dir = g_file_new_for_path(rs->dir);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GFileMonitor) monitor =
+	  g_file_monitor_directory(dir, G_FILE_MONITOR_NONE, NULL, &error);
+	FileWait fw = { path, needle, min_count, from, TRUE, FALSE };
+	gint64 start = g_get_monotonic_time();
+	guint timeout;
+	g_autofree gchar *err_text = NULL;
+
+	g_assert_no_error(error);
+	g_file_monitor_set_rate_limit(monitor, 50);
+	g_signal_connect(monitor, "changed", G_CALLBACK(file_wait_changed_cb), &fw);
+	timeout = g_timeout_add_seconds(RESTART_DEADLINE_S, file_wait_timeout_cb, &fw);
+	while (!fw.timed_out && !rs->polld_exited) {
+		if (fw.changed) {
+			fw.changed = FALSE;
+			if (count_in_file(path, needle, from) >= min_count)
+				break;
+		}
+		g_main_context_iteration(NULL, TRUE);
+	}
+	if (!fw.timed_out)
+		g_source_remove(timeout);
+	if (count_in_file(path, needle, from) >= min_count) {
+		g_test_message("%u x '%s' after %.1f s",
+			       min_count,
+			       needle,
+			       (g_get_monotonic_time() - start) / 1e6);
+		return;
+	}
+	g_file_get_contents(rs->err, &err_text, NULL, NULL);
+	g_error("no %u x '%s' in %s: %s; polld stderr:\n%s",
+		min_count,
+		needle,
+		path,
+		rs->polld_exited ? "polld exited" : "deadline passed",
+		err_text);
+}
+
+static gsize
+file_size(const gchar *path)
+{
+	g_autoptr(GFile) file = g_file_new_for_path(path);
+	g_autoptr(GFileInfo) info =
+	  g_file_query_info(file, G_FILE_ATTRIBUTE_STANDARD_SIZE, 0, NULL, NULL);
+	return info != NULL ? (gsize)g_file_info_get_size(info) : 0;
+}
+
+/* children die with the test, even when it aborts: an orphaned libvirtd
+ * would keep the test's output pipe open, and meson would wait for it */
+static void
+die_with_test_cb(gpointer data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocess *
+start_libvirtd(const gchar *dir)
+{
+	g_autofree gchar *harness =
+	  g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "libvirtd-harness.sh", NULL);
+	g_autofree gchar *log = g_build_filename(dir, "libvirtd.log", NULL);
+	g_autoptr(GSubprocessLauncher) l =
+	  g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+	g_autoptr(GError) error = NULL;
+	GSubprocess *proc;
+
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+	g_subprocess_launcher_set_stderr_file_path(l, log);
+	g_subprocess_launcher_set_child_setup(l, die_with_test_cb, NULL, NULL);
+	proc = g_subprocess_launcher_spawn(l, &error, "sh", harness, dir, NULL);
+	g_assert_no_error(error);
+	return proc;
+}
+
+static void
+kill_and_wait(GSubprocess *proc, gint sig)
+{
+	g_subprocess_send_signal(proc, sig);
+	g_assert_true(g_subprocess_wait(proc, NULL, NULL));
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+static gint
+find_tirpc_cb(struct dl_phdr_info *info, gsize size, gpointer data)
+{
+	if (strstr(info->dlpi_name, "/libtirpc.so") == NULL)
+		return 0;
+	*(gchar **)data = g_strdup(info->dlpi_name);
+	return 1;
+}
+
+/* ASan intercepts the xdr_* functions and forwards them to glibc's old
+ * sunrpc copies, whose XDR ops table differs from libtirpc's that libvirt
+ * is built against: the first remote call jumps to NULL. Preloading libtirpc
+ * puts its functions ahead of the interceptors. */
+static void
+launcher_avoid_xdr_interceptors(GSubprocessLauncher *l)
+{
+	g_autofree gchar *tirpc = NULL;
+	g_autofree gchar *asan = NULL;
+
+	dl_iterate_phdr(find_tirpc_cb, &tirpc);
+	g_assert_nonnull(tirpc);
+	asan = g_strdup_printf("%s%sverify_asan_link_order=0",
+			       g_getenv("ASAN_OPTIONS") ?: "",
+			       g_getenv("ASAN_OPTIONS") != NULL ? ":" : "");
+	g_subprocess_launcher_setenv(l, "LD_PRELOAD", tirpc, TRUE);
+	g_subprocess_launcher_setenv(l, "ASAN_OPTIONS", asan, TRUE);
+}
+#else
+static void
+launcher_avoid_xdr_interceptors(GSubprocessLauncher *l)
+{
+}
+#endif
+
+/* @bus: serve D-Bus on the session bus (a GTestDBus) and print samples
+ * through the stdout publisher, instead of --dry-run without a bus */
+static void
+start_polld_full(Restart *rs, const gchar *conf, gboolean bus, const gchar *debug_domains)
+{
+	g_autofree gchar *out = g_build_filename(rs->dir, "out.txt", NULL);
+	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr(GError) error = NULL;
+
+	g_subprocess_launcher_set_stdout_file_path(l, out);
+	g_subprocess_launcher_set_stderr_file_path(l, rs->err);
+	g_subprocess_launcher_set_child_setup(l, die_with_test_cb, NULL, NULL);
+	launcher_avoid_xdr_interceptors(l);
+	if (debug_domains != NULL)
+		g_subprocess_launcher_setenv(l, "G_MESSAGES_DEBUG", debug_domains, TRUE);
+	rs->polld = g_subprocess_launcher_spawn(l,
+						&error,
+						g_getenv("POLLD_BINARY"),
+						bus ? "--session" : "--dry-run",
+						"--polling-namespaces",
+						"compute",
+						"--config-file",
+						conf,
+						NULL);
+	g_assert_no_error(error);
+	g_subprocess_wait_async(rs->polld, NULL, polld_exited_cb, &rs->polld_exited);
+}
+
+static void
+start_polld(Restart *rs, const gchar *conf)
+{
+	start_polld_full(rs, conf, FALSE, NULL);
+}
+
+static gchar *
+write_restart_config(const gchar *dir, const gchar *lvd_dir)
+{
+	g_autofree gchar *xml = g_build_filename(g_getenv("POLLD_GOLDEN_DIR"), "domains.xml", NULL);
+	g_autofree gchar *uri =
+	  g_strdup_printf("test+unix://%s?socket=%s/sock/libvirt-sock-ro", xml, lvd_dir);
+	g_autofree gchar *yaml_path =
+	  pd_test_write_file(dir,
+			     "polling.yaml",
+			     "sources:\n  - name: fast\n    interval: 1\n"
+			     "    meters: ['power.state', 'cpu']\n");
+	/* retry every second: recovery must not depend on where the back-off stood */
+	g_autofree gchar *conf =
+	  g_strdup_printf("[DEFAULT]\nlibvirt_uri = %s\n[polling]\ncfg_file = %s\n"
+			  "[compute]\nreconnect_max_interval = 1\n",
+			  uri,
+			  yaml_path);
+	return pd_test_write_file(dir, "polld.conf", conf);
+}
+
+static void
+test_libvirtd_restart(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *lvd_dir = g_build_filename(dir, "libvirtd", NULL);
+	g_autofree gchar *conf = write_restart_config(dir, lvd_dir);
+	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
+	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
+	g_autoptr(GSubprocess) libvirtd = NULL;
+	Restart rs = { NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE };
+	gsize seen;
+
+	if (lvd == NULL || getuid() != 0) {
+		g_test_skip("needs libvirtd, run as root");
+		g_free(rs.err);
+		return;
+	}
+	/* libvirt isn't there: polld keeps running and says why */
+	start_polld(&rs, conf);
+	wait_file(&rs, rs.err, "cannot connect to libvirt", 1, 0);
+	g_assert_cmpuint(count_in_file(out, "power.state", 0), ==, 0);
+
+	/* it comes: samples */
+	libvirtd = start_libvirtd(lvd_dir);
+	wait_file(&rs, out, "\\\"power.state\\\"", 3, 0);
+
+	/* it dies: the connection is dropped, polld survives and retries */
+	kill_and_wait(libvirtd, SIGKILL);
+	g_clear_object(&libvirtd);
+	wait_file(&rs, rs.err, "cannot connect to libvirt", 2, 0);
+	seen = file_size(out);
+
+	/* it is back: samples again */
+	libvirtd = start_libvirtd(lvd_dir);
+	wait_file(&rs, out, "\\\"power.state\\\"", 3, seen);
+	g_assert_true(count_in_file(rs.err, "connected to libvirt at", 0) >= 1);
+
+	kill_and_wait(rs.polld, SIGTERM);
+	g_assert_true(g_subprocess_get_if_exited(rs.polld));
+	g_assert_cmpint(g_subprocess_get_exit_status(rs.polld), ==, 0);
+	/* let the wait_async callback run before its flag goes out of scope */
+	while (!rs.polld_exited)
+		g_main_context_iteration(NULL, TRUE);
+	g_clear_object(&rs.polld);
+	kill_and_wait(libvirtd, SIGTERM);
+	g_free(rs.err);
+	pd_test_rmtree(dir);
+}
+
+static void
+stop_polld(Restart *rs)
+{
+	kill_and_wait(rs->polld, SIGTERM);
+	g_assert_true(g_subprocess_get_if_exited(rs->polld));
+	g_assert_cmpint(g_subprocess_get_exit_status(rs->polld), ==, 0);
+	/* let the wait_async callback run before its flag goes out of scope */
+	while (!rs->polld_exited)
+		g_main_context_iteration(NULL, TRUE);
+	g_clear_object(&rs->polld);
+}
+
+/* plugin_status of the compute pollster power.state, as GetPollsters reports it */
+static gchar *
+compute_status(GDBusConnection *bus)
+{
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariantIter) iter = NULL;
+	g_autoptr(GError) error = NULL;
+	GVariant *entry;
+
+	reply = g_dbus_connection_call_sync(bus,
+					    "org.polld.Agent1",
+					    "/org/polld/Agent1",
+					    "org.polld.Agent1",
+					    "GetPollsters",
+					    NULL,
+					    G_VARIANT_TYPE("(aa{sv})"),
+					    G_DBUS_CALL_FLAGS_NONE,
+					    5000,
+					    NULL,
+					    &error);
+	if (reply == NULL)
+		return NULL; /* not on the bus yet */
+	g_variant_get(reply, "(aa{sv})", &iter);
+	while ((entry = g_variant_iter_next_value(iter)) != NULL) {
+		const gchar *name = NULL, *status = NULL;
+		gchar *found = NULL;
+		if (g_variant_lookup(entry, "name", "&s", &name) &&
+		    g_strcmp0(name, "power.state") == 0 &&
+		    g_variant_lookup(entry, "plugin_status", "&s", &status))
+			found = g_strdup(status);
+		g_variant_unref(entry);
+		if (found != NULL)
+			return found;
+	}
+	return NULL;
+}
+
+typedef struct {
+	GDBusConnection *bus;
+	const gchar *needle; /* "": the status must be empty */
+	Restart *rs;
+} StatusWait;
+
+static gboolean
+status_reached(gpointer data)
+{
+	StatusWait *sw = data;
+	g_autofree gchar *status = NULL;
+
+	if (sw->rs->polld_exited)
+		return TRUE;
+	status = compute_status(sw->bus);
+	if (status == NULL)
+		return FALSE;
+	return sw->needle[0] == '\0' ? status[0] == '\0' : strstr(status, sw->needle) != NULL;
+}
+
+static void
+wait_status(Restart *rs, GDBusConnection *bus, const gchar *needle)
+{
+	StatusWait sw = { bus, needle, rs };
+	g_autofree gchar *status = NULL;
+
+	g_assert_true(pd_test_wait_for(status_reached, &sw, RESTART_DEADLINE_S * 1000));
+	g_assert_false(rs->polld_exited);
+	status = compute_status(bus);
+	g_test_message("compute plugin status: '%s'", status);
+}
+
+/* A libvirtd that stops answering (SIGSTOP) without closing its socket is
+ * noticed by libvirt's keepalive, not by a call that would hang forever. Both
+ * connections have calls in flight for the meters of 40 domains when the
+ * keepalive fires, which crashed libvirt 9.0's client when several threads
+ * called on one connection (each connection has its one thread now); three
+ * freezes in a row, each connection lost and reopened once per freeze. D-Bus
+ * reports the state and answers throughout. */
+static void
+test_libvirtd_keepalive(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *lvd_dir = g_build_filename(dir, "libvirtd", NULL);
+	const gchar *opts[] = { "--domains", "40", "--disks", "2", "--nics", "2", NULL };
+	g_autofree gchar *xml = pd_test_compute_gen_domains(dir, opts);
+	g_autofree gchar *yaml_path = pd_test_write_file(
+	  dir, "polling.yaml", "sources:\n  - name: all\n    interval: 1\n    meters: ['*']\n");
+	g_autofree gchar *conf_text =
+	  g_strdup_printf("[DEFAULT]\nlibvirt_uri = test+unix://%s?socket=%s/sock/libvirt-sock-ro\n"
+			  "[polling]\ncfg_file = %s\n[compute]\nreconnect_max_interval = 1\n"
+			  "libvirt_keepalive_interval = 1\nlibvirt_keepalive_count = 2\n"
+			  "libvirt_connections = 2\n",
+			  xml,
+			  lvd_dir,
+			  yaml_path);
+	g_autofree gchar *conf = pd_test_write_file(dir, "polld.conf", conf_text);
+	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
+	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
+	g_autoptr(GSubprocess) libvirtd = NULL;
+	g_autoptr(GTestDBus) test_bus = NULL;
+	g_autoptr(GDBusConnection) bus = NULL;
+	g_autoptr(GError) error = NULL;
+	Restart rs = { NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE };
+
+	if (lvd == NULL || getuid() != 0) {
+		g_test_skip("needs libvirtd, run as root");
+		g_free(rs.err);
+		return;
+	}
+	test_bus = g_test_dbus_new(G_TEST_DBUS_NONE);
+	g_test_dbus_up(test_bus);
+	bus =
+	  g_dbus_connection_new_for_address_sync(g_test_dbus_get_bus_address(test_bus),
+						 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+						   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+						 NULL,
+						 NULL,
+						 &error);
+	g_assert_no_error(error);
+	libvirtd = start_libvirtd(lvd_dir);
+	start_polld_full(&rs, conf, TRUE, NULL);
+	wait_file(&rs, out, "\\\"power.state\\\"", 40, 0);
+	wait_status(&rs, bus, "");
+
+	for (guint round = 1; round <= 3; round++) {
+		gsize seen;
+		/* frozen: the socket stays open, only keepalive can tell */
+		g_subprocess_send_signal(libvirtd, SIGSTOP);
+		wait_status(&rs, bus, "keepalive timeout");
+		wait_file(&rs, rs.err, "lost: keepalive timeout", 2 * round, 0);
+		g_assert_cmpuint(
+		  count_in_file(rs.err, "lost: keepalive timeout", 0), ==, 2 * round);
+
+		/* thawed: the reopens (which a frozen libvirtd holds up) complete, the
+		 * status clears and samples fetched on the new connections follow */
+		g_subprocess_send_signal(libvirtd, SIGCONT);
+		wait_file(&rs, rs.err, "connected to libvirt at", 2 * round, 0);
+		wait_status(&rs, bus, "");
+		seen = file_size(out);
+		wait_file(&rs, out, "\\\"power.state\\\"", 40, seen);
+	}
+	g_assert_cmpuint(count_in_file(rs.err, "CRITICAL", 0), ==, 0);
+
+	stop_polld(&rs);
+	kill_and_wait(libvirtd, SIGTERM);
+	g_dbus_connection_close_sync(bus, NULL, NULL);
+	g_test_dbus_down(test_bus);
+	g_free(rs.err);
+	pd_test_rmtree(dir);
+}
+
+static void
+set_nova_name(virDomainPtr dom, const gchar *name)
+{
+	g_autofree gchar *meta = g_strdup_printf(
+	  "<instance><name>%s</name><flavor name='m1.tiny'><memory>512</memory></flavor><owner>"
+	  "<user uuid='u'/><project uuid='p'/></owner></instance>",
+	  name);
+	g_assert_cmpint(virDomainSetMetadata(dom,
+					     VIR_DOMAIN_METADATA_ELEMENT,
+					     meta,
+					     "nova",
+					     PD_COMPUTE_NOVA_NS_1_1,
+					     VIR_DOMAIN_AFFECT_LIVE),
+			==,
+			0);
+}
+
+/* With domain events a domain's XML is read once, then only after an event
+ * for it: libvirtd's shared test:///default domain "test" has no Nova
+ * metadata (no samples, and no XML reads cycle after cycle) until the test
+ * gives it some through a second, read-write connection; a rename follows. */
+static void
+test_domain_events(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *lvd_dir = g_build_filename(dir, "libvirtd", NULL);
+	g_autofree gchar *yaml_path = pd_test_write_file(
+	  dir,
+	  "polling.yaml",
+	  "sources:\n  - name: fast\n    interval: 1\n    meters: ['power.state']\n");
+	g_autofree gchar *conf_text = g_strdup_printf(
+	  "[DEFAULT]\nlibvirt_uri = test+unix:///default?socket=%s/sock/libvirt-sock-ro\n"
+	  "[polling]\ncfg_file = %s\n[compute]\nreconnect_max_interval = 1\n",
+	  lvd_dir,
+	  yaml_path);
+	g_autofree gchar *conf = pd_test_write_file(dir, "polld.conf", conf_text);
+	g_autofree gchar *rw_uri =
+	  g_strdup_printf("test+unix:///default?socket=%s/sock/libvirt-sock", lvd_dir);
+	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
+	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
+	g_autoptr(GSubprocess) libvirtd = NULL;
+	Restart rs = { NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE };
+	virConnectPtr rw;
+	virDomainPtr dom;
+	gsize seen;
+
+	if (lvd == NULL || getuid() != 0) {
+		g_test_skip("needs libvirtd, run as root");
+		g_free(rs.err);
+		return;
+	}
+	libvirtd = start_libvirtd(lvd_dir);
+	start_polld_full(&rs, conf, FALSE, "PdPlugin-compute");
+	/* read once when new, then left alone */
+	wait_file(&rs, rs.err, "discovery: 1 domains, 0 XML reads", 2, 0);
+	/* the first discoveries may see the domain before they read it (a
+	 * connection still opening, parts): the reads add up to one */
+	g_assert_cmpuint(xml_reads_in_file(rs.err), ==, 1);
+	g_assert_cmpuint(count_in_file(out, "power.state", 0), ==, 0);
+
+	/* libvirtd is up (polld discovered its domain): connect read-write */
+	rw = virConnectOpen(rw_uri);
+	g_assert_nonnull(rw);
+	dom = virDomainLookupByName(rw, "test");
+	g_assert_nonnull(dom);
+	set_nova_name(dom, "first");
+	wait_file(&rs, out, "\\\"display_name\\\": \\\"first\\\"", 1, 0);
+	seen = file_size(rs.err);
+	set_nova_name(dom, "second");
+	wait_file(&rs, out, "\\\"display_name\\\": \\\"second\\\"", 1, 0);
+	/* a few quiet cycles: no more reads */
+	wait_file(&rs, rs.err, "discovery: 1 domains, 0 XML reads", 2, file_size(rs.err));
+	g_assert_cmpuint(count_in_file(rs.err, "discovery: 1 domains, 1 XML reads", 0), ==, 3);
+	g_assert_cmpuint(count_in_file(rs.err, "discovery: 1 domains, 1 XML reads", seen), ==, 1);
+
+	virDomainFree(dom);
+	virConnectClose(rw);
+	stop_polld(&rs);
+	kill_and_wait(libvirtd, SIGTERM);
+	g_free(rs.err);
+	pd_test_rmtree(dir);
+}
+
+gint
+main(gint argc, gchar **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_assert_cmpint(virInitialize(), ==, 0);
+	g_test_add_func("/compute/libvirtd-restart", test_libvirtd_restart);
+	g_test_add_func("/compute/libvirtd-keepalive", test_libvirtd_keepalive);
+	g_test_add_func("/compute/domain-events", test_domain_events);
+	return g_test_run();
+}
