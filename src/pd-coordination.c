@@ -1055,7 +1055,8 @@ pd_coordination_make_member_id(PdCoordination *self)
 /* --- life cycle --- */
 
 /* checked with or without a backend_url, so a bad value does not wait for
- * partitioning to be turned on to show up */
+ * partitioning to be turned on to show up; stale_action's words are checked
+ * by the engine, at start and on reload */
 static gboolean
 pd_coordination_read_options(PdCoordination *self, GError **error)
 {
@@ -1066,18 +1067,6 @@ pd_coordination_read_options(PdCoordination *self, GError **error)
 	if (!pd_config_get_int_range(
 	      self->config, "coordination", "max_stale_seconds", 300, 0, 604800, &max_stale, error))
 		return FALSE;
-	if (!g_str_equal(action, "keep") && !g_str_equal(action, "poll_all")) {
-		g_autofree gchar *where =
-		  pd_config_get_location(self->config, "coordination", "stale_action");
-		g_autofree gchar *cut = pd_config_abbreviate(action, -1);
-		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_ARGUMENT,
-			    "%s: [coordination] stale_action = '%s': want keep or poll_all",
-			    where,
-			    cut);
-		return FALSE;
-	}
 	self->max_stale = (guint)max_stale;
 	self->stale_poll_all = g_str_equal(action, "poll_all");
 	return TRUE;

@@ -338,6 +338,47 @@ static const struct {
 	{ "coordination", "max_stale_seconds", 300, 0, 604800 },
 };
 
+/* the engine's options that take one of a few words; the coordination's
+ * too, so that a reload refuses a bad one and start does before it joins */
+static const struct {
+	const gchar *group;
+	const gchar *key;
+	const gchar *choices[3]; /* the default first */
+} pd_engine_choice_options[] = {
+	{ "coordination", "stale_action", { "keep", "poll_all", NULL } },
+};
+
+static gboolean
+pd_engine_check_choices(PdConfig *config, GError **error)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(pd_engine_choice_options); i++) {
+		const gchar *group = pd_engine_choice_options[i].group;
+		const gchar *key = pd_engine_choice_options[i].key;
+		const gchar *const *choices = pd_engine_choice_options[i].choices;
+		const gchar *value = pd_config_get_string(config, group, key, choices[0]);
+		g_autofree gchar *where = NULL;
+		g_autofree gchar *cut = NULL;
+		g_autofree gchar *want = NULL;
+
+		if (g_strv_contains(choices, value))
+			continue;
+		where = pd_config_get_location(config, group, key);
+		cut = pd_config_abbreviate(value, -1);
+		want = g_strjoinv(" or ", (gchar **)choices);
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_ARGUMENT,
+			    "%s: [%s] %s = '%s': want %s",
+			    where,
+			    group,
+			    key,
+			    cut,
+			    want);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean
 pd_engine_check_settings(PdConfig *config, GError **error)
 {
@@ -358,7 +399,7 @@ pd_engine_check_settings(PdConfig *config, GError **error)
 					     error))
 			return FALSE;
 	}
-	return TRUE;
+	return pd_engine_check_choices(config, error);
 }
 
 /* what may change on reload in the engine itself (the sinks and tasks

@@ -167,6 +167,32 @@ test_daemon_bad_config(PdFixture *fx, gconstpointer data)
 	g_assert_nonnull(strstr(err, expect));
 }
 
+/* [coordination] stale_action other than keep or poll_all stops polld at
+ * start, backend_url or not (a reload refuses it: test-dbus-reload.c) */
+static void
+test_daemon_bad_stale_action(PdFixture *fx, gconstpointer data)
+{
+	const gchar *args[] = { "--once", "--dry-run",	   "--polling-namespaces",
+				"test",	  "--config-file", NULL,
+				NULL };
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *expect = NULL;
+	g_autofree gchar *out = NULL;
+	gint status;
+
+	pd_fixture_write(fx,
+			 "sources:\n  - name: all\n    interval: 60\n    meters: ['test.*']\n",
+			 "[coordination]\nstale_action = sometimes\n");
+	args[5] = fx->conf;
+	out = pd_test_run_polld(&status, &err, args);
+	g_assert_cmpint(status, !=, 0);
+	g_assert_cmpstr(out, ==, "");
+	expect = g_strdup_printf(
+	  "%s:8: [coordination] stale_action = 'sometimes': want keep or poll_all", fx->conf);
+	if (strstr(err, expect) == NULL)
+		g_error("no '%s' in \"%s\"", expect, err);
+}
+
 static void
 test_daemon_config_dir(PdFixture *fx, gconstpointer data)
 {
@@ -276,6 +302,7 @@ main(int argc, char **argv)
 	ADD("/daemon/pollster-list", test_daemon_pollster_list);
 	ADD("/daemon/bad-polling-yaml", test_daemon_bad_polling);
 	ADD("/daemon/bad-config", test_daemon_bad_config);
+	ADD("/daemon/bad-stale-action", test_daemon_bad_stale_action);
 	ADD("/daemon/config-dir", test_daemon_config_dir);
 	ADD("/daemon/no-plugins", test_daemon_no_plugins);
 	ADD("/daemon/sigterm-mid-cycle", test_daemon_sigterm_mid_cycle);

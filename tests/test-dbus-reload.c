@@ -106,6 +106,50 @@ test_reload_plugin_range(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(pd_test_dbus_generation(f), ==, 2);
 }
 
+/* [coordination] stale_action is read at start only, but a word it does
+ * not take is a reload error (file:line), not a note that it changed: the
+ * old configuration keeps running */
+static void
+test_reload_stale_action(Fixture *f, gconstpointer data)
+{
+	const gchar *bad =
+	  "[DEFAULT]\nhost = test-host\npolling_namespaces = test\n"
+	  "[polling]\ncfg_file = polling.yaml\nbatch_size = 1\n"
+	  "[coordination]\nstale_action = poll_everything\n[test]\nresources = 2\n";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autofree const gchar **notes = NULL;
+	g_autofree gchar *where = NULL;
+	guint64 gen;
+
+	pd_test_dbus_start_bus(f, BUS_SESSION);
+	pd_test_dbus_start_polld(f, BUS_SESSION);
+	g_assert_true(pd_test_dbus_wait_for(pd_test_dbus_have_first_cycle, f, 10000));
+	g_free(pd_test_dbus_write_file(f, "polld.conf", bad));
+	reply = pd_test_dbus_call(f, "Reload", NULL, "(tas)", &error);
+	g_assert_null(reply);
+	pd_test_dbus_assert_remote_error(error, "org.polld.Agent1.Error.InvalidConfig");
+	where = g_strdup_printf(
+	  "%s:8: [coordination] stale_action = 'poll_everything': want keep or poll_all", f->conf);
+	if (strstr(error->message, where) == NULL)
+		g_error("no '%s' in \"%s\"", where, error->message);
+	g_assert_cmpuint(pd_test_dbus_generation(f), ==, 1);
+	/* still polling with the old configuration */
+	reply = pd_test_dbus_poll_now(f, NULL);
+	g_assert_true(pd_test_dbus_wait_for(pd_test_dbus_have_two_cycles, f, 10000));
+	/* a valid word is named as changed, as before */
+	pd_test_dbus_write_config(
+	  f, "resources = 2\n[coordination]\nstale_action = poll_all", pd_test_dbus_default_yaml);
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = pd_test_dbus_call_ok(f, "Reload", NULL, "(tas)");
+	g_variant_get(reply, "(t^a&s)", &gen, &notes);
+	g_assert_cmpuint(gen, ==, 2);
+	g_assert_cmpstrv(
+	  notes,
+	  ((const gchar *const[]){
+	    "[coordination] stale_action changed: it takes effect when polld restarts", NULL }));
+}
+
 /* [coordination] is read once, when polld joins: a reload names each
  * changed key in the log and in its result instead of dropping it */
 static void
@@ -400,6 +444,7 @@ main(int argc, char *argv[])
 	pd_test_dbus_add("/dbus/reload/valid", test_reload_valid);
 	pd_test_dbus_add("/dbus/reload/plugin-range", test_reload_plugin_range);
 	pd_test_dbus_add("/dbus/reload/coordination", test_reload_coordination);
+	pd_test_dbus_add("/dbus/reload/stale-action", test_reload_stale_action);
 	pd_test_dbus_add("/dbus/reload/selection", test_reload_selection);
 	pd_test_dbus_add("/dbus/reload/dynamic", test_reload_dynamic);
 	return g_test_run();
