@@ -97,51 +97,6 @@ pd_compute_pool_shard(PdComputePool *self, const guchar *uuid)
 	return n == 1 ? 0 : pd_compute_uuid_hash(uuid) % n;
 }
 
-typedef struct {
-	PdComputePipelineFunc func;
-	gpointer data;
-	GMutex *lock;
-	GCond *cond;
-	guint *pending;
-} PdComputePoolCall;
-
-static void
-pd_compute_pool_call_cb(PdComputeConnection *conn, gpointer data)
-{
-	PdComputePoolCall *call = data;
-
-	call->func(conn, call->data);
-	g_mutex_lock(call->lock);
-	if (--*call->pending == 0)
-		g_cond_signal(call->cond);
-	g_mutex_unlock(call->lock);
-}
-
-void
-pd_compute_pool_run(PdComputePool *self, PdComputePipelineFunc func, gpointer *data)
-{
-	guint n = pd_compute_pool_get_size(self);
-	g_autofree PdComputePoolCall *calls = g_new0(PdComputePoolCall, n);
-	GMutex lock;
-	GCond cond;
-	guint pending = n;
-
-	g_mutex_init(&lock);
-	g_cond_init(&cond);
-	for (guint i = 0; i < n; i++) {
-		calls[i] = (PdComputePoolCall){ func, data[i], &lock, &cond, &pending };
-		/* ahead of queued statistics: the caller waits */
-		pd_compute_pipeline_push_front(
-		  pd_compute_pool_get(self, i), pd_compute_pool_call_cb, &calls[i], NULL);
-	}
-	g_mutex_lock(&lock);
-	while (pending > 0)
-		g_cond_wait(&cond, &lock);
-	g_mutex_unlock(&lock);
-	g_cond_clear(&cond);
-	g_mutex_clear(&lock);
-}
-
 static void
 pd_compute_pool_open_cb(PdComputeConnection *conn, gpointer data)
 {

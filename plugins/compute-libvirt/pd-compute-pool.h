@@ -40,10 +40,6 @@ pd_compute_pool_get(PdComputePool *self, guint index);
 /* the pipeline whose connection holds the handle of the domain @uuid (raw) */
 guint
 pd_compute_pool_shard(PdComputePool *self, const guchar *uuid);
-/* runs @func(conn, @data[i]) on every pipeline i at once, ahead of the
- * queued jobs, and waits for all */
-void
-pd_compute_pool_run(PdComputePool *self, PdComputePipelineFunc func, gpointer *data);
 /* opens every connection in its pipeline, without waiting */
 void
 pd_compute_pool_open_in_background(PdComputePool *self);
