@@ -7,12 +7,9 @@
 
 #include "pd-os-json.h"
 #include "pd-os-pollster.h"
+#include "pd-os-projects.h"
 #include "pd-os-rgw-pollster.h"
 #include "pd-os-swift-fetch.h"
-
-/* projects asked at once by one invocation; an answer is shared by the
- * pollsters of one task cycle (pd-os-swift-fetch.c) */
-#define PD_OS_RGW_PARALLEL 8
 
 typedef enum {
 	PD_OS_RGW_OBJECTS,
@@ -125,28 +122,20 @@ pd_os_rgw_http_date(void)
 /* --- one invocation --- */
 
 typedef struct {
-	PdPollContext *ctx;
-	GPtrArray *resources;
+	PdOsProjects projects;
 	gchar *admin; /* scheme://host:port/admin */
 	gchar *access_key;
 	gchar *secret_key;
 	gboolean implicit_tenants;
-	guint next;
-	guint running;
-	guint first;
-	guint failed;
-	gboolean pumping;
-	GError *error; /* the first one */
 } PdOsRgwRun;
 
 static void
 pd_os_rgw_run_free(PdOsRgwRun *run)
 {
-	g_ptr_array_unref(run->resources);
+	pd_os_projects_clear(&run->projects);
 	g_free(run->admin);
 	g_free(run->access_key);
 	g_free(run->secret_key);
-	g_clear_error(&run->error);
 	g_free(run);
 }
 
@@ -157,27 +146,16 @@ typedef struct {
 } PdOsRgwAccount;
 
 static void
-pd_os_rgw_pump(GTask *task);
-
-static void
 pd_os_rgw_account_done(PdOsRgwAccount *acc, GError *error)
 {
 	GTask *task = acc->task;
+	PdOsRgwPollster *self = g_task_get_source_object(task);
 	PdOsRgwRun *run = g_task_get_task_data(task);
+	g_autoptr(PdResource) tenant = acc->tenant;
 
-	if (error != NULL && run->failed++ == 0)
-		run->error = g_error_new(PD_ERROR,
-					 PD_ERROR_FAILED,
-					 "project %s: %s",
-					 pd_resource_get_id(acc->tenant),
-					 error->message);
-	g_clear_error(&error);
-	run->running--;
-	pd_resource_unref(acc->tenant);
 	g_free(acc->url);
 	g_free(acc);
-	if (!run->pumping)
-		pd_os_rgw_pump(task);
+	pd_os_projects_done(&run->projects, task, self->names, tenant, error);
 }
 
 static void
@@ -185,7 +163,7 @@ pd_os_rgw_add_sample(GTask *task, const gchar *resource_id, const gchar *project
 {
 	PdOsRgwPollster *self = g_task_get_source_object(task);
 	PdOsRgwRun *run = g_task_get_task_data(task);
-	PdSample *s = pd_poll_context_add_sample(run->ctx,
+	PdSample *s = pd_poll_context_add_sample(run->projects.ctx,
 						 self->meter->sample_name,
 						 PD_SAMPLE_TYPE_GAUGE,
 						 self->meter->unit,
@@ -342,31 +320,11 @@ pd_os_rgw_start_account(GTask *task, PdResource *tenant)
 	uri = g_uri_parse(acc->url, G_URI_FLAGS_ENCODED, NULL);
 	resource = g_strdup(uri != NULL ? g_uri_get_path(uri) : "/");
 	auth = pd_os_rgw_authorization(run->access_key, run->secret_key, date, resource);
-	run->running++;
 	{
 		const gchar *headers[] = { "Date", date, "Authorization", auth, NULL };
 		pd_os_swift_fetch_signed(
-		  self->client, run->ctx, acc->url, headers, pd_os_rgw_ready, acc);
+		  self->client, run->projects.ctx, acc->url, headers, pd_os_rgw_ready, acc);
 	}
-}
-
-static void
-pd_os_rgw_pump(GTask *task)
-{
-	PdOsRgwPollster *self = g_task_get_source_object(task);
-	PdOsRgwRun *run = g_task_get_task_data(task);
-	GError *error;
-
-	run->pumping = TRUE;
-	while (run->running < PD_OS_RGW_PARALLEL && run->next < run->resources->len)
-		pd_os_rgw_start_account(task, g_ptr_array_index(run->resources, run->next++));
-	run->pumping = FALSE;
-	if (run->running > 0)
-		return;
-	error = g_steal_pointer(&run->error);
-	if (error != NULL && run->failed > 1)
-		g_prefix_error(&error, "%u projects failed, first: ", run->failed);
-	pd_os_pollster_finish_task(task, self->names, run->ctx, run->first, error);
 }
 
 /* urljoin(<catalog URL>, "/admin"): the admin API at the root of the host */
@@ -391,6 +349,7 @@ static void
 pd_os_rgw_endpoints_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	GTask *task = user_data;
+	PdOsRgwPollster *self = g_task_get_source_object(task);
 	/* NULL: the task is completed and gone, run with it */
 	gchar *endpoint =
 	  pd_os_pollster_task_endpoint(task, PD_OS_CLIENT(source), res, "radosgw", "RadosGW");
@@ -407,7 +366,7 @@ pd_os_rgw_endpoints_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		g_object_unref(task);
 		return;
 	}
-	pd_os_rgw_pump(task);
+	pd_os_projects_pump(&run->projects, task, self->names);
 }
 
 /* FALSE when the task is completed */
@@ -455,9 +414,7 @@ pd_os_rgw_pollster_poll_async(PdPollster *pollster,
 	PdOsRgwRun *run = g_new0(PdOsRgwRun, 1);
 	PdConfig *config = pd_poll_context_get_config(ctx);
 
-	run->ctx = ctx;
-	run->resources = g_ptr_array_ref(resources);
-	run->first = pd_sample_batch_get_size(pd_poll_context_get_batch(ctx));
+	pd_os_projects_init(&run->projects, ctx, resources, pd_os_rgw_start_account);
 	g_task_set_task_data(task, run, (GDestroyNotify)pd_os_rgw_run_free);
 	if (self->client == NULL) {
 		g_task_return_new_error(

@@ -7,12 +7,9 @@
 
 #include "pd-os-json.h"
 #include "pd-os-pollster.h"
+#include "pd-os-projects.h"
 #include "pd-os-swift-fetch.h"
 #include "pd-os-swift-pollster.h"
-
-/* accounts asked at once by one invocation; the HEAD or listing of an
- * account is shared by the pollsters of one task cycle (pd-os-swift-fetch.c) */
-#define PD_OS_SWIFT_PARALLEL 8
 
 typedef struct {
 	const gchar *name;
@@ -50,25 +47,17 @@ G_DEFINE_TYPE(PdOsSwiftPollster, pd_os_swift_pollster, PD_TYPE_POLLSTER)
 
 /* one invocation */
 typedef struct {
-	PdPollContext *ctx;
-	GPtrArray *resources;
+	PdOsProjects projects; /* one account each */
 	gchar *endpoint;
 	gchar *prefix;
-	guint next;
-	guint running;
-	guint first;
-	guint failed;
-	gboolean pumping; /* an answer known already completes inside the pump */
-	GError *error;	  /* the first one */
 } PdOsSwiftRun;
 
 static void
 pd_os_swift_run_free(PdOsSwiftRun *run)
 {
-	g_ptr_array_unref(run->resources);
+	pd_os_projects_clear(&run->projects);
 	g_free(run->endpoint);
 	g_free(run->prefix);
-	g_clear_error(&run->error);
 	g_free(run);
 }
 
@@ -78,14 +67,6 @@ typedef struct {
 	PdResource *tenant;
 	gchar *url;
 } PdOsSwiftAccount;
-
-static void
-pd_os_swift_account_free(PdOsSwiftAccount *acc)
-{
-	pd_resource_unref(acc->tenant);
-	g_free(acc->url);
-	g_free(acc);
-}
 
 gchar *
 pd_os_swift_account_url(const gchar *endpoint,
@@ -102,9 +83,6 @@ pd_os_swift_account_url(const gchar *endpoint,
 		root[--len] = '\0';
 	return g_strdup_printf("%s/v1/%s%s", root, reseller_prefix, escaped);
 }
-
-static void
-pd_os_swift_pump(GTask *task);
 
 /* the five Swift pollsters see the same account fail, cycle after cycle
  * while it is re-probed: the warning goes out once per project until the
@@ -140,7 +118,8 @@ pd_os_swift_account_done(PdOsSwiftAccount *acc, GError *error)
 	GTask *task = acc->task;
 	PdOsSwiftRun *run = g_task_get_task_data(task);
 	PdOsSwiftPollster *self = g_task_get_source_object(task);
-	const gchar *id = pd_resource_get_id(acc->tenant);
+	g_autoptr(PdResource) tenant = acc->tenant;
+	const gchar *id = pd_resource_get_id(tenant);
 
 	if (error == NULL)
 		pd_os_swift_answered(self, id);
@@ -151,18 +130,12 @@ pd_os_swift_account_done(PdOsSwiftAccount *acc, GError *error)
 				  "back-off, logged once",
 				  id,
 				  error->message);
-		pd_poll_context_add_permanent_failure(run->ctx, acc->tenant, error->message);
-	} else if (error != NULL) {
-		if (run->failed++ == 0)
-			run->error = g_error_new(
-			  PD_ERROR, PD_ERROR_FAILED, "project %s: %s", id, error->message);
+		pd_poll_context_add_permanent_failure(run->projects.ctx, tenant, error->message);
+		g_clear_error(&error);
 	}
-	if (error != NULL)
-		g_error_free(error);
-	run->running--;
-	pd_os_swift_account_free(acc);
-	if (!run->pumping)
-		pd_os_swift_pump(task);
+	g_free(acc->url);
+	g_free(acc);
+	pd_os_projects_done(&run->projects, task, self->names, tenant, error);
 }
 
 static void
@@ -175,7 +148,7 @@ pd_os_swift_add_sample(GTask *task,
 	PdOsSwiftPollster *self = g_task_get_source_object(task);
 	PdOsSwiftRun *run = g_task_get_task_data(task);
 	PdSample *s = pd_pollster_add_sample(
-	  PD_POLLSTER(self), run->ctx, resource_id, NULL, project_id, metadata);
+	  PD_POLLSTER(self), run->projects.ctx, resource_id, NULL, project_id, metadata);
 	pd_sample_set_int(s, value);
 }
 
@@ -188,7 +161,8 @@ pd_os_swift_container_metadata(GTask *task, JsonObject *container)
 	g_autoptr(PdMetadataBuilder) b = NULL;
 	PdCeilometerRelease release;
 
-	pd_config_get_ceilometer_compat(pd_poll_context_get_config(run->ctx), &release, NULL);
+	pd_config_get_ceilometer_compat(
+	  pd_poll_context_get_config(run->projects.ctx), &release, NULL);
 	if (release < PD_CEILOMETER_2025_2)
 		return NULL;
 	b = pd_metadata_builder_new();
@@ -278,9 +252,8 @@ pd_os_swift_start_account(GTask *task, PdResource *tenant)
 	acc->task = task;
 	acc->tenant = pd_resource_ref(tenant);
 	acc->url = pd_os_swift_account_url(run->endpoint, run->prefix, pd_resource_get_id(tenant));
-	run->running++;
 	pd_os_swift_fetch(self->client,
-			  run->ctx,
+			  run->projects.ctx,
 			  acc->url,
 			  listing,
 			  listing ? pd_os_swift_list_ready : pd_os_swift_head_ready,
@@ -288,28 +261,10 @@ pd_os_swift_start_account(GTask *task, PdResource *tenant)
 }
 
 static void
-pd_os_swift_pump(GTask *task)
-{
-	PdOsSwiftPollster *self = g_task_get_source_object(task);
-	PdOsSwiftRun *run = g_task_get_task_data(task);
-	GError *error;
-
-	run->pumping = TRUE;
-	while (run->running < PD_OS_SWIFT_PARALLEL && run->next < run->resources->len)
-		pd_os_swift_start_account(task, g_ptr_array_index(run->resources, run->next++));
-	run->pumping = FALSE;
-	if (run->running > 0)
-		return;
-	error = g_steal_pointer(&run->error);
-	if (error != NULL && run->failed > 1)
-		g_prefix_error(&error, "%u projects failed, first: ", run->failed);
-	pd_os_pollster_finish_task(task, self->names, run->ctx, run->first, error);
-}
-
-static void
 pd_os_swift_endpoints_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	GTask *task = user_data;
+	PdOsSwiftPollster *self = g_task_get_source_object(task);
 	/* NULL: the task is completed and gone, run with it */
 	gchar *endpoint =
 	  pd_os_pollster_task_endpoint(task, PD_OS_CLIENT(source), res, "swift", "Swift");
@@ -319,7 +274,7 @@ pd_os_swift_endpoints_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	run = g_task_get_task_data(task);
 	run->endpoint = endpoint;
-	pd_os_swift_pump(task);
+	pd_os_projects_pump(&run->projects, task, self->names);
 }
 
 static void
@@ -335,10 +290,8 @@ pd_os_swift_pollster_poll_async(PdPollster *pollster,
 	PdOsSwiftRun *run = g_new0(PdOsSwiftRun, 1);
 	PdConfig *config = pd_poll_context_get_config(ctx);
 
-	run->ctx = ctx;
-	run->resources = g_ptr_array_ref(resources);
+	pd_os_projects_init(&run->projects, ctx, resources, pd_os_swift_start_account);
 	run->prefix = g_strdup(pd_config_get_string(config, NULL, "reseller_prefix", "AUTH_"));
-	run->first = pd_sample_batch_get_size(pd_poll_context_get_batch(ctx));
 	g_task_set_task_data(task, run, (GDestroyNotify)pd_os_swift_run_free);
 	if (self->client == NULL) {
 		g_task_return_new_error(
