@@ -41,6 +41,10 @@ pd_compute_discovery_get_listed_by_id(PdComputeDiscovery *self);
  * domains in the part, and the XML reads done by then */
 GArray *
 pd_compute_discovery_get_parts(PdComputeDiscovery *self);
+/* for tests: when the last listing of every domain began (monotonic
+ * seconds, as samples' monotonic_time) */
+gdouble
+pd_compute_discovery_get_listed_at(PdComputeDiscovery *self);
 /* instances (or non-instance domains) remembered, for tests */
 guint
 pd_compute_discovery_get_cache_size(PdComputeDiscovery *self);

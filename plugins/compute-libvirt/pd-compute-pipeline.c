@@ -88,6 +88,20 @@ pd_compute_pipeline_push_front(PdComputePipeline *self,
 }
 
 gboolean
+pd_compute_pipeline_wait_job(PdComputePipeline *self, gint64 timeout_usec)
+{
+	gpointer job;
+
+	g_return_val_if_fail(pd_compute_pipeline_is_current(self), FALSE);
+	/* only this thread pops: the job goes back where it was */
+	job = g_async_queue_timeout_pop(self->queue, (guint64)MAX(timeout_usec, 0));
+	if (job == NULL)
+		return FALSE;
+	g_async_queue_push_front(self->queue, job);
+	return TRUE;
+}
+
+gboolean
 pd_compute_pipeline_is_current(PdComputePipeline *self)
 {
 	return g_thread_self() == self->thread;

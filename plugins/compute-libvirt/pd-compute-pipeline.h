@@ -34,6 +34,11 @@ pd_compute_pipeline_push_front(PdComputePipeline *self,
 			       PdComputePipelineFunc func,
 			       gpointer data,
 			       GDestroyNotify destroy);
+/* on the pipeline's own thread, from a job: waits until another job is
+ * queued or @timeout_usec passes, and leaves that job first in the queue;
+ * TRUE when one came */
+gboolean
+pd_compute_pipeline_wait_job(PdComputePipeline *self, gint64 timeout_usec);
 /* TRUE on the pipeline's own thread */
 gboolean
 pd_compute_pipeline_is_current(PdComputePipeline *self);
