@@ -13,6 +13,7 @@
 #define PD_COMPUTE_SUM_LEN 20 /* SHA-1 */
 
 typedef struct {
+	guchar uuid[VIR_UUID_BUFLEN];	     /* raw, the cache's key */
 	guint8 checksum[PD_COMPUTE_SUM_LEN]; /* of the XML the entry was parsed from */
 	gboolean have_checksum;
 	PdComputeInstance *inst; /* NULL: not a Nova instance */
@@ -22,21 +23,27 @@ typedef struct {
 	gint xml_state;	    /* the state then */
 } PdComputeCacheEntry;
 
-/* one domain of this cycle's listing */
+/* what reading one due XML found; lives from the read to the visit only,
+ * so a listing of every domain stays small */
 typedef struct {
-	virDomainPtr dom;
-	gint state;
-	guchar uuid[VIR_UUID_BUFLEN];
-	gboolean xml_due; /* read this cycle, else the cached one stands */
-	gboolean read;	  /* due and read (FALSE: vanished, or a failure) */
-	/* the cache's checksum when the read was queued: the pipeline parses
-	 * the XML at once when it differs, so no XML outlives its read */
+	/* the cache's checksum when the read began: the pipeline parses the
+	 * XML at once when it differs, so no XML outlives its read */
 	guint8 old_checksum[PD_COMPUTE_SUM_LEN];
 	gboolean have_old;
 	guint8 checksum[PD_COMPUTE_SUM_LEN];
 	gboolean changed;	 /* read, and not what the cache holds */
 	PdComputeInstance *inst; /* parsed when changed; NULL: no instance */
 	gchar *parse_error;
+} PdComputeRead;
+
+/* one domain of this cycle's listing */
+typedef struct {
+	virDomainPtr dom;
+	gint state;
+	guchar uuid[VIR_UUID_BUFLEN];
+	gboolean xml_due;  /* read this cycle, else the cached one stands */
+	gboolean read;	   /* due and read (FALSE: vanished, or a failure) */
+	PdComputeRead *rd; /* between the read and the visit */
 } PdComputeListed;
 
 struct _PdComputeDiscovery {
@@ -99,20 +106,30 @@ pd_compute_discovery_flavor_id(PdComputeDiscovery *self, PdComputeInstance *inst
 }
 
 static void
+pd_compute_read_free(PdComputeRead *rd)
+{
+	g_clear_pointer(&rd->inst, pd_compute_instance_unref);
+	g_free(rd->parse_error);
+	g_free(rd);
+}
+
+static void
 pd_compute_cache_entry_update_xml(PdComputeCacheEntry *entry, PdComputeListed *l)
 {
-	if (!l->changed)
+	PdComputeRead *rd = l->rd;
+
+	if (rd == NULL || !rd->changed)
 		return;
-	memcpy(entry->checksum, l->checksum, PD_COMPUTE_SUM_LEN);
+	memcpy(entry->checksum, rd->checksum, PD_COMPUTE_SUM_LEN);
 	entry->have_checksum = TRUE;
 	g_clear_pointer(&entry->inst, pd_compute_instance_unref);
 	g_clear_pointer(&entry->snapshot, pd_compute_domain_unref);
-	entry->inst = g_steal_pointer(&l->inst);
+	entry->inst = g_steal_pointer(&rd->inst);
 	/* logged once per XML change, not once per cycle */
-	if (l->parse_error != NULL) {
+	if (rd->parse_error != NULL) {
 		gchar uuid[VIR_UUID_STRING_BUFLEN];
 		virDomainGetUUIDString(l->dom, uuid);
-		g_warning("domain %s skipped: %s", uuid, l->parse_error);
+		g_warning("domain %s skipped: %s", uuid, rd->parse_error);
 	}
 }
 
@@ -132,7 +149,8 @@ pd_compute_discovery_visit(PdComputeDiscovery *self,
 	entry = g_hash_table_lookup(self->cache, l->uuid);
 	if (entry == NULL) {
 		entry = g_new0(PdComputeCacheEntry, 1);
-		g_hash_table_insert(self->cache, g_memdup2(l->uuid, VIR_UUID_BUFLEN), entry);
+		memcpy(entry->uuid, l->uuid, VIR_UUID_BUFLEN);
+		g_hash_table_insert(self->cache, entry->uuid, entry);
 	}
 	entry->generation = MAX(entry->generation, generation);
 	if (l->read) {
@@ -199,8 +217,7 @@ static void
 pd_compute_listed_clear(PdComputeListed *l)
 {
 	g_clear_pointer(&l->dom, virDomainFree);
-	g_clear_pointer(&l->inst, pd_compute_instance_unref);
-	g_free(l->parse_error);
+	g_clear_pointer(&l->rd, pd_compute_read_free);
 }
 
 /* --- listing: one round trip for every domain and its state --- */
@@ -640,6 +657,8 @@ pd_compute_shard_filter(PdComputeShard *sh)
 {
 	PdComputePool *pool = sh->run->self->pool;
 
+	GArray *kept;
+
 	if (pd_compute_pool_get_size(pool) == 1)
 		return;
 	for (guint i = sh->listed->len; i-- > 0;) {
@@ -647,6 +666,13 @@ pd_compute_shard_filter(PdComputeShard *sh)
 		if (pd_compute_pool_shard(pool, l->uuid) != sh->index)
 			g_array_remove_index_fast(sh->listed, i);
 	}
+	/* the array was sized for every domain, and lives as long as the run */
+	kept = g_array_sized_new(FALSE, FALSE, sizeof(PdComputeListed), sh->listed->len);
+	g_array_set_clear_func(kept, (GDestroyNotify)pd_compute_listed_clear);
+	g_array_append_vals(kept, sh->listed->data, sh->listed->len);
+	g_array_set_clear_func(sh->listed, NULL);
+	g_array_unref(sh->listed);
+	sh->listed = kept;
 }
 
 /* the listing leaves out the domains the early part read */
@@ -697,6 +723,23 @@ pd_compute_shard_list(PdComputeShard *sh, PdComputeConnection *conn)
 	return TRUE;
 }
 
+/* before todo[first, first + n) are read: what the cache holds of them */
+static void
+pd_compute_discovery_begin_reads(PdComputeDiscovery *self, GPtrArray *todo, guint first, guint n)
+{
+	g_mutex_lock(&self->lock);
+	for (guint i = first; i < first + n; i++) {
+		PdComputeListed *l = g_ptr_array_index(todo, i);
+		PdComputeCacheEntry *entry = g_hash_table_lookup(self->cache, l->uuid);
+		l->rd = g_new0(PdComputeRead, 1);
+		if (entry != NULL && entry->have_checksum) {
+			memcpy(l->rd->old_checksum, entry->checksum, PD_COMPUTE_SUM_LEN);
+			l->rd->have_old = TRUE;
+		}
+	}
+	g_mutex_unlock(&self->lock);
+}
+
 /* the due XML of todo[first, first + n): read, hashed, parsed when changed */
 static void
 pd_compute_listed_read(GPtrArray *todo, guint first, guint n)
@@ -709,6 +752,7 @@ pd_compute_listed_read(GPtrArray *todo, guint first, guint n)
 		g_autofree gchar *xml = virDomainGetXMLDesc(l->dom, 0);
 		g_autoptr(GError) error = NULL;
 		gsize len, sum_len = PD_COMPUTE_SUM_LEN;
+		PdComputeRead *rd = l->rd;
 
 		if (xml == NULL)
 			continue;
@@ -716,15 +760,15 @@ pd_compute_listed_read(GPtrArray *todo, guint first, guint n)
 		len = strlen(xml);
 		g_checksum_reset(sum);
 		g_checksum_update(sum, (const guchar *)xml, (gssize)len);
-		g_checksum_get_digest(sum, l->checksum, &sum_len);
-		if (l->have_old && memcmp(l->checksum, l->old_checksum, PD_COMPUTE_SUM_LEN) == 0)
+		g_checksum_get_digest(sum, rd->checksum, &sum_len);
+		if (rd->have_old && memcmp(rd->checksum, rd->old_checksum, PD_COMPUTE_SUM_LEN) == 0)
 			continue;
 		/* parsed here, beside the read: the pipelines parse in parallel
 		 * and the discovery never holds every domain's XML at once */
-		l->changed = TRUE;
-		l->inst = pd_compute_instance_parse(xml, len, &error);
+		rd->changed = TRUE;
+		rd->inst = pd_compute_instance_parse(xml, len, &error);
 		if (error != NULL)
-			l->parse_error = g_strdup(error->message);
+			rd->parse_error = g_strdup(error->message);
 	}
 }
 
@@ -737,14 +781,8 @@ pd_compute_discovery_mark_due(PdComputeDiscovery *self, PdComputeShard *sh, gint
 	for (guint i = 0; i < sh->listed->len; i++) {
 		PdComputeListed *l = &g_array_index(sh->listed, PdComputeListed, i);
 		l->xml_due = pd_compute_discovery_xml_due(self, sh->conn, l, now, &sh->ch);
-		if (l->xml_due) {
-			PdComputeCacheEntry *entry = g_hash_table_lookup(self->cache, l->uuid);
-			if (entry != NULL && entry->have_checksum) {
-				memcpy(l->old_checksum, entry->checksum, PD_COMPUTE_SUM_LEN);
-				l->have_old = TRUE;
-			}
+		if (l->xml_due)
 			g_ptr_array_add(sh->todo, l);
-		}
 	}
 }
 
@@ -755,6 +793,7 @@ pd_compute_run_visit(PdComputeRun *run, PdComputeShard *sh, PdComputeListed *l, 
 	PdComputeDomain *cd =
 	  pd_compute_discovery_visit(run->self, sh->conn, l, run->now, run->generation);
 
+	g_clear_pointer(&l->rd, pd_compute_read_free);
 	if (cd != NULL)
 		g_ptr_array_add(
 		  out,
@@ -821,6 +860,7 @@ pd_compute_shard_read_cb(PdComputeConnection *conn, gpointer data)
 	g_autoptr(GPtrArray) found =
 	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
 
+	pd_compute_discovery_begin_reads(run->self, sh->todo, sh->next, n);
 	pd_compute_listed_read(sh->todo, sh->next, n);
 	g_mutex_lock(&run->self->lock);
 	for (guint i = sh->next; i < sh->next + n; i++)
@@ -897,6 +937,7 @@ pd_compute_shard_early(PdComputeShard *sh, PdComputeConnection *conn)
 	pd_compute_shard_find_early(sh, sh->conn);
 	for (guint i = 0; i < sh->early->len; i++)
 		g_ptr_array_add(todo, &g_array_index(sh->early, PdComputeListed, i));
+	pd_compute_discovery_begin_reads(run->self, todo, 0, todo->len);
 	pd_compute_listed_read(todo, 0, todo->len);
 	g_mutex_lock(&run->self->lock);
 	for (guint i = 0; i < todo->len; i++)
@@ -1200,9 +1241,10 @@ static void
 pd_compute_discovery_init(PdComputeDiscovery *self)
 {
 	g_mutex_init(&self->lock);
+	/* the key lives in the entry */
 	self->cache = g_hash_table_new_full(pd_compute_uuid_hash,
 					    pd_compute_uuid_equal,
-					    g_free,
+					    NULL,
 					    (GDestroyNotify)pd_compute_cache_entry_free);
 	self->flavor_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	self->list_max = PD_COMPUTE_RPC_LIST_MAX;
