@@ -619,14 +619,16 @@ typedef struct {
 	GCond cond;
 	guint pending; /* shards at work */
 	guint domains, reads, handed;
-	guint reads_done; /* so far, every shard */
-	gboolean early;	  /* nothing known yet: a first part before the listing */
+	guint reads_done;		/* so far, every shard */
+	gboolean early;			/* nothing known yet: a first part before the listing */
+	struct _PdComputeShard *shards; /* one per pipeline */
+	guint n_shards;
 	GError *error;
 } PdComputeRun;
 
 /* one pipeline's part of a run: the domains whose handles its connection
  * holds */
-typedef struct {
+typedef struct _PdComputeShard {
 	PdComputeRun *run;
 	guint index;
 	virConnectPtr conn; /* a reference, NULL when it could not list */
@@ -927,11 +929,12 @@ pd_compute_shard_early(PdComputeShard *sh, PdComputeConnection *conn)
 	g_autoptr(GPtrArray) todo = g_ptr_array_new();
 	g_autoptr(GPtrArray) found =
 	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
-	gint64 start = g_get_monotonic_time();
+	gint64 start;
 
 	sh->conn = pd_compute_connection_get(conn, NULL);
 	if (sh->conn == NULL)
 		return FALSE;
+	start = g_get_monotonic_time();
 	sh->early = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
 	g_array_set_clear_func(sh->early, (GDestroyNotify)pd_compute_listed_clear);
 	pd_compute_shard_find_early(sh, sh->conn);
@@ -1012,6 +1015,9 @@ pd_compute_shard_list_cb(PdComputeConnection *conn, gpointer data)
 	pd_compute_shard_read_cb(conn, sh);
 }
 
+static void
+pd_compute_run_start_shard(PdComputeRun *run, guint i);
+
 /* on the pipeline's thread: the first discovery hands a first part over
  * before the listing, and lets the statistics the pollsters queue for it
  * go before the listing too */
@@ -1020,10 +1026,13 @@ pd_compute_shard_start_cb(PdComputeConnection *conn, gpointer data)
 {
 	PdComputeShard *sh = data;
 	PdComputePipeline *pipeline;
+	gboolean handed = sh->run->early && pd_compute_shard_early(sh, conn);
 	gboolean queued;
 	gint64 start;
 
-	if (!sh->run->early || !pd_compute_shard_early(sh, conn)) {
+	for (guint i = 1; sh->run->early && sh->index == 0 && i < sh->run->n_shards; i++)
+		pd_compute_run_start_shard(sh->run, i);
+	if (!handed) {
 		pd_compute_shard_list_cb(conn, sh);
 		return;
 	}
@@ -1035,6 +1044,16 @@ pd_compute_shard_start_cb(PdComputeConnection *conn, gpointer data)
 		queued ? "a job queued" : "no job queued",
 		(g_get_monotonic_time() - start) / (gdouble)G_USEC_PER_SEC);
 	pd_compute_pipeline_push(pipeline, pd_compute_shard_list_cb, sh, NULL);
+}
+
+static void
+pd_compute_run_start_shard(PdComputeRun *run, guint i)
+{
+	/* ahead of queued statistics: the discovery's caller waits */
+	pd_compute_pipeline_push_front(pd_compute_pool_get(run->self->pool, i),
+				       pd_compute_shard_start_cb,
+				       &run->shards[i],
+				       NULL);
 }
 
 static void
@@ -1067,12 +1086,15 @@ pd_compute_discovery_run(PdComputeDiscovery *self, PdDiscoveryParts *parts, GErr
 
 	run.found = resources;
 	run.pending = n;
+	run.shards = shards;
+	run.n_shards = n;
 	pd_compute_run_begin(self, &run);
-	for (guint i = 0; i < n; i++) {
+	for (guint i = 0; i < n; i++)
 		shards[i] = (PdComputeShard){ .run = &run, .index = i };
-		pd_compute_pipeline_push_front(
-		  pd_compute_pool_get(self->pool, i), pd_compute_shard_start_cb, &shards[i], NULL);
-	}
+	/* the first discovery starts the other shards (opening their
+	 * connections) once the first one's early part is out */
+	for (guint i = 0; i < (run.early ? 1 : n); i++)
+		pd_compute_run_start_shard(&run, i);
 	g_mutex_lock(&run.lock);
 	while (run.pending > 0)
 		g_cond_wait(&run.cond, &run.lock);

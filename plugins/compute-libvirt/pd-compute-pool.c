@@ -126,7 +126,7 @@ pd_compute_pool_push_all(PdComputePool *self, PdComputePipelineFunc func)
 void
 pd_compute_pool_open_in_background(PdComputePool *self)
 {
-	pd_compute_pool_push_all(self, pd_compute_pool_open_cb);
+	pd_compute_pipeline_push(pd_compute_pool_get(self, 0), pd_compute_pool_open_cb, NULL, NULL);
 }
 
 void

@@ -40,7 +40,11 @@ pd_compute_pool_get(PdComputePool *self, guint index);
 /* the pipeline whose connection holds the handle of the domain @uuid (raw) */
 guint
 pd_compute_pool_shard(PdComputePool *self, const guchar *uuid);
-/* opens every connection in its pipeline, without waiting */
+/* opens the first connection in its pipeline, without waiting; the others
+ * open on first use (the first discovery starts them once the first
+ * connection's first domains are handed over: with libvirt's test driver
+ * behind libvirtd every open parses the whole file again, and would compete
+ * with those first calls) */
 void
 pd_compute_pool_open_in_background(PdComputePool *self);
 /* closes every connection in its pipeline, without waiting */
