@@ -61,6 +61,17 @@ pd_pollster_get_unit(PdPollster *self)
 	return GET_PRIVATE(self)->unit;
 }
 
+const gchar *
+pd_pollster_get_unit_for(PdPollster *self, PdConfig *config)
+{
+	const gchar *unit = NULL;
+
+	g_return_val_if_fail(PD_IS_POLLSTER(self), NULL);
+	if (PD_POLLSTER_GET_CLASS(self)->get_unit_for != NULL)
+		unit = PD_POLLSTER_GET_CLASS(self)->get_unit_for(self, config);
+	return unit != NULL ? unit : GET_PRIVATE(self)->unit;
+}
+
 PdSampleType
 pd_pollster_get_sample_type(PdPollster *self)
 {

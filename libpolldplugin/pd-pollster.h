@@ -34,7 +34,11 @@ struct _PdPollsterClass {
 			 GPtrArray *resources,
 			 GCancellable *cancellable,
 			 GError **error);
-	gpointer padding[12];
+	/* since ABI 1.3: the unit its samples carry under @config, where it
+	 * depends on [polld] ceilometer_compat; NULL (or not set): the "unit"
+	 * property */
+	const gchar *(*get_unit_for)(PdPollster *self, PdConfig *config);
+	gpointer padding[11];
 };
 
 /* name is the meter name (the pollster name in polling.yaml) */
@@ -46,6 +50,9 @@ const gchar *
 pd_pollster_get_default_discovery(PdPollster *self);
 const gchar *
 pd_pollster_get_unit(PdPollster *self);
+/* since ABI 1.3: the unit of its samples under @config (->get_unit_for) */
+const gchar *
+pd_pollster_get_unit_for(PdPollster *self, PdConfig *config);
 PdSampleType
 pd_pollster_get_sample_type(PdPollster *self);
 PdPlugin *

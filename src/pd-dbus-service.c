@@ -297,6 +297,11 @@ pd_dbus_service_pollster_to_variant(PdDbusService *self, PdPollster *pollster)
 	g_variant_dict_insert(
 	  &dict, "plugin", "s", plugin != NULL ? pd_plugin_get_name(plugin) : "");
 	g_variant_dict_insert(&dict, "namespace", "s", pd_pollster_get_namespace(pollster));
+	g_variant_dict_insert(
+	  &dict,
+	  "unit",
+	  "s",
+	  pd_pollster_get_unit_for(pollster, pd_engine_get_config(self->engine)));
 	pd_dbus_service_add_sources(self, name, &dict);
 	g_variant_dict_lookup(&dict, "interval", "u", &interval);
 	g_variant_dict_insert(

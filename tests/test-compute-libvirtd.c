@@ -1,6 +1,7 @@
 /*
- * polld - compute-libvirt plugin tests against a private libvirtd that goes
- * away: restarted, stopped answering (keepalive), and its domain events
+ * polld - compute-libvirt plugin tests of the daemon as a service: against a
+ * private libvirtd that goes away (restarted, stopped answering: keepalive),
+ * its domain events, and what GetPollsters says of the compute pollsters
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -330,9 +331,10 @@ stop_polld(Restart *rs)
 	g_clear_object(&rs->polld);
 }
 
-/* plugin_status of the compute pollster power.state, as GetPollsters reports it */
+/* the string @key of @pollster as GetPollsters reports it; NULL when polld
+ * is not on the bus yet */
 static gchar *
-compute_status(GDBusConnection *bus)
+pollster_value(GDBusConnection *bus, const gchar *pollster, const gchar *key)
 {
 	g_autoptr(GVariant) reply = NULL;
 	g_autoptr(GVariantIter) iter = NULL;
@@ -354,17 +356,23 @@ compute_status(GDBusConnection *bus)
 		return NULL; /* not on the bus yet */
 	g_variant_get(reply, "(aa{sv})", &iter);
 	while ((entry = g_variant_iter_next_value(iter)) != NULL) {
-		const gchar *name = NULL, *status = NULL;
+		const gchar *name = NULL, *value = NULL;
 		gchar *found = NULL;
 		if (g_variant_lookup(entry, "name", "&s", &name) &&
-		    g_strcmp0(name, "power.state") == 0 &&
-		    g_variant_lookup(entry, "plugin_status", "&s", &status))
-			found = g_strdup(status);
+		    g_strcmp0(name, pollster) == 0 && g_variant_lookup(entry, key, "&s", &value))
+			found = g_strdup(value);
 		g_variant_unref(entry);
 		if (found != NULL)
 			return found;
 	}
 	return NULL;
+}
+
+/* plugin_status of the compute pollster power.state, as GetPollsters reports it */
+static gchar *
+compute_status(GDBusConnection *bus)
+{
+	return pollster_value(bus, "power.state", "plugin_status");
 }
 
 typedef struct {
@@ -480,6 +488,92 @@ test_libvirtd_keepalive(void)
 }
 
 static void
+assert_unit(GDBusConnection *bus, const gchar *pollster, const gchar *want)
+{
+	g_autofree gchar *unit = pollster_value(bus, pollster, "unit");
+
+	g_assert_cmpstr(unit, ==, want);
+}
+
+static gchar *
+write_units_config(const gchar *dir, const gchar *compat)
+{
+	g_autofree gchar *xml = g_build_filename(g_getenv("POLLD_GOLDEN_DIR"), "domains.xml", NULL);
+	g_autofree gchar *yaml_path =
+	  pd_test_write_file(dir,
+			     "polling.yaml",
+			     "sources:\n  - name: fast\n    interval: 1\n"
+			     "    meters: ['memory', 'disk.root.size', 'cpu']\n");
+	g_autofree gchar *conf =
+	  g_strdup_printf("[DEFAULT]\nlibvirt_uri = test://%s\n[polling]\ncfg_file = %s\n"
+			  "[polld]\nceilometer_compat = %s\n",
+			  xml,
+			  yaml_path,
+			  compat);
+	return pd_test_write_file(dir, "polld.conf", conf);
+}
+
+/* GetPollsters shows the unit the samples carry under [polld]
+ * ceilometer_compat: 26.0.0's MiB and GiB by default, 25.0.0's MB and GB
+ * once a reload asks for 2025.2 */
+static void
+test_dbus_units(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *conf = write_units_config(dir, "2026.1");
+	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
+	g_autoptr(GTestDBus) test_bus = g_test_dbus_new(G_TEST_DBUS_NONE);
+	g_autoptr(GDBusConnection) bus = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GError) error = NULL;
+	Restart rs = { NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE };
+	gsize seen;
+
+	g_test_dbus_up(test_bus);
+	bus =
+	  g_dbus_connection_new_for_address_sync(g_test_dbus_get_bus_address(test_bus),
+						 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+						   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+						 NULL,
+						 NULL,
+						 &error);
+	g_assert_no_error(error);
+	start_polld_full(&rs, conf, TRUE, NULL);
+	wait_file(&rs, out, "\\\"counter_unit\\\": \\\"MiB\\\"", 1, 0);
+	wait_status(&rs, bus, "");
+	assert_unit(bus, "memory", "MiB");
+	assert_unit(bus, "disk.root.size", "GiB");
+	assert_unit(bus, "cpu", "ns");
+
+	g_free(write_units_config(dir, "2025.2"));
+	reply = g_dbus_connection_call_sync(bus,
+					    "org.polld.Agent1",
+					    "/org/polld/Agent1",
+					    "org.polld.Agent1",
+					    "Reload",
+					    NULL,
+					    G_VARIANT_TYPE("(tas)"),
+					    G_DBUS_CALL_FLAGS_NONE,
+					    20000,
+					    NULL,
+					    &error);
+	g_assert_no_error(error);
+	assert_unit(bus, "memory", "MB");
+	assert_unit(bus, "disk.root.size", "GB");
+	assert_unit(bus, "cpu", "ns");
+	/* and the samples polled from then on say the same */
+	seen = file_size(out);
+	wait_file(&rs, out, "\\\"counter_unit\\\": \\\"MB\\\"", 1, seen);
+	wait_file(&rs, out, "\\\"counter_unit\\\": \\\"GB\\\"", 1, seen);
+
+	stop_polld(&rs);
+	g_dbus_connection_close_sync(bus, NULL, NULL);
+	g_test_dbus_down(test_bus);
+	g_free(rs.err);
+	pd_test_rmtree(dir);
+}
+
+static void
 set_nova_name(virDomainPtr dom, const gchar *name)
 {
 	g_autofree gchar *meta = g_strdup_printf(
@@ -570,5 +664,6 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/compute/libvirtd-restart", test_libvirtd_restart);
 	g_test_add_func("/compute/libvirtd-keepalive", test_libvirtd_keepalive);
 	g_test_add_func("/compute/domain-events", test_domain_events);
+	g_test_add_func("/compute/dbus-units", test_dbus_units);
 	return g_test_run();
 }

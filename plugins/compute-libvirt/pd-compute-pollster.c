@@ -37,11 +37,11 @@ typedef struct {
 
 /* 26.0.0 renamed MB to MiB and GB to GiB on every compute meter that had them */
 static const gchar *
-pd_compute_unit(const gchar *unit, PdPollContext *ctx)
+pd_compute_unit(const gchar *unit, PdConfig *config)
 {
 	PdCeilometerRelease release;
 
-	pd_config_get_ceilometer_compat(pd_poll_context_get_config(ctx), &release, NULL);
+	pd_config_get_ceilometer_compat(config, &release, NULL);
 	if (release < PD_CEILOMETER_2026_1)
 		return unit;
 	if (g_strcmp0(unit, "MB") == 0)
@@ -344,9 +344,13 @@ pd_compute_pollster_poll(PdPollster *pollster,
 {
 	PdComputePollster *self = PD_COMPUTE_POLLSTER(pollster);
 	PdComputeStats *stats = NULL;
-	PdComputePoll p = {
-		self, ctx, NULL, NULL, NULL, 0, pd_compute_unit(self->meter->unit, ctx)
-	};
+	PdComputePoll p = { self,
+			    ctx,
+			    NULL,
+			    NULL,
+			    NULL,
+			    0,
+			    pd_compute_unit(self->meter->unit, pd_poll_context_get_config(ctx)) };
 
 	if (self->meter->group != 0) {
 		const gchar *source = pd_poll_context_get_source_name(ctx);
@@ -412,6 +416,13 @@ pd_compute_pollster_new(const PdComputeMeter *meter, PdComputePool *pool)
 	return PD_POLLSTER(self);
 }
 
+/* what GetPollsters shows: the unit its samples carry */
+static const gchar *
+pd_compute_pollster_get_unit_for(PdPollster *pollster, PdConfig *config)
+{
+	return pd_compute_unit(PD_COMPUTE_POLLSTER(pollster)->meter->unit, config);
+}
+
 static void
 pd_compute_pollster_finalize(GObject *obj)
 {
@@ -436,4 +447,5 @@ pd_compute_pollster_class_init(PdComputePollsterClass *klass)
 {
 	G_OBJECT_CLASS(klass)->finalize = pd_compute_pollster_finalize;
 	PD_POLLSTER_CLASS(klass)->poll = pd_compute_pollster_poll;
+	PD_POLLSTER_CLASS(klass)->get_unit_for = pd_compute_pollster_get_unit_for;
 }

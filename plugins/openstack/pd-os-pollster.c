@@ -186,6 +186,16 @@ pd_os_pollster_new(const PdOsMeter *meter)
 	return PD_POLLSTER(self);
 }
 
+/* what GetPollsters shows: the unit its samples carry */
+static const gchar *
+pd_os_pollster_get_unit_for(PdPollster *pollster, PdConfig *config)
+{
+	PdCeilometerRelease release;
+
+	pd_config_get_ceilometer_compat(config, &release, NULL);
+	return pd_os_meters_unit(PD_OS_POLLSTER(pollster)->meter, release);
+}
+
 static void
 pd_os_pollster_finalize(GObject *obj)
 {
@@ -204,4 +214,5 @@ pd_os_pollster_class_init(PdOsPollsterClass *klass)
 	G_OBJECT_CLASS(klass)->finalize = pd_os_pollster_finalize;
 	PD_POLLSTER_CLASS(klass)->poll_async = pd_os_pollster_poll_async;
 	PD_POLLSTER_CLASS(klass)->poll_finish = pd_os_pollster_poll_finish;
+	PD_POLLSTER_CLASS(klass)->get_unit_for = pd_os_pollster_get_unit_for;
 }
