@@ -83,27 +83,45 @@ typedef struct {
 
 #define PD_MD_OWN G_MAXUINT32
 
+/* where an effective member of an overlay is: @depth parents up (0: the
+ * overlay itself), its own member @idx there */
+typedef struct {
+	guint16 depth;
+	guint16 idx;
+} PdMdSlot;
+
 /*
- * An overlay: a resource's own members on top of a base that many resources
- * share, rendered as it is serialised. It keeps its own members' texts and
- * the recipe (ops) that interleaves them with runs of the base's texts: the
- * base's members in their order with the overlay's replacing theirs in
- * place, then the added ones (a Python dict update), and the signature
- * contributions merged in key order.
+ * What the overlays of the same base, parent shape and member keys have in
+ * common, interned (thousands of resources share a few): where each
+ * effective member is, and the recipe (ops) that interleaves the members
+ * with runs of the base's texts: the base's members in their order with the
+ * overlay's replacing theirs in place, then the added ones (a Python dict
+ * update), and the signature contributions merged in key order.
  */
 typedef struct {
-	gint ref_count;
-	gint kind; /* PD_MD_OVERLAY */
-	PdMetadata *base;
-	PdMetadata *parent; /* an overlay of the same base whose members come first, or NULL */
+	gint ref_count; /* under pd_md_shapes_lock */
 	guint16 n_eff;
 	guint16 n_own;
 	guint16 n_json_ops;
 	guint16 n_sig_ops;
-	/* then, in the same allocation (thousands of resources each keep one):
-	 * n_eff member pointers (the parent's and its own), its n_own members,
-	 * the JSON ops, the signature ops and its members' texts */
-	const PdMdMember *eff[];
+	PdMetadata *base;
+	gchar *name; /* its key in pd_md_shapes */
+	/* then, in the same allocation: the JSON ops and the signature ops */
+	PdMdSlot slots[];
+} PdMdShape;
+
+/*
+ * An overlay: a resource's own members on top of a base that many resources
+ * share, rendered as it is serialised following its shape. It keeps only
+ * its own members and their texts.
+ */
+typedef struct {
+	gint ref_count;
+	gint kind; /* PD_MD_OVERLAY */
+	PdMdShape *shape;
+	PdMetadata *parent; /* an overlay of the same base whose members come first, or NULL */
+	/* then, in the same allocation: its shape->n_own members' texts */
+	PdMdMember own[];
 } PdMdOverlay;
 
 static inline const gchar *
@@ -744,24 +762,48 @@ pd_metadata_builder_end_flat(PdMetadataBuilder *b)
 typedef struct {
 	const PdMdMember *m;
 	gint base_idx; /* the base member it replaces, or -1 */
+	PdMdSlot slot;
 } PdMdEff;
 
-static inline PdMdMember *
-overlay_own(const PdMdOverlay *o)
+static inline const PdMdOp *
+shape_json_ops(const PdMdShape *s)
 {
-	return (PdMdMember *)(gpointer)&o->eff[o->n_eff];
+	return (const PdMdOp *)(gconstpointer)&s->slots[s->n_eff];
 }
 
 static inline const PdMdOp *
-overlay_json_ops(const PdMdOverlay *o)
+shape_sig_ops(const PdMdShape *s)
 {
-	return (const PdMdOp *)(gconstpointer)(overlay_own(o) + o->n_own);
+	return shape_json_ops(s) + s->n_json_ops;
 }
 
-static inline const PdMdOp *
-overlay_sig_ops(const PdMdOverlay *o)
+/* effective member @j: the overlay's own or one of a parent's */
+static inline const PdMdMember *
+overlay_eff(const PdMdOverlay *o, guint j)
 {
-	return overlay_json_ops(o) + o->n_json_ops;
+	PdMdSlot slot = o->shape->slots[j];
+
+	for (guint d = 0; d < slot.depth; d++)
+		o = (const PdMdOverlay *)(gconstpointer)o->parent;
+	return &o->own[slot.idx];
+}
+
+static GMutex pd_md_shapes_lock;
+static GHashTable *pd_md_shapes; /* name -> PdMdShape */
+
+static void
+shape_unref(PdMdShape *shape)
+{
+	g_mutex_lock(&pd_md_shapes_lock);
+	if (--shape->ref_count > 0) {
+		g_mutex_unlock(&pd_md_shapes_lock);
+		return;
+	}
+	g_hash_table_remove(pd_md_shapes, shape->name);
+	g_mutex_unlock(&pd_md_shapes_lock);
+	pd_metadata_unref(shape->base);
+	g_free(shape->name);
+	g_free(shape);
 }
 
 void
@@ -772,8 +814,9 @@ pd_metadata_builder_begin_overlay(PdMetadataBuilder *b, PdMetadata *base, PdMeta
 	/* the base's members tell where the overlay's go */
 	g_return_if_fail(base->kind == PD_MD_RENDERED && base->members != NULL &&
 			 base->json_end != NULL);
-	g_return_if_fail(parent == NULL || (parent->kind == PD_MD_OVERLAY &&
-					    ((PdMdOverlay *)(gpointer)parent)->base == base));
+	g_return_if_fail(parent == NULL ||
+			 (parent->kind == PD_MD_OVERLAY &&
+			  ((PdMdOverlay *)(gpointer)parent)->shape->base == base));
 	g_clear_pointer(&b->ovl_base, pd_metadata_unref);
 	g_clear_pointer(&b->ovl_parent, pd_metadata_unref);
 	b->ovl_base = pd_metadata_ref(base);
@@ -891,9 +934,11 @@ overlay_effective(PdMetadata *base, PdMdOverlay *parent, GArray *own, PdMdEff *e
 {
 	guint n = 0;
 
-	for (guint j = 0; parent != NULL && j < parent->n_eff; j++) {
-		eff[n].m = parent->eff[j];
-		eff[n].base_idx = base_index(base, member_key(parent->eff[j]));
+	for (guint j = 0; parent != NULL && j < parent->shape->n_eff; j++) {
+		eff[n].m = overlay_eff(parent, j);
+		eff[n].base_idx = base_index(base, member_key(eff[n].m));
+		eff[n].slot = parent->shape->slots[j];
+		eff[n].slot.depth++;
 		n++;
 	}
 	for (guint i = 0; i < own->len; i++) {
@@ -904,6 +949,8 @@ overlay_effective(PdMetadata *base, PdMdOverlay *parent, GArray *own, PdMdEff *e
 		if (j == n)
 			eff[n++].base_idx = base_index(base, member_key(m));
 		eff[j].m = m;
+		eff[j].slot.depth = 0;
+		eff[j].slot.idx = (guint16)i;
 	}
 	return n;
 }
@@ -949,17 +996,14 @@ member_compact_copy(const PdMdMember *m, PdMdMember *copy, gchar *w)
 	return w + copy->sig_len + 1;
 }
 
-/* one allocation: the pointers to members of @own become pointers to its copies */
+/* one allocation: the members of @own and their texts */
 static PdMdOverlay *
-overlay_pack(GArray *own, const PdMdEff *eff, guint n_eff, GArray *json_ops, GArray *sig_ops)
+overlay_pack(GArray *own)
 {
 	const PdMdMember *from = (const PdMdMember *)(gconstpointer)own->data;
-	gsize size = sizeof(PdMdOverlay) + n_eff * sizeof(const PdMdMember *) +
-		     own->len * sizeof(PdMdMember) +
-		     (json_ops->len + sig_ops->len) * sizeof(PdMdOp);
+	gsize size = sizeof(PdMdOverlay) + own->len * sizeof(PdMdMember);
 	gsize texts = size;
 	PdMdOverlay *o;
-	PdMdMember *copies;
 	gchar *w;
 
 	for (guint i = 0; i < own->len; i++) {
@@ -969,25 +1013,72 @@ overlay_pack(GArray *own, const PdMdEff *eff, guint n_eff, GArray *json_ops, GAr
 	o = g_malloc(size);
 	o->ref_count = 1;
 	o->kind = PD_MD_OVERLAY;
-	o->n_eff = (guint16)n_eff;
-	o->n_own = (guint16)own->len;
-	o->n_json_ops = (guint16)json_ops->len;
-	o->n_sig_ops = (guint16)sig_ops->len;
-	copies = overlay_own(o);
 	w = (gchar *)o + texts;
 	for (guint i = 0; i < own->len; i++)
-		w = member_compact_copy(&from[i], &copies[i], w);
-	for (guint j = 0; j < n_eff; j++) {
-		gboolean mine = own->len > 0 && eff[j].m >= from && eff[j].m < from + own->len;
-		o->eff[j] = mine ? &copies[eff[j].m - from] : eff[j].m;
+		w = member_compact_copy(&from[i], &o->own[i], w);
+	return o;
+}
+
+/* what tells shapes apart: the base, the parent's shape, and the keys of
+ * the overlay's own members with whether each signs anything (an empty
+ * object does not: the recipe leaves it out) */
+static gchar *
+shape_name(PdMetadata *base, PdMdOverlay *parent, GArray *own)
+{
+	GString *name = g_string_new(NULL);
+
+	g_string_printf(name, "%p %p", (gpointer)base, parent != NULL ? parent->shape : NULL);
+	for (guint i = 0; i < own->len; i++) {
+		const PdMdMember *m = &g_array_index(own, PdMdMember, i);
+		g_string_append_printf(
+		  name, " %u:%s%c", m->key_len, member_key(m), m->sig_len > 0 ? '+' : '-');
 	}
+	return g_string_free(name, FALSE);
+}
+
+/* the interned shape of @name, or a new one made of the plans */
+static PdMdShape *
+shape_get(gchar *name,
+	  PdMetadata *base,
+	  guint n_own,
+	  const PdMdEff *eff,
+	  guint n_eff,
+	  GArray *json_ops,
+	  GArray *sig_ops)
+{
+	PdMdShape *shape;
+
+	g_mutex_lock(&pd_md_shapes_lock);
+	if (pd_md_shapes == NULL)
+		pd_md_shapes = g_hash_table_new(g_str_hash, g_str_equal);
+	shape = g_hash_table_lookup(pd_md_shapes, name);
+	if (shape != NULL) {
+		shape->ref_count++;
+		g_mutex_unlock(&pd_md_shapes_lock);
+		g_free(name);
+		return shape;
+	}
+	shape = g_malloc(sizeof(PdMdShape) + n_eff * sizeof(PdMdSlot) +
+			 (json_ops->len + sig_ops->len) * sizeof(PdMdOp));
+	shape->ref_count = 1;
+	shape->n_eff = (guint16)n_eff;
+	shape->n_own = (guint16)n_own;
+	shape->n_json_ops = (guint16)json_ops->len;
+	shape->n_sig_ops = (guint16)sig_ops->len;
+	shape->base = pd_metadata_ref(base);
+	shape->name = name;
+	for (guint j = 0; j < n_eff; j++)
+		shape->slots[j] = eff[j].slot;
 	/* an empty GArray has no data to copy from */
 	if (json_ops->len > 0)
 		memcpy(
-		  (gpointer)overlay_json_ops(o), json_ops->data, json_ops->len * sizeof(PdMdOp));
+		  (gpointer)shape_json_ops(shape), json_ops->data, json_ops->len * sizeof(PdMdOp));
 	if (sig_ops->len > 0)
-		memcpy((gpointer)overlay_sig_ops(o), sig_ops->data, sig_ops->len * sizeof(PdMdOp));
-	return o;
+		memcpy(
+		  (gpointer)shape_sig_ops(shape), sig_ops->data, sig_ops->len * sizeof(PdMdOp));
+	g_hash_table_insert(pd_md_shapes, name, shape);
+	g_mutex_unlock(&pd_md_shapes_lock);
+	return shape;
 }
 
 PdMetadata *
@@ -999,6 +1090,7 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 	g_autoptr(GArray) sig_ops = g_array_new(FALSE, FALSE, sizeof(PdMdOp));
 	g_autofree PdMdEff *eff = NULL;
 	PdMdOverlay *o;
+	PdMdOverlay *po;
 	GArray *own;
 	guint n_eff, n_parent;
 
@@ -1010,18 +1102,20 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 		g_critical("metadata builder: end_overlay() without begin_overlay()");
 		return pd_metadata_builder_end(b);
 	}
+	po = (PdMdOverlay *)(gpointer)parent;
 	own = g_steal_pointer(&current_frame(b)->members);
 	current_frame(b)->members = members_new();
-	n_parent = parent != NULL ? ((PdMdOverlay *)(gpointer)parent)->n_eff : 0;
+	n_parent = po != NULL ? po->shape->n_eff : 0;
 	eff = g_new(PdMdEff, n_parent + own->len + 1);
-	n_eff = overlay_effective(base, (PdMdOverlay *)(gpointer)parent, own, eff);
+	n_eff = overlay_effective(base, po, own, eff);
 	overlay_json_plan(base, eff, n_eff, json_ops);
 	overlay_sig_plan(base, eff, n_eff, sig_ops);
-	g_assert(n_eff <= G_MAXUINT16 && json_ops->len <= G_MAXUINT16 &&
+	g_assert(n_eff <= G_MAXUINT16 && own->len <= G_MAXUINT16 && json_ops->len <= G_MAXUINT16 &&
 		 sig_ops->len <= G_MAXUINT16);
 
-	o = overlay_pack(own, eff, n_eff, json_ops, sig_ops);
-	o->base = g_steal_pointer(&base);
+	o = overlay_pack(own);
+	o->shape =
+	  shape_get(shape_name(base, po, own), base, own->len, eff, n_eff, json_ops, sig_ops);
 	o->parent = g_steal_pointer(&parent);
 	g_array_unref(own);
 	return (PdMetadata *)(gpointer)o;
@@ -1030,7 +1124,7 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 static void
 overlay_free(PdMdOverlay *o)
 {
-	pd_metadata_unref(o->base);
+	shape_unref(o->shape);
 	if (o->parent != NULL)
 		pd_metadata_unref(o->parent);
 	g_free(o);
@@ -1039,16 +1133,17 @@ overlay_free(PdMdOverlay *o)
 static void
 overlay_append_json(const PdMdOverlay *o, GString *out)
 {
-	const PdMdOp *ops = overlay_json_ops(o);
-	const gchar *json = o->base->json;
+	const PdMdOp *ops = shape_json_ops(o->shape);
+	guint n_ops = o->shape->n_json_ops;
+	const gchar *json = o->shape->base->json;
 	gboolean open = FALSE;
 
-	for (guint i = 0; i < o->n_json_ops; i++) {
+	for (guint i = 0; i < n_ops; i++) {
 		if (ops[i].off != PD_MD_OWN) {
 			/* a run from the base's first member starts with its "{" */
 			pd_buf_append(out, json + ops[i].off, ops[i].len);
 		} else {
-			const PdMdMember *m = o->eff[ops[i].len];
+			const PdMdMember *m = overlay_eff(o, ops[i].len);
 			if (m->item_len == 0) {
 				/* compact: its key, written as is */
 				if (open)
@@ -1075,14 +1170,15 @@ overlay_append_json(const PdMdOverlay *o, GString *out)
 static void
 overlay_foreach_signature_text(const PdMdOverlay *o, PdMdTextFunc func, gpointer user_data)
 {
-	const PdMdOp *ops = overlay_sig_ops(o);
-	const gchar *sig = o->base->sig;
+	const PdMdOp *ops = shape_sig_ops(o->shape);
+	guint n_ops = o->shape->n_sig_ops;
+	const gchar *sig = o->shape->base->sig;
 
-	for (guint i = 0; i < o->n_sig_ops; i++) {
+	for (guint i = 0; i < n_ops; i++) {
 		if (ops[i].off != PD_MD_OWN) {
 			func(sig + ops[i].off, ops[i].len, user_data);
 		} else {
-			const PdMdMember *m = o->eff[ops[i].len];
+			const PdMdMember *m = overlay_eff(o, ops[i].len);
 			if (m->item_len == 0) {
 				func(PD_MD_SIG_PREFIX, sizeof(PD_MD_SIG_PREFIX) - 1, user_data);
 				func(member_key(m), m->key_len, user_data);
@@ -1095,11 +1191,12 @@ overlay_foreach_signature_text(const PdMdOverlay *o, PdMdTextFunc func, gpointer
 static gchar *
 overlay_dup_value_json(const PdMdOverlay *o, const gchar *key)
 {
-	for (guint j = 0; j < o->n_eff; j++) {
-		if (strcmp(member_key(o->eff[j]), key) == 0)
-			return g_strndup(member_json(o->eff[j]), o->eff[j]->json_len);
+	for (guint j = 0; j < o->shape->n_eff; j++) {
+		const PdMdMember *m = overlay_eff(o, j);
+		if (strcmp(member_key(m), key) == 0)
+			return g_strndup(member_json(m), m->json_len);
 	}
-	return pd_metadata_dup_value_json(o->base, key);
+	return pd_metadata_dup_value_json(o->shape->base, key);
 }
 
 /* ---- metadata ---- */
