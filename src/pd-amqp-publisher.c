@@ -7,6 +7,7 @@
 
 #include "pd-amqp-publisher.h"
 #include "pd-amqp-worker.h"
+#include "pd-inflight.h"
 
 #define PD_AMQP_DEFAULT_WINDOW 256
 #define PD_AMQP_DEFAULT_MEMORY_MAX (64 * 1024 * 1024)
@@ -15,6 +16,7 @@
 struct _PdAmqpPublisher {
 	PdPublisher parent_instance;
 	PdAmqpWorker *worker;
+	PdInflight *budget; /* the notifier sink's, released by the worker */
 };
 
 G_DEFINE_TYPE(PdAmqpPublisher, pd_amqp_publisher, PD_TYPE_PUBLISHER)
@@ -146,6 +148,11 @@ pd_amqp_publisher_worker_options(PdConfig *config, PdAmqpWorkerOptions *o)
 
 	pd_amqp_publisher_link_options(config, &o->link);
 	o->window = (guint)window;
+	/* the unconfirmed window is messages in flight too: at most the
+	 * serialised ones' budget (256 messages of 50 samples are ~19 MB) */
+	o->window_bytes = (guint64)MAX(
+	  pd_config_get_int(config, "polld", "max_inflight_bytes", PD_INFLIGHT_DEFAULT_MAX),
+	  PD_INFLIGHT_MIN);
 	o->memory_max_bytes = (guint64)memory;
 	/* documented: a shorter interval than 50 ms waits 50 ms */
 	o->retry_interval =
@@ -205,9 +212,26 @@ pd_amqp_publisher_publish(PdPublisher *publisher, PdMessage *msg)
 
 	if (self->worker == NULL) {
 		g_warning("publisher not started, message %s lost", msg->message_id);
+		if (self->budget != NULL)
+			pd_inflight_release(self->budget, g_bytes_get_size(msg->body));
 		return;
 	}
-	pd_amqp_worker_push(self->worker, msg);
+	pd_amqp_worker_push(self->worker, msg, self->budget);
+}
+
+/* the worker releases a message's bytes once it is on the wire, spooled
+ * or dropped: the budget covers the memory queue while the broker takes
+ * messages, so a broker slower than the pollsters holds them back instead
+ * of queueing in memory */
+static gboolean
+pd_amqp_publisher_take_budget(PdPublisher *publisher, PdInflight *budget)
+{
+	PdAmqpPublisher *self = PD_AMQP_PUBLISHER(publisher);
+
+	if (self->budget != NULL)
+		pd_inflight_unref(self->budget);
+	self->budget = pd_inflight_ref(budget);
+	return TRUE;
 }
 
 static void
@@ -299,6 +323,7 @@ static void
 pd_amqp_publisher_dispose(GObject *obj)
 {
 	pd_amqp_publisher_stop(PD_PUBLISHER(obj));
+	g_clear_pointer(&PD_AMQP_PUBLISHER(obj)->budget, pd_inflight_unref);
 	G_OBJECT_CLASS(pd_amqp_publisher_parent_class)->dispose(obj);
 }
 
@@ -320,6 +345,7 @@ pd_amqp_publisher_class_init(PdAmqpPublisherClass *klass)
 	publisher_class->flush_finish = pd_amqp_publisher_flush_finish;
 	publisher_class->stop = pd_amqp_publisher_stop;
 	publisher_class->add_statistics = pd_amqp_publisher_add_statistics;
+	publisher_class->take_budget = pd_amqp_publisher_take_budget;
 }
 
 PdPublisher *

@@ -35,12 +35,14 @@ typedef struct {
 	guint64 tag;
 	guint topic;
 	gboolean returned;
+	PdInflight *budget; /* its body's bytes are counted there until released */
 } PdAmqpEntry;
 
 typedef struct {
 	PdMessage *msg; /* NULL for a flush */
 	GTask *task;
 	guint64 seq;
+	PdInflight *budget;
 } PdAmqpItem;
 
 typedef struct {
@@ -95,6 +97,7 @@ struct _PdAmqpWorker {
 	gboolean nack_logged;
 	GQueue retry;	 /* to send first: unconfirmed on a lost connection, nacked */
 	GQueue inflight; /* by delivery tag */
+	guint64 inflight_bytes;
 	GQueue memq;
 	guint64 memq_bytes;
 	GQueue flushes;
@@ -136,17 +139,42 @@ pd_amqp_entry_new(PdMessage *msg, guint64 seq, guint topic)
 	return e;
 }
 
-static void
-pd_amqp_entry_free(PdAmqpEntry *e)
-{
-	pd_message_unref(e->msg);
-	g_free(e);
-}
-
 static gsize
 pd_amqp_entry_size(PdAmqpEntry *e)
 {
 	return g_bytes_get_size(e->msg->body);
+}
+
+/* the message left the memory queue (or will wait in it for long): the
+ * pollsters may serialise more */
+static void
+pd_amqp_entry_release(PdAmqpEntry *e)
+{
+	if (e->budget == NULL)
+		return;
+	pd_inflight_release(e->budget, pd_amqp_entry_size(e));
+	g_clear_pointer(&e->budget, pd_inflight_unref);
+}
+
+static void
+pd_amqp_entry_free(PdAmqpEntry *e)
+{
+	pd_amqp_entry_release(e);
+	pd_message_unref(e->msg);
+	g_free(e);
+}
+
+static void
+pd_amqp_item_free(PdAmqpItem *item)
+{
+	if (item->budget != NULL) {
+		if (item->msg != NULL)
+			pd_inflight_release(item->budget, g_bytes_get_size(item->msg->body));
+		pd_inflight_unref(item->budget);
+	}
+	if (item->msg != NULL)
+		pd_message_unref(item->msg);
+	g_free(item);
 }
 
 /* --- state reporting (to the main context) --- */
@@ -350,15 +378,28 @@ pd_amqp_worker_copy_inflight(PdAmqpWorker *self)
 	pd_amqp_worker_sync_spool(self);
 }
 
+/* the broker takes nothing for now: the pollsters must not wait for the
+ * memory queue */
+static void
+pd_amqp_worker_release_memq(PdAmqpWorker *self)
+{
+	for (GList *l = self->memq.head; l != NULL; l = l->next)
+		pd_amqp_entry_release(l->data);
+}
+
 /* --- accepting messages --- */
 
 static void
-pd_amqp_worker_accept(PdAmqpWorker *self, PdMessage *msg, guint64 seq)
+pd_amqp_worker_accept(PdAmqpWorker *self, PdMessage *msg, guint64 seq, PdInflight **budget)
 {
 	guint n_topics = g_strv_length(self->opts.link.routing_keys);
 
 	for (guint t = 0; t < n_topics; t++) {
 		PdAmqpEntry *e = pd_amqp_entry_new(msg, seq, t);
+		/* the first copy carries the budget; only while the broker takes
+		 * messages: otherwise the pollsters must not wait for it */
+		if (t == 0 && self->cstate == PD_AMQP_CONNECTED && !self->blocked)
+			e->budget = g_steal_pointer(budget);
 		/* keep the order: once anything is spooled, new messages queue behind it */
 		if (self->cstate == PD_AMQP_DISCONNECTED || self->stopping ||
 		    pd_spool_has_unread(self->spool)) {
@@ -400,13 +441,11 @@ pd_amqp_worker_inbox_cb(gpointer user_data)
 	self->wake_pending = FALSE;
 	g_mutex_unlock(&self->lock);
 	while ((item = g_queue_pop_head(&items)) != NULL) {
-		if (item->msg != NULL) {
-			pd_amqp_worker_accept(self, item->msg, item->seq);
-			pd_message_unref(item->msg);
-		} else {
+		if (item->msg != NULL)
+			pd_amqp_worker_accept(self, item->msg, item->seq, &item->budget);
+		else
 			pd_amqp_worker_add_flush(self, item->task, item->seq);
-		}
-		g_free(item);
+		pd_amqp_item_free(item);
 	}
 	pd_amqp_worker_sync_spool(self);
 	pd_amqp_worker_pump(self);
@@ -574,6 +613,7 @@ pd_amqp_worker_on_ack(gpointer user_data, guint64 tag, gboolean multiple, gboole
 			break;
 		if (multiple || e->tag == tag) {
 			g_queue_delete_link(&self->inflight, l);
+			self->inflight_bytes -= MIN(self->inflight_bytes, pd_amqp_entry_size(e));
 			pd_amqp_worker_settle(self, e, nack);
 		}
 		l = next;
@@ -606,6 +646,7 @@ pd_amqp_worker_on_blocked(gpointer user_data, gboolean blocked, const gchar *rea
 
 	self->blocked = blocked;
 	if (blocked) {
+		pd_amqp_worker_release_memq(self);
 		g_warning(
 		  "broker blocked publishing (%s): polling goes on, samples are queued and spooled",
 		  reason);
@@ -643,8 +684,10 @@ pd_amqp_worker_next_entry(PdAmqpWorker *self)
 		return e;
 	}
 	e = g_queue_pop_head(&self->memq);
-	if (e != NULL)
+	if (e != NULL) {
 		self->memq_bytes -= MIN(self->memq_bytes, pd_amqp_entry_size(e));
+		pd_amqp_entry_release(e);
+	}
 	return e;
 }
 
@@ -652,7 +695,8 @@ static void
 pd_amqp_worker_pump(PdAmqpWorker *self)
 {
 	while (self->cstate == PD_AMQP_CONNECTED && !self->blocked && !self->stopping &&
-	       self->pause_source == NULL && self->inflight.length < self->opts.window) {
+	       self->pause_source == NULL && self->inflight.length < self->opts.window &&
+	       (self->inflight.length == 0 || self->inflight_bytes < self->opts.window_bytes)) {
 		g_autoptr(GError) error = NULL;
 		PdAmqpEntry *e = pd_amqp_worker_next_entry(self);
 		if (e == NULL)
@@ -665,6 +709,7 @@ pd_amqp_worker_pump(PdAmqpWorker *self)
 		}
 		self->st.published++;
 		g_queue_push_tail(&self->inflight, e);
+		self->inflight_bytes += pd_amqp_entry_size(e);
 	}
 }
 
@@ -750,9 +795,11 @@ pd_amqp_worker_link_failed(PdAmqpWorker *self, GError *error)
 	pd_amqp_worker_clear_source(&self->fd_source);
 	pd_amqp_worker_clear_source(&self->pause_source);
 	g_clear_pointer(&self->link, pd_amqp_link_free);
+	pd_amqp_worker_release_memq(self);
 	/* the unconfirmed window goes first next time */
 	while (self->inflight.tail != NULL)
 		g_queue_push_head(&self->retry, g_queue_pop_tail(&self->inflight));
+	self->inflight_bytes = 0;
 	for (GList *l = self->retry.head; l != NULL; l = l->next)
 		((PdAmqpEntry *)l->data)->returned = FALSE;
 	self->cstate = PD_AMQP_DISCONNECTED;
@@ -843,6 +890,7 @@ pd_amqp_worker_finish_stop(PdAmqpWorker *self)
 	pd_amqp_worker_clear_source(&self->pause_source);
 	while (self->inflight.tail != NULL)
 		g_queue_push_head(&self->retry, g_queue_pop_tail(&self->inflight));
+	self->inflight_bytes = 0;
 	pd_amqp_worker_spill(self);
 	g_clear_pointer(&self->link, pd_amqp_link_close);
 	self->cstate = PD_AMQP_DISCONNECTED;
@@ -953,10 +1001,11 @@ pd_amqp_worker_post(PdAmqpWorker *self, PdAmqpItem *item)
 }
 
 void
-pd_amqp_worker_push(PdAmqpWorker *self, PdMessage *msg)
+pd_amqp_worker_push(PdAmqpWorker *self, PdMessage *msg, PdInflight *budget)
 {
 	PdAmqpItem *item = g_new0(PdAmqpItem, 1);
 	item->msg = pd_message_ref(msg);
+	item->budget = budget != NULL ? pd_inflight_ref(budget) : NULL;
 	pd_amqp_worker_post(self, item);
 }
 
@@ -984,7 +1033,7 @@ pd_amqp_worker_stop(PdAmqpWorker *self, PdAmqpStats *final)
 	if (final != NULL)
 		*final = self->shared;
 	/* drained by the stop callback; nothing can arrive after it */
-	g_queue_clear_full(&self->inbox, g_free);
+	g_queue_clear_full(&self->inbox, (GDestroyNotify)pd_amqp_item_free);
 	g_queue_clear_full(&self->memq, (GDestroyNotify)pd_amqp_entry_free);
 	pd_spool_free(self->spool);
 	g_main_loop_unref(self->loop);

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "pd-amqp-link.h"
+#include "pd-inflight.h"
 #include "pd-message.h"
 #include "pd-spool.h"
 
@@ -16,8 +17,9 @@ G_BEGIN_DECLS
 
 typedef struct {
 	PdAmqpLinkOptions link;
-	GPtrArray *hosts; /* PdAmqpHost, tried in turn */
-	guint window;	  /* unconfirmed messages on the wire */
+	GPtrArray *hosts;     /* PdAmqpHost, tried in turn */
+	guint window;	      /* unconfirmed messages on the wire */
+	guint64 window_bytes; /* ... and their bytes (one message always goes) */
 	guint64 memory_max_bytes;
 	gdouble retry_interval; /* seconds, first back-off step */
 	gdouble interval_max;	/* seconds, back-off cap */
@@ -56,9 +58,10 @@ pd_amqp_worker_new(PdAmqpWorkerOptions *opts,
 		   PdSpool *spool,
 		   GObject *owner,
 		   PdAmqpStateFunc state_func);
-/* main thread, never blocks */
+/* main thread, never blocks; the message's body bytes are released from
+ * @budget (may be NULL) once it is sent, spooled or dropped */
 void
-pd_amqp_worker_push(PdAmqpWorker *self, PdMessage *msg);
+pd_amqp_worker_push(PdAmqpWorker *self, PdMessage *msg, PdInflight *budget);
 /* @task returns TRUE once everything pushed before is confirmed or spooled */
 void
 pd_amqp_worker_flush(PdAmqpWorker *self, GTask *task);

@@ -13,6 +13,7 @@
  * Only worker threads ever wait, and only for the main loop, which never
  * waits for them, so this cannot deadlock. */
 struct _PdInflight {
+	gint ref_count;
 	GMutex lock;
 	GCond cond;
 	guint64 max;
@@ -26,15 +27,25 @@ pd_inflight_new(guint64 max_bytes)
 {
 	PdInflight *self = g_new0(PdInflight, 1);
 
+	self->ref_count = 1;
 	g_mutex_init(&self->lock);
 	g_cond_init(&self->cond);
 	self->max = MAX(max_bytes, PD_INFLIGHT_MIN);
 	return self;
 }
 
-void
-pd_inflight_free(PdInflight *self)
+PdInflight *
+pd_inflight_ref(PdInflight *self)
 {
+	g_atomic_int_inc(&self->ref_count);
+	return self;
+}
+
+void
+pd_inflight_unref(PdInflight *self)
+{
+	if (!g_atomic_int_dec_and_test(&self->ref_count))
+		return;
 	g_cond_clear(&self->cond);
 	g_mutex_clear(&self->lock);
 	g_free(self);

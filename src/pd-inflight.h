@@ -17,8 +17,11 @@ typedef struct _PdInflight PdInflight;
 
 PdInflight *
 pd_inflight_new(guint64 max_bytes);
+/* shared by the notifier sink and a publisher that releases bytes itself */
+PdInflight *
+pd_inflight_ref(PdInflight *self);
 void
-pd_inflight_free(PdInflight *self);
+pd_inflight_unref(PdInflight *self);
 void
 pd_inflight_set_max(PdInflight *self, guint64 max_bytes);
 /* a pollster's thread: waits while @bytes would take what is in flight past
@@ -27,7 +30,8 @@ pd_inflight_set_max(PdInflight *self, guint64 max_bytes);
  * the main thread, which releases. */
 void
 pd_inflight_acquire(PdInflight *self, guint64 bytes);
-/* any thread: @bytes have left (handed to the publisher) */
+/* any thread: @bytes have left (handed to the publisher, or for a
+ * publisher that took the budget: sent, spooled or dropped) */
 void
 pd_inflight_release(PdInflight *self, guint64 bytes);
 guint64
@@ -38,6 +42,6 @@ pd_inflight_get_peak(PdInflight *self);
 guint64
 pd_inflight_get_waits(PdInflight *self);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdInflight, pd_inflight_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdInflight, pd_inflight_unref)
 
 G_END_DECLS

@@ -33,7 +33,10 @@ struct _PdNotifierSink {
 	gchar *telemetry_secret;
 	gboolean identity_names;
 	guint batch_size;
-	PdInflight *inflight;	/* serialised chunks not yet handed to the publisher */
+	PdInflight *inflight; /* serialised chunks not yet handed to the publisher */
+	/* the publisher releases the bytes itself, once a message is sent or
+	 * spooled: the budget then covers its queue too */
+	gboolean publisher_releases;
 	guint64 messages_built; /* main thread */
 	/* [polling] enable_notifications: false on scrape-only nodes, where
 	 * nothing is published and the broker is never connected */
@@ -191,6 +194,7 @@ pd_notifier_sink_start(PdSink *sink, PdConfig *config, GError **error)
 				0);
 	if (!pd_publisher_start(self->publisher, config, error))
 		return FALSE;
+	self->publisher_releases = pd_publisher_take_budget(self->publisher, self->inflight);
 	pd_notifier_sink_publisher_state_cb(G_OBJECT(self->publisher), NULL, self);
 	return TRUE;
 }
@@ -301,7 +305,8 @@ pd_notifier_sink_publish_cb(gpointer user_data)
 				 "first message published (%u samples)",
 				 ((PdMessage *)g_ptr_array_index(h->messages, 0))->n_samples);
 	h->sink->messages_built += h->messages->len;
-	pd_inflight_release(h->sink->inflight, h->bytes);
+	if (!h->sink->publisher_releases)
+		pd_inflight_release(h->sink->inflight, h->bytes);
 	h->done(h->done_data, NULL);
 	g_ptr_array_unref(h->messages);
 	g_object_unref(h->sink);
@@ -428,7 +433,7 @@ pd_notifier_sink_finalize(GObject *obj)
 	g_free(self->sample_source);
 	g_free(self->telemetry_secret);
 	g_mutex_clear(&self->mutex);
-	pd_inflight_free(self->inflight);
+	pd_inflight_unref(self->inflight);
 	G_OBJECT_CLASS(pd_notifier_sink_parent_class)->finalize(obj);
 }
 

@@ -84,6 +84,14 @@ pd_publisher_publish(PdPublisher *self, PdMessage *msg)
 	PD_PUBLISHER_GET_CLASS(self)->publish(self, msg);
 }
 
+gboolean
+pd_publisher_take_budget(PdPublisher *self, PdInflight *budget)
+{
+	PdPublisherClass *klass = PD_PUBLISHER_GET_CLASS(self);
+
+	return klass->take_budget != NULL && klass->take_budget(self, budget);
+}
+
 static void
 pd_publisher_real_flush_async(PdPublisher *self,
 			      GCancellable *cancellable,

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "pd-config.h"
+#include "pd-inflight.h"
 #include "pd-message.h"
 
 G_BEGIN_DECLS
@@ -33,7 +34,12 @@ struct _PdPublisherClass {
 	 * among them "samples_delivered", "samples_dropped" and, if it queues,
 	 * "samples_queued" */
 	void (*add_statistics)(PdPublisher *self, GVariantDict *dict);
-	gpointer padding[10];
+	/* optional, called once after start: TRUE if the publisher releases
+	 * each message's body bytes from @budget itself, once the message is
+	 * sent, spooled or dropped (it keeps a reference); otherwise they are
+	 * released when the message is handed over */
+	gboolean (*take_budget)(PdPublisher *self, PdInflight *budget);
+	gpointer padding[9];
 };
 
 /* "connected", "connecting", "blocked", "disconnected"; emits notify::state */
@@ -61,5 +67,7 @@ void
 pd_publisher_stop(PdPublisher *self);
 void
 pd_publisher_add_statistics(PdPublisher *self, GVariantDict *dict);
+gboolean
+pd_publisher_take_budget(PdPublisher *self, PdInflight *budget);
 
 G_END_DECLS
