@@ -475,7 +475,8 @@ budget_run(const gchar *url, const gchar *spool_dir)
 		pd_inflight_acquire(budget, g_bytes_get_size(bytes));
 		pd_amqp_worker_push(worker, msg, budget);
 	}
-	g_assert_cmpuint(pd_inflight_get_peak(budget), >=, 40 * 20000);
+	/* connected, the worker may give bytes back while they are pushed */
+	g_assert_cmpuint(pd_inflight_get_peak(budget), >=, 20000);
 	task = g_task_new(NULL, NULL, budget_flushed_cb, &flushed);
 	pd_amqp_worker_flush(worker, g_object_ref(task));
 	while (!flushed)
