@@ -331,6 +331,26 @@ stop_polld(Restart *rs)
 	g_clear_object(&rs->polld);
 }
 
+/* a private session bus (a GTestDBus, @test_bus_out) and a connection to it */
+static GDBusConnection *
+test_bus_connect(GTestDBus **test_bus_out)
+{
+	g_autoptr(GError) error = NULL;
+	GDBusConnection *bus;
+
+	*test_bus_out = g_test_dbus_new(G_TEST_DBUS_NONE);
+	g_test_dbus_up(*test_bus_out);
+	bus =
+	  g_dbus_connection_new_for_address_sync(g_test_dbus_get_bus_address(*test_bus_out),
+						 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+						   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+						 NULL,
+						 NULL,
+						 &error);
+	g_assert_no_error(error);
+	return bus;
+}
+
 /* the string @key of @pollster as GetPollsters reports it; NULL when polld
  * is not on the bus yet */
 static gchar *
@@ -437,7 +457,6 @@ test_libvirtd_keepalive(void)
 	g_autoptr(GSubprocess) libvirtd = NULL;
 	g_autoptr(GTestDBus) test_bus = NULL;
 	g_autoptr(GDBusConnection) bus = NULL;
-	g_autoptr(GError) error = NULL;
 	Restart rs = { NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE };
 
 	if (lvd == NULL || getuid() != 0) {
@@ -445,16 +464,7 @@ test_libvirtd_keepalive(void)
 		g_free(rs.err);
 		return;
 	}
-	test_bus = g_test_dbus_new(G_TEST_DBUS_NONE);
-	g_test_dbus_up(test_bus);
-	bus =
-	  g_dbus_connection_new_for_address_sync(g_test_dbus_get_bus_address(test_bus),
-						 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-						   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-						 NULL,
-						 NULL,
-						 &error);
-	g_assert_no_error(error);
+	bus = test_bus_connect(&test_bus);
 	libvirtd = start_libvirtd(lvd_dir);
 	start_polld_full(&rs, conf, TRUE, NULL);
 	wait_file(&rs, out, "\\\"power.state\\\"", 40, 0);
@@ -522,22 +532,14 @@ test_dbus_units(void)
 	g_autofree gchar *dir = pd_test_mkdtemp();
 	g_autofree gchar *conf = write_units_config(dir, "2026.1");
 	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
-	g_autoptr(GTestDBus) test_bus = g_test_dbus_new(G_TEST_DBUS_NONE);
+	g_autoptr(GTestDBus) test_bus = NULL;
 	g_autoptr(GDBusConnection) bus = NULL;
 	g_autoptr(GVariant) reply = NULL;
 	g_autoptr(GError) error = NULL;
 	Restart rs = { NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE };
 	gsize seen;
 
-	g_test_dbus_up(test_bus);
-	bus =
-	  g_dbus_connection_new_for_address_sync(g_test_dbus_get_bus_address(test_bus),
-						 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-						   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-						 NULL,
-						 NULL,
-						 &error);
-	g_assert_no_error(error);
+	bus = test_bus_connect(&test_bus);
 	start_polld_full(&rs, conf, TRUE, NULL);
 	wait_file(&rs, out, "\\\"counter_unit\\\": \\\"MiB\\\"", 1, 0);
 	wait_status(&rs, bus, "");

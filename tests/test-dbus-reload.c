@@ -74,34 +74,42 @@ generation_is_3(Fixture *f)
 	return pd_test_dbus_generation(f) == 3;
 }
 
+/* Reload refuses the configuration on disk (InvalidConfig naming @what at
+ * @line of polld.conf); the first configuration keeps polling */
+static void
+assert_reload_refused(Fixture *f, guint line, const gchar *what)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = pd_test_dbus_call(f, "Reload", NULL, "(tas)", &error);
+	g_autoptr(GVariant) polled = NULL;
+	g_autofree gchar *where = g_strdup_printf("%s:%u: %s", f->conf, line, what);
+
+	g_assert_null(reply);
+	pd_test_dbus_assert_remote_error(error, "org.polld.Agent1.Error.InvalidConfig");
+	if (strstr(error->message, where) == NULL)
+		g_error("no '%s' in \"%s\"", where, error->message);
+	g_assert_cmpuint(pd_test_dbus_generation(f), ==, 1);
+	/* still polling with the old configuration */
+	polled = pd_test_dbus_poll_now(f, NULL);
+	g_assert_true(pd_test_dbus_wait_for(pd_test_dbus_have_two_cycles, f, 10000));
+}
+
 /* a plugin option out of its range is a reload error, as a core one is:
  * file:line in the D-Bus error, the old configuration keeps running */
 static void
 test_reload_plugin_range(Fixture *f, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
 	g_autoptr(GVariant) reply = NULL;
-	g_autofree gchar *where = NULL;
 
 	pd_test_dbus_start_bus(f, BUS_SESSION);
 	pd_test_dbus_start_polld(f, BUS_SESSION);
 	g_assert_true(pd_test_dbus_wait_for(pd_test_dbus_have_first_cycle, f, 10000));
 	/* the test plugin's delay_ms is 0 to 3600000 */
 	pd_test_dbus_write_config(f, "resources = 2\ndelay_ms = -1", pd_test_dbus_default_yaml);
-	reply = pd_test_dbus_call(f, "Reload", NULL, "(tas)", &error);
-	g_assert_null(reply);
-	pd_test_dbus_assert_remote_error(error, "org.polld.Agent1.Error.InvalidConfig");
-	where = g_strdup_printf(
-	  "%s:9: [test] delay_ms = '-1': expected an integer from 0 to 3600000", f->conf);
-	if (strstr(error->message, where) == NULL)
-		g_error("no '%s' in \"%s\"", where, error->message);
-	g_assert_cmpuint(pd_test_dbus_generation(f), ==, 1);
-	/* still polling with the old configuration */
-	reply = pd_test_dbus_poll_now(f, NULL);
-	g_assert_true(pd_test_dbus_wait_for(pd_test_dbus_have_two_cycles, f, 10000));
+	assert_reload_refused(
+	  f, 9, "[test] delay_ms = '-1': expected an integer from 0 to 3600000");
 	/* corrected, it applies */
 	pd_test_dbus_write_config(f, "resources = 2\ndelay_ms = 1", pd_test_dbus_default_yaml);
-	g_clear_pointer(&reply, g_variant_unref);
 	reply = pd_test_dbus_call_ok(f, "Reload", NULL, "(tas)");
 	g_assert_cmpuint(pd_test_dbus_generation(f), ==, 2);
 }
@@ -116,31 +124,19 @@ test_reload_stale_action(Fixture *f, gconstpointer data)
 	  "[DEFAULT]\nhost = test-host\npolling_namespaces = test\n"
 	  "[polling]\ncfg_file = polling.yaml\nbatch_size = 1\n"
 	  "[coordination]\nstale_action = poll_everything\n[test]\nresources = 2\n";
-	g_autoptr(GError) error = NULL;
 	g_autoptr(GVariant) reply = NULL;
 	g_autofree const gchar **notes = NULL;
-	g_autofree gchar *where = NULL;
 	guint64 gen;
 
 	pd_test_dbus_start_bus(f, BUS_SESSION);
 	pd_test_dbus_start_polld(f, BUS_SESSION);
 	g_assert_true(pd_test_dbus_wait_for(pd_test_dbus_have_first_cycle, f, 10000));
 	g_free(pd_test_dbus_write_file(f, "polld.conf", bad));
-	reply = pd_test_dbus_call(f, "Reload", NULL, "(tas)", &error);
-	g_assert_null(reply);
-	pd_test_dbus_assert_remote_error(error, "org.polld.Agent1.Error.InvalidConfig");
-	where = g_strdup_printf(
-	  "%s:8: [coordination] stale_action = 'poll_everything': want keep or poll_all", f->conf);
-	if (strstr(error->message, where) == NULL)
-		g_error("no '%s' in \"%s\"", where, error->message);
-	g_assert_cmpuint(pd_test_dbus_generation(f), ==, 1);
-	/* still polling with the old configuration */
-	reply = pd_test_dbus_poll_now(f, NULL);
-	g_assert_true(pd_test_dbus_wait_for(pd_test_dbus_have_two_cycles, f, 10000));
+	assert_reload_refused(
+	  f, 8, "[coordination] stale_action = 'poll_everything': want keep or poll_all");
 	/* a valid word is named as changed, as before */
 	pd_test_dbus_write_config(
 	  f, "resources = 2\n[coordination]\nstale_action = poll_all", pd_test_dbus_default_yaml);
-	g_clear_pointer(&reply, g_variant_unref);
 	reply = pd_test_dbus_call_ok(f, "Reload", NULL, "(tas)");
 	g_variant_get(reply, "(t^a&s)", &gen, &notes);
 	g_assert_cmpuint(gen, ==, 2);
