@@ -75,6 +75,20 @@ pd_inflight_acquire(PdInflight *self, guint64 bytes)
 }
 
 void
+pd_inflight_adjust(PdInflight *self, gint64 delta)
+{
+	g_mutex_lock(&self->lock);
+	if (delta >= 0) {
+		self->bytes += (guint64)delta;
+		self->peak = MAX(self->peak, self->bytes);
+	} else {
+		self->bytes -= MIN((guint64)-delta, self->bytes);
+		g_cond_broadcast(&self->cond);
+	}
+	g_mutex_unlock(&self->lock);
+}
+
+void
 pd_inflight_release(PdInflight *self, guint64 bytes)
 {
 	g_mutex_lock(&self->lock);

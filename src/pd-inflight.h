@@ -30,6 +30,10 @@ pd_inflight_set_max(PdInflight *self, guint64 max_bytes);
  * the main thread, which releases. */
 void
 pd_inflight_acquire(PdInflight *self, guint64 bytes);
+/* any thread, never waits: corrects what an acquire() counted by
+ * @delta bytes (an estimate taken before the bytes existed) */
+void
+pd_inflight_adjust(PdInflight *self, gint64 delta);
 /* any thread: @bytes have left (handed to the publisher, or for a
  * publisher that took the budget: sent, spooled or dropped) */
 void

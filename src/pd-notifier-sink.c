@@ -37,6 +37,10 @@ struct _PdNotifierSink {
 	/* the publisher releases the bytes itself, once a message is sent or
 	 * spooled: the budget then covers its queue too */
 	gboolean publisher_releases;
+	/* bytes a sample took in the last batch: what a thread counts in the
+	 * budget before it serialises, so that threads waiting for it hold
+	 * samples, not messages as well */
+	gint sample_bytes;
 	guint64 messages_built; /* main thread */
 	/* [polling] enable_notifications: false on scrape-only nodes, where
 	 * nothing is published and the broker is never connected */
@@ -319,11 +323,18 @@ pd_notifier_sink_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done
 {
 	PdNotifierSink *self = PD_NOTIFIER_SINK(sink);
 	PdNotifierHandOver *h;
+	guint64 estimate;
+	guint n;
 
 	if (!self->enabled) {
 		pd_sink_done_later(done, data);
 		return;
 	}
+	n = pd_sample_batch_get_size(batch);
+	estimate = (guint64)n * (guint64)g_atomic_int_get(&self->sample_bytes);
+	/* the calling (worker) thread waits here while the main loop (or the
+	 * publisher) lags behind, before its messages exist */
+	pd_inflight_acquire(self->inflight, estimate);
 	h = g_new0(PdNotifierHandOver, 1);
 	h->sink = g_object_ref(self);
 	h->messages = pd_notifier_sink_serialize(self, batch);
@@ -332,8 +343,9 @@ pd_notifier_sink_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done
 	for (guint i = 0; i < h->messages->len; i++)
 		h->bytes +=
 		  g_bytes_get_size(((PdMessage *)g_ptr_array_index(h->messages, i))->body);
-	/* the calling (worker) thread waits here while the main loop lags behind */
-	pd_inflight_acquire(self->inflight, h->bytes);
+	if (n > 0)
+		g_atomic_int_set(&self->sample_bytes, (gint)MAX(h->bytes / n, 1));
+	pd_inflight_adjust(self->inflight, (gint64)h->bytes - (gint64)estimate);
 	g_idle_add_full(G_PRIORITY_DEFAULT, pd_notifier_sink_publish_cb, h, NULL);
 }
 
@@ -445,6 +457,7 @@ pd_notifier_sink_init(PdNotifierSink *self)
 	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_pooled_serializer_free);
 	self->batch_size = 50;
 	self->inflight = pd_inflight_new(PD_INFLIGHT_DEFAULT_MAX);
+	self->sample_bytes = 1024;
 	self->sample_source = g_strdup("openstack");
 	self->identity_names = TRUE;
 }

@@ -1201,6 +1201,16 @@ test_engine_inflight_budget(void)
 	g_assert_cmpuint(pd_inflight_get_peak(inflight), <=, 64 * 1024);
 	pd_inflight_release(inflight, 40 * 1024);
 
+	/* an estimate corrected afterwards: up past the budget without a
+	 * wait, down to what the chunk took */
+	pd_inflight_acquire(inflight, 16 * 1024);
+	pd_inflight_adjust(inflight, 80 * 1024);
+	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 96 * 1024);
+	g_assert_cmpuint(pd_inflight_get_waits(inflight), ==, 1);
+	pd_inflight_adjust(inflight, -90 * 1024);
+	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 6 * 1024);
+	pd_inflight_release(inflight, 6 * 1024);
+
 	/* nothing in flight: even an oversized chunk passes at once */
 	pd_inflight_acquire(inflight, 1024 * 1024);
 	g_assert_cmpuint(pd_inflight_get_waits(inflight), ==, 1);
