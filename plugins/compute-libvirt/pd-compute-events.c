@@ -23,13 +23,27 @@
  * one epoll_ctl() or timerfd_settime() by the calling thread, and the event
  * thread wakes only when something is due. Callbacks run on the event
  * thread; the plugin's are thread-safe.
+ *
+ * Two changes are lazy, as they come with every call:
+ * - the keepalive timer is moved to the same timeout on every reply: that
+ *   only records the new deadline; when the timerfd fires before it, it is
+ *   re-armed for the rest instead of dispatching (one timerfd_settime() per
+ *   keepalive interval, not per reply);
+ * - the socket watch goes off before a call and on after it. Off is applied
+ *   at once (the reply must not wake the event thread), but on from a
+ *   pipeline thread waits until that thread ends its job
+ *   (pd_compute_events_flush()): a job's calls follow one another, and while
+ *   the watch is off whatever arrives is read by the next call. So a job of
+ *   thousands of calls changes the epoll set twice, not twice per call.
  */
 
 typedef struct {
 	gint id;
 	gint fd;      /* the watched fd, or the timer's timerfd */
-	gint events;  /* VIR_EVENT_HANDLE_* of a watch */
+	gint events;  /* VIR_EVENT_HANDLE_* of a watch, as libvirt last set them */
+	gint applied; /* ... and as the epoll set has them */
 	gint timeout; /* ms of a timer: -1 off, 0 every iteration */
+	gint64 due;   /* monotonic µs of a timer's next dispatch, timeout > 0 */
 	gboolean is_timer;
 	gboolean removed;
 	gpointer cb; /* virEventHandleCallback or virEventTimeoutCallback */
@@ -43,6 +57,8 @@ static GPtrArray *pd_events_dead;     /* removed entries whose ff is due */
 static gint pd_events_epfd = -1;
 static gint pd_events_wakefd = -1;
 static gint pd_events_next_id = 1;
+static gint pd_events_deferred;	  /* atomic: watches whose "on" waits for a flush */
+static GPrivate pd_events_defers; /* set on threads that defer "on" */
 
 #define PD_EVENTS_WAKE_ID 0
 
@@ -77,32 +93,55 @@ pd_events_from_epoll(guint32 ev)
 /* called with the lock held; a watch with no events leaves the epoll set
  * (errors and hang-ups would be reported even with none) */
 static void
-pd_events_apply_watch(PdComputeWatchEntry *e, gint old_events)
+pd_events_apply_watch(PdComputeWatchEntry *e)
 {
 	struct epoll_event ev = { .events = pd_events_to_epoll(e->events), .data.u64 = e->id };
 
-	if (old_events == 0 && e->events != 0)
+	if (e->applied == e->events)
+		return;
+	if (e->applied == 0)
 		epoll_ctl(pd_events_epfd, EPOLL_CTL_ADD, e->fd, &ev);
-	else if (old_events != 0 && e->events == 0)
+	else if (e->events == 0)
 		epoll_ctl(pd_events_epfd, EPOLL_CTL_DEL, e->fd, NULL);
-	else if (e->events != 0)
+	else
 		epoll_ctl(pd_events_epfd, EPOLL_CTL_MOD, e->fd, &ev);
+	e->applied = e->events;
+}
+
+/* called with the lock held: fire at @at (monotonic µs; 0: at once), then
+ * every @interval_ms (0: once) */
+static void
+pd_events_set_timerfd(PdComputeWatchEntry *e, gint64 at, gint interval_ms)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+	if (at <= 0) {
+		its.it_value.tv_nsec = 1;
+		timerfd_settime(e->fd, 0, &its, NULL);
+		return;
+	}
+	/* g_get_monotonic_time() reads CLOCK_MONOTONIC, the timerfd's clock */
+	its.it_value.tv_sec = at / G_USEC_PER_SEC;
+	its.it_value.tv_nsec = (at % G_USEC_PER_SEC) * 1000L;
+	its.it_interval.tv_sec = interval_ms / 1000;
+	its.it_interval.tv_nsec = (interval_ms % 1000) * 1000000L;
+	timerfd_settime(e->fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
 /* called with the lock held; 0 fires at once and again after each dispatch */
 static void
 pd_events_arm_timer(PdComputeWatchEntry *e)
 {
-	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	struct itimerspec off = { { 0, 0 }, { 0, 0 } };
 
 	if (e->timeout == 0) {
-		its.it_value.tv_nsec = 1;
+		pd_events_set_timerfd(e, 0, 0);
 	} else if (e->timeout > 0) {
-		its.it_value.tv_sec = e->timeout / 1000;
-		its.it_value.tv_nsec = (e->timeout % 1000) * 1000000L;
-		its.it_interval = its.it_value;
+		e->due = g_get_monotonic_time() + (gint64)e->timeout * 1000;
+		pd_events_set_timerfd(e, e->due, e->timeout);
+	} else {
+		timerfd_settime(e->fd, 0, &off, NULL);
 	}
-	timerfd_settime(e->fd, 0, &its, NULL);
 }
 
 static void
@@ -132,7 +171,7 @@ pd_events_add_handle(gint fd,
 	g_mutex_lock(&pd_events_lock);
 	id = e->id = pd_events_next_id++;
 	g_hash_table_insert(pd_events_entries, GINT_TO_POINTER(id), e);
-	pd_events_apply_watch(e, 0);
+	pd_events_apply_watch(e);
 	g_mutex_unlock(&pd_events_lock);
 	return id;
 }
@@ -152,10 +191,36 @@ pd_events_update_handle(gint id, gint events)
 
 	g_mutex_lock(&pd_events_lock);
 	e = pd_events_lookup_locked(id, FALSE);
-	if (e != NULL && e->events != events) {
-		gint old = e->events;
+	if (e != NULL) {
 		e->events = events;
-		pd_events_apply_watch(e, old);
+		/* "on" again from a pipeline thread: at the end of its job */
+		if (events != 0 && e->applied == 0 && g_private_get(&pd_events_defers) != NULL)
+			g_atomic_int_set(&pd_events_deferred, 1);
+		else
+			pd_events_apply_watch(e);
+	}
+	g_mutex_unlock(&pd_events_lock);
+}
+
+void
+pd_compute_events_defer_on_this_thread(void)
+{
+	g_private_set(&pd_events_defers, GINT_TO_POINTER(1));
+}
+
+void
+pd_compute_events_flush(void)
+{
+	GHashTableIter iter;
+	PdComputeWatchEntry *e;
+
+	if (!g_atomic_int_compare_and_exchange(&pd_events_deferred, 1, 0))
+		return;
+	g_mutex_lock(&pd_events_lock);
+	g_hash_table_iter_init(&iter, pd_events_entries);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&e)) {
+		if (!e->is_timer)
+			pd_events_apply_watch(e);
 	}
 	g_mutex_unlock(&pd_events_lock);
 }
@@ -176,7 +241,7 @@ pd_events_remove(gint id, gboolean is_timer)
 	e->removed = TRUE;
 	if (is_timer)
 		close(e->fd);
-	else if (e->events != 0)
+	else if (e->applied != 0)
 		epoll_ctl(pd_events_epfd, EPOLL_CTL_DEL, e->fd, NULL);
 	g_hash_table_steal(pd_events_entries, GINT_TO_POINTER(id));
 	g_ptr_array_add(pd_events_dead, e);
@@ -225,7 +290,10 @@ pd_events_update_timeout(gint id, gint timeout)
 
 	g_mutex_lock(&pd_events_lock);
 	e = pd_events_lookup_locked(id, TRUE);
-	if (e != NULL) {
+	if (e != NULL && timeout > 0 && e->timeout == timeout) {
+		/* keepalive, on every reply: the timerfd stays, see dispatch */
+		e->due = g_get_monotonic_time() + (gint64)timeout * 1000;
+	} else if (e != NULL) {
 		e->timeout = timeout;
 		pd_events_arm_timer(e);
 	}
@@ -252,9 +320,17 @@ pd_events_dispatch(guint64 id, guint32 revents)
 	}
 	copy = *e;
 	if (e->is_timer) {
+		gint64 now;
 		if (read(e->fd, &expirations, sizeof(expirations)) < 0) {
 			g_mutex_unlock(&pd_events_lock);
 			return; /* re-armed meanwhile: not due */
+		}
+		now = g_get_monotonic_time();
+		if (e->timeout > 0 && now < e->due) {
+			/* moved since it was armed: wait for the rest */
+			pd_events_set_timerfd(e, e->due, e->timeout);
+			g_mutex_unlock(&pd_events_lock);
+			return;
 		}
 		if (e->timeout == 0)
 			pd_events_arm_timer(e);

@@ -14,4 +14,14 @@ G_BEGIN_DECLS
 gboolean
 pd_compute_events_register(GError **error);
 
+/* on a thread that calls libvirt in jobs (a pipeline): a socket watch that
+ * libvirt turns on again after a call is applied at the next flush */
+void
+pd_compute_events_defer_on_this_thread(void);
+
+/* applies the watches deferred so far; a pipeline calls it after each job,
+ * before it waits for the next */
+void
+pd_compute_events_flush(void);
+
 G_END_DECLS

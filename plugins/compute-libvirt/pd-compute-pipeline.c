@@ -3,6 +3,7 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-compute"
 
+#include "pd-compute-events.h"
 #include "pd-compute-pipeline.h"
 
 /* libvirt 9.0's RPC client is not safe with two threads calling on one
@@ -41,11 +42,14 @@ pd_compute_pipeline_thread(gpointer data)
 {
 	PdComputeLine *line = data;
 
+	/* the socket watch goes on again once per job, not once per call */
+	pd_compute_events_defer_on_this_thread();
 	for (;;) {
 		PdComputeJob *job = g_async_queue_pop(line->queue);
 		if (job == &pd_compute_job_stop)
 			break;
 		job->func(line->conn, job->data);
+		pd_compute_events_flush();
 		if (job->destroy != NULL)
 			job->destroy(job->data);
 		g_free(job);
