@@ -97,6 +97,8 @@ pd_compute_pipeline_wait_job(PdComputePipeline *self, gint64 timeout_usec)
 	gpointer job;
 
 	g_return_val_if_fail(pd_compute_pipeline_is_current(self), FALSE);
+	/* idle meanwhile: the socket is the event thread's to watch */
+	pd_compute_events_flush();
 	/* only this thread pops: the job goes back where it was */
 	job = g_async_queue_timeout_pop(self->queue, (guint64)MAX(timeout_usec, 0));
 	if (job == NULL)
