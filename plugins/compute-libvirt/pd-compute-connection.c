@@ -49,7 +49,13 @@ struct _PdComputeConnection {
 	gboolean remote;       /* through libvirt's RPC client: keepalive, close callback */
 	PdComputeWatch *watch; /* a reference, for the current connection */
 	guint64 serial;	       /* connections opened so far */
+	guint64 bulk_useless;  /* serial of a connection whose bulk answers lack every group */
+	gint64 bulk_retry_at;  /* monotonic µs when the bulk call is tried again on it */
 };
+
+/* a driver that answers the bulk statistics call without the groups asked
+ * (libvirt's test driver: the state only) is asked again after this long */
+#define PD_COMPUTE_BULK_RETRY_US (600 * G_USEC_PER_SEC)
 
 G_DEFINE_TYPE(PdComputeConnection, pd_compute_connection, G_TYPE_OBJECT)
 
@@ -510,6 +516,32 @@ pd_compute_connection_take_changes(PdComputeConnection *self,
 	g_mutex_unlock(&cd->lock);
 	pd_compute_watch_unref(cd);
 	return TRUE;
+}
+
+gboolean
+pd_compute_connection_bulk_wanted(PdComputeConnection *self)
+{
+	gboolean wanted;
+
+	g_mutex_lock(&self->mutex);
+	wanted =
+	  self->bulk_useless != self->serial || g_get_monotonic_time() >= self->bulk_retry_at;
+	g_mutex_unlock(&self->mutex);
+	return wanted;
+}
+
+void
+pd_compute_connection_set_bulk_useless(PdComputeConnection *self, gboolean useless)
+{
+	g_mutex_lock(&self->mutex);
+	if (useless && self->bulk_useless != self->serial)
+		g_debug("bulk statistics on %s answer none of the groups asked: per-domain calls "
+			"only for %d s",
+			self->uri,
+			(gint)(PD_COMPUTE_BULK_RETRY_US / G_USEC_PER_SEC));
+	self->bulk_useless = useless ? self->serial : 0;
+	self->bulk_retry_at = g_get_monotonic_time() + PD_COMPUTE_BULK_RETRY_US;
+	g_mutex_unlock(&self->mutex);
 }
 
 void

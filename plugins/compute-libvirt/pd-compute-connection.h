@@ -62,6 +62,13 @@ pd_compute_connection_take_changes(PdComputeConnection *self,
 void
 pd_compute_connection_close(PdComputeConnection *self);
 
+/* FALSE while the bulk statistics call answered none of the groups asked on
+ * the current connection (re-tried now and then, and on a new connection) */
+gboolean
+pd_compute_connection_bulk_wanted(PdComputeConnection *self);
+void
+pd_compute_connection_set_bulk_useless(PdComputeConnection *self, gboolean useless);
+
 /* fills @error from libvirt's last error of this thread */
 void
 pd_compute_set_virt_error(GError **error, const gchar *what);

@@ -532,13 +532,18 @@ static const guint pd_compute_bulk_groups = VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOM
 					    VIR_DOMAIN_STATS_BLOCK | VIR_DOMAIN_STATS_PERF;
 
 /* one bulk call for @n entries from @first; a driver without it answers
- * NO_SUPPORT and every group goes per domain */
+ * NO_SUPPORT and every group goes per domain. Whether it answered any of
+ * @groups is remembered per connection: when not, the next chunks skip it. */
 static void
-pd_compute_stats_bulk(PdComputeConnection *conn, GPtrArray *entries, guint first, guint n)
+pd_compute_stats_bulk(PdComputeConnection *conn,
+		      GPtrArray *entries,
+		      guint first,
+		      guint n,
+		      guint groups)
 {
 	g_autofree virDomainPtr *doms = g_new0(virDomainPtr, n + 1);
 	virDomainStatsRecordPtr *records = NULL;
-	guint k = 0;
+	guint k = 0, got = 0;
 
 	for (guint i = first; i < first + n; i++) {
 		PdComputeDomainStats *ds = g_ptr_array_index(entries, i);
@@ -551,6 +556,8 @@ pd_compute_stats_bulk(PdComputeConnection *conn, GPtrArray *entries, guint first
 	if (virDomainListGetStats(doms, pd_compute_bulk_groups, &records, 0) < 0) {
 		g_debug("bulk statistics unavailable, per-domain calls only: %s",
 			virGetLastErrorMessage());
+		if (pd_compute_last_error_code() == VIR_ERR_NO_SUPPORT)
+			pd_compute_connection_set_bulk_useless(conn, TRUE);
 		pd_compute_connection_check_failure(conn, virDomainGetConnect(doms[0]));
 		return;
 	}
@@ -562,13 +569,16 @@ pd_compute_stats_bulk(PdComputeConnection *conn, GPtrArray *entries, guint first
 		for (guint i = first; i < first + n; i++) {
 			PdComputeDomainStats *ds = g_ptr_array_index(entries, i);
 			if (memcmp(ds->cd->uuid, uuid, VIR_UUID_BUFLEN) == 0) {
+				guint before = g_atomic_int_get(&ds->fetched);
 				pd_compute_domain_stats_apply_bulk(
 				  ds, ds->cd->inst, (*r)->params, (*r)->nparams);
+				got |= g_atomic_int_get(&ds->fetched) & ~before;
 				break;
 			}
 		}
 	}
 	virDomainStatsRecordListFree(records);
+	pd_compute_connection_set_bulk_useless(conn, (got & groups) == 0);
 }
 
 /* the groups the bulk answer lacked, per domain */
@@ -596,8 +606,8 @@ pd_compute_stats_job_cb(PdComputeConnection *conn, gpointer data)
 		guint n = MIN(PD_COMPUTE_STATS_CHUNK, job->entries->len - first);
 		/* nobody waits any more: the values would go nowhere */
 		gboolean skip = g_atomic_int_get(&stats->cancelled);
-		if (job->bulk && !skip)
-			pd_compute_stats_bulk(conn, job->entries, first, n);
+		if (job->bulk && !skip && pd_compute_connection_bulk_wanted(conn))
+			pd_compute_stats_bulk(conn, job->entries, first, n, job->groups);
 		for (guint i = first; i < first + n && !skip; i++)
 			pd_compute_stats_fill(
 			  conn, g_ptr_array_index(job->entries, i), job->groups);
