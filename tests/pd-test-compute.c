@@ -6,6 +6,8 @@
  */
 #include "pd-test-compute.h"
 
+#include "pd-test-util.h"
+
 const gchar *const pd_test_compute_unfed_meters[] = {
 	"memory.usage",
 	"memory.resident",
@@ -52,4 +54,40 @@ pd_test_compute_gen_domains(const gchar *dir, const gchar *const *options)
 	g_assert_no_error(error);
 	g_assert_cmpint(status, ==, 0);
 	return path;
+}
+
+typedef struct {
+	GPtrArray *rest;
+	GError *error;
+	gboolean done;
+} PdTestDiscoverRun;
+
+static void
+pd_test_discover_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	PdTestDiscoverRun *run = user_data;
+
+	run->rest = pd_discovery_discover_finish(PD_DISCOVERY(source), res, &run->error);
+	run->done = TRUE;
+}
+
+static gboolean
+pd_test_discover_is_done(gpointer data)
+{
+	return ((PdTestDiscoverRun *)data)->done;
+}
+
+GPtrArray *
+pd_test_compute_discover_parts(PdDiscovery *discovery,
+			       PdCycleCache *cache,
+			       PdDiscoveryPartFunc part_func,
+			       gpointer part_data)
+{
+	PdTestDiscoverRun run = { NULL, NULL, FALSE };
+
+	pd_discovery_discover_parts_async(
+	  discovery, NULL, cache, part_func, part_data, NULL, pd_test_discover_done_cb, &run);
+	g_assert_true(pd_test_wait_for(pd_test_discover_is_done, &run, 120000));
+	g_assert_no_error(run.error);
+	return run.rest;
 }

@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include "pd-discovery.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -15,5 +17,13 @@ extern const gchar *const pd_test_compute_unfed_meters[];
 
 gchar *
 pd_test_compute_gen_domains(const gchar *dir, const gchar *const *options);
+
+/* one discovery run in parts, to its end: @part_func gets each part on this
+ * thread; returns what no part carried (fails the test on an error) */
+GPtrArray *
+pd_test_compute_discover_parts(PdDiscovery *discovery,
+			       PdCycleCache *cache,
+			       PdDiscoveryPartFunc part_func,
+			       gpointer part_data);
 
 G_END_DECLS

@@ -335,9 +335,7 @@ typedef struct {
 	PdPollster *pollster; /* cpu: statistics from the pipeline */
 	GArray *sizes;	      /* of the parts, as they came */
 	guint polled;	      /* samples of the pollster on the parts */
-	gboolean done;
 	GPtrArray *rest;
-	GError *error;
 } Parts;
 
 /* main context, before the result: a pollster polls each part as the
@@ -371,31 +369,12 @@ parts_part_cb(GPtrArray *resources, gpointer user_data)
 }
 
 static void
-parts_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	Parts *pt = user_data;
-
-	pt->rest = pd_discovery_discover_finish(PD_DISCOVERY(source), res, &pt->error);
-	pt->done = TRUE;
-}
-
-static gboolean
-parts_is_done(gpointer data)
-{
-	return ((Parts *)data)->done;
-}
-
-static void
 parts_run(Parts *pt, PdDiscovery *discovery)
 {
 	pt->cache = pd_cycle_cache_new(pt->config);
 	pt->sizes = g_array_new(FALSE, FALSE, sizeof(guint));
 	pt->polled = 0;
-	pt->done = FALSE;
-	pd_discovery_discover_parts_async(
-	  discovery, NULL, pt->cache, parts_part_cb, pt, NULL, parts_done_cb, pt);
-	g_assert_true(pd_test_wait_for(parts_is_done, pt, 120000));
-	g_assert_no_error(pt->error);
+	pt->rest = pd_test_compute_discover_parts(discovery, pt->cache, parts_part_cb, pt);
 }
 
 static void

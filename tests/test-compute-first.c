@@ -16,27 +16,17 @@
 #include "pd-config-private.h"
 #include "pd-cycle-cache-private.h"
 #include "pd-poll-context-private.h"
+#include "pd-test-compute.h"
 #include "pd-test-util.h"
 #include "polld.h"
 
 static gchar *
 gen_domains(const gchar *dir, const gchar *domains)
 {
-	g_autofree gchar *script =
-	  g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "gen-domains.py", NULL);
-	gchar *path = g_build_filename(dir, "domains.xml", NULL);
-	const gchar *argv[] = {
-		"python3",	   script, "--out",	    path, "--domains", domains,
-		"--shutoff-every", "0",	   "--plain-every", "0",  NULL
-	};
-	g_autoptr(GError) error = NULL;
-	gint status = -1;
+	const gchar *opts[] = { "--domains", domains, "--shutoff-every", "0", "--plain-every",
+				"0",	     NULL };
 
-	g_spawn_sync(
-	  NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
-	g_assert_no_error(error);
-	g_assert_true(g_spawn_check_wait_status(status, NULL));
-	return path;
+	return pd_test_compute_gen_domains(dir, opts);
 }
 
 typedef struct {
@@ -47,9 +37,7 @@ typedef struct {
 	GHashTable *seen;      /* resource ids handed over */
 	gdouble first_fetched; /* latest monotonic_time of the first part's samples */
 	guint polled;
-	gboolean done;
 	GPtrArray *rest;
-	GError *error;
 } First;
 
 /* as the engine: the pollster polls in a thread (it waits for the
@@ -92,21 +80,6 @@ first_part_cb(GPtrArray *resources, gpointer user_data)
 }
 
 static void
-first_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	First *f = user_data;
-
-	f->rest = pd_discovery_discover_finish(PD_DISCOVERY(source), res, &f->error);
-	f->done = TRUE;
-}
-
-static gboolean
-first_is_done(gpointer data)
-{
-	return ((First *)data)->done;
-}
-
-static void
 first_run(First *f, PdDiscovery *discovery)
 {
 	f->cache = pd_cycle_cache_new(f->config);
@@ -114,11 +87,7 @@ first_run(First *f, PdDiscovery *discovery)
 	f->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	f->first_fetched = 0;
 	f->polled = 0;
-	f->done = FALSE;
-	pd_discovery_discover_parts_async(
-	  discovery, NULL, f->cache, first_part_cb, f, NULL, first_done_cb, f);
-	g_assert_true(pd_test_wait_for(first_is_done, f, 120000));
-	g_assert_no_error(f->error);
+	f->rest = pd_test_compute_discover_parts(discovery, f->cache, first_part_cb, f);
 	g_assert_cmpuint(f->rest->len, ==, 0);
 }
 
