@@ -6,6 +6,10 @@
  */
 #include "pd-test-compute.h"
 
+#include "pd-compute-discovery.h"
+#include "pd-compute-instance.h"
+#include "pd-cycle-cache-private.h"
+#include "pd-poll-context-private.h"
 #include "pd-test-util.h"
 
 const gchar *const pd_test_compute_unfed_meters[] = {
@@ -56,6 +60,47 @@ pd_test_compute_gen_domains(const gchar *dir, const gchar *const *options)
 	return path;
 }
 
+gchar *
+pd_test_compute_gen_running(const gchar *dir, guint domains)
+{
+	g_autofree gchar *n = g_strdup_printf("%u", domains);
+	const gchar *opts[] = {
+		"--domains", n, "--shutoff-every", "0", "--plain-every", "0", NULL
+	};
+
+	return pd_test_compute_gen_domains(dir, opts);
+}
+
+void
+pd_test_compute_set_instance(virDomainPtr dom, const gchar *name, const gchar *flavor_xml)
+{
+	g_autofree gchar *meta = g_strdup_printf("<instance><name>%s</name>%s<owner><user "
+						 "uuid='u'/><project uuid='p'/></owner></instance>",
+						 name,
+						 flavor_xml);
+
+	g_assert_cmpint(virDomainSetMetadata(dom,
+					     VIR_DOMAIN_METADATA_ELEMENT,
+					     meta,
+					     "nova",
+					     PD_COMPUTE_NOVA_NS_1_1,
+					     VIR_DOMAIN_AFFECT_LIVE),
+			==,
+			0);
+}
+
+PdDiscovery *
+pd_test_compute_discovery_new(PdComputePool *pool, virConnectPtr conn)
+{
+	PdDiscovery *discovery;
+
+	g_assert_nonnull(conn);
+	pd_compute_pool_set_conn(pool, conn);
+	discovery = pd_compute_discovery_new(pool);
+	pd_compute_discovery_set_refresh(PD_COMPUTE_DISCOVERY(discovery), 600 * G_USEC_PER_SEC, 0);
+	return discovery;
+}
+
 typedef struct {
 	GPtrArray *rest;
 	GError *error;
@@ -90,4 +135,51 @@ pd_test_compute_discover_parts(PdDiscovery *discovery,
 	g_assert_true(pd_test_wait_for(pd_test_discover_is_done, &run, 120000));
 	g_assert_no_error(run.error);
 	return run.rest;
+}
+
+static gpointer
+pd_test_parts_poll_thread(gpointer data)
+{
+	gpointer *args = data;
+	PdTestComputeParts *pt = args[0];
+	GPtrArray *resources = args[1];
+	g_autoptr(PdPollContext) ctx = pd_poll_context_new(pt->config, pt->cache, "test");
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(
+	  PD_POLLSTER_GET_CLASS(pt->pollster)->poll(pt->pollster, ctx, resources, NULL, &error));
+	g_assert_no_error(error);
+	return pd_poll_context_steal_batch(ctx);
+}
+
+/* main context, before the result */
+static void
+pd_test_parts_part_cb(GPtrArray *resources, gpointer user_data)
+{
+	PdTestComputeParts *pt = user_data;
+	gpointer args[] = { pt, resources };
+	GThread *thread = g_thread_new("parts-poll", pd_test_parts_poll_thread, args);
+	g_autoptr(PdSampleBatch) batch = g_thread_join(thread);
+
+	if (pt->seen != NULL)
+		pt->seen(pt, resources, batch);
+	g_array_append_val(pt->sizes, resources->len);
+	pt->polled += pd_sample_batch_get_size(batch);
+}
+
+void
+pd_test_compute_parts_run(PdTestComputeParts *pt, PdDiscovery *discovery)
+{
+	pt->cache = pd_cycle_cache_new(pt->config);
+	pt->sizes = g_array_new(FALSE, FALSE, sizeof(guint));
+	pt->polled = 0;
+	pt->rest = pd_test_compute_discover_parts(discovery, pt->cache, pd_test_parts_part_cb, pt);
+}
+
+void
+pd_test_compute_parts_clear(PdTestComputeParts *pt)
+{
+	g_clear_pointer(&pt->cache, pd_cycle_cache_unref);
+	g_clear_pointer(&pt->sizes, g_array_unref);
+	g_clear_pointer(&pt->rest, g_ptr_array_unref);
 }

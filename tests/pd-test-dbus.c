@@ -576,6 +576,31 @@ pd_test_dbus_generation(Fixture *f)
 }
 
 void
+pd_test_dbus_assert_reload_refused(Fixture *f, const gchar *where, guint64 generation)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = pd_test_dbus_call(f, "Reload", NULL, "(tas)", &error);
+
+	g_assert_null(reply);
+	pd_test_dbus_assert_remote_error(error, "org.polld.Agent1.Error.InvalidConfig");
+	if (strstr(error->message, where) == NULL)
+		g_error("no '%s' in \"%s\"", where, error->message);
+	g_assert_cmpuint(pd_test_dbus_generation(f), ==, generation);
+}
+
+void
+pd_test_dbus_assert_reload_notes(Fixture *f, guint64 generation, const gchar *const *notes)
+{
+	g_autoptr(GVariant) reply = pd_test_dbus_call_ok(f, "Reload", NULL, "(tas)");
+	g_autofree const gchar **got = NULL;
+	guint64 gen;
+
+	g_variant_get(reply, "(t^a&s)", &gen, &got);
+	g_assert_cmpuint(gen, ==, generation);
+	g_assert_cmpstrv(got, notes);
+}
+
+void
 pd_test_dbus_init(gint *argc, gchar ***argv)
 {
 	g_test_init(argc, argv, NULL);

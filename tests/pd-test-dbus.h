@@ -100,6 +100,14 @@ gboolean
 pd_test_dbus_have_two_cycles(Fixture *f);
 guint64
 pd_test_dbus_generation(Fixture *f);
+/* Reload refuses the configuration on disk: InvalidConfig, its message
+ * holding @where, ConfigGeneration still @generation */
+void
+pd_test_dbus_assert_reload_refused(Fixture *f, const gchar *where, guint64 generation);
+/* Reload applies the configuration on disk as @generation, its notes
+ * exactly @notes */
+void
+pd_test_dbus_assert_reload_notes(Fixture *f, guint64 generation, const gchar *const *notes);
 
 /* g_test_init() for a test program that must not reach a developer's buses */
 void

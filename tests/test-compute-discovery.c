@@ -255,7 +255,6 @@ test_lifecycle(void)
 	g_autoptr(PdSampleBatch) b2 = NULL;
 	g_autoptr(PdSampleBatch) b3 = NULL;
 	g_autoptr(GPtrArray) res3 = NULL;
-	g_autofree gchar *meta = NULL;
 	gint64 value = -1;
 	Lifecycle lc = { pd_config_new(), pd_compute_pool_new(NULL), NULL, NULL, 0 };
 
@@ -298,16 +297,7 @@ test_lifecycle(void)
 	  pd_compute_discovery_get_cache_size(PD_COMPUTE_DISCOVERY(lc.discovery)), ==, 5);
 
 	/* libvirt puts the element into the namespace given with the key */
-	meta = g_strdup("<instance><name>renamed</name><flavor name='m1.tiny'/><owner>"
-			"<user uuid='u'/><project uuid='p'/></owner></instance>");
-	g_assert_cmpint(virDomainSetMetadata(added,
-					     VIR_DOMAIN_METADATA_ELEMENT,
-					     meta,
-					     "nova",
-					     PD_COMPUTE_NOVA_NS_1_1,
-					     VIR_DOMAIN_AFFECT_LIVE),
-			==,
-			0);
+	pd_test_compute_set_instance(added, "renamed", "<flavor name='m1.tiny'/>");
 	b3 = lifecycle_cycle(&lc, &res3);
 	g_assert_cmpstr(
 	  domain_display_name(res3, "99999999-0000-0000-0000-000000000001"), ==, "renamed");
@@ -328,63 +318,6 @@ test_lifecycle(void)
 
 /* ------------------------------------------------------------ in parts */
 
-typedef struct {
-	PdComputePool *pool;
-	PdConfig *config;
-	PdCycleCache *cache;
-	PdPollster *pollster; /* cpu: statistics from the pipeline */
-	GArray *sizes;	      /* of the parts, as they came */
-	guint polled;	      /* samples of the pollster on the parts */
-	GPtrArray *rest;
-} Parts;
-
-/* main context, before the result: a pollster polls each part as the
- * engine does (in a thread: it waits for the pipeline's statistics) */
-static gpointer
-parts_poll_thread(gpointer data)
-{
-	gpointer *args = data;
-	Parts *pt = args[0];
-	GPtrArray *resources = args[1];
-	g_autoptr(PdPollContext) ctx = pd_poll_context_new(pt->config, pt->cache, "test");
-	g_autoptr(GError) error = NULL;
-	g_autoptr(PdSampleBatch) batch = NULL;
-
-	g_assert_true(
-	  PD_POLLSTER_GET_CLASS(pt->pollster)->poll(pt->pollster, ctx, resources, NULL, &error));
-	g_assert_no_error(error);
-	batch = pd_poll_context_steal_batch(ctx);
-	return GUINT_TO_POINTER(pd_sample_batch_get_size(batch));
-}
-
-static void
-parts_part_cb(GPtrArray *resources, gpointer user_data)
-{
-	Parts *pt = user_data;
-	gpointer args[] = { pt, resources };
-	GThread *thread = g_thread_new("parts-poll", parts_poll_thread, args);
-
-	g_array_append_val(pt->sizes, resources->len);
-	pt->polled += GPOINTER_TO_UINT(g_thread_join(thread));
-}
-
-static void
-parts_run(Parts *pt, PdDiscovery *discovery)
-{
-	pt->cache = pd_cycle_cache_new(pt->config);
-	pt->sizes = g_array_new(FALSE, FALSE, sizeof(guint));
-	pt->polled = 0;
-	pt->rest = pd_test_compute_discover_parts(discovery, pt->cache, parts_part_cb, pt);
-}
-
-static void
-parts_clear(Parts *pt)
-{
-	g_clear_pointer(&pt->cache, pd_cycle_cache_unref);
-	g_clear_pointer(&pt->sizes, g_array_unref);
-	g_clear_pointer(&pt->rest, g_ptr_array_unref);
-}
-
 /* the first discovery hands the domains over as their XML is read: the
  * first part after a few reads, samples polled on it, every domain once;
  * a later one (nothing due) hands all known domains over at once */
@@ -393,25 +326,19 @@ test_parts(void)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
 	guint domains = g_getenv("POLLD_WRAPPER") != NULL ? 100 : 1000;
-	g_autofree gchar *n = g_strdup_printf("%u", domains);
-	const gchar *opts[] = {
-		"--domains", n, "--shutoff-every", "0", "--plain-every", "0", NULL
-	};
-	g_autofree gchar *xml = pd_test_compute_gen_domains(dir, opts);
+	g_autofree gchar *xml = pd_test_compute_gen_running(dir, domains);
 	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
 	virConnectPtr conn = virConnectOpen(uri);
+	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
 	g_autoptr(PdDiscovery) discovery = NULL;
 	g_autoptr(GArray) log = NULL;
-	Parts pt = { pd_compute_pool_new(NULL), pd_config_new() };
+	PdTestComputeParts pt = { pd_config_new() };
 	guint sum = 0;
 
-	g_assert_nonnull(conn);
-	pd_compute_pool_set_conn(pt.pool, conn);
-	discovery = pd_compute_discovery_new(pt.pool);
-	pd_compute_discovery_set_refresh(PD_COMPUTE_DISCOVERY(discovery), 600 * G_USEC_PER_SEC, 0);
-	pt.pollster = pd_compute_pollster_new(pd_compute_meter_lookup("cpu"), pt.pool);
+	discovery = pd_test_compute_discovery_new(pool, conn);
+	pt.pollster = pd_compute_pollster_new(pd_compute_meter_lookup("cpu"), pool);
 
-	parts_run(&pt, discovery);
+	pd_test_compute_parts_run(&pt, discovery);
 	log = pd_compute_discovery_get_parts(PD_COMPUTE_DISCOVERY(discovery));
 	g_assert_cmpuint(pt.sizes->len, >, 2);
 	g_assert_cmpuint(log->len, ==, 2 * pt.sizes->len);
@@ -424,21 +351,21 @@ test_parts(void)
 	g_assert_cmpuint(sum, ==, domains);
 	g_assert_cmpuint(pt.rest->len, ==, 0);
 	g_assert_cmpuint(pt.polled, ==, domains);
-	parts_clear(&pt);
+	pd_test_compute_parts_clear(&pt);
 	g_clear_pointer(&log, g_array_unref);
 
 	/* known domains, XML not due: one part, right after the listing */
-	parts_run(&pt, discovery);
+	pd_test_compute_parts_run(&pt, discovery);
 	log = pd_compute_discovery_get_parts(PD_COMPUTE_DISCOVERY(discovery));
 	g_assert_cmpuint(pt.sizes->len, ==, 1);
 	g_assert_cmpuint(g_array_index(pt.sizes, guint, 0), ==, domains);
 	g_assert_cmpuint(g_array_index(log, guint, 1), ==, 0);
 	g_assert_cmpuint(pt.polled, ==, domains);
-	parts_clear(&pt);
+	pd_test_compute_parts_clear(&pt);
 
 	g_object_unref(pt.pollster);
 	g_clear_object(&discovery);
-	g_object_unref(pt.pool);
+	g_clear_object(&pool);
 	g_object_unref(pt.config);
 	virConnectClose(conn);
 	pd_test_rmtree(dir);
@@ -606,19 +533,7 @@ discover_display_name(PdDiscovery *discovery, const gchar *uuid)
 static void
 rename_instance(virDomainPtr dom, const gchar *name)
 {
-	g_autofree gchar *meta =
-	  g_strdup_printf("<instance><name>%s</name><flavor name='m1.tiny'/><owner>"
-			  "<user uuid='u'/><project uuid='p'/></owner></instance>",
-			  name);
-
-	g_assert_cmpint(virDomainSetMetadata(dom,
-					     VIR_DOMAIN_METADATA_ELEMENT,
-					     meta,
-					     "nova",
-					     PD_COMPUTE_NOVA_NS_1_1,
-					     VIR_DOMAIN_AFFECT_LIVE),
-			==,
-			0);
+	pd_test_compute_set_instance(dom, name, "<flavor name='m1.tiny'/>");
 }
 
 /* [compute] resource_update_interval: 0 reads every XML every cycle, else a

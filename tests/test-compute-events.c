@@ -16,13 +16,81 @@
 
 #define TIMER_MS 150
 
+/* what the event thread's callbacks tell the test: how often one ran and
+ * whether libvirt freed its opaque; first in a Timer and a Watch */
 typedef struct {
 	GMutex lock;
 	GCond cond;
+	guint calls;
+	gboolean freed;
+} Seen;
+
+static void
+seen_init(Seen *s)
+{
+	g_mutex_init(&s->lock);
+	g_cond_init(&s->cond);
+}
+
+static void
+seen_clear(Seen *s)
+{
+	g_cond_clear(&s->cond);
+	g_mutex_clear(&s->lock);
+}
+
+/* with the lock held */
+static void
+seen_call_locked(Seen *s)
+{
+	s->calls++;
+	g_cond_broadcast(&s->cond);
+}
+
+static void
+seen_free_cb(void *opaque)
+{
+	Seen *s = opaque;
+
+	g_mutex_lock(&s->lock);
+	s->freed = TRUE;
+	g_cond_broadcast(&s->cond);
+	g_mutex_unlock(&s->lock);
+}
+
+/* with the lock held: at most 10 s for @pred */
+#define SEEN_WAIT(s, pred)                                                                         \
+	G_STMT_START                                                                               \
+	{                                                                                          \
+		gint64 end_ = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;                        \
+		while (!(pred) && g_cond_wait_until(&(s)->cond, &(s)->lock, end_))                 \
+			;                                                                          \
+		g_assert_true(pred);                                                               \
+	}                                                                                          \
+	G_STMT_END
+
+/* at most 10 s for @n calls, no more */
+static void
+seen_wait_calls(Seen *s, guint n)
+{
+	g_mutex_lock(&s->lock);
+	SEEN_WAIT(s, s->calls == n);
+	g_mutex_unlock(&s->lock);
+}
+
+/* at most 10 s for the free callback */
+static void
+seen_wait_freed(Seen *s)
+{
+	g_mutex_lock(&s->lock);
+	SEEN_WAIT(s, s->freed);
+	g_mutex_unlock(&s->lock);
+}
+
+typedef struct {
+	Seen seen;	/* first: the free callback's opaque */
 	gint64 moved;	/* monotonic µs of the last update, before it was made */
 	gint64 soonest; /* shortest time from a move to a dispatch, µs */
-	guint fired;
-	gboolean freed;
 } Timer;
 
 static void
@@ -31,43 +99,20 @@ timer_cb(int id, void *opaque)
 	Timer *t = opaque;
 	gint64 now = g_get_monotonic_time();
 
-	g_mutex_lock(&t->lock);
+	g_mutex_lock(&t->seen.lock);
 	t->soonest = MIN(t->soonest, now - t->moved);
-	t->fired++;
-	g_cond_broadcast(&t->cond);
-	g_mutex_unlock(&t->lock);
-}
-
-static void
-timer_free_cb(void *opaque)
-{
-	Timer *t = opaque;
-
-	g_mutex_lock(&t->lock);
-	t->freed = TRUE;
-	g_cond_broadcast(&t->cond);
-	g_mutex_unlock(&t->lock);
+	seen_call_locked(&t->seen);
+	g_mutex_unlock(&t->seen.lock);
 }
 
 static void
 timer_move(Timer *t, gint id, gint timeout)
 {
-	g_mutex_lock(&t->lock);
+	g_mutex_lock(&t->seen.lock);
 	t->moved = g_get_monotonic_time();
-	g_mutex_unlock(&t->lock);
+	g_mutex_unlock(&t->seen.lock);
 	virEventUpdateTimeout(id, timeout);
 }
-
-/* with the lock held: at most 10 s for @pred */
-#define TIMER_WAIT(obj, pred)                                                                      \
-	G_STMT_START                                                                               \
-	{                                                                                          \
-		gint64 end_ = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;                        \
-		while (!(pred) && g_cond_wait_until(&(obj)->cond, &(obj)->lock, end_))             \
-			;                                                                          \
-		g_assert_true(pred);                                                               \
-	}                                                                                          \
-	G_STMT_END
 
 static void
 never_cb(int id, void *opaque)
@@ -80,19 +125,15 @@ never_cb(int id, void *opaque)
 static void
 events_sync(void)
 {
-	Timer t = { 0 };
+	Seen s = { 0 };
 	gint id;
 
-	g_mutex_init(&t.lock);
-	g_cond_init(&t.cond);
-	id = virEventAddTimeout(-1, never_cb, &t, timer_free_cb);
+	seen_init(&s);
+	id = virEventAddTimeout(-1, never_cb, &s, seen_free_cb);
 	g_assert_cmpint(id, >, 0);
 	g_assert_cmpint(virEventRemoveTimeout(id), ==, 0);
-	g_mutex_lock(&t.lock);
-	TIMER_WAIT(&t, t.freed);
-	g_mutex_unlock(&t.lock);
-	g_cond_clear(&t.cond);
-	g_mutex_clear(&t.lock);
+	seen_wait_freed(&s);
+	seen_clear(&s);
 }
 
 /* libvirt's keepalive moves its timer to the same timeout on every reply:
@@ -105,51 +146,44 @@ test_timer_moved(void)
 	gint id;
 	guint fired;
 
-	g_mutex_init(&t.lock);
-	g_cond_init(&t.cond);
+	seen_init(&t.seen);
 	t.moved = g_get_monotonic_time();
-	id = virEventAddTimeout(TIMER_MS, timer_cb, &t, timer_free_cb);
+	id = virEventAddTimeout(TIMER_MS, timer_cb, &t, seen_free_cb);
 	g_assert_cmpint(id, >, 0);
 	for (guint i = 0; i < 30; i++) {
 		timer_move(&t, id, TIMER_MS);
 		g_usleep(10 * 1000); /* the replies' pace, not a synchronisation */
 	}
-	g_mutex_lock(&t.lock);
-	fired = t.fired;
-	TIMER_WAIT(&t, t.fired > fired);
+	g_mutex_lock(&t.seen.lock);
+	fired = t.seen.calls;
+	SEEN_WAIT(&t.seen, t.seen.calls > fired);
 	g_assert_cmpint(t.soonest, >=, TIMER_MS * 1000);
-	g_mutex_unlock(&t.lock);
+	g_mutex_unlock(&t.seen.lock);
 
 	/* another timeout applies at once: from its move on (off first, so
 	 * that no dispatch of the old arming is still under way) */
 	virEventUpdateTimeout(id, -1);
 	events_sync();
-	g_mutex_lock(&t.lock);
+	g_mutex_lock(&t.seen.lock);
 	t.soonest = G_MAXINT64;
-	fired = t.fired;
-	g_mutex_unlock(&t.lock);
+	fired = t.seen.calls;
+	g_mutex_unlock(&t.seen.lock);
 	timer_move(&t, id, TIMER_MS / 3);
-	g_mutex_lock(&t.lock);
-	TIMER_WAIT(&t, t.fired >= fired + 2);
+	g_mutex_lock(&t.seen.lock);
+	SEEN_WAIT(&t.seen, t.seen.calls >= fired + 2);
 	g_assert_cmpint(t.soonest, >=, TIMER_MS / 3 * 1000);
-	g_mutex_unlock(&t.lock);
+	g_mutex_unlock(&t.seen.lock);
 
 	/* off: no more dispatches; the free callback comes from the event thread */
 	virEventUpdateTimeout(id, -1);
 	g_assert_cmpint(virEventRemoveTimeout(id), ==, 0);
-	g_mutex_lock(&t.lock);
-	TIMER_WAIT(&t, t.freed);
-	g_mutex_unlock(&t.lock);
-	g_cond_clear(&t.cond);
-	g_mutex_clear(&t.lock);
+	seen_wait_freed(&t.seen);
+	seen_clear(&t.seen);
 }
 
 typedef struct {
-	GMutex lock;
-	GCond cond;
+	Seen seen; /* first: the free callback's opaque */
 	gint fds[2];
-	guint calls;
-	gboolean freed;
 } Watch;
 
 static void
@@ -159,28 +193,15 @@ watch_cb(int id, int fd, int events, void *opaque)
 	gchar byte;
 
 	g_assert_cmpint(read(fd, &byte, 1), ==, 1);
-	g_mutex_lock(&w->lock);
-	w->calls++;
-	g_cond_broadcast(&w->cond);
-	g_mutex_unlock(&w->lock);
-}
-
-static void
-watch_free_cb(void *opaque)
-{
-	Watch *w = opaque;
-
-	g_mutex_lock(&w->lock);
-	w->freed = TRUE;
-	g_cond_broadcast(&w->cond);
-	g_mutex_unlock(&w->lock);
+	g_mutex_lock(&w->seen.lock);
+	seen_call_locked(&w->seen);
+	g_mutex_unlock(&w->seen.lock);
 }
 
 static void
 watch_init(Watch *w)
 {
-	g_mutex_init(&w->lock);
-	g_cond_init(&w->cond);
+	seen_init(&w->seen);
 	g_assert_cmpint(pipe(w->fds), ==, 0);
 }
 
@@ -189,8 +210,7 @@ watch_clear(Watch *w)
 {
 	close(w->fds[0]);
 	close(w->fds[1]);
-	g_cond_clear(&w->cond);
-	g_mutex_clear(&w->lock);
+	seen_clear(&w->seen);
 }
 
 typedef struct {
@@ -215,22 +235,16 @@ pipeline_thread(gpointer data)
 	 * the event thread's round that saw it, and a watch in the epoll set
 	 * that was ready before would have been dispatched in that round */
 	g_assert_cmpint(write(p->marker->fds[1], "x", 1), ==, 1);
-	g_mutex_lock(&p->marker->lock);
-	TIMER_WAIT(p->marker, p->marker->calls == 1);
-	g_mutex_unlock(&p->marker->lock);
+	seen_wait_calls(&p->marker->seen, 1);
 	g_assert_cmpint(virEventRemoveHandle(p->marker_id), ==, 0);
-	g_mutex_lock(&p->marker->lock);
-	TIMER_WAIT(p->marker, p->marker->freed);
-	g_mutex_unlock(&p->marker->lock);
-	g_mutex_lock(&p->deferred->lock);
-	g_assert_cmpuint(p->deferred->calls, ==, 0);
-	g_mutex_unlock(&p->deferred->lock);
+	seen_wait_freed(&p->marker->seen);
+	g_mutex_lock(&p->deferred->seen.lock);
+	g_assert_cmpuint(p->deferred->seen.calls, ==, 0);
+	g_mutex_unlock(&p->deferred->seen.lock);
 
 	/* the end of the job */
 	pd_compute_events_flush();
-	g_mutex_lock(&p->deferred->lock);
-	TIMER_WAIT(p->deferred, p->deferred->calls == 1);
-	g_mutex_unlock(&p->deferred->lock);
+	seen_wait_calls(&p->deferred->seen, 1);
 	return NULL;
 }
 
@@ -243,9 +257,9 @@ test_watch_deferred(void)
 	watch_init(&deferred);
 	watch_init(&marker);
 	p.id = virEventAddHandle(
-	  deferred.fds[0], VIR_EVENT_HANDLE_READABLE, watch_cb, &deferred, watch_free_cb);
+	  deferred.fds[0], VIR_EVENT_HANDLE_READABLE, watch_cb, &deferred, seen_free_cb);
 	p.marker_id = virEventAddHandle(
-	  marker.fds[0], VIR_EVENT_HANDLE_READABLE, watch_cb, &marker, watch_free_cb);
+	  marker.fds[0], VIR_EVENT_HANDLE_READABLE, watch_cb, &marker, seen_free_cb);
 	g_assert_cmpint(p.id, >, 0);
 	g_assert_cmpint(p.marker_id, >, 0);
 	g_thread_join(g_thread_new("pipeline", pipeline_thread, &p));
@@ -254,13 +268,9 @@ test_watch_deferred(void)
 	virEventUpdateHandle(p.id, 0);
 	g_assert_cmpint(write(deferred.fds[1], "x", 1), ==, 1);
 	virEventUpdateHandle(p.id, VIR_EVENT_HANDLE_READABLE);
-	g_mutex_lock(&deferred.lock);
-	TIMER_WAIT(&deferred, deferred.calls == 2);
-	g_mutex_unlock(&deferred.lock);
+	seen_wait_calls(&deferred.seen, 2);
 	g_assert_cmpint(virEventRemoveHandle(p.id), ==, 0);
-	g_mutex_lock(&deferred.lock);
-	TIMER_WAIT(&deferred, deferred.freed);
-	g_mutex_unlock(&deferred.lock);
+	seen_wait_freed(&deferred.seen);
 	watch_clear(&deferred);
 	watch_clear(&marker);
 }

@@ -623,18 +623,8 @@ test_dbus_units(void)
 static void
 set_nova_name(virDomainPtr dom, const gchar *name)
 {
-	g_autofree gchar *meta = g_strdup_printf(
-	  "<instance><name>%s</name><flavor name='m1.tiny'><memory>512</memory></flavor><owner>"
-	  "<user uuid='u'/><project uuid='p'/></owner></instance>",
-	  name);
-	g_assert_cmpint(virDomainSetMetadata(dom,
-					     VIR_DOMAIN_METADATA_ELEMENT,
-					     meta,
-					     "nova",
-					     PD_COMPUTE_NOVA_NS_1_1,
-					     VIR_DOMAIN_AFFECT_LIVE),
-			==,
-			0);
+	pd_test_compute_set_instance(
+	  dom, name, "<flavor name='m1.tiny'><memory>512</memory></flavor>");
 }
 
 /* With domain events a domain's XML is read once, then only after an event

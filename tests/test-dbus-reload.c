@@ -22,7 +22,6 @@
 static void
 test_reload_invalid(Fixture *f, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
 	g_autoptr(GVariant) reply = NULL;
 	g_autoptr(GVariant) before = NULL;
 	g_autoptr(GVariant) after = NULL;
@@ -37,29 +36,18 @@ test_reload_invalid(Fixture *f, gconstpointer data)
 	  f,
 	  "polling.yaml",
 	  "sources:\n  - name: fast\n    meters: [\"test.*\"]\n    interval: soon\n"));
-	reply = pd_test_dbus_call(f, "Reload", NULL, "(tas)", &error);
-	g_assert_null(reply);
-	pd_test_dbus_assert_remote_error(error, "org.polld.Agent1.Error.InvalidConfig");
 	where = g_strdup_printf("%s:4:", f->yaml);
-	if (strstr(error->message, where) == NULL)
-		g_error("no %s in \"%s\"", where, error->message);
-	g_assert_cmpuint(pd_test_dbus_generation(f), ==, 1);
+	pd_test_dbus_assert_reload_refused(f, where, 1);
 	/* the old tasks still run */
 	after = pd_test_dbus_call_ok(f, "GetPollsters", NULL, "(aa{sv})");
 	g_assert_true(g_variant_equal(before, after) || g_variant_n_children(after) == 1);
 	list = g_variant_get_child_value(after, 0);
 	g_assert_cmpuint(g_variant_n_children(list), ==, 3);
-	g_clear_pointer(&reply, g_variant_unref);
 	reply = pd_test_dbus_poll_now(f, (const gchar *const[]){ "fast", NULL });
-	g_clear_error(&error);
 
 	/* a broken config file is refused the same way */
 	g_free(pd_test_dbus_write_file(f, "polld.conf", "[DEFAULT\nhost = x\n"));
-	g_clear_pointer(&reply, g_variant_unref);
-	reply = pd_test_dbus_call(f, "Reload", NULL, "(tas)", &error);
-	pd_test_dbus_assert_remote_error(error, "org.polld.Agent1.Error.InvalidConfig");
-	g_assert_nonnull(strstr(error->message, "polld.conf:1:"));
-	g_assert_cmpuint(pd_test_dbus_generation(f), ==, 1);
+	pd_test_dbus_assert_reload_refused(f, "polld.conf:1:", 1);
 }
 
 static gboolean
@@ -79,16 +67,10 @@ generation_is_3(Fixture *f)
 static void
 assert_reload_refused(Fixture *f, guint line, const gchar *what)
 {
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply = pd_test_dbus_call(f, "Reload", NULL, "(tas)", &error);
 	g_autoptr(GVariant) polled = NULL;
 	g_autofree gchar *where = g_strdup_printf("%s:%u: %s", f->conf, line, what);
 
-	g_assert_null(reply);
-	pd_test_dbus_assert_remote_error(error, "org.polld.Agent1.Error.InvalidConfig");
-	if (strstr(error->message, where) == NULL)
-		g_error("no '%s' in \"%s\"", where, error->message);
-	g_assert_cmpuint(pd_test_dbus_generation(f), ==, 1);
+	pd_test_dbus_assert_reload_refused(f, where, 1);
 	/* still polling with the old configuration */
 	polled = pd_test_dbus_poll_now(f, NULL);
 	g_assert_true(pd_test_dbus_wait_for(pd_test_dbus_have_two_cycles, f, 10000));
@@ -124,9 +106,6 @@ test_reload_stale_action(Fixture *f, gconstpointer data)
 	  "[DEFAULT]\nhost = test-host\npolling_namespaces = test\n"
 	  "[polling]\ncfg_file = polling.yaml\nbatch_size = 1\n"
 	  "[coordination]\nstale_action = poll_everything\n[test]\nresources = 2\n";
-	g_autoptr(GVariant) reply = NULL;
-	g_autofree const gchar **notes = NULL;
-	guint64 gen;
 
 	pd_test_dbus_start_bus(f, BUS_SESSION);
 	pd_test_dbus_start_polld(f, BUS_SESSION);
@@ -137,11 +116,9 @@ test_reload_stale_action(Fixture *f, gconstpointer data)
 	/* a valid word is named as changed, as before */
 	pd_test_dbus_write_config(
 	  f, "resources = 2\n[coordination]\nstale_action = poll_all", pd_test_dbus_default_yaml);
-	reply = pd_test_dbus_call_ok(f, "Reload", NULL, "(tas)");
-	g_variant_get(reply, "(t^a&s)", &gen, &notes);
-	g_assert_cmpuint(gen, ==, 2);
-	g_assert_cmpstrv(
-	  notes,
+	pd_test_dbus_assert_reload_notes(
+	  f,
+	  2,
 	  ((const gchar *const[]){
 	    "[coordination] stale_action changed: it takes effect when polld restarts", NULL }));
 }
@@ -151,11 +128,7 @@ test_reload_stale_action(Fixture *f, gconstpointer data)
 static void
 test_reload_coordination(Fixture *f, gconstpointer data)
 {
-	g_autoptr(GVariant) reply = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autofree const gchar **notes = NULL;
 	g_autofree gchar *conf = NULL;
-	guint64 gen;
 
 	pd_test_dbus_start_bus(f, BUS_SESSION);
 	pd_test_dbus_start_polld(f, BUS_SESSION);
@@ -165,11 +138,9 @@ test_reload_coordination(Fixture *f, gconstpointer data)
 			       "[coordination]\nbackend_url = etcd3+http://127.0.0.1:1\n"
 			       "stale_action = poll_all\n[test]\nresources = 2\n");
 	g_free(pd_test_dbus_write_file(f, "polld.conf", conf));
-	reply = pd_test_dbus_call_ok(f, "Reload", NULL, "(tas)");
-	g_variant_get(reply, "(t^a&s)", &gen, &notes);
-	g_assert_cmpuint(gen, ==, 2);
-	g_assert_cmpstrv(
-	  notes,
+	pd_test_dbus_assert_reload_notes(
+	  f,
+	  2,
 	  ((const gchar *const[]){
 	    "[coordination] backend_url changed: it takes effect when polld restarts",
 	    "[coordination] stale_action changed: it takes effect when polld restarts",
@@ -182,12 +153,7 @@ test_reload_coordination(Fixture *f, gconstpointer data)
 	  "[DEFAULT]\nhost = test-host\npolling_namespaces = test\n"
 	  "[polling]\ncfg_file = polling.yaml\n"
 	  "[coordination]\nmax_stale_seconds = -1\n[test]\nresources = 2\n"));
-	g_clear_pointer(&reply, g_variant_unref);
-	reply = pd_test_dbus_call(f, "Reload", NULL, "(tas)", &error);
-	g_assert_null(reply);
-	pd_test_dbus_assert_remote_error(error, "org.polld.Agent1.Error.InvalidConfig");
-	g_assert_nonnull(strstr(error->message, "[coordination] max_stale_seconds = '-1'"));
-	g_assert_cmpuint(pd_test_dbus_generation(f), ==, 2);
+	pd_test_dbus_assert_reload_refused(f, "[coordination] max_stale_seconds = '-1'", 2);
 }
 
 static void
@@ -210,9 +176,8 @@ test_reload_valid(Fixture *f, gconstpointer data)
 	g_autoptr(GVariant) cumulative = NULL;
 	g_autoptr(GVariant) delta = NULL;
 	g_autofree const gchar **sources = NULL;
-	g_autofree const gchar **notes = NULL;
 	const gchar *s;
-	guint64 gen, runs;
+	guint64 runs;
 
 	pd_test_dbus_start_bus(f, BUS_SESSION);
 	pd_test_dbus_start_polld(f, BUS_SESSION);
@@ -221,12 +186,8 @@ test_reload_valid(Fixture *f, gconstpointer data)
 
 	/* drop test.cumulative, add a source for test.delta */
 	g_free(pd_test_dbus_write_file(f, "polling.yaml", yaml2));
-	g_clear_pointer(&reply, g_variant_unref);
-	reply = pd_test_dbus_call_ok(f, "Reload", NULL, "(tas)");
-	g_variant_get(reply, "(t^a&s)", &gen, &notes);
 	/* all of it applied */
-	g_assert_cmpuint(g_strv_length((gchar **)notes), ==, 0);
-	g_assert_cmpuint(gen, ==, 2);
+	pd_test_dbus_assert_reload_notes(f, 2, (const gchar *const[]){ NULL });
 	g_assert_cmpuint(pd_test_dbus_generation(f), ==, 2);
 	/* the new 7200 s task runs at once, the 3600 s one keeps its schedule */
 	g_assert_true(pd_test_dbus_wait_for(have_three_cycles, f, 5000));
