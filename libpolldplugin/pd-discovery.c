@@ -49,6 +49,7 @@ struct _PdDiscoveryParts {
 	gint ref_count; /* atomic */
 	GMainContext *context;
 	PdDiscoveryPartFunc func;
+	PdDiscoveryFilterFunc filter; /* NULL: the caller takes everything */
 	gpointer data;
 	GMutex lock;
 	GPtrArray *kept; /* PdResource, when there is no func */
@@ -57,16 +58,22 @@ struct _PdDiscoveryParts {
 typedef struct {
 	PdDiscoveryParts *parts;
 	GPtrArray *resources;
+	PdDiscoveryAcceptedFunc accepted_func; /* the discovery's, or NULL */
+	gpointer accepted_data;
 } PdDiscoveryPart;
 
 static PdDiscoveryParts *
-pd_discovery_parts_new(GMainContext *context, PdDiscoveryPartFunc func, gpointer data)
+pd_discovery_parts_new(GMainContext *context,
+		       PdDiscoveryFilterFunc filter,
+		       PdDiscoveryPartFunc func,
+		       gpointer data)
 {
 	PdDiscoveryParts *parts = g_new0(PdDiscoveryParts, 1);
 
 	parts->ref_count = 1;
 	parts->context = context != NULL ? g_main_context_ref(context) : NULL;
 	parts->func = func;
+	parts->filter = filter;
 	parts->data = data;
 	g_mutex_init(&parts->lock);
 	if (func == NULL)
@@ -89,11 +96,34 @@ pd_discovery_parts_unref(PdDiscoveryParts *parts)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdDiscoveryParts, pd_discovery_parts_unref)
 
+/* the discovery learns what the caller keeps before the caller polls it */
+static void
+pd_discovery_part_accept(PdDiscoveryPart *part)
+{
+	PdDiscoveryParts *parts = part->parts;
+	g_autoptr(GPtrArray) accepted = NULL;
+
+	if (parts->filter == NULL) {
+		part->accepted_func(part->resources, part->accepted_data);
+		return;
+	}
+	accepted = g_ptr_array_sized_new(part->resources->len);
+	for (guint i = 0; i < part->resources->len; i++) {
+		PdResource *res = g_ptr_array_index(part->resources, i);
+		if (parts->filter(res, parts->data))
+			g_ptr_array_add(accepted, res);
+	}
+	if (accepted->len > 0)
+		part->accepted_func(accepted, part->accepted_data);
+}
+
 static gboolean
 pd_discovery_part_dispatch(gpointer user_data)
 {
 	PdDiscoveryPart *part = user_data;
 
+	if (part->accepted_func != NULL)
+		pd_discovery_part_accept(part);
 	part->parts->func(part->resources, part->parts->data);
 	return G_SOURCE_REMOVE;
 }
@@ -110,6 +140,15 @@ pd_discovery_part_free(gpointer user_data)
 
 void
 pd_discovery_parts_add(PdDiscoveryParts *parts, GPtrArray *resources)
+{
+	pd_discovery_parts_add_accepted(parts, resources, NULL, NULL);
+}
+
+void
+pd_discovery_parts_add_accepted(PdDiscoveryParts *parts,
+				GPtrArray *resources,
+				PdDiscoveryAcceptedFunc accepted_func,
+				gpointer user_data)
 {
 	PdDiscoveryPart *part;
 	GSource *idle;
@@ -128,6 +167,8 @@ pd_discovery_parts_add(PdDiscoveryParts *parts, GPtrArray *resources)
 	part = g_new0(PdDiscoveryPart, 1);
 	g_atomic_int_inc(&parts->ref_count);
 	part->parts = parts;
+	part->accepted_func = accepted_func;
+	part->accepted_data = user_data;
 	part->resources = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
 	for (guint i = 0; i < resources->len; i++)
 		g_ptr_array_add(part->resources, pd_resource_ref(g_ptr_array_index(resources, i)));
@@ -167,7 +208,7 @@ pd_discovery_run_parts(PdDiscovery *self,
 	GPtrArray *rest;
 
 	if (parts == NULL)
-		parts = own = pd_discovery_parts_new(NULL, NULL, NULL);
+		parts = own = pd_discovery_parts_new(NULL, NULL, NULL, NULL);
 	rest = klass->discover_parts(self, data->param, data->cache, parts, cancellable, error);
 	if (rest == NULL || parts->kept == NULL)
 		return rest;
@@ -259,6 +300,21 @@ pd_discovery_discover_parts_async(PdDiscovery *self,
 				  GAsyncReadyCallback callback,
 				  gpointer user_data)
 {
+	pd_discovery_discover_parts_filtered_async(
+	  self, param, cache, NULL, part_func, part_data, cancellable, callback, user_data);
+}
+
+void
+pd_discovery_discover_parts_filtered_async(PdDiscovery *self,
+					   const gchar *param,
+					   PdCycleCache *cache,
+					   PdDiscoveryFilterFunc filter_func,
+					   PdDiscoveryPartFunc part_func,
+					   gpointer part_data,
+					   GCancellable *cancellable,
+					   GAsyncReadyCallback callback,
+					   gpointer user_data)
+{
 	g_autoptr(GTask) task = NULL;
 	PdDiscoverData *data;
 
@@ -274,8 +330,8 @@ pd_discovery_discover_parts_async(PdDiscovery *self,
 	data = g_new0(PdDiscoverData, 1);
 	data->param = g_strdup(param);
 	data->cache = cache;
-	data->parts =
-	  pd_discovery_parts_new(g_main_context_get_thread_default(), part_func, part_data);
+	data->parts = pd_discovery_parts_new(
+	  g_main_context_get_thread_default(), filter_func, part_func, part_data);
 	g_task_set_task_data(task, data, (GDestroyNotify)pd_discover_data_free);
 	pd_worker_run(task, pd_discovery_thread);
 }

@@ -22,6 +22,14 @@ typedef struct _PdDiscoveryParts PdDiscoveryParts;
 /* gets one part (GPtrArray of PdResource, borrowed) on the caller's main
  * context */
 typedef void (*PdDiscoveryPartFunc)(GPtrArray *resources, gpointer user_data);
+/* since ABI 1.4: the caller's filter, on its main context as each part
+ * arrives: TRUE when it will poll @resource (its blacklist and partitioning
+ * let it through), @user_data the part function's */
+typedef gboolean (*PdDiscoveryFilterFunc)(PdResource *resource, gpointer user_data);
+/* since ABI 1.4: gets those of a part's resources the caller's filter let
+ * through (GPtrArray of PdResource, borrowed, never empty), on the caller's
+ * main context, before any pollster is invoked on them */
+typedef void (*PdDiscoveryAcceptedFunc)(GPtrArray *accepted, gpointer user_data);
 
 struct _PdDiscoveryClass {
 	GObjectClass parent_class;
@@ -88,9 +96,36 @@ pd_discovery_discover_parts_async(PdDiscovery *self,
 				  GCancellable *cancellable,
 				  GAsyncReadyCallback callback,
 				  gpointer user_data);
+/* since ABI 1.4: like pd_discovery_discover_parts_async(), and before
+ * @part_func gets a part, @filter_func (may be NULL: everything) tells the
+ * discovery which of its resources the caller will poll (see
+ * pd_discovery_parts_add_accepted()) */
+void
+pd_discovery_discover_parts_filtered_async(PdDiscovery *self,
+					   const gchar *param,
+					   PdCycleCache *cache,
+					   PdDiscoveryFilterFunc filter_func,
+					   PdDiscoveryPartFunc part_func,
+					   gpointer part_data,
+					   GCancellable *cancellable,
+					   GAsyncReadyCallback callback,
+					   gpointer user_data);
 /* called by ->discover_parts, from any thread: hands @resources (PdResource,
  * referenced, not consumed) to the pollsters now */
 void
 pd_discovery_parts_add(PdDiscoveryParts *parts, GPtrArray *resources);
+/* since ABI 1.4: pd_discovery_parts_add(), and @accepted_func gets those of
+ * @resources the caller's filter let through, on the caller's main context
+ * right before its pollsters get the part: a discovery may start work for
+ * them there (compute queues their statistics) without doing it for the
+ * resources the caller drops. Not called when the caller takes no parts
+ * (the resources then go to the result) or accepts none of them.
+ * @user_data must stay valid until the discovery's result is delivered
+ * (every part is dispatched before it). */
+void
+pd_discovery_parts_add_accepted(PdDiscoveryParts *parts,
+				GPtrArray *resources,
+				PdDiscoveryAcceptedFunc accepted_func,
+				gpointer user_data);
 
 G_END_DECLS

@@ -677,6 +677,30 @@ pd_cycle_discovery_cb(GObject *source, GAsyncResult *res, gpointer user_data);
 static void
 pd_cycle_discovery_part_cb(GPtrArray *resources, gpointer user_data);
 
+/* the discovery's filter, as a part arrives: will a job waiting for the run
+ * take @res (not blacklisted for its pollster, owned by this agent)? The
+ * discovery then prepares only what will be polled (compute queues the
+ * statistics of a later part before any pollster is invoked on it). */
+static gboolean
+pd_cycle_discovery_accepts(PdResource *res, gpointer user_data)
+{
+	PdDiscoveryCall *call = user_data;
+	PdCycle *cycle = call->cycle;
+	const gchar *id = pd_resource_get_id(res);
+
+	for (guint i = 0; i < call->run->waiters->len; i++) {
+		PdJob *job = g_ptr_array_index(call->run->waiters, i);
+		const gchar *source = job->entry->source->name;
+		if (pd_blacklist_contains(
+		      job->task->blacklist, source, pd_pollster_get_name(job->entry->pollster), id))
+			continue;
+		if (cycle->share == NULL ||
+		    cycle->share_ops->share_owns(cycle->share, source, call->run->name, res))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static void
 pd_job_need_discovery(PdJob *job, const gchar *name)
 {
@@ -713,14 +737,15 @@ pd_job_need_discovery(PdJob *job, const gchar *name)
 	call = g_new0(PdDiscoveryCall, 1);
 	call->cycle = pd_cycle_ref(cycle);
 	call->run = run;
-	pd_discovery_discover_parts_async(discovery,
-					  parts[1],
-					  cycle->cache,
-					  pd_cycle_discovery_part_cb,
-					  call,
-					  NULL,
-					  pd_cycle_discovery_cb,
-					  call);
+	pd_discovery_discover_parts_filtered_async(discovery,
+						   parts[1],
+						   cycle->cache,
+						   pd_cycle_discovery_accepts,
+						   pd_cycle_discovery_part_cb,
+						   call,
+						   NULL,
+						   pd_cycle_discovery_cb,
+						   call);
 }
 
 static void

@@ -35,6 +35,8 @@ typedef struct {
 	gulong slow_us;			      /* how long "fake.slow" takes when not held */
 	guint published;		      /* messages the publisher got */
 	gboolean published_while_discovering; /* fake_parts saw one before its end */
+	GHashTable *accepted;		      /* ids of fake_parts the engine kept */
+	gboolean accepted_after_poll;	      /* ... one of them polled already */
 } PdFakeState;
 
 static PdFakeState fake;
@@ -55,6 +57,9 @@ pd_fake_reset(void)
 	fake.slow_us = 0;
 	fake.published = 0;
 	fake.published_while_discovering = FALSE;
+	g_clear_pointer(&fake.accepted, g_hash_table_unref);
+	fake.accepted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	fake.accepted_after_poll = FALSE;
 	g_clear_pointer(&fake.a_polls, g_array_unref);
 	fake.a_polls = g_array_new(FALSE, FALSE, sizeof(gint64));
 	g_mutex_unlock(&fake.mutex);
@@ -200,6 +205,18 @@ pd_fake_resources(const gchar *const *ids)
 	return out;
 }
 
+/* main context, before the pollsters get the part */
+static void
+pd_fake_parts_accepted_cb(GPtrArray *accepted, gpointer user_data)
+{
+	for (guint i = 0; i < accepted->len; i++) {
+		const gchar *id = pd_resource_get_id(g_ptr_array_index(accepted, i));
+		if (pd_fake_polled("fake.a", id) > 0 || pd_fake_polled("fake.b", id) > 0)
+			fake.accepted_after_poll = TRUE;
+		g_hash_table_add(fake.accepted, g_strdup(id));
+	}
+}
+
 static GPtrArray *
 pd_fake_parts_discover(PdDiscovery *self,
 		       const gchar *param,
@@ -216,7 +233,7 @@ pd_fake_parts_discover(PdDiscovery *self,
 	gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
 
 	g_atomic_int_inc(&fake.discoveries);
-	pd_discovery_parts_add(parts, a);
+	pd_discovery_parts_add_accepted(parts, a, pd_fake_parts_accepted_cb, NULL);
 	/* the pollsters start on the first part while this discovery runs: a
 	 * message of it is published (a bounded wait: a failure, not a hang) */
 	g_mutex_lock(&fake.mutex);
@@ -224,7 +241,7 @@ pd_fake_parts_discover(PdDiscovery *self,
 		;
 	fake.published_while_discovering = fake.published > 0;
 	g_mutex_unlock(&fake.mutex);
-	pd_discovery_parts_add(parts, b);
+	pd_discovery_parts_add_accepted(parts, b, pd_fake_parts_accepted_cb, NULL);
 	return pd_fake_resources(rest);
 }
 
@@ -553,6 +570,72 @@ test_engine_discovery_parts(PdFixture *fx, gconstpointer data)
 	g_assert_cmpuint(tasks->len, ==, 1);
 	sizes = pd_polling_task_get_discovery_sizes(g_ptr_array_index(tasks, 0));
 	g_assert_cmpuint(GPOINTER_TO_UINT(g_hash_table_lookup(sizes, "fake_parts")), ==, 5);
+}
+
+/* partitioning that leaves p2 to another agent */
+static gpointer
+pd_fake_share_begin(gpointer user_data)
+{
+	return user_data;
+}
+
+static gboolean
+pd_fake_share_owns(gpointer share, const gchar *source, const gchar *discovery, PdResource *res)
+{
+	return !g_str_equal(pd_resource_get_id(res), "p2");
+}
+
+static void
+pd_fake_share_end(gpointer share)
+{
+}
+
+static const PdResourceFilter pd_fake_share = {
+	pd_fake_share_begin,
+	pd_fake_share_owns,
+	pd_fake_share_end,
+};
+
+/* a discovery in parts learns which resources of a part the engine keeps,
+ * before any pollster gets them: neither one the partitioning leaves to
+ * another agent nor one blacklisted for every pollster of the source */
+static void
+test_engine_discovery_parts_accepted(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	pd_fixture_write(fx,
+			 "sources:\n"
+			 "  - name: p\n    interval: 60\n    meters: [fake.a, fake.b]\n"
+			 "    discovery: [fake_parts]\n",
+			 NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	pd_engine_set_resource_filter(fx->engine, &pd_fake_share, GINT_TO_POINTER(1));
+	g_hash_table_add(fake.permanent, g_strdup("p0"));
+	pd_fixture_poll(fx);
+	/* p4 came in the result, not in a part */
+	g_assert_cmpuint(g_hash_table_size(fake.accepted), ==, 3);
+	g_assert_true(g_hash_table_contains(fake.accepted, "p0"));
+	g_assert_true(g_hash_table_contains(fake.accepted, "p1"));
+	g_assert_true(g_hash_table_contains(fake.accepted, "p3"));
+	g_assert_false(fake.accepted_after_poll);
+	g_assert_cmpuint(pd_fake_polled("fake.a", "p2"), ==, 0);
+	g_assert_cmpuint(pd_fake_polled("fake.a", "p3"), ==, 1);
+
+	/* p0 failed for both pollsters: blacklisted, no longer accepted */
+	g_assert_cmpuint(pd_engine_get_blacklist_size(fx->engine, "fake.a"), ==, 1);
+	g_assert_cmpuint(pd_engine_get_blacklist_size(fx->engine, "fake.b"), ==, 1);
+	g_hash_table_remove_all(fake.accepted);
+	g_mutex_lock(&fake.mutex);
+	g_hash_table_remove_all(fake.polled);
+	g_mutex_unlock(&fake.mutex);
+	pd_fixture_poll(fx);
+	g_assert_cmpuint(g_hash_table_size(fake.accepted), ==, 2);
+	g_assert_true(g_hash_table_contains(fake.accepted, "p1"));
+	g_assert_true(g_hash_table_contains(fake.accepted, "p3"));
+	g_assert_false(fake.accepted_after_poll);
+	g_assert_cmpuint(pd_fake_polled("fake.a", "p1"), ==, 1);
+	g_assert_cmpuint(pd_fake_polled("fake.a", "p0"), ==, 0);
 }
 
 static void
@@ -1229,6 +1312,7 @@ main(int argc, char **argv)
 	ADD("/engine/dedupe", test_engine_dedupe);
 	ADD("/engine/discovery-cache", test_engine_discovery_cache);
 	ADD("/engine/discovery-parts", test_engine_discovery_parts);
+	ADD("/engine/discovery-parts-accepted", test_engine_discovery_parts_accepted);
 	ADD("/engine/blacklist", test_engine_blacklist);
 	g_test_add_func("/engine/blacklist-backoff", test_engine_blacklist_backoff);
 	ADD("/engine/batching", test_engine_batching);

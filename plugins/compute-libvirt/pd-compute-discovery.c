@@ -5,6 +5,7 @@
 
 #include "pd-compute-discovery.h"
 #include "pd-compute-domain.h"
+#include "pd-compute-stats.h"
 
 #include <libvirt/virterror.h>
 #include <string.h>
@@ -612,6 +613,7 @@ pd_compute_list_domains_once(virConnectPtr conn, GHashTable **by_id, guint list_
 typedef struct {
 	PdComputeDiscovery *self;
 	PdDiscoveryParts *parts; /* NULL: the run keeps what it finds */
+	PdCycleCache *cache;	 /* the caller's cycle, with parts */
 	GPtrArray *found;	 /* PdResource, without parts */
 	guint64 generation;
 	gint64 now;
@@ -802,6 +804,16 @@ pd_compute_run_visit(PdComputeRun *run, PdComputeShard *sh, PdComputeListed *l, 
 		  pd_resource_new(cd->inst->uuid, cd, (GDestroyNotify)pd_compute_domain_unref));
 }
 
+/* main thread: the engine keeps these domains of a part (the blacklist
+ * and partitioning let them through): their statistics are queued now, not
+ * once a meter's invocation on the earlier parts has returned, so that
+ * every pipeline fetches its shard at once */
+static void
+pd_compute_run_accepted_cb(GPtrArray *accepted, gpointer user_data)
+{
+	pd_compute_stats_prefetch(user_data, accepted);
+}
+
 /* to the pollsters now, or kept for the result */
 static void
 pd_compute_run_hand_over(PdComputeRun *run, GPtrArray *resources, guint reads)
@@ -818,7 +830,8 @@ pd_compute_run_hand_over(PdComputeRun *run, GPtrArray *resources, guint reads)
 		g_mutex_lock(&run->self->lock);
 		g_array_append_vals(run->self->parts_log, entry, 2);
 		g_mutex_unlock(&run->self->lock);
-		pd_discovery_parts_add(run->parts, resources);
+		pd_discovery_parts_add_accepted(
+		  run->parts, resources, pd_compute_run_accepted_cb, run->cache);
 		g_mutex_lock(&run->lock);
 		run->handed += resources->len;
 		g_mutex_unlock(&run->lock);
@@ -1077,11 +1090,14 @@ pd_compute_run_begin(PdComputeDiscovery *self, PdComputeRun *run)
 /* the shards start on their pipelines at once, ahead of queued statistics
  * (the caller waits); the cache is pruned once every shard is done */
 static GPtrArray *
-pd_compute_discovery_run(PdComputeDiscovery *self, PdDiscoveryParts *parts, GError **error)
+pd_compute_discovery_run(PdComputeDiscovery *self,
+			 PdDiscoveryParts *parts,
+			 PdCycleCache *cache,
+			 GError **error)
 {
 	guint n = pd_compute_pool_get_size(self->pool);
 	g_autofree PdComputeShard *shards = g_new0(PdComputeShard, n);
-	PdComputeRun run = { self, parts, NULL };
+	PdComputeRun run = { self, parts, cache, NULL };
 	GPtrArray *resources = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
 
 	run.found = resources;
@@ -1127,7 +1143,7 @@ pd_compute_discovery_discover(PdDiscovery *discovery,
 			      GCancellable *cancellable,
 			      GError **error)
 {
-	return pd_compute_discovery_run(PD_COMPUTE_DISCOVERY(discovery), NULL, error);
+	return pd_compute_discovery_run(PD_COMPUTE_DISCOVERY(discovery), NULL, NULL, error);
 }
 
 static GPtrArray *
@@ -1138,7 +1154,7 @@ pd_compute_discovery_discover_parts(PdDiscovery *discovery,
 				    GCancellable *cancellable,
 				    GError **error)
 {
-	return pd_compute_discovery_run(PD_COMPUTE_DISCOVERY(discovery), parts, error);
+	return pd_compute_discovery_run(PD_COMPUTE_DISCOVERY(discovery), parts, cache, error);
 }
 
 void

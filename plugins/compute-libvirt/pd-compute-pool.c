@@ -65,6 +65,17 @@ pd_compute_pool_set_conn(PdComputePool *self, virConnectPtr conn)
 	g_mutex_unlock(&self->lock);
 }
 
+void
+pd_compute_pool_set_conn_shared(PdComputePool *self, virConnectPtr conn, guint n)
+{
+	g_mutex_lock(&self->lock);
+	pd_compute_pool_fill_locked(self, CLAMP(n, 1, PD_COMPUTE_POOL_MAX_SIZE));
+	for (guint i = 0; i < self->pipelines->len; i++)
+		pd_compute_connection_set_conn(
+		  pd_compute_pipeline_get_connection(g_ptr_array_index(self->pipelines, i)), conn);
+	g_mutex_unlock(&self->lock);
+}
+
 guint
 pd_compute_pool_get_size(PdComputePool *self)
 {

@@ -33,6 +33,10 @@ pd_compute_pool_configure(PdComputePool *self,
 /* for tests: one pipeline on @conn (read-write, shared test driver state) */
 void
 pd_compute_pool_set_conn(PdComputePool *self, virConnectPtr conn);
+/* for tests: @n pipelines on the one @conn (an in-process test:/// driver
+ * has no RPC client to race), sharded as @n connections would be */
+void
+pd_compute_pool_set_conn_shared(PdComputePool *self, virConnectPtr conn, guint n);
 guint
 pd_compute_pool_get_size(PdComputePool *self);
 PdComputePipeline *

@@ -10,6 +10,7 @@
 #include "pd-compute-stats.h"
 
 #define PD_COMPUTE_STATS_KEY "compute-libvirt-stats"
+#define PD_COMPUTE_STATS_SLOT_KEY "compute-libvirt-stats-slot"
 
 /* domains a pipeline answers between two wake-ups of the waiting meters */
 #define PD_COMPUTE_STATS_CHUNK 64
@@ -29,9 +30,23 @@ struct _PdComputeStats {
 	guint requested;     /* groups asked for every domain */
 };
 
+/* How the discovery finds the cycle's statistics: a job invokes its
+ * pollster on one part at a time, so a later part's statistics, queued only
+ * by a meter asking, waited for every meter of the first part (the second
+ * connection idle while the first fetched its shard). The discovery queues
+ * them as the engine accepts the part, through this slot, a value of the
+ * same cycle cache (no table outside it: it lives and dies with the cycle).
+ * A part accepted before any meter asked waits in @pending for the first. */
+typedef struct {
+	GMutex lock;
+	PdComputeStats *stats; /* a reference, once the first meter asked */
+	GPtrArray *pending;    /* PdResource accepted before, or NULL */
+} PdComputeStatsSlot;
+
 typedef struct {
 	PdComputePool *pool;
 	gboolean use_bulk;
+	PdComputeStatsSlot *slot;
 	GPtrArray *resources;
 	guint asked;			  /* the group of the meter asking */
 	guint groups;			  /* ... and those its source asked for before */
@@ -94,6 +109,36 @@ pd_compute_stats_cancel(PdComputeStats *stats)
 {
 	g_atomic_int_set(&stats->cancelled, 1);
 	pd_compute_stats_unref(stats);
+}
+
+static gpointer
+pd_compute_stats_slot_new_cb(gpointer user_data, GError **error)
+{
+	PdComputeStatsSlot *slot = g_new0(PdComputeStatsSlot, 1);
+
+	g_mutex_init(&slot->lock);
+	return slot;
+}
+
+/* with the cycle cache, before or after the statistics (either order) */
+static void
+pd_compute_stats_slot_free(PdComputeStatsSlot *slot)
+{
+	g_clear_pointer(&slot->stats, pd_compute_stats_unref);
+	g_clear_pointer(&slot->pending, g_ptr_array_unref);
+	g_mutex_clear(&slot->lock);
+	g_free(slot);
+}
+
+static PdComputeStatsSlot *
+pd_compute_stats_slot_get(PdCycleCache *cache)
+{
+	return pd_cycle_cache_get(cache,
+				  PD_COMPUTE_STATS_SLOT_KEY,
+				  pd_compute_stats_slot_new_cb,
+				  NULL,
+				  (GDestroyNotify)pd_compute_stats_slot_free,
+				  NULL);
 }
 
 static void
@@ -734,12 +779,24 @@ pd_compute_stats_apply_records(PdComputeStats *stats, virDomainStatsRecordPtr *r
 	}
 }
 
+/* called with the lock held: @res (a PdComputeDomain resource) to @todo
+ * unless this cycle has it already */
+static void
+pd_compute_stats_todo_locked(PdComputeStats *stats, GPtrArray *todo, PdResource *res)
+{
+	PdComputeDomain *cd = pd_resource_get_data(res);
+
+	if (!g_hash_table_contains(stats->domains, cd))
+		g_ptr_array_add(todo, pd_compute_stats_entry_locked(stats, cd));
+}
+
 static gpointer
 pd_compute_stats_create_cb(gpointer user_data, GError **error)
 {
 	PdComputeStatsArgs *args = user_data;
 	PdComputeStats *stats = g_atomic_rc_box_new0(PdComputeStats);
 	g_autoptr(GPtrArray) todo = g_ptr_array_new();
+	g_autoptr(GPtrArray) pending = NULL;
 
 	stats->pool = g_object_ref(args->pool);
 	stats->use_bulk = args->use_bulk;
@@ -748,11 +805,15 @@ pd_compute_stats_create_cb(gpointer user_data, GError **error)
 	stats->domains =
 	  g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)pd_compute_domain_stats_free);
 	g_mutex_lock(&stats->lock);
-	for (guint i = 0; i < args->resources->len; i++) {
-		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(args->resources, i));
-		if (!g_hash_table_contains(stats->domains, cd))
-			g_ptr_array_add(todo, pd_compute_stats_entry_locked(stats, cd));
-	}
+	/* from now on the discovery extends these statistics itself */
+	g_mutex_lock(&args->slot->lock);
+	args->slot->stats = g_atomic_rc_box_acquire(stats);
+	pending = g_steal_pointer(&args->slot->pending);
+	g_mutex_unlock(&args->slot->lock);
+	for (guint i = 0; i < args->resources->len; i++)
+		pd_compute_stats_todo_locked(stats, todo, g_ptr_array_index(args->resources, i));
+	for (guint i = 0; pending != NULL && i < pending->len; i++)
+		pd_compute_stats_todo_locked(stats, todo, g_ptr_array_index(pending, i));
 	if (args->records != NULL)
 		pd_compute_stats_apply_records(stats, args->records);
 	else if (args->asked != 0) {
@@ -778,14 +839,36 @@ pd_compute_stats_extend(PdComputeStats *stats, GPtrArray *resources)
 	g_autoptr(GPtrArray) todo = g_ptr_array_new();
 
 	g_mutex_lock(&stats->lock);
-	for (guint i = 0; i < resources->len; i++) {
-		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, i));
-		if (!g_hash_table_contains(stats->domains, cd))
-			g_ptr_array_add(todo, pd_compute_stats_entry_locked(stats, cd));
-	}
+	for (guint i = 0; i < resources->len; i++)
+		pd_compute_stats_todo_locked(stats, todo, g_ptr_array_index(resources, i));
 	if (todo->len > 0 && stats->requested != 0)
 		pd_compute_stats_queue_locked(stats, todo, stats->requested, TRUE);
 	g_mutex_unlock(&stats->lock);
+}
+
+void
+pd_compute_stats_prefetch(PdCycleCache *cache, GPtrArray *resources)
+{
+	PdComputeStatsSlot *slot = pd_compute_stats_slot_get(cache);
+	PdComputeStats *stats = NULL;
+
+	g_mutex_lock(&slot->lock);
+	if (slot->stats != NULL) {
+		stats = g_atomic_rc_box_acquire(slot->stats);
+	} else {
+		if (slot->pending == NULL)
+			slot->pending =
+			  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+		for (guint i = 0; i < resources->len; i++)
+			g_ptr_array_add(slot->pending,
+					pd_resource_ref(g_ptr_array_index(resources, i)));
+	}
+	g_mutex_unlock(&slot->lock);
+	if (stats == NULL)
+		return;
+	if (!g_atomic_int_get(&stats->cancelled))
+		pd_compute_stats_extend(stats, resources);
+	pd_compute_stats_unref(stats);
 }
 
 PdComputeStats *
@@ -797,7 +880,9 @@ pd_compute_stats_get(PdCycleCache *cache,
 		     guint groups,
 		     GError **error)
 {
-	PdComputeStatsArgs args = { pool, use_bulk, resources, asked, groups, NULL };
+	PdComputeStatsArgs args = { pool,      use_bulk, pd_compute_stats_slot_get(cache),
+				    resources, asked,	 groups,
+				    NULL };
 	PdComputeStats *stats = pd_cycle_cache_get(cache,
 						   PD_COMPUTE_STATS_KEY,
 						   pd_compute_stats_create_cb,
@@ -817,7 +902,8 @@ pd_compute_stats_get_from_records(PdCycleCache *cache,
 				  virDomainStatsRecordPtr *records,
 				  GError **error)
 {
-	PdComputeStatsArgs args = { pool, FALSE, resources, 0, 0, records };
+	PdComputeStatsArgs args = { pool, FALSE,  pd_compute_stats_slot_get(cache), resources, 0,
+				    0,	  records };
 
 	return pd_cycle_cache_get(cache,
 				  PD_COMPUTE_STATS_KEY,
@@ -825,4 +911,27 @@ pd_compute_stats_get_from_records(PdCycleCache *cache,
 				  &args,
 				  (GDestroyNotify)pd_compute_stats_cancel,
 				  error);
+}
+
+guint
+pd_compute_stats_peek_requested(PdCycleCache *cache, PdComputeDomain *cd)
+{
+	PdComputeStatsSlot *slot = pd_compute_stats_slot_get(cache);
+	PdComputeStats *stats = NULL;
+	PdComputeDomainStats *ds;
+	guint requested = 0;
+
+	g_mutex_lock(&slot->lock);
+	if (slot->stats != NULL)
+		stats = g_atomic_rc_box_acquire(slot->stats);
+	g_mutex_unlock(&slot->lock);
+	if (stats == NULL)
+		return 0;
+	g_mutex_lock(&stats->lock);
+	ds = g_hash_table_lookup(stats->domains, cd);
+	if (ds != NULL)
+		requested = ds->requested;
+	g_mutex_unlock(&stats->lock);
+	pd_compute_stats_unref(stats);
+	return requested;
 }

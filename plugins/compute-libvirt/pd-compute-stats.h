@@ -105,6 +105,16 @@ pd_compute_stats_get(PdCycleCache *cache,
 		     guint asked,
 		     guint groups,
 		     GError **error);
+/* @resources (PdComputeDomain resources) are a part of the discovery the
+ * engine accepted: their statistics are queued now, for every group asked
+ * so far this cycle, or with the first meter's when none asked yet; called
+ * on the main thread, before any pollster is invoked on them */
+void
+pd_compute_stats_prefetch(PdCycleCache *cache, GPtrArray *resources);
+/* for tests: @cd's entry in the statistics of @cache's cycle: the groups
+ * queued for it so far, 0 when it has none (never asked, never fetched) */
+guint
+pd_compute_stats_peek_requested(PdCycleCache *cache, PdComputeDomain *cd);
 /* for tests: the cycle's statistics from @records (NULL-terminated, as
  * virDomainListGetStats returns them) instead of the bulk call, which
  * libvirt's test driver answers with the state only */

@@ -1,0 +1,281 @@
+/*
+ * compute-libvirt's pipelines work at once: the engine invokes a pollster on
+ * one part of the discovery at a time, so the statistics of a later part
+ * (another connection's shard) are queued as the engine accepts the part,
+ * not once the invocation on the first part has returned; and only for the
+ * domains the engine accepts (a blacklisted or partitioned-away domain's
+ * statistics are never fetched).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <libvirt/libvirt.h>
+
+#include "pd-compute-discovery.h"
+#include "pd-compute-domain.h"
+#include "pd-compute-stats.h"
+#include "pd-config-private.h"
+#include "pd-cycle-cache-private.h"
+#include "pd-test-compute.h"
+#include "pd-test-util.h"
+#include "polld.h"
+
+#define TURNS_DOMAINS 40
+#define TURNS_WAIT_S 60
+
+typedef struct {
+	PdComputePool *pool;
+	PdCycleCache *cache;
+	GHashTable *rejected; /* ids the "engine" drops */
+	GMutex lock;
+	GCond cond;
+	guint parts;
+	gboolean first_in; /* the first invocation has its statistics */
+	gboolean release;  /* ... and may return */
+	gboolean returned; /* ... and did */
+	GPtrArray *first;  /* taken of the first part */
+	GPtrArray *second; /* taken of the second part */
+	GThread *invocation;
+	gboolean done;
+	GPtrArray *rest;
+} Turns;
+
+static gboolean
+turns_filter(PdResource *res, gpointer data)
+{
+	Turns *t = data;
+
+	return !g_hash_table_contains(t->rejected, pd_resource_get_id(res));
+}
+
+/* as a compute meter invoked on the first part: it asks for the cycle's
+ * statistics, then stays out until the test lets it return */
+static gpointer
+turns_first_invocation(gpointer data)
+{
+	Turns *t = data;
+	g_autoptr(GError) error = NULL;
+	PdComputeStats *stats = pd_compute_stats_get(
+	  t->cache, t->pool, FALSE, t->first, PD_COMPUTE_GROUP_INFO, 0, &error);
+
+	g_assert_no_error(error);
+	g_mutex_lock(&t->lock);
+	t->first_in = TRUE;
+	g_cond_broadcast(&t->cond);
+	while (!t->release)
+		g_cond_wait(&t->cond, &t->lock);
+	g_mutex_unlock(&t->lock);
+	for (guint i = 0; i < t->first->len; i++)
+		pd_compute_stats_lookup(stats,
+					pd_resource_get_data(g_ptr_array_index(t->first, i)),
+					PD_COMPUTE_GROUP_INFO);
+	g_mutex_lock(&t->lock);
+	t->returned = TRUE;
+	g_mutex_unlock(&t->lock);
+	return NULL;
+}
+
+/* the engine's side: what it takes of a part; the first part's invocation
+ * starts, the second waits for it (one invocation at a time) */
+static void
+turns_part_cb(GPtrArray *resources, gpointer data)
+{
+	Turns *t = data;
+	GPtrArray *taken = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+
+	for (guint i = 0; i < resources->len; i++) {
+		PdResource *res = g_ptr_array_index(resources, i);
+		if (turns_filter(res, t))
+			g_ptr_array_add(taken, pd_resource_ref(res));
+	}
+	if (t->parts++ == 0) {
+		t->first = taken;
+		t->invocation = g_thread_new("first-invocation", turns_first_invocation, t);
+		return;
+	}
+	g_assert_cmpuint(t->parts, ==, 2);
+	t->second = taken;
+}
+
+static void
+turns_done_cb(GObject *source, GAsyncResult *res, gpointer data)
+{
+	Turns *t = data;
+	g_autoptr(GError) error = NULL;
+
+	t->rest = pd_discovery_discover_finish(PD_DISCOVERY(source), res, &error);
+	g_assert_no_error(error);
+	t->done = TRUE;
+}
+
+static gboolean
+turns_is_done(gpointer data)
+{
+	return ((Turns *)data)->done;
+}
+
+/* waits (bounded: a failure, not a hang) for the first invocation to hold
+ * its statistics */
+static void
+turns_wait_first_in(Turns *t)
+{
+	gint64 end = g_get_monotonic_time() + TURNS_WAIT_S * G_USEC_PER_SEC;
+
+	g_mutex_lock(&t->lock);
+	while (!t->first_in && g_cond_wait_until(&t->cond, &t->lock, end))
+		;
+	g_assert_true(t->first_in);
+	g_mutex_unlock(&t->lock);
+}
+
+static void
+turns_keep(GPtrArray *out, GPtrArray *resources)
+{
+	for (guint i = 0; i < resources->len; i++)
+		g_ptr_array_add(out, pd_resource_ref(g_ptr_array_index(resources, i)));
+}
+
+static void
+turns_noop_part_cb(GPtrArray *resources, gpointer data)
+{
+	turns_keep(data, resources);
+}
+
+static void
+test_turns(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	const gchar *opts[] = { "--domains",
+				G_STRINGIFY(TURNS_DOMAINS),
+				"--shutoff-every",
+				"0",
+				"--plain-every",
+				"0",
+				NULL };
+	g_autofree gchar *xml = pd_test_compute_gen_domains(dir, opts);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr conn = virConnectOpen(uri);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdDiscovery) discovery = NULL;
+	g_autoptr(GPtrArray) known =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	g_autoptr(GPtrArray) rest = NULL;
+	PdComputeStats *stats; /* the cycle cache's */
+	Turns t = { NULL };
+	gboolean rejected_in[2] = { FALSE, FALSE };
+	g_autoptr(GError) error = NULL;
+
+	g_assert_nonnull(conn);
+	t.pool = pd_compute_pool_new(NULL);
+	pd_compute_pool_set_conn_shared(t.pool, conn, 2);
+	discovery = pd_compute_discovery_new(t.pool);
+	pd_compute_discovery_set_refresh(PD_COMPUTE_DISCOVERY(discovery), 600 * G_USEC_PER_SEC, 0);
+
+	/* a first cycle learns the domains: the next hands each shard over in
+	 * one part after its listing; nobody asks for statistics here */
+	t.cache = pd_cycle_cache_new(config);
+	rest = pd_test_compute_discover_parts(discovery, t.cache, turns_noop_part_cb, known);
+	turns_keep(known, rest);
+	g_assert_cmpuint(known->len, ==, TURNS_DOMAINS);
+	g_clear_pointer(&t.cache, pd_cycle_cache_unref);
+
+	/* the engine drops one domain of each shard (blacklist, partitioning) */
+	t.rejected = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < known->len; i++) {
+		PdResource *res = g_ptr_array_index(known, i);
+		PdComputeDomain *cd = pd_resource_get_data(res);
+		guint shard = pd_compute_pool_shard(t.pool, cd->uuid);
+		if (!rejected_in[shard]) {
+			rejected_in[shard] = TRUE;
+			g_hash_table_add(t.rejected, (gpointer)pd_resource_get_id(res));
+		}
+	}
+	g_assert_true(rejected_in[0] && rejected_in[1]);
+
+	g_mutex_init(&t.lock);
+	g_cond_init(&t.cond);
+	t.cache = pd_cycle_cache_new(config);
+	pd_discovery_discover_parts_filtered_async(
+	  discovery, NULL, t.cache, turns_filter, turns_part_cb, &t, NULL, turns_done_cb, &t);
+	g_assert_true(pd_test_wait_for(turns_is_done, &t, TURNS_WAIT_S * 1000));
+	g_assert_cmpuint(t.rest->len, ==, 0);
+	g_assert_cmpuint(t.parts, ==, 2);
+	g_assert_cmpuint(t.first->len + t.second->len, ==, TURNS_DOMAINS - 2);
+
+	/* the second part's statistics are queued while the invocation on
+	 * the first is out (as the part arrived, or with the first meter's
+	 * when that came later) ... */
+	turns_wait_first_in(&t);
+	for (guint i = 0; i < t.second->len; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(t.second, i));
+		g_assert_cmpuint(
+		  pd_compute_stats_peek_requested(t.cache, cd), ==, PD_COMPUTE_GROUP_INFO);
+	}
+	/* ... and their pipeline fetches them before that invocation returns:
+	 * nothing asked for them but the discovery */
+	stats =
+	  pd_compute_stats_get(t.cache, t.pool, FALSE, t.second, PD_COMPUTE_GROUP_INFO, 0, &error);
+	g_assert_no_error(error);
+	for (guint i = 0; i < t.second->len; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(t.second, i));
+		PdComputeDomainStats *ds =
+		  pd_compute_stats_lookup(stats, cd, PD_COMPUTE_GROUP_INFO);
+		g_assert_true(g_atomic_int_get(&ds->fetched) & PD_COMPUTE_GROUP_INFO);
+	}
+	g_mutex_lock(&t.lock);
+	g_assert_false(t.returned);
+	t.release = TRUE;
+	g_cond_broadcast(&t.cond);
+	g_mutex_unlock(&t.lock);
+	g_thread_join(t.invocation);
+
+	/* the dropped domains' statistics were never asked for */
+	for (guint i = 0; i < known->len; i++) {
+		PdResource *res = g_ptr_array_index(known, i);
+		guint requested =
+		  pd_compute_stats_peek_requested(t.cache, pd_resource_get_data(res));
+		if (g_hash_table_contains(t.rejected, pd_resource_get_id(res)))
+			g_assert_cmpuint(requested, ==, 0);
+		else
+			g_assert_cmpuint(requested, ==, PD_COMPUTE_GROUP_INFO);
+	}
+
+	g_clear_pointer(&t.cache, pd_cycle_cache_unref);
+
+	/* a cycle cut short: its cache goes while the statistics of both
+	 * parts are still queued (the jobs stop calling), and the next cycle's
+	 * cache, maybe at the same address, starts from nothing */
+	for (guint cycle = 0; cycle < 2; cycle++) {
+		g_autoptr(GPtrArray) parts =
+		  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+		t.cache = pd_cycle_cache_new(config);
+		g_assert_cmpuint(pd_compute_stats_peek_requested(
+				   t.cache, pd_resource_get_data(g_ptr_array_index(known, 0))),
+				 ==,
+				 0);
+		g_ptr_array_unref(
+		  pd_test_compute_discover_parts(discovery, t.cache, turns_noop_part_cb, parts));
+		g_assert_nonnull(pd_compute_stats_get(
+		  t.cache, t.pool, FALSE, parts, PD_COMPUTE_GROUP_INFO, 0, &error));
+		g_assert_no_error(error);
+		g_clear_pointer(&t.cache, pd_cycle_cache_unref);
+	}
+
+	g_ptr_array_unref(t.first);
+	g_ptr_array_unref(t.second);
+	g_ptr_array_unref(t.rest);
+	g_hash_table_unref(t.rejected);
+	g_mutex_clear(&t.lock);
+	g_cond_clear(&t.cond);
+	g_clear_object(&discovery);
+	g_object_unref(t.pool);
+	virConnectClose(conn);
+	pd_test_rmtree(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/compute/turns", test_turns);
+	return g_test_run();
+}
