@@ -352,6 +352,12 @@ pd_amqp_link_get_fd(PdAmqpLink *self)
 	return amqp_get_sockfd(self->conn);
 }
 
+guint
+pd_amqp_link_get_heartbeat(PdAmqpLink *self)
+{
+	return (guint)MAX(amqp_get_heartbeat(self->conn), 0);
+}
+
 guint64
 pd_amqp_link_get_next_tag(PdAmqpLink *self)
 {

@@ -55,6 +55,9 @@ PdAmqpLink *
 pd_amqp_link_connect(const PdAmqpLinkOptions *opts, const PdAmqpHost *host, GError **error);
 gint
 pd_amqp_link_get_fd(PdAmqpLink *self);
+/* seconds, as negotiated with the broker: 0 for none */
+guint
+pd_amqp_link_get_heartbeat(PdAmqpLink *self);
 /* the delivery tag the next publish gets */
 guint64
 pd_amqp_link_get_next_tag(PdAmqpLink *self);

@@ -102,6 +102,8 @@ struct _PdAmqpWorker {
 	guint64 memq_bytes;
 	GQueue flushes;
 	gint64 last_progress;
+	gint64 sent_at;	 /* monotonic µs: the link last sent a frame, at the latest */
+	gint64 heard_at; /* ... and the broker's last frame was read, at the latest */
 	gboolean stopping;
 	gboolean finished;
 	gchar *state;
@@ -117,6 +119,8 @@ static void
 pd_amqp_worker_link_failed(PdAmqpWorker *self, GError *error);
 static void
 pd_amqp_worker_after_event(PdAmqpWorker *self);
+static void
+pd_amqp_worker_arm_tick(PdAmqpWorker *self);
 static void
 pd_amqp_worker_finish_stop(PdAmqpWorker *self);
 
@@ -548,6 +552,7 @@ pd_amqp_worker_after_event(PdAmqpWorker *self)
 	pd_amqp_worker_publish_stats(self);
 	if (self->stopping && self->stop_source != NULL && self->inflight.length == 0)
 		pd_amqp_worker_finish_stop(self);
+	pd_amqp_worker_arm_tick(self);
 }
 
 /* --- broker events --- */
@@ -708,9 +713,22 @@ pd_amqp_worker_pump(PdAmqpWorker *self)
 			return;
 		}
 		self->st.published++;
+		self->sent_at = g_get_monotonic_time();
 		g_queue_push_tail(&self->inflight, e);
 		self->inflight_bytes += pd_amqp_entry_size(e);
 	}
+}
+
+/* after pd_amqp_link_process(): past the heartbeat interval since anything
+ * was sent, librabbitmq has sent a heartbeat */
+static void
+pd_amqp_worker_heartbeat_sent(PdAmqpWorker *self)
+{
+	gint64 now = g_get_monotonic_time();
+	guint heartbeat = self->link != NULL ? pd_amqp_link_get_heartbeat(self->link) : 0;
+
+	if (heartbeat > 0 && now >= self->sent_at + heartbeat * G_USEC_PER_SEC)
+		self->sent_at = now;
 }
 
 /* reads what the broker sent, then fills the window again, until quiet */
@@ -729,6 +747,7 @@ pd_amqp_worker_service(PdAmqpWorker *self)
 		if (self->inflight.length == before && self->st.published == published)
 			break;
 	}
+	pd_amqp_worker_heartbeat_sent(self);
 }
 
 static gboolean
@@ -737,6 +756,7 @@ pd_amqp_worker_fd_cb(gint fd, GIOCondition condition, gpointer user_data)
 	PdAmqpWorker *self = user_data;
 
 	pd_amqp_worker_service(self);
+	self->heard_at = g_get_monotonic_time();
 	pd_amqp_worker_after_event(self);
 	return G_SOURCE_CONTINUE;
 }
@@ -820,6 +840,7 @@ pd_amqp_worker_connected(PdAmqpWorker *self, PdAmqpLink *link)
 	self->link = link;
 	self->cstate = PD_AMQP_CONNECTED;
 	self->attempt = 0;
+	self->sent_at = self->heard_at = g_get_monotonic_time();
 	if (self->ever_connected)
 		self->st.reconnects++;
 	if (self->logged_error != NULL || self->ever_connected)
@@ -863,17 +884,54 @@ pd_amqp_worker_connect_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-/* heartbeats, flush deadlines */
+/* --- the tick: heartbeats and flush deadlines --- */
+
+/* only when one is due, not every second: librabbitmq sends a heartbeat
+ * from pd_amqp_link_process() once the negotiated interval has passed since
+ * it last sent anything, and gives a silent broker up after twice that
+ * (sent_at and heard_at are taken after its own clocks, so they are never
+ * early for it); a flush waiting for confirms or a stop is checked every
+ * second. At least a second from now: a deadline librabbitmq did not see
+ * passed (a frame read by another call) is checked again then. */
+static void
+pd_amqp_worker_arm_tick(PdAmqpWorker *self)
+{
+	gint64 now = g_get_monotonic_time();
+	gint64 second = now + G_USEC_PER_SEC;
+	gint64 heartbeat = self->link != NULL ? pd_amqp_link_get_heartbeat(self->link) : 0;
+	gint64 due = -1;
+
+	if (self->tick_source == NULL)
+		return;
+	if (self->flushes.head != NULL || self->stopping)
+		due = second;
+	else if (self->cstate == PD_AMQP_CONNECTED && heartbeat > 0)
+		due = MAX(MIN(self->sent_at + heartbeat * G_USEC_PER_SEC,
+			      self->heard_at + 2 * heartbeat * G_USEC_PER_SEC) +
+			    1000,
+			  second);
+	g_source_set_ready_time(self->tick_source, due);
+}
+
 static gboolean
 pd_amqp_worker_tick_cb(gpointer user_data)
 {
 	PdAmqpWorker *self = user_data;
 
+	self->st.ticks++;
 	if (self->cstate == PD_AMQP_CONNECTED)
 		pd_amqp_worker_service(self);
 	pd_amqp_worker_after_event(self);
 	return G_SOURCE_CONTINUE;
 }
+
+static gboolean
+pd_amqp_worker_tick_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+{
+	return callback(user_data);
+}
+
+static GSourceFuncs pd_amqp_worker_tick_funcs = { NULL, NULL, pd_amqp_worker_tick_dispatch };
 
 /* --- stopping --- */
 
@@ -928,6 +986,7 @@ pd_amqp_worker_stop_cb(gpointer user_data)
 	self->stop_source = g_timeout_source_new(self->opts.stop_timeout_ms);
 	g_source_set_callback(self->stop_source, pd_amqp_worker_stop_timeout_cb, self, NULL);
 	g_source_attach(self->stop_source, self->ctx);
+	pd_amqp_worker_arm_tick(self);
 	return G_SOURCE_REMOVE;
 }
 
@@ -939,7 +998,7 @@ pd_amqp_worker_thread(gpointer user_data)
 	PdAmqpWorker *self = user_data;
 
 	g_main_context_push_thread_default(self->ctx);
-	self->tick_source = g_timeout_source_new_seconds(1);
+	self->tick_source = g_source_new(&pd_amqp_worker_tick_funcs, sizeof(GSource));
 	g_source_set_callback(self->tick_source, pd_amqp_worker_tick_cb, self, NULL);
 	g_source_attach(self->tick_source, self->ctx);
 	pd_amqp_worker_connect_cb(self);

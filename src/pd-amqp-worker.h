@@ -45,6 +45,7 @@ typedef struct {
 	guint64 dropped_spool_full_gauges;
 	guint64 dropped_spool_error;
 	guint64 reconnects;
+	guint64 ticks; /* the heartbeat and flush deadline timer's dispatches */
 } PdAmqpStats;
 
 /* runs in the main context; @state is "connected", "connecting"... */

@@ -505,6 +505,86 @@ test_budget(Fixture *f, gconstpointer data)
 	budget_run(url, up);
 }
 
+/* --- the tick --- */
+
+typedef struct {
+	PdAmqpWorker *worker;
+	guint64 confirmed;
+} IdleWait;
+
+static gboolean
+idle_confirmed(gpointer data)
+{
+	IdleWait *w = data;
+	PdAmqpStats st;
+
+	pd_amqp_worker_get_stats(w->worker, &st);
+	return st.confirmed >= w->confirmed;
+}
+
+/* pushes message @n, returns once the broker confirmed it */
+static void
+idle_push(PdAmqpWorker *worker, guint n)
+{
+	g_autofree gchar *body = g_strdup_printf("{\"oslo.version\": \"2.0\", \"n\": %u}", n);
+	g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));
+	g_autoptr(PdMessage) msg = pd_message_new(bytes, NULL, 1, 1);
+	IdleWait w = { worker, n };
+
+	pd_amqp_worker_push(worker, msg, NULL);
+	g_assert_true(pd_test_wait_for(idle_confirmed, &w, 20000));
+}
+
+/* an idle connection: the worker wakes for the heartbeats (4 s here), not
+ * every second, and they keep the broker from closing it (it does after
+ * two missed) */
+static void
+test_idle_ticks(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GObject) owner = g_object_new(G_TYPE_OBJECT, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *dir = g_build_filename(f->dir, "spool", NULL);
+	PdAmqpWorkerOptions opts = { 0 };
+	PdAmqpStats before, after;
+	PdAmqpWorker *worker;
+
+	if (skip_without_broker())
+		return;
+	pd_test_broker_add_vhost(broker, "idle");
+	url = url_for("guest", "guest", "idle");
+	opts.hosts = pd_amqp_url_parse(url, &error);
+	g_assert_no_error(error);
+	opts.link.exchange = g_strdup("ceilometer");
+	opts.link.routing_keys = g_strsplit("notifications.sample", ",", -1);
+	opts.link.timeout_s = 5;
+	opts.link.heartbeat = 4;
+	opts.window = 16;
+	opts.window_bytes = 1024 * 1024;
+	opts.memory_max_bytes = 1024 * 1024;
+	opts.retry_interval = 0.05;
+	opts.interval_max = 0.2;
+	opts.flush_timeout_ms = 10000;
+	opts.stop_timeout_ms = 2000;
+	worker = pd_amqp_worker_new(
+	  &opts, pd_spool_open(dir, 1024 * 1024, &error), owner, budget_state_cb);
+	g_assert_no_error(error);
+	idle_push(worker, 1);
+	pd_amqp_worker_get_stats(worker, &before);
+	g_assert_cmpuint(before.confirmed, ==, 1);
+	/* the idle stretch is what is measured, not a synchronisation */
+	g_usleep(14 * G_USEC_PER_SEC);
+	pd_amqp_worker_get_stats(worker, &after);
+	g_test_message("ticks over 14 s idle: %" G_GUINT64_FORMAT, after.ticks - before.ticks);
+	g_assert_cmpuint(after.ticks - before.ticks, <=, 14 / 4 + 2);
+	/* the same connection still takes messages */
+	idle_push(worker, 2);
+	pd_amqp_worker_get_stats(worker, &after);
+	g_assert_cmpuint(after.confirmed, ==, 2);
+	g_assert_cmpuint(after.reconnects, ==, 0);
+	pd_amqp_worker_stop(worker, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -550,6 +630,12 @@ main(int argc, char **argv)
 		   NULL,
 		   pd_test_amqp_fixture_set_up,
 		   test_nacked,
+		   pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp/idle-ticks",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_idle_ticks,
 		   pd_test_amqp_fixture_tear_down);
 	g_test_add("/amqp/spool-full",
 		   Fixture,
