@@ -719,22 +719,24 @@ pd_amqp_worker_pump(PdAmqpWorker *self)
 	}
 }
 
-/* after pd_amqp_link_process(): past the heartbeat interval since anything
- * was sent, librabbitmq has sent a heartbeat */
+/* after pd_amqp_link_process() called at @called or later: when the
+ * heartbeat interval had passed by then since anything was sent,
+ * librabbitmq sent a heartbeat */
 static void
-pd_amqp_worker_heartbeat_sent(PdAmqpWorker *self)
+pd_amqp_worker_heartbeat_sent(PdAmqpWorker *self, gint64 called)
 {
-	gint64 now = g_get_monotonic_time();
 	guint heartbeat = self->link != NULL ? pd_amqp_link_get_heartbeat(self->link) : 0;
 
-	if (heartbeat > 0 && now >= self->sent_at + heartbeat * G_USEC_PER_SEC)
-		self->sent_at = now;
+	if (heartbeat > 0 && called >= self->sent_at + heartbeat * G_USEC_PER_SEC)
+		self->sent_at = g_get_monotonic_time();
 }
 
 /* reads what the broker sent, then fills the window again, until quiet */
 static void
 pd_amqp_worker_service(PdAmqpWorker *self)
 {
+	gint64 called = g_get_monotonic_time();
+
 	for (guint round = 0; round < 64 && self->cstate == PD_AMQP_CONNECTED; round++) {
 		g_autoptr(GError) error = NULL;
 		guint before = self->inflight.length;
@@ -747,7 +749,7 @@ pd_amqp_worker_service(PdAmqpWorker *self)
 		if (self->inflight.length == before && self->st.published == published)
 			break;
 	}
-	pd_amqp_worker_heartbeat_sent(self);
+	pd_amqp_worker_heartbeat_sent(self, called);
 }
 
 static gboolean
