@@ -693,6 +693,100 @@ test_domain_events(void)
 	pd_test_rmtree(dir);
 }
 
+/* how many discoveries after offset @from ended before the first that found
+ * @needle ("discovery: N domains") */
+static guint
+discoveries_before(const gchar *path, const gchar *needle, gsize from)
+{
+	g_autofree gchar *text = NULL;
+	gsize len = 0;
+	const gchar *end;
+	guint n = 0;
+
+	g_assert_true(g_file_get_contents(path, &text, &len, NULL) && from < len);
+	end = strstr(text + from, needle);
+	g_assert_nonnull(end);
+	for (const gchar *p = strstr(text + from, "discovery: "); p != NULL && p < end;
+	     p = strstr(p + 1, "discovery: ")) {
+		if (g_ascii_isdigit(p[strlen("discovery: ")]))
+			n++;
+	}
+	return n;
+}
+
+/* With domain events a connection keeps its last listing while no event
+ * came: quiet cycles list nothing (each connection listed all domains a
+ * cycle to keep its shard); a domain started, then destroyed, through
+ * another connection is found, then dropped, by the cycles after */
+static void
+test_listing_kept(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *lvd_dir = g_build_filename(dir, "libvirtd", NULL);
+	g_autofree gchar *yaml_path = pd_test_write_file(
+	  dir,
+	  "polling.yaml",
+	  "sources:\n  - name: fast\n    interval: 1\n    meters: ['power.state']\n");
+	g_autofree gchar *conf_text = g_strdup_printf(
+	  "[DEFAULT]\nlibvirt_uri = test+unix:///default?socket=%s/sock/libvirt-sock-ro\n"
+	  "[polling]\ncfg_file = %s\n[compute]\nreconnect_max_interval = 1\n",
+	  lvd_dir,
+	  yaml_path);
+	g_autofree gchar *conf = pd_test_write_file(dir, "polld.conf", conf_text);
+	g_autofree gchar *rw_uri =
+	  g_strdup_printf("test+unix:///default?socket=%s/sock/libvirt-sock", lvd_dir);
+	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
+	g_autoptr(GSubprocess) libvirtd = NULL;
+	Restart rs = { NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE };
+	virConnectPtr rw;
+	virDomainPtr dom;
+	gsize seen;
+
+	if (lvd == NULL || getuid() != 0) {
+		g_test_skip("needs libvirtd, run as root");
+		g_free(rs.err);
+		return;
+	}
+	libvirtd = start_libvirtd(lvd_dir);
+	start_polld_full(&rs, conf, FALSE, "PdPlugin-compute");
+	/* both connections keep their listing once they have one */
+	wait_file(&rs, rs.err, "kept its listing", 2, 0);
+	seen = file_size(rs.err);
+	wait_file(&rs, rs.err, "discovery: 1 domains", 2, seen);
+	g_assert_cmpuint(count_in_file(rs.err, "kept its listing", seen), >=, 2);
+	g_assert_cmpuint(count_in_file(rs.err, " listed ", seen), ==, 0);
+
+	/* a new domain: its events make the next cycles list again */
+	rw = virConnectOpen(rw_uri);
+	g_assert_nonnull(rw);
+	seen = file_size(rs.err);
+	dom = virDomainCreateXML(rw,
+				 "<domain type='test'><name>extra</name><memory>8192</memory>"
+				 "<os><type>hvm</type></os></domain>",
+				 0);
+	g_assert_nonnull(dom);
+	wait_file(&rs, rs.err, "discovery: 2 domains", 1, seen);
+	g_assert_cmpuint(count_in_file(rs.err, " listed ", seen), >=, 1);
+	/* found by the cycle after the event, not by a listing made at last
+	 * (the one running then may have missed it) */
+	g_assert_cmpuint(discoveries_before(rs.err, "discovery: 2 domains", seen), <=, 2);
+	/* gone: dropped at the next listing, then quiet again */
+	seen = file_size(rs.err);
+	g_assert_cmpint(virDomainDestroy(dom), ==, 0);
+	wait_file(&rs, rs.err, "discovery: 1 domains", 1, seen);
+	g_assert_cmpuint(discoveries_before(rs.err, "discovery: 1 domains", seen), <=, 2);
+	seen = file_size(rs.err);
+	wait_file(&rs, rs.err, "kept its listing", 2, seen);
+	g_assert_cmpuint(count_in_file(rs.err, "discovery: 2 domains", seen), ==, 0);
+
+	virDomainFree(dom);
+	virConnectClose(rw);
+	stop_polld(&rs);
+	kill_and_wait(libvirtd, SIGTERM);
+	g_free(rs.err);
+	pd_test_rmtree(dir);
+}
+
 gint
 main(gint argc, gchar **argv)
 {
@@ -702,5 +796,6 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/compute/libvirtd-keepalive", test_libvirtd_keepalive);
 	g_test_add_func("/compute/domain-events", test_domain_events);
 	g_test_add_func("/compute/dbus-units", test_dbus_units);
+	g_test_add_func("/compute/listing-kept", test_listing_kept);
 	return g_test_run();
 }

@@ -64,7 +64,13 @@ struct _PdComputeDiscovery {
 	/* past libvirtd's listing limit: running domains' handles by ID, one
 	 * table per pipeline, used by that pipeline's thread only */
 	GHashTable *by_id[PD_COMPUTE_POOL_MAX_SIZE];
-	guint list_max; /* PD_COMPUTE_RPC_LIST_MAX; tests make it small */
+	/* each pipeline's last listing of its shard (PdComputeListed without
+	 * the per-run fields), the connection and the time it was made */
+	GArray *kept[PD_COMPUTE_POOL_MAX_SIZE];
+	guint64 kept_serial[PD_COMPUTE_POOL_MAX_SIZE];
+	gint64 kept_at[PD_COMPUTE_POOL_MAX_SIZE];
+	guint listings, listings_kept; /* for tests: made, and reused instead */
+	guint list_max;		       /* PD_COMPUTE_RPC_LIST_MAX; tests make it small */
 	/* for tests: per part of the last run, its size and the XML reads
 	 * done by then (guint pairs) */
 	GArray *parts_log;
@@ -641,6 +647,7 @@ typedef struct _PdComputeShard {
 	PdComputeChanges ch;
 	guint64 serial;
 	GArray *early; /* PdComputeListed handed over before the listing */
+	gboolean kept; /* the last listing stands */
 	GError *error;
 } PdComputeShard;
 
@@ -697,7 +704,73 @@ pd_compute_shard_drop_early(PdComputeShard *sh)
 	}
 }
 
-/* every domain and its state in one round trip; FALSE: sh->error is set */
+/* a copy of @from's domains: handles (referenced), states and UUIDs */
+static GArray *
+pd_compute_listed_copy(GArray *from)
+{
+	GArray *to = g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), from->len);
+
+	g_array_set_clear_func(to, (GDestroyNotify)pd_compute_listed_clear);
+	for (guint i = 0; i < from->len; i++) {
+		PdComputeListed *f = &g_array_index(from, PdComputeListed, i);
+		PdComputeListed l = { f->dom, f->state };
+		memcpy(l.uuid, f->uuid, VIR_UUID_BUFLEN);
+		virDomainRef(l.dom);
+		g_array_append_val(to, l);
+	}
+	return to;
+}
+
+/* With domain events on the connection and none since its last listing
+ * (lifecycle: defined, started, stopped, undefined...; metadata; devices),
+ * that listing stands: the same domains, handles and states. Each
+ * connection would list all N domains a cycle to keep its shard. A domain
+ * that came or went without an event (never seen: a lost event means a new
+ * connection, an overflow of the set means everything changed) shows at
+ * the next listing anyway, at most PD_COMPUTE_RELIST_USEC later. */
+#define PD_COMPUTE_RELIST_USEC (60 * G_USEC_PER_SEC)
+
+static gboolean
+pd_compute_shard_reuse_listing(PdComputeShard *sh)
+{
+	PdComputeDiscovery *self = sh->run->self;
+	guint i = sh->index;
+	gboolean quiet =
+	  sh->ch.events && sh->ch.changed != NULL && g_hash_table_size(sh->ch.changed) == 0;
+
+	g_mutex_lock(&self->lock);
+	if (quiet && self->kept[i] != NULL && self->kept_serial[i] == sh->serial &&
+	    sh->run->now - self->kept_at[i] < PD_COMPUTE_RELIST_USEC) {
+		sh->listed = pd_compute_listed_copy(self->kept[i]);
+		sh->kept = TRUE;
+		self->listings_kept++;
+	}
+	g_mutex_unlock(&self->lock);
+	return sh->listed != NULL;
+}
+
+static void
+pd_compute_shard_keep_listing(PdComputeShard *sh)
+{
+	PdComputeDiscovery *self = sh->run->self;
+	GArray *kept = sh->listed != NULL ? pd_compute_listed_copy(sh->listed) : NULL;
+
+	g_mutex_lock(&self->lock);
+	g_clear_pointer(&self->kept[sh->index], g_array_unref);
+	self->kept[sh->index] = kept;
+	self->kept_serial[sh->index] = sh->serial;
+	self->kept_at[sh->index] = sh->run->now;
+	if (kept != NULL)
+		self->listings++;
+	/* the changes were taken before a listing that failed: everything
+	 * is due at the next one */
+	if (kept == NULL)
+		self->conn_serial[sh->index] = G_MAXUINT64;
+	g_mutex_unlock(&self->lock);
+}
+
+/* every domain and its state in one round trip (or the last listing, see
+ * above); FALSE: sh->error is set */
 static gboolean
 pd_compute_shard_list(PdComputeShard *sh, PdComputeConnection *conn)
 {
@@ -707,6 +780,15 @@ pd_compute_shard_list(PdComputeShard *sh, PdComputeConnection *conn)
 		sh->conn = pd_compute_connection_get(conn, &sh->error);
 		if (sh->conn == NULL)
 			return FALSE;
+		/* taken before the listing, which they may make unneeded; what
+		 * comes meanwhile is the next cycle's */
+		g_clear_pointer(&sh->ch.changed, g_hash_table_unref);
+		sh->ch.events =
+		  pd_compute_connection_take_changes(conn, sh->conn, &sh->ch.changed, &sh->serial);
+		if (pd_compute_shard_reuse_listing(sh)) {
+			pd_compute_shard_drop_early(sh);
+			return TRUE;
+		}
 		sh->listed =
 		  pd_compute_list_domains_once(sh->conn, &self->by_id[sh->index], self->list_max);
 		if (sh->listed != NULL)
@@ -715,15 +797,14 @@ pd_compute_shard_list(PdComputeShard *sh, PdComputeConnection *conn)
 		if (!pd_compute_connection_check_failure(conn, sh->conn) || attempt == 1) {
 			pd_compute_set_virt_error(&sh->error, "listing libvirt domains");
 			g_clear_pointer(&sh->conn, virConnectClose);
+			pd_compute_shard_keep_listing(sh);
 			return FALSE;
 		}
 		g_clear_pointer(&sh->conn, virConnectClose);
 	}
 	pd_compute_shard_filter(sh);
+	pd_compute_shard_keep_listing(sh);
 	pd_compute_shard_drop_early(sh);
-	/* taken after the listing: a failed discovery keeps them for the next */
-	sh->ch.events =
-	  pd_compute_connection_take_changes(conn, sh->conn, &sh->ch.changed, &sh->serial);
 	return TRUE;
 }
 
@@ -1006,8 +1087,9 @@ pd_compute_shard_list_cb(PdComputeConnection *conn, gpointer data)
 		pd_compute_shard_done(sh);
 		return;
 	}
-	g_debug("discovery: connection %u listed %u domains of its shard in %.3f s",
+	g_debug("discovery: connection %u %s %u domains of its shard in %.3f s",
 		sh->index,
+		sh->kept ? "kept its listing (no domain event) of" : "listed",
 		sh->listed->len,
 		(g_get_monotonic_time() - start) / (gdouble)G_USEC_PER_SEC);
 	g_mutex_lock(&self->lock);
@@ -1081,6 +1163,8 @@ pd_compute_run_begin(PdComputeDiscovery *self, PdComputeRun *run)
 	/* a full refresh now and then, as Ceilometer's resource_cache_expiry */
 	if (self->cache_expiry > 0 && run->now - self->cache_time >= self->cache_expiry) {
 		g_hash_table_remove_all(self->cache);
+		for (guint i = 0; i < PD_COMPUTE_POOL_MAX_SIZE; i++)
+			g_clear_pointer(&self->kept[i], g_array_unref);
 		self->cache_time = run->now;
 	}
 	run->early = run->parts != NULL && g_hash_table_size(self->cache) == 0;
@@ -1201,6 +1285,19 @@ pd_compute_discovery_configure(PdComputeDiscovery *self, const gchar *host, gcha
 	g_mutex_unlock(&self->lock);
 }
 
+guint
+pd_compute_discovery_get_listings(PdComputeDiscovery *self, guint *kept)
+{
+	guint listings;
+
+	g_mutex_lock(&self->lock);
+	listings = self->listings;
+	if (kept != NULL)
+		*kept = self->listings_kept;
+	g_mutex_unlock(&self->lock);
+	return listings;
+}
+
 void
 pd_compute_discovery_set_list_max(PdComputeDiscovery *self, guint list_max)
 {
@@ -1265,8 +1362,10 @@ pd_compute_discovery_finalize(GObject *obj)
 	PdComputeDiscovery *self = PD_COMPUTE_DISCOVERY(obj);
 
 	g_clear_object(&self->pool);
-	for (guint i = 0; i < PD_COMPUTE_POOL_MAX_SIZE; i++)
+	for (guint i = 0; i < PD_COMPUTE_POOL_MAX_SIZE; i++) {
 		g_clear_pointer(&self->by_id[i], g_hash_table_unref);
+		g_clear_pointer(&self->kept[i], g_array_unref);
+	}
 	g_hash_table_unref(self->cache);
 	g_array_unref(self->parts_log);
 	g_hash_table_unref(self->flavor_ids);

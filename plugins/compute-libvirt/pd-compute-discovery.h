@@ -49,4 +49,9 @@ pd_compute_discovery_get_listed_at(PdComputeDiscovery *self);
 guint
 pd_compute_discovery_get_cache_size(PdComputeDiscovery *self);
 
+/* for tests: listings made by the pipelines so far, and in @kept how many
+ * times a pipeline kept its last listing instead (no domain event) */
+guint
+pd_compute_discovery_get_listings(PdComputeDiscovery *self, guint *kept);
+
 G_END_DECLS
