@@ -89,24 +89,33 @@ pd_test_spawn_polld(GSubprocessFlags flags, GError **error, const gchar *first_a
 	return g_subprocess_newv((const gchar *const *)argv->pdata, flags, error);
 }
 
-gchar *
-pd_test_run_polld(gint *exit_status, gchar **stderr_out, const gchar *const *args)
+GSubprocess *
+pd_test_communicate(GPtrArray *argv, gchar **out, gchar **err)
 {
-	g_autoptr(GPtrArray) argv = pd_test_polld_argv();
-	g_autoptr(GSubprocess) proc = NULL;
 	g_autoptr(GError) error = NULL;
-	gchar *out = NULL;
-	gchar *err = NULL;
+	GSubprocess *proc;
 
-	for (guint i = 0; args != NULL && args[i] != NULL; i++)
-		g_ptr_array_add(argv, g_strdup(args[i]));
 	g_ptr_array_add(argv, NULL);
 	proc = g_subprocess_newv((const gchar *const *)argv->pdata,
 				 G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
 				 &error);
 	g_assert_no_error(error);
-	g_subprocess_communicate_utf8(proc, NULL, NULL, &out, &err, &error);
+	g_subprocess_communicate_utf8(proc, NULL, NULL, out, err, &error);
 	g_assert_no_error(error);
+	return proc;
+}
+
+gchar *
+pd_test_run_polld(gint *exit_status, gchar **stderr_out, const gchar *const *args)
+{
+	g_autoptr(GPtrArray) argv = pd_test_polld_argv();
+	g_autoptr(GSubprocess) proc = NULL;
+	gchar *out = NULL;
+	gchar *err = NULL;
+
+	for (guint i = 0; args != NULL && args[i] != NULL; i++)
+		g_ptr_array_add(argv, g_strdup(args[i]));
+	proc = pd_test_communicate(argv, &out, &err);
 	if (exit_status != NULL)
 		*exit_status =
 		  g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;

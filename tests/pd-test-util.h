@@ -31,6 +31,11 @@ pd_test_spawn_polld(GSubprocessFlags flags, GError **error, const gchar *first_a
 /* runs the daemon to completion, returns stdout; @exit_status gets the status */
 gchar *
 pd_test_run_polld(gint *exit_status, gchar **stderr_out, const gchar *const *args);
+/* runs @argv (NULL-terminated here) to its end, its stdout and stderr in
+ * @out and @err; returns the finished process (fails the test when it could
+ * not run) */
+GSubprocess *
+pd_test_communicate(GPtrArray *argv, gchar **out, gchar **err);
 
 /* polld --once --dry-run --polling-namespaces central with @conf written to
  * @dir/polld.conf, its [polling] cfg_file set to a polling.yaml of one

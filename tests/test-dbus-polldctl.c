@@ -25,7 +25,6 @@ polldctl(Fixture *f, const gchar *user, gchar **out, gchar **err, ...)
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GSubprocess) proc = NULL;
-	g_autoptr(GError) error = NULL;
 	const gchar *arg;
 	va_list args;
 
@@ -44,13 +43,7 @@ polldctl(Fixture *f, const gchar *user, gchar **out, gchar **err, ...)
 	while ((arg = va_arg(args, const gchar *)) != NULL)
 		g_ptr_array_add(argv, g_strdup(arg));
 	va_end(args);
-	g_ptr_array_add(argv, NULL);
-	proc = g_subprocess_newv((const gchar *const *)argv->pdata,
-				 G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-				 &error);
-	g_assert_no_error(error);
-	g_subprocess_communicate_utf8(proc, NULL, NULL, out, err, &error);
-	g_assert_no_error(error);
+	proc = pd_test_communicate(argv, out, err);
 	g_assert_true(g_subprocess_get_if_exited(proc));
 	return g_subprocess_get_exit_status(proc);
 }

@@ -57,7 +57,6 @@ polldctl(Fixture *f, gchar **out, gchar **err, const gchar *first, ...)
 {
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GSubprocess) proc = NULL;
-	g_autoptr(GError) error = NULL;
 	va_list ap;
 
 	g_ptr_array_add(argv, polldctl_path());
@@ -67,13 +66,7 @@ polldctl(Fixture *f, gchar **out, gchar **err, const gchar *first, ...)
 	for (const gchar *a = first; a != NULL; a = va_arg(ap, const gchar *))
 		g_ptr_array_add(argv, g_strdup(a));
 	va_end(ap);
-	g_ptr_array_add(argv, NULL);
-	proc = g_subprocess_newv((const gchar *const *)argv->pdata,
-				 G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-				 &error);
-	g_assert_no_error(error);
-	g_subprocess_communicate_utf8(proc, NULL, NULL, out, err, &error);
-	g_assert_no_error(error);
+	proc = pd_test_communicate(argv, out, err);
 	g_test_message("polldctl %s:\n%s%s", first, *out, *err);
 	return g_subprocess_get_exit_status(proc);
 }
