@@ -18,4 +18,8 @@ G_BEGIN_DECLS
 void
 pd_serializer_set_fixed_message_id(PdSerializer *self, const gchar *message_id);
 
+/* bytes of the buffers @self keeps between messages */
+gsize
+pd_serializer_get_buffer_bytes(PdSerializer *self);
+
 G_END_DECLS

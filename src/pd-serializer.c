@@ -231,6 +231,13 @@ pd_serializer_uuid_random(gchar out[37])
 
 /* ---- the serializer ---- */
 
+/* the sample-sized buffers a serializer keeps (GString rounds up to a power
+ * of two past the size asked): the inner text of a few samples before they
+ * are escaped into the body, and one sample's signature text */
+#define PD_SCRATCH_SIZE (8192 - 1)
+#define PD_SCRATCH_FLUSH 4096
+#define PD_SIG_SIZE (2048 - 1)
+
 /* not thread-safe (reused buffers): one serializer per publishing thread */
 
 struct _PdSerializer {
@@ -241,8 +248,9 @@ struct _PdSerializer {
 	gboolean identity_names;
 	gboolean signing;
 	PdHmacKey key;
-	GString *sig;	/* HMAC input, reused */
-	GString *inner; /* inner oslo message, reused */
+	GString *sig;	       /* HMAC input, reused */
+	GString *scratch;      /* one sample's inner text before it is escaped */
+	gsize body_per_sample; /* the last message's body bytes a sample */
 	gchar *fixed_message_id;
 };
 
@@ -280,8 +288,9 @@ pd_serializer_new(const gchar *source, const gchar *secret, gboolean identity_na
 	self->signing = secret != NULL && secret[0] != '\0';
 	if (self->signing)
 		pd_hmac_key_init(&self->key, (const guint8 *)secret, strlen(secret));
-	self->sig = g_string_sized_new(4096);
-	self->inner = g_string_sized_new(64 * 1024);
+	self->sig = g_string_sized_new(PD_SIG_SIZE);
+	self->scratch = g_string_sized_new(PD_SCRATCH_SIZE);
+	self->body_per_sample = 1024;
 	return self;
 }
 
@@ -293,7 +302,7 @@ pd_serializer_free(PdSerializer *self)
 	g_free(self->source_json);
 	g_free(self->source_sig);
 	g_string_free(self->sig, TRUE);
-	g_string_free(self->inner, TRUE);
+	g_string_free(self->scratch, TRUE);
 	g_free(self->fixed_message_id);
 	/* the keyed state is as good as the secret */
 	memset(&self->key, 0, sizeof(self->key));
@@ -543,30 +552,78 @@ count_outer_escapes(const gchar *p, gsize len)
 	return n;
 }
 
-/* the outer json.dumps() of an ASCII-only inner text only has to escape
- * quotes and backslashes: counted first, so the body is allocated at its
- * size. One allocated for the worst case (twice a message, over glibc's
- * mmap threshold) cost an mmap, a page fault per page and an munmap with a
- * TLB shootdown on every CPU of the process for every message: a sixth of
- * polld's CPU in a steady cycle. */
-static GBytes *
-wrap_envelope(GString *inner)
+/* ---- message bodies ---- */
+
+#define PD_BODY_ROUND 1024
+
+typedef struct {
+	gchar *text;
+	gsize len;
+	gsize cap;
+} PdBody;
+
+/* room for a message a sixteenth larger than @len: the estimate of a
+ * message from the last one's size a sample */
+static gsize
+body_cap_for(gsize len)
 {
-	static const gchar head[] = "{\"oslo.version\": \"2.0\", \"oslo.message\": \"";
-	static const gchar tail[] = "\"}";
-	gsize size = sizeof(head) - 1 + inner->len + count_outer_escapes(inner->str, inner->len) +
-		     sizeof(tail) - 1;
-	/* write_outer_escaped() may write 16 bytes past its result */
-	gchar *body = g_malloc(size + 16);
-	gchar *w = body;
+	gsize want = len + len / 16 + 512;
+
+	return (want + PD_BODY_ROUND - 1) / PD_BODY_ROUND * PD_BODY_ROUND;
+}
+
+/* room for @extra more bytes (and write_outer_escaped()'s 16 past them) */
+static void
+body_reserve(PdBody *body, gsize extra)
+{
+	gsize need = body->len + extra + 16;
+
+	if (G_LIKELY(need <= body->cap))
+		return;
+	/* the estimate fell short: a quarter more than asked, so a message of
+	 * many large samples grows a few times, not once a flush */
+	body->cap = need + need / 4;
+	body->text = g_realloc(body->text, body->cap);
+}
+
+/* the in-flight budget counts a body's size: its storage is not to exceed
+ * it by much (a shrinking realloc stays in place) */
+static void
+body_fit(PdBody *body)
+{
+	if (body->cap - body->len <= body->len / 8 + PD_BODY_ROUND)
+		return;
+	body->cap = body->len + 16;
+	body->text = g_realloc(body->text, body->cap);
+}
+
+/* the outer json.dumps() of an ASCII-only inner text only has to escape
+ * quotes and backslashes. The inner text is written a few samples at a time
+ * into a scratch buffer and escaped from there into the body, so a
+ * serializer keeps no message-sized buffer of its own (there is one per
+ * pooled serializer: 14 x 64 KB at N=5000 when each kept a whole inner
+ * message). */
+static void
+body_append_escaped(PdBody *body, GString *inner)
+{
+	gsize extra = inner->len + count_outer_escapes(inner->str, inner->len);
+	gchar *end;
 
 	/* slack for the 16 byte reads past the end */
 	pd_buf_reserve(inner, 16);
-	memcpy(w, head, sizeof(head) - 1);
-	w = write_outer_escaped(w + sizeof(head) - 1, inner->str, inner->len);
-	memcpy(w, tail, sizeof(tail) - 1);
-	g_assert((gsize)(w + sizeof(tail) - 1 - body) == size);
-	return g_bytes_new_take(body, size);
+	body_reserve(body, extra);
+	end = write_outer_escaped(body->text + body->len, inner->str, inner->len);
+	g_assert((gsize)(end - body->text) == body->len + extra);
+	body->len += extra;
+	g_string_truncate(inner, 0);
+}
+
+static void
+body_append_raw(PdBody *body, const gchar *text, gsize len)
+{
+	body_reserve(body, len);
+	memcpy(body->text + body->len, text, len);
+	body->len += len;
 }
 
 static gboolean
@@ -575,33 +632,31 @@ sample_is_counter(const PdSample *sample)
 	return sample->type == PD_SAMPLE_TYPE_CUMULATIVE || sample->type == PD_SAMPLE_TYPE_DELTA;
 }
 
-PdMessage *
-pd_serializer_build_message(PdSerializer *self, PdSample *const *samples, guint n_samples)
+/* the envelope's head and the inner message up to the first sample */
+static void
+write_message_head(PdSerializer *self, PdBody *body, const gchar *message_id)
 {
-	GString *in = self->inner;
-	g_autoptr(GBytes) body = NULL;
-	gchar message_id[37], unique_id[33], timestamp[27];
-	guint n_counters = 0;
+	static const gchar head[] = "{\"oslo.version\": \"2.0\", \"oslo.message\": \"";
+	GString *in = self->scratch;
 
-	g_return_val_if_fail(self != NULL, NULL);
-	g_return_val_if_fail(samples != NULL || n_samples == 0, NULL);
-
-	pd_serializer_uuid_random(message_id);
-	g_string_truncate(in, 0);
+	body_append_raw(body, head, sizeof(head) - 1);
 	append_lit(in, "{\"message_id\": \"");
 	pd_buf_append(in, message_id, 36);
 	append_lit(in,
 		   "\", \"publisher_id\": \"ceilometer.polling\", "
 		   "\"event_type\": \"telemetry.polling\", \"priority\": \"SAMPLE\", "
 		   "\"payload\": {\"samples\": [");
-	for (guint i = 0; i < n_samples; i++) {
-		if (i > 0)
-			append_lit(in, ", ");
-		pd_serializer_append_sample(self, in, samples[i]);
-		n_counters += sample_is_counter(samples[i]);
-	}
-	/* the oslo.messaging notifier stamps the message, the rabbit driver
-	 * adds _unique_id (uuid4().hex) */
+}
+
+/* the oslo.messaging notifier stamps the message, the rabbit driver adds
+ * _unique_id (uuid4().hex) */
+static void
+write_message_tail(PdSerializer *self, PdBody *body)
+{
+	static const gchar tail[] = "\"}";
+	GString *in = self->scratch;
+	gchar unique_id[33], timestamp[27];
+
 	pd_serializer_format_timestamp(g_get_real_time(), ' ', timestamp);
 	write_uuid4(unique_id, FALSE);
 	append_lit(in, "]}, \"timestamp\": \"");
@@ -609,11 +664,58 @@ pd_serializer_build_message(PdSerializer *self, PdSample *const *samples, guint 
 	append_lit(in, "\", \"_unique_id\": \"");
 	pd_buf_append(in, unique_id, 32);
 	append_lit(in, "\"}");
-	body = wrap_envelope(in);
-	/* don't keep a one-off huge buffer for the daemon's lifetime */
-	if (in->allocated_len > 4 * 1024 * 1024) {
-		g_string_free(in, TRUE);
-		self->inner = g_string_sized_new(64 * 1024);
+	body_append_escaped(body, in);
+	body_append_raw(body, tail, sizeof(tail) - 1);
+}
+
+PdMessage *
+pd_serializer_build_message(PdSerializer *self, PdSample *const *samples, guint n_samples)
+{
+	g_autoptr(GBytes) bytes = NULL;
+	gchar message_id[37];
+	guint n_counters = 0;
+	PdBody body = { NULL, 0, 0 };
+
+	g_return_val_if_fail(self != NULL, NULL);
+	g_return_val_if_fail(samples != NULL || n_samples == 0, NULL);
+
+	/* the last message's size a sample: samples of one batch are much
+	 * alike */
+	body.cap = body_cap_for((gsize)n_samples * self->body_per_sample);
+	body.text = g_malloc(body.cap);
+	pd_serializer_uuid_random(message_id);
+	g_string_truncate(self->scratch, 0);
+	write_message_head(self, &body, message_id);
+	for (guint i = 0; i < n_samples; i++) {
+		if (i > 0)
+			append_lit(self->scratch, ", ");
+		pd_serializer_append_sample(self, self->scratch, samples[i]);
+		/* a few samples a flush: the escaping loop's set-up and tail are
+		 * per call */
+		if (self->scratch->len >= PD_SCRATCH_FLUSH)
+			body_append_escaped(&body, self->scratch);
+		n_counters += sample_is_counter(samples[i]);
 	}
-	return pd_message_new(body, message_id, n_samples, n_counters);
+	write_message_tail(self, &body);
+	if (n_samples > 0)
+		self->body_per_sample = MAX(body.len / n_samples, 1);
+	/* a one-off huge sample's buffers are not kept for the daemon's
+	 * lifetime */
+	if (self->scratch->allocated_len > 64 * 1024) {
+		g_string_free(self->scratch, TRUE);
+		self->scratch = g_string_sized_new(PD_SCRATCH_SIZE);
+	}
+	if (self->sig->allocated_len > 64 * 1024) {
+		g_string_free(self->sig, TRUE);
+		self->sig = g_string_sized_new(PD_SIG_SIZE);
+	}
+	body_fit(&body);
+	bytes = g_bytes_new_take(body.text, body.len);
+	return pd_message_new(bytes, message_id, n_samples, n_counters);
+}
+
+gsize
+pd_serializer_get_buffer_bytes(PdSerializer *self)
+{
+	return self->scratch->allocated_len + self->sig->allocated_len;
 }
