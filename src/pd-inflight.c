@@ -20,6 +20,7 @@ struct _PdInflight {
 	guint64 bytes;
 	guint64 peak;
 	guint64 waits;
+	guint waiting; /* threads in acquire's wait now */
 };
 
 PdInflight *
@@ -60,14 +61,25 @@ pd_inflight_set_max(PdInflight *self, guint64 max_bytes)
 	g_mutex_unlock(&self->lock);
 }
 
+/* GLib's GCond makes a futex call on every broadcast, waiter or not: two a
+ * message (the sink's correction and the publisher's release) */
+static void
+wake_waiting(PdInflight *self)
+{
+	if (self->waiting > 0)
+		g_cond_broadcast(&self->cond);
+}
+
 void
 pd_inflight_acquire(PdInflight *self, guint64 bytes)
 {
 	g_mutex_lock(&self->lock);
 	if (self->bytes > 0 && self->bytes + bytes > self->max) {
 		self->waits++;
+		self->waiting++;
 		while (self->bytes > 0 && self->bytes + bytes > self->max)
 			g_cond_wait(&self->cond, &self->lock);
+		self->waiting--;
 	}
 	self->bytes += bytes;
 	self->peak = MAX(self->peak, self->bytes);
@@ -83,7 +95,7 @@ pd_inflight_adjust(PdInflight *self, gint64 delta)
 		self->peak = MAX(self->peak, self->bytes);
 	} else {
 		self->bytes -= MIN((guint64)-delta, self->bytes);
-		g_cond_broadcast(&self->cond);
+		wake_waiting(self);
 	}
 	g_mutex_unlock(&self->lock);
 }
@@ -93,7 +105,7 @@ pd_inflight_release(PdInflight *self, guint64 bytes)
 {
 	g_mutex_lock(&self->lock);
 	self->bytes -= MIN(bytes, self->bytes);
-	g_cond_broadcast(&self->cond);
+	wake_waiting(self);
 	g_mutex_unlock(&self->lock);
 }
 

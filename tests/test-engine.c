@@ -1294,9 +1294,21 @@ test_engine_inflight_budget(void)
 	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 6 * 1024);
 	pd_inflight_release(inflight, 6 * 1024);
 
+	/* a correction downwards wakes a waiting thread too (wake-ups are
+	 * made only while a thread waits) */
+	pd_inflight_acquire(inflight, 40 * 1024);
+	thread = g_thread_new("inflight", inflight_worker, &w);
+	while (pd_inflight_get_waits(inflight) == 1)
+		g_thread_yield();
+	g_assert_null(g_async_queue_try_pop(passed));
+	pd_inflight_adjust(inflight, -40 * 1024);
+	g_assert_nonnull(g_async_queue_pop(passed));
+	g_thread_join(thread);
+	pd_inflight_release(inflight, 40 * 1024);
+
 	/* nothing in flight: even an oversized chunk passes at once */
 	pd_inflight_acquire(inflight, 1024 * 1024);
-	g_assert_cmpuint(pd_inflight_get_waits(inflight), ==, 1);
+	g_assert_cmpuint(pd_inflight_get_waits(inflight), ==, 2);
 	pd_inflight_release(inflight, 1024 * 1024);
 	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 0);
 }
