@@ -47,20 +47,26 @@ test_parse(void)
 	g_assert_no_error(error);
 	g_assert_nonnull(inst);
 	g_assert_cmpstr(inst->display_name, ==, "legacy");
-	g_assert_cmpstr(inst->flavor_id, ==, "42");
-	g_assert_cmpint(inst->memory_mb, ==, 64);
-	g_assert_cmpint(inst->vcpus, ==, 0); /* missing: 0, like Ceilometer */
-	g_assert_null(inst->image_id);	     /* booted from volume */
-	g_assert_cmpstr(inst->architecture, ==, "aarch64");
-	g_assert_cmpstr(inst->user_name, ==, "bob");
-	g_assert_cmpuint(inst->disks->len, ==, 1); /* the empty cdrom has no source */
-	g_assert_cmpuint(inst->vnics->len, ==, 1); /* the second has no target */
-	vnic = g_ptr_array_index(inst->vnics, 0);
+	g_assert_cmpstr(inst->profile->flavor_id, ==, "42");
+	g_assert_cmpint(inst->profile->memory_mb, ==, 64);
+	g_assert_cmpint(inst->profile->vcpus, ==, 0); /* missing: 0, like Ceilometer */
+	g_assert_null(inst->profile->image_id);	      /* booted from volume */
+	g_assert_cmpstr(inst->profile->architecture, ==, "aarch64");
+	g_assert_cmpstr(inst->profile->user_name, ==, "bob");
+	g_assert_cmpuint(inst->n_disks, ==, 1); /* the empty cdrom has no source */
+	g_assert_cmpstr(inst->disks[0].dev, ==, "vda");
+	g_assert_cmpuint(inst->n_vnics, ==, 1); /* the second has no target */
+	vnic = &inst->vnics[0];
+	g_assert_cmpstr(vnic->name, ==, "tapx");
+	g_assert_cmpstr(vnic->mac, ==, "52:54:00:aa:bb:cc");
 	g_assert_cmpstr(vnic->fref, ==, "nova-instance-x");
-	g_assert_cmpuint(vnic->param_names->len, ==, 3);
-	g_assert_cmpstr(g_ptr_array_index(vnic->param_names, 0), ==, "ip");
-	g_assert_cmpstr(g_ptr_array_index(vnic->param_values, 1), ==, "if-1");
-	g_assert_cmpstr(g_ptr_array_index(vnic->param_values, 2), ==, "br0");
+	g_assert_cmpuint(vnic->n_params, ==, 3);
+	g_assert_cmpstr(vnic->param_names[0], ==, "ip");
+	g_assert_cmpstr(vnic->param_values[0], ==, "10.0.0.1");
+	g_assert_cmpstr(vnic->param_values[1], ==, "if-1");
+	g_assert_cmpstr(vnic->param_values[2], ==, "br0");
+	g_assert_cmpstr(inst->uuid, ==, "11111111-2222-3333-4444-555555555555");
+	g_assert_cmpstr(inst->domain_name, ==, "instance-0000abcd");
 
 	/* no Nova element: not an instance, no error */
 	g_clear_pointer(&inst, pd_compute_instance_unref);
@@ -70,6 +76,50 @@ test_parse(void)
 	inst = pd_compute_instance_parse("<domain", 7, &error);
 	g_assert_error(error, PD_ERROR, PD_ERROR_FAILED);
 	g_assert_null(inst);
+}
+
+/* instances of the same flavor, owner, image and os share one profile; a
+ * different owner gets its own, and the last instance's release frees it */
+static void
+test_parse_profile(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *other_xml = NULL;
+	g_autofree gchar *other_owner = NULL;
+	g_autoptr(PdComputeInstance) a = NULL;
+	g_autoptr(PdComputeInstance) b = NULL;
+	g_autoptr(PdComputeInstance) c = NULL;
+	GString *s;
+
+	a = pd_compute_instance_parse(nova_xml, strlen(nova_xml), &error);
+	g_assert_no_error(error);
+	s = g_string_new(nova_xml);
+	g_string_replace(s, "11111111-2222", "11111111-9999", 1);
+	g_string_replace(s, ">legacy<", ">other<", 1);
+	g_string_replace(s, "tapx", "tapy", 1);
+	other_xml = g_string_free(s, FALSE);
+	b = pd_compute_instance_parse(other_xml, strlen(other_xml), &error);
+	g_assert_no_error(error);
+	g_assert_true(a->profile == b->profile);
+	g_assert_cmpstr(b->display_name, ==, "other");
+	g_assert_cmpstr(b->vnics[0].name, ==, "tapy");
+	g_assert_cmpstr(a->vnics[0].name, ==, "tapx");
+	/* the interned parameter strings are shared too */
+	g_assert_true(a->vnics[0].param_values[2] == b->vnics[0].param_values[2]);
+
+	s = g_string_new(nova_xml);
+	g_string_replace(s, "uuid='u1'>bob", "uuid='u2'>eve", 1);
+	other_owner = g_string_free(s, FALSE);
+	c = pd_compute_instance_parse(other_owner, strlen(other_owner), &error);
+	g_assert_no_error(error);
+	g_assert_true(c->profile != a->profile);
+	g_assert_cmpstr(c->profile->user_name, ==, "eve");
+	g_assert_cmpstr(c->profile->flavor_name, ==, a->profile->flavor_name);
+
+	/* a's release keeps b's profile */
+	g_clear_pointer(&a, pd_compute_instance_unref);
+	g_assert_cmpstr(b->profile->user_name, ==, "bob");
+	g_assert_cmpint(b->profile->memory_mb, ==, 64);
 }
 
 static void
@@ -405,9 +455,9 @@ synthetic_record(PdComputeDomain *cd, gint k, gint *n_out)
 	add_ull(&params, &n, &max, "perf.cache_references", 3000 + k);
 	add_ull(&params, &n, &max, "perf.cache_misses", 4000 + k);
 	g_assert_cmpint(
-	  virTypedParamsAddUInt(&params, &n, &max, "block.count", cd->inst->disks->len), ==, 0);
-	for (guint i = 0; i < cd->inst->disks->len; i++) {
-		PdComputeDisk *disk = g_ptr_array_index(cd->inst->disks, i);
+	  virTypedParamsAddUInt(&params, &n, &max, "block.count", cd->inst->n_disks), ==, 0);
+	for (guint i = 0; i < cd->inst->n_disks; i++) {
+		PdComputeDisk *disk = &cd->inst->disks[i];
 		g_autofree gchar *name = g_strdup_printf("block.%u.name", i);
 		g_autofree gchar *rd = g_strdup_printf("block.%u.rd.times", i);
 		g_autofree gchar *wr = g_strdup_printf("block.%u.wr.times", i);
@@ -497,8 +547,8 @@ test_values_synthetic(void)
 		g_assert_cmpint(
 		  batch_sample(all, "perf.cache.references", id)->volume.i, ==, 3000 + k);
 		g_assert_cmpint(batch_sample(all, "perf.cache.misses", id)->volume.i, ==, 4000 + k);
-		g_assert_cmpuint(cd->inst->disks->len, ==, 2);
-		for (guint i = 0; i < cd->inst->disks->len; i++) {
+		g_assert_cmpuint(cd->inst->n_disks, ==, 2);
+		for (guint i = 0; i < cd->inst->n_disks; i++) {
 			g_autofree gchar *rid = pd_compute_domain_disk_resource_id(cd, i);
 			s = batch_sample(all, "disk.device.read.latency", rid);
 			g_assert_cmpint(s->volume.i, ==, 500000 + k * 10 + i);
@@ -609,6 +659,7 @@ main(gint argc, gchar **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_assert_cmpint(virInitialize(), ==, 0);
 	g_test_add_func("/compute/parse", test_parse);
+	g_test_add_func("/compute/parse/profile", test_parse_profile);
 	g_test_add_func("/compute/bulk-params", test_bulk_params);
 	g_test_add_func("/compute/lifecycle", test_lifecycle);
 	g_test_add_func("/compute/parts", test_parts);

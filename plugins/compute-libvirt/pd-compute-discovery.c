@@ -105,11 +105,11 @@ pd_compute_discovery_flavor_id(PdComputeDiscovery *self, PdComputeInstance *inst
 {
 	const gchar *id;
 
-	if (inst->flavor_id != NULL)
-		return inst->flavor_id;
-	id = g_hash_table_lookup(self->flavor_ids, inst->flavor_name);
+	if (inst->profile->flavor_id != NULL)
+		return inst->profile->flavor_id;
+	id = g_hash_table_lookup(self->flavor_ids, inst->profile->flavor_name);
 	/* Ceilometer asks Nova and falls back to the name when Nova doesn't know */
-	return id != NULL ? id : inst->flavor_name;
+	return id != NULL ? id : inst->profile->flavor_name;
 }
 
 static void

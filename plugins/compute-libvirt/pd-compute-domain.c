@@ -77,28 +77,28 @@ pd_compute_add_flavor(PdMetadataBuilder *b, PdComputeInstance *inst, const gchar
 {
 	pd_metadata_builder_begin_object(b, "flavor");
 	pd_metadata_builder_add_string(b, "id", flavor_id);
-	pd_metadata_builder_add_string(b, "name", inst->flavor_name);
-	pd_metadata_builder_add_int(b, "vcpus", inst->vcpus);
-	pd_metadata_builder_add_int(b, "ram", inst->memory_mb);
-	pd_metadata_builder_add_int(b, "disk", inst->disk_gb);
-	pd_metadata_builder_add_int(b, "ephemeral", inst->ephemeral_gb);
-	pd_metadata_builder_add_int(b, "swap", inst->swap_mb);
+	pd_metadata_builder_add_string(b, "name", inst->profile->flavor_name);
+	pd_metadata_builder_add_int(b, "vcpus", inst->profile->vcpus);
+	pd_metadata_builder_add_int(b, "ram", inst->profile->memory_mb);
+	pd_metadata_builder_add_int(b, "disk", inst->profile->disk_gb);
+	pd_metadata_builder_add_int(b, "ephemeral", inst->profile->ephemeral_gb);
+	pd_metadata_builder_add_int(b, "swap", inst->profile->swap_mb);
 	pd_metadata_builder_end_object(b);
 }
 
 static void
 pd_compute_add_image(PdMetadataBuilder *b, PdComputeInstance *inst)
 {
-	if (inst->image_id == NULL) {
+	if (inst->profile->image_id == NULL) {
 		pd_metadata_builder_add_null(b, "image");
 		pd_metadata_builder_add_null(b, "image_ref");
 		pd_metadata_builder_add_null(b, "image_ref_url");
 		return;
 	}
 	pd_metadata_builder_begin_object(b, "image");
-	pd_metadata_builder_add_string(b, "id", inst->image_id);
+	pd_metadata_builder_add_string(b, "id", inst->profile->image_id);
 	pd_metadata_builder_end_object(b);
-	pd_metadata_builder_add_string(b, "image_ref", inst->image_id);
+	pd_metadata_builder_add_string(b, "image_ref", inst->profile->image_id);
 	pd_metadata_builder_add_null(b, "image_ref_url");
 }
 
@@ -113,13 +113,13 @@ pd_compute_add_class_members(PdMetadataBuilder *b,
 			     const gchar *host,
 			     const gchar *flavor_id)
 {
-	g_autofree gchar *host_id = pd_compute_host_id(inst->project_id, host);
+	g_autofree gchar *host_id = pd_compute_host_id(inst->profile->project_id, host);
 	const gchar *status = pd_compute_state_to_status(state);
 
 	pd_metadata_builder_add_null(b, "display_name");
 	pd_metadata_builder_add_null(b, "name");
 	pd_metadata_builder_add_null(b, "instance_id");
-	pd_metadata_builder_add_string(b, "instance_type", inst->flavor_name);
+	pd_metadata_builder_add_string(b, "instance_type", inst->profile->flavor_name);
 	pd_metadata_builder_add_string(b, "host", host_id);
 	pd_metadata_builder_add_string(b, "instance_host", host);
 	pd_compute_add_flavor(b, inst, flavor_id);
@@ -127,13 +127,14 @@ pd_compute_add_class_members(PdMetadataBuilder *b,
 	pd_metadata_builder_add_string(b, "state", pd_compute_state_to_vm_state(state));
 	pd_metadata_builder_add_string(b, "task_state", "");
 	pd_compute_add_image(b, inst);
-	pd_metadata_builder_add_string(b, "architecture", inst->architecture);
-	pd_metadata_builder_add_string(b, "os_type", inst->os_type);
-	pd_metadata_builder_add_int(b, "vcpus", inst->vcpus);
-	pd_metadata_builder_add_int(b, "memory_mb", inst->memory_mb);
-	pd_metadata_builder_add_int(b, "disk_gb", inst->disk_gb);
-	pd_metadata_builder_add_int(b, "ephemeral_gb", inst->ephemeral_gb);
-	pd_metadata_builder_add_int(b, "root_gb", inst->disk_gb - inst->ephemeral_gb);
+	pd_metadata_builder_add_string(b, "architecture", inst->profile->architecture);
+	pd_metadata_builder_add_string(b, "os_type", inst->profile->os_type);
+	pd_metadata_builder_add_int(b, "vcpus", inst->profile->vcpus);
+	pd_metadata_builder_add_int(b, "memory_mb", inst->profile->memory_mb);
+	pd_metadata_builder_add_int(b, "disk_gb", inst->profile->disk_gb);
+	pd_metadata_builder_add_int(b, "ephemeral_gb", inst->profile->ephemeral_gb);
+	pd_metadata_builder_add_int(
+	  b, "root_gb", inst->profile->disk_gb - inst->profile->ephemeral_gb);
 }
 
 static void
@@ -252,11 +253,8 @@ pd_compute_build_vnic_md(PdMetadata *base, PdMetadata *md, PdComputeVnic *vnic)
 	pd_metadata_builder_add_string(b, "mac", vnic->mac);
 	pd_metadata_builder_add_string(b, "fref", vnic->fref);
 	pd_metadata_builder_begin_object(b, "parameters");
-	for (guint i = 0; i < vnic->param_names->len; i++) {
-		pd_metadata_builder_add_string(b,
-					       g_ptr_array_index(vnic->param_names, i),
-					       g_ptr_array_index(vnic->param_values, i));
-	}
+	for (guint i = 0; i < vnic->n_params; i++)
+		pd_metadata_builder_add_string(b, vnic->param_names[i], vnic->param_values[i]);
 	pd_metadata_builder_end_object(b);
 	pd_metadata_builder_add_string(
 	  b, "vnic_name", vnic->fref != NULL ? vnic->fref : vnic->name);
@@ -300,18 +298,16 @@ pd_compute_domain_new(PdComputeInstance *inst,
 	 * they share with the other domains of its class are the class's */
 	cd->base = pd_compute_class_get(inst, state, host, flavor_id);
 	cd->md = pd_compute_build_instance_md(cd->base, inst);
-	cd->disk_md = g_new(PdMetadata *, inst->disks->len + 1);
-	for (guint i = 0; i < inst->disks->len; i++)
-		cd->disk_md[i] =
-		  pd_compute_build_disk_md(cd->base, cd->md, g_ptr_array_index(inst->disks, i));
-	cd->vnic_md = g_new(PdMetadata *, inst->vnics->len + 1);
-	for (guint i = 0; i < inst->vnics->len; i++)
-		cd->vnic_md[i] =
-		  pd_compute_build_vnic_md(cd->base, cd->md, g_ptr_array_index(inst->vnics, i));
+	cd->disk_md = g_new(PdMetadata *, inst->n_disks + 1);
+	for (guint i = 0; i < inst->n_disks; i++)
+		cd->disk_md[i] = pd_compute_build_disk_md(cd->base, cd->md, &inst->disks[i]);
+	cd->vnic_md = g_new(PdMetadata *, inst->n_vnics + 1);
+	for (guint i = 0; i < inst->n_vnics; i++)
+		cd->vnic_md[i] = pd_compute_build_vnic_md(cd->base, cd->md, &inst->vnics[i]);
 	/* libvirt's vcpu count is the flavor's unless someone resized the
 	 * domain by hand: built for it now, rebuilt for another count */
-	cd->cpu_md = pd_compute_build_cpu_md(cd->base, cd->md, inst->vcpus);
-	cd->cpu_md_number = inst->vcpus;
+	cd->cpu_md = pd_compute_build_cpu_md(cd->base, cd->md, inst->profile->vcpus);
+	cd->cpu_md_number = inst->profile->vcpus;
 	return cd;
 }
 
@@ -334,7 +330,7 @@ pd_compute_domain_get_cpu_md(PdComputeDomain *cd, gint64 cpu_number)
 gchar *
 pd_compute_domain_vnic_resource_id(PdComputeDomain *cd, guint idx)
 {
-	PdComputeVnic *vnic = g_ptr_array_index(cd->inst->vnics, idx);
+	PdComputeVnic *vnic = &cd->inst->vnics[idx];
 
 	if (vnic->fref != NULL)
 		return g_strdup(vnic->fref);
@@ -345,7 +341,7 @@ pd_compute_domain_vnic_resource_id(PdComputeDomain *cd, guint idx)
 gchar *
 pd_compute_domain_disk_resource_id(PdComputeDomain *cd, guint idx)
 {
-	PdComputeDisk *disk = g_ptr_array_index(cd->inst->disks, idx);
+	PdComputeDisk *disk = &cd->inst->disks[idx];
 	return g_strconcat(cd->inst->uuid, "-", disk->dev, NULL);
 }
 
@@ -362,10 +358,10 @@ pd_compute_domain_unref(PdComputeDomain *cd)
 	if (!g_atomic_int_dec_and_test(&cd->ref_count))
 		return;
 	virDomainFree(cd->dom);
-	for (guint i = 0; i < cd->inst->disks->len; i++)
+	for (guint i = 0; i < cd->inst->n_disks; i++)
 		pd_metadata_unref(cd->disk_md[i]);
 	g_free(cd->disk_md);
-	for (guint i = 0; i < cd->inst->vnics->len; i++)
+	for (guint i = 0; i < cd->inst->n_vnics; i++)
 		pd_metadata_unref(cd->vnic_md[i]);
 	g_free(cd->vnic_md);
 	g_clear_pointer(&cd->cpu_md, pd_metadata_unref);

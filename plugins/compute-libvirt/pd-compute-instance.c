@@ -3,6 +3,8 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-compute"
 
+#include <string.h>
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -85,15 +87,27 @@ pd_xml_child_int(xmlNode *parent, const gchar *name, const gchar *ns)
 	return text != NULL ? g_ascii_strtoll(g_strstrip(text), NULL, 10) : 0;
 }
 
-static void
-pd_compute_disk_free(PdComputeDisk *disk)
-{
-	pd_release(disk->dev);
-	g_free(disk);
-}
+/* ---- what the parse finds, before it is packed ---- */
+
+typedef struct {
+	gchar *name;
+	gchar *mac;
+	gchar *fref;
+	GPtrArray *param_names; /* interned */
+	GPtrArray *param_values;
+} PdComputeVnicDraft;
+
+typedef struct {
+	gchar *uuid;
+	gchar *domain_name;
+	gchar *display_name;
+	PdComputeProfile profile; /* its strings interned; not interned itself yet */
+	GPtrArray *disks;	  /* interned dev strings */
+	GPtrArray *vnics;	  /* PdComputeVnicDraft */
+} PdComputeDraft;
 
 static void
-pd_compute_vnic_free(PdComputeVnic *vnic)
+pd_compute_vnic_draft_free(PdComputeVnicDraft *vnic)
 {
 	g_free(vnic->name);
 	g_free(vnic->mac);
@@ -104,7 +118,45 @@ pd_compute_vnic_free(PdComputeVnic *vnic)
 }
 
 static void
-pd_compute_vnic_set_param(PdComputeVnic *vnic, gchar *name, gchar *value)
+pd_compute_profile_clear(PdComputeProfile *p)
+{
+	g_clear_pointer(&p->flavor_name, pd_release);
+	g_clear_pointer(&p->flavor_id, pd_release);
+	g_clear_pointer(&p->user_id, pd_release);
+	g_clear_pointer(&p->user_name, pd_release);
+	g_clear_pointer(&p->project_id, pd_release);
+	g_clear_pointer(&p->project_name, pd_release);
+	g_clear_pointer(&p->image_id, pd_release);
+	g_clear_pointer(&p->os_type, pd_release);
+	g_clear_pointer(&p->architecture, pd_release);
+}
+
+static PdComputeDraft *
+pd_compute_draft_new(void)
+{
+	PdComputeDraft *d = g_new0(PdComputeDraft, 1);
+
+	d->disks = g_ptr_array_new_with_free_func((GDestroyNotify)pd_release);
+	d->vnics = g_ptr_array_new_with_free_func((GDestroyNotify)pd_compute_vnic_draft_free);
+	return d;
+}
+
+static void
+pd_compute_draft_free(PdComputeDraft *d)
+{
+	g_free(d->uuid);
+	g_free(d->domain_name);
+	g_free(d->display_name);
+	pd_compute_profile_clear(&d->profile);
+	g_ptr_array_unref(d->disks);
+	g_ptr_array_unref(d->vnics);
+	g_free(d);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdComputeDraft, pd_compute_draft_free)
+
+static void
+pd_compute_vnic_set_param(PdComputeVnicDraft *vnic, gchar *name, gchar *value)
 {
 	guint idx;
 
@@ -120,7 +172,7 @@ pd_compute_vnic_set_param(PdComputeVnic *vnic, gchar *name, gchar *value)
 }
 
 static void
-pd_compute_vnic_parse_params(PdComputeVnic *vnic, xmlNode *iface)
+pd_compute_vnic_parse_params(PdComputeVnicDraft *vnic, xmlNode *iface)
 {
 	xmlNode *fref = pd_xml_child(iface, "filterref", NULL);
 	xmlNode *vport = pd_xml_child(iface, "virtualport", NULL);
@@ -144,17 +196,17 @@ pd_compute_vnic_parse_params(PdComputeVnic *vnic, xmlNode *iface)
 	  pd_intern(pd_xml_prop(pd_xml_child(iface, "source", NULL), "bridge")));
 }
 
-static PdComputeVnic *
+static PdComputeVnicDraft *
 pd_compute_vnic_parse(xmlNode *iface)
 {
 	g_autofree gchar *name = pd_xml_prop(pd_xml_child(iface, "target", NULL), "dev");
 	g_autofree gchar *mac = pd_xml_prop(pd_xml_child(iface, "mac", NULL), "address");
-	PdComputeVnic *vnic;
+	PdComputeVnicDraft *vnic;
 
 	/* Ceilometer skips interfaces without a target or a MAC */
 	if (name == NULL || mac == NULL)
 		return NULL;
-	vnic = g_new0(PdComputeVnic, 1);
+	vnic = g_new0(PdComputeVnicDraft, 1);
 	vnic->name = g_steal_pointer(&name);
 	vnic->mac = g_steal_pointer(&mac);
 	vnic->fref = pd_xml_prop(pd_xml_child(iface, "filterref", NULL), "filter");
@@ -165,22 +217,19 @@ pd_compute_vnic_parse(xmlNode *iface)
 }
 
 static void
-pd_compute_instance_parse_devices(PdComputeInstance *inst, xmlNode *devices)
+pd_compute_draft_parse_devices(PdComputeDraft *d, xmlNode *devices)
 {
 	for (xmlNode *n = devices != NULL ? devices->children : NULL; n != NULL; n = n->next) {
 		if (pd_xml_is(n, "disk", NULL)) {
 			/* only disks with a source: an empty cdrom has no stats */
 			g_autofree gchar *dev = pd_xml_prop(pd_xml_child(n, "target", NULL), "dev");
 			if (dev != NULL && dev[0] != '\0' &&
-			    pd_xml_child(n, "source", NULL) != NULL) {
-				PdComputeDisk *disk = g_new0(PdComputeDisk, 1);
-				disk->dev = pd_intern(g_steal_pointer(&dev));
-				g_ptr_array_add(inst->disks, disk);
-			}
+			    pd_xml_child(n, "source", NULL) != NULL)
+				g_ptr_array_add(d->disks, pd_intern(g_steal_pointer(&dev)));
 		} else if (pd_xml_is(n, "interface", NULL)) {
-			PdComputeVnic *vnic = pd_compute_vnic_parse(n);
+			PdComputeVnicDraft *vnic = pd_compute_vnic_parse(n);
 			if (vnic != NULL)
-				g_ptr_array_add(inst->vnics, vnic);
+				g_ptr_array_add(d->vnics, vnic);
 		}
 	}
 }
@@ -195,64 +244,225 @@ pd_compute_find_nova(xmlNode *domain)
 }
 
 static void
-pd_compute_instance_parse_flavor(PdComputeInstance *inst, xmlNode *flavor, const gchar *ns)
+pd_compute_profile_parse_flavor(PdComputeProfile *p, xmlNode *flavor, const gchar *ns)
 {
-	inst->flavor_name = pd_intern(pd_xml_prop(flavor, "name"));
-	inst->flavor_id = pd_intern(pd_xml_prop(flavor, "id"));
-	inst->vcpus = pd_xml_child_int(flavor, "vcpus", ns);
-	inst->memory_mb = pd_xml_child_int(flavor, "memory", ns);
-	inst->disk_gb = pd_xml_child_int(flavor, "disk", ns);
-	inst->ephemeral_gb = pd_xml_child_int(flavor, "ephemeral", ns);
-	inst->swap_mb = pd_xml_child_int(flavor, "swap", ns);
+	p->flavor_name = pd_intern(pd_xml_prop(flavor, "name"));
+	p->flavor_id = pd_intern(pd_xml_prop(flavor, "id"));
+	p->vcpus = pd_xml_child_int(flavor, "vcpus", ns);
+	p->memory_mb = pd_xml_child_int(flavor, "memory", ns);
+	p->disk_gb = pd_xml_child_int(flavor, "disk", ns);
+	p->ephemeral_gb = pd_xml_child_int(flavor, "ephemeral", ns);
+	p->swap_mb = pd_xml_child_int(flavor, "swap", ns);
 }
 
 static gboolean
-pd_compute_instance_parse_nova(PdComputeInstance *inst, xmlNode *nova, GError **error)
+pd_compute_draft_parse_nova(PdComputeDraft *d, xmlNode *nova, GError **error)
 {
 	const gchar *ns = (const gchar *)nova->ns->href;
+	PdComputeProfile *p = &d->profile;
 	xmlNode *flavor = pd_xml_child(nova, "flavor", ns);
 	xmlNode *owner = pd_xml_child(nova, "owner", ns);
 	xmlNode *user = pd_xml_child(owner, "user", ns);
 	xmlNode *project = pd_xml_child(owner, "project", ns);
 	xmlNode *name = pd_xml_child(nova, "name", ns);
 
-	inst->user_id = pd_intern(pd_xml_prop(user, "uuid"));
-	inst->project_id = pd_intern(pd_xml_prop(project, "uuid"));
+	p->user_id = pd_intern(pd_xml_prop(user, "uuid"));
+	p->project_id = pd_intern(pd_xml_prop(project, "uuid"));
 	/* the fields Ceilometer refuses to do without */
-	if (flavor == NULL || inst->user_id == NULL || inst->project_id == NULL || name == NULL ||
-	    inst->architecture == NULL) {
+	if (flavor == NULL || p->user_id == NULL || p->project_id == NULL || name == NULL ||
+	    p->architecture == NULL) {
 		g_set_error(error,
 			    PD_ERROR,
 			    PD_ERROR_FAILED,
 			    "domain %s: Nova metadata lacks flavor, owner, name or os arch",
-			    inst->uuid);
+			    d->uuid);
 		return FALSE;
 	}
-	pd_compute_instance_parse_flavor(inst, flavor, ns);
-	inst->display_name = pd_xml_text(name);
-	inst->user_name = pd_intern(pd_xml_text(user));
-	inst->project_name = pd_intern(pd_xml_text(project));
+	pd_compute_profile_parse_flavor(p, flavor, ns);
+	d->display_name = pd_xml_text(name);
+	p->user_name = pd_intern(pd_xml_text(user));
+	p->project_name = pd_intern(pd_xml_text(project));
 	for (xmlNode *n = nova->children; n != NULL; n = n->next) {
 		g_autofree gchar *type = NULL;
 		if (!pd_xml_is(n, "root", ns))
 			continue;
 		type = pd_xml_prop(n, "type");
 		if (g_strcmp0(type, "image") == 0) {
-			inst->image_id = pd_intern(pd_xml_prop(n, "uuid"));
+			p->image_id = pd_intern(pd_xml_prop(n, "uuid"));
 			break;
 		}
 	}
 	return TRUE;
 }
 
-static PdComputeInstance *
-pd_compute_instance_new(void)
-{
-	PdComputeInstance *inst = g_new0(PdComputeInstance, 1);
+/* ---- profiles: one for the instances of the same flavor, owner... ---- */
 
+static GMutex pd_compute_profiles_lock;
+static GHashTable *pd_compute_profiles; /* PdComputeProfile -> itself */
+
+/* its strings are interned: equal strings are the same pointer */
+static guint
+pd_compute_profile_hash(gconstpointer key)
+{
+	const PdComputeProfile *p = key;
+	const gchar *strs[] = { p->flavor_name, p->flavor_id,	 p->user_id,
+				p->user_name,	p->project_id,	 p->project_name,
+				p->image_id,	p->architecture, p->os_type };
+	guint h = (guint)(p->vcpus ^ (p->memory_mb << 7) ^ (p->disk_gb << 17) ^
+			  (p->ephemeral_gb << 3) ^ (p->swap_mb << 11));
+
+	for (guint i = 0; i < G_N_ELEMENTS(strs); i++)
+		h = h * 31 + g_direct_hash(strs[i]);
+	return h;
+}
+
+static gboolean
+pd_compute_profile_equal(gconstpointer a, gconstpointer b)
+{
+	const PdComputeProfile *x = a, *y = b;
+
+	return x->flavor_name == y->flavor_name && x->flavor_id == y->flavor_id &&
+	       x->vcpus == y->vcpus && x->memory_mb == y->memory_mb && x->disk_gb == y->disk_gb &&
+	       x->ephemeral_gb == y->ephemeral_gb && x->swap_mb == y->swap_mb &&
+	       x->user_id == y->user_id && x->user_name == y->user_name &&
+	       x->project_id == y->project_id && x->project_name == y->project_name &&
+	       x->image_id == y->image_id && x->os_type == y->os_type &&
+	       x->architecture == y->architecture;
+}
+
+/* the shared profile equal to @draft's, whose strings it takes */
+static const PdComputeProfile *
+pd_compute_profile_intern(PdComputeProfile *draft)
+{
+	PdComputeProfile *p;
+
+	g_mutex_lock(&pd_compute_profiles_lock);
+	if (pd_compute_profiles == NULL)
+		pd_compute_profiles =
+		  g_hash_table_new(pd_compute_profile_hash, pd_compute_profile_equal);
+	p = g_hash_table_lookup(pd_compute_profiles, draft);
+	if (p != NULL) {
+		p->ref_count++;
+		g_mutex_unlock(&pd_compute_profiles_lock);
+		pd_compute_profile_clear(draft);
+		return p;
+	}
+	p = g_memdup2(draft, sizeof(*draft));
+	p->ref_count = 1;
+	g_hash_table_add(pd_compute_profiles, p);
+	g_mutex_unlock(&pd_compute_profiles_lock);
+	memset(draft, 0, sizeof(*draft));
+	return p;
+}
+
+static void
+pd_compute_profile_release(const PdComputeProfile *profile)
+{
+	PdComputeProfile *p = (PdComputeProfile *)profile;
+
+	g_mutex_lock(&pd_compute_profiles_lock);
+	if (--p->ref_count > 0) {
+		g_mutex_unlock(&pd_compute_profiles_lock);
+		return;
+	}
+	g_hash_table_remove(pd_compute_profiles, p);
+	g_mutex_unlock(&pd_compute_profiles_lock);
+	pd_compute_profile_clear(p);
+	g_free(p);
+}
+
+/* ---- packing: one allocation per instance ---- */
+
+static gsize
+pd_str_size(const gchar *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+static gchar *
+pd_str_put(gchar **w, const gchar *s)
+{
+	gchar *at = *w;
+	gsize size = pd_str_size(s);
+
+	if (s == NULL)
+		return NULL;
+	memcpy(at, s, size);
+	*w += size;
+	return at;
+}
+
+/* the arrays first (pointer aligned), then the own strings */
+static gsize
+pd_compute_draft_size(PdComputeDraft *d, gsize *strings)
+{
+	gsize size = sizeof(PdComputeInstance) + d->disks->len * sizeof(PdComputeDisk) +
+		     d->vnics->len * sizeof(PdComputeVnic);
+	gsize text =
+	  pd_str_size(d->uuid) + pd_str_size(d->domain_name) + pd_str_size(d->display_name);
+
+	for (guint i = 0; i < d->vnics->len; i++) {
+		PdComputeVnicDraft *v = g_ptr_array_index(d->vnics, i);
+		size += 2 * v->param_names->len * sizeof(gchar *);
+		text += pd_str_size(v->name) + pd_str_size(v->mac) + pd_str_size(v->fref);
+	}
+	*strings = size;
+	return size + text;
+}
+
+/* moves the interned strings of @pv's parameters into @params */
+static void
+pd_compute_take_params(GPtrArray *pv, gchar **params)
+{
+	for (guint j = 0; j < pv->len; j++) {
+		params[j] = g_ptr_array_index(pv, j);
+		g_ptr_array_index(pv, j) = NULL;
+	}
+}
+
+static void
+pd_compute_pack_vnics(PdComputeInstance *inst, PdComputeDraft *d, gchar **params, gchar **w)
+{
+	for (guint i = 0; i < d->vnics->len; i++) {
+		PdComputeVnicDraft *v = g_ptr_array_index(d->vnics, i);
+		PdComputeVnic *vnic = &inst->vnics[i];
+		vnic->name = pd_str_put(w, v->name);
+		vnic->mac = pd_str_put(w, v->mac);
+		vnic->fref = pd_str_put(w, v->fref);
+		vnic->n_params = v->param_names->len;
+		vnic->param_names = params;
+		pd_compute_take_params(v->param_names, params);
+		params += vnic->n_params;
+		vnic->param_values = params;
+		pd_compute_take_params(v->param_values, params);
+		params += vnic->n_params;
+	}
+}
+
+static PdComputeInstance *
+pd_compute_draft_pack(PdComputeDraft *d)
+{
+	gsize strings;
+	gsize size = pd_compute_draft_size(d, &strings);
+	PdComputeInstance *inst = g_malloc0(size);
+	gchar *w = (gchar *)inst + strings;
+
+	g_assert(d->disks->len <= G_MAXUINT16 && d->vnics->len <= G_MAXUINT16);
 	inst->ref_count = 1;
-	inst->disks = g_ptr_array_new_with_free_func((GDestroyNotify)pd_compute_disk_free);
-	inst->vnics = g_ptr_array_new_with_free_func((GDestroyNotify)pd_compute_vnic_free);
+	inst->n_disks = (guint16)d->disks->len;
+	inst->n_vnics = (guint16)d->vnics->len;
+	inst->disks = (PdComputeDisk *)(inst + 1);
+	inst->vnics = (PdComputeVnic *)(inst->disks + inst->n_disks);
+	for (guint i = 0; i < d->disks->len; i++) {
+		inst->disks[i].dev = g_ptr_array_index(d->disks, i);
+		g_ptr_array_index(d->disks, i) = NULL;
+	}
+	pd_compute_pack_vnics(inst, d, (gchar **)(inst->vnics + inst->n_vnics), &w);
+	inst->uuid = pd_str_put(&w, d->uuid);
+	inst->domain_name = pd_str_put(&w, d->domain_name);
+	inst->display_name = pd_str_put(&w, d->display_name);
+	g_assert(w == (gchar *)inst + size);
+	inst->profile = pd_compute_profile_intern(&d->profile);
 	return inst;
 }
 
@@ -265,7 +475,7 @@ pd_compute_instance_parse(const gchar *xml, gsize len, GError **error)
 					      NULL,
 					      XML_PARSE_NONET | XML_PARSE_NOBLANKS |
 						XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	g_autoptr(PdComputeInstance) inst = NULL;
+	g_autoptr(PdComputeDraft) d = NULL;
 	xmlNode *root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
 	xmlNode *nova, *type;
 
@@ -276,16 +486,16 @@ pd_compute_instance_parse(const gchar *xml, gsize len, GError **error)
 	nova = pd_compute_find_nova(root);
 	if (nova == NULL)
 		return NULL;
-	inst = pd_compute_instance_new();
-	inst->uuid = pd_xml_text(pd_xml_child(root, "uuid", NULL));
-	inst->domain_name = pd_xml_text(pd_xml_child(root, "name", NULL));
+	d = pd_compute_draft_new();
+	d->uuid = pd_xml_text(pd_xml_child(root, "uuid", NULL));
+	d->domain_name = pd_xml_text(pd_xml_child(root, "name", NULL));
 	type = pd_xml_child(pd_xml_child(root, "os", NULL), "type", NULL);
-	inst->os_type = pd_intern(pd_xml_text(type));
-	inst->architecture = pd_intern(pd_xml_prop(type, "arch"));
-	if (!pd_compute_instance_parse_nova(inst, nova, error))
+	d->profile.os_type = pd_intern(pd_xml_text(type));
+	d->profile.architecture = pd_intern(pd_xml_prop(type, "arch"));
+	if (!pd_compute_draft_parse_nova(d, nova, error))
 		return NULL;
-	pd_compute_instance_parse_devices(inst, pd_xml_child(root, "devices", NULL));
-	return g_steal_pointer(&inst);
+	pd_compute_draft_parse_devices(d, pd_xml_child(root, "devices", NULL));
+	return pd_compute_draft_pack(d);
 }
 
 PdComputeInstance *
@@ -300,29 +510,24 @@ pd_compute_instance_unref(PdComputeInstance *inst)
 {
 	if (!g_atomic_int_dec_and_test(&inst->ref_count))
 		return;
-	g_free(inst->uuid);
-	g_free(inst->domain_name);
-	g_free(inst->display_name);
-	pd_release(inst->flavor_name);
-	pd_release(inst->flavor_id);
-	pd_release(inst->user_id);
-	pd_release(inst->user_name);
-	pd_release(inst->project_id);
-	pd_release(inst->project_name);
-	pd_release(inst->image_id);
-	pd_release(inst->os_type);
-	pd_release(inst->architecture);
-	g_ptr_array_unref(inst->disks);
-	g_ptr_array_unref(inst->vnics);
+	for (guint i = 0; i < inst->n_disks; i++)
+		pd_release(inst->disks[i].dev);
+	for (guint i = 0; i < inst->n_vnics; i++) {
+		PdComputeVnic *vnic = &inst->vnics[i];
+		for (guint j = 0; j < vnic->n_params; j++) {
+			pd_release(vnic->param_names[j]);
+			pd_release(vnic->param_values[j]);
+		}
+	}
+	pd_compute_profile_release(inst->profile);
 	g_free(inst);
 }
 
 gint
 pd_compute_instance_find_disk(PdComputeInstance *inst, const gchar *dev)
 {
-	for (guint i = 0; i < inst->disks->len; i++) {
-		PdComputeDisk *disk = g_ptr_array_index(inst->disks, i);
-		if (g_strcmp0(disk->dev, dev) == 0)
+	for (guint i = 0; i < inst->n_disks; i++) {
+		if (g_strcmp0(inst->disks[i].dev, dev) == 0)
 			return (gint)i;
 	}
 	return -1;
@@ -331,9 +536,8 @@ pd_compute_instance_find_disk(PdComputeInstance *inst, const gchar *dev)
 gint
 pd_compute_instance_find_vnic(PdComputeInstance *inst, const gchar *name)
 {
-	for (guint i = 0; i < inst->vnics->len; i++) {
-		PdComputeVnic *vnic = g_ptr_array_index(inst->vnics, i);
-		if (g_strcmp0(vnic->name, name) == 0)
+	for (guint i = 0; i < inst->n_vnics; i++) {
+		if (g_strcmp0(inst->vnics[i].name, name) == 0)
 			return (gint)i;
 	}
 	return -1;

@@ -24,20 +24,18 @@ typedef struct {
 	/* "parameters": filterref parameters (lower-cased names) then interfaceid
 	 * and bridge, in that order; values may be NULL; names and values
 	 * interned */
-	GPtrArray *param_names;
-	GPtrArray *param_values;
+	guint n_params;
+	gchar **param_names;
+	gchar **param_values;
 } PdComputeVnic;
 
 /*
- * Immutable after parsing, reference counted: shared by every cycle's
- * resources until the domain's XML changes.
+ * What an instance has in common with the others of the same flavor, owner,
+ * image and os: one for all of them (interned), immutable.
  */
 typedef struct {
-	gint ref_count;
-	gchar *uuid;	    /* domain UUID = instance id */
-	gchar *domain_name; /* libvirt name, instance-0000000x */
-	gchar *display_name;
-	gchar *flavor_name; /* interned, like the owner, image and os strings */
+	gint ref_count;	    /* under the profiles' lock */
+	gchar *flavor_name; /* interned, like every string here */
 	gchar *flavor_id;   /* from the XML when Nova put it there, else NULL */
 	gint64 vcpus;
 	gint64 memory_mb;
@@ -51,8 +49,24 @@ typedef struct {
 	gchar *image_id; /* NULL when booted from volume */
 	gchar *os_type;
 	gchar *architecture;
-	GPtrArray *disks; /* PdComputeDisk */
-	GPtrArray *vnics; /* PdComputeVnic */
+} PdComputeProfile;
+
+/*
+ * Immutable after parsing, reference counted: shared by every cycle's
+ * resources until the domain's XML changes. One allocation: the struct,
+ * its disks, vnics, their parameter arrays and its own strings (one per
+ * domain of the thousands a host may run).
+ */
+typedef struct {
+	gint ref_count;
+	guint16 n_disks;
+	guint16 n_vnics;
+	const PdComputeProfile *profile;
+	gchar *uuid;	    /* domain UUID = instance id */
+	gchar *domain_name; /* libvirt name, instance-0000000x */
+	gchar *display_name;
+	PdComputeDisk *disks;
+	PdComputeVnic *vnics;
 } PdComputeInstance;
 
 /* NULL without error: no Nova metadata (not an instance, ignored); NULL with

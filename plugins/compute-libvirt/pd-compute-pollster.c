@@ -60,14 +60,14 @@ pd_compute_emit(PdComputePoll *p, const gchar *resource_id, PdMetadata *md, gdou
 						      p->self->meter->type,
 						      p->unit,
 						      resource_id,
-						      inst->user_id,
-						      inst->project_id,
+						      inst->profile->user_id,
+						      inst->profile->project_id,
 						      md);
 	/* after the add: the engine may have handed the previous batch over */
 	PdSampleBatch *batch = pd_poll_context_get_batch(p->ctx);
 
-	sample->user_name = pd_sample_batch_intern(batch, inst->user_name);
-	sample->project_name = pd_sample_batch_intern(batch, inst->project_name);
+	sample->user_name = pd_sample_batch_intern(batch, inst->profile->user_name);
+	sample->project_name = pd_sample_batch_intern(batch, inst->profile->project_name);
 	sample->monotonic_time = monotonic;
 	return sample;
 }
@@ -182,7 +182,7 @@ pd_compute_poll_disks(PdComputePoll *p)
 	const PdComputeMeter *m = p->self->meter;
 	guint found = 0;
 
-	for (guint i = 0; i < p->cd->inst->disks->len; i++) {
+	for (guint i = 0; i < p->cd->inst->n_disks; i++) {
 		PdComputeDiskStats *st = &p->ds->disks[i];
 		g_autofree gchar *rid = NULL;
 		gint64 value;
@@ -196,7 +196,7 @@ pd_compute_poll_disks(PdComputePoll *p)
 		  pd_compute_emit(p, rid, p->cd->disk_md[i], pd_compute_poll_monotonic(p)), value);
 		found++;
 	}
-	if (found == 0 && p->cd->inst->disks->len > 0 && m->group == PD_COMPUTE_GROUP_BLOCK_TIMES)
+	if (found == 0 && p->cd->inst->n_disks > 0 && m->group == PD_COMPUTE_GROUP_BLOCK_TIMES)
 		pd_compute_fail(p, "the driver reports no block I/O times");
 }
 
@@ -229,7 +229,7 @@ pd_compute_poll_vnics(PdComputePoll *p)
 {
 	const PdComputeMeter *m = p->self->meter;
 
-	for (guint i = 0; i < p->cd->inst->vnics->len; i++) {
+	for (guint i = 0; i < p->cd->inst->n_vnics; i++) {
 		PdComputeNetStats *st = &p->ds->vnics[i];
 		g_autofree gchar *rid = NULL;
 		gint64 value;
@@ -253,13 +253,13 @@ pd_compute_poll_static(PdComputePoll *p)
 
 	switch (p->self->meter->kind) {
 		case PD_COMPUTE_VALUE_FLAVOR_MEMORY:
-			pd_sample_set_int(s, inst->memory_mb);
+			pd_sample_set_int(s, inst->profile->memory_mb);
 			break;
 		case PD_COMPUTE_VALUE_ROOT_SIZE:
-			pd_sample_set_int(s, inst->disk_gb - inst->ephemeral_gb);
+			pd_sample_set_int(s, inst->profile->disk_gb - inst->profile->ephemeral_gb);
 			break;
 		case PD_COMPUTE_VALUE_EPHEMERAL_SIZE:
-			pd_sample_set_int(s, inst->ephemeral_gb);
+			pd_sample_set_int(s, inst->profile->ephemeral_gb);
 			break;
 		case PD_COMPUTE_VALUE_POWER_STATE:
 			pd_sample_set_int(s, p->cd->state);

@@ -72,8 +72,8 @@ pd_compute_domain_stats_new(PdComputeInstance *inst)
 {
 	PdComputeDomainStats *ds = g_new0(PdComputeDomainStats, 1);
 
-	ds->disks = g_new0(PdComputeDiskStats, MAX(inst->disks->len, 1));
-	ds->vnics = g_new0(PdComputeNetStats, MAX(inst->vnics->len, 1));
+	ds->disks = g_new0(PdComputeDiskStats, MAX(inst->n_disks, 1));
+	ds->vnics = g_new0(PdComputeNetStats, MAX(inst->n_vnics, 1));
 	return ds;
 }
 
@@ -496,8 +496,8 @@ pd_compute_fetch_disks(PdComputeConnection *conn,
 		       guint group,
 		       PdComputeDiskFetch fetch)
 {
-	for (guint i = 0; i < cd->inst->disks->len; i++) {
-		PdComputeDisk *disk = g_ptr_array_index(cd->inst->disks, i);
+	for (guint i = 0; i < cd->inst->n_disks; i++) {
+		PdComputeDisk *disk = &cd->inst->disks[i];
 		/* one disk failing (e.g. during a migration) doesn't hide the others */
 		if (!fetch(cd, disk->dev, &ds->disks[i])) {
 			pd_compute_call_failed(conn, ds, group, cd, "disk statistics");
@@ -511,8 +511,8 @@ pd_compute_fetch_disks(PdComputeConnection *conn,
 static void
 pd_compute_fetch_vnics(PdComputeConnection *conn, PdComputeDomainStats *ds, PdComputeDomain *cd)
 {
-	for (guint i = 0; i < cd->inst->vnics->len; i++) {
-		PdComputeVnic *vnic = g_ptr_array_index(cd->inst->vnics, i);
+	for (guint i = 0; i < cd->inst->n_vnics; i++) {
+		PdComputeVnic *vnic = &cd->inst->vnics[i];
 		PdComputeNetStats *st = &ds->vnics[i];
 		virDomainInterfaceStatsStruct is;
 		if (virDomainInterfaceStats(cd->dom, vnic->name, &is, sizeof(is)) < 0) {
