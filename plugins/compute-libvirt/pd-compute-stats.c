@@ -67,13 +67,19 @@ pd_compute_group_index(guint group)
 	return (guint)g_bit_nth_lsf(group, -1);
 }
 
+/* one allocation: the record, then its disks' and its vnics' (one record a
+ * domain a cycle: thousands at once) */
 PdComputeDomainStats *
 pd_compute_domain_stats_new(PdComputeInstance *inst)
 {
-	PdComputeDomainStats *ds = g_new0(PdComputeDomainStats, 1);
+	gsize size = sizeof(PdComputeDomainStats) + inst->n_disks * sizeof(PdComputeDiskStats) +
+		     inst->n_vnics * sizeof(PdComputeNetStats);
+	PdComputeDomainStats *ds = g_malloc0(size);
 
-	ds->disks = g_new0(PdComputeDiskStats, MAX(inst->n_disks, 1));
-	ds->vnics = g_new0(PdComputeNetStats, MAX(inst->n_vnics, 1));
+	G_STATIC_ASSERT(sizeof(PdComputeDomainStats) % G_ALIGNOF(PdComputeDiskStats) == 0);
+	G_STATIC_ASSERT(sizeof(PdComputeDiskStats) % G_ALIGNOF(PdComputeNetStats) == 0);
+	ds->disks = (PdComputeDiskStats *)(ds + 1);
+	ds->vnics = (PdComputeNetStats *)(ds->disks + inst->n_disks);
 	return ds;
 }
 
@@ -81,8 +87,6 @@ void
 pd_compute_domain_stats_free(PdComputeDomainStats *ds)
 {
 	g_clear_pointer(&ds->cd, pd_compute_domain_unref);
-	g_free(ds->disks);
-	g_free(ds->vnics);
 	g_free(ds);
 }
 

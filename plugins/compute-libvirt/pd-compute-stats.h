@@ -86,8 +86,8 @@ typedef struct {
 	guint unsupported; /* PdComputeGroup bits the driver refused */
 	gint64 v[PD_COMPUTE_DOM_N_FIELDS];
 	guint have;
-	PdComputeDiskStats *disks; /* parallel to inst->disks */
-	PdComputeNetStats *vnics;  /* parallel to inst->vnics */
+	PdComputeDiskStats *disks; /* parallel to inst->disks, in the same allocation */
+	PdComputeNetStats *vnics;  /* parallel to inst->vnics, in the same allocation */
 	gdouble monotonic[PD_COMPUTE_N_GROUPS];
 } PdComputeDomainStats;
 
