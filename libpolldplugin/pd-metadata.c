@@ -19,18 +19,8 @@
 
 #include "pd-metadata.h"
 #include "pd-metadata-json.h"
+#include "pd-metadata-member-private.h"
 #include "pd-pytext-private.h"
-
-/* key, JSON and signature text in one allocation, each NUL-terminated; the
- * JSON value follows the member's rendering as an object item, ", "key": ",
- * so writing the member is one copy */
-typedef struct {
-	gchar *block;
-	guint32 key_len;
-	guint32 item_len; /* ", "key": " */
-	guint32 json_len;
-	guint32 sig_len;
-} PdMdMember;
 
 typedef struct {
 	gchar *key;	 /* name in the parent, NULL at the top */
@@ -72,6 +62,10 @@ struct _PdMetadataBuilder {
 	/* begin_overlay(): the shared base and the overlay it goes on */
 	PdMetadata *ovl_base;
 	PdMetadata *ovl_parent;
+	gpointer ovl_keeper; /* begin_overlay_kept(): what borrowed strings live in */
+	GDestroyNotify ovl_release;
+	guint ovl_flags;
+	GHashTable *ovl_borrowed; /* key -> the value add_string_borrowed() lent */
 };
 
 /* a run of the base's text, or (off == PD_MD_OWN) member len of the
@@ -105,10 +99,19 @@ typedef struct {
 	guint16 n_json_ops;
 	guint16 n_sig_ops;
 	PdMetadata *base;
-	gchar *name; /* its key in pd_md_shapes */
-	/* then, in the same allocation: the JSON ops and the signature ops */
+	gchar *name;		       /* its key in pd_md_shapes */
+	GDestroyNotify keeper_release; /* of its overlays' keepers */
+	/* then, in the same allocation: the JSON ops, the signature ops and
+	 * what each own member's texts are (PD_MD_OWN_COPY...) */
 	PdMdSlot slots[];
 } PdMdShape;
+
+/* where an overlay's own member keeps its texts: in the overlay; interned
+ * (shared by the overlays with the same member); or borrowed: a string of
+ * the keeper's, rendered as it is written (the member's block is its key,
+ * the pointer to the value right before it, its sig_len PD_MD_BORROWED) */
+enum { PD_MD_OWN_COPY, PD_MD_OWN_SHARED, PD_MD_OWN_BORROWED };
+#define PD_MD_BORROWED G_MAXUINT32
 
 /*
  * An overlay: a resource's own members on top of a base that many resources
@@ -120,40 +123,10 @@ typedef struct {
 	gint kind; /* PD_MD_OVERLAY */
 	PdMdShape *shape;
 	PdMetadata *parent; /* an overlay of the same base whose members come first, or NULL */
+	gpointer keeper;    /* released with shape->keeper_release, or NULL */
 	/* then, in the same allocation: its shape->n_own members' texts */
 	PdMdMember own[];
 } PdMdOverlay;
-
-static inline const gchar *
-member_key(const PdMdMember *m)
-{
-	return m->block;
-}
-
-/* ", "key": value" */
-static inline const gchar *
-member_item(const PdMdMember *m)
-{
-	return m->block + m->key_len + 1;
-}
-
-static inline const gchar *
-member_json(const PdMdMember *m)
-{
-	return member_item(m) + m->item_len;
-}
-
-static inline const gchar *
-member_sig(const PdMdMember *m)
-{
-	return member_json(m) + m->json_len + 1;
-}
-
-static inline gsize
-member_size(const PdMdMember *m)
-{
-	return (gsize)m->key_len + m->item_len + m->json_len + m->sig_len + 3;
-}
 
 static void
 member_clear(gpointer data)
@@ -333,6 +306,9 @@ pd_metadata_builder_free(PdMetadataBuilder *b)
 	g_clear_pointer(&b->base, pd_metadata_unref);
 	g_clear_pointer(&b->ovl_base, pd_metadata_unref);
 	g_clear_pointer(&b->ovl_parent, pd_metadata_unref);
+	if (b->ovl_keeper != NULL)
+		b->ovl_release(b->ovl_keeper);
+	g_clear_pointer(&b->ovl_borrowed, g_hash_table_unref);
 	g_free(b);
 }
 
@@ -777,6 +753,21 @@ shape_sig_ops(const PdMdShape *s)
 	return shape_json_ops(s) + s->n_json_ops;
 }
 
+static inline const guint8 *
+shape_kinds(const PdMdShape *s)
+{
+	return (const guint8 *)(gconstpointer)(shape_sig_ops(s) + s->n_sig_ops);
+}
+
+static inline const gchar *
+member_borrowed(const PdMdMember *m)
+{
+	const gchar *value;
+
+	memcpy(&value, m->block - sizeof(value), sizeof(value));
+	return value;
+}
+
 /* effective member @j: the overlay's own or one of a parent's */
 static inline const PdMdMember *
 overlay_eff(const PdMdOverlay *o, guint j)
@@ -819,8 +810,60 @@ pd_metadata_builder_begin_overlay(PdMetadataBuilder *b, PdMetadata *base, PdMeta
 			  ((PdMdOverlay *)(gpointer)parent)->shape->base == base));
 	g_clear_pointer(&b->ovl_base, pd_metadata_unref);
 	g_clear_pointer(&b->ovl_parent, pd_metadata_unref);
+	if (b->ovl_keeper != NULL)
+		b->ovl_release(g_steal_pointer(&b->ovl_keeper));
+	b->ovl_release = NULL;
+	b->ovl_flags = 0;
+	if (b->ovl_borrowed != NULL)
+		g_hash_table_remove_all(b->ovl_borrowed);
 	b->ovl_base = pd_metadata_ref(base);
 	b->ovl_parent = parent != NULL ? pd_metadata_ref(parent) : NULL;
+}
+
+void
+pd_metadata_builder_begin_overlay_kept(PdMetadataBuilder *b,
+				       PdMetadata *base,
+				       PdMetadata *parent,
+				       gpointer keeper,
+				       GDestroyNotify release,
+				       PdMdOverlayFlags flags)
+{
+	pd_metadata_builder_begin_overlay(b, base, parent);
+	if (b == NULL || b->ovl_base != base) {
+		if (keeper != NULL)
+			release(keeper);
+		return;
+	}
+	b->ovl_keeper = keeper;
+	b->ovl_release = keeper != NULL ? release : NULL;
+	b->ovl_flags = flags;
+}
+
+/* text JSON and the signature write as is */
+static gboolean
+string_is_plain(const gchar *value)
+{
+	for (const guchar *p = (const guchar *)value; *p != '\0'; p++) {
+		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
+			return FALSE;
+	}
+	return TRUE;
+}
+
+void
+pd_metadata_builder_add_string_borrowed(PdMetadataBuilder *b, const gchar *key, const gchar *value)
+{
+	g_return_if_fail(b != NULL && key != NULL);
+	if (b->ovl_base != NULL && b->frames->len == 1 && value != NULL && string_is_plain(value)) {
+		if (b->ovl_borrowed == NULL)
+			b->ovl_borrowed =
+			  g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		g_hash_table_insert(b->ovl_borrowed, g_strdup(key), (gpointer)value);
+	} else if (b->ovl_borrowed != NULL) {
+		g_hash_table_remove(b->ovl_borrowed, key);
+	}
+	/* the texts, as for any member: the plans read them */
+	pd_metadata_builder_add_string(b, key, value);
 }
 
 static gint
@@ -955,50 +998,52 @@ overlay_effective(PdMetadata *base, PdMdOverlay *parent, GArray *own, PdMdEff *e
 	return n;
 }
 
-#define PD_MD_SIG_PREFIX "resource_metadata:"
+/* ---- packing an overlay ---- */
 
-/* an overlay's copy of a member may drop what its key repeats: the ", "key": "
- * before its JSON (a key JSON writes as is) and the "resource_metadata:key"
- * its signature text starts with; item_len 0 says so, and sig_len is then
- * the rest's. About a third of a domain's metadata. */
-static gsize
-member_compact_size(const PdMdMember *m, gboolean *compact)
+#define PD_MD_PTR_ROUND(n) (((n) + sizeof(gpointer) - 1) & ~(sizeof(gpointer) - 1))
+
+/* what each own member's texts will be: borrowed when the builder lent a
+ * value and the texts are still that value's, interned when asked */
+static void
+overlay_kinds(PdMetadataBuilder *b, GArray *own, guint8 *kinds, const gchar **values)
 {
-	gsize head = sizeof(PD_MD_SIG_PREFIX) - 1 + m->key_len;
-
-	*compact =
-	  m->item_len == m->key_len + 6 && m->sig_len >= head &&
-	  memcmp(member_sig(m), PD_MD_SIG_PREFIX, sizeof(PD_MD_SIG_PREFIX) - 1) == 0 &&
-	  memcmp(member_sig(m) + sizeof(PD_MD_SIG_PREFIX) - 1, member_key(m), m->key_len) == 0;
-	return *compact ? member_size(m) - m->item_len - head : member_size(m);
+	for (guint i = 0; i < own->len; i++) {
+		const PdMdMember *m = &g_array_index(own, PdMdMember, i);
+		const gchar *v = b->ovl_borrowed != NULL
+				   ? g_hash_table_lookup(b->ovl_borrowed, member_key(m))
+				   : NULL;
+		gboolean compact;
+		pd_metadata_member_compact_size(m, &compact);
+		values[i] = NULL;
+		if (v != NULL && compact && m->json_len == strlen(v) + 2 &&
+		    memcmp(member_json(m) + 1, v, m->json_len - 2) == 0) {
+			kinds[i] = PD_MD_OWN_BORROWED;
+			values[i] = v;
+		} else {
+			kinds[i] =
+			  (b->ovl_flags & PD_MD_OVERLAY_SHARE) ? PD_MD_OWN_SHARED : PD_MD_OWN_COPY;
+		}
+	}
 }
 
 static gchar *
-member_compact_copy(const PdMdMember *m, PdMdMember *copy, gchar *w)
+borrowed_put(const PdMdMember *m, const gchar *value, PdMdMember *copy, gchar *w)
 {
-	gboolean compact;
-	gsize head = sizeof(PD_MD_SIG_PREFIX) - 1 + m->key_len;
-	gsize size = member_compact_size(m, &compact);
-
-	*copy = *m;
-	copy->block = w;
-	if (!compact) {
-		memcpy(w, m->block, size);
-		return w + size;
-	}
-	copy->item_len = 0;
-	copy->sig_len = m->sig_len - (guint32)head;
+	memcpy(w, &value, sizeof(value));
+	w += sizeof(value);
 	memcpy(w, member_key(m), m->key_len + 1);
-	w += m->key_len + 1;
-	memcpy(w, member_json(m), m->json_len + 1);
-	w += m->json_len + 1;
-	memcpy(w, member_sig(m) + head, copy->sig_len + 1);
-	return w + copy->sig_len + 1;
+	copy->block = w;
+	copy->key_len = m->key_len;
+	copy->item_len = 0;
+	copy->json_len = (guint32)strlen(value);
+	copy->sig_len = PD_MD_BORROWED;
+	return w + PD_MD_PTR_ROUND(m->key_len + 1);
 }
 
-/* one allocation: the members of @own and their texts */
+/* one allocation: the members of @own and the texts they keep there (the
+ * borrowed ones' first: their pointers stay aligned) */
 static PdMdOverlay *
-overlay_pack(GArray *own)
+overlay_pack(GArray *own, const guint8 *kinds, const gchar *const *values)
 {
 	const PdMdMember *from = (const PdMdMember *)(gconstpointer)own->data;
 	gsize size = sizeof(PdMdOverlay) + own->len * sizeof(PdMdMember);
@@ -1008,43 +1053,97 @@ overlay_pack(GArray *own)
 
 	for (guint i = 0; i < own->len; i++) {
 		gboolean compact;
-		size += member_compact_size(&from[i], &compact);
+		if (kinds[i] == PD_MD_OWN_BORROWED)
+			size += sizeof(gpointer) + PD_MD_PTR_ROUND(from[i].key_len + 1);
+		else if (kinds[i] == PD_MD_OWN_COPY)
+			size += pd_metadata_member_compact_size(&from[i], &compact);
 	}
 	o = g_malloc(size);
 	o->ref_count = 1;
 	o->kind = PD_MD_OVERLAY;
+	o->keeper = NULL;
 	w = (gchar *)o + texts;
-	for (guint i = 0; i < own->len; i++)
-		w = member_compact_copy(&from[i], &o->own[i], w);
+	for (guint i = 0; i < own->len; i++) {
+		if (kinds[i] == PD_MD_OWN_BORROWED)
+			w = borrowed_put(&from[i], values[i], &o->own[i], w);
+	}
+	for (guint i = 0; i < own->len; i++) {
+		if (kinds[i] == PD_MD_OWN_COPY)
+			w = pd_metadata_member_compact_copy(&from[i], &o->own[i], w);
+		else if (kinds[i] == PD_MD_OWN_SHARED)
+			o->own[i] = pd_metadata_member_share(&from[i]);
+	}
 	return o;
 }
 
-/* what tells shapes apart: the base, the parent's shape, and the keys of
- * the overlay's own members with whether each signs anything (an empty
- * object does not: the recipe leaves it out) */
+/* what tells shapes apart: the base, the parent's shape, the keeper's
+ * release, and the keys of the overlay's own members with whether each
+ * signs anything (an empty object does not: the recipe leaves it out) and
+ * where it keeps its texts */
 static gchar *
-shape_name(PdMetadata *base, PdMdOverlay *parent, GArray *own)
+shape_name(PdMetadata *base, PdMdOverlay *parent, GArray *own, const guint8 *kinds, gpointer rel)
 {
 	GString *name = g_string_new(NULL);
 
-	g_string_printf(name, "%p %p", (gpointer)base, parent != NULL ? parent->shape : NULL);
+	g_string_printf(
+	  name, "%p %p %p", (gpointer)base, parent != NULL ? parent->shape : NULL, rel);
 	for (guint i = 0; i < own->len; i++) {
 		const PdMdMember *m = &g_array_index(own, PdMdMember, i);
-		g_string_append_printf(
-		  name, " %u:%s%c", m->key_len, member_key(m), m->sig_len > 0 ? '+' : '-');
+		g_string_append_printf(name,
+				       " %u:%s%c%c",
+				       m->key_len,
+				       member_key(m),
+				       m->sig_len > 0 ? '+' : '-',
+				       "csb"[kinds[i]]);
 	}
 	return g_string_free(name, FALSE);
 }
 
+typedef struct {
+	PdMetadata *base;
+	guint n_own;
+	const guint8 *kinds;
+	GDestroyNotify keeper_release;
+	const PdMdEff *eff;
+	guint n_eff;
+	GArray *json_ops;
+	GArray *sig_ops;
+} PdMdPlan;
+
+static PdMdShape *
+shape_new(gchar *name, const PdMdPlan *pl)
+{
+	gsize ops = (pl->json_ops->len + pl->sig_ops->len) * sizeof(PdMdOp);
+	PdMdShape *shape =
+	  g_malloc(sizeof(PdMdShape) + pl->n_eff * sizeof(PdMdSlot) + ops + pl->n_own);
+
+	shape->ref_count = 1;
+	shape->n_eff = (guint16)pl->n_eff;
+	shape->n_own = (guint16)pl->n_own;
+	shape->n_json_ops = (guint16)pl->json_ops->len;
+	shape->n_sig_ops = (guint16)pl->sig_ops->len;
+	shape->base = pd_metadata_ref(pl->base);
+	shape->name = name;
+	shape->keeper_release = pl->keeper_release;
+	for (guint j = 0; j < pl->n_eff; j++)
+		shape->slots[j] = pl->eff[j].slot;
+	/* an empty GArray has no data to copy from */
+	if (pl->json_ops->len > 0)
+		memcpy((gpointer)shape_json_ops(shape),
+		       pl->json_ops->data,
+		       pl->json_ops->len * sizeof(PdMdOp));
+	if (pl->sig_ops->len > 0)
+		memcpy((gpointer)shape_sig_ops(shape),
+		       pl->sig_ops->data,
+		       pl->sig_ops->len * sizeof(PdMdOp));
+	if (pl->n_own > 0)
+		memcpy((gpointer)shape_kinds(shape), pl->kinds, pl->n_own);
+	return shape;
+}
+
 /* the interned shape of @name, or a new one made of the plans */
 static PdMdShape *
-shape_get(gchar *name,
-	  PdMetadata *base,
-	  guint n_own,
-	  const PdMdEff *eff,
-	  guint n_eff,
-	  GArray *json_ops,
-	  GArray *sig_ops)
+shape_get(gchar *name, const PdMdPlan *pl)
 {
 	PdMdShape *shape;
 
@@ -1058,24 +1157,7 @@ shape_get(gchar *name,
 		g_free(name);
 		return shape;
 	}
-	shape = g_malloc(sizeof(PdMdShape) + n_eff * sizeof(PdMdSlot) +
-			 (json_ops->len + sig_ops->len) * sizeof(PdMdOp));
-	shape->ref_count = 1;
-	shape->n_eff = (guint16)n_eff;
-	shape->n_own = (guint16)n_own;
-	shape->n_json_ops = (guint16)json_ops->len;
-	shape->n_sig_ops = (guint16)sig_ops->len;
-	shape->base = pd_metadata_ref(base);
-	shape->name = name;
-	for (guint j = 0; j < n_eff; j++)
-		shape->slots[j] = eff[j].slot;
-	/* an empty GArray has no data to copy from */
-	if (json_ops->len > 0)
-		memcpy(
-		  (gpointer)shape_json_ops(shape), json_ops->data, json_ops->len * sizeof(PdMdOp));
-	if (sig_ops->len > 0)
-		memcpy(
-		  (gpointer)shape_sig_ops(shape), sig_ops->data, sig_ops->len * sizeof(PdMdOp));
+	shape = shape_new(name, pl);
 	g_hash_table_insert(pd_md_shapes, name, shape);
 	g_mutex_unlock(&pd_md_shapes_lock);
 	return shape;
@@ -1089,10 +1171,13 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 	g_autoptr(GArray) json_ops = g_array_new(FALSE, FALSE, sizeof(PdMdOp));
 	g_autoptr(GArray) sig_ops = g_array_new(FALSE, FALSE, sizeof(PdMdOp));
 	g_autofree PdMdEff *eff = NULL;
+	g_autofree guint8 *kinds = NULL;
+	g_autofree const gchar **values = NULL;
+	PdMdPlan pl = { 0 };
 	PdMdOverlay *o;
 	PdMdOverlay *po;
 	GArray *own;
-	guint n_eff, n_parent;
+	guint n_parent;
 
 	g_return_val_if_fail(b != NULL, NULL);
 	close_open_objects(b);
@@ -1107,16 +1192,24 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 	current_frame(b)->members = members_new();
 	n_parent = po != NULL ? po->shape->n_eff : 0;
 	eff = g_new(PdMdEff, n_parent + own->len + 1);
-	n_eff = overlay_effective(base, po, own, eff);
-	overlay_json_plan(base, eff, n_eff, json_ops);
-	overlay_sig_plan(base, eff, n_eff, sig_ops);
-	g_assert(n_eff <= G_MAXUINT16 && own->len <= G_MAXUINT16 && json_ops->len <= G_MAXUINT16 &&
-		 sig_ops->len <= G_MAXUINT16);
+	pl.n_eff = overlay_effective(base, po, own, eff);
+	overlay_json_plan(base, eff, pl.n_eff, json_ops);
+	overlay_sig_plan(base, eff, pl.n_eff, sig_ops);
+	g_assert(pl.n_eff <= G_MAXUINT16 && own->len <= G_MAXUINT16 &&
+		 json_ops->len <= G_MAXUINT16 && sig_ops->len <= G_MAXUINT16);
+	kinds = g_new(guint8, own->len + 1);
+	values = g_new(const gchar *, own->len + 1);
+	overlay_kinds(b, own, kinds, values);
+	pl = (PdMdPlan){ base, own->len, kinds, b->ovl_release, eff, pl.n_eff, json_ops, sig_ops };
 
-	o = overlay_pack(own);
-	o->shape =
-	  shape_get(shape_name(base, po, own), base, own->len, eff, n_eff, json_ops, sig_ops);
+	o = overlay_pack(own, kinds, values);
+	o->shape = shape_get(shape_name(base, po, own, kinds, (gpointer)b->ovl_release), &pl);
 	o->parent = g_steal_pointer(&parent);
+	o->keeper = g_steal_pointer(&b->ovl_keeper);
+	b->ovl_release = NULL;
+	b->ovl_flags = 0;
+	if (b->ovl_borrowed != NULL)
+		g_hash_table_remove_all(b->ovl_borrowed);
 	g_array_unref(own);
 	return (PdMetadata *)(gpointer)o;
 }
@@ -1124,6 +1217,14 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 static void
 overlay_free(PdMdOverlay *o)
 {
+	const guint8 *kinds = shape_kinds(o->shape);
+
+	for (guint i = 0; i < o->shape->n_own; i++) {
+		if (kinds[i] == PD_MD_OWN_SHARED)
+			pd_metadata_member_unshare(&o->own[i]);
+	}
+	if (o->keeper != NULL)
+		o->shape->keeper_release(o->keeper);
 	shape_unref(o->shape);
 	if (o->parent != NULL)
 		pd_metadata_unref(o->parent);
@@ -1151,6 +1252,13 @@ overlay_append_json(const PdMdOverlay *o, GString *out)
 				else
 					pd_buf_append_lit(out, "{\"");
 				pd_buf_append(out, member_key(m), m->key_len);
+				if (m->sig_len == PD_MD_BORROWED) {
+					pd_buf_append_lit(out, "\": \"");
+					pd_buf_append(out, member_borrowed(m), m->json_len);
+					g_string_append_c(out, '"');
+					open = TRUE;
+					continue;
+				}
 				pd_buf_append_lit(out, "\": ");
 				pd_buf_append(out, member_json(m), m->json_len);
 			} else if (open) {
@@ -1183,7 +1291,10 @@ overlay_foreach_signature_text(const PdMdOverlay *o, PdMdTextFunc func, gpointer
 				func(PD_MD_SIG_PREFIX, sizeof(PD_MD_SIG_PREFIX) - 1, user_data);
 				func(member_key(m), m->key_len, user_data);
 			}
-			func(member_sig(m), m->sig_len, user_data);
+			if (m->sig_len == PD_MD_BORROWED)
+				func(member_borrowed(m), m->json_len, user_data);
+			else
+				func(member_sig(m), m->sig_len, user_data);
 		}
 	}
 }
@@ -1193,8 +1304,11 @@ overlay_dup_value_json(const PdMdOverlay *o, const gchar *key)
 {
 	for (guint j = 0; j < o->shape->n_eff; j++) {
 		const PdMdMember *m = overlay_eff(o, j);
-		if (strcmp(member_key(m), key) == 0)
-			return g_strndup(member_json(m), m->json_len);
+		if (strcmp(member_key(m), key) != 0)
+			continue;
+		if (m->sig_len == PD_MD_BORROWED)
+			return g_strdup_printf("\"%s\"", member_borrowed(m));
+		return g_strndup(member_json(m), m->json_len);
 	}
 	return pd_metadata_dup_value_json(o->shape->base, key);
 }

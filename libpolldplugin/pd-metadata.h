@@ -108,6 +108,31 @@ void
 pd_metadata_builder_begin_overlay(PdMetadataBuilder *b, PdMetadata *base, PdMetadata *parent);
 PdMetadata *
 pd_metadata_builder_end_overlay(PdMetadataBuilder *b);
+typedef enum {
+	PD_MD_OVERLAY_COPY = 0,
+	/* the members not borrowed are interned: one copy of a member's texts
+	 * for all the overlays that add the same key and value */
+	PD_MD_OVERLAY_SHARE = 1 << 0,
+} PdMdOverlayFlags;
+
+/* like pd_metadata_builder_begin_overlay(); the overlay takes @keeper (a
+ * reference, may be NULL), released with @release when it goes: what its
+ * borrowed strings, and its children's, point into */
+void
+pd_metadata_builder_begin_overlay_kept(PdMetadataBuilder *b,
+				       PdMetadata *base,
+				       PdMetadata *parent,
+				       gpointer keeper,
+				       GDestroyNotify release,
+				       PdMdOverlayFlags flags);
+/* in an overlay, a string member the overlay renders from @value as it is
+ * written instead of a copy of its texts: @value must live as long as the
+ * keeper of the overlay or of one of its parents. A value the JSON or the
+ * signature would escape, NULL, or a member out of an overlay's top level
+ * is copied (add_string()). */
+void
+pd_metadata_builder_add_string_borrowed(PdMetadataBuilder *b, const gchar *key, const gchar *value);
+
 /* drops what only add_all() and dup_value_json() use (about half of a base's
  * memory) once every metadata derived from @md is built; the texts stay, and
  * so do the derived ones. Call it before @md is shared with other threads. */

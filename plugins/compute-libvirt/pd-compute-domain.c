@@ -211,15 +211,25 @@ pd_compute_class_release(PdMetadata *base)
 
 /* ---- per domain: overlays of the class's base ---- */
 
+/* the instance's overlay keeps the instance: its strings, and its devices',
+ * are what the overlays render as they are written (borrowed), not copies;
+ * members many domains repeat (a null fref, the cpu count...) are one copy
+ * for all of them */
+
 static PdMetadata *
 pd_compute_build_instance_md(PdMetadata *base, PdComputeInstance *inst)
 {
 	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 
-	pd_metadata_builder_begin_overlay(b, base, NULL);
-	pd_metadata_builder_add_string(b, "display_name", inst->display_name);
-	pd_metadata_builder_add_string(b, "name", inst->domain_name);
-	pd_metadata_builder_add_string(b, "instance_id", inst->uuid);
+	pd_metadata_builder_begin_overlay_kept(b,
+					       base,
+					       NULL,
+					       pd_compute_instance_ref(inst),
+					       (GDestroyNotify)pd_compute_instance_unref,
+					       PD_MD_OVERLAY_SHARE);
+	pd_metadata_builder_add_string_borrowed(b, "display_name", inst->display_name);
+	pd_metadata_builder_add_string_borrowed(b, "name", inst->domain_name);
+	pd_metadata_builder_add_string_borrowed(b, "instance_id", inst->uuid);
 	return pd_metadata_builder_end_overlay(b);
 }
 
@@ -228,7 +238,7 @@ pd_compute_build_cpu_md(PdMetadata *base, PdMetadata *md, gint64 cpu_number)
 {
 	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 
-	pd_metadata_builder_begin_overlay(b, base, md);
+	pd_metadata_builder_begin_overlay_kept(b, base, md, NULL, NULL, PD_MD_OVERLAY_SHARE);
 	pd_compute_add_cpu_number(b, cpu_number);
 	return pd_metadata_builder_end_overlay(b);
 }
@@ -238,8 +248,8 @@ pd_compute_build_disk_md(PdMetadata *base, PdMetadata *md, PdComputeDisk *disk)
 {
 	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 
-	pd_metadata_builder_begin_overlay(b, base, md);
-	pd_metadata_builder_add_string(b, "disk_name", disk->dev);
+	pd_metadata_builder_begin_overlay_kept(b, base, md, NULL, NULL, PD_MD_OVERLAY_SHARE);
+	pd_metadata_builder_add_string_borrowed(b, "disk_name", disk->dev);
 	return pd_metadata_builder_end_overlay(b);
 }
 
@@ -248,15 +258,15 @@ pd_compute_build_vnic_md(PdMetadata *base, PdMetadata *md, PdComputeVnic *vnic)
 {
 	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 
-	pd_metadata_builder_begin_overlay(b, base, md);
-	pd_metadata_builder_add_string(b, "name", vnic->name);
-	pd_metadata_builder_add_string(b, "mac", vnic->mac);
-	pd_metadata_builder_add_string(b, "fref", vnic->fref);
+	pd_metadata_builder_begin_overlay_kept(b, base, md, NULL, NULL, PD_MD_OVERLAY_SHARE);
+	pd_metadata_builder_add_string_borrowed(b, "name", vnic->name);
+	pd_metadata_builder_add_string_borrowed(b, "mac", vnic->mac);
+	pd_metadata_builder_add_string_borrowed(b, "fref", vnic->fref);
 	pd_metadata_builder_begin_object(b, "parameters");
 	for (guint i = 0; i < vnic->n_params; i++)
 		pd_metadata_builder_add_string(b, vnic->param_names[i], vnic->param_values[i]);
 	pd_metadata_builder_end_object(b);
-	pd_metadata_builder_add_string(
+	pd_metadata_builder_add_string_borrowed(
 	  b, "vnic_name", vnic->fref != NULL ? vnic->fref : vnic->name);
 	return pd_metadata_builder_end_overlay(b);
 }

@@ -1,0 +1,155 @@
+/*
+ * polld - metadata overlays that borrow their strings from a keeper and
+ * intern the members they repeat (what the compute plugin keeps per domain)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <string.h>
+
+#include "pd-metadata.h"
+
+/* the metadata's texts in one string, kept until the test program ends */
+static GPtrArray *md_texts;
+
+static const gchar *
+md_keep(gchar *text)
+{
+	if (md_texts == NULL)
+		md_texts = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(md_texts, text);
+	return text;
+}
+
+static const gchar *
+md_json(PdMetadata *md)
+{
+	return md_keep(pd_metadata_dup_json(md, NULL));
+}
+
+static const gchar *
+md_sig(PdMetadata *md)
+{
+	return md_keep(pd_metadata_dup_signature_text(md, NULL));
+}
+
+static guint keeper_releases;
+
+static void
+keeper_release(gpointer keeper)
+{
+	keeper_releases++;
+	g_free(keeper);
+}
+
+/* the children's members: a borrowed one, interned ones, an object */
+static void
+edit_kept_child(PdMetadataBuilder *b, const gchar *disk)
+{
+	pd_metadata_builder_add_string_borrowed(b, "disk_name", disk);
+	pd_metadata_builder_add_null(b, "fref");
+	pd_metadata_builder_begin_object(b, "parameters");
+	pd_metadata_builder_add_null(b, "interfaceid");
+	pd_metadata_builder_add_string(b, "bridge", "br0");
+	pd_metadata_builder_end_object(b);
+	pd_metadata_builder_add_int(b, "vcpus", 4);
+}
+
+/* an overlay that borrows its strings from a keeper, and children whose
+ * members are interned, render exactly as the same members rendered whole;
+ * values JSON would escape are copied; the keeper goes with the last of
+ * them, once */
+static void
+test_metadata_overlay_kept(void)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	g_autoptr(PdMetadata) base = NULL;
+	g_autoptr(PdMetadata) parent = NULL;
+	g_autoptr(PdMetadata) parent_whole = NULL;
+	g_autoptr(PdMetadata) child_whole = NULL;
+	g_autoptr(PdMetadata) child = NULL;
+	g_autoptr(PdMetadata) twin = NULL;
+	g_autofree gchar *value = NULL;
+	/* the keeper: the strings the overlays borrow */
+	static const gchar texts[] = "vm-1\0u-1\0vda\0vdb";
+	gchar *keeper = g_memdup2(texts, sizeof(texts));
+	const gchar *display = keeper, *id = keeper + 5, *vda = keeper + 9, *vdb = keeper + 13;
+
+	keeper_releases = 0;
+	pd_metadata_builder_add_null(b, "display_name");
+	pd_metadata_builder_add_null(b, "name");
+	pd_metadata_builder_add_null(b, "instance_id");
+	pd_metadata_builder_add_int(b, "vcpus", 2);
+	pd_metadata_builder_add_string(b, "os_type", "hvm");
+	base = pd_metadata_builder_end(b);
+
+	pd_metadata_builder_add_all(b, base);
+	pd_metadata_builder_add_string(b, "display_name", display);
+	pd_metadata_builder_add_string(b, "name", "x\"y\tz");
+	pd_metadata_builder_add_string(b, "instance_id", id);
+	pd_metadata_builder_add_null(b, "extra");
+	pd_metadata_builder_add_string(b, "later", "second");
+	parent_whole = pd_metadata_builder_end(b);
+	pd_metadata_builder_begin_overlay_kept(b, base, NULL, keeper, keeper_release, 0);
+	pd_metadata_builder_add_string_borrowed(b, "display_name", display);
+	/* escaped, and null: copied */
+	pd_metadata_builder_add_string_borrowed(b, "name", "x\"y\tz");
+	pd_metadata_builder_add_string_borrowed(b, "instance_id", id);
+	pd_metadata_builder_add_string_borrowed(b, "extra", NULL);
+	/* replaced after it was lent: the later value's texts */
+	pd_metadata_builder_add_string_borrowed(b, "later", vda);
+	pd_metadata_builder_add_string(b, "later", "second");
+	parent = pd_metadata_builder_end_overlay(b);
+	g_assert_cmpstr(md_json(parent), ==, md_json(parent_whole));
+	g_assert_cmpstr(md_sig(parent), ==, md_sig(parent_whole));
+	value = pd_metadata_dup_value_json(parent, "display_name");
+	g_assert_cmpstr(value, ==, "\"vm-1\"");
+
+	pd_metadata_builder_add_all(b, parent_whole);
+	edit_kept_child(b, vda);
+	child_whole = pd_metadata_builder_end(b);
+	pd_metadata_builder_begin_overlay_kept(b, base, parent, NULL, NULL, PD_MD_OVERLAY_SHARE);
+	edit_kept_child(b, vda);
+	child = pd_metadata_builder_end_overlay(b);
+	g_assert_cmpstr(md_json(child), ==, md_json(child_whole));
+	g_assert_cmpstr(md_sig(child), ==, md_sig(child_whole));
+
+	/* a twin shares the interned members; the child's going leaves them */
+	pd_metadata_builder_begin_overlay_kept(b, base, parent, NULL, NULL, PD_MD_OVERLAY_SHARE);
+	edit_kept_child(b, vdb);
+	twin = pd_metadata_builder_end_overlay(b);
+	g_clear_pointer(&child, pd_metadata_unref);
+	g_clear_pointer(&child_whole, pd_metadata_unref);
+	pd_metadata_builder_add_all(b, parent_whole);
+	edit_kept_child(b, "vdb");
+	child_whole = pd_metadata_builder_end(b);
+	g_assert_cmpstr(md_json(twin), ==, md_json(child_whole));
+	g_assert_cmpstr(md_sig(twin), ==, md_sig(child_whole));
+
+	/* the twin holds the parent, the parent the keeper */
+	g_clear_pointer(&parent, pd_metadata_unref);
+	g_assert_cmpuint(keeper_releases, ==, 0);
+	g_assert_cmpstr(md_json(twin), ==, md_json(child_whole));
+	g_clear_pointer(&twin, pd_metadata_unref);
+	g_assert_cmpuint(keeper_releases, ==, 1);
+
+	/* a builder freed before the end releases what it was given */
+	{
+		PdMetadataBuilder *dropped = pd_metadata_builder_new();
+		pd_metadata_builder_begin_overlay_kept(
+		  dropped, base, NULL, g_strdup("x"), keeper_release, 0);
+		pd_metadata_builder_free(dropped);
+		g_assert_cmpuint(keeper_releases, ==, 2);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/metadata/overlay-kept", test_metadata_overlay_kept);
+	rc = g_test_run();
+	g_clear_pointer(&md_texts, g_ptr_array_unref);
+	return rc;
+}
