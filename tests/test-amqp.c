@@ -8,8 +8,11 @@
 #include <amqp.h>
 #include <amqp_framing.h>
 #include <glib/gstdio.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "amqp-consumer.h"
 #include "pd-amqp-worker.h"
@@ -585,6 +588,163 @@ test_idle_ticks(Fixture *f, gconstpointer data)
 	pd_amqp_worker_stop(worker, NULL);
 }
 
+/* a TCP relay to the broker that can go silent: bytes stay in the kernel's
+ * buffers both ways while it is frozen */
+typedef struct {
+	GSocket *listener;
+	guint16 port;
+	gint frozen; /* atomic */
+	gint quit;   /* atomic */
+	GThread *thread;
+} Relay;
+
+static gboolean
+relay_copy(gint from, gint to)
+{
+	gchar buf[16384];
+	gssize n = read(from, buf, sizeof(buf));
+
+	if (n <= 0)
+		return FALSE;
+	for (gssize off = 0; off < n;) {
+		gssize w = write(to, buf + off, (gsize)(n - off));
+		if (w <= 0)
+			return FALSE;
+		off += w;
+	}
+	return TRUE;
+}
+
+/* one connection at a time, until it closes or the test ends */
+static gpointer
+relay_thread(gpointer data)
+{
+	Relay *r = data;
+
+	while (!g_atomic_int_get(&r->quit)) {
+		g_autoptr(GSocket) client = g_socket_accept(r->listener, NULL, NULL);
+		g_autoptr(GSocketClient) sc = g_socket_client_new();
+		g_autoptr(GSocketConnection) up = NULL;
+		gboolean open = TRUE;
+
+		if (client == NULL)
+			continue; /* the listener's timeout: look at quit */
+		up = g_socket_client_connect_to_host(sc, "127.0.0.1", broker->port, NULL, NULL);
+		g_assert_nonnull(up);
+		while (open && !g_atomic_int_get(&r->quit)) {
+			gint ufd = g_socket_get_fd(g_socket_connection_get_socket(up));
+			struct pollfd fds[2] = { { g_socket_get_fd(client), POLLIN, 0 },
+						 { ufd, POLLIN, 0 } };
+			if (poll(fds, 2, 50) <= 0 || g_atomic_int_get(&r->frozen))
+				continue;
+			if (fds[0].revents != 0)
+				open = relay_copy(fds[0].fd, fds[1].fd);
+			if (open && fds[1].revents != 0)
+				open = relay_copy(fds[1].fd, fds[0].fd);
+		}
+	}
+	return NULL;
+}
+
+static void
+relay_start(Relay *r)
+{
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+	g_autoptr(GError) error = NULL;
+
+	r->listener =
+	  g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_socket_bind(r->listener, any, TRUE, &error));
+	g_assert_true(g_socket_listen(r->listener, &error));
+	g_socket_set_timeout(r->listener, 1);
+	bound = g_socket_get_local_address(r->listener, &error);
+	g_assert_no_error(error);
+	r->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	r->thread = g_thread_new("relay", relay_thread, r);
+}
+
+static void
+relay_stop(Relay *r)
+{
+	g_atomic_int_set(&r->quit, TRUE);
+	g_thread_join(r->thread);
+	g_object_unref(r->listener);
+}
+
+static void
+silent_state_cb(GObject *owner, const gchar *state, const gchar *error)
+{
+	if (g_strcmp0(state, "disconnected") == 0 &&
+	    g_object_get_data(owner, "disconnected-at") == NULL)
+		g_object_set_data_full(
+		  owner,
+		  "disconnected-at",
+		  g_memdup2(&(gint64){ g_get_monotonic_time() }, sizeof(gint64)),
+		  g_free);
+}
+
+static gboolean
+silent_noticed(gpointer owner)
+{
+	return g_object_get_data(owner, "disconnected-at") != NULL;
+}
+
+/* a broker that goes silent (a frozen relay: no heartbeats come) is given
+ * up twice the heartbeat interval after its last frame, not sooner than
+ * one interval and not much later, though the tick is not armed every
+ * second */
+static void
+test_silent_broker(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GObject) owner = g_object_new(G_TYPE_OBJECT, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *dir = g_build_filename(f->dir, "spool", NULL);
+	PdAmqpWorkerOptions opts = { 0 };
+	Relay relay = { 0 };
+	PdAmqpWorker *worker;
+	gint64 frozen_at, noticed;
+	GLogLevelFlags fatal;
+
+	if (skip_without_broker())
+		return;
+	pd_test_broker_add_vhost(broker, "silent");
+	relay_start(&relay);
+	url = g_strdup_printf("rabbit://guest:guest@127.0.0.1:%u/silent", relay.port);
+	opts.hosts = pd_amqp_url_parse(url, &error);
+	g_assert_no_error(error);
+	opts.link.exchange = g_strdup("ceilometer");
+	opts.link.routing_keys = g_strsplit("notifications.sample", ",", -1);
+	opts.link.timeout_s = 5;
+	opts.link.heartbeat = 2;
+	opts.window = 16;
+	opts.window_bytes = 1024 * 1024;
+	opts.memory_max_bytes = 1024 * 1024;
+	opts.retry_interval = 30;
+	opts.interval_max = 30;
+	opts.flush_timeout_ms = 10000;
+	opts.stop_timeout_ms = 2000;
+	worker = pd_amqp_worker_new(
+	  &opts, pd_spool_open(dir, 1024 * 1024, &error), owner, silent_state_cb);
+	g_assert_no_error(error);
+	idle_push(worker, 1);
+	/* the worker warns about the lost connection: not fatal here */
+	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	g_atomic_int_set(&relay.frozen, TRUE);
+	frozen_at = g_get_monotonic_time();
+	g_assert_true(pd_test_wait_for(silent_noticed, owner, 20000));
+	noticed = *(gint64 *)g_object_get_data(owner, "disconnected-at") - frozen_at;
+	g_test_message("silent broker noticed after %.2f s", noticed / 1e6);
+	g_assert_cmpint(noticed, >=, 2 * G_USEC_PER_SEC);
+	g_assert_cmpint(noticed, <=, 7 * G_USEC_PER_SEC);
+	pd_amqp_worker_stop(worker, NULL);
+	g_log_set_always_fatal(fatal);
+	relay_stop(&relay);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -636,6 +796,12 @@ main(int argc, char **argv)
 		   NULL,
 		   pd_test_amqp_fixture_set_up,
 		   test_idle_ticks,
+		   pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp/silent-broker",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_silent_broker,
 		   pd_test_amqp_fixture_tear_down);
 	g_test_add("/amqp/spool-full",
 		   Fixture,
