@@ -1231,6 +1231,34 @@ overlay_free(PdMdOverlay *o)
 	g_free(o);
 }
 
+/* a compact member: its key, written as is, and its value (a borrowed one
+ * between quotes), in one copy into the buffer */
+static inline void
+append_compact(GString *out, const PdMdMember *m, gboolean open)
+{
+	gboolean borrowed = m->sig_len == PD_MD_BORROWED;
+	gchar *w = pd_buf_reserve(out, (gsize)m->key_len + m->json_len + 8);
+
+	if (open) {
+		memcpy(w, ", \"", 3);
+		w += 3;
+	} else {
+		memcpy(w, "{\"", 2);
+		w += 2;
+	}
+	memcpy(w, member_key(m), m->key_len);
+	w += m->key_len;
+	memcpy(w, "\": ", 3);
+	w += 3;
+	if (borrowed)
+		*w++ = '"';
+	memcpy(w, borrowed ? member_borrowed(m) : member_json(m), m->json_len);
+	w += m->json_len;
+	if (borrowed)
+		*w++ = '"';
+	pd_buf_commit(out, w);
+}
+
 static void
 overlay_append_json(const PdMdOverlay *o, GString *out)
 {
@@ -1246,21 +1274,7 @@ overlay_append_json(const PdMdOverlay *o, GString *out)
 		} else {
 			const PdMdMember *m = overlay_eff(o, ops[i].len);
 			if (m->item_len == 0) {
-				/* compact: its key, written as is */
-				if (open)
-					pd_buf_append_lit(out, ", \"");
-				else
-					pd_buf_append_lit(out, "{\"");
-				pd_buf_append(out, member_key(m), m->key_len);
-				if (m->sig_len == PD_MD_BORROWED) {
-					pd_buf_append_lit(out, "\": \"");
-					pd_buf_append(out, member_borrowed(m), m->json_len);
-					g_string_append_c(out, '"');
-					open = TRUE;
-					continue;
-				}
-				pd_buf_append_lit(out, "\": ");
-				pd_buf_append(out, member_json(m), m->json_len);
+				append_compact(out, m, open);
 			} else if (open) {
 				pd_buf_append(out, member_item(m), m->item_len + m->json_len);
 			} else {
