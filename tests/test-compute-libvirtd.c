@@ -627,6 +627,65 @@ set_nova_name(virDomainPtr dom, const gchar *name)
 	  dom, name, "<flavor name='m1.tiny'><memory>512</memory></flavor>");
 }
 
+/* polld polling power.state every second from a private libvirtd's
+ * test:///default (one domain, "test") with domain events, read-only; the
+ * test changes the domains through a read-write connection on rw_uri */
+typedef struct {
+	gchar *dir;
+	gchar *out; /* polld's samples */
+	gchar *rw_uri;
+	GSubprocess *libvirtd;
+	Restart rs;
+} EventsRun;
+
+/* FALSE: skipped (no libvirtd, or not root) */
+static gboolean
+events_run_start(EventsRun *er)
+{
+	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
+	g_autofree gchar *lvd_dir = NULL;
+	g_autofree gchar *yaml_path = NULL;
+	g_autofree gchar *conf_text = NULL;
+	g_autofree gchar *conf = NULL;
+
+	if (lvd == NULL || getuid() != 0) {
+		g_test_skip("needs libvirtd, run as root");
+		return FALSE;
+	}
+	er->dir = pd_test_mkdtemp();
+	lvd_dir = g_build_filename(er->dir, "libvirtd", NULL);
+	yaml_path = pd_test_write_file(
+	  er->dir,
+	  "polling.yaml",
+	  "sources:\n  - name: fast\n    interval: 1\n    meters: ['power.state']\n");
+	conf_text = g_strdup_printf(
+	  "[DEFAULT]\nlibvirt_uri = test+unix:///default?socket=%s/sock/libvirt-sock-ro\n"
+	  "[polling]\ncfg_file = %s\n[compute]\nreconnect_max_interval = 1\n",
+	  lvd_dir,
+	  yaml_path);
+	conf = pd_test_write_file(er->dir, "polld.conf", conf_text);
+	er->rw_uri = g_strdup_printf("test+unix:///default?socket=%s/sock/libvirt-sock", lvd_dir);
+	er->out = g_build_filename(er->dir, "out.txt", NULL);
+	er->rs.dir = er->dir;
+	er->rs.err = g_build_filename(er->dir, "err.txt", NULL);
+	er->libvirtd = start_libvirtd(lvd_dir);
+	start_polld_full(&er->rs, conf, FALSE, "PdPlugin-compute");
+	return TRUE;
+}
+
+static void
+events_run_stop(EventsRun *er)
+{
+	stop_polld(&er->rs);
+	kill_and_wait(er->libvirtd, SIGTERM);
+	g_clear_object(&er->libvirtd);
+	pd_test_rmtree(er->dir);
+	g_free(er->rs.err);
+	g_free(er->rw_uri);
+	g_free(er->out);
+	g_free(er->dir);
+}
+
 /* With domain events a domain's XML is read once, then only after an event
  * for it: libvirtd's shared test:///default domain "test" has no Nova
  * metadata (no samples, and no XML reads cycle after cycle) until the test
@@ -634,63 +693,39 @@ set_nova_name(virDomainPtr dom, const gchar *name)
 static void
 test_domain_events(void)
 {
-	g_autofree gchar *dir = pd_test_mkdtemp();
-	g_autofree gchar *lvd_dir = g_build_filename(dir, "libvirtd", NULL);
-	g_autofree gchar *yaml_path = pd_test_write_file(
-	  dir,
-	  "polling.yaml",
-	  "sources:\n  - name: fast\n    interval: 1\n    meters: ['power.state']\n");
-	g_autofree gchar *conf_text = g_strdup_printf(
-	  "[DEFAULT]\nlibvirt_uri = test+unix:///default?socket=%s/sock/libvirt-sock-ro\n"
-	  "[polling]\ncfg_file = %s\n[compute]\nreconnect_max_interval = 1\n",
-	  lvd_dir,
-	  yaml_path);
-	g_autofree gchar *conf = pd_test_write_file(dir, "polld.conf", conf_text);
-	g_autofree gchar *rw_uri =
-	  g_strdup_printf("test+unix:///default?socket=%s/sock/libvirt-sock", lvd_dir);
-	g_autofree gchar *out = g_build_filename(dir, "out.txt", NULL);
-	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
-	g_autoptr(GSubprocess) libvirtd = NULL;
-	Restart rs = { NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE };
+	EventsRun er = { 0 };
+	Restart *rs = &er.rs;
 	virConnectPtr rw;
 	virDomainPtr dom;
 	gsize seen;
 
-	if (lvd == NULL || getuid() != 0) {
-		g_test_skip("needs libvirtd, run as root");
-		g_free(rs.err);
+	if (!events_run_start(&er))
 		return;
-	}
-	libvirtd = start_libvirtd(lvd_dir);
-	start_polld_full(&rs, conf, FALSE, "PdPlugin-compute");
 	/* read once when new, then left alone */
-	wait_file(&rs, rs.err, "discovery: 1 domains, 0 XML reads", 2, 0);
+	wait_file(rs, rs->err, "discovery: 1 domains, 0 XML reads", 2, 0);
 	/* the first discoveries may see the domain before they read it (a
 	 * connection still opening, parts): the reads add up to one */
-	g_assert_cmpuint(xml_reads_in_file(rs.err), ==, 1);
-	g_assert_cmpuint(count_in_file(out, "power.state", 0), ==, 0);
+	g_assert_cmpuint(xml_reads_in_file(rs->err), ==, 1);
+	g_assert_cmpuint(count_in_file(er.out, "power.state", 0), ==, 0);
 
 	/* libvirtd is up (polld discovered its domain): connect read-write */
-	rw = virConnectOpen(rw_uri);
+	rw = virConnectOpen(er.rw_uri);
 	g_assert_nonnull(rw);
 	dom = virDomainLookupByName(rw, "test");
 	g_assert_nonnull(dom);
 	set_nova_name(dom, "first");
-	wait_file(&rs, out, "\\\"display_name\\\": \\\"first\\\"", 1, 0);
-	seen = file_size(rs.err);
+	wait_file(rs, er.out, "\\\"display_name\\\": \\\"first\\\"", 1, 0);
+	seen = file_size(rs->err);
 	set_nova_name(dom, "second");
-	wait_file(&rs, out, "\\\"display_name\\\": \\\"second\\\"", 1, 0);
+	wait_file(rs, er.out, "\\\"display_name\\\": \\\"second\\\"", 1, 0);
 	/* a few quiet cycles: no more reads */
-	wait_file(&rs, rs.err, "discovery: 1 domains, 0 XML reads", 2, file_size(rs.err));
-	g_assert_cmpuint(count_in_file(rs.err, "discovery: 1 domains, 1 XML reads", 0), ==, 3);
-	g_assert_cmpuint(count_in_file(rs.err, "discovery: 1 domains, 1 XML reads", seen), ==, 1);
+	wait_file(rs, rs->err, "discovery: 1 domains, 0 XML reads", 2, file_size(rs->err));
+	g_assert_cmpuint(count_in_file(rs->err, "discovery: 1 domains, 1 XML reads", 0), ==, 3);
+	g_assert_cmpuint(count_in_file(rs->err, "discovery: 1 domains, 1 XML reads", seen), ==, 1);
 
 	virDomainFree(dom);
 	virConnectClose(rw);
-	stop_polld(&rs);
-	kill_and_wait(libvirtd, SIGTERM);
-	g_free(rs.err);
-	pd_test_rmtree(dir);
+	events_run_stop(&er);
 }
 
 /* how many discoveries after offset @from ended before the first that found
@@ -721,70 +756,47 @@ discoveries_before(const gchar *path, const gchar *needle, gsize from)
 static void
 test_listing_kept(void)
 {
-	g_autofree gchar *dir = pd_test_mkdtemp();
-	g_autofree gchar *lvd_dir = g_build_filename(dir, "libvirtd", NULL);
-	g_autofree gchar *yaml_path = pd_test_write_file(
-	  dir,
-	  "polling.yaml",
-	  "sources:\n  - name: fast\n    interval: 1\n    meters: ['power.state']\n");
-	g_autofree gchar *conf_text = g_strdup_printf(
-	  "[DEFAULT]\nlibvirt_uri = test+unix:///default?socket=%s/sock/libvirt-sock-ro\n"
-	  "[polling]\ncfg_file = %s\n[compute]\nreconnect_max_interval = 1\n",
-	  lvd_dir,
-	  yaml_path);
-	g_autofree gchar *conf = pd_test_write_file(dir, "polld.conf", conf_text);
-	g_autofree gchar *rw_uri =
-	  g_strdup_printf("test+unix:///default?socket=%s/sock/libvirt-sock", lvd_dir);
-	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
-	g_autoptr(GSubprocess) libvirtd = NULL;
-	Restart rs = { NULL, dir, g_build_filename(dir, "err.txt", NULL), FALSE };
+	EventsRun er = { 0 };
+	Restart *rs = &er.rs;
 	virConnectPtr rw;
 	virDomainPtr dom;
 	gsize seen;
 
-	if (lvd == NULL || getuid() != 0) {
-		g_test_skip("needs libvirtd, run as root");
-		g_free(rs.err);
+	if (!events_run_start(&er))
 		return;
-	}
-	libvirtd = start_libvirtd(lvd_dir);
-	start_polld_full(&rs, conf, FALSE, "PdPlugin-compute");
 	/* both connections keep their listing once they have one */
-	wait_file(&rs, rs.err, "kept its listing", 2, 0);
-	seen = file_size(rs.err);
-	wait_file(&rs, rs.err, "discovery: 1 domains", 2, seen);
-	g_assert_cmpuint(count_in_file(rs.err, "kept its listing", seen), >=, 2);
-	g_assert_cmpuint(count_in_file(rs.err, " listed ", seen), ==, 0);
+	wait_file(rs, rs->err, "kept its listing", 2, 0);
+	seen = file_size(rs->err);
+	wait_file(rs, rs->err, "discovery: 1 domains", 2, seen);
+	g_assert_cmpuint(count_in_file(rs->err, "kept its listing", seen), >=, 2);
+	g_assert_cmpuint(count_in_file(rs->err, " listed ", seen), ==, 0);
 
 	/* a new domain: its events make the next cycles list again */
-	rw = virConnectOpen(rw_uri);
+	rw = virConnectOpen(er.rw_uri);
 	g_assert_nonnull(rw);
-	seen = file_size(rs.err);
+	seen = file_size(rs->err);
 	dom = virDomainCreateXML(rw,
 				 "<domain type='test'><name>extra</name><memory>8192</memory>"
 				 "<os><type>hvm</type></os></domain>",
 				 0);
 	g_assert_nonnull(dom);
-	wait_file(&rs, rs.err, "discovery: 2 domains", 1, seen);
-	g_assert_cmpuint(count_in_file(rs.err, " listed ", seen), >=, 1);
+	wait_file(rs, rs->err, "discovery: 2 domains", 1, seen);
+	g_assert_cmpuint(count_in_file(rs->err, " listed ", seen), >=, 1);
 	/* found by the cycle after the event, not by a listing made at last
 	 * (the one running then may have missed it) */
-	g_assert_cmpuint(discoveries_before(rs.err, "discovery: 2 domains", seen), <=, 2);
+	g_assert_cmpuint(discoveries_before(rs->err, "discovery: 2 domains", seen), <=, 2);
 	/* gone: dropped at the next listing, then quiet again */
-	seen = file_size(rs.err);
+	seen = file_size(rs->err);
 	g_assert_cmpint(virDomainDestroy(dom), ==, 0);
-	wait_file(&rs, rs.err, "discovery: 1 domains", 1, seen);
-	g_assert_cmpuint(discoveries_before(rs.err, "discovery: 1 domains", seen), <=, 2);
-	seen = file_size(rs.err);
-	wait_file(&rs, rs.err, "kept its listing", 2, seen);
-	g_assert_cmpuint(count_in_file(rs.err, "discovery: 2 domains", seen), ==, 0);
+	wait_file(rs, rs->err, "discovery: 1 domains", 1, seen);
+	g_assert_cmpuint(discoveries_before(rs->err, "discovery: 1 domains", seen), <=, 2);
+	seen = file_size(rs->err);
+	wait_file(rs, rs->err, "kept its listing", 2, seen);
+	g_assert_cmpuint(count_in_file(rs->err, "discovery: 2 domains", seen), ==, 0);
 
 	virDomainFree(dom);
 	virConnectClose(rw);
-	stop_polld(&rs);
-	kill_and_wait(libvirtd, SIGTERM);
-	g_free(rs.err);
-	pd_test_rmtree(dir);
+	events_run_stop(&er);
 }
 
 gint
