@@ -17,6 +17,17 @@ pd_test_mkdtemp(void)
 	return dir;
 }
 
+const gchar *
+pd_test_keep(gchar *text)
+{
+	static GPtrArray *kept;
+
+	if (kept == NULL)
+		kept = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(kept, text);
+	return text;
+}
+
 void
 pd_test_rmtree(const gchar *path)
 {

@@ -13,6 +13,10 @@ G_BEGIN_DECLS
 /* a temp directory removed (recursively) at free */
 gchar *
 pd_test_mkdtemp(void);
+/* @text (taken) kept until the test program ends, for assertions that
+ * compare strings a test makes inline */
+const gchar *
+pd_test_keep(gchar *text);
 void
 pd_test_rmtree(const gchar *path);
 /* writes @contents to @dir/@name and returns the path */

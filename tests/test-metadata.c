@@ -7,29 +7,20 @@
 #include <string.h>
 
 #include "pd-metadata.h"
+#include "pd-test-util.h"
 
 /* the metadata's texts in one string, kept until the test program ends */
-static GPtrArray *md_texts;
-
-static const gchar *
-md_keep(gchar *text)
-{
-	if (md_texts == NULL)
-		md_texts = g_ptr_array_new_with_free_func(g_free);
-	g_ptr_array_add(md_texts, text);
-	return text;
-}
 
 static const gchar *
 md_json(PdMetadata *md)
 {
-	return md_keep(pd_metadata_dup_json(md, NULL));
+	return pd_test_keep(pd_metadata_dup_json(md, NULL));
 }
 
 static const gchar *
 md_sig(PdMetadata *md)
 {
-	return md_keep(pd_metadata_dup_signature_text(md, NULL));
+	return pd_test_keep(pd_metadata_dup_signature_text(md, NULL));
 }
 
 static guint keeper_releases;
@@ -145,11 +136,7 @@ test_metadata_overlay_kept(void)
 int
 main(int argc, char **argv)
 {
-	int rc;
-
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/metadata/overlay-kept", test_metadata_overlay_kept);
-	rc = g_test_run();
-	g_clear_pointer(&md_texts, g_ptr_array_unref);
-	return rc;
+	return g_test_run();
 }

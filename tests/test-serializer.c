@@ -14,6 +14,7 @@
 #include "pd-serializer-private.h"
 #include "pd-serializer.h"
 #include "pd-test-signature.h"
+#include "pd-test-util.h"
 
 /* a signature test vector: one sample's JSON, the text Ceilometer's
  * compute_signature() hashes for it (keys sorted, nested metadata flattened
@@ -21,27 +22,17 @@
  * HMAC-SHA256 hex digest under the secret "secret" */
 
 /* the metadata's texts in one string, kept until the test program ends */
-static GPtrArray *md_texts;
-
-static const gchar *
-md_keep(gchar *text)
-{
-	if (md_texts == NULL)
-		md_texts = g_ptr_array_new_with_free_func(g_free);
-	g_ptr_array_add(md_texts, text);
-	return text;
-}
 
 static const gchar *
 md_json(PdMetadata *md, gsize *len)
 {
-	return md_keep(pd_metadata_dup_json(md, len));
+	return pd_test_keep(pd_metadata_dup_json(md, len));
 }
 
 static const gchar *
 md_sig(PdMetadata *md, gsize *len)
 {
-	return md_keep(pd_metadata_dup_signature_text(md, len));
+	return pd_test_keep(pd_metadata_dup_signature_text(md, len));
 }
 
 static const gchar vector_json[] =
