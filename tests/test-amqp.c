@@ -538,6 +538,39 @@ idle_push(PdAmqpWorker *worker, guint n)
 	g_assert_true(pd_test_wait_for(idle_confirmed, &w, 20000));
 }
 
+/* a worker on @url with heartbeats every @heartbeat s and a spool in
+ * @dir; @retry s between connection attempts */
+static PdAmqpWorker *
+heartbeat_worker_new(const gchar *url,
+		     const gchar *dir,
+		     guint heartbeat,
+		     gdouble retry,
+		     GObject *owner,
+		     PdAmqpStateFunc state_cb)
+{
+	g_autoptr(GError) error = NULL;
+	PdAmqpWorkerOptions opts = { 0 };
+	PdAmqpWorker *worker;
+
+	opts.hosts = pd_amqp_url_parse(url, &error);
+	g_assert_no_error(error);
+	opts.link.exchange = g_strdup("ceilometer");
+	opts.link.routing_keys = g_strsplit("notifications.sample", ",", -1);
+	opts.link.timeout_s = 5;
+	opts.link.heartbeat = heartbeat;
+	opts.window = 16;
+	opts.window_bytes = 1024 * 1024;
+	opts.memory_max_bytes = 1024 * 1024;
+	opts.retry_interval = retry;
+	opts.interval_max = MAX(retry, 0.2);
+	opts.flush_timeout_ms = 10000;
+	opts.stop_timeout_ms = 2000;
+	worker =
+	  pd_amqp_worker_new(&opts, pd_spool_open(dir, 1024 * 1024, &error), owner, state_cb);
+	g_assert_no_error(error);
+	return worker;
+}
+
 /* an idle connection: the worker wakes for the heartbeats (4 s here), not
  * every second, and they keep the broker from closing it (it does after
  * two missed) */
@@ -545,10 +578,8 @@ static void
 test_idle_ticks(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GObject) owner = g_object_new(G_TYPE_OBJECT, NULL);
-	g_autoptr(GError) error = NULL;
 	g_autofree gchar *url = NULL;
 	g_autofree gchar *dir = g_build_filename(f->dir, "spool", NULL);
-	PdAmqpWorkerOptions opts = { 0 };
 	PdAmqpStats before, after;
 	PdAmqpWorker *worker;
 
@@ -556,22 +587,7 @@ test_idle_ticks(Fixture *f, gconstpointer data)
 		return;
 	pd_test_broker_add_vhost(broker, "idle");
 	url = url_for("guest", "guest", "idle");
-	opts.hosts = pd_amqp_url_parse(url, &error);
-	g_assert_no_error(error);
-	opts.link.exchange = g_strdup("ceilometer");
-	opts.link.routing_keys = g_strsplit("notifications.sample", ",", -1);
-	opts.link.timeout_s = 5;
-	opts.link.heartbeat = 4;
-	opts.window = 16;
-	opts.window_bytes = 1024 * 1024;
-	opts.memory_max_bytes = 1024 * 1024;
-	opts.retry_interval = 0.05;
-	opts.interval_max = 0.2;
-	opts.flush_timeout_ms = 10000;
-	opts.stop_timeout_ms = 2000;
-	worker = pd_amqp_worker_new(
-	  &opts, pd_spool_open(dir, 1024 * 1024, &error), owner, budget_state_cb);
-	g_assert_no_error(error);
+	worker = heartbeat_worker_new(url, dir, 4, 0.05, owner, budget_state_cb);
 	idle_push(worker, 1);
 	pd_amqp_worker_get_stats(worker, &before);
 	g_assert_cmpuint(before.confirmed, ==, 1);
@@ -700,10 +716,8 @@ static void
 test_silent_broker(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GObject) owner = g_object_new(G_TYPE_OBJECT, NULL);
-	g_autoptr(GError) error = NULL;
 	g_autofree gchar *url = NULL;
 	g_autofree gchar *dir = g_build_filename(f->dir, "spool", NULL);
-	PdAmqpWorkerOptions opts = { 0 };
 	Relay relay = { 0 };
 	PdAmqpWorker *worker;
 	gint64 frozen_at, noticed;
@@ -714,22 +728,7 @@ test_silent_broker(Fixture *f, gconstpointer data)
 	pd_test_broker_add_vhost(broker, "silent");
 	relay_start(&relay);
 	url = g_strdup_printf("rabbit://guest:guest@127.0.0.1:%u/silent", relay.port);
-	opts.hosts = pd_amqp_url_parse(url, &error);
-	g_assert_no_error(error);
-	opts.link.exchange = g_strdup("ceilometer");
-	opts.link.routing_keys = g_strsplit("notifications.sample", ",", -1);
-	opts.link.timeout_s = 5;
-	opts.link.heartbeat = 2;
-	opts.window = 16;
-	opts.window_bytes = 1024 * 1024;
-	opts.memory_max_bytes = 1024 * 1024;
-	opts.retry_interval = 30;
-	opts.interval_max = 30;
-	opts.flush_timeout_ms = 10000;
-	opts.stop_timeout_ms = 2000;
-	worker = pd_amqp_worker_new(
-	  &opts, pd_spool_open(dir, 1024 * 1024, &error), owner, silent_state_cb);
-	g_assert_no_error(error);
+	worker = heartbeat_worker_new(url, dir, 2, 30, owner, silent_state_cb);
 	idle_push(worker, 1);
 	/* the worker warns about the lost connection: not fatal here */
 	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
