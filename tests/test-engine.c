@@ -540,16 +540,11 @@ test_engine_dedupe(PdFixture *fx, gconstpointer data)
 	g_assert_cmpuint(fx->last_cycle_samples, ==, 3);
 }
 
-/* a discovery in parts: its first part is polled and published while it
- * still runs; every resource polled once per pollster, in more than one
- * invocation; the size shown is every part's */
+/* an engine polling fake.a and fake.b on the fake_parts discovery */
 static void
-test_engine_discovery_parts(PdFixture *fx, gconstpointer data)
+pd_parts_engine_setup(PdFixture *fx)
 {
 	g_autoptr(GError) error = NULL;
-	const gchar *const ids[] = { "p0", "p1", "p2", "p3", "p4" };
-	GPtrArray *tasks;
-	GHashTable *sizes;
 
 	pd_fixture_write(fx,
 			 "sources:\n"
@@ -557,6 +552,19 @@ test_engine_discovery_parts(PdFixture *fx, gconstpointer data)
 			 "    discovery: [fake_parts]\n",
 			 NULL);
 	g_assert_true(pd_fixture_setup_engine(fx, &error));
+}
+
+/* a discovery in parts: its first part is polled and published while it
+ * still runs; every resource polled once per pollster, in more than one
+ * invocation; the size shown is every part's */
+static void
+test_engine_discovery_parts(PdFixture *fx, gconstpointer data)
+{
+	const gchar *const ids[] = { "p0", "p1", "p2", "p3", "p4" };
+	GPtrArray *tasks;
+	GHashTable *sizes;
+
+	pd_parts_engine_setup(fx);
 	pd_fixture_poll(fx);
 	g_assert_cmpint(fake.discoveries, ==, 1);
 	g_assert_true(fake.published_while_discovering);
@@ -602,14 +610,7 @@ static const PdResourceFilter pd_fake_share = {
 static void
 test_engine_discovery_parts_accepted(PdFixture *fx, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
-
-	pd_fixture_write(fx,
-			 "sources:\n"
-			 "  - name: p\n    interval: 60\n    meters: [fake.a, fake.b]\n"
-			 "    discovery: [fake_parts]\n",
-			 NULL);
-	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	pd_parts_engine_setup(fx);
 	pd_engine_set_resource_filter(fx->engine, &pd_fake_share, GINT_TO_POINTER(1));
 	g_hash_table_add(fake.permanent, g_strdup("p0"));
 	pd_fixture_poll(fx);
