@@ -20,6 +20,7 @@
 #include "pd-metadata.h"
 #include "pd-metadata-json.h"
 #include "pd-metadata-member-private.h"
+#include "pd-metadata-overlay-private.h"
 #include "pd-pytext-private.h"
 
 typedef struct {
@@ -27,9 +28,6 @@ typedef struct {
 	gchar *prefix;	 /* signature key prefix, "resource_metadata:a:" */
 	GArray *members; /* PdMdMember, insertion order */
 } PdMdFrame;
-
-/* what a metadata is: its texts, or an overlay rendered when serialised */
-enum { PD_MD_RENDERED, PD_MD_OVERLAY };
 
 struct _PdMetadata {
 	gint ref_count;
@@ -67,66 +65,6 @@ struct _PdMetadataBuilder {
 	guint ovl_flags;
 	GHashTable *ovl_borrowed; /* key -> the value add_string_borrowed() lent */
 };
-
-/* a run of the base's text, or (off == PD_MD_OWN) member len of the
- * overlay's effective members */
-typedef struct {
-	guint32 off;
-	guint32 len;
-} PdMdOp;
-
-#define PD_MD_OWN G_MAXUINT32
-
-/* where an effective member of an overlay is: @depth parents up (0: the
- * overlay itself), its own member @idx there */
-typedef struct {
-	guint16 depth;
-	guint16 idx;
-} PdMdSlot;
-
-/*
- * What the overlays of the same base, parent shape and member keys have in
- * common, interned (thousands of resources share a few): where each
- * effective member is, and the recipe (ops) that interleaves the members
- * with runs of the base's texts: the base's members in their order with the
- * overlay's replacing theirs in place, then the added ones (a Python dict
- * update), and the signature contributions merged in key order.
- */
-typedef struct {
-	gint ref_count; /* under pd_md_shapes_lock */
-	guint16 n_eff;
-	guint16 n_own;
-	guint16 n_json_ops;
-	guint16 n_sig_ops;
-	PdMetadata *base;
-	gchar *name;		       /* its key in pd_md_shapes */
-	GDestroyNotify keeper_release; /* of its overlays' keepers */
-	/* then, in the same allocation: the JSON ops, the signature ops and
-	 * what each own member's texts are (PD_MD_OWN_COPY...) */
-	PdMdSlot slots[];
-} PdMdShape;
-
-/* where an overlay's own member keeps its texts: in the overlay; interned
- * (shared by the overlays with the same member); or borrowed: a string of
- * the keeper's, rendered as it is written (the member's block is its key,
- * the pointer to the value right before it, its sig_len PD_MD_BORROWED) */
-enum { PD_MD_OWN_COPY, PD_MD_OWN_SHARED, PD_MD_OWN_BORROWED };
-#define PD_MD_BORROWED G_MAXUINT32
-
-/*
- * An overlay: a resource's own members on top of a base that many resources
- * share, rendered as it is serialised following its shape. It keeps only
- * its own members and their texts.
- */
-typedef struct {
-	gint ref_count;
-	gint kind; /* PD_MD_OVERLAY */
-	PdMdShape *shape;
-	PdMetadata *parent; /* an overlay of the same base whose members come first, or NULL */
-	gpointer keeper;    /* released with shape->keeper_release, or NULL */
-	/* then, in the same allocation: its shape->n_own members' texts */
-	PdMdMember own[];
-} PdMdOverlay;
 
 static void
 member_clear(gpointer data)
@@ -741,44 +679,6 @@ typedef struct {
 	PdMdSlot slot;
 } PdMdEff;
 
-static inline const PdMdOp *
-shape_json_ops(const PdMdShape *s)
-{
-	return (const PdMdOp *)(gconstpointer)&s->slots[s->n_eff];
-}
-
-static inline const PdMdOp *
-shape_sig_ops(const PdMdShape *s)
-{
-	return shape_json_ops(s) + s->n_json_ops;
-}
-
-static inline const guint8 *
-shape_kinds(const PdMdShape *s)
-{
-	return (const guint8 *)(gconstpointer)(shape_sig_ops(s) + s->n_sig_ops);
-}
-
-static inline const gchar *
-member_borrowed(const PdMdMember *m)
-{
-	const gchar *value;
-
-	memcpy(&value, m->block - sizeof(value), sizeof(value));
-	return value;
-}
-
-/* effective member @j: the overlay's own or one of a parent's */
-static inline const PdMdMember *
-overlay_eff(const PdMdOverlay *o, guint j)
-{
-	PdMdSlot slot = o->shape->slots[j];
-
-	for (guint d = 0; d < slot.depth; d++)
-		o = (const PdMdOverlay *)(gconstpointer)o->parent;
-	return &o->own[slot.idx];
-}
-
 static GMutex pd_md_shapes_lock;
 static GHashTable *pd_md_shapes; /* name -> PdMdShape */
 
@@ -794,6 +694,7 @@ shape_unref(PdMdShape *shape)
 	g_mutex_unlock(&pd_md_shapes_lock);
 	pd_metadata_unref(shape->base);
 	g_free(shape->name);
+	g_free(shape->esc);
 	g_free(shape);
 }
 
@@ -1138,6 +1039,7 @@ shape_new(gchar *name, const PdMdPlan *pl)
 		       pl->sig_ops->len * sizeof(PdMdOp));
 	if (pl->n_own > 0)
 		memcpy((gpointer)shape_kinds(shape), pl->kinds, pl->n_own);
+	pd_metadata_escaped_shape_init(shape, pl->base->json);
 	return shape;
 }
 

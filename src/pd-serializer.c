@@ -25,6 +25,7 @@
 #define PD_HAVE_SSE2 1
 #endif
 
+#include "pd-metadata-escaped-private.h"
 #include "pd-serializer-private.h"
 
 static const gchar hex_digits[] = "0123456789abcdef";
@@ -408,9 +409,10 @@ sign_sample(PdSerializer *self, const PdSample *sample, PdSampleText *text)
 	pd_hmac_end_hex(&self->key, &ctx, text->signature);
 }
 
-/* meter_message_from_counter()'s key order */
+/* meter_message_from_counter()'s key order: the sample up to its
+ * metadata's value */
 static void
-write_sample_json(PdSerializer *self,
+write_sample_head(PdSerializer *self,
 		  GString *out,
 		  const PdSample *sample,
 		  const PdSampleText *text)
@@ -445,7 +447,12 @@ write_sample_json(PdSerializer *self,
 	append_lit(out, ", \"timestamp\": \"");
 	pd_buf_append(out, text->timestamp, 26);
 	append_lit(out, "\", \"resource_metadata\": ");
-	pd_metadata_append_json(sample->metadata, out);
+}
+
+/* and from after the metadata */
+static void
+write_sample_tail(GString *out, const PdSampleText *text)
+{
 	append_lit(out, ", \"message_id\": ");
 	pd_pytext_json_string(out, text->message_id);
 	append_lit(out, ", \"monotonic_time\": ");
@@ -453,6 +460,29 @@ write_sample_json(PdSerializer *self,
 	append_lit(out, ", \"message_signature\": \"");
 	pd_buf_append(out, text->signature, strlen(text->signature));
 	append_lit(out, "\"}");
+}
+
+/* the per-sample texts and the signature */
+static void
+sample_text_init(PdSerializer *self, const PdSample *sample, PdSampleText *text)
+{
+	if (self->fixed_message_id != NULL) {
+		text->message_id = self->fixed_message_id;
+	} else {
+		pd_serializer_uuid_random(text->message_id_buf);
+		text->message_id = text->message_id_buf;
+	}
+	pd_serializer_format_timestamp(sample->timestamp_us, 'T', text->timestamp);
+	volume_text(&text->volume, sample);
+	/* the reading is never negative: a negative value is the old "-1 for
+	 * null" convention */
+	if (!(sample->monotonic_time >= 0))
+		number_text_null(&text->monotonic);
+	else
+		number_text_double(&text->monotonic, sample->monotonic_time);
+	text->signature[0] = '\0';
+	if (self->signing)
+		sign_sample(self, sample, text);
 }
 
 void
@@ -464,24 +494,10 @@ pd_serializer_append_sample(PdSerializer *self, GString *out, const PdSample *sa
 	g_return_if_fail(out != NULL);
 	g_return_if_fail(sample != NULL);
 
-	if (self->fixed_message_id != NULL) {
-		text.message_id = self->fixed_message_id;
-	} else {
-		pd_serializer_uuid_random(text.message_id_buf);
-		text.message_id = text.message_id_buf;
-	}
-	pd_serializer_format_timestamp(sample->timestamp_us, 'T', text.timestamp);
-	volume_text(&text.volume, sample);
-	/* the reading is never negative: a negative value is the old "-1 for
-	 * null" convention */
-	if (!(sample->monotonic_time >= 0))
-		number_text_null(&text.monotonic);
-	else
-		number_text_double(&text.monotonic, sample->monotonic_time);
-	text.signature[0] = '\0';
-	if (self->signing)
-		sign_sample(self, sample, &text);
-	write_sample_json(self, out, sample, &text);
+	sample_text_init(self, sample, &text);
+	write_sample_head(self, out, sample, &text);
+	pd_metadata_append_json(sample->metadata, out);
+	write_sample_tail(out, &text);
 }
 
 static inline gboolean
@@ -626,6 +642,30 @@ body_append_raw(PdBody *body, const gchar *text, gsize len)
 	body->len += len;
 }
 
+/* a sample of a message: its metadata, when it is an overlay, goes to the
+ * body already escaped (the inner text before it is escaped first), not
+ * through the scratch buffer and the escaping pass */
+static void
+body_append_sample(PdSerializer *self, PdBody *body, const PdSample *sample)
+{
+	GString *in = self->scratch;
+	PdSampleText text;
+	gsize bound = pd_metadata_escaped_json_bound(sample->metadata);
+
+	sample_text_init(self, sample, &text);
+	write_sample_head(self, in, sample, &text);
+	if (bound == 0) {
+		pd_metadata_append_json(sample->metadata, in);
+	} else {
+		body_append_escaped(body, in);
+		body_reserve(body, bound);
+		body->len =
+		  (gsize)(pd_metadata_escaped_json_write(sample->metadata, body->text + body->len) -
+			  body->text);
+	}
+	write_sample_tail(in, &text);
+}
+
 static gboolean
 sample_is_counter(const PdSample *sample)
 {
@@ -689,7 +729,7 @@ pd_serializer_build_message(PdSerializer *self, PdSample *const *samples, guint 
 	for (guint i = 0; i < n_samples; i++) {
 		if (i > 0)
 			append_lit(self->scratch, ", ");
-		pd_serializer_append_sample(self, self->scratch, samples[i]);
+		body_append_sample(self, &body, samples[i]);
 		/* a few samples a flush: the escaping loop's set-up and tail are
 		 * per call */
 		if (self->scratch->len >= PD_SCRATCH_FLUSH)

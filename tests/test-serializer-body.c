@@ -9,6 +9,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "pd-metadata-escaped-private.h"
 #include "pd-metadata.h"
 #include "pd-sample.h"
 #include "pd-serializer-private.h"
@@ -185,6 +186,151 @@ test_body_every_size(void)
 		pd_metadata_unref(md[i]);
 }
 
+/* quotes, backslashes, control characters and non-ASCII in keys and values
+ * of the base, of a nested object, of an overlay's own members (copied,
+ * interned, borrowed) and of its parent's */
+static const gchar *const tricky[] = {
+	"say \"hi\"", "back\\slash\\", "tab\tnew\nline\x01", "caf\xc3\xa9 \xf0\x9f\x98\x80",
+	"plain",
+};
+
+static PdMetadata *
+tricky_base(void)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+
+	pd_metadata_builder_add_string(b, "display_name", NULL);
+	pd_metadata_builder_add_string(b, "q\"key", tricky[0]);
+	pd_metadata_builder_begin_object(b, "flavor");
+	pd_metadata_builder_add_string(b, "name", tricky[1]);
+	pd_metadata_builder_add_string(b, "n\\ote", tricky[2]);
+	pd_metadata_builder_end_object(b);
+	pd_metadata_builder_add_string(b, "image", tricky[3]);
+	pd_metadata_builder_add_string(b, "name", NULL);
+	return pd_metadata_builder_end(b);
+}
+
+static void
+tricky_members(PdMetadataBuilder *b, guint i)
+{
+	pd_metadata_builder_add_string_borrowed(b, "display_name", tricky[4]);
+	pd_metadata_builder_add_string_borrowed(b, "name", tricky[i % 4]);
+	pd_metadata_builder_add_string(b, "k\xc3\xa9y", tricky[(i + 1) % 4]);
+	pd_metadata_builder_add_string(b, "d\"q", tricky[(i + 2) % 4]);
+	pd_metadata_builder_begin_object(b, "parameters");
+	pd_metadata_builder_add_string(b, "x\ty", tricky[(i + 3) % 4]);
+	pd_metadata_builder_add_null(b, "bridge");
+	pd_metadata_builder_end_object(b);
+	if (i % 2)
+		pd_metadata_builder_add_string(b, "q\"key", tricky[i % 4]);
+}
+
+/* overlay @i (on overlay @i - 4 from 4 on), and the same metadata rendered
+ * whole */
+static void
+tricky_metadata(PdMetadata *base, PdMetadata **md, PdMetadata **whole, guint i)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	PdMetadata *parent = i < 4 ? NULL : md[i - 4];
+
+	pd_metadata_builder_begin_overlay_kept(
+	  b, base, parent, NULL, NULL, i % 3 ? PD_MD_OVERLAY_SHARE : PD_MD_OVERLAY_COPY);
+	tricky_members(b, i);
+	md[i] = pd_metadata_builder_end_overlay(b);
+	pd_metadata_builder_add_all(b, base);
+	if (parent != NULL)
+		tricky_members(b, i - 4);
+	tricky_members(b, i);
+	whole[i] = pd_metadata_builder_end(b);
+}
+
+/* @text escaped as the content of a JSON string: the inner text is ASCII,
+ * so json.dumps() escapes its quotes and backslashes only */
+static gchar *
+outer_escaped(const gchar *text)
+{
+	GString *out = g_string_new(NULL);
+
+	for (const gchar *p = text; *p != '\0'; p++) {
+		g_assert_cmpuint((guchar)*p, >=, 0x20);
+		g_assert_cmpuint((guchar)*p, <, 0x7f);
+		if (*p == '"' || *p == '\\')
+			g_string_append_c(out, '\\');
+		g_string_append_c(out, *p);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* an overlay's metadata goes into the body already escaped: the body holds,
+ * byte for byte, the outer escaping of what pd_serializer_append_sample()
+ * writes, and the same as for the same metadata rendered whole */
+static void
+test_body_overlay_escaped(void)
+{
+	g_autoptr(PdSerializer) ser = serializer_new();
+	g_autoptr(PdMetadata) base = tricky_base();
+	PdMetadata *md[8];
+	PdMetadata *flat[8];
+	PdSample samples[N_SAMPLES], flat_samples[N_SAMPLES];
+	PdSample *ptrs[N_SAMPLES], *flat_ptrs[N_SAMPLES];
+	Batch batch;
+
+	for (guint i = 0; i < 8; i++) {
+		g_autofree gchar *json = NULL;
+		g_autofree gchar *whole_json = NULL;
+
+		tricky_metadata(base, md, flat, i);
+		json = pd_metadata_dup_json(md[i], NULL);
+		whole_json = pd_metadata_dup_json(flat[i], NULL);
+		g_assert_cmpstr(json, ==, whole_json);
+		g_assert_nonnull(strstr(json, "\\\"hi\\\""));
+		g_assert_nonnull(strstr(json, "\\u00e9"));
+		g_assert_nonnull(strstr(json, "\\ud83d\\ude00"));
+		g_assert_nonnull(strstr(json, "\\u0001"));
+		g_assert_cmpuint(pd_metadata_escaped_json_bound(md[i]), >, strlen(json));
+		/* not an overlay: the serializer escapes its text */
+		g_assert_cmpuint(pd_metadata_escaped_json_bound(flat[i]), ==, 0);
+	}
+	g_assert_cmpuint(pd_metadata_escaped_json_bound(NULL), ==, 0);
+	batch_init(&batch, md[0]);
+	for (guint i = 0; i < N_SAMPLES; i++) {
+		samples[i] = flat_samples[i] = batch.samples[i];
+		samples[i].metadata = md[i % 8];
+		flat_samples[i].metadata = flat[i % 8];
+		ptrs[i] = &samples[i];
+		flat_ptrs[i] = &flat_samples[i];
+	}
+	for (guint n = 0; n <= N_SAMPLES; n += 7) {
+		g_autoptr(PdMessage) msg = pd_serializer_build_message(ser, ptrs, n);
+		g_autoptr(PdMessage) flat_msg = pd_serializer_build_message(ser, flat_ptrs, n);
+		g_autoptr(PdSerializer) ref = serializer_new();
+		g_autoptr(GString) want = g_string_new("\"payload\": {\"samples\": [");
+		g_autofree gchar *body =
+		  g_strndup(g_bytes_get_data(msg->body, NULL), g_bytes_get_size(msg->body));
+		g_autofree gchar *flat_body = g_strndup(g_bytes_get_data(flat_msg->body, NULL),
+							g_bytes_get_size(flat_msg->body));
+		g_autofree gchar *escaped = NULL;
+
+		assert_message_samples(msg, ptrs, n);
+		for (guint i = 0; i < n; i++) {
+			if (i > 0)
+				g_string_append(want, ", ");
+			pd_serializer_append_sample(ref, want, ptrs[i]);
+		}
+		g_string_append(want, "]}, \"timestamp\": \"");
+		escaped = outer_escaped(want->str);
+		/* only the message's own id, time and _unique_id differ */
+		g_assert_nonnull(strstr(body, escaped));
+		g_assert_nonnull(strstr(flat_body, escaped));
+		g_assert_cmpuint(strlen(body), ==, g_bytes_get_size(msg->body));
+		g_assert_cmpuint(g_bytes_get_size(msg->body), ==, g_bytes_get_size(flat_msg->body));
+	}
+	for (guint i = 0; i < 8; i++) {
+		pd_metadata_unref(md[7 - i]);
+		pd_metadata_unref(flat[i]);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -192,5 +338,6 @@ main(int argc, char **argv)
 	g_test_add_func("/serializer/body/grows", test_body_grows);
 	g_test_add_func("/serializer/body/buffers-bounded", test_body_buffers_bounded);
 	g_test_add_func("/serializer/body/every-size", test_body_every_size);
+	g_test_add_func("/serializer/body/overlay-escaped", test_body_overlay_escaped);
 	return g_test_run();
 }
