@@ -11,10 +11,17 @@
 
 #include "pd-sample.h"
 
+/* the strings a pollster's samples repeat (meter, unit, owner) come from
+ * the same few pointers sample after sample: a few of them by address,
+ * confirmed by content, spare hashing each into the chunk's table again */
+#define PD_INTERN_SLOTS 16
+
 struct _PdSampleBatch {
-	GArray *samples;       /* PdSample, by value */
-	GStringChunk *strings; /* what the samples' strings point into */
-	GSList *kept;	       /* GStringChunk: storage of batches taken over */
+	GArray *samples;		      /* PdSample, by value */
+	GStringChunk *strings;		      /* what the samples' strings point into */
+	GSList *kept;			      /* GStringChunk: storage of batches taken over */
+	const gchar *seen[PD_INTERN_SLOTS];   /* a string interned lately */
+	const gchar *copies[PD_INTERN_SLOTS]; /* and its copy in strings */
 };
 
 static const gchar *const type_names[] = {
@@ -85,13 +92,32 @@ pd_sample_batch_free(PdSampleBatch *batch)
 	g_free(batch);
 }
 
+static inline guint
+intern_slot(const gchar *str)
+{
+	guintptr v = (guintptr)str;
+
+	return (guint)((v >> 4) ^ (v >> 10)) % PD_INTERN_SLOTS;
+}
+
 const gchar *
 pd_sample_batch_intern(PdSampleBatch *batch, const gchar *str)
 {
+	guint slot;
+	const gchar *copy;
+
 	g_return_val_if_fail(batch != NULL, NULL);
 	if (str == NULL)
 		return NULL;
-	return g_string_chunk_insert_const(batch->strings, str);
+	slot = intern_slot(str);
+	copy = batch->copies[slot];
+	/* the address is only a hint: its text may have changed since */
+	if (batch->seen[slot] == str && strcmp(copy, str) == 0)
+		return copy;
+	copy = g_string_chunk_insert_const(batch->strings, str);
+	batch->seen[slot] = str;
+	batch->copies[slot] = copy;
+	return copy;
 }
 
 PdSample *
@@ -113,7 +139,10 @@ pd_sample_batch_add(PdSampleBatch *batch,
 	sample->name = pd_sample_batch_intern(batch, name);
 	sample->type = (guint8)type;
 	sample->unit = pd_sample_batch_intern(batch, unit);
-	sample->resource_id = pd_sample_batch_intern(batch, resource_id);
+	/* a pollster's resources differ sample after sample: a copy, not
+	 * looked up first */
+	sample->resource_id =
+	  resource_id != NULL ? g_string_chunk_insert(batch->strings, resource_id) : NULL;
 	sample->user_id = pd_sample_batch_intern(batch, user_id);
 	sample->project_id = pd_sample_batch_intern(batch, project_id);
 	sample->metadata = metadata != NULL ? pd_metadata_ref(metadata) : NULL;
@@ -171,4 +200,7 @@ pd_sample_batch_take(PdSampleBatch *dst, PdSampleBatch *src)
 	dst->kept = g_slist_concat(src->kept, dst->kept);
 	src->kept = NULL;
 	src->strings = g_string_chunk_new(4096);
+	/* the copies went with the storage */
+	memset(src->seen, 0, sizeof(src->seen));
+	memset(src->copies, 0, sizeof(src->copies));
 }

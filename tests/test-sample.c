@@ -80,9 +80,10 @@ test_sample_batch_add(void)
 	pd_sample_set_double(t, 0.5);
 	s = pd_sample_batch_index(batch, 0);
 	g_assert_cmpstr(s->resource_id, ==, "res-1");
-	/* equal strings are stored once */
+	/* equal strings are stored once, but for resource ids: a pollster's
+	 * differ sample after sample, so each is a copy, not looked up first */
 	g_assert_true(s->name == t->name);
-	g_assert_true(s->resource_id == t->resource_id);
+	g_assert_cmpstr(t->resource_id, ==, "res-1");
 	g_assert_true(pd_sample_batch_intern(batch, "cpu") == s->name);
 	g_assert_null(pd_sample_batch_intern(batch, NULL));
 	g_assert_null(t->unit);
@@ -101,6 +102,39 @@ test_sample_batch_add(void)
 	json = pd_metadata_dup_json(pd_sample_batch_index(batch, 0)->metadata, &len);
 	g_assert_cmpstr(json, ==, "{\"name\": \"vm-1\"}");
 	g_assert_cmpuint(len, ==, strlen(json));
+}
+
+/* interning remembers a few strings by address, but the text at an address
+ * may change: what is interned is always the text passed now */
+static void
+test_sample_batch_intern_address(void)
+{
+	g_autoptr(PdSampleBatch) batch = pd_sample_batch_new();
+	PdSampleBatch *src = pd_sample_batch_new();
+	gchar buf[] = "meter-a";
+	const gchar *a, *b, *c;
+
+	a = pd_sample_batch_intern(batch, buf);
+	g_assert_true(pd_sample_batch_intern(batch, buf) == a);
+	buf[6] = 'b';
+	b = pd_sample_batch_intern(batch, buf);
+	g_assert_cmpstr(a, ==, "meter-a");
+	g_assert_cmpstr(b, ==, "meter-b");
+	/* another address with the same text: the same copy */
+	g_assert_true(pd_sample_batch_intern(batch, "meter-a") == a);
+	buf[6] = 'a';
+	g_assert_true(pd_sample_batch_intern(batch, buf) == a);
+	/* a batch taken over keeps its copies; the one it came from makes new
+	 * ones in its new storage */
+	c = pd_sample_batch_intern(src, buf);
+	pd_sample_batch_add(src, buf, PD_SAMPLE_TYPE_GAUGE, NULL, "r", NULL, NULL, NULL);
+	pd_sample_batch_take(batch, src);
+	pd_sample_batch_add(src, buf, PD_SAMPLE_TYPE_GAUGE, NULL, "r", NULL, NULL, NULL);
+	g_assert_true(pd_sample_batch_index(src, 0)->name != c);
+	g_assert_cmpstr(pd_sample_batch_index(src, 0)->name, ==, "meter-a");
+	g_assert_true(pd_sample_batch_index(batch, 0)->name == c);
+	pd_sample_batch_free(src);
+	g_assert_cmpstr(pd_sample_batch_index(batch, 0)->name, ==, "meter-a");
 }
 
 static void
@@ -174,6 +208,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sample/types", test_sample_types);
 	g_test_add_func("/sample/monotonic", test_sample_monotonic);
 	g_test_add_func("/sample/batch-add", test_sample_batch_add);
+	g_test_add_func("/sample/batch-intern-address", test_sample_batch_intern_address);
 	g_test_add_func("/sample/batch-stamp", test_sample_batch_stamp);
 	g_test_add_func("/sample/batch-take", test_sample_batch_take);
 	return g_test_run();

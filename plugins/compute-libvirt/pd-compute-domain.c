@@ -337,22 +337,45 @@ pd_compute_domain_get_cpu_md(PdComputeDomain *cd, gint64 cpu_number)
 	return md;
 }
 
-gchar *
-pd_compute_domain_vnic_resource_id(PdComputeDomain *cd, guint idx)
+const gchar *
+pd_compute_domain_vnic_resource_id_in(PdComputeDomain *cd, guint idx, GString *buf)
 {
 	PdComputeVnic *vnic = &cd->inst->vnics[idx];
 
 	if (vnic->fref != NULL)
-		return g_strdup(vnic->fref);
+		return vnic->fref;
 	/* one per sample: concatenated, not formatted */
-	return g_strconcat(cd->inst->domain_name, "-", cd->inst->uuid, "-", vnic->name, NULL);
+	g_string_assign(buf, cd->inst->domain_name);
+	g_string_append_c(buf, '-');
+	g_string_append(buf, cd->inst->uuid);
+	g_string_append_c(buf, '-');
+	g_string_append(buf, vnic->name);
+	return buf->str;
+}
+
+const gchar *
+pd_compute_domain_disk_resource_id_in(PdComputeDomain *cd, guint idx, GString *buf)
+{
+	g_string_assign(buf, cd->inst->uuid);
+	g_string_append_c(buf, '-');
+	g_string_append(buf, cd->inst->disks[idx].dev);
+	return buf->str;
+}
+
+gchar *
+pd_compute_domain_vnic_resource_id(PdComputeDomain *cd, guint idx)
+{
+	g_autoptr(GString) buf = g_string_new(NULL);
+
+	return g_strdup(pd_compute_domain_vnic_resource_id_in(cd, idx, buf));
 }
 
 gchar *
 pd_compute_domain_disk_resource_id(PdComputeDomain *cd, guint idx)
 {
-	PdComputeDisk *disk = &cd->inst->disks[idx];
-	return g_strconcat(cd->inst->uuid, "-", disk->dev, NULL);
+	g_autoptr(GString) buf = g_string_new(NULL);
+
+	return g_strdup(pd_compute_domain_disk_resource_id_in(cd, idx, buf));
 }
 
 PdComputeDomain *

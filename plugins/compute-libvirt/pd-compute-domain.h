@@ -52,6 +52,11 @@ gchar *
 pd_compute_domain_vnic_resource_id(PdComputeDomain *cd, guint idx);
 gchar *
 pd_compute_domain_disk_resource_id(PdComputeDomain *cd, guint idx);
+/* the same, written over @buf (one buffer for all of a poll's samples) */
+const gchar *
+pd_compute_domain_vnic_resource_id_in(PdComputeDomain *cd, guint idx, GString *buf);
+const gchar *
+pd_compute_domain_disk_resource_id_in(PdComputeDomain *cd, guint idx, GString *buf);
 /* hash table functions for raw (VIR_UUID_BUFLEN bytes) UUID keys */
 guint
 pd_compute_uuid_hash(gconstpointer key);

@@ -33,6 +33,7 @@ typedef struct {
 	PdComputeDomainStats *ds;
 	guint64 cycle;
 	const gchar *unit; /* as [polld] ceilometer_compat's release has it */
+	GString *rid;	   /* a device's resource id, written over per sample */
 } PdComputePoll;
 
 /* 26.0.0 renamed MB to MiB and GB to GiB on every compute meter that had them */
@@ -184,14 +185,14 @@ pd_compute_poll_disks(PdComputePoll *p)
 
 	for (guint i = 0; i < p->cd->inst->n_disks; i++) {
 		PdComputeDiskStats *st = &p->ds->disks[i];
-		g_autofree gchar *rid = NULL;
+		const gchar *rid;
 		gint64 value;
 		if (!(g_atomic_int_get(&st->have) & (1u << m->field)))
 			continue;
 		value = st->v[m->field];
 		if (m->kind == PD_COMPUTE_VALUE_DISK_CAPACITY)
 			value = MAX(value, st->v[PD_COMPUTE_DISK_PHYSICAL]);
-		rid = pd_compute_domain_disk_resource_id(p->cd, i);
+		rid = pd_compute_domain_disk_resource_id_in(p->cd, i, p->rid);
 		pd_sample_set_int(
 		  pd_compute_emit(p, rid, p->cd->disk_md[i], pd_compute_poll_monotonic(p)), value);
 		found++;
@@ -231,11 +232,11 @@ pd_compute_poll_vnics(PdComputePoll *p)
 
 	for (guint i = 0; i < p->cd->inst->n_vnics; i++) {
 		PdComputeNetStats *st = &p->ds->vnics[i];
-		g_autofree gchar *rid = NULL;
+		const gchar *rid;
 		gint64 value;
 		if (!(g_atomic_int_get(&st->have) & (1u << m->field)))
 			continue;
-		rid = pd_compute_domain_vnic_resource_id(p->cd, i);
+		rid = pd_compute_domain_vnic_resource_id_in(p->cd, i, p->rid);
 		value = st->v[m->field];
 		if (m->kind == PD_COMPUTE_VALUE_NET_DELTA)
 			value = pd_compute_delta(p, rid, value);
@@ -350,7 +351,9 @@ pd_compute_pollster_poll(PdPollster *pollster,
 			    NULL,
 			    NULL,
 			    0,
-			    pd_compute_unit(self->meter->unit, pd_poll_context_get_config(ctx)) };
+			    pd_compute_unit(self->meter->unit, pd_poll_context_get_config(ctx)),
+			    NULL };
+	g_autoptr(GString) rid = g_string_sized_new(128);
 
 	if (self->meter->group != 0) {
 		const gchar *source = pd_poll_context_get_source_name(ctx);
@@ -366,6 +369,7 @@ pd_compute_pollster_poll(PdPollster *pollster,
 		if (stats == NULL)
 			return FALSE;
 	}
+	p.rid = rid;
 	if (self->meter->kind == PD_COMPUTE_VALUE_NET_DELTA)
 		p.cycle = pd_compute_pollster_enter_cycle(self, ctx);
 	for (guint i = 0; i < resources->len; i++) {
