@@ -648,6 +648,7 @@ typedef struct _PdComputeShard {
 	guint64 serial;
 	GArray *early; /* PdComputeListed handed over before the listing */
 	gboolean kept; /* the last listing stands */
+	GArray *owner; /* then: the kept listing, whose handles listed borrows */
 	GError *error;
 } PdComputeShard;
 
@@ -655,6 +656,7 @@ static void
 pd_compute_shard_clear(PdComputeShard *sh)
 {
 	g_clear_pointer(&sh->listed, g_array_unref);
+	g_clear_pointer(&sh->owner, g_array_unref);
 	g_clear_pointer(&sh->early, g_array_unref);
 	g_clear_pointer(&sh->todo, g_ptr_array_unref);
 	g_clear_pointer(&sh->ch.changed, g_hash_table_unref);
@@ -721,6 +723,27 @@ pd_compute_listed_copy(GArray *from)
 	return to;
 }
 
+static void
+pd_compute_listed_clear_borrowed(PdComputeListed *l)
+{
+	g_clear_pointer(&l->rd, pd_compute_read_free);
+}
+
+/* a copy of @from's domains that borrows their handles: @from (never
+ * changed once kept) is referenced for as long as the copy is used.
+ * libvirt logs every virDomainRef() and virDomainFree() with the domain's
+ * UUID formatted (about 17,000 instructions the pair): N pairs a cycle. */
+static GArray *
+pd_compute_listed_borrow(GArray *from)
+{
+	GArray *to = g_array_sized_new(FALSE, FALSE, sizeof(PdComputeListed), from->len);
+
+	g_array_set_clear_func(to, (GDestroyNotify)pd_compute_listed_clear_borrowed);
+	/* kept entries have no read state: xml_due, read and rd are clear */
+	g_array_append_vals(to, from->data, from->len);
+	return to;
+}
+
 /* With domain events on the connection and none since its last listing
  * (lifecycle: defined, started, stopped, undefined...; metadata; devices),
  * that listing stands: the same domains, handles and states. Each
@@ -741,7 +764,8 @@ pd_compute_shard_reuse_listing(PdComputeShard *sh)
 	g_mutex_lock(&self->lock);
 	if (quiet && self->kept[i] != NULL && self->kept_serial[i] == sh->serial &&
 	    sh->run->now - self->kept_at[i] < PD_COMPUTE_RELIST_USEC) {
-		sh->listed = pd_compute_listed_copy(self->kept[i]);
+		sh->listed = pd_compute_listed_borrow(self->kept[i]);
+		sh->owner = g_array_ref(self->kept[i]);
 		sh->kept = TRUE;
 		self->listings_kept++;
 	}
