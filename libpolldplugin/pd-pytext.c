@@ -493,8 +493,18 @@ pd_pytext_str(GString *out, const gchar *str)
 	/* an invalid byte becomes the 3 bytes of U+FFFD, as in the JSON */
 	w = pd_buf_reserve(out, (gsize)(end - p) * 3);
 	while (p < end) {
+		const guchar *run = p;
 		gunichar c;
-		gsize n = *p < 0x80 ? 1 : pd_pytext_utf8_decode(p, end, &c);
+		gsize n;
+		/* ASCII runs in one copy: the ids and names signed per sample
+		 * are ASCII, and a copy a byte was a memcpy() call a byte */
+		while (p < end && *p < 0x80)
+			p++;
+		memcpy(w, run, (gsize)(p - run));
+		w += p - run;
+		if (p == end)
+			break;
+		n = pd_pytext_utf8_decode(p, end, &c);
 		if (n == 0) {
 			memcpy(w, "\357\277\275", 3);
 			w += 3;

@@ -415,6 +415,38 @@ test_signature_string_text(void)
 			"\"\\ud83d\\ude00\"]}");
 }
 
+/* str() of a text copies its ASCII runs whole: runs before, between and
+ * after multi-byte characters and invalid bytes keep their place */
+static void
+test_signature_str_runs(void)
+{
+	static const struct {
+		const gchar *in;
+		const gchar *out;
+	} cases[] = {
+		{ "", "" },
+		{ "plain ascii id 0123", "plain ascii id 0123" },
+		{ "ab\xc3\xa9"
+		  "cd\xff"
+		  "ef",
+		  "ab\xc3\xa9"
+		  "cd\xef\xbf\xbd"
+		  "ef" },
+		{ "\xf0\x9f\x98\x80tail", "\xf0\x9f\x98\x80tail" },
+		{ "head\xe2\x82\xac", "head\xe2\x82\xac" },
+		{ "x\xc3", "x\xef\xbf\xbd" },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GString) sig = g_string_new("<");
+
+		pd_pytext_str(sig, cases[i].in);
+		g_assert_true(g_str_has_prefix(sig->str, "<"));
+		g_assert_cmpstr(sig->str + 1, ==, cases[i].out);
+		g_assert_cmpuint(sig->len, ==, strlen(cases[i].out) + 1);
+	}
+}
+
 static const gchar *const keys_plain[] = {
 	"source",     "counter_name",	"counter_type",	     "counter_unit", "counter_volume",
 	"user_id",    "project_id",	"resource_id",	     "timestamp",    "resource_metadata",
@@ -1411,6 +1443,7 @@ main(int argc, char **argv)
 	g_test_add_func("/serializer/signature/vector-json", test_vector_json);
 	g_test_add_func("/serializer/signature/vector-fast-path", test_vector_fast_path);
 	g_test_add_func("/serializer/signature/lists-of-anything", test_lists_of_anything);
+	g_test_add_func("/serializer/signature/str-runs", test_signature_str_runs);
 	g_test_add_func("/serializer/signature/sort-order", test_sort_order);
 	g_test_add_func("/serializer/signature/int-vs-float-volume", test_int_vs_float_volume);
 	g_test_add_func("/serializer/signature/string-and-list-text", test_signature_string_text);
