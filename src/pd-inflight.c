@@ -11,16 +11,28 @@
  * instances is hundreds of MB of messages); with the budget the pollster
  * threads wait instead, and memory stays flat in the number of resources.
  * Only worker threads ever wait, and only for the main loop, which never
- * waits for them, so this cannot deadlock. */
+ * waits for them, so this cannot deadlock.
+ *
+ * Waiters queue in arrival order, each on a condition of its own, and the
+ * thread that makes room grants it to them: a release wakes exactly the
+ * threads whose chunks now fit, none that would only go back to sleep (with
+ * one shared condition every release woke every waiter: at N=5000 a cycle
+ * passes ~50 MB of messages through the 2 MiB budget, a release a message). */
+typedef struct {
+	GCond cond;
+	guint64 bytes;
+	gboolean granted;
+} PdInflightWaiter;
+
 struct _PdInflight {
 	gint ref_count;
 	GMutex lock;
-	GCond cond;
 	guint64 max;
 	guint64 bytes;
 	guint64 peak;
 	guint64 waits;
-	guint waiting; /* threads in acquire's wait now */
+	guint64 wakeups;
+	GQueue waiters; /* PdInflightWaiter on their threads' stacks, first first */
 };
 
 PdInflight *
@@ -30,7 +42,7 @@ pd_inflight_new(guint64 max_bytes)
 
 	self->ref_count = 1;
 	g_mutex_init(&self->lock);
-	g_cond_init(&self->cond);
+	g_queue_init(&self->waiters);
 	self->max = MAX(max_bytes, PD_INFLIGHT_MIN);
 	return self;
 }
@@ -47,9 +59,39 @@ pd_inflight_unref(PdInflight *self)
 {
 	if (!g_atomic_int_dec_and_test(&self->ref_count))
 		return;
-	g_cond_clear(&self->cond);
 	g_mutex_clear(&self->lock);
 	g_free(self);
+}
+
+/* called with the lock held: something always goes, even a chunk larger
+ * than the budget, when nothing else is in flight */
+static gboolean
+fits(PdInflight *self, guint64 bytes)
+{
+	return self->bytes == 0 || self->bytes + bytes <= self->max;
+}
+
+static void
+count_in(PdInflight *self, guint64 bytes)
+{
+	self->bytes += bytes;
+	self->peak = MAX(self->peak, self->bytes);
+}
+
+/* called with the lock held: the room made goes to the waiters in turn, as
+ * far as it reaches; each one granted is woken, no other */
+static void
+grant_waiting(PdInflight *self)
+{
+	PdInflightWaiter *w;
+
+	while ((w = g_queue_peek_head(&self->waiters)) != NULL && fits(self, w->bytes)) {
+		g_queue_pop_head(&self->waiters);
+		count_in(self, w->bytes);
+		w->granted = TRUE;
+		self->wakeups++;
+		g_cond_signal(&w->cond);
+	}
 }
 
 void
@@ -57,33 +99,29 @@ pd_inflight_set_max(PdInflight *self, guint64 max_bytes)
 {
 	g_mutex_lock(&self->lock);
 	self->max = MAX(max_bytes, PD_INFLIGHT_MIN);
-	g_cond_broadcast(&self->cond);
+	grant_waiting(self);
 	g_mutex_unlock(&self->lock);
-}
-
-/* GLib's GCond makes a futex call on every broadcast, waiter or not: two a
- * message (the sink's correction and the publisher's release) */
-static void
-wake_waiting(PdInflight *self)
-{
-	if (self->waiting > 0)
-		g_cond_broadcast(&self->cond);
 }
 
 void
 pd_inflight_acquire(PdInflight *self, guint64 bytes)
 {
+	PdInflightWaiter w = { .bytes = bytes };
+
 	g_mutex_lock(&self->lock);
-	if (self->bytes > 0 && self->bytes + bytes > self->max) {
-		self->waits++;
-		self->waiting++;
-		while (self->bytes > 0 && self->bytes + bytes > self->max)
-			g_cond_wait(&self->cond, &self->lock);
-		self->waiting--;
+	/* behind those already waiting, so none of them starves */
+	if (self->waiters.length == 0 && fits(self, bytes)) {
+		count_in(self, bytes);
+		g_mutex_unlock(&self->lock);
+		return;
 	}
-	self->bytes += bytes;
-	self->peak = MAX(self->peak, self->bytes);
+	self->waits++;
+	g_cond_init(&w.cond);
+	g_queue_push_tail(&self->waiters, &w);
+	while (!w.granted)
+		g_cond_wait(&w.cond, &self->lock);
 	g_mutex_unlock(&self->lock);
+	g_cond_clear(&w.cond);
 }
 
 void
@@ -91,11 +129,10 @@ pd_inflight_adjust(PdInflight *self, gint64 delta)
 {
 	g_mutex_lock(&self->lock);
 	if (delta >= 0) {
-		self->bytes += (guint64)delta;
-		self->peak = MAX(self->peak, self->bytes);
+		count_in(self, (guint64)delta);
 	} else {
 		self->bytes -= MIN((guint64)-delta, self->bytes);
-		wake_waiting(self);
+		grant_waiting(self);
 	}
 	g_mutex_unlock(&self->lock);
 }
@@ -105,7 +142,7 @@ pd_inflight_release(PdInflight *self, guint64 bytes)
 {
 	g_mutex_lock(&self->lock);
 	self->bytes -= MIN(bytes, self->bytes);
-	wake_waiting(self);
+	grant_waiting(self);
 	g_mutex_unlock(&self->lock);
 }
 
@@ -136,4 +173,21 @@ guint64
 pd_inflight_get_waits(PdInflight *self)
 {
 	return pd_inflight_get(self, &self->waits);
+}
+
+guint64
+pd_inflight_get_wakeups(PdInflight *self)
+{
+	return pd_inflight_get(self, &self->wakeups);
+}
+
+guint
+pd_inflight_get_waiting(PdInflight *self)
+{
+	guint n;
+
+	g_mutex_lock(&self->lock);
+	n = self->waiters.length;
+	g_mutex_unlock(&self->lock);
+	return n;
 }

@@ -25,9 +25,9 @@ pd_inflight_unref(PdInflight *self);
 void
 pd_inflight_set_max(PdInflight *self, guint64 max_bytes);
 /* a pollster's thread: waits while @bytes would take what is in flight past
- * the budget, then counts them in. Something always goes: a chunk larger
- * than the budget passes when nothing else is in flight. Never call it on
- * the main thread, which releases. */
+ * the budget, or while other threads wait before it, then counts them in.
+ * Something always goes: a chunk larger than the budget passes when nothing
+ * else is in flight. Never call it on the main thread, which releases. */
 void
 pd_inflight_acquire(PdInflight *self, guint64 bytes);
 /* any thread, never waits: corrects what an acquire() counted by
@@ -45,6 +45,13 @@ guint64
 pd_inflight_get_peak(PdInflight *self);
 guint64
 pd_inflight_get_waits(PdInflight *self);
+/* threads woken with their chunk counted in (every wake-up is one: a
+ * release wakes only the waiters whose chunks now fit, first come first),
+ * and threads waiting now */
+guint64
+pd_inflight_get_wakeups(PdInflight *self);
+guint
+pd_inflight_get_waiting(PdInflight *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdInflight, pd_inflight_unref)
 
