@@ -272,10 +272,143 @@ test_turns(void)
 	pd_test_rmtree(dir);
 }
 
+/* a pipeline held at a gate until the test opens it */
+typedef struct {
+	GMutex lock;
+	GCond cond;
+	gboolean open;
+} Gate;
+
+static void
+gate_cb(PdComputeConnection *conn, gpointer data)
+{
+	Gate *g = data;
+
+	g_mutex_lock(&g->lock);
+	while (!g->open)
+		g_cond_wait(&g->cond, &g->lock);
+	g_mutex_unlock(&g->lock);
+}
+
+static void
+gate_open(Gate *g)
+{
+	g_mutex_lock(&g->lock);
+	g->open = TRUE;
+	g_cond_broadcast(&g->cond);
+	g_mutex_unlock(&g->lock);
+}
+
+typedef struct {
+	PdComputeStats *stats;
+	PdComputeDomain *cd;
+	GAsyncQueue *done;
+} Meter;
+
+static gpointer
+meter_thread(gpointer data)
+{
+	Meter *m = data;
+	PdComputeDomainStats *ds = pd_compute_stats_lookup(m->stats, m->cd, PD_COMPUTE_GROUP_INFO);
+
+	g_assert_true(g_atomic_int_get(&ds->fetched) & PD_COMPUTE_GROUP_INFO);
+	g_async_queue_push(m->done, m);
+	return NULL;
+}
+
+#define WAKE_DOMAINS 300
+
+/* a meter waiting for a domain's statistics is woken once, when that
+ * domain's pipeline has answered it: not for every few domains either
+ * pipeline answers before (each answers its ~150 in chunks of 64) */
+static void
+test_stats_wakeups(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	const gchar *opts[] = { "--domains", G_STRINGIFY(WAKE_DOMAINS), "--shutoff-every",
+				"0",	     "--plain-every",		"0",
+				NULL };
+	g_autofree gchar *xml = pd_test_compute_gen_domains(dir, opts);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr conn = virConnectOpen(uri);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdDiscovery) discovery = NULL;
+	g_autoptr(GPtrArray) known =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	g_autoptr(GAsyncQueue) done = g_async_queue_new();
+	g_autoptr(GError) error = NULL;
+	PdComputePool *pool = pd_compute_pool_new(NULL);
+	PdCycleCache *cache;
+	PdComputeStats *stats;
+	Gate gates[2];
+	Meter meters[2];
+	GThread *threads[2];
+
+	g_assert_nonnull(conn);
+	pd_compute_pool_set_conn_shared(pool, conn, 2);
+	discovery = pd_compute_discovery_new(pool);
+	cache = pd_cycle_cache_new(config);
+	g_ptr_array_unref(
+	  pd_test_compute_discover_parts(discovery, cache, turns_noop_part_cb, known));
+	pd_cycle_cache_unref(cache);
+	g_assert_cmpuint(known->len, ==, WAKE_DOMAINS);
+
+	/* both pipelines held: the statistics queue behind the gates */
+	for (guint k = 0; k < 2; k++) {
+		g_mutex_init(&gates[k].lock);
+		g_cond_init(&gates[k].cond);
+		gates[k].open = FALSE;
+		pd_compute_pipeline_push(pd_compute_pool_get(pool, k), gate_cb, &gates[k], NULL);
+	}
+	cache = pd_cycle_cache_new(config);
+	stats = pd_compute_stats_get(cache, pool, FALSE, known, PD_COMPUTE_GROUP_INFO, 0, &error);
+	g_assert_no_error(error);
+	/* a meter for the last domain of each pipeline's share */
+	for (guint i = 0; i < known->len; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(known, i));
+		meters[pd_compute_pool_shard(pool, cd->uuid)].cd = cd;
+	}
+	for (guint k = 0; k < 2; k++) {
+		meters[k].stats = stats;
+		meters[k].done = done;
+		threads[k] = g_thread_new("meter", meter_thread, &meters[k]);
+		while (pd_compute_stats_get_waiting(stats) < k + 1)
+			g_thread_yield();
+	}
+	g_assert_cmpuint(pd_compute_stats_get_wakeups(stats), ==, 0);
+
+	/* the first pipeline answers its share: its meter alone is woken */
+	gate_open(&gates[0]);
+	g_assert_true(g_async_queue_pop(done) == &meters[0]);
+	g_assert_cmpuint(pd_compute_stats_get_wakeups(stats), ==, 1);
+	g_assert_cmpuint(pd_compute_stats_get_waiting(stats), ==, 1);
+	/* the second: one more */
+	gate_open(&gates[1]);
+	g_assert_true(g_async_queue_pop(done) == &meters[1]);
+	g_assert_cmpuint(pd_compute_stats_get_wakeups(stats), ==, 2);
+	g_assert_cmpuint(pd_compute_stats_get_waiting(stats), ==, 0);
+	for (guint k = 0; k < 2; k++)
+		g_thread_join(threads[k]);
+	/* answered already: no wait, no wake-up */
+	pd_compute_stats_lookup(stats, meters[0].cd, PD_COMPUTE_GROUP_INFO);
+	g_assert_cmpuint(pd_compute_stats_get_wakeups(stats), ==, 2);
+
+	pd_cycle_cache_unref(cache);
+	g_clear_object(&discovery);
+	g_object_unref(pool); /* joins the pipelines */
+	for (guint k = 0; k < 2; k++) {
+		g_mutex_clear(&gates[k].lock);
+		g_cond_clear(&gates[k].cond);
+	}
+	virConnectClose(conn);
+	pd_test_rmtree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/compute/turns", test_turns);
+	g_test_add_func("/compute/stats-wakeups", test_stats_wakeups);
 	return g_test_run();
 }

@@ -19,16 +19,28 @@
  * A domain's values are written by the one pipeline that owns its handle,
  * without a lock (each field once per cycle; the `have` bits atomically); the
  * lock guards the table and the group bits, and publishes the values with
- * them to the meters waiting in lookup(). */
+ * them to the meters waiting in lookup().
+ *
+ * A meter waits for one domain, on a condition of its own: a pipeline that
+ * has answered a few domains wakes the meters waiting for those and no
+ * other (one shared condition woke every waiting meter, of both connections'
+ * domains, each few domains, most of them to sleep again). */
 struct _PdComputeStats {
 	PdComputePool *pool;
 	gboolean use_bulk;
 	gint cancelled; /* atomic: the cycle is over, stop calling */
 	GMutex lock;
-	GCond cond;
 	GHashTable *domains; /* PdComputeDomain -> PdComputeDomainStats */
 	guint requested;     /* groups asked for every domain */
+	GPtrArray *waiters;  /* PdComputeStatsWaiter, on the meters' stacks */
+	guint wakeups;	     /* meters woken, each with its domain answered */
 };
+
+typedef struct {
+	GCond cond;
+	PdComputeDomainStats *ds;
+	guint groups;
+} PdComputeStatsWaiter;
 
 /* How the discovery finds the cycle's statistics: a job invokes its
  * pollster on one part at a time, so a later part's statistics, queued only
@@ -97,7 +109,7 @@ pd_compute_stats_clear(gpointer data)
 
 	g_object_unref(stats->pool);
 	g_hash_table_unref(stats->domains);
-	g_cond_clear(&stats->cond);
+	g_ptr_array_unref(stats->waiters);
 	g_mutex_clear(&stats->lock);
 }
 
@@ -645,6 +657,22 @@ pd_compute_stats_fill(PdComputeConnection *conn, PdComputeDomainStats *ds, guint
 	}
 }
 
+/* called with the lock held: the meters whose domains are answered now */
+static void
+pd_compute_stats_wake_locked(PdComputeStats *stats)
+{
+	for (guint i = 0; i < stats->waiters->len;) {
+		PdComputeStatsWaiter *w = g_ptr_array_index(stats->waiters, i);
+		if ((w->ds->done & w->groups) != w->groups) {
+			i++;
+			continue;
+		}
+		g_ptr_array_remove_index_fast(stats->waiters, i);
+		stats->wakeups++;
+		g_cond_signal(&w->cond);
+	}
+}
+
 static void
 pd_compute_stats_job_cb(PdComputeConnection *conn, gpointer data)
 {
@@ -665,7 +693,7 @@ pd_compute_stats_job_cb(PdComputeConnection *conn, gpointer data)
 			PdComputeDomainStats *ds = g_ptr_array_index(job->entries, i);
 			ds->done |= job->groups;
 		}
-		g_cond_broadcast(&stats->cond);
+		pd_compute_stats_wake_locked(stats);
 		g_mutex_unlock(&stats->lock);
 	}
 }
@@ -752,11 +780,40 @@ pd_compute_stats_lookup(PdComputeStats *stats, PdComputeDomain *cd, guint groups
 		}
 		pd_compute_stats_queue_locked(stats, todo, missing, FALSE);
 	}
-	/* the pipelines wake us every few domains, not for each */
-	while ((ds->done & groups) != groups)
-		g_cond_wait(&stats->cond, &stats->lock);
+	if ((ds->done & groups) != groups) {
+		/* the pipeline wakes us once it has answered this domain */
+		PdComputeStatsWaiter w = { .ds = ds, .groups = groups };
+		g_cond_init(&w.cond);
+		g_ptr_array_add(stats->waiters, &w);
+		while ((ds->done & groups) != groups)
+			g_cond_wait(&w.cond, &stats->lock);
+		/* removed by the waker (a spurious wake-up leaves it listed) */
+		g_cond_clear(&w.cond);
+	}
 	g_mutex_unlock(&stats->lock);
 	return ds;
+}
+
+guint
+pd_compute_stats_get_wakeups(PdComputeStats *stats)
+{
+	guint n;
+
+	g_mutex_lock(&stats->lock);
+	n = stats->wakeups;
+	g_mutex_unlock(&stats->lock);
+	return n;
+}
+
+guint
+pd_compute_stats_get_waiting(PdComputeStats *stats)
+{
+	guint n;
+
+	g_mutex_lock(&stats->lock);
+	n = stats->waiters->len;
+	g_mutex_unlock(&stats->lock);
+	return n;
 }
 
 /* --- the cycle's statistics --- */
@@ -805,7 +862,7 @@ pd_compute_stats_create_cb(gpointer user_data, GError **error)
 	stats->pool = g_object_ref(args->pool);
 	stats->use_bulk = args->use_bulk;
 	g_mutex_init(&stats->lock);
-	g_cond_init(&stats->cond);
+	stats->waiters = g_ptr_array_new();
 	stats->domains =
 	  g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)pd_compute_domain_stats_free);
 	g_mutex_lock(&stats->lock);

@@ -129,6 +129,12 @@ pd_compute_stats_get_from_records(PdCycleCache *cache,
  * yet. Never NULL. Read the bits with g_atomic_int_get(). */
 PdComputeDomainStats *
 pd_compute_stats_lookup(PdComputeStats *stats, PdComputeDomain *cd, guint groups);
+/* for tests: meters woken in lookup() so far (each once its domain was
+ * answered: a pipeline wakes no meter that would wait on), and waiting now */
+guint
+pd_compute_stats_get_wakeups(PdComputeStats *stats);
+guint
+pd_compute_stats_get_waiting(PdComputeStats *stats);
 /* group index for PdComputeDomainStats.monotonic */
 guint
 pd_compute_group_index(guint group);
