@@ -14,7 +14,10 @@
  * Serialisation runs in the threads that hand batches over, each with a
  * serializer of its own taken from a pool; a reload bumps the generation and
  * stale serializers are freed as they come back. The messages are handed to
- * the publisher from the main loop.
+ * the publisher from the main loop, through one queue: a thread that hands
+ * chunks over wakes the main loop only when no earlier hand-over is still
+ * waiting for it, and the main loop takes all that queued at once (one
+ * wake-up of the main loop, and of the publisher, for a burst of chunks).
  */
 
 typedef struct {
@@ -42,6 +45,9 @@ struct _PdNotifierSink {
 	 * samples, not messages as well */
 	gint sample_bytes;
 	guint64 messages_built; /* main thread */
+	GQueue handovers;	/* PdNotifierHandOver for the main loop, under mutex */
+	gboolean handover_due;	/* ... and the main loop is woken for them */
+	guint handover_wakeups; /* main thread: times it took hand-overs */
 	/* [polling] enable_notifications: false on scrape-only nodes, where
 	 * nothing is published and the broker is never connected */
 	gboolean enabled;
@@ -293,11 +299,9 @@ typedef struct {
 	gpointer done_data;
 } PdNotifierHandOver;
 
-static gboolean
-pd_notifier_sink_publish_cb(gpointer user_data)
+static void
+pd_notifier_sink_publish(PdNotifierHandOver *h)
 {
-	PdNotifierHandOver *h = user_data;
-
 	for (guint i = 0; i < h->messages->len; i++)
 		pd_publisher_publish(h->sink->publisher, g_ptr_array_index(h->messages, i));
 	/* with the log line of the hypervisor's or API's connection, how long
@@ -315,7 +319,43 @@ pd_notifier_sink_publish_cb(gpointer user_data)
 	g_ptr_array_unref(h->messages);
 	g_object_unref(h->sink);
 	g_free(h);
+}
+
+/* main loop: every hand-over queued since it was woken, in order */
+static gboolean
+pd_notifier_sink_publish_cb(gpointer user_data)
+{
+	PdNotifierSink *self = user_data;
+	GQueue queue;
+	PdNotifierHandOver *h;
+
+	g_mutex_lock(&self->mutex);
+	queue = self->handovers;
+	g_queue_init(&self->handovers);
+	self->handover_due = FALSE;
+	g_mutex_unlock(&self->mutex);
+	self->handover_wakeups++;
+	while ((h = g_queue_pop_head(&queue)) != NULL)
+		pd_notifier_sink_publish(h);
 	return G_SOURCE_REMOVE;
+}
+
+/* any thread */
+static void
+pd_notifier_sink_hand_over(PdNotifierSink *self, PdNotifierHandOver *h)
+{
+	gboolean wake;
+
+	g_mutex_lock(&self->mutex);
+	g_queue_push_tail(&self->handovers, h);
+	wake = !self->handover_due;
+	self->handover_due = TRUE;
+	g_mutex_unlock(&self->mutex);
+	if (wake)
+		g_idle_add_full(G_PRIORITY_DEFAULT,
+				pd_notifier_sink_publish_cb,
+				g_object_ref(self),
+				g_object_unref);
 }
 
 static void
@@ -346,7 +386,7 @@ pd_notifier_sink_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done
 	if (n > 0)
 		g_atomic_int_set(&self->sample_bytes, (gint)MAX(h->bytes / n, 1));
 	pd_inflight_adjust(self->inflight, (gint64)h->bytes - (gint64)estimate);
-	g_idle_add_full(G_PRIORITY_DEFAULT, pd_notifier_sink_publish_cb, h, NULL);
+	pd_notifier_sink_hand_over(self, h);
 }
 
 static void
@@ -434,6 +474,12 @@ pd_notifier_sink_get_messages_built(PdNotifierSink *self)
 	return self->messages_built;
 }
 
+guint
+pd_notifier_sink_get_handover_wakeups(PdNotifierSink *self)
+{
+	return self->handover_wakeups;
+}
+
 static void
 pd_notifier_sink_finalize(GObject *obj)
 {
@@ -453,6 +499,7 @@ static void
 pd_notifier_sink_init(PdNotifierSink *self)
 {
 	g_mutex_init(&self->mutex);
+	g_queue_init(&self->handovers);
 	self->serializers =
 	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_pooled_serializer_free);
 	self->batch_size = 50;

@@ -21,5 +21,9 @@ pd_notifier_sink_get_publisher(PdNotifierSink *self);
 /* messages built so far */
 guint64
 pd_notifier_sink_get_messages_built(PdNotifierSink *self);
+/* times the main loop took the chunks handed over (once for all that
+ * queued since it last did) */
+guint
+pd_notifier_sink_get_handover_wakeups(PdNotifierSink *self);
 
 G_END_DECLS

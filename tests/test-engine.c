@@ -1314,95 +1314,6 @@ test_engine_inflight_budget(void)
 	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 0);
 }
 
-typedef struct {
-	PdInflight *inflight;
-	GAsyncQueue *passed;
-	guint64 bytes;
-	gint id;
-} InflightWaiter;
-
-static gpointer
-inflight_waiter(gpointer data)
-{
-	InflightWaiter *w = data;
-
-	pd_inflight_acquire(w->inflight, w->bytes);
-	g_async_queue_push(w->passed, GINT_TO_POINTER(w->id));
-	return NULL;
-}
-
-/* starts a thread acquiring @bytes; returns once it waits in the queue */
-static GThread *
-inflight_waiter_start(InflightWaiter *w, guint waiting)
-{
-	GThread *thread = g_thread_new("inflight", inflight_waiter, w);
-
-	while (pd_inflight_get_waiting(w->inflight) < waiting)
-		g_thread_yield();
-	return thread;
-}
-
-static gint
-inflight_pop_two(GAsyncQueue *passed)
-{
-	gint a = GPOINTER_TO_INT(g_async_queue_pop(passed));
-	gint b = GPOINTER_TO_INT(g_async_queue_pop(passed));
-
-	return (1 << a) | (1 << b);
-}
-
-/* a release wakes exactly the waiting threads whose chunks now fit, in the
- * order they came, and a thread that would fit waits behind earlier ones */
-static void
-test_engine_inflight_wakeups(void)
-{
-	g_autoptr(PdInflight) inflight = pd_inflight_new(64 * 1024);
-	g_autoptr(GAsyncQueue) passed = g_async_queue_new();
-	InflightWaiter w[4];
-	GThread *threads[4];
-
-	pd_inflight_acquire(inflight, 60 * 1024);
-	for (gint i = 0; i < 3; i++) {
-		w[i] = (InflightWaiter){ inflight, passed, 20 * 1024, i + 1 };
-		threads[i] = inflight_waiter_start(&w[i], (guint)i + 1);
-	}
-	/* 50 KiB in flight: the first chunk does not fit, nobody is woken */
-	pd_inflight_release(inflight, 10 * 1024);
-	g_assert_cmpuint(pd_inflight_get_wakeups(inflight), ==, 0);
-	g_assert_cmpuint(pd_inflight_get_waiting(inflight), ==, 3);
-	/* 40 KiB: room for the first, not the second */
-	pd_inflight_release(inflight, 10 * 1024);
-	g_assert_cmpint(GPOINTER_TO_INT(g_async_queue_pop(passed)), ==, 1);
-	g_assert_cmpuint(pd_inflight_get_wakeups(inflight), ==, 1);
-	g_assert_cmpuint(pd_inflight_get_waiting(inflight), ==, 2);
-	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 60 * 1024);
-	/* 20 KiB: both others (woken together: either may pass first) */
-	pd_inflight_release(inflight, 40 * 1024);
-	g_assert_cmpint(inflight_pop_two(passed), ==, (1 << 2) | (1 << 3));
-	g_assert_cmpuint(pd_inflight_get_wakeups(inflight), ==, 3);
-	g_assert_cmpuint(pd_inflight_get_waits(inflight), ==, 3);
-	for (guint i = 0; i < 3; i++)
-		g_thread_join(threads[i]);
-	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 60 * 1024);
-
-	/* a small chunk that would fit waits behind a large one that does not,
-	 * and both go once there is room for the large one */
-	w[0] = (InflightWaiter){ inflight, passed, 20 * 1024, 1 };
-	w[1] = (InflightWaiter){ inflight, passed, 1024, 2 };
-	threads[0] = inflight_waiter_start(&w[0], 1);
-	threads[1] = inflight_waiter_start(&w[1], 2);
-	g_assert_cmpuint(pd_inflight_get_waits(inflight), ==, 5);
-	g_assert_null(g_async_queue_try_pop(passed));
-	pd_inflight_release(inflight, 60 * 1024);
-	g_assert_cmpint(inflight_pop_two(passed), ==, (1 << 1) | (1 << 2));
-	g_assert_cmpuint(pd_inflight_get_wakeups(inflight), ==, 5);
-	g_thread_join(threads[0]);
-	g_thread_join(threads[1]);
-	pd_inflight_release(inflight, 21 * 1024);
-	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 0);
-	g_assert_cmpuint(pd_inflight_get_peak(inflight), <=, 64 * 1024);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -1431,6 +1342,5 @@ main(int argc, char **argv)
 	ADD("/engine/poll-now-unknown", test_engine_poll_now_unknown);
 	ADD("/engine/ceilometer-compat", test_engine_ceilometer_compat);
 	g_test_add_func("/engine/inflight-budget", test_engine_inflight_budget);
-	g_test_add_func("/engine/inflight-wakeups", test_engine_inflight_wakeups);
 	return g_test_run();
 }

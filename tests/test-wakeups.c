@@ -1,0 +1,235 @@
+/*
+ * Hand-overs between threads wake only the threads that have work: the
+ * in-flight budget wakes the waiting pollster threads whose chunks now fit
+ * and no other, the notifier sink wakes the main loop once for the chunks
+ * handed over while it had not taken the earlier ones.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "pd-config-private.h"
+#include "pd-inflight.h"
+#include "pd-notifier-sink.h"
+#include "pd-test-util.h"
+#include "polld.h"
+
+/* --- a publisher keeping every message (the main loop publishes) --- */
+
+#define PD_TYPE_KEEP_PUBLISHER (pd_keep_publisher_get_type())
+G_DECLARE_FINAL_TYPE(PdKeepPublisher, pd_keep_publisher, PD, KEEP_PUBLISHER, PdPublisher)
+struct _PdKeepPublisher {
+	PdPublisher parent_instance;
+	GPtrArray *messages;
+};
+G_DEFINE_TYPE(PdKeepPublisher, pd_keep_publisher, PD_TYPE_PUBLISHER)
+
+static void
+pd_keep_publisher_publish(PdPublisher *publisher, PdMessage *msg)
+{
+	g_ptr_array_add(PD_KEEP_PUBLISHER(publisher)->messages, pd_message_ref(msg));
+}
+
+static void
+pd_keep_publisher_finalize(GObject *obj)
+{
+	g_ptr_array_unref(PD_KEEP_PUBLISHER(obj)->messages);
+	G_OBJECT_CLASS(pd_keep_publisher_parent_class)->finalize(obj);
+}
+
+static void
+pd_keep_publisher_init(PdKeepPublisher *self)
+{
+	self->messages = g_ptr_array_new_with_free_func((GDestroyNotify)pd_message_unref);
+}
+
+static void
+pd_keep_publisher_class_init(PdKeepPublisherClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = pd_keep_publisher_finalize;
+	PD_PUBLISHER_CLASS(klass)->publish = pd_keep_publisher_publish;
+}
+
+/* --- the in-flight budget --- */
+
+typedef struct {
+	PdInflight *inflight;
+	GAsyncQueue *passed;
+	guint64 bytes;
+	gint id;
+} InflightWaiter;
+
+static gpointer
+inflight_waiter(gpointer data)
+{
+	InflightWaiter *w = data;
+
+	pd_inflight_acquire(w->inflight, w->bytes);
+	g_async_queue_push(w->passed, GINT_TO_POINTER(w->id));
+	return NULL;
+}
+
+/* starts a thread acquiring @bytes; returns once it waits in the queue */
+static GThread *
+inflight_waiter_start(InflightWaiter *w, guint waiting)
+{
+	GThread *thread = g_thread_new("inflight", inflight_waiter, w);
+
+	while (pd_inflight_get_waiting(w->inflight) < waiting)
+		g_thread_yield();
+	return thread;
+}
+
+static gint
+inflight_pop_two(GAsyncQueue *passed)
+{
+	gint a = GPOINTER_TO_INT(g_async_queue_pop(passed));
+	gint b = GPOINTER_TO_INT(g_async_queue_pop(passed));
+
+	return (1 << a) | (1 << b);
+}
+
+/* a release wakes exactly the waiting threads whose chunks now fit, in the
+ * order they came, and a thread that would fit waits behind earlier ones */
+static void
+test_inflight_wakeups(void)
+{
+	g_autoptr(PdInflight) inflight = pd_inflight_new(64 * 1024);
+	g_autoptr(GAsyncQueue) passed = g_async_queue_new();
+	InflightWaiter w[4];
+	GThread *threads[4];
+
+	pd_inflight_acquire(inflight, 60 * 1024);
+	for (gint i = 0; i < 3; i++) {
+		w[i] = (InflightWaiter){ inflight, passed, 20 * 1024, i + 1 };
+		threads[i] = inflight_waiter_start(&w[i], (guint)i + 1);
+	}
+	/* 50 KiB in flight: the first chunk does not fit, nobody is woken */
+	pd_inflight_release(inflight, 10 * 1024);
+	g_assert_cmpuint(pd_inflight_get_wakeups(inflight), ==, 0);
+	g_assert_cmpuint(pd_inflight_get_waiting(inflight), ==, 3);
+	/* 40 KiB: room for the first, not the second */
+	pd_inflight_release(inflight, 10 * 1024);
+	g_assert_cmpint(GPOINTER_TO_INT(g_async_queue_pop(passed)), ==, 1);
+	g_assert_cmpuint(pd_inflight_get_wakeups(inflight), ==, 1);
+	g_assert_cmpuint(pd_inflight_get_waiting(inflight), ==, 2);
+	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 60 * 1024);
+	/* 20 KiB: both others (woken together: either may pass first) */
+	pd_inflight_release(inflight, 40 * 1024);
+	g_assert_cmpint(inflight_pop_two(passed), ==, (1 << 2) | (1 << 3));
+	g_assert_cmpuint(pd_inflight_get_wakeups(inflight), ==, 3);
+	g_assert_cmpuint(pd_inflight_get_waits(inflight), ==, 3);
+	for (guint i = 0; i < 3; i++)
+		g_thread_join(threads[i]);
+	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 60 * 1024);
+
+	/* a small chunk that would fit waits behind a large one that does not,
+	 * and both go once there is room for the large one */
+	w[0] = (InflightWaiter){ inflight, passed, 20 * 1024, 1 };
+	w[1] = (InflightWaiter){ inflight, passed, 1024, 2 };
+	threads[0] = inflight_waiter_start(&w[0], 1);
+	threads[1] = inflight_waiter_start(&w[1], 2);
+	g_assert_cmpuint(pd_inflight_get_waits(inflight), ==, 5);
+	g_assert_null(g_async_queue_try_pop(passed));
+	pd_inflight_release(inflight, 60 * 1024);
+	g_assert_cmpint(inflight_pop_two(passed), ==, (1 << 1) | (1 << 2));
+	g_assert_cmpuint(pd_inflight_get_wakeups(inflight), ==, 5);
+	g_thread_join(threads[0]);
+	g_thread_join(threads[1]);
+	pd_inflight_release(inflight, 21 * 1024);
+	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 0);
+	g_assert_cmpuint(pd_inflight_get_peak(inflight), <=, 64 * 1024);
+}
+
+/* --- the notifier sink --- */
+
+typedef struct {
+	PdSink *sink;
+	guint first, n;
+	guint done; /* main thread */
+} HandOvers;
+
+static void
+handovers_done(gpointer data, const GError *error)
+{
+	g_assert_no_error(error);
+	((HandOvers *)data)->done++;
+}
+
+/* a pollster's thread: @n chunks of 3 samples, resources r<chunk>-<j> */
+static gpointer
+handovers_thread(gpointer data)
+{
+	HandOvers *h = data;
+
+	for (guint i = h->first; i < h->first + h->n; i++) {
+		PdSampleBatch *batch = pd_sample_batch_new();
+		for (guint j = 0; j < 3; j++) {
+			g_autofree gchar *rid = g_strdup_printf("r%u-%u", i, j);
+			PdSample *sample = pd_sample_batch_add(
+			  batch, "fake.a", PD_SAMPLE_TYPE_GAUGE, "B", rid, "u1", "p1", NULL);
+			pd_sample_set_double(sample, i);
+		}
+		pd_sample_batch_stamp(batch, 0, g_get_real_time(), NAN);
+		pd_sink_consume(h->sink, batch, handovers_done, h);
+		pd_sample_batch_free(batch);
+	}
+	return NULL;
+}
+
+static gboolean
+handovers_all_done(gpointer data)
+{
+	HandOvers *h = data;
+
+	return h->done == h->first + h->n;
+}
+
+/* chunks handed over while the main loop has not taken the earlier ones
+ * wake it once: it takes them all, in order */
+static void
+test_handover_wakeups(void)
+{
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdKeepPublisher) publisher = g_object_new(PD_TYPE_KEEP_PUBLISHER, NULL);
+	g_autoptr(PdSink) sink = pd_notifier_sink_new(PD_PUBLISHER(publisher));
+	HandOvers h = { sink, 0, 10, 0 };
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(pd_sink_start(sink, config, &error));
+	g_assert_no_error(error);
+	/* the main loop does not run meanwhile: all ten queue */
+	g_thread_join(g_thread_new("pollster", handovers_thread, &h));
+	g_assert_cmpuint(publisher->messages->len, ==, 0);
+	g_assert_true(pd_test_wait_for(handovers_all_done, &h, 5000));
+	g_assert_cmpuint(pd_notifier_sink_get_handover_wakeups(PD_NOTIFIER_SINK(sink)), ==, 1);
+	g_assert_cmpuint(publisher->messages->len, ==, 10);
+	for (guint i = 0; i < 10; i++) {
+		PdMessage *msg = g_ptr_array_index(publisher->messages, i);
+		g_autofree gchar *rid = g_strdup_printf("r%u-0", i);
+		g_autofree gchar *body =
+		  g_strndup(g_bytes_get_data(msg->body, NULL), g_bytes_get_size(msg->body));
+		g_assert_cmpuint(msg->n_samples, ==, 3);
+		g_assert_nonnull(strstr(body, rid));
+	}
+	/* the main loop idle again: the next chunk wakes it again */
+	h.first = 10;
+	h.n = 1;
+	g_thread_join(g_thread_new("pollster", handovers_thread, &h));
+	g_assert_true(pd_test_wait_for(handovers_all_done, &h, 5000));
+	g_assert_cmpuint(pd_notifier_sink_get_handover_wakeups(PD_NOTIFIER_SINK(sink)), ==, 2);
+	g_assert_cmpuint(publisher->messages->len, ==, 11);
+	pd_sink_stop(sink);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/wakeups/inflight", test_inflight_wakeups);
+	g_test_add_func("/wakeups/sink-handover", test_handover_wakeups);
+	return g_test_run();
+}
