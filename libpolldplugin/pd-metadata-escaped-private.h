@@ -1,6 +1,7 @@
 /*
- * polld - an overlay's JSON text as the oslo envelope carries it (for the
- * serializer; not part of the installed SDK)
+ * polld - an overlay's JSON text as the oslo envelope carries it, and the
+ * signature text appended in one call (for the serializer; not part of the
+ * installed SDK)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -19,5 +20,10 @@ pd_metadata_escaped_json_bound(PdMetadata *md);
  * at @w; returns the end (no NUL) */
 gchar *
 pd_metadata_escaped_json_write(PdMetadata *md, gchar *w);
+
+/* appends pd_metadata_foreach_signature_text()'s runs to @out, without a
+ * call a run */
+void
+pd_metadata_append_signature_text(PdMetadata *md, GString *out);
 
 G_END_DECLS

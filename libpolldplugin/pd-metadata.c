@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "pd-metadata.h"
+#include "pd-metadata-escaped-private.h"
 #include "pd-metadata-json.h"
 #include "pd-metadata-member-private.h"
 #include "pd-metadata-overlay-private.h"
@@ -1191,7 +1192,8 @@ overlay_append_json(const PdMdOverlay *o, GString *out)
 	g_string_append_c(out, '}');
 }
 
-static void
+/* inlined where @func is known: the serializer's copy is a few bytes a run */
+G_ALWAYS_INLINE static inline void
 overlay_foreach_signature_text(const PdMdOverlay *o, PdMdTextFunc func, gpointer user_data)
 {
 	const PdMdOp *ops = shape_sig_ops(o->shape);
@@ -1318,8 +1320,8 @@ pd_metadata_append_json(PdMetadata *md, GString *out)
 		pd_buf_append(out, pieces[i].str, pieces[i].len);
 }
 
-void
-pd_metadata_foreach_signature_text(PdMetadata *md, PdMdTextFunc func, gpointer user_data)
+G_ALWAYS_INLINE static inline void
+pd_metadata_foreach_signature_text_inline(PdMetadata *md, PdMdTextFunc func, gpointer user_data)
 {
 	const PdMdPiece *pieces;
 	guint n;
@@ -1331,6 +1333,24 @@ pd_metadata_foreach_signature_text(PdMetadata *md, PdMdTextFunc func, gpointer u
 	n = pd_metadata_get_signature_pieces(md, &pieces);
 	for (guint i = 0; i < n; i++)
 		func(pieces[i].str, pieces[i].len, user_data);
+}
+
+void
+pd_metadata_foreach_signature_text(PdMetadata *md, PdMdTextFunc func, gpointer user_data)
+{
+	pd_metadata_foreach_signature_text_inline(md, func, user_data);
+}
+
+static void
+signature_append(const gchar *text, gsize len, gpointer out)
+{
+	pd_buf_append(out, text, len);
+}
+
+void
+pd_metadata_append_signature_text(PdMetadata *md, GString *out)
+{
+	pd_metadata_foreach_signature_text_inline(md, signature_append, out);
 }
 
 gchar *

@@ -354,12 +354,6 @@ volume_text(PdNumberText *t, const PdSample *sample)
 
 #define append_lit pd_buf_append_lit
 
-static void
-append_text(const gchar *text, gsize len, gpointer out)
-{
-	pd_buf_append(out, text, len);
-}
-
 /* the sorted walk over the sample dict, spelled out: its keys are fixed;
  * the metadata text goes to the hash straight from the metadata */
 static void
@@ -393,7 +387,7 @@ sign_sample(PdSerializer *self, const PdSample *sample, PdSampleText *text)
 	append_lit(s, "resource_id");
 	pd_pytext_str(s, sample->resource_id);
 	/* one text, one hash update: the metadata's comes in runs */
-	pd_metadata_foreach_signature_text(sample->metadata, append_text, s);
+	pd_metadata_append_signature_text(sample->metadata, s);
 	append_lit(s, "source");
 	pd_buf_append(s, self->source_sig, self->source_sig_len);
 	append_lit(s, "timestamp");
