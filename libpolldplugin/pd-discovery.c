@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#include "pd-discovery.h"
+#include "pd-discovery-private.h"
 #include "pd-error.h"
 #include "pd-worker.h"
 
@@ -401,4 +401,13 @@ pd_discovery_class_init(PdDiscoveryClass *klass)
 			      NULL,
 			      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 	g_object_class_install_properties(object_class, PROP_LAST, props);
+}
+
+gboolean
+pd_discovery_gives_each_once(PdDiscovery *self)
+{
+	PdDiscoveryClass *klass = PD_DISCOVERY_GET_CLASS(self);
+
+	return klass->discover_parts != NULL &&
+	       klass->discover_async == pd_discovery_real_discover_async;
 }

@@ -7,6 +7,7 @@
 
 #include <math.h>
 
+#include "pd-discovery-private.h"
 #include "pd-error.h"
 #include "pd-log.h"
 #include "pd-poll-context-private.h"
@@ -595,14 +596,15 @@ pd_job_prepare_dedup(PdJob *job)
 }
 
 /* a resource goes to one invocation of a pollster per cycle, whatever the
- * source or discovery that found it; @seen: this collection's ids */
+ * source or discovery that found it; @seen: this collection's ids (NULL:
+ * its one origin gives each once) */
 static gboolean
 pd_job_take_resource(PdJob *job, GHashTable *seen, PdResource *res, const gchar *discovery)
 {
 	const gchar *id = pd_resource_get_id(res);
 	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
 
-	if (g_hash_table_contains(seen, id) ||
+	if ((seen != NULL && g_hash_table_contains(seen, id)) ||
 	    (job->history != NULL && g_hash_table_contains(job->history, id)) ||
 	    (job->taken != NULL && g_hash_table_contains(job->taken, id)))
 		return FALSE;
@@ -614,7 +616,8 @@ pd_job_take_resource(PdJob *job, GHashTable *seen, PdResource *res, const gchar 
 		g_hash_table_add(job->cycle->skipped, g_strdup(pd_resource_get_id(res)));
 		return FALSE;
 	}
-	g_hash_table_add(seen, (gpointer)id);
+	if (seen != NULL)
+		g_hash_table_add(seen, (gpointer)id);
 	if (job->history != NULL)
 		g_hash_table_add(job->history, g_strdup(id));
 	if (job->taken != NULL)
@@ -641,18 +644,35 @@ pd_job_add_discovered(PdJob *job, GPtrArray *out, GHashTable *seen, gchar **name
 	}
 }
 
+/* one origin, a discovery in parts, meets each resource once a run: the
+ * job needs no set of what a collection took (a hash of every id twice) */
+static gboolean
+pd_job_origin_gives_each_once(PdJob *job, gchar **names)
+{
+	for (guint i = 0; names != NULL && names[i] != NULL; i++) {
+		g_auto(GStrv) parts = g_strsplit(names[i], ":", 2);
+		PdDiscovery *discovery = g_hash_table_lookup(job->task->discoveries, parts[0]);
+		if (discovery == NULL || !pd_discovery_gives_each_once(discovery))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /* the resources not taken yet: the source's own, then the discovered ones
  * (all so far, or the default discovery's) */
 static GPtrArray *
 pd_job_collect_resources(PdJob *job, gboolean use_default)
 {
 	PdSourceDef *source = job->entry->source;
-	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) seen = NULL;
 	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
 	gchar *defaults[] = { (gchar *)pd_pollster_get_default_discovery(job->entry->pollster),
 			      NULL };
 
 	pd_job_prepare_dedup(job);
+	if (job->taken != NULL ||
+	    !pd_job_origin_gives_each_once(job, use_default ? defaults : source->discovery))
+		seen = g_hash_table_new(g_str_hash, g_str_equal);
 	if (use_default) {
 		pd_job_add_discovered(job, out, seen, defaults);
 		return out;
