@@ -3,13 +3,17 @@
  */
 #define G_LOG_DOMAIN "PdPlugin-compute"
 
+#include <string.h>
+
 #include "pd-compute-domain.h"
 #include "pd-compute-pollster.h"
 #include "pd-compute-stats.h"
 
+/* one allocation with its key: a delta meter keeps one for every vnic */
 typedef struct {
 	gint64 value;
 	guint64 seen; /* cycle that last saw the resource */
+	gchar rid[];  /* the resource id, the table's key */
 } PdComputeDeltaPrev;
 
 struct _PdComputePollster {
@@ -212,8 +216,11 @@ pd_compute_delta(PdComputePoll *p, const gchar *rid, gint64 value)
 	g_mutex_lock(&self->delta_lock);
 	prev = g_hash_table_lookup(self->delta_prev, rid);
 	if (prev == NULL) {
-		prev = g_new0(PdComputeDeltaPrev, 1);
-		g_hash_table_insert(self->delta_prev, g_strdup(rid), prev);
+		gsize len = strlen(rid);
+
+		prev = g_malloc(sizeof(PdComputeDeltaPrev) + len + 1);
+		memcpy(prev->rid, rid, len + 1);
+		g_hash_table_insert(self->delta_prev, prev->rid, prev);
 	} else {
 		delta = value - prev->value;
 		if (delta < 0)
@@ -442,7 +449,7 @@ static void
 pd_compute_pollster_init(PdComputePollster *self)
 {
 	g_mutex_init(&self->delta_lock);
-	self->delta_prev = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->delta_prev = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
 	self->use_bulk = TRUE;
 }
 
