@@ -670,7 +670,9 @@ pd_job_collect_resources(PdJob *job, gboolean use_default)
 			      NULL };
 
 	pd_job_prepare_dedup(job);
+	/* a source's own list may name a resource twice (polled once) */
 	if (job->taken != NULL ||
+	    (!use_default && !job->static_taken && source->resources[0] != NULL) ||
 	    !pd_job_origin_gives_each_once(job, use_default ? defaults : source->discovery))
 		seen = g_hash_table_new(g_str_hash, g_str_equal);
 	if (use_default) {

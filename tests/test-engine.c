@@ -540,6 +540,25 @@ test_engine_dedupe(PdFixture *fx, gconstpointer data)
 	g_assert_cmpuint(fx->last_cycle_samples, ==, 3);
 }
 
+/* a source's own resources named twice: polled once (Ceilometer's poll
+ * history), though the job has one origin and no other source polls fake.a */
+static void
+test_engine_dedupe_static(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	pd_fixture_write(
+	  fx,
+	  "sources:\n"
+	  "  - name: a\n    interval: 60\n    meters: [fake.a]\n    resources: [r1, r2, r1]\n",
+	  NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	pd_fixture_poll(fx);
+	g_assert_cmpuint(pd_fake_polled("fake.a", "r1"), ==, 1);
+	g_assert_cmpuint(pd_fake_polled("fake.a", "r2"), ==, 1);
+	g_assert_cmpuint(fx->last_cycle_samples, ==, 2);
+}
+
 /* an engine polling fake.a and fake.b on the fake_parts discovery */
 static void
 pd_parts_engine_setup(PdFixture *fx)
@@ -1323,6 +1342,7 @@ main(int argc, char **argv)
 #define ADD(path, func) g_test_add(path, PdFixture, NULL, pd_fixture_init, func, pd_fixture_fini)
 	ADD("/engine/grouping", test_engine_grouping);
 	ADD("/engine/dedupe", test_engine_dedupe);
+	ADD("/engine/dedupe-static", test_engine_dedupe_static);
 	ADD("/engine/discovery-cache", test_engine_discovery_cache);
 	ADD("/engine/discovery-parts", test_engine_discovery_parts);
 	ADD("/engine/discovery-parts-accepted", test_engine_discovery_parts_accepted);
