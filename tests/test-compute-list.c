@@ -135,6 +135,68 @@ test_list_sliced(gconstpointer data)
 	pd_test_rmtree(dir);
 }
 
+/* between the inactive domains' answer and the running ones': a shut off
+ * domain starts */
+static void
+start_between_cb(gpointer conn, gpointer data)
+{
+	virDomainPtr dom = data;
+
+	g_assert_cmpint(virDomainCreate(dom), ==, 0);
+}
+
+/* The listing in several answers sees each domain at another moment: a
+ * domain that starts after the inactive ones were answered is in the
+ * running ones' answer too (split by filters here: the listing by ID stops
+ * at as many running domains as were counted before). A discovery gives it
+ * once (the engine keeps no set of the ids a discovery in parts gives), as
+ * the later answer has it. */
+static void
+test_list_split_moving(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *xml = gen_domains(dir, "2");
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr rw = virConnectOpen(uri);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) sliced = NULL;
+	virDomainPtr dom;
+	gchar uuid[VIR_UUID_STRING_BUFLEN];
+
+	g_assert_nonnull(rw);
+	pd_compute_pool_set_conn(pool, rw);
+	sliced = pd_compute_discovery_new(pool);
+	pd_compute_discovery_set_list_max(PD_COMPUTE_DISCOVERY(sliced), 4);
+	/* persistent and shut off: it stays defined when it stops */
+	dom = virDomainLookupByName(rw, "instance-00000002");
+	g_assert_nonnull(dom);
+	g_assert_cmpint(virDomainIsPersistent(dom), ==, 1);
+	g_assert_cmpint(virDomainIsActive(dom), ==, 0);
+	g_assert_cmpint(virDomainGetUUIDString(dom, uuid), ==, 0);
+	pd_compute_discovery_set_between_answers(
+	  PD_COMPUTE_DISCOVERY(sliced), start_between_cb, dom);
+	for (guint round = 0; round < 3; round++) {
+		g_autofree gchar *got = discover(sliced, config);
+		g_auto(GStrv) lines = g_strsplit(got, "\n", -1);
+		g_autofree gchar *running = g_strdup_printf("%s=%d", uuid, VIR_DOMAIN_RUNNING);
+		g_test_message("round %u, %s flips:\n%s", round, uuid, got);
+		g_assert_cmpint(virDomainIsActive(dom), ==, 1);
+		g_assert_cmpuint(g_strv_length(lines), ==, 10);
+		/* sorted: a domain given twice is on two lines in a row */
+		for (guint i = 1; lines[i] != NULL; i++)
+			g_assert_cmpint(strncmp(lines[i - 1], lines[i], 36), !=, 0);
+		/* in the running ones' answer: that one stands */
+		g_assert_true(g_strv_contains((const gchar *const *)lines, running));
+		g_assert_cmpint(virDomainDestroy(dom), ==, 0);
+	}
+	pd_compute_discovery_set_between_answers(PD_COMPUTE_DISCOVERY(sliced), NULL, NULL);
+	virDomainFree(dom);
+	g_clear_object(&sliced);
+	virConnectClose(rw);
+	pd_test_rmtree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -142,5 +204,6 @@ main(int argc, char **argv)
 	g_test_add_data_func("/compute/list-sliced", GINT_TO_POINTER(FALSE), test_list_sliced);
 	g_test_add_data_func(
 	  "/compute/list-split-by-filters", GINT_TO_POINTER(TRUE), test_list_sliced);
+	g_test_add_func("/compute/list-split-moving", test_list_split_moving);
 	return g_test_run();
 }

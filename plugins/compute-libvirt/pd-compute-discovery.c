@@ -71,6 +71,8 @@ struct _PdComputeDiscovery {
 	gint64 kept_at[PD_COMPUTE_POOL_MAX_SIZE];
 	guint listings, listings_kept; /* for tests: made, and reused instead */
 	guint list_max;		       /* PD_COMPUTE_RPC_LIST_MAX; tests make it small */
+	GFunc between_answers;	       /* for tests: see set_between_answers() */
+	gpointer between_data;
 	/* for tests: per part of the last run, its size and the XML reads
 	 * done by then (guint pairs) */
 	GArray *parts_log;
@@ -529,6 +531,41 @@ pd_compute_list_active_split(virConnectPtr conn, guint list_max, GArray *listed)
 	return TRUE;
 }
 
+/* A listing in several answers sees each domain at another moment: one
+ * started after the inactive ones were answered, or paused between the
+ * running and the paused answer, is in two of them. The later answer
+ * stands: a discovery gives each domain once a run (the engine keeps no set
+ * of the ids a discovery in parts gives). */
+static void
+pd_compute_listed_dedupe(GArray *listed)
+{
+	g_autoptr(GHashTable) last = g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
+	g_autofree gboolean *keep = NULL;
+	guint w = 0;
+
+	for (guint i = 0; i < listed->len; i++)
+		g_hash_table_insert(
+		  last, g_array_index(listed, PdComputeListed, i).uuid, GUINT_TO_POINTER(i));
+	if (g_hash_table_size(last) == listed->len)
+		return;
+	/* decided before anything moves: the table's keys point into @listed */
+	keep = g_new(gboolean, listed->len);
+	for (guint i = 0; i < listed->len; i++)
+		keep[i] = GPOINTER_TO_UINT(g_hash_table_lookup(
+			    last, g_array_index(listed, PdComputeListed, i).uuid)) == i;
+	for (guint i = 0; i < listed->len; i++) {
+		PdComputeListed *l = &g_array_index(listed, PdComputeListed, i);
+		if (!keep[i])
+			pd_compute_listed_clear(l);
+		else
+			g_array_index(listed, PdComputeListed, w++) = *l;
+	}
+	/* the entries past @w were moved or cleared above */
+	g_array_set_clear_func(listed, NULL);
+	g_array_set_size(listed, w);
+	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listed_clear);
+}
+
 /* past PD_COMPUTE_RPC_LIST_MAX domains: the inactive ones in one answer,
  * the running ones in answers split by filters, else by ID */
 static GArray *
@@ -536,7 +573,9 @@ pd_compute_list_sliced(virConnectPtr conn,
 		       gint n_active,
 		       gint n_inactive,
 		       GHashTable **by_id,
-		       guint list_max)
+		       guint list_max,
+		       GFunc between,
+		       gpointer between_data)
 {
 	g_autoptr(GArray) listed =
 	  g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), (guint)(n_active + n_inactive));
@@ -553,6 +592,8 @@ pd_compute_list_sliced(virConnectPtr conn,
 		pd_compute_listed_add_records(listed, records, n);
 		virDomainStatsRecordListFree(records);
 	}
+	if (between != NULL)
+		between(conn, between_data);
 	if ((guint)n_active <= list_max) {
 		virDomainStatsRecordPtr *records = NULL;
 		gint n = virConnectGetAllDomainStats(
@@ -561,14 +602,12 @@ pd_compute_list_sliced(virConnectPtr conn,
 			return NULL;
 		pd_compute_listed_add_records(listed, records, n);
 		virDomainStatsRecordListFree(records);
-		return g_steal_pointer(&listed);
-	}
-	if (pd_compute_list_active_split(conn, list_max, listed)) {
+	} else if (pd_compute_list_active_split(conn, list_max, listed)) {
 		g_clear_pointer(by_id, g_hash_table_unref);
-		return g_steal_pointer(&listed);
-	}
-	if (!pd_compute_list_active_by_id(conn, (guint)n_active, list_max, by_id, listed))
+	} else if (!pd_compute_list_active_by_id(conn, (guint)n_active, list_max, by_id, listed)) {
 		return NULL;
+	}
+	pd_compute_listed_dedupe(listed);
 	return g_steal_pointer(&listed);
 }
 
@@ -584,7 +623,11 @@ pd_compute_by_id_is_of(GHashTable *by_id, virConnectPtr conn)
 
 /* @by_id: the handles kept by ID by an earlier listing on this pipeline */
 static GArray *
-pd_compute_list_domains_once(virConnectPtr conn, GHashTable **by_id, guint list_max)
+pd_compute_list_domains_once(virConnectPtr conn,
+			     GHashTable **by_id,
+			     guint list_max,
+			     GFunc between,
+			     gpointer between_data)
 {
 	gint n_active = virConnectNumOfDomains(conn);
 	gint n_inactive = n_active >= 0 ? virConnectNumOfDefinedDomains(conn) : -1;
@@ -596,7 +639,8 @@ pd_compute_list_domains_once(virConnectPtr conn, GHashTable **by_id, guint list_
 		/* handles of an older connection are no use on this one */
 		if (*by_id != NULL && !pd_compute_by_id_is_of(*by_id, conn))
 			g_clear_pointer(by_id, g_hash_table_unref);
-		return pd_compute_list_sliced(conn, n_active, n_inactive, by_id, list_max);
+		return pd_compute_list_sliced(
+		  conn, n_active, n_inactive, by_id, list_max, between, between_data);
 	}
 	g_clear_pointer(by_id, g_hash_table_unref);
 	listed = pd_compute_list_bulk(conn);
@@ -813,8 +857,11 @@ pd_compute_shard_list(PdComputeShard *sh, PdComputeConnection *conn)
 			pd_compute_shard_drop_early(sh);
 			return TRUE;
 		}
-		sh->listed =
-		  pd_compute_list_domains_once(sh->conn, &self->by_id[sh->index], self->list_max);
+		sh->listed = pd_compute_list_domains_once(sh->conn,
+							  &self->by_id[sh->index],
+							  self->list_max,
+							  self->between_answers,
+							  self->between_data);
 		if (sh->listed != NULL)
 			break;
 		/* a dead connection is reopened once right away */
@@ -1326,6 +1373,13 @@ void
 pd_compute_discovery_set_list_max(PdComputeDiscovery *self, guint list_max)
 {
 	self->list_max = MAX(list_max, 1);
+}
+
+void
+pd_compute_discovery_set_between_answers(PdComputeDiscovery *self, GFunc func, gpointer data)
+{
+	self->between_answers = func;
+	self->between_data = data;
 }
 
 gboolean

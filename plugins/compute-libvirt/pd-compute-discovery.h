@@ -33,6 +33,10 @@ pd_compute_discovery_advance_clock(PdComputeDiscovery *self, gint64 usec);
  * 16,384), past which the listing goes in slices */
 void
 pd_compute_discovery_set_list_max(PdComputeDiscovery *self, guint list_max);
+/* for tests: @func(conn, @data) on the pipeline's thread between the
+ * inactive domains' answer and the running ones' of a listing in slices */
+void
+pd_compute_discovery_set_between_answers(PdComputeDiscovery *self, GFunc func, gpointer data);
 /* for tests, between discoveries: TRUE when the last listing found running
  * domains by ID (past the limit, when no split by filters fit) */
 gboolean
