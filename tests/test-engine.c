@@ -16,6 +16,7 @@
 #include "pd-inflight.h"
 #include "pd-notifier-sink.h"
 #include "pd-polling-task.h"
+#include "pd-test-publisher.h"
 #include "pd-test-util.h"
 #include "polld.h"
 
@@ -316,42 +317,14 @@ pd_fake_plugin_class_init(PdFakePluginClass *klass)
 
 /* --- a publisher keeping every message --- */
 
-#define PD_TYPE_KEEP_PUBLISHER (pd_keep_publisher_get_type())
-G_DECLARE_FINAL_TYPE(PdKeepPublisher, pd_keep_publisher, PD, KEEP_PUBLISHER, PdPublisher)
-struct _PdKeepPublisher {
-	PdPublisher parent_instance;
-	GPtrArray *messages;
-};
-G_DEFINE_TYPE(PdKeepPublisher, pd_keep_publisher, PD_TYPE_PUBLISHER)
-
+/* counts what the keep publisher was handed, for the waits on fake.cond */
 static void
-pd_keep_publisher_publish(PdPublisher *publisher, PdMessage *msg)
+pd_fake_count_published(gpointer user_data)
 {
-	g_ptr_array_add(PD_KEEP_PUBLISHER(publisher)->messages, pd_message_ref(msg));
 	g_mutex_lock(&fake.mutex);
 	fake.published++;
 	g_cond_broadcast(&fake.cond);
 	g_mutex_unlock(&fake.mutex);
-}
-
-static void
-pd_keep_publisher_finalize(GObject *obj)
-{
-	g_ptr_array_unref(PD_KEEP_PUBLISHER(obj)->messages);
-	G_OBJECT_CLASS(pd_keep_publisher_parent_class)->finalize(obj);
-}
-
-static void
-pd_keep_publisher_init(PdKeepPublisher *self)
-{
-	self->messages = g_ptr_array_new_with_free_func((GDestroyNotify)pd_message_unref);
-}
-
-static void
-pd_keep_publisher_class_init(PdKeepPublisherClass *klass)
-{
-	G_OBJECT_CLASS(klass)->finalize = pd_keep_publisher_finalize;
-	PD_PUBLISHER_CLASS(klass)->publish = pd_keep_publisher_publish;
 }
 
 /* all samples of all kept messages */
@@ -418,7 +391,8 @@ pd_fixture_setup_engine(PdFixture *fx, GError **error)
 		return FALSE;
 	pd_plugin_set_name(plugin, "fake");
 	fx->engine = pd_engine_new(settings);
-	fx->publisher = g_object_new(PD_TYPE_KEEP_PUBLISHER, NULL);
+	fx->publisher = pd_keep_publisher_new();
+	fx->publisher->published = pd_fake_count_published;
 	pd_engine_add_plugin(fx->engine, plugin);
 	{
 		g_autoptr(PdSink) sink = pd_notifier_sink_new(PD_PUBLISHER(fx->publisher));

@@ -14,44 +14,9 @@
 #include "pd-config-private.h"
 #include "pd-inflight.h"
 #include "pd-notifier-sink.h"
+#include "pd-test-publisher.h"
 #include "pd-test-util.h"
 #include "polld.h"
-
-/* --- a publisher keeping every message (the main loop publishes) --- */
-
-#define PD_TYPE_KEEP_PUBLISHER (pd_keep_publisher_get_type())
-G_DECLARE_FINAL_TYPE(PdKeepPublisher, pd_keep_publisher, PD, KEEP_PUBLISHER, PdPublisher)
-struct _PdKeepPublisher {
-	PdPublisher parent_instance;
-	GPtrArray *messages;
-};
-G_DEFINE_TYPE(PdKeepPublisher, pd_keep_publisher, PD_TYPE_PUBLISHER)
-
-static void
-pd_keep_publisher_publish(PdPublisher *publisher, PdMessage *msg)
-{
-	g_ptr_array_add(PD_KEEP_PUBLISHER(publisher)->messages, pd_message_ref(msg));
-}
-
-static void
-pd_keep_publisher_finalize(GObject *obj)
-{
-	g_ptr_array_unref(PD_KEEP_PUBLISHER(obj)->messages);
-	G_OBJECT_CLASS(pd_keep_publisher_parent_class)->finalize(obj);
-}
-
-static void
-pd_keep_publisher_init(PdKeepPublisher *self)
-{
-	self->messages = g_ptr_array_new_with_free_func((GDestroyNotify)pd_message_unref);
-}
-
-static void
-pd_keep_publisher_class_init(PdKeepPublisherClass *klass)
-{
-	G_OBJECT_CLASS(klass)->finalize = pd_keep_publisher_finalize;
-	PD_PUBLISHER_CLASS(klass)->publish = pd_keep_publisher_publish;
-}
 
 /* --- the in-flight budget --- */
 
@@ -194,7 +159,7 @@ static void
 test_handover_wakeups(void)
 {
 	g_autoptr(PdConfig) config = pd_config_new();
-	g_autoptr(PdKeepPublisher) publisher = g_object_new(PD_TYPE_KEEP_PUBLISHER, NULL);
+	g_autoptr(PdKeepPublisher) publisher = pd_keep_publisher_new();
 	g_autoptr(PdSink) sink = pd_notifier_sink_new(PD_PUBLISHER(publisher));
 	HandOvers h = { sink, 0, 10, 0 };
 	g_autoptr(GError) error = NULL;
