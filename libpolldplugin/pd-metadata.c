@@ -1364,18 +1364,12 @@ pd_metadata_dup_json(PdMetadata *md, gsize *len)
 	return g_string_free(s, FALSE);
 }
 
-static void
-append_text(const gchar *text, gsize len, gpointer user_data)
-{
-	g_string_append_len(user_data, text, (gssize)len);
-}
-
 gchar *
 pd_metadata_dup_signature_text(PdMetadata *md, gsize *len)
 {
 	GString *s = g_string_new(NULL);
 
-	pd_metadata_foreach_signature_text(md, append_text, s);
+	pd_metadata_append_signature_text(md, s);
 	if (len != NULL)
 		*len = s->len;
 	return g_string_free(s, FALSE);

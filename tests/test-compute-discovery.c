@@ -549,7 +549,8 @@ test_values_synthetic(void)
 		g_assert_cmpint(batch_sample(all, "perf.cache.misses", id)->volume.i, ==, 4000 + k);
 		g_assert_cmpuint(cd->inst->n_disks, ==, 2);
 		for (guint i = 0; i < cd->inst->n_disks; i++) {
-			g_autofree gchar *rid = pd_compute_domain_disk_resource_id(cd, i);
+			g_autoptr(GString) buf = g_string_new(NULL);
+			const gchar *rid = pd_compute_domain_disk_resource_id_in(cd, i, buf);
 			s = batch_sample(all, "disk.device.read.latency", rid);
 			g_assert_cmpint(s->volume.i, ==, 500000 + k * 10 + i);
 			g_assert_cmpstr(s->unit, ==, "ns");

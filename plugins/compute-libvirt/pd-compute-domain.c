@@ -362,22 +362,6 @@ pd_compute_domain_disk_resource_id_in(PdComputeDomain *cd, guint idx, GString *b
 	return buf->str;
 }
 
-gchar *
-pd_compute_domain_vnic_resource_id(PdComputeDomain *cd, guint idx)
-{
-	g_autoptr(GString) buf = g_string_new(NULL);
-
-	return g_strdup(pd_compute_domain_vnic_resource_id_in(cd, idx, buf));
-}
-
-gchar *
-pd_compute_domain_disk_resource_id(PdComputeDomain *cd, guint idx)
-{
-	g_autoptr(GString) buf = g_string_new(NULL);
-
-	return g_strdup(pd_compute_domain_disk_resource_id_in(cd, idx, buf));
-}
-
 PdComputeDomain *
 pd_compute_domain_ref(PdComputeDomain *cd)
 {

@@ -47,12 +47,9 @@ pd_compute_domain_unref(PdComputeDomain *cd);
 /* instance metadata plus cpu_number (-1 for null) */
 PdMetadata *
 pd_compute_domain_get_cpu_md(PdComputeDomain *cd, gint64 cpu_number);
-/* a vnic's resource id: its filter name, else <domain>-<instance>-<tap> */
-gchar *
-pd_compute_domain_vnic_resource_id(PdComputeDomain *cd, guint idx);
-gchar *
-pd_compute_domain_disk_resource_id(PdComputeDomain *cd, guint idx);
-/* the same, written over @buf (one buffer for all of a poll's samples) */
+/* a vnic's resource id: its filter name, else <domain>-<instance>-<tap>;
+ * a disk's: <instance>-<dev>; written over @buf (one buffer for all of a
+ * poll's samples) */
 const gchar *
 pd_compute_domain_vnic_resource_id_in(PdComputeDomain *cd, guint idx, GString *buf);
 const gchar *
