@@ -645,17 +645,19 @@ pd_job_add_discovered(PdJob *job, GPtrArray *out, GHashTable *seen, gchar **name
 }
 
 /* one origin, a discovery in parts, meets each resource once a run: the
- * job needs no set of what a collection took (a hash of every id twice) */
+ * job needs no set of what a collection took (a hash of every id twice).
+ * Two origins may meet the same resource, each once. */
 static gboolean
 pd_job_origin_gives_each_once(PdJob *job, gchar **names)
 {
-	for (guint i = 0; names != NULL && names[i] != NULL; i++) {
-		g_auto(GStrv) parts = g_strsplit(names[i], ":", 2);
-		PdDiscovery *discovery = g_hash_table_lookup(job->task->discoveries, parts[0]);
-		if (discovery == NULL || !pd_discovery_gives_each_once(discovery))
-			return FALSE;
-	}
-	return TRUE;
+	g_auto(GStrv) parts = NULL;
+	PdDiscovery *discovery;
+
+	if (names == NULL || names[0] == NULL || names[1] != NULL)
+		return FALSE;
+	parts = g_strsplit(names[0], ":", 2);
+	discovery = g_hash_table_lookup(job->task->discoveries, parts[0]);
+	return discovery != NULL && pd_discovery_gives_each_once(discovery);
 }
 
 /* the resources not taken yet: the source's own, then the discovered ones

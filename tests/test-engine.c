@@ -573,6 +573,26 @@ test_engine_discovery_parts(PdFixture *fx, gconstpointer data)
 	g_assert_cmpuint(GPOINTER_TO_UINT(g_hash_table_lookup(sizes, "fake_parts")), ==, 5);
 }
 
+/* a source naming the one discovery in parts twice polls each resource
+ * once: two names are two origins, whatever each gives */
+static void
+test_engine_dedupe_parts_twice(PdFixture *fx, gconstpointer data)
+{
+	const gchar *const ids[] = { "p0", "p1", "p2", "p3", "p4" };
+	g_autoptr(GError) error = NULL;
+
+	pd_fixture_write(fx,
+			 "sources:\n"
+			 "  - name: p\n    interval: 60\n    meters: [fake.a]\n"
+			 "    discovery: [fake_parts, fake_parts]\n",
+			 NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	pd_fixture_poll(fx);
+	for (guint i = 0; i < G_N_ELEMENTS(ids); i++)
+		g_assert_cmpuint(pd_fake_polled("fake.a", ids[i]), ==, 1);
+	g_assert_cmpuint(fx->last_cycle_samples, ==, 5);
+}
+
 /* partitioning that leaves p2 to another agent */
 static gpointer
 pd_fake_share_begin(gpointer user_data)
@@ -1317,6 +1337,7 @@ main(int argc, char **argv)
 	ADD("/engine/grouping", test_engine_grouping);
 	ADD("/engine/dedupe", test_engine_dedupe);
 	ADD("/engine/dedupe-static", test_engine_dedupe_static);
+	ADD("/engine/dedupe-parts-twice", test_engine_dedupe_parts_twice);
 	ADD("/engine/discovery-cache", test_engine_discovery_cache);
 	ADD("/engine/discovery-parts", test_engine_discovery_parts);
 	ADD("/engine/discovery-parts-accepted", test_engine_discovery_parts_accepted);
