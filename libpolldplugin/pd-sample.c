@@ -13,15 +13,20 @@
 
 /* the strings a pollster's samples repeat (meter, unit, owner) come from
  * the same few pointers sample after sample: a few of them by address,
- * confirmed by content, spare hashing each into the chunk's table again */
-#define PD_INTERN_SLOTS 16
+ * confirmed by content, spare hashing each into the chunk's table again.
+ * Owners alternate from one resource to the next (a host's instances of a
+ * few projects: four strings each), so the sets have two ways, the one
+ * used last first, and the address is spread by a multiplicative hash: a
+ * direct-mapped table of 16 missed about one string in four there. */
+#define PD_INTERN_SETS 32
+#define PD_INTERN_SET_BITS 5
 
 struct _PdSampleBatch {
-	GArray *samples;		      /* PdSample, by value */
-	GStringChunk *strings;		      /* what the samples' strings point into */
-	GSList *kept;			      /* GStringChunk: storage of batches taken over */
-	const gchar *seen[PD_INTERN_SLOTS];   /* a string interned lately */
-	const gchar *copies[PD_INTERN_SLOTS]; /* and its copy in strings */
+	GArray *samples;			/* PdSample, by value */
+	GStringChunk *strings;			/* what the samples' strings point into */
+	GSList *kept;				/* GStringChunk: storage of batches taken over */
+	const gchar *seen[PD_INTERN_SETS][2];	/* a string interned lately */
+	const gchar *copies[PD_INTERN_SETS][2]; /* and its copy in strings */
 };
 
 static const gchar *const type_names[] = {
@@ -93,30 +98,39 @@ pd_sample_batch_free(PdSampleBatch *batch)
 }
 
 static inline guint
-intern_slot(const gchar *str)
+intern_set(const gchar *str)
 {
-	guintptr v = (guintptr)str;
+	guint64 v = (guintptr)str;
 
-	return (guint)((v >> 4) ^ (v >> 10)) % PD_INTERN_SLOTS;
+	return (guint)((v * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15)) >> (64 - PD_INTERN_SET_BITS));
 }
 
 const gchar *
 pd_sample_batch_intern(PdSampleBatch *batch, const gchar *str)
 {
-	guint slot;
+	const gchar **seen, **copies;
 	const gchar *copy;
 
 	g_return_val_if_fail(batch != NULL, NULL);
 	if (str == NULL)
 		return NULL;
-	slot = intern_slot(str);
-	copy = batch->copies[slot];
+	seen = batch->seen[intern_set(str)];
+	copies = batch->copies[intern_set(str)];
 	/* the address is only a hint: its text may have changed since */
-	if (batch->seen[slot] == str && strcmp(copy, str) == 0)
-		return copy;
-	copy = g_string_chunk_insert_const(batch->strings, str);
-	batch->seen[slot] = str;
-	batch->copies[slot] = copy;
+	if (seen[0] == str && strcmp(copies[0], str) == 0)
+		return copies[0];
+	if (seen[1] == str && strcmp(copies[1], str) == 0) {
+		copy = copies[1];
+	} else {
+		copy = g_string_chunk_insert_const(batch->strings, str);
+		/* a stale way 1 of the same address goes: way 0 is read first */
+		if (seen[0] == str)
+			seen[0] = NULL;
+	}
+	seen[1] = seen[0];
+	copies[1] = copies[0];
+	seen[0] = str;
+	copies[0] = copy;
 	return copy;
 }
 

@@ -104,6 +104,42 @@ test_sample_batch_add(void)
 	g_assert_cmpuint(len, ==, strlen(json));
 }
 
+/* owners alternate resource after resource: many addresses interned in
+ * turn, each remembered in one of two ways of its set. Whatever way an
+ * address sits in, a copy always has the text passed now, and one text
+ * has one copy. */
+static void
+test_sample_batch_intern_ways(void)
+{
+	g_autoptr(PdSampleBatch) batch = pd_sample_batch_new();
+	gchar bufs[96][16];
+	const gchar *first[96];
+
+	for (guint i = 0; i < G_N_ELEMENTS(bufs); i++) {
+		g_snprintf(bufs[i], sizeof(bufs[i]), "owner-%02u", i % 48);
+		first[i] = pd_sample_batch_intern(batch, bufs[i]);
+		g_assert_cmpstr(first[i], ==, bufs[i]);
+		/* two addresses, one text: one copy */
+		if (i >= 48)
+			g_assert_true(first[i] == first[i - 48]);
+	}
+	for (guint round = 0; round < 3; round++) {
+		for (guint i = 0; i < G_N_ELEMENTS(bufs); i++)
+			g_assert_true(pd_sample_batch_intern(batch, bufs[(i * 7 + round) % 96]) ==
+				      first[(i * 7 + round) % 96]);
+	}
+	/* new text at every address, then the old text again: never a stale copy */
+	for (guint i = 0; i < G_N_ELEMENTS(bufs); i++) {
+		g_snprintf(bufs[i], sizeof(bufs[i]), "moved-%02u", i);
+		g_assert_cmpstr(pd_sample_batch_intern(batch, bufs[i]), ==, bufs[i]);
+	}
+	for (guint i = G_N_ELEMENTS(bufs); i-- > 0;) {
+		g_assert_cmpstr(pd_sample_batch_intern(batch, bufs[i]), ==, bufs[i]);
+		g_snprintf(bufs[i], sizeof(bufs[i]), "owner-%02u", i % 48);
+		g_assert_true(pd_sample_batch_intern(batch, bufs[i]) == first[i]);
+	}
+}
+
 /* interning remembers a few strings by address, but the text at an address
  * may change: what is interned is always the text passed now */
 static void
@@ -209,6 +245,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sample/monotonic", test_sample_monotonic);
 	g_test_add_func("/sample/batch-add", test_sample_batch_add);
 	g_test_add_func("/sample/batch-intern-address", test_sample_batch_intern_address);
+	g_test_add_func("/sample/batch-intern-ways", test_sample_batch_intern_ways);
 	g_test_add_func("/sample/batch-stamp", test_sample_batch_stamp);
 	g_test_add_func("/sample/batch-take", test_sample_batch_take);
 	return g_test_run();
