@@ -54,6 +54,9 @@ pd_blacklist_contains(PdBlacklist *self,
 		      const gchar *pollster,
 		      const gchar *id)
 {
+	/* asked once a resource a job: no clock read while nothing is listed */
+	if (g_hash_table_size(self->sets) == 0)
+		return FALSE;
 	return pd_blacklist_contains_at(self, source, pollster, id, g_get_monotonic_time());
 }
 

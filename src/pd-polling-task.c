@@ -597,12 +597,16 @@ pd_job_prepare_dedup(PdJob *job)
 
 /* a resource goes to one invocation of a pollster per cycle, whatever the
  * source or discovery that found it; @seen: this collection's ids (NULL:
- * its one origin gives each once) */
+ * its one origin gives each once); @pollster: the job's pollster's name,
+ * looked up once a collection, not once a resource */
 static gboolean
-pd_job_take_resource(PdJob *job, GHashTable *seen, PdResource *res, const gchar *discovery)
+pd_job_take_resource(PdJob *job,
+		     GHashTable *seen,
+		     PdResource *res,
+		     const gchar *discovery,
+		     const gchar *pollster)
 {
 	const gchar *id = pd_resource_get_id(res);
-	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
 
 	if ((seen != NULL && g_hash_table_contains(seen, id)) ||
 	    (job->history != NULL && g_hash_table_contains(job->history, id)) ||
@@ -629,6 +633,8 @@ pd_job_take_resource(PdJob *job, GHashTable *seen, PdResource *res, const gchar 
 static void
 pd_job_add_discovered(PdJob *job, GPtrArray *out, GHashTable *seen, gchar **names)
 {
+	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
+
 	for (guint i = 0; names != NULL && names[i] != NULL; i++) {
 		PdDiscoveryRun *run = g_hash_table_lookup(job->cycle->discoveries, names[i]);
 		guint from;
@@ -637,7 +643,7 @@ pd_job_add_discovered(PdJob *job, GPtrArray *out, GHashTable *seen, gchar **name
 		from = GPOINTER_TO_UINT(g_hash_table_lookup(job->cursors, run));
 		for (guint j = from; j < run->resources->len; j++) {
 			PdResource *res = g_ptr_array_index(run->resources, j);
-			if (pd_job_take_resource(job, seen, res, names[i]))
+			if (pd_job_take_resource(job, seen, res, names[i], pollster))
 				g_ptr_array_add(out, pd_resource_ref(res));
 		}
 		g_hash_table_insert(job->cursors, run, GUINT_TO_POINTER(run->resources->len));
@@ -683,7 +689,8 @@ pd_job_collect_resources(PdJob *job, gboolean use_default)
 	}
 	for (guint i = 0; !job->static_taken && source->resources[i] != NULL; i++) {
 		g_autoptr(PdResource) res = pd_resource_new(source->resources[i], NULL, NULL);
-		if (pd_job_take_resource(job, seen, res, NULL))
+		if (pd_job_take_resource(
+		      job, seen, res, NULL, pd_pollster_get_name(job->entry->pollster)))
 			g_ptr_array_add(out, g_steal_pointer(&res));
 	}
 	job->static_taken = TRUE;
