@@ -7,6 +7,7 @@
 
 #include "pd-error.h"
 #include "pd-poll-context-private.h"
+#include "pd-sample-private.h"
 
 struct _PdPollContext {
 	PdPollContextFlushFunc flush;
@@ -53,6 +54,13 @@ pd_poll_context_free(PdPollContext *ctx)
 	g_free(ctx);
 }
 
+/* a chunk holds flush_at samples at most; a very large one grows as it fills */
+static guint
+pd_poll_context_chunk_room(PdPollContext *ctx)
+{
+	return MIN(ctx->flush_at, 4096);
+}
+
 PdSample *
 pd_poll_context_add_sample(PdPollContext *ctx,
 			   const gchar *name,
@@ -68,7 +76,7 @@ pd_poll_context_add_sample(PdPollContext *ctx,
 	 * add), so memory stays bounded by the chunk, not by the resources */
 	if (ctx->flush != NULL && pd_sample_batch_get_size(ctx->batch) >= ctx->flush_at) {
 		PdSampleBatch *full = g_steal_pointer(&ctx->batch);
-		ctx->batch = pd_sample_batch_new();
+		ctx->batch = pd_sample_batch_new_sized(pd_poll_context_chunk_room(ctx));
 		ctx->flush(ctx, full, ctx->flush_data);
 	}
 	return pd_sample_batch_add(
@@ -84,6 +92,11 @@ pd_poll_context_set_flush(PdPollContext *ctx,
 	ctx->flush_at = MAX(flush_at, 1);
 	ctx->flush = func;
 	ctx->flush_data = user_data;
+	/* the first chunk too is filled without growing */
+	if (ctx->batch != NULL && pd_sample_batch_get_size(ctx->batch) == 0) {
+		pd_sample_batch_free(ctx->batch);
+		ctx->batch = pd_sample_batch_new_sized(pd_poll_context_chunk_room(ctx));
+	}
 }
 
 PdSampleBatch *

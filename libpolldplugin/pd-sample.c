@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "pd-sample.h"
+#include "pd-sample-private.h"
 
 /* the strings a pollster's samples repeat (meter, unit, owner) come from
  * the same few pointers sample after sample: a few of them by address,
@@ -76,14 +76,20 @@ sample_clear(gpointer data)
 }
 
 PdSampleBatch *
-pd_sample_batch_new(void)
+pd_sample_batch_new_sized(guint reserve)
 {
 	PdSampleBatch *batch = g_new0(PdSampleBatch, 1);
 
-	batch->samples = g_array_sized_new(FALSE, FALSE, sizeof(PdSample), 64);
+	batch->samples = g_array_sized_new(FALSE, FALSE, sizeof(PdSample), reserve);
 	g_array_set_clear_func(batch->samples, sample_clear);
 	batch->strings = g_string_chunk_new(4096);
 	return batch;
+}
+
+PdSampleBatch *
+pd_sample_batch_new(void)
+{
+	return pd_sample_batch_new_sized(64);
 }
 
 void
