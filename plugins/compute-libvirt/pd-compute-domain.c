@@ -337,6 +337,25 @@ pd_compute_domain_get_cpu_md(PdComputeDomain *cd, gint64 cpu_number)
 	return md;
 }
 
+/* "a-b-c" (or "a-b" without @c) into @buf */
+static const gchar *
+pd_compute_domain_join3(GString *buf, const gchar *a, const gchar *b, const gchar *c)
+{
+	gsize la = strlen(a), lb = strlen(b), lc = c != NULL ? strlen(c) : 0;
+	gchar *p;
+
+	g_string_set_size(buf, la + 1 + lb + (c != NULL ? 1 + lc : 0));
+	p = buf->str;
+	memcpy(p, a, la);
+	p[la] = '-';
+	memcpy(p + la + 1, b, lb);
+	if (c != NULL) {
+		p[la + 1 + lb] = '-';
+		memcpy(p + la + 2 + lb, c, lc);
+	}
+	return buf->str;
+}
+
 const gchar *
 pd_compute_domain_vnic_resource_id_in(PdComputeDomain *cd, guint idx, GString *buf)
 {
@@ -344,22 +363,15 @@ pd_compute_domain_vnic_resource_id_in(PdComputeDomain *cd, guint idx, GString *b
 
 	if (vnic->fref != NULL)
 		return vnic->fref;
-	/* one per sample: concatenated, not formatted */
-	g_string_assign(buf, cd->inst->domain_name);
-	g_string_append_c(buf, '-');
-	g_string_append(buf, cd->inst->uuid);
-	g_string_append_c(buf, '-');
-	g_string_append(buf, vnic->name);
-	return buf->str;
+	/* one per sample: its three parts copied into one buffer sized once
+	 * (a GString append a part measured and checked each again) */
+	return pd_compute_domain_join3(buf, cd->inst->domain_name, cd->inst->uuid, vnic->name);
 }
 
 const gchar *
 pd_compute_domain_disk_resource_id_in(PdComputeDomain *cd, guint idx, GString *buf)
 {
-	g_string_assign(buf, cd->inst->uuid);
-	g_string_append_c(buf, '-');
-	g_string_append(buf, cd->inst->disks[idx].dev);
-	return buf->str;
+	return pd_compute_domain_join3(buf, cd->inst->uuid, cd->inst->disks[idx].dev, NULL);
 }
 
 PdComputeDomain *
