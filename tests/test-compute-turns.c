@@ -12,6 +12,7 @@
 
 #include "pd-compute-discovery.h"
 #include "pd-compute-domain.h"
+#include "pd-compute-pollster.h"
 #include "pd-compute-stats.h"
 #include "pd-config-private.h"
 #include "pd-cycle-cache-private.h"
@@ -404,11 +405,219 @@ test_stats_wakeups(void)
 	pd_test_rmtree(dir);
 }
 
+/* --- statistics records' lifetime --- */
+
+#define RECORDS_DOMAINS 300
+#define RECORDS_ROUNDS 20
+
+typedef struct {
+	PdComputePool *pool;
+	PdDiscovery *discovery;
+	PdConfig *config;
+	GPtrArray *known;
+	virConnectPtr conn;
+	gchar *dir;
+} Records;
+
+static void
+records_setup(Records *r)
+{
+	const gchar *opts[] = { "--domains",
+				G_STRINGIFY(RECORDS_DOMAINS),
+				"--shutoff-every",
+				"0",
+				"--plain-every",
+				"0",
+				NULL };
+	g_autofree gchar *xml = NULL;
+	g_autofree gchar *uri = NULL;
+	PdCycleCache *cache;
+
+	r->dir = pd_test_mkdtemp();
+	xml = pd_test_compute_gen_domains(r->dir, opts);
+	uri = g_strconcat("test://", xml, NULL);
+	r->conn = virConnectOpen(uri);
+	g_assert_nonnull(r->conn);
+	r->config = pd_config_new();
+	r->pool = pd_compute_pool_new(NULL);
+	pd_compute_pool_set_conn_shared(r->pool, r->conn, 2);
+	r->discovery = pd_compute_discovery_new(r->pool);
+	r->known = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	cache = pd_cycle_cache_new(r->config);
+	g_ptr_array_unref(
+	  pd_test_compute_discover_parts(r->discovery, cache, turns_noop_part_cb, r->known));
+	pd_cycle_cache_unref(cache);
+	g_assert_cmpuint(r->known->len, ==, RECORDS_DOMAINS);
+}
+
+static void
+records_teardown(Records *r)
+{
+	g_ptr_array_unref(r->known);
+	g_clear_object(&r->discovery);
+	g_object_unref(r->pool); /* joins the pipelines */
+	g_object_unref(r->config);
+	virConnectClose(r->conn);
+	pd_test_rmtree(r->dir);
+	g_free(r->dir);
+}
+
+static guint
+meter_index(const gchar *name)
+{
+	guint n;
+	const PdComputeMeter *table = pd_compute_meter_table(&n);
+	const PdComputeMeter *m = pd_compute_meter_lookup(name);
+
+	g_assert_nonnull(m);
+	return (guint)(m - table);
+}
+
+/* as a compute meter reads them: a window at a time, each record once its
+ * group is answered, its values there */
+static void
+records_read(PdComputeStats *stats, GPtrArray *resources, const gchar *source, const gchar *meter)
+{
+	const PdComputeMeter *m = pd_compute_meter_lookup(meter);
+	PdComputeStatsWindow w;
+
+	pd_compute_stats_window_init(&w, stats, source, meter_index(meter), m->group);
+	for (guint i = 0; i < resources->len; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, i));
+		PdComputeDomainStats *ds;
+		if (i % PD_COMPUTE_STATS_WINDOW == 0)
+			pd_compute_stats_window_take(&w, resources, i);
+		ds = pd_compute_stats_window_wait(&w, i % PD_COMPUTE_STATS_WINDOW);
+		g_assert_true(ds->cd == cd);
+		g_assert_cmpuint(g_atomic_int_get(&ds->done) & m->group, ==, m->group);
+		g_assert_cmpuint(g_atomic_int_get(&ds->fetched) & m->group, ==, m->group);
+		if (m->group == PD_COMPUTE_GROUP_INFO)
+			g_assert_cmpint(ds->v[PD_COMPUTE_CPU_NUMBER], >, 0);
+		else if (m->group == PD_COMPUTE_GROUP_IFACE)
+			g_assert_cmpuint(g_atomic_int_get(&ds->vnics[0].have), !=, 0);
+	}
+	pd_compute_stats_window_clear(&w);
+}
+
+/* A record dies once every meter that reads statistics has released it:
+ * not before the second of two meters has read it (also when that meter's
+ * invocation starts later, from the next cycle on: the pool remembers the
+ * source's meters), and a meter nobody knew of when the records died
+ * fetches them again (ASan: nothing is read after its free). */
+static void
+test_stats_records_freed(void)
+{
+	Records r;
+	g_autoptr(GError) error = NULL;
+
+	records_setup(&r);
+	for (guint cycle = 0; cycle < 2; cycle++) {
+		PdCycleCache *cache = pd_cycle_cache_new(r.config);
+		PdComputeStats *stats = pd_compute_stats_get(
+		  cache, r.pool, FALSE, r.known, PD_COMPUTE_GROUP_INFO, 0, &error);
+		PdComputeStatsWindow second;
+
+		g_assert_no_error(error);
+		/* the first cycle: both meters' invocations have begun; the next
+		 * knows the second from the first */
+		if (cycle == 0)
+			pd_compute_stats_window_init(
+			  &second, stats, "test", meter_index("vcpus"), PD_COMPUTE_GROUP_INFO);
+		records_read(stats, r.known, "test", "cpu");
+		g_assert_cmpuint(pd_compute_stats_get_live(stats), ==, RECORDS_DOMAINS);
+		g_assert_cmpuint(pd_compute_stats_get_freed(stats), ==, 0);
+		records_read(stats, r.known, "test", "vcpus");
+		g_assert_cmpuint(pd_compute_stats_get_live(stats), ==, 0);
+		g_assert_cmpuint(pd_compute_stats_get_freed(stats), ==, RECORDS_DOMAINS);
+
+		/* a meter of another source, known to nobody: fetched again */
+		records_read(stats, r.known, "late", "network.incoming.bytes");
+		g_assert_cmpuint(pd_compute_stats_get_live(stats), ==, RECORDS_DOMAINS);
+		pd_cycle_cache_unref(cache);
+	}
+	records_teardown(&r);
+}
+
+typedef struct {
+	PdComputeStats *stats;
+	GPtrArray *resources;
+	const gchar *meter;
+} RecordsMeter;
+
+static gpointer
+records_meter_thread(gpointer data)
+{
+	RecordsMeter *m = data;
+
+	records_read(m->stats, m->resources, "test", m->meter);
+	return NULL;
+}
+
+/* Four meters read while both pipelines answer, for a few cycles: each
+ * record read without the lock once answered or waited for (no wake-up
+ * lost: the test would hang), and every record freed by the last reader.
+ * The first cycle's pipelines are held at a gate until every meter waits. */
+static void
+test_stats_records_race(void)
+{
+	static const gchar *const meters[] = {
+		"cpu", "vcpus", "network.incoming.bytes", "network.outgoing.bytes"
+	};
+	Records r;
+	g_autoptr(GError) error = NULL;
+
+	records_setup(&r);
+	for (guint cycle = 0; cycle < RECORDS_ROUNDS; cycle++) {
+		PdCycleCache *cache = pd_cycle_cache_new(r.config);
+		PdComputeStats *stats;
+		RecordsMeter m[G_N_ELEMENTS(meters)];
+		GThread *threads[G_N_ELEMENTS(meters)];
+		Gate gates[2];
+
+		for (guint k = 0; cycle == 0 && k < 2; k++) {
+			g_mutex_init(&gates[k].lock);
+			g_cond_init(&gates[k].cond);
+			gates[k].open = FALSE;
+			pd_compute_pipeline_push(
+			  pd_compute_pool_get(r.pool, k), gate_cb, &gates[k], NULL);
+		}
+		stats = pd_compute_stats_get(
+		  cache, r.pool, FALSE, r.known, PD_COMPUTE_GROUP_INFO, 0, &error);
+		g_assert_no_error(error);
+		/* queued, not fetched: no record yet */
+		if (cycle == 0)
+			g_assert_cmpuint(pd_compute_stats_get_live(stats), ==, 0);
+		for (guint k = 0; k < G_N_ELEMENTS(meters); k++) {
+			m[k] = (RecordsMeter){ stats, r.known, meters[k] };
+			threads[k] = g_thread_new("meter", records_meter_thread, &m[k]);
+		}
+		if (cycle == 0) {
+			while (pd_compute_stats_get_waiting(stats) < G_N_ELEMENTS(meters))
+				g_thread_yield();
+			for (guint k = 0; k < 2; k++)
+				gate_open(&gates[k]);
+		}
+		for (guint k = 0; k < G_N_ELEMENTS(meters); k++)
+			g_thread_join(threads[k]);
+		g_assert_cmpuint(pd_compute_stats_get_live(stats), ==, 0);
+		g_assert_cmpuint(pd_compute_stats_get_freed(stats), >=, RECORDS_DOMAINS);
+		pd_cycle_cache_unref(cache);
+		/* the jobs that held the gates are done once the next ones run */
+		for (guint k = 0; cycle == 0 && k < 2; k++) {
+			g_mutex_clear(&gates[k].lock);
+			g_cond_clear(&gates[k].cond);
+		}
+	}
+	records_teardown(&r);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/compute/turns", test_turns);
 	g_test_add_func("/compute/stats-wakeups", test_stats_wakeups);
+	g_test_add_func("/compute/stats-records-freed", test_stats_records_freed);
+	g_test_add_func("/compute/stats-records-race", test_stats_records_race);
 	return g_test_run();
 }

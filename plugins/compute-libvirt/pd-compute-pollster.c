@@ -277,8 +277,9 @@ pd_compute_poll_static(PdComputePoll *p)
 	}
 }
 
+/* @w: the window holding the domain's statistics record at @slot */
 static void
-pd_compute_poll_one(PdComputePoll *p, PdComputeStats *stats)
+pd_compute_poll_one(PdComputePoll *p, PdComputeStatsWindow *w, guint slot)
 {
 	const PdComputeMeter *m = p->self->meter;
 
@@ -289,7 +290,7 @@ pd_compute_poll_one(PdComputePoll *p, PdComputeStats *stats)
 		pd_compute_poll_static(p);
 		return;
 	}
-	p->ds = pd_compute_stats_lookup(stats, p->cd, m->group);
+	p->ds = pd_compute_stats_window_wait(w, slot);
 	if (g_atomic_int_get(&p->ds->unsupported) & m->group) {
 		pd_compute_fail(p, "the libvirt driver does not provide it");
 		return;
@@ -343,6 +344,20 @@ pd_compute_pollster_enter_cycle(PdComputePollster *self, PdPollContext *ctx)
 	return *serial;
 }
 
+/* the meter's place in the table, G_MAXUINT for one of a test's own */
+static guint
+pd_compute_pollster_meter_index(PdComputePollster *self)
+{
+	guint n;
+	const PdComputeMeter *table = pd_compute_meter_table(&n);
+
+	for (guint i = 0; i < n; i++) {
+		if (&table[i] == self->meter)
+			return i;
+	}
+	return G_MAXUINT;
+}
+
 static gboolean
 pd_compute_pollster_poll(PdPollster *pollster,
 			 PdPollContext *ctx,
@@ -352,6 +367,8 @@ pd_compute_pollster_poll(PdPollster *pollster,
 {
 	PdComputePollster *self = PD_COMPUTE_POLLSTER(pollster);
 	PdComputeStats *stats = NULL;
+	PdComputeStatsWindow w = { NULL };
+	gboolean ok = TRUE;
 	PdComputePoll p = { self,
 			    ctx,
 			    NULL,
@@ -375,19 +392,28 @@ pd_compute_pollster_poll(PdPollster *pollster,
 					     error);
 		if (stats == NULL)
 			return FALSE;
+		pd_compute_stats_window_init(
+		  &w, stats, source, pd_compute_pollster_meter_index(self), self->meter->group);
 	}
 	p.rid = rid;
 	if (self->meter->kind == PD_COMPUTE_VALUE_NET_DELTA)
 		p.cycle = pd_compute_pollster_enter_cycle(self, ctx);
 	for (guint i = 0; i < resources->len; i++) {
-		if (g_cancellable_set_error_if_cancelled(cancellable, error))
-			return FALSE;
+		if (g_cancellable_set_error_if_cancelled(cancellable, error)) {
+			ok = FALSE;
+			break;
+		}
+		/* the records of the next few domains under one lock */
+		if (stats != NULL && i % PD_COMPUTE_STATS_WINDOW == 0)
+			pd_compute_stats_window_take(&w, resources, i);
 		p.res = g_ptr_array_index(resources, i);
 		p.cd = pd_resource_get_data(p.res);
 		p.ds = NULL;
-		pd_compute_poll_one(&p, stats);
+		pd_compute_poll_one(&p, &w, i % PD_COMPUTE_STATS_WINDOW);
 	}
-	return TRUE;
+	if (stats != NULL)
+		pd_compute_stats_window_clear(&w);
+	return ok;
 }
 
 void

@@ -11,11 +11,31 @@ struct _PdComputePool {
 	PdPlugin *plugin; /* not a reference: the plugin owns us */
 	GMutex lock;
 	GPtrArray *pipelines; /* fixed once filled */
-	GHashTable *groups;   /* source name -> statistics groups, as a pointer */
+	GHashTable *sources;  /* source name -> PdComputePoolSource */
 	gint jobs;	      /* atomic: statistics jobs queued or running */
 };
 
+/* what a source's meters asked for in earlier cycles */
+typedef struct {
+	guint groups;	/* statistics groups */
+	guint64 meters; /* meters reading statistics (bits) */
+} PdComputePoolSource;
+
 G_DEFINE_TYPE(PdComputePool, pd_compute_pool, G_TYPE_OBJECT)
+
+/* called with the lock held */
+static PdComputePoolSource *
+pd_compute_pool_source_locked(PdComputePool *self, const gchar *source)
+{
+	const gchar *key = source != NULL ? source : "";
+	PdComputePoolSource *src = g_hash_table_lookup(self->sources, key);
+
+	if (src == NULL) {
+		src = g_new0(PdComputePoolSource, 1);
+		g_hash_table_insert(self->sources, g_strdup(key), src);
+	}
+	return src;
+}
 
 /* the pipelines, created on first use: tests inject a connection instead */
 static void
@@ -152,7 +172,7 @@ pd_compute_pool_get_groups(PdComputePool *self, const gchar *source)
 	guint groups;
 
 	g_mutex_lock(&self->lock);
-	groups = GPOINTER_TO_UINT(g_hash_table_lookup(self->groups, source != NULL ? source : ""));
+	groups = pd_compute_pool_source_locked(self, source)->groups;
 	g_mutex_unlock(&self->lock);
 	return groups;
 }
@@ -160,14 +180,20 @@ pd_compute_pool_get_groups(PdComputePool *self, const gchar *source)
 void
 pd_compute_pool_add_groups(PdComputePool *self, const gchar *source, guint groups)
 {
-	const gchar *key = source != NULL ? source : "";
-	guint old;
+	g_mutex_lock(&self->lock);
+	pd_compute_pool_source_locked(self, source)->groups |= groups;
+	g_mutex_unlock(&self->lock);
+}
+
+guint64
+pd_compute_pool_add_meter(PdComputePool *self, const gchar *source, guint64 meter)
+{
+	guint64 meters;
 
 	g_mutex_lock(&self->lock);
-	old = GPOINTER_TO_UINT(g_hash_table_lookup(self->groups, key));
-	if ((old | groups) != old)
-		g_hash_table_insert(self->groups, g_strdup(key), GUINT_TO_POINTER(old | groups));
+	meters = (pd_compute_pool_source_locked(self, source)->meters |= meter);
 	g_mutex_unlock(&self->lock);
+	return meters;
 }
 
 void
@@ -196,7 +222,7 @@ pd_compute_pool_finalize(GObject *obj)
 	PdComputePool *self = PD_COMPUTE_POOL(obj);
 
 	g_ptr_array_unref(self->pipelines);
-	g_hash_table_unref(self->groups);
+	g_hash_table_unref(self->sources);
 	g_mutex_clear(&self->lock);
 	G_OBJECT_CLASS(pd_compute_pool_parent_class)->finalize(obj);
 }
@@ -206,7 +232,7 @@ pd_compute_pool_init(PdComputePool *self)
 {
 	g_mutex_init(&self->lock);
 	self->pipelines = g_ptr_array_new_with_free_func(g_object_unref);
-	self->groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	self->sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
 static void

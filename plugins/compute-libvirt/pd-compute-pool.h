@@ -60,6 +60,11 @@ guint
 pd_compute_pool_get_groups(PdComputePool *self, const gchar *source);
 void
 pd_compute_pool_add_groups(PdComputePool *self, const gchar *source, guint groups);
+/* the meters (bits of their index in pd_compute_meter_table()) of @source
+ * that read statistics in this or earlier cycles: a cycle's statistics
+ * record lives until all have read it */
+guint64
+pd_compute_pool_add_meter(PdComputePool *self, const gchar *source, guint64 meter);
 /* statistics jobs queued or running on the pipelines (@delta +1 or -1) */
 void
 pd_compute_pool_count_jobs(PdComputePool *self, gint delta);

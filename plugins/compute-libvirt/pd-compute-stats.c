@@ -21,6 +21,13 @@
  * lock guards the table and the group bits, and publishes the values with
  * them to the meters waiting in lookup().
  *
+ * A meter takes the records of a window of domains under the lock, then
+ * reads each without it once the record's `done` bits (set under the lock,
+ * atomically) show its group; it waits under the lock only for a record not
+ * answered yet. Records die when the last meter that reads them has
+ * released them, so a cycle does not hold every domain's record at once
+ * while the meters are behind the pipelines.
+ *
  * A meter waits for one domain, on a condition of its own: a pipeline that
  * has answered a few domains wakes the meters waiting for those and no
  * other (one shared condition woke every waiting meter, of both connections'
@@ -30,10 +37,15 @@ struct _PdComputeStats {
 	gboolean use_bulk;
 	gint cancelled; /* atomic: the cycle is over, stop calling */
 	GMutex lock;
-	GHashTable *domains; /* PdComputeDomain -> PdComputeDomainStats */
+	GHashTable *domains; /* PdComputeDomain (a reference) -> PdComputeDomainStats,
+			      * or the groups queued for it, tagged */
 	guint requested;     /* groups asked for every domain */
 	GPtrArray *waiters;  /* PdComputeStatsWaiter, on the meters' stacks */
 	guint wakeups;	     /* meters woken, each with its domain answered */
+	guint64 meters;	     /* meters (bits) that read records this cycle or
+			      * before: a record dies once all released it */
+	guint live;	     /* records in the table */
+	guint freed;	     /* ... and freed before the cycle's end */
 };
 
 typedef struct {
@@ -68,7 +80,7 @@ typedef struct {
 /* one pipeline's share of a fetch */
 typedef struct {
 	PdComputeStats *stats; /* a reference */
-	GPtrArray *entries;    /* PdComputeDomainStats, borrowed from stats */
+	GPtrArray *entries;    /* PdComputeDomain, borrowed from the table's keys */
 	guint groups;
 	gboolean bulk;
 } PdComputeStatsJob;
@@ -592,13 +604,12 @@ static const guint pd_compute_bulk_groups = VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOM
 					    VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE |
 					    VIR_DOMAIN_STATS_BLOCK | VIR_DOMAIN_STATS_PERF;
 
-/* one bulk call for @n entries from @first; a driver without it answers
+/* one bulk call for the @n records @chunk; a driver without it answers
  * NO_SUPPORT and every group goes per domain. Whether it answered any of
  * @groups is remembered per connection: when not, the next chunks skip it. */
 static void
 pd_compute_stats_bulk(PdComputeConnection *conn,
-		      GPtrArray *entries,
-		      guint first,
+		      PdComputeDomainStats **chunk,
 		      guint n,
 		      guint groups)
 {
@@ -606,8 +617,8 @@ pd_compute_stats_bulk(PdComputeConnection *conn,
 	virDomainStatsRecordPtr *records = NULL;
 	guint k = 0, got = 0;
 
-	for (guint i = first; i < first + n; i++) {
-		PdComputeDomainStats *ds = g_ptr_array_index(entries, i);
+	for (guint i = 0; i < n; i++) {
+		PdComputeDomainStats *ds = chunk[i];
 		/* shut off domains have no statistics */
 		if (ds->cd->state != VIR_DOMAIN_SHUTOFF)
 			doms[k++] = ds->cd->dom;
@@ -627,8 +638,8 @@ pd_compute_stats_bulk(PdComputeConnection *conn,
 		guchar uuid[VIR_UUID_BUFLEN];
 		if (virDomainGetUUID((*r)->dom, uuid) < 0)
 			continue;
-		for (guint i = first; i < first + n; i++) {
-			PdComputeDomainStats *ds = g_ptr_array_index(entries, i);
+		for (guint i = 0; i < n; i++) {
+			PdComputeDomainStats *ds = chunk[i];
 			if (memcmp(ds->cd->uuid, uuid, VIR_UUID_BUFLEN) == 0) {
 				guint before = g_atomic_int_get(&ds->fetched);
 				pd_compute_domain_stats_apply_bulk(
@@ -673,27 +684,53 @@ pd_compute_stats_wake_locked(PdComputeStats *stats)
 	}
 }
 
+/* called with the lock held: @ds dies once every meter known to read
+ * statistics this cycle has released it and no job still fills it (a
+ * record lookup() handed out lives as long as the cycle) */
+static void
+pd_compute_stats_maybe_free_locked(PdComputeStats *stats, PdComputeDomainStats *ds)
+{
+	if (ds->pinned || ds->takers > 0 || ds->read_by == 0 ||
+	    (stats->meters & ~ds->read_by) != 0 || (ds->requested & ~ds->done) != 0)
+		return;
+	stats->live--;
+	stats->freed++;
+	g_hash_table_remove(stats->domains, ds->cd);
+}
+
+static PdComputeDomainStats *
+pd_compute_stats_entry_locked(PdComputeStats *stats, PdComputeDomain *cd);
+
 static void
 pd_compute_stats_job_cb(PdComputeConnection *conn, gpointer data)
 {
 	PdComputeStatsJob *job = data;
 	PdComputeStats *stats = job->stats;
+	PdComputeDomainStats *chunk[PD_COMPUTE_STATS_CHUNK];
 
 	for (guint first = 0; first < job->entries->len; first += PD_COMPUTE_STATS_CHUNK) {
 		guint n = MIN(PD_COMPUTE_STATS_CHUNK, job->entries->len - first);
 		/* nobody waits any more: the values would go nowhere */
 		gboolean skip = g_atomic_int_get(&stats->cancelled);
-		if (job->bulk && !skip && pd_compute_connection_bulk_wanted(conn))
-			pd_compute_stats_bulk(conn, job->entries, first, n, job->groups);
-		for (guint i = first; i < first + n && !skip; i++)
-			pd_compute_stats_fill(
-			  conn, g_ptr_array_index(job->entries, i), job->groups);
+		/* the records come to life as they are fetched (or taken by a
+		 * meter before): not all of a cycle's at once when it queues */
 		g_mutex_lock(&stats->lock);
-		for (guint i = first; i < first + n; i++) {
-			PdComputeDomainStats *ds = g_ptr_array_index(job->entries, i);
-			ds->done |= job->groups;
-		}
+		for (guint i = 0; i < n; i++)
+			chunk[i] = pd_compute_stats_entry_locked(
+			  stats, g_ptr_array_index(job->entries, first + i));
+		g_mutex_unlock(&stats->lock);
+		if (job->bulk && !skip && pd_compute_connection_bulk_wanted(conn))
+			pd_compute_stats_bulk(conn, chunk, n, job->groups);
+		for (guint i = 0; i < n && !skip; i++)
+			pd_compute_stats_fill(conn, chunk[i], job->groups);
+		g_mutex_lock(&stats->lock);
+		/* after the values: a meter that sees the bits reads them */
+		for (guint i = 0; i < n; i++)
+			g_atomic_int_or(&chunk[i]->done, job->groups);
 		pd_compute_stats_wake_locked(stats);
+		/* released by every meter before the last group came in */
+		for (guint i = 0; i < n; i++)
+			pd_compute_stats_maybe_free_locked(stats, chunk[i]);
 		g_mutex_unlock(&stats->lock);
 	}
 }
@@ -709,8 +746,56 @@ pd_compute_stats_job_free(gpointer data)
 	g_free(job);
 }
 
-/* called with the lock held: @groups for the domains in @todo, each on the
- * pipeline that holds its handle; the bulk call goes with the first pass */
+/* a domain queued but not fetched yet has no record: the table keeps the
+ * groups queued for it, tagged (a record is aligned, the tag is odd) */
+#define PD_COMPUTE_STATS_PENDING(groups) GSIZE_TO_POINTER(((gsize)(groups) << 1) | 1)
+
+static gboolean
+pd_compute_stats_is_record(gpointer value)
+{
+	return (GPOINTER_TO_SIZE(value) & 1) == 0;
+}
+
+static void
+pd_compute_stats_value_free(gpointer value)
+{
+	if (pd_compute_stats_is_record(value))
+		pd_compute_domain_stats_free(value);
+}
+
+/* called with the lock held: the groups queued for @cd (0: not in the table) */
+static guint
+pd_compute_stats_requested_locked(PdComputeStats *stats, PdComputeDomain *cd)
+{
+	gpointer value = g_hash_table_lookup(stats->domains, cd);
+
+	if (value == NULL)
+		return 0;
+	if (pd_compute_stats_is_record(value))
+		return ((PdComputeDomainStats *)value)->requested;
+	return (guint)(GPOINTER_TO_SIZE(value) >> 1);
+}
+
+/* called with the lock held: @groups queued for @cd from now on */
+static void
+pd_compute_stats_add_requested_locked(PdComputeStats *stats, PdComputeDomain *cd, guint groups)
+{
+	gpointer value = g_hash_table_lookup(stats->domains, cd);
+
+	if (value != NULL && pd_compute_stats_is_record(value)) {
+		((PdComputeDomainStats *)value)->requested |= groups;
+		return;
+	}
+	/* the key passed is unreferenced when the table has one already */
+	g_hash_table_insert(
+	  stats->domains,
+	  pd_compute_domain_ref(cd),
+	  PD_COMPUTE_STATS_PENDING(pd_compute_stats_requested_locked(stats, cd) | groups));
+}
+
+/* called with the lock held: @groups for the domains in @todo
+ * (PdComputeDomain), each on the pipeline that holds its handle; the bulk
+ * call goes with the first pass */
 static void
 pd_compute_stats_queue_locked(PdComputeStats *stats, GPtrArray *todo, guint groups, gboolean bulk)
 {
@@ -718,9 +803,9 @@ pd_compute_stats_queue_locked(PdComputeStats *stats, GPtrArray *todo, guint grou
 	g_autofree PdComputeStatsJob **jobs = g_new0(PdComputeStatsJob *, n);
 
 	for (guint i = 0; i < todo->len; i++) {
-		PdComputeDomainStats *ds = g_ptr_array_index(todo, i);
-		guint k = pd_compute_pool_shard(stats->pool, ds->cd->uuid);
-		ds->requested |= groups;
+		PdComputeDomain *cd = g_ptr_array_index(todo, i);
+		guint k = pd_compute_pool_shard(stats->pool, cd->uuid);
+		pd_compute_stats_add_requested_locked(stats, cd, groups);
 		if (jobs[k] == NULL) {
 			jobs[k] = g_new0(PdComputeStatsJob, 1);
 			jobs[k]->stats = g_atomic_rc_box_acquire(stats);
@@ -728,7 +813,7 @@ pd_compute_stats_queue_locked(PdComputeStats *stats, GPtrArray *todo, guint grou
 			jobs[k]->groups = groups;
 			jobs[k]->bulk = bulk && stats->use_bulk;
 		}
-		g_ptr_array_add(jobs[k]->entries, ds);
+		g_ptr_array_add(jobs[k]->entries, cd);
 	}
 	for (guint k = 0; k < n; k++) {
 		if (jobs[k] != NULL)
@@ -741,18 +826,56 @@ pd_compute_stats_queue_locked(PdComputeStats *stats, GPtrArray *todo, guint grou
 	}
 }
 
-/* called with the lock held */
+/* called with the lock held: @cd's record, made now if it has none yet */
 static PdComputeDomainStats *
 pd_compute_stats_entry_locked(PdComputeStats *stats, PdComputeDomain *cd)
 {
-	PdComputeDomainStats *ds = g_hash_table_lookup(stats->domains, cd);
+	gpointer value = g_hash_table_lookup(stats->domains, cd);
+	PdComputeDomainStats *ds;
 
-	if (ds == NULL) {
-		ds = pd_compute_domain_stats_new(cd->inst);
-		ds->cd = pd_compute_domain_ref(cd);
-		g_hash_table_insert(stats->domains, cd, ds);
-	}
+	if (value != NULL && pd_compute_stats_is_record(value))
+		return value;
+	ds = pd_compute_domain_stats_new(cd->inst);
+	ds->cd = pd_compute_domain_ref(cd);
+	ds->requested = pd_compute_stats_requested_locked(stats, cd);
+	g_hash_table_insert(stats->domains, pd_compute_domain_ref(cd), ds);
+	stats->live++;
 	return ds;
+}
+
+/* called with the lock held: queues @missing (groups nobody asked for yet
+ * this cycle) for every domain at once */
+static void
+pd_compute_stats_ask_all_locked(PdComputeStats *stats, guint missing)
+{
+	g_autoptr(GPtrArray) todo = g_ptr_array_new();
+	GHashTableIter iter;
+	PdComputeDomain *cd;
+
+	stats->requested |= missing;
+	g_hash_table_iter_init(&iter, stats->domains);
+	while (g_hash_table_iter_next(&iter, (gpointer *)&cd, NULL)) {
+		if ((pd_compute_stats_requested_locked(stats, cd) & missing) != missing)
+			g_ptr_array_add(todo, cd);
+	}
+	pd_compute_stats_queue_locked(stats, todo, missing, FALSE);
+}
+
+/* called with the lock held: until @ds has @groups; the pipeline wakes us
+ * once it has answered this domain */
+static void
+pd_compute_stats_wait_locked(PdComputeStats *stats, PdComputeDomainStats *ds, guint groups)
+{
+	PdComputeStatsWaiter w = { .ds = ds, .groups = groups };
+
+	if ((ds->done & groups) == groups)
+		return;
+	g_cond_init(&w.cond);
+	g_ptr_array_add(stats->waiters, &w);
+	while ((ds->done & groups) != groups)
+		g_cond_wait(&w.cond, &stats->lock);
+	/* removed by the waker (a spurious wake-up leaves it listed) */
+	g_cond_clear(&w.cond);
 }
 
 PdComputeDomainStats *
@@ -762,36 +885,139 @@ pd_compute_stats_lookup(PdComputeStats *stats, PdComputeDomain *cd, guint groups
 
 	g_mutex_lock(&stats->lock);
 	ds = pd_compute_stats_entry_locked(stats, cd);
+	ds->pinned = TRUE;
 	if ((ds->requested & groups) != groups) {
-		g_autoptr(GPtrArray) todo = g_ptr_array_new();
-		GHashTableIter iter;
-		PdComputeDomainStats *other;
 		guint missing = groups & ~ds->requested;
 		/* a group nobody asked for yet this cycle: for every domain at once */
 		if ((stats->requested & missing) != missing) {
-			stats->requested |= missing;
-			g_hash_table_iter_init(&iter, stats->domains);
-			while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&other)) {
-				if ((other->requested & missing) != missing)
-					g_ptr_array_add(todo, other);
-			}
+			pd_compute_stats_ask_all_locked(stats, missing);
 		} else {
-			g_ptr_array_add(todo, ds);
+			g_autoptr(GPtrArray) todo = g_ptr_array_new();
+			g_ptr_array_add(todo, cd);
+			pd_compute_stats_queue_locked(stats, todo, missing, FALSE);
 		}
-		pd_compute_stats_queue_locked(stats, todo, missing, FALSE);
 	}
-	if ((ds->done & groups) != groups) {
-		/* the pipeline wakes us once it has answered this domain */
-		PdComputeStatsWaiter w = { .ds = ds, .groups = groups };
-		g_cond_init(&w.cond);
-		g_ptr_array_add(stats->waiters, &w);
-		while ((ds->done & groups) != groups)
-			g_cond_wait(&w.cond, &stats->lock);
-		/* removed by the waker (a spurious wake-up leaves it listed) */
-		g_cond_clear(&w.cond);
-	}
+	pd_compute_stats_wait_locked(stats, ds, groups);
 	g_mutex_unlock(&stats->lock);
 	return ds;
+}
+
+/* --- the meters' windows --- */
+
+void
+pd_compute_stats_window_init(PdComputeStatsWindow *w,
+			     PdComputeStats *stats,
+			     const gchar *source,
+			     guint meter_index,
+			     guint groups)
+{
+	/* a meter without a place (a test's own) keeps what it reads alive
+	 * until the cycle's end */
+	guint64 meter = meter_index < 64 ? G_GUINT64_CONSTANT(1) << meter_index : 0;
+	guint64 known = meter != 0 ? pd_compute_pool_add_meter(stats->pool, source, meter) : 0;
+
+	w->stats = stats;
+	w->meter = meter;
+	w->groups = groups;
+	w->n = 0;
+	g_mutex_lock(&stats->lock);
+	/* the meters this source had before too: a record is not freed before
+	 * a meter whose invocation has not started yet has read it */
+	stats->meters |= known;
+	g_mutex_unlock(&stats->lock);
+}
+
+/* called with the lock held */
+static void
+pd_compute_stats_window_release_locked(PdComputeStatsWindow *w)
+{
+	for (guint i = 0; i < w->n; i++) {
+		PdComputeDomainStats *ds = w->ds[i];
+		ds->takers--;
+		ds->read_by |= w->meter;
+		pd_compute_stats_maybe_free_locked(w->stats, ds);
+	}
+	w->n = 0;
+}
+
+void
+pd_compute_stats_window_take(PdComputeStatsWindow *w, GPtrArray *resources, guint first)
+{
+	PdComputeStats *stats = w->stats;
+	g_autoptr(GPtrArray) todo = NULL;
+	guint n = MIN(PD_COMPUTE_STATS_WINDOW, resources->len - MIN(first, resources->len));
+	guint missing;
+
+	g_mutex_lock(&stats->lock);
+	pd_compute_stats_window_release_locked(w);
+	for (guint i = 0; i < n; i++) {
+		PdComputeDomainStats *ds = pd_compute_stats_entry_locked(
+		  stats, pd_resource_get_data(g_ptr_array_index(resources, first + i)));
+		ds->takers++;
+		w->ds[i] = ds;
+	}
+	w->n = n;
+	/* a group nobody asked for yet this cycle: for every domain at once */
+	missing = w->groups & ~stats->requested;
+	if (n > 0 && missing != 0)
+		pd_compute_stats_ask_all_locked(stats, missing);
+	for (guint i = 0; i < n; i++) {
+		if ((w->ds[i]->requested & w->groups) == w->groups)
+			continue;
+		if (todo == NULL)
+			todo = g_ptr_array_new();
+		g_ptr_array_add(todo, w->ds[i]->cd);
+	}
+	if (todo != NULL)
+		pd_compute_stats_queue_locked(stats, todo, w->groups, FALSE);
+	g_mutex_unlock(&stats->lock);
+}
+
+PdComputeDomainStats *
+pd_compute_stats_window_wait(PdComputeStatsWindow *w, guint i)
+{
+	PdComputeDomainStats *ds = w->ds[i];
+
+	g_return_val_if_fail(i < w->n, NULL);
+	/* answered: the values were written before the bits */
+	if ((g_atomic_int_get(&ds->done) & w->groups) == w->groups)
+		return ds;
+	g_mutex_lock(&w->stats->lock);
+	pd_compute_stats_wait_locked(w->stats, ds, w->groups);
+	g_mutex_unlock(&w->stats->lock);
+	return ds;
+}
+
+void
+pd_compute_stats_window_clear(PdComputeStatsWindow *w)
+{
+	if (w->n == 0)
+		return;
+	g_mutex_lock(&w->stats->lock);
+	pd_compute_stats_window_release_locked(w);
+	g_mutex_unlock(&w->stats->lock);
+}
+
+guint
+pd_compute_stats_get_live(PdComputeStats *stats)
+{
+	guint n;
+
+	g_mutex_lock(&stats->lock);
+	n = stats->live;
+	g_mutex_unlock(&stats->lock);
+	return n;
+}
+
+guint
+pd_compute_stats_get_freed(PdComputeStats *stats)
+{
+	guint n;
+
+	g_mutex_lock(&stats->lock);
+	n = stats->freed;
+	g_mutex_unlock(&stats->lock);
+	return n;
 }
 
 guint
@@ -823,20 +1049,28 @@ pd_compute_stats_apply_records(PdComputeStats *stats, virDomainStatsRecordPtr *r
 {
 	g_autoptr(GHashTable) by_uuid =
 	  g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
+	g_autoptr(GPtrArray) cds = g_ptr_array_new();
 	GHashTableIter iter;
 	PdComputeDomainStats *ds;
+	PdComputeDomain *cd;
 
 	g_hash_table_iter_init(&iter, stats->domains);
-	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&ds))
+	while (g_hash_table_iter_next(&iter, (gpointer *)&cd, NULL))
+		g_ptr_array_add(cds, cd);
+	for (guint i = 0; i < cds->len; i++) {
+		ds = pd_compute_stats_entry_locked(stats, g_ptr_array_index(cds, i));
 		g_hash_table_insert(by_uuid, ds->cd->uuid, ds);
+	}
 	for (virDomainStatsRecordPtr *r = records; *r != NULL; r++) {
 		guchar uuid[VIR_UUID_BUFLEN];
 		if (virDomainGetUUID((*r)->dom, uuid) < 0)
 			continue;
 		ds = g_hash_table_lookup(by_uuid, uuid);
-		if (ds != NULL)
-			pd_compute_domain_stats_apply_bulk(
-			  ds, ds->cd->inst, (*r)->params, (*r)->nparams);
+		if (ds == NULL)
+			continue;
+		pd_compute_domain_stats_apply_bulk(ds, ds->cd->inst, (*r)->params, (*r)->nparams);
+		/* a test's answer for the whole cycle: nothing to fetch again */
+		ds->pinned = TRUE;
 	}
 }
 
@@ -847,8 +1081,10 @@ pd_compute_stats_todo_locked(PdComputeStats *stats, GPtrArray *todo, PdResource 
 {
 	PdComputeDomain *cd = pd_resource_get_data(res);
 
-	if (!g_hash_table_contains(stats->domains, cd))
-		g_ptr_array_add(todo, pd_compute_stats_entry_locked(stats, cd));
+	if (g_hash_table_contains(stats->domains, cd))
+		return;
+	g_hash_table_insert(stats->domains, pd_compute_domain_ref(cd), PD_COMPUTE_STATS_PENDING(0));
+	g_ptr_array_add(todo, cd);
 }
 
 static gpointer
@@ -863,8 +1099,8 @@ pd_compute_stats_create_cb(gpointer user_data, GError **error)
 	stats->use_bulk = args->use_bulk;
 	g_mutex_init(&stats->lock);
 	stats->waiters = g_ptr_array_new();
-	stats->domains =
-	  g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)pd_compute_domain_stats_free);
+	stats->domains = g_hash_table_new_full(
+	  NULL, NULL, (GDestroyNotify)pd_compute_domain_unref, pd_compute_stats_value_free);
 	g_mutex_lock(&stats->lock);
 	/* from now on the discovery extends these statistics itself */
 	g_mutex_lock(&args->slot->lock);
@@ -979,7 +1215,6 @@ pd_compute_stats_peek_requested(PdCycleCache *cache, PdComputeDomain *cd)
 {
 	PdComputeStatsSlot *slot = pd_compute_stats_slot_get(cache);
 	PdComputeStats *stats = NULL;
-	PdComputeDomainStats *ds;
 	guint requested = 0;
 
 	g_mutex_lock(&slot->lock);
@@ -989,9 +1224,7 @@ pd_compute_stats_peek_requested(PdCycleCache *cache, PdComputeDomain *cd)
 	if (stats == NULL)
 		return 0;
 	g_mutex_lock(&stats->lock);
-	ds = g_hash_table_lookup(stats->domains, cd);
-	if (ds != NULL)
-		requested = ds->requested;
+	requested = pd_compute_stats_requested_locked(stats, cd);
 	g_mutex_unlock(&stats->lock);
 	pd_compute_stats_unref(stats);
 	return requested;

@@ -81,7 +81,11 @@ typedef struct {
 typedef struct {
 	PdComputeDomain *cd;
 	guint requested;   /* PdComputeGroup bits queued (under the stats lock) */
-	guint done;	   /* ... and answered or failed (under the stats lock) */
+	guint done;	   /* ... and answered or failed (set under the stats lock,
+			    * atomically: a meter reads it without the lock) */
+	guint takers;	   /* windows holding the record (under the stats lock) */
+	gboolean pinned;   /* handed out by lookup(): lives as long as the cycle */
+	guint64 read_by;   /* meters (bits) that released it (under the stats lock) */
 	guint fetched;	   /* PdComputeGroup bits answered (maybe partially) */
 	guint unsupported; /* PdComputeGroup bits the driver refused */
 	gint64 v[PD_COMPUTE_DOM_N_FIELDS];
@@ -126,9 +130,52 @@ pd_compute_stats_get_from_records(PdCycleCache *cache,
 				  GError **error);
 /* the statistics of @cd once @groups are answered (or failed); waits for
  * the pipeline that owns the domain, and queues groups no one asked for
- * yet. Never NULL. Read the bits with g_atomic_int_get(). */
+ * yet. Never NULL; lives as long as the cycle. Read the bits with
+ * g_atomic_int_get(). */
 PdComputeDomainStats *
 pd_compute_stats_lookup(PdComputeStats *stats, PdComputeDomain *cd, guint groups);
+/* Meters read the statistics of up to PD_COMPUTE_STATS_WINDOW domains at a
+ * time: one lock to release the records of the previous window and take
+ * those of the next (the statistics lock was taken once per meter and
+ * domain: 70,000 times a cycle at N=5000); then, per domain, a record whose
+ * groups are answered is read without the lock. A record dies once every
+ * meter known to read it (this cycle's, and those its sources had in
+ * earlier cycles) has released it; a meter that comes later fetches it
+ * again. Lives on the meter's stack. */
+#define PD_COMPUTE_STATS_WINDOW 64
+typedef struct {
+	PdComputeStats *stats;
+	guint64 meter; /* the meter's bit */
+	guint groups;
+	guint n;
+	PdComputeDomainStats *ds[PD_COMPUTE_STATS_WINDOW];
+} PdComputeStatsWindow;
+
+/* @meter_index: the meter's index in pd_compute_meter_table() (below 64,
+ * else the records it reads live until the cycle's end), remembered per
+ * @source in the pool for the next cycles */
+void
+pd_compute_stats_window_init(PdComputeStatsWindow *w,
+			     PdComputeStats *stats,
+			     const gchar *source,
+			     guint meter_index,
+			     guint groups);
+/* releases the window's records and takes those of @resources from @first
+ * (up to PD_COMPUTE_STATS_WINDOW), queueing groups no one asked for yet */
+void
+pd_compute_stats_window_take(PdComputeStatsWindow *w, GPtrArray *resources, guint first);
+/* the record of the @i-th domain taken, once its groups are answered */
+PdComputeDomainStats *
+pd_compute_stats_window_wait(PdComputeStatsWindow *w, guint i);
+/* releases what the window holds */
+void
+pd_compute_stats_window_clear(PdComputeStatsWindow *w);
+/* for tests: records alive, and freed before the cycle's end */
+guint
+pd_compute_stats_get_live(PdComputeStats *stats);
+guint
+pd_compute_stats_get_freed(PdComputeStats *stats);
+
 /* for tests: meters woken in lookup() so far (each once its domain was
  * answered: a pipeline wakes no meter that would wait on), and waiting now */
 guint
