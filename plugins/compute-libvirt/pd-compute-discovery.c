@@ -143,6 +143,17 @@ pd_compute_cache_entry_update_xml(PdComputeCacheEntry *entry, PdComputeListed *l
 }
 
 /* NULL when the domain is no instance */
+/* Is @entry's snapshot's handle one of @conn's? The listing's own handle
+ * is (a kept listing hands the same one every cycle, and the snapshot holds
+ * a reference to its handle, so the address is not reused meanwhile);
+ * virDomainGetConnect() logs the domain's UUID formatted, about 7,000
+ * instructions, every domain every cycle. */
+static gboolean
+pd_compute_snapshot_is_of(PdComputeCacheEntry *entry, PdComputeListed *l, virConnectPtr conn)
+{
+	return entry->snapshot->dom == l->dom || virDomainGetConnect(entry->snapshot->dom) == conn;
+}
+
 static PdComputeDomain *
 pd_compute_discovery_visit(PdComputeDiscovery *self,
 			   virConnectPtr conn,
@@ -170,8 +181,8 @@ pd_compute_discovery_visit(PdComputeDiscovery *self,
 	if (entry->inst == NULL)
 		return NULL;
 	/* the snapshot holds a domain handle: rebuild it after a reconnection */
-	if (entry->snapshot != NULL && (entry->snapshot->state != l->state ||
-					virDomainGetConnect(entry->snapshot->dom) != conn))
+	if (entry->snapshot != NULL &&
+	    (entry->snapshot->state != l->state || !pd_compute_snapshot_is_of(entry, l, conn)))
 		g_clear_pointer(&entry->snapshot, pd_compute_domain_unref);
 	if (entry->snapshot == NULL) {
 		entry->snapshot =
@@ -219,7 +230,7 @@ pd_compute_discovery_xml_due(PdComputeDiscovery *self,
 		return ch->all || g_hash_table_contains(ch->changed, l->uuid);
 	if (self->update_interval <= 0)
 		return TRUE;
-	return entry->snapshot != NULL && virDomainGetConnect(entry->snapshot->dom) != conn;
+	return entry->snapshot != NULL && !pd_compute_snapshot_is_of(entry, l, conn);
 }
 
 static void
