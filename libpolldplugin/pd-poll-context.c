@@ -34,7 +34,8 @@ pd_poll_context_new(PdConfig *config, PdCycleCache *cache, const gchar *source_n
 	PdPollContext *ctx = g_new0(PdPollContext, 1);
 	ctx->config = g_object_ref(config);
 	ctx->cache = pd_cycle_cache_ref(cache);
-	ctx->batch = pd_sample_batch_new();
+	/* made at the first sample: its room depends on the flush size */
+	ctx->batch = NULL;
 	ctx->failures = g_ptr_array_new_with_free_func((GDestroyNotify)pd_permanent_failure_free);
 	ctx->source_name = g_strdup(source_name);
 	return ctx;
@@ -54,11 +55,16 @@ pd_poll_context_free(PdPollContext *ctx)
 	g_free(ctx);
 }
 
-/* a chunk holds flush_at samples at most; a very large one grows as it fills */
-static guint
-pd_poll_context_chunk_room(PdPollContext *ctx)
+/* the batch samples go to, made when first needed: with room for a chunk
+ * when the samples are flushed in chunks (a chunk holds flush_at samples
+ * at most; a very large one grows as it fills), so it never grows */
+static PdSampleBatch *
+pd_poll_context_batch(PdPollContext *ctx)
 {
-	return MIN(ctx->flush_at, 4096);
+	if (ctx->batch == NULL)
+		ctx->batch =
+		  pd_sample_batch_new_sized(ctx->flush != NULL ? MIN(ctx->flush_at, 4096) : 64);
+	return ctx->batch;
 }
 
 PdSample *
@@ -74,13 +80,14 @@ pd_poll_context_add_sample(PdPollContext *ctx,
 	/* flush when the next sample would start a new chunk: the samples
 	 * before it are complete by now (callers fill in the volume after
 	 * add), so memory stays bounded by the chunk, not by the resources */
-	if (ctx->flush != NULL && pd_sample_batch_get_size(ctx->batch) >= ctx->flush_at) {
+	if (ctx->flush != NULL &&
+	    pd_sample_batch_get_size(pd_poll_context_batch(ctx)) >= ctx->flush_at) {
 		PdSampleBatch *full = g_steal_pointer(&ctx->batch);
-		ctx->batch = pd_sample_batch_new_sized(pd_poll_context_chunk_room(ctx));
+		pd_poll_context_batch(ctx);
 		ctx->flush(ctx, full, ctx->flush_data);
 	}
 	return pd_sample_batch_add(
-	  ctx->batch, name, type, unit, resource_id, user_id, project_id, metadata);
+	  pd_poll_context_batch(ctx), name, type, unit, resource_id, user_id, project_id, metadata);
 }
 
 void
@@ -92,22 +99,18 @@ pd_poll_context_set_flush(PdPollContext *ctx,
 	ctx->flush_at = MAX(flush_at, 1);
 	ctx->flush = func;
 	ctx->flush_data = user_data;
-	/* the first chunk too is filled without growing */
-	if (ctx->batch != NULL && pd_sample_batch_get_size(ctx->batch) == 0) {
-		pd_sample_batch_free(ctx->batch);
-		ctx->batch = pd_sample_batch_new_sized(pd_poll_context_chunk_room(ctx));
-	}
 }
 
 PdSampleBatch *
 pd_poll_context_get_batch(PdPollContext *ctx)
 {
-	return ctx->batch;
+	return pd_poll_context_batch(ctx);
 }
 
 PdSampleBatch *
 pd_poll_context_steal_batch(PdPollContext *ctx)
 {
+	pd_poll_context_batch(ctx);
 	return g_steal_pointer(&ctx->batch);
 }
 
