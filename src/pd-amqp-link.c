@@ -9,7 +9,11 @@
 #include <amqp_framing.h>
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "pd-amqp-link.h"
@@ -362,6 +366,19 @@ guint64
 pd_amqp_link_get_next_tag(PdAmqpLink *self)
 {
 	return self->next_tag;
+}
+
+/* while corked, the kernel sends full segments only: in a burst of
+ * messages one's tail and the next one's head share a segment instead of
+ * each message ending in a short one of its own */
+void
+pd_amqp_link_set_corked(PdAmqpLink *self, gboolean corked)
+{
+	int on = corked ? 1 : 0;
+	int fd = amqp_get_sockfd(self->conn);
+
+	if (fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)) != 0)
+		g_debug("TCP_CORK: %s", g_strerror(errno));
 }
 
 gboolean

@@ -61,6 +61,8 @@ pd_amqp_link_get_heartbeat(PdAmqpLink *self);
 /* the delivery tag the next publish gets */
 guint64
 pd_amqp_link_get_next_tag(PdAmqpLink *self);
+void
+pd_amqp_link_set_corked(PdAmqpLink *self, gboolean corked);
 gboolean
 pd_amqp_link_publish(PdAmqpLink *self, guint routing_key, GBytes *body, GError **error);
 /* handles every frame already received, without blocking; also sends a

@@ -699,6 +699,8 @@ pd_amqp_worker_next_entry(PdAmqpWorker *self)
 static void
 pd_amqp_worker_pump(PdAmqpWorker *self)
 {
+	gboolean corked = FALSE;
+
 	while (self->cstate == PD_AMQP_CONNECTED && !self->blocked && !self->stopping &&
 	       self->pause_source == NULL && self->inflight.length < self->opts.window &&
 	       (self->inflight.length == 0 || self->inflight_bytes < self->opts.window_bytes)) {
@@ -706,6 +708,11 @@ pd_amqp_worker_pump(PdAmqpWorker *self)
 		PdAmqpEntry *e = pd_amqp_worker_next_entry(self);
 		if (e == NULL)
 			break;
+		/* more to send after this one: a burst, written corked */
+		if (!corked && (self->retry.head != NULL || self->memq.head != NULL)) {
+			pd_amqp_link_set_corked(self->link, TRUE);
+			corked = TRUE;
+		}
 		e->tag = pd_amqp_link_get_next_tag(self->link);
 		if (!pd_amqp_link_publish(self->link, e->topic, e->msg->body, &error)) {
 			g_queue_push_head(&self->retry, e);
@@ -717,6 +724,9 @@ pd_amqp_worker_pump(PdAmqpWorker *self)
 		g_queue_push_tail(&self->inflight, e);
 		self->inflight_bytes += pd_amqp_entry_size(e);
 	}
+	/* the burst leaves now, its last segment too */
+	if (corked)
+		pd_amqp_link_set_corked(self->link, FALSE);
 }
 
 /* after pd_amqp_link_process() called at @called or later: when the

@@ -7,7 +7,10 @@
  */
 #include <amqp.h>
 #include <amqp_framing.h>
+#include <arpa/inet.h>
 #include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -604,6 +607,67 @@ test_idle_ticks(Fixture *f, gconstpointer data)
 	pd_amqp_worker_stop(worker, NULL);
 }
 
+/* true when a socket of this process to the broker on @port is corked;
+ * @n_sockets: how many there are */
+static gboolean
+broker_socket_corked(guint16 port, guint *n_sockets)
+{
+	for (gint fd = 3; fd < 1024; fd++) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof(peer);
+		gint on = 0;
+		socklen_t on_len = sizeof(on);
+
+		if (getpeername(fd, (struct sockaddr *)&peer, &len) != 0 ||
+		    peer.sin_family != AF_INET || ntohs(peer.sin_port) != port)
+			continue;
+		(*n_sockets)++;
+		g_assert_cmpint(getsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, &on_len), ==, 0);
+		if (on)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* a burst of messages is written corked (one message's tail and the next
+ * one's head share a segment) and the socket uncorked once it is written:
+ * no message's last bytes wait in the kernel for the cork's timeout */
+static void
+test_burst_uncorked(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GObject) owner = g_object_new(G_TYPE_OBJECT, NULL);
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *dir = g_build_filename(f->dir, "spool", NULL);
+	g_autofree gchar *pad = g_strnfill(10000, 'x');
+	IdleWait w;
+	PdAmqpStats st;
+	PdAmqpWorker *worker;
+	guint n_sockets = 0;
+
+	if (skip_without_broker())
+		return;
+	pd_test_broker_add_vhost(broker, "burst");
+	url = url_for("guest", "guest", "burst");
+	worker = heartbeat_worker_new(url, dir, 0, 0.05, owner, budget_state_cb);
+	idle_push(worker, 1);
+	/* 40 messages handed over at once: the worker sends them in bursts */
+	for (guint n = 2; n <= 41; n++) {
+		g_autofree gchar *body = g_strdup_printf(
+		  "{\"oslo.version\": \"2.0\", \"n\": %u, \"pad\": \"%s\"}", n, pad);
+		g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));
+		g_autoptr(PdMessage) msg = pd_message_new(bytes, NULL, 1, 1);
+		pd_amqp_worker_push(worker, msg, NULL);
+	}
+	w.worker = worker;
+	w.confirmed = 41;
+	g_assert_true(pd_test_wait_for(idle_confirmed, &w, 20000));
+	pd_amqp_worker_get_stats(worker, &st);
+	g_assert_cmpuint(st.published, ==, 41);
+	g_assert_false(broker_socket_corked(broker->port, &n_sockets));
+	g_assert_cmpuint(n_sockets, >=, 1);
+	pd_amqp_worker_stop(worker, NULL);
+}
+
 /* a TCP relay to the broker that can go silent: bytes stay in the kernel's
  * buffers both ways while it is frozen */
 typedef struct {
@@ -789,6 +853,12 @@ main(int argc, char **argv)
 		   NULL,
 		   pd_test_amqp_fixture_set_up,
 		   test_nacked,
+		   pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp/burst-uncorked",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_burst_uncorked,
 		   pd_test_amqp_fixture_tear_down);
 	g_test_add("/amqp/idle-ticks",
 		   Fixture,
