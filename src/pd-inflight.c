@@ -17,7 +17,7 @@
  * thread that makes room grants it to them: a release wakes exactly the
  * threads whose chunks now fit, none that would only go back to sleep (with
  * one shared condition every release woke every waiter: at N=5000 a cycle
- * passes ~50 MB of messages through the 2 MiB budget, a release a message). */
+ * passes ~50 MB of messages through the budget, a release a message). */
 typedef struct {
 	GCond cond;
 	guint64 bytes;
