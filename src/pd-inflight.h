@@ -10,7 +10,7 @@
 G_BEGIN_DECLS
 
 /* [polld] max_inflight_bytes: default and lower limit */
-#define PD_INFLIGHT_DEFAULT_MAX (512 * 1024)
+#define PD_INFLIGHT_DEFAULT_MAX (2 * 1024 * 1024)
 #define PD_INFLIGHT_MIN (64 * 1024)
 
 typedef struct _PdInflight PdInflight;

@@ -217,7 +217,7 @@ static const PdOptionInfo pd_option_table[] = {
 	IMPL("polld", "stop_timeout", NULL),
 	IMPL("polld", "identity_names", NULL),
 	IMPL("polld", "ceilometer_compat", "2026.1"),
-	IMPL("polld", "max_inflight_bytes", "524288"),
+	IMPL("polld", "max_inflight_bytes", "2097152"),
 };
 
 const PdOptionInfo *
