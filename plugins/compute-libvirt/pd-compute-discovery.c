@@ -142,8 +142,7 @@ pd_compute_cache_entry_update_xml(PdComputeCacheEntry *entry, PdComputeListed *l
 	}
 }
 
-/* NULL when the domain is no instance */
-/* Is @entry's snapshot's handle one of @conn's? The listing's own handle
+/* is @entry's snapshot's handle one of @conn's? The listing's own handle
  * is (a kept listing hands the same one every cycle, and the snapshot holds
  * a reference to its handle, so the address is not reused meanwhile);
  * virDomainGetConnect() logs the domain's UUID formatted, about 7,000
@@ -154,6 +153,7 @@ pd_compute_snapshot_is_of(PdComputeCacheEntry *entry, PdComputeListed *l, virCon
 	return entry->snapshot->dom == l->dom || virDomainGetConnect(entry->snapshot->dom) == conn;
 }
 
+/* NULL when the domain is no instance */
 static PdComputeDomain *
 pd_compute_discovery_visit(PdComputeDiscovery *self,
 			   virConnectPtr conn,

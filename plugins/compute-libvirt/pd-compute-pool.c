@@ -19,6 +19,8 @@ struct _PdComputePool {
 typedef struct {
 	guint groups;	/* statistics groups */
 	guint64 meters; /* meters reading statistics (bits) */
+	guint64 peers;	/* ... and those of the sources that shared its last
+			 * cycle's statistics (the same interval) */
 } PdComputePoolSource;
 
 G_DEFINE_TYPE(PdComputePool, pd_compute_pool, G_TYPE_OBJECT)
@@ -188,12 +190,29 @@ pd_compute_pool_add_groups(PdComputePool *self, const gchar *source, guint group
 guint64
 pd_compute_pool_add_meter(PdComputePool *self, const gchar *source, guint64 meter)
 {
+	PdComputePoolSource *src;
 	guint64 meters;
 
 	g_mutex_lock(&self->lock);
-	meters = (pd_compute_pool_source_locked(self, source)->meters |= meter);
+	src = pd_compute_pool_source_locked(self, source);
+	src->meters |= meter;
+	meters = src->meters | src->peers;
 	g_mutex_unlock(&self->lock);
 	return meters;
+}
+
+void
+pd_compute_pool_set_peers(PdComputePool *self, GPtrArray *sources)
+{
+	guint64 all = 0;
+
+	g_mutex_lock(&self->lock);
+	for (guint i = 0; i < sources->len; i++)
+		all |= pd_compute_pool_source_locked(self, g_ptr_array_index(sources, i))->meters;
+	/* replaced, not added: a source a reload moved away stops holding records */
+	for (guint i = 0; i < sources->len; i++)
+		pd_compute_pool_source_locked(self, g_ptr_array_index(sources, i))->peers = all;
+	g_mutex_unlock(&self->lock);
 }
 
 void

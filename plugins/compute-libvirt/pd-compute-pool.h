@@ -61,10 +61,16 @@ pd_compute_pool_get_groups(PdComputePool *self, const gchar *source);
 void
 pd_compute_pool_add_groups(PdComputePool *self, const gchar *source, guint groups);
 /* the meters (bits of their index in pd_compute_meter_table()) of @source
- * that read statistics in this or earlier cycles: a cycle's statistics
- * record lives until all have read it */
+ * that read statistics in this or earlier cycles, and those of the sources
+ * that shared its last cycle's statistics: a cycle's statistics record
+ * lives until all have read it */
 guint64
 pd_compute_pool_add_meter(PdComputePool *self, const gchar *source, guint64 meter);
+/* @sources (names) read one cycle's statistics: from now on each knows the
+ * others' meters (a source whose invocations start after another's
+ * records died would fetch them again, every cycle) */
+void
+pd_compute_pool_set_peers(PdComputePool *self, GPtrArray *sources);
 /* statistics jobs queued or running on the pipelines (@delta +1 or -1) */
 void
 pd_compute_pool_count_jobs(PdComputePool *self, gint delta);

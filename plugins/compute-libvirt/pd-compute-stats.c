@@ -46,6 +46,7 @@ struct _PdComputeStats {
 			      * before: a record dies once all released it */
 	guint live;	     /* records in the table */
 	guint freed;	     /* ... and freed before the cycle's end */
+	GPtrArray *sources;  /* names of the sources whose meters read */
 };
 
 typedef struct {
@@ -120,6 +121,7 @@ pd_compute_stats_clear(gpointer data)
 	PdComputeStats *stats = data;
 
 	g_object_unref(stats->pool);
+	g_ptr_array_unref(stats->sources);
 	g_hash_table_unref(stats->domains);
 	g_ptr_array_unref(stats->waiters);
 	g_mutex_clear(&stats->lock);
@@ -136,6 +138,12 @@ static void
 pd_compute_stats_cancel(PdComputeStats *stats)
 {
 	g_atomic_int_set(&stats->cancelled, 1);
+	/* every source of the cycle has joined by now (a late pollster holds
+	 * the cycle cache): the next cycle's know each other's meters */
+	g_mutex_lock(&stats->lock);
+	if (stats->sources->len > 0)
+		pd_compute_pool_set_peers(stats->pool, stats->sources);
+	g_mutex_unlock(&stats->lock);
 	pd_compute_stats_unref(stats);
 }
 
@@ -904,6 +912,19 @@ pd_compute_stats_lookup(PdComputeStats *stats, PdComputeDomain *cd, guint groups
 
 /* --- the meters' windows --- */
 
+/* called with the lock held: @source's meters read this cycle */
+static void
+pd_compute_stats_add_source_locked(PdComputeStats *stats, const gchar *source)
+{
+	const gchar *name = source != NULL ? source : "";
+
+	for (guint i = 0; i < stats->sources->len; i++) {
+		if (g_str_equal(g_ptr_array_index(stats->sources, i), name))
+			return;
+	}
+	g_ptr_array_add(stats->sources, g_strdup(name));
+}
+
 void
 pd_compute_stats_window_init(PdComputeStatsWindow *w,
 			     PdComputeStats *stats,
@@ -921,9 +942,12 @@ pd_compute_stats_window_init(PdComputeStatsWindow *w,
 	w->groups = groups;
 	w->n = 0;
 	g_mutex_lock(&stats->lock);
-	/* the meters this source had before too: a record is not freed before
-	 * a meter whose invocation has not started yet has read it */
+	/* the meters this source (and those sharing the statistics) had
+	 * before too: a record is not freed before a meter whose invocation
+	 * has not started yet has read it */
 	stats->meters |= known;
+	if (meter != 0)
+		pd_compute_stats_add_source_locked(stats, source);
 	g_mutex_unlock(&stats->lock);
 }
 
@@ -1099,6 +1123,7 @@ pd_compute_stats_create_cb(gpointer user_data, GError **error)
 	stats->use_bulk = args->use_bulk;
 	g_mutex_init(&stats->lock);
 	stats->waiters = g_ptr_array_new();
+	stats->sources = g_ptr_array_new_with_free_func(g_free);
 	stats->domains = g_hash_table_new_full(
 	  NULL, NULL, (GDestroyNotify)pd_compute_domain_unref, pd_compute_stats_value_free);
 	g_mutex_lock(&stats->lock);
