@@ -1022,48 +1022,41 @@ pd_compute_stats_window_clear(PdComputeStatsWindow *w)
 	g_mutex_unlock(&w->stats->lock);
 }
 
-guint
-pd_compute_stats_get_live(PdComputeStats *stats)
+/* one of the table's counters, read under its lock (for tests) */
+static guint
+pd_compute_stats_read_counter(PdComputeStats *stats, const guint *counter)
 {
 	guint n;
 
 	g_mutex_lock(&stats->lock);
-	n = stats->live;
+	n = *counter;
 	g_mutex_unlock(&stats->lock);
 	return n;
+}
+
+guint
+pd_compute_stats_get_live(PdComputeStats *stats)
+{
+	return pd_compute_stats_read_counter(stats, &stats->live);
 }
 
 guint
 pd_compute_stats_get_freed(PdComputeStats *stats)
 {
-	guint n;
-
-	g_mutex_lock(&stats->lock);
-	n = stats->freed;
-	g_mutex_unlock(&stats->lock);
-	return n;
+	return pd_compute_stats_read_counter(stats, &stats->freed);
 }
 
 guint
 pd_compute_stats_get_wakeups(PdComputeStats *stats)
 {
-	guint n;
-
-	g_mutex_lock(&stats->lock);
-	n = stats->wakeups;
-	g_mutex_unlock(&stats->lock);
-	return n;
+	return pd_compute_stats_read_counter(stats, &stats->wakeups);
 }
 
 guint
 pd_compute_stats_get_waiting(PdComputeStats *stats)
 {
-	guint n;
-
-	g_mutex_lock(&stats->lock);
-	n = stats->waiters->len;
-	g_mutex_unlock(&stats->lock);
-	return n;
+	/* the array is made once with the table; its length moves under the lock */
+	return pd_compute_stats_read_counter(stats, &stats->waiters->len);
 }
 
 /* --- the cycle's statistics --- */
