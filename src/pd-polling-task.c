@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "pd-discovery-private.h"
 #include "pd-error.h"
@@ -650,19 +651,30 @@ pd_job_add_discovered(PdJob *job, GPtrArray *out, GHashTable *seen, gchar **name
 	}
 }
 
+/* the discovery a source names as "discovery[:parameter]"; @param, when
+ * not NULL, gets the parameter (NULL without one; free it) */
+static PdDiscovery *
+pd_job_find_discovery(PdJob *job, const gchar *name, gchar **param)
+{
+	const gchar *colon = strchr(name, ':');
+	g_autofree gchar *plugin = colon != NULL ? g_strndup(name, (gsize)(colon - name)) : NULL;
+
+	if (param != NULL)
+		*param = colon != NULL ? g_strdup(colon + 1) : NULL;
+	return g_hash_table_lookup(job->task->discoveries, plugin != NULL ? plugin : name);
+}
+
 /* one origin, a discovery in parts, meets each resource once a run: the
  * job needs no set of what a collection took (a hash of every id twice).
  * Two origins may meet the same resource, each once. */
 static gboolean
 pd_job_origin_gives_each_once(PdJob *job, gchar **names)
 {
-	g_auto(GStrv) parts = NULL;
 	PdDiscovery *discovery;
 
 	if (names == NULL || names[0] == NULL || names[1] != NULL)
 		return FALSE;
-	parts = g_strsplit(names[0], ":", 2);
-	discovery = g_hash_table_lookup(job->task->discoveries, parts[0]);
+	discovery = pd_job_find_discovery(job, names[0], NULL);
 	return discovery != NULL && pd_discovery_gives_each_once(discovery);
 }
 
@@ -737,7 +749,7 @@ pd_job_need_discovery(PdJob *job, const gchar *name)
 {
 	PdCycle *cycle = job->cycle;
 	PdDiscoveryRun *run = g_hash_table_lookup(cycle->discoveries, name);
-	g_auto(GStrv) parts = NULL;
+	g_autofree gchar *param = NULL;
 	PdDiscovery *discovery;
 	PdDiscoveryCall *call;
 
@@ -753,8 +765,7 @@ pd_job_need_discovery(PdJob *job, const gchar *name)
 	run->resources = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
 	run->waiters = g_ptr_array_new();
 	g_hash_table_insert(cycle->discoveries, run->name, run);
-	parts = g_strsplit(name, ":", 2);
-	discovery = g_hash_table_lookup(job->task->discoveries, parts[0]);
+	discovery = pd_job_find_discovery(job, name, &param);
 	if (discovery == NULL) {
 		g_warning("%s: unknown discovery '%s' (source %s)",
 			  job->task->name,
@@ -769,7 +780,7 @@ pd_job_need_discovery(PdJob *job, const gchar *name)
 	call->cycle = pd_cycle_ref(cycle);
 	call->run = run;
 	pd_discovery_discover_parts_filtered_async(discovery,
-						   parts[1],
+						   param,
 						   cycle->cache,
 						   pd_cycle_discovery_accepts,
 						   pd_cycle_discovery_part_cb,
