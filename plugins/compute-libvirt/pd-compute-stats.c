@@ -1000,9 +1000,10 @@ pd_compute_stats_window_take(PdComputeStatsWindow *w, GPtrArray *resources, guin
 PdComputeDomainStats *
 pd_compute_stats_window_wait(PdComputeStatsWindow *w, guint i)
 {
-	PdComputeDomainStats *ds = w->ds[i];
+	PdComputeDomainStats *ds;
 
 	g_return_val_if_fail(i < w->n, NULL);
+	ds = w->ds[i];
 	/* answered: the values were written before the bits */
 	if ((g_atomic_int_get(&ds->done) & w->groups) == w->groups)
 		return ds;
