@@ -32,6 +32,7 @@ typedef struct {
 	GMutex lock;
 	PdMetadata *cpu_md;
 	gint64 cpu_md_number;
+	PdMetadata *dev_md[]; /* what disk_md and vnic_md point into */
 } PdComputeDomain;
 
 PdComputeDomain *
