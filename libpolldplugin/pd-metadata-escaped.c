@@ -120,7 +120,7 @@ pd_metadata_escaped_json_bound(PdMetadata *md)
 /* append_compact()'s and overlay_append_json()'s member, escaped: a compact
  * member's key and a borrowed value are plain (nothing to escape) */
 static gchar *
-write_member(gchar *w, const PdMdMember *m, gboolean open)
+write_member(gchar *w, const PdMdMember *m, const gchar *key, gboolean open)
 {
 	if (m->item_len != 0) {
 		if (open)
@@ -129,7 +129,7 @@ write_member(gchar *w, const PdMdMember *m, gboolean open)
 		return escape_run(w, member_item(m) + 2, (gsize)m->item_len - 2 + m->json_len);
 	}
 	w = open ? put_lit(w, ", \\\"") : put_lit(w, "{\\\"");
-	memcpy(w, member_key(m), m->key_len);
+	memcpy(w, key, m->key_len);
 	w = put_lit(w + m->key_len, "\\\": ");
 	if (m->sig_len != PD_MD_BORROWED)
 		return escape_run(w, member_json(m), m->json_len);
@@ -156,7 +156,8 @@ pd_metadata_escaped_json_write(PdMetadata *md, gchar *w)
 			memcpy(w, esc + esc_ops[i].off, esc_ops[i].len);
 			w += esc_ops[i].len;
 		} else {
-			w = write_member(w, overlay_eff(o, ops[i].len), open);
+			w = write_member(
+			  w, overlay_eff(o, ops[i].len), o->shape->keys[ops[i].len], open);
 		}
 		open = TRUE;
 	}

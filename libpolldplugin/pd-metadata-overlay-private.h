@@ -53,6 +53,9 @@ typedef struct {
 	 * that follows them, and that text's length */
 	gchar *esc;
 	gsize esc_len;
+	/* each effective member's key (interned for the process): a borrowed
+	 * member keeps none of its own */
+	const gchar **keys;
 	/* then, in the same allocation: the JSON ops, the signature ops and
 	 * what each own member's texts are (PD_MD_OWN_COPY...) */
 	PdMdSlot slots[];
@@ -60,8 +63,9 @@ typedef struct {
 
 /* where an overlay's own member keeps its texts: in the overlay; interned
  * (shared by the overlays with the same member); or borrowed: a string of
- * the keeper's, rendered as it is written (the member's block is its key,
- * the pointer to the value right before it, its sig_len PD_MD_BORROWED) */
+ * the keeper's, rendered as it is written (the member's block is the value
+ * itself, its key the shape's, its sig_len PD_MD_BORROWED: the member is
+ * all an overlay keeps of it, thousands of domains have a few each) */
 enum { PD_MD_OWN_COPY, PD_MD_OWN_SHARED, PD_MD_OWN_BORROWED };
 #define PD_MD_BORROWED G_MAXUINT32
 
@@ -101,10 +105,7 @@ shape_kinds(const PdMdShape *s)
 static inline const gchar *
 member_borrowed(const PdMdMember *m)
 {
-	const gchar *value;
-
-	memcpy(&value, m->block - sizeof(value), sizeof(value));
-	return value;
+	return m->block;
 }
 
 /* effective member @j: the overlay's own or one of a parent's */

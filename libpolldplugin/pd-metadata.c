@@ -676,7 +676,8 @@ pd_metadata_builder_end_flat(PdMetadataBuilder *b)
 
 typedef struct {
 	const PdMdMember *m;
-	gint base_idx; /* the base member it replaces, or -1 */
+	const gchar *key; /* m's: a parent's borrowed member has it in its shape */
+	gint base_idx;	  /* the base member it replaces, or -1 */
 	PdMdSlot slot;
 } PdMdEff;
 
@@ -696,6 +697,7 @@ shape_unref(PdMdShape *shape)
 	pd_metadata_unref(shape->base);
 	g_free(shape->name);
 	g_free(shape->esc);
+	g_free(shape->keys);
 	g_free(shape);
 }
 
@@ -832,7 +834,7 @@ compare_eff_keys(gconstpointer a, gconstpointer b, gpointer data)
 {
 	const PdMdEff *eff = data;
 
-	return strcmp(member_key(eff[*(const guint *)a].m), member_key(eff[*(const guint *)b].m));
+	return strcmp(eff[*(const guint *)a].key, eff[*(const guint *)b].key);
 }
 
 /* the base's contributions (in key order already) merged with the
@@ -858,8 +860,7 @@ overlay_sig_plan(PdMetadata *base, const PdMdEff *eff, guint n_eff, GArray *ops)
 	while (k < nb || e < n_eff) {
 		const PdMdMember *bm =
 		  k < nb ? &g_array_index(base->members, PdMdMember, bo[k]) : NULL;
-		if (e < n_eff &&
-		    (bm == NULL || strcmp(member_key(eff[eo[e]].m), member_key(bm)) < 0)) {
+		if (e < n_eff && (bm == NULL || strcmp(eff[eo[e]].key, member_key(bm)) < 0)) {
 			/* a compact one always starts with its key */
 			if (eff[eo[e]].m->sig_len > 0 || eff[eo[e]].m->item_len == 0)
 				op_add(ops, PD_MD_OWN, eo[e]);
@@ -881,7 +882,8 @@ overlay_effective(PdMetadata *base, PdMdOverlay *parent, GArray *own, PdMdEff *e
 
 	for (guint j = 0; parent != NULL && j < parent->shape->n_eff; j++) {
 		eff[n].m = overlay_eff(parent, j);
-		eff[n].base_idx = base_index(base, member_key(eff[n].m));
+		eff[n].key = parent->shape->keys[j];
+		eff[n].base_idx = base_index(base, eff[n].key);
 		eff[n].slot = parent->shape->slots[j];
 		eff[n].slot.depth++;
 		n++;
@@ -889,11 +891,12 @@ overlay_effective(PdMetadata *base, PdMdOverlay *parent, GArray *own, PdMdEff *e
 	for (guint i = 0; i < own->len; i++) {
 		const PdMdMember *m = &g_array_index(own, PdMdMember, i);
 		guint j;
-		for (j = 0; j < n && strcmp(member_key(eff[j].m), member_key(m)) != 0; j++)
+		for (j = 0; j < n && strcmp(eff[j].key, member_key(m)) != 0; j++)
 			;
 		if (j == n)
 			eff[n++].base_idx = base_index(base, member_key(m));
 		eff[j].m = m;
+		eff[j].key = member_key(m);
 		eff[j].slot.depth = 0;
 		eff[j].slot.idx = (guint16)i;
 	}
@@ -901,8 +904,6 @@ overlay_effective(PdMetadata *base, PdMdOverlay *parent, GArray *own, PdMdEff *e
 }
 
 /* ---- packing an overlay ---- */
-
-#define PD_MD_PTR_ROUND(n) (((n) + sizeof(gpointer) - 1) & ~(sizeof(gpointer) - 1))
 
 /* what each own member's texts will be: borrowed when the builder lent a
  * value and the texts are still that value's, interned when asked */
@@ -928,22 +929,18 @@ overlay_kinds(PdMetadataBuilder *b, GArray *own, guint8 *kinds, const gchar **va
 	}
 }
 
-static gchar *
-borrowed_put(const PdMdMember *m, const gchar *value, PdMdMember *copy, gchar *w)
+/* the value itself: its key is the shape's */
+static void
+borrowed_put(const PdMdMember *m, const gchar *value, PdMdMember *copy)
 {
-	memcpy(w, &value, sizeof(value));
-	w += sizeof(value);
-	memcpy(w, member_key(m), m->key_len + 1);
-	copy->block = w;
+	copy->block = (gchar *)value;
 	copy->key_len = m->key_len;
 	copy->item_len = 0;
 	copy->json_len = (guint32)strlen(value);
 	copy->sig_len = PD_MD_BORROWED;
-	return w + PD_MD_PTR_ROUND(m->key_len + 1);
 }
 
-/* one allocation: the members of @own and the texts they keep there (the
- * borrowed ones' first: their pointers stay aligned) */
+/* one allocation: the members of @own and the texts they keep there */
 static PdMdOverlay *
 overlay_pack(GArray *own, const guint8 *kinds, const gchar *const *values)
 {
@@ -955,9 +952,7 @@ overlay_pack(GArray *own, const guint8 *kinds, const gchar *const *values)
 
 	for (guint i = 0; i < own->len; i++) {
 		gboolean compact;
-		if (kinds[i] == PD_MD_OWN_BORROWED)
-			size += sizeof(gpointer) + PD_MD_PTR_ROUND(from[i].key_len + 1);
-		else if (kinds[i] == PD_MD_OWN_COPY)
+		if (kinds[i] == PD_MD_OWN_COPY)
 			size += pd_metadata_member_compact_size(&from[i], &compact);
 	}
 	o = g_malloc(size);
@@ -967,10 +962,8 @@ overlay_pack(GArray *own, const guint8 *kinds, const gchar *const *values)
 	w = (gchar *)o + texts;
 	for (guint i = 0; i < own->len; i++) {
 		if (kinds[i] == PD_MD_OWN_BORROWED)
-			w = borrowed_put(&from[i], values[i], &o->own[i], w);
-	}
-	for (guint i = 0; i < own->len; i++) {
-		if (kinds[i] == PD_MD_OWN_COPY)
+			borrowed_put(&from[i], values[i], &o->own[i]);
+		else if (kinds[i] == PD_MD_OWN_COPY)
 			w = pd_metadata_member_compact_copy(&from[i], &o->own[i], w);
 		else if (kinds[i] == PD_MD_OWN_SHARED)
 			o->own[i] = pd_metadata_member_share(&from[i]);
@@ -1027,8 +1020,11 @@ shape_new(gchar *name, const PdMdPlan *pl)
 	shape->base = pd_metadata_ref(pl->base);
 	shape->name = name;
 	shape->keeper_release = pl->keeper_release;
-	for (guint j = 0; j < pl->n_eff; j++)
+	shape->keys = g_new(const gchar *, pl->n_eff + 1);
+	for (guint j = 0; j < pl->n_eff; j++) {
 		shape->slots[j] = pl->eff[j].slot;
+		shape->keys[j] = g_intern_string(pl->eff[j].key);
+	}
 	/* an empty GArray has no data to copy from */
 	if (pl->json_ops->len > 0)
 		memcpy((gpointer)shape_json_ops(shape),
@@ -1137,7 +1133,7 @@ overlay_free(PdMdOverlay *o)
 /* a compact member: its key, written as is, and its value (a borrowed one
  * between quotes), in one copy into the buffer */
 static inline void
-append_compact(GString *out, const PdMdMember *m, gboolean open)
+append_compact(GString *out, const PdMdMember *m, const gchar *key, gboolean open)
 {
 	gboolean borrowed = m->sig_len == PD_MD_BORROWED;
 	gchar *w = pd_buf_reserve(out, (gsize)m->key_len + m->json_len + 8);
@@ -1149,7 +1145,7 @@ append_compact(GString *out, const PdMdMember *m, gboolean open)
 		memcpy(w, "{\"", 2);
 		w += 2;
 	}
-	memcpy(w, member_key(m), m->key_len);
+	memcpy(w, key, m->key_len);
 	w += m->key_len;
 	memcpy(w, "\": ", 3);
 	w += 3;
@@ -1177,7 +1173,7 @@ overlay_append_json(const PdMdOverlay *o, GString *out)
 		} else {
 			const PdMdMember *m = overlay_eff(o, ops[i].len);
 			if (m->item_len == 0) {
-				append_compact(out, m, open);
+				append_compact(out, m, o->shape->keys[ops[i].len], open);
 			} else if (open) {
 				pd_buf_append(out, member_item(m), m->item_len + m->json_len);
 			} else {
@@ -1207,7 +1203,7 @@ overlay_foreach_signature_text(const PdMdOverlay *o, PdMdTextFunc func, gpointer
 			const PdMdMember *m = overlay_eff(o, ops[i].len);
 			if (m->item_len == 0) {
 				func(PD_MD_SIG_PREFIX, sizeof(PD_MD_SIG_PREFIX) - 1, user_data);
-				func(member_key(m), m->key_len, user_data);
+				func(o->shape->keys[ops[i].len], m->key_len, user_data);
 			}
 			if (m->sig_len == PD_MD_BORROWED)
 				func(member_borrowed(m), m->json_len, user_data);
@@ -1222,7 +1218,7 @@ overlay_dup_value_json(const PdMdOverlay *o, const gchar *key)
 {
 	for (guint j = 0; j < o->shape->n_eff; j++) {
 		const PdMdMember *m = overlay_eff(o, j);
-		if (strcmp(member_key(m), key) != 0)
+		if (strcmp(o->shape->keys[j], key) != 0)
 			continue;
 		if (m->sig_len == PD_MD_BORROWED)
 			return g_strdup_printf("\"%s\"", member_borrowed(m));
