@@ -9,11 +9,17 @@
 #include "pd-compute-pollster.h"
 #include "pd-compute-stats.h"
 
-/* one allocation with its key: a delta meter keeps one for every vnic */
+/*
+ * A delta meter keeps one for every vnic: its key is the vnic's resource id,
+ * written by its instance (a reference), not a copy of the text (about 70
+ * bytes a vnic). A lookup's probe has the id's text in @rid as well.
+ */
 typedef struct {
+	PdComputeInstance *inst;
+	guint vnic;
+	const gchar *rid; /* a probe's, NULL once kept */
 	gint64 value;
 	guint64 seen; /* cycle that last saw the resource */
-	gchar rid[];  /* the resource id, the table's key */
 } PdComputeDeltaPrev;
 
 struct _PdComputePollster {
@@ -22,7 +28,7 @@ struct _PdComputePollster {
 	PdComputePool *pool;
 	gboolean use_bulk;
 	GMutex delta_lock;
-	GHashTable *delta_prev; /* resource id -> PdComputeDeltaPrev */
+	GHashTable *delta_prev; /* set of PdComputeDeltaPrev, keyed by resource id */
 	guint64 cycle;		/* of the last invocation */
 };
 
@@ -205,23 +211,123 @@ pd_compute_poll_disks(PdComputePoll *p)
 		pd_compute_fail(p, "the driver reports no block I/O times");
 }
 
-/* like Ceilometer: 0 the first time, the counter itself after a reset */
+/* the resource id's text in parts, joined by '-' as
+ * pd_compute_domain_vnic_resource_id_in() writes it */
+static guint
+pd_compute_delta_parts(const PdComputeDeltaPrev *e, const gchar *parts[3])
+{
+	const PdComputeVnic *vnic;
+
+	if (e->rid != NULL) {
+		parts[0] = e->rid;
+		return 1;
+	}
+	vnic = &e->inst->vnics[e->vnic];
+	if (vnic->fref != NULL) {
+		parts[0] = vnic->fref;
+		return 1;
+	}
+	parts[0] = e->inst->domain_name;
+	parts[1] = e->inst->uuid;
+	parts[2] = vnic->name;
+	return 3;
+}
+
+typedef struct {
+	const gchar *parts[3];
+	guint n;
+	guint i;
+	const gchar *p;
+} PdComputeRidCursor;
+
+static void
+pd_compute_rid_cursor_init(PdComputeRidCursor *c, const PdComputeDeltaPrev *e)
+{
+	c->n = pd_compute_delta_parts(e, c->parts);
+	c->i = 0;
+	c->p = c->parts[0];
+}
+
+/* the next character of the joined text, -1 at its end */
+static gint
+pd_compute_rid_next(PdComputeRidCursor *c)
+{
+	if (*c->p == '\0') {
+		if (++c->i >= c->n)
+			return -1;
+		c->p = c->parts[c->i];
+		return '-';
+	}
+	return (guchar)*c->p++;
+}
+
+static guint
+pd_compute_delta_hash(gconstpointer key)
+{
+	PdComputeRidCursor c;
+	guint h = 5381;
+	gint ch;
+
+	pd_compute_rid_cursor_init(&c, key);
+	while ((ch = pd_compute_rid_next(&c)) >= 0)
+		h = h * 33 + (guint)ch;
+	return h;
+}
+
+static gboolean
+pd_compute_delta_equal(gconstpointer a, gconstpointer b)
+{
+	const PdComputeDeltaPrev *x = a, *y = b;
+	PdComputeRidCursor cx, cy;
+	gint ch;
+
+	/* the same vnic of the same instance: the same id (the usual case) */
+	if (x->inst == y->inst && x->vnic == y->vnic)
+		return TRUE;
+	pd_compute_rid_cursor_init(&cx, x);
+	pd_compute_rid_cursor_init(&cy, y);
+	do {
+		ch = pd_compute_rid_next(&cx);
+		if (ch != pd_compute_rid_next(&cy))
+			return FALSE;
+	} while (ch >= 0);
+	return TRUE;
+}
+
+static void
+pd_compute_delta_free(gpointer data)
+{
+	PdComputeDeltaPrev *e = data;
+
+	pd_compute_instance_unref(e->inst);
+	g_free(e);
+}
+
+/* like Ceilometer: 0 the first time, the counter itself after a reset;
+ * @rid: vnic @idx's resource id */
 static gint64
-pd_compute_delta(PdComputePoll *p, const gchar *rid, gint64 value)
+pd_compute_delta(PdComputePoll *p, guint idx, const gchar *rid, gint64 value)
 {
 	PdComputePollster *self = p->self;
+	PdComputeDeltaPrev probe = { p->cd->inst, idx, rid, 0, 0 };
 	PdComputeDeltaPrev *prev;
 	gint64 delta = 0;
 
 	g_mutex_lock(&self->delta_lock);
-	prev = g_hash_table_lookup(self->delta_prev, rid);
+	prev = g_hash_table_lookup(self->delta_prev, &probe);
 	if (prev == NULL) {
-		gsize len = strlen(rid);
-
-		prev = g_malloc(sizeof(PdComputeDeltaPrev) + len + 1);
-		memcpy(prev->rid, rid, len + 1);
-		g_hash_table_insert(self->delta_prev, prev->rid, prev);
+		prev = g_memdup2(&probe, sizeof(probe));
+		pd_compute_instance_ref(prev->inst);
+		/* hashed from the probe's text while it is added */
+		g_hash_table_add(self->delta_prev, prev);
+		prev->rid = NULL;
 	} else {
+		/* the domain's XML was read again: the id is the same text */
+		if (prev->inst != probe.inst) {
+			pd_compute_instance_unref(prev->inst);
+			prev->inst = pd_compute_instance_ref(probe.inst);
+			prev->vnic = idx;
+		}
 		delta = value - prev->value;
 		if (delta < 0)
 			delta = value;
@@ -246,7 +352,7 @@ pd_compute_poll_vnics(PdComputePoll *p)
 		rid = pd_compute_domain_vnic_resource_id_in(p->cd, i, p->rid);
 		value = st->v[m->field];
 		if (m->kind == PD_COMPUTE_VALUE_NET_DELTA)
-			value = pd_compute_delta(p, rid, value);
+			value = pd_compute_delta(p, i, rid, value);
 		pd_sample_set_int(
 		  pd_compute_emit(p, rid, p->cd->vnic_md[i], pd_compute_poll_monotonic(p)), value);
 	}
@@ -475,7 +581,8 @@ static void
 pd_compute_pollster_init(PdComputePollster *self)
 {
 	g_mutex_init(&self->delta_lock);
-	self->delta_prev = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	self->delta_prev = g_hash_table_new_full(
+	  pd_compute_delta_hash, pd_compute_delta_equal, pd_compute_delta_free, NULL);
 	self->use_bulk = TRUE;
 }
 
