@@ -630,6 +630,23 @@ pd_job_take_resource(PdJob *job,
 	return TRUE;
 }
 
+/* how many resources the discoveries in @names found since the job last
+ * looked: its collection is sized for them at once (one array of thousands
+ * of pointers a job, not one regrown by doubling every cycle) */
+static guint
+pd_job_count_discovered(PdJob *job, gchar **names)
+{
+	guint n = 0;
+
+	for (guint i = 0; names != NULL && names[i] != NULL; i++) {
+		PdDiscoveryRun *run = g_hash_table_lookup(job->cycle->discoveries, names[i]);
+		if (run != NULL && run->resources != NULL)
+			n += run->resources->len -
+			     GPOINTER_TO_UINT(g_hash_table_lookup(job->cursors, run));
+	}
+	return n;
+}
+
 /* what the discoveries in @names found since the job last looked */
 static void
 pd_job_add_discovered(PdJob *job, GPtrArray *out, GHashTable *seen, gchar **names)
@@ -685,9 +702,12 @@ pd_job_collect_resources(PdJob *job, gboolean use_default)
 {
 	PdSourceDef *source = job->entry->source;
 	g_autoptr(GHashTable) seen = NULL;
-	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
 	gchar *defaults[] = { (gchar *)pd_pollster_get_default_discovery(job->entry->pollster),
 			      NULL };
+	guint size = use_default ? pd_job_count_discovered(job, defaults)
+				 : g_strv_length(source->resources) +
+				     pd_job_count_discovered(job, source->discovery);
+	GPtrArray *out = g_ptr_array_new_full(size, (GDestroyNotify)pd_resource_unref);
 
 	pd_job_prepare_dedup(job);
 	/* a source's own list may name a resource twice (polled once) */
