@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <libvirt/libvirt.h>
@@ -44,6 +45,17 @@ now_s(clockid_t clock)
 
 	clock_gettime(clock, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* user and system CPU s of the process (tick-sampled, split of the total) */
+static void
+rusage_s(double *user, double *sys)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	*user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+	*sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static void
@@ -310,7 +322,7 @@ main(int argc, char **argv)
 	const char *uri = argc > 1 ? argv[1] : NULL;
 	int cycles = argc > 2 ? atoi(argv[2]) : 3;
 	int per_domain = argc > 3 ? atoi(argv[3]) : 14;
-	double open_wall, open_cpu, sum_wall = 0, sum_cpu = 0;
+	double open_wall, open_cpu, sum_wall = 0, sum_cpu = 0, sum_user = 0, sum_sys = 0;
 	long samples = 0;
 	virConnectPtr conn;
 
@@ -335,8 +347,9 @@ main(int argc, char **argv)
 		/* wall-clock ends let bench/run read libvirtd's CPU over the cycle */
 		double t0 = now_s(CLOCK_REALTIME);
 		int n_domains = 0, n_calls = 0, n_xml = 0;
-		double wall, cpu;
+		double wall, cpu, u0, s0, u1, s1;
 
+		rusage_s(&u0, &s0);
 		find_next = 0;
 		if (cycle(conn, &n_domains, &n_calls, &n_xml) < 0) {
 			fprintf(stderr, "cycle %d: %s\n", c, virGetLastErrorMessage());
@@ -344,6 +357,7 @@ main(int argc, char **argv)
 		}
 		wall = now_s(CLOCK_MONOTONIC) - w0;
 		cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		rusage_s(&u1, &s1);
 		printf("cycle %d: %d domains, %d calls (%d XML), %.3f s wall, %.4f CPU s, "
 		       "at %.6f-%.6f\n",
 		       c,
@@ -358,15 +372,19 @@ main(int argc, char **argv)
 		if (c > 0) {
 			sum_wall += wall;
 			sum_cpu += cpu;
+			sum_user += u1 - u0;
+			sum_sys += s1 - s0;
 			samples += (long)n_domains * per_domain;
 		}
 	}
 	virConnectClose(conn);
 	printf("floor cycles=%d cycle_wall_s=%.4f cpu_s_per_cycle=%.5f "
-	       "cpu_s_per_1000_samples=%.5f\n",
+	       "cpu_s_per_1000_samples=%.5f user_s_per_cycle=%.4f system_s_per_cycle=%.4f\n",
 	       cycles,
 	       cycles ? sum_wall / cycles : 0,
 	       cycles ? sum_cpu / cycles : 0,
-	       samples ? 1000.0 * sum_cpu / samples : 0);
+	       samples ? 1000.0 * sum_cpu / samples : 0,
+	       cycles ? sum_user / cycles : 0,
+	       cycles ? sum_sys / cycles : 0);
 	return 0;
 }
