@@ -12,20 +12,30 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "pd-amqp-link.h"
 
 #define PD_AMQP_CHANNEL 1
 #define PD_AMQP_FRAME_MAX 131072
+/* a frame: type, channel and payload size, the payload, the end octet */
+#define PD_AMQP_FRAME_HEAD 7
+/* a message's method and content header frames: the exchange and the
+ * routing key are short strings (255 bytes at most) */
+#define PD_AMQP_MESSAGE_HEAD_MAX 2048
+/* body frames handed to one sendmsg() */
+#define PD_AMQP_BODY_FRAMES_PER_SEND 64
 
 struct _PdAmqpLink {
 	amqp_connection_state_t conn;
 	const PdAmqpLinkOptions *opts;
 	guint64 next_tag;
 	gboolean channel_open;
+	gboolean plain; /* TCP without TLS: messages are written by pd_amqp_link_send_frames() */
 };
 
 /* not G_DEFINE_QUARK(): clang-format spaces out its dashed name, and so the quark's string */
@@ -137,8 +147,10 @@ pd_amqp_link_new_socket(PdAmqpLink *self, const PdAmqpHost *host, GError **error
 	const PdAmqpLinkOptions *o = self->opts;
 	amqp_socket_t *sock = NULL;
 
-	if (!o->ssl && !host->ssl)
+	if (!o->ssl && !host->ssl) {
+		self->plain = TRUE;
 		return amqp_tcp_socket_new(self->conn);
+	}
 	sock = amqp_ssl_socket_new(self->conn);
 	if (sock == NULL)
 		return NULL;
@@ -381,25 +393,190 @@ pd_amqp_link_set_corked(PdAmqpLink *self, gboolean corked)
 		g_debug("TCP_CORK: %s", g_strerror(errno));
 }
 
+/* exactly what oslo.messaging sets for a notification */
+static void
+pd_amqp_notification_properties(amqp_basic_properties_t *props)
+{
+	memset(props, 0, sizeof(*props));
+	props->_flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_CONTENT_ENCODING_FLAG |
+			AMQP_BASIC_HEADERS_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG |
+			AMQP_BASIC_PRIORITY_FLAG;
+	props->content_type = amqp_cstring_bytes("application/json");
+	props->content_encoding = amqp_cstring_bytes("utf-8");
+	props->headers = amqp_empty_table;
+	props->delivery_mode = 2;
+	props->priority = 0;
+}
+
+static void
+pd_amqp_put_be(guint8 *p, guint64 v, guint bytes)
+{
+	for (guint i = 0; i < bytes; i++)
+		p[i] = (guint8)(v >> (8 * (bytes - 1 - i)));
+}
+
+static void
+pd_amqp_frame_head(guint8 *p, guint8 type, guint16 channel, guint32 size)
+{
+	p[0] = type;
+	pd_amqp_put_be(p + 1, channel, 2);
+	pd_amqp_put_be(p + 3, size, 4);
+}
+
+/* the basic.publish method frame and the content header frame of a
+ * message of @body_len bytes, into @buf: their length, 0 if they do not fit */
+static gsize
+pd_amqp_message_head(guint8 *buf,
+		     gsize size,
+		     guint16 channel,
+		     const gchar *exchange,
+		     const gchar *routing_key,
+		     guint64 body_len)
+{
+	/* method id; class, weight and body size: before the encoded parts */
+	const gsize method_pre = PD_AMQP_FRAME_HEAD + 4, header_pre = PD_AMQP_FRAME_HEAD + 12;
+	amqp_basic_publish_t m = { 0 };
+	amqp_basic_properties_t props;
+	amqp_bytes_t out;
+	gsize at;
+	gint n;
+
+	if (size < method_pre + 1 + header_pre + 1)
+		return 0;
+	m.exchange = amqp_cstring_bytes(exchange);
+	m.routing_key = amqp_cstring_bytes(routing_key);
+	m.mandatory = 1;
+	m.immediate = 0;
+	out.bytes = buf + method_pre;
+	out.len = size - method_pre - 1 - header_pre - 1;
+	n = amqp_encode_method(AMQP_BASIC_PUBLISH_METHOD, &m, out);
+	if (n < 0)
+		return 0;
+	pd_amqp_frame_head(buf, AMQP_FRAME_METHOD, channel, 4 + (guint32)n);
+	pd_amqp_put_be(buf + PD_AMQP_FRAME_HEAD, AMQP_BASIC_PUBLISH_METHOD, 4);
+	at = method_pre + (gsize)n;
+	buf[at++] = AMQP_FRAME_END;
+	pd_amqp_notification_properties(&props);
+	out.bytes = buf + at + header_pre;
+	out.len = size - at - header_pre - 1;
+	n = amqp_encode_properties(AMQP_BASIC_CLASS, &props, out);
+	if (n < 0)
+		return 0;
+	pd_amqp_frame_head(buf + at, AMQP_FRAME_HEADER, channel, 12 + (guint32)n);
+	pd_amqp_put_be(buf + at + PD_AMQP_FRAME_HEAD, AMQP_BASIC_CLASS, 2);
+	pd_amqp_put_be(buf + at + PD_AMQP_FRAME_HEAD + 2, 0, 2); /* weight */
+	pd_amqp_put_be(buf + at + PD_AMQP_FRAME_HEAD + 4, body_len, 8);
+	at += header_pre + (gsize)n;
+	buf[at++] = AMQP_FRAME_END;
+	return at;
+}
+
+/* all of @iov, waiting while the socket (non-blocking) is full, as
+ * librabbitmq's own sends wait without a deadline when publishing */
+static gboolean
+pd_amqp_sendv_all(gint fd, struct iovec *iov, gsize n, GError **error)
+{
+	while (n > 0) {
+		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = n };
+		gssize w = sendmsg(fd, &msg, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+				break;
+			continue;
+		}
+		if (w < 0)
+			break;
+		while (n > 0 && (gsize)w >= iov->iov_len) {
+			w -= (gssize)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (guint8 *)iov->iov_base + w;
+			iov->iov_len -= (gsize)w;
+		}
+	}
+	if (n == 0)
+		return TRUE;
+	g_set_error(
+	  error, PD_AMQP_LINK_ERROR, PD_AMQP_LINK_ERROR_CLOSED, "publish: %s", g_strerror(errno));
+	return FALSE;
+}
+
+gboolean
+pd_amqp_link_send_frames(gint fd,
+			 guint16 channel,
+			 const gchar *exchange,
+			 const gchar *routing_key,
+			 gsize frame_max,
+			 const guint8 *body,
+			 gsize len,
+			 GError **error)
+{
+	static const guint8 end = AMQP_FRAME_END;
+	guint8 head[PD_AMQP_MESSAGE_HEAD_MAX];
+	guint8 heads[PD_AMQP_BODY_FRAMES_PER_SEND][PD_AMQP_FRAME_HEAD];
+	struct iovec iov[1 + 3 * PD_AMQP_BODY_FRAMES_PER_SEND];
+	gsize room = frame_max - PD_AMQP_FRAME_HEAD - 1, off = 0, n = 0;
+	gsize head_len =
+	  pd_amqp_message_head(head, sizeof(head), channel, exchange, routing_key, len);
+
+	g_return_val_if_fail(frame_max > PD_AMQP_FRAME_HEAD + 1, FALSE);
+	if (head_len == 0) {
+		g_set_error(error,
+			    PD_AMQP_LINK_ERROR,
+			    PD_AMQP_LINK_ERROR_CLOSED,
+			    "publish: exchange or routing key too long");
+		return FALSE;
+	}
+	iov[n++] = (struct iovec){ head, head_len };
+	do {
+		for (guint k = 0; off < len && k < PD_AMQP_BODY_FRAMES_PER_SEND; k++) {
+			gsize part = MIN(room, len - off);
+			pd_amqp_frame_head(heads[k], AMQP_FRAME_BODY, channel, (guint32)part);
+			iov[n++] = (struct iovec){ heads[k], PD_AMQP_FRAME_HEAD };
+			iov[n++] = (struct iovec){ (guint8 *)body + off, part };
+			iov[n++] = (struct iovec){ (guint8 *)&end, 1 };
+			off += part;
+		}
+		if (!pd_amqp_sendv_all(fd, iov, n, error))
+			return FALSE;
+		n = 0;
+	} while (off < len);
+	return TRUE;
+}
+
 gboolean
 pd_amqp_link_publish(PdAmqpLink *self, guint routing_key, GBytes *body, GError **error)
 {
-	amqp_basic_properties_t props = { 0 };
+	amqp_basic_properties_t props;
 	amqp_bytes_t data;
 	gsize len = 0;
+	gint frame_max = amqp_get_frame_max(self->conn);
 	gint rc;
 
-	/* exactly what oslo.messaging sets for a notification */
-	props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_CONTENT_ENCODING_FLAG |
-		       AMQP_BASIC_HEADERS_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG |
-		       AMQP_BASIC_PRIORITY_FLAG;
-	props.content_type = amqp_cstring_bytes("application/json");
-	props.content_encoding = amqp_cstring_bytes("utf-8");
-	props.headers = amqp_empty_table;
-	props.delivery_mode = 2;
-	props.priority = 0;
 	data.bytes = (void *)g_bytes_get_data(body, &len);
 	data.len = len;
+	/* over plain TCP a message's frames leave in one sendmsg() straight
+	 * from the body: librabbitmq copies each body into its frame buffer
+	 * and sends every frame on its own; the bytes are the same */
+	if (self->plain && frame_max > PD_AMQP_FRAME_HEAD + 1) {
+		if (!pd_amqp_link_send_frames(amqp_get_sockfd(self->conn),
+					      PD_AMQP_CHANNEL,
+					      self->opts->exchange,
+					      self->opts->routing_keys[routing_key],
+					      (gsize)frame_max,
+					      data.bytes,
+					      len,
+					      error))
+			return FALSE;
+		self->next_tag++;
+		return TRUE;
+	}
+	pd_amqp_notification_properties(&props);
 	rc = amqp_basic_publish(self->conn,
 				PD_AMQP_CHANNEL,
 				amqp_cstring_bytes(self->opts->exchange),

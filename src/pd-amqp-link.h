@@ -65,6 +65,19 @@ void
 pd_amqp_link_set_corked(PdAmqpLink *self, gboolean corked);
 gboolean
 pd_amqp_link_publish(PdAmqpLink *self, guint routing_key, GBytes *body, GError **error);
+/* a notification's frames (basic.publish, content header with the
+ * properties oslo.messaging sets, body frames of at most @frame_max) written
+ * to @fd in as few sendmsg() as it takes: the bytes amqp_basic_publish()
+ * sends, without copying the body */
+gboolean
+pd_amqp_link_send_frames(gint fd,
+			 guint16 channel,
+			 const gchar *exchange,
+			 const gchar *routing_key,
+			 gsize frame_max,
+			 const guint8 *body,
+			 gsize len,
+			 GError **error);
 /* handles every frame already received, without blocking; also sends a
  * heartbeat when one is due and notices a silent broker */
 gboolean
