@@ -56,6 +56,7 @@ typedef struct {
 	GHashTable *history;   /* the cycle's for this pollster, or NULL */
 	GHashTable *taken;     /* ids taken, for a job of several origins */
 	gboolean polling;      /* an invocation is out */
+	guint slice;	       /* most resources an invocation takes */
 	guint invocations;     /* this cycle, one per part or group of parts */
 	guint samples;	       /* of the invocations returned */
 	gchar *first_error;    /* of the invocations returned */
@@ -514,8 +515,6 @@ pd_job_polled_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	PdJob *job = user_data;
 	g_autoptr(GError) error = NULL;
 	PdPollContext *ctx = job->ctx;
-	PdSampleBatch *batch;
-	guint n;
 
 	if (!pd_pollster_poll_finish(PD_POLLSTER(source), res, &error)) {
 		if (!g_error_matches(error, PD_ERROR, PD_ERROR_PERMANENT))
@@ -534,23 +533,29 @@ pd_job_polled_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 			job->first_error = g_strdup(error->message);
 	}
 	pd_job_blacklist_failures(job, error);
+	g_ptr_array_set_size(pd_poll_context_get_failures(ctx), 0);
 	job->polling = FALSE;
-	batch = pd_poll_context_steal_batch(ctx);
-	n = pd_sample_batch_get_size(batch);
+	pd_job_continue(job);
+}
+
+/* the samples of the invocations so far, unless the next one starts now:
+ * a slice's last samples go into the same chunk as the next slice's (a
+ * slice is not a message of its own), and are handed over when the job
+ * has nothing to poll right away (the end, or waiting for a later part) */
+static void
+pd_job_hand_over_rest(PdJob *job)
+{
+	PdSampleBatch *batch = pd_poll_context_steal_batch(job->ctx);
+	guint n = pd_sample_batch_get_size(batch);
+
 	job->samples += n;
-	/* the next invocation (a later part) gets a context of its own */
-	job->ctx = pd_poll_context_new(pd_poll_context_get_config(ctx),
-				       pd_poll_context_get_cache(ctx),
-				       job->entry->source->name);
-	pd_poll_context_free(ctx);
 	if (n == 0) {
 		pd_sample_batch_free(batch);
-	} else {
-		pd_sample_batch_stamp(batch, 0, job->start_wall, NAN);
-		g_atomic_int_inc(&job->pending_chunks);
-		pd_job_hand_over(job, batch);
+		return;
 	}
-	pd_job_continue(job);
+	pd_sample_batch_stamp(batch, 0, job->start_wall, NAN);
+	g_atomic_int_inc(&job->pending_chunks);
+	pd_job_hand_over(job, batch);
 }
 
 /* the history only matters to the pollster's entries in other sources:
@@ -647,24 +652,25 @@ pd_job_count_discovered(PdJob *job, gchar **names)
 	return n;
 }
 
-/* what the discoveries in @names found since the job last looked */
+/* what the discoveries in @names found since the job last looked, up to
+ * the job's slice (the cursor stops after the last one taken) */
 static void
 pd_job_add_discovered(PdJob *job, GPtrArray *out, GHashTable *seen, gchar **names)
 {
 	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
 
-	for (guint i = 0; names != NULL && names[i] != NULL; i++) {
+	for (guint i = 0; names != NULL && names[i] != NULL && out->len < job->slice; i++) {
 		PdDiscoveryRun *run = g_hash_table_lookup(job->cycle->discoveries, names[i]);
-		guint from;
+		guint j;
 		if (run == NULL || run->resources == NULL)
 			continue;
-		from = GPOINTER_TO_UINT(g_hash_table_lookup(job->cursors, run));
-		for (guint j = from; j < run->resources->len; j++) {
+		j = GPOINTER_TO_UINT(g_hash_table_lookup(job->cursors, run));
+		for (; j < run->resources->len && out->len < job->slice; j++) {
 			PdResource *res = g_ptr_array_index(run->resources, j);
 			if (pd_job_take_resource(job, seen, res, names[i], pollster))
 				g_ptr_array_add(out, pd_resource_ref(res));
 		}
-		g_hash_table_insert(job->cursors, run, GUINT_TO_POINTER(run->resources->len));
+		g_hash_table_insert(job->cursors, run, GUINT_TO_POINTER(j));
 	}
 }
 
@@ -695,8 +701,27 @@ pd_job_origin_gives_each_once(PdJob *job, gchar **names)
 	return discovery != NULL && pd_discovery_gives_each_once(discovery);
 }
 
+/* How many resources one invocation takes. A worker-thread pollster fed by
+ * one discovery in parts (which already calls it more than once a cycle)
+ * takes at most PD_JOB_SLICE at a time and gives its worker back between
+ * slices: the pool's threads (8 by default) then take turns among all the
+ * jobs of the cycle (14 compute meters), instead of the last jobs starting
+ * only once the first have polled every resource. With compute that kept
+ * every domain's statistics alive until the last meters came; in slices
+ * the meters go through the domains together, close behind the pipelines
+ * that fetch them, and each record dies soon after it is fetched. */
+#define PD_JOB_SLICE 256
+
+static guint
+pd_job_slice(PdJob *job, gboolean one_origin_in_parts)
+{
+	if (one_origin_in_parts && pd_pollster_is_synchronous(job->entry->pollster))
+		return PD_JOB_SLICE;
+	return G_MAXUINT;
+}
+
 /* the resources not taken yet: the source's own, then the discovered ones
- * (all so far, or the default discovery's) */
+ * (all so far, or the default discovery's; a slice of them, see above) */
 static GPtrArray *
 pd_job_collect_resources(PdJob *job, gboolean use_default)
 {
@@ -704,17 +729,20 @@ pd_job_collect_resources(PdJob *job, gboolean use_default)
 	g_autoptr(GHashTable) seen = NULL;
 	gchar *defaults[] = { (gchar *)pd_pollster_get_default_discovery(job->entry->pollster),
 			      NULL };
+	gboolean once =
+	  pd_job_origin_gives_each_once(job, use_default ? defaults : source->discovery);
 	guint size = use_default ? pd_job_count_discovered(job, defaults)
 				 : g_strv_length(source->resources) +
 				     pd_job_count_discovered(job, source->discovery);
-	GPtrArray *out = g_ptr_array_new_full(size, (GDestroyNotify)pd_resource_unref);
+	GPtrArray *out;
 
 	pd_job_prepare_dedup(job);
 	/* a source's own list may name a resource twice (polled once) */
 	if (job->taken != NULL ||
-	    (!use_default && !job->static_taken && source->resources[0] != NULL) ||
-	    !pd_job_origin_gives_each_once(job, use_default ? defaults : source->discovery))
+	    (!use_default && !job->static_taken && source->resources[0] != NULL) || !once)
 		seen = g_hash_table_new(g_str_hash, g_str_equal);
+	job->slice = pd_job_slice(job, once && job->taken == NULL);
+	out = g_ptr_array_new_full(MIN(size, job->slice), (GDestroyNotify)pd_resource_unref);
 	if (use_default) {
 		pd_job_add_discovered(job, out, seen, defaults);
 		return out;
@@ -859,6 +887,8 @@ pd_job_feed(PdJob *job)
 	job->resources = pd_job_collect_resources(job, job->tried_default);
 	if (job->resources->len > 0)
 		pd_job_invoke(job);
+	else
+		pd_job_hand_over_rest(job);
 }
 
 /* an invocation returned: the parts that came meanwhile, or the end */
@@ -888,6 +918,7 @@ pd_job_launch(PdJob *job)
 		pd_job_invoke(job);
 		return;
 	}
+	pd_job_hand_over_rest(job);
 	if (job->invocations == 0 && !job->tried_default && def != NULL &&
 	    g_strv_length(job->entry->source->resources) == 0 &&
 	    !g_strv_contains((const gchar *const *)job->entry->source->discovery, def)) {

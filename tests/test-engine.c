@@ -38,7 +38,18 @@ typedef struct {
 	gboolean published_while_discovering; /* fake_parts saw one before its end */
 	GHashTable *accepted;		      /* ids of fake_parts the engine kept */
 	gboolean accepted_after_poll;	      /* ... one of them polled already */
+	GArray *many_calls;		      /* PdFakeCall, of the fake_many resources */
 } PdFakeState;
+
+/* one invocation on fake_many's resources */
+typedef struct {
+	gchar pollster[16];
+	guint len;
+	gboolean last; /* it polled the last resource */
+} PdFakeCall;
+
+#define FAKE_MANY_N 1000
+#define FAKE_MANY_LAST 999
 
 static PdFakeState fake;
 
@@ -63,6 +74,8 @@ pd_fake_reset(void)
 	fake.accepted_after_poll = FALSE;
 	g_clear_pointer(&fake.a_polls, g_array_unref);
 	fake.a_polls = g_array_new(FALSE, FALSE, sizeof(gint64));
+	g_clear_pointer(&fake.many_calls, g_array_unref);
+	fake.many_calls = g_array_new(FALSE, TRUE, sizeof(PdFakeCall));
 	g_mutex_unlock(&fake.mutex);
 }
 
@@ -115,6 +128,16 @@ pd_fake_pollster_poll(PdPollster *self,
 	if (g_strcmp0(name, "fake.a") == 0) {
 		gint64 now = g_get_monotonic_time();
 		g_array_append_val(fake.a_polls, now);
+	}
+	if (resources->len > 0 &&
+	    g_str_has_prefix(pd_resource_get_id(g_ptr_array_index(resources, 0)), "m")) {
+		PdFakeCall call = { .len = resources->len };
+		g_strlcpy(call.pollster, name, sizeof(call.pollster));
+		for (guint i = 0; i < resources->len; i++)
+			call.last = call.last ||
+				    g_str_equal(pd_resource_get_id(g_ptr_array_index(resources, i)),
+						"m" G_STRINGIFY(FAKE_MANY_LAST));
+		g_array_append_val(fake.many_calls, call);
 	}
 	if (fake.fail_all_permanently && g_strcmp0(name, "fake.b") == 0) {
 		g_mutex_unlock(&fake.mutex);
@@ -257,6 +280,45 @@ pd_fake_parts_class_init(PdFakePartsClass *klass)
 	PD_DISCOVERY_CLASS(klass)->discover_parts = pd_fake_parts_discover;
 }
 
+/* --- fake discovery in parts: m0..m999 in one part --- */
+
+#define PD_TYPE_FAKE_MANY (pd_fake_many_get_type())
+G_DECLARE_FINAL_TYPE(PdFakeMany, pd_fake_many, PD, FAKE_MANY, PdDiscovery)
+struct _PdFakeMany {
+	PdDiscovery parent_instance;
+};
+G_DEFINE_TYPE(PdFakeMany, pd_fake_many, PD_TYPE_DISCOVERY)
+
+static GPtrArray *
+pd_fake_many_discover(PdDiscovery *self,
+		      const gchar *param,
+		      PdCycleCache *cache,
+		      PdDiscoveryParts *parts,
+		      GCancellable *c,
+		      GError **error)
+{
+	g_autoptr(GPtrArray) part =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+
+	for (guint i = 0; i < FAKE_MANY_N; i++) {
+		g_autofree gchar *id = g_strdup_printf("m%u", i);
+		g_ptr_array_add(part, pd_resource_new(id, NULL, NULL));
+	}
+	pd_discovery_parts_add(parts, part);
+	return g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+}
+
+static void
+pd_fake_many_init(PdFakeMany *self)
+{
+}
+
+static void
+pd_fake_many_class_init(PdFakeManyClass *klass)
+{
+	PD_DISCOVERY_CLASS(klass)->discover_parts = pd_fake_many_discover;
+}
+
 /* --- fake plugin --- */
 
 #define PD_TYPE_FAKE_PLUGIN (pd_fake_plugin_get_type())
@@ -300,6 +362,11 @@ pd_fake_plugin_constructed(GObject *obj)
 		g_autoptr(PdDiscovery) parts =
 		  g_object_new(PD_TYPE_FAKE_PARTS, "name", "fake_parts", NULL);
 		pd_plugin_add_discovery(plugin, parts);
+	}
+	{
+		g_autoptr(PdDiscovery) many =
+		  g_object_new(PD_TYPE_FAKE_MANY, "name", "fake_many", NULL);
+		pd_plugin_add_discovery(plugin, many);
 	}
 	pd_plugin_add_config_key(plugin, "fake", "knob");
 }
@@ -571,6 +638,52 @@ test_engine_discovery_parts(PdFixture *fx, gconstpointer data)
 	g_assert_cmpuint(tasks->len, ==, 1);
 	sizes = pd_polling_task_get_discovery_sizes(g_ptr_array_index(tasks, 0));
 	g_assert_cmpuint(GPOINTER_TO_UINT(g_hash_table_lookup(sizes, "fake_parts")), ==, 5);
+}
+
+/* Worker-thread pollsters fed by a discovery in parts take their
+ * resources in slices of at most 256 and give their worker back between
+ * slices (the job queues again behind those waiting for a thread: with 2
+ * worker threads for 4 pollsters, the last two no longer wait until the
+ * first two have polled everything). A slice's last samples share a
+ * message with the next slice's: full messages of batch_size, each
+ * resource once. */
+static void
+test_engine_discovery_parts_slices(PdFixture *fx, gconstpointer data)
+{
+	const gchar *const pollsters[] = { "fake.a", "fake.b", "fake.c", "fake.slow" };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) samples = NULL;
+
+	pd_fixture_write(fx,
+			 "sources:\n"
+			 "  - name: m\n    interval: 60\n"
+			 "    meters: [fake.a, fake.b, fake.c, fake.slow]\n"
+			 "    discovery: [fake_many]\n",
+			 "[polld]\nworker_threads = 2\n");
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	pd_fixture_poll(fx);
+	for (guint p = 0; p < G_N_ELEMENTS(pollsters); p++) {
+		guint calls = 0, lasts = 0;
+		for (guint i = 0; i < fake.many_calls->len; i++) {
+			PdFakeCall *call = &g_array_index(fake.many_calls, PdFakeCall, i);
+			if (!g_str_equal(call->pollster, pollsters[p]))
+				continue;
+			g_assert_cmpuint(call->len, <=, 256);
+			calls++;
+			lasts += call->last;
+		}
+		g_assert_cmpuint(calls, ==, (FAKE_MANY_N + 255) / 256);
+		g_assert_cmpuint(lasts, ==, 1);
+		for (guint r = 0; r < FAKE_MANY_N; r += 97) {
+			g_autofree gchar *id = g_strdup_printf("m%u", r);
+			g_assert_cmpuint(pd_fake_polled(pollsters[p], id), ==, 1);
+		}
+	}
+	g_assert_cmpuint(fx->last_cycle_samples, ==, 4 * FAKE_MANY_N);
+	/* batch_size 50: no message cut short where a slice ended */
+	g_assert_cmpuint(fx->publisher->messages->len, ==, 4 * FAKE_MANY_N / 50);
+	samples = pd_keep_publisher_samples(fx->publisher);
+	g_assert_cmpuint(samples->len, ==, 4 * FAKE_MANY_N);
 }
 
 /* a source naming the one discovery in parts twice polls each resource
@@ -1341,6 +1454,7 @@ main(int argc, char **argv)
 	ADD("/engine/discovery-cache", test_engine_discovery_cache);
 	ADD("/engine/discovery-parts", test_engine_discovery_parts);
 	ADD("/engine/discovery-parts-accepted", test_engine_discovery_parts_accepted);
+	ADD("/engine/discovery-parts-slices", test_engine_discovery_parts_slices);
 	ADD("/engine/blacklist", test_engine_blacklist);
 	g_test_add_func("/engine/blacklist-backoff", test_engine_blacklist_backoff);
 	ADD("/engine/batching", test_engine_batching);
