@@ -799,6 +799,96 @@ test_listing_kept(void)
 	events_run_stop(&er);
 }
 
+/* the statistics records alive at most in each cycle polld logged in @path */
+static GArray *
+records_peaks_in_file(const gchar *path)
+{
+	g_autoptr(GRegex) re = g_regex_new(
+	  "statistics: [0-9]+ records made this cycle, at most ([0-9]+) alive", 0, 0, NULL);
+	g_autoptr(GMatchInfo) m = NULL;
+	g_autofree gchar *text = NULL;
+	GArray *peaks = g_array_new(FALSE, FALSE, sizeof(guint));
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	for (g_regex_match(re, text, 0, &m); g_match_info_matches(m); g_match_info_next(m, NULL)) {
+		g_autofree gchar *n = g_match_info_fetch(m, 1);
+		guint peak = (guint)g_ascii_strtoull(n, NULL, 10);
+		g_array_append_val(peaks, peak);
+	}
+	return peaks;
+}
+
+#define RECORDS_DOMAINS 2000
+
+/* In a steady cycle with two connections (the bench's 14 meters on the
+ * default 8 worker threads), the meters read both connections' domains as
+ * the pipelines answer them, all meters together, so a statistics record
+ * dies soon after it is fetched: far fewer than the N domains' records are
+ * alive at once (every one of them was, while the meters read one
+ * connection's part, then the other's, and the last 6 meters started only
+ * once the first 8 had read every domain). */
+static void
+test_records_steady(void)
+{
+	g_autofree gchar *lvd = g_find_program_in_path("libvirtd");
+	g_autofree gchar *dir = NULL;
+	g_autofree gchar *lvd_dir = NULL;
+	g_autofree gchar *xml = NULL;
+	g_autofree gchar *yaml = NULL;
+	g_autofree gchar *conf_text = NULL;
+	g_autofree gchar *conf = NULL;
+	g_autoptr(GSubprocess) libvirtd = NULL;
+	g_autoptr(GArray) peaks = NULL;
+	const gchar *opts[] = { "--domains", G_STRINGIFY(RECORDS_DOMAINS), NULL };
+	Restart rs = { NULL };
+
+	if (lvd == NULL || getuid() != 0) {
+		g_test_skip("needs libvirtd, run as root");
+		return;
+	}
+	dir = pd_test_mkdtemp();
+	lvd_dir = g_build_filename(dir, "libvirtd", NULL);
+	xml = pd_test_compute_gen_domains(dir, opts);
+	yaml = pd_test_write_file(
+	  dir,
+	  "polling.yaml",
+	  "sources:\n  - name: bench\n    interval: 6\n"
+	  "    meters: [cpu, disk.device.allocation, disk.device.capacity,\n"
+	  "      disk.device.usage, network.incoming.bytes,\n"
+	  "      network.incoming.bytes.delta, network.incoming.packets,\n"
+	  "      network.incoming.packets.drop, network.incoming.packets.error,\n"
+	  "      network.outgoing.bytes, network.outgoing.bytes.delta,\n"
+	  "      network.outgoing.packets, network.outgoing.packets.drop,\n"
+	  "      network.outgoing.packets.error]\n");
+	conf_text =
+	  g_strdup_printf("[DEFAULT]\nlibvirt_uri = test+unix://%s?socket=%s/sock/libvirt-sock-ro\n"
+			  "[polling]\ncfg_file = %s\n[compute]\nlibvirt_connections = 2\n"
+			  "resource_update_interval = 600\n",
+			  xml,
+			  lvd_dir,
+			  yaml);
+	conf = pd_test_write_file(dir, "polld.conf", conf_text);
+	rs.dir = dir;
+	rs.err = g_build_filename(dir, "err.txt", NULL);
+	libvirtd = start_libvirtd(lvd_dir);
+	start_polld_full(&rs, conf, FALSE, "PdPlugin-compute");
+	/* the first cycle's statistics, then two steady cycles' */
+	wait_file(&rs, rs.err, "records made this cycle", 3, 0);
+	stop_polld(&rs);
+	peaks = records_peaks_in_file(rs.err);
+	g_assert_cmpuint(peaks->len, >=, 3);
+	for (guint i = 1; i < peaks->len; i++) {
+		guint peak = g_array_index(peaks, guint, i);
+		g_test_message(
+		  "cycle %u: at most %u of %u records alive", i + 1, peak, RECORDS_DOMAINS);
+		g_assert_cmpuint(peak, >, 0);
+		g_assert_cmpuint(peak, <=, RECORDS_DOMAINS / 2);
+	}
+	kill_and_wait(libvirtd, SIGTERM);
+	g_free(rs.err);
+	pd_test_rmtree(dir);
+}
+
 gint
 main(gint argc, gchar **argv)
 {
@@ -809,5 +899,6 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/compute/domain-events", test_domain_events);
 	g_test_add_func("/compute/dbus-units", test_dbus_units);
 	g_test_add_func("/compute/listing-kept", test_listing_kept);
+	g_test_add_func("/compute/records-steady", test_records_steady);
 	return g_test_run();
 }

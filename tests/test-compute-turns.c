@@ -75,26 +75,26 @@ turns_first_invocation(gpointer data)
 	return NULL;
 }
 
-/* the engine's side: what it takes of a part; the first part's invocation
- * starts, the second waits for it (one invocation at a time) */
+/* the engine's side: what it takes of the steady cycle's one part (both
+ * shards'); an invocation on the first shard's domains starts and stays out
+ * while the second shard's are fetched */
 static void
 turns_part_cb(GPtrArray *resources, gpointer data)
 {
 	Turns *t = data;
-	GPtrArray *taken = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
 
+	g_assert_cmpuint(t->parts++, ==, 0);
+	t->first = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	t->second = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
 	for (guint i = 0; i < resources->len; i++) {
 		PdResource *res = g_ptr_array_index(resources, i);
+		PdComputeDomain *cd = pd_resource_get_data(res);
 		if (turns_filter(res, t))
-			g_ptr_array_add(taken, pd_resource_ref(res));
+			g_ptr_array_add(pd_compute_pool_shard(t->pool, cd->uuid) == 0 ? t->first
+										      : t->second,
+					pd_resource_ref(res));
 	}
-	if (t->parts++ == 0) {
-		t->first = taken;
-		t->invocation = g_thread_new("first-invocation", turns_first_invocation, t);
-		return;
-	}
-	g_assert_cmpuint(t->parts, ==, 2);
-	t->second = taken;
+	t->invocation = g_thread_new("first-invocation", turns_first_invocation, t);
 }
 
 static void
@@ -171,8 +171,8 @@ test_turns(void)
 	discovery = pd_compute_discovery_new(t.pool);
 	pd_compute_discovery_set_refresh(PD_COMPUTE_DISCOVERY(discovery), 600 * G_USEC_PER_SEC, 0);
 
-	/* a first cycle learns the domains: the next hands each shard over in
-	 * one part after its listing; nobody asks for statistics here */
+	/* a first cycle learns the domains: the next hands both shards over
+	 * in one part after their listings; nobody asks for statistics here */
 	t.cache = pd_cycle_cache_new(config);
 	rest = pd_test_compute_discover_parts(discovery, t.cache, turns_noop_part_cb, known);
 	turns_keep(known, rest);
@@ -199,10 +199,10 @@ test_turns(void)
 	  discovery, NULL, t.cache, turns_filter, turns_part_cb, &t, NULL, turns_done_cb, &t);
 	g_assert_true(pd_test_wait_for(turns_is_done, &t, TURNS_WAIT_S * 1000));
 	g_assert_cmpuint(t.rest->len, ==, 0);
-	g_assert_cmpuint(t.parts, ==, 2);
+	g_assert_cmpuint(t.parts, ==, 1);
 	g_assert_cmpuint(t.first->len + t.second->len, ==, TURNS_DOMAINS - 2);
 
-	/* the second part's statistics are queued while the invocation on
+	/* the second shard's statistics are queued while the invocation on
 	 * the first is out (as the part arrived, or with the first meter's
 	 * when that came later) ... */
 	turns_wait_first_in(&t);
@@ -269,6 +269,70 @@ test_turns(void)
 	g_cond_clear(&t.cond);
 	g_clear_object(&discovery);
 	g_object_unref(t.pool);
+	virConnectClose(conn);
+	pd_test_rmtree(dir);
+}
+
+#define INTERLEAVE_DOMAINS 400
+
+static void
+interleave_part_cb(GPtrArray *resources, gpointer data)
+{
+	GPtrArray *parts = data;
+
+	g_ptr_array_add(parts, g_ptr_array_ref(resources));
+}
+
+/* A steady cycle's known domains come in one part for both connections,
+ * interleaved: whatever prefix a meter has read, it holds as many of one
+ * shard's domains as of the other's, within one window (a meter reads a
+ * part in its order, each pipeline fetches its shard in that order) */
+static void
+test_steady_interleaved(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *xml = pd_test_compute_gen_running(dir, INTERLEAVE_DOMAINS);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr conn = virConnectOpen(uri);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	g_autoptr(GPtrArray) parts =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+	guint total[2] = { 0, 0 };
+	guint seen[2] = { 0, 0 };
+	GPtrArray *part;
+
+	g_assert_nonnull(conn);
+	pd_compute_pool_set_conn_shared(pool, conn, 2);
+	discovery = pd_compute_discovery_new(pool);
+	pd_compute_discovery_set_refresh(PD_COMPUTE_DISCOVERY(discovery), 600 * G_USEC_PER_SEC, 0);
+	for (guint cycle = 0; cycle < 2; cycle++) {
+		PdCycleCache *cache = pd_cycle_cache_new(config);
+		g_ptr_array_set_size(parts, 0);
+		g_ptr_array_unref(
+		  pd_test_compute_discover_parts(discovery, cache, interleave_part_cb, parts));
+		pd_cycle_cache_unref(cache);
+	}
+	g_assert_cmpuint(parts->len, ==, 1);
+	part = g_ptr_array_index(parts, 0);
+	g_assert_cmpuint(part->len, ==, INTERLEAVE_DOMAINS);
+	for (guint i = 0; i < part->len; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(part, i));
+		total[pd_compute_pool_shard(pool, cd->uuid)]++;
+	}
+	g_assert_cmpuint(MIN(total[0], total[1]), >, PD_COMPUTE_STATS_WINDOW);
+	for (guint i = 0; i < part->len; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(part, i));
+		seen[pd_compute_pool_shard(pool, cd->uuid)]++;
+		/* until one shard is all read */
+		if (seen[0] < total[0] && seen[1] < total[1])
+			g_assert_cmpuint(MAX(seen[0], seen[1]) - MIN(seen[0], seen[1]),
+					 <=,
+					 PD_COMPUTE_STATS_WINDOW);
+	}
+	g_clear_object(&discovery);
+	g_clear_object(&pool);
 	virConnectClose(conn);
 	pd_test_rmtree(dir);
 }
@@ -631,6 +695,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/compute/turns", test_turns);
+	g_test_add_func("/compute/steady-interleaved", test_steady_interleaved);
 	g_test_add_func("/compute/stats-wakeups", test_stats_wakeups);
 	g_test_add_func("/compute/stats-records-freed", test_stats_records_freed);
 	g_test_add_func("/compute/stats-records-race", test_stats_records_race);

@@ -5,14 +5,13 @@
 
 #include "pd-compute-discovery.h"
 #include "pd-compute-domain.h"
+#include "pd-compute-listing.h"
 #include "pd-compute-stats.h"
 
 #include <libvirt/virterror.h>
 #include <string.h>
 
 /* what we know of one domain UUID between cycles */
-#define PD_COMPUTE_SUM_LEN 20 /* SHA-1 */
-
 typedef struct {
 	guchar uuid[VIR_UUID_BUFLEN];	     /* raw, the cache's key */
 	guint8 checksum[PD_COMPUTE_SUM_LEN]; /* of the XML the entry was parsed from */
@@ -23,29 +22,6 @@ typedef struct {
 	gint64 xml_time;    /* when the XML was last read (monotonic usec) */
 	gint xml_state;	    /* the state then */
 } PdComputeCacheEntry;
-
-/* what reading one due XML found; lives from the read to the visit only,
- * so a listing of every domain stays small */
-typedef struct {
-	/* the cache's checksum when the read began: the pipeline parses the
-	 * XML at once when it differs, so no XML outlives its read */
-	guint8 old_checksum[PD_COMPUTE_SUM_LEN];
-	gboolean have_old;
-	guint8 checksum[PD_COMPUTE_SUM_LEN];
-	gboolean changed;	 /* read, and not what the cache holds */
-	PdComputeInstance *inst; /* parsed when changed; NULL: no instance */
-	gchar *parse_error;
-} PdComputeRead;
-
-/* one domain of this cycle's listing */
-typedef struct {
-	virDomainPtr dom;
-	gint state;
-	guchar uuid[VIR_UUID_BUFLEN];
-	gboolean xml_due;  /* read this cycle, else the cached one stands */
-	gboolean read;	   /* due and read (FALSE: vanished, or a failure) */
-	PdComputeRead *rd; /* between the read and the visit */
-} PdComputeListed;
 
 struct _PdComputeDiscovery {
 	PdDiscovery parent_instance;
@@ -112,14 +88,6 @@ pd_compute_discovery_flavor_id(PdComputeDiscovery *self, PdComputeInstance *inst
 	id = g_hash_table_lookup(self->flavor_ids, inst->profile->flavor_name);
 	/* Ceilometer asks Nova and falls back to the name when Nova doesn't know */
 	return id != NULL ? id : inst->profile->flavor_name;
-}
-
-static void
-pd_compute_read_free(PdComputeRead *rd)
-{
-	g_clear_pointer(&rd->inst, pd_compute_instance_unref);
-	g_free(rd->parse_error);
-	g_free(rd);
 }
 
 static void
@@ -233,434 +201,6 @@ pd_compute_discovery_xml_due(PdComputeDiscovery *self,
 	return entry->snapshot != NULL && !pd_compute_snapshot_is_of(entry, l, conn);
 }
 
-static void
-pd_compute_listed_clear(PdComputeListed *l)
-{
-	g_clear_pointer(&l->dom, virDomainFree);
-	g_clear_pointer(&l->rd, pd_compute_read_free);
-}
-
-/* --- listing: one round trip for every domain and its state --- */
-
-static gboolean
-pd_compute_listed_set(PdComputeListed *l, virDomainPtr dom, virTypedParameterPtr params, gint n)
-{
-	gint state = -1, reason;
-
-	if (params != NULL && virTypedParamsGetInt(params, n, "state.state", &state) != 1)
-		state = -1;
-	/* a driver whose bulk answer lacks the state: ask per domain */
-	if (state < 0 && virDomainGetState(dom, &state, &reason, 0) < 0)
-		return FALSE;
-	if (virDomainGetUUID(dom, l->uuid) < 0)
-		return FALSE;
-	virDomainRef(dom);
-	l->dom = dom;
-	l->state = state;
-	return TRUE;
-}
-
-static GArray *
-pd_compute_list_bulk(virConnectPtr conn)
-{
-	virDomainStatsRecordPtr *records = NULL;
-	GArray *listed;
-	gint n = virConnectGetAllDomainStats(conn, VIR_DOMAIN_STATS_STATE, &records, 0);
-
-	if (n < 0)
-		return NULL;
-	listed = g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), n);
-	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listed_clear);
-	for (gint i = 0; i < n; i++) {
-		PdComputeListed l = { NULL };
-		if (pd_compute_listed_set(
-		      &l, records[i]->dom, records[i]->params, records[i]->nparams))
-			g_array_append_val(listed, l);
-	}
-	virDomainStatsRecordListFree(records);
-	return listed;
-}
-
-/* drivers without bulk statistics: a listing, then the state per domain */
-static GArray *
-pd_compute_list_each(virConnectPtr conn)
-{
-	virDomainPtr *doms = NULL;
-	GArray *listed;
-	gint n = virConnectListAllDomains(conn, &doms, 0);
-
-	if (n < 0)
-		return NULL;
-	listed = g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), n);
-	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listed_clear);
-	for (gint i = 0; i < n; i++) {
-		PdComputeListed l = { NULL };
-		if (pd_compute_listed_set(&l, doms[i], NULL, 0))
-			g_array_append_val(listed, l);
-		virDomainFree(doms[i]);
-	}
-	free(doms);
-	return listed;
-}
-
-/* libvirtd refuses an answer with more domains (or statistics records)
- * than this: a longer listing goes in slices */
-#define PD_COMPUTE_RPC_LIST_MAX 16384
-#define PD_COMPUTE_STATE_CHUNK 1024
-
-static void
-pd_compute_listed_add_records(GArray *listed, virDomainStatsRecordPtr *records, gint n)
-{
-	for (gint i = 0; i < n; i++) {
-		PdComputeListed l = { NULL };
-		if (pd_compute_listed_set(
-		      &l, records[i]->dom, records[i]->params, records[i]->nparams))
-			g_array_append_val(listed, l);
-	}
-}
-
-static void
-pd_compute_dom_free(gpointer dom)
-{
-	virDomainFree(dom);
-}
-
-/* the running domains beyond one answer, by ID */
-typedef struct {
-	virConnectPtr conn;
-	GArray *listed;	   /* where they go */
-	GHashTable *uuids; /* raw UUIDs listed so far: each domain once */
-	GHashTable *old;   /* ID -> handle, from the last cycle */
-	GHashTable *next;  /* ID -> handle, for the next cycle */
-	guint found;	   /* running domains listed */
-	gint max_id;
-} PdComputeById;
-
-/* the states of @ids' handles, in answers of a bounded size; the running
- * ones are listed (once by UUID) and their handles kept for the next cycle,
- * the others (stopped since, or started again under another ID) dropped */
-static gboolean
-pd_compute_by_id_states(PdComputeById *b, GArray *ids, GPtrArray *doms)
-{
-	g_autoptr(GHashTable) added =
-	  g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
-
-	for (guint off = 0; off < doms->len; off += PD_COMPUTE_STATE_CHUNK) {
-		guint n = MIN(PD_COMPUTE_STATE_CHUNK, doms->len - off);
-		g_autofree virDomainPtr *slice = g_new0(virDomainPtr, n + 1);
-		virDomainStatsRecordPtr *records = NULL;
-		gint got;
-
-		memcpy(slice, doms->pdata + off, n * sizeof(virDomainPtr));
-		got = virDomainListGetStats(slice, VIR_DOMAIN_STATS_STATE, &records, 0);
-		if (got < 0)
-			return FALSE;
-		for (gint i = 0; i < got; i++) {
-			PdComputeListed l = { NULL };
-			if (!pd_compute_listed_set(
-			      &l, records[i]->dom, records[i]->params, records[i]->nparams))
-				continue;
-			if (l.state == VIR_DOMAIN_SHUTOFF ||
-			    g_hash_table_contains(b->uuids, l.uuid)) {
-				pd_compute_listed_clear(&l);
-				continue;
-			}
-			g_hash_table_add(b->uuids, g_memdup2(l.uuid, VIR_UUID_BUFLEN));
-			g_hash_table_add(added, g_memdup2(l.uuid, VIR_UUID_BUFLEN));
-			g_array_append_val(b->listed, l);
-			b->found++;
-		}
-		virDomainStatsRecordListFree(records);
-	}
-	for (guint i = 0; i < doms->len; i++) {
-		guchar uuid[VIR_UUID_BUFLEN];
-		virDomainPtr dom = g_ptr_array_index(doms, i);
-		if (virDomainGetUUID(dom, uuid) == 0 && g_hash_table_contains(added, uuid))
-			g_hash_table_insert(
-			  b->next, GINT_TO_POINTER(g_array_index(ids, gint, i)), dom);
-		else
-			virDomainFree(dom);
-	}
-	return TRUE;
-}
-
-/* the IDs the listing gave: handles kept from the last cycle, or looked
- * up (a lookup by ID is a scan of every domain in libvirt's test driver,
- * so only new IDs are looked up) */
-static gboolean
-pd_compute_by_id_listed(PdComputeById *b, guint list_max)
-{
-	g_autofree gint *ids = g_new(gint, list_max);
-	gint n_ids = virConnectListDomains(b->conn, ids, (gint)list_max);
-	g_autoptr(GArray) batch_ids = g_array_new(FALSE, FALSE, sizeof(gint));
-	g_autoptr(GPtrArray) batch = g_ptr_array_new();
-
-	if (n_ids < 0)
-		return FALSE;
-	for (gint i = 0; i < n_ids; i++) {
-		gpointer dom = NULL;
-		b->max_id = MAX(b->max_id, ids[i]);
-		if (!g_hash_table_steal_extended(b->old, GINT_TO_POINTER(ids[i]), NULL, &dom))
-			dom = virDomainLookupByID(b->conn, ids[i]);
-		/* NULL: stopped meanwhile */
-		if (dom == NULL)
-			continue;
-		g_array_append_val(batch_ids, ids[i]);
-		g_ptr_array_add(batch, dom);
-	}
-	return pd_compute_by_id_states(b, batch_ids, batch);
-}
-
-/* the IDs the listing left out: those the last cycle found, then new ones
- * tried one by one (IDs are handed out in order: up to 1024 past the
- * highest known) */
-static gboolean
-pd_compute_by_id_rest(PdComputeById *b, guint n_active)
-{
-	g_autoptr(GArray) batch_ids = g_array_new(FALSE, FALSE, sizeof(gint));
-	g_autoptr(GPtrArray) batch = g_ptr_array_new();
-	GHashTableIter iter;
-	gpointer key, value;
-
-	g_hash_table_iter_init(&iter, b->old);
-	while (g_hash_table_iter_next(&iter, &key, &value)) {
-		gint id = GPOINTER_TO_INT(key);
-		g_hash_table_iter_steal(&iter);
-		b->max_id = MAX(b->max_id, id);
-		g_array_append_val(batch_ids, id);
-		g_ptr_array_add(batch, value);
-	}
-	if (!pd_compute_by_id_states(b, batch_ids, batch))
-		return FALSE;
-	for (gint id = 0; b->found < n_active && id <= b->max_id + 1024; id++) {
-		g_autoptr(GArray) one_id = NULL;
-		g_autoptr(GPtrArray) one = NULL;
-		virDomainPtr dom;
-
-		if (g_hash_table_contains(b->next, GINT_TO_POINTER(id)))
-			continue;
-		dom = virDomainLookupByID(b->conn, id);
-		if (dom == NULL)
-			continue;
-		b->max_id = MAX(b->max_id, id);
-		one_id = g_array_new(FALSE, FALSE, sizeof(gint));
-		one = g_ptr_array_new();
-		g_array_append_val(one_id, id);
-		g_ptr_array_add(one, dom);
-		if (!pd_compute_by_id_states(b, one_id, one))
-			return FALSE;
-	}
-	virResetLastError();
-	return TRUE;
-}
-
-/* the running domains when there are more than one answer carries; the
- * handles are kept by ID in @by_id from cycle to cycle */
-static gboolean
-pd_compute_list_active_by_id(virConnectPtr conn,
-			     guint n_active,
-			     guint list_max,
-			     GHashTable **by_id,
-			     GArray *listed)
-{
-	g_autoptr(GHashTable) uuids =
-	  g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
-	g_autoptr(GHashTable) old = g_steal_pointer(by_id);
-	g_autoptr(GHashTable) next = g_hash_table_new_full(NULL, NULL, NULL, pd_compute_dom_free);
-	PdComputeById b = { conn, listed, uuids, NULL, next, 0, 0 };
-
-	if (old == NULL)
-		old = g_hash_table_new_full(NULL, NULL, NULL, pd_compute_dom_free);
-	b.old = old;
-	if (!pd_compute_by_id_listed(&b, list_max) || !pd_compute_by_id_rest(&b, n_active))
-		return FALSE;
-	g_debug("listing: %u running domains by ID", b.found);
-	*by_id = g_steal_pointer(&next);
-	return TRUE;
-}
-
-/* the filters the running domains' listing is split by when it does not
- * fit one answer: persistent or transient, then running, paused or other */
-static const guint pd_compute_split_dims[][3] = {
-	{ VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT,
-	  VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT,
-	  0 },
-	{ VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING,
-	  VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED,
-	  VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER },
-};
-
-/* the running domains matching @flags into @out, in one answer, or in
- * answers split by the filters from @dim on; FALSE when one still does not
- * fit (libvirtd refuses it; @list_max checks it here too, for tests) */
-static gboolean
-pd_compute_list_split(virConnectPtr conn, guint flags, guint dim, guint list_max, GArray *out)
-{
-	virDomainStatsRecordPtr *records = NULL;
-	gint n = virConnectGetAllDomainStats(
-	  conn, VIR_DOMAIN_STATS_STATE, &records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE | flags);
-
-	if (n >= 0 && (guint)n <= list_max) {
-		pd_compute_listed_add_records(out, records, n);
-		virDomainStatsRecordListFree(records);
-		return TRUE;
-	}
-	if (records != NULL)
-		virDomainStatsRecordListFree(records);
-	/* a connection that is gone is no reason to split */
-	if (dim >= G_N_ELEMENTS(pd_compute_split_dims) || virConnectIsAlive(conn) != 1)
-		return FALSE;
-	for (guint i = 0; i < 3 && pd_compute_split_dims[dim][i] != 0; i++) {
-		if (!pd_compute_list_split(
-		      conn, flags | pd_compute_split_dims[dim][i], dim + 1, list_max, out))
-			return FALSE;
-	}
-	return TRUE;
-}
-
-/* the running domains past one answer, split by filters (no lookup by ID,
- * which libvirt's test driver answers with a scan of every domain); FALSE:
- * some filter still matches too many, nothing added */
-static gboolean
-pd_compute_list_active_split(virConnectPtr conn, guint list_max, GArray *listed)
-{
-	g_autoptr(GArray) part = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
-
-	g_array_set_clear_func(part, (GDestroyNotify)pd_compute_listed_clear);
-	/* all running ones in one answer is known not to fit */
-	for (guint i = 0; i < 3 && pd_compute_split_dims[0][i] != 0; i++) {
-		if (!pd_compute_list_split(conn, pd_compute_split_dims[0][i], 1, list_max, part)) {
-			virResetLastError();
-			return FALSE;
-		}
-	}
-	g_debug("listing: %u running domains in answers split by filters", part->len);
-	for (guint i = 0; i < part->len; i++) {
-		g_array_append_val(listed, g_array_index(part, PdComputeListed, i));
-		memset(&g_array_index(part, PdComputeListed, i), 0, sizeof(PdComputeListed));
-	}
-	return TRUE;
-}
-
-/* A listing in several answers sees each domain at another moment: one
- * started after the inactive ones were answered, or paused between the
- * running and the paused answer, is in two of them. The later answer
- * stands: a discovery gives each domain once a run (the engine keeps no set
- * of the ids a discovery in parts gives). */
-static void
-pd_compute_listed_dedupe(GArray *listed)
-{
-	g_autoptr(GHashTable) last = g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
-	g_autofree gboolean *keep = NULL;
-	guint w = 0;
-
-	for (guint i = 0; i < listed->len; i++)
-		g_hash_table_insert(
-		  last, g_array_index(listed, PdComputeListed, i).uuid, GUINT_TO_POINTER(i));
-	if (g_hash_table_size(last) == listed->len)
-		return;
-	/* decided before anything moves: the table's keys point into @listed */
-	keep = g_new(gboolean, listed->len);
-	for (guint i = 0; i < listed->len; i++)
-		keep[i] = GPOINTER_TO_UINT(g_hash_table_lookup(
-			    last, g_array_index(listed, PdComputeListed, i).uuid)) == i;
-	for (guint i = 0; i < listed->len; i++) {
-		PdComputeListed *l = &g_array_index(listed, PdComputeListed, i);
-		if (!keep[i])
-			pd_compute_listed_clear(l);
-		else
-			g_array_index(listed, PdComputeListed, w++) = *l;
-	}
-	/* the entries past @w were moved or cleared above */
-	g_array_set_clear_func(listed, NULL);
-	g_array_set_size(listed, w);
-	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listed_clear);
-}
-
-/* past PD_COMPUTE_RPC_LIST_MAX domains: the inactive ones in one answer,
- * the running ones in answers split by filters, else by ID */
-static GArray *
-pd_compute_list_sliced(virConnectPtr conn,
-		       gint n_active,
-		       gint n_inactive,
-		       GHashTable **by_id,
-		       guint list_max,
-		       GFunc between,
-		       gpointer between_data)
-{
-	g_autoptr(GArray) listed =
-	  g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), (guint)(n_active + n_inactive));
-
-	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listed_clear);
-	if (n_inactive > 0) {
-		virDomainStatsRecordPtr *records = NULL;
-		gint n = virConnectGetAllDomainStats(conn,
-						     VIR_DOMAIN_STATS_STATE,
-						     &records,
-						     VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE);
-		if (n < 0)
-			return NULL;
-		pd_compute_listed_add_records(listed, records, n);
-		virDomainStatsRecordListFree(records);
-	}
-	if (between != NULL)
-		between(conn, between_data);
-	if ((guint)n_active <= list_max) {
-		virDomainStatsRecordPtr *records = NULL;
-		gint n = virConnectGetAllDomainStats(
-		  conn, VIR_DOMAIN_STATS_STATE, &records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
-		if (n < 0)
-			return NULL;
-		pd_compute_listed_add_records(listed, records, n);
-		virDomainStatsRecordListFree(records);
-	} else if (pd_compute_list_active_split(conn, list_max, listed)) {
-		g_clear_pointer(by_id, g_hash_table_unref);
-	} else if (!pd_compute_list_active_by_id(conn, (guint)n_active, list_max, by_id, listed)) {
-		return NULL;
-	}
-	pd_compute_listed_dedupe(listed);
-	return g_steal_pointer(&listed);
-}
-
-static gboolean
-pd_compute_by_id_is_of(GHashTable *by_id, virConnectPtr conn)
-{
-	GHashTableIter iter;
-	gpointer dom;
-
-	g_hash_table_iter_init(&iter, by_id);
-	return !g_hash_table_iter_next(&iter, NULL, &dom) || virDomainGetConnect(dom) == conn;
-}
-
-/* @by_id: the handles kept by ID by an earlier listing on this pipeline */
-static GArray *
-pd_compute_list_domains_once(virConnectPtr conn,
-			     GHashTable **by_id,
-			     guint list_max,
-			     GFunc between,
-			     gpointer between_data)
-{
-	gint n_active = virConnectNumOfDomains(conn);
-	gint n_inactive = n_active >= 0 ? virConnectNumOfDefinedDomains(conn) : -1;
-	GArray *listed;
-
-	if (n_active < 0 || n_inactive < 0)
-		return NULL;
-	if ((guint)(n_active + n_inactive) > list_max) {
-		/* handles of an older connection are no use on this one */
-		if (*by_id != NULL && !pd_compute_by_id_is_of(*by_id, conn))
-			g_clear_pointer(by_id, g_hash_table_unref);
-		return pd_compute_list_sliced(
-		  conn, n_active, n_inactive, by_id, list_max, between, between_data);
-	}
-	g_clear_pointer(by_id, g_hash_table_unref);
-	listed = pd_compute_list_bulk(conn);
-
-	if (listed == NULL && pd_compute_last_error_code() == VIR_ERR_NO_SUPPORT)
-		listed = pd_compute_list_each(conn);
-	return listed;
-}
-
 /* One discovery run. Each pipeline lists the domains on its connection and
  * keeps its shard; the known domains whose XML is not due go to the
  * pollsters at once, the others as their XML is read, in chunks that grow
@@ -681,6 +221,7 @@ typedef struct {
 	GMutex lock; /* the fields below, and found */
 	GCond cond;
 	guint pending; /* shards at work */
+	guint listing; /* shards whose listing is not in yet */
 	guint domains, reads, handed;
 	guint reads_done;		/* so far, every shard */
 	gboolean early;			/* nothing known yet: a first part before the listing */
@@ -701,9 +242,10 @@ typedef struct _PdComputeShard {
 	guint chunk;	    /* how many the next read job reads */
 	PdComputeChanges ch;
 	guint64 serial;
-	GArray *early; /* PdComputeListed handed over before the listing */
-	gboolean kept; /* the last listing stands */
-	GArray *owner; /* then: the kept listing, whose handles listed borrows */
+	GArray *early;	   /* PdComputeListed handed over before the listing */
+	gboolean kept;	   /* the last listing stands */
+	GPtrArray *steady; /* PdResource: listed, XML not due, not handed over yet */
+	GArray *owner;	   /* then: the kept listing, whose handles listed borrows */
 	GError *error;
 } PdComputeShard;
 
@@ -714,6 +256,7 @@ pd_compute_shard_clear(PdComputeShard *sh)
 	g_clear_pointer(&sh->owner, g_array_unref);
 	g_clear_pointer(&sh->early, g_array_unref);
 	g_clear_pointer(&sh->todo, g_ptr_array_unref);
+	g_clear_pointer(&sh->steady, g_ptr_array_unref);
 	g_clear_pointer(&sh->ch.changed, g_hash_table_unref);
 	g_clear_pointer(&sh->conn, virConnectClose);
 	g_clear_error(&sh->error);
@@ -736,7 +279,7 @@ pd_compute_shard_filter(PdComputeShard *sh)
 	}
 	/* the array was sized for every domain, and lives as long as the run */
 	kept = g_array_sized_new(FALSE, FALSE, sizeof(PdComputeListed), sh->listed->len);
-	g_array_set_clear_func(kept, (GDestroyNotify)pd_compute_listed_clear);
+	g_array_set_clear_func(kept, (GDestroyNotify)pd_compute_listing_clear);
 	g_array_append_vals(kept, sh->listed->data, sh->listed->len);
 	g_array_set_clear_func(sh->listed, NULL);
 	g_array_unref(sh->listed);
@@ -767,7 +310,7 @@ pd_compute_listed_copy(GArray *from)
 {
 	GArray *to = g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), from->len);
 
-	g_array_set_clear_func(to, (GDestroyNotify)pd_compute_listed_clear);
+	g_array_set_clear_func(to, (GDestroyNotify)pd_compute_listing_clear);
 	for (guint i = 0; i < from->len; i++) {
 		PdComputeListed *f = &g_array_index(from, PdComputeListed, i);
 		PdComputeListed l = { f->dom, f->state };
@@ -779,9 +322,9 @@ pd_compute_listed_copy(GArray *from)
 }
 
 static void
-pd_compute_listed_clear_borrowed(PdComputeListed *l)
+pd_compute_listing_clear_borrowed(PdComputeListed *l)
 {
-	g_clear_pointer(&l->rd, pd_compute_read_free);
+	g_clear_pointer(&l->rd, pd_compute_listing_read_free);
 }
 
 /* a copy of @from's domains that borrows their handles: @from (never
@@ -793,7 +336,7 @@ pd_compute_listed_borrow(GArray *from)
 {
 	GArray *to = g_array_sized_new(FALSE, FALSE, sizeof(PdComputeListed), from->len);
 
-	g_array_set_clear_func(to, (GDestroyNotify)pd_compute_listed_clear_borrowed);
+	g_array_set_clear_func(to, (GDestroyNotify)pd_compute_listing_clear_borrowed);
 	/* kept entries have no read state: xml_due, read and rd are clear */
 	g_array_append_vals(to, from->data, from->len);
 	return to;
@@ -868,11 +411,11 @@ pd_compute_shard_list(PdComputeShard *sh, PdComputeConnection *conn)
 			pd_compute_shard_drop_early(sh);
 			return TRUE;
 		}
-		sh->listed = pd_compute_list_domains_once(sh->conn,
-							  &self->by_id[sh->index],
-							  self->list_max,
-							  self->between_answers,
-							  self->between_data);
+		sh->listed = pd_compute_listing_list(sh->conn,
+						     &self->by_id[sh->index],
+						     self->list_max,
+						     self->between_answers,
+						     self->between_data);
 		if (sh->listed != NULL)
 			break;
 		/* a dead connection is reopened once right away */
@@ -960,7 +503,7 @@ pd_compute_run_visit(PdComputeRun *run, PdComputeShard *sh, PdComputeListed *l, 
 	PdComputeDomain *cd =
 	  pd_compute_discovery_visit(run->self, sh->conn, l, run->now, run->generation);
 
-	g_clear_pointer(&l->rd, pd_compute_read_free);
+	g_clear_pointer(&l->rd, pd_compute_listing_read_free);
 	if (cd != NULL)
 		g_ptr_array_add(
 		  out,
@@ -1004,6 +547,53 @@ pd_compute_run_hand_over(PdComputeRun *run, GPtrArray *resources, guint reads)
 	for (guint i = 0; i < resources->len; i++)
 		g_ptr_array_add(run->found, pd_resource_ref(g_ptr_array_index(resources, i)));
 	g_mutex_unlock(&run->lock);
+}
+
+/* The known domains whose XML is not due (a steady cycle: all of them) go
+ * to the pollsters in one part for every shard, interleaved in runs of
+ * PD_COMPUTE_STATS_WINDOW domains of each: the meters read a part in its
+ * order and each pipeline fetches its shard in the same order, so a meter
+ * reads both connections' domains as they are answered. Handed over shard
+ * by shard, a meter read the first connection's domains, then the
+ * second's, whose statistics, fetched meanwhile, waited for it. */
+static GPtrArray *
+pd_compute_run_interleave(PdComputeRun *run)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	gboolean more = TRUE;
+
+	for (guint at = 0; more; at += PD_COMPUTE_STATS_WINDOW) {
+		more = FALSE;
+		for (guint k = 0; k < run->n_shards; k++) {
+			GPtrArray *steady = run->shards[k].steady;
+			guint end =
+			  steady != NULL ? MIN(at + PD_COMPUTE_STATS_WINDOW, steady->len) : 0;
+			for (guint i = at; i < end; i++)
+				g_ptr_array_add(out, pd_resource_ref(g_ptr_array_index(steady, i)));
+			more = more || (steady != NULL && end < steady->len);
+		}
+	}
+	return out;
+}
+
+/* on the pipeline's thread: @sh listed (or failed to); the last shard to
+ * list hands every shard's steady domains over, interleaved */
+static void
+pd_compute_shard_listed(PdComputeShard *sh, GPtrArray *steady)
+{
+	PdComputeRun *run = sh->run;
+	g_autoptr(GPtrArray) part = NULL;
+	gboolean last;
+
+	g_mutex_lock(&run->lock);
+	sh->steady = steady != NULL ? g_ptr_array_ref(steady) : NULL;
+	last = --run->listing == 0;
+	g_mutex_unlock(&run->lock);
+	if (!last)
+		return;
+	/* every other shard stored its own before the count came down */
+	part = pd_compute_run_interleave(run);
+	pd_compute_run_hand_over(run, part, 0);
 }
 
 static void
@@ -1087,7 +677,7 @@ pd_compute_shard_find_early(PdComputeShard *sh, virConnectPtr conn)
 			continue;
 		if (virDomainGetUUID(dom, uuid) == 0 &&
 		    pd_compute_pool_shard(pool, uuid) == sh->index &&
-		    pd_compute_listed_set(&l, dom, NULL, 0)) {
+		    pd_compute_listing_set(&l, dom, NULL, 0)) {
 			l.xml_due = TRUE;
 			g_array_append_val(sh->early, l);
 		}
@@ -1112,7 +702,7 @@ pd_compute_shard_early(PdComputeShard *sh, PdComputeConnection *conn)
 		return FALSE;
 	start = g_get_monotonic_time();
 	sh->early = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
-	g_array_set_clear_func(sh->early, (GDestroyNotify)pd_compute_listed_clear);
+	g_array_set_clear_func(sh->early, (GDestroyNotify)pd_compute_listing_clear);
 	pd_compute_shard_find_early(sh, sh->conn);
 	for (guint i = 0; i < sh->early->len; i++)
 		g_ptr_array_add(todo, &g_array_index(sh->early, PdComputeListed, i));
@@ -1166,6 +756,7 @@ pd_compute_shard_list_cb(PdComputeConnection *conn, gpointer data)
 	self->listed_at = pd_sample_monotonic_now();
 	g_mutex_unlock(&self->lock);
 	if (!pd_compute_shard_list(sh, conn)) {
+		pd_compute_shard_listed(sh, NULL);
 		pd_compute_shard_done(sh);
 		return;
 	}
@@ -1183,7 +774,7 @@ pd_compute_shard_list_cb(PdComputeConnection *conn, gpointer data)
 			pd_compute_run_visit(run, sh, l, found);
 	}
 	g_mutex_unlock(&self->lock);
-	pd_compute_run_hand_over(run, found, 0);
+	pd_compute_shard_listed(sh, found);
 	sh->chunk = PD_COMPUTE_READ_CHUNK_MIN;
 	if (sh->todo->len == 0) {
 		pd_compute_shard_done(sh);
@@ -1268,6 +859,7 @@ pd_compute_discovery_run(PdComputeDiscovery *self,
 
 	run.found = resources;
 	run.pending = n;
+	run.listing = n;
 	run.shards = shards;
 	run.n_shards = n;
 	pd_compute_run_begin(self, &run);

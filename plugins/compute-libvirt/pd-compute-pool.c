@@ -13,6 +13,8 @@ struct _PdComputePool {
 	GPtrArray *pipelines; /* fixed once filled */
 	GHashTable *sources;  /* source name -> PdComputePoolSource */
 	gint jobs;	      /* atomic: statistics jobs queued or running */
+	guint cycles_done;    /* cycles whose statistics are gone (under the lock) */
+	guint records_peak;   /* ... the last one's records alive at most */
 };
 
 /* what a source's meters asked for in earlier cycles */
@@ -225,6 +227,28 @@ gint
 pd_compute_pool_get_jobs(PdComputePool *self)
 {
 	return g_atomic_int_get(&self->jobs);
+}
+
+void
+pd_compute_pool_note_records(PdComputePool *self, guint peak)
+{
+	g_mutex_lock(&self->lock);
+	self->cycles_done++;
+	self->records_peak = peak;
+	g_mutex_unlock(&self->lock);
+}
+
+guint
+pd_compute_pool_get_records_peak(PdComputePool *self, guint *cycles_done)
+{
+	guint peak;
+
+	g_mutex_lock(&self->lock);
+	peak = self->records_peak;
+	if (cycles_done != NULL)
+		*cycles_done = self->cycles_done;
+	g_mutex_unlock(&self->lock);
+	return peak;
 }
 
 PdComputePool *

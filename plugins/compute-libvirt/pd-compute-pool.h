@@ -76,5 +76,11 @@ void
 pd_compute_pool_count_jobs(PdComputePool *self, gint delta);
 gint
 pd_compute_pool_get_jobs(PdComputePool *self);
+/* a cycle's statistics are gone: @peak records were alive at most at once */
+void
+pd_compute_pool_note_records(PdComputePool *self, guint peak);
+/* for tests: the last cycle's @peak, and how many cycles' statistics are gone */
+guint
+pd_compute_pool_get_records_peak(PdComputePool *self, guint *cycles_done);
 
 G_END_DECLS

@@ -45,6 +45,8 @@ struct _PdComputeStats {
 	guint64 meters;	     /* meters (bits) that read records this cycle or
 			      * before: a record dies once all released it */
 	guint live;	     /* records in the table */
+	guint peak;	     /* ... at most, this cycle */
+	guint made;	     /* records made this cycle */
 	guint freed;	     /* ... and freed before the cycle's end */
 	GPtrArray *sources;  /* names of the sources whose meters read */
 };
@@ -120,6 +122,13 @@ pd_compute_stats_clear(gpointer data)
 {
 	PdComputeStats *stats = data;
 
+	/* what the records' lifetime came to (bench/README.md counts it) */
+	g_debug("statistics: %u records made this cycle, at most %u alive at once, %u freed "
+		"before the end",
+		stats->made,
+		stats->peak,
+		stats->freed);
+	pd_compute_pool_note_records(stats->pool, stats->peak);
 	g_object_unref(stats->pool);
 	g_ptr_array_unref(stats->sources);
 	g_hash_table_unref(stats->domains);
@@ -847,7 +856,9 @@ pd_compute_stats_entry_locked(PdComputeStats *stats, PdComputeDomain *cd)
 	ds->cd = pd_compute_domain_ref(cd);
 	ds->requested = pd_compute_stats_requested_locked(stats, cd);
 	g_hash_table_insert(stats->domains, pd_compute_domain_ref(cd), ds);
+	stats->made++;
 	stats->live++;
+	stats->peak = MAX(stats->peak, stats->live);
 	return ds;
 }
 

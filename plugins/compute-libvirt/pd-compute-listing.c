@@ -1,0 +1,444 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdPlugin-compute"
+
+#include "pd-compute-connection.h"
+#include "pd-compute-domain.h"
+#include "pd-compute-listing.h"
+
+#include <libvirt/virterror.h>
+#include <string.h>
+
+void
+pd_compute_listing_read_free(PdComputeRead *rd)
+{
+	g_clear_pointer(&rd->inst, pd_compute_instance_unref);
+	g_free(rd->parse_error);
+	g_free(rd);
+}
+
+void
+pd_compute_listing_clear(PdComputeListed *l)
+{
+	g_clear_pointer(&l->dom, virDomainFree);
+	g_clear_pointer(&l->rd, pd_compute_listing_read_free);
+}
+
+/* --- listing: one round trip for every domain and its state --- */
+
+gboolean
+pd_compute_listing_set(PdComputeListed *l, virDomainPtr dom, virTypedParameterPtr params, gint n)
+{
+	gint state = -1, reason;
+
+	if (params != NULL && virTypedParamsGetInt(params, n, "state.state", &state) != 1)
+		state = -1;
+	/* a driver whose bulk answer lacks the state: ask per domain */
+	if (state < 0 && virDomainGetState(dom, &state, &reason, 0) < 0)
+		return FALSE;
+	if (virDomainGetUUID(dom, l->uuid) < 0)
+		return FALSE;
+	virDomainRef(dom);
+	l->dom = dom;
+	l->state = state;
+	return TRUE;
+}
+
+static GArray *
+pd_compute_list_bulk(virConnectPtr conn)
+{
+	virDomainStatsRecordPtr *records = NULL;
+	GArray *listed;
+	gint n = virConnectGetAllDomainStats(conn, VIR_DOMAIN_STATS_STATE, &records, 0);
+
+	if (n < 0)
+		return NULL;
+	listed = g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), n);
+	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
+	for (gint i = 0; i < n; i++) {
+		PdComputeListed l = { NULL };
+		if (pd_compute_listing_set(
+		      &l, records[i]->dom, records[i]->params, records[i]->nparams))
+			g_array_append_val(listed, l);
+	}
+	virDomainStatsRecordListFree(records);
+	return listed;
+}
+
+/* drivers without bulk statistics: a listing, then the state per domain */
+static GArray *
+pd_compute_list_each(virConnectPtr conn)
+{
+	virDomainPtr *doms = NULL;
+	GArray *listed;
+	gint n = virConnectListAllDomains(conn, &doms, 0);
+
+	if (n < 0)
+		return NULL;
+	listed = g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), n);
+	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
+	for (gint i = 0; i < n; i++) {
+		PdComputeListed l = { NULL };
+		if (pd_compute_listing_set(&l, doms[i], NULL, 0))
+			g_array_append_val(listed, l);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	return listed;
+}
+
+#define PD_COMPUTE_STATE_CHUNK 1024
+
+static void
+pd_compute_listed_add_records(GArray *listed, virDomainStatsRecordPtr *records, gint n)
+{
+	for (gint i = 0; i < n; i++) {
+		PdComputeListed l = { NULL };
+		if (pd_compute_listing_set(
+		      &l, records[i]->dom, records[i]->params, records[i]->nparams))
+			g_array_append_val(listed, l);
+	}
+}
+
+static void
+pd_compute_dom_free(gpointer dom)
+{
+	virDomainFree(dom);
+}
+
+/* the running domains beyond one answer, by ID */
+typedef struct {
+	virConnectPtr conn;
+	GArray *listed;	   /* where they go */
+	GHashTable *uuids; /* raw UUIDs listed so far: each domain once */
+	GHashTable *old;   /* ID -> handle, from the last cycle */
+	GHashTable *next;  /* ID -> handle, for the next cycle */
+	guint found;	   /* running domains listed */
+	gint max_id;
+} PdComputeById;
+
+/* the states of @ids' handles, in answers of a bounded size; the running
+ * ones are listed (once by UUID) and their handles kept for the next cycle,
+ * the others (stopped since, or started again under another ID) dropped */
+static gboolean
+pd_compute_by_id_states(PdComputeById *b, GArray *ids, GPtrArray *doms)
+{
+	g_autoptr(GHashTable) added =
+	  g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
+
+	for (guint off = 0; off < doms->len; off += PD_COMPUTE_STATE_CHUNK) {
+		guint n = MIN(PD_COMPUTE_STATE_CHUNK, doms->len - off);
+		g_autofree virDomainPtr *slice = g_new0(virDomainPtr, n + 1);
+		virDomainStatsRecordPtr *records = NULL;
+		gint got;
+
+		memcpy(slice, doms->pdata + off, n * sizeof(virDomainPtr));
+		got = virDomainListGetStats(slice, VIR_DOMAIN_STATS_STATE, &records, 0);
+		if (got < 0)
+			return FALSE;
+		for (gint i = 0; i < got; i++) {
+			PdComputeListed l = { NULL };
+			if (!pd_compute_listing_set(
+			      &l, records[i]->dom, records[i]->params, records[i]->nparams))
+				continue;
+			if (l.state == VIR_DOMAIN_SHUTOFF ||
+			    g_hash_table_contains(b->uuids, l.uuid)) {
+				pd_compute_listing_clear(&l);
+				continue;
+			}
+			g_hash_table_add(b->uuids, g_memdup2(l.uuid, VIR_UUID_BUFLEN));
+			g_hash_table_add(added, g_memdup2(l.uuid, VIR_UUID_BUFLEN));
+			g_array_append_val(b->listed, l);
+			b->found++;
+		}
+		virDomainStatsRecordListFree(records);
+	}
+	for (guint i = 0; i < doms->len; i++) {
+		guchar uuid[VIR_UUID_BUFLEN];
+		virDomainPtr dom = g_ptr_array_index(doms, i);
+		if (virDomainGetUUID(dom, uuid) == 0 && g_hash_table_contains(added, uuid))
+			g_hash_table_insert(
+			  b->next, GINT_TO_POINTER(g_array_index(ids, gint, i)), dom);
+		else
+			virDomainFree(dom);
+	}
+	return TRUE;
+}
+
+/* the IDs the listing gave: handles kept from the last cycle, or looked
+ * up (a lookup by ID is a scan of every domain in libvirt's test driver,
+ * so only new IDs are looked up) */
+static gboolean
+pd_compute_by_id_listed(PdComputeById *b, guint list_max)
+{
+	g_autofree gint *ids = g_new(gint, list_max);
+	gint n_ids = virConnectListDomains(b->conn, ids, (gint)list_max);
+	g_autoptr(GArray) batch_ids = g_array_new(FALSE, FALSE, sizeof(gint));
+	g_autoptr(GPtrArray) batch = g_ptr_array_new();
+
+	if (n_ids < 0)
+		return FALSE;
+	for (gint i = 0; i < n_ids; i++) {
+		gpointer dom = NULL;
+		b->max_id = MAX(b->max_id, ids[i]);
+		if (!g_hash_table_steal_extended(b->old, GINT_TO_POINTER(ids[i]), NULL, &dom))
+			dom = virDomainLookupByID(b->conn, ids[i]);
+		/* NULL: stopped meanwhile */
+		if (dom == NULL)
+			continue;
+		g_array_append_val(batch_ids, ids[i]);
+		g_ptr_array_add(batch, dom);
+	}
+	return pd_compute_by_id_states(b, batch_ids, batch);
+}
+
+/* the IDs the listing left out: those the last cycle found, then new ones
+ * tried one by one (IDs are handed out in order: up to 1024 past the
+ * highest known) */
+static gboolean
+pd_compute_by_id_rest(PdComputeById *b, guint n_active)
+{
+	g_autoptr(GArray) batch_ids = g_array_new(FALSE, FALSE, sizeof(gint));
+	g_autoptr(GPtrArray) batch = g_ptr_array_new();
+	GHashTableIter iter;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&iter, b->old);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		gint id = GPOINTER_TO_INT(key);
+		g_hash_table_iter_steal(&iter);
+		b->max_id = MAX(b->max_id, id);
+		g_array_append_val(batch_ids, id);
+		g_ptr_array_add(batch, value);
+	}
+	if (!pd_compute_by_id_states(b, batch_ids, batch))
+		return FALSE;
+	for (gint id = 0; b->found < n_active && id <= b->max_id + 1024; id++) {
+		g_autoptr(GArray) one_id = NULL;
+		g_autoptr(GPtrArray) one = NULL;
+		virDomainPtr dom;
+
+		if (g_hash_table_contains(b->next, GINT_TO_POINTER(id)))
+			continue;
+		dom = virDomainLookupByID(b->conn, id);
+		if (dom == NULL)
+			continue;
+		b->max_id = MAX(b->max_id, id);
+		one_id = g_array_new(FALSE, FALSE, sizeof(gint));
+		one = g_ptr_array_new();
+		g_array_append_val(one_id, id);
+		g_ptr_array_add(one, dom);
+		if (!pd_compute_by_id_states(b, one_id, one))
+			return FALSE;
+	}
+	virResetLastError();
+	return TRUE;
+}
+
+/* the running domains when there are more than one answer carries; the
+ * handles are kept by ID in @by_id from cycle to cycle */
+static gboolean
+pd_compute_list_active_by_id(virConnectPtr conn,
+			     guint n_active,
+			     guint list_max,
+			     GHashTable **by_id,
+			     GArray *listed)
+{
+	g_autoptr(GHashTable) uuids =
+	  g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
+	g_autoptr(GHashTable) old = g_steal_pointer(by_id);
+	g_autoptr(GHashTable) next = g_hash_table_new_full(NULL, NULL, NULL, pd_compute_dom_free);
+	PdComputeById b = { conn, listed, uuids, NULL, next, 0, 0 };
+
+	if (old == NULL)
+		old = g_hash_table_new_full(NULL, NULL, NULL, pd_compute_dom_free);
+	b.old = old;
+	if (!pd_compute_by_id_listed(&b, list_max) || !pd_compute_by_id_rest(&b, n_active))
+		return FALSE;
+	g_debug("listing: %u running domains by ID", b.found);
+	*by_id = g_steal_pointer(&next);
+	return TRUE;
+}
+
+/* the filters the running domains' listing is split by when it does not
+ * fit one answer: persistent or transient, then running, paused or other */
+static const guint pd_compute_split_dims[][3] = {
+	{ VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT,
+	  VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT,
+	  0 },
+	{ VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING,
+	  VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED,
+	  VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER },
+};
+
+/* the running domains matching @flags into @out, in one answer, or in
+ * answers split by the filters from @dim on; FALSE when one still does not
+ * fit (libvirtd refuses it; @list_max checks it here too, for tests) */
+static gboolean
+pd_compute_list_split(virConnectPtr conn, guint flags, guint dim, guint list_max, GArray *out)
+{
+	virDomainStatsRecordPtr *records = NULL;
+	gint n = virConnectGetAllDomainStats(
+	  conn, VIR_DOMAIN_STATS_STATE, &records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE | flags);
+
+	if (n >= 0 && (guint)n <= list_max) {
+		pd_compute_listed_add_records(out, records, n);
+		virDomainStatsRecordListFree(records);
+		return TRUE;
+	}
+	if (records != NULL)
+		virDomainStatsRecordListFree(records);
+	/* a connection that is gone is no reason to split */
+	if (dim >= G_N_ELEMENTS(pd_compute_split_dims) || virConnectIsAlive(conn) != 1)
+		return FALSE;
+	for (guint i = 0; i < 3 && pd_compute_split_dims[dim][i] != 0; i++) {
+		if (!pd_compute_list_split(
+		      conn, flags | pd_compute_split_dims[dim][i], dim + 1, list_max, out))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* the running domains past one answer, split by filters (no lookup by ID,
+ * which libvirt's test driver answers with a scan of every domain); FALSE:
+ * some filter still matches too many, nothing added */
+static gboolean
+pd_compute_list_active_split(virConnectPtr conn, guint list_max, GArray *listed)
+{
+	g_autoptr(GArray) part = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
+
+	g_array_set_clear_func(part, (GDestroyNotify)pd_compute_listing_clear);
+	/* all running ones in one answer is known not to fit */
+	for (guint i = 0; i < 3 && pd_compute_split_dims[0][i] != 0; i++) {
+		if (!pd_compute_list_split(conn, pd_compute_split_dims[0][i], 1, list_max, part)) {
+			virResetLastError();
+			return FALSE;
+		}
+	}
+	g_debug("listing: %u running domains in answers split by filters", part->len);
+	for (guint i = 0; i < part->len; i++) {
+		g_array_append_val(listed, g_array_index(part, PdComputeListed, i));
+		memset(&g_array_index(part, PdComputeListed, i), 0, sizeof(PdComputeListed));
+	}
+	return TRUE;
+}
+
+/* A listing in several answers sees each domain at another moment: one
+ * started after the inactive ones were answered, or paused between the
+ * running and the paused answer, is in two of them. The later answer
+ * stands: a discovery gives each domain once a run (the engine keeps no set
+ * of the ids a discovery in parts gives). */
+static void
+pd_compute_listed_dedupe(GArray *listed)
+{
+	g_autoptr(GHashTable) last = g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
+	g_autofree gboolean *keep = NULL;
+	guint w = 0;
+
+	for (guint i = 0; i < listed->len; i++)
+		g_hash_table_insert(
+		  last, g_array_index(listed, PdComputeListed, i).uuid, GUINT_TO_POINTER(i));
+	if (g_hash_table_size(last) == listed->len)
+		return;
+	/* decided before anything moves: the table's keys point into @listed */
+	keep = g_new(gboolean, listed->len);
+	for (guint i = 0; i < listed->len; i++)
+		keep[i] = GPOINTER_TO_UINT(g_hash_table_lookup(
+			    last, g_array_index(listed, PdComputeListed, i).uuid)) == i;
+	for (guint i = 0; i < listed->len; i++) {
+		PdComputeListed *l = &g_array_index(listed, PdComputeListed, i);
+		if (!keep[i])
+			pd_compute_listing_clear(l);
+		else
+			g_array_index(listed, PdComputeListed, w++) = *l;
+	}
+	/* the entries past @w were moved or cleared above */
+	g_array_set_clear_func(listed, NULL);
+	g_array_set_size(listed, w);
+	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
+}
+
+/* past PD_COMPUTE_RPC_LIST_MAX domains: the inactive ones in one answer,
+ * the running ones in answers split by filters, else by ID */
+static GArray *
+pd_compute_list_sliced(virConnectPtr conn,
+		       gint n_active,
+		       gint n_inactive,
+		       GHashTable **by_id,
+		       guint list_max,
+		       GFunc between,
+		       gpointer between_data)
+{
+	g_autoptr(GArray) listed =
+	  g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), (guint)(n_active + n_inactive));
+
+	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
+	if (n_inactive > 0) {
+		virDomainStatsRecordPtr *records = NULL;
+		gint n = virConnectGetAllDomainStats(conn,
+						     VIR_DOMAIN_STATS_STATE,
+						     &records,
+						     VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE);
+		if (n < 0)
+			return NULL;
+		pd_compute_listed_add_records(listed, records, n);
+		virDomainStatsRecordListFree(records);
+	}
+	if (between != NULL)
+		between(conn, between_data);
+	if ((guint)n_active <= list_max) {
+		virDomainStatsRecordPtr *records = NULL;
+		gint n = virConnectGetAllDomainStats(
+		  conn, VIR_DOMAIN_STATS_STATE, &records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
+		if (n < 0)
+			return NULL;
+		pd_compute_listed_add_records(listed, records, n);
+		virDomainStatsRecordListFree(records);
+	} else if (pd_compute_list_active_split(conn, list_max, listed)) {
+		g_clear_pointer(by_id, g_hash_table_unref);
+	} else if (!pd_compute_list_active_by_id(conn, (guint)n_active, list_max, by_id, listed)) {
+		return NULL;
+	}
+	pd_compute_listed_dedupe(listed);
+	return g_steal_pointer(&listed);
+}
+
+static gboolean
+pd_compute_by_id_is_of(GHashTable *by_id, virConnectPtr conn)
+{
+	GHashTableIter iter;
+	gpointer dom;
+
+	g_hash_table_iter_init(&iter, by_id);
+	return !g_hash_table_iter_next(&iter, NULL, &dom) || virDomainGetConnect(dom) == conn;
+}
+
+/* @by_id: the handles kept by ID by an earlier listing on this pipeline */
+GArray *
+pd_compute_listing_list(virConnectPtr conn,
+			GHashTable **by_id,
+			guint list_max,
+			GFunc between,
+			gpointer between_data)
+{
+	gint n_active = virConnectNumOfDomains(conn);
+	gint n_inactive = n_active >= 0 ? virConnectNumOfDefinedDomains(conn) : -1;
+	GArray *listed;
+
+	if (n_active < 0 || n_inactive < 0)
+		return NULL;
+	if ((guint)(n_active + n_inactive) > list_max) {
+		/* handles of an older connection are no use on this one */
+		if (*by_id != NULL && !pd_compute_by_id_is_of(*by_id, conn))
+			g_clear_pointer(by_id, g_hash_table_unref);
+		return pd_compute_list_sliced(
+		  conn, n_active, n_inactive, by_id, list_max, between, between_data);
+	}
+	g_clear_pointer(by_id, g_hash_table_unref);
+	listed = pd_compute_list_bulk(conn);
+
+	if (listed == NULL && pd_compute_last_error_code() == VIR_ERR_NO_SUPPORT)
+		listed = pd_compute_list_each(conn);
+	return listed;
+}
