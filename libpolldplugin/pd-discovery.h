@@ -55,8 +55,9 @@ struct _PdDiscoveryClass {
 	 * that pollsters start on the first ones while it looks for the rest.
 	 * Returns the resources not handed over (maybe none): each resource
 	 * once per run, in one part or in the result. A pollster may
-	 * then be called more than once per cycle, once per part or group
-	 * of parts, each resource once. */
+	 * then be called more than once per cycle, once per part, group
+	 * of parts or slice of a few hundred resources, each resource
+	 * once. */
 	GPtrArray *(*discover_parts)(PdDiscovery *self,
 				     const gchar *param,
 				     PdCycleCache *cache,
