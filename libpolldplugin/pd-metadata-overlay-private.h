@@ -79,10 +79,19 @@ typedef struct {
 	gint kind; /* PD_MD_OVERLAY */
 	PdMdShape *shape;
 	PdMetadata *parent; /* an overlay of the same base whose members come first, or NULL */
-	gpointer keeper;    /* released with shape->keeper_release, or NULL */
-	/* then, in the same allocation: its shape->n_own members' texts */
+	/* then, in the same allocation: its shape->n_own members, the keeper
+	 * when its shape has a keeper_release (most overlays have none: not a
+	 * field of every one), and its members' texts */
 	PdMdMember own[];
 } PdMdOverlay;
+
+/* what the overlay holds for its borrowed strings, released with
+ * shape->keeper_release; only when that is set */
+static inline gpointer *
+overlay_keeper(PdMdOverlay *o)
+{
+	return (gpointer *)(gpointer)&o->own[o->shape->n_own];
+}
 
 static inline const PdMdOp *
 shape_json_ops(const PdMdShape *s)

@@ -940,12 +940,14 @@ borrowed_put(const PdMdMember *m, const gchar *value, PdMdMember *copy)
 	copy->sig_len = PD_MD_BORROWED;
 }
 
-/* one allocation: the members of @own and the texts they keep there */
+/* one allocation: the members of @own, the keeper if @kept, and the texts
+ * they keep there */
 static PdMdOverlay *
-overlay_pack(GArray *own, const guint8 *kinds, const gchar *const *values)
+overlay_pack(GArray *own, const guint8 *kinds, const gchar *const *values, gboolean kept)
 {
 	const PdMdMember *from = (const PdMdMember *)(gconstpointer)own->data;
-	gsize size = sizeof(PdMdOverlay) + own->len * sizeof(PdMdMember);
+	gsize size =
+	  sizeof(PdMdOverlay) + own->len * sizeof(PdMdMember) + (kept ? sizeof(gpointer) : 0);
 	gsize texts = size;
 	PdMdOverlay *o;
 	gchar *w;
@@ -958,7 +960,6 @@ overlay_pack(GArray *own, const guint8 *kinds, const gchar *const *values)
 	o = g_malloc(size);
 	o->ref_count = 1;
 	o->kind = PD_MD_OVERLAY;
-	o->keeper = NULL;
 	w = (gchar *)o + texts;
 	for (guint i = 0; i < own->len; i++) {
 		if (kinds[i] == PD_MD_OWN_BORROWED)
@@ -1101,10 +1102,11 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 	overlay_kinds(b, own, kinds, values);
 	pl = (PdMdPlan){ base, own->len, kinds, b->ovl_release, eff, pl.n_eff, json_ops, sig_ops };
 
-	o = overlay_pack(own, kinds, values);
+	o = overlay_pack(own, kinds, values, b->ovl_keeper != NULL);
 	o->shape = shape_get(shape_name(base, po, own, kinds, (gpointer)b->ovl_release), &pl);
 	o->parent = g_steal_pointer(&parent);
-	o->keeper = g_steal_pointer(&b->ovl_keeper);
+	if (b->ovl_keeper != NULL)
+		*overlay_keeper(o) = g_steal_pointer(&b->ovl_keeper);
 	b->ovl_release = NULL;
 	b->ovl_flags = 0;
 	if (b->ovl_borrowed != NULL)
@@ -1122,8 +1124,8 @@ overlay_free(PdMdOverlay *o)
 		if (kinds[i] == PD_MD_OWN_SHARED)
 			pd_metadata_member_unshare(&o->own[i]);
 	}
-	if (o->keeper != NULL)
-		o->shape->keeper_release(o->keeper);
+	if (o->shape->keeper_release != NULL)
+		o->shape->keeper_release(*overlay_keeper(o));
 	shape_unref(o->shape);
 	if (o->parent != NULL)
 		pd_metadata_unref(o->parent);
