@@ -264,11 +264,18 @@ pd_compute_rid_next(PdComputeRidCursor *c)
 static guint
 pd_compute_delta_hash(gconstpointer key)
 {
+	const PdComputeDeltaPrev *e = key;
 	PdComputeRidCursor c;
 	guint h = 5381;
 	gint ch;
 
-	pd_compute_rid_cursor_init(&c, key);
+	/* a probe (every lookup): the text at hand, a character a step */
+	if (e->rid != NULL) {
+		for (const guchar *p = (const guchar *)e->rid; *p != '\0'; p++)
+			h = h * 33 + *p;
+		return h;
+	}
+	pd_compute_rid_cursor_init(&c, e);
 	while ((ch = pd_compute_rid_next(&c)) >= 0)
 		h = h * 33 + (guint)ch;
 	return h;
