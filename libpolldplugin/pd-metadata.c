@@ -22,6 +22,7 @@
 #include "pd-metadata-json.h"
 #include "pd-metadata-member-private.h"
 #include "pd-metadata-overlay-private.h"
+#include "pd-slab.h"
 #include "pd-pytext-private.h"
 
 typedef struct {
@@ -957,7 +958,8 @@ overlay_pack(GArray *own, const guint8 *kinds, const gchar *const *values, gbool
 		if (kinds[i] == PD_MD_OWN_COPY)
 			size += pd_metadata_member_compact_size(&from[i], &compact);
 	}
-	o = g_malloc(size);
+	/* kept as long as its resource: apart from a cycle's allocations */
+	o = pd_slab_alloc(size);
 	o->ref_count = 1;
 	o->kind = PD_MD_OVERLAY;
 	w = (gchar *)o + texts;
@@ -1115,9 +1117,26 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 	return (PdMetadata *)(gpointer)o;
 }
 
+/* what overlay_pack() allocated */
+static gsize
+overlay_size(PdMdOverlay *o)
+{
+	const guint8 *kinds = shape_kinds(o->shape);
+	gsize size = sizeof(PdMdOverlay) + o->shape->n_own * sizeof(PdMdMember) +
+		     (o->shape->keeper_release != NULL ? sizeof(gpointer) : 0);
+
+	for (guint i = 0; i < o->shape->n_own; i++) {
+		if (kinds[i] == PD_MD_OWN_COPY)
+			size += member_size(&o->own[i]);
+	}
+	return size;
+}
+
 static void
 overlay_free(PdMdOverlay *o)
 {
+	gsize size = overlay_size(o);
+
 	const guint8 *kinds = shape_kinds(o->shape);
 
 	for (guint i = 0; i < o->shape->n_own; i++) {
@@ -1129,7 +1148,7 @@ overlay_free(PdMdOverlay *o)
 	shape_unref(o->shape);
 	if (o->parent != NULL)
 		pd_metadata_unref(o->parent);
-	g_free(o);
+	pd_slab_free(o, size);
 }
 
 /* a compact member: its key, written as is, and its value (a borrowed one

@@ -15,5 +15,6 @@
 #include "pd-pollster.h"
 #include "pd-resource.h"
 #include "pd-sample.h"
+#include "pd-slab.h"
 #include "pd-version.h"
 #include "pd-worker.h"

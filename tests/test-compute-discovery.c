@@ -307,8 +307,10 @@ test_lifecycle(void)
 	g_autoptr(GPtrArray) res3 = NULL;
 	gint64 value = -1;
 	Lifecycle lc = { pd_config_new(), pd_compute_pool_new(NULL), NULL, NULL, 0 };
+	gsize slab_before, slab_after;
 
 	g_assert_nonnull(rw);
+	pd_slab_get_stats(&slab_before, NULL);
 	pd_compute_pool_set_conn(lc.conn, rw);
 	lc.discovery = pd_compute_discovery_new(lc.conn);
 	pd_compute_discovery_configure(PD_COMPUTE_DISCOVERY(lc.discovery), "h", NULL);
@@ -368,6 +370,14 @@ test_lifecycle(void)
 	g_object_unref(lc.conn);
 	g_object_unref(lc.config);
 	virConnectClose(rw);
+	/* instances, snapshots, their metadata and the baselines gave back
+	 * their blocks, each at the size it took */
+	g_clear_pointer(&res3, g_ptr_array_unref);
+	g_clear_pointer(&b1, pd_sample_batch_free);
+	g_clear_pointer(&b2, pd_sample_batch_free);
+	g_clear_pointer(&b3, pd_sample_batch_free);
+	pd_slab_get_stats(&slab_after, NULL);
+	g_assert_cmpuint(slab_after, ==, slab_before);
 	pd_test_rmtree(dir);
 }
 

@@ -1,12 +1,14 @@
 /*
  * polld - metadata overlays that borrow their strings from a keeper and
- * intern the members they repeat (what the compute plugin keeps per domain)
+ * intern the members they repeat (what the compute plugin keeps per domain),
+ * and the blocks they are kept in (pd_slab)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <string.h>
 
 #include "pd-metadata.h"
+#include "pd-slab.h"
 #include "pd-test-util.h"
 
 /* the metadata's texts in one string, kept until the test program ends */
@@ -45,10 +47,20 @@ edit_kept_child(PdMetadataBuilder *b, const gchar *disk)
 	pd_metadata_builder_add_int(b, "vcpus", 4);
 }
 
+static gsize
+slab_used(void)
+{
+	gsize used;
+
+	pd_slab_get_stats(&used, NULL);
+	return used;
+}
+
 /* an overlay that borrows its strings from a keeper, and children whose
  * members are interned, render exactly as the same members rendered whole;
  * values JSON would escape are copied; the keeper goes with the last of
- * them, once */
+ * them, once; the overlays live in pd_slab's blocks and give back there
+ * what they took (each freed at its own size) */
 static void
 test_metadata_overlay_kept(void)
 {
@@ -64,6 +76,7 @@ test_metadata_overlay_kept(void)
 	static const gchar texts[] = "vm-1\0u-1\0vda\0vdb";
 	gchar *keeper = g_memdup2(texts, sizeof(texts));
 	const gchar *display = keeper, *id = keeper + 5, *vda = keeper + 9, *vdb = keeper + 13;
+	gsize used = slab_used();
 
 	keeper_releases = 0;
 	pd_metadata_builder_add_null(b, "display_name");
@@ -115,6 +128,10 @@ test_metadata_overlay_kept(void)
 	child_whole = pd_metadata_builder_end(b);
 	g_assert_cmpstr(md_json(twin), ==, md_json(child_whole));
 	g_assert_cmpstr(md_sig(twin), ==, md_sig(child_whole));
+	/* with AddressSanitizer they are malloc's */
+#ifndef __SANITIZE_ADDRESS__
+	g_assert_cmpuint(slab_used(), >, used);
+#endif
 
 	/* the twin holds the parent, the parent the keeper */
 	g_clear_pointer(&parent, pd_metadata_unref);
@@ -122,6 +139,7 @@ test_metadata_overlay_kept(void)
 	g_assert_cmpstr(md_json(twin), ==, md_json(child_whole));
 	g_clear_pointer(&twin, pd_metadata_unref);
 	g_assert_cmpuint(keeper_releases, ==, 1);
+	g_assert_cmpuint(slab_used(), ==, used);
 
 	/* a builder freed before the end releases what it was given */
 	{
@@ -133,10 +151,52 @@ test_metadata_overlay_kept(void)
 	}
 }
 
+/* objects of the same 16-byte size reuse what one of them freed; others
+ * do not overlap; past 512 bytes they are malloc's */
+static void
+test_metadata_slab(void)
+{
+	gsize used = slab_used(), mapped;
+	gchar *a, *b, *c, *d, *big;
+
+#ifdef __SANITIZE_ADDRESS__
+	g_test_skip("AddressSanitizer build: every object is malloc's");
+	return;
+#endif
+	a = pd_slab_alloc(40);
+	g_assert_cmpuint(slab_used(), ==, used + 48);
+	pd_slab_get_stats(NULL, &mapped);
+	g_assert_cmpuint(mapped, >=, 64 * 1024);
+	memset(a, 0xaa, 40);
+	b = pd_slab_alloc(48);
+	c = pd_slab_alloc(200);
+	memset(b, 0xbb, 48);
+	memset(c, 0xcc, 200);
+	g_assert_true(b >= a + 48 || b + 48 <= a);
+	g_assert_true(c >= b + 48 || c + 208 <= b);
+	g_assert_true(c >= a + 48 || c + 208 <= a);
+	g_assert_cmpint(a[39], ==, (gchar)0xaa);
+	pd_slab_free(a, 40);
+	/* 33 bytes: the same size as 40 and 48 */
+	d = pd_slab_alloc0(33);
+	g_assert_true(d == a);
+	for (guint i = 0; i < 33; i++)
+		g_assert_cmpint(d[i], ==, 0);
+	big = pd_slab_alloc(1000);
+	g_assert_cmpuint(slab_used(), ==, used + 48 + 48 + 208);
+	memset(big, 0, 1000);
+	pd_slab_free(big, 1000);
+	pd_slab_free(d, 33);
+	pd_slab_free(b, 48);
+	pd_slab_free(c, 200);
+	g_assert_cmpuint(slab_used(), ==, used);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/metadata/slab", test_metadata_slab);
 	g_test_add_func("/metadata/overlay-kept", test_metadata_overlay_kept);
 	return g_test_run();
 }

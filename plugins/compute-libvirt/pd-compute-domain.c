@@ -287,6 +287,13 @@ pd_compute_uuid_equal(gconstpointer a, gconstpointer b)
 	return memcmp(a, b, VIR_UUID_BUFLEN) == 0;
 }
 
+/* kept from cycle to cycle: apart from a cycle's allocations */
+static gsize
+pd_compute_domain_size(PdComputeInstance *inst)
+{
+	return sizeof(PdComputeDomain) + (inst->n_disks + inst->n_vnics) * sizeof(PdMetadata *);
+}
+
 PdComputeDomain *
 pd_compute_domain_new(PdComputeInstance *inst,
 		      virDomainPtr dom,
@@ -296,8 +303,7 @@ pd_compute_domain_new(PdComputeInstance *inst,
 {
 	/* one allocation with its devices' metadata pointers: kept for every
 	 * domain between cycles, two small blocks fewer a domain */
-	PdComputeDomain *cd = g_malloc0(sizeof(PdComputeDomain) +
-					(inst->n_disks + inst->n_vnics) * sizeof(PdMetadata *));
+	PdComputeDomain *cd = pd_slab_alloc0(pd_compute_domain_size(inst));
 
 	cd->ref_count = 1;
 	cd->inst = pd_compute_instance_ref(inst);
@@ -387,6 +393,8 @@ pd_compute_domain_ref(PdComputeDomain *cd)
 void
 pd_compute_domain_unref(PdComputeDomain *cd)
 {
+	PdComputeInstance *inst;
+
 	if (!g_atomic_int_dec_and_test(&cd->ref_count))
 		return;
 	virDomainFree(cd->dom);
@@ -397,7 +405,8 @@ pd_compute_domain_unref(PdComputeDomain *cd)
 	g_clear_pointer(&cd->cpu_md, pd_metadata_unref);
 	pd_metadata_unref(cd->md);
 	pd_compute_class_release(cd->base);
-	pd_compute_instance_unref(cd->inst);
 	g_mutex_clear(&cd->lock);
-	g_free(cd);
+	inst = cd->inst;
+	pd_slab_free(cd, pd_compute_domain_size(inst));
+	pd_compute_instance_unref(inst);
 }

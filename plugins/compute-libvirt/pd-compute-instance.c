@@ -9,6 +9,7 @@
 #include <libxml/tree.h>
 
 #include "pd-error.h"
+#include "pd-slab.h"
 #include "pd-compute-instance.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
@@ -444,7 +445,9 @@ pd_compute_draft_pack(PdComputeDraft *d)
 {
 	gsize strings;
 	gsize size = pd_compute_draft_size(d, &strings);
-	PdComputeInstance *inst = g_malloc0(size);
+	/* kept while the domain's XML stays the same: apart from a cycle's
+	 * allocations */
+	PdComputeInstance *inst = pd_slab_alloc0(size);
 	gchar *w = (gchar *)inst + strings;
 
 	g_assert(d->disks->len <= G_MAXUINT16 && d->vnics->len <= G_MAXUINT16);
@@ -498,6 +501,22 @@ pd_compute_instance_parse(const gchar *xml, gsize len, GError **error)
 	return pd_compute_draft_pack(d);
 }
 
+/* what pd_compute_draft_pack() allocated */
+static gsize
+pd_compute_instance_size(PdComputeInstance *inst)
+{
+	gsize size = sizeof(PdComputeInstance) + inst->n_disks * sizeof(PdComputeDisk) +
+		     inst->n_vnics * sizeof(PdComputeVnic);
+
+	for (guint i = 0; i < inst->n_vnics; i++) {
+		PdComputeVnic *v = &inst->vnics[i];
+		size += 2 * v->n_params * sizeof(gchar *) + pd_str_size(v->name) +
+			pd_str_size(v->mac) + pd_str_size(v->fref);
+	}
+	return size + pd_str_size(inst->uuid) + pd_str_size(inst->domain_name) +
+	       pd_str_size(inst->display_name);
+}
+
 PdComputeInstance *
 pd_compute_instance_ref(PdComputeInstance *inst)
 {
@@ -520,7 +539,7 @@ pd_compute_instance_unref(PdComputeInstance *inst)
 		}
 	}
 	pd_compute_profile_release(inst->profile);
-	g_free(inst);
+	pd_slab_free(inst, pd_compute_instance_size(inst));
 }
 
 gint

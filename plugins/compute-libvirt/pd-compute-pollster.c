@@ -307,7 +307,7 @@ pd_compute_delta_free(gpointer data)
 	PdComputeDeltaPrev *e = data;
 
 	pd_compute_instance_unref(e->inst);
-	g_free(e);
+	pd_slab_free(e, sizeof(*e));
 }
 
 /* like Ceilometer: 0 the first time, the counter itself after a reset;
@@ -323,7 +323,8 @@ pd_compute_delta(PdComputePoll *p, guint idx, const gchar *rid, gint64 value)
 	g_mutex_lock(&self->delta_lock);
 	prev = g_hash_table_lookup(self->delta_prev, &probe);
 	if (prev == NULL) {
-		prev = g_memdup2(&probe, sizeof(probe));
+		/* kept from cycle to cycle: apart from a cycle's allocations */
+		prev = memcpy(pd_slab_alloc(sizeof(probe)), &probe, sizeof(probe));
 		pd_compute_instance_ref(prev->inst);
 		/* hashed from the probe's text while it is added */
 		g_hash_table_add(self->delta_prev, prev);
