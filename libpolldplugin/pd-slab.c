@@ -26,6 +26,20 @@
 #define PD_SLAB_ON TRUE
 #endif
 
+/* POLLD_SLAB=malloc in the environment: every object malloc's, for a heap
+ * profiler (heaptrack, massif) that should see them; read once */
+static gboolean
+pd_slab_on(void)
+{
+	static gsize on;
+
+	if (g_once_init_enter(&on)) {
+		gboolean env_off = g_strcmp0(g_getenv("POLLD_SLAB"), "malloc") == 0;
+		g_once_init_leave(&on, PD_SLAB_ON && !env_off ? 2 : 1);
+	}
+	return on == 2;
+}
+
 static GMutex pd_slab_lock;
 /* freed objects of each size, linked through their first bytes */
 static gpointer pd_slab_free_lists[PD_SLAB_MAX / PD_SLAB_GRAIN + 1];
@@ -60,7 +74,7 @@ pd_slab_alloc(gsize size)
 	guint cls = (guint)((size + PD_SLAB_GRAIN - 1) / PD_SLAB_GRAIN);
 	gpointer mem;
 
-	if (!PD_SLAB_ON || size == 0 || size > PD_SLAB_MAX)
+	if (size == 0 || size > PD_SLAB_MAX || !pd_slab_on())
 		return g_malloc(size);
 	g_mutex_lock(&pd_slab_lock);
 	mem = pd_slab_free_lists[cls];
@@ -93,7 +107,7 @@ pd_slab_free(gpointer mem, gsize size)
 
 	if (mem == NULL)
 		return;
-	if (!PD_SLAB_ON || size == 0 || size > PD_SLAB_MAX) {
+	if (size == 0 || size > PD_SLAB_MAX || !pd_slab_on()) {
 		g_free(mem);
 		return;
 	}

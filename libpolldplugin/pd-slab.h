@@ -17,7 +17,8 @@ G_BEGIN_DECLS
  * caller gives the size again when it frees. Space freed is reused for
  * the next object of the same size (16-byte steps) and not returned to
  * the system: meant for state bounded by the resources alive. Larger
- * objects, and every object in a build with AddressSanitizer, are
+ * objects, every object in a build with AddressSanitizer and every object
+ * with POLLD_SLAB=malloc in the environment (for a heap profiler) are
  * malloc's. Thread-safe.
  */
 gpointer
