@@ -739,6 +739,11 @@ pd_metadata_builder_begin_overlay_kept(PdMetadataBuilder *b,
 			release(keeper);
 		return;
 	}
+	/* a keeper without a release has nothing to be kept for: the overlay
+	 * holds a keeper (a pointer more in its block) exactly when its shape
+	 * releases one, which is also what its size is freed by */
+	if (release == NULL)
+		keeper = NULL;
 	b->ovl_keeper = keeper;
 	b->ovl_release = keeper != NULL ? release : NULL;
 	b->ovl_flags = flags;

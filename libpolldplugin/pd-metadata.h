@@ -117,7 +117,8 @@ typedef enum {
 
 /* like pd_metadata_builder_begin_overlay(); the overlay takes @keeper (a
  * reference, may be NULL), released with @release when it goes: what its
- * borrowed strings, and its children's, point into */
+ * borrowed strings, and its children's, point into. With @release NULL the
+ * overlay keeps no pointer to @keeper (the caller keeps it alive). */
 void
 pd_metadata_builder_begin_overlay_kept(PdMetadataBuilder *b,
 				       PdMetadata *base,

@@ -202,11 +202,39 @@ test_metadata_slab(void)
 	g_assert_cmpuint(slab_used(), ==, used);
 }
 
+/* a keeper lent without a release: nothing to release, so the overlay
+ * keeps no pointer to it, and gives back to pd_slab the size it took
+ * (whatever its texts' length, so one of them crosses a 16-byte step) */
+static void
+test_metadata_overlay_keeper_unreleased(void)
+{
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	g_autoptr(PdMetadata) base = NULL;
+	gsize used;
+	gint lent = 0;
+
+	pd_metadata_builder_add_string(b, "os_type", "hvm");
+	base = pd_metadata_builder_end(b);
+	used = slab_used();
+	for (guint len = 1; len <= 32; len++) {
+		g_autofree gchar *value = g_strnfill(len, 'v');
+		g_autoptr(PdMetadata) md = NULL;
+		pd_metadata_builder_begin_overlay_kept(b, base, NULL, &lent, NULL, 0);
+		pd_metadata_builder_add_string(b, "display_name", value);
+		md = pd_metadata_builder_end_overlay(b);
+		g_assert_nonnull(strstr(md_json(md), value));
+		g_clear_pointer(&md, pd_metadata_unref);
+		g_assert_cmpuint(slab_used(), ==, used);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/metadata/slab", test_metadata_slab);
 	g_test_add_func("/metadata/overlay-kept", test_metadata_overlay_kept);
+	g_test_add_func("/metadata/overlay-keeper-unreleased",
+			test_metadata_overlay_keeper_unreleased);
 	return g_test_run();
 }
