@@ -365,16 +365,31 @@ pd_compute_domain_join3(GString *buf, const gchar *a, const gchar *b, const gcha
 	return buf->str;
 }
 
+guint
+pd_compute_domain_vnic_id_parts(const PdComputeInstance *inst, guint idx, const gchar *parts[3])
+{
+	const PdComputeVnic *vnic = &inst->vnics[idx];
+
+	if (vnic->fref != NULL) {
+		parts[0] = vnic->fref;
+		return 1;
+	}
+	parts[0] = inst->domain_name;
+	parts[1] = inst->uuid;
+	parts[2] = vnic->name;
+	return 3;
+}
+
 const gchar *
 pd_compute_domain_vnic_resource_id_in(PdComputeDomain *cd, guint idx, GString *buf)
 {
-	PdComputeVnic *vnic = &cd->inst->vnics[idx];
+	const gchar *parts[3];
 
-	if (vnic->fref != NULL)
-		return vnic->fref;
+	if (pd_compute_domain_vnic_id_parts(cd->inst, idx, parts) == 1)
+		return parts[0];
 	/* one per sample: its three parts copied into one buffer sized once
 	 * (a GString append a part measured and checked each again) */
-	return pd_compute_domain_join3(buf, cd->inst->domain_name, cd->inst->uuid, vnic->name);
+	return pd_compute_domain_join3(buf, parts[0], parts[1], parts[2]);
 }
 
 const gchar *

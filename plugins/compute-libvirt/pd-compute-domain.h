@@ -55,6 +55,10 @@ const gchar *
 pd_compute_domain_vnic_resource_id_in(PdComputeDomain *cd, guint idx, GString *buf);
 const gchar *
 pd_compute_domain_disk_resource_id_in(PdComputeDomain *cd, guint idx, GString *buf);
+/* vnic @idx's resource id in its parts, which joined by '-' make it: the
+ * vnic's own reference alone, or the domain's name, UUID and the vnic's name */
+guint
+pd_compute_domain_vnic_id_parts(const PdComputeInstance *inst, guint idx, const gchar *parts[3]);
 /* hash table functions for raw (VIR_UUID_BUFLEN bytes) UUID keys */
 guint
 pd_compute_uuid_hash(gconstpointer key);

@@ -211,26 +211,15 @@ pd_compute_poll_disks(PdComputePoll *p)
 		pd_compute_fail(p, "the driver reports no block I/O times");
 }
 
-/* the resource id's text in parts, joined by '-' as
- * pd_compute_domain_vnic_resource_id_in() writes it */
+/* the resource id's text in parts, joined by '-' */
 static guint
 pd_compute_delta_parts(const PdComputeDeltaPrev *e, const gchar *parts[3])
 {
-	const PdComputeVnic *vnic;
-
 	if (e->rid != NULL) {
 		parts[0] = e->rid;
 		return 1;
 	}
-	vnic = &e->inst->vnics[e->vnic];
-	if (vnic->fref != NULL) {
-		parts[0] = vnic->fref;
-		return 1;
-	}
-	parts[0] = e->inst->domain_name;
-	parts[1] = e->inst->uuid;
-	parts[2] = vnic->name;
-	return 3;
+	return pd_compute_domain_vnic_id_parts(e->inst, e->vnic, parts);
 }
 
 typedef struct {
