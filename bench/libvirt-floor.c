@@ -12,7 +12,11 @@
  * JSON, no threads. Prints one line per cycle and a summary line of
  * key=value pairs for bench/run.
  *
- * Usage: libvirt-floor URI [cycles] [samples_per_domain]
+ * Usage: libvirt-floor URI [cycles] [samples_per_domain] [step]
+ *
+ * With step 1, after each cycle's line it waits for a line on standard input
+ * before going on (and before closing): a tool profiling libvirtd can switch
+ * its counters at the cycles' ends (bench/libvirtd-callgrind).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -322,12 +326,13 @@ main(int argc, char **argv)
 	const char *uri = argc > 1 ? argv[1] : NULL;
 	int cycles = argc > 2 ? atoi(argv[2]) : 3;
 	int per_domain = argc > 3 ? atoi(argv[3]) : 14;
+	int step = argc > 4 ? atoi(argv[4]) : 0;
 	double open_wall, open_cpu, sum_wall = 0, sum_cpu = 0, sum_user = 0, sum_sys = 0;
 	long samples = 0;
 	virConnectPtr conn;
 
 	if (uri == NULL) {
-		fprintf(stderr, "usage: libvirt-floor URI [cycles] [samples_per_domain]\n");
+		fprintf(stderr, "usage: libvirt-floor URI [cycles] [samples_per_domain] [step]\n");
 		return 2;
 	}
 	virSetErrorFunc(NULL, quiet);
@@ -369,6 +374,11 @@ main(int argc, char **argv)
 		       t0,
 		       now_s(CLOCK_REALTIME));
 		fflush(stdout);
+		if (step) {
+			char go[16];
+			if (fgets(go, sizeof(go), stdin) == NULL)
+				step = 0;
+		}
 		if (c > 0) {
 			sum_wall += wall;
 			sum_cpu += cpu;
