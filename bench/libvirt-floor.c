@@ -70,6 +70,7 @@ quiet(void *data, virErrorPtr err)
 }
 
 static int find_next; /* records come in the same order every cycle */
+static int slice_k, slice_n = 1, slice_next, slice_read; /* this client's share: slice_k of slice_n */
 
 static Known *
 find(const unsigned char *uuid)
@@ -184,6 +185,9 @@ process(virDomainStatsRecordPtr *records, int n, int *n_xml)
 		unsigned char uuid[VIR_UUID_BUFLEN];
 		int state = 0;
 		Known *k;
+		if (slice_next++ % slice_n != slice_k)
+			continue;
+		slice_read++;
 		if (virDomainGetUUID(records[i]->dom, uuid) < 0)
 			continue;
 		k = find(uuid);
@@ -327,12 +331,19 @@ main(int argc, char **argv)
 	int cycles = argc > 2 ? atoi(argv[2]) : 3;
 	int per_domain = argc > 3 ? atoi(argv[3]) : 14;
 	int step = argc > 4 ? atoi(argv[4]) : 0;
+	const char *slice = argc > 5 ? argv[5] : NULL;
 	double open_wall, open_cpu, sum_wall = 0, sum_cpu = 0, sum_user = 0, sum_sys = 0;
 	long samples = 0;
 	virConnectPtr conn;
 
 	if (uri == NULL) {
 		fprintf(stderr, "usage: libvirt-floor URI [cycles] [samples_per_domain] [step]\n");
+		return 2;
+	}
+	if (slice != NULL &&
+	    (sscanf(slice, "%d/%d", &slice_k, &slice_n) != 2 || slice_n < 1 || slice_k < 0 ||
+	     slice_k >= slice_n)) {
+		fprintf(stderr, "slice must be k/K with 0 <= k < K\n");
 		return 2;
 	}
 	virSetErrorFunc(NULL, quiet);
@@ -356,6 +367,7 @@ main(int argc, char **argv)
 
 		rusage_s(&u0, &s0);
 		find_next = 0;
+		slice_next = slice_read = 0;
 		if (cycle(conn, &n_domains, &n_calls, &n_xml) < 0) {
 			fprintf(stderr, "cycle %d: %s\n", c, virGetLastErrorMessage());
 			return 1;
@@ -384,7 +396,7 @@ main(int argc, char **argv)
 			sum_cpu += cpu;
 			sum_user += u1 - u0;
 			sum_sys += s1 - s0;
-			samples += (long)n_domains * per_domain;
+			samples += (long)slice_read * per_domain;
 		}
 	}
 	virConnectClose(conn);
