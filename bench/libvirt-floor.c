@@ -70,7 +70,8 @@ quiet(void *data, virErrorPtr err)
 }
 
 static int find_next; /* records come in the same order every cycle */
-static int slice_k, slice_n = 1, slice_next, slice_read; /* this client's share: slice_k of slice_n */
+static int slice_k, slice_n = 1, slice_next,
+		    slice_read; /* this client's share: slice_k of slice_n */
 
 static Known *
 find(const unsigned char *uuid)
@@ -340,9 +341,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: libvirt-floor URI [cycles] [samples_per_domain] [step]\n");
 		return 2;
 	}
-	if (slice != NULL &&
-	    (sscanf(slice, "%d/%d", &slice_k, &slice_n) != 2 || slice_n < 1 || slice_k < 0 ||
-	     slice_k >= slice_n)) {
+	if (slice != NULL && (sscanf(slice, "%d/%d", &slice_k, &slice_n) != 2 || slice_n < 1 ||
+			      slice_k < 0 || slice_k >= slice_n)) {
 		fprintf(stderr, "slice must be k/K with 0 <= k < K\n");
 		return 2;
 	}
