@@ -990,14 +990,24 @@ shape_name(PdMetadata *base, PdMdOverlay *parent, GArray *own, const guint8 *kin
 
 	g_string_printf(
 	  name, "%p %p %p", (gpointer)base, parent != NULL ? parent->shape : NULL, rel);
+	/* " <key length>:<key><+|-><c|s|b>" a member, appended without printf:
+	 * one name a domain's overlay, thousands at a first discovery */
 	for (guint i = 0; i < own->len; i++) {
 		const PdMdMember *m = &g_array_index(own, PdMdMember, i);
-		g_string_append_printf(name,
-				       " %u:%s%c%c",
-				       m->key_len,
-				       member_key(m),
-				       m->sig_len > 0 ? '+' : '-',
-				       "csb"[kinds[i]]);
+		gchar digits[16];
+		guint n = 0;
+		guint32 len = m->key_len;
+		do {
+			digits[n++] = (gchar)('0' + len % 10);
+			len /= 10;
+		} while (len > 0);
+		g_string_append_c(name, ' ');
+		while (n > 0)
+			g_string_append_c(name, digits[--n]);
+		g_string_append_c(name, ':');
+		g_string_append_len(name, member_key(m), m->key_len);
+		g_string_append_c(name, m->sig_len > 0 ? '+' : '-');
+		g_string_append_c(name, "csb"[kinds[i]]);
 	}
 	return g_string_free(name, FALSE);
 }
@@ -1048,6 +1058,21 @@ shape_new(gchar *name, const PdMdPlan *pl)
 	return shape;
 }
 
+/* the interned shape of @name with a reference more, or NULL */
+static PdMdShape *
+shape_find(const gchar *name)
+{
+	PdMdShape *shape = NULL;
+
+	g_mutex_lock(&pd_md_shapes_lock);
+	if (pd_md_shapes != NULL)
+		shape = g_hash_table_lookup(pd_md_shapes, name);
+	if (shape != NULL)
+		shape->ref_count++;
+	g_mutex_unlock(&pd_md_shapes_lock);
+	return shape;
+}
+
 /* the interned shape of @name, or a new one made of the plans */
 static PdMdShape *
 shape_get(gchar *name, const PdMdPlan *pl)
@@ -1075,12 +1100,14 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 {
 	g_autoptr(PdMetadata) base = NULL;
 	g_autoptr(PdMetadata) parent = NULL;
-	g_autoptr(GArray) json_ops = g_array_new(FALSE, FALSE, sizeof(PdMdOp));
-	g_autoptr(GArray) sig_ops = g_array_new(FALSE, FALSE, sizeof(PdMdOp));
+	g_autoptr(GArray) json_ops = NULL;
+	g_autoptr(GArray) sig_ops = NULL;
 	g_autofree PdMdEff *eff = NULL;
 	g_autofree guint8 *kinds = NULL;
 	g_autofree const gchar **values = NULL;
 	PdMdPlan pl = { 0 };
+	PdMdShape *shape;
+	gchar *name;
 	PdMdOverlay *o;
 	PdMdOverlay *po;
 	GArray *own;
@@ -1097,20 +1124,31 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 	po = (PdMdOverlay *)(gpointer)parent;
 	own = g_steal_pointer(&current_frame(b)->members);
 	current_frame(b)->members = members_new();
-	n_parent = po != NULL ? po->shape->n_eff : 0;
-	eff = g_new(PdMdEff, n_parent + own->len + 1);
-	pl.n_eff = overlay_effective(base, po, own, eff);
-	overlay_json_plan(base, eff, pl.n_eff, json_ops);
-	overlay_sig_plan(base, eff, pl.n_eff, sig_ops);
-	g_assert(pl.n_eff <= G_MAXUINT16 && own->len <= G_MAXUINT16 &&
-		 json_ops->len <= G_MAXUINT16 && sig_ops->len <= G_MAXUINT16);
 	kinds = g_new(guint8, own->len + 1);
 	values = g_new(const gchar *, own->len + 1);
 	overlay_kinds(b, own, kinds, values);
-	pl = (PdMdPlan){ base, own->len, kinds, b->ovl_release, eff, pl.n_eff, json_ops, sig_ops };
+	name = shape_name(base, po, own, kinds, (gpointer)b->ovl_release);
+	/* the name decides the plans: they are made once, for a new shape */
+	shape = shape_find(name);
+	if (shape != NULL) {
+		g_free(name);
+	} else {
+		json_ops = g_array_new(FALSE, FALSE, sizeof(PdMdOp));
+		sig_ops = g_array_new(FALSE, FALSE, sizeof(PdMdOp));
+		n_parent = po != NULL ? po->shape->n_eff : 0;
+		eff = g_new(PdMdEff, n_parent + own->len + 1);
+		pl.n_eff = overlay_effective(base, po, own, eff);
+		overlay_json_plan(base, eff, pl.n_eff, json_ops);
+		overlay_sig_plan(base, eff, pl.n_eff, sig_ops);
+		g_assert(pl.n_eff <= G_MAXUINT16 && own->len <= G_MAXUINT16 &&
+			 json_ops->len <= G_MAXUINT16 && sig_ops->len <= G_MAXUINT16);
+		pl = (PdMdPlan){ base, own->len, kinds,	   b->ovl_release,
+				 eff,  pl.n_eff, json_ops, sig_ops };
+		shape = shape_get(name, &pl);
+	}
 
 	o = overlay_pack(own, kinds, values, b->ovl_keeper != NULL);
-	o->shape = shape_get(shape_name(base, po, own, kinds, (gpointer)b->ovl_release), &pl);
+	o->shape = shape;
 	o->parent = g_steal_pointer(&parent);
 	if (b->ovl_keeper != NULL)
 		*overlay_keeper(o) = g_steal_pointer(&b->ovl_keeper);
