@@ -122,6 +122,80 @@ test_parse_profile(void)
 	g_assert_cmpint(b->profile->memory_mb, ==, 64);
 }
 
+static gchar *
+domain_json(PdComputeDomain *cd)
+{
+	return pd_metadata_dup_json(cd->md, NULL);
+}
+
+/* the domains' metadata base (their class) is looked up by profile, state,
+ * host and flavor id before it is built: each of these alone gives another
+ * base, two profiles that render the same base share it, and the texts are
+ * those of a base built for the domain alone */
+static void
+test_domain_classes(void)
+{
+	g_autoptr(PdComputeInstance) a =
+	  pd_compute_instance_parse(nova_xml, strlen(nova_xml), NULL);
+	g_autoptr(PdComputeInstance) c = NULL;
+	virConnectPtr conn = virConnectOpenReadOnly("test:///default");
+	virDomainPtr dom;
+	g_autofree gchar *other_owner = NULL;
+	g_autofree gchar *first_json = NULL;
+	PdComputeDomain *d[7];
+	GString *s;
+
+	g_assert_nonnull(conn);
+	dom = virDomainLookupByName(conn, "test");
+	g_assert_nonnull(dom);
+	s = g_string_new(nova_xml);
+	g_string_replace(s, "uuid='u1'>bob", "uuid='u2'>eve", 1);
+	other_owner = g_string_free(s, FALSE);
+	c = pd_compute_instance_parse(other_owner, strlen(other_owner), NULL);
+	g_assert_true(c->profile != a->profile);
+
+	d[0] = pd_compute_domain_new(a, dom, VIR_DOMAIN_RUNNING, "h1", "42");
+	first_json = domain_json(d[0]);
+	d[1] = pd_compute_domain_new(a, dom, VIR_DOMAIN_RUNNING, "h1", "42");
+	d[2] = pd_compute_domain_new(c, dom, VIR_DOMAIN_RUNNING, "h1", "42");
+	d[3] = pd_compute_domain_new(a, dom, VIR_DOMAIN_PAUSED, "h1", "42");
+	d[4] = pd_compute_domain_new(a, dom, VIR_DOMAIN_RUNNING, "h2", "42");
+	d[5] = pd_compute_domain_new(a, dom, VIR_DOMAIN_RUNNING, "h1", NULL);
+	d[6] = pd_compute_domain_new(a, dom, VIR_DOMAIN_RUNNING, "h1", "43");
+	/* same key; same text from another profile (the owner is not in it) */
+	g_assert_true(d[1]->cls == d[0]->cls);
+	g_assert_true(d[2]->cls == d[0]->cls);
+	for (guint i = 3; i < G_N_ELEMENTS(d); i++)
+		g_assert_true(d[i]->cls != d[0]->cls);
+	for (guint i = 1; i < 3; i++) {
+		g_autofree gchar *json = domain_json(d[i]);
+		g_assert_cmpstr(json, ==, first_json);
+	}
+	{
+		g_autofree gchar *paused = domain_json(d[3]);
+		g_autofree gchar *h2 = domain_json(d[4]);
+		g_autofree gchar *no_id = domain_json(d[5]);
+		g_autofree gchar *id43 = domain_json(d[6]);
+		g_assert_nonnull(strstr(paused, "\"state\": \"paused\""));
+		g_assert_nonnull(strstr(first_json, "\"instance_host\": \"h1\""));
+		g_assert_nonnull(strstr(h2, "\"instance_host\": \"h2\""));
+		g_assert_nonnull(strstr(no_id, "\"flavor\": {\"id\": null"));
+		g_assert_nonnull(strstr(id43, "\"flavor\": {\"id\": \"43\""));
+	}
+	/* the last domains of a class free it with its keys: a new one is
+	 * built again, the same */
+	for (guint i = 0; i < G_N_ELEMENTS(d); i++)
+		pd_compute_domain_unref(d[i]);
+	d[0] = pd_compute_domain_new(c, dom, VIR_DOMAIN_RUNNING, "h1", "42");
+	{
+		g_autofree gchar *json = domain_json(d[0]);
+		g_assert_cmpstr(json, ==, first_json);
+	}
+	pd_compute_domain_unref(d[0]);
+	virDomainFree(dom);
+	virConnectClose(conn);
+}
+
 static void
 add_ull(virTypedParameterPtr *params, gint *n, gint *max, const gchar *name, guint64 value)
 {
@@ -684,6 +758,7 @@ main(gint argc, gchar **argv)
 	g_assert_cmpint(virInitialize(), ==, 0);
 	g_test_add_func("/compute/parse", test_parse);
 	g_test_add_func("/compute/parse/profile", test_parse_profile);
+	g_test_add_func("/compute/domain/classes", test_domain_classes);
 	g_test_add_func("/compute/bulk-params", test_bulk_params);
 	g_test_add_func("/compute/lifecycle", test_lifecycle);
 	g_test_add_func("/compute/parts", test_parts);

@@ -148,79 +148,152 @@ pd_compute_add_cpu_number(PdMetadataBuilder *b, gint64 cpu_number)
 
 /* ---- classes: the base metadata domains share ---- */
 
-typedef struct {
+/* a class is found by its base's JSON text (domains of different profiles
+ * may render the same base: the owner is not in it), and, before that is
+ * built, by what it is rendered from: the profile, state, host and flavor
+ * id a domain was seen with (building and rendering a base for every new
+ * domain cost about as much as parsing its XML) */
+struct _PdComputeClass {
 	PdMetadata *base;
-	guint users;
-} PdComputeClass;
+	gchar *json;  /* its key in pd_compute_classes */
+	guint users;  /* domains */
+	GSList *keys; /* PdComputeClassKey that lead to it */
+};
+
+typedef struct {
+	const PdComputeProfile *profile; /* a reference held */
+	gint state;
+	gchar *host;
+	gchar *flavor_id;
+	PdComputeClass *c;
+} PdComputeClassKey;
 
 static GMutex pd_compute_classes_lock;
-static GHashTable *pd_compute_classes; /* base JSON text -> PdComputeClass */
+static GHashTable *pd_compute_classes;	  /* base JSON text -> PdComputeClass */
+static GHashTable *pd_compute_class_keys; /* PdComputeClassKey -> itself */
 
-static void
-pd_compute_class_free(gpointer data)
+static guint
+pd_compute_class_key_hash(gconstpointer key)
 {
-	PdComputeClass *c = data;
+	const PdComputeClassKey *k = key;
 
-	pd_metadata_unref(c->base);
-	g_free(c);
+	return g_direct_hash(k->profile) ^ ((guint)k->state * 2654435761u) ^ g_str_hash(k->host) ^
+	       (k->flavor_id != NULL ? g_str_hash(k->flavor_id) * 31 : 0);
 }
 
-/* the class's base, one for all domains that render it the same (a few
- * per flavor and project), with a use counted for @cd */
-static PdMetadata *
+static gboolean
+pd_compute_class_key_equal(gconstpointer a, gconstpointer b)
+{
+	const PdComputeClassKey *x = a, *y = b;
+
+	return x->profile == y->profile && x->state == y->state && g_str_equal(x->host, y->host) &&
+	       g_strcmp0(x->flavor_id, y->flavor_id) == 0;
+}
+
+static void
+pd_compute_class_key_free(PdComputeClassKey *k)
+{
+	pd_compute_instance_profile_unref(k->profile);
+	g_free(k->host);
+	g_free(k->flavor_id);
+	g_free(k);
+}
+
+/* under the classes' lock: @c with a use more for a domain */
+static PdComputeClass *
+pd_compute_class_use(PdComputeClass *c)
+{
+	c->users++;
+	return c;
+}
+
+/* the class of the domains that render their base as @inst in @state does,
+ * with a use counted for the caller: found by the key when a domain of the
+ * same profile, state, host and flavor id was seen, else built and found
+ * by its text (a few classes per flavor and project) */
+static PdComputeClass *
 pd_compute_class_get(PdComputeInstance *inst, gint state, const gchar *host, const gchar *flavor_id)
 {
-	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	PdComputeClassKey probe = { inst->profile, state, (gchar *)host, (gchar *)flavor_id, NULL };
+	g_autoptr(PdMetadataBuilder) b = NULL;
 	g_autoptr(PdMetadata) base = NULL;
-	gchar *json;
+	PdComputeClassKey *k;
 	PdComputeClass *c;
+	gchar *json;
 
+	g_mutex_lock(&pd_compute_classes_lock);
+	if (pd_compute_classes == NULL) {
+		pd_compute_classes = g_hash_table_new(g_str_hash, g_str_equal);
+		pd_compute_class_keys =
+		  g_hash_table_new(pd_compute_class_key_hash, pd_compute_class_key_equal);
+	}
+	k = g_hash_table_lookup(pd_compute_class_keys, &probe);
+	if (k != NULL) {
+		c = pd_compute_class_use(k->c);
+		g_mutex_unlock(&pd_compute_classes_lock);
+		return c;
+	}
+	g_mutex_unlock(&pd_compute_classes_lock);
+
+	b = pd_metadata_builder_new();
 	pd_compute_add_class_members(b, inst, state, host, flavor_id);
 	base = pd_metadata_builder_end(b);
 	json = pd_metadata_dup_json(base, NULL);
 	g_mutex_lock(&pd_compute_classes_lock);
-	if (pd_compute_classes == NULL)
-		pd_compute_classes =
-		  g_hash_table_new_full(g_str_hash, g_str_equal, g_free, pd_compute_class_free);
 	c = g_hash_table_lookup(pd_compute_classes, json);
 	if (c == NULL) {
 		c = g_new0(PdComputeClass, 1);
 		c->base = g_steal_pointer(&base);
-		g_hash_table_insert(pd_compute_classes, json, c);
+		c->json = json;
+		g_hash_table_insert(pd_compute_classes, c->json, c);
 	} else {
 		g_free(json);
 	}
-	c->users++;
+	/* another thread may have built it meanwhile */
+	if (!g_hash_table_contains(pd_compute_class_keys, &probe)) {
+		k = g_new0(PdComputeClassKey, 1);
+		k->profile = pd_compute_instance_profile_ref(inst->profile);
+		k->state = state;
+		k->host = g_strdup(host);
+		k->flavor_id = g_strdup(flavor_id);
+		k->c = c;
+		g_hash_table_add(pd_compute_class_keys, k);
+		c->keys = g_slist_prepend(c->keys, k);
+	}
+	pd_compute_class_use(c);
 	g_mutex_unlock(&pd_compute_classes_lock);
-	return pd_metadata_ref(c->base);
+	return c;
 }
 
 static void
-pd_compute_class_release(PdMetadata *base)
+pd_compute_class_release(PdComputeClass *c)
 {
-	g_autofree gchar *json = pd_metadata_dup_json(base, NULL);
-	PdComputeClass *c;
-
 	g_mutex_lock(&pd_compute_classes_lock);
-	c = g_hash_table_lookup(pd_compute_classes, json);
-	if (c != NULL && c->base == base && --c->users == 0)
-		g_hash_table_remove(pd_compute_classes, json);
+	if (--c->users > 0) {
+		g_mutex_unlock(&pd_compute_classes_lock);
+		return;
+	}
+	g_hash_table_remove(pd_compute_classes, c->json);
+	for (GSList *l = c->keys; l != NULL; l = l->next)
+		g_hash_table_remove(pd_compute_class_keys, l->data);
 	g_mutex_unlock(&pd_compute_classes_lock);
-	pd_metadata_unref(base);
+	/* the keys' profiles are released outside the lock */
+	g_slist_free_full(c->keys, (GDestroyNotify)pd_compute_class_key_free);
+	pd_metadata_unref(c->base);
+	g_free(c->json);
+	g_free(c);
 }
 
 /* ---- per domain: overlays of the class's base ---- */
 
-/* the instance's overlay keeps the instance: its strings, and its devices',
- * are what the overlays render as they are written (borrowed), not copies;
- * members many domains repeat (a null fref, the cpu count...) are one copy
- * for all of them */
+/* one builder for all of a domain's overlays (it is ready for the next
+ * once an overlay is ended); the instance's overlay keeps the instance: its strings, and its
+ * devices', are what the overlays render as they are written (borrowed), not copies; members many
+ * domains repeat (a null fref, the cpu count...) are one copy for all of them */
 
 static PdMetadata *
-pd_compute_build_instance_md(PdMetadata *base, PdComputeInstance *inst)
+pd_compute_build_instance_md(PdMetadataBuilder *b, PdMetadata *base, PdComputeInstance *inst)
 {
-	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
-
 	pd_metadata_builder_begin_overlay_kept(b,
 					       base,
 					       NULL,
@@ -234,30 +307,30 @@ pd_compute_build_instance_md(PdMetadata *base, PdComputeInstance *inst)
 }
 
 static PdMetadata *
-pd_compute_build_cpu_md(PdMetadata *base, PdMetadata *md, gint64 cpu_number)
+pd_compute_build_cpu_md(PdMetadataBuilder *b, PdMetadata *base, PdMetadata *md, gint64 cpu_number)
 {
-	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
-
 	pd_metadata_builder_begin_overlay_kept(b, base, md, NULL, NULL, PD_MD_OVERLAY_SHARE);
 	pd_compute_add_cpu_number(b, cpu_number);
 	return pd_metadata_builder_end_overlay(b);
 }
 
 static PdMetadata *
-pd_compute_build_disk_md(PdMetadata *base, PdMetadata *md, PdComputeDisk *disk)
+pd_compute_build_disk_md(PdMetadataBuilder *b,
+			 PdMetadata *base,
+			 PdMetadata *md,
+			 PdComputeDisk *disk)
 {
-	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
-
 	pd_metadata_builder_begin_overlay_kept(b, base, md, NULL, NULL, PD_MD_OVERLAY_SHARE);
 	pd_metadata_builder_add_string_borrowed(b, "disk_name", disk->dev);
 	return pd_metadata_builder_end_overlay(b);
 }
 
 static PdMetadata *
-pd_compute_build_vnic_md(PdMetadata *base, PdMetadata *md, PdComputeVnic *vnic)
+pd_compute_build_vnic_md(PdMetadataBuilder *b,
+			 PdMetadata *base,
+			 PdMetadata *md,
+			 PdComputeVnic *vnic)
 {
-	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
-
 	pd_metadata_builder_begin_overlay_kept(b, base, md, NULL, NULL, PD_MD_OVERLAY_SHARE);
 	pd_metadata_builder_add_string_borrowed(b, "name", vnic->name);
 	pd_metadata_builder_add_string_borrowed(b, "mac", vnic->mac);
@@ -304,6 +377,7 @@ pd_compute_domain_new(PdComputeInstance *inst,
 	/* one allocation with its devices' metadata pointers: kept for every
 	 * domain between cycles, two small blocks fewer a domain */
 	PdComputeDomain *cd = pd_slab_alloc0(pd_compute_domain_size(inst));
+	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 
 	cd->ref_count = 1;
 	cd->inst = pd_compute_instance_ref(inst);
@@ -315,17 +389,19 @@ pd_compute_domain_new(PdComputeInstance *inst,
 	g_mutex_init(&cd->lock);
 	/* what the domain keeps is its own members and a recipe: the texts
 	 * they share with the other domains of its class are the class's */
-	cd->base = pd_compute_class_get(inst, state, host, flavor_id);
-	cd->md = pd_compute_build_instance_md(cd->base, inst);
+	cd->cls = pd_compute_class_get(inst, state, host, flavor_id);
+	cd->md = pd_compute_build_instance_md(b, cd->cls->base, inst);
 	cd->disk_md = cd->dev_md;
 	for (guint i = 0; i < inst->n_disks; i++)
-		cd->disk_md[i] = pd_compute_build_disk_md(cd->base, cd->md, &inst->disks[i]);
+		cd->disk_md[i] =
+		  pd_compute_build_disk_md(b, cd->cls->base, cd->md, &inst->disks[i]);
 	cd->vnic_md = cd->dev_md + inst->n_disks;
 	for (guint i = 0; i < inst->n_vnics; i++)
-		cd->vnic_md[i] = pd_compute_build_vnic_md(cd->base, cd->md, &inst->vnics[i]);
+		cd->vnic_md[i] =
+		  pd_compute_build_vnic_md(b, cd->cls->base, cd->md, &inst->vnics[i]);
 	/* libvirt's vcpu count is the flavor's unless someone resized the
 	 * domain by hand: built for it now, rebuilt for another count */
-	cd->cpu_md = pd_compute_build_cpu_md(cd->base, cd->md, inst->profile->vcpus);
+	cd->cpu_md = pd_compute_build_cpu_md(b, cd->cls->base, cd->md, inst->profile->vcpus);
 	cd->cpu_md_number = inst->profile->vcpus;
 	return cd;
 }
@@ -337,8 +413,9 @@ pd_compute_domain_get_cpu_md(PdComputeDomain *cd, gint64 cpu_number)
 
 	g_mutex_lock(&cd->lock);
 	if (cd->cpu_md_number != cpu_number) {
+		g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 		g_clear_pointer(&cd->cpu_md, pd_metadata_unref);
-		cd->cpu_md = pd_compute_build_cpu_md(cd->base, cd->md, cpu_number);
+		cd->cpu_md = pd_compute_build_cpu_md(b, cd->cls->base, cd->md, cpu_number);
 		cd->cpu_md_number = cpu_number;
 	}
 	md = pd_metadata_ref(cd->cpu_md);
@@ -419,7 +496,7 @@ pd_compute_domain_unref(PdComputeDomain *cd)
 		pd_metadata_unref(cd->vnic_md[i]);
 	g_clear_pointer(&cd->cpu_md, pd_metadata_unref);
 	pd_metadata_unref(cd->md);
-	pd_compute_class_release(cd->base);
+	pd_compute_class_release(cd->cls);
 	g_mutex_clear(&cd->lock);
 	inst = cd->inst;
 	pd_slab_free(cd, pd_compute_domain_size(inst));

@@ -12,6 +12,9 @@
 
 G_BEGIN_DECLS
 
+/* the domains of the same class share their metadata's base */
+typedef struct _PdComputeClass PdComputeClass;
+
 /*
  * Immutable once built (the cpu metadata is rebuilt under a lock when
  * libvirt's vcpu count is not the flavor's); the metadata are overlays of
@@ -25,8 +28,8 @@ typedef struct {
 	virDomainPtr dom;
 	guchar uuid[VIR_UUID_BUFLEN]; /* dom's, raw; inst->uuid is the string */
 	gint state;		      /* virDomainState */
-	PdMetadata *base;	      /* the class's, shared with other domains */
-	PdMetadata *md;		      /* overlays of base: the instance's, */
+	PdComputeClass *cls;	      /* its base, shared with other domains */
+	PdMetadata *md;		      /* overlays of the base: the instance's, */
 	PdMetadata **disk_md;	      /* parallel to inst->disks, */
 	PdMetadata **vnic_md;	      /* parallel to inst->vnics */
 	GMutex lock;

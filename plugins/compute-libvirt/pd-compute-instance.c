@@ -356,8 +356,19 @@ pd_compute_profile_intern(PdComputeProfile *draft)
 	return p;
 }
 
-static void
-pd_compute_profile_release(const PdComputeProfile *profile)
+const PdComputeProfile *
+pd_compute_instance_profile_ref(const PdComputeProfile *profile)
+{
+	PdComputeProfile *p = (PdComputeProfile *)profile;
+
+	g_mutex_lock(&pd_compute_profiles_lock);
+	p->ref_count++;
+	g_mutex_unlock(&pd_compute_profiles_lock);
+	return p;
+}
+
+void
+pd_compute_instance_profile_unref(const PdComputeProfile *profile)
 {
 	PdComputeProfile *p = (PdComputeProfile *)profile;
 
@@ -538,7 +549,7 @@ pd_compute_instance_unref(PdComputeInstance *inst)
 			pd_release(vnic->param_values[j]);
 		}
 	}
-	pd_compute_profile_release(inst->profile);
+	pd_compute_instance_profile_unref(inst->profile);
 	pd_slab_free(inst, pd_compute_instance_size(inst));
 }
 

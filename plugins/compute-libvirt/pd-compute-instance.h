@@ -51,6 +51,12 @@ typedef struct {
 	gchar *architecture;
 } PdComputeProfile;
 
+/* a reference more on a profile (the instances hold one each) */
+const PdComputeProfile *
+pd_compute_instance_profile_ref(const PdComputeProfile *profile);
+void
+pd_compute_instance_profile_unref(const PdComputeProfile *profile);
+
 /*
  * Immutable after parsing, reference counted: shared by every cycle's
  * resources until the domain's XML changes. One allocation: the struct,
