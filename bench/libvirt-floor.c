@@ -12,11 +12,17 @@
  * JSON, no threads. Prints one line per cycle and a summary line of
  * key=value pairs for bench/run.
  *
- * Usage: libvirt-floor URI [cycles] [samples_per_domain] [step]
+ * Usage: libvirt-floor URI [cycles] [samples_per_domain] [step] [k/K]
  *
  * With step 1, after each cycle's line it waits for a line on standard input
  * before going on (and before closing): a tool profiling libvirtd can switch
  * its counters at the cycles' ends (bench/libvirtd-callgrind).
+ *
+ * With a slice k/K it takes only every K-th domain of its listing, starting
+ * at the k-th (0 <= k < K), and counts only those domains' samples: K such
+ * clients on their own connections split a cycle's domains K ways, as
+ * polld's K pipelines do (they by UUID, these by listing order;
+ * bench/switches --floor-split K).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -338,7 +344,8 @@ main(int argc, char **argv)
 	virConnectPtr conn;
 
 	if (uri == NULL) {
-		fprintf(stderr, "usage: libvirt-floor URI [cycles] [samples_per_domain] [step]\n");
+		fprintf(stderr,
+			"usage: libvirt-floor URI [cycles] [samples_per_domain] [step] [k/K]\n");
 		return 2;
 	}
 	if (slice != NULL && (sscanf(slice, "%d/%d", &slice_k, &slice_n) != 2 || slice_n < 1 ||
