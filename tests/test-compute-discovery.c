@@ -751,6 +751,68 @@ test_update_interval(void)
 	virConnectClose(rw);
 }
 
+static PdComputeDomain *
+discover_domain(PdDiscovery *discovery, guintptr *dom)
+{
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdCycleCache) cache = pd_cycle_cache_new(config);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) resources =
+	  PD_DISCOVERY_GET_CLASS(discovery)->discover(discovery, NULL, cache, NULL, &error);
+	PdComputeDomain *cd;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(resources->len, ==, 1);
+	cd = pd_resource_get_data(g_ptr_array_index(resources, 0));
+	*dom = (guintptr)cd->dom;
+	/* the cache's reference outlives the run's */
+	return cd;
+}
+
+/* A reused snapshot moves to the new listing's handle: one domain handle
+ * alive per domain between cycles, not the first listing's and the
+ * last's. Listings are made anew while the connection has no domain
+ * events (and at least once a minute with them). */
+static void
+test_snapshot_handle(void)
+{
+	const gchar *uuid = "99999999-0000-0000-0000-000000000003";
+	g_autofree gchar *xml = new_domain_xml("instance-hdl", uuid, "first");
+	virConnectPtr rw = virConnectOpen("test:///default");
+	g_autoptr(PdComputePool) conn = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	PdComputeDiscovery *disc;
+	PdComputeDomain *first, *second;
+	guintptr dom_first, dom_second;
+	guint listings;
+	virDomainPtr dom;
+
+	g_assert_nonnull(rw);
+	dom = virDomainCreateXML(rw, xml, 0);
+	g_assert_nonnull(dom);
+	pd_compute_pool_set_conn(conn, rw);
+	discovery = pd_compute_discovery_new(conn);
+	disc = PD_COMPUTE_DISCOVERY(discovery);
+	pd_compute_discovery_configure(disc, "h", NULL);
+	/* the XML is not read again: the snapshot stands */
+	pd_compute_discovery_set_refresh(disc, 600 * G_USEC_PER_SEC, 0);
+
+	first = discover_domain(discovery, &dom_first);
+	listings = pd_compute_discovery_get_listings(disc, NULL);
+	pd_compute_discovery_advance_clock(disc, 61 * G_USEC_PER_SEC);
+	second = discover_domain(discovery, &dom_second);
+	g_assert_cmpuint(pd_compute_discovery_get_listings(disc, NULL), ==, listings + 1);
+	g_assert_true(first == second);
+	/* the second listing's handle was made while the first's was alive
+	 * (the kept listing held it): another address, the snapshot's now */
+	g_assert_true(dom_second != dom_first);
+
+	g_assert_cmpint(virDomainDestroy(dom), ==, 0);
+	virDomainFree(dom);
+	g_clear_object(&discovery);
+	virConnectClose(rw);
+}
+
 gint
 main(gint argc, gchar **argv)
 {
@@ -764,5 +826,6 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/compute/parts", test_parts);
 	g_test_add_func("/compute/values-synthetic", test_values_synthetic);
 	g_test_add_func("/compute/update-interval", test_update_interval);
+	g_test_add_func("/compute/snapshot-handle", test_snapshot_handle);
 	return g_test_run();
 }

@@ -152,6 +152,17 @@ pd_compute_discovery_visit(PdComputeDiscovery *self,
 	if (entry->snapshot != NULL &&
 	    (entry->snapshot->state != l->state || !pd_compute_snapshot_is_of(entry, l, conn)))
 		g_clear_pointer(&entry->snapshot, pd_compute_domain_unref);
+	/* a new listing's handle (the kept listing's is the same every cycle):
+	 * the snapshot moves to it, and the old set of handles goes with the
+	 * listing that made it, instead of living on beside the new one (N
+	 * handles, about 100 B each). Only while no one else holds the
+	 * snapshot: a reference is handed out here only, under the lock. */
+	if (entry->snapshot != NULL && entry->snapshot->dom != l->dom &&
+	    g_atomic_int_get(&entry->snapshot->ref_count) == 1) {
+		virDomainRef(l->dom);
+		virDomainFree(entry->snapshot->dom);
+		entry->snapshot->dom = l->dom;
+	}
 	if (entry->snapshot == NULL) {
 		entry->snapshot =
 		  pd_compute_domain_new(entry->inst,

@@ -17,7 +17,9 @@ typedef struct _PdComputeClass PdComputeClass;
 
 /*
  * Immutable once built (the cpu metadata is rebuilt under a lock when
- * libvirt's vcpu count is not the flavor's); the metadata are overlays of
+ * libvirt's vcpu count is not the flavor's; the discovery moves dom to a
+ * new listing's handle of the same connection while it holds the only
+ * reference); the metadata are overlays of
  * a base shared by the domains of the same class (flavor, project, state...):
  * reused by the discovery from cycle to cycle while the domain's XML and
  * state do not change, so metadata is built once per instance, not per cycle.
