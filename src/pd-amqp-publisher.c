@@ -213,7 +213,7 @@ pd_amqp_publisher_publish(PdPublisher *publisher, PdMessage *msg)
 	if (self->worker == NULL) {
 		g_warning("publisher not started, message %s lost", msg->message_id);
 		if (self->budget != NULL)
-			pd_inflight_release(self->budget, g_bytes_get_size(msg->body));
+			pd_inflight_release(self->budget, msg->held);
 		return;
 	}
 	pd_amqp_worker_push(self->worker, msg, self->budget);

@@ -156,7 +156,7 @@ pd_amqp_entry_release(PdAmqpEntry *e)
 {
 	if (e->budget == NULL)
 		return;
-	pd_inflight_release(e->budget, pd_amqp_entry_size(e));
+	pd_inflight_release(e->budget, e->msg->held);
 	g_clear_pointer(&e->budget, pd_inflight_unref);
 }
 
@@ -173,7 +173,7 @@ pd_amqp_item_free(PdAmqpItem *item)
 {
 	if (item->budget != NULL) {
 		if (item->msg != NULL)
-			pd_inflight_release(item->budget, g_bytes_get_size(item->msg->body));
+			pd_inflight_release(item->budget, item->msg->held);
 		pd_inflight_unref(item->budget);
 	}
 	if (item->msg != NULL)

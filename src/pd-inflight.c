@@ -146,6 +146,18 @@ pd_inflight_release(PdInflight *self, guint64 bytes)
 	g_mutex_unlock(&self->lock);
 }
 
+void
+pd_inflight_next_estimate(gint *estimate, gint measured)
+{
+	gint old, next;
+
+	measured = MAX(measured, 1);
+	do {
+		old = g_atomic_int_get(estimate);
+		next = measured >= old ? measured : old - (old - measured + 7) / 8;
+	} while (old != next && !g_atomic_int_compare_and_exchange(estimate, old, next));
+}
+
 static guint64
 pd_inflight_get(PdInflight *self, const guint64 *field)
 {

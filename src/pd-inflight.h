@@ -38,6 +38,14 @@ pd_inflight_adjust(PdInflight *self, gint64 delta);
  * publisher that took the budget: sent, spooled or dropped) */
 void
 pd_inflight_release(PdInflight *self, guint64 bytes);
+/* any thread: @estimate (bytes a sample, read with g_atomic_int_get()) is
+ * what a thread counts in before its messages exist; @measured is what a
+ * sample of the last batch took. It goes up at once and down by an eighth
+ * of the difference a batch: batches of other meters, with other sizes,
+ * come in turn, and an estimate that follows the last one under-counts
+ * every larger one (what the budget then does not bound). */
+void
+pd_inflight_next_estimate(gint *estimate, gint measured);
 guint64
 pd_inflight_get_bytes(PdInflight *self);
 /* highest in-flight total seen, and how often a thread had to wait */

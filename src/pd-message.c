@@ -20,6 +20,7 @@ pd_message_new(GBytes *body, const gchar *message_id, guint n_samples, guint n_c
 		g_strlcpy(msg->message_id, message_id, sizeof(msg->message_id));
 	msg->n_samples = n_samples;
 	msg->n_counters = n_counters;
+	msg->held = g_bytes_get_size(body) + PD_MESSAGE_HELD_OVERHEAD;
 	return msg;
 }
 

@@ -19,7 +19,15 @@ typedef struct {
 	gchar message_id[37]; /* envelope message_id */
 	guint n_samples;
 	guint n_counters; /* cumulative or delta samples: dropped last */
+	/* what the message keeps allocated: the body's block (the serializer
+	 * trims it to the text) and the message's and the GBytes' own blocks
+	 * with malloc's headers. The in-flight budget counts these bytes. */
+	gsize held;
 } PdMessage;
+
+/* a message's own blocks beside its body: this struct, the GBytes (40
+ * bytes on 64-bit) and malloc's header of each of the three */
+#define PD_MESSAGE_HELD_OVERHEAD (sizeof(PdMessage) + 64)
 
 PdMessage *
 pd_message_new(GBytes *body, const gchar *message_id, guint n_samples, guint n_counters);

@@ -40,9 +40,12 @@ struct _PdNotifierSink {
 	/* the publisher releases the bytes itself, once a message is sent or
 	 * spooled: the budget then covers its queue too */
 	gboolean publisher_releases;
-	/* bytes a sample took in the last batch: what a thread counts in the
-	 * budget before it serialises, so that threads waiting for it hold
-	 * samples, not messages as well */
+	/* bytes a sample's messages hold (pd_inflight_next_estimate(): the
+	 * largest of the last batches, slowly down to a smaller one): what a
+	 * thread counts in the budget before it serialises, so that threads
+	 * waiting for it hold samples, not messages as well, and a batch of a
+	 * meter with larger samples than the last one does not take the bytes
+	 * in flight past the budget when it is corrected */
 	gint sample_bytes;
 	guint64 messages_built; /* main thread */
 	GQueue handovers;	/* PdNotifierHandOver for the main loop, under mutex */
@@ -381,10 +384,9 @@ pd_notifier_sink_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done
 	h->done = done;
 	h->done_data = data;
 	for (guint i = 0; i < h->messages->len; i++)
-		h->bytes +=
-		  g_bytes_get_size(((PdMessage *)g_ptr_array_index(h->messages, i))->body);
+		h->bytes += ((PdMessage *)g_ptr_array_index(h->messages, i))->held;
 	if (n > 0)
-		g_atomic_int_set(&self->sample_bytes, (gint)MAX(h->bytes / n, 1));
+		pd_inflight_next_estimate(&self->sample_bytes, (gint)MIN(h->bytes / n, G_MAXINT));
 	pd_inflight_adjust(self->inflight, (gint64)h->bytes - (gint64)estimate);
 	pd_notifier_sink_hand_over(self, h);
 }
@@ -478,6 +480,12 @@ guint
 pd_notifier_sink_get_handover_wakeups(PdNotifierSink *self)
 {
 	return self->handover_wakeups;
+}
+
+PdInflight *
+pd_notifier_sink_get_inflight(PdNotifierSink *self)
+{
+	return self->inflight;
 }
 
 static void

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include "pd-inflight.h"
 #include "pd-publisher.h"
 #include "pd-sink.h"
 
@@ -25,5 +26,8 @@ pd_notifier_sink_get_messages_built(PdNotifierSink *self);
  * queued since it last did) */
 guint
 pd_notifier_sink_get_handover_wakeups(PdNotifierSink *self);
+/* for tests: the budget of messages in flight */
+PdInflight *
+pd_notifier_sink_get_inflight(PdNotifierSink *self);
 
 G_END_DECLS

@@ -109,6 +109,30 @@ test_inflight_wakeups(void)
 	g_assert_cmpuint(pd_inflight_get_peak(inflight), <=, 64 * 1024);
 }
 
+/* the estimate a thread counts in before its messages exist: up at once
+ * to a larger sample, down slowly to a smaller one (the meters' batches
+ * come in turn: one figure for all must not under-count the larger) */
+static void
+test_inflight_estimate(void)
+{
+	gint estimate = 1000;
+
+	pd_inflight_next_estimate(&estimate, 2000);
+	g_assert_cmpint(estimate, ==, 2000);
+	pd_inflight_next_estimate(&estimate, 1000);
+	g_assert_cmpint(estimate, ==, 1875);
+	pd_inflight_next_estimate(&estimate, 1000);
+	g_assert_cmpint(estimate, ==, 1765);
+	pd_inflight_next_estimate(&estimate, 1900);
+	g_assert_cmpint(estimate, ==, 1900);
+	for (guint i = 0; i < 100; i++)
+		pd_inflight_next_estimate(&estimate, 1000);
+	g_assert_cmpint(estimate, ==, 1000);
+	pd_inflight_next_estimate(&estimate, 0);
+	g_assert_cmpint(estimate, >=, 1);
+	g_assert_cmpint(estimate, <, 1000);
+}
+
 /* --- the notifier sink --- */
 
 typedef struct {
@@ -163,12 +187,15 @@ test_handover_wakeups(void)
 	g_autoptr(PdSink) sink = pd_notifier_sink_new(PD_PUBLISHER(publisher));
 	HandOvers h = { sink, 0, 10, 0 };
 	g_autoptr(GError) error = NULL;
+	PdInflight *inflight = pd_notifier_sink_get_inflight(PD_NOTIFIER_SINK(sink));
+	guint64 queued, held = 0, bodies = 0;
 
 	g_assert_true(pd_sink_start(sink, config, &error));
 	g_assert_no_error(error);
 	/* the main loop does not run meanwhile: all ten queue */
 	g_thread_join(g_thread_new("pollster", handovers_thread, &h));
 	g_assert_cmpuint(publisher->messages->len, ==, 0);
+	queued = pd_inflight_get_bytes(inflight);
 	g_assert_true(pd_test_wait_for(handovers_all_done, &h, 5000));
 	g_assert_cmpuint(pd_notifier_sink_get_handover_wakeups(PD_NOTIFIER_SINK(sink)), ==, 1);
 	g_assert_cmpuint(publisher->messages->len, ==, 10);
@@ -179,7 +206,14 @@ test_handover_wakeups(void)
 		  g_strndup(g_bytes_get_data(msg->body, NULL), g_bytes_get_size(msg->body));
 		g_assert_cmpuint(msg->n_samples, ==, 3);
 		g_assert_nonnull(strstr(body, rid));
+		held += msg->held;
+		bodies += g_bytes_get_size(msg->body);
 	}
+	/* the budget counted what the queued messages hold, not only their
+	 * bodies' bytes, and let it go when they were handed over */
+	g_assert_cmpuint(queued, ==, held);
+	g_assert_cmpuint(held, >=, bodies + 10 * sizeof(PdMessage));
+	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 0);
 	/* the main loop idle again: the next chunk wakes it again */
 	h.first = 10;
 	h.n = 1;
@@ -195,6 +229,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/wakeups/inflight", test_inflight_wakeups);
+	g_test_add_func("/wakeups/inflight-estimate", test_inflight_estimate);
 	g_test_add_func("/wakeups/sink-handover", test_handover_wakeups);
 	return g_test_run();
 }
