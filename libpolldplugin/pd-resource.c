@@ -11,7 +11,8 @@ struct _PdResource {
 	gint ref_count;
 	gpointer data;
 	GDestroyNotify destroy;
-	gchar id[]; /* one allocation per resource */
+	const gchar *id; /* own_id, or the data's (pd_resource_new_borrowed()) */
+	gchar own_id[];	 /* one allocation per resource */
 };
 
 PdResource *
@@ -26,7 +27,22 @@ pd_resource_new(const gchar *id, gpointer data, GDestroyNotify destroy)
 	res->ref_count = 1;
 	res->data = data;
 	res->destroy = destroy;
-	memcpy(res->id, id, len + 1);
+	memcpy(res->own_id, id, len + 1);
+	res->id = res->own_id;
+	return res;
+}
+
+PdResource *
+pd_resource_new_borrowed(const gchar *id, gpointer data, GDestroyNotify destroy)
+{
+	PdResource *res;
+
+	g_return_val_if_fail(id != NULL, NULL);
+	res = g_malloc(sizeof(PdResource));
+	res->ref_count = 1;
+	res->data = data;
+	res->destroy = destroy;
+	res->id = id;
 	return res;
 }
 

@@ -19,6 +19,11 @@ typedef struct _PdResource PdResource;
 
 PdResource *
 pd_resource_new(const gchar *id, gpointer data, GDestroyNotify destroy);
+/* SDK 1.7: @id is not copied: it lives as long as @data (it is @data's, or
+ * something @data holds), until @destroy. A discovery handing out thousands
+ * of resources a cycle keeps one copy of each id instead of two. */
+PdResource *
+pd_resource_new_borrowed(const gchar *id, gpointer data, GDestroyNotify destroy);
 PdResource *
 pd_resource_ref(PdResource *res);
 void

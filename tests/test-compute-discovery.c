@@ -765,6 +765,8 @@ discover_domain(PdDiscovery *discovery, guintptr *dom)
 	g_assert_cmpuint(resources->len, ==, 1);
 	cd = pd_resource_get_data(g_ptr_array_index(resources, 0));
 	*dom = (guintptr)cd->dom;
+	/* the resource's id is the parsed instance's, not a copy */
+	g_assert_true(pd_resource_get_id(g_ptr_array_index(resources, 0)) == cd->inst->uuid);
 	/* the cache's reference outlives the run's */
 	return cd;
 }

@@ -516,9 +516,9 @@ pd_compute_run_visit(PdComputeRun *run, PdComputeShard *sh, PdComputeListed *l, 
 
 	g_clear_pointer(&l->rd, pd_compute_listing_read_free);
 	if (cd != NULL)
-		g_ptr_array_add(
-		  out,
-		  pd_resource_new(cd->inst->uuid, cd, (GDestroyNotify)pd_compute_domain_unref));
+		g_ptr_array_add(out,
+				pd_resource_new_borrowed(
+				  cd->inst->uuid, cd, (GDestroyNotify)pd_compute_domain_unref));
 }
 
 /* main thread: the engine keeps these domains of a part (the blacklist
