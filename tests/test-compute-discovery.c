@@ -78,6 +78,56 @@ test_parse(void)
 	g_assert_null(inst);
 }
 
+/* what a parser must get right beyond libvirt's usual output: another
+ * namespace prefix or a default namespace, Nova 1.1 preferred to 1.0
+ * wherever it stands, entities and character references, CDATA, text split
+ * by comments and child elements (an element's text is all of its
+ * descendants'), short texts, padded numbers, missing elements */
+static void
+test_parse_odd(void)
+{
+	static const gchar odd_xml[] =
+	  "<?xml version='1.0'?>\n<domain type='test'><name>i&amp;1</name>"
+	  "<uuid>11111111-2222-3333-4444-555555555556</uuid><metadata>"
+	  "<x:instance xmlns:x='http://openstack.org/xmlns/libvirt/nova/1.0'>"
+	  "<x:name>old</x:name><x:flavor name='f0'/><x:owner><x:user uuid='u0'/>"
+	  "<x:project uuid='p0'/></x:owner></x:instance>"
+	  "<instance xmlns='http://openstack.org/xmlns/libvirt/nova/1.1'>"
+	  "<name><![CDATA[a<b]]> &#233;&lt;<!-- c --><i>x</i>&quot;</name>"
+	  "<flavor name='f&apos;1'><memory> 64 </memory><vcpus>2</vcpus></flavor>"
+	  "<owner><user uuid='u1'>b&#x6F;b</user><project uuid='p1'></project></owner>"
+	  "<root type='image' uuid='img'/></instance></metadata>"
+	  "<os><type arch='x86_64'>hvm</type></os><devices>"
+	  "<disk type='file'><source file='/x'/><target dev='vd&#97;'/></disk>"
+	  "<interface type='bridge'><mac address='52:54:00:aa:bb:cc'/>"
+	  "<target dev='tap1'/></interface></devices></domain>";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdComputeInstance) inst =
+	  pd_compute_instance_parse(odd_xml, strlen(odd_xml), &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(inst);
+	g_assert_cmpstr(inst->domain_name, ==, "i&1");
+	g_assert_cmpstr(inst->display_name, ==, "a<b \xc3\xa9<x\"");
+	g_assert_cmpstr(inst->profile->flavor_name, ==, "f'1");
+	g_assert_null(inst->profile->flavor_id);
+	g_assert_cmpint(inst->profile->memory_mb, ==, 64);
+	g_assert_cmpint(inst->profile->vcpus, ==, 2);
+	g_assert_cmpint(inst->profile->disk_gb, ==, 0);
+	g_assert_cmpstr(inst->profile->user_id, ==, "u1");
+	g_assert_cmpstr(inst->profile->user_name, ==, "bob");
+	g_assert_cmpstr(inst->profile->project_name, ==, "");
+	g_assert_cmpstr(inst->profile->image_id, ==, "img");
+	g_assert_cmpstr(inst->profile->os_type, ==, "hvm");
+	g_assert_cmpuint(inst->n_disks, ==, 1);
+	g_assert_cmpstr(inst->disks[0].dev, ==, "vda");
+	g_assert_cmpuint(inst->n_vnics, ==, 1);
+	g_assert_null(inst->vnics[0].fref);
+	g_assert_cmpuint(inst->vnics[0].n_params, ==, 2);
+	g_assert_null(inst->vnics[0].param_values[0]); /* no interfaceid */
+	g_assert_null(inst->vnics[0].param_values[1]); /* no bridge */
+}
+
 /* instances of the same flavor, owner, image and os share one profile; a
  * different owner gets its own, and the last instance's release frees it */
 static void
@@ -822,6 +872,7 @@ main(gint argc, gchar **argv)
 	g_assert_cmpint(virInitialize(), ==, 0);
 	g_test_add_func("/compute/parse", test_parse);
 	g_test_add_func("/compute/parse/profile", test_parse_profile);
+	g_test_add_func("/compute/parse/odd", test_parse_odd);
 	g_test_add_func("/compute/domain/classes", test_domain_classes);
 	g_test_add_func("/compute/bulk-params", test_bulk_params);
 	g_test_add_func("/compute/lifecycle", test_lifecycle);

@@ -487,7 +487,7 @@ pd_compute_instance_parse(const gchar *xml, gsize len, GError **error)
 					      (int)len,
 					      "domain.xml",
 					      NULL,
-					      XML_PARSE_NONET | XML_PARSE_NOBLANKS |
+					      XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_COMPACT |
 						XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	g_autoptr(PdComputeDraft) d = NULL;
 	xmlNode *root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
