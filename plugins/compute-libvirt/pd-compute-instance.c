@@ -483,12 +483,13 @@ pd_compute_draft_pack(PdComputeDraft *d)
 PdComputeInstance *
 pd_compute_instance_parse(const gchar *xml, gsize len, GError **error)
 {
-	g_autoptr(xmlDoc) doc = xmlReadMemory(xml,
-					      (int)len,
-					      "domain.xml",
-					      NULL,
-					      XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_COMPACT |
-						XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	g_autoptr(xmlDoc) doc =
+	  xmlReadMemory(xml,
+			(int)len,
+			"domain.xml",
+			NULL,
+			XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_COMPACT |
+			  XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	g_autoptr(PdComputeDraft) d = NULL;
 	xmlNode *root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
 	xmlNode *nova, *type;
