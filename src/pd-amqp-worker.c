@@ -911,10 +911,11 @@ pd_amqp_worker_arm_tick(PdAmqpWorker *self)
 	gint64 now = g_get_monotonic_time();
 	gint64 second = now + G_USEC_PER_SEC;
 	gint64 heartbeat = self->link != NULL ? pd_amqp_link_get_heartbeat(self->link) : 0;
-	gint64 due = -1;
+	gint64 due = -1, current;
 
 	if (self->tick_source == NULL)
 		return;
+	current = g_source_get_ready_time(self->tick_source);
 	if (self->flushes.head != NULL || self->stopping)
 		due = second;
 	else if (self->cstate == PD_AMQP_CONNECTED && heartbeat > 0)
@@ -922,6 +923,16 @@ pd_amqp_worker_arm_tick(PdAmqpWorker *self)
 			      self->heard_at + 2 * heartbeat * G_USEC_PER_SEC) +
 			    1000,
 			  second);
+	/* GLib wakes the context each time a ready time changes (an eventfd
+	 * write, a poll and a read more), and while messages flow this one
+	 * moves later at every event: a deadline still ahead and not later
+	 * than the new one is kept. The tick then comes early, finds nothing
+	 * due and sets the later one: at most once a second, not an event. */
+	if (current > now && (due == -1 || due >= current))
+		return;
+	if (due == current)
+		return;
+	self->st.rearms++;
 	g_source_set_ready_time(self->tick_source, due);
 }
 

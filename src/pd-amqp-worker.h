@@ -45,7 +45,8 @@ typedef struct {
 	guint64 dropped_spool_full_gauges;
 	guint64 dropped_spool_error;
 	guint64 reconnects;
-	guint64 ticks; /* the heartbeat and flush deadline timer's dispatches */
+	guint64 ticks;	/* the heartbeat and flush deadline timer's dispatches */
+	guint64 rearms; /* that timer's deadline moved (each wakes the worker's loop once) */
 } PdAmqpStats;
 
 /* runs in the main context; @state is "connected", "connecting"... */

@@ -668,6 +668,52 @@ test_burst_uncorked(Fixture *f, gconstpointer data)
 	pd_amqp_worker_stop(worker, NULL);
 }
 
+/* messages flowing move the heartbeat deadline later at every event; the
+ * timer is not moved each time (GLib wakes the worker's loop once more for
+ * every move): at most once a second it comes early and moves then */
+static void
+test_tick_rearms(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GObject) owner = g_object_new(G_TYPE_OBJECT, NULL);
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *dir = g_build_filename(f->dir, "spool", NULL);
+	g_autofree gchar *pad = g_strnfill(1000, 'x');
+	IdleWait w;
+	PdAmqpStats before, after;
+	PdAmqpWorker *worker;
+	gint64 start, took;
+
+	if (skip_without_broker())
+		return;
+	pd_test_broker_add_vhost(broker, "rearms");
+	url = url_for("guest", "guest", "rearms");
+	worker = heartbeat_worker_new(url, dir, 30, 0.05, owner, budget_state_cb);
+	idle_push(worker, 1);
+	pd_amqp_worker_get_stats(worker, &before);
+	start = g_get_monotonic_time();
+	/* 400 messages of 1 KB in a window of 16 (and the memory queue's 1 MiB):
+	 * at least 25 events (confirms read) */
+	for (guint n = 2; n <= 401; n++) {
+		g_autofree gchar *body = g_strdup_printf(
+		  "{\"oslo.version\": \"2.0\", \"n\": %u, \"pad\": \"%s\"}", n, pad);
+		g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));
+		g_autoptr(PdMessage) msg = pd_message_new(bytes, NULL, 1, 1);
+		pd_amqp_worker_push(worker, msg, NULL);
+	}
+	w.worker = worker;
+	w.confirmed = 401;
+	g_assert_true(pd_test_wait_for(idle_confirmed, &w, 20000));
+	took = g_get_monotonic_time() - start;
+	pd_amqp_worker_get_stats(worker, &after);
+	g_test_message("timer moved %" G_GUINT64_FORMAT " times over %" G_GINT64_FORMAT
+		       " ms of publishing",
+		       after.rearms - before.rearms,
+		       took / 1000);
+	g_assert_cmpuint(after.published, ==, 401);
+	g_assert_cmpuint(after.rearms - before.rearms, <=, 2 + (guint64)(took / G_USEC_PER_SEC));
+	pd_amqp_worker_stop(worker, NULL);
+}
+
 /* a TCP relay to the broker that can go silent: bytes stay in the kernel's
  * buffers both ways while it is frozen */
 typedef struct {
@@ -859,6 +905,12 @@ main(int argc, char **argv)
 		   NULL,
 		   pd_test_amqp_fixture_set_up,
 		   test_burst_uncorked,
+		   pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp/tick-rearms",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_tick_rearms,
 		   pd_test_amqp_fixture_tear_down);
 	g_test_add("/amqp/idle-ticks",
 		   Fixture,
