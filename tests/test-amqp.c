@@ -541,6 +541,20 @@ idle_push(PdAmqpWorker *worker, guint n)
 	g_assert_true(pd_test_wait_for(idle_confirmed, &w, 20000));
 }
 
+/* pushes messages @first to @last at once, each padded with @pad, without
+ * waiting for their confirms */
+static void
+push_padded(PdAmqpWorker *worker, guint first, guint last, const gchar *pad)
+{
+	for (guint n = first; n <= last; n++) {
+		g_autofree gchar *body = g_strdup_printf(
+		  "{\"oslo.version\": \"2.0\", \"n\": %u, \"pad\": \"%s\"}", n, pad);
+		g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));
+		g_autoptr(PdMessage) msg = pd_message_new(bytes, NULL, 1, 1);
+		pd_amqp_worker_push(worker, msg, NULL);
+	}
+}
+
 /* a worker on @url with heartbeats every @heartbeat s and a spool in
  * @dir; @retry s between connection attempts */
 static PdAmqpWorker *
@@ -651,13 +665,7 @@ test_burst_uncorked(Fixture *f, gconstpointer data)
 	worker = heartbeat_worker_new(url, dir, 0, 0.05, owner, budget_state_cb);
 	idle_push(worker, 1);
 	/* 40 messages handed over at once: the worker sends them in bursts */
-	for (guint n = 2; n <= 41; n++) {
-		g_autofree gchar *body = g_strdup_printf(
-		  "{\"oslo.version\": \"2.0\", \"n\": %u, \"pad\": \"%s\"}", n, pad);
-		g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));
-		g_autoptr(PdMessage) msg = pd_message_new(bytes, NULL, 1, 1);
-		pd_amqp_worker_push(worker, msg, NULL);
-	}
+	push_padded(worker, 2, 41, pad);
 	w.worker = worker;
 	w.confirmed = 41;
 	g_assert_true(pd_test_wait_for(idle_confirmed, &w, 20000));
@@ -693,13 +701,7 @@ test_tick_rearms(Fixture *f, gconstpointer data)
 	start = g_get_monotonic_time();
 	/* 400 messages of 1 KB in a window of 16 (and the memory queue's 1 MiB):
 	 * at least 25 events (confirms read) */
-	for (guint n = 2; n <= 401; n++) {
-		g_autofree gchar *body = g_strdup_printf(
-		  "{\"oslo.version\": \"2.0\", \"n\": %u, \"pad\": \"%s\"}", n, pad);
-		g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));
-		g_autoptr(PdMessage) msg = pd_message_new(bytes, NULL, 1, 1);
-		pd_amqp_worker_push(worker, msg, NULL);
-	}
+	push_padded(worker, 2, 401, pad);
 	w.worker = worker;
 	w.confirmed = 401;
 	g_assert_true(pd_test_wait_for(idle_confirmed, &w, 20000));
