@@ -715,6 +715,9 @@ test_domain_events(void)
 	g_assert_nonnull(dom);
 	set_nova_name(dom, "first");
 	wait_file(rs, er.out, "\\\"display_name\\\": \\\"first\\\"", 1, 0);
+	/* the discovery logs its summary after it has handed the domain over,
+	 * so its sample can be out before the line for this read is */
+	wait_file(rs, rs->err, "discovery: 1 domains, 1 XML reads", 2, 0);
 	seen = file_size(rs->err);
 	set_nova_name(dom, "second");
 	wait_file(rs, er.out, "\\\"display_name\\\": \\\"second\\\"", 1, 0);
