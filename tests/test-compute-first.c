@@ -4,7 +4,8 @@
  * ID) is handed over before the listing, and the statistics the pollsters
  * ask for it are fetched before the listing too; every domain is still
  * handed over exactly once, and a later discovery (domains known) lists
- * first, as before.
+ * first, as before. Each connection finds a first part of its own shard,
+ * however the first IDs listed fall.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -108,10 +109,103 @@ test_first_part(void)
 	pd_test_rmtree(dir);
 }
 
+/* the shard of the domain with ID @id, for a pool of @pool */
+static guint
+first_shard_of(virConnectPtr conn, PdComputePool *pool, gint id)
+{
+	virDomainPtr dom = virDomainLookupByID(conn, id);
+	guchar uuid[VIR_UUID_BUFLEN];
+	guint shard;
+
+	g_assert_nonnull(dom);
+	g_assert_cmpint(virDomainGetUUID(dom, uuid), ==, 0);
+	shard = pd_compute_pool_shard(pool, uuid);
+	virDomainFree(dom);
+	return shard;
+}
+
+/* removes running domains of shard 0 until the first @first IDs listed are
+ * all shard 1's; returns how many domains are left */
+static guint
+first_only_shard_1(virConnectPtr conn, PdComputePool *pool, guint domains, guint first)
+{
+	for (guint round = 0; round < domains; round++) {
+		gint ids[512];
+		gint n = virConnectListDomains(conn, ids, G_N_ELEMENTS(ids));
+		gint victim = -1;
+
+		g_assert_cmpint(n, >=, (gint)first);
+		for (guint i = 0; i < first && victim < 0; i++) {
+			if (first_shard_of(conn, pool, ids[i]) == 0)
+				victim = ids[i];
+		}
+		if (victim < 0)
+			return (guint)n;
+		virDomainPtr dom = virDomainLookupByID(conn, victim);
+		g_assert_cmpint(virDomainDestroy(dom), ==, 0);
+		g_assert_cmpint(virDomainUndefine(dom), ==, 0);
+		virDomainFree(dom);
+	}
+	g_assert_not_reached();
+}
+
+/* Two connections, and the first IDs listed are all the second one's: the
+ * first connection still finds running domains of its own shard for its
+ * early part (listing more IDs) instead of waiting for its whole listing. */
+static void
+test_first_part_other_shard(void)
+{
+	const guint domains = 200;
+	/* twice what one round of IDs covers for 2 connections (8) */
+	const guint first = 16;
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *xml = pd_test_compute_gen_running(dir, domains);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr conn = virConnectOpen(uri);
+	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	First f = { { pd_config_new(), NULL, first_seen } };
+	guint left, shard0 = 0;
+	gint ids[256];
+	gint n;
+
+	g_assert_nonnull(conn);
+	pd_compute_pool_set_conn_shared(pool, conn, 2);
+	left = first_only_shard_1(conn, pool, domains, first);
+	/* shard 0 still has running domains, none among the first IDs */
+	n = virConnectListDomains(conn, ids, G_N_ELEMENTS(ids));
+	g_assert_cmpint(n, ==, (gint)left);
+	for (gint i = 0; i < n; i++) {
+		guint shard = first_shard_of(conn, pool, ids[i]);
+		if (i < (gint)first)
+			g_assert_cmpuint(shard, ==, 1);
+		shard0 += shard == 0;
+	}
+	g_assert_cmpuint(shard0, >=, 2);
+
+	discovery = pd_compute_discovery_new(pool);
+	pd_compute_discovery_set_refresh(PD_COMPUTE_DISCOVERY(discovery), 600 * G_USEC_PER_SEC, 0);
+	f.parts.pollster = pd_compute_pollster_new(pd_compute_meter_lookup("cpu"), pool);
+	first_run(&f, discovery);
+	/* both connections handed 2 over before their listings */
+	g_assert_cmpuint(pd_compute_discovery_get_early(PD_COMPUTE_DISCOVERY(discovery), 0), ==, 2);
+	g_assert_cmpuint(pd_compute_discovery_get_early(PD_COMPUTE_DISCOVERY(discovery), 1), ==, 2);
+	g_assert_cmpuint(g_hash_table_size(f.seen), ==, left);
+	g_assert_cmpuint(f.parts.polled, ==, left);
+	first_clear(&f);
+
+	g_object_unref(f.parts.pollster);
+	g_clear_object(&discovery);
+	g_object_unref(f.parts.config);
+	virConnectClose(conn);
+	pd_test_rmtree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/compute/first-part", test_first_part);
+	g_test_add_func("/compute/first-part/other-shard", test_first_part_other_shard);
 	return g_test_run();
 }

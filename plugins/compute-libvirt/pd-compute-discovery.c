@@ -53,6 +53,9 @@ struct _PdComputeDiscovery {
 	 * done by then (guint pairs) */
 	GArray *parts_log;
 	gdouble listed_at; /* for tests: when the last listing began */
+	/* for tests: per pipeline, the domains its early part handed over in
+	 * the last run */
+	guint early_handed[PD_COMPUTE_POOL_MAX_SIZE];
 };
 
 /* what this discovery knows about changes since the last one */
@@ -665,9 +668,30 @@ pd_compute_shard_read_cb(PdComputeConnection *conn, gpointer data)
  * listing of a few IDs, then a lookup each), reads their XML and hands them
  * over; the listing then leaves them out. The statistics the pollsters queue
  * for them go before the listing: the pipeline waits for that job (up to
- * PD_COMPUTE_EARLY_WAIT_USEC, in case no meter asks for statistics). */
+ * PD_COMPUTE_EARLY_WAIT_USEC, in case no meter asks for statistics).
+ *
+ * Which shard an ID's domain falls in is known only after its lookup, so
+ * the first IDs listed may all be another shard's: the listing of IDs then
+ * grows (PD_COMPUTE_EARLY_IDS_PER_SHARD per connection, times
+ * PD_COMPUTE_EARLY_IDS_GROWTH each round) and the lookups go on over the new
+ * IDs, up to PD_COMPUTE_EARLY_LOOKUPS_MAX lookups (a round trip each) per
+ * shard. With UUIDs' hash spread evenly a shard of n finds its 2 domains in
+ * about 2n lookups. */
 #define PD_COMPUTE_EARLY_IDS_PER_SHARD (2 * PD_COMPUTE_READ_CHUNK_MIN)
+#define PD_COMPUTE_EARLY_IDS_GROWTH 8
+#define PD_COMPUTE_EARLY_LOOKUPS_MAX 64
 #define PD_COMPUTE_EARLY_WAIT_USEC (100 * 1000)
+
+/* TRUE when @id is among the @n first of @ids */
+static gboolean
+pd_compute_ids_contain(const gint *ids, guint n, gint id)
+{
+	for (guint i = 0; i < n; i++) {
+		if (ids[i] == id)
+			return TRUE;
+	}
+	return FALSE;
+}
 
 /* the early part: running domains of this shard, with their state */
 static void
@@ -675,24 +699,41 @@ pd_compute_shard_find_early(PdComputeShard *sh, virConnectPtr conn)
 {
 	PdComputePool *pool = sh->run->self->pool;
 	guint max_ids = PD_COMPUTE_EARLY_IDS_PER_SHARD * pd_compute_pool_get_size(pool);
-	g_autofree gint *ids = g_new0(gint, max_ids);
-	gint n = virConnectListDomains(conn, ids, (gint)max_ids);
+	gint tried[PD_COMPUTE_EARLY_LOOKUPS_MAX];
+	guint n_tried = 0;
+	gboolean more = TRUE; /* the last answer was full: there may be more IDs */
 
-	for (gint i = 0; i < n && sh->early->len < PD_COMPUTE_READ_CHUNK_MIN; i++) {
-		virDomainPtr dom = virDomainLookupByID(conn, ids[i]);
-		guchar uuid[VIR_UUID_BUFLEN];
-		PdComputeListed l = { NULL };
+	for (; more && sh->early->len < PD_COMPUTE_READ_CHUNK_MIN &&
+	       n_tried < PD_COMPUTE_EARLY_LOOKUPS_MAX;
+	     max_ids *= PD_COMPUTE_EARLY_IDS_GROWTH) {
+		g_autofree gint *ids = g_new0(gint, max_ids);
+		gint n = virConnectListDomains(conn, ids, (gint)max_ids);
 
-		/* NULL: stopped meanwhile */
-		if (dom == NULL)
-			continue;
-		if (virDomainGetUUID(dom, uuid) == 0 &&
-		    pd_compute_pool_shard(pool, uuid) == sh->index &&
-		    pd_compute_listing_set(&l, dom, NULL, 0)) {
-			l.xml_due = TRUE;
-			g_array_append_val(sh->early, l);
+		more = n == (gint)max_ids;
+		for (gint i = 0; i < n && sh->early->len < PD_COMPUTE_READ_CHUNK_MIN &&
+				 n_tried < PD_COMPUTE_EARLY_LOOKUPS_MAX;
+		     i++) {
+			virDomainPtr dom;
+			guchar uuid[VIR_UUID_BUFLEN];
+			PdComputeListed l = { NULL };
+
+			/* looked up in an earlier round (the IDs' order may
+			 * change between answers: each is looked up once) */
+			if (pd_compute_ids_contain(tried, n_tried, ids[i]))
+				continue;
+			tried[n_tried++] = ids[i];
+			dom = virDomainLookupByID(conn, ids[i]);
+			/* NULL: stopped meanwhile */
+			if (dom == NULL)
+				continue;
+			if (virDomainGetUUID(dom, uuid) == 0 &&
+			    pd_compute_pool_shard(pool, uuid) == sh->index &&
+			    pd_compute_listing_set(&l, dom, NULL, 0)) {
+				l.xml_due = TRUE;
+				g_array_append_val(sh->early, l);
+			}
+			virDomainFree(dom);
 		}
-		virDomainFree(dom);
 	}
 	/* a failure here is the listing's to report */
 	virResetLastError();
@@ -729,6 +770,9 @@ pd_compute_shard_early(PdComputeShard *sh, PdComputeConnection *conn)
 			g_array_remove_index_fast(sh->early, i);
 	}
 	g_clear_pointer(&sh->conn, virConnectClose);
+	g_mutex_lock(&run->self->lock);
+	run->self->early_handed[sh->index] = found->len;
+	g_mutex_unlock(&run->self->lock);
 	pd_compute_run_hand_over(run, found, todo->len);
 	g_debug("discovery: connection %u handed %u domains over before the listing in %.3f s",
 		sh->index,
@@ -844,6 +888,7 @@ pd_compute_run_begin(PdComputeDiscovery *self, PdComputeRun *run)
 	run->now = pd_compute_discovery_now(self);
 	run->generation = ++self->generation;
 	g_array_set_size(self->parts_log, 0);
+	memset(self->early_handed, 0, sizeof(self->early_handed));
 	/* a full refresh now and then, as Ceilometer's resource_cache_expiry */
 	if (self->cache_expiry > 0 && run->now - self->cache_time >= self->cache_expiry) {
 		g_hash_table_remove_all(self->cache);
@@ -1015,6 +1060,18 @@ pd_compute_discovery_get_parts(PdComputeDiscovery *self)
 	g_array_append_vals(out, self->parts_log->data, self->parts_log->len);
 	g_mutex_unlock(&self->lock);
 	return out;
+}
+
+guint
+pd_compute_discovery_get_early(PdComputeDiscovery *self, guint pipeline)
+{
+	guint n;
+
+	g_return_val_if_fail(pipeline < PD_COMPUTE_POOL_MAX_SIZE, 0);
+	g_mutex_lock(&self->lock);
+	n = self->early_handed[pipeline];
+	g_mutex_unlock(&self->lock);
+	return n;
 }
 
 gdouble

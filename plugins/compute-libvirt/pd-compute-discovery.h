@@ -45,6 +45,10 @@ pd_compute_discovery_get_listed_by_id(PdComputeDiscovery *self);
  * domains in the part, and the XML reads done by then */
 GArray *
 pd_compute_discovery_get_parts(PdComputeDiscovery *self);
+/* for tests: how many domains @pipeline's early part handed over before
+ * its listing in the last run (0 when the run had no early part) */
+guint
+pd_compute_discovery_get_early(PdComputeDiscovery *self, guint pipeline);
 /* for tests: when the last listing of every domain began (monotonic
  * seconds, as samples' monotonic_time) */
 gdouble
