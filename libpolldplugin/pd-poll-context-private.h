@@ -29,6 +29,10 @@ pd_poll_context_set_flush(PdPollContext *ctx,
 			  PdPollContextFlushFunc func,
 			  gpointer user_data);
 
+/* TRUE while @ctx holds a batch (made at the first sample after a flush) */
+gboolean
+pd_poll_context_has_batch(PdPollContext *ctx);
+
 /* the engine takes the samples and failures once the pollster returned */
 PdSampleBatch *
 pd_poll_context_steal_batch(PdPollContext *ctx);

@@ -79,13 +79,12 @@ pd_poll_context_add_sample(PdPollContext *ctx,
 {
 	/* flush when the next sample would start a new chunk: the samples
 	 * before it are complete by now (callers fill in the volume after
-	 * add), so memory stays bounded by the chunk, not by the resources */
+	 * add), so memory stays bounded by the chunk, not by the resources.
+	 * The next batch is made once the flush returned: a flush may wait
+	 * for the in-flight budget, with one batch held, not two */
 	if (ctx->flush != NULL &&
-	    pd_sample_batch_get_size(pd_poll_context_batch(ctx)) >= ctx->flush_at) {
-		PdSampleBatch *full = g_steal_pointer(&ctx->batch);
-		pd_poll_context_batch(ctx);
-		ctx->flush(ctx, full, ctx->flush_data);
-	}
+	    pd_sample_batch_get_size(pd_poll_context_batch(ctx)) >= ctx->flush_at)
+		ctx->flush(ctx, g_steal_pointer(&ctx->batch), ctx->flush_data);
 	return pd_sample_batch_add(
 	  pd_poll_context_batch(ctx), name, type, unit, resource_id, user_id, project_id, metadata);
 }
@@ -99,6 +98,12 @@ pd_poll_context_set_flush(PdPollContext *ctx,
 	ctx->flush_at = MAX(flush_at, 1);
 	ctx->flush = func;
 	ctx->flush_data = user_data;
+}
+
+gboolean
+pd_poll_context_has_batch(PdPollContext *ctx)
+{
+	return ctx->batch != NULL;
 }
 
 PdSampleBatch *

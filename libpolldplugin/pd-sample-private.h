@@ -13,5 +13,9 @@ G_BEGIN_DECLS
  * without growing its array (a realloc and a copy of what it holds) */
 PdSampleBatch *
 pd_sample_batch_new_sized(guint reserve);
+/* the bytes @batch holds: the struct, the samples' array, the strings
+ * copied (an estimate that does not under-count) */
+gsize
+pd_sample_batch_get_held(PdSampleBatch *batch);
 
 G_END_DECLS

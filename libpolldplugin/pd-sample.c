@@ -28,6 +28,8 @@ struct _PdSampleBatch {
 	GSList *kept;				/* GStringChunk: storage of batches taken over */
 	const gchar *seen[PD_INTERN_SETS][2];	/* a string interned lately */
 	const gchar *copies[PD_INTERN_SETS][2]; /* and its copy in strings */
+	guint reserve;				/* samples the array was sized for */
+	gsize string_bytes;			/* copied into strings and kept */
 };
 
 static const gchar *const type_names[] = {
@@ -82,6 +84,7 @@ pd_sample_batch_new_sized(guint reserve)
 	PdSampleBatch *batch = g_new0(PdSampleBatch, 1);
 
 	batch->samples = g_array_sized_new(FALSE, FALSE, sizeof(PdSample), reserve);
+	batch->reserve = reserve;
 	g_array_set_clear_func(batch->samples, sample_clear);
 	batch->strings = g_string_chunk_new(4096);
 	return batch;
@@ -130,6 +133,7 @@ pd_sample_batch_intern(PdSampleBatch *batch, const gchar *str)
 		copy = copies[1];
 	} else {
 		copy = g_string_chunk_insert_const(batch->strings, str);
+		batch->string_bytes += strlen(str) + 1;
 		/* a stale way 1 of the same address goes: way 0 is read first */
 		if (seen[0] == str)
 			seen[0] = NULL;
@@ -162,14 +166,31 @@ pd_sample_batch_add(PdSampleBatch *batch,
 	sample->unit = pd_sample_batch_intern(batch, unit);
 	/* a pollster's resources differ sample after sample: a copy, not
 	 * looked up first */
-	sample->resource_id =
-	  resource_id != NULL ? g_string_chunk_insert(batch->strings, resource_id) : NULL;
+	if (resource_id != NULL) {
+		gsize len = strlen(resource_id);
+		sample->resource_id = g_string_chunk_insert_len(batch->strings, resource_id, len);
+		batch->string_bytes += len + 1;
+	}
 	sample->user_id = pd_sample_batch_intern(batch, user_id);
 	sample->project_id = pd_sample_batch_intern(batch, project_id);
 	sample->metadata = metadata != NULL ? pd_metadata_ref(metadata) : NULL;
 	sample->volume_kind = PD_VOLUME_NULL;
 	sample->monotonic_time = NAN;
 	return sample;
+}
+
+/* GLib sizes an array's storage to a power of two; the strings fill
+ * blocks of 4 KiB (a longer one gets its own): the bytes copied and a
+ * block a storage more, what a partly filled block leaves */
+gsize
+pd_sample_batch_get_held(PdSampleBatch *batch)
+{
+	gsize array = (gsize)MAX(batch->reserve, batch->samples->len) * sizeof(PdSample);
+	gsize storages = 1 + g_slist_length(batch->kept);
+
+	if (array > 0)
+		array = (gsize)1 << g_bit_storage(array - 1);
+	return sizeof(*batch) + array + batch->string_bytes + storages * 4096;
 }
 
 guint
@@ -221,6 +242,8 @@ pd_sample_batch_take(PdSampleBatch *dst, PdSampleBatch *src)
 	dst->kept = g_slist_concat(src->kept, dst->kept);
 	src->kept = NULL;
 	src->strings = g_string_chunk_new(4096);
+	dst->string_bytes += src->string_bytes;
+	src->string_bytes = 0;
 	/* the copies went with the storage */
 	memset(src->seen, 0, sizeof(src->seen));
 	memset(src->copies, 0, sizeof(src->copies));

@@ -21,6 +21,7 @@
 typedef struct {
 	GCond cond;
 	guint64 bytes;
+	guint64 held;
 	gboolean granted;
 } PdInflightWaiter;
 
@@ -29,6 +30,7 @@ struct _PdInflight {
 	GMutex lock;
 	guint64 max;
 	guint64 bytes;
+	guint64 held; /* what the waiting threads hold meanwhile (their batches) */
 	guint64 peak;
 	guint64 waits;
 	guint64 wakeups;
@@ -63,19 +65,20 @@ pd_inflight_unref(PdInflight *self)
 	g_free(self);
 }
 
-/* called with the lock held: something always goes, even a chunk larger
- * than the budget, when nothing else is in flight */
+/* called with the lock held: what the waiting threads hold takes room
+ * too; something always goes, even a chunk larger than the budget, when
+ * nothing has gone on ahead (what waits cannot drain) */
 static gboolean
 fits(PdInflight *self, guint64 bytes)
 {
-	return self->bytes == 0 || self->bytes + bytes <= self->max;
+	return self->bytes == 0 || self->bytes + self->held + bytes <= self->max;
 }
 
 static void
 count_in(PdInflight *self, guint64 bytes)
 {
 	self->bytes += bytes;
-	self->peak = MAX(self->peak, self->bytes);
+	self->peak = MAX(self->peak, self->bytes + self->held);
 }
 
 /* called with the lock held: the room made goes to the waiters in turn, as
@@ -87,7 +90,8 @@ grant_waiting(PdInflight *self)
 
 	while ((w = g_queue_peek_head(&self->waiters)) != NULL && fits(self, w->bytes)) {
 		g_queue_pop_head(&self->waiters);
-		count_in(self, w->bytes);
+		self->held -= w->held;
+		count_in(self, w->bytes + w->held);
 		w->granted = TRUE;
 		self->wakeups++;
 		g_cond_signal(&w->cond);
@@ -106,16 +110,24 @@ pd_inflight_set_max(PdInflight *self, guint64 max_bytes)
 void
 pd_inflight_acquire(PdInflight *self, guint64 bytes)
 {
-	PdInflightWaiter w = { .bytes = bytes };
+	pd_inflight_acquire_holding(self, bytes, 0);
+}
+
+void
+pd_inflight_acquire_holding(PdInflight *self, guint64 bytes, guint64 held)
+{
+	PdInflightWaiter w = { .bytes = bytes, .held = held };
 
 	g_mutex_lock(&self->lock);
 	/* behind those already waiting, so none of them starves */
-	if (self->waiters.length == 0 && fits(self, bytes)) {
-		count_in(self, bytes);
+	if (self->waiters.length == 0 && fits(self, bytes + held)) {
+		count_in(self, bytes + held);
 		g_mutex_unlock(&self->lock);
 		return;
 	}
 	self->waits++;
+	self->held += held;
+	self->peak = MAX(self->peak, self->bytes + self->held);
 	g_cond_init(&w.cond);
 	g_queue_push_tail(&self->waiters, &w);
 	while (!w.granted)
@@ -173,6 +185,12 @@ guint64
 pd_inflight_get_bytes(PdInflight *self)
 {
 	return pd_inflight_get(self, &self->bytes);
+}
+
+guint64
+pd_inflight_get_held(PdInflight *self)
+{
+	return pd_inflight_get(self, &self->held);
 }
 
 guint64

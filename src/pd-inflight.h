@@ -30,6 +30,13 @@ pd_inflight_set_max(PdInflight *self, guint64 max_bytes);
  * else is in flight. Never call it on the main thread, which releases. */
 void
 pd_inflight_acquire(PdInflight *self, guint64 bytes);
+/* the same for a thread that holds @held bytes meanwhile (the batch its
+ * messages are made from): they are counted at once, and take room while
+ * it waits as in flight bytes do, so waiting batches do not come on top
+ * of the budget; once it passes, @bytes + @held are in flight, and the
+ * caller gives @held back (pd_inflight_adjust()) when it freed them */
+void
+pd_inflight_acquire_holding(PdInflight *self, guint64 bytes, guint64 held);
 /* any thread, never waits: corrects what an acquire() counted by
  * @delta bytes (an estimate taken before the bytes existed) */
 void
@@ -48,7 +55,11 @@ void
 pd_inflight_next_estimate(gint *estimate, gint measured);
 guint64
 pd_inflight_get_bytes(PdInflight *self);
-/* highest in-flight total seen, and how often a thread had to wait */
+/* what the threads waiting now hold */
+guint64
+pd_inflight_get_held(PdInflight *self);
+/* highest total seen (in flight and held by waiting threads), and how
+ * often a thread had to wait */
 guint64
 pd_inflight_get_peak(PdInflight *self);
 guint64

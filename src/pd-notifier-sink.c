@@ -7,6 +7,7 @@
 
 #include "pd-config-private.h"
 #include "pd-inflight.h"
+#include "pd-sample-private.h"
 #include "pd-notifier-sink.h"
 #include "pd-serializer.h"
 
@@ -366,7 +367,7 @@ pd_notifier_sink_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done
 {
 	PdNotifierSink *self = PD_NOTIFIER_SINK(sink);
 	PdNotifierHandOver *h;
-	guint64 estimate;
+	guint64 estimate, held;
 	guint n;
 
 	if (!self->enabled) {
@@ -375,9 +376,12 @@ pd_notifier_sink_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done
 	}
 	n = pd_sample_batch_get_size(batch);
 	estimate = (guint64)n * (guint64)g_atomic_int_get(&self->sample_bytes);
+	held = pd_sample_batch_get_held(batch);
 	/* the calling (worker) thread waits here while the main loop (or the
-	 * publisher) lags behind, before its messages exist */
-	pd_inflight_acquire(self->inflight, estimate);
+	 * publisher) lags behind, before its messages exist; its batch counts
+	 * meanwhile (a few waiting threads' batches were on top of the
+	 * budget), until the caller frees it right after this returns */
+	pd_inflight_acquire_holding(self->inflight, estimate, held);
 	h = g_new0(PdNotifierHandOver, 1);
 	h->sink = g_object_ref(self);
 	h->messages = pd_notifier_sink_serialize(self, batch);
@@ -387,7 +391,7 @@ pd_notifier_sink_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done
 		h->bytes += ((PdMessage *)g_ptr_array_index(h->messages, i))->held;
 	if (n > 0)
 		pd_inflight_next_estimate(&self->sample_bytes, (gint)MIN(h->bytes / n, G_MAXINT));
-	pd_inflight_adjust(self->inflight, (gint64)h->bytes - (gint64)estimate);
+	pd_inflight_adjust(self->inflight, (gint64)h->bytes - (gint64)estimate - (gint64)held);
 	pd_notifier_sink_hand_over(self, h);
 }
 

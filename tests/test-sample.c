@@ -7,6 +7,9 @@
  */
 #include <math.h>
 
+#include "pd-config-private.h"
+#include "pd-poll-context-private.h"
+#include "pd-sample-private.h"
 #include "polld.h"
 
 static PdMetadata *
@@ -237,6 +240,69 @@ test_sample_batch_take(void)
 	g_assert_cmpuint(pd_sample_batch_get_size(dst), ==, 4);
 }
 
+/* what a batch holds, for the in-flight budget: its array as GLib sized it
+ * (a power of two), and the strings copied, the kept ones of a batch
+ * taken over included */
+static void
+test_sample_batch_held(void)
+{
+	g_autoptr(PdSampleBatch) batch = pd_sample_batch_new();
+	g_autoptr(PdSampleBatch) other = pd_sample_batch_new();
+	g_autofree gchar *long_id = g_strnfill(5000, 'x');
+	gsize empty = pd_sample_batch_get_held(batch);
+
+	g_assert_cmpuint(empty, >=, 64 * sizeof(PdSample) + 4096);
+	g_assert_cmpuint(empty, <, 128 * sizeof(PdSample) + 8192);
+	pd_sample_batch_add(batch, "cpu", PD_SAMPLE_TYPE_GAUGE, "ns", "r1", NULL, NULL, NULL);
+	/* "cpu", "ns", "r1" */
+	g_assert_cmpuint(pd_sample_batch_get_held(batch), ==, empty + 10);
+	pd_sample_batch_add(other, "cpu", PD_SAMPLE_TYPE_GAUGE, "ns", long_id, NULL, NULL, NULL);
+	g_assert_cmpuint(pd_sample_batch_get_held(other), >=, 5001);
+	pd_sample_batch_take(batch, other);
+	g_assert_cmpuint(pd_sample_batch_get_held(batch), >=, empty + 5001 + 4096);
+	g_assert_cmpuint(pd_sample_batch_get_held(other), ==, empty);
+}
+
+typedef struct {
+	guint flushes;
+	guint samples;
+	gboolean held_next; /* the context held a batch during a flush */
+} Flushes;
+
+static void
+flushes_cb(PdPollContext *ctx, PdSampleBatch *batch, gpointer user_data)
+{
+	Flushes *f = user_data;
+
+	f->flushes++;
+	f->samples += pd_sample_batch_get_size(batch);
+	f->held_next |= pd_poll_context_has_batch(ctx);
+	pd_sample_batch_free(batch);
+}
+
+/* a pollster's context hands each full chunk over before it makes the
+ * next batch: a thread waiting in the flush (for the in-flight budget)
+ * holds one batch, not a full one and an empty one sized for a chunk */
+static void
+test_sample_context_flush(void)
+{
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdCycleCache) cache = pd_cycle_cache_new(config);
+	g_autoptr(PdPollContext) ctx = pd_poll_context_new(config, cache, "test");
+	g_autoptr(PdSampleBatch) rest = NULL;
+	Flushes f = { 0 };
+
+	pd_poll_context_set_flush(ctx, 2, flushes_cb, &f);
+	for (guint i = 0; i < 5; i++)
+		pd_poll_context_add_sample(
+		  ctx, "cpu", PD_SAMPLE_TYPE_GAUGE, "ns", "r", NULL, NULL, NULL);
+	g_assert_cmpuint(f.flushes, ==, 2);
+	g_assert_cmpuint(f.samples, ==, 4);
+	g_assert_false(f.held_next);
+	rest = pd_poll_context_steal_batch(ctx);
+	g_assert_cmpuint(pd_sample_batch_get_size(rest), ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -248,5 +314,7 @@ main(int argc, char **argv)
 	g_test_add_func("/sample/batch-intern-ways", test_sample_batch_intern_ways);
 	g_test_add_func("/sample/batch-stamp", test_sample_batch_stamp);
 	g_test_add_func("/sample/batch-take", test_sample_batch_take);
+	g_test_add_func("/sample/context-flush", test_sample_context_flush);
+	g_test_add_func("/sample/batch-held", test_sample_batch_held);
 	return g_test_run();
 }

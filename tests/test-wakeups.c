@@ -25,6 +25,7 @@ typedef struct {
 	GAsyncQueue *passed;
 	guint64 bytes;
 	gint id;
+	guint64 held;
 } InflightWaiter;
 
 static gpointer
@@ -32,7 +33,7 @@ inflight_waiter(gpointer data)
 {
 	InflightWaiter *w = data;
 
-	pd_inflight_acquire(w->inflight, w->bytes);
+	pd_inflight_acquire_holding(w->inflight, w->bytes, w->held);
 	g_async_queue_push(w->passed, GINT_TO_POINTER(w->id));
 	return NULL;
 }
@@ -133,6 +134,44 @@ test_inflight_estimate(void)
 	g_assert_cmpint(estimate, <, 1000);
 }
 
+/* a waiting thread's batch takes room as bytes in flight do: the chunk
+ * that would fit alone waits while its batch does not fit beside it, the
+ * batch is counted (held) meanwhile and in flight once the thread passes;
+ * with nothing in flight a thread passes whatever it holds */
+static void
+test_inflight_held(void)
+{
+	g_autoptr(PdInflight) inflight = pd_inflight_new(64 * 1024);
+	g_autoptr(GAsyncQueue) passed = g_async_queue_new();
+	InflightWaiter w = { inflight, passed, 20 * 1024, 1, 16 * 1024 };
+	GThread *thread;
+
+	pd_inflight_acquire(inflight, 40 * 1024);
+	/* 40 + 20 fits, 40 + 20 + 16 does not */
+	thread = inflight_waiter_start(&w, 1);
+	g_assert_cmpuint(pd_inflight_get_held(inflight), ==, 16 * 1024);
+	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 40 * 1024);
+	/* 30 + 20 would fit, not with the batch */
+	pd_inflight_release(inflight, 10 * 1024);
+	g_assert_cmpuint(pd_inflight_get_wakeups(inflight), ==, 0);
+	g_assert_cmpuint(pd_inflight_get_waiting(inflight), ==, 1);
+	/* 10 + 20 + 16 fits */
+	pd_inflight_release(inflight, 20 * 1024);
+	g_assert_cmpint(GPOINTER_TO_INT(g_async_queue_pop(passed)), ==, 1);
+	g_thread_join(thread);
+	g_assert_cmpuint(pd_inflight_get_held(inflight), ==, 0);
+	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 46 * 1024);
+	g_assert_cmpuint(pd_inflight_get_peak(inflight), ==, 56 * 1024);
+	/* the batch freed */
+	pd_inflight_adjust(inflight, -16 * 1024);
+	pd_inflight_release(inflight, 30 * 1024);
+	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 0);
+	/* something always goes */
+	pd_inflight_acquire_holding(inflight, 60 * 1024, 30 * 1024);
+	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 90 * 1024);
+	g_assert_cmpuint(pd_inflight_get_waits(inflight), ==, 1);
+}
+
 /* --- the notifier sink --- */
 
 typedef struct {
@@ -230,6 +269,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/wakeups/inflight", test_inflight_wakeups);
 	g_test_add_func("/wakeups/inflight-estimate", test_inflight_estimate);
+	g_test_add_func("/wakeups/inflight-held", test_inflight_held);
 	g_test_add_func("/wakeups/sink-handover", test_handover_wakeups);
 	return g_test_run();
 }
