@@ -23,12 +23,13 @@
 #define PD_INTERN_SET_BITS 6
 
 struct _PdSampleBatch {
-	GArray *samples;			/* PdSample, by value */
+	PdSample *samples; /* by value, room for cap */
+	guint len;
+	guint cap;
 	GStringChunk *strings;			/* what the samples' strings point into */
 	GSList *kept;				/* GStringChunk: storage of batches taken over */
 	const gchar *seen[PD_INTERN_SETS][2];	/* a string interned lately */
 	const gchar *copies[PD_INTERN_SETS][2]; /* and its copy in strings */
-	guint reserve;				/* samples the array was sized for */
 	gsize string_bytes;			/* copied into strings and kept */
 };
 
@@ -78,14 +79,25 @@ sample_clear(gpointer data)
 	g_clear_pointer(&sample->metadata, pd_metadata_unref);
 }
 
+/* room for @want samples: doubled when it runs out, as GArray did */
+static void
+pd_sample_batch_grow(PdSampleBatch *batch, guint want)
+{
+	if (want <= batch->cap)
+		return;
+	batch->cap = MAX(MAX(want, batch->cap * 2), 16);
+	batch->samples = g_renew(PdSample, batch->samples, batch->cap);
+}
+
 PdSampleBatch *
 pd_sample_batch_new_sized(guint reserve)
 {
 	PdSampleBatch *batch = g_new0(PdSampleBatch, 1);
 
-	batch->samples = g_array_sized_new(FALSE, FALSE, sizeof(PdSample), reserve);
-	batch->reserve = reserve;
-	g_array_set_clear_func(batch->samples, sample_clear);
+	/* exactly the room asked for: GArray rounds it up to a power of two
+	 * (a chunk of 200 samples, 19,200 bytes, took 32 KiB) */
+	batch->samples = g_new(PdSample, reserve);
+	batch->cap = reserve;
 	batch->strings = g_string_chunk_new(4096);
 	return batch;
 }
@@ -101,7 +113,9 @@ pd_sample_batch_free(PdSampleBatch *batch)
 {
 	if (batch == NULL)
 		return;
-	g_array_unref(batch->samples);
+	for (guint i = 0; i < batch->len; i++)
+		sample_clear(&batch->samples[i]);
+	g_free(batch->samples);
 	g_string_chunk_free(batch->strings);
 	g_slist_free_full(batch->kept, (GDestroyNotify)g_string_chunk_free);
 	g_free(batch);
@@ -158,8 +172,8 @@ pd_sample_batch_add(PdSampleBatch *batch,
 	PdSample *sample;
 
 	g_return_val_if_fail(batch != NULL, NULL);
-	g_array_set_size(batch->samples, batch->samples->len + 1);
-	sample = &g_array_index(batch->samples, PdSample, batch->samples->len - 1);
+	pd_sample_batch_grow(batch, batch->len + 1);
+	sample = &batch->samples[batch->len++];
 	memset(sample, 0, sizeof(*sample));
 	sample->name = pd_sample_batch_intern(batch, name);
 	sample->type = (guint8)type;
@@ -179,33 +193,31 @@ pd_sample_batch_add(PdSampleBatch *batch,
 	return sample;
 }
 
-/* GLib sizes an array's storage to a power of two; the strings fill
- * blocks of 4 KiB (a longer one gets its own): the bytes copied and a
- * block a storage more, what a partly filled block leaves */
+/* the strings fill blocks of 4 KiB (a longer one gets its own): the
+ * bytes copied and a block a storage more, what a partly filled block
+ * leaves */
 gsize
 pd_sample_batch_get_held(PdSampleBatch *batch)
 {
-	gsize array = (gsize)MAX(batch->reserve, batch->samples->len) * sizeof(PdSample);
 	gsize storages = 1 + g_slist_length(batch->kept);
 
-	if (array > 0)
-		array = (gsize)1 << g_bit_storage(array - 1);
-	return sizeof(*batch) + array + batch->string_bytes + storages * 4096;
+	return sizeof(*batch) + (gsize)batch->cap * sizeof(PdSample) + batch->string_bytes +
+	       storages * 4096;
 }
 
 guint
 pd_sample_batch_get_size(PdSampleBatch *batch)
 {
 	g_return_val_if_fail(batch != NULL, 0);
-	return batch->samples->len;
+	return batch->len;
 }
 
 PdSample *
 pd_sample_batch_index(PdSampleBatch *batch, guint idx)
 {
 	g_return_val_if_fail(batch != NULL, NULL);
-	g_return_val_if_fail(idx < batch->samples->len, NULL);
-	return &g_array_index(batch->samples, PdSample, idx);
+	g_return_val_if_fail(idx < batch->len, NULL);
+	return &batch->samples[idx];
 }
 
 void
@@ -218,8 +230,8 @@ pd_sample_batch_stamp(PdSampleBatch *batch,
 	gboolean set_monotonic = monotonic_time >= 0;
 
 	g_return_if_fail(batch != NULL);
-	for (guint i = first; i < batch->samples->len; i++) {
-		PdSample *sample = &g_array_index(batch->samples, PdSample, i);
+	for (guint i = first; i < batch->len; i++) {
+		PdSample *sample = &batch->samples[i];
 		sample->timestamp_us = timestamp_us;
 		if (set_monotonic)
 			sample->monotonic_time = monotonic_time;
@@ -230,13 +242,13 @@ void
 pd_sample_batch_take(PdSampleBatch *dst, PdSampleBatch *src)
 {
 	g_return_if_fail(dst != NULL && src != NULL && dst != src);
-	if (src->samples->len == 0)
+	if (src->len == 0)
 		return;
 	/* the samples move with their metadata references: no ref/unref */
-	g_array_append_vals(dst->samples, src->samples->data, src->samples->len);
-	g_array_set_clear_func(src->samples, NULL);
-	g_array_set_size(src->samples, 0);
-	g_array_set_clear_func(src->samples, sample_clear);
+	pd_sample_batch_grow(dst, dst->len + src->len);
+	memcpy(&dst->samples[dst->len], src->samples, src->len * sizeof(PdSample));
+	dst->len += src->len;
+	src->len = 0;
 	/* the moved strings still point into src's storage: dst keeps it */
 	dst->kept = g_slist_prepend(dst->kept, src->strings);
 	dst->kept = g_slist_concat(src->kept, dst->kept);
