@@ -128,6 +128,267 @@ test_parse_odd(void)
 	g_assert_null(inst->vnics[0].param_values[1]); /* no bridge */
 }
 
+/* everything parsed, one line a field */
+static gchar *
+instance_dump(PdComputeInstance *inst, GError *error)
+{
+	GString *s = g_string_new(NULL);
+	const PdComputeProfile *p;
+
+	if (inst == NULL) {
+		g_string_printf(s, "NULL %s", error != NULL ? error->message : "");
+		return g_string_free(s, FALSE);
+	}
+	p = inst->profile;
+	g_string_append_printf(s, "%s|%s|%s\n", inst->uuid, inst->domain_name, inst->display_name);
+	g_string_append_printf(s,
+			       "%s|%s|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT
+			       "|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "\n",
+			       p->flavor_name,
+			       p->flavor_id,
+			       p->vcpus,
+			       p->memory_mb,
+			       p->disk_gb,
+			       p->ephemeral_gb,
+			       p->swap_mb);
+	g_string_append_printf(s,
+			       "%s|%s|%s|%s|%s|%s|%s\n",
+			       p->user_id,
+			       p->user_name,
+			       p->project_id,
+			       p->project_name,
+			       p->image_id,
+			       p->os_type,
+			       p->architecture);
+	for (guint i = 0; i < inst->n_disks; i++)
+		g_string_append_printf(s, "disk %s\n", inst->disks[i].dev);
+	for (guint i = 0; i < inst->n_vnics; i++) {
+		PdComputeVnic *v = &inst->vnics[i];
+		g_string_append_printf(s, "vnic %s|%s|%s", v->name, v->mac, v->fref);
+		for (guint j = 0; j < v->n_params; j++)
+			g_string_append_printf(s, "|%s=%s", v->param_names[j], v->param_values[j]);
+		g_string_append_c(s, '\n');
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* the dump of @xml parsed the normal way and through libxml2's tree alone:
+ * they must be the same; returns whether the scanner's reading was used */
+static gboolean
+parse_both(const gchar *xml, gsize len, gchar **out)
+{
+	g_autoptr(GError) e1 = NULL;
+	g_autoptr(GError) e2 = NULL;
+	gboolean fast = FALSE, dom_fast = TRUE;
+	g_autoptr(PdComputeInstance) a =
+	  pd_compute_instance_parse_with(xml, len, FALSE, &fast, &e1);
+	g_autoptr(PdComputeInstance) b =
+	  pd_compute_instance_parse_with(xml, len, TRUE, &dom_fast, &e2);
+	g_autofree gchar *da = instance_dump(a, e1);
+	g_autofree gchar *db = instance_dump(b, e2);
+
+	g_assert_false(dom_fast);
+	if (g_strcmp0(da, db) != 0)
+		g_test_message("differs (fast %d) on: %.*s", fast, (int)len, xml);
+	g_assert_cmpstr(da, ==, db);
+	if (out != NULL)
+		*out = g_steal_pointer(&da);
+	return fast;
+}
+
+/* libvirt's layout of a domain as the bench fixture has it */
+static const gchar libvirt_xml[] =
+  "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>\n"
+  "  <name>instance-00000007</name>\n"
+  "  <uuid>5d3c0f7e-58a4-4b1c-9a66-0e2b1b0c0007</uuid>\n"
+  "  <metadata>\n"
+  "    <nova:instance xmlns:nova=\"http://openstack.org/xmlns/libvirt/nova/1.1\">\n"
+  "      <nova:package version=\"26.0.0\"/>\n"
+  "      <nova:name>vm-7</nova:name>\n"
+  "      <nova:creationTime>2024-01-01 00:00:00</nova:creationTime>\n"
+  "      <nova:flavor name=\"m1.small\">\n"
+  "        <nova:memory>2048</nova:memory>\n"
+  "        <nova:disk>20</nova:disk>\n"
+  "        <nova:swap>0</nova:swap>\n"
+  "        <nova:ephemeral>0</nova:ephemeral>\n"
+  "        <nova:vcpus>1</nova:vcpus>\n"
+  "      </nova:flavor>\n"
+  "      <nova:owner>\n"
+  "        <nova:user uuid=\"u0000007\">user7</nova:user>\n"
+  "        <nova:project uuid=\"p0000007\">tenant7</nova:project>\n"
+  "      </nova:owner>\n"
+  "      <nova:root type=\"image\" uuid=\"9f2c\"/>\n"
+  "    </nova:instance>\n"
+  "  </metadata>\n"
+  "  <memory unit='KiB'>2097152</memory>\n"
+  "  <vcpu placement='static'>1</vcpu>\n"
+  "  <os>\n"
+  "    <type arch='x86_64'>hvm</type>\n"
+  "    <boot dev='hd'/>\n"
+  "  </os>\n"
+  "  <devices>\n"
+  "    <disk type='file' device='disk'>\n"
+  "      <source file='/var/lib/nova/instances/x/disk0'/>\n"
+  "      <target dev='vda' bus='virtio'/>\n"
+  "    </disk>\n"
+  "    <disk type='file' device='cdrom'>\n"
+  "      <target dev='hdc' bus='ide'/>\n"
+  "    </disk>\n"
+  "    <interface type='network'>\n"
+  "      <mac address='52:54:00:00:00:07'/>\n"
+  "      <source network='default' bridge='br-int'/>\n"
+  "      <target dev='tap0000007-00'/>\n"
+  "      <filterref filter='nova-x'>\n"
+  "        <parameter name='IP' value='10.0.0.7'/>\n"
+  "        <parameter name='ip' value='10.0.0.8'/>\n"
+  "      </filterref>\n"
+  "      <model type='virtio'/>\n"
+  "    </interface>\n"
+  "  </devices>\n"
+  "  <test:runstate>5</test:runstate>\n"
+  "</domain>\n";
+
+/* the scanner takes libvirt's layout and what else it is sure of, and
+ * leaves the rest to libxml2's tree; either way the instance is the tree's */
+static void
+test_parse_fast(void)
+{
+	static const struct {
+		const gchar *from, *to;
+		gboolean fast;
+	} cases[] = {
+		{ NULL, NULL, TRUE },
+		/* what the scanner reads itself */
+		{ "vm-7", "a&amp;b&lt;&gt;&quot;&apos;&#233;&#x263A;", TRUE },
+		{ "vm-7", "\xc3\xa9t\xc3\xa9", TRUE },
+		{ "vm-7", " \t\n", TRUE },
+		{ "vm-7</nova:name>", "</nova:name  >", TRUE },
+		{ "name=\"m1.small\"", "name = 'm&#39;1' id=\"4\"", TRUE },
+		{ "<nova:instance xmlns:nova=", "<nova:instance xmlns='urn:d' xmlns:nova=", TRUE },
+		{ "<nova:memory>2048</nova:memory>",
+		  "<nova:memory xmlns:nova='urn:x'>9</nova:memory>",
+		  TRUE },
+		{ "<test:runstate>5</test:runstate>", "<runstate xmlns=''/>", TRUE },
+		{ "</domain>\n", "</domain>\n \n", TRUE },
+		/* what it leaves to libxml2 */
+		{ "<domain", "<?xml version='1.0'?>\n<domain", FALSE },
+		{ "<domain", "<!DOCTYPE domain>\n<domain", FALSE },
+		{ "vm-7", "vm<!-- c -->-7", FALSE },
+		{ "vm-7", "<![CDATA[vm<7]]>", FALSE },
+		{ "vm-7", "vm<i>-</i>7", FALSE },
+		{ "<nova:name>", "<nova:name>\n  <i/>", FALSE },
+		{ "vm-7", "vm&nbsp;7", FALSE },
+		{ "vm-7", "vm\r\n7", FALSE },
+		{ "vm-7", "vm]]>7", FALSE },
+		{ "vm-7", "&#0;", FALSE },
+		{ "vm-7", "\xef\xbf\xbe", FALSE },
+		{ "vm-7", "\xc3(", FALSE },
+		{ "name=\"m1.small\"", "name=\"m1\tsmall\"", FALSE },
+		{ "name=\"m1.small\"", "name=\"m1\nsmall\"", FALSE },
+		{ "name=\"m1.small\"", "name=\"m1.small\" name='x'", FALSE },
+		{ "name=\"m1.small\"", "name=\"m1.small\" nova:id='x'", FALSE },
+		{ "name=\"m1.small\"", "name=m1", FALSE },
+		{ "<nova:name>", "<nv:name>", FALSE },
+		{ "<nova:name>", "<xml:name>", FALSE },
+		{ "vm-7</nova:name>", "vm-7</nova:nam>", FALSE },
+		{ "</domain>\n", "</domain>\n<domain/>", FALSE },
+		{ "</domain>\n", "</domain>\nx", FALSE },
+		{ "</domain>\n", "", FALSE },
+		{ "<domain", "\xef\xbb\xbf<domain", FALSE },
+		{ "uuid=\"u0000007\"", "uuid=\"u0000007\"x='1'", FALSE },
+		{ "xmlns:nova=\"http://openstack.org/xmlns/libvirt/nova/1.1\"",
+		  "xmlns:nova=\"\"",
+		  FALSE },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GString) s = g_string_new(libvirt_xml);
+		g_autofree gchar *dump = NULL;
+		if (cases[i].from != NULL)
+			g_assert_cmpuint(g_string_replace(s, cases[i].from, cases[i].to, 1), ==, 1);
+		g_test_message("case %u", i);
+		g_assert_cmpint(parse_both(s->str, s->len, &dump), ==, cases[i].fast);
+		if (i == 0)
+			g_assert_cmpstr(
+			  dump,
+			  ==,
+			  "5d3c0f7e-58a4-4b1c-9a66-0e2b1b0c0007|instance-00000007|vm-7\n"
+			  "m1.small|(null)|1|2048|20|0|0\n"
+			  "u0000007|user7|p0000007|tenant7|9f2c|hvm|x86_64\n"
+			  "disk vda\n"
+			  "vnic tap0000007-00|52:54:00:00:00:07|nova-x|ip=10.0.0.8|"
+			  "interfaceid=(null)|bridge=br-int\n");
+	}
+	/* the in-line document goes through the scanner */
+	g_assert_true(parse_both(nova_xml, strlen(nova_xml), NULL));
+}
+
+/* random edits of libvirt's layout (markup, entities, blanks, bytes): the
+ * instance (or the error) is the tree's every time, and the scanner reads
+ * a good part of them itself */
+static void
+test_parse_fast_random(void)
+{
+	static const gchar *const inserts[] = {
+		" ",
+		"\n",
+		"\t",
+		"\r",
+		"&amp;",
+		"&#233;",
+		"&#x41;",
+		"&foo;",
+		"&",
+		"<!-- c -->",
+		"<x/>",
+		"<x>y</x>",
+		"<![CDATA[z]]>",
+		"<?pi?>",
+		"'",
+		"\"",
+		"<",
+		">",
+		"/",
+		"=",
+		"\xc3\xa9",
+		"\xff",
+		"]]>",
+		" a='1'",
+		" xmlns='urn:d'",
+		" xmlns:nova='urn:n'",
+		"</x>",
+		"nova:",
+		":",
+		"\x01",
+	};
+	/* PD_TEST_PARSE_SEED and PD_TEST_PARSE_N for longer runs by hand */
+	const gchar *seed = g_getenv("PD_TEST_PARSE_SEED");
+	const gchar *runs = g_getenv("PD_TEST_PARSE_N");
+	g_autoptr(GRand) rand =
+	  g_rand_new_with_seed(seed != NULL ? (guint32)g_ascii_strtoull(seed, NULL, 10) : 20261206);
+	gsize base = strlen(libvirt_xml);
+	guint fast = 0, n = runs != NULL ? (guint)g_ascii_strtoull(runs, NULL, 10) : 3000;
+
+	for (guint i = 0; i < n; i++) {
+		g_autoptr(GString) s = g_string_new_len(libvirt_xml, (gssize)base);
+		guint edits = (guint)g_rand_int_range(rand, 1, 4);
+		for (guint e = 0; e < edits; e++) {
+			gsize at = (gsize)g_rand_int_range(rand, 0, (gint32)s->len);
+			gsize cut = (gsize)g_rand_int_range(rand, 1, 4);
+			if (g_rand_boolean(rand))
+				g_string_insert(
+				  s,
+				  (gssize)at,
+				  inserts[g_rand_int_range(rand, 0, G_N_ELEMENTS(inserts))]);
+			else
+				g_string_erase(s, (gssize)at, (gssize)MIN(s->len - at, cut));
+		}
+		fast += parse_both(s->str, s->len, NULL);
+	}
+	g_test_message("%u of %u read by the scanner", fast, n);
+	g_assert_cmpuint(fast, >, n / 10);
+}
+
 /* instances of the same flavor, owner, image and os share one profile; a
  * different owner gets its own, and the last instance's release frees it */
 static void
@@ -873,6 +1134,8 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/compute/parse", test_parse);
 	g_test_add_func("/compute/parse/profile", test_parse_profile);
 	g_test_add_func("/compute/parse/odd", test_parse_odd);
+	g_test_add_func("/compute/parse/fast", test_parse_fast);
+	g_test_add_func("/compute/parse/fast-random", test_parse_fast_random);
 	g_test_add_func("/compute/domain/classes", test_domain_classes);
 	g_test_add_func("/compute/bulk-params", test_bulk_params);
 	g_test_add_func("/compute/lifecycle", test_lifecycle);

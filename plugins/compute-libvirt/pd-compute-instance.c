@@ -5,36 +5,10 @@
 
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include "pd-error.h"
 #include "pd-slab.h"
 #include "pd-compute-instance.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-
-static gboolean
-pd_xml_is(xmlNode *node, const gchar *name, const gchar *ns)
-{
-	if (node->type != XML_ELEMENT_NODE || g_strcmp0((const gchar *)node->name, name) != 0)
-		return FALSE;
-	if (ns == NULL)
-		return node->ns == NULL;
-	return node->ns != NULL && g_strcmp0((const gchar *)node->ns->href, ns) == 0;
-}
-
-static xmlNode *
-pd_xml_child(xmlNode *parent, const gchar *name, const gchar *ns)
-{
-	if (parent == NULL)
-		return NULL;
-	for (xmlNode *n = parent->children; n != NULL; n = n->next) {
-		if (pd_xml_is(n, name, ns))
-			return n;
-	}
-	return NULL;
-}
+#include "pd-compute-xml.h"
 
 /* the strings many domains repeat (flavor, owner, image, os, device and
  * parameter names) are interned: one copy for all, released with
@@ -58,33 +32,11 @@ pd_release(gchar *s)
 		g_ref_string_release(s);
 }
 
-static gchar *
-pd_xml_prop(xmlNode *node, const gchar *name)
-{
-	g_autofree xmlChar *value = NULL;
-
-	if (node == NULL)
-		return NULL;
-	value = xmlGetNoNsProp(node, (const xmlChar *)name);
-	return value != NULL ? g_strdup((const gchar *)value) : NULL;
-}
-
-static gchar *
-pd_xml_text(xmlNode *node)
-{
-	g_autofree xmlChar *value = NULL;
-
-	if (node == NULL)
-		return NULL;
-	value = xmlNodeGetContent(node);
-	return g_strdup(value != NULL ? (const gchar *)value : "");
-}
-
 /* like Ceilometer's _safe_find_int: a missing element counts as 0 */
 static gint64
-pd_xml_child_int(xmlNode *parent, const gchar *name, const gchar *ns)
+pd_xml_child_int(PdComputeXml *x, gconstpointer parent, const gchar *name, const gchar *ns)
 {
-	g_autofree gchar *text = pd_xml_text(pd_xml_child(parent, name, ns));
+	g_autofree gchar *text = pd_compute_xml_text(x, pd_compute_xml_child(x, parent, name, ns));
 	return text != NULL ? g_ascii_strtoll(g_strstrip(text), NULL, 10) : 0;
 }
 
@@ -173,35 +125,39 @@ pd_compute_vnic_set_param(PdComputeVnicDraft *vnic, gchar *name, gchar *value)
 }
 
 static void
-pd_compute_vnic_parse_params(PdComputeVnicDraft *vnic, xmlNode *iface)
+pd_compute_vnic_parse_params(PdComputeVnicDraft *vnic, PdComputeXml *x, gconstpointer iface)
 {
-	xmlNode *fref = pd_xml_child(iface, "filterref", NULL);
-	xmlNode *vport = pd_xml_child(iface, "virtualport", NULL);
+	gconstpointer fref = pd_compute_xml_child(x, iface, "filterref", NULL);
+	gconstpointer vport = pd_compute_xml_child(x, iface, "virtualport", NULL);
 
-	for (xmlNode *p = fref != NULL ? fref->children : NULL; p != NULL; p = p->next) {
+	for (gconstpointer p = pd_compute_xml_first(x, fref); p != NULL;
+	     p = pd_compute_xml_next(x, p)) {
 		g_autofree gchar *name = NULL;
-		if (!pd_xml_is(p, "parameter", NULL))
+		if (!pd_compute_xml_is(x, p, "parameter", NULL))
 			continue;
-		name = pd_xml_prop(p, "name");
+		name = pd_compute_xml_prop(x, p, "name");
 		pd_compute_vnic_set_param(vnic,
 					  pd_intern(g_ascii_strdown(name != NULL ? name : "", -1)),
-					  pd_intern(pd_xml_prop(p, "value")));
+					  pd_intern(pd_compute_xml_prop(x, p, "value")));
 	}
 	pd_compute_vnic_set_param(
 	  vnic,
 	  g_ref_string_new_intern("interfaceid"),
-	  pd_intern(pd_xml_prop(pd_xml_child(vport, "parameters", NULL), "interfaceid")));
-	pd_compute_vnic_set_param(
-	  vnic,
-	  g_ref_string_new_intern("bridge"),
-	  pd_intern(pd_xml_prop(pd_xml_child(iface, "source", NULL), "bridge")));
+	  pd_intern(pd_compute_xml_prop(
+	    x, pd_compute_xml_child(x, vport, "parameters", NULL), "interfaceid")));
+	pd_compute_vnic_set_param(vnic,
+				  g_ref_string_new_intern("bridge"),
+				  pd_intern(pd_compute_xml_prop(
+				    x, pd_compute_xml_child(x, iface, "source", NULL), "bridge")));
 }
 
 static PdComputeVnicDraft *
-pd_compute_vnic_parse(xmlNode *iface)
+pd_compute_vnic_parse(PdComputeXml *x, gconstpointer iface)
 {
-	g_autofree gchar *name = pd_xml_prop(pd_xml_child(iface, "target", NULL), "dev");
-	g_autofree gchar *mac = pd_xml_prop(pd_xml_child(iface, "mac", NULL), "address");
+	g_autofree gchar *name =
+	  pd_compute_xml_prop(x, pd_compute_xml_child(x, iface, "target", NULL), "dev");
+	g_autofree gchar *mac =
+	  pd_compute_xml_prop(x, pd_compute_xml_child(x, iface, "mac", NULL), "address");
 	PdComputeVnicDraft *vnic;
 
 	/* Ceilometer skips interfaces without a target or a MAC */
@@ -210,65 +166,72 @@ pd_compute_vnic_parse(xmlNode *iface)
 	vnic = g_new0(PdComputeVnicDraft, 1);
 	vnic->name = g_steal_pointer(&name);
 	vnic->mac = g_steal_pointer(&mac);
-	vnic->fref = pd_xml_prop(pd_xml_child(iface, "filterref", NULL), "filter");
+	vnic->fref =
+	  pd_compute_xml_prop(x, pd_compute_xml_child(x, iface, "filterref", NULL), "filter");
 	vnic->param_names = g_ptr_array_new_with_free_func((GDestroyNotify)pd_release);
 	vnic->param_values = g_ptr_array_new_with_free_func((GDestroyNotify)pd_release);
-	pd_compute_vnic_parse_params(vnic, iface);
+	pd_compute_vnic_parse_params(vnic, x, iface);
 	return vnic;
 }
 
 static void
-pd_compute_draft_parse_devices(PdComputeDraft *d, xmlNode *devices)
+pd_compute_draft_parse_devices(PdComputeDraft *d, PdComputeXml *x, gconstpointer devices)
 {
-	for (xmlNode *n = devices != NULL ? devices->children : NULL; n != NULL; n = n->next) {
-		if (pd_xml_is(n, "disk", NULL)) {
+	for (gconstpointer n = pd_compute_xml_first(x, devices); n != NULL;
+	     n = pd_compute_xml_next(x, n)) {
+		if (pd_compute_xml_is(x, n, "disk", NULL)) {
 			/* only disks with a source: an empty cdrom has no stats */
-			g_autofree gchar *dev = pd_xml_prop(pd_xml_child(n, "target", NULL), "dev");
+			g_autofree gchar *dev =
+			  pd_compute_xml_prop(x, pd_compute_xml_child(x, n, "target", NULL), "dev");
 			if (dev != NULL && dev[0] != '\0' &&
-			    pd_xml_child(n, "source", NULL) != NULL)
+			    pd_compute_xml_child(x, n, "source", NULL) != NULL)
 				g_ptr_array_add(d->disks, pd_intern(g_steal_pointer(&dev)));
-		} else if (pd_xml_is(n, "interface", NULL)) {
-			PdComputeVnicDraft *vnic = pd_compute_vnic_parse(n);
+		} else if (pd_compute_xml_is(x, n, "interface", NULL)) {
+			PdComputeVnicDraft *vnic = pd_compute_vnic_parse(x, n);
 			if (vnic != NULL)
 				g_ptr_array_add(d->vnics, vnic);
 		}
 	}
 }
 
-static xmlNode *
-pd_compute_find_nova(xmlNode *domain)
+static gconstpointer
+pd_compute_find_nova(PdComputeXml *x, gconstpointer domain)
 {
-	xmlNode *metadata = pd_xml_child(domain, "metadata", NULL);
-	xmlNode *nova = pd_xml_child(metadata, "instance", PD_COMPUTE_NOVA_NS_1_1);
+	gconstpointer metadata = pd_compute_xml_child(x, domain, "metadata", NULL);
+	gconstpointer nova = pd_compute_xml_child(x, metadata, "instance", PD_COMPUTE_NOVA_NS_1_1);
 
-	return nova != NULL ? nova : pd_xml_child(metadata, "instance", PD_COMPUTE_NOVA_NS_1_0);
+	return nova != NULL ? nova
+			    : pd_compute_xml_child(x, metadata, "instance", PD_COMPUTE_NOVA_NS_1_0);
 }
 
 static void
-pd_compute_profile_parse_flavor(PdComputeProfile *p, xmlNode *flavor, const gchar *ns)
+pd_compute_profile_parse_flavor(PdComputeProfile *p,
+				PdComputeXml *x,
+				gconstpointer flavor,
+				const gchar *ns)
 {
-	p->flavor_name = pd_intern(pd_xml_prop(flavor, "name"));
-	p->flavor_id = pd_intern(pd_xml_prop(flavor, "id"));
-	p->vcpus = pd_xml_child_int(flavor, "vcpus", ns);
-	p->memory_mb = pd_xml_child_int(flavor, "memory", ns);
-	p->disk_gb = pd_xml_child_int(flavor, "disk", ns);
-	p->ephemeral_gb = pd_xml_child_int(flavor, "ephemeral", ns);
-	p->swap_mb = pd_xml_child_int(flavor, "swap", ns);
+	p->flavor_name = pd_intern(pd_compute_xml_prop(x, flavor, "name"));
+	p->flavor_id = pd_intern(pd_compute_xml_prop(x, flavor, "id"));
+	p->vcpus = pd_xml_child_int(x, flavor, "vcpus", ns);
+	p->memory_mb = pd_xml_child_int(x, flavor, "memory", ns);
+	p->disk_gb = pd_xml_child_int(x, flavor, "disk", ns);
+	p->ephemeral_gb = pd_xml_child_int(x, flavor, "ephemeral", ns);
+	p->swap_mb = pd_xml_child_int(x, flavor, "swap", ns);
 }
 
 static gboolean
-pd_compute_draft_parse_nova(PdComputeDraft *d, xmlNode *nova, GError **error)
+pd_compute_draft_parse_nova(PdComputeDraft *d, PdComputeXml *x, gconstpointer nova, GError **error)
 {
-	const gchar *ns = (const gchar *)nova->ns->href;
+	const gchar *ns = pd_compute_xml_ns(x, nova);
 	PdComputeProfile *p = &d->profile;
-	xmlNode *flavor = pd_xml_child(nova, "flavor", ns);
-	xmlNode *owner = pd_xml_child(nova, "owner", ns);
-	xmlNode *user = pd_xml_child(owner, "user", ns);
-	xmlNode *project = pd_xml_child(owner, "project", ns);
-	xmlNode *name = pd_xml_child(nova, "name", ns);
+	gconstpointer flavor = pd_compute_xml_child(x, nova, "flavor", ns);
+	gconstpointer owner = pd_compute_xml_child(x, nova, "owner", ns);
+	gconstpointer user = pd_compute_xml_child(x, owner, "user", ns);
+	gconstpointer project = pd_compute_xml_child(x, owner, "project", ns);
+	gconstpointer name = pd_compute_xml_child(x, nova, "name", ns);
 
-	p->user_id = pd_intern(pd_xml_prop(user, "uuid"));
-	p->project_id = pd_intern(pd_xml_prop(project, "uuid"));
+	p->user_id = pd_intern(pd_compute_xml_prop(x, user, "uuid"));
+	p->project_id = pd_intern(pd_compute_xml_prop(x, project, "uuid"));
 	/* the fields Ceilometer refuses to do without */
 	if (flavor == NULL || p->user_id == NULL || p->project_id == NULL || name == NULL ||
 	    p->architecture == NULL) {
@@ -279,17 +242,18 @@ pd_compute_draft_parse_nova(PdComputeDraft *d, xmlNode *nova, GError **error)
 			    d->uuid);
 		return FALSE;
 	}
-	pd_compute_profile_parse_flavor(p, flavor, ns);
-	d->display_name = pd_xml_text(name);
-	p->user_name = pd_intern(pd_xml_text(user));
-	p->project_name = pd_intern(pd_xml_text(project));
-	for (xmlNode *n = nova->children; n != NULL; n = n->next) {
+	pd_compute_profile_parse_flavor(p, x, flavor, ns);
+	d->display_name = pd_compute_xml_text(x, name);
+	p->user_name = pd_intern(pd_compute_xml_text(x, user));
+	p->project_name = pd_intern(pd_compute_xml_text(x, project));
+	for (gconstpointer n = pd_compute_xml_first(x, nova); n != NULL;
+	     n = pd_compute_xml_next(x, n)) {
 		g_autofree gchar *type = NULL;
-		if (!pd_xml_is(n, "root", ns))
+		if (!pd_compute_xml_is(x, n, "root", ns))
 			continue;
-		type = pd_xml_prop(n, "type");
+		type = pd_compute_xml_prop(x, n, "type");
 		if (g_strcmp0(type, "image") == 0) {
-			p->image_id = pd_intern(pd_xml_prop(n, "uuid"));
+			p->image_id = pd_intern(pd_compute_xml_prop(x, n, "uuid"));
 			break;
 		}
 	}
@@ -480,37 +444,70 @@ pd_compute_draft_pack(PdComputeDraft *d)
 	return inst;
 }
 
-PdComputeInstance *
-pd_compute_instance_parse(const gchar *xml, gsize len, GError **error)
+/* the walk, the same over either reading of the XML */
+static PdComputeInstance *
+pd_compute_instance_walk(PdComputeXml *x, GError **error)
 {
-	g_autoptr(xmlDoc) doc =
-	  xmlReadMemory(xml,
-			(int)len,
-			"domain.xml",
-			NULL,
-			XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_COMPACT |
-			  XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	gconstpointer root = x != NULL ? pd_compute_xml_root(x) : NULL;
 	g_autoptr(PdComputeDraft) d = NULL;
-	xmlNode *root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
-	xmlNode *nova, *type;
+	gconstpointer nova, type;
 
-	if (root == NULL || !pd_xml_is(root, "domain", NULL)) {
+	if (root == NULL || !pd_compute_xml_is(x, root, "domain", NULL)) {
 		g_set_error_literal(error, PD_ERROR, PD_ERROR_FAILED, "domain XML does not parse");
 		return NULL;
 	}
-	nova = pd_compute_find_nova(root);
+	nova = pd_compute_find_nova(x, root);
 	if (nova == NULL)
 		return NULL;
 	d = pd_compute_draft_new();
-	d->uuid = pd_xml_text(pd_xml_child(root, "uuid", NULL));
-	d->domain_name = pd_xml_text(pd_xml_child(root, "name", NULL));
-	type = pd_xml_child(pd_xml_child(root, "os", NULL), "type", NULL);
-	d->profile.os_type = pd_intern(pd_xml_text(type));
-	d->profile.architecture = pd_intern(pd_xml_prop(type, "arch"));
-	if (!pd_compute_draft_parse_nova(d, nova, error))
+	d->uuid = pd_compute_xml_text(x, pd_compute_xml_child(x, root, "uuid", NULL));
+	d->domain_name = pd_compute_xml_text(x, pd_compute_xml_child(x, root, "name", NULL));
+	type = pd_compute_xml_child(x, pd_compute_xml_child(x, root, "os", NULL), "type", NULL);
+	d->profile.os_type = pd_intern(pd_compute_xml_text(x, type));
+	d->profile.architecture = pd_intern(pd_compute_xml_prop(x, type, "arch"));
+	if (!pd_compute_draft_parse_nova(d, x, nova, error))
 		return NULL;
-	pd_compute_draft_parse_devices(d, pd_xml_child(root, "devices", NULL));
+	pd_compute_draft_parse_devices(d, x, pd_compute_xml_child(x, root, "devices", NULL));
+	/* nothing is kept from a walk the scanner could not answer */
+	if (pd_compute_xml_fell_short(x))
+		return NULL;
 	return pd_compute_draft_pack(d);
+}
+
+PdComputeInstance *
+pd_compute_instance_parse_with(const gchar *xml,
+			       gsize len,
+			       gboolean dom_only,
+			       gboolean *fast,
+			       GError **error)
+{
+	g_autoptr(PdComputeXml) x = dom_only ? NULL : pd_compute_xml_new_fast(xml, len);
+	g_autoptr(GError) local_error = NULL;
+	PdComputeInstance *inst;
+
+	if (fast != NULL)
+		*fast = FALSE;
+	if (x != NULL) {
+		inst = pd_compute_instance_walk(x, &local_error);
+		if (!pd_compute_xml_fell_short(x)) {
+			if (fast != NULL)
+				*fast = TRUE;
+			if (local_error != NULL)
+				g_propagate_error(error, g_steal_pointer(&local_error));
+			return inst;
+		}
+		g_clear_error(&local_error);
+		g_clear_pointer(&x, pd_compute_xml_free);
+	}
+	/* the fallback: libxml2's tree, for anything the scanner does not take */
+	x = pd_compute_xml_new_dom(xml, len);
+	return pd_compute_instance_walk(x, error);
+}
+
+PdComputeInstance *
+pd_compute_instance_parse(const gchar *xml, gsize len, GError **error)
+{
+	return pd_compute_instance_parse_with(xml, len, FALSE, NULL, error);
 }
 
 /* what pd_compute_draft_pack() allocated */

@@ -79,6 +79,14 @@ typedef struct {
  * error: broken XML or Nova metadata lacking a required field */
 PdComputeInstance *
 pd_compute_instance_parse(const gchar *xml, gsize len, GError **error);
+/* the same, for tests: @dom_only parses with libxml2's tree alone (the
+ * fallback); *@fast tells whether the scanner's reading was used */
+PdComputeInstance *
+pd_compute_instance_parse_with(const gchar *xml,
+			       gsize len,
+			       gboolean dom_only,
+			       gboolean *fast,
+			       GError **error);
 PdComputeInstance *
 pd_compute_instance_ref(PdComputeInstance *inst);
 void

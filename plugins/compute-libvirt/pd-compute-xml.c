@@ -1,0 +1,601 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "PdPlugin-compute"
+
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "pd-compute-xml.h"
+
+/*
+ * libxml2 builds a tree of every element, attribute and text of a domain's
+ * XML (about 40 elements) and frees it, for about 15 values: most of the
+ * first discovery's parse. The scanner below reads libvirt's regular output
+ * (elements, quoted attributes, namespace declarations, text with the five
+ * predefined entities and character references) into a flat array and
+ * gives up on anything else: a declaration, a DOCTYPE, a comment, CDATA, a
+ * processing instruction, other entities, prefixed attributes, a literal
+ * tab, newline or carriage return in an attribute value (libxml2 turns them
+ * into spaces), a carriage return anywhere (line ends are normalised),
+ * undeclared prefixes and every well-formedness error it sees. The caller
+ * then parses the document with libxml2's DOM, whose answers are the rules.
+ * The scanner keeps the text of the elements without child elements only;
+ * asking it for another element's text marks the document (see
+ * pd_compute_xml_fell_short()) and the caller asks the DOM instead: that
+ * text depends on which blanks libxml2 drops (XML_PARSE_NOBLANKS).
+ */
+
+#define PD_XML_NONE G_MAXUINT32
+#define PD_XML_MAX_DEPTH 128
+
+typedef struct {
+	const gchar *qname; /* in the document */
+	guint32 qname_len;
+	guint32 local;			   /* where the local name starts in qname */
+	guint32 ns;			   /* its namespace's href in out, or PD_XML_NONE */
+	guint32 parent, first, last, next; /* indices in nodes, or PD_XML_NONE */
+	guint32 attrs, n_attrs;		   /* in attrs */
+	guint32 text, text_end;		   /* in out; its own text when !has_child */
+	gboolean has_child;
+} PdXmlNode;
+
+typedef struct {
+	const gchar *qname;
+	guint32 qname_len;
+	guint32 value; /* in out, NUL-terminated */
+	gboolean decl; /* a namespace declaration */
+} PdXmlAttr;
+
+typedef struct {
+	const gchar *prefix; /* NULL: the default namespace */
+	guint32 prefix_len;
+	guint32 href; /* in out, or PD_XML_NONE for xmlns='' */
+	guint32 depth;
+} PdXmlNs;
+
+struct _PdComputeXml {
+	xmlDoc *doc; /* the DOM; NULL for a scanned document */
+	GArray *nodes;
+	GArray *attrs;
+	GArray *ns;
+	gchar *out; /* decoded values, texts and hrefs: never longer than the input */
+	guint32 out_len;
+	gboolean high; /* bytes past ASCII: the UTF-8 is checked at the end */
+	gboolean fell_short;
+};
+
+void
+pd_compute_xml_free(PdComputeXml *x)
+{
+	if (x->doc != NULL)
+		xmlFreeDoc(x->doc);
+	if (x->nodes != NULL)
+		g_array_unref(x->nodes);
+	if (x->attrs != NULL)
+		g_array_unref(x->attrs);
+	if (x->ns != NULL)
+		g_array_unref(x->ns);
+	g_free(x->out);
+	g_free(x);
+}
+
+PdComputeXml *
+pd_compute_xml_new_dom(const gchar *xml, gsize len)
+{
+	xmlDoc *doc = xmlReadMemory(xml,
+				    (int)len,
+				    "domain.xml",
+				    NULL,
+				    XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_COMPACT |
+				      XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	PdComputeXml *x;
+
+	if (doc == NULL)
+		return NULL;
+	x = g_new0(PdComputeXml, 1);
+	x->doc = doc;
+	return x;
+}
+
+/* ---- the scanner ---- */
+
+static gboolean
+pd_xml_is_space(gchar c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+static const gchar *
+pd_xml_skip_space(const gchar *p, const gchar *end)
+{
+	while (p < end && pd_xml_is_space(*p))
+		p++;
+	return p;
+}
+
+/* an ASCII name with at most one colon, not at either end; *colon is its
+ * offset or 0 */
+static gboolean
+pd_xml_fast_name(const gchar **pp, const gchar *end, guint32 *colon)
+{
+	const gchar *start = *pp, *p = start;
+
+	*colon = 0;
+	if (p >= end || !(g_ascii_isalpha(*p) || *p == '_'))
+		return FALSE;
+	for (p++; p < end; p++) {
+		if (*p == ':') {
+			if (*colon != 0 || p + 1 >= end || !(g_ascii_isalpha(p[1]) || p[1] == '_'))
+				return FALSE;
+			*colon = (guint32)(p - start);
+		} else if (!(g_ascii_isalnum(*p) || *p == '_' || *p == '-' || *p == '.')) {
+			break;
+		}
+	}
+	*pp = p;
+	return TRUE;
+}
+
+static gboolean
+pd_xml_char_ok(gunichar c)
+{
+	return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
+	       (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+static gboolean
+pd_xml_fast_charref(PdComputeXml *x, const gchar **pp, const gchar *end)
+{
+	const gchar *p = *pp + 2; /* past "&#" */
+	gboolean hex = p < end && *p == 'x';
+	gunichar c = 0;
+	guint digits = 0;
+
+	for (p += hex ? 1 : 0; p < end && *p != ';'; p++, digits++) {
+		gint v = hex ? g_ascii_xdigit_value(*p) : g_ascii_digit_value(*p);
+		if (v < 0 || digits >= 7)
+			return FALSE;
+		c = c * (hex ? 16 : 10) + (gunichar)v;
+	}
+	if (p >= end || digits == 0 || !pd_xml_char_ok(c))
+		return FALSE;
+	/* "&#N;" is at least as long as N in UTF-8 */
+	x->out_len += (guint32)g_unichar_to_utf8(c, x->out + x->out_len);
+	*pp = p + 1;
+	return TRUE;
+}
+
+/* an entity reference at *pp, decoded into out */
+static gboolean
+pd_xml_fast_entity(PdComputeXml *x, const gchar **pp, const gchar *end)
+{
+	static const struct {
+		const gchar *name;
+		gsize len;
+		gchar c;
+	} predefined[] = {
+		{ "&lt;", 4, '<' },   { "&gt;", 4, '>' },    { "&amp;", 5, '&' },
+		{ "&quot;", 6, '"' }, { "&apos;", 6, '\'' },
+	};
+	const gchar *p = *pp;
+
+	if (end - p > 1 && p[1] == '#')
+		return pd_xml_fast_charref(x, pp, end);
+	for (guint i = 0; i < G_N_ELEMENTS(predefined); i++) {
+		if ((gsize)(end - p) >= predefined[i].len &&
+		    memcmp(p, predefined[i].name, predefined[i].len) == 0) {
+			x->out[x->out_len++] = predefined[i].c;
+			*pp = p + predefined[i].len;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* a quoted attribute value, decoded into out and NUL-terminated */
+static gboolean
+pd_xml_fast_value(PdComputeXml *x, const gchar **pp, const gchar *end, guint32 *value)
+{
+	const gchar *p = *pp;
+	gchar quote;
+
+	if (p >= end || (*p != '\'' && *p != '"'))
+		return FALSE;
+	quote = *p++;
+	*value = x->out_len;
+	while (p < end && *p != quote) {
+		guchar c = (guchar)*p;
+		if (c == '&') {
+			if (!pd_xml_fast_entity(x, &p, end))
+				return FALSE;
+			continue;
+		}
+		/* literal tabs and newlines would be normalised to spaces */
+		if (c == '<' || c < 0x20)
+			return FALSE;
+		if (c >= 0x80)
+			x->high = TRUE;
+		x->out[x->out_len++] = *p++;
+	}
+	if (p >= end)
+		return FALSE;
+	x->out[x->out_len++] = '\0';
+	*pp = p + 1;
+	return TRUE;
+}
+
+/* text up to the next markup; outside the root element only blanks */
+static gboolean
+pd_xml_fast_text(PdComputeXml *x, const gchar **pp, const gchar *end, gboolean in_root)
+{
+	const gchar *p = *pp;
+
+	while (p < end && *p != '<') {
+		guchar c = (guchar)*p;
+		if (!in_root && !pd_xml_is_space(*p))
+			return FALSE;
+		if (c == '&') {
+			if (!pd_xml_fast_entity(x, &p, end))
+				return FALSE;
+			continue;
+		}
+		if (c < 0x20 && c != '\t' && c != '\n')
+			return FALSE;
+		if (c == ']' && end - p >= 3 && p[1] == ']' && p[2] == '>')
+			return FALSE;
+		if (c >= 0x80)
+			x->high = TRUE;
+		if (in_root)
+			x->out[x->out_len++] = *p;
+		p++;
+	}
+	*pp = p;
+	return TRUE;
+}
+
+static gboolean
+pd_xml_fast_declare(PdComputeXml *x, const PdXmlAttr *a, guint32 colon, guint32 depth)
+{
+	const gchar *href = x->out + a->value;
+	PdXmlNs ns = { NULL, 0, href[0] != '\0' ? a->value : PD_XML_NONE, depth };
+
+	if (g_strcmp0(href, "http://www.w3.org/XML/1998/namespace") == 0 ||
+	    g_strcmp0(href, "http://www.w3.org/2000/xmlns/") == 0)
+		return FALSE;
+	if (colon != 0) {
+		ns.prefix = a->qname + colon + 1;
+		ns.prefix_len = a->qname_len - colon - 1;
+		/* an empty href for a prefix is an error in XML 1.0 */
+		if (ns.href == PD_XML_NONE ||
+		    (ns.prefix_len == 3 && memcmp(ns.prefix, "xml", 3) == 0) ||
+		    (ns.prefix_len == 5 && memcmp(ns.prefix, "xmlns", 5) == 0))
+			return FALSE;
+	}
+	g_array_append_val(x->ns, ns);
+	return TRUE;
+}
+
+static gboolean
+pd_xml_fast_attr(PdComputeXml *x, const gchar **pp, const gchar *end, guint32 first, guint32 depth)
+{
+	const gchar *p = *pp;
+	PdXmlAttr a = { p, 0, 0, FALSE };
+	guint32 colon;
+
+	if (!pd_xml_fast_name(&p, end, &colon))
+		return FALSE;
+	a.qname_len = (guint32)(p - a.qname);
+	p = pd_xml_skip_space(p, end);
+	if (p >= end || *p != '=')
+		return FALSE;
+	p = pd_xml_skip_space(p + 1, end);
+	if (!pd_xml_fast_value(x, &p, end, &a.value))
+		return FALSE;
+	for (guint32 i = first; i < x->attrs->len; i++) {
+		PdXmlAttr *b = &g_array_index(x->attrs, PdXmlAttr, i);
+		if (b->qname_len == a.qname_len && memcmp(b->qname, a.qname, a.qname_len) == 0)
+			return FALSE;
+	}
+	if ((colon == 0 && a.qname_len == 5) || colon == 5) {
+		a.decl = memcmp(a.qname, "xmlns", 5) == 0;
+		if (a.decl && !pd_xml_fast_declare(x, &a, colon, depth))
+			return FALSE;
+	}
+	/* a prefixed attribute has a namespace: left to libxml2 */
+	if (colon != 0 && !a.decl)
+		return FALSE;
+	g_array_append_val(x->attrs, a);
+	*pp = p;
+	return TRUE;
+}
+
+/* the element's namespace, from the declarations in scope */
+static gboolean
+pd_xml_fast_resolve(PdComputeXml *x, PdXmlNode *n)
+{
+	const gchar *prefix = n->local != 0 ? n->qname : NULL;
+	guint32 prefix_len = n->local != 0 ? n->local - 1 : 0;
+
+	n->ns = PD_XML_NONE;
+	for (guint32 i = x->ns->len; i > 0; i--) {
+		PdXmlNs *ns = &g_array_index(x->ns, PdXmlNs, i - 1);
+		if (prefix == NULL ? ns->prefix == NULL
+				   : ns->prefix != NULL && ns->prefix_len == prefix_len &&
+				       memcmp(ns->prefix, prefix, prefix_len) == 0) {
+			n->ns = ns->href;
+			return TRUE;
+		}
+	}
+	/* an undeclared prefix (xml: included) is an error libxml2 reports */
+	return prefix == NULL;
+}
+
+static void
+pd_xml_fast_pop(PdComputeXml *x, guint32 depth)
+{
+	while (x->ns->len > 0 && g_array_index(x->ns, PdXmlNs, x->ns->len - 1).depth >= depth)
+		g_array_set_size(x->ns, x->ns->len - 1);
+}
+
+static void
+pd_xml_fast_link(PdComputeXml *x, guint32 parent, guint32 idx)
+{
+	PdXmlNode *p;
+
+	if (parent == PD_XML_NONE)
+		return;
+	p = &g_array_index(x->nodes, PdXmlNode, parent);
+	p->has_child = TRUE;
+	if (p->last == PD_XML_NONE)
+		p->first = idx;
+	else
+		g_array_index(x->nodes, PdXmlNode, p->last).next = idx;
+	p->last = idx;
+}
+
+static gboolean
+pd_xml_fast_start(PdComputeXml *x, const gchar **pp, const gchar *end, guint32 *cur, guint32 *depth)
+{
+	const gchar *p = *pp + 1;
+	PdXmlNode n = { p, 0, 0, PD_XML_NONE, *cur, PD_XML_NONE, PD_XML_NONE, PD_XML_NONE };
+	guint32 colon, idx = x->nodes->len;
+	gboolean empty;
+
+	if (!pd_xml_fast_name(&p, end, &colon))
+		return FALSE;
+	n.qname_len = (guint32)(p - n.qname);
+	n.local = colon != 0 ? colon + 1 : 0;
+	n.attrs = x->attrs->len;
+	for (;;) {
+		const gchar *before = p;
+		p = pd_xml_skip_space(p, end);
+		if (p >= end)
+			return FALSE;
+		if (*p == '>' || *p == '/')
+			break;
+		/* attributes are separated by blanks */
+		if (p == before || !pd_xml_fast_attr(x, &p, end, n.attrs, *depth + 1))
+			return FALSE;
+	}
+	empty = *p == '/';
+	if (empty && (p + 1 >= end || p[1] != '>'))
+		return FALSE;
+	n.n_attrs = x->attrs->len - n.attrs;
+	if (!pd_xml_fast_resolve(x, &n))
+		return FALSE;
+	n.text = n.text_end = x->out_len;
+	pd_xml_fast_link(x, *cur, idx);
+	g_array_append_val(x->nodes, n);
+	if (empty) {
+		pd_xml_fast_pop(x, *depth + 1);
+	} else {
+		*cur = idx;
+		if (++*depth > PD_XML_MAX_DEPTH)
+			return FALSE;
+	}
+	*pp = p + (empty ? 2 : 1);
+	return TRUE;
+}
+
+static gboolean
+pd_xml_fast_end(PdComputeXml *x, const gchar **pp, const gchar *end, guint32 *cur, guint32 *depth)
+{
+	const gchar *p = *pp + 2, *name = p;
+	PdXmlNode *n = &g_array_index(x->nodes, PdXmlNode, *cur);
+	guint32 colon;
+
+	if (!pd_xml_fast_name(&p, end, &colon) || (guint32)(p - name) != n->qname_len ||
+	    memcmp(name, n->qname, n->qname_len) != 0)
+		return FALSE;
+	p = pd_xml_skip_space(p, end);
+	if (p >= end || *p != '>')
+		return FALSE;
+	n->text_end = x->out_len;
+	pd_xml_fast_pop(x, *depth);
+	*cur = n->parent;
+	--*depth;
+	*pp = p + 1;
+	return TRUE;
+}
+
+static gboolean
+pd_xml_fast_utf8_ok(const gchar *xml, gsize len)
+{
+	/* U+FFFE and U+FFFF are valid UTF-8 but not XML characters (valid
+	 * UTF-8 here has no NUL: the searches see all of it) */
+	return g_utf8_validate_len(xml, len, NULL) &&
+	       g_strstr_len(xml, (gssize)len, "\xef\xbf\xbe") == NULL &&
+	       g_strstr_len(xml, (gssize)len, "\xef\xbf\xbf") == NULL;
+}
+
+static gboolean
+pd_xml_fast_scan(PdComputeXml *x, const gchar *xml, gsize len)
+{
+	const gchar *p = xml, *end = xml + len;
+	guint32 cur = PD_XML_NONE, depth = 0;
+
+	while (p < end) {
+		gboolean ok;
+		if (*p != '<')
+			ok = pd_xml_fast_text(x, &p, end, cur != PD_XML_NONE);
+		else if (end - p > 1 && p[1] == '/')
+			ok = cur != PD_XML_NONE && pd_xml_fast_end(x, &p, end, &cur, &depth);
+		else if (end - p > 1 && (p[1] == '!' || p[1] == '?'))
+			ok = FALSE;
+		else /* one root element */
+			ok = (cur != PD_XML_NONE || x->nodes->len == 0) &&
+			     pd_xml_fast_start(x, &p, end, &cur, &depth);
+		if (!ok)
+			return FALSE;
+	}
+	if (cur != PD_XML_NONE || x->nodes->len == 0)
+		return FALSE;
+	return !x->high || pd_xml_fast_utf8_ok(xml, len);
+}
+
+PdComputeXml *
+pd_compute_xml_new_fast(const gchar *xml, gsize len)
+{
+	g_autoptr(PdComputeXml) x = NULL;
+
+	if (len >= G_MAXUINT32 / 2)
+		return NULL;
+	x = g_new0(PdComputeXml, 1);
+	x->nodes = g_array_sized_new(FALSE, FALSE, sizeof(PdXmlNode), 64);
+	x->attrs = g_array_sized_new(FALSE, FALSE, sizeof(PdXmlAttr), 128);
+	x->ns = g_array_sized_new(FALSE, FALSE, sizeof(PdXmlNs), 8);
+	x->out = g_malloc(len + 8);
+	if (!pd_xml_fast_scan(x, xml, len))
+		return NULL;
+	return g_steal_pointer(&x);
+}
+
+/* ---- reading either ---- */
+
+static const PdXmlNode *
+pd_xml_node(PdComputeXml *x, guint32 idx)
+{
+	return idx != PD_XML_NONE ? &g_array_index(x->nodes, PdXmlNode, idx) : NULL;
+}
+
+gconstpointer
+pd_compute_xml_root(PdComputeXml *x)
+{
+	if (x->doc != NULL)
+		return xmlDocGetRootElement(x->doc);
+	return pd_xml_node(x, 0);
+}
+
+gconstpointer
+pd_compute_xml_first(PdComputeXml *x, gconstpointer node)
+{
+	if (node == NULL)
+		return NULL;
+	if (x->doc != NULL)
+		return ((const xmlNode *)node)->children;
+	return pd_xml_node(x, ((const PdXmlNode *)node)->first);
+}
+
+gconstpointer
+pd_compute_xml_next(PdComputeXml *x, gconstpointer node)
+{
+	if (node == NULL)
+		return NULL;
+	if (x->doc != NULL)
+		return ((const xmlNode *)node)->next;
+	return pd_xml_node(x, ((const PdXmlNode *)node)->next);
+}
+
+const gchar *
+pd_compute_xml_ns(PdComputeXml *x, gconstpointer node)
+{
+	const PdXmlNode *n = node;
+
+	if (node == NULL)
+		return NULL;
+	if (x->doc != NULL) {
+		const xmlNode *d = node;
+		return d->ns != NULL ? (const gchar *)d->ns->href : NULL;
+	}
+	return n->ns != PD_XML_NONE ? x->out + n->ns : NULL;
+}
+
+gboolean
+pd_compute_xml_is(PdComputeXml *x, gconstpointer node, const gchar *name, const gchar *ns)
+{
+	const gchar *href;
+
+	if (node == NULL)
+		return FALSE;
+	if (x->doc != NULL) {
+		const xmlNode *d = node;
+		if (d->type != XML_ELEMENT_NODE || g_strcmp0((const gchar *)d->name, name) != 0)
+			return FALSE;
+	} else {
+		const PdXmlNode *n = node;
+		gsize len = strlen(name);
+		if (n->qname_len - n->local != len || memcmp(n->qname + n->local, name, len) != 0)
+			return FALSE;
+	}
+	href = pd_compute_xml_ns(x, node);
+	return ns == NULL ? href == NULL : g_strcmp0(href, ns) == 0;
+}
+
+gconstpointer
+pd_compute_xml_child(PdComputeXml *x, gconstpointer parent, const gchar *name, const gchar *ns)
+{
+	for (gconstpointer n = pd_compute_xml_first(x, parent); n != NULL;
+	     n = pd_compute_xml_next(x, n)) {
+		if (pd_compute_xml_is(x, n, name, ns))
+			return n;
+	}
+	return NULL;
+}
+
+gchar *
+pd_compute_xml_prop(PdComputeXml *x, gconstpointer node, const gchar *name)
+{
+	const PdXmlNode *n = node;
+	gsize len;
+
+	if (node == NULL)
+		return NULL;
+	if (x->doc != NULL) {
+		g_autofree xmlChar *value = xmlGetNoNsProp(node, (const xmlChar *)name);
+		return value != NULL ? g_strdup((const gchar *)value) : NULL;
+	}
+	len = strlen(name);
+	for (guint32 i = n->attrs; i < n->attrs + n->n_attrs; i++) {
+		PdXmlAttr *a = &g_array_index(x->attrs, PdXmlAttr, i);
+		if (!a->decl && a->qname_len == len && memcmp(a->qname, name, len) == 0)
+			return g_strdup(x->out + a->value);
+	}
+	return NULL;
+}
+
+gchar *
+pd_compute_xml_text(PdComputeXml *x, gconstpointer node)
+{
+	const PdXmlNode *n = node;
+
+	if (node == NULL)
+		return NULL;
+	if (x->doc != NULL) {
+		g_autofree xmlChar *value = xmlNodeGetContent(node);
+		return g_strdup(value != NULL ? (const gchar *)value : "");
+	}
+	if (n->has_child) {
+		x->fell_short = TRUE;
+		return g_strdup("");
+	}
+	return g_strndup(x->out + n->text, n->text_end - n->text);
+}
+
+gboolean
+pd_compute_xml_fell_short(PdComputeXml *x)
+{
+	return x->fell_short;
+}
