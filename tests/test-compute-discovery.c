@@ -454,25 +454,27 @@ test_domain_classes(void)
 	g_autofree gchar *other_owner = NULL;
 	g_autofree gchar *first_json = NULL;
 	PdComputeDomain *d[7];
+	guchar uuid[VIR_UUID_BUFLEN];
 	GString *s;
 
 	g_assert_nonnull(conn);
 	dom = virDomainLookupByName(conn, "test");
 	g_assert_nonnull(dom);
+	g_assert_cmpint(virDomainGetUUID(dom, uuid), ==, 0);
 	s = g_string_new(nova_xml);
 	g_string_replace(s, "uuid='u1'>bob", "uuid='u2'>eve", 1);
 	other_owner = g_string_free(s, FALSE);
 	c = pd_compute_instance_parse(other_owner, strlen(other_owner), NULL);
 	g_assert_true(c->profile != a->profile);
 
-	d[0] = pd_compute_domain_new(a, dom, VIR_DOMAIN_RUNNING, "h1", "42");
+	d[0] = pd_compute_domain_new(a, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "42");
 	first_json = domain_json(d[0]);
-	d[1] = pd_compute_domain_new(a, dom, VIR_DOMAIN_RUNNING, "h1", "42");
-	d[2] = pd_compute_domain_new(c, dom, VIR_DOMAIN_RUNNING, "h1", "42");
-	d[3] = pd_compute_domain_new(a, dom, VIR_DOMAIN_PAUSED, "h1", "42");
-	d[4] = pd_compute_domain_new(a, dom, VIR_DOMAIN_RUNNING, "h2", "42");
-	d[5] = pd_compute_domain_new(a, dom, VIR_DOMAIN_RUNNING, "h1", NULL);
-	d[6] = pd_compute_domain_new(a, dom, VIR_DOMAIN_RUNNING, "h1", "43");
+	d[1] = pd_compute_domain_new(a, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "42");
+	d[2] = pd_compute_domain_new(c, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "42");
+	d[3] = pd_compute_domain_new(a, dom, uuid, VIR_DOMAIN_PAUSED, "h1", "42");
+	d[4] = pd_compute_domain_new(a, dom, uuid, VIR_DOMAIN_RUNNING, "h2", "42");
+	d[5] = pd_compute_domain_new(a, dom, uuid, VIR_DOMAIN_RUNNING, "h1", NULL);
+	d[6] = pd_compute_domain_new(a, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "43");
 	/* same key; same text from another profile (the owner is not in it) */
 	g_assert_true(d[1]->cls == d[0]->cls);
 	g_assert_true(d[2]->cls == d[0]->cls);
@@ -497,7 +499,7 @@ test_domain_classes(void)
 	 * built again, the same */
 	for (guint i = 0; i < G_N_ELEMENTS(d); i++)
 		pd_compute_domain_unref(d[i]);
-	d[0] = pd_compute_domain_new(c, dom, VIR_DOMAIN_RUNNING, "h1", "42");
+	d[0] = pd_compute_domain_new(c, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "42");
 	{
 		g_autofree gchar *json = domain_json(d[0]);
 		g_assert_cmpstr(json, ==, first_json);

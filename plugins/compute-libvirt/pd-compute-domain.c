@@ -370,6 +370,7 @@ pd_compute_domain_size(PdComputeInstance *inst)
 PdComputeDomain *
 pd_compute_domain_new(PdComputeInstance *inst,
 		      virDomainPtr dom,
+		      const guchar *uuid,
 		      gint state,
 		      const gchar *host,
 		      const gchar *flavor_id)
@@ -384,7 +385,7 @@ pd_compute_domain_new(PdComputeInstance *inst,
 	cd->dom = dom;
 	virDomainRef(dom);
 	/* raw: formatting it costs, and the XML gave the string already */
-	virDomainGetUUID(dom, cd->uuid);
+	memcpy(cd->uuid, uuid, VIR_UUID_BUFLEN);
 	cd->state = state;
 	g_mutex_init(&cd->lock);
 	/* what the domain keeps is its own members and a recipe: the texts

@@ -40,9 +40,11 @@ typedef struct {
 	PdMetadata *dev_md[]; /* what disk_md and vnic_md point into */
 } PdComputeDomain;
 
+/* @uuid: @dom's, raw (asking libvirt again formats it for a debug line) */
 PdComputeDomain *
 pd_compute_domain_new(PdComputeInstance *inst,
 		      virDomainPtr dom,
+		      const guchar *uuid,
 		      gint state,
 		      const gchar *host,
 		      const gchar *flavor_id);

@@ -27,8 +27,9 @@ pd_compute_listing_clear(PdComputeListed *l)
 
 /* --- listing: one round trip for every domain and its state --- */
 
-gboolean
-pd_compute_listing_set(PdComputeListed *l, virDomainPtr dom, virTypedParameterPtr params, gint n)
+/* @l's UUID and state, not its handle */
+static gboolean
+pd_compute_listing_fill(PdComputeListed *l, virDomainPtr dom, virTypedParameterPtr params, gint n)
 {
 	gint state = -1, reason;
 
@@ -39,10 +40,43 @@ pd_compute_listing_set(PdComputeListed *l, virDomainPtr dom, virTypedParameterPt
 		return FALSE;
 	if (virDomainGetUUID(dom, l->uuid) < 0)
 		return FALSE;
-	virDomainRef(dom);
-	l->dom = dom;
 	l->state = state;
 	return TRUE;
+}
+
+gboolean
+pd_compute_listing_set(PdComputeListed *l, virDomainPtr dom, virTypedParameterPtr params, gint n)
+{
+	if (!pd_compute_listing_fill(l, dom, params, n))
+		return FALSE;
+	virDomainRef(dom);
+	l->dom = dom;
+	return TRUE;
+}
+
+/* @records' handles move into @listed and @records are freed. Through
+ * pd_compute_listing_set() and virDomainStatsRecordListFree() each handle
+ * would be referenced and released once more, and libvirt formats the
+ * domain's UUID for a debug line in both calls, logging on or not (about
+ * 6,400 instructions a call; every connection lists every domain). The
+ * record is libvirt's public struct, allocated with glib as the list free
+ * frees it. */
+static void
+pd_compute_listed_take_records(GArray *listed, virDomainStatsRecordPtr *records, gint n)
+{
+	for (gint i = 0; i < n; i++) {
+		virDomainStatsRecordPtr r = records[i];
+		PdComputeListed l = { NULL };
+		if (pd_compute_listing_fill(&l, r->dom, r->params, r->nparams)) {
+			l.dom = r->dom;
+			g_array_append_val(listed, l);
+		} else {
+			virDomainFree(r->dom);
+		}
+		virTypedParamsFree(r->params, r->nparams);
+		g_free(r);
+	}
+	g_free(records);
 }
 
 static GArray *
@@ -56,13 +90,7 @@ pd_compute_list_bulk(virConnectPtr conn)
 		return NULL;
 	listed = g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), n);
 	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
-	for (gint i = 0; i < n; i++) {
-		PdComputeListed l = { NULL };
-		if (pd_compute_listing_set(
-		      &l, records[i]->dom, records[i]->params, records[i]->nparams))
-			g_array_append_val(listed, l);
-	}
-	virDomainStatsRecordListFree(records);
+	pd_compute_listed_take_records(listed, records, n);
 	return listed;
 }
 
@@ -80,26 +108,19 @@ pd_compute_list_each(virConnectPtr conn)
 	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
 	for (gint i = 0; i < n; i++) {
 		PdComputeListed l = { NULL };
-		if (pd_compute_listing_set(&l, doms[i], NULL, 0))
+		/* the handle moves into the listing (see above) */
+		if (pd_compute_listing_fill(&l, doms[i], NULL, 0)) {
+			l.dom = doms[i];
 			g_array_append_val(listed, l);
-		virDomainFree(doms[i]);
+		} else {
+			virDomainFree(doms[i]);
+		}
 	}
 	free(doms);
 	return listed;
 }
 
 #define PD_COMPUTE_STATE_CHUNK 1024
-
-static void
-pd_compute_listed_add_records(GArray *listed, virDomainStatsRecordPtr *records, gint n)
-{
-	for (gint i = 0; i < n; i++) {
-		PdComputeListed l = { NULL };
-		if (pd_compute_listing_set(
-		      &l, records[i]->dom, records[i]->params, records[i]->nparams))
-			g_array_append_val(listed, l);
-	}
-}
 
 static void
 pd_compute_dom_free(gpointer dom)
@@ -283,8 +304,7 @@ pd_compute_list_split(virConnectPtr conn, guint flags, guint dim, guint list_max
 	  conn, VIR_DOMAIN_STATS_STATE, &records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE | flags);
 
 	if (n >= 0 && (guint)n <= list_max) {
-		pd_compute_listed_add_records(out, records, n);
-		virDomainStatsRecordListFree(records);
+		pd_compute_listed_take_records(out, records, n);
 		return TRUE;
 	}
 	if (records != NULL)
@@ -382,8 +402,7 @@ pd_compute_list_sliced(virConnectPtr conn,
 						     VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE);
 		if (n < 0)
 			return NULL;
-		pd_compute_listed_add_records(listed, records, n);
-		virDomainStatsRecordListFree(records);
+		pd_compute_listed_take_records(listed, records, n);
 	}
 	if (between != NULL)
 		between(conn, between_data);
@@ -393,8 +412,7 @@ pd_compute_list_sliced(virConnectPtr conn,
 		  conn, VIR_DOMAIN_STATS_STATE, &records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
 		if (n < 0)
 			return NULL;
-		pd_compute_listed_add_records(listed, records, n);
-		virDomainStatsRecordListFree(records);
+		pd_compute_listed_take_records(listed, records, n);
 	} else if (pd_compute_list_active_split(conn, list_max, listed)) {
 		g_clear_pointer(by_id, g_hash_table_unref);
 	} else if (!pd_compute_list_active_by_id(conn, (guint)n_active, list_max, by_id, listed)) {
