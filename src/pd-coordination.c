@@ -26,9 +26,9 @@
  * Before each cycle the lease is checked against its local deadline (time
  * the last keep-alive was sent + TTL): an agent that was stopped past it
  * polls nothing of the shared groups until it has rejoined, because the
- * others took its share over in the meantime. An agent that could not reach
- * etcd while running keeps its last share (stale): nobody can take over
- * while etcd is down.
+ * others took its share over in the meantime; so does one whose keep-alive
+ * ticks stopped past the deadline when a request fails as it wakes up. An agent that could not
+ * reach etcd while running keeps its last share (stale): nobody can take over while etcd is down.
  */
 
 #define PD_COORDINATION_ROOT "polld/v1/groups/"
@@ -68,6 +68,8 @@ struct _PdCoordination {
 	GCancellable *cancellable;
 	GCancellable *watch_cancellable;
 	guint keepalive_id;
+	gint64 keepalive_period; /* us, between keep-alive ticks */
+	gint64 last_tick;	 /* monotonic us, the last keep-alive tick */
 	guint retry_id;
 	guint retry_delay_ms;
 	GCallback ready;
@@ -333,14 +335,40 @@ pd_coordination_schedule_retry(PdCoordination *self)
 	self->retry_id = g_timeout_add(self->retry_delay_ms, pd_coordination_retry_cb, self);
 }
 
+/* TRUE when the lease ran out while we did not run (SIGSTOP, a starved
+ * host): the keep-alive ticks stopped for two periods and the lease's local
+ * deadline passed meanwhile. The others may own our share by now. Not so
+ * when etcd did not answer while we ran: ticks went on, and we keep our
+ * share (stale) as nobody can take it over while etcd is down. */
+static gboolean
+pd_coordination_did_not_run(PdCoordination *self, gint64 now)
+{
+	return self->state == PD_COORDINATION_MEMBER && self->last_tick != 0 &&
+	       now - self->last_tick > 2 * self->keepalive_period && now > self->lease_deadline;
+}
+
 /* etcd could not be reached or refused: keep what we know, say so, retry */
 static void
 pd_coordination_lost_contact(PdCoordination *self, const GError *error)
 {
+	gboolean did_not_run;
+
 	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		return;
+	/* an answer that failed while we were stopped (a request in flight
+	 * when we stopped, timed out at once when we woke up) does not make us
+	 * stale: the lease may have gone with our share */
+	did_not_run = pd_coordination_did_not_run(self, g_get_monotonic_time());
+	if (did_not_run) {
+		g_warning("coordination: stopped past the lease's %u s (%s): polling nothing of "
+			  "the shared groups until etcd confirms our membership",
+			  self->url->membership_timeout,
+			  error->message);
+		pd_coordination_set_state(self, PD_COORDINATION_JOINING);
+	}
 	self->joining = FALSE;
-	if (self->stale_since == 0 || g_strcmp0(self->last_error, error->message) != 0)
+	if (!did_not_run &&
+	    (self->stale_since == 0 || g_strcmp0(self->last_error, error->message) != 0))
 		g_warning("coordination: %s (%s)",
 			  error->message,
 			  self->state == PD_COORDINATION_JOINING
@@ -557,7 +585,16 @@ static gboolean
 pd_coordination_keepalive_tick_cb(gpointer user_data)
 {
 	PdCoordination *self = PD_COORDINATION(user_data);
+	gint64 now = g_get_monotonic_time();
+	gboolean did_not_run = pd_coordination_did_not_run(self, now);
 
+	self->last_tick = now;
+	/* woken up past the lease: nothing of the share until etcd says (a
+	 * keep-alive sent now would only make us stale if it failed) */
+	if (did_not_run && !self->joining) {
+		pd_coordination_lease_suspect(self);
+		return G_SOURCE_CONTINUE;
+	}
 	/* while joining or reconnecting the join sequence does it */
 	if (self->state == PD_COORDINATION_MEMBER && !self->joining && self->lease != 0)
 		pd_coordination_keepalive(self, FALSE);
@@ -1177,6 +1214,8 @@ pd_coordination_start(PdCoordination *self, GCallback ready, gpointer user_data)
 	}
 	self->cancellable = g_cancellable_new();
 	period = MAX(self->url->membership_timeout * 1000 / 3, 200);
+	self->keepalive_period = (gint64)period * 1000;
+	self->last_tick = g_get_monotonic_time();
 	self->keepalive_id = g_timeout_add(period, pd_coordination_keepalive_tick_cb, self);
 	pd_coordination_join(self);
 }

@@ -832,6 +832,62 @@ test_frozen(Fixture *f, gconstpointer data)
 	agents_free(agents, 3);
 }
 
+static gboolean
+time_passed(gpointer data)
+{
+	return g_get_monotonic_time() >= *(const gint64 *)data;
+}
+
+static gboolean
+left_member(gpointer data)
+{
+	Agent *a = data;
+	return a->coordination != NULL && !g_str_equal(a->coordination, "member");
+}
+
+/* etcd hangs, then the agent is stopped past its lease with a keep-alive
+ * in flight or due: when it wakes up, the request's timeout (or its first
+ * tick) finds it. It did not run, so it is not "stale" (which would keep
+ * polling the old share, the others' by now): it polls nothing of the
+ * shared groups until etcd confirms its membership. */
+static void
+test_frozen_request(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *yaml = NULL;
+	g_autofree gchar *extra = NULL;
+	Agent *a;
+	gint64 until;
+
+	if (!have_tools())
+		return;
+	/* no cycle comes due while it is stopped: a cycle's start would find
+	 * the lease's deadline passed by itself */
+	yaml = pd_test_write_file(f->dir,
+				  "slow.yaml",
+				  "sources:\n  - name: static\n    interval: 600\n"
+				  "    meters: [test.gauge]\n    resources: [static-0]\n");
+	extra = g_strdup_printf("[polling]\ncfg_file = %s\n", yaml);
+	a = agent_new(f, "agent-1", extra);
+	agent_spawn(a);
+	wait_state(&a, 1, "member", 20000);
+
+	g_subprocess_send_signal(f->etcd, SIGSTOP);
+	g_subprocess_send_signal(a->proc, SIGSTOP);
+	/* nothing to watch while both are stopped: the lease and a request's
+	 * timeout pass */
+	until = g_get_monotonic_time() +
+		(gint64)(MEMBERSHIP_TIMEOUT + REQUEST_TIMEOUT + 1) * G_USEC_PER_SEC;
+	g_assert_true(wait_until(time_passed, &until, 60000));
+	g_subprocess_send_signal(a->proc, SIGCONT);
+	g_assert_true(wait_until(left_member, a, 10000));
+	g_assert_cmpstr(a->coordination, ==, "joining");
+
+	/* etcd answers again: it rejoins */
+	g_subprocess_send_signal(f->etcd, SIGCONT);
+	wait_state(&a, 1, "member", 20000);
+	agent_free(a);
+}
+
 static void
 test_etcd_outage(Fixture *f, gconstpointer data)
 {
@@ -1247,6 +1303,12 @@ main(int argc, char **argv)
 	  "/partition/failover", Fixture, NULL, fixture_setup, test_failover, fixture_teardown);
 	g_test_add(
 	  "/partition/frozen", Fixture, NULL, fixture_setup, test_frozen, fixture_teardown);
+	g_test_add("/partition/frozen-request",
+		   Fixture,
+		   NULL,
+		   fixture_setup,
+		   test_frozen_request,
+		   fixture_teardown);
 	g_test_add("/partition/etcd-outage",
 		   Fixture,
 		   NULL,
