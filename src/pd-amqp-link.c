@@ -689,19 +689,32 @@ pd_amqp_link_dispatch(PdAmqpLink *self,
 	}
 }
 
+/* the first call reads the socket (and lets librabbitmq send a due
+ * heartbeat); over plain TCP the next ones only take what that read left in
+ * librabbitmq's buffer: reading on to EAGAIN costs a recv() and a poll() an
+ * event, and what comes later makes the socket readable again for the
+ * caller's watch. Over TLS a record may wait in the SSL layer, not the
+ * socket, so it reads until nothing is left */
 gboolean
 pd_amqp_link_process(PdAmqpLink *self,
 		     const PdAmqpLinkEvents *events,
 		     gpointer user_data,
+		     guint64 *idle_reads,
 		     GError **error)
 {
-	for (;;) {
+	for (gboolean first = TRUE;; first = FALSE) {
 		struct timeval zero = { 0, 0 };
 		amqp_frame_t frame;
-		gint rc = amqp_simple_wait_frame_noblock(self->conn, &frame, &zero);
+		gint rc;
 
-		if (rc == AMQP_STATUS_TIMEOUT)
+		if (!first && self->plain && !amqp_frames_enqueued(self->conn) &&
+		    !amqp_data_in_buffer(self->conn))
 			break;
+		rc = amqp_simple_wait_frame_noblock(self->conn, &frame, &zero);
+		if (rc == AMQP_STATUS_TIMEOUT) {
+			(*idle_reads)++;
+			break;
+		}
 		if (rc != AMQP_STATUS_OK) {
 			g_set_error(error,
 				    PD_AMQP_LINK_ERROR,

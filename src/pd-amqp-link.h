@@ -79,11 +79,13 @@ pd_amqp_link_send_frames(gint fd,
 			 gsize len,
 			 GError **error);
 /* handles every frame already received, without blocking; also sends a
- * heartbeat when one is due and notices a silent broker */
+ * heartbeat when one is due and notices a silent broker. @idle_reads counts
+ * the reads that found nothing */
 gboolean
 pd_amqp_link_process(PdAmqpLink *self,
 		     const PdAmqpLinkEvents *events,
 		     gpointer user_data,
+		     guint64 *idle_reads,
 		     GError **error);
 /* closes politely (bounded by the RPC timeout) and frees */
 void

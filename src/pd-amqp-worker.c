@@ -439,6 +439,7 @@ pd_amqp_worker_inbox_cb(gpointer user_data)
 	GQueue items = G_QUEUE_INIT;
 	PdAmqpItem *item;
 
+	self->st.dispatches++;
 	g_mutex_lock(&self->lock);
 	items = self->inbox;
 	g_queue_init(&self->inbox);
@@ -749,14 +750,16 @@ pd_amqp_worker_service(PdAmqpWorker *self)
 
 	for (guint round = 0; round < 64 && self->cstate == PD_AMQP_CONNECTED; round++) {
 		g_autoptr(GError) error = NULL;
-		guint before = self->inflight.length;
 		guint64 published = self->st.published;
-		if (!pd_amqp_link_process(self->link, &pd_amqp_worker_events, self, &error)) {
+		if (!pd_amqp_link_process(
+		      self->link, &pd_amqp_worker_events, self, &self->st.idle_reads, &error)) {
 			pd_amqp_worker_link_failed(self, error);
 			return;
 		}
 		pd_amqp_worker_pump(self);
-		if (self->inflight.length == before && self->st.published == published)
+		/* confirms that come later wake the socket's watch: reading
+		 * again only pays when the window was filled again */
+		if (self->st.published == published)
 			break;
 	}
 	pd_amqp_worker_heartbeat_sent(self, called);
@@ -767,6 +770,8 @@ pd_amqp_worker_fd_cb(gint fd, GIOCondition condition, gpointer user_data)
 {
 	PdAmqpWorker *self = user_data;
 
+	self->st.dispatches++;
+	self->st.socket_events++;
 	pd_amqp_worker_service(self);
 	self->heard_at = g_get_monotonic_time();
 	pd_amqp_worker_after_event(self);
@@ -864,6 +869,11 @@ pd_amqp_worker_connected(PdAmqpWorker *self, PdAmqpLink *link)
 	self->fd_source =
 	  g_unix_fd_source_new(pd_amqp_link_get_fd(link), G_IO_IN | G_IO_HUP | G_IO_ERR);
 	g_source_set_callback(self->fd_source, G_SOURCE_FUNC(pd_amqp_worker_fd_cb), self, NULL);
+	/* GLib takes a source's fds out of the poll set while it dispatches
+	 * and puts them back after, waking its own context both times (two
+	 * eventfd writes, a read and one more poll an event); the callback
+	 * runs no loop of this context, so it need not be guarded */
+	g_source_set_can_recurse(self->fd_source, TRUE);
 	g_source_attach(self->fd_source, self->ctx);
 	pd_amqp_worker_end_drops_if_drained(self);
 	pd_amqp_worker_set_state(self, "connected", NULL);
@@ -942,6 +952,7 @@ pd_amqp_worker_tick_cb(gpointer user_data)
 	PdAmqpWorker *self = user_data;
 
 	self->st.ticks++;
+	self->st.dispatches++;
 	if (self->cstate == PD_AMQP_CONNECTED)
 		pd_amqp_worker_service(self);
 	pd_amqp_worker_after_event(self);
@@ -1015,11 +1026,23 @@ pd_amqp_worker_stop_cb(gpointer user_data)
 
 /* --- thread --- */
 
+/* the worker's loop polls only on its thread: its count is that thread's */
+static __thread guint64 *pd_amqp_worker_polls;
+
+static gint
+pd_amqp_worker_poll(GPollFD *fds, guint n_fds, gint timeout)
+{
+	(*pd_amqp_worker_polls)++;
+	return g_poll(fds, n_fds, timeout);
+}
+
 static gpointer
 pd_amqp_worker_thread(gpointer user_data)
 {
 	PdAmqpWorker *self = user_data;
 
+	pd_amqp_worker_polls = &self->st.polls;
+	g_main_context_set_poll_func(self->ctx, pd_amqp_worker_poll);
 	g_main_context_push_thread_default(self->ctx);
 	self->tick_source = g_source_new(&pd_amqp_worker_tick_funcs, sizeof(GSource));
 	g_source_set_callback(self->tick_source, pd_amqp_worker_tick_cb, self, NULL);

@@ -45,8 +45,12 @@ typedef struct {
 	guint64 dropped_spool_full_gauges;
 	guint64 dropped_spool_error;
 	guint64 reconnects;
-	guint64 ticks;	/* the heartbeat and flush deadline timer's dispatches */
-	guint64 rearms; /* that timer's deadline moved (each wakes the worker's loop once) */
+	guint64 ticks;	       /* the heartbeat and flush deadline timer's dispatches */
+	guint64 rearms;	       /* that timer's deadline moved (each wakes the worker's loop once) */
+	guint64 polls;	       /* the worker's loop's poll() calls */
+	guint64 dispatches;    /* ... and its callbacks run: socket, inbox, timers */
+	guint64 socket_events; /* ... of which the socket's */
+	guint64 idle_reads;    /* reads of the socket that found nothing */
 } PdAmqpStats;
 
 /* runs in the main context; @state is "connected", "connecting"... */

@@ -716,6 +716,60 @@ test_tick_rearms(Fixture *f, gconstpointer data)
 	pd_amqp_worker_stop(worker, NULL);
 }
 
+/* while messages flow, each pass of the worker's loop is for an event: no
+ * poll more for GLib waking its own context around the socket's dispatch,
+ * and the socket is not read on after its data to find it empty */
+static void
+test_loop_passes(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GObject) owner = g_object_new(G_TYPE_OBJECT, NULL);
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *dir = g_build_filename(f->dir, "spool", NULL);
+	g_autofree gchar *pad = g_strnfill(1000, 'x');
+	PdAmqpStats before, after;
+	PdAmqpWorker *worker;
+	guint64 polls, dispatches, socket_events, idle_reads, rearms, ticks;
+
+	if (skip_without_broker())
+		return;
+	pd_test_broker_add_vhost(broker, "passes");
+	url = url_for("guest", "guest", "passes");
+	worker = heartbeat_worker_new(url, dir, 30, 0.05, owner, budget_state_cb);
+	idle_push(worker, 1);
+	pd_amqp_worker_get_stats(worker, &before);
+	/* 20 rounds of 20 messages of 1 KB through a window of 16, each round's
+	 * confirms read before the next is pushed: at least 20 socket events */
+	for (guint r = 0; r < 20; r++) {
+		IdleWait w = { worker, 1 + 20 * (r + 1) };
+		push_padded(worker, 2 + 20 * r, 1 + 20 * (r + 1), pad);
+		g_assert_true(pd_test_wait_for(idle_confirmed, &w, 20000));
+	}
+	pd_amqp_worker_get_stats(worker, &after);
+	polls = after.polls - before.polls;
+	dispatches = after.dispatches - before.dispatches;
+	socket_events = after.socket_events - before.socket_events;
+	idle_reads = after.idle_reads - before.idle_reads;
+	rearms = after.rearms - before.rearms;
+	ticks = after.ticks - before.ticks;
+	g_test_message("%" G_GUINT64_FORMAT " polls, %" G_GUINT64_FORMAT
+		       " dispatches (%" G_GUINT64_FORMAT " of the socket, %" G_GUINT64_FORMAT
+		       " ticks), %" G_GUINT64_FORMAT " reads found nothing, %" G_GUINT64_FORMAT
+		       " timer moves",
+		       polls,
+		       dispatches,
+		       socket_events,
+		       ticks,
+		       idle_reads,
+		       rearms);
+	g_assert_cmpuint(after.published, ==, 401);
+	g_assert_cmpuint(socket_events, >=, 20);
+	/* a moved timer wakes the loop once more; two passes of slack */
+	g_assert_cmpuint(polls, <=, dispatches + rearms + 2);
+	/* at most the last read of each socket event or tick finds nothing */
+	g_assert_cmpuint(idle_reads, <=, socket_events + ticks);
+	pd_amqp_worker_stop(worker, NULL);
+}
+
 /* a TCP relay to the broker that can go silent: bytes stay in the kernel's
  * buffers both ways while it is frozen */
 typedef struct {
@@ -913,6 +967,12 @@ main(int argc, char **argv)
 		   NULL,
 		   pd_test_amqp_fixture_set_up,
 		   test_tick_rearms,
+		   pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp/loop-passes",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_loop_passes,
 		   pd_test_amqp_fixture_tear_down);
 	g_test_add("/amqp/idle-ticks",
 		   Fixture,
