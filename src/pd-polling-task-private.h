@@ -37,17 +37,19 @@ typedef struct {
 	PdTaskEntry *entry;
 	guint waiting;
 	gboolean tried_default;
-	gboolean static_taken; /* the source's own resources are taken */
-	GHashTable *cursors;   /* PdDiscoveryRun -> resources taken from it */
-	gboolean dedup_ready;  /* history and taken are set */
-	GHashTable *history;   /* the cycle's for this pollster, or NULL */
-	GHashTable *taken;     /* ids taken, for a job of several origins */
-	gboolean polling;      /* an invocation is out */
-	guint slice;	       /* most resources an invocation takes */
-	guint invocations;     /* this cycle, one per part or group of parts */
-	guint samples;	       /* of the invocations returned */
-	gchar *first_error;    /* of the invocations returned */
-	GPtrArray *resources;  /* of the invocation out */
+	gboolean static_taken;	  /* the source's own resources are taken */
+	GHashTable *cursors;	  /* PdDiscoveryRun -> resources taken from it */
+	gboolean dedup_ready;	  /* history and taken are set */
+	GHashTable *history;	  /* the cycle's for this pollster, or NULL */
+	GHashTable *taken;	  /* ids taken, for a job of several origins */
+	gboolean polling;	  /* an invocation is out */
+	guint slice;		  /* most resources an invocation takes */
+	guint invocations;	  /* this cycle, one per part or group of parts */
+	guint samples;		  /* of the invocations returned */
+	gchar *first_error;	  /* of the invocations returned */
+	guint blacklisted;	  /* resources blacklisted by its invocations */
+	gchar *blacklisted_first; /* "<id>: <reason>" of the first of them */
+	GPtrArray *resources;	  /* of the invocation out */
 	PdPollContext *ctx;
 	gint64 start_us;
 	gint64 start_wall;

@@ -77,6 +77,7 @@ pd_job_free(PdJob *job)
 	if (job->taken != NULL)
 		g_hash_table_unref(job->taken);
 	g_free(job->first_error);
+	g_free(job->blacklisted_first);
 	pd_poll_context_free(job->ctx);
 	g_free(job);
 	task->n_jobs--;
@@ -249,10 +250,14 @@ pd_cycle_deadline_cb(gpointer user_data)
 /* --- a job: discover, poll, publish --- */
 
 static void
+pd_job_log_blacklisted(PdJob *job);
+
+static void
 pd_job_finish(PdJob *job)
 {
 	PdTaskEntry *entry = job->entry;
 
+	pd_job_log_blacklisted(job);
 	if (job->late) {
 		pd_pollster_stats_table_lookup(job->task->stats,
 					       pd_pollster_get_name(entry->pollster))
@@ -353,59 +358,66 @@ pd_job_record(PdJob *job)
 	}
 }
 
+/* the resources an invocation failed for permanently are blacklisted; the
+ * log line comes once the job is done (pd_job_log_blacklisted): one for
+ * the job, however many invocations (slices, parts) it took */
+static void
+pd_job_blacklist_add(PdJob *job, PdResource *res, const gchar *reason)
+{
+	const gchar *id = pd_resource_get_id(res);
+
+	if (!pd_blacklist_add(job->task->blacklist,
+			      job->entry->source->name,
+			      pd_pollster_get_name(job->entry->pollster),
+			      id,
+			      reason))
+		return;
+	if (job->blacklisted++ == 0)
+		job->blacklisted_first =
+		  g_strdup_printf("%s: %s", id, reason != NULL ? reason : "permanent error");
+}
+
 static void
 pd_job_blacklist_failures(PdJob *job, const GError *error)
 {
 	GPtrArray *failures = pd_poll_context_get_failures(job->ctx);
-	const gchar *source = job->entry->source->name;
-	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
-	PdBlacklist *blacklist = job->task->blacklist;
-	const gchar *first_id = NULL;
-	const gchar *first_reason = NULL;
-	guint added = 0;
 
 	for (guint i = 0; i < failures->len; i++) {
 		PdPermanentFailure *f = g_ptr_array_index(failures, i);
-		if (!pd_blacklist_add(
-		      blacklist, source, pollster, pd_resource_get_id(f->resource), f->reason))
-			continue;
-		if (added++ == 0) {
-			first_id = pd_resource_get_id(f->resource);
-			first_reason = f->reason;
-		}
+		pd_job_blacklist_add(job, f->resource, f->reason);
 	}
 	if (error != NULL && g_error_matches(error, PD_ERROR, PD_ERROR_PERMANENT)) {
-		for (guint i = 0; i < job->resources->len; i++) {
-			PdResource *res = g_ptr_array_index(job->resources, i);
-			if (!pd_blacklist_add(
-			      blacklist, source, pollster, pd_resource_get_id(res), error->message))
-				continue;
-			if (added++ == 0) {
-				first_id = pd_resource_get_id(res);
-				first_reason = error->message;
-			}
-		}
+		for (guint i = 0; i < job->resources->len; i++)
+			pd_job_blacklist_add(
+			  job, g_ptr_array_index(job->resources, i), error->message);
 	}
-	/* one line per pollster invocation, not one per resource; a failure
-	 * again after the re-probe is not news */
-	if (added == 1)
-		g_message("pollster %s (source %s) cannot poll resource %s: %s; asking again in "
+}
+
+/* one line per pollster and cycle, not one per resource or invocation; a
+ * failure again after the re-probe is not news */
+static void
+pd_job_log_blacklisted(PdJob *job)
+{
+	const gchar *source = job->entry->source->name;
+	const gchar *pollster = pd_pollster_get_name(job->entry->pollster);
+	guint retry_min = pd_blacklist_get_retry_min(job->task->blacklist);
+
+	if (job->blacklisted == 1)
+		g_message("pollster %s (source %s) cannot poll resource %s; asking again in "
 			  "%u s, then with back-off up to %d s",
 			  pollster,
 			  source,
-			  first_id,
-			  first_reason != NULL ? first_reason : "permanent error",
-			  pd_blacklist_get_retry_min(blacklist),
+			  job->blacklisted_first,
+			  retry_min,
 			  PD_BLACKLIST_RETRY_MAX_S);
-	else if (added > 1)
-		g_message("pollster %s (source %s) cannot poll %u resources (first: %s: %s); "
+	else if (job->blacklisted > 1)
+		g_message("pollster %s (source %s) cannot poll %u resources (first: %s); "
 			  "asking again in %u s, then with back-off up to %d s",
 			  pollster,
 			  source,
-			  added,
-			  first_id,
-			  first_reason != NULL ? first_reason : "permanent error",
-			  pd_blacklist_get_retry_min(blacklist),
+			  job->blacklisted,
+			  job->blacklisted_first,
+			  retry_min,
 			  PD_BLACKLIST_RETRY_MAX_S);
 }
 
