@@ -17,6 +17,7 @@
 #include "pd-compute-stats.h"
 #include "pd-poll-context-private.h"
 #include "pd-test-compute.h"
+#include "pd-test-instance.h"
 #include "pd-test-util.h"
 
 static const gchar nova_xml[] =
@@ -128,50 +129,6 @@ test_parse_odd(void)
 	g_assert_null(inst->vnics[0].param_values[1]); /* no bridge */
 }
 
-/* everything parsed, one line a field */
-static gchar *
-instance_dump(PdComputeInstance *inst, GError *error)
-{
-	GString *s = g_string_new(NULL);
-	const PdComputeProfile *p;
-
-	if (inst == NULL) {
-		g_string_printf(s, "NULL %s", error != NULL ? error->message : "");
-		return g_string_free(s, FALSE);
-	}
-	p = inst->profile;
-	g_string_append_printf(s, "%s|%s|%s\n", inst->uuid, inst->domain_name, inst->display_name);
-	g_string_append_printf(s,
-			       "%s|%s|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT
-			       "|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "\n",
-			       p->flavor_name,
-			       p->flavor_id,
-			       p->vcpus,
-			       p->memory_mb,
-			       p->disk_gb,
-			       p->ephemeral_gb,
-			       p->swap_mb);
-	g_string_append_printf(s,
-			       "%s|%s|%s|%s|%s|%s|%s\n",
-			       p->user_id,
-			       p->user_name,
-			       p->project_id,
-			       p->project_name,
-			       p->image_id,
-			       p->os_type,
-			       p->architecture);
-	for (guint i = 0; i < inst->n_disks; i++)
-		g_string_append_printf(s, "disk %s\n", inst->disks[i].dev);
-	for (guint i = 0; i < inst->n_vnics; i++) {
-		PdComputeVnic *v = &inst->vnics[i];
-		g_string_append_printf(s, "vnic %s|%s|%s", v->name, v->mac, v->fref);
-		for (guint j = 0; j < v->n_params; j++)
-			g_string_append_printf(s, "|%s=%s", v->param_names[j], v->param_values[j]);
-		g_string_append_c(s, '\n');
-	}
-	return g_string_free(s, FALSE);
-}
-
 /* the dump of @xml parsed the normal way and through libxml2's tree alone:
  * they must be the same; returns whether the scanner's reading was used */
 static gboolean
@@ -184,8 +141,8 @@ parse_both(const gchar *xml, gsize len, gchar **out)
 	  pd_compute_instance_parse_with(xml, len, FALSE, &fast, &e1);
 	g_autoptr(PdComputeInstance) b =
 	  pd_compute_instance_parse_with(xml, len, TRUE, &dom_fast, &e2);
-	g_autofree gchar *da = instance_dump(a, e1);
-	g_autofree gchar *db = instance_dump(b, e2);
+	g_autofree gchar *da = pd_test_instance_dump(a, e1);
+	g_autofree gchar *db = pd_test_instance_dump(b, e2);
 
 	g_assert_false(dom_fast);
 	if (g_strcmp0(da, db) != 0)

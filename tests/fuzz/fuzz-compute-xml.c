@@ -9,53 +9,10 @@
 #include <string.h>
 
 #include "pd-compute-instance.h"
+#include "pd-test-instance.h"
 
 int
 LLVMFuzzerTestOneInput(const guint8 *data, gsize size);
-
-/* everything the walk found, one line a field */
-static gchar *
-dump(PdComputeInstance *inst, const GError *error)
-{
-	GString *s = g_string_new(NULL);
-	const PdComputeProfile *p;
-
-	if (inst == NULL) {
-		g_string_printf(s, "NULL %s", error != NULL ? error->message : "");
-		return g_string_free(s, FALSE);
-	}
-	p = inst->profile;
-	g_string_append_printf(s, "%s|%s|%s\n", inst->uuid, inst->domain_name, inst->display_name);
-	g_string_append_printf(s,
-			       "%s|%s|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT
-			       "|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "\n",
-			       p->flavor_name,
-			       p->flavor_id,
-			       p->vcpus,
-			       p->memory_mb,
-			       p->disk_gb,
-			       p->ephemeral_gb,
-			       p->swap_mb);
-	g_string_append_printf(s,
-			       "%s|%s|%s|%s|%s|%s|%s\n",
-			       p->user_id,
-			       p->user_name,
-			       p->project_id,
-			       p->project_name,
-			       p->image_id,
-			       p->os_type,
-			       p->architecture);
-	for (guint i = 0; i < inst->n_disks; i++)
-		g_string_append_printf(s, "disk %s\n", inst->disks[i].dev);
-	for (guint i = 0; i < inst->n_vnics; i++) {
-		PdComputeVnic *v = &inst->vnics[i];
-		g_string_append_printf(s, "vnic %s|%s|%s", v->name, v->mac, v->fref);
-		for (guint j = 0; j < v->n_params; j++)
-			g_string_append_printf(s, "|%s=%s", v->param_names[j], v->param_values[j]);
-		g_string_append_c(s, '\n');
-	}
-	return g_string_free(s, FALSE);
-}
 
 int
 LLVMFuzzerTestOneInput(const guint8 *data, gsize size)
@@ -70,8 +27,8 @@ LLVMFuzzerTestOneInput(const guint8 *data, gsize size)
 	  pd_compute_instance_parse_with(xml, len, FALSE, &fast, &e1);
 	g_autoptr(PdComputeInstance) b =
 	  pd_compute_instance_parse_with(xml, len, TRUE, &dom_fast, &e2);
-	g_autofree gchar *da = dump(a, e1);
-	g_autofree gchar *db = dump(b, e2);
+	g_autofree gchar *da = pd_test_instance_dump(a, e1);
+	g_autofree gchar *db = pd_test_instance_dump(b, e2);
 
 	g_assert_false(dom_fast);
 	g_assert_cmpstr(da, ==, db);

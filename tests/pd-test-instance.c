@@ -1,0 +1,50 @@
+/*
+ * polld tests - a parsed compute instance as text, one line a field, to
+ * compare two parses of the same XML
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "pd-test-instance.h"
+
+gchar *
+pd_test_instance_dump(PdComputeInstance *inst, const GError *error)
+{
+	GString *s = g_string_new(NULL);
+	const PdComputeProfile *p;
+
+	if (inst == NULL) {
+		g_string_printf(s, "NULL %s", error != NULL ? error->message : "");
+		return g_string_free(s, FALSE);
+	}
+	p = inst->profile;
+	g_string_append_printf(s, "%s|%s|%s\n", inst->uuid, inst->domain_name, inst->display_name);
+	g_string_append_printf(s,
+			       "%s|%s|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT
+			       "|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "\n",
+			       p->flavor_name,
+			       p->flavor_id,
+			       p->vcpus,
+			       p->memory_mb,
+			       p->disk_gb,
+			       p->ephemeral_gb,
+			       p->swap_mb);
+	g_string_append_printf(s,
+			       "%s|%s|%s|%s|%s|%s|%s\n",
+			       p->user_id,
+			       p->user_name,
+			       p->project_id,
+			       p->project_name,
+			       p->image_id,
+			       p->os_type,
+			       p->architecture);
+	for (guint i = 0; i < inst->n_disks; i++)
+		g_string_append_printf(s, "disk %s\n", inst->disks[i].dev);
+	for (guint i = 0; i < inst->n_vnics; i++) {
+		PdComputeVnic *v = &inst->vnics[i];
+		g_string_append_printf(s, "vnic %s|%s|%s", v->name, v->mac, v->fref);
+		for (guint j = 0; j < v->n_params; j++)
+			g_string_append_printf(s, "|%s=%s", v->param_names[j], v->param_values[j]);
+		g_string_append_c(s, '\n');
+	}
+	return g_string_free(s, FALSE);
+}
