@@ -68,8 +68,7 @@ struct _PdCoordination {
 	GCancellable *cancellable;
 	GCancellable *watch_cancellable;
 	guint keepalive_id;
-	gint64 keepalive_period; /* us, between keep-alive ticks */
-	gint64 last_tick;	 /* monotonic us, the last keep-alive tick */
+	gint64 last_tick; /* monotonic us, the last keep-alive tick */
 	guint retry_id;
 	guint retry_delay_ms;
 	GCallback ready;
@@ -335,6 +334,13 @@ pd_coordination_schedule_retry(PdCoordination *self)
 	self->retry_id = g_timeout_add(self->retry_delay_ms, pd_coordination_retry_cb, self);
 }
 
+/* ms between keep-alive ticks: a third of the lease */
+static guint
+pd_coordination_keepalive_period_ms(PdCoordination *self)
+{
+	return MAX(self->url->membership_timeout * 1000 / 3, 200);
+}
+
 /* TRUE when the lease ran out while we did not run (SIGSTOP, a starved
  * host): the keep-alive ticks stopped for two periods and the lease's local
  * deadline passed meanwhile. The others may own our share by now. Not so
@@ -343,8 +349,10 @@ pd_coordination_schedule_retry(PdCoordination *self)
 static gboolean
 pd_coordination_did_not_run(PdCoordination *self, gint64 now)
 {
+	gint64 period_us = (gint64)pd_coordination_keepalive_period_ms(self) * 1000;
+
 	return self->state == PD_COORDINATION_MEMBER && self->last_tick != 0 &&
-	       now - self->last_tick > 2 * self->keepalive_period && now > self->lease_deadline;
+	       now - self->last_tick > 2 * period_us && now > self->lease_deadline;
 }
 
 /* etcd could not be reached or refused: keep what we know, say so, retry */
@@ -1204,8 +1212,6 @@ pd_coordination_attach(PdCoordination *self, PdEngine *engine)
 void
 pd_coordination_start(PdCoordination *self, GCallback ready, gpointer user_data)
 {
-	guint period;
-
 	self->ready = ready;
 	self->ready_data = user_data;
 	if (self->state == PD_COORDINATION_DISABLED || self->engine == NULL) {
@@ -1213,10 +1219,9 @@ pd_coordination_start(PdCoordination *self, GCallback ready, gpointer user_data)
 		return;
 	}
 	self->cancellable = g_cancellable_new();
-	period = MAX(self->url->membership_timeout * 1000 / 3, 200);
-	self->keepalive_period = (gint64)period * 1000;
 	self->last_tick = g_get_monotonic_time();
-	self->keepalive_id = g_timeout_add(period, pd_coordination_keepalive_tick_cb, self);
+	self->keepalive_id = g_timeout_add(
+	  pd_coordination_keepalive_period_ms(self), pd_coordination_keepalive_tick_cb, self);
 	pd_coordination_join(self);
 }
 
