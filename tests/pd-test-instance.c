@@ -48,3 +48,25 @@ pd_test_instance_dump(PdComputeInstance *inst, const GError *error)
 	}
 	return g_string_free(s, FALSE);
 }
+
+gboolean
+pd_test_instance_parse_both(const gchar *xml, gsize len, gchar **out)
+{
+	g_autoptr(GError) e1 = NULL;
+	g_autoptr(GError) e2 = NULL;
+	gboolean fast = FALSE, dom_fast = TRUE;
+	g_autoptr(PdComputeInstance) a =
+	  pd_compute_instance_parse_with(xml, len, FALSE, &fast, &e1);
+	g_autoptr(PdComputeInstance) b =
+	  pd_compute_instance_parse_with(xml, len, TRUE, &dom_fast, &e2);
+	g_autofree gchar *da = pd_test_instance_dump(a, e1);
+	g_autofree gchar *db = pd_test_instance_dump(b, e2);
+
+	g_assert_false(dom_fast);
+	if (g_strcmp0(da, db) != 0)
+		g_test_message("differs (fast %d) on: %.*s", fast, (int)len, xml);
+	g_assert_cmpstr(da, ==, db);
+	if (out != NULL)
+		*out = g_steal_pointer(&da);
+	return fast;
+}

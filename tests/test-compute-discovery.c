@@ -129,30 +129,6 @@ test_parse_odd(void)
 	g_assert_null(inst->vnics[0].param_values[1]); /* no bridge */
 }
 
-/* the dump of @xml parsed the normal way and through libxml2's tree alone:
- * they must be the same; returns whether the scanner's reading was used */
-static gboolean
-parse_both(const gchar *xml, gsize len, gchar **out)
-{
-	g_autoptr(GError) e1 = NULL;
-	g_autoptr(GError) e2 = NULL;
-	gboolean fast = FALSE, dom_fast = TRUE;
-	g_autoptr(PdComputeInstance) a =
-	  pd_compute_instance_parse_with(xml, len, FALSE, &fast, &e1);
-	g_autoptr(PdComputeInstance) b =
-	  pd_compute_instance_parse_with(xml, len, TRUE, &dom_fast, &e2);
-	g_autofree gchar *da = pd_test_instance_dump(a, e1);
-	g_autofree gchar *db = pd_test_instance_dump(b, e2);
-
-	g_assert_false(dom_fast);
-	if (g_strcmp0(da, db) != 0)
-		g_test_message("differs (fast %d) on: %.*s", fast, (int)len, xml);
-	g_assert_cmpstr(da, ==, db);
-	if (out != NULL)
-		*out = g_steal_pointer(&da);
-	return fast;
-}
-
 /* libvirt's layout of a domain as the bench fixture has it */
 static const gchar libvirt_xml[] =
   "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>\n"
@@ -264,7 +240,8 @@ test_parse_fast(void)
 		if (cases[i].from != NULL)
 			g_assert_cmpuint(g_string_replace(s, cases[i].from, cases[i].to, 1), ==, 1);
 		g_test_message("case %u", i);
-		g_assert_cmpint(parse_both(s->str, s->len, &dump), ==, cases[i].fast);
+		g_assert_cmpint(
+		  pd_test_instance_parse_both(s->str, s->len, &dump), ==, cases[i].fast);
 		if (i == 0)
 			g_assert_cmpstr(
 			  dump,
@@ -277,7 +254,7 @@ test_parse_fast(void)
 			  "interfaceid=(null)|bridge=br-int\n");
 	}
 	/* the in-line document goes through the scanner */
-	g_assert_true(parse_both(nova_xml, strlen(nova_xml), NULL));
+	g_assert_true(pd_test_instance_parse_both(nova_xml, strlen(nova_xml), NULL));
 }
 
 /* random edits of libvirt's layout (markup, entities, blanks, bytes): the
@@ -340,7 +317,7 @@ test_parse_fast_random(void)
 			else
 				g_string_erase(s, (gssize)at, (gssize)MIN(s->len - at, cut));
 		}
-		fast += parse_both(s->str, s->len, NULL);
+		fast += pd_test_instance_parse_both(s->str, s->len, NULL);
 	}
 	g_test_message("%u of %u read by the scanner", fast, n);
 	g_assert_cmpuint(fast, >, n / 10);
