@@ -15,6 +15,7 @@
 #include "pd-compute-instance.h"
 #include "pd-compute-pollster.h"
 #include "pd-compute-stats.h"
+#include "pd-compute-sum.h"
 #include "pd-poll-context-private.h"
 #include "pd-test-compute.h"
 #include "pd-test-instance.h"
@@ -934,6 +935,44 @@ rename_instance(virDomainPtr dom, const gchar *name)
 /* [compute] resource_update_interval: 0 reads every XML every cycle, else a
  * known domain's XML is read again once the interval is over (or its state
  * changed); resource_cache_expiry forgets everything */
+/* the XML's fingerprint is SipHash-2-4: the reference vectors (key 00..0f,
+ * message 00..n-1), and one byte changed anywhere changes it */
+static void
+test_sum(void)
+{
+	static const struct {
+		gsize len;
+		guint64 sum;
+	} vectors[] = {
+		{ 0, 0x726fdb47dd0e0e31ull },
+		{ 1, 0x74f839c593dc67fdull },
+		{ 15, 0xa129ca6149be45e5ull },
+	};
+	g_autofree gchar *xml =
+	  new_domain_xml("instance-sum", "99999999-0000-0000-0000-0000000000aa", "x");
+	guint8 key[16], msg[64], a[PD_COMPUTE_SUM_LEN], b[PD_COMPUTE_SUM_LEN];
+	gsize len = strlen(xml);
+
+	for (guint i = 0; i < sizeof(msg); i++)
+		msg[i] = (guint8)i;
+	memcpy(key, msg, sizeof(key));
+	for (guint i = 0; i < G_N_ELEMENTS(vectors); i++)
+		g_assert_cmphex(
+		  pd_compute_sum_siphash24(key, msg, vectors[i].len), ==, vectors[i].sum);
+	pd_compute_sum_xml(xml, len, a);
+	pd_compute_sum_xml(xml, len, b);
+	g_assert_cmpmem(a, sizeof(a), b, sizeof(b));
+	for (gsize i = 0; i < len; i++) {
+		gchar c = xml[i];
+		xml[i] = (gchar)(c ^ 1);
+		pd_compute_sum_xml(xml, len, b);
+		g_assert_true(memcmp(a, b, sizeof(a)) != 0);
+		xml[i] = c;
+	}
+	pd_compute_sum_xml(xml, len - 1, b);
+	g_assert_true(memcmp(a, b, sizeof(a)) != 0);
+}
+
 static void
 test_update_interval(void)
 {
@@ -1072,6 +1111,7 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/compute/parse/odd", test_parse_odd);
 	g_test_add_func("/compute/parse/fast", test_parse_fast);
 	g_test_add_func("/compute/parse/fast-random", test_parse_fast_random);
+	g_test_add_func("/compute/sum", test_sum);
 	g_test_add_func("/compute/domain/classes", test_domain_classes);
 	g_test_add_func("/compute/bulk-params", test_bulk_params);
 	g_test_add_func("/compute/lifecycle", test_lifecycle);

@@ -461,23 +461,19 @@ pd_compute_discovery_begin_reads(PdComputeDiscovery *self, GPtrArray *todo, guin
 static void
 pd_compute_listed_read(GPtrArray *todo, guint first, guint n)
 {
-	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA1);
-
 	for (guint i = first; i < first + n; i++) {
 		PdComputeListed *l = g_ptr_array_index(todo, i);
 		/* NULL: vanished meanwhile, or a failure the next cycle retries */
 		g_autofree gchar *xml = virDomainGetXMLDesc(l->dom, 0);
 		g_autoptr(GError) error = NULL;
-		gsize len, sum_len = PD_COMPUTE_SUM_LEN;
+		gsize len;
 		PdComputeRead *rd = l->rd;
 
 		if (xml == NULL)
 			continue;
 		l->read = TRUE;
 		len = strlen(xml);
-		g_checksum_reset(sum);
-		g_checksum_update(sum, (const guchar *)xml, (gssize)len);
-		g_checksum_get_digest(sum, rd->checksum, &sum_len);
+		pd_compute_sum_xml(xml, len, rd->checksum);
 		if (rd->have_old && memcmp(rd->checksum, rd->old_checksum, PD_COMPUTE_SUM_LEN) == 0)
 			continue;
 		/* parsed here, beside the read: the pipelines parse in parallel

@@ -9,14 +9,13 @@
 #include <libvirt/libvirt.h>
 
 #include "pd-compute-instance.h"
+#include "pd-compute-sum.h"
 
 G_BEGIN_DECLS
 
 /* libvirtd refuses an answer with more domains (or statistics records)
  * than this: a longer listing goes in slices */
 #define PD_COMPUTE_RPC_LIST_MAX 16384
-
-#define PD_COMPUTE_SUM_LEN 20 /* SHA-1 */
 
 /* what reading one due XML found; lives from the read to the visit only,
  * so a listing of every domain stays small */
