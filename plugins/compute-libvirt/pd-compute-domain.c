@@ -286,6 +286,24 @@ pd_compute_class_release(PdComputeClass *c)
 
 /* ---- per domain: overlays of the class's base ---- */
 
+/* one builder a thread, kept from domain to domain: a builder is ready for
+ * the next overlay once one is ended, and making one (its frame, two 1 KB
+ * scratch texts, the borrowed values' table) and freeing it cost about a
+ * tenth of a domain's metadata */
+static GPrivate pd_compute_builder_key = G_PRIVATE_INIT((GDestroyNotify)pd_metadata_builder_free);
+
+static PdMetadataBuilder *
+pd_compute_builder(void)
+{
+	PdMetadataBuilder *b = g_private_get(&pd_compute_builder_key);
+
+	if (b == NULL) {
+		b = pd_metadata_builder_new();
+		g_private_set(&pd_compute_builder_key, b);
+	}
+	return b;
+}
+
 /* one builder for all of a domain's overlays (it is ready for the next
  * once an overlay is ended); the instance's overlay keeps the instance: its strings, and its
  * devices', are what the overlays render as they are written (borrowed), not copies; members many
@@ -378,7 +396,7 @@ pd_compute_domain_new(PdComputeInstance *inst,
 	/* one allocation with its devices' metadata pointers: kept for every
 	 * domain between cycles, two small blocks fewer a domain */
 	PdComputeDomain *cd = pd_slab_alloc0(pd_compute_domain_size(inst));
-	g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
+	PdMetadataBuilder *b = pd_compute_builder();
 
 	cd->ref_count = 1;
 	cd->inst = pd_compute_instance_ref(inst);
@@ -414,9 +432,9 @@ pd_compute_domain_get_cpu_md(PdComputeDomain *cd, gint64 cpu_number)
 
 	g_mutex_lock(&cd->lock);
 	if (cd->cpu_md_number != cpu_number) {
-		g_autoptr(PdMetadataBuilder) b = pd_metadata_builder_new();
 		g_clear_pointer(&cd->cpu_md, pd_metadata_unref);
-		cd->cpu_md = pd_compute_build_cpu_md(b, cd->cls->base, cd->md, cpu_number);
+		cd->cpu_md =
+		  pd_compute_build_cpu_md(pd_compute_builder(), cd->cls->base, cd->md, cpu_number);
 		cd->cpu_md_number = cpu_number;
 	}
 	md = pd_metadata_ref(cd->cpu_md);
