@@ -65,7 +65,10 @@ struct _PdMetadataBuilder {
 	gpointer ovl_keeper; /* begin_overlay_kept(): what borrowed strings live in */
 	GDestroyNotify ovl_release;
 	guint ovl_flags;
-	GHashTable *ovl_borrowed; /* key -> the value add_string_borrowed() lent */
+	/* the value add_string_borrowed() lent a top-level member, by the
+	 * member's index (NULL: none); a table by key cost as much as the
+	 * member */
+	GPtrArray *ovl_borrowed;
 };
 
 static void
@@ -85,33 +88,57 @@ members_new(void)
 	return members;
 }
 
+/* text JSON and the signature write as is */
+static gboolean
+string_is_plain(const gchar *value)
+{
+	for (const guchar *p = (const guchar *)value; *p != '\0'; p++) {
+		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static PdMdMember
 member_new(const gchar *key, const GString *json, const GString *sig)
 {
-	g_autoptr(GString) item = g_string_new(", ");
+	g_autoptr(GString) item = NULL;
 	PdMdMember m;
 	gchar *w;
 
-	pd_pytext_json_string(item, key);
-	pd_buf_append_lit(item, ": ");
 	m.key_len = (guint32)strlen(key);
-	m.item_len = (guint32)item->len;
+	/* ", "key": " written in place for a plain key (a GString and the
+	 * escaper a member were a third of its cost) */
+	if (!string_is_plain(key)) {
+		item = g_string_new(", ");
+		pd_pytext_json_string(item, key);
+		pd_buf_append_lit(item, ": ");
+	}
+	m.item_len = item != NULL ? (guint32)item->len : m.key_len + 6;
 	m.json_len = (guint32)json->len;
 	m.sig_len = (guint32)sig->len;
 	m.block = g_malloc(member_size(&m));
 	w = m.block;
 	memcpy(w, key, m.key_len + 1);
 	w += m.key_len + 1;
-	memcpy(w, item->str, item->len);
-	w += item->len;
+	if (item != NULL) {
+		memcpy(w, item->str, item->len);
+		w += item->len;
+	} else {
+		memcpy(w, ", \"", 3);
+		memcpy(w + 3, key, m.key_len);
+		memcpy(w + 3 + m.key_len, "\": ", 3);
+		w += m.key_len + 6;
+	}
 	memcpy(w, json->str, json->len + 1);
 	w += json->len + 1;
 	memcpy(w, sig->str, sig->len + 1);
 	return m;
 }
 
-/* a repeated key replaces the value where it stood, like a dict update */
-static void
+/* a repeated key replaces the value where it stood, like a dict update;
+ * returns where @m is */
+static guint
 members_put(GArray *members, PdMdMember m)
 {
 	for (guint i = 0; i < members->len; i++) {
@@ -119,10 +146,11 @@ members_put(GArray *members, PdMdMember m)
 		if (strcmp(member_key(old), member_key(&m)) == 0) {
 			g_free(old->block);
 			*old = m;
-			return;
+			return i;
 		}
 	}
 	g_array_append_val(members, m);
+	return members->len - 1;
 }
 
 static gint
@@ -215,10 +243,10 @@ begin_scalar(PdMetadataBuilder *b, const gchar *key)
 	return f;
 }
 
-static void
+static guint
 finish_scalar(PdMetadataBuilder *b, PdMdFrame *f, const gchar *key)
 {
-	members_put(f->members, member_new(key, b->json, b->sig));
+	return members_put(f->members, member_new(key, b->json, b->sig));
 }
 
 /* ---- builder ---- */
@@ -232,6 +260,7 @@ pd_metadata_builder_new(void)
 	g_ptr_array_add(b->frames, frame_new(NULL, "resource_metadata:"));
 	b->json = g_string_sized_new(1024);
 	b->sig = g_string_sized_new(1024);
+	b->ovl_borrowed = g_ptr_array_new();
 	return b;
 }
 
@@ -248,7 +277,7 @@ pd_metadata_builder_free(PdMetadataBuilder *b)
 	g_clear_pointer(&b->ovl_parent, pd_metadata_unref);
 	if (b->ovl_keeper != NULL)
 		b->ovl_release(b->ovl_keeper);
-	g_clear_pointer(&b->ovl_borrowed, g_hash_table_unref);
+	g_ptr_array_unref(b->ovl_borrowed);
 	g_free(b);
 }
 
@@ -719,8 +748,7 @@ pd_metadata_builder_begin_overlay(PdMetadataBuilder *b, PdMetadata *base, PdMeta
 		b->ovl_release(g_steal_pointer(&b->ovl_keeper));
 	b->ovl_release = NULL;
 	b->ovl_flags = 0;
-	if (b->ovl_borrowed != NULL)
-		g_hash_table_remove_all(b->ovl_borrowed);
+	g_ptr_array_set_size(b->ovl_borrowed, 0);
 	b->ovl_base = pd_metadata_ref(base);
 	b->ovl_parent = parent != NULL ? pd_metadata_ref(parent) : NULL;
 }
@@ -749,31 +777,26 @@ pd_metadata_builder_begin_overlay_kept(PdMetadataBuilder *b,
 	b->ovl_flags = flags;
 }
 
-/* text JSON and the signature write as is */
-static gboolean
-string_is_plain(const gchar *value)
-{
-	for (const guchar *p = (const guchar *)value; *p != '\0'; p++) {
-		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
-			return FALSE;
-	}
-	return TRUE;
-}
-
 void
 pd_metadata_builder_add_string_borrowed(PdMetadataBuilder *b, const gchar *key, const gchar *value)
 {
+	gboolean lent;
+	PdMdFrame *f;
+	guint i;
+
 	g_return_if_fail(b != NULL && key != NULL);
-	if (b->ovl_base != NULL && b->frames->len == 1 && value != NULL && string_is_plain(value)) {
-		if (b->ovl_borrowed == NULL)
-			b->ovl_borrowed =
-			  g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-		g_hash_table_insert(b->ovl_borrowed, g_strdup(key), (gpointer)value);
-	} else if (b->ovl_borrowed != NULL) {
-		g_hash_table_remove(b->ovl_borrowed, key);
-	}
+	lent =
+	  b->ovl_base != NULL && b->frames->len == 1 && value != NULL && string_is_plain(value);
 	/* the texts, as for any member: the plans read them */
-	pd_metadata_builder_add_string(b, key, value);
+	f = begin_scalar(b, key);
+	pd_pytext_json_string(b->json, value);
+	pd_pytext_str(b->sig, value);
+	i = finish_scalar(b, f, key);
+	if (b->frames->len > 1)
+		return;
+	if (b->ovl_borrowed->len <= i)
+		g_ptr_array_set_size(b->ovl_borrowed, i + 1);
+	b->ovl_borrowed->pdata[i] = lent ? (gpointer)value : NULL;
 }
 
 static gint
@@ -918,9 +941,7 @@ overlay_kinds(PdMetadataBuilder *b, GArray *own, guint8 *kinds, const gchar **va
 {
 	for (guint i = 0; i < own->len; i++) {
 		const PdMdMember *m = &g_array_index(own, PdMdMember, i);
-		const gchar *v = b->ovl_borrowed != NULL
-				   ? g_hash_table_lookup(b->ovl_borrowed, member_key(m))
-				   : NULL;
+		const gchar *v = i < b->ovl_borrowed->len ? b->ovl_borrowed->pdata[i] : NULL;
 		gboolean compact;
 		pd_metadata_member_compact_size(m, &compact);
 		values[i] = NULL;
@@ -986,10 +1007,22 @@ overlay_pack(GArray *own, const guint8 *kinds, const gchar *const *values, gbool
 static gchar *
 shape_name(PdMetadata *base, PdMdOverlay *parent, GArray *own, const guint8 *kinds, gpointer rel)
 {
-	GString *name = g_string_new(NULL);
+	GString *name = g_string_sized_new(64);
+	guintptr ptrs[3] = { (guintptr)base,
+			     (guintptr)(parent != NULL ? parent->shape : NULL),
+			     (guintptr)rel };
 
-	g_string_printf(
-	  name, "%p %p %p", (gpointer)base, parent != NULL ? parent->shape : NULL, rel);
+	/* the three pointers in hex, without printf (a third of the name's cost) */
+	for (guint i = 0; i < G_N_ELEMENTS(ptrs); i++) {
+		gchar hex[2 * sizeof(guintptr) + 1];
+		for (guint d = 0; d < 2 * sizeof(guintptr); d++)
+			hex[d] =
+			  "0123456789abcdef"[(ptrs[i] >> (4 * (2 * sizeof(guintptr) - 1 - d))) &
+					     15];
+		hex[2 * sizeof(guintptr)] = ' ';
+		g_string_append_len(
+		  name, hex, i + 1 < G_N_ELEMENTS(ptrs) ? sizeof(hex) : sizeof(hex) - 1);
+	}
 	/* " <key length>:<key><+|-><c|s|b>" a member, appended without printf:
 	 * one name a domain's overlay, thousands at a first discovery */
 	for (guint i = 0; i < own->len; i++) {
@@ -1154,8 +1187,7 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 		*overlay_keeper(o) = g_steal_pointer(&b->ovl_keeper);
 	b->ovl_release = NULL;
 	b->ovl_flags = 0;
-	if (b->ovl_borrowed != NULL)
-		g_hash_table_remove_all(b->ovl_borrowed);
+	g_ptr_array_set_size(b->ovl_borrowed, 0);
 	g_array_unref(own);
 	return (PdMetadata *)(gpointer)o;
 }
