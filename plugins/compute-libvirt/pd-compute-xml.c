@@ -102,6 +102,50 @@ pd_compute_xml_new_dom(const gchar *xml, gsize len)
 
 /* ---- the scanner ---- */
 
+/* what a byte may be: a table lookup a byte instead of a few tests, and
+ * runs of plain bytes in values and text copied with memcpy() */
+enum {
+	PD_XML_S = 1, /* starts a name: ASCII letters and '_' */
+	PD_XML_N = 2, /* goes on a name: those, digits, '-' and '.' (':' apart) */
+	PD_XML_V = 4, /* stands for itself in an attribute value */
+	PD_XML_T = 8, /* stands for itself in text */
+};
+
+#define PD_XML_VT (PD_XML_V | PD_XML_T)
+#define PD_XML_NVT (PD_XML_N | PD_XML_V | PD_XML_T)
+#define PD_XML_SNVT (PD_XML_S | PD_XML_N | PD_XML_V | PD_XML_T)
+
+/* '&', '<', control bytes and bytes past ASCII: none; a quote ends a
+ * value; ']' may start "]]>", which text must not hold */
+static const guint8 pd_xml_class[256] = {
+	['\t'] = PD_XML_T,
+	['\n'] = PD_XML_T,
+	[' ' ... '!'] = PD_XML_VT,
+	['"'] = PD_XML_T,
+	['#' ... '%'] = PD_XML_VT,
+	['\''] = PD_XML_T,
+	['(' ... ','] = PD_XML_VT,
+	['-' ... '.'] = PD_XML_NVT,
+	['/'] = PD_XML_VT,
+	['0' ... '9'] = PD_XML_NVT,
+	[':' ... ';'] = PD_XML_VT,
+	['=' ... '@'] = PD_XML_VT,
+	['A' ... 'Z'] = PD_XML_SNVT,
+	['[' ... '\\'] = PD_XML_VT,
+	[']'] = PD_XML_V,
+	['^'] = PD_XML_VT,
+	['_'] = PD_XML_SNVT,
+	['`'] = PD_XML_VT,
+	['a' ... 'z'] = PD_XML_SNVT,
+	['{' ... 0x7f] = PD_XML_VT,
+};
+
+static inline gboolean
+pd_xml_class_is(gchar c, guint8 what)
+{
+	return (pd_xml_class[(guchar)c] & what) != 0;
+}
+
 static gboolean
 pd_xml_is_space(gchar c)
 {
@@ -124,16 +168,16 @@ pd_xml_fast_name(const gchar **pp, const gchar *end, guint32 *colon)
 	const gchar *start = *pp, *p = start;
 
 	*colon = 0;
-	if (p >= end || !(g_ascii_isalpha(*p) || *p == '_'))
+	if (p >= end || !pd_xml_class_is(*p, PD_XML_S))
 		return FALSE;
 	for (p++; p < end; p++) {
-		if (*p == ':') {
-			if (*colon != 0 || p + 1 >= end || !(g_ascii_isalpha(p[1]) || p[1] == '_'))
-				return FALSE;
-			*colon = (guint32)(p - start);
-		} else if (!(g_ascii_isalnum(*p) || *p == '_' || *p == '-' || *p == '.')) {
+		if (pd_xml_class_is(*p, PD_XML_N))
+			continue;
+		if (*p != ':')
 			break;
-		}
+		if (*colon != 0 || p + 1 >= end || !pd_xml_class_is(p[1], PD_XML_S))
+			return FALSE;
+		*colon = (guint32)(p - start);
 	}
 	*pp = p;
 	return TRUE;
@@ -207,7 +251,15 @@ pd_xml_fast_value(PdComputeXml *x, const gchar **pp, const gchar *end, guint32 *
 	quote = *p++;
 	*value = x->out_len;
 	while (p < end && *p != quote) {
-		guchar c = (guchar)*p;
+		const gchar *run = p;
+		guchar c;
+		while (p < end && pd_xml_class_is(*p, PD_XML_V))
+			p++;
+		memcpy(x->out + x->out_len, run, (gsize)(p - run));
+		x->out_len += (guint32)(p - run);
+		if (p >= end || *p == quote)
+			break;
+		c = (guchar)*p;
 		if (c == '&') {
 			if (!pd_xml_fast_entity(x, &p, end))
 				return FALSE;
@@ -227,14 +279,31 @@ pd_xml_fast_value(PdComputeXml *x, const gchar **pp, const gchar *end, guint32 *
 	return TRUE;
 }
 
-/* text up to the next markup; outside the root element only blanks */
+/* text up to the next markup; outside the root element only blanks. Kept
+ * (@keep) for an element that has no child element yet: an element's
+ * text is asked of leaves only */
 static gboolean
-pd_xml_fast_text(PdComputeXml *x, const gchar **pp, const gchar *end, gboolean in_root)
+pd_xml_fast_text(PdComputeXml *x,
+		 const gchar **pp,
+		 const gchar *end,
+		 gboolean in_root,
+		 gboolean keep)
 {
 	const gchar *p = *pp;
+	guint32 mark = x->out_len;
 
 	while (p < end && *p != '<') {
-		guchar c = (guchar)*p;
+		const gchar *run = p;
+		guchar c;
+		while (in_root && p < end && pd_xml_class_is(*p, PD_XML_T))
+			p++;
+		if (keep) {
+			memcpy(x->out + x->out_len, run, (gsize)(p - run));
+			x->out_len += (guint32)(p - run);
+		}
+		if (p >= end || *p == '<')
+			break;
+		c = (guchar)*p;
 		if (!in_root && !pd_xml_is_space(*p))
 			return FALSE;
 		if (c == '&') {
@@ -248,10 +317,13 @@ pd_xml_fast_text(PdComputeXml *x, const gchar **pp, const gchar *end, gboolean i
 			return FALSE;
 		if (c >= 0x80)
 			x->high = TRUE;
-		if (in_root)
+		if (keep)
 			x->out[x->out_len++] = *p;
 		p++;
 	}
+	/* an entity's character goes to out as it is decoded */
+	if (!keep)
+		x->out_len = mark;
 	*pp = p;
 	return TRUE;
 }
@@ -403,14 +475,15 @@ pd_xml_fast_start(PdComputeXml *x, const gchar **pp, const gchar *end, guint32 *
 static gboolean
 pd_xml_fast_end(PdComputeXml *x, const gchar **pp, const gchar *end, guint32 *cur, guint32 *depth)
 {
-	const gchar *p = *pp + 2, *name = p;
+	const gchar *p = *pp + 2;
 	PdXmlNode *n = &g_array_index(x->nodes, PdXmlNode, *cur);
-	guint32 colon;
 
-	if (!pd_xml_fast_name(&p, end, &colon) || (guint32)(p - name) != n->qname_len ||
-	    memcmp(name, n->qname, n->qname_len) != 0)
+	/* the open element's name, and no more of a name after it: what
+	 * scanning a name there and comparing it found */
+	if ((gsize)(end - p) <= n->qname_len || memcmp(p, n->qname, n->qname_len) != 0 ||
+	    pd_xml_class_is(p[n->qname_len], PD_XML_N) || p[n->qname_len] == ':')
 		return FALSE;
-	p = pd_xml_skip_space(p, end);
+	p = pd_xml_skip_space(p + n->qname_len, end);
 	if (p >= end || *p != '>')
 		return FALSE;
 	n->text_end = x->out_len;
@@ -440,7 +513,12 @@ pd_xml_fast_scan(PdComputeXml *x, const gchar *xml, gsize len)
 	while (p < end) {
 		gboolean ok;
 		if (*p != '<')
-			ok = pd_xml_fast_text(x, &p, end, cur != PD_XML_NONE);
+			ok = pd_xml_fast_text(x,
+					      &p,
+					      end,
+					      cur != PD_XML_NONE,
+					      cur != PD_XML_NONE &&
+						!g_array_index(x->nodes, PdXmlNode, cur).has_child);
 		else if (end - p > 1 && p[1] == '/')
 			ok = cur != PD_XML_NONE && pd_xml_fast_end(x, &p, end, &cur, &depth);
 		else if (end - p > 1 && (p[1] == '!' || p[1] == '?'))
