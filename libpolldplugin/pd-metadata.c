@@ -82,7 +82,9 @@ member_clear(gpointer data)
 static GArray *
 members_new(void)
 {
-	GArray *members = g_array_new(FALSE, FALSE, sizeof(PdMdMember));
+	/* room for an overlay's few members: grown from nothing, the array was
+	 * reallocated at its 1st, 2nd, 3rd and 6th member */
+	GArray *members = g_array_sized_new(FALSE, FALSE, sizeof(PdMdMember), 8);
 
 	g_array_set_clear_func(members, member_clear);
 	return members;
