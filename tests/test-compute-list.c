@@ -3,7 +3,9 @@
  * carry (16,384): made small here, on the test driver, the listing in
  * slices (inactive domains apart, running ones by ID, states in chunks)
  * must give the same domains and states as the one-answer listing, also
- * after domains stop and start (new IDs) between two discoveries.
+ * after domains stop and start (new IDs) between two discoveries. Within
+ * the limit, the states come in slices of a bounded size, each pipeline's
+ * for its own shard's domains only.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -69,13 +71,19 @@ discover(PdDiscovery *discovery, PdConfig *config)
 	return g_strjoinv("\n", (gchar **)lines->pdata);
 }
 
-/* @split: half the running domains are transient, so the listing split
+enum { BY_ID, SPLIT, BY_ID_SHARDS };
+
+/* SPLIT: half the running domains are transient, so the listing split
  * into persistent and transient ones fits (at most 4 each): no lookup by
- * ID; else the running ones are found by ID */
+ * ID; else the running ones are found by ID. BY_ID_SHARDS: by two
+ * pipelines, each keeping handles by ID of its own shard's running domains
+ * the listing's answer gave (the others' IDs only), and of all those past
+ * the answer (found by ID, their states asked) */
 static void
 test_list_sliced(gconstpointer data)
 {
-	gboolean split = GPOINTER_TO_INT(data);
+	gint mode = GPOINTER_TO_INT(data);
+	gboolean split = mode == SPLIT;
 	g_autofree gchar *dir = pd_test_mkdtemp();
 	g_autofree gchar *xml = gen_domains(dir, split ? "2" : "0");
 	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
@@ -89,22 +97,44 @@ test_list_sliced(gconstpointer data)
 
 	g_assert_nonnull(rw);
 	pd_compute_pool_set_conn(whole_pool, rw);
-	pd_compute_pool_set_conn(sliced_pool, rw);
+	if (mode == BY_ID_SHARDS)
+		pd_compute_pool_set_conn_shared(sliced_pool, rw, 2);
+	else
+		pd_compute_pool_set_conn(sliced_pool, rw);
 	whole = pd_compute_discovery_new(whole_pool);
 	sliced = pd_compute_discovery_new(sliced_pool);
 	/* 7 running, 3 shut off: more than 4 running are listed by ID */
 	pd_compute_discovery_set_list_max(PD_COMPUTE_DISCOVERY(sliced), 4);
+	/* every answer of handles (inactive, running, split by filters) is
+	 * followed by their states in slices */
+	pd_compute_discovery_set_list_slice(PD_COMPUTE_DISCOVERY(sliced), 3);
 	g_assert_cmpint(virConnectNumOfDomains(rw), ==, 7);
 	g_assert_cmpint(virConnectNumOfDefinedDomains(rw), ==, 3);
 
 	for (guint round = 0; round < 3; round++) {
 		g_autofree gchar *want = discover(whole, config);
 		g_autofree gchar *got = discover(sliced, config);
+		guint largest = 0;
 		g_assert_cmpstr(got, ==, want);
 		g_assert_cmpuint(
 		  pd_compute_discovery_get_cache_size(PD_COMPUTE_DISCOVERY(sliced)), ==, 10);
+		g_assert_cmpuint(
+		  pd_compute_discovery_take_list_answers(PD_COMPUTE_DISCOVERY(sliced), &largest),
+		  >,
+		  0);
+		g_assert_cmpuint(largest, <=, 3);
 		g_assert_cmpint(
 		  pd_compute_discovery_get_listed_by_id(PD_COMPUTE_DISCOVERY(sliced)), ==, !split);
+		if (mode == BY_ID_SHARDS) {
+			guint n_running = (guint)virConnectNumOfDomains(rw);
+			guint handles =
+			  pd_compute_discovery_get_by_id_handles(PD_COMPUTE_DISCOVERY(sliced));
+			g_test_message(
+			  "round %u: %u running, %u handles", round, n_running, handles);
+			/* the answer's 4 once, the rest twice (each pipeline all: 14) */
+			g_assert_cmpuint(handles, <=, 4 + 2 * (n_running - 4));
+			g_assert_cmpuint(handles, >=, n_running);
+		}
 		if (round == 0) {
 			/* one stops: its kept handle now says shut off (a
 			 * persistent one: a transient domain would be gone) */
@@ -197,13 +227,73 @@ test_list_split_moving(void)
 	pd_test_rmtree(dir);
 }
 
+/* Within one answer's limit each pipeline asks the states of its own
+ * shard's domains only, in answers of at most the slice: the domains and
+ * states are the one-pipeline listing's, each domain's state is asked once
+ * in all, and no answer carries more records than the slice */
+static void
+test_list_slices(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *xml = gen_domains(dir, "2");
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr rw = virConnectOpen(uri);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdComputePool) whole_pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdComputePool) shared_pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) whole = NULL;
+	g_autoptr(PdDiscovery) sliced = NULL;
+	guint largest = 0;
+
+	g_assert_nonnull(rw);
+	pd_compute_pool_set_conn(whole_pool, rw);
+	pd_compute_pool_set_conn_shared(shared_pool, rw, 2);
+	whole = pd_compute_discovery_new(whole_pool);
+	sliced = pd_compute_discovery_new(shared_pool);
+	pd_compute_discovery_set_list_slice(PD_COMPUTE_DISCOVERY(sliced), 3);
+	for (guint round = 0; round < 2; round++) {
+		guint n = (guint)(virConnectNumOfDomains(rw) + virConnectNumOfDefinedDomains(rw));
+		g_autofree gchar *want = discover(whole, config);
+		g_autofree gchar *got = discover(sliced, config);
+		g_assert_cmpstr(got, ==, want);
+		g_assert_cmpuint(n, ==, 10 - round);
+		/* one pipeline: its states in answers of at most the default slice */
+		g_assert_cmpuint(
+		  pd_compute_discovery_take_list_answers(PD_COMPUTE_DISCOVERY(whole), &largest),
+		  ==,
+		  n);
+		g_assert_cmpuint(largest, ==, n);
+		/* the two pipelines: each domain once, 3 at most an answer */
+		g_assert_cmpuint(
+		  pd_compute_discovery_take_list_answers(PD_COMPUTE_DISCOVERY(sliced), &largest),
+		  ==,
+		  n);
+		g_assert_cmpuint(largest, <=, 3);
+		g_assert_cmpuint(largest, >, 0);
+		if (round == 0) {
+			/* a transient one, gone between two discoveries */
+			virDomainPtr dom = virDomainLookupByName(rw, "instance-00000001");
+			g_assert_nonnull(dom);
+			g_assert_cmpint(virDomainDestroy(dom), ==, 0);
+			virDomainFree(dom);
+		}
+	}
+	g_clear_object(&sliced);
+	g_clear_object(&whole);
+	virConnectClose(rw);
+	pd_test_rmtree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_data_func("/compute/list-sliced", GINT_TO_POINTER(FALSE), test_list_sliced);
+	g_test_add_data_func("/compute/list-sliced", GINT_TO_POINTER(BY_ID), test_list_sliced);
 	g_test_add_data_func(
-	  "/compute/list-split-by-filters", GINT_TO_POINTER(TRUE), test_list_sliced);
+	  "/compute/list-split-by-filters", GINT_TO_POINTER(SPLIT), test_list_sliced);
+	g_test_add_data_func(
+	  "/compute/list-by-id-shards", GINT_TO_POINTER(BY_ID_SHARDS), test_list_sliced);
 	g_test_add_func("/compute/list-split-moving", test_list_split_moving);
+	g_test_add_func("/compute/list-slices", test_list_slices);
 	return g_test_run();
 }

@@ -47,7 +47,10 @@ struct _PdComputeDiscovery {
 	gint64 kept_at[PD_COMPUTE_POOL_MAX_SIZE];
 	guint listings, listings_kept; /* for tests: made, and reused instead */
 	guint list_max;		       /* PD_COMPUTE_RPC_LIST_MAX; tests make it small */
-	GFunc between_answers;	       /* for tests: see set_between_answers() */
+	guint list_slice;	       /* PD_COMPUTE_LIST_SLICE; tests make it small */
+	guint answer_largest;	       /* for tests: see take_list_answers() */
+	guint answer_records;
+	GFunc between_answers; /* for tests: see set_between_answers() */
 	gpointer between_data;
 	/* for tests: per part of the last run, its size and the XML reads
 	 * done by then (guint pairs) */
@@ -398,12 +401,30 @@ pd_compute_shard_keep_listing(PdComputeShard *sh)
 	g_mutex_unlock(&self->lock);
 }
 
-/* every domain and its state in one round trip (or the last listing, see
+static gboolean
+pd_compute_shard_keeps(const guchar *uuid, gpointer data)
+{
+	PdComputeShard *sh = data;
+
+	return pd_compute_pool_shard(sh->run->self->pool, uuid) == sh->index;
+}
+
+/* every domain of the shard and its state (or the last listing, see
  * above); FALSE: sh->error is set */
 static gboolean
 pd_compute_shard_list(PdComputeShard *sh, PdComputeConnection *conn)
 {
 	PdComputeDiscovery *self = sh->run->self;
+	PdComputeListingArgs args = { .list_max = self->list_max,
+				      .slice = self->list_slice,
+				      .between = self->between_answers,
+				      .between_data = self->between_data };
+
+	/* one connection holds every domain */
+	if (pd_compute_pool_get_size(self->pool) > 1) {
+		args.keep = pd_compute_shard_keeps;
+		args.keep_data = sh;
+	}
 
 	for (guint attempt = 0; attempt < 2; attempt++) {
 		sh->conn = pd_compute_connection_get(conn, &sh->error);
@@ -418,11 +439,11 @@ pd_compute_shard_list(PdComputeShard *sh, PdComputeConnection *conn)
 			pd_compute_shard_drop_early(sh);
 			return TRUE;
 		}
-		sh->listed = pd_compute_listing_list(sh->conn,
-						     &self->by_id[sh->index],
-						     self->list_max,
-						     self->between_answers,
-						     self->between_data);
+		sh->listed = pd_compute_listing_list(sh->conn, &self->by_id[sh->index], &args);
+		g_mutex_lock(&self->lock);
+		self->answer_largest = MAX(self->answer_largest, args.largest_answer);
+		self->answer_records += args.records;
+		g_mutex_unlock(&self->lock);
 		if (sh->listed != NULL)
 			break;
 		/* a dead connection is reopened once right away */
@@ -1024,10 +1045,42 @@ pd_compute_discovery_set_list_max(PdComputeDiscovery *self, guint list_max)
 }
 
 void
+pd_compute_discovery_set_list_slice(PdComputeDiscovery *self, guint slice)
+{
+	self->list_slice = MAX(slice, 1);
+}
+
+guint
+pd_compute_discovery_take_list_answers(PdComputeDiscovery *self, guint *largest)
+{
+	guint records;
+
+	g_mutex_lock(&self->lock);
+	records = self->answer_records;
+	*largest = self->answer_largest;
+	self->answer_records = 0;
+	self->answer_largest = 0;
+	g_mutex_unlock(&self->lock);
+	return records;
+}
+
+void
 pd_compute_discovery_set_between_answers(PdComputeDiscovery *self, GFunc func, gpointer data)
 {
 	self->between_answers = func;
 	self->between_data = data;
+}
+
+guint
+pd_compute_discovery_get_by_id_handles(PdComputeDiscovery *self)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < PD_COMPUTE_POOL_MAX_SIZE; i++) {
+		if (self->by_id[i] != NULL)
+			n += pd_compute_listing_by_id_handles(self->by_id[i]);
+	}
+	return n;
 }
 
 gboolean
@@ -1123,6 +1176,7 @@ pd_compute_discovery_init(PdComputeDiscovery *self)
 					    (GDestroyNotify)pd_compute_cache_entry_free);
 	self->flavor_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	self->list_max = PD_COMPUTE_RPC_LIST_MAX;
+	self->list_slice = PD_COMPUTE_LIST_SLICE;
 	self->parts_log = g_array_new(FALSE, FALSE, sizeof(guint));
 	self->host = g_strdup(g_get_host_name());
 	self->cache_time = pd_compute_discovery_now(self);

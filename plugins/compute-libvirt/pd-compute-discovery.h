@@ -33,6 +33,16 @@ pd_compute_discovery_advance_clock(PdComputeDiscovery *self, gint64 usec);
  * 16,384), past which the listing goes in slices */
 void
 pd_compute_discovery_set_list_max(PdComputeDiscovery *self, guint list_max);
+/* for tests: the most domains a listing asks the states of in one answer
+ * (PD_COMPUTE_LIST_SLICE; the running ones found by ID past the limit go in
+ * answers of their own) */
+void
+pd_compute_discovery_set_list_slice(PdComputeDiscovery *self, guint slice);
+/* for tests: the records of the listings' state answers in slices since
+ * the last call, and in @largest the most one answer carried; both start
+ * again from 0 */
+guint
+pd_compute_discovery_take_list_answers(PdComputeDiscovery *self, guint *largest);
 /* for tests: @func(conn, @data) on the pipeline's thread between the
  * inactive domains' answer and the running ones' of a listing in slices */
 void
@@ -41,6 +51,10 @@ pd_compute_discovery_set_between_answers(PdComputeDiscovery *self, GFunc func, g
  * domains by ID (past the limit, when no split by filters fit) */
 gboolean
 pd_compute_discovery_get_listed_by_id(PdComputeDiscovery *self);
+/* for tests, between discoveries: the domain handles the pipelines keep by
+ * ID (each its own shard's running domains past the limit) */
+guint
+pd_compute_discovery_get_by_id_handles(PdComputeDiscovery *self);
 /* for tests: the parts the last run handed over, two guints each: the
  * domains in the part, and the XML reads done by then */
 GArray *

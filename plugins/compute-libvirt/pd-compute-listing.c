@@ -79,53 +79,112 @@ pd_compute_listed_take_records(GArray *listed, virDomainStatsRecordPtr *records,
 	g_free(records);
 }
 
-static GArray *
-pd_compute_list_bulk(virConnectPtr conn)
-{
-	virDomainStatsRecordPtr *records = NULL;
-	GArray *listed;
-	gint n = virConnectGetAllDomainStats(conn, VIR_DOMAIN_STATS_STATE, &records, 0);
-
-	if (n < 0)
-		return NULL;
-	listed = g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), n);
-	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
-	pd_compute_listed_take_records(listed, records, n);
-	return listed;
-}
-
-/* drivers without bulk statistics: a listing, then the state per domain */
-static GArray *
-pd_compute_list_each(virConnectPtr conn)
-{
-	virDomainPtr *doms = NULL;
-	GArray *listed;
-	gint n = virConnectListAllDomains(conn, &doms, 0);
-
-	if (n < 0)
-		return NULL;
-	listed = g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), n);
-	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
-	for (gint i = 0; i < n; i++) {
-		PdComputeListed l = { NULL };
-		/* the handle moves into the listing (see above) */
-		if (pd_compute_listing_fill(&l, doms[i], NULL, 0)) {
-			l.dom = doms[i];
-			g_array_append_val(listed, l);
-		} else {
-			virDomainFree(doms[i]);
-		}
-	}
-	free(doms);
-	return listed;
-}
-
 #define PD_COMPUTE_STATE_CHUNK 1024
+
+/* in a table of handles by ID: the running domain with this ID is another
+ * shard's, its handle was released */
+static gchar pd_compute_other_shard;
+#define PD_COMPUTE_OTHER_SHARD ((gpointer)&pd_compute_other_shard)
 
 static void
 pd_compute_dom_free(gpointer dom)
 {
-	virDomainFree(dom);
+	if (dom != NULL && dom != PD_COMPUTE_OTHER_SHARD)
+		virDomainFree(dom);
+}
+
+/* the handles of the domains on @conn matching @flags (virConnectListAllDomains'
+ * filters) that @args keeps, in one answer (no typed parameters: a name, a
+ * UUID and an ID a domain); the others' are released at once. NULL: the
+ * answer failed, or carried more than @args->list_max (libvirtd refuses
+ * those past its limit; tests make the limit small) */
+static GPtrArray *
+pd_compute_list_handles(virConnectPtr conn, guint flags, const PdComputeListingArgs *args)
+{
+	virDomainPtr *doms = NULL;
+	gint n = virConnectListAllDomains(conn, &doms, flags);
+	GPtrArray *mine;
+
+	if (n < 0)
+		return NULL;
+	mine = g_ptr_array_new_full((guint)n, pd_compute_dom_free);
+	for (gint i = 0; i < n; i++) {
+		guchar uuid[VIR_UUID_BUFLEN];
+		if ((guint)n <= args->list_max &&
+		    (args->keep == NULL ||
+		     (virDomainGetUUID(doms[i], uuid) == 0 && args->keep(uuid, args->keep_data))))
+			g_ptr_array_add(mine, doms[i]);
+		else
+			virDomainFree(doms[i]);
+	}
+	free(doms);
+	if ((guint)n > args->list_max)
+		g_clear_pointer(&mine, g_ptr_array_unref);
+	return mine;
+}
+
+/* drivers without bulk statistics: the state of @doms from @from on, per
+ * domain */
+static void
+pd_compute_list_each(GArray *listed, GPtrArray *doms, guint from)
+{
+	for (guint i = from; i < doms->len; i++) {
+		PdComputeListed l = { NULL };
+		if (pd_compute_listing_set(&l, g_ptr_array_index(doms, i), NULL, 0))
+			g_array_append_val(listed, l);
+	}
+}
+
+/* the domains matching @flags that @args keeps, and their states, into
+ * @listed: the handles in one answer, the states in answers of at most
+ * @args->slice domains, each answer's records released before the next is
+ * asked. The answers' handles are the listing's; the first answer's are
+ * released a slice at a time. FALSE: nothing added (see list_handles()) */
+static gboolean
+pd_compute_list_slices(virConnectPtr conn, guint flags, PdComputeListingArgs *args, GArray *listed)
+{
+	g_autoptr(GPtrArray) doms = pd_compute_list_handles(conn, flags, args);
+	guint slice = MAX(args->slice, 1);
+	guint len = listed->len;
+
+	if (doms == NULL)
+		return FALSE;
+	for (guint off = 0; off < doms->len; off += slice) {
+		guint n = MIN(slice, doms->len - off);
+		g_autofree virDomainPtr *part = g_new0(virDomainPtr, n + 1);
+		virDomainStatsRecordPtr *records = NULL;
+		gint got;
+
+		memcpy(part, doms->pdata + off, n * sizeof(virDomainPtr));
+		/* a domain gone since the first answer is left out */
+		got = virDomainListGetStats(part, VIR_DOMAIN_STATS_STATE, &records, 0);
+		if (got < 0 && pd_compute_last_error_code() == VIR_ERR_NO_SUPPORT) {
+			pd_compute_list_each(listed, doms, off);
+			break;
+		}
+		if (got < 0) {
+			g_array_set_size(listed, len);
+			return FALSE;
+		}
+		args->largest_answer = MAX(args->largest_answer, (guint)got);
+		args->records += (guint)got;
+		pd_compute_listed_take_records(listed, records, got);
+		for (guint i = off; i < off + n; i++)
+			g_clear_pointer(&g_ptr_array_index(doms, i), pd_compute_dom_free);
+	}
+	return TRUE;
+}
+
+/* every domain on @conn that @args keeps, and its state (see above) */
+static GArray *
+pd_compute_list_all(virConnectPtr conn, PdComputeListingArgs *args)
+{
+	g_autoptr(GArray) listed = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
+
+	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
+	if (!pd_compute_list_slices(conn, 0, args, listed))
+		return NULL;
+	return g_steal_pointer(&listed);
 }
 
 /* the running domains beyond one answer, by ID */
@@ -135,15 +194,18 @@ typedef struct {
 	GHashTable *uuids; /* raw UUIDs listed so far: each domain once */
 	GHashTable *old;   /* ID -> handle, from the last cycle */
 	GHashTable *next;  /* ID -> handle, for the next cycle */
-	guint found;	   /* running domains listed */
+	guint found;	   /* running domains listed (or found another shard's) */
 	gint max_id;
+	const PdComputeListingArgs *args;
 } PdComputeById;
 
 /* the states of @ids' handles, in answers of a bounded size; the running
- * ones are listed (once by UUID) and their handles kept for the next cycle,
- * the others (stopped since, or started again under another ID) dropped */
+ * ones are listed (once by UUID) and their handles kept for the next cycle
+ * (@answered: IDs of the listing's answer, only the handles of the domains
+ * the shard keeps), the others (stopped since, or started again under
+ * another ID) dropped */
 static gboolean
-pd_compute_by_id_states(PdComputeById *b, GArray *ids, GPtrArray *doms)
+pd_compute_by_id_states(PdComputeById *b, GArray *ids, GPtrArray *doms, gboolean answered)
 {
 	g_autoptr(GHashTable) added =
 	  g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
@@ -178,18 +240,25 @@ pd_compute_by_id_states(PdComputeById *b, GArray *ids, GPtrArray *doms)
 	for (guint i = 0; i < doms->len; i++) {
 		guchar uuid[VIR_UUID_BUFLEN];
 		virDomainPtr dom = g_ptr_array_index(doms, i);
-		if (virDomainGetUUID(dom, uuid) == 0 && g_hash_table_contains(added, uuid))
-			g_hash_table_insert(
-			  b->next, GINT_TO_POINTER(g_array_index(ids, gint, i)), dom);
-		else
+		gpointer id = GINT_TO_POINTER(g_array_index(ids, gint, i));
+		if (virDomainGetUUID(dom, uuid) < 0 || !g_hash_table_contains(added, uuid)) {
 			virDomainFree(dom);
+		} else if (answered && b->args->keep != NULL &&
+			   !b->args->keep(uuid, b->args->keep_data)) {
+			g_hash_table_insert(b->next, id, PD_COMPUTE_OTHER_SHARD);
+			virDomainFree(dom);
+		} else {
+			g_hash_table_insert(b->next, id, dom);
+		}
 	}
 	return TRUE;
 }
 
 /* the IDs the listing gave: handles kept from the last cycle, or looked
  * up (a lookup by ID is a scan of every domain in libvirt's test driver,
- * so only new IDs are looked up) */
+ * so only new IDs are looked up). Another shard's running domain keeps its
+ * ID only, no handle: an ID is not handed out again while libvirtd runs,
+ * and this answer lists the running ones. */
 static gboolean
 pd_compute_by_id_listed(PdComputeById *b, guint list_max)
 {
@@ -208,10 +277,15 @@ pd_compute_by_id_listed(PdComputeById *b, guint list_max)
 		/* NULL: stopped meanwhile */
 		if (dom == NULL)
 			continue;
+		if (dom == PD_COMPUTE_OTHER_SHARD) {
+			g_hash_table_insert(b->next, GINT_TO_POINTER(ids[i]), dom);
+			b->found++;
+			continue;
+		}
 		g_array_append_val(batch_ids, ids[i]);
 		g_ptr_array_add(batch, dom);
 	}
-	return pd_compute_by_id_states(b, batch_ids, batch);
+	return pd_compute_by_id_states(b, batch_ids, batch, TRUE);
 }
 
 /* the IDs the listing left out: those the last cycle found, then new ones
@@ -230,10 +304,15 @@ pd_compute_by_id_rest(PdComputeById *b, guint n_active)
 		gint id = GPOINTER_TO_INT(key);
 		g_hash_table_iter_steal(&iter);
 		b->max_id = MAX(b->max_id, id);
+		/* another shard's, not in this listing's answer (the answer
+		 * past the limit holds the same IDs from cycle to cycle): looked
+		 * up again below, its handle kept as the others' here are */
+		if (value == PD_COMPUTE_OTHER_SHARD)
+			continue;
 		g_array_append_val(batch_ids, id);
 		g_ptr_array_add(batch, value);
 	}
-	if (!pd_compute_by_id_states(b, batch_ids, batch))
+	if (!pd_compute_by_id_states(b, batch_ids, batch, FALSE))
 		return FALSE;
 	for (gint id = 0; b->found < n_active && id <= b->max_id + 1024; id++) {
 		g_autoptr(GArray) one_id = NULL;
@@ -250,7 +329,7 @@ pd_compute_by_id_rest(PdComputeById *b, guint n_active)
 		one = g_ptr_array_new();
 		g_array_append_val(one_id, id);
 		g_ptr_array_add(one, dom);
-		if (!pd_compute_by_id_states(b, one_id, one))
+		if (!pd_compute_by_id_states(b, one_id, one, FALSE))
 			return FALSE;
 	}
 	virResetLastError();
@@ -262,7 +341,7 @@ pd_compute_by_id_rest(PdComputeById *b, guint n_active)
 static gboolean
 pd_compute_list_active_by_id(virConnectPtr conn,
 			     guint n_active,
-			     guint list_max,
+			     const PdComputeListingArgs *args,
 			     GHashTable **by_id,
 			     GArray *listed)
 {
@@ -270,12 +349,12 @@ pd_compute_list_active_by_id(virConnectPtr conn,
 	  g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
 	g_autoptr(GHashTable) old = g_steal_pointer(by_id);
 	g_autoptr(GHashTable) next = g_hash_table_new_full(NULL, NULL, NULL, pd_compute_dom_free);
-	PdComputeById b = { conn, listed, uuids, NULL, next, 0, 0 };
+	PdComputeById b = { conn, listed, uuids, NULL, next, 0, 0, args };
 
 	if (old == NULL)
 		old = g_hash_table_new_full(NULL, NULL, NULL, pd_compute_dom_free);
 	b.old = old;
-	if (!pd_compute_by_id_listed(&b, list_max) || !pd_compute_by_id_rest(&b, n_active))
+	if (!pd_compute_by_id_listed(&b, args->list_max) || !pd_compute_by_id_rest(&b, n_active))
 		return FALSE;
 	g_debug("listing: %u running domains by ID", b.found);
 	*by_id = g_steal_pointer(&next);
@@ -293,28 +372,25 @@ static const guint pd_compute_split_dims[][3] = {
 	  VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER },
 };
 
-/* the running domains matching @flags into @out, in one answer, or in
- * answers split by the filters from @dim on; FALSE when one still does not
- * fit (libvirtd refuses it; @list_max checks it here too, for tests) */
+/* the running domains matching @flags into @out, in one answer of handles
+ * (then their states in slices), or in answers split by the filters from
+ * @dim on; FALSE when one still does not fit (libvirtd refuses it;
+ * @args->list_max checks it here too, for tests) */
 static gboolean
-pd_compute_list_split(virConnectPtr conn, guint flags, guint dim, guint list_max, GArray *out)
+pd_compute_list_split(virConnectPtr conn,
+		      guint flags,
+		      guint dim,
+		      PdComputeListingArgs *args,
+		      GArray *out)
 {
-	virDomainStatsRecordPtr *records = NULL;
-	gint n = virConnectGetAllDomainStats(
-	  conn, VIR_DOMAIN_STATS_STATE, &records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE | flags);
-
-	if (n >= 0 && (guint)n <= list_max) {
-		pd_compute_listed_take_records(out, records, n);
+	if (pd_compute_list_slices(conn, VIR_CONNECT_LIST_DOMAINS_ACTIVE | flags, args, out))
 		return TRUE;
-	}
-	if (records != NULL)
-		virDomainStatsRecordListFree(records);
 	/* a connection that is gone is no reason to split */
 	if (dim >= G_N_ELEMENTS(pd_compute_split_dims) || virConnectIsAlive(conn) != 1)
 		return FALSE;
 	for (guint i = 0; i < 3 && pd_compute_split_dims[dim][i] != 0; i++) {
 		if (!pd_compute_list_split(
-		      conn, flags | pd_compute_split_dims[dim][i], dim + 1, list_max, out))
+		      conn, flags | pd_compute_split_dims[dim][i], dim + 1, args, out))
 			return FALSE;
 	}
 	return TRUE;
@@ -324,14 +400,14 @@ pd_compute_list_split(virConnectPtr conn, guint flags, guint dim, guint list_max
  * which libvirt's test driver answers with a scan of every domain); FALSE:
  * some filter still matches too many, nothing added */
 static gboolean
-pd_compute_list_active_split(virConnectPtr conn, guint list_max, GArray *listed)
+pd_compute_list_active_split(virConnectPtr conn, PdComputeListingArgs *args, GArray *listed)
 {
 	g_autoptr(GArray) part = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
 
 	g_array_set_clear_func(part, (GDestroyNotify)pd_compute_listing_clear);
 	/* all running ones in one answer is known not to fit */
 	for (guint i = 0; i < 3 && pd_compute_split_dims[0][i] != 0; i++) {
-		if (!pd_compute_list_split(conn, pd_compute_split_dims[0][i], 1, list_max, part)) {
+		if (!pd_compute_list_split(conn, pd_compute_split_dims[0][i], 1, args, part)) {
 			virResetLastError();
 			return FALSE;
 		}
@@ -380,42 +456,29 @@ pd_compute_listed_dedupe(GArray *listed)
 }
 
 /* past PD_COMPUTE_RPC_LIST_MAX domains: the inactive ones in one answer,
- * the running ones in answers split by filters, else by ID */
+ * the running ones in answers split by filters, else by ID (each answer of
+ * handles followed by their states in slices) */
 static GArray *
 pd_compute_list_sliced(virConnectPtr conn,
 		       gint n_active,
 		       gint n_inactive,
 		       GHashTable **by_id,
-		       guint list_max,
-		       GFunc between,
-		       gpointer between_data)
+		       PdComputeListingArgs *args)
 {
-	g_autoptr(GArray) listed =
-	  g_array_sized_new(FALSE, TRUE, sizeof(PdComputeListed), (guint)(n_active + n_inactive));
+	g_autoptr(GArray) listed = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
 
 	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
-	if (n_inactive > 0) {
-		virDomainStatsRecordPtr *records = NULL;
-		gint n = virConnectGetAllDomainStats(conn,
-						     VIR_DOMAIN_STATS_STATE,
-						     &records,
-						     VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE);
-		if (n < 0)
+	if (n_inactive > 0 &&
+	    !pd_compute_list_slices(conn, VIR_CONNECT_LIST_DOMAINS_INACTIVE, args, listed))
+		return NULL;
+	if (args->between != NULL)
+		args->between(conn, args->between_data);
+	if ((guint)n_active <= args->list_max) {
+		if (!pd_compute_list_slices(conn, VIR_CONNECT_LIST_DOMAINS_ACTIVE, args, listed))
 			return NULL;
-		pd_compute_listed_take_records(listed, records, n);
-	}
-	if (between != NULL)
-		between(conn, between_data);
-	if ((guint)n_active <= list_max) {
-		virDomainStatsRecordPtr *records = NULL;
-		gint n = virConnectGetAllDomainStats(
-		  conn, VIR_DOMAIN_STATS_STATE, &records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
-		if (n < 0)
-			return NULL;
-		pd_compute_listed_take_records(listed, records, n);
-	} else if (pd_compute_list_active_split(conn, list_max, listed)) {
+	} else if (pd_compute_list_active_split(conn, args, listed)) {
 		g_clear_pointer(by_id, g_hash_table_unref);
-	} else if (!pd_compute_list_active_by_id(conn, (guint)n_active, list_max, by_id, listed)) {
+	} else if (!pd_compute_list_active_by_id(conn, (guint)n_active, args, by_id, listed)) {
 		return NULL;
 	}
 	pd_compute_listed_dedupe(listed);
@@ -428,35 +491,43 @@ pd_compute_by_id_is_of(GHashTable *by_id, virConnectPtr conn)
 	GHashTableIter iter;
 	gpointer dom;
 
+	/* IDs of other shards' domains alone tell no connection: dropped */
 	g_hash_table_iter_init(&iter, by_id);
-	return !g_hash_table_iter_next(&iter, NULL, &dom) || virDomainGetConnect(dom) == conn;
+	while (g_hash_table_iter_next(&iter, NULL, &dom)) {
+		if (dom != PD_COMPUTE_OTHER_SHARD)
+			return virDomainGetConnect(dom) == conn;
+	}
+	return g_hash_table_size(by_id) == 0;
 }
 
 /* @by_id: the handles kept by ID by an earlier listing on this pipeline */
 GArray *
-pd_compute_listing_list(virConnectPtr conn,
-			GHashTable **by_id,
-			guint list_max,
-			GFunc between,
-			gpointer between_data)
+pd_compute_listing_list(virConnectPtr conn, GHashTable **by_id, PdComputeListingArgs *args)
 {
 	gint n_active = virConnectNumOfDomains(conn);
 	gint n_inactive = n_active >= 0 ? virConnectNumOfDefinedDomains(conn) : -1;
-	GArray *listed;
 
 	if (n_active < 0 || n_inactive < 0)
 		return NULL;
-	if ((guint)(n_active + n_inactive) > list_max) {
+	if ((guint)(n_active + n_inactive) > args->list_max) {
 		/* handles of an older connection are no use on this one */
 		if (*by_id != NULL && !pd_compute_by_id_is_of(*by_id, conn))
 			g_clear_pointer(by_id, g_hash_table_unref);
-		return pd_compute_list_sliced(
-		  conn, n_active, n_inactive, by_id, list_max, between, between_data);
+		return pd_compute_list_sliced(conn, n_active, n_inactive, by_id, args);
 	}
 	g_clear_pointer(by_id, g_hash_table_unref);
-	listed = pd_compute_list_bulk(conn);
+	return pd_compute_list_all(conn, args);
+}
 
-	if (listed == NULL && pd_compute_last_error_code() == VIR_ERR_NO_SUPPORT)
-		listed = pd_compute_list_each(conn);
-	return listed;
+guint
+pd_compute_listing_by_id_handles(GHashTable *by_id)
+{
+	GHashTableIter iter;
+	gpointer dom;
+	guint n = 0;
+
+	g_hash_table_iter_init(&iter, by_id);
+	while (g_hash_table_iter_next(&iter, NULL, &dom))
+		n += dom != PD_COMPUTE_OTHER_SHARD;
+	return n;
 }

@@ -48,14 +48,38 @@ pd_compute_listing_clear(PdComputeListed *l);
 /* @l from @dom (referenced) and its state from @params (NULL: asked) */
 gboolean
 pd_compute_listing_set(PdComputeListed *l, virDomainPtr dom, virTypedParameterPtr params, gint n);
-/* every domain on @conn with its state (PdComputeListed), NULL on a
- * failure; @by_id: the handles kept by ID by an earlier listing on this
- * pipeline; @between (tests) runs between two answers */
+/* a listing asks the handles of the domains in one answer (past
+ * PD_COMPUTE_RPC_LIST_MAX: in several, by filters), then the states of at
+ * most this many domains an answer, and only those of its shard's domains:
+ * an answer's records (their typed parameters, the decoded message) stay
+ * bounded by it whatever the number of domains */
+#define PD_COMPUTE_LIST_SLICE 256
+
+typedef struct {
+	guint list_max; /* PD_COMPUTE_RPC_LIST_MAX; tests make it small */
+	guint slice;	/* PD_COMPUTE_LIST_SLICE; tests make it small */
+	/* NULL: every domain; else the domains whose raw UUID it keeps (the
+	 * others' handles are released before their states are asked) */
+	gboolean (*keep)(const guchar *uuid, gpointer data);
+	gpointer keep_data;
+	GFunc between; /* tests: runs between two answers of a listing past list_max */
+	gpointer between_data;
+	/* out, for tests: the most records one state answer in slices
+	 * carried, and the records of all of them */
+	guint largest_answer;
+	guint records;
+} PdComputeListingArgs;
+
+/* every domain on @conn that @args keeps, with its state
+ * (PdComputeListed), NULL on a failure; past @args->list_max domains every
+ * domain (the caller filters), and @by_id, the running domains' handles by
+ * ID kept from one listing on this pipeline to the next, holds handles of
+ * the domains @args keeps only (the others' IDs are remembered, not looked
+ * up again) */
 GArray *
-pd_compute_listing_list(virConnectPtr conn,
-			GHashTable **by_id,
-			guint list_max,
-			GFunc between,
-			gpointer between_data);
+pd_compute_listing_list(virConnectPtr conn, GHashTable **by_id, PdComputeListingArgs *args);
+/* for tests: the handles @by_id holds */
+guint
+pd_compute_listing_by_id_handles(GHashTable *by_id);
 
 G_END_DECLS
