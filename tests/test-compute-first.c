@@ -5,7 +5,8 @@
  * ask for it are fetched before the listing too; every domain is still
  * handed over exactly once, and a later discovery (domains known) lists
  * first, as before. Each connection finds a first part of its own shard,
- * however the first IDs listed fall.
+ * however the first IDs listed fall, and the other connections start once
+ * the first one's first part has its statistics.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -183,16 +184,32 @@ test_first_part_other_shard(void)
 	}
 	g_assert_cmpuint(shard0, >=, 2);
 
-	discovery = pd_compute_discovery_new(pool);
-	pd_compute_discovery_set_refresh(PD_COMPUTE_DISCOVERY(discovery), 600 * G_USEC_PER_SEC, 0);
 	f.parts.pollster = pd_compute_pollster_new(pd_compute_meter_lookup("cpu"), pool);
-	first_run(&f, discovery);
-	/* both connections handed 2 over before their listings */
-	g_assert_cmpuint(pd_compute_discovery_get_early(PD_COMPUTE_DISCOVERY(discovery), 0), ==, 2);
-	g_assert_cmpuint(pd_compute_discovery_get_early(PD_COMPUTE_DISCOVERY(discovery), 1), ==, 2);
-	g_assert_cmpuint(g_hash_table_size(f.seen), ==, left);
-	g_assert_cmpuint(f.parts.polled, ==, left);
-	first_clear(&f);
+	/* a few first discoveries: the second connection's start and the
+	 * first part's statistics are on two threads */
+	for (guint round = 0; round < 4; round++) {
+		g_clear_object(&discovery);
+		discovery = pd_compute_discovery_new(pool);
+		pd_compute_discovery_set_refresh(
+		  PD_COMPUTE_DISCOVERY(discovery), 600 * G_USEC_PER_SEC, 0);
+		first_run(&f, discovery);
+		/* both connections handed 2 over before their listings */
+		g_assert_cmpuint(
+		  pd_compute_discovery_get_early(PD_COMPUTE_DISCOVERY(discovery), 0), ==, 2);
+		g_assert_cmpuint(
+		  pd_compute_discovery_get_early(PD_COMPUTE_DISCOVERY(discovery), 1), ==, 2);
+		/* the second connection started once the first one's first
+		 * part had its statistics (the first part handed over is the
+		 * first shard's) */
+		g_assert_cmpfloat(f.first_fetched, >, 0);
+		g_assert_cmpfloat(
+		  f.first_fetched,
+		  <,
+		  pd_compute_discovery_get_started_at(PD_COMPUTE_DISCOVERY(discovery), 1));
+		g_assert_cmpuint(g_hash_table_size(f.seen), ==, left);
+		g_assert_cmpuint(f.parts.polled, ==, left);
+		first_clear(&f);
+	}
 
 	g_object_unref(f.parts.pollster);
 	g_clear_object(&discovery);

@@ -59,6 +59,8 @@ struct _PdComputeDiscovery {
 	/* for tests: per pipeline, the domains its early part handed over in
 	 * the last run */
 	guint early_handed[PD_COMPUTE_POOL_MAX_SIZE];
+	/* for tests: per pipeline, when its shard of the last run began */
+	gdouble started_at[PD_COMPUTE_POOL_MAX_SIZE];
 };
 
 /* what this discovery knows about changes since the last one */
@@ -851,31 +853,52 @@ pd_compute_shard_list_cb(PdComputeConnection *conn, gpointer data)
 static void
 pd_compute_run_start_shard(PdComputeRun *run, guint i);
 
+/* on the first pipeline's thread: the other shards of a first discovery */
+static void
+pd_compute_run_start_others_cb(PdComputeConnection *conn, gpointer data)
+{
+	PdComputeRun *run = data;
+
+	for (guint i = 1; i < run->n_shards; i++)
+		pd_compute_run_start_shard(run, i);
+}
+
 /* on the pipeline's thread: the first discovery hands a first part over
  * before the listing, and lets the statistics the pollsters queue for it
- * go before the listing too */
+ * go before the listing too. The first shard starts the others (opening
+ * their connections) once those statistics are answered: behind libvirtd
+ * an open of the test driver parses the whole file on one of libvirtd's
+ * threads for seconds, and the first samples' calls are not to share the
+ * two cores with it. */
 static void
 pd_compute_shard_start_cb(PdComputeConnection *conn, gpointer data)
 {
 	PdComputeShard *sh = data;
-	PdComputePipeline *pipeline;
-	gboolean handed = sh->run->early && pd_compute_shard_early(sh, conn);
-	gboolean queued;
+	PdComputeRun *run = sh->run;
+	PdComputePipeline *pipeline = pd_compute_pool_get(run->self->pool, sh->index);
+	gboolean starts = run->early && sh->index == 0;
+	gboolean handed, queued;
 	gint64 start;
 
-	for (guint i = 1; sh->run->early && sh->index == 0 && i < sh->run->n_shards; i++)
-		pd_compute_run_start_shard(sh->run, i);
+	g_mutex_lock(&run->self->lock);
+	run->self->started_at[sh->index] = pd_sample_monotonic_now();
+	g_mutex_unlock(&run->self->lock);
+	handed = run->early && pd_compute_shard_early(sh, conn);
 	if (!handed) {
+		if (starts)
+			pd_compute_run_start_others_cb(conn, run);
 		pd_compute_shard_list_cb(conn, sh);
 		return;
 	}
-	pipeline = pd_compute_pool_get(sh->run->self->pool, sh->index);
 	start = g_get_monotonic_time();
 	queued = pd_compute_pipeline_wait_job(pipeline, PD_COMPUTE_EARLY_WAIT_USEC);
 	g_debug("discovery: connection %u: %s in %.3f s, then the listing",
 		sh->index,
 		queued ? "a job queued" : "no job queued",
 		(g_get_monotonic_time() - start) / (gdouble)G_USEC_PER_SEC);
+	/* behind the job queued (the first part's statistics), if any */
+	if (starts)
+		pd_compute_pipeline_push(pipeline, pd_compute_run_start_others_cb, run, NULL);
 	pd_compute_pipeline_push(pipeline, pd_compute_shard_list_cb, sh, NULL);
 }
 
@@ -899,6 +922,7 @@ pd_compute_run_begin(PdComputeDiscovery *self, PdComputeRun *run)
 	run->generation = ++self->generation;
 	g_array_set_size(self->parts_log, 0);
 	memset(self->early_handed, 0, sizeof(self->early_handed));
+	memset(self->started_at, 0, sizeof(self->started_at));
 	/* a full refresh now and then, as Ceilometer's resource_cache_expiry */
 	if (self->cache_expiry > 0 && run->now - self->cache_time >= self->cache_expiry) {
 		g_hash_table_remove_all(self->cache);
@@ -932,7 +956,7 @@ pd_compute_discovery_run(PdComputeDiscovery *self,
 	for (guint i = 0; i < n; i++)
 		shards[i] = (PdComputeShard){ .run = &run, .index = i };
 	/* the first discovery starts the other shards (opening their
-	 * connections) once the first one's early part is out */
+	 * connections) once the first one's early part has its statistics */
 	for (guint i = 0; i < (run.early ? 1 : n); i++)
 		pd_compute_run_start_shard(&run, i);
 	g_mutex_lock(&run.lock);
@@ -1114,6 +1138,18 @@ pd_compute_discovery_get_early(PdComputeDiscovery *self, guint pipeline)
 	n = self->early_handed[pipeline];
 	g_mutex_unlock(&self->lock);
 	return n;
+}
+
+gdouble
+pd_compute_discovery_get_started_at(PdComputeDiscovery *self, guint pipeline)
+{
+	gdouble t;
+
+	g_return_val_if_fail(pipeline < PD_COMPUTE_POOL_MAX_SIZE, 0);
+	g_mutex_lock(&self->lock);
+	t = self->started_at[pipeline];
+	g_mutex_unlock(&self->lock);
+	return t;
 }
 
 gdouble
