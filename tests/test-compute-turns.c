@@ -469,6 +469,70 @@ test_stats_wakeups(void)
 	pd_test_rmtree(dir);
 }
 
+#define CHUNK_DOMAINS 2000
+
+/* A pipeline answers its share in chunks that grow (16 domains first, up to
+ * 256): each chunk answered wakes the meters waiting for it, and with
+ * chunks of 64 a steady cycle at N=5000 woke them 440 times. About 1,000
+ * domains a pipeline here: about 10 chunks each (16 or 17 of 64). */
+static void
+test_stats_chunks(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	const gchar *opts[] = { "--domains",
+				G_STRINGIFY(CHUNK_DOMAINS),
+				"--shutoff-every",
+				"0",
+				"--plain-every",
+				"0",
+				NULL };
+	g_autofree gchar *xml = pd_test_compute_gen_domains(dir, opts);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr conn = virConnectOpen(uri);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdDiscovery) discovery = NULL;
+	g_autoptr(GPtrArray) known =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	g_autoptr(GError) error = NULL;
+	PdComputePool *pool = pd_compute_pool_new(NULL);
+	PdCycleCache *cache;
+	PdComputeStats *stats;
+	guint share[2] = { 0, 0 };
+
+	g_assert_nonnull(conn);
+	pd_compute_pool_set_conn_shared(pool, conn, 2);
+	discovery = pd_compute_discovery_new(pool);
+	cache = pd_cycle_cache_new(config);
+	g_ptr_array_unref(
+	  pd_test_compute_discover_parts(discovery, cache, turns_noop_part_cb, known));
+	pd_cycle_cache_unref(cache);
+	g_assert_cmpuint(known->len, ==, CHUNK_DOMAINS);
+
+	cache = pd_cycle_cache_new(config);
+	stats = pd_compute_stats_get(cache, pool, FALSE, known, PD_COMPUTE_GROUP_INFO, 0, &error);
+	g_assert_no_error(error);
+	/* every domain answered: every chunk of both jobs published */
+	for (guint i = 0; i < known->len; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(known, i));
+		PdComputeDomainStats *ds =
+		  pd_compute_stats_lookup(stats, cd, PD_COMPUTE_GROUP_INFO);
+		g_assert_true(g_atomic_int_get(&ds->fetched) & PD_COMPUTE_GROUP_INFO);
+		share[pd_compute_pool_shard(pool, cd->uuid)]++;
+	}
+	g_test_message(
+	  "shares %u and %u: %u chunks", share[0], share[1], pd_compute_stats_get_chunks(stats));
+	g_assert_cmpuint(share[0], >, 0);
+	g_assert_cmpuint(share[1], >, 0);
+	/* in chunks of 64: 31 or more */
+	g_assert_cmpuint(pd_compute_stats_get_chunks(stats), <=, 24);
+
+	pd_cycle_cache_unref(cache);
+	g_clear_object(&discovery);
+	g_object_unref(pool); /* joins the pipelines */
+	virConnectClose(conn);
+	pd_test_rmtree(dir);
+}
+
 /* --- statistics records' lifetime --- */
 
 #define RECORDS_DOMAINS 300
@@ -697,6 +761,7 @@ main(int argc, char **argv)
 	g_test_add_func("/compute/turns", test_turns);
 	g_test_add_func("/compute/steady-interleaved", test_steady_interleaved);
 	g_test_add_func("/compute/stats-wakeups", test_stats_wakeups);
+	g_test_add_func("/compute/stats-chunks", test_stats_chunks);
 	g_test_add_func("/compute/stats-records-freed", test_stats_records_freed);
 	g_test_add_func("/compute/stats-records-race", test_stats_records_race);
 	return g_test_run();

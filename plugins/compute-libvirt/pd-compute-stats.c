@@ -12,8 +12,15 @@
 #define PD_COMPUTE_STATS_KEY "compute-libvirt-stats"
 #define PD_COMPUTE_STATS_SLOT_KEY "compute-libvirt-stats-slot"
 
-/* domains a pipeline answers between two wake-ups of the waiting meters */
-#define PD_COMPUTE_STATS_CHUNK 64
+/* domains a pipeline answers between two wake-ups of the waiting meters:
+ * few at a job's start (the first samples wait for them), more while the
+ * meters run behind (each chunk answered woke every meter waiting: 440
+ * sleeps a steady cycle at N=5000 with 64), and no more than TAIL or half
+ * of what is left at its end (the meters read the last chunk once the
+ * pipeline is done) */
+#define PD_COMPUTE_STATS_CHUNK_FIRST 16
+#define PD_COMPUTE_STATS_CHUNK_MAX 256
+#define PD_COMPUTE_STATS_CHUNK_TAIL 64
 
 /* Lives as long as the cycle cache entry and the pipeline jobs that fill it.
  * A domain's values are written by the one pipeline that owns its handle,
@@ -42,6 +49,7 @@ struct _PdComputeStats {
 	guint requested;     /* groups asked for every domain */
 	GPtrArray *waiters;  /* PdComputeStatsWaiter, on the meters' stacks */
 	guint wakeups;	     /* meters woken, each with its domain answered */
+	guint chunks;	     /* chunks the pipelines answered */
 	guint64 meters;	     /* meters (bits) that read records this cycle or
 			      * before: a record dies once all released it */
 	guint live;	     /* records in the table */
@@ -718,15 +726,26 @@ pd_compute_stats_maybe_free_locked(PdComputeStats *stats, PdComputeDomainStats *
 static PdComputeDomainStats *
 pd_compute_stats_entry_locked(PdComputeStats *stats, PdComputeDomain *cd);
 
+/* the size of a job's next chunk, @done of its domains answered, @left to go */
+static guint
+pd_compute_stats_chunk_size(guint done, guint left)
+{
+	guint n = CLAMP(done, PD_COMPUTE_STATS_CHUNK_FIRST, PD_COMPUTE_STATS_CHUNK_MAX);
+
+	n = MIN(n, MAX(PD_COMPUTE_STATS_CHUNK_TAIL, left / 2));
+	return MIN(n, left);
+}
+
 static void
 pd_compute_stats_job_cb(PdComputeConnection *conn, gpointer data)
 {
 	PdComputeStatsJob *job = data;
 	PdComputeStats *stats = job->stats;
-	PdComputeDomainStats *chunk[PD_COMPUTE_STATS_CHUNK];
+	PdComputeDomainStats *chunk[PD_COMPUTE_STATS_CHUNK_MAX];
+	guint n;
 
-	for (guint first = 0; first < job->entries->len; first += PD_COMPUTE_STATS_CHUNK) {
-		guint n = MIN(PD_COMPUTE_STATS_CHUNK, job->entries->len - first);
+	for (guint first = 0; first < job->entries->len; first += n) {
+		n = pd_compute_stats_chunk_size(first, job->entries->len - first);
 		/* nobody waits any more: the values would go nowhere */
 		gboolean skip = g_atomic_int_get(&stats->cancelled);
 		/* the records come to life as they are fetched (or taken by a
@@ -744,10 +763,13 @@ pd_compute_stats_job_cb(PdComputeConnection *conn, gpointer data)
 		/* after the values: a meter that sees the bits reads them */
 		for (guint i = 0; i < n; i++)
 			g_atomic_int_or(&chunk[i]->done, job->groups);
-		pd_compute_stats_wake_locked(stats);
 		/* released by every meter before the last group came in */
 		for (guint i = 0; i < n; i++)
 			pd_compute_stats_maybe_free_locked(stats, chunk[i]);
+		stats->chunks++;
+		/* last: a meter woken takes the lock at once (it found it held
+		 * while the records were freed: 605 contended takes a cycle) */
+		pd_compute_stats_wake_locked(stats);
 		g_mutex_unlock(&stats->lock);
 	}
 }
@@ -1062,6 +1084,12 @@ guint
 pd_compute_stats_get_wakeups(PdComputeStats *stats)
 {
 	return pd_compute_stats_read_counter(stats, &stats->wakeups);
+}
+
+guint
+pd_compute_stats_get_chunks(PdComputeStats *stats)
+{
+	return pd_compute_stats_read_counter(stats, &stats->chunks);
 }
 
 guint

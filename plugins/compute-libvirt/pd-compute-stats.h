@@ -182,6 +182,10 @@ guint
 pd_compute_stats_get_wakeups(PdComputeStats *stats);
 guint
 pd_compute_stats_get_waiting(PdComputeStats *stats);
+/* for tests: chunks of domains the pipelines answered (each wakes the
+ * meters waiting for one of them) */
+guint
+pd_compute_stats_get_chunks(PdComputeStats *stats);
 /* group index for PdComputeDomainStats.monotonic */
 guint
 pd_compute_group_index(guint group);
