@@ -533,6 +533,97 @@ test_stats_chunks(void)
 	pd_test_rmtree(dir);
 }
 
+#define MATCH_DOMAINS 6
+
+/* the bulk answer's records are told apart by name, in the order asked,
+ * without asking libvirt for a UUID (which it formats for a debug line);
+ * a domain left out is skipped, records out of order still find their
+ * domain by UUID */
+static void
+test_stats_match_records(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	const gchar *opts[] = { "--domains",
+				G_STRINGIFY(MATCH_DOMAINS),
+				"--shutoff-every",
+				"0",
+				"--plain-every",
+				"0",
+				NULL };
+	g_autofree gchar *xml = pd_test_compute_gen_domains(dir, opts);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr conn = virConnectOpen(uri);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdDiscovery) discovery = NULL;
+	g_autoptr(GPtrArray) known =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	PdComputePool *pool = pd_compute_pool_new(NULL);
+	PdCycleCache *cache;
+	PdComputeDomainStats *asked[MATCH_DOMAINS];
+	PdComputeDomainStats *matched[MATCH_DOMAINS + 1];
+	virDomainPtr doms[MATCH_DOMAINS + 1] = { NULL };
+	virDomainStatsRecordPtr *records = NULL;
+	virDomainStatsRecordPtr swap;
+	gint n;
+
+	g_assert_nonnull(conn);
+	pd_compute_pool_set_conn_shared(pool, conn, 1);
+	discovery = pd_compute_discovery_new(pool);
+	cache = pd_cycle_cache_new(config);
+	g_ptr_array_unref(
+	  pd_test_compute_discover_parts(discovery, cache, turns_noop_part_cb, known));
+	pd_cycle_cache_unref(cache);
+	g_assert_cmpuint(known->len, ==, MATCH_DOMAINS);
+	for (guint i = 0; i < MATCH_DOMAINS; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(known, i));
+		asked[i] = pd_compute_domain_stats_new(cd->inst);
+		asked[i]->cd = pd_compute_domain_ref(cd);
+		doms[i] = cd->dom;
+	}
+
+	/* all of them, in order: by name, each the one asked at its place */
+	n = virDomainListGetStats(doms, VIR_DOMAIN_STATS_STATE, &records, 0);
+	g_assert_cmpint(n, ==, MATCH_DOMAINS);
+	g_assert_cmpuint(
+	  pd_compute_stats_match_records(asked, MATCH_DOMAINS, records, matched), ==, 0);
+	for (guint i = 0; i < MATCH_DOMAINS; i++)
+		g_assert_true(matched[i] == asked[i]);
+	/* out of order: the first two swapped, the second found by UUID */
+	swap = records[0];
+	records[0] = records[1];
+	records[1] = swap;
+	g_assert_cmpuint(
+	  pd_compute_stats_match_records(asked, MATCH_DOMAINS, records, matched), ==, 1);
+	g_assert_true(matched[0] == asked[1]);
+	g_assert_true(matched[1] == asked[0]);
+	for (guint i = 2; i < MATCH_DOMAINS; i++)
+		g_assert_true(matched[i] == asked[i]);
+	virDomainStatsRecordListFree(records);
+
+	/* the second and the fifth left out (gone since the listing) */
+	doms[0] = asked[0]->cd->dom;
+	doms[1] = asked[2]->cd->dom;
+	doms[2] = asked[3]->cd->dom;
+	doms[3] = asked[5]->cd->dom;
+	doms[4] = NULL;
+	n = virDomainListGetStats(doms, VIR_DOMAIN_STATS_STATE, &records, 0);
+	g_assert_cmpint(n, ==, 4);
+	g_assert_cmpuint(
+	  pd_compute_stats_match_records(asked, MATCH_DOMAINS, records, matched), ==, 0);
+	g_assert_true(matched[0] == asked[0]);
+	g_assert_true(matched[1] == asked[2]);
+	g_assert_true(matched[2] == asked[3]);
+	g_assert_true(matched[3] == asked[5]);
+	virDomainStatsRecordListFree(records);
+
+	for (guint i = 0; i < MATCH_DOMAINS; i++)
+		pd_compute_domain_stats_free(asked[i]);
+	g_clear_object(&discovery);
+	g_object_unref(pool);
+	virConnectClose(conn);
+	pd_test_rmtree(dir);
+}
+
 /* --- statistics records' lifetime --- */
 
 #define RECORDS_DOMAINS 300
@@ -762,6 +853,7 @@ main(int argc, char **argv)
 	g_test_add_func("/compute/steady-interleaved", test_steady_interleaved);
 	g_test_add_func("/compute/stats-wakeups", test_stats_wakeups);
 	g_test_add_func("/compute/stats-chunks", test_stats_chunks);
+	g_test_add_func("/compute/stats-match-records", test_stats_match_records);
 	g_test_add_func("/compute/stats-records-freed", test_stats_records_freed);
 	g_test_add_func("/compute/stats-records-race", test_stats_records_race);
 	return g_test_run();

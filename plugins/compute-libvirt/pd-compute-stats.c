@@ -629,6 +629,38 @@ static const guint pd_compute_bulk_groups = VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOM
 					    VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_INTERFACE |
 					    VIR_DOMAIN_STATS_BLOCK | VIR_DOMAIN_STATS_PERF;
 
+guint
+pd_compute_stats_match_records(PdComputeDomainStats **asked,
+			       guint n,
+			       virDomainStatsRecordPtr *records,
+			       PdComputeDomainStats **matched)
+{
+	guint next = 0, by_uuid = 0;
+
+	for (guint r = 0; records[r] != NULL; r++) {
+		const gchar *name = virDomainGetName(records[r]->dom);
+		guchar uuid[VIR_UUID_BUFLEN];
+		matched[r] = NULL;
+		for (guint i = next; name != NULL && i < n; i++) {
+			if (g_strcmp0(name, virDomainGetName(asked[i]->cd->dom)) == 0) {
+				matched[r] = asked[i];
+				next = i + 1;
+				break;
+			}
+		}
+		if (matched[r] != NULL)
+			continue;
+		by_uuid++;
+		if (virDomainGetUUID(records[r]->dom, uuid) < 0)
+			continue;
+		for (guint i = 0; i < n && matched[r] == NULL; i++) {
+			if (memcmp(asked[i]->cd->uuid, uuid, VIR_UUID_BUFLEN) == 0)
+				matched[r] = asked[i];
+		}
+	}
+	return by_uuid;
+}
+
 /* one bulk call for the @n records @chunk; a driver without it answers
  * NO_SUPPORT and every group goes per domain. Whether it answered any of
  * @groups is remembered per connection: when not, the next chunks skip it. */
@@ -639,14 +671,18 @@ pd_compute_stats_bulk(PdComputeConnection *conn,
 		      guint groups)
 {
 	g_autofree virDomainPtr *doms = g_new0(virDomainPtr, n + 1);
+	g_autofree PdComputeDomainStats **asked = g_new0(PdComputeDomainStats *, n + 1);
+	g_autofree PdComputeDomainStats **matched = NULL;
 	virDomainStatsRecordPtr *records = NULL;
-	guint k = 0, got = 0;
+	guint k = 0, got = 0, nrec = 0;
 
 	for (guint i = 0; i < n; i++) {
 		PdComputeDomainStats *ds = chunk[i];
 		/* shut off domains have no statistics */
-		if (ds->cd->state != VIR_DOMAIN_SHUTOFF)
+		if (ds->cd->state != VIR_DOMAIN_SHUTOFF) {
+			asked[k] = ds;
 			doms[k++] = ds->cd->dom;
+		}
 	}
 	if (k == 0)
 		return;
@@ -658,21 +694,19 @@ pd_compute_stats_bulk(PdComputeConnection *conn,
 		pd_compute_connection_check_failure(conn, virDomainGetConnect(doms[0]));
 		return;
 	}
-	/* records come in the order asked for, with new handles: match by UUID */
-	for (virDomainStatsRecordPtr *r = records; *r != NULL; r++) {
-		guchar uuid[VIR_UUID_BUFLEN];
-		if (virDomainGetUUID((*r)->dom, uuid) < 0)
+	while (records[nrec] != NULL)
+		nrec++;
+	matched = g_new0(PdComputeDomainStats *, nrec + 1);
+	pd_compute_stats_match_records(asked, k, records, matched);
+	for (guint r = 0; records[r] != NULL; r++) {
+		PdComputeDomainStats *ds = matched[r];
+		guint before;
+		if (ds == NULL)
 			continue;
-		for (guint i = 0; i < n; i++) {
-			PdComputeDomainStats *ds = chunk[i];
-			if (memcmp(ds->cd->uuid, uuid, VIR_UUID_BUFLEN) == 0) {
-				guint before = g_atomic_int_get(&ds->fetched);
-				pd_compute_domain_stats_apply_bulk(
-				  ds, ds->cd->inst, (*r)->params, (*r)->nparams);
-				got |= g_atomic_int_get(&ds->fetched) & ~before;
-				break;
-			}
-		}
+		before = g_atomic_int_get(&ds->fetched);
+		pd_compute_domain_stats_apply_bulk(
+		  ds, ds->cd->inst, records[r]->params, records[r]->nparams);
+		got |= g_atomic_int_get(&ds->fetched) & ~before;
 	}
 	virDomainStatsRecordListFree(records);
 	pd_compute_connection_set_bulk_useless(conn, (got & groups) == 0);
