@@ -26,6 +26,12 @@ pd_notifier_sink_get_messages_built(PdNotifierSink *self);
  * queued since it last did) */
 guint
 pd_notifier_sink_get_handover_wakeups(PdNotifierSink *self);
+/* for tests: times a hand-over woke the main loop (not while it went on
+ * looking by itself), and whether one would not now */
+guint
+pd_notifier_sink_get_handover_idles(PdNotifierSink *self);
+gboolean
+pd_notifier_sink_get_handover_due(PdNotifierSink *self);
 /* for tests: the budget of messages in flight */
 PdInflight *
 pd_notifier_sink_get_inflight(PdNotifierSink *self);

@@ -216,6 +216,12 @@ handovers_all_done(gpointer data)
 	return h->done == h->first + h->n;
 }
 
+static gboolean
+handover_not_due(gpointer data)
+{
+	return !pd_notifier_sink_get_handover_due(data);
+}
+
 /* chunks handed over while the main loop has not taken the earlier ones
  * wake it once: it takes them all, in order */
 static void
@@ -253,13 +259,24 @@ test_handover_wakeups(void)
 	g_assert_cmpuint(queued, ==, held);
 	g_assert_cmpuint(held, >=, bodies + 10 * sizeof(PdMessage));
 	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 0);
-	/* the main loop idle again: the next chunk wakes it again */
+	g_assert_cmpuint(pd_notifier_sink_get_handover_idles(PD_NOTIFIER_SINK(sink)), ==, 1);
+	/* the main loop looks again by itself a moment later (it has not
+	 * yet): a chunk handed over meanwhile does not wake it */
 	h.first = 10;
 	h.n = 1;
 	g_thread_join(g_thread_new("pollster", handovers_thread, &h));
+	g_assert_cmpuint(pd_notifier_sink_get_handover_idles(PD_NOTIFIER_SINK(sink)), ==, 1);
 	g_assert_true(pd_test_wait_for(handovers_all_done, &h, 5000));
 	g_assert_cmpuint(pd_notifier_sink_get_handover_wakeups(PD_NOTIFIER_SINK(sink)), ==, 2);
 	g_assert_cmpuint(publisher->messages->len, ==, 11);
+	/* once a look found nothing, the next chunk wakes it again */
+	g_assert_true(pd_test_wait_for(handover_not_due, sink, 5000));
+	h.first = 11;
+	g_thread_join(g_thread_new("pollster", handovers_thread, &h));
+	g_assert_true(pd_test_wait_for(handovers_all_done, &h, 5000));
+	g_assert_cmpuint(pd_notifier_sink_get_handover_idles(PD_NOTIFIER_SINK(sink)), ==, 2);
+	g_assert_cmpuint(pd_notifier_sink_get_handover_wakeups(PD_NOTIFIER_SINK(sink)), ==, 3);
+	g_assert_cmpuint(publisher->messages->len, ==, 12);
 	pd_sink_stop(sink);
 }
 
