@@ -469,6 +469,65 @@ test_stats_wakeups(void)
 	pd_test_rmtree(dir);
 }
 
+#define RECORDS_DOMAINS 300
+
+typedef struct {
+	PdComputePool *pool;
+	PdDiscovery *discovery;
+	PdConfig *config;
+	GPtrArray *known;
+	virConnectPtr conn;
+	gchar *dir;
+} Records;
+
+/* @domains generated domains (none shut off, all Nova instances) on @conns
+ * pipelines over one test:// connection, discovered into r->known */
+static void
+records_setup_full(Records *r, guint domains, guint conns)
+{
+	g_autofree gchar *n = g_strdup_printf("%u", domains);
+	const gchar *opts[] = {
+		"--domains", n, "--shutoff-every", "0", "--plain-every", "0", NULL
+	};
+	g_autofree gchar *xml = NULL;
+	g_autofree gchar *uri = NULL;
+	PdCycleCache *cache;
+
+	r->dir = pd_test_mkdtemp();
+	xml = pd_test_compute_gen_domains(r->dir, opts);
+	uri = g_strconcat("test://", xml, NULL);
+	r->conn = virConnectOpen(uri);
+	g_assert_nonnull(r->conn);
+	r->config = pd_config_new();
+	r->pool = pd_compute_pool_new(NULL);
+	pd_compute_pool_set_conn_shared(r->pool, r->conn, conns);
+	r->discovery = pd_compute_discovery_new(r->pool);
+	r->known = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
+	cache = pd_cycle_cache_new(r->config);
+	g_ptr_array_unref(
+	  pd_test_compute_discover_parts(r->discovery, cache, turns_noop_part_cb, r->known));
+	pd_cycle_cache_unref(cache);
+	g_assert_cmpuint(r->known->len, ==, domains);
+}
+
+static void
+records_setup(Records *r)
+{
+	records_setup_full(r, RECORDS_DOMAINS, 2);
+}
+
+static void
+records_teardown(Records *r)
+{
+	g_ptr_array_unref(r->known);
+	g_clear_object(&r->discovery);
+	g_object_unref(r->pool); /* joins the pipelines */
+	g_object_unref(r->config);
+	virConnectClose(r->conn);
+	pd_test_rmtree(r->dir);
+	g_free(r->dir);
+}
+
 #define CHUNK_DOMAINS 2000
 
 /* A pipeline answers its share in chunks that grow (16 domains first, up to
@@ -478,46 +537,24 @@ test_stats_wakeups(void)
 static void
 test_stats_chunks(void)
 {
-	g_autofree gchar *dir = pd_test_mkdtemp();
-	const gchar *opts[] = { "--domains",
-				G_STRINGIFY(CHUNK_DOMAINS),
-				"--shutoff-every",
-				"0",
-				"--plain-every",
-				"0",
-				NULL };
-	g_autofree gchar *xml = pd_test_compute_gen_domains(dir, opts);
-	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
-	virConnectPtr conn = virConnectOpen(uri);
-	g_autoptr(PdConfig) config = pd_config_new();
-	g_autoptr(PdDiscovery) discovery = NULL;
-	g_autoptr(GPtrArray) known =
-	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
-	g_autoptr(GError) error = NULL;
-	PdComputePool *pool = pd_compute_pool_new(NULL);
+	Records r;
 	PdCycleCache *cache;
 	PdComputeStats *stats;
+	g_autoptr(GError) error = NULL;
 	guint share[2] = { 0, 0 };
 
-	g_assert_nonnull(conn);
-	pd_compute_pool_set_conn_shared(pool, conn, 2);
-	discovery = pd_compute_discovery_new(pool);
-	cache = pd_cycle_cache_new(config);
-	g_ptr_array_unref(
-	  pd_test_compute_discover_parts(discovery, cache, turns_noop_part_cb, known));
-	pd_cycle_cache_unref(cache);
-	g_assert_cmpuint(known->len, ==, CHUNK_DOMAINS);
-
-	cache = pd_cycle_cache_new(config);
-	stats = pd_compute_stats_get(cache, pool, FALSE, known, PD_COMPUTE_GROUP_INFO, 0, &error);
+	records_setup_full(&r, CHUNK_DOMAINS, 2);
+	cache = pd_cycle_cache_new(r.config);
+	stats =
+	  pd_compute_stats_get(cache, r.pool, FALSE, r.known, PD_COMPUTE_GROUP_INFO, 0, &error);
 	g_assert_no_error(error);
 	/* every domain answered: every chunk of both jobs published */
-	for (guint i = 0; i < known->len; i++) {
-		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(known, i));
+	for (guint i = 0; i < r.known->len; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(r.known, i));
 		PdComputeDomainStats *ds =
 		  pd_compute_stats_lookup(stats, cd, PD_COMPUTE_GROUP_INFO);
 		g_assert_true(g_atomic_int_get(&ds->fetched) & PD_COMPUTE_GROUP_INFO);
-		share[pd_compute_pool_shard(pool, cd->uuid)]++;
+		share[pd_compute_pool_shard(r.pool, cd->uuid)]++;
 	}
 	g_test_message(
 	  "shares %u and %u: %u chunks", share[0], share[1], pd_compute_stats_get_chunks(stats));
@@ -527,10 +564,7 @@ test_stats_chunks(void)
 	g_assert_cmpuint(pd_compute_stats_get_chunks(stats), <=, 24);
 
 	pd_cycle_cache_unref(cache);
-	g_clear_object(&discovery);
-	g_object_unref(pool); /* joins the pipelines */
-	virConnectClose(conn);
-	pd_test_rmtree(dir);
+	records_teardown(&r);
 }
 
 #define MATCH_DOMAINS 6
@@ -542,23 +576,7 @@ test_stats_chunks(void)
 static void
 test_stats_match_records(void)
 {
-	g_autofree gchar *dir = pd_test_mkdtemp();
-	const gchar *opts[] = { "--domains",
-				G_STRINGIFY(MATCH_DOMAINS),
-				"--shutoff-every",
-				"0",
-				"--plain-every",
-				"0",
-				NULL };
-	g_autofree gchar *xml = pd_test_compute_gen_domains(dir, opts);
-	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
-	virConnectPtr conn = virConnectOpen(uri);
-	g_autoptr(PdConfig) config = pd_config_new();
-	g_autoptr(PdDiscovery) discovery = NULL;
-	g_autoptr(GPtrArray) known =
-	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
-	PdComputePool *pool = pd_compute_pool_new(NULL);
-	PdCycleCache *cache;
+	Records r;
 	PdComputeDomainStats *asked[MATCH_DOMAINS];
 	PdComputeDomainStats *matched[MATCH_DOMAINS + 1];
 	virDomainPtr doms[MATCH_DOMAINS + 1] = { NULL };
@@ -566,16 +584,9 @@ test_stats_match_records(void)
 	virDomainStatsRecordPtr swap;
 	gint n;
 
-	g_assert_nonnull(conn);
-	pd_compute_pool_set_conn_shared(pool, conn, 1);
-	discovery = pd_compute_discovery_new(pool);
-	cache = pd_cycle_cache_new(config);
-	g_ptr_array_unref(
-	  pd_test_compute_discover_parts(discovery, cache, turns_noop_part_cb, known));
-	pd_cycle_cache_unref(cache);
-	g_assert_cmpuint(known->len, ==, MATCH_DOMAINS);
+	records_setup_full(&r, MATCH_DOMAINS, 1);
 	for (guint i = 0; i < MATCH_DOMAINS; i++) {
-		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(known, i));
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(r.known, i));
 		asked[i] = pd_compute_domain_stats_new(cd->inst);
 		asked[i]->cd = pd_compute_domain_ref(cd);
 		doms[i] = cd->dom;
@@ -618,68 +629,12 @@ test_stats_match_records(void)
 
 	for (guint i = 0; i < MATCH_DOMAINS; i++)
 		pd_compute_domain_stats_free(asked[i]);
-	g_clear_object(&discovery);
-	g_object_unref(pool);
-	virConnectClose(conn);
-	pd_test_rmtree(dir);
+	records_teardown(&r);
 }
 
 /* --- statistics records' lifetime --- */
 
-#define RECORDS_DOMAINS 300
 #define RECORDS_ROUNDS 20
-
-typedef struct {
-	PdComputePool *pool;
-	PdDiscovery *discovery;
-	PdConfig *config;
-	GPtrArray *known;
-	virConnectPtr conn;
-	gchar *dir;
-} Records;
-
-static void
-records_setup(Records *r)
-{
-	const gchar *opts[] = { "--domains",
-				G_STRINGIFY(RECORDS_DOMAINS),
-				"--shutoff-every",
-				"0",
-				"--plain-every",
-				"0",
-				NULL };
-	g_autofree gchar *xml = NULL;
-	g_autofree gchar *uri = NULL;
-	PdCycleCache *cache;
-
-	r->dir = pd_test_mkdtemp();
-	xml = pd_test_compute_gen_domains(r->dir, opts);
-	uri = g_strconcat("test://", xml, NULL);
-	r->conn = virConnectOpen(uri);
-	g_assert_nonnull(r->conn);
-	r->config = pd_config_new();
-	r->pool = pd_compute_pool_new(NULL);
-	pd_compute_pool_set_conn_shared(r->pool, r->conn, 2);
-	r->discovery = pd_compute_discovery_new(r->pool);
-	r->known = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
-	cache = pd_cycle_cache_new(r->config);
-	g_ptr_array_unref(
-	  pd_test_compute_discover_parts(r->discovery, cache, turns_noop_part_cb, r->known));
-	pd_cycle_cache_unref(cache);
-	g_assert_cmpuint(r->known->len, ==, RECORDS_DOMAINS);
-}
-
-static void
-records_teardown(Records *r)
-{
-	g_ptr_array_unref(r->known);
-	g_clear_object(&r->discovery);
-	g_object_unref(r->pool); /* joins the pipelines */
-	g_object_unref(r->config);
-	virConnectClose(r->conn);
-	pd_test_rmtree(r->dir);
-	g_free(r->dir);
-}
 
 static guint
 meter_index(const gchar *name)
