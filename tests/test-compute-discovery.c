@@ -932,9 +932,6 @@ rename_instance(virDomainPtr dom, const gchar *name)
 	pd_test_compute_set_instance(dom, name, "<flavor name='m1.tiny'/>");
 }
 
-/* [compute] resource_update_interval: 0 reads every XML every cycle, else a
- * known domain's XML is read again once the interval is over (or its state
- * changed); resource_cache_expiry forgets everything */
 /* the XML's fingerprint is SipHash-2-4: the reference vectors (key 00..0f,
  * message 00..n-1), and one byte changed anywhere changes it */
 static void
@@ -973,6 +970,9 @@ test_sum(void)
 	g_assert_true(memcmp(a, b, sizeof(a)) != 0);
 }
 
+/* [compute] resource_update_interval: 0 reads every XML every cycle, else a
+ * known domain's XML is read again once the interval is over (or its state
+ * changed); resource_cache_expiry forgets everything */
 static void
 test_update_interval(void)
 {

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "PdPlugin-compute"
 
 #include <string.h>
+#include <sys/random.h>
 
 #include "pd-compute-sum.h"
 
@@ -12,11 +13,11 @@
  * one the cache's instance was parsed from. The fingerprint was a SHA-1
  * (GChecksum: 24 instructions a byte, 45,000 a domain, as much as a
  * third of the scanner and the walk together); nothing asks it to resist
- * anyone, only to differ when the XML does. SipHash-2-4 (Aumasson and
- * Bernstein, 2012) is a pseudo-random function of its key: under a key
- * drawn for the process and never shown, two XMLs of a domain share a
+ * anyone, only to differ when the XML does. SipHash-2-4 is a pseudo-random
+ * function of its key: under a key drawn from the kernel's random source
+ * for the process and never shown, two XMLs of a domain share a
  * fingerprint by chance only (2^-64 a change), and no one, the tenant who
- * names the instance included, can choose a rename that does. About 4
+ * names the instance included, can choose a rename that does. About 3
  * instructions a byte.
  */
 
@@ -91,9 +92,13 @@ pd_compute_sum_xml(const gchar *data, gsize len, guint8 out[PD_COMPUTE_SUM_LEN])
 	guint64 h;
 
 	if (g_once_init_enter(&key_set)) {
-		for (guint i = 0; i < sizeof(key); i += 4) {
-			guint32 r = g_random_int();
-			memcpy(key + i, &r, sizeof(r));
+		/* GLib's generator only if the kernel's fails (it does not
+		 * block once the pool is ready, which it is long before) */
+		if (getrandom(key, sizeof(key), 0) != (gssize)sizeof(key)) {
+			for (guint i = 0; i < sizeof(key); i += 4) {
+				guint32 r = g_random_int();
+				memcpy(key + i, &r, sizeof(r));
+			}
 		}
 		g_once_init_leave(&key_set, 1);
 	}
