@@ -283,16 +283,22 @@ pd_metadata_builder_free(PdMetadataBuilder *b)
 	g_free(b);
 }
 
+/* a string member in the frame being built; returns its index there */
+static guint
+add_string_member(PdMetadataBuilder *b, const gchar *key, const gchar *value)
+{
+	PdMdFrame *f = begin_scalar(b, key);
+
+	pd_pytext_json_string(b->json, value);
+	pd_pytext_str(b->sig, value);
+	return finish_scalar(b, f, key);
+}
+
 void
 pd_metadata_builder_add_string(PdMetadataBuilder *b, const gchar *key, const gchar *value)
 {
-	PdMdFrame *f;
-
 	g_return_if_fail(b != NULL && key != NULL);
-	f = begin_scalar(b, key);
-	pd_pytext_json_string(b->json, value);
-	pd_pytext_str(b->sig, value);
-	finish_scalar(b, f, key);
+	add_string_member(b, key, value);
 }
 
 void
@@ -783,17 +789,13 @@ void
 pd_metadata_builder_add_string_borrowed(PdMetadataBuilder *b, const gchar *key, const gchar *value)
 {
 	gboolean lent;
-	PdMdFrame *f;
 	guint i;
 
 	g_return_if_fail(b != NULL && key != NULL);
 	lent =
 	  b->ovl_base != NULL && b->frames->len == 1 && value != NULL && string_is_plain(value);
 	/* the texts, as for any member: the plans read them */
-	f = begin_scalar(b, key);
-	pd_pytext_json_string(b->json, value);
-	pd_pytext_str(b->sig, value);
-	i = finish_scalar(b, f, key);
+	i = add_string_member(b, key, value);
 	if (b->frames->len > 1)
 		return;
 	if (b->ovl_borrowed->len <= i)
