@@ -58,9 +58,13 @@ typedef struct {
 
 struct _PdComputeXml {
 	xmlDoc *doc; /* the DOM; NULL for a scanned document */
-	GArray *nodes;
-	GArray *attrs;
-	GArray *ns;
+	/* plain arrays: a GArray's append (a call and a memcpy() of the size
+	 * it was made for) was about 70 instructions, 80 a domain's XML */
+	PdXmlNode *nodes;
+	PdXmlAttr *attrs;
+	PdXmlNs *ns;
+	guint32 n_nodes, n_attrs, n_ns;
+	guint32 nodes_max, attrs_max, ns_max;
 	gchar *out; /* decoded values, texts and hrefs: never longer than the input */
 	guint32 out_len;
 	gboolean high; /* bytes past ASCII: the UTF-8 is checked at the end */
@@ -72,12 +76,9 @@ pd_compute_xml_free(PdComputeXml *x)
 {
 	if (x->doc != NULL)
 		xmlFreeDoc(x->doc);
-	if (x->nodes != NULL)
-		g_array_unref(x->nodes);
-	if (x->attrs != NULL)
-		g_array_unref(x->attrs);
-	if (x->ns != NULL)
-		g_array_unref(x->ns);
+	g_free(x->nodes);
+	g_free(x->attrs);
+	g_free(x->ns);
 	g_free(x->out);
 	g_free(x);
 }
@@ -328,6 +329,16 @@ pd_xml_fast_text(PdComputeXml *x,
 	return TRUE;
 }
 
+/* room for one more in an array of *@max of @size bytes holding @len */
+static gpointer
+pd_xml_room(gpointer v, guint32 len, guint32 *max, gsize size)
+{
+	if (G_LIKELY(len < *max))
+		return v;
+	*max *= 2;
+	return g_realloc_n(v, *max, size);
+}
+
 static gboolean
 pd_xml_fast_declare(PdComputeXml *x, const PdXmlAttr *a, guint32 colon, guint32 depth)
 {
@@ -346,7 +357,8 @@ pd_xml_fast_declare(PdComputeXml *x, const PdXmlAttr *a, guint32 colon, guint32 
 		    (ns.prefix_len == 5 && memcmp(ns.prefix, "xmlns", 5) == 0))
 			return FALSE;
 	}
-	g_array_append_val(x->ns, ns);
+	x->ns = pd_xml_room(x->ns, x->n_ns, &x->ns_max, sizeof(PdXmlNs));
+	x->ns[x->n_ns++] = ns;
 	return TRUE;
 }
 
@@ -366,8 +378,8 @@ pd_xml_fast_attr(PdComputeXml *x, const gchar **pp, const gchar *end, guint32 fi
 	p = pd_xml_skip_space(p + 1, end);
 	if (!pd_xml_fast_value(x, &p, end, &a.value))
 		return FALSE;
-	for (guint32 i = first; i < x->attrs->len; i++) {
-		PdXmlAttr *b = &g_array_index(x->attrs, PdXmlAttr, i);
+	for (guint32 i = first; i < x->n_attrs; i++) {
+		PdXmlAttr *b = &x->attrs[i];
 		if (b->qname_len == a.qname_len && memcmp(b->qname, a.qname, a.qname_len) == 0)
 			return FALSE;
 	}
@@ -379,7 +391,8 @@ pd_xml_fast_attr(PdComputeXml *x, const gchar **pp, const gchar *end, guint32 fi
 	/* a prefixed attribute has a namespace: left to libxml2 */
 	if (colon != 0 && !a.decl)
 		return FALSE;
-	g_array_append_val(x->attrs, a);
+	x->attrs = pd_xml_room(x->attrs, x->n_attrs, &x->attrs_max, sizeof(PdXmlAttr));
+	x->attrs[x->n_attrs++] = a;
 	*pp = p;
 	return TRUE;
 }
@@ -392,8 +405,8 @@ pd_xml_fast_resolve(PdComputeXml *x, PdXmlNode *n)
 	guint32 prefix_len = n->local != 0 ? n->local - 1 : 0;
 
 	n->ns = PD_XML_NONE;
-	for (guint32 i = x->ns->len; i > 0; i--) {
-		PdXmlNs *ns = &g_array_index(x->ns, PdXmlNs, i - 1);
+	for (guint32 i = x->n_ns; i > 0; i--) {
+		PdXmlNs *ns = &x->ns[i - 1];
 		if (prefix == NULL ? ns->prefix == NULL
 				   : ns->prefix != NULL && ns->prefix_len == prefix_len &&
 				       memcmp(ns->prefix, prefix, prefix_len) == 0) {
@@ -408,8 +421,8 @@ pd_xml_fast_resolve(PdComputeXml *x, PdXmlNode *n)
 static void
 pd_xml_fast_pop(PdComputeXml *x, guint32 depth)
 {
-	while (x->ns->len > 0 && g_array_index(x->ns, PdXmlNs, x->ns->len - 1).depth >= depth)
-		g_array_set_size(x->ns, x->ns->len - 1);
+	while (x->n_ns > 0 && x->ns[x->n_ns - 1].depth >= depth)
+		x->n_ns--;
 }
 
 static void
@@ -419,12 +432,12 @@ pd_xml_fast_link(PdComputeXml *x, guint32 parent, guint32 idx)
 
 	if (parent == PD_XML_NONE)
 		return;
-	p = &g_array_index(x->nodes, PdXmlNode, parent);
+	p = &x->nodes[parent];
 	p->has_child = TRUE;
 	if (p->last == PD_XML_NONE)
 		p->first = idx;
 	else
-		g_array_index(x->nodes, PdXmlNode, p->last).next = idx;
+		x->nodes[p->last].next = idx;
 	p->last = idx;
 }
 
@@ -433,14 +446,14 @@ pd_xml_fast_start(PdComputeXml *x, const gchar **pp, const gchar *end, guint32 *
 {
 	const gchar *p = *pp + 1;
 	PdXmlNode n = { p, 0, 0, PD_XML_NONE, *cur, PD_XML_NONE, PD_XML_NONE, PD_XML_NONE };
-	guint32 colon, idx = x->nodes->len;
+	guint32 colon, idx = x->n_nodes;
 	gboolean empty;
 
 	if (!pd_xml_fast_name(&p, end, &colon))
 		return FALSE;
 	n.qname_len = (guint32)(p - n.qname);
 	n.local = colon != 0 ? colon + 1 : 0;
-	n.attrs = x->attrs->len;
+	n.attrs = x->n_attrs;
 	for (;;) {
 		const gchar *before = p;
 		p = pd_xml_skip_space(p, end);
@@ -455,12 +468,13 @@ pd_xml_fast_start(PdComputeXml *x, const gchar **pp, const gchar *end, guint32 *
 	empty = *p == '/';
 	if (empty && (p + 1 >= end || p[1] != '>'))
 		return FALSE;
-	n.n_attrs = x->attrs->len - n.attrs;
+	n.n_attrs = x->n_attrs - n.attrs;
 	if (!pd_xml_fast_resolve(x, &n))
 		return FALSE;
 	n.text = n.text_end = x->out_len;
 	pd_xml_fast_link(x, *cur, idx);
-	g_array_append_val(x->nodes, n);
+	x->nodes = pd_xml_room(x->nodes, x->n_nodes, &x->nodes_max, sizeof(PdXmlNode));
+	x->nodes[x->n_nodes++] = n;
 	if (empty) {
 		pd_xml_fast_pop(x, *depth + 1);
 	} else {
@@ -476,7 +490,7 @@ static gboolean
 pd_xml_fast_end(PdComputeXml *x, const gchar **pp, const gchar *end, guint32 *cur, guint32 *depth)
 {
 	const gchar *p = *pp + 2;
-	PdXmlNode *n = &g_array_index(x->nodes, PdXmlNode, *cur);
+	PdXmlNode *n = &x->nodes[*cur];
 
 	/* the open element's name, and no more of a name after it: what
 	 * scanning a name there and comparing it found */
@@ -517,19 +531,18 @@ pd_xml_fast_scan(PdComputeXml *x, const gchar *xml, gsize len)
 					      &p,
 					      end,
 					      cur != PD_XML_NONE,
-					      cur != PD_XML_NONE &&
-						!g_array_index(x->nodes, PdXmlNode, cur).has_child);
+					      cur != PD_XML_NONE && !x->nodes[cur].has_child);
 		else if (end - p > 1 && p[1] == '/')
 			ok = cur != PD_XML_NONE && pd_xml_fast_end(x, &p, end, &cur, &depth);
 		else if (end - p > 1 && (p[1] == '!' || p[1] == '?'))
 			ok = FALSE;
 		else /* one root element */
-			ok = (cur != PD_XML_NONE || x->nodes->len == 0) &&
+			ok = (cur != PD_XML_NONE || x->n_nodes == 0) &&
 			     pd_xml_fast_start(x, &p, end, &cur, &depth);
 		if (!ok)
 			return FALSE;
 	}
-	if (cur != PD_XML_NONE || x->nodes->len == 0)
+	if (cur != PD_XML_NONE || x->n_nodes == 0)
 		return FALSE;
 	return !x->high || pd_xml_fast_utf8_ok(xml, len);
 }
@@ -542,9 +555,12 @@ pd_compute_xml_new_fast(const gchar *xml, gsize len)
 	if (len >= G_MAXUINT32 / 2)
 		return NULL;
 	x = g_new0(PdComputeXml, 1);
-	x->nodes = g_array_sized_new(FALSE, FALSE, sizeof(PdXmlNode), 64);
-	x->attrs = g_array_sized_new(FALSE, FALSE, sizeof(PdXmlAttr), 128);
-	x->ns = g_array_sized_new(FALSE, FALSE, sizeof(PdXmlNs), 8);
+	x->nodes_max = 64;
+	x->nodes = g_new(PdXmlNode, x->nodes_max);
+	x->attrs_max = 128;
+	x->attrs = g_new(PdXmlAttr, x->attrs_max);
+	x->ns_max = 8;
+	x->ns = g_new(PdXmlNs, x->ns_max);
 	x->out = g_malloc(len + 8);
 	if (!pd_xml_fast_scan(x, xml, len))
 		return NULL;
@@ -556,7 +572,7 @@ pd_compute_xml_new_fast(const gchar *xml, gsize len)
 static const PdXmlNode *
 pd_xml_node(PdComputeXml *x, guint32 idx)
 {
-	return idx != PD_XML_NONE ? &g_array_index(x->nodes, PdXmlNode, idx) : NULL;
+	return idx != PD_XML_NONE ? &x->nodes[idx] : NULL;
 }
 
 gconstpointer
@@ -647,7 +663,7 @@ pd_compute_xml_prop(PdComputeXml *x, gconstpointer node, const gchar *name)
 	}
 	len = strlen(name);
 	for (guint32 i = n->attrs; i < n->attrs + n->n_attrs; i++) {
-		PdXmlAttr *a = &g_array_index(x->attrs, PdXmlAttr, i);
+		PdXmlAttr *a = &x->attrs[i];
 		if (!a->decl && a->qname_len == len && memcmp(a->qname, name, len) == 0)
 			return g_strdup(x->out + a->value);
 	}
