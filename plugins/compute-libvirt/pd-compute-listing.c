@@ -27,9 +27,13 @@ pd_compute_listing_clear(PdComputeListed *l)
 
 /* --- listing: one round trip for every domain and its state --- */
 
-/* @l's UUID and state, not its handle */
+/* @l's UUID (@uuid when known, else asked) and state, not its handle */
 static gboolean
-pd_compute_listing_fill(PdComputeListed *l, virDomainPtr dom, virTypedParameterPtr params, gint n)
+pd_compute_listing_fill(PdComputeListed *l,
+			virDomainPtr dom,
+			const guchar *uuid,
+			virTypedParameterPtr params,
+			gint n)
 {
 	gint state = -1, reason;
 
@@ -38,7 +42,9 @@ pd_compute_listing_fill(PdComputeListed *l, virDomainPtr dom, virTypedParameterP
 	/* a driver whose bulk answer lacks the state: ask per domain */
 	if (state < 0 && virDomainGetState(dom, &state, &reason, 0) < 0)
 		return FALSE;
-	if (virDomainGetUUID(dom, l->uuid) < 0)
+	if (uuid != NULL)
+		memcpy(l->uuid, uuid, VIR_UUID_BUFLEN);
+	else if (virDomainGetUUID(dom, l->uuid) < 0)
 		return FALSE;
 	l->state = state;
 	return TRUE;
@@ -47,11 +53,38 @@ pd_compute_listing_fill(PdComputeListed *l, virDomainPtr dom, virTypedParameterP
 gboolean
 pd_compute_listing_set(PdComputeListed *l, virDomainPtr dom, virTypedParameterPtr params, gint n)
 {
-	if (!pd_compute_listing_fill(l, dom, params, n))
+	if (!pd_compute_listing_fill(l, dom, NULL, params, n))
 		return FALSE;
 	virDomainRef(dom);
 	l->dom = dom;
 	return TRUE;
+}
+
+/* the raw UUID of record @i's domain, of an answer of @got records about
+ * the @n domains @part whose raw UUIDs are @uuids (NULL: not read): known
+ * when the answer holds every one (libvirt answers in the order asked; a
+ * domain gone meanwhile is left out, and then none is taken for known) and
+ * the record's name is the asked handle's (one name a domain on a host; a
+ * domain renamed meanwhile keeps its UUID, but is asked). virDomainGetName()
+ * logs no UUID; virDomainGetUUID() formats it for a debug line, about 6,400
+ * instructions. NULL: ask libvirt. */
+static const guchar *
+pd_compute_listed_known_uuid(virDomainPtr dom,
+			     gint i,
+			     gint got,
+			     virDomainPtr *part,
+			     const guchar *uuids,
+			     guint n)
+{
+	const gchar *name, *asked;
+
+	if (uuids == NULL || got < 0 || (guint)got != n)
+		return NULL;
+	name = virDomainGetName(dom);
+	asked = virDomainGetName(part[i]);
+	if (name == NULL || asked == NULL || strcmp(name, asked) != 0)
+		return NULL;
+	return uuids + (gsize)i * VIR_UUID_BUFLEN;
 }
 
 /* @records' handles move into @listed and @records are freed. Through
@@ -60,14 +93,22 @@ pd_compute_listing_set(PdComputeListed *l, virDomainPtr dom, virTypedParameterPt
  * domain's UUID for a debug line in both calls, logging on or not (about
  * 6,400 instructions a call; every connection lists every domain). The
  * record is libvirt's public struct, allocated with glib as the list free
- * frees it. */
+ * frees it. @part, @uuids, @n_part: what was asked (see
+ * pd_compute_listed_known_uuid()). */
 static void
-pd_compute_listed_take_records(GArray *listed, virDomainStatsRecordPtr *records, gint n)
+pd_compute_listed_take_records(GArray *listed,
+			       virDomainStatsRecordPtr *records,
+			       gint n,
+			       virDomainPtr *part,
+			       const guchar *uuids,
+			       guint n_part)
 {
 	for (gint i = 0; i < n; i++) {
 		virDomainStatsRecordPtr r = records[i];
 		PdComputeListed l = { NULL };
-		if (pd_compute_listing_fill(&l, r->dom, r->params, r->nparams)) {
+		const guchar *uuid =
+		  pd_compute_listed_known_uuid(r->dom, i, n, part, uuids, n_part);
+		if (pd_compute_listing_fill(&l, r->dom, uuid, r->params, r->nparams)) {
 			l.dom = r->dom;
 			g_array_append_val(listed, l);
 		} else {
@@ -95,21 +136,29 @@ pd_compute_dom_free(gpointer dom)
 
 /* the handles of the domains on @conn matching @flags (virConnectListAllDomains'
  * filters) that @args keeps, in one answer (no typed parameters: a name, a
- * UUID and an ID a domain); the others' are released at once. NULL: the
- * answer failed, or carried more than @args->list_max (libvirtd refuses
- * those past its limit; tests make the limit small) */
+ * UUID and an ID a domain); the others' are released at once. *@uuids:
+ * the kept ones' raw UUIDs, in the same order, when @args->keep read them
+ * (else NULL). NULL: the answer failed, or carried more than
+ * @args->list_max (libvirtd refuses those past its limit; tests make the
+ * limit small) */
 static GPtrArray *
-pd_compute_list_handles(virConnectPtr conn, guint flags, const PdComputeListingArgs *args)
+pd_compute_list_handles(virConnectPtr conn,
+			guint flags,
+			const PdComputeListingArgs *args,
+			guchar **uuids)
 {
 	virDomainPtr *doms = NULL;
 	gint n = virConnectListAllDomains(conn, &doms, flags);
 	GPtrArray *mine;
 
+	*uuids = NULL;
 	if (n < 0)
 		return NULL;
 	mine = g_ptr_array_new_full((guint)n, pd_compute_dom_free);
+	if (args->keep != NULL && (guint)n <= args->list_max)
+		*uuids = g_new(guchar, (gsize)n * VIR_UUID_BUFLEN + 1);
 	for (gint i = 0; i < n; i++) {
-		guchar uuid[VIR_UUID_BUFLEN];
+		guchar *uuid = *uuids != NULL ? *uuids + (gsize)mine->len * VIR_UUID_BUFLEN : NULL;
 		if ((guint)n <= args->list_max &&
 		    (args->keep == NULL ||
 		     (virDomainGetUUID(doms[i], uuid) == 0 && args->keep(uuid, args->keep_data))))
@@ -143,7 +192,8 @@ pd_compute_list_each(GArray *listed, GPtrArray *doms, guint from)
 static gboolean
 pd_compute_list_slices(virConnectPtr conn, guint flags, PdComputeListingArgs *args, GArray *listed)
 {
-	g_autoptr(GPtrArray) doms = pd_compute_list_handles(conn, flags, args);
+	g_autofree guchar *uuids = NULL;
+	g_autoptr(GPtrArray) doms = pd_compute_list_handles(conn, flags, args, &uuids);
 	guint slice = MAX(args->slice, 1);
 	guint len = listed->len;
 
@@ -168,7 +218,13 @@ pd_compute_list_slices(virConnectPtr conn, guint flags, PdComputeListingArgs *ar
 		}
 		args->largest_answer = MAX(args->largest_answer, (guint)got);
 		args->records += (guint)got;
-		pd_compute_listed_take_records(listed, records, got);
+		pd_compute_listed_take_records(listed,
+					       records,
+					       got,
+					       part,
+					       uuids != NULL ? uuids + (gsize)off * VIR_UUID_BUFLEN
+							     : NULL,
+					       n);
 		for (guint i = off; i < off + n; i++)
 			g_clear_pointer(&g_ptr_array_index(doms, i), pd_compute_dom_free);
 	}
