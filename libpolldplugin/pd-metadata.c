@@ -1008,15 +1008,20 @@ overlay_pack(GArray *own, const guint8 *kinds, const gchar *const *values, gbool
  * release, and the keys of the overlay's own members with whether each
  * signs anything (an empty object does not: the recipe leaves it out) and
  * where it keeps its texts */
-static gchar *
-shape_name(PdMetadata *base, PdMdOverlay *parent, GArray *own, const guint8 *kinds, gpointer rel)
+static void
+shape_name(GString *name,
+	   PdMetadata *base,
+	   PdMdOverlay *parent,
+	   GArray *own,
+	   const guint8 *kinds,
+	   gpointer rel)
 {
-	GString *name = g_string_sized_new(64);
 	guintptr ptrs[3] = { (guintptr)base,
 			     (guintptr)(parent != NULL ? parent->shape : NULL),
 			     (guintptr)rel };
 
 	/* the three pointers in hex, without printf (a third of the name's cost) */
+	g_string_truncate(name, 0);
 	for (guint i = 0; i < G_N_ELEMENTS(ptrs); i++) {
 		gchar hex[2 * sizeof(guintptr) + 1];
 		for (guint d = 0; d < 2 * sizeof(guintptr); d++)
@@ -1046,7 +1051,6 @@ shape_name(PdMetadata *base, PdMdOverlay *parent, GArray *own, const guint8 *kin
 		g_string_append_c(name, m->sig_len > 0 ? '+' : '-');
 		g_string_append_c(name, "csb"[kinds[i]]);
 	}
-	return g_string_free(name, FALSE);
 }
 
 typedef struct {
@@ -1144,7 +1148,6 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 	g_autofree const gchar **values = NULL;
 	PdMdPlan pl = { 0 };
 	PdMdShape *shape;
-	gchar *name;
 	PdMdOverlay *o;
 	PdMdOverlay *po;
 	GArray *own;
@@ -1159,17 +1162,16 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 		return pd_metadata_builder_end(b);
 	}
 	po = (PdMdOverlay *)(gpointer)parent;
-	own = g_steal_pointer(&current_frame(b)->members);
-	current_frame(b)->members = members_new();
+	/* the frame's members, emptied below for the next overlay */
+	own = current_frame(b)->members;
 	kinds = g_new(guint8, own->len + 1);
 	values = g_new(const gchar *, own->len + 1);
 	overlay_kinds(b, own, kinds, values);
-	name = shape_name(base, po, own, kinds, (gpointer)b->ovl_release);
+	/* in a scratch text: every member is rendered by now */
+	shape_name(b->sig, base, po, own, kinds, (gpointer)b->ovl_release);
 	/* the name decides the plans: they are made once, for a new shape */
-	shape = shape_find(name);
-	if (shape != NULL) {
-		g_free(name);
-	} else {
+	shape = shape_find(b->sig->str);
+	if (shape == NULL) {
 		json_ops = g_array_new(FALSE, FALSE, sizeof(PdMdOp));
 		sig_ops = g_array_new(FALSE, FALSE, sizeof(PdMdOp));
 		n_parent = po != NULL ? po->shape->n_eff : 0;
@@ -1181,7 +1183,7 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 			 json_ops->len <= G_MAXUINT16 && sig_ops->len <= G_MAXUINT16);
 		pl = (PdMdPlan){ base, own->len, kinds,	   b->ovl_release,
 				 eff,  pl.n_eff, json_ops, sig_ops };
-		shape = shape_get(name, &pl);
+		shape = shape_get(g_strdup(b->sig->str), &pl);
 	}
 
 	o = overlay_pack(own, kinds, values, b->ovl_keeper != NULL);
@@ -1192,7 +1194,7 @@ pd_metadata_builder_end_overlay(PdMetadataBuilder *b)
 	b->ovl_release = NULL;
 	b->ovl_flags = 0;
 	g_ptr_array_set_size(b->ovl_borrowed, 0);
-	g_array_unref(own);
+	g_array_set_size(own, 0);
 	return (PdMetadata *)(gpointer)o;
 }
 
