@@ -641,9 +641,25 @@ pd_compute_xml_is(PdComputeXml *x, gconstpointer node, const gchar *name, const 
 gconstpointer
 pd_compute_xml_child(PdComputeXml *x, gconstpointer parent, const gchar *name, const gchar *ns)
 {
-	for (gconstpointer n = pd_compute_xml_first(x, parent); n != NULL;
-	     n = pd_compute_xml_next(x, n)) {
-		if (pd_compute_xml_is(x, n, name, ns))
+	const PdXmlNode *p = parent;
+	gsize len;
+
+	if (parent == NULL || x->doc != NULL) {
+		for (gconstpointer n = pd_compute_xml_first(x, parent); n != NULL;
+		     n = pd_compute_xml_next(x, n)) {
+			if (pd_compute_xml_is(x, n, name, ns))
+				return n;
+		}
+		return NULL;
+	}
+	/* what pd_compute_xml_is() tells, with the name measured once: about
+	 * 30 children looked for a domain, each a walk of its siblings */
+	len = strlen(name);
+	for (guint32 i = p->first; i != PD_XML_NONE; i = x->nodes[i].next) {
+		const PdXmlNode *n = &x->nodes[i];
+		const gchar *href = n->ns != PD_XML_NONE ? x->out + n->ns : NULL;
+		if (n->qname_len - n->local == len && memcmp(n->qname + n->local, name, len) == 0 &&
+		    (ns == NULL ? href == NULL : g_strcmp0(href, ns) == 0))
 			return n;
 	}
 	return NULL;
