@@ -136,9 +136,8 @@ pd_heartbeat_reconfigure(PdSink *sink, PdConfig *config, GPtrArray *restart_keys
 
 /* samples are not what it reports */
 static void
-pd_heartbeat_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done, gpointer data)
+pd_heartbeat_consume_now(PdSink *sink, PdSampleBatch *batch)
 {
-	pd_sink_done_later(done, data);
 }
 
 static void
@@ -162,7 +161,7 @@ pd_heartbeat_class_init(PdHeartbeatClass *klass)
 	sink_class->register_keys = pd_heartbeat_register_keys;
 	sink_class->start = pd_heartbeat_start;
 	sink_class->reconfigure = pd_heartbeat_reconfigure;
-	sink_class->consume = pd_heartbeat_consume;
+	sink_class->consume_now = pd_heartbeat_consume_now;
 	sink_class->stop = pd_heartbeat_stop;
 	sink_class->pollster_polled = pd_heartbeat_pollster_polled;
 }

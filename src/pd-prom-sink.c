@@ -150,7 +150,7 @@ pd_prom_sink_reconfigure(PdSink *sink, PdConfig *config, GPtrArray *restart_keys
 }
 
 static void
-pd_prom_sink_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done, gpointer data)
+pd_prom_sink_consume_now(PdSink *sink, PdSampleBatch *batch)
 {
 	PdPromSink *self = PD_PROM_SINK(sink);
 	guint n = pd_sample_batch_get_size(batch);
@@ -164,7 +164,6 @@ pd_prom_sink_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done, gp
 		g_atomic_pointer_add(&self->delivered, (gsize)(n - skipped));
 		g_atomic_pointer_add(&self->skipped, (gsize)skipped);
 	}
-	pd_sink_done_later(done, data);
 }
 
 static void
@@ -238,7 +237,7 @@ pd_prom_sink_class_init(PdPromSinkClass *klass)
 	sink_class->register_keys = pd_prom_sink_register_keys;
 	sink_class->start = pd_prom_sink_start;
 	sink_class->reconfigure = pd_prom_sink_reconfigure;
-	sink_class->consume = pd_prom_sink_consume;
+	sink_class->consume_now = pd_prom_sink_consume_now;
 	sink_class->stop = pd_prom_sink_stop;
 	sink_class->get_counters = pd_prom_sink_get_counters;
 	sink_class->add_statistics = pd_prom_sink_add_statistics;

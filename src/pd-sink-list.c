@@ -127,11 +127,18 @@ pd_sink_list_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done, gp
 		return;
 	}
 	f = g_new0(PdSinkFanOut, 1);
-	f->pending = (gint)self->sinks->len + 1;
+	f->pending = 1;
 	f->done = done;
 	f->done_data = data;
-	for (guint i = 0; i < self->sinks->len; i++)
-		pd_sink_consume(g_ptr_array_index(self->sinks, i), batch, pd_sink_fan_out_done, f);
+	/* a sink done on return (the exporter, the heartbeat) is done here:
+	 * no idle for it on the main loop, two a chunk before */
+	for (guint i = 0; i < self->sinks->len; i++) {
+		PdSink *sink = g_ptr_array_index(self->sinks, i);
+		if (pd_sink_consume_now(sink, batch))
+			continue;
+		g_atomic_int_inc(&f->pending);
+		pd_sink_consume(sink, batch, pd_sink_fan_out_done, f);
+	}
 	/* the last reference may be this thread's: complete on the main context */
 	if (g_atomic_int_dec_and_test(&f->pending))
 		g_idle_add(pd_sink_fan_out_complete_cb, f);

@@ -74,9 +74,25 @@ pd_sink_reconfigure(PdSink *self, PdConfig *config, GPtrArray *restart_keys)
 		klass->reconfigure(self, config, restart_keys);
 }
 
+gboolean
+pd_sink_consume_now(PdSink *self, PdSampleBatch *batch)
+{
+	PdSinkClass *klass = PD_SINK_GET_CLASS(self);
+
+	if (klass->consume_now == NULL)
+		return FALSE;
+	g_atomic_pointer_add(&GET_PRIVATE(self)->received, pd_sample_batch_get_size(batch));
+	klass->consume_now(self, batch);
+	return TRUE;
+}
+
 void
 pd_sink_consume(PdSink *self, PdSampleBatch *batch, PdSinkDoneFunc done, gpointer user_data)
 {
+	if (pd_sink_consume_now(self, batch)) {
+		pd_sink_done_later(done, user_data);
+		return;
+	}
 	g_atomic_pointer_add(&GET_PRIVATE(self)->received, pd_sample_batch_get_size(batch));
 	PD_SINK_GET_CLASS(self)->consume(self, batch, done, user_data);
 }
@@ -85,6 +101,8 @@ typedef struct {
 	PdSinkDoneFunc done;
 	gpointer data;
 } PdSinkDoneLater;
+
+static guint done_later_idles; /* atomic */
 
 static gboolean
 pd_sink_done_later_cb(gpointer user_data)
@@ -103,7 +121,14 @@ pd_sink_done_later(PdSinkDoneFunc done, gpointer user_data)
 
 	d->done = done;
 	d->data = user_data;
+	g_atomic_int_inc(&done_later_idles);
 	g_idle_add_full(G_PRIORITY_DEFAULT, pd_sink_done_later_cb, d, NULL);
+}
+
+guint
+pd_sink_get_done_later_idles(void)
+{
+	return (guint)g_atomic_int_get(&done_later_idles);
 }
 
 static void

@@ -65,7 +65,11 @@ struct _PdSinkClass {
 			       const gchar *const *pollsters,
 			       gint64 started_mono_us,
 			       guint interval);
-	gpointer padding[6];
+	/* optional, in place of consume: any thread, any number at once; done
+	 * with @batch when it returns, without an error. A sink list counts
+	 * such a sink done at once, where a @done would wake the main loop */
+	void (*consume_now)(PdSink *self, PdSampleBatch *batch);
+	gpointer padding[5];
 };
 
 /* "notifier", "prometheus"...: unique among the engine's sinks */
@@ -90,6 +94,10 @@ void
 pd_sink_reconfigure(PdSink *self, PdConfig *config, GPtrArray *restart_keys);
 void
 pd_sink_consume(PdSink *self, PdSampleBatch *batch, PdSinkDoneFunc done, gpointer user_data);
+/* TRUE when the sink was done with @batch on return (it has consume_now):
+ * no @done follows; FALSE, and nothing consumed, when it has not */
+gboolean
+pd_sink_consume_now(PdSink *self, PdSampleBatch *batch);
 void
 pd_sink_flush_async(PdSink *self,
 		    GCancellable *cancellable,
@@ -110,6 +118,9 @@ pd_sink_add_statistics(PdSink *self, GVariantDict *dict);
  * main context, as consume promises */
 void
 pd_sink_done_later(PdSinkDoneFunc done, gpointer user_data);
+/* idles pd_sink_done_later() added so far, in every sink (tests) */
+guint
+pd_sink_get_done_later_idles(void);
 void
 pd_sink_pollster_polled(PdSink *self, const gchar *pollster, gint64 timestamp_us);
 void

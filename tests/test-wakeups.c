@@ -2,7 +2,9 @@
  * Hand-overs between threads wake only the threads that have work: the
  * in-flight budget wakes the waiting pollster threads whose chunks now fit
  * and no other, the notifier sink wakes the main loop once for the chunks
- * handed over while it had not taken the earlier ones.
+ * handed over while it had not taken the earlier ones, and the sinks done
+ * with a chunk when they return (the exporter, the heartbeat) wake it not
+ * at all.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -12,8 +14,11 @@
 #include <string.h>
 
 #include "pd-config-private.h"
+#include "pd-heartbeat.h"
 #include "pd-inflight.h"
 #include "pd-notifier-sink.h"
+#include "pd-prom-sink.h"
+#include "pd-sink-list.h"
 #include "pd-test-publisher.h"
 #include "pd-test-util.h"
 #include "polld.h"
@@ -280,6 +285,51 @@ test_handover_wakeups(void)
 	pd_sink_stop(sink);
 }
 
+/* the daemon's three sinks: the exporter and the heartbeat are done with a
+ * chunk when they return, and add no idle to the main loop for it (two a
+ * chunk before); each chunk is done once, on the main thread, after the
+ * notifier's hand-over */
+static void
+test_sink_list_wakeups(void)
+{
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdKeepPublisher) publisher = pd_keep_publisher_new();
+	g_autoptr(PdSink) notifier = pd_notifier_sink_new(PD_PUBLISHER(publisher));
+	g_autoptr(PdSink) prometheus = pd_prom_sink_new(NULL, NULL);
+	const gchar *ns[] = { "compute", NULL };
+	g_autoptr(PdSink) heartbeat = pd_heartbeat_new(ns);
+	g_autoptr(PdSinkList) list = pd_sink_list_new();
+	HandOvers h = { PD_SINK(list), 0, 10, 0 };
+	PdSinkCounters counters = { 0 };
+	g_autoptr(GError) error = NULL;
+	guint idles;
+
+	g_assert_true(pd_sink_list_add(list, notifier, &error));
+	g_assert_true(pd_sink_list_add(list, prometheus, &error));
+	g_assert_true(pd_sink_list_add(list, heartbeat, &error));
+	g_assert_true(pd_sink_start(notifier, config, &error));
+	g_assert_no_error(error);
+	idles = pd_sink_get_done_later_idles();
+	g_thread_join(g_thread_new("pollster", handovers_thread, &h));
+	g_assert_cmpuint(pd_sink_get_done_later_idles(), ==, idles);
+	g_assert_cmpuint(h.done, ==, 0);
+	g_assert_true(pd_test_wait_for(handovers_all_done, &h, 5000));
+	g_assert_cmpuint(publisher->messages->len, ==, 10);
+	pd_sink_get_counters(prometheus, &counters);
+	g_assert_cmpuint(counters.received, ==, 30);
+	pd_sink_get_counters(heartbeat, &counters);
+	g_assert_cmpuint(counters.received, ==, 30);
+	/* alone, such a sink still calls done later, on the main context */
+	h.sink = heartbeat;
+	h.first = 10;
+	h.n = 1;
+	g_thread_join(g_thread_new("pollster", handovers_thread, &h));
+	g_assert_cmpuint(pd_sink_get_done_later_idles(), ==, idles + 1);
+	g_assert_cmpuint(h.done, ==, 10);
+	g_assert_true(pd_test_wait_for(handovers_all_done, &h, 5000));
+	pd_sink_stop(notifier);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -288,5 +338,6 @@ main(int argc, char **argv)
 	g_test_add_func("/wakeups/inflight-estimate", test_inflight_estimate);
 	g_test_add_func("/wakeups/inflight-held", test_inflight_held);
 	g_test_add_func("/wakeups/sink-handover", test_handover_wakeups);
+	g_test_add_func("/wakeups/sink-list", test_sink_list_wakeups);
 	return g_test_run();
 }
