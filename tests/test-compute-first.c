@@ -6,7 +6,8 @@
  * handed over exactly once, and a later discovery (domains known) lists
  * first, as before. Each connection finds a first part of its own shard,
  * however the first IDs listed fall, and the other connections start once
- * the first one's first part has its statistics.
+ * the first one's first part has its statistics, from the domains of their
+ * shards the first one looked up, without listing IDs again.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -218,11 +219,91 @@ test_first_part_other_shard(void)
 	pd_test_rmtree(dir);
 }
 
+/* Two connections: the first one's early part looks up listed IDs until it
+ * has 2 domains of its shard, and the second shard's domains it met on the
+ * way are the second connection's first part, looked up by UUID: the
+ * second early part lists no IDs (libvirtd walks every domain for that). */
+static void
+test_first_part_found_by_first(void)
+{
+	const guint domains = 200;
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *xml = pd_test_compute_gen_running(dir, domains);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr conn = virConnectOpen(uri);
+	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	First f = { { pd_config_new(), NULL, first_seen } };
+	guint own = 0, met = 0, left = domains;
+	gint ids[8];
+	gint n;
+
+	g_assert_nonnull(conn);
+	pd_compute_pool_set_conn_shared(pool, conn, 2);
+	/* the first IDs listed hold a domain of the second shard before the
+	 * first shard's second one (the first shard's first ones removed
+	 * until they do) */
+	for (; met == 0; left--) {
+		gint victim = -1;
+		virDomainPtr dom;
+		n = virConnectListDomains(conn, ids, G_N_ELEMENTS(ids));
+		own = 0;
+		for (gint i = 0; i < n && own < 2; i++) {
+			if (first_shard_of(conn, pool, ids[i]) == 0) {
+				victim = victim < 0 ? ids[i] : victim;
+				own++;
+			} else {
+				met++;
+			}
+		}
+		g_assert_cmpuint(own, ==, 2);
+		if (met > 0)
+			break;
+		dom = virDomainLookupByID(conn, victim);
+		g_assert_cmpint(virDomainDestroy(dom), ==, 0);
+		g_assert_cmpint(virDomainUndefine(dom), ==, 0);
+		virDomainFree(dom);
+	}
+
+	f.parts.pollster = pd_compute_pollster_new(pd_compute_meter_lookup("cpu"), pool);
+	for (guint round = 0; round < 2; round++) {
+		g_clear_object(&discovery);
+		discovery = pd_compute_discovery_new(pool);
+		pd_compute_discovery_set_refresh(
+		  PD_COMPUTE_DISCOVERY(discovery), 600 * G_USEC_PER_SEC, 0);
+		first_run(&f, discovery);
+		g_assert_cmpuint(
+		  pd_compute_discovery_get_early_listings(PD_COMPUTE_DISCOVERY(discovery), 0),
+		  ==,
+		  1);
+		g_assert_cmpuint(
+		  pd_compute_discovery_get_early_listings(PD_COMPUTE_DISCOVERY(discovery), 1),
+		  ==,
+		  0);
+		g_assert_cmpuint(
+		  pd_compute_discovery_get_early(PD_COMPUTE_DISCOVERY(discovery), 0), ==, 2);
+		g_assert_cmpuint(pd_compute_discovery_get_early(PD_COMPUTE_DISCOVERY(discovery), 1),
+				 ==,
+				 MIN(met, 2));
+		/* every domain once */
+		g_assert_cmpuint(g_hash_table_size(f.seen), ==, left);
+		g_assert_cmpuint(f.parts.polled, ==, left);
+		first_clear(&f);
+	}
+
+	g_object_unref(f.parts.pollster);
+	g_clear_object(&discovery);
+	g_object_unref(f.parts.config);
+	virConnectClose(conn);
+	pd_test_rmtree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/compute/first-part", test_first_part);
 	g_test_add_func("/compute/first-part/other-shard", test_first_part_other_shard);
+	g_test_add_func("/compute/first-part/found-by-the-first", test_first_part_found_by_first);
 	return g_test_run();
 }

@@ -63,6 +63,10 @@ pd_compute_discovery_get_parts(PdComputeDiscovery *self);
  * its listing in the last run (0 when the run had no early part) */
 guint
 pd_compute_discovery_get_early(PdComputeDiscovery *self, guint pipeline);
+/* for tests: how many ID listings @pipeline's early part made in the last
+ * run (0 when an earlier early part had looked up its first domains) */
+guint
+pd_compute_discovery_get_early_listings(PdComputeDiscovery *self, guint pipeline);
 /* for tests: when @pipeline's shard of the last run began (monotonic
  * seconds, as samples' monotonic_time; 0 when it did not) */
 gdouble
