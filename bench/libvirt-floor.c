@@ -20,7 +20,7 @@
  * ID listing of one, a lookup by that ID), its XML read for its disk and
  * vnic names, then that domain's 3 calls; it prints a line "first: ..."
  * (open -> the domain's answers, and each step), then the cycles as usual
- * (cycles 0: none).
+ * (cycle 0, which reads every XML, runs whatever the cycles asked).
  *
  * With step 1, after each cycle's line it waits for a line on standard input
  * before going on (and before closing): a tool profiling libvirtd can switch
