@@ -242,24 +242,25 @@ test_first_part_found_by_first(void)
 	pd_compute_pool_set_conn_shared(pool, conn, 2);
 	/* the first IDs listed hold a domain of the second shard before the
 	 * first shard's second one (the first shard's first ones removed
-	 * until they do) */
-	for (; met == 0; left--) {
-		gint victim = -1;
+	 * until they do; the second shard's first one when fewer than 2 of
+	 * the first shard are among them) */
+	for (;; left--) {
+		gint victim = -1, other = -1;
 		virDomainPtr dom;
 		n = virConnectListDomains(conn, ids, G_N_ELEMENTS(ids));
-		own = 0;
+		own = met = 0;
 		for (gint i = 0; i < n && own < 2; i++) {
 			if (first_shard_of(conn, pool, ids[i]) == 0) {
 				victim = victim < 0 ? ids[i] : victim;
 				own++;
 			} else {
+				other = other < 0 ? ids[i] : other;
 				met++;
 			}
 		}
-		g_assert_cmpuint(own, ==, 2);
-		if (met > 0)
+		if (own == 2 && met > 0)
 			break;
-		dom = virDomainLookupByID(conn, victim);
+		dom = virDomainLookupByID(conn, own == 2 ? victim : other);
 		g_assert_cmpint(virDomainDestroy(dom), ==, 0);
 		g_assert_cmpint(virDomainUndefine(dom), ==, 0);
 		virDomainFree(dom);
@@ -298,6 +299,104 @@ test_first_part_found_by_first(void)
 	pd_test_rmtree(dir);
 }
 
+/* the second connection's early part ends before the third one's begins */
+typedef struct {
+	GMutex lock;
+	GCond cond;
+	gboolean second_done;
+} EarlyOrder;
+
+static void
+early_order_hook(guint pipeline, gboolean done, gpointer data)
+{
+	EarlyOrder *o = data;
+	gint64 deadline = g_get_monotonic_time() + 30 * G_TIME_SPAN_SECOND;
+
+	g_mutex_lock(&o->lock);
+	if (pipeline == 1 && done) {
+		o->second_done = TRUE;
+		g_cond_broadcast(&o->cond);
+	}
+	while (pipeline == 2 && !done && !o->second_done)
+		g_assert_true(g_cond_wait_until(&o->cond, &o->lock, deadline));
+	g_mutex_unlock(&o->lock);
+}
+
+/* Three connections, and the first one's early part meets one domain of
+ * the third shard and none of the second's before its own 2: the second
+ * connection lists IDs and meets that domain again. The third connection's
+ * early part, after the second's, hands it over once (twice without the
+ * check in pd_compute_run_keep_found()). */
+static void
+test_first_part_found_by_two(void)
+{
+	const guint domains = 200;
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *xml = pd_test_compute_gen_running(dir, domains);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr conn = virConnectOpen(uri);
+	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	First f = { { pd_config_new(), NULL, first_seen } };
+	EarlyOrder order = { 0 };
+	guint left = domains;
+
+	g_assert_nonnull(conn);
+	pd_compute_pool_set_conn_shared(pool, conn, 3);
+	/* the first IDs up to the first shard's second: one of the third
+	 * shard, none of the second (domains removed until they are) */
+	for (;; left--) {
+		gint ids[12], victim = -1, first[3] = { -1, -1, -1 };
+		guint count[3] = { 0 };
+		gint n = virConnectListDomains(conn, ids, G_N_ELEMENTS(ids));
+		virDomainPtr dom;
+
+		for (gint i = 0; i < n && count[0] < 2; i++) {
+			guint shard = first_shard_of(conn, pool, ids[i]);
+			first[shard] = first[shard] < 0 ? ids[i] : first[shard];
+			count[shard]++;
+		}
+		if (count[0] == 2 && count[1] == 0 && count[2] == 1)
+			break;
+		/* fewer than 2 of the first shard: more than 1 of the others */
+		victim = count[1] > 0 ? first[1] : count[2] > 1 ? first[2] : first[0];
+		g_assert_cmpint(victim, >=, 0);
+		dom = virDomainLookupByID(conn, victim);
+		g_assert_cmpint(virDomainDestroy(dom), ==, 0);
+		g_assert_cmpint(virDomainUndefine(dom), ==, 0);
+		virDomainFree(dom);
+	}
+
+	g_mutex_init(&order.lock);
+	g_cond_init(&order.cond);
+	f.parts.pollster = pd_compute_pollster_new(pd_compute_meter_lookup("cpu"), pool);
+	discovery = pd_compute_discovery_new(pool);
+	pd_compute_discovery_set_refresh(PD_COMPUTE_DISCOVERY(discovery), 600 * G_USEC_PER_SEC, 0);
+	pd_compute_discovery_set_early_hook(
+	  PD_COMPUTE_DISCOVERY(discovery), early_order_hook, &order);
+	/* first_seen() fails on a domain handed over twice */
+	first_run(&f, discovery);
+	g_assert_true(order.second_done);
+	/* the second lists IDs, the third starts from what the others met */
+	g_assert_cmpuint(
+	  pd_compute_discovery_get_early_listings(PD_COMPUTE_DISCOVERY(discovery), 1), >=, 1);
+	g_assert_cmpuint(
+	  pd_compute_discovery_get_early_listings(PD_COMPUTE_DISCOVERY(discovery), 2), ==, 0);
+	/* that domain, and maybe one more the second one met */
+	g_assert_cmpuint(pd_compute_discovery_get_early(PD_COMPUTE_DISCOVERY(discovery), 2), >=, 1);
+	g_assert_cmpuint(g_hash_table_size(f.seen), ==, left);
+	g_assert_cmpuint(f.parts.polled, ==, left);
+	first_clear(&f);
+
+	g_object_unref(f.parts.pollster);
+	g_clear_object(&discovery);
+	g_object_unref(f.parts.config);
+	g_mutex_clear(&order.lock);
+	g_cond_clear(&order.cond);
+	virConnectClose(conn);
+	pd_test_rmtree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -305,5 +404,6 @@ main(int argc, char **argv)
 	g_test_add_func("/compute/first-part", test_first_part);
 	g_test_add_func("/compute/first-part/other-shard", test_first_part_other_shard);
 	g_test_add_func("/compute/first-part/found-by-the-first", test_first_part_found_by_first);
+	g_test_add_func("/compute/first-part/found-by-two", test_first_part_found_by_two);
 	return g_test_run();
 }

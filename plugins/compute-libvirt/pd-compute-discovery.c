@@ -52,6 +52,8 @@ struct _PdComputeDiscovery {
 	guint answer_records;
 	GFunc between_answers; /* for tests: see set_between_answers() */
 	gpointer between_data;
+	PdComputeEarlyHook early_hook; /* for tests: see set_early_hook() */
+	gpointer early_hook_data;
 	/* for tests: per part of the last run, its size and the XML reads
 	 * done by then (guint pairs) */
 	GArray *parts_log;
@@ -718,8 +720,15 @@ pd_compute_ids_contain(const gint *ids, guint n, gint id)
 static void
 pd_compute_run_keep_found(PdComputeRun *run, guint shard, const guchar *uuid)
 {
+	guint n, i;
+
 	g_mutex_lock(&run->lock);
-	if (run->n_early_found[shard] < PD_COMPUTE_READ_CHUNK_MIN)
+	n = run->n_early_found[shard];
+	/* once: two early parts (of more than two connections) that list
+	 * IDs meet the same domains in the same order */
+	for (i = 0; i < n && memcmp(run->early_found[shard][i], uuid, VIR_UUID_BUFLEN) != 0; i++)
+		;
+	if (i == n && n < PD_COMPUTE_READ_CHUNK_MIN)
 		memcpy(run->early_found[shard][run->n_early_found[shard]++], uuid, VIR_UUID_BUFLEN);
 	g_mutex_unlock(&run->lock);
 }
@@ -830,7 +839,11 @@ pd_compute_shard_early(PdComputeShard *sh, PdComputeConnection *conn)
 	start = g_get_monotonic_time();
 	sh->early = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
 	g_array_set_clear_func(sh->early, (GDestroyNotify)pd_compute_listing_clear);
+	if (run->self->early_hook != NULL)
+		run->self->early_hook(sh->index, FALSE, run->self->early_hook_data);
 	pd_compute_shard_find_early(sh, sh->conn);
+	if (run->self->early_hook != NULL)
+		run->self->early_hook(sh->index, TRUE, run->self->early_hook_data);
 	for (guint i = 0; i < sh->early->len; i++)
 		g_ptr_array_add(todo, &g_array_index(sh->early, PdComputeListed, i));
 	pd_compute_discovery_begin_reads(run->self, todo, 0, todo->len);
@@ -1157,6 +1170,15 @@ pd_compute_discovery_set_between_answers(PdComputeDiscovery *self, GFunc func, g
 {
 	self->between_answers = func;
 	self->between_data = data;
+}
+
+void
+pd_compute_discovery_set_early_hook(PdComputeDiscovery *self,
+				    PdComputeEarlyHook func,
+				    gpointer data)
+{
+	self->early_hook = func;
+	self->early_hook_data = data;
 }
 
 guint

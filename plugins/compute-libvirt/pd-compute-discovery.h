@@ -47,6 +47,14 @@ pd_compute_discovery_take_list_answers(PdComputeDiscovery *self, guint *largest)
  * inactive domains' answer and the running ones' of a listing in slices */
 void
 pd_compute_discovery_set_between_answers(PdComputeDiscovery *self, GFunc func, gpointer data);
+/* for tests: @func(@pipeline, @done, @data) on the pipeline's thread before
+ * a first discovery's early part looks anything up (@done FALSE) and once
+ * it has (@done TRUE) */
+typedef void (*PdComputeEarlyHook)(guint pipeline, gboolean done, gpointer data);
+void
+pd_compute_discovery_set_early_hook(PdComputeDiscovery *self,
+				    PdComputeEarlyHook func,
+				    gpointer data);
 /* for tests, between discoveries: TRUE when the last listing found running
  * domains by ID (past the limit, when no split by filters fit) */
 gboolean
