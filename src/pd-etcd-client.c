@@ -47,49 +47,6 @@ struct _PdEtcdClient {
 
 G_DEFINE_TYPE(PdEtcdClient, pd_etcd_client, G_TYPE_OBJECT)
 
-/* --- helpers --- */
-
-gchar *
-pd_etcd_client_encode(const gchar *text)
-{
-	return g_base64_encode((const guchar *)text, strlen(text));
-}
-
-gchar *
-pd_etcd_client_decode(const gchar *b64)
-{
-	gsize len = 0;
-	guchar *raw = g_base64_decode(b64 != NULL ? b64 : "", &len);
-	gchar *out = g_strndup((const gchar *)raw, len);
-	g_free(raw);
-	return out;
-}
-
-gchar *
-pd_etcd_client_prefix_end(const gchar *prefix)
-{
-	gchar *end = g_strdup(prefix);
-	gsize len = strlen(end);
-
-	/* polld's prefixes are ASCII and end in '/': the next byte value ends
-	 * the range */
-	g_return_val_if_fail(len > 0 && (guchar)end[len - 1] < 0x7f, end);
-	end[len - 1]++;
-	return end;
-}
-
-gint64
-pd_etcd_client_get_int(JsonObject *obj, const gchar *member)
-{
-	JsonNode *node = obj != NULL ? json_object_get_member(obj, member) : NULL;
-
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node))
-		return 0;
-	if (json_node_get_value_type(node) == G_TYPE_STRING)
-		return g_ascii_strtoll(json_node_get_string(node), NULL, 10);
-	return json_node_get_int(node);
-}
-
 static SoupMessage *
 pd_etcd_client_message(PdEtcdClient *self,
 		       guint endpoint,

@@ -12,6 +12,25 @@
 
 G_BEGIN_DECLS
 
+/* in the daemon, pd-http-module.c forwards these to libpolld-http.so, where
+ * pd-etcd-client.c defines them (pd-http-module.h) */
+#ifndef PD_HTTP_MODULE_BUILD
+#define pd_etcd_client_get_type pd_http_module_etcd_client_get_type
+#define pd_etcd_client_new pd_http_module_etcd_client_new
+#define pd_etcd_client_call_async pd_http_module_etcd_client_call_async
+#define pd_etcd_client_call_finish pd_http_module_etcd_client_call_finish
+#define pd_etcd_client_watch_async pd_http_module_etcd_client_watch_async
+#define pd_etcd_client_watch_finish pd_http_module_etcd_client_watch_finish
+#define pd_etcd_client_get_endpoint pd_http_module_etcd_client_get_endpoint
+#define pd_etcd_client_get_requests pd_http_module_etcd_client_get_requests
+#define pd_etcd_client_get_authentications pd_http_module_etcd_client_get_authentications
+#endif
+/* pd-http-util.c's, in both */
+#define pd_etcd_client_encode pd_http_util_etcd_encode
+#define pd_etcd_client_decode pd_http_util_etcd_decode
+#define pd_etcd_client_prefix_end pd_http_util_etcd_prefix_end
+#define pd_etcd_client_get_int pd_http_util_etcd_get_int
+
 #define PD_TYPE_ETCD_CLIENT (pd_etcd_client_get_type())
 G_DECLARE_FINAL_TYPE(PdEtcdClient, pd_etcd_client, PD, ETCD_CLIENT, GObject)
 

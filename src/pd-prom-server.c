@@ -177,65 +177,6 @@ pd_prom_server_new(PdPromStore *store, PdPromCollectFunc collect, gpointer colle
 }
 
 static gboolean
-parse_port(const gchar *text, guint16 *port)
-{
-	guint64 v;
-
-	/* port 0 picks a free one (tests) */
-	if (!g_ascii_string_to_unsigned(text, 10, 0, 65535, &v, NULL))
-		return FALSE;
-	*port = (guint16)v;
-	return TRUE;
-}
-
-static gboolean
-split_host_port(const gchar *text, gchar **host, guint16 *port)
-{
-	const gchar *colon;
-
-	if (text[0] == '[') {
-		const gchar *close = strchr(text, ']');
-		if (close == NULL || close[1] != ':')
-			return FALSE;
-		colon = close + 1;
-		*host = g_strndup(text + 1, (gsize)(close - text - 1));
-	} else {
-		colon = strrchr(text, ':');
-		/* a bare IPv6 address needs its brackets */
-		if (colon == NULL || strchr(text, ':') != colon)
-			return FALSE;
-		*host = g_strndup(text, (gsize)(colon - text));
-	}
-	return parse_port(colon + 1, port);
-}
-
-GSocketAddress *
-pd_prom_server_parse_address(const gchar *text, GError **error)
-{
-	g_autofree gchar *host = NULL;
-	g_autoptr(GInetAddress) inet = NULL;
-	guint16 port = 0;
-
-	if (split_host_port(text, &host, &port)) {
-		if (strcmp(host, "localhost") == 0)
-			inet = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-		else if (host[0] == '\0')
-			inet = g_inet_address_new_any(G_SOCKET_FAMILY_IPV6);
-		else
-			inet = g_inet_address_new_from_string(host);
-	}
-	if (inet == NULL) {
-		g_set_error(error,
-			    PD_ERROR,
-			    PD_ERROR_INVALID_CONFIG,
-			    "'%s' is not an address:port (write 127.0.0.1:9101 or [::1]:9101)",
-			    text);
-		return NULL;
-	}
-	return g_inet_socket_address_new(inet, port);
-}
-
-static gboolean
 setup_tls(SoupServer *server, const gchar *cert_file, const gchar *key_file, GError **error)
 {
 	g_autoptr(GTlsCertificate) cert = NULL;

@@ -8,9 +8,27 @@
 
 #include <gio/gio.h>
 
+/* in libpolld-http.so the exporter renders from the daemon's store through
+ * pd-http-core.c */
+#ifdef PD_HTTP_MODULE_BUILD
+#define pd_prom_store_render_next pd_http_core_prom_store_render_next
+#endif
 #include "pd-prom-store.h"
 
 G_BEGIN_DECLS
+
+/* in the daemon, pd-http-module.c forwards these to libpolld-http.so, where
+ * pd-prom-server.c defines them (pd-http-module.h) */
+#ifndef PD_HTTP_MODULE_BUILD
+#define pd_prom_server_get_type pd_http_module_prom_server_get_type
+#define pd_prom_server_new pd_http_module_prom_server_new
+#define pd_prom_server_listen pd_http_module_prom_server_listen
+#define pd_prom_server_get_uris pd_http_module_prom_server_get_uris
+#define pd_prom_server_stop pd_http_module_prom_server_stop
+#define pd_prom_server_get_scrapes pd_http_module_prom_server_get_scrapes
+#endif
+/* pd-http-util.c's, in both */
+#define pd_prom_server_parse_address pd_http_util_prom_parse_address
 
 #define PD_TYPE_PROM_SERVER (pd_prom_server_get_type())
 G_DECLARE_FINAL_TYPE(PdPromServer, pd_prom_server, PD, PROM_SERVER, GObject)
