@@ -133,11 +133,11 @@ pd_sink_list_consume(PdSink *sink, PdSampleBatch *batch, PdSinkDoneFunc done, gp
 	/* a sink done on return (the exporter, the heartbeat) is done here:
 	 * no idle for it on the main loop, two a chunk before */
 	for (guint i = 0; i < self->sinks->len; i++) {
-		PdSink *sink = g_ptr_array_index(self->sinks, i);
-		if (pd_sink_consume_now(sink, batch))
+		PdSink *target = g_ptr_array_index(self->sinks, i);
+		if (pd_sink_consume_now(target, batch))
 			continue;
 		g_atomic_int_inc(&f->pending);
-		pd_sink_consume(sink, batch, pd_sink_fan_out_done, f);
+		pd_sink_consume(target, batch, pd_sink_fan_out_done, f);
 	}
 	/* the last reference may be this thread's: complete on the main context */
 	if (g_atomic_int_dec_and_test(&f->pending))
