@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <gmodule.h>
+#include <stdlib.h>
 
 #include "pd-error.h"
 #include "pd-http-module.h"
@@ -19,23 +20,26 @@ static const PdHttpCore pd_http_core = {
 	.prom_store_render_next = pd_prom_store_render_next,
 };
 
+/* $POLLD_HTTP_MODULE, else: a polld run from its build tree takes its own
+ * build's module first (one installed earlier may be older: the ABI check
+ * does not see changed code), an installed polld only $libdir's, never a
+ * file found relative to where its binary lies */
 static GStrv
 pd_http_module_candidates(void)
 {
 	GPtrArray *paths = g_ptr_array_new();
 	const gchar *env = g_getenv("POLLD_HTTP_MODULE");
-	g_autofree gchar *exe = g_file_read_link("/proc/self/exe", NULL);
 
 	if (env != NULL && env[0] != '\0') {
 		g_ptr_array_add(paths, g_strdup(env));
 	} else {
+		g_autofree gchar *exe = g_file_read_link("/proc/self/exe", NULL);
+		g_autofree gchar *root = realpath(PD_BUILD_ROOT, NULL);
+		g_autofree gchar *prefix = root != NULL ? g_strconcat(root, "/", NULL) : NULL;
+
+		if (exe != NULL && prefix != NULL && g_str_has_prefix(exe, prefix))
+			g_ptr_array_add(paths, g_strdup(PD_BUILD_HTTP_MODULE));
 		g_ptr_array_add(paths, g_strdup(PD_HTTP_MODULE));
-		if (exe != NULL) {
-			g_autofree gchar *dir = g_path_get_dirname(exe);
-			g_ptr_array_add(paths, g_build_filename(dir, PD_HTTP_MODULE_FILE, NULL));
-			g_ptr_array_add(
-			  paths, g_build_filename(dir, "..", "src", PD_HTTP_MODULE_FILE, NULL));
-		}
 	}
 	g_ptr_array_add(paths, NULL);
 	return (GStrv)g_ptr_array_free(paths, FALSE);

@@ -18,4 +18,31 @@ fi
 ldd "$module" | grep -q 'libsoup-3.0' || { echo "FAIL: $module without libsoup"; exit 1; }
 exported=$(nm -D --defined-only "$module" | awk '$2 == "T" { print $3 }')
 [ "$exported" = pd_http_module_entry_get ] || { echo "FAIL: $module exports: $exported"; exit 1; }
+
+# without $POLLD_HTTP_MODULE: a polld of the build tree opens its build's
+# module; a polld elsewhere never opens a file found beside its binary
+unset POLLD_HTTP_MODULE
+build=$(dirname "$(dirname "$module")")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '[polling]\nenable_notifications = false\nenable_prometheus_exporter = true\n%s\n' \
+	'prometheus_listen_addresses = 127.0.0.1:0' >"$tmp/polld.conf"
+run() {
+	G_MESSAGES_DEBUG=PdHttpModule POLLD_PLUGIN_DIR="$build/plugins/host" \
+		"$1" --once --config-file "$tmp/polld.conf" >"$tmp/out" 2>"$tmp/err" || true
+}
+run "$polld"
+grep -q "opened $module" "$tmp/err" || { echo "FAIL: build tree polld:"; cat "$tmp/err"; exit 1; }
+
+mkdir "$tmp/bin" "$tmp/src"
+cp "$polld" "$tmp/bin/polld"
+echo 'not a module' >"$tmp/bin/libpolld-http.so"
+cp "$tmp/bin/libpolld-http.so" "$tmp/src/libpolld-http.so"
+LD_LIBRARY_PATH="$build/libpolldplugin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" run "$tmp/bin/polld"
+if grep "$tmp/[bs]" "$tmp/err"; then
+	echo "FAIL: a polld outside its build tree tried a file beside its binary"
+	exit 1
+fi
+grep -q 'HTTP module' "$tmp/err" || grep -q "opened " "$tmp/err" ||
+	{ echo "FAIL: the copy neither opened nor failed to open the module:"; cat "$tmp/err"; exit 1; }
 echo "http module: ok"
