@@ -27,7 +27,35 @@ typedef struct {
 	PdTestComputeParts parts; /* first */
 	GHashTable *seen;	  /* resource ids handed over */
 	gdouble first_fetched;	  /* latest monotonic_time of the first part's samples */
+	gchar *dir;		  /* the test driver's file */
+	virConnectPtr conn;	  /* to it */
 } First;
+
+/* a test driver connection to a file of @domains running domains */
+static virConnectPtr
+first_open(First *f, guint domains)
+{
+	g_autofree gchar *xml = NULL;
+	g_autofree gchar *uri = NULL;
+
+	f->dir = pd_test_mkdtemp();
+	xml = pd_test_compute_gen_running(f->dir, domains);
+	uri = g_strconcat("test://", xml, NULL);
+	f->conn = virConnectOpen(uri);
+	g_assert_nonnull(f->conn);
+	return f->conn;
+}
+
+/* after the test's discovery is gone */
+static void
+first_close(First *f)
+{
+	g_object_unref(f->parts.pollster);
+	g_object_unref(f->parts.config);
+	virConnectClose(f->conn);
+	pd_test_rmtree(f->dir);
+	g_free(f->dir);
+}
 
 static void
 first_seen(PdTestComputeParts *pt, GPtrArray *resources, PdSampleBatch *batch)
@@ -65,14 +93,11 @@ static void
 test_first_part(void)
 {
 	const guint domains = 200;
-	g_autofree gchar *dir = pd_test_mkdtemp();
-	g_autofree gchar *xml = pd_test_compute_gen_running(dir, domains);
-	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
-	virConnectPtr conn = virConnectOpen(uri);
 	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
 	g_autoptr(PdDiscovery) discovery = NULL;
 	g_autoptr(GArray) log = NULL;
 	First f = { { pd_config_new(), NULL, first_seen } };
+	virConnectPtr conn = first_open(&f, domains);
 
 	discovery = pd_test_compute_discovery_new(pool, conn);
 	f.parts.pollster = pd_compute_pollster_new(pd_compute_meter_lookup("cpu"), pool);
@@ -104,11 +129,8 @@ test_first_part(void)
 	g_assert_cmpuint(f.parts.polled, ==, domains);
 	first_clear(&f);
 
-	g_object_unref(f.parts.pollster);
 	g_clear_object(&discovery);
-	g_object_unref(f.parts.config);
-	virConnectClose(conn);
-	pd_test_rmtree(dir);
+	first_close(&f);
 }
 
 /* the shard of the domain with ID @id, for a pool of @pool */
@@ -160,18 +182,14 @@ test_first_part_other_shard(void)
 	const guint domains = 200;
 	/* twice what one round of IDs covers for 2 connections (8) */
 	const guint first = 16;
-	g_autofree gchar *dir = pd_test_mkdtemp();
-	g_autofree gchar *xml = pd_test_compute_gen_running(dir, domains);
-	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
-	virConnectPtr conn = virConnectOpen(uri);
 	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
 	g_autoptr(PdDiscovery) discovery = NULL;
 	First f = { { pd_config_new(), NULL, first_seen } };
+	virConnectPtr conn = first_open(&f, domains);
 	guint left, shard0 = 0;
 	gint ids[256];
 	gint n;
 
-	g_assert_nonnull(conn);
 	pd_compute_pool_set_conn_shared(pool, conn, 2);
 	left = first_only_shard_1(conn, pool, domains, first);
 	/* shard 0 still has running domains, none among the first IDs */
@@ -212,11 +230,8 @@ test_first_part_other_shard(void)
 		first_clear(&f);
 	}
 
-	g_object_unref(f.parts.pollster);
 	g_clear_object(&discovery);
-	g_object_unref(f.parts.config);
-	virConnectClose(conn);
-	pd_test_rmtree(dir);
+	first_close(&f);
 }
 
 /* Two connections: the first one's early part looks up listed IDs until it
@@ -227,18 +242,14 @@ static void
 test_first_part_found_by_first(void)
 {
 	const guint domains = 200;
-	g_autofree gchar *dir = pd_test_mkdtemp();
-	g_autofree gchar *xml = pd_test_compute_gen_running(dir, domains);
-	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
-	virConnectPtr conn = virConnectOpen(uri);
 	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
 	g_autoptr(PdDiscovery) discovery = NULL;
 	First f = { { pd_config_new(), NULL, first_seen } };
+	virConnectPtr conn = first_open(&f, domains);
 	guint own = 0, met = 0, left = domains;
 	gint ids[8];
 	gint n;
 
-	g_assert_nonnull(conn);
 	pd_compute_pool_set_conn_shared(pool, conn, 2);
 	/* the first IDs listed hold a domain of the second shard before the
 	 * first shard's second one (the first shard's first ones removed
@@ -292,11 +303,8 @@ test_first_part_found_by_first(void)
 		first_clear(&f);
 	}
 
-	g_object_unref(f.parts.pollster);
 	g_clear_object(&discovery);
-	g_object_unref(f.parts.config);
-	virConnectClose(conn);
-	pd_test_rmtree(dir);
+	first_close(&f);
 }
 
 /* the second connection's early part ends before the third one's begins */
@@ -331,17 +339,13 @@ static void
 test_first_part_found_by_two(void)
 {
 	const guint domains = 200;
-	g_autofree gchar *dir = pd_test_mkdtemp();
-	g_autofree gchar *xml = pd_test_compute_gen_running(dir, domains);
-	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
-	virConnectPtr conn = virConnectOpen(uri);
 	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
 	g_autoptr(PdDiscovery) discovery = NULL;
 	First f = { { pd_config_new(), NULL, first_seen } };
+	virConnectPtr conn = first_open(&f, domains);
 	EarlyOrder order = { 0 };
 	guint left = domains;
 
-	g_assert_nonnull(conn);
 	pd_compute_pool_set_conn_shared(pool, conn, 3);
 	/* the first IDs up to the first shard's second: one of the third
 	 * shard, none of the second (domains removed until they are) */
@@ -388,13 +392,10 @@ test_first_part_found_by_two(void)
 	g_assert_cmpuint(f.parts.polled, ==, left);
 	first_clear(&f);
 
-	g_object_unref(f.parts.pollster);
 	g_clear_object(&discovery);
-	g_object_unref(f.parts.config);
 	g_mutex_clear(&order.lock);
 	g_cond_clear(&order.cond);
-	virConnectClose(conn);
-	pd_test_rmtree(dir);
+	first_close(&f);
 }
 
 int
