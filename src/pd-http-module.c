@@ -117,23 +117,35 @@ pd_http_module_load(GError **error)
 	return NULL;
 }
 
-/* the functions below only run once an object of the module exists, except
- * the constructors, which report a module that can't be opened */
+/* the functions below run on an object of the module, so it is open; the
+ * constructors report a module that can't be opened (to the caller, which
+ * refuses the configuration at start-up or turns that part off on a reload:
+ * docs/architecture.md) */
 static const PdHttpModule *
 pd_http_module_get_loaded(void)
+{
+	return g_atomic_pointer_get(&pd_http_module);
+}
+
+/* a type asked before any object exists: a caller's mistake, said as such
+ * (a critical), never an abort of the daemon */
+static const PdHttpModule *
+pd_http_module_for_type(void)
 {
 	g_autoptr(GError) error = NULL;
 	const PdHttpModule *m = pd_http_module_load(&error);
 
 	if (m == NULL)
-		g_error("%s", error->message);
+		g_critical("%s", error->message);
 	return m;
 }
 
 GType
 pd_http_module_etcd_client_get_type(void)
 {
-	return pd_http_module_get_loaded()->etcd_client_get_type();
+	const PdHttpModule *m = pd_http_module_for_type();
+
+	return m != NULL ? m->etcd_client_get_type() : G_TYPE_INVALID;
 }
 
 PdEtcdClient *
@@ -204,7 +216,9 @@ pd_http_module_etcd_client_get_authentications(PdEtcdClient *self)
 GType
 pd_http_module_prom_server_get_type(void)
 {
-	return pd_http_module_get_loaded()->prom_server_get_type();
+	const PdHttpModule *m = pd_http_module_for_type();
+
+	return m != NULL ? m->prom_server_get_type() : G_TYPE_INVALID;
 }
 
 /* NULL if the module can't be opened: pd_prom_server_listen() says why */

@@ -45,4 +45,17 @@ if grep "$tmp/[bs]" "$tmp/err"; then
 fi
 grep -q 'HTTP module' "$tmp/err" || grep -q "opened " "$tmp/err" ||
 	{ echo "FAIL: the copy neither opened nor failed to open the module:"; cat "$tmp/err"; exit 1; }
+# a configuration that needs the module when it can't be opened: polld
+# refuses to start, exit status 1, naming the file and why (the exporter's
+# configuration above; etcd coordination)
+printf '[polling]\nenable_notifications = false\n[coordination]\n%s\n' \
+	'backend_url = etcd3+http://127.0.0.1:1' >"$tmp/etcd.conf"
+for conf in polld.conf etcd.conf; do
+	status=0
+	POLLD_HTTP_MODULE="$tmp/missing.so" POLLD_PLUGIN_DIR="$build/plugins/host" \
+		"$polld" --once --dry-run --config-file "$tmp/$conf" >"$tmp/out" 2>"$tmp/err" || status=$?
+	[ "$status" = 1 ] || { echo "FAIL: $conf without the module: exit $status"; cat "$tmp/err"; exit 1; }
+	grep -q "HTTP module .*can't be opened: $tmp/missing.so: .*No such file" "$tmp/err" ||
+		{ echo "FAIL: $conf without the module, no reason:"; cat "$tmp/err"; exit 1; }
+done
 echo "http module: ok"

@@ -13,6 +13,7 @@
 #include <gio/gunixsocketaddress.h>
 
 #include "pd-heartbeat.h"
+#include "pd-http-module.h"
 #include "pd-metadata.h"
 #include "pd-prom-labels.h"
 #include "pd-prom-server.h"
@@ -257,6 +258,34 @@ test_prom_bad_address(void)
 	}
 }
 
+/* a module that can't be opened is an error naming the file and why, for
+ * the constructor and for a type asked before any object: never an abort */
+static void
+test_prom_module_missing(void)
+{
+	if (g_test_subprocess()) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(PdPromStore) store = pd_prom_store_new();
+		const gchar *addrs[] = { "127.0.0.1:0", NULL };
+		PdPromServer *server;
+
+		g_setenv("POLLD_HTTP_MODULE", "/nonexistent/libpolld-http.so", TRUE);
+		server = pd_prom_server_new(store, NULL, NULL);
+		g_assert_null(server);
+		g_assert_false(pd_prom_server_listen(server, addrs, NULL, NULL, &error));
+		g_assert_nonnull(strstr(error->message, "/nonexistent/libpolld-http.so"));
+		g_assert_nonnull(strstr(error->message, "No such file"));
+		g_test_expect_message("PdHttpModule", G_LOG_LEVEL_CRITICAL, "*/nonexistent/*");
+		g_assert_cmpuint(PD_TYPE_PROM_SERVER, ==, G_TYPE_INVALID);
+		g_test_expect_message("PdHttpModule", G_LOG_LEVEL_CRITICAL, "*/nonexistent/*");
+		g_assert_cmpuint(pd_http_module_etcd_client_get_type(), ==, G_TYPE_INVALID);
+		g_test_assert_expected_messages();
+		return;
+	}
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_passed();
+}
+
 typedef struct {
 	GMainLoop *loop;
 	gchar *text;
@@ -348,5 +377,6 @@ main(int argc, char **argv)
 	g_test_add_func("/prom/server", test_prom_server);
 	g_test_add_func("/prom/bad-address", test_prom_bad_address);
 	g_test_add_func("/prom/heartbeat", test_heartbeat);
+	g_test_add_func("/prom/module-missing", test_prom_module_missing);
 	return g_test_run();
 }
