@@ -32,6 +32,22 @@
  * polld's K pipelines do (they by UUID, these by listing order;
  * bench/switches --floor-split K).
  *
+ * Built a second time as bench/once-floor (-DONCE_FLOOR, with polld's core
+ * library): the floor of `polld --once`, from process start to exit on one
+ * connection: the open, cycle 0 above (the listing with every domain's
+ * state and statistics groups, every domain's XML read once, the per-domain
+ * calls for the groups missing: 3 a running domain of the bench's fixture),
+ * then the samples serialised and signed as bench-serializer's floor does
+ * (its batch of 50 samples, metadata rendered whole, polld's serializer and
+ * signature: samples_per_domain a running domain, in messages of 50), not
+ * published, and the connection closed. No other cycles. One line:
+ *   once-floor domains=D running=R calls=C xml=X samples=S messages=M
+ *   bytes=B open_cpu_s=.. list_cpu_s=.. serialize_cpu_s=.. cpu_s=.. user_s=..
+ *   system_s=..
+ * (cpu_s: the process's user + sys at exit, start-up included).
+ *
+ * Usage: once-floor URI [samples_per_domain]
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <stdio.h>
@@ -42,6 +58,11 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+
+#ifdef ONCE_FLOOR
+#include "bench-batch.h"
+#include "pd-serializer.h"
+#endif
 
 #define MAX_DEVS 8
 
@@ -84,6 +105,7 @@ quiet(void *data, virErrorPtr err)
 }
 
 static int find_next; /* records come in the same order every cycle */
+static int n_running; /* running domains whose calls were made, all cycles */
 static int slice_k, slice_n = 1, slice_next,
 		    slice_read; /* this client's share: slice_k of slice_n */
 
@@ -151,6 +173,7 @@ learn(virDomainPtr dom, const unsigned char *uuid)
 	return k;
 }
 
+#ifndef ONCE_FLOOR
 /* open -> one running domain's statistics: what the cheapest client that
  * knows nothing yet needs before its first sample; 0 on success */
 static int
@@ -209,6 +232,8 @@ first_answer(virConnectPtr conn, double t_open)
 	       t_end - t_xml);
 	return 0;
 }
+
+#endif
 
 static int
 has(virDomainStatsRecordPtr r, const char *key)
@@ -272,8 +297,10 @@ process(virDomainStatsRecordPtr *records, int n, int *n_xml)
 		}
 		virTypedParamsGetInt(
 		  records[i]->params, records[i]->nparams, "state.state", &state);
-		if (k != NULL && state == VIR_DOMAIN_RUNNING)
+		if (k != NULL && state == VIR_DOMAIN_RUNNING) {
+			n_running++;
 			calls += fill(records[i], k);
+		}
 	}
 	return calls;
 }
@@ -398,6 +425,88 @@ cycle(virConnectPtr conn, int *n_domains, int *n_calls, int *n_xml)
 	return 0;
 }
 
+#ifdef ONCE_FLOOR
+static double
+cpu_now_s(void)
+{
+	return now_s(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+/* bench/once-floor: open, cycle 0, serialise + sign, close, exit */
+int
+main(int argc, char **argv)
+{
+	const char *uri = argc > 1 ? argv[1] : NULL;
+	int per_domain = argc > 2 ? atoi(argv[2]) : 14;
+	int n_domains = 0, n_calls = 0, n_xml = 0;
+	double c_open, c_list, c_ser, user, sys;
+	long samples, messages = 0, bytes = 0;
+	PdSerializer *ser;
+	PdSampleBatch *batch;
+	PdSample *ptrs[BATCH_SIZE];
+	virConnectPtr conn;
+
+	if (uri == NULL) {
+		fprintf(stderr, "usage: once-floor URI [samples_per_domain]\n");
+		return 2;
+	}
+	virSetErrorFunc(NULL, quiet);
+	conn = virConnectOpenReadOnly(uri);
+	if (conn == NULL) {
+		fprintf(stderr, "cannot open %s: %s\n", uri, virGetLastErrorMessage());
+		return 1;
+	}
+	c_open = cpu_now_s();
+	if (cycle(conn, &n_domains, &n_calls, &n_xml) < 0) {
+		fprintf(stderr, "cycle: %s\n", virGetLastErrorMessage());
+		return 1;
+	}
+	c_list = cpu_now_s();
+	/* bench-serializer's floor: the same batch, polld's serializer, signed
+	 * with the bench's secret; every message built is freed, not sent */
+	ser = pd_serializer_new("openstack", "bench-secret", FALSE);
+	batch = bench_make_batch(0);
+	for (int i = 0; i < BATCH_SIZE; i++)
+		ptrs[i] = pd_sample_batch_index(batch, i);
+	samples = (long)n_running * per_domain;
+	for (long done = 0; done < samples; done += BATCH_SIZE) {
+		long len = samples - done < BATCH_SIZE ? samples - done : BATCH_SIZE;
+		PdMessage *msg = pd_serializer_build_message(ser, ptrs, (guint)len);
+		bytes += (long)g_bytes_get_size(msg->body);
+		messages++;
+		pd_message_unref(msg);
+	}
+	pd_sample_batch_free(batch);
+	pd_serializer_free(ser);
+	c_ser = cpu_now_s();
+	virConnectClose(conn);
+	for (int i = 0; i < n_known; i++) {
+		for (int j = 0; j < known[i].n_disks; j++)
+			free(known[i].disks[j]);
+		for (int j = 0; j < known[i].n_vnics; j++)
+			free(known[i].vnics[j]);
+	}
+	free(known);
+	rusage_s(&user, &sys);
+	printf("once-floor domains=%d running=%d calls=%d xml=%d samples=%ld messages=%ld "
+	       "bytes=%ld open_cpu_s=%.4f list_cpu_s=%.4f serialize_cpu_s=%.4f cpu_s=%.4f "
+	       "user_s=%.3f system_s=%.3f\n",
+	       n_domains,
+	       n_running,
+	       n_calls,
+	       n_xml,
+	       samples,
+	       messages,
+	       bytes,
+	       c_open,
+	       c_list - c_open,
+	       c_ser - c_list,
+	       cpu_now_s(),
+	       user,
+	       sys);
+	return 0;
+}
+#else
 int
 main(int argc, char **argv)
 {
@@ -498,3 +607,4 @@ main(int argc, char **argv)
 	       cycles ? sum_sys / cycles : 0);
 	return 0;
 }
+#endif
