@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "pd-compute-discovery.h"
+#include "pd-compute-listing.h"
 #include "pd-compute-domain.h"
 #include "pd-config-private.h"
 #include "pd-cycle-cache-private.h"
@@ -284,6 +285,96 @@ test_list_slices(void)
 	pd_test_rmtree(dir);
 }
 
+static virDomainPtr
+define_inactive(virConnectPtr conn, const gchar *name)
+{
+	g_autofree gchar *xml =
+	  g_strdup_printf("<domain type='test'><name>%s</name><memory>1024</memory>"
+			  "<os><type>hvm</type></os></domain>",
+			  name);
+	virDomainPtr dom = virDomainDefineXML(conn, xml);
+
+	g_assert_nonnull(dom);
+	return dom;
+}
+
+/* the listed domain's raw UUID */
+static const guchar *
+listed_uuid(GArray *listed, guint i)
+{
+	return g_array_index(listed, PdComputeListed, i).uuid;
+}
+
+/* A state answer's record takes the UUID read with the handle asked that
+ * it answers by name (libvirt is not asked again), also when a domain
+ * asked is gone from the answer; a record whose name is none asked (its
+ * domain renamed between the handles' answer and the states') is asked
+ * its UUID. The UUIDs passed as read are made up, so a record that took
+ * one shows it. */
+static void
+test_list_uuid_by_name(void)
+{
+	virConnectPtr conn = virConnectOpen("test:///default");
+	virDomainPtr part[4] = { NULL };
+	virDomainPtr renamed, gone;
+	virDomainStatsRecordPtr *records = NULL;
+	guchar read[3 * VIR_UUID_BUFLEN], real[VIR_UUID_BUFLEN];
+	g_autoptr(GArray) listed = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
+	gint n;
+
+	g_assert_nonnull(conn);
+	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
+	memset(read, 0x11, VIR_UUID_BUFLEN);
+	memset(read + VIR_UUID_BUFLEN, 0x22, VIR_UUID_BUFLEN);
+	memset(read + 2 * VIR_UUID_BUFLEN, 0x33, VIR_UUID_BUFLEN);
+	part[0] = virDomainLookupByName(conn, "test");
+	part[1] = define_inactive(conn, "uuid-by-name-a");
+	part[2] = define_inactive(conn, "uuid-by-name-b");
+	g_assert_nonnull(part[0]);
+
+	/* the second renamed after its handle was listed */
+	renamed = virDomainLookupByName(conn, "uuid-by-name-a");
+	g_assert_cmpint(virDomainRename(renamed, "uuid-by-name-a2", 0), ==, 0);
+	g_assert_cmpint(virDomainGetUUID(renamed, real), ==, 0);
+	n = virDomainListGetStats(part, VIR_DOMAIN_STATS_STATE, &records, 0);
+	g_assert_cmpint(n, ==, 3);
+	pd_compute_listing_take_records(listed, records, n, part, read, 3);
+	g_assert_cmpuint(listed->len, ==, 3);
+	g_assert_cmpmem(listed_uuid(listed, 0), VIR_UUID_BUFLEN, read, VIR_UUID_BUFLEN);
+	g_assert_cmpmem(listed_uuid(listed, 1), VIR_UUID_BUFLEN, real, VIR_UUID_BUFLEN);
+	g_assert_cmpmem(
+	  listed_uuid(listed, 2), VIR_UUID_BUFLEN, read + 2 * VIR_UUID_BUFLEN, VIR_UUID_BUFLEN);
+	g_assert_cmpstr(
+	  virDomainGetName(g_array_index(listed, PdComputeListed, 1).dom), ==, "uuid-by-name-a2");
+	g_array_set_size(listed, 0);
+
+	/* the first one asked gone from the answer: the others keep theirs
+	 * (a handle keeps the name it was made with) */
+	virDomainFree(part[1]);
+	part[1] = part[0];
+	part[0] = part[2];
+	part[2] = virDomainLookupByName(conn, "uuid-by-name-a2");
+	g_assert_nonnull(part[2]);
+	gone = virDomainLookupByName(conn, "uuid-by-name-b");
+	g_assert_cmpint(virDomainUndefine(gone), ==, 0);
+	virDomainFree(gone);
+	n = virDomainListGetStats(part, VIR_DOMAIN_STATS_STATE, &records, 0);
+	g_assert_cmpint(n, ==, 2);
+	pd_compute_listing_take_records(listed, records, n, part, read, 3);
+	g_assert_cmpuint(listed->len, ==, 2);
+	g_assert_cmpmem(
+	  listed_uuid(listed, 0), VIR_UUID_BUFLEN, read + VIR_UUID_BUFLEN, VIR_UUID_BUFLEN);
+	g_assert_cmpmem(
+	  listed_uuid(listed, 1), VIR_UUID_BUFLEN, read + 2 * VIR_UUID_BUFLEN, VIR_UUID_BUFLEN);
+
+	g_assert_cmpint(virDomainUndefine(renamed), ==, 0);
+	virDomainFree(renamed);
+	for (guint i = 0; i < 3; i++)
+		virDomainFree(part[i]);
+	g_clear_pointer(&listed, g_array_unref);
+	virConnectClose(conn);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -295,5 +386,6 @@ main(int argc, char **argv)
 	  "/compute/list-by-id-shards", GINT_TO_POINTER(BY_ID_SHARDS), test_list_sliced);
 	g_test_add_func("/compute/list-split-moving", test_list_split_moving);
 	g_test_add_func("/compute/list-slices", test_list_slices);
+	g_test_add_func("/compute/list-uuid-by-name", test_list_uuid_by_name);
 	return g_test_run();
 }

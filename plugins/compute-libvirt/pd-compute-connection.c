@@ -88,6 +88,29 @@ pd_compute_last_error_code(void)
 	return err != NULL ? err->code : 0;
 }
 
+guint
+pd_compute_connection_match_records(virDomainPtr *asked,
+				    guint n,
+				    virDomainStatsRecordPtr *records,
+				    gint *index)
+{
+	guint next = 0, unmatched = 0;
+
+	for (guint r = 0; records[r] != NULL; r++) {
+		const gchar *name = virDomainGetName(records[r]->dom);
+		index[r] = -1;
+		for (guint i = next; name != NULL && i < n; i++) {
+			if (g_strcmp0(name, virDomainGetName(asked[i])) == 0) {
+				index[r] = (gint)i;
+				next = i + 1;
+				break;
+			}
+		}
+		unmatched += index[r] < 0;
+	}
+	return unmatched;
+}
+
 gchar *
 pd_compute_connection_uri_from_config(PdConfig *config)
 {

@@ -76,4 +76,19 @@ pd_compute_set_virt_error(GError **error, const gchar *what);
 gint
 pd_compute_last_error_code(void);
 
+/* Which of the @n handles @asked (in the order asked of
+ * virDomainListGetStats()) each of the NULL-terminated @records answers:
+ * @index[r] is its position in @asked, or -1. Records come in the order
+ * asked, a domain gone since left out, with handles of their own: each is
+ * taken for the next handle asked with its name (names are unique on a
+ * host at any time; libvirt lets only a stopped domain be renamed), -1
+ * when none after the last taken has it (the caller asks its UUID).
+ * virDomainGetName() logs no UUID; virDomainGetUUID() formats it for a
+ * debug line, about 6,400 instructions. Returns how many are -1. */
+guint
+pd_compute_connection_match_records(virDomainPtr *asked,
+				    guint n,
+				    virDomainStatsRecordPtr *records,
+				    gint *index);
+
 G_END_DECLS

@@ -60,54 +60,35 @@ pd_compute_listing_set(PdComputeListed *l, virDomainPtr dom, virTypedParameterPt
 	return TRUE;
 }
 
-/* the raw UUID of record @i's domain, of an answer of @got records about
- * the @n domains @part whose raw UUIDs are @uuids (NULL: not read): known
- * when the answer holds every one (libvirt answers in the order asked; a
- * domain gone meanwhile is left out, and then none is taken for known) and
- * the record's name is the asked handle's (one name a domain on a host; a
- * domain renamed meanwhile keeps its UUID, but is asked). virDomainGetName()
- * logs no UUID; virDomainGetUUID() formats it for a debug line, about 6,400
- * instructions. NULL: ask libvirt. */
-static const guchar *
-pd_compute_listed_known_uuid(virDomainPtr dom,
-			     gint i,
-			     gint got,
-			     virDomainPtr *part,
-			     const guchar *uuids,
-			     guint n)
-{
-	const gchar *name, *asked;
-
-	if (uuids == NULL || got < 0 || (guint)got != n)
-		return NULL;
-	name = virDomainGetName(dom);
-	asked = virDomainGetName(part[i]);
-	if (name == NULL || asked == NULL || strcmp(name, asked) != 0)
-		return NULL;
-	return uuids + (gsize)i * VIR_UUID_BUFLEN;
-}
-
 /* @records' handles move into @listed and @records are freed. Through
  * pd_compute_listing_set() and virDomainStatsRecordListFree() each handle
  * would be referenced and released once more, and libvirt formats the
  * domain's UUID for a debug line in both calls, logging on or not (about
  * 6,400 instructions a call; every connection lists every domain). The
  * record is libvirt's public struct, allocated with glib as the list free
- * frees it. @part, @uuids, @n_part: what was asked (see
- * pd_compute_listed_known_uuid()). */
-static void
-pd_compute_listed_take_records(GArray *listed,
-			       virDomainStatsRecordPtr *records,
-			       gint n,
-			       virDomainPtr *part,
-			       const guchar *uuids,
-			       guint n_part)
+ * frees it. @part: the @n_part handles asked; @uuids: their raw UUIDs
+ * (NULL: not read). A record takes the UUID of the handle asked that it
+ * answers by name (pd_compute_connection_match_records(): a domain gone since is left
+ * out of the answer, the others keep theirs); one that answers none (a
+ * domain renamed meanwhile keeps its UUID, but its name is not the one
+ * asked) is asked its UUID. */
+void
+pd_compute_listing_take_records(GArray *listed,
+				virDomainStatsRecordPtr *records,
+				gint n,
+				virDomainPtr *part,
+				const guchar *uuids,
+				guint n_part)
 {
+	g_autofree gint *index = uuids != NULL ? g_new(gint, n + 1) : NULL;
+
+	if (index != NULL)
+		pd_compute_connection_match_records(part, n_part, records, index);
 	for (gint i = 0; i < n; i++) {
 		virDomainStatsRecordPtr r = records[i];
 		PdComputeListed l = { NULL };
 		const guchar *uuid =
-		  pd_compute_listed_known_uuid(r->dom, i, n, part, uuids, n_part);
+		  index != NULL && index[i] >= 0 ? uuids + (gsize)index[i] * VIR_UUID_BUFLEN : NULL;
 		if (pd_compute_listing_fill(&l, r->dom, uuid, r->params, r->nparams)) {
 			l.dom = r->dom;
 			g_array_append_val(listed, l);
@@ -218,13 +199,13 @@ pd_compute_list_slices(virConnectPtr conn, guint flags, PdComputeListingArgs *ar
 		}
 		args->largest_answer = MAX(args->largest_answer, (guint)got);
 		args->records += (guint)got;
-		pd_compute_listed_take_records(listed,
-					       records,
-					       got,
-					       part,
-					       uuids != NULL ? uuids + (gsize)off * VIR_UUID_BUFLEN
-							     : NULL,
-					       n);
+		pd_compute_listing_take_records(listed,
+						records,
+						got,
+						part,
+						uuids != NULL ? uuids + (gsize)off * VIR_UUID_BUFLEN
+							      : NULL,
+						n);
 		for (guint i = off; i < off + n; i++)
 			g_clear_pointer(&g_ptr_array_index(doms, i), pd_compute_dom_free);
 	}

@@ -78,6 +78,18 @@ typedef struct {
  * up again) */
 GArray *
 pd_compute_listing_list(virConnectPtr conn, GHashTable **by_id, PdComputeListingArgs *args);
+/* the @n records of a state answer (NULL-terminated) into @listed, their
+ * handles taken, the records freed; @part (@n_part handles) was asked, with
+ * the raw UUIDs @uuids (NULL: none read): a record answering a handle asked
+ * by name takes its UUID, any other is asked it (exported for tests) */
+void
+pd_compute_listing_take_records(GArray *listed,
+				virDomainStatsRecordPtr *records,
+				gint n,
+				virDomainPtr *part,
+				const guchar *uuids,
+				guint n_part);
+
 /* for tests: the handles @by_id holds */
 guint
 pd_compute_listing_by_id_handles(GHashTable *by_id);

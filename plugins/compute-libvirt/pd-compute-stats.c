@@ -635,23 +635,20 @@ pd_compute_stats_match_records(PdComputeDomainStats **asked,
 			       virDomainStatsRecordPtr *records,
 			       PdComputeDomainStats **matched)
 {
-	guint next = 0, by_uuid = 0;
+	g_autofree virDomainPtr *doms = g_new(virDomainPtr, n + 1);
+	g_autofree gint *index = NULL;
+	guint nrec = 0, by_uuid;
 
-	for (guint r = 0; records[r] != NULL; r++) {
-		const gchar *name = virDomainGetName(records[r]->dom);
+	for (guint i = 0; i < n; i++)
+		doms[i] = asked[i]->cd->dom;
+	while (records[nrec] != NULL)
+		nrec++;
+	index = g_new(gint, nrec + 1);
+	by_uuid = pd_compute_connection_match_records(doms, n, records, index);
+	for (guint r = 0; r < nrec; r++) {
 		guchar uuid[VIR_UUID_BUFLEN];
-		matched[r] = NULL;
-		for (guint i = next; name != NULL && i < n; i++) {
-			if (g_strcmp0(name, virDomainGetName(asked[i]->cd->dom)) == 0) {
-				matched[r] = asked[i];
-				next = i + 1;
-				break;
-			}
-		}
-		if (matched[r] != NULL)
-			continue;
-		by_uuid++;
-		if (virDomainGetUUID(records[r]->dom, uuid) < 0)
+		matched[r] = index[r] >= 0 ? asked[index[r]] : NULL;
+		if (matched[r] != NULL || virDomainGetUUID(records[r]->dom, uuid) < 0)
 			continue;
 		for (guint i = 0; i < n && matched[r] == NULL; i++) {
 			if (memcmp(asked[i]->cd->uuid, uuid, VIR_UUID_BUFLEN) == 0)

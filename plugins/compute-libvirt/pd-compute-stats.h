@@ -192,12 +192,8 @@ pd_compute_group_index(guint group);
 
 /* The bulk answer's record for each domain asked: @matched[r] is the one of
  * @asked (@n, in the order they were asked) that @records[r] answers, or
- * NULL. Records come in the order asked, a domain gone since left out,
- * with handles of their own: each is taken for the next domain asked with
- * its name (names are unique on a host at any time; every domain of one
- * listing had its own), by UUID only when none has it: libvirt formats the
- * UUID for a debug line in virDomainGetUUID (6.4 k instructions a record),
- * not in virDomainGetName. Returns how many went by UUID (for tests). */
+ * NULL: by name (pd_compute_connection_match_records()), by UUID only when that finds
+ * none. Returns how many went by UUID (for tests). */
 guint
 pd_compute_stats_match_records(PdComputeDomainStats **asked,
 			       guint n,
