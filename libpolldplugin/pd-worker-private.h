@@ -13,4 +13,10 @@ G_BEGIN_DECLS
 void
 pd_worker_set_max_threads(guint max_threads);
 
+/* @func(@data) in the same pool, without a GTask: the caller reports the
+ * result itself (a GTask returned from a pool thread completes through
+ * an idle on its context, a wake-up of that context each) */
+void
+pd_worker_run_func(GFunc func, gpointer data);
+
 G_END_DECLS

@@ -11,8 +11,10 @@
  * number of threads a hung service can tie up is bounded and configurable */
 
 typedef struct {
-	GTask *task;
+	GTask *task; /* or NULL: plain_func */
 	GTaskThreadFunc func;
+	GFunc plain_func;
+	gpointer plain_data;
 } PdWorkItem;
 
 static GThreadPool *pool = NULL;
@@ -25,6 +27,11 @@ pd_worker_func(gpointer data, gpointer user_data)
 	PdWorkItem *item = data;
 	GTask *task = item->task;
 
+	if (task == NULL) {
+		item->plain_func(item->plain_data, NULL);
+		g_free(item);
+		return;
+	}
 	item->func(task,
 		   g_task_get_source_object(task),
 		   g_task_get_task_data(task),
@@ -43,6 +50,16 @@ pd_worker_set_max_threads(guint max_threads)
 	G_UNLOCK(pool);
 }
 
+static void
+pd_worker_push(PdWorkItem *item)
+{
+	G_LOCK(pool);
+	if (pool == NULL)
+		pool = g_thread_pool_new(pd_worker_func, NULL, (gint)pool_max, FALSE, NULL);
+	G_UNLOCK(pool);
+	g_thread_pool_push(pool, item, NULL);
+}
+
 void
 pd_worker_run(GTask *task, GTaskThreadFunc func)
 {
@@ -50,9 +67,15 @@ pd_worker_run(GTask *task, GTaskThreadFunc func)
 
 	item->task = g_object_ref(task);
 	item->func = func;
-	G_LOCK(pool);
-	if (pool == NULL)
-		pool = g_thread_pool_new(pd_worker_func, NULL, (gint)pool_max, FALSE, NULL);
-	G_UNLOCK(pool);
-	g_thread_pool_push(pool, item, NULL);
+	pd_worker_push(item);
+}
+
+void
+pd_worker_run_func(GFunc func, gpointer data)
+{
+	PdWorkItem *item = g_new0(PdWorkItem, 1);
+
+	item->plain_func = func;
+	item->plain_data = data;
+	pd_worker_push(item);
 }

@@ -9,6 +9,7 @@
 #include "pd-cycle-cache.h"
 #include "pd-poll-context.h"
 #include "pd-polling-task.h"
+#include "pd-returns.h"
 
 G_BEGIN_DECLS
 
@@ -106,6 +107,7 @@ struct _PdPollingTask {
 	gint64 last_duration_us;
 	guint last_skipped;
 	GHashTable *discovery_sizes; /* name -> resources found by its last run */
+	PdReturns *returns;	     /* worker-thread pollsters' invocations */
 };
 
 /* the discovery a source names as "discovery[:parameter]"; @param, when

@@ -12,6 +12,7 @@
 #include "pd-log.h"
 #include "pd-poll-context-private.h"
 #include "pd-polling-task-private.h"
+#include "pd-worker-private.h"
 
 /*
  * One cycle: every (source, pollster) entry becomes a job. A job waits for
@@ -311,26 +312,38 @@ pd_job_flush_cb(PdPollContext *ctx, PdSampleBatch *batch, gpointer user_data)
 }
 
 /* a worker thread: the sink serialises where it is called, so the final
- * batch of a pollster is handed over off the main loop */
-static void
-pd_job_hand_over_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *c)
-{
-	PdJob *job = g_task_get_task_data(task);
-	PdSampleBatch *batch = g_object_get_data(G_OBJECT(task), "batch");
+ * batch of a pollster is handed over off the main loop; its completion
+ * comes back through the sink (pd_job_chunk_done), so nothing returns from
+ * here (a GTask would, through an idle on the main context) */
+typedef struct {
+	PdJob *job;
+	PdSampleBatch *batch;
+} PdJobHandOver;
 
-	pd_sink_consume(job->task->sink, batch, pd_job_chunk_done, job);
-	g_task_return_boolean(task, TRUE);
+static void
+pd_job_hand_over_func(gpointer data, gpointer user_data)
+{
+	PdJobHandOver *h = data;
+
+	pd_sink_consume(h->job->task->sink, h->batch, pd_job_chunk_done, h->job);
+	pd_sample_batch_free(h->batch);
+	g_free(h);
 }
 
 static void
 pd_job_hand_over(PdJob *job, PdSampleBatch *batch)
 {
-	g_autoptr(GTask) task = g_task_new(NULL, NULL, NULL, NULL);
+	static GThreadPool *pool = NULL;
+	PdJobHandOver *h = g_new0(PdJobHandOver, 1);
 
-	g_task_set_task_data(task, job, NULL);
-	g_object_set_data_full(
-	  G_OBJECT(task), "batch", batch, (GDestroyNotify)pd_sample_batch_free);
-	g_task_run_in_thread(task, pd_job_hand_over_thread);
+	/* as many threads as GTask's own pool had; the hand-overs may wait
+	 * for room in the in-flight budget, not for a hung pollster */
+	if (g_once_init_enter(&pool))
+		g_once_init_leave(&pool,
+				  g_thread_pool_new(pd_job_hand_over_func, NULL, 10, FALSE, NULL));
+	h->job = job;
+	h->batch = batch;
+	g_thread_pool_push(pool, h, NULL);
 }
 
 /* once per job, when its last invocation returned */
@@ -426,14 +439,13 @@ pd_job_invoke(PdJob *job);
 static void
 pd_job_continue(PdJob *job);
 
+/* main context: an invocation returned, @error if it failed */
 static void
-pd_job_polled_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+pd_job_polled(PdJob *job, const GError *error)
 {
-	PdJob *job = user_data;
-	g_autoptr(GError) error = NULL;
 	PdPollContext *ctx = job->ctx;
 
-	if (!pd_pollster_poll_finish(PD_POLLSTER(source), res, &error)) {
+	if (error != NULL) {
 		if (!g_error_matches(error, PD_ERROR, PD_ERROR_PERMANENT))
 			g_log_structured(G_LOG_DOMAIN,
 					 G_LOG_LEVEL_WARNING,
@@ -453,6 +465,65 @@ pd_job_polled_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	g_ptr_array_set_size(pd_poll_context_get_failures(ctx), 0);
 	job->polling = FALSE;
 	pd_job_continue(job);
+}
+
+static void
+pd_job_polled_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+
+	pd_pollster_poll_finish(PD_POLLSTER(source), res, &error);
+	pd_job_polled(user_data, error);
+}
+
+/* an invocation of a worker-thread pollster, run in the worker pool and
+ * returned through the task's queue (pd_returns_push), not a GTask */
+typedef struct {
+	PdJob *job;
+	PdPollster *pollster;
+	GPtrArray *resources;
+	GError *error;
+} PdJobReturn;
+
+static void
+pd_job_poll_func(gpointer data, gpointer user_data)
+{
+	PdJobReturn *ret = data;
+	PdJob *job = ret->job;
+
+	if (!PD_POLLSTER_GET_CLASS(ret->pollster)
+	       ->poll(ret->pollster, job->ctx, ret->resources, NULL, &ret->error) &&
+	    ret->error == NULL)
+		g_set_error(&ret->error, PD_ERROR, PD_ERROR_INTERNAL, "failed without an error");
+	pd_returns_push(job->task->returns, ret);
+}
+
+/* main context: the task's queue, in the order the invocations returned */
+static void
+pd_job_returned_cb(gpointer item, gpointer user_data)
+{
+	PdJobReturn *ret = item;
+
+	pd_job_polled(ret->job, ret->error);
+	g_clear_error(&ret->error);
+	g_ptr_array_unref(ret->resources);
+	g_object_unref(ret->pollster);
+	g_free(ret);
+}
+
+static void
+pd_job_poll_in_worker(PdJob *job)
+{
+	PdJobReturn *ret = g_new0(PdJobReturn, 1);
+	PdPollingTask *task = job->task;
+
+	if (task->returns == NULL)
+		task->returns =
+		  pd_returns_new(g_main_context_get_thread_default(), pd_job_returned_cb, task);
+	ret->job = job;
+	ret->pollster = g_object_ref(job->entry->pollster);
+	ret->resources = g_ptr_array_ref(job->resources);
+	pd_worker_run_func(pd_job_poll_func, ret);
 }
 
 /* the samples of the invocations so far, unless the next one starts now:
@@ -585,9 +656,12 @@ pd_job_invoke(PdJob *job)
 	}
 	/* async pollsters run on the main loop and may post-process their
 	 * batch once done (identity names): only worker-thread ones stream */
-	if (pd_pollster_is_synchronous(job->entry->pollster))
+	if (pd_pollster_is_synchronous(job->entry->pollster)) {
 		pd_poll_context_set_flush(
 		  job->ctx, pd_polling_task_get_flush_size(job->task), pd_job_flush_cb, job);
+		pd_job_poll_in_worker(job);
+		return;
+	}
 	pd_pollster_poll_async(
 	  job->entry->pollster, job->ctx, job->resources, NULL, pd_job_polled_cb, job);
 }
@@ -1140,6 +1214,12 @@ pd_polling_task_get_cycles(PdPollingTask *self)
 	return self->cycles;
 }
 
+PdReturns *
+pd_polling_task_get_returns(PdPollingTask *self)
+{
+	return self->returns;
+}
+
 static void
 pd_polling_task_finalize(GObject *obj)
 {
@@ -1158,6 +1238,7 @@ pd_polling_task_finalize(GObject *obj)
 	g_object_unref(self->stats);
 	g_hash_table_unref(self->discoveries);
 	g_clear_object(&self->config);
+	g_clear_pointer(&self->returns, pd_returns_free);
 	g_free(self->name);
 	G_OBJECT_CLASS(pd_polling_task_parent_class)->finalize(obj);
 }

@@ -13,6 +13,7 @@
 #include "pd-pollster-stats-table.h"
 #include "pd-pollster.h"
 #include "pd-resource.h"
+#include "pd-returns.h"
 #include "pd-sink.h"
 
 G_BEGIN_DECLS
@@ -80,6 +81,10 @@ guint
 pd_polling_task_get_last_skipped(PdPollingTask *self);
 guint64
 pd_polling_task_get_cycles(PdPollingTask *self);
+/* the queue worker-thread pollsters' invocations return through, or NULL
+ * before the first (tests count its wake-ups) */
+PdReturns *
+pd_polling_task_get_returns(PdPollingTask *self);
 /* discovery name -> resources its last run found (GUINT_TO_POINTER) */
 GHashTable *
 pd_polling_task_get_discovery_sizes(PdPollingTask *self);

@@ -151,13 +151,14 @@ test_engine_discovery_parts(PdFixture *fx, gconstpointer data)
  * worker threads for 4 pollsters, the last two no longer wait until the
  * first two have polled everything). A slice's last samples share a
  * message with the next slice's: full messages of batch_size, each
- * resource once. */
+ * resource once. Their invocations return through the task's queue. */
 static void
 test_engine_discovery_parts_slices(PdFixture *fx, gconstpointer data)
 {
 	const gchar *const pollsters[] = { "fake.a", "fake.b", "fake.c", "fake.slow" };
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) samples = NULL;
+	PdReturns *returns;
 
 	pd_fixture_write(fx,
 			 "sources:\n"
@@ -185,6 +186,13 @@ test_engine_discovery_parts_slices(PdFixture *fx, gconstpointer data)
 		}
 	}
 	g_assert_cmpuint(fx->last_cycle_samples, ==, 4 * FAKE_MANY_N);
+	/* the invocations came back through the task's queue of returns, not
+	 * a GTask each (an idle, a wake-up of the main loop each) */
+	returns =
+	  pd_polling_task_get_returns(g_ptr_array_index(pd_engine_get_tasks(fx->engine), 0));
+	g_assert_nonnull(returns);
+	g_assert_cmpuint(pd_returns_get_items(returns), ==, 4 * ((FAKE_MANY_N + 255) / 256));
+	g_assert_cmpuint(pd_returns_get_wakeups(returns), <=, pd_returns_get_takes(returns));
 	/* batch_size 50: no message cut short where a slice ended */
 	g_assert_cmpuint(fx->publisher->messages->len, ==, 4 * FAKE_MANY_N / 50);
 	samples = pd_keep_publisher_samples(fx->publisher);

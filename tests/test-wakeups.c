@@ -18,6 +18,7 @@
 #include "pd-inflight.h"
 #include "pd-notifier-sink.h"
 #include "pd-prom-sink.h"
+#include "pd-returns.h"
 #include "pd-sink-list.h"
 #include "pd-test-publisher.h"
 #include "pd-test-util.h"
@@ -330,6 +331,82 @@ test_sink_list_wakeups(void)
 	pd_sink_stop(notifier);
 }
 
+/* --- worker threads' results --- */
+
+typedef struct {
+	PdReturns *returns;
+	guint first, n;
+	GArray *taken; /* main thread */
+} Returns;
+
+static void
+returns_taken(gpointer item, gpointer user_data)
+{
+	guint i = GPOINTER_TO_UINT(item);
+
+	g_array_append_val(((Returns *)user_data)->taken, i);
+}
+
+static gpointer
+returns_thread(gpointer data)
+{
+	Returns *r = data;
+
+	for (guint i = r->first; i < r->first + r->n; i++)
+		pd_returns_push(r->returns, GUINT_TO_POINTER(i));
+	return NULL;
+}
+
+static gboolean
+returns_all_taken(gpointer data)
+{
+	Returns *r = data;
+
+	return r->taken->len == r->first + r->n;
+}
+
+static gboolean
+returns_not_due(gpointer data)
+{
+	return !pd_returns_get_due(data);
+}
+
+/* results pushed while the main loop has not taken the earlier wake it
+ * once (a GTask returned from a thread adds an idle, a wake-up, each); it
+ * takes them in order, looks again by itself a moment later, and once a
+ * look found none the next wakes it again */
+static void
+test_returns_wakeups(void)
+{
+	g_autoptr(GArray) taken = g_array_new(FALSE, FALSE, sizeof(guint));
+	Returns r = { NULL, 0, 10, taken };
+
+	r.returns = pd_returns_new(NULL, returns_taken, &r);
+	g_thread_join(g_thread_new("pollster", returns_thread, &r));
+	g_assert_cmpuint(taken->len, ==, 0);
+	g_assert_true(pd_test_wait_for(returns_all_taken, &r, 5000));
+	for (guint i = 0; i < 10; i++)
+		g_assert_cmpuint(g_array_index(taken, guint, i), ==, i);
+	g_assert_cmpuint(pd_returns_get_wakeups(r.returns), ==, 1);
+	g_assert_cmpuint(pd_returns_get_takes(r.returns), ==, 1);
+	/* pushed before the main loop looks again: no wake-up */
+	r.first = 10;
+	r.n = 1;
+	g_thread_join(g_thread_new("pollster", returns_thread, &r));
+	g_assert_true(pd_test_wait_for(returns_all_taken, &r, 5000));
+	g_assert_cmpuint(pd_returns_get_wakeups(r.returns), ==, 1);
+	g_assert_cmpuint(pd_returns_get_takes(r.returns), ==, 2);
+	/* a look found nothing: the next push wakes it */
+	g_assert_true(pd_test_wait_for(returns_not_due, r.returns, 5000));
+	r.first = 11;
+	g_thread_join(g_thread_new("pollster", returns_thread, &r));
+	g_assert_true(pd_test_wait_for(returns_all_taken, &r, 5000));
+	g_assert_cmpuint(pd_returns_get_wakeups(r.returns), ==, 2);
+	g_assert_cmpuint(pd_returns_get_takes(r.returns), ==, 3);
+	g_assert_cmpuint(pd_returns_get_items(r.returns), ==, 12);
+	pd_returns_free(r.returns);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -339,5 +416,6 @@ main(int argc, char **argv)
 	g_test_add_func("/wakeups/inflight-held", test_inflight_held);
 	g_test_add_func("/wakeups/sink-handover", test_handover_wakeups);
 	g_test_add_func("/wakeups/sink-list", test_sink_list_wakeups);
+	g_test_add_func("/wakeups/returns", test_returns_wakeups);
 	return g_test_run();
 }
