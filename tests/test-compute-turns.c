@@ -567,6 +567,60 @@ test_stats_chunks(void)
 	records_teardown(&r);
 }
 
+#define LEAD_DOMAINS 2000
+
+typedef struct {
+	PdComputeStats *stats;
+	PdComputePool *pool;
+} LeadWait;
+
+static gboolean
+lead_settled(gpointer data)
+{
+	LeadWait *lw = data;
+
+	return pd_compute_stats_get_held(lw->stats) > 0 || pd_compute_pool_get_jobs(lw->pool) == 0;
+}
+
+/* Nobody reads the records (no meter known): the pipelines stop fetching
+ * at the lead instead of making every domain's record, and one that a meter
+ * waits for answers its domain past the lead; the cycle's end lets the
+ * held ones go (the teardown joins them). Before, both fetched their whole
+ * shard: 2,000 records alive. */
+static void
+test_stats_lead(void)
+{
+	Records r;
+	PdCycleCache *cache;
+	PdComputeStats *stats;
+	PdComputeDomainStats *ds;
+	g_autoptr(GError) error = NULL;
+	LeadWait lw;
+
+	records_setup_full(&r, LEAD_DOMAINS, 2);
+	cache = pd_cycle_cache_new(r.config);
+	stats =
+	  pd_compute_stats_get(cache, r.pool, FALSE, r.known, PD_COMPUTE_GROUP_INFO, 0, &error);
+	g_assert_no_error(error);
+	lw = (LeadWait){ stats, r.pool };
+	g_assert_true(pd_test_wait_for(lead_settled, &lw, 60000));
+	g_assert_cmpuint(pd_compute_stats_get_held(stats), >, 0);
+	g_assert_cmpuint(pd_compute_stats_get_live(stats), <=, PD_COMPUTE_STATS_LEAD);
+	/* the last domain, far past the lead */
+	ds = pd_compute_stats_lookup(
+	  stats,
+	  pd_resource_get_data(g_ptr_array_index(r.known, LEAD_DOMAINS - 1)),
+	  PD_COMPUTE_GROUP_INFO);
+	g_assert_true(g_atomic_int_get(&ds->fetched) & PD_COMPUTE_GROUP_INFO);
+	g_test_message("%u records alive, pipelines held back %u times",
+		       pd_compute_stats_get_live(stats),
+		       pd_compute_stats_get_held(stats));
+	g_assert_cmpuint(pd_compute_stats_get_live(stats), <, LEAD_DOMAINS);
+
+	pd_cycle_cache_unref(cache);
+	records_teardown(&r);
+}
+
 #define MATCH_DOMAINS 6
 
 /* the bulk answer's records are told apart by name, in the order asked,
@@ -808,6 +862,7 @@ main(int argc, char **argv)
 	g_test_add_func("/compute/steady-interleaved", test_steady_interleaved);
 	g_test_add_func("/compute/stats-wakeups", test_stats_wakeups);
 	g_test_add_func("/compute/stats-chunks", test_stats_chunks);
+	g_test_add_func("/compute/stats-lead", test_stats_lead);
 	g_test_add_func("/compute/stats-match-records", test_stats_match_records);
 	g_test_add_func("/compute/stats-records-freed", test_stats_records_freed);
 	g_test_add_func("/compute/stats-records-race", test_stats_records_race);

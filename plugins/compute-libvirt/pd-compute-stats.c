@@ -22,6 +22,14 @@
 #define PD_COMPUTE_STATS_CHUNK_MAX 256
 #define PD_COMPUTE_STATS_CHUNK_TAIL 64
 
+/* PD_COMPUTE_STATS_LEAD: records alive past which a pipeline waits for the
+ * meters to release some before it fetches another chunk, unless a meter
+ * waits for one of its domains. The meters read the part in runs of both
+ * connections' domains, so a pipeline faster than the other (under load,
+ * or libvirtd's workers serving one connection first) fetched its whole
+ * shard while the meters waited for the other's, and every record of it
+ * was alive at once */
+
 /* Lives as long as the cycle cache entry and the pipeline jobs that fill it.
  * A domain's values are written by the one pipeline that owns its handle,
  * without a lock (each field once per cycle; the `have` bits atomically); the
@@ -48,6 +56,9 @@ struct _PdComputeStats {
 			      * or the groups queued for it, tagged */
 	guint requested;     /* groups asked for every domain */
 	GPtrArray *waiters;  /* PdComputeStatsWaiter, on the meters' stacks */
+	GCond lead;	     /* a pipeline ahead waits on it: records freed, a
+			      * meter waiting, the cycle over */
+	guint held;	     /* times a pipeline waited so */
 	guint wakeups;	     /* meters woken, each with its domain answered */
 	guint chunks;	     /* chunks the pipelines answered */
 	guint64 meters;	     /* meters (bits) that read records this cycle or
@@ -63,6 +74,7 @@ typedef struct {
 	GCond cond;
 	PdComputeDomainStats *ds;
 	guint groups;
+	guint shard; /* the pipeline that answers ds */
 } PdComputeStatsWaiter;
 
 /* How the discovery finds the cycle's statistics: a job invokes its
@@ -92,6 +104,7 @@ typedef struct {
 typedef struct {
 	PdComputeStats *stats; /* a reference */
 	GPtrArray *entries;    /* PdComputeDomain, borrowed from the table's keys */
+	guint shard;
 	guint groups;
 	gboolean bulk;
 } PdComputeStatsJob;
@@ -132,15 +145,17 @@ pd_compute_stats_clear(gpointer data)
 
 	/* what the records' lifetime came to (bench/README.md counts it) */
 	g_debug("statistics: %u records made this cycle, at most %u alive at once, %u freed "
-		"before the end",
+		"before the end, pipelines held back %u times",
 		stats->made,
 		stats->peak,
-		stats->freed);
+		stats->freed,
+		stats->held);
 	pd_compute_pool_note_records(stats->pool, stats->peak);
 	g_object_unref(stats->pool);
 	g_ptr_array_unref(stats->sources);
 	g_hash_table_unref(stats->domains);
 	g_ptr_array_unref(stats->waiters);
+	g_cond_clear(&stats->lead);
 	g_mutex_clear(&stats->lock);
 }
 
@@ -158,6 +173,7 @@ pd_compute_stats_cancel(PdComputeStats *stats)
 	/* every source of the cycle has joined by now (a late pollster holds
 	 * the cycle cache): the next cycle's know each other's meters */
 	g_mutex_lock(&stats->lock);
+	g_cond_broadcast(&stats->lead);
 	if (stats->sources->len > 0)
 		pd_compute_pool_set_peers(stats->pool, stats->sources);
 	g_mutex_unlock(&stats->lock);
@@ -752,6 +768,42 @@ pd_compute_stats_maybe_free_locked(PdComputeStats *stats, PdComputeDomainStats *
 	stats->live--;
 	stats->freed++;
 	g_hash_table_remove(stats->domains, ds->cd);
+	if (stats->live == PD_COMPUTE_STATS_LEAD - PD_COMPUTE_STATS_CHUNK_TAIL)
+		g_cond_broadcast(&stats->lead);
+}
+
+/* called with the lock held: whether a meter waits for a domain of @shard */
+static gboolean
+pd_compute_stats_awaited_locked(PdComputeStats *stats, guint shard)
+{
+	for (guint i = 0; i < stats->waiters->len; i++) {
+		const PdComputeStatsWaiter *w = g_ptr_array_index(stats->waiters, i);
+		if (w->shard == shard)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* called with the lock held: a pipeline this far ahead waits for the
+ * meters to release records. Never while a meter waits for one of its
+ * domains: then the meters holding the records may be the waiting ones,
+ * or wait for a worker thread the waiting ones hold. A meter that waits
+ * for another pipeline's domain gets it from that one, which is not held
+ * back meanwhile (it has a waiter), so the records are released in time. */
+static guint
+pd_compute_stats_pace_locked(PdComputeStats *stats, guint shard, guint n)
+{
+	while (!g_atomic_int_get(&stats->cancelled)) {
+		if (pd_compute_stats_awaited_locked(stats, shard))
+			return n;
+		/* a chunk that does not take it past the lead, of TAIL
+		 * domains at least (each chunk wakes the meters) */
+		if (stats->live + MIN(n, PD_COMPUTE_STATS_CHUNK_TAIL) <= PD_COMPUTE_STATS_LEAD)
+			return MIN(n, PD_COMPUTE_STATS_LEAD - stats->live);
+		stats->held++;
+		g_cond_wait(&stats->lead, &stats->lock);
+	}
+	return n;
 }
 
 static PdComputeDomainStats *
@@ -777,11 +829,13 @@ pd_compute_stats_job_cb(PdComputeConnection *conn, gpointer data)
 
 	for (guint first = 0; first < job->entries->len; first += n) {
 		n = pd_compute_stats_chunk_size(first, job->entries->len - first);
-		/* nobody waits any more: the values would go nowhere */
-		gboolean skip = g_atomic_int_get(&stats->cancelled);
+		gboolean skip;
 		/* the records come to life as they are fetched (or taken by a
 		 * meter before): not all of a cycle's at once when it queues */
 		g_mutex_lock(&stats->lock);
+		n = pd_compute_stats_pace_locked(stats, job->shard, n);
+		/* nobody waits any more: the values would go nowhere */
+		skip = g_atomic_int_get(&stats->cancelled);
 		for (guint i = 0; i < n; i++)
 			chunk[i] = pd_compute_stats_entry_locked(
 			  stats, g_ptr_array_index(job->entries, first + i));
@@ -880,6 +934,7 @@ pd_compute_stats_queue_locked(PdComputeStats *stats, GPtrArray *todo, guint grou
 			jobs[k] = g_new0(PdComputeStatsJob, 1);
 			jobs[k]->stats = g_atomic_rc_box_acquire(stats);
 			jobs[k]->entries = g_ptr_array_new();
+			jobs[k]->shard = k;
 			jobs[k]->groups = groups;
 			jobs[k]->bulk = bulk && stats->use_bulk;
 		}
@@ -942,8 +997,10 @@ pd_compute_stats_wait_locked(PdComputeStats *stats, PdComputeDomainStats *ds, gu
 
 	if ((ds->done & groups) == groups)
 		return;
+	w.shard = pd_compute_pool_shard(stats->pool, ds->cd->uuid);
 	g_cond_init(&w.cond);
 	g_ptr_array_add(stats->waiters, &w);
+	g_cond_broadcast(&stats->lead);
 	while ((ds->done & groups) != groups)
 		g_cond_wait(&w.cond, &stats->lock);
 	/* removed by the waker (a spurious wake-up leaves it listed) */
@@ -1106,6 +1163,12 @@ pd_compute_stats_get_live(PdComputeStats *stats)
 }
 
 guint
+pd_compute_stats_get_held(PdComputeStats *stats)
+{
+	return pd_compute_stats_read_counter(stats, &stats->held);
+}
+
+guint
 pd_compute_stats_get_freed(PdComputeStats *stats)
 {
 	return pd_compute_stats_read_counter(stats, &stats->freed);
@@ -1186,6 +1249,7 @@ pd_compute_stats_create_cb(gpointer user_data, GError **error)
 	stats->pool = g_object_ref(args->pool);
 	stats->use_bulk = args->use_bulk;
 	g_mutex_init(&stats->lock);
+	g_cond_init(&stats->lead);
 	stats->waiters = g_ptr_array_new();
 	stats->sources = g_ptr_array_new_with_free_func(g_free);
 	stats->domains = g_hash_table_new_full(

@@ -175,6 +175,11 @@ guint
 pd_compute_stats_get_live(PdComputeStats *stats);
 guint
 pd_compute_stats_get_freed(PdComputeStats *stats);
+/* for tests: the records alive past which a pipeline waits for the meters
+ * (unless one waits for its domains), and the times one waited so */
+#define PD_COMPUTE_STATS_LEAD 512
+guint
+pd_compute_stats_get_held(PdComputeStats *stats);
 
 /* for tests: meters woken in lookup() so far (each once its domain was
  * answered: a pipeline wakes no meter that would wait on), and waiting now */
