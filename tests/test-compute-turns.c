@@ -567,7 +567,7 @@ test_stats_chunks(void)
 	records_teardown(&r);
 }
 
-#define LEAD_DOMAINS 2000
+#define LEAD_DOMAINS 1200
 
 typedef struct {
 	PdComputeStats *stats;
@@ -586,7 +586,7 @@ lead_settled(gpointer data)
  * at the lead instead of making every domain's record, and one that a meter
  * waits for answers its domain past the lead; the cycle's end lets the
  * held ones go (the teardown joins them). Before, both fetched their whole
- * shard: 2,000 records alive. */
+ * shard: 1,200 records alive. */
 static void
 test_stats_lead(void)
 {
