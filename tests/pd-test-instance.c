@@ -6,6 +6,24 @@
  */
 #include "pd-test-instance.h"
 
+/* Nova 2025.2's extra specs, then its image meta: a line each */
+static void
+pd_test_instance_dump_extras(GString *s, const PdComputeExtras *e)
+{
+	guint n_specs;
+
+	if (e == NULL)
+		return;
+	n_specs = (guint)MAX(e->n_specs, 0);
+	g_string_append_printf(s, "specs %d", e->n_specs);
+	for (guint i = 0; i < n_specs; i++)
+		g_string_append_printf(s, "|%s=%s", e->kv[2 * i], e->kv[2 * i + 1]);
+	g_string_append_printf(s, "\nimage %u", e->n_image);
+	for (guint i = n_specs; i < n_specs + e->n_image; i++)
+		g_string_append_printf(s, "|%s=%s", e->kv[2 * i], e->kv[2 * i + 1]);
+	g_string_append_c(s, '\n');
+}
+
 gchar *
 pd_test_instance_dump(PdComputeInstance *inst, const GError *error)
 {
@@ -37,6 +55,7 @@ pd_test_instance_dump(PdComputeInstance *inst, const GError *error)
 			       p->image_id,
 			       p->os_type,
 			       p->architecture);
+	pd_test_instance_dump_extras(s, pd_compute_instance_profile_get_extras(p));
 	for (guint i = 0; i < inst->n_disks; i++)
 		g_string_append_printf(s, "disk %s\n", inst->disks[i].dev);
 	for (guint i = 0; i < inst->n_vnics; i++) {

@@ -130,7 +130,8 @@ test_parse_odd(void)
 	g_assert_null(inst->vnics[0].param_values[1]); /* no bridge */
 }
 
-/* libvirt's layout of a domain as the bench fixture has it */
+/* libvirt's layout of a domain as the bench fixture has it, with what Nova 2025.2 adds
+ * (the flavor's extra specs, the image meta) */
 static const gchar libvirt_xml[] =
   "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>\n"
   "  <name>instance-00000007</name>\n"
@@ -146,7 +147,18 @@ static const gchar libvirt_xml[] =
   "        <nova:swap>0</nova:swap>\n"
   "        <nova:ephemeral>0</nova:ephemeral>\n"
   "        <nova:vcpus>1</nova:vcpus>\n"
+  "        <nova:extraSpecs>\n"
+  "          <nova:extraSpec name=\"hw:cpu_policy\">dedicated</nova:extraSpec>\n"
+  "          <nova:extraSpec name=\"quota:vif_inbound_average\"></nova:extraSpec>\n"
+  "        </nova:extraSpecs>\n"
   "      </nova:flavor>\n"
+  "      <nova:image uuid=\"9f2c\">\n"
+  "        <nova:containerFormat>bare</nova:containerFormat>\n"
+  "        <nova:minRam>0</nova:minRam>\n"
+  "        <nova:properties>\n"
+  "          <nova:property name=\"os_distro\">ubuntu</nova:property>\n"
+  "        </nova:properties>\n"
+  "      </nova:image>\n"
   "      <nova:owner>\n"
   "        <nova:user uuid=\"u0000007\">user7</nova:user>\n"
   "        <nova:project uuid=\"p0000007\">tenant7</nova:project>\n"
@@ -250,6 +262,9 @@ test_parse_fast(void)
 			  "5d3c0f7e-58a4-4b1c-9a66-0e2b1b0c0007|instance-00000007|vm-7\n"
 			  "m1.small|(null)|1|2048|20|0|0\n"
 			  "u0000007|user7|p0000007|tenant7|9f2c|hvm|x86_64\n"
+			  "specs 2|hw:cpu_policy=dedicated|quota:vif_inbound_average=(null)\n"
+			  "image 4|base_image_ref=9f2c|container_format=bare|min_ram=0|"
+			  "os_distro=ubuntu\n"
 			  "disk vda\n"
 			  "vnic tap0000007-00|52:54:00:00:00:07|nova-x|ip=10.0.0.8|"
 			  "interfaceid=(null)|bridge=br-int\n");
@@ -402,14 +417,21 @@ test_domain_classes(void)
 	c = pd_compute_instance_parse(other_owner, strlen(other_owner), NULL);
 	g_assert_true(c->profile != a->profile);
 
-	d[0] = pd_compute_domain_new(a, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "42");
+	d[0] = pd_compute_domain_new(
+	  a, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "42", PD_CEILOMETER_DEFAULT);
 	first_json = domain_json(d[0]);
-	d[1] = pd_compute_domain_new(a, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "42");
-	d[2] = pd_compute_domain_new(c, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "42");
-	d[3] = pd_compute_domain_new(a, dom, uuid, VIR_DOMAIN_PAUSED, "h1", "42");
-	d[4] = pd_compute_domain_new(a, dom, uuid, VIR_DOMAIN_RUNNING, "h2", "42");
-	d[5] = pd_compute_domain_new(a, dom, uuid, VIR_DOMAIN_RUNNING, "h1", NULL);
-	d[6] = pd_compute_domain_new(a, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "43");
+	d[1] = pd_compute_domain_new(
+	  a, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "42", PD_CEILOMETER_DEFAULT);
+	d[2] = pd_compute_domain_new(
+	  c, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "42", PD_CEILOMETER_DEFAULT);
+	d[3] =
+	  pd_compute_domain_new(a, dom, uuid, VIR_DOMAIN_PAUSED, "h1", "42", PD_CEILOMETER_DEFAULT);
+	d[4] = pd_compute_domain_new(
+	  a, dom, uuid, VIR_DOMAIN_RUNNING, "h2", "42", PD_CEILOMETER_DEFAULT);
+	d[5] = pd_compute_domain_new(
+	  a, dom, uuid, VIR_DOMAIN_RUNNING, "h1", NULL, PD_CEILOMETER_DEFAULT);
+	d[6] = pd_compute_domain_new(
+	  a, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "43", PD_CEILOMETER_DEFAULT);
 	/* same key; same text from another profile (the owner is not in it) */
 	g_assert_true(d[1]->cls == d[0]->cls);
 	g_assert_true(d[2]->cls == d[0]->cls);
@@ -434,7 +456,8 @@ test_domain_classes(void)
 	 * built again, the same */
 	for (guint i = 0; i < G_N_ELEMENTS(d); i++)
 		pd_compute_domain_unref(d[i]);
-	d[0] = pd_compute_domain_new(c, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "42");
+	d[0] = pd_compute_domain_new(
+	  c, dom, uuid, VIR_DOMAIN_RUNNING, "h1", "42", PD_CEILOMETER_DEFAULT);
 	{
 		g_autofree gchar *json = domain_json(d[0]);
 		g_assert_cmpstr(json, ==, first_json);
@@ -644,7 +667,8 @@ test_lifecycle(void)
 	pd_slab_get_stats(&slab_before, NULL);
 	pd_compute_pool_set_conn(lc.conn, rw);
 	lc.discovery = pd_compute_discovery_new(lc.conn);
-	pd_compute_discovery_configure(PD_COMPUTE_DISCOVERY(lc.discovery), "h", NULL);
+	pd_compute_discovery_configure(
+	  PD_COMPUTE_DISCOVERY(lc.discovery), "h", NULL, PD_CEILOMETER_DEFAULT);
 	lc.pollsters = g_ptr_array_new_with_free_func(g_object_unref);
 	for (guint i = 0; i < G_N_ELEMENTS(lifecycle_meters); i++)
 		g_ptr_array_add(lc.pollsters,
@@ -991,7 +1015,7 @@ test_update_interval(void)
 	pd_compute_pool_set_conn(conn, rw);
 	discovery = pd_compute_discovery_new(conn);
 	cd = PD_COMPUTE_DISCOVERY(discovery);
-	pd_compute_discovery_configure(cd, "h", NULL);
+	pd_compute_discovery_configure(cd, "h", NULL, PD_CEILOMETER_DEFAULT);
 
 	/* the default, 0: a change shows at the next cycle */
 	name = discover_display_name(discovery, uuid);
@@ -1081,7 +1105,7 @@ test_snapshot_handle(void)
 	pd_compute_pool_set_conn(conn, rw);
 	discovery = pd_compute_discovery_new(conn);
 	disc = PD_COMPUTE_DISCOVERY(discovery);
-	pd_compute_discovery_configure(disc, "h", NULL);
+	pd_compute_discovery_configure(disc, "h", NULL, PD_CEILOMETER_DEFAULT);
 	/* the XML is not read again: the snapshot stands */
 	pd_compute_discovery_set_refresh(disc, 600 * G_USEC_PER_SEC, 0);
 

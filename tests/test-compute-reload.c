@@ -2,7 +2,8 @@
  * compute-libvirt on reload: the plugin module as polld loads it, started
  * on one libvirt test-driver file, then reconfigured for another file, host
  * and keepalive without a restart; only the number of connections waits for
- * one, and a bad value keeps the old settings.
+ * one, and a bad value keeps the old settings. The Ceilometer release
+ * whose metadata keys to render applies at once too.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -127,10 +128,83 @@ test_reload(void)
 	pd_test_rmtree(dir);
 }
 
+/* the one domain of @plugin's libvirt: its instance metadata */
+static gchar *
+discover_md(PdPlugin *plugin, PdConfig *config)
+{
+	PdDiscovery *discovery = g_ptr_array_index(pd_plugin_get_discoveries(plugin), 0);
+	g_autoptr(PdCycleCache) cache = pd_cycle_cache_new(config);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) resources =
+	  PD_DISCOVERY_GET_CLASS(discovery)->discover(discovery, NULL, cache, NULL, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(resources->len, ==, 1);
+	return pd_metadata_dup_json(
+	  ((PdComputeDomain *)pd_resource_get_data(g_ptr_array_index(resources, 0)))->md, NULL);
+}
+
+/* [polld] ceilometer_compat applies to the metadata at once: Nova 2025.2's
+ * extra specs and image meta come with 2025.2 and go with zed */
+static void
+test_reload_compat(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *fixture_path = g_build_filename(
+	  g_getenv("POLLD_SOURCE_ROOT"), "tests", "data", "nova-2025.2-domain.xml", NULL);
+	g_autofree gchar *xml = g_build_filename(dir, "node.xml", NULL);
+	g_autofree gchar *module = g_build_filename(g_getenv("POLLD_BUILD_ROOT"),
+						    "plugins",
+						    "compute-libvirt",
+						    "libpd_compute_libvirt." G_MODULE_SUFFIX,
+						    NULL);
+	g_autofree gchar *fixture = NULL;
+	g_autofree gchar *node = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PdPlugin) plugin = NULL;
+	g_autoptr(PdConfig) zed = NULL;
+	g_autoptr(PdConfig) flamingo = NULL;
+	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+	gchar *md;
+
+	g_file_get_contents(fixture_path, &fixture, NULL, &error);
+	g_assert_no_error(error);
+	node = g_strconcat("<node>\n", fixture, "</node>\n", NULL);
+	g_file_set_contents(xml, node, -1, &error);
+	g_assert_no_error(error);
+	zed = make_config(xml, "h");
+	flamingo = make_config(xml, "h");
+	pd_config_set_string(zed, "polld", "ceilometer_compat", "zed");
+	pd_config_set_string(flamingo, "polld", "ceilometer_compat", "2025.2");
+	plugin = pd_plugin_loader_load_file(module, &error);
+	g_assert_no_error(error);
+	g_assert_true(pd_plugin_start(plugin, zed, &error));
+	g_assert_no_error(error);
+
+	md = discover_md(plugin, zed);
+	g_assert_null(strstr(md, "extra_specs"));
+	g_assert_null(strstr(md, "image_meta"));
+	g_free(md);
+	pd_plugin_reconfigure(plugin, zed, flamingo, keys);
+	g_assert_cmpuint(keys->len, ==, 0);
+	md = discover_md(plugin, flamingo);
+	g_assert_nonnull(strstr(md, "\"swap\": 512, \"extra_specs\": {\"hw:cpu_policy\""));
+	g_assert_nonnull(strstr(md, "\"image_ref_url\": null, \"image_meta\": {"));
+	g_free(md);
+	pd_plugin_reconfigure(plugin, flamingo, zed, keys);
+	md = discover_md(plugin, zed);
+	g_assert_null(strstr(md, "extra_specs"));
+	g_free(md);
+
+	pd_plugin_stop(plugin);
+	pd_test_rmtree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/compute/reload", test_reload);
+	g_test_add_func("/compute/reload/compat", test_reload_compat);
 	return g_test_run();
 }

@@ -30,6 +30,7 @@ struct _PdComputeDiscovery {
 	GHashTable *cache; /* raw uuid -> PdComputeCacheEntry */
 	guint64 generation;
 	gchar *host;
+	PdCeilometerRelease release;		       /* whose metadata keys */
 	GHashTable *flavor_ids;			       /* flavor name -> id */
 	gint64 update_interval;			       /* usec; 0: read every XML every cycle */
 	gint64 cache_expiry;			       /* usec; 0: never */
@@ -183,7 +184,8 @@ pd_compute_discovery_visit(PdComputeDiscovery *self,
 					l->uuid,
 					l->state,
 					self->host,
-					pd_compute_discovery_flavor_id(self, entry->inst));
+					pd_compute_discovery_flavor_id(self, entry->inst),
+					self->release);
 	}
 	return pd_compute_domain_ref(entry->snapshot);
 }
@@ -1102,7 +1104,10 @@ pd_compute_discovery_advance_clock(PdComputeDiscovery *self, gint64 usec)
 }
 
 void
-pd_compute_discovery_configure(PdComputeDiscovery *self, const gchar *host, gchar **flavor_ids)
+pd_compute_discovery_configure(PdComputeDiscovery *self,
+			       const gchar *host,
+			       gchar **flavor_ids,
+			       PdCeilometerRelease release)
 {
 	GHashTableIter iter;
 	PdComputeCacheEntry *entry;
@@ -1110,6 +1115,7 @@ pd_compute_discovery_configure(PdComputeDiscovery *self, const gchar *host, gcha
 	g_mutex_lock(&self->lock);
 	g_free(self->host);
 	self->host = g_strdup(host);
+	self->release = release;
 	g_hash_table_remove_all(self->flavor_ids);
 	for (guint i = 0; flavor_ids != NULL && flavor_ids[i] != NULL; i++) {
 		g_auto(GStrv) kv = g_strsplit(flavor_ids[i], ":", 2);
@@ -1119,7 +1125,7 @@ pd_compute_discovery_configure(PdComputeDiscovery *self, const gchar *host, gcha
 			g_warning("[compute] flavor_ids: ignoring '%s', expected name:id",
 				  flavor_ids[i]);
 	}
-	/* metadata carries the host and flavor id: rebuild it */
+	/* metadata carries the host, flavor id and release's keys: rebuild it */
 	g_hash_table_iter_init(&iter, self->cache);
 	while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&entry))
 		g_clear_pointer(&entry->snapshot, pd_compute_domain_unref);
@@ -1313,6 +1319,7 @@ pd_compute_discovery_init(PdComputeDiscovery *self)
 	self->list_slice = PD_COMPUTE_LIST_SLICE;
 	self->parts_log = g_array_new(FALSE, FALSE, sizeof(guint));
 	self->host = g_strdup(g_get_host_name());
+	self->release = PD_CEILOMETER_DEFAULT;
 	self->cache_time = pd_compute_discovery_now(self);
 }
 

@@ -15,9 +15,13 @@ G_DECLARE_FINAL_TYPE(PdComputeDiscovery, pd_compute_discovery, PD, COMPUTE_DISCO
 
 PdDiscovery *
 pd_compute_discovery_new(PdComputePool *pool);
-/* @flavor_ids: "name:id" pairs for flavors whose id the XML lacks */
+/* @flavor_ids: "name:id" pairs for flavors whose id the XML lacks;
+ * @release: [polld] ceilometer_compat (the metadata keys it has) */
 void
-pd_compute_discovery_configure(PdComputeDiscovery *self, const gchar *host, gchar **flavor_ids);
+pd_compute_discovery_configure(PdComputeDiscovery *self,
+			       const gchar *host,
+			       gchar **flavor_ids,
+			       PdCeilometerRelease release);
 /* Ceilometer's [compute] resource_update_interval and resource_cache_expiry,
  * in usec: a known domain's XML is read again after @update_interval (0:
  * every cycle), everything is forgotten and read again after @cache_expiry

@@ -72,8 +72,21 @@ pd_compute_host_id(const gchar *project_id, const gchar *host)
 	return g_string_free(hex, FALSE);
 }
 
+/* 25.0.0 (2025.2) adds the flavor's extra specs and the image meta when
+ * Nova wrote them */
+static const PdComputeExtras *
+pd_compute_extras_of(PdComputeInstance *inst, PdCeilometerRelease release)
+{
+	if (release < PD_CEILOMETER_2025_2)
+		return NULL;
+	return pd_compute_instance_profile_get_extras(inst->profile);
+}
+
 static void
-pd_compute_add_flavor(PdMetadataBuilder *b, PdComputeInstance *inst, const gchar *flavor_id)
+pd_compute_add_flavor(PdMetadataBuilder *b,
+		      PdComputeInstance *inst,
+		      const gchar *flavor_id,
+		      PdCeilometerRelease release)
 {
 	pd_metadata_builder_begin_object(b, "flavor");
 	pd_metadata_builder_add_string(b, "id", flavor_id);
@@ -83,23 +96,24 @@ pd_compute_add_flavor(PdMetadataBuilder *b, PdComputeInstance *inst, const gchar
 	pd_metadata_builder_add_int(b, "disk", inst->profile->disk_gb);
 	pd_metadata_builder_add_int(b, "ephemeral", inst->profile->ephemeral_gb);
 	pd_metadata_builder_add_int(b, "swap", inst->profile->swap_mb);
+	pd_compute_extras_add_specs(b, pd_compute_extras_of(inst, release));
 	pd_metadata_builder_end_object(b);
 }
 
 static void
-pd_compute_add_image(PdMetadataBuilder *b, PdComputeInstance *inst)
+pd_compute_add_image(PdMetadataBuilder *b, PdComputeInstance *inst, PdCeilometerRelease release)
 {
 	if (inst->profile->image_id == NULL) {
 		pd_metadata_builder_add_null(b, "image");
 		pd_metadata_builder_add_null(b, "image_ref");
-		pd_metadata_builder_add_null(b, "image_ref_url");
-		return;
+	} else {
+		pd_metadata_builder_begin_object(b, "image");
+		pd_metadata_builder_add_string(b, "id", inst->profile->image_id);
+		pd_metadata_builder_end_object(b);
+		pd_metadata_builder_add_string(b, "image_ref", inst->profile->image_id);
 	}
-	pd_metadata_builder_begin_object(b, "image");
-	pd_metadata_builder_add_string(b, "id", inst->profile->image_id);
-	pd_metadata_builder_end_object(b);
-	pd_metadata_builder_add_string(b, "image_ref", inst->profile->image_id);
 	pd_metadata_builder_add_null(b, "image_ref_url");
+	pd_compute_extras_add_image_meta(b, pd_compute_extras_of(inst, release));
 }
 
 /* the key order of Ceilometer's _get_metadata_from_object; the first three
@@ -111,7 +125,8 @@ pd_compute_add_class_members(PdMetadataBuilder *b,
 			     PdComputeInstance *inst,
 			     gint state,
 			     const gchar *host,
-			     const gchar *flavor_id)
+			     const gchar *flavor_id,
+			     PdCeilometerRelease release)
 {
 	g_autofree gchar *host_id = pd_compute_host_id(inst->profile->project_id, host);
 	const gchar *status = pd_compute_state_to_status(state);
@@ -122,11 +137,11 @@ pd_compute_add_class_members(PdMetadataBuilder *b,
 	pd_metadata_builder_add_string(b, "instance_type", inst->profile->flavor_name);
 	pd_metadata_builder_add_string(b, "host", host_id);
 	pd_metadata_builder_add_string(b, "instance_host", host);
-	pd_compute_add_flavor(b, inst, flavor_id);
+	pd_compute_add_flavor(b, inst, flavor_id, release);
 	pd_metadata_builder_add_string(b, "status", status);
 	pd_metadata_builder_add_string(b, "state", pd_compute_state_to_vm_state(state));
 	pd_metadata_builder_add_string(b, "task_state", "");
-	pd_compute_add_image(b, inst);
+	pd_compute_add_image(b, inst, release);
 	pd_metadata_builder_add_string(b, "architecture", inst->profile->architecture);
 	pd_metadata_builder_add_string(b, "os_type", inst->profile->os_type);
 	pd_metadata_builder_add_int(b, "vcpus", inst->profile->vcpus);
@@ -163,6 +178,7 @@ struct _PdComputeClass {
 typedef struct {
 	const PdComputeProfile *profile; /* a reference held */
 	gint state;
+	PdCeilometerRelease release; /* beside state: no larger for it */
 	gchar *host;
 	gchar *flavor_id;
 	PdComputeClass *c;
@@ -178,7 +194,8 @@ pd_compute_class_key_hash(gconstpointer key)
 	const PdComputeClassKey *k = key;
 
 	return g_direct_hash(k->profile) ^ ((guint)k->state * 2654435761u) ^ g_str_hash(k->host) ^
-	       (k->flavor_id != NULL ? g_str_hash(k->flavor_id) * 31 : 0);
+	       (k->flavor_id != NULL ? g_str_hash(k->flavor_id) * 31 : 0) ^
+	       ((guint)k->release << 24);
 }
 
 static gboolean
@@ -187,7 +204,7 @@ pd_compute_class_key_equal(gconstpointer a, gconstpointer b)
 	const PdComputeClassKey *x = a, *y = b;
 
 	return x->profile == y->profile && x->state == y->state && g_str_equal(x->host, y->host) &&
-	       g_strcmp0(x->flavor_id, y->flavor_id) == 0;
+	       g_strcmp0(x->flavor_id, y->flavor_id) == 0 && x->release == y->release;
 }
 
 static void
@@ -212,9 +229,19 @@ pd_compute_class_use(PdComputeClass *c)
  * same profile, state, host and flavor id was seen, else built and found
  * by its text (a few classes per flavor and project) */
 static PdComputeClass *
-pd_compute_class_get(PdComputeInstance *inst, gint state, const gchar *host, const gchar *flavor_id)
+pd_compute_class_get(PdComputeInstance *inst,
+		     gint state,
+		     const gchar *host,
+		     const gchar *flavor_id,
+		     PdCeilometerRelease release)
 {
-	PdComputeClassKey probe = { inst->profile, state, (gchar *)host, (gchar *)flavor_id, NULL };
+	PdComputeClassKey probe = {
+		.profile = inst->profile,
+		.state = state,
+		.release = release,
+		.host = (gchar *)host,
+		.flavor_id = (gchar *)flavor_id,
+	};
 	g_autoptr(PdMetadataBuilder) b = NULL;
 	g_autoptr(PdMetadata) base = NULL;
 	PdComputeClassKey *k;
@@ -236,7 +263,7 @@ pd_compute_class_get(PdComputeInstance *inst, gint state, const gchar *host, con
 	g_mutex_unlock(&pd_compute_classes_lock);
 
 	b = pd_metadata_builder_new();
-	pd_compute_add_class_members(b, inst, state, host, flavor_id);
+	pd_compute_add_class_members(b, inst, state, host, flavor_id, release);
 	base = pd_metadata_builder_end(b);
 	json = pd_metadata_dup_json(base, NULL);
 	g_mutex_lock(&pd_compute_classes_lock);
@@ -256,6 +283,7 @@ pd_compute_class_get(PdComputeInstance *inst, gint state, const gchar *host, con
 		k->state = state;
 		k->host = g_strdup(host);
 		k->flavor_id = g_strdup(flavor_id);
+		k->release = release;
 		k->c = c;
 		g_hash_table_add(pd_compute_class_keys, k);
 		c->keys = g_slist_prepend(c->keys, k);
@@ -391,7 +419,8 @@ pd_compute_domain_new(PdComputeInstance *inst,
 		      const guchar *uuid,
 		      gint state,
 		      const gchar *host,
-		      const gchar *flavor_id)
+		      const gchar *flavor_id,
+		      PdCeilometerRelease release)
 {
 	/* one allocation with its devices' metadata pointers: kept for every
 	 * domain between cycles, two small blocks fewer a domain */
@@ -408,7 +437,7 @@ pd_compute_domain_new(PdComputeInstance *inst,
 	g_mutex_init(&cd->lock);
 	/* what the domain keeps is its own members and a recipe: the texts
 	 * they share with the other domains of its class are the class's */
-	cd->cls = pd_compute_class_get(inst, state, host, flavor_id);
+	cd->cls = pd_compute_class_get(inst, state, host, flavor_id, release);
 	cd->md = pd_compute_build_instance_md(b, cd->cls->base, inst);
 	cd->disk_md = cd->dev_md;
 	for (guint i = 0; i < inst->n_disks; i++)

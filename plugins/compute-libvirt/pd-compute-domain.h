@@ -40,14 +40,16 @@ typedef struct {
 	PdMetadata *dev_md[]; /* what disk_md and vnic_md point into */
 } PdComputeDomain;
 
-/* @uuid: @dom's, raw (asking libvirt again formats it for a debug line) */
+/* @uuid: @dom's, raw (asking libvirt again formats it for a debug line);
+ * @release: [polld] ceilometer_compat, whose metadata keys to render */
 PdComputeDomain *
 pd_compute_domain_new(PdComputeInstance *inst,
 		      virDomainPtr dom,
 		      const guchar *uuid,
 		      gint state,
 		      const gchar *host,
-		      const gchar *flavor_id);
+		      const gchar *flavor_id,
+		      PdCeilometerRelease release);
 PdComputeDomain *
 pd_compute_domain_ref(PdComputeDomain *cd);
 void

@@ -50,13 +50,25 @@ typedef struct {
 	GPtrArray *param_values;
 } PdComputeVnicDraft;
 
+/* a profile with extras: the profile, then them */
+typedef struct {
+	PdComputeProfile p;
+	const PdComputeExtras *extras;
+} PdComputeProfileExt;
+
+const PdComputeExtras *
+pd_compute_instance_profile_get_extras(const PdComputeProfile *profile)
+{
+	return profile->has_extras ? ((const PdComputeProfileExt *)profile)->extras : NULL;
+}
+
 typedef struct {
 	gchar *uuid;
 	gchar *domain_name;
 	gchar *display_name;
-	PdComputeProfile profile; /* its strings interned; not interned itself yet */
-	GPtrArray *disks;	  /* interned dev strings */
-	GPtrArray *vnics;	  /* PdComputeVnicDraft */
+	PdComputeProfileExt profile; /* its strings interned; not interned itself yet */
+	GPtrArray *disks;	     /* interned dev strings */
+	GPtrArray *vnics;	     /* PdComputeVnicDraft */
 } PdComputeDraft;
 
 static void
@@ -82,6 +94,11 @@ pd_compute_profile_clear(PdComputeProfile *p)
 	g_clear_pointer(&p->image_id, pd_release);
 	g_clear_pointer(&p->os_type, pd_release);
 	g_clear_pointer(&p->architecture, pd_release);
+	if (p->has_extras) {
+		PdComputeProfileExt *ext = (PdComputeProfileExt *)p;
+		g_clear_pointer(&ext->extras, pd_compute_extras_unref);
+		p->has_extras = FALSE;
+	}
 }
 
 static PdComputeDraft *
@@ -100,7 +117,7 @@ pd_compute_draft_free(PdComputeDraft *d)
 	g_free(d->uuid);
 	g_free(d->domain_name);
 	g_free(d->display_name);
-	pd_compute_profile_clear(&d->profile);
+	pd_compute_profile_clear(&d->profile.p);
 	g_ptr_array_unref(d->disks);
 	g_ptr_array_unref(d->vnics);
 	g_free(d);
@@ -211,7 +228,11 @@ pd_compute_profile_parse_flavor(PdComputeProfile *p,
 				const gchar *ns)
 {
 	p->flavor_name = pd_intern(pd_compute_xml_prop(x, flavor, "name"));
-	p->flavor_id = pd_intern(pd_compute_xml_prop(x, flavor, "id"));
+	p->flavor_id = pd_compute_xml_prop(x, flavor, "id");
+	/* Ceilometer takes the id from the XML when it is not empty */
+	if (p->flavor_id != NULL && p->flavor_id[0] == '\0')
+		g_clear_pointer(&p->flavor_id, g_free);
+	p->flavor_id = pd_intern(p->flavor_id);
 	p->vcpus = pd_xml_child_int(x, flavor, "vcpus", ns);
 	p->memory_mb = pd_xml_child_int(x, flavor, "memory", ns);
 	p->disk_gb = pd_xml_child_int(x, flavor, "disk", ns);
@@ -223,7 +244,7 @@ static gboolean
 pd_compute_draft_parse_nova(PdComputeDraft *d, PdComputeXml *x, gconstpointer nova, GError **error)
 {
 	const gchar *ns = pd_compute_xml_ns(x, nova);
-	PdComputeProfile *p = &d->profile;
+	PdComputeProfile *p = &d->profile.p;
 	gconstpointer flavor = pd_compute_xml_child(x, nova, "flavor", ns);
 	gconstpointer owner = pd_compute_xml_child(x, nova, "owner", ns);
 	gconstpointer user = pd_compute_xml_child(x, owner, "user", ns);
@@ -243,6 +264,8 @@ pd_compute_draft_parse_nova(PdComputeDraft *d, PdComputeXml *x, gconstpointer no
 		return FALSE;
 	}
 	pd_compute_profile_parse_flavor(p, x, flavor, ns);
+	d->profile.extras = pd_compute_extras_parse(x, nova, flavor, ns);
+	p->has_extras = d->profile.extras != NULL;
 	d->display_name = pd_compute_xml_text(x, name);
 	p->user_name = pd_intern(pd_compute_xml_text(x, user));
 	p->project_name = pd_intern(pd_compute_xml_text(x, project));
@@ -292,7 +315,9 @@ pd_compute_profile_equal(gconstpointer a, gconstpointer b)
 	       x->user_id == y->user_id && x->user_name == y->user_name &&
 	       x->project_id == y->project_id && x->project_name == y->project_name &&
 	       x->image_id == y->image_id && x->os_type == y->os_type &&
-	       x->architecture == y->architecture;
+	       x->architecture == y->architecture &&
+	       pd_compute_instance_profile_get_extras(x) ==
+		 pd_compute_instance_profile_get_extras(y);
 }
 
 /* the shared profile equal to @draft's, whose strings it takes */
@@ -312,11 +337,12 @@ pd_compute_profile_intern(PdComputeProfile *draft)
 		pd_compute_profile_clear(draft);
 		return p;
 	}
-	p = g_memdup2(draft, sizeof(*draft));
+	/* the extras only where there are some */
+	p = g_memdup2(draft, draft->has_extras ? sizeof(PdComputeProfileExt) : sizeof(*draft));
 	p->ref_count = 1;
 	g_hash_table_add(pd_compute_profiles, p);
 	g_mutex_unlock(&pd_compute_profiles_lock);
-	memset(draft, 0, sizeof(*draft));
+	memset(draft, 0, draft->has_extras ? sizeof(PdComputeProfileExt) : sizeof(*draft));
 	return p;
 }
 
@@ -440,7 +466,7 @@ pd_compute_draft_pack(PdComputeDraft *d)
 	inst->domain_name = pd_str_put(&w, d->domain_name);
 	inst->display_name = pd_str_put(&w, d->display_name);
 	g_assert(w == (gchar *)inst + size);
-	inst->profile = pd_compute_profile_intern(&d->profile);
+	inst->profile = pd_compute_profile_intern(&d->profile.p);
 	return inst;
 }
 
@@ -463,8 +489,8 @@ pd_compute_instance_walk(PdComputeXml *x, GError **error)
 	d->uuid = pd_compute_xml_text(x, pd_compute_xml_child(x, root, "uuid", NULL));
 	d->domain_name = pd_compute_xml_text(x, pd_compute_xml_child(x, root, "name", NULL));
 	type = pd_compute_xml_child(x, pd_compute_xml_child(x, root, "os", NULL), "type", NULL);
-	d->profile.os_type = pd_intern(pd_compute_xml_text(x, type));
-	d->profile.architecture = pd_intern(pd_compute_xml_prop(x, type, "arch"));
+	d->profile.p.os_type = pd_intern(pd_compute_xml_text(x, type));
+	d->profile.p.architecture = pd_intern(pd_compute_xml_prop(x, type, "arch"));
 	if (!pd_compute_draft_parse_nova(d, x, nova, error))
 		return NULL;
 	pd_compute_draft_parse_devices(d, x, pd_compute_xml_child(x, root, "devices", NULL));

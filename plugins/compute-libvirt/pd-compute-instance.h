@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "pd-compute-extras.h"
+
 G_BEGIN_DECLS
 
 #define PD_COMPUTE_NOVA_NS_1_1 "http://openstack.org/xmlns/libvirt/nova/1.1"
@@ -34,7 +36,11 @@ typedef struct {
  * image and os: one for all of them (interned), immutable.
  */
 typedef struct {
-	gint ref_count;	    /* under the profiles' lock */
+	gint ref_count; /* under the profiles' lock */
+	/* Nova 2025.2's flavor extra specs or image meta are there: the
+	 * profile has them after its end (pd_compute_instance_profile_get_extras()), and
+	 * one without them is no larger for them */
+	gboolean has_extras;
 	gchar *flavor_name; /* interned, like every string here */
 	gchar *flavor_id;   /* from the XML when Nova put it there, else NULL */
 	gint64 vcpus;
@@ -50,6 +56,10 @@ typedef struct {
 	gchar *os_type;
 	gchar *architecture;
 } PdComputeProfile;
+
+/* NULL when the domain's XML has neither */
+const PdComputeExtras *
+pd_compute_instance_profile_get_extras(const PdComputeProfile *profile);
 
 /* a reference more on a profile (the instances hold one each) */
 const PdComputeProfile *

@@ -50,6 +50,7 @@ typedef struct {
 	gint64 update_interval;
 	gint64 cache_expiry;
 	gint64 connections;
+	PdCeilometerRelease release; /* [polld] ceilometer_compat */
 } PdComputeSettings;
 
 static void
@@ -72,6 +73,8 @@ pd_compute_settings_read(PdComputeSettings *s, PdConfig *config, GError **error)
 	s->host = g_strdup(host != NULL ? host : g_get_host_name());
 	s->use_bulk = pd_config_get_bool(config, "compute", "bulk_stats", TRUE);
 	s->domain_events = pd_config_get_bool(config, "compute", "domain_events", TRUE);
+	/* the daemon refuses a config with another value */
+	pd_config_get_ceilometer_compat(config, &s->release, NULL);
 	/* the ranges polld.conf(5) documents */
 	return pd_config_get_int_range(config,
 				       "compute",
@@ -169,7 +172,8 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 	if (!pd_compute_settings_read(&s, config, error))
 		return FALSE;
 	pd_compute_warn_method(config);
-	pd_compute_discovery_configure(PD_COMPUTE_DISCOVERY(self->discovery), s.host, s.flavor_ids);
+	pd_compute_discovery_configure(
+	  PD_COMPUTE_DISCOVERY(self->discovery), s.host, s.flavor_ids, s.release);
 	pd_plugin_compute_apply(self, &s, (guint)s.connections);
 	/* connecting may block: never on the main loop. While libvirt is away
 	 * the discovery fails with NOT_READY and the plugin status says why. */
@@ -178,7 +182,7 @@ pd_plugin_compute_start(PdPlugin *plugin, PdConfig *config, GError **error)
 }
 
 static const gchar *const pd_compute_metadata_keys[] = {
-	NULL, "host", "compute", "flavor_ids", NULL, NULL,
+	NULL, "host", "compute", "flavor_ids", "polld", "ceilometer_compat", NULL, NULL,
 };
 
 /* every key applies at once but the number of connections: domains are
@@ -209,7 +213,7 @@ pd_plugin_compute_reconfigure(PdPlugin *plugin,
 	if (pd_plugin_note_changed_keys(old_config, new_config, pd_compute_metadata_keys, changed) >
 	    0)
 		pd_compute_discovery_configure(
-		  PD_COMPUTE_DISCOVERY(self->discovery), s.host, s.flavor_ids);
+		  PD_COMPUTE_DISCOVERY(self->discovery), s.host, s.flavor_ids, s.release);
 	pd_plugin_note_changed_keys(old_config, new_config, connection_keys, restart_keys);
 	pd_plugin_compute_apply(self, &s, pd_compute_pool_get_size(self->pool));
 }
