@@ -549,6 +549,27 @@ pd_amqp_link_send_frames(gint fd,
 	return TRUE;
 }
 
+/* through librabbitmq, which then counts it as sent for its own clock */
+gboolean
+pd_amqp_link_send_heartbeat(PdAmqpLink *self, GError **error)
+{
+	amqp_frame_t frame = { 0 };
+	gint rc;
+
+	frame.frame_type = AMQP_FRAME_HEARTBEAT;
+	frame.channel = 0;
+	rc = amqp_send_frame(self->conn, &frame);
+	if (rc != AMQP_STATUS_OK) {
+		g_set_error(error,
+			    PD_AMQP_LINK_ERROR,
+			    PD_AMQP_LINK_ERROR_CLOSED,
+			    "heartbeat: %s",
+			    amqp_error_string2(rc));
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 pd_amqp_link_publish(PdAmqpLink *self, guint routing_key, GBytes *body, GError **error)
 {

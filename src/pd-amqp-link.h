@@ -65,6 +65,9 @@ void
 pd_amqp_link_set_corked(PdAmqpLink *self, gboolean corked);
 gboolean
 pd_amqp_link_publish(PdAmqpLink *self, guint routing_key, GBytes *body, GError **error);
+/* one heartbeat frame, now */
+gboolean
+pd_amqp_link_send_heartbeat(PdAmqpLink *self, GError **error);
 /* a notification's frames (basic.publish, content header with the
  * properties oslo.messaging sets, body frames of at most @frame_max) written
  * to @fd in as few sendmsg() as it takes: the bytes amqp_basic_publish()

@@ -80,9 +80,7 @@ static const struct {
 	{ "oslo_messaging_rabbit", "heartbeat_timeout_threshold", 60, 0, 65535, TRUE },
 	{ "oslo_messaging_rabbit", "rabbit_retry_interval", 1, 0, 86400, FALSE },
 	{ "oslo_messaging_rabbit", "rabbit_interval_max", 30, 0, 86400, FALSE },
-	/* not supported yet (warned), but a value oslo.messaging would refuse
-	 * or one far outside any use is an error already */
-	{ "oslo_messaging_rabbit", "rabbit_retry_backoff", 2, 0, 86400, TRUE },
+	{ "oslo_messaging_rabbit", "rabbit_retry_backoff", 2, 0, 86400, FALSE },
 	{ "oslo_messaging_rabbit", "heartbeat_rate", 3, 1, 65535, TRUE },
 	{ "oslo_messaging_notifications", "retry", -1, -1, G_MAXINT32, TRUE },
 	{ "publisher", "confirm_window", PD_AMQP_DEFAULT_WINDOW, 1, 65536, TRUE },
@@ -157,8 +155,9 @@ pd_amqp_publisher_worker_options(PdConfig *config, PdAmqpWorkerOptions *o)
 	/* documented: a shorter interval than 50 ms waits 50 ms */
 	o->retry_interval =
 	  MAX(pd_config_get_double(config, rabbit, "rabbit_retry_interval", 1.0), 0.05);
-	o->interval_max =
-	  MAX(pd_config_get_double(config, rabbit, "rabbit_interval_max", 30.0), o->retry_interval);
+	o->retry_backoff = pd_config_get_double(config, rabbit, "rabbit_retry_backoff", 2.0);
+	o->interval_max = pd_config_get_double(config, rabbit, "rabbit_interval_max", 30.0);
+	o->heartbeat_rate = (guint)pd_config_get_int(config, rabbit, "heartbeat_rate", 3);
 	o->flush_timeout_ms = 10000;
 	o->stop_timeout_ms = 2000;
 }

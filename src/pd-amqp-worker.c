@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <math.h>
 #include <string.h>
 
 #include "pd-amqp-worker.h"
@@ -793,20 +794,35 @@ pd_amqp_worker_clear_source(GSource **source)
 	*source = NULL;
 }
 
+/* as oslo.messaging asks kombu for: rabbit_retry_interval, then
+ * rabbit_retry_backoff more after each further failure, the added part at
+ * most rabbit_interval_max (the largest multiple of the back-off within it:
+ * kombu's range stops before passing interval_max + retry_interval); no
+ * jitter, as there */
+gdouble
+pd_amqp_worker_retry_delay(const PdAmqpWorkerOptions *opts, guint attempt)
+{
+	guint steps = attempt;
+
+	if (opts->retry_backoff <= 0)
+		return opts->retry_interval;
+	steps =
+	  (guint)MIN((gdouble)attempt, floor(opts->interval_max / opts->retry_backoff + 1e-9));
+	return opts->retry_interval + steps * opts->retry_backoff;
+}
+
 static void
 pd_amqp_worker_schedule_connect(PdAmqpWorker *self)
 {
-	gdouble delay = self->opts.retry_interval * (gdouble)(1u << MIN(self->attempt, 16u));
-	gdouble jittered;
+	gdouble delay = pd_amqp_worker_retry_delay(&self->opts, self->attempt);
 
-	delay = MIN(delay, self->opts.interval_max);
-	jittered = g_random_double_range(delay / 2, delay);
-	self->attempt++;
+	if (self->attempt < G_MAXUINT)
+		self->attempt++;
 	pd_amqp_worker_clear_source(&self->retry_source);
-	self->retry_source = g_timeout_source_new(pd_config_seconds_to_ms(jittered));
+	self->retry_source = g_timeout_source_new(pd_config_seconds_to_ms(delay));
 	g_source_set_callback(self->retry_source, pd_amqp_worker_connect_cb, self, NULL);
 	g_source_attach(self->retry_source, self->ctx);
-	g_debug("next connection attempt in %.1f s", jittered);
+	g_debug("next connection attempt in %.1f s", delay);
 }
 
 /* logs an error once per episode: again only when the text changes */
@@ -908,6 +924,38 @@ pd_amqp_worker_connect_cb(gpointer user_data)
 
 /* --- the tick: heartbeats and flush deadlines --- */
 
+/* heartbeat_rate as oslo.messaging hands it to py-amqp's heartbeat_tick():
+ * a heartbeat goes once nothing was sent for the negotiated interval over
+ * the rate (librabbitmq on its own waits the whole interval); a silent
+ * broker is still given up after twice the interval */
+static gint64
+pd_amqp_worker_heartbeat_every(PdAmqpWorker *self, gint64 heartbeat)
+{
+	guint rate = MAX(self->opts.heartbeat_rate, 1u);
+
+	return MAX(heartbeat * G_USEC_PER_SEC / rate, 10 * 1000);
+}
+
+static void
+pd_amqp_worker_heartbeat_if_due(PdAmqpWorker *self)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 heartbeat;
+
+	if (self->cstate != PD_AMQP_CONNECTED)
+		return;
+	heartbeat = pd_amqp_link_get_heartbeat(self->link);
+	if (heartbeat == 0 || g_get_monotonic_time() <
+				self->sent_at + pd_amqp_worker_heartbeat_every(self, heartbeat))
+		return;
+	if (!pd_amqp_link_send_heartbeat(self->link, &error)) {
+		pd_amqp_worker_link_failed(self, error);
+		return;
+	}
+	self->st.heartbeats++;
+	self->sent_at = g_get_monotonic_time();
+}
+
 /* only when one is due, not every second: librabbitmq sends a heartbeat
  * from pd_amqp_link_process() once the negotiated interval has passed since
  * it last sent anything, and gives a silent broker up after twice that
@@ -928,11 +976,13 @@ pd_amqp_worker_arm_tick(PdAmqpWorker *self)
 	current = g_source_get_ready_time(self->tick_source);
 	if (self->flushes.head != NULL || self->stopping)
 		due = second;
-	else if (self->cstate == PD_AMQP_CONNECTED && heartbeat > 0)
-		due = MAX(MIN(self->sent_at + heartbeat * G_USEC_PER_SEC,
-			      self->heard_at + 2 * heartbeat * G_USEC_PER_SEC) +
-			    1000,
-			  second);
+	else if (self->cstate == PD_AMQP_CONNECTED && heartbeat > 0) {
+		gint64 every = pd_amqp_worker_heartbeat_every(self, heartbeat);
+		due =
+		  MAX(MIN(self->sent_at + every, self->heard_at + 2 * heartbeat * G_USEC_PER_SEC) +
+			1000,
+		      now + MIN(every, G_USEC_PER_SEC));
+	}
 	/* GLib wakes the context each time a ready time changes (an eventfd
 	 * write, a poll and a read more), and while messages flow this one
 	 * moves later at every event: a deadline still ahead and not later
@@ -955,6 +1005,7 @@ pd_amqp_worker_tick_cb(gpointer user_data)
 	self->st.dispatches++;
 	if (self->cstate == PD_AMQP_CONNECTED)
 		pd_amqp_worker_service(self);
+	pd_amqp_worker_heartbeat_if_due(self);
 	pd_amqp_worker_after_event(self);
 	return G_SOURCE_CONTINUE;
 }

@@ -21,14 +21,20 @@ typedef struct {
 	guint window;	      /* unconfirmed messages on the wire */
 	guint64 window_bytes; /* ... and their bytes (one message always goes) */
 	guint64 memory_max_bytes;
-	gdouble retry_interval; /* seconds, first back-off step */
-	gdouble interval_max;	/* seconds, back-off cap */
+	gdouble retry_interval; /* seconds before the first retry */
+	gdouble retry_backoff;	/* seconds added for each further failed attempt */
+	gdouble interval_max;	/* seconds, the most back-off added to retry_interval */
+	guint heartbeat_rate;	/* heartbeats a negotiated interval when idle (0: 1) */
 	guint flush_timeout_ms; /* a flush seeing no confirm this long settles by spooling */
 	guint stop_timeout_ms;	/* how long stop waits for confirms */
 } PdAmqpWorkerOptions;
 
 void
 pd_amqp_worker_options_clear(PdAmqpWorkerOptions *opts);
+/* seconds to wait before connecting again after @attempt + 1 failures in
+ * a row (0: the first failure) */
+gdouble
+pd_amqp_worker_retry_delay(const PdAmqpWorkerOptions *opts, guint attempt);
 
 typedef struct {
 	guint64 published; /* messages sent, republishing included */
@@ -51,6 +57,7 @@ typedef struct {
 	guint64 dispatches;    /* ... and its callbacks run: socket, inbox, timers */
 	guint64 socket_events; /* ... of which the socket's */
 	guint64 idle_reads;    /* reads of the socket that found nothing */
+	guint64 heartbeats;    /* heartbeat frames sent for heartbeat_rate */
 } PdAmqpStats;
 
 /* runs in the main context; @state is "connected", "connecting"... */

@@ -777,17 +777,20 @@ typedef struct {
 	guint16 port;
 	gint frozen; /* atomic */
 	gint quit;   /* atomic */
+	gssize sent; /* atomic: bytes polld sent to the broker */
 	GThread *thread;
 } Relay;
 
 static gboolean
-relay_copy(gint from, gint to)
+relay_copy(gint from, gint to, gssize *count)
 {
 	gchar buf[16384];
 	gssize n = read(from, buf, sizeof(buf));
 
 	if (n <= 0)
 		return FALSE;
+	if (count != NULL)
+		g_atomic_pointer_add(count, n);
 	for (gssize off = 0; off < n;) {
 		gssize w = write(to, buf + off, (gsize)(n - off));
 		if (w <= 0)
@@ -820,9 +823,9 @@ relay_thread(gpointer data)
 			if (poll(fds, 2, 50) <= 0 || g_atomic_int_get(&r->frozen))
 				continue;
 			if (fds[0].revents != 0)
-				open = relay_copy(fds[0].fd, fds[1].fd);
+				open = relay_copy(fds[0].fd, fds[1].fd, &r->sent);
 			if (open && fds[1].revents != 0)
-				open = relay_copy(fds[1].fd, fds[0].fd);
+				open = relay_copy(fds[1].fd, fds[0].fd, NULL);
 		}
 	}
 	return NULL;
@@ -910,6 +913,158 @@ test_silent_broker(Fixture *f, gconstpointer data)
 	relay_stop(&relay);
 }
 
+typedef struct {
+	Relay *relay;
+	gssize bytes;
+} RelayWait;
+
+static gboolean
+relay_sent(gpointer data)
+{
+	RelayWait *w = data;
+
+	return (gssize)g_atomic_pointer_get(&w->relay->sent) >= w->bytes;
+}
+
+/* heartbeat_rate 4 on a 2 s heartbeat: an idle connection sends a
+ * heartbeat frame (8 bytes, nothing else goes) every 0.5 s, as
+ * oslo.messaging's heartbeat_tick(rate) does; librabbitmq alone sends one
+ * every 2 s, which makes three of them take 6 s */
+static void
+test_heartbeat_rate(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GObject) owner = g_object_new(G_TYPE_OBJECT, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = g_build_filename(f->dir, "spool", NULL);
+	g_autofree gchar *url = NULL;
+	PdAmqpWorkerOptions opts = { 0 };
+	Relay relay = { 0 };
+	RelayWait w = { &relay, 0 };
+	PdAmqpStats st;
+	PdAmqpWorker *worker;
+	gint64 start, took;
+
+	if (skip_without_broker())
+		return;
+	pd_test_broker_add_vhost(broker, "rate");
+	relay_start(&relay);
+	url = g_strdup_printf("rabbit://guest:guest@127.0.0.1:%u/rate", relay.port);
+	opts.hosts = pd_amqp_url_parse(url, &error);
+	g_assert_no_error(error);
+	opts.link.exchange = g_strdup("ceilometer");
+	opts.link.routing_keys = g_strsplit("notifications.sample", ",", -1);
+	opts.link.timeout_s = 5;
+	opts.link.heartbeat = 2;
+	opts.heartbeat_rate = 4;
+	opts.window = 16;
+	opts.window_bytes = opts.memory_max_bytes = 1024 * 1024;
+	opts.retry_interval = opts.interval_max = 30;
+	opts.flush_timeout_ms = 10000;
+	opts.stop_timeout_ms = 2000;
+	worker = pd_amqp_worker_new(
+	  &opts, pd_spool_open(dir, 1024 * 1024, &error), owner, budget_state_cb);
+	g_assert_no_error(error);
+	idle_push(worker, 1);
+	start = g_get_monotonic_time();
+	w.bytes = (gssize)g_atomic_pointer_get(&relay.sent) + 3 * 8;
+	g_assert_true(pd_test_wait_for(relay_sent, &w, 20000));
+	took = g_get_monotonic_time() - start;
+	g_test_message("three heartbeats in %.2f s", took / 1e6);
+	g_assert_cmpint(took, <, 4 * G_USEC_PER_SEC);
+	pd_amqp_worker_get_stats(worker, &st);
+	g_assert_cmpuint(st.heartbeats, >=, 3);
+	g_assert_cmpuint(st.reconnects, ==, 0);
+	pd_amqp_worker_stop(worker, NULL);
+	relay_stop(&relay);
+}
+
+/* the attempts' times, as the worker reports them */
+static void
+attempts_state_cb(GObject *owner, const gchar *state, const gchar *error)
+{
+	GArray *times = g_object_get_data(owner, "attempts");
+
+	if (g_strcmp0(state, "connecting") == 0)
+		g_array_append_val(times, (gint64){ g_get_monotonic_time() });
+}
+
+static gboolean
+attempts_made(gpointer owner)
+{
+	return ((GArray *)g_object_get_data(owner, "attempts"))->len >= 8;
+}
+
+/* rabbit_retry_backoff as oslo.messaging hands it to kombu: 0.1 s before
+ * the first retry, then 0.4 s more, but the back-off added stays within
+ * rabbit_interval_max (0.4 s): eight attempts take 0.1 + 6 x 0.5 = 3.1 s
+ * at least (doubling from 0.1 s up to 0.4 s, jittered, they took 2.3 s at
+ * most) and not the 9.1 s of a back-off growing without the bound */
+static void
+test_retry_backoff(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GObject) owner = g_object_new(G_TYPE_OBJECT, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = g_build_filename(f->dir, "spool", NULL);
+	PdAmqpWorkerOptions opts = { 0 };
+	PdAmqpWorker *worker;
+	GArray *times = g_array_new(FALSE, FALSE, sizeof(gint64));
+	gint64 start, took;
+	GLogLevelFlags fatal;
+
+	if (skip_without_broker())
+		return;
+	g_object_set_data_full(owner, "attempts", times, (GDestroyNotify)g_array_unref);
+	/* port 1 refuses every attempt */
+	opts.hosts = pd_amqp_url_parse("rabbit://guest:guest@127.0.0.1:1/", &error);
+	g_assert_no_error(error);
+	opts.link.exchange = g_strdup("ceilometer");
+	opts.link.routing_keys = g_strsplit("notifications.sample", ",", -1);
+	opts.link.timeout_s = 5;
+	opts.window = 16;
+	opts.window_bytes = opts.memory_max_bytes = 1024 * 1024;
+	opts.retry_interval = 0.1;
+	opts.retry_backoff = 0.4;
+	opts.interval_max = 0.4;
+	opts.flush_timeout_ms = 10000;
+	opts.stop_timeout_ms = 2000;
+	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	start = g_get_monotonic_time();
+	worker = pd_amqp_worker_new(
+	  &opts, pd_spool_open(dir, 1024 * 1024, &error), owner, attempts_state_cb);
+	g_assert_no_error(error);
+	g_assert_true(pd_test_wait_for(attempts_made, owner, 30000));
+	took = g_array_index(times, gint64, 7) - start;
+	g_test_message("eight attempts in %.2f s", took / 1e6);
+	g_assert_cmpint(took, >=, 3100 * 1000 - 20 * 1000);
+	g_assert_cmpint(took, <, 7 * G_USEC_PER_SEC);
+	pd_amqp_worker_stop(worker, NULL);
+	g_log_set_always_fatal(fatal);
+}
+
+/* the delays themselves, kombu's range for oslo.messaging's defaults */
+static void
+test_retry_delays(void)
+{
+	PdAmqpWorkerOptions opts = { 0 };
+	const gdouble defaults[] = {
+		1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31, 31
+	};
+
+	opts.retry_interval = 1;
+	opts.retry_backoff = 2;
+	opts.interval_max = 30;
+	for (guint i = 0; i < G_N_ELEMENTS(defaults); i++)
+		g_assert_cmpfloat_with_epsilon(
+		  pd_amqp_worker_retry_delay(&opts, i), defaults[i], 1e-9);
+	g_assert_cmpfloat_with_epsilon(pd_amqp_worker_retry_delay(&opts, G_MAXUINT), 31, 1e-9);
+	/* no back-off: the interval every time */
+	opts.retry_backoff = 0;
+	g_assert_cmpfloat_with_epsilon(pd_amqp_worker_retry_delay(&opts, 9), 1, 1e-9);
+	/* a back-off larger than the bound adds nothing */
+	opts.retry_backoff = 40;
+	g_assert_cmpfloat_with_epsilon(pd_amqp_worker_retry_delay(&opts, 3), 1, 1e-9);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -979,6 +1134,19 @@ main(int argc, char **argv)
 		   NULL,
 		   pd_test_amqp_fixture_set_up,
 		   test_idle_ticks,
+		   pd_test_amqp_fixture_tear_down);
+	g_test_add_func("/amqp/retry-delays", test_retry_delays);
+	g_test_add("/amqp/retry-backoff",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_retry_backoff,
+		   pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp/heartbeat-rate",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_heartbeat_rate,
 		   pd_test_amqp_fixture_tear_down);
 	g_test_add("/amqp/silent-broker",
 		   Fixture,
