@@ -393,6 +393,12 @@ pd_amqp_link_set_corked(PdAmqpLink *self, gboolean corked)
 		g_debug("TCP_CORK: %s", g_strerror(errno));
 }
 
+gboolean
+pd_amqp_link_get_plain(PdAmqpLink *self)
+{
+	return self->plain;
+}
+
 /* exactly what oslo.messaging sets for a notification */
 static void
 pd_amqp_notification_properties(amqp_basic_properties_t *props)
@@ -472,13 +478,17 @@ pd_amqp_message_head(guint8 *buf,
 }
 
 /* all of @iov, waiting while the socket (non-blocking) is full, as
- * librabbitmq's own sends wait without a deadline when publishing */
+ * librabbitmq's own sends wait without a deadline when publishing; @more:
+ * MSG_MORE, more bytes follow at once (the kernel holds a partial segment
+ * for them, as TCP_CORK does, without two setsockopt() a burst) */
 static gboolean
-pd_amqp_sendv_all(gint fd, struct iovec *iov, gsize n, GError **error)
+pd_amqp_sendv_all(gint fd, struct iovec *iov, gsize n, gboolean more, GError **error)
 {
+	gint flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0);
+
 	while (n > 0) {
 		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = n };
-		gssize w = sendmsg(fd, &msg, MSG_NOSIGNAL);
+		gssize w = sendmsg(fd, &msg, flags);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -514,6 +524,7 @@ pd_amqp_link_send_frames(gint fd,
 			 gsize frame_max,
 			 const guint8 *body,
 			 gsize len,
+			 gboolean more,
 			 GError **error)
 {
 	static const guint8 end = AMQP_FRAME_END;
@@ -542,7 +553,7 @@ pd_amqp_link_send_frames(gint fd,
 			iov[n++] = (struct iovec){ (guint8 *)&end, 1 };
 			off += part;
 		}
-		if (!pd_amqp_sendv_all(fd, iov, n, error))
+		if (!pd_amqp_sendv_all(fd, iov, n, more || off < len, error))
 			return FALSE;
 		n = 0;
 	} while (off < len);
@@ -571,7 +582,11 @@ pd_amqp_link_send_heartbeat(PdAmqpLink *self, GError **error)
 }
 
 gboolean
-pd_amqp_link_publish(PdAmqpLink *self, guint routing_key, GBytes *body, GError **error)
+pd_amqp_link_publish(PdAmqpLink *self,
+		     guint routing_key,
+		     GBytes *body,
+		     gboolean more,
+		     GError **error)
 {
 	amqp_basic_properties_t props;
 	amqp_bytes_t data;
@@ -592,6 +607,7 @@ pd_amqp_link_publish(PdAmqpLink *self, guint routing_key, GBytes *body, GError *
 					      (gsize)frame_max,
 					      data.bytes,
 					      len,
+					      more,
 					      error))
 			return FALSE;
 		self->next_tag++;

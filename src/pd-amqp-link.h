@@ -61,17 +61,27 @@ pd_amqp_link_get_heartbeat(PdAmqpLink *self);
 /* the delivery tag the next publish gets */
 guint64
 pd_amqp_link_get_next_tag(PdAmqpLink *self);
+/* TCP_CORK on or off (off also sends what MSG_MORE held back) */
 void
 pd_amqp_link_set_corked(PdAmqpLink *self, gboolean corked);
+/* plain TCP, not TLS: a message's frames leave by pd_amqp_link_send_frames() */
 gboolean
-pd_amqp_link_publish(PdAmqpLink *self, guint routing_key, GBytes *body, GError **error);
+pd_amqp_link_get_plain(PdAmqpLink *self);
+/* @more: another message follows at once (plain TCP: sent with MSG_MORE) */
+gboolean
+pd_amqp_link_publish(PdAmqpLink *self,
+		     guint routing_key,
+		     GBytes *body,
+		     gboolean more,
+		     GError **error);
 /* one heartbeat frame, now */
 gboolean
 pd_amqp_link_send_heartbeat(PdAmqpLink *self, GError **error);
 /* a notification's frames (basic.publish, content header with the
  * properties oslo.messaging sets, body frames of at most @frame_max) written
  * to @fd in as few sendmsg() as it takes: the bytes amqp_basic_publish()
- * sends, without copying the body */
+ * sends, without copying the body; @more: the last sendmsg() has MSG_MORE
+ * too (another message follows at once) */
 gboolean
 pd_amqp_link_send_frames(gint fd,
 			 guint16 channel,
@@ -80,6 +90,7 @@ pd_amqp_link_send_frames(gint fd,
 			 gsize frame_max,
 			 const guint8 *body,
 			 gsize len,
+			 gboolean more,
 			 GError **error);
 /* handles every frame already received, without blocking; also sends a
  * heartbeat when one is due and notices a silent broker. @idle_reads counts

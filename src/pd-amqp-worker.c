@@ -698,10 +698,22 @@ pd_amqp_worker_next_entry(PdAmqpWorker *self)
 	return e;
 }
 
+/* another message goes right after @e in this pass: one is queued and the
+ * window still has room once @e is in flight (the pump's own test) */
+static gboolean
+pd_amqp_worker_more_after(PdAmqpWorker *self, PdAmqpEntry *e)
+{
+	if (self->retry.head == NULL && self->memq.head == NULL)
+		return FALSE;
+	return self->inflight.length + 1 < self->opts.window &&
+	       self->inflight_bytes + pd_amqp_entry_size(e) < self->opts.window_bytes;
+}
+
 static void
 pd_amqp_worker_pump(PdAmqpWorker *self)
 {
-	gboolean corked = FALSE;
+	gboolean plain = self->link != NULL && pd_amqp_link_get_plain(self->link);
+	gboolean corked = FALSE, more = FALSE;
 
 	while (self->cstate == PD_AMQP_CONNECTED && !self->blocked && !self->stopping &&
 	       self->pause_source == NULL && self->inflight.length < self->opts.window &&
@@ -710,13 +722,18 @@ pd_amqp_worker_pump(PdAmqpWorker *self)
 		PdAmqpEntry *e = pd_amqp_worker_next_entry(self);
 		if (e == NULL)
 			break;
-		/* more to send after this one: a burst, written corked */
-		if (!corked && (self->retry.head != NULL || self->memq.head != NULL)) {
+		/* more to send after this one: a burst, whose messages share
+		 * segments (one's tail and the next one's head). Over plain TCP
+		 * every message but the burst's last goes with MSG_MORE; over
+		 * TLS the socket is corked around the burst */
+		more = pd_amqp_worker_more_after(self, e);
+		if (!plain && !corked && more) {
 			pd_amqp_link_set_corked(self->link, TRUE);
+			self->st.corks++;
 			corked = TRUE;
 		}
 		e->tag = pd_amqp_link_get_next_tag(self->link);
-		if (!pd_amqp_link_publish(self->link, e->topic, e->msg->body, &error)) {
+		if (!pd_amqp_link_publish(self->link, e->topic, e->msg->body, more, &error)) {
 			g_queue_push_head(&self->retry, e);
 			pd_amqp_worker_link_failed(self, error);
 			return;
@@ -726,9 +743,13 @@ pd_amqp_worker_pump(PdAmqpWorker *self)
 		g_queue_push_tail(&self->inflight, e);
 		self->inflight_bytes += pd_amqp_entry_size(e);
 	}
-	/* the burst leaves now, its last segment too */
-	if (corked)
+	/* the burst leaves now, its last segment too (a message sent with
+	 * MSG_MORE and none after it: only if the loop's test and
+	 * pd_amqp_worker_more_after() ever disagree) */
+	if (corked || (plain && more && self->link != NULL)) {
 		pd_amqp_link_set_corked(self->link, FALSE);
+		self->st.corks++;
+	}
 }
 
 /* after pd_amqp_link_process() called at @called or later: when the

@@ -58,6 +58,7 @@ typedef struct {
 	guint64 socket_events; /* ... of which the socket's */
 	guint64 idle_reads;    /* reads of the socket that found nothing */
 	guint64 heartbeats;    /* heartbeat frames sent for heartbeat_rate */
+	guint64 corks;	       /* setsockopt(TCP_CORK) calls around bursts */
 } PdAmqpStats;
 
 /* runs in the main context; @state is "connected", "connecting"... */

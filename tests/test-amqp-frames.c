@@ -179,7 +179,7 @@ capture(gboolean by_librabbitmq, gsize frame_max, const guint8 *body, gsize len)
 		g_autoptr(GError) error = NULL;
 
 		g_assert_true(pd_amqp_link_send_frames(
-		  sv[0], 1, EXCHANGE, ROUTING_KEY, frame_max, body, len, &error));
+		  sv[0], 1, EXCHANGE, ROUTING_KEY, frame_max, body, len, FALSE, &error));
 		g_assert_no_error(error);
 		shutdown(sv[0], SHUT_WR);
 		got = g_thread_join(reader);
@@ -245,7 +245,7 @@ test_closed_peer(void)
 	close(sv[1]);
 	/* no SIGPIPE: an error the worker reconnects on */
 	g_assert_false(pd_amqp_link_send_frames(
-	  sv[0], 1, EXCHANGE, ROUTING_KEY, 131072, body, sizeof(body), &error));
+	  sv[0], 1, EXCHANGE, ROUTING_KEY, 131072, body, sizeof(body), FALSE, &error));
 	g_assert_error(error, PD_AMQP_LINK_ERROR, PD_AMQP_LINK_ERROR_CLOSED);
 	close(sv[0]);
 }

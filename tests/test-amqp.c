@@ -643,9 +643,38 @@ broker_socket_corked(guint16 port, guint *n_sockets)
 	return FALSE;
 }
 
-/* a burst of messages is written corked (one message's tail and the next
- * one's head share a segment) and the socket uncorked once it is written:
- * no message's last bytes wait in the kernel for the cork's timeout */
+/* the kernel's struct tcp_info up to tcpi_data_segs_out (Linux 4.6);
+ * glibc's ends before */
+typedef struct {
+	struct tcp_info base;
+	guint64 pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+	guint32 segs_out, segs_in, notsent_bytes, min_rtt, data_segs_in, data_segs_out;
+} TcpInfo;
+
+/* data segments this process's socket to the broker on @port sent */
+static guint64
+broker_socket_data_segs(guint16 port)
+{
+	for (gint fd = 3; fd < 1024; fd++) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof(peer);
+		TcpInfo info = { 0 };
+		socklen_t info_len = sizeof(info);
+
+		if (getpeername(fd, (struct sockaddr *)&peer, &len) != 0 ||
+		    peer.sin_family != AF_INET || ntohs(peer.sin_port) != port)
+			continue;
+		g_assert_cmpint(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &info_len), ==, 0);
+		g_assert_cmpuint(info_len, >=, G_STRUCT_OFFSET(TcpInfo, data_segs_out) + 4);
+		return info.data_segs_out;
+	}
+	g_assert_not_reached();
+}
+
+/* a burst of messages shares segments (one message's tail and the next
+ * one's head): over plain TCP each message but the burst's last is sent
+ * with MSG_MORE, no setsockopt(TCP_CORK) around it (two a burst before);
+ * nothing is left corked, so no message's last bytes wait in the kernel */
 static void
 test_burst_uncorked(Fixture *f, gconstpointer data)
 {
@@ -657,6 +686,7 @@ test_burst_uncorked(Fixture *f, gconstpointer data)
 	PdAmqpStats st;
 	PdAmqpWorker *worker;
 	guint n_sockets = 0;
+	guint64 segs;
 
 	if (skip_without_broker())
 		return;
@@ -664,6 +694,7 @@ test_burst_uncorked(Fixture *f, gconstpointer data)
 	url = url_for("guest", "guest", "burst");
 	worker = heartbeat_worker_new(url, dir, 0, 0.05, owner, budget_state_cb);
 	idle_push(worker, 1);
+	segs = broker_socket_data_segs(broker->port);
 	/* 40 messages handed over at once: the worker sends them in bursts */
 	push_padded(worker, 2, 41, pad);
 	w.worker = worker;
@@ -673,6 +704,12 @@ test_burst_uncorked(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(st.published, ==, 41);
 	g_assert_false(broker_socket_corked(broker->port, &n_sockets));
 	g_assert_cmpuint(n_sockets, >=, 1);
+	g_assert_cmpuint(st.corks, ==, 0);
+	/* 400 KB: 7 full segments of loopback's 64 KB and a short one a
+	 * burst; a message a segment at least without MSG_MORE */
+	segs = broker_socket_data_segs(broker->port) - segs;
+	g_test_message("40 messages of 10 KB in %" G_GUINT64_FORMAT " data segments", segs);
+	g_assert_cmpuint(segs, <, 40);
 	pd_amqp_worker_stop(worker, NULL);
 }
 
