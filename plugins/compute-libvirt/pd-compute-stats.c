@@ -28,7 +28,11 @@
  * connections' domains, so a pipeline faster than the other (under load,
  * or libvirtd's workers serving one connection first) fetched its whole
  * shard while the meters waited for the other's, and every record of it
- * was alive at once */
+ * was alive at once. A hold lasts HOLD_USEC at most: what is queued behind
+ * the job on the pipeline (a discovery's reads, the next part) never waits
+ * longer on records nobody will release (a source whose meters skip some
+ * domains keeps theirs to the cycle's end) */
+#define PD_COMPUTE_STATS_HOLD_USEC (200 * G_TIME_SPAN_MILLISECOND)
 
 /* Lives as long as the cycle cache entry and the pipeline jobs that fill it.
  * A domain's values are written by the one pipeline that owns its handle,
@@ -793,6 +797,8 @@ pd_compute_stats_awaited_locked(PdComputeStats *stats, guint shard)
 static guint
 pd_compute_stats_pace_locked(PdComputeStats *stats, guint shard, guint n)
 {
+	gint64 until = g_get_monotonic_time() + PD_COMPUTE_STATS_HOLD_USEC;
+
 	while (!g_atomic_int_get(&stats->cancelled)) {
 		if (pd_compute_stats_awaited_locked(stats, shard))
 			return n;
@@ -801,7 +807,8 @@ pd_compute_stats_pace_locked(PdComputeStats *stats, guint shard, guint n)
 		if (stats->live + MIN(n, PD_COMPUTE_STATS_CHUNK_TAIL) <= PD_COMPUTE_STATS_LEAD)
 			return MIN(n, PD_COMPUTE_STATS_LEAD - stats->live);
 		stats->held++;
-		g_cond_wait(&stats->lead, &stats->lock);
+		if (!g_cond_wait_until(&stats->lead, &stats->lock, until))
+			return n;
 	}
 	return n;
 }
