@@ -92,6 +92,12 @@ pd_compute_pipeline_push_front(PdComputePipeline *self,
 }
 
 gboolean
+pd_compute_pipeline_has_jobs(PdComputePipeline *self)
+{
+	return g_async_queue_length(self->queue) > 0;
+}
+
+gboolean
 pd_compute_pipeline_wait_job(PdComputePipeline *self, gint64 timeout_usec)
 {
 	gpointer job;

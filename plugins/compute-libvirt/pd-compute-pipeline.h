@@ -39,6 +39,9 @@ pd_compute_pipeline_push_front(PdComputePipeline *self,
  * TRUE when one came */
 gboolean
 pd_compute_pipeline_wait_job(PdComputePipeline *self, gint64 timeout_usec);
+/* whether a job is queued (not counting the one running) */
+gboolean
+pd_compute_pipeline_has_jobs(PdComputePipeline *self);
 /* TRUE on the pipeline's own thread */
 gboolean
 pd_compute_pipeline_is_current(PdComputePipeline *self);

@@ -28,11 +28,14 @@
  * connections' domains, so a pipeline faster than the other (under load,
  * or libvirtd's workers serving one connection first) fetched its whole
  * shard while the meters waited for the other's, and every record of it
- * was alive at once. A hold lasts HOLD_USEC at most: what is queued behind
- * the job on the pipeline (a discovery's reads, the next part) never waits
- * longer on records nobody will release (a source whose meters skip some
- * domains keeps theirs to the cycle's end) */
+ * was alive at once. A pipeline with another job queued (the next cycle's
+ * statistics, a discovery's reads) does not hold: that job's meters may be
+ * what the records wait for (their worker threads), and they are not this
+ * cycle's waiters. Holds look at the queue every HOLD_TICK_USEC, and last
+ * HOLD_USEC at most (records nobody releases: a source whose meters skip
+ * some domains keeps theirs to the cycle's end) */
 #define PD_COMPUTE_STATS_HOLD_USEC (200 * G_TIME_SPAN_MILLISECOND)
+#define PD_COMPUTE_STATS_HOLD_TICK_USEC (10 * G_TIME_SPAN_MILLISECOND)
 
 /* Lives as long as the cycle cache entry and the pipeline jobs that fill it.
  * A domain's values are written by the one pipeline that owns its handle,
@@ -798,17 +801,21 @@ static guint
 pd_compute_stats_pace_locked(PdComputeStats *stats, guint shard, guint n)
 {
 	gint64 until = g_get_monotonic_time() + PD_COMPUTE_STATS_HOLD_USEC;
+	PdComputePipeline *line = pd_compute_pool_get(stats->pool, shard);
 
 	while (!g_atomic_int_get(&stats->cancelled)) {
+		gint64 now = g_get_monotonic_time();
 		if (pd_compute_stats_awaited_locked(stats, shard))
 			return n;
 		/* a chunk that does not take it past the lead, of TAIL
 		 * domains at least (each chunk wakes the meters) */
 		if (stats->live + MIN(n, PD_COMPUTE_STATS_CHUNK_TAIL) <= PD_COMPUTE_STATS_LEAD)
 			return MIN(n, PD_COMPUTE_STATS_LEAD - stats->live);
-		stats->held++;
-		if (!g_cond_wait_until(&stats->lead, &stats->lock, until))
+		if (now >= until || pd_compute_pipeline_has_jobs(line))
 			return n;
+		stats->held++;
+		g_cond_wait_until(
+		  &stats->lead, &stats->lock, MIN(until, now + PD_COMPUTE_STATS_HOLD_TICK_USEC));
 	}
 	return n;
 }
