@@ -631,6 +631,58 @@ test_stats_lead(void)
 	records_teardown(&r);
 }
 
+/* the next cycle's statistics (their own PdComputeStats, on the same
+ * pipelines) are answered while the first cycle's pipelines are held with
+ * nobody reading its records: a hold must not keep another cycle's jobs
+ * queued behind it (the meters of the next cycle would take the worker
+ * threads the first cycle's late meters need to release the records) */
+static void
+test_stats_lead_next_cycle(void)
+{
+	Records r;
+	PdCycleCache *cache, *next;
+	PdComputeStats *stats, *stats2;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GAsyncQueue) done = g_async_queue_new();
+	Meter meters[2] = { { NULL } };
+	GThread *threads[2] = { NULL };
+	guint answered = 0;
+	LeadWait lw;
+
+	records_setup_full(&r, LEAD_DOMAINS, 2);
+	cache = pd_cycle_cache_new(r.config);
+	stats =
+	  pd_compute_stats_get(cache, r.pool, FALSE, r.known, PD_COMPUTE_GROUP_INFO, 0, &error);
+	g_assert_no_error(error);
+	lw = (LeadWait){ stats, r.pool };
+	g_assert_true(pd_test_wait_for(lead_settled, &lw, 60000));
+	next = pd_cycle_cache_new(r.config);
+	stats2 =
+	  pd_compute_stats_get(next, r.pool, FALSE, r.known, PD_COMPUTE_GROUP_INFO, 0, &error);
+	g_assert_no_error(error);
+	/* the last domain of each shard */
+	for (guint i = LEAD_DOMAINS; i-- > 0;) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(r.known, i));
+		guint k = pd_compute_pool_shard(r.pool, cd->uuid);
+		if (meters[k].cd == NULL)
+			meters[k] = (Meter){ stats2, cd, done };
+	}
+	for (guint k = 0; k < 2; k++)
+		threads[k] = g_thread_new("meter", meter_thread, &meters[k]);
+	while (answered < 2 && g_async_queue_timeout_pop(done, 30 * G_USEC_PER_SEC) != NULL)
+		answered++;
+	g_test_message("answered %u of 2 with the first cycle held (%u holds)",
+		       answered,
+		       pd_compute_stats_get_held(stats));
+	/* the first cycle's end lets its pipelines go: the threads end */
+	pd_cycle_cache_unref(cache);
+	for (guint k = 0; k < 2; k++)
+		g_thread_join(threads[k]);
+	g_assert_cmpuint(answered, ==, 2);
+	pd_cycle_cache_unref(next);
+	records_teardown(&r);
+}
+
 #define MATCH_DOMAINS 6
 
 /* the bulk answer's records are told apart by name, in the order asked,
@@ -873,6 +925,7 @@ main(int argc, char **argv)
 	g_test_add_func("/compute/stats-wakeups", test_stats_wakeups);
 	g_test_add_func("/compute/stats-chunks", test_stats_chunks);
 	g_test_add_func("/compute/stats-lead", test_stats_lead);
+	g_test_add_func("/compute/stats-lead-next-cycle", test_stats_lead_next_cycle);
 	g_test_add_func("/compute/stats-match-records", test_stats_match_records);
 	g_test_add_func("/compute/stats-records-freed", test_stats_records_freed);
 	g_test_add_func("/compute/stats-records-race", test_stats_records_race);
