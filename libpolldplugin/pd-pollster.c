@@ -174,10 +174,14 @@ pd_pollster_real_poll_finish(PdPollster *self, GAsyncResult *res, GError **error
 	return g_task_propagate_boolean(G_TASK(res), error);
 }
 
+/* a class with neither vfunc is not: the engine calls ->poll itself for
+ * synchronous ones, and pd_pollster_real_poll_async() reports the mistake */
 gboolean
 pd_pollster_is_synchronous(PdPollster *self)
 {
-	return PD_POLLSTER_GET_CLASS(self)->poll_async == pd_pollster_real_poll_async;
+	PdPollsterClass *klass = PD_POLLSTER_GET_CLASS(self);
+
+	return klass->poll_async == pd_pollster_real_poll_async && klass->poll != NULL;
 }
 
 void

@@ -33,6 +33,7 @@ pd_fake_reset(void)
 	g_clear_pointer(&fake.accepted, g_hash_table_unref);
 	fake.accepted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	fake.accepted_after_poll = FALSE;
+	fake.with_none = FALSE;
 	g_clear_pointer(&fake.a_polls, g_array_unref);
 	fake.a_polls = g_array_new(FALSE, FALSE, sizeof(gint64));
 	g_clear_pointer(&fake.many_calls, g_array_unref);
@@ -133,6 +134,25 @@ static void
 pd_fake_pollster_class_init(PdFakePollsterClass *klass)
 {
 	PD_POLLSTER_CLASS(klass)->poll = pd_fake_pollster_poll;
+}
+
+/* --- a pollster that implements neither poll nor poll_async --- */
+
+#define PD_TYPE_FAKE_NONE (pd_fake_none_get_type())
+G_DECLARE_FINAL_TYPE(PdFakeNone, pd_fake_none, PD, FAKE_NONE, PdPollster)
+struct _PdFakeNone {
+	PdPollster parent_instance;
+};
+G_DEFINE_TYPE(PdFakeNone, pd_fake_none, PD_TYPE_POLLSTER)
+
+static void
+pd_fake_none_init(PdFakeNone *self)
+{
+}
+
+static void
+pd_fake_none_class_init(PdFakeNoneClass *klass)
+{
 }
 
 /* --- fake discovery: resources d0..d2 --- */
@@ -319,6 +339,17 @@ pd_fake_plugin_constructed(GObject *obj)
 	pd_fake_plugin_add(plugin, "fake.c", PD_SAMPLE_TYPE_DELTA);
 	pd_fake_plugin_add(plugin, "fake.slow", PD_SAMPLE_TYPE_GAUGE);
 	pd_plugin_add_discovery(plugin, d);
+	if (fake.with_none) {
+		g_autoptr(PdPollster) none = g_object_new(PD_TYPE_FAKE_NONE,
+							  "name",
+							  "fake.none",
+							  "namespace",
+							  "fake",
+							  "default-discovery",
+							  "fake_disc",
+							  NULL);
+		pd_plugin_add_pollster(plugin, none);
+	}
 	{
 		g_autoptr(PdDiscovery) parts =
 		  g_object_new(PD_TYPE_FAKE_PARTS, "name", "fake_parts", NULL);

@@ -28,6 +28,7 @@ typedef struct {
 	GHashTable *accepted;		      /* ids of fake_parts the engine kept */
 	gboolean accepted_after_poll;	      /* ... one of them polled already */
 	GArray *many_calls;		      /* PdFakeCall, of the fake_many resources */
+	gboolean with_none; /* the plugin adds "fake.none": neither poll nor poll_async */
 } PdFakeState;
 
 /* one invocation on fake_many's resources */

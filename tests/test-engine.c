@@ -509,6 +509,30 @@ test_engine_unknown_discovery(PdFixture *fx, gconstpointer data)
 	g_assert_cmpuint(pd_fake_polled("fake.a", "d0"), ==, 1);
 }
 
+/* a pollster class that implements neither poll nor poll_async (a plugin's
+ * mistake): its job fails with an error that says so, the others of the
+ * source are polled, and polld goes on */
+static void
+test_engine_pollster_without_poll(PdFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	PdPollsterStats *none;
+	GLogLevelFlags fatal;
+
+	fake.with_none = TRUE;
+	pd_fixture_write(
+	  fx, "sources:\n  - name: a\n    interval: 60\n    meters: [fake.a, fake.none]\n", NULL);
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	/* the job's warning (a structured one: not caught by expect_message) */
+	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	pd_fixture_poll(fx);
+	g_log_set_always_fatal(fatal);
+	none = pd_engine_get_pollster_stats(fx->engine, "fake.none");
+	g_assert_cmpuint(none->errors, ==, 1);
+	g_assert_nonnull(strstr(none->last_error, "implements neither poll nor poll_async"));
+	g_assert_cmpuint(pd_fake_polled("fake.a", "d0"), ==, 1);
+}
+
 static gboolean
 pd_fake_slow_entered(gpointer data)
 {
@@ -1025,6 +1049,7 @@ main(int argc, char **argv)
 	ADD("/engine/batch-size-zero", test_engine_batch_size_zero);
 	ADD("/engine/streaming", test_engine_streaming);
 	ADD("/engine/unknown-discovery", test_engine_unknown_discovery);
+	ADD("/engine/pollster-without-poll", test_engine_pollster_without_poll);
 	ADD("/engine/deadline", test_engine_deadline);
 	ADD("/engine/reload", test_engine_reload);
 	ADD("/engine/stop-waits-for-late-jobs", test_engine_stop_waits_for_late_jobs);
