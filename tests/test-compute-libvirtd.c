@@ -6,6 +6,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #define _GNU_SOURCE /* dl_iterate_phdr */
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
 #include <link.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -162,22 +164,64 @@ die_with_test_cb(gpointer data)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* libvirtd tells a service manager it is ready (sd_notify's READY=1 on
+ * $NOTIFY_SOCKET) once its sockets listen: a private datagram socket stands
+ * in for systemd, so a test starts polld on a libvirtd that answers (else
+ * polld's first cycle may find no libvirt and, at a long interval, no cycle
+ * follows for the test to read) */
+static GSocket *
+notify_socket_new(const gchar *path)
+{
+	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+	g_autoptr(GError) error = NULL;
+	GSocket *sock = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM, 0, &error);
+
+	g_assert_no_error(error);
+	g_unlink(path);
+	g_assert_true(g_socket_bind(sock, addr, TRUE, &error));
+	g_assert_no_error(error);
+	/* libvirtd writes when ready: the timeout only guards a failure */
+	g_socket_set_timeout(sock, 120);
+	return sock;
+}
+
+static void
+notify_wait_ready(GSocket *sock)
+{
+	for (;;) {
+		g_autoptr(GError) error = NULL;
+		gchar buf[4096];
+		gssize n = g_socket_receive(sock, buf, sizeof(buf) - 1, NULL, &error);
+
+		g_assert_no_error(error);
+		buf[MAX(n, 0)] = '\0';
+		if (strstr(buf, "READY=1") != NULL)
+			return;
+	}
+}
+
 static GSubprocess *
 start_libvirtd(const gchar *dir)
 {
 	g_autofree gchar *harness =
 	  g_build_filename(g_getenv("POLLD_SOURCE_ROOT"), "tests", "libvirtd-harness.sh", NULL);
 	g_autofree gchar *log = g_build_filename(dir, "libvirtd.log", NULL);
+	g_autofree gchar *notify_path = g_build_filename(dir, "notify", NULL);
 	g_autoptr(GSubprocessLauncher) l =
 	  g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocket) notify = NULL;
 	GSubprocess *proc;
 
 	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+	notify = notify_socket_new(notify_path);
+	g_subprocess_launcher_setenv(l, "NOTIFY_SOCKET", notify_path, TRUE);
 	g_subprocess_launcher_set_stderr_file_path(l, log);
 	g_subprocess_launcher_set_child_setup(l, die_with_test_cb, NULL, NULL);
 	proc = g_subprocess_launcher_spawn(l, &error, "sh", harness, dir, NULL);
 	g_assert_no_error(error);
+	notify_wait_ready(notify);
+	g_unlink(notify_path);
 	return proc;
 }
 
