@@ -813,6 +813,10 @@ synthetic_record(PdComputeDomain *cd, gint k, gint *n_out)
 	virTypedParameterPtr params = NULL;
 	gint n = 0, max = 0;
 
+	/* the cpu group: memory comes with it, as on QEMU */
+	g_assert_cmpint(virTypedParamsAddUInt(&params, &n, &max, "vcpu.current", 1), ==, 0);
+	add_ull(&params, &n, &max, "cpu.time", 5000000 + k);
+	add_ull(&params, &n, &max, "balloon.current", 1536000 + k * 1024);
 	add_ull(&params, &n, &max, "balloon.available", 4096000 + k * 1024);
 	/* domain 0 has no "usable" (older guest drivers): usage falls back to unused */
 	add_ull(&params, &n, &max, k == 0 ? "balloon.unused" : "balloon.usable", 1024000 + k);
@@ -893,11 +897,25 @@ test_values_synthetic(void)
 		batch = pd_poll_context_steal_batch(ctx);
 		pd_sample_batch_take(all, batch);
 	}
+	/* and memory, 26.0.0's: the balloon's size, balloon.current / 1024 */
+	{
+		g_autoptr(PdPollster) pollster =
+		  PD_POLLSTER(pd_compute_pollster_new(pd_compute_meter_lookup("memory"), conn));
+		g_autoptr(PdPollContext) ctx = pd_poll_context_new(config, cache, "test");
+		g_assert_true(
+		  PD_POLLSTER_GET_CLASS(pollster)->poll(pollster, ctx, resources, NULL, &error));
+		g_assert_no_error(error);
+		pd_sample_batch_take(all, pd_poll_context_steal_batch(ctx));
+	}
 	for (guint k = 0; k < resources->len; k++) {
 		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, k));
 		const gchar *id = cd->inst->uuid;
 		gdouble avail = 4096000 + k * 1024;
-		PdSample *s = batch_sample(all, "memory.usage", id);
+		PdSample *s = batch_sample(all, "memory", id);
+
+		g_assert_cmpfloat(s->volume.d, ==, (1536000 + k * 1024) / 1024.0);
+		g_assert_cmpstr(s->unit, ==, "MiB");
+		s = batch_sample(all, "memory.usage", id);
 
 		g_assert_cmpfloat_with_epsilon(s->volume.d, (avail - (1024000 + k)) / 1024.0, 1e-9);
 		g_assert_cmpstr(s->unit, ==, "MiB");
@@ -929,8 +947,8 @@ test_values_synthetic(void)
 			  700000 + k * 10 + i);
 		}
 	}
-	/* 9 instance meters per domain plus 2 latency meters per disk */
-	g_assert_cmpuint(pd_sample_batch_get_size(all), ==, resources->len * (9 + 2 * 2));
+	/* 10 instance meters per domain plus 2 latency meters per disk */
+	g_assert_cmpuint(pd_sample_batch_get_size(all), ==, resources->len * (10 + 2 * 2));
 	for (guint k = 0; k < resources->len; k++)
 		virTypedParamsFree(recs[k].params, recs[k].nparams);
 	virConnectClose(rw);

@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <libvirt/libvirt.h>
+#include <string.h>
 
 #include "pd-compute-instance.h"
 #include "pd-test-compute.h"
@@ -236,6 +237,90 @@ test_compat_2025(void)
 	pd_test_rmtree(dir);
 }
 
+/* ------------------------------------------------------------------ memory */
+
+/* @text with the first @from after @after replaced by @to */
+static gchar *
+replace_after(const gchar *text, const gchar *after, const gchar *from, const gchar *to)
+{
+	const gchar *start = strstr(text, after);
+	const gchar *at = start != NULL ? strstr(start, from) : NULL;
+
+	g_assert_nonnull(at);
+	return g_strdup_printf("%.*s%s%s", (gint)(at - text), text, to, at + strlen(from));
+}
+
+/* the memory sample of the domain named @name, NULL when none */
+static JsonObject *
+find_memory(GPtrArray *samples, const gchar *name)
+{
+	for (guint i = 0; i < samples->len; i++) {
+		JsonObject *s = g_ptr_array_index(samples, i);
+		JsonObject *md = json_object_get_object_member(s, "resource_metadata");
+		if (g_str_equal(json_object_get_string_member(s, "counter_name"), "memory") &&
+		    g_str_equal(json_object_get_string_member(md, "name"), name))
+			return s;
+	}
+	return NULL;
+}
+
+/* Ceilometer 25/26's memory is the balloon's size (memoryStats' "actual",
+ * KiB / 1024, a float), not the flavor's; a domain with <memballoon
+ * model='none'/> has no "actual" and no sample. Zed's is the flavor's. */
+static void
+test_memory_balloon(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	const gchar *opts[] = {
+		"--domains", "2", "--shutoff-every", "0", "--plain-every", "0", NULL
+	};
+	g_autofree gchar *xml = pd_test_compute_gen_domains(dir, opts);
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *small = NULL;
+	g_autofree gchar *none = NULL;
+	g_autofree gchar *conf = NULL;
+	g_autofree gchar *conf_zed = NULL;
+	g_autoptr(GPtrArray) ours = NULL;
+	g_autoptr(GPtrArray) zed = NULL;
+	JsonObject *s;
+
+	g_assert_true(g_file_get_contents(xml, &text, NULL, NULL));
+	/* instance 0: m1.tiny (512 MB), its balloon at 1 GiB of 2 */
+	small = replace_after(text,
+			      "<name>instance-00000000</name>",
+			      "<currentMemory unit='KiB'>2097152</currentMemory>",
+			      "<currentMemory unit='KiB'>1048576</currentMemory>");
+	/* instance 1: m1.small (2048 MB), no balloon */
+	none = replace_after(small,
+			     "<name>instance-00000001</name>",
+			     "<devices>",
+			     "<devices><memballoon model='none'/>");
+	g_assert_true(g_file_set_contents(xml, none, -1, NULL));
+	conf = write_config(dir, uri, NULL);
+	ours = run_once(conf, NULL);
+	s = find_memory(ours, "instance-00000000");
+	g_assert_nonnull(s);
+	g_assert_cmpint(
+	  json_node_get_value_type(json_object_get_member(s, "counter_volume")), ==, G_TYPE_DOUBLE);
+	g_assert_cmpfloat(json_object_get_double_member(s, "counter_volume"), ==, 1024.0);
+	g_assert_cmpstr(json_object_get_string_member(s, "counter_unit"), ==, "MiB");
+	g_assert_null(find_memory(ours, "instance-00000001"));
+
+	conf_zed = write_config(dir, uri, "[polld]\nceilometer_compat = zed\n");
+	zed = run_once(conf_zed, NULL);
+	s = find_memory(zed, "instance-00000000");
+	g_assert_nonnull(s);
+	g_assert_cmpint(
+	  json_node_get_value_type(json_object_get_member(s, "counter_volume")), ==, G_TYPE_INT64);
+	g_assert_cmpint(json_object_get_int_member(s, "counter_volume"), ==, 512);
+	g_assert_cmpstr(json_object_get_string_member(s, "counter_unit"), ==, "MB");
+	s = find_memory(zed, "instance-00000001");
+	g_assert_nonnull(s);
+	g_assert_cmpint(json_object_get_int_member(s, "counter_volume"), ==, 2048);
+	pd_test_rmtree(dir);
+}
+
 /* ------------------------------------------------------------------ values */
 
 /* the test driver's counters follow the clock: ours were read first */
@@ -321,8 +406,9 @@ instance_value(virDomainPtr dom, JsonObject *md, const gchar *meter, gboolean *i
 	}
 	if (g_str_equal(meter, "vcpus"))
 		return info.nrVirtCpu;
+	/* 26.0.0's memory is the balloon's size, KiB / 1024 (a float) */
 	if (g_str_equal(meter, "memory"))
-		return json_object_get_int_member(md, "memory_mb");
+		return (gint64)(info.memory / 1024);
 	if (g_str_equal(meter, "disk.root.size"))
 		return json_object_get_int_member(md, "root_gb");
 	if (g_str_equal(meter, "disk.ephemeral.size"))
@@ -354,6 +440,11 @@ check_sample_value(virConnectPtr conn, JsonObject *s)
 			json_object_get_string_member(s, "project_id"));
 	if (em->scope == SCOPE_INSTANCE) {
 		g_assert_cmpstr(rid, ==, uuid);
+		if (g_str_equal(name, "memory"))
+			g_assert_cmpint(
+			  json_node_get_value_type(json_object_get_member(s, "counter_volume")),
+			  ==,
+			  G_TYPE_DOUBLE);
 		expected = instance_value(dom, md, name, &is_counter);
 	} else if (em->scope == SCOPE_DISK) {
 		const gchar *dev = json_object_get_string_member(md, "disk_name");
@@ -497,6 +588,7 @@ main(gint argc, gchar **argv)
 	g_assert_cmpint(virInitialize(), ==, 0);
 	g_test_add_func("/compute/golden", test_golden);
 	g_test_add_func("/compute/compat-2025.2", test_compat_2025);
+	g_test_add_func("/compute/memory-balloon", test_memory_balloon);
 	g_test_add_func("/compute/values-bulk", test_values_bulk);
 	g_test_add_func("/compute/values-per-domain", test_values_per_domain);
 	g_test_add_func("/compute/scale-1000", test_scale_1000);

@@ -69,6 +69,7 @@ typedef struct {
 	PdComputeProfileExt profile; /* its strings interned; not interned itself yet */
 	GPtrArray *disks;	     /* interned dev strings */
 	GPtrArray *vnics;	     /* PdComputeVnicDraft */
+	gboolean no_balloon;
 } PdComputeDraft;
 
 static void
@@ -207,6 +208,9 @@ pd_compute_draft_parse_devices(PdComputeDraft *d, PdComputeXml *x, gconstpointer
 			PdComputeVnicDraft *vnic = pd_compute_vnic_parse(x, n);
 			if (vnic != NULL)
 				g_ptr_array_add(d->vnics, vnic);
+		} else if (pd_compute_xml_is(x, n, "memballoon", NULL)) {
+			g_autofree gchar *model = pd_compute_xml_prop(x, n, "model");
+			d->no_balloon = g_strcmp0(model, "none") == 0;
 		}
 	}
 }
@@ -451,10 +455,11 @@ pd_compute_draft_pack(PdComputeDraft *d)
 	PdComputeInstance *inst = pd_slab_alloc0(size);
 	gchar *w = (gchar *)inst + strings;
 
-	g_assert(d->disks->len <= G_MAXUINT16 && d->vnics->len <= G_MAXUINT16);
+	g_assert(d->disks->len <= G_MAXUINT16 && d->vnics->len <= G_MAXINT16);
 	inst->ref_count = 1;
 	inst->n_disks = (guint16)d->disks->len;
-	inst->n_vnics = (guint16)d->vnics->len;
+	inst->n_vnics = d->vnics->len & G_MAXINT16;
+	inst->no_balloon = d->no_balloon ? 1 : 0;
 	inst->disks = (PdComputeDisk *)(inst + 1);
 	inst->vnics = (PdComputeVnic *)(inst->disks + inst->n_disks);
 	for (guint i = 0; i < d->disks->len; i++) {

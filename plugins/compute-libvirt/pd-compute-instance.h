@@ -76,7 +76,8 @@ pd_compute_instance_profile_unref(const PdComputeProfile *profile);
 typedef struct {
 	gint ref_count;
 	guint16 n_disks;
-	guint16 n_vnics;
+	guint16 n_vnics : 15;
+	guint16 no_balloon : 1; /* <memballoon model='none'/>: no bytes more */
 	const PdComputeProfile *profile;
 	gchar *uuid;	    /* domain UUID = instance id */
 	gchar *domain_name; /* libvirt name, instance-0000000x */

@@ -22,7 +22,12 @@ static const PdComputeMeter pd_compute_meters[] = {
 	  PD_COMPUTE_VALUE_DOM_FIELD,
 	  PD_COMPUTE_GROUP_INFO,
 	  PD_COMPUTE_CPU_NUMBER },
-	{ "memory", "MB", GAUGE, PD_COMPUTE_VALUE_FLAVOR_MEMORY, 0, 0 },
+	{ "memory",
+	  "MB",
+	  GAUGE,
+	  PD_COMPUTE_VALUE_MEM_MB,
+	  PD_COMPUTE_GROUP_INFO,
+	  PD_COMPUTE_MEM_ACTUAL },
 	{ "memory.usage", "MB", GAUGE, PD_COMPUTE_VALUE_MEM_USAGE, PD_COMPUTE_GROUP_MEMORY, 0 },
 	{ "memory.resident",
 	  "MB",
@@ -196,6 +201,20 @@ pd_compute_meter_table(guint *n_meters)
 {
 	*n_meters = G_N_ELEMENTS(pd_compute_meters);
 	return pd_compute_meters;
+}
+
+/* zed has no memory pollster: its "memory" is the flavor's */
+static const PdComputeMeter pd_compute_memory_flavor = { "memory", "MB",
+							 GAUGE,	   PD_COMPUTE_VALUE_FLAVOR_MEMORY,
+							 0,	   0 };
+
+const PdComputeMeter *
+pd_compute_meters_for_release(const PdComputeMeter *meter, PdCeilometerRelease release)
+{
+	if (release < PD_CEILOMETER_2025_2 && meter->group == PD_COMPUTE_GROUP_INFO &&
+	    meter->field == PD_COMPUTE_MEM_ACTUAL)
+		return &pd_compute_memory_flavor;
+	return meter;
 }
 
 const PdComputeMeter *

@@ -37,6 +37,7 @@ G_DEFINE_TYPE(PdComputePollster, pd_compute_pollster, PD_TYPE_POLLSTER)
 /* what one poll invocation works with */
 typedef struct {
 	PdComputePollster *self;
+	const PdComputeMeter *meter; /* as [polld] ceilometer_compat's release has it */
 	PdPollContext *ctx;
 	PdResource *res;
 	PdComputeDomain *cd;
@@ -67,8 +68,8 @@ pd_compute_emit(PdComputePoll *p, const gchar *resource_id, PdMetadata *md, gdou
 {
 	PdComputeInstance *inst = p->cd->inst;
 	PdSample *sample = pd_poll_context_add_sample(p->ctx,
-						      p->self->meter->name,
-						      p->self->meter->type,
+						      p->meter->name,
+						      p->meter->type,
 						      p->unit,
 						      resource_id,
 						      inst->profile->user_id,
@@ -88,14 +89,14 @@ pd_compute_poll_monotonic(PdComputePoll *p)
 {
 	if (p->ds == NULL)
 		return pd_sample_monotonic_now();
-	return p->ds->monotonic[pd_compute_group_index(p->self->meter->group)];
+	return p->ds->monotonic[pd_compute_group_index(p->meter->group)];
 }
 
 static void
 pd_compute_fail(PdComputePoll *p, const gchar *why)
 {
 	g_autofree gchar *reason =
-	  g_strdup_printf("%s: %s for instance %s", p->self->meter->name, why, p->cd->inst->uuid);
+	  g_strdup_printf("%s: %s for instance %s", p->meter->name, why, p->cd->inst->uuid);
 	pd_poll_context_add_permanent_failure(p->ctx, p->res, reason);
 }
 
@@ -117,8 +118,7 @@ pd_compute_missing_memory(PdComputePoll *p)
 	if (g_atomic_int_get(&p->ds->have) & mem_bits)
 		pd_compute_fail(p, "the guest does not report this memory statistic");
 	else
-		g_debug(
-		  "%s: no memory statistics for %s yet", p->self->meter->name, p->cd->inst->uuid);
+		g_debug("%s: no memory statistics for %s yet", p->meter->name, p->cd->inst->uuid);
 }
 
 static gboolean
@@ -140,7 +140,7 @@ pd_compute_memory_usage(PdComputeDomainStats *ds, gdouble *out)
 static void
 pd_compute_poll_instance(PdComputePoll *p)
 {
-	const PdComputeMeter *m = p->self->meter;
+	const PdComputeMeter *m = p->meter;
 	PdComputeDomainStats *ds = p->ds;
 	gdouble mb;
 
@@ -165,6 +165,13 @@ pd_compute_poll_instance(PdComputePoll *p)
 			}
 			break;
 		case PD_COMPUTE_VALUE_MEM_MB:
+			/* memoryStats has no "actual" then: Ceilometer sends nothing */
+			if (m->field == PD_COMPUTE_MEM_ACTUAL && p->cd->inst->no_balloon) {
+				pd_compute_fail(p, "the domain has no memory balloon");
+				return;
+			}
+			if (m->field == PD_COMPUTE_MEM_ACTUAL && !pd_compute_has(ds, m->field))
+				return;
 			if (!pd_compute_has(ds, m->field)) {
 				pd_compute_missing_memory(p);
 				return;
@@ -190,7 +197,7 @@ pd_compute_poll_instance(PdComputePoll *p)
 static void
 pd_compute_poll_disks(PdComputePoll *p)
 {
-	const PdComputeMeter *m = p->self->meter;
+	const PdComputeMeter *m = p->meter;
 	guint found = 0;
 
 	for (guint i = 0; i < p->cd->inst->n_disks; i++) {
@@ -338,7 +345,7 @@ pd_compute_delta(PdComputePoll *p, guint idx, const gchar *rid, gint64 value)
 static void
 pd_compute_poll_vnics(PdComputePoll *p)
 {
-	const PdComputeMeter *m = p->self->meter;
+	const PdComputeMeter *m = p->meter;
 
 	for (guint i = 0; i < p->cd->inst->n_vnics; i++) {
 		PdComputeNetStats *st = &p->ds->vnics[i];
@@ -362,7 +369,7 @@ pd_compute_poll_static(PdComputePoll *p)
 	PdComputeInstance *inst = p->cd->inst;
 	PdSample *s = pd_compute_emit(p, inst->uuid, p->cd->md, pd_sample_monotonic_now());
 
-	switch (p->self->meter->kind) {
+	switch (p->meter->kind) {
 		case PD_COMPUTE_VALUE_FLAVOR_MEMORY:
 			pd_sample_set_int(s, inst->profile->memory_mb);
 			break;
@@ -384,7 +391,7 @@ pd_compute_poll_static(PdComputePoll *p)
 static void
 pd_compute_poll_one(PdComputePoll *p, PdComputeStatsWindow *w, guint slot)
 {
-	const PdComputeMeter *m = p->self->meter;
+	const PdComputeMeter *m = p->meter;
 
 	/* shut off domains have nothing but their power state */
 	if (p->cd->state == VIR_DOMAIN_SHUTOFF && m->kind != PD_COMPUTE_VALUE_POWER_STATE)
@@ -472,34 +479,36 @@ pd_compute_pollster_poll(PdPollster *pollster,
 	PdComputeStats *stats = NULL;
 	PdComputeStatsWindow w = { NULL };
 	gboolean ok = TRUE;
-	PdComputePoll p = { self,
-			    ctx,
-			    NULL,
-			    NULL,
-			    NULL,
-			    0,
-			    pd_compute_unit(self->meter->unit, pd_poll_context_get_config(ctx)),
+	PdCeilometerRelease release;
+	const PdComputeMeter *meter;
+
+	pd_config_get_ceilometer_compat(pd_poll_context_get_config(ctx), &release, NULL);
+	meter = pd_compute_meters_for_release(self->meter, release);
+	PdComputePoll p = { self, meter,
+			    ctx,  NULL,
+			    NULL, NULL,
+			    0,	  pd_compute_unit(meter->unit, pd_poll_context_get_config(ctx)),
 			    NULL };
 	g_autoptr(GString) rid = g_string_sized_new(128);
 
-	if (self->meter->group != 0) {
+	if (meter->group != 0) {
 		const gchar *source = pd_poll_context_get_source_name(ctx);
 		/* the next cycle of this source fetches our group with the others */
-		pd_compute_pool_add_groups(self->pool, source, self->meter->group);
+		pd_compute_pool_add_groups(self->pool, source, meter->group);
 		stats = pd_compute_stats_get(pd_poll_context_get_cache(ctx),
 					     self->pool,
 					     self->use_bulk,
 					     resources,
-					     self->meter->group,
+					     meter->group,
 					     pd_compute_pool_get_groups(self->pool, source),
 					     error);
 		if (stats == NULL)
 			return FALSE;
 		pd_compute_stats_window_init(
-		  &w, stats, source, pd_compute_pollster_meter_index(self), self->meter->group);
+		  &w, stats, source, pd_compute_pollster_meter_index(self), meter->group);
 	}
 	p.rid = rid;
-	if (self->meter->kind == PD_COMPUTE_VALUE_NET_DELTA)
+	if (meter->kind == PD_COMPUTE_VALUE_NET_DELTA)
 		p.cycle = pd_compute_pollster_enter_cycle(self, ctx);
 	for (guint i = 0; i < resources->len; i++) {
 		if (g_cancellable_set_error_if_cancelled(cancellable, error)) {

@@ -37,6 +37,10 @@ typedef struct {
 /* Ceilometer's compute meters, in pd-compute-meters.c */
 const PdComputeMeter *
 pd_compute_meter_table(guint *n_meters);
+/* the meter as @release polls it: zed's "memory" is the flavor's, not the
+ * balloon's */
+const PdComputeMeter *
+pd_compute_meters_for_release(const PdComputeMeter *meter, PdCeilometerRelease release);
 const PdComputeMeter *
 pd_compute_meter_lookup(const gchar *name);
 

@@ -333,9 +333,12 @@ pd_compute_apply_dom_fields(PdComputeDomainStats *ds, virTypedParameterPtr param
 		if (pd_param_get(params, n, pd_compute_bulk_dom_fields[i].name, &value))
 			pd_compute_domain_stats_set(ds, pd_compute_bulk_dom_fields[i].field, value);
 	}
-	/* the balloon group always carries "current" when it answered */
-	if (pd_param_get(params, n, "balloon.current", &value))
+	/* the balloon group always carries "current" when it answered: the
+	 * balloon's size memoryStats calls "actual" (see README.md) */
+	if (pd_param_get(params, n, "balloon.current", &value)) {
+		pd_compute_domain_stats_set(ds, PD_COMPUTE_MEM_ACTUAL, value);
 		pd_compute_mark_fetched(ds, PD_COMPUTE_GROUP_MEMORY);
+	}
 	/* perf values exist only in the bulk answer: absent means not enabled */
 	pd_compute_mark_fetched(ds, PD_COMPUTE_GROUP_PERF);
 }
@@ -476,6 +479,8 @@ pd_compute_fetch_info(PdComputeConnection *conn, PdComputeDomainStats *ds, PdCom
 	}
 	pd_compute_domain_stats_set(ds, PD_COMPUTE_CPU_TIME, (gint64)info.cpuTime);
 	pd_compute_domain_stats_set(ds, PD_COMPUTE_CPU_NUMBER, info.nrVirtCpu);
+	/* the balloon's size, as the bulk answer's balloon.current */
+	pd_compute_domain_stats_set(ds, PD_COMPUTE_MEM_ACTUAL, (gint64)info.memory);
 	pd_compute_mark_fetched(ds, PD_COMPUTE_GROUP_INFO);
 }
 
