@@ -902,10 +902,13 @@ test_values_synthetic(void)
 		g_autoptr(PdPollster) pollster =
 		  PD_POLLSTER(pd_compute_pollster_new(pd_compute_meter_lookup("memory"), conn));
 		g_autoptr(PdPollContext) ctx = pd_poll_context_new(config, cache, "test");
+		g_autoptr(PdSampleBatch) batch = NULL;
 		g_assert_true(
 		  PD_POLLSTER_GET_CLASS(pollster)->poll(pollster, ctx, resources, NULL, &error));
 		g_assert_no_error(error);
-		pd_sample_batch_take(all, pd_poll_context_steal_batch(ctx));
+		/* take moves the samples: the emptied batch stays the caller's */
+		batch = pd_poll_context_steal_batch(ctx);
+		pd_sample_batch_take(all, batch);
 	}
 	for (guint k = 0; k < resources->len; k++) {
 		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, k));
