@@ -17,29 +17,10 @@ typedef struct {
 } PdExtrasDict;
 
 static void
-pd_extras_release(gpointer s)
-{
-	if (s != NULL)
-		g_ref_string_release(s);
-}
-
-static gchar *
-pd_extras_intern(gchar *s)
-{
-	gchar *interned;
-
-	if (s == NULL)
-		return NULL;
-	interned = g_ref_string_new_intern(s);
-	g_free(s);
-	return interned;
-}
-
-static void
 pd_extras_dict_init(PdExtrasDict *d)
 {
-	d->names = g_ptr_array_new_with_free_func(pd_extras_release);
-	d->values = g_ptr_array_new_with_free_func(pd_extras_release);
+	d->names = g_ptr_array_new_with_free_func(pd_compute_xml_release_interned);
+	d->values = g_ptr_array_new_with_free_func(pd_compute_xml_release_interned);
 }
 
 static void
@@ -55,11 +36,11 @@ pd_extras_dict_set(PdExtrasDict *d, gchar *name, gchar *value)
 {
 	guint idx;
 
-	name = pd_extras_intern(name);
-	value = pd_extras_intern(value);
+	name = pd_compute_xml_intern(name);
+	value = pd_compute_xml_intern(value);
 	if (g_ptr_array_find(d->names, name, &idx)) {
-		pd_extras_release(name);
-		pd_extras_release(g_ptr_array_index(d->values, idx));
+		pd_compute_xml_release_interned(name);
+		pd_compute_xml_release_interned(g_ptr_array_index(d->values, idx));
 		g_ptr_array_index(d->values, idx) = value;
 		return;
 	}
@@ -165,7 +146,7 @@ static void
 pd_extras_free(PdComputeExtras *e)
 {
 	for (guint i = 0; i < pd_extras_len(e); i++)
-		pd_extras_release((gpointer)e->kv[i]);
+		pd_compute_xml_release_interned((gpointer)e->kv[i]);
 	g_free(e);
 }
 

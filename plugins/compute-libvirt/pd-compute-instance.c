@@ -13,25 +13,6 @@
 /* the strings many domains repeat (flavor, owner, image, os, device and
  * parameter names) are interned: one copy for all, released with
  * g_ref_string_release() */
-static gchar *
-pd_intern(gchar *s)
-{
-	gchar *interned;
-
-	if (s == NULL)
-		return NULL;
-	interned = g_ref_string_new_intern(s);
-	g_free(s);
-	return interned;
-}
-
-static void
-pd_release(gchar *s)
-{
-	if (s != NULL)
-		g_ref_string_release(s);
-}
-
 /* like Ceilometer's _safe_find_int: a missing element counts as 0 */
 static gint64
 pd_xml_child_int(PdComputeXml *x, gconstpointer parent, const gchar *name, const gchar *ns)
@@ -86,15 +67,15 @@ pd_compute_vnic_draft_free(PdComputeVnicDraft *vnic)
 static void
 pd_compute_profile_clear(PdComputeProfile *p)
 {
-	g_clear_pointer(&p->flavor_name, pd_release);
-	g_clear_pointer(&p->flavor_id, pd_release);
-	g_clear_pointer(&p->user_id, pd_release);
-	g_clear_pointer(&p->user_name, pd_release);
-	g_clear_pointer(&p->project_id, pd_release);
-	g_clear_pointer(&p->project_name, pd_release);
-	g_clear_pointer(&p->image_id, pd_release);
-	g_clear_pointer(&p->os_type, pd_release);
-	g_clear_pointer(&p->architecture, pd_release);
+	g_clear_pointer(&p->flavor_name, pd_compute_xml_release_interned);
+	g_clear_pointer(&p->flavor_id, pd_compute_xml_release_interned);
+	g_clear_pointer(&p->user_id, pd_compute_xml_release_interned);
+	g_clear_pointer(&p->user_name, pd_compute_xml_release_interned);
+	g_clear_pointer(&p->project_id, pd_compute_xml_release_interned);
+	g_clear_pointer(&p->project_name, pd_compute_xml_release_interned);
+	g_clear_pointer(&p->image_id, pd_compute_xml_release_interned);
+	g_clear_pointer(&p->os_type, pd_compute_xml_release_interned);
+	g_clear_pointer(&p->architecture, pd_compute_xml_release_interned);
 	if (p->has_extras) {
 		PdComputeProfileExt *ext = (PdComputeProfileExt *)p;
 		g_clear_pointer(&ext->extras, pd_compute_extras_unref);
@@ -107,7 +88,7 @@ pd_compute_draft_new(void)
 {
 	PdComputeDraft *d = g_new0(PdComputeDraft, 1);
 
-	d->disks = g_ptr_array_new_with_free_func((GDestroyNotify)pd_release);
+	d->disks = g_ptr_array_new_with_free_func((GDestroyNotify)pd_compute_xml_release_interned);
 	d->vnics = g_ptr_array_new_with_free_func((GDestroyNotify)pd_compute_vnic_draft_free);
 	return d;
 }
@@ -133,8 +114,8 @@ pd_compute_vnic_set_param(PdComputeVnicDraft *vnic, gchar *name, gchar *value)
 
 	/* a dict update: a repeated name keeps its first position */
 	if (g_ptr_array_find_with_equal_func(vnic->param_names, name, g_str_equal, &idx)) {
-		pd_release(name);
-		pd_release(g_ptr_array_index(vnic->param_values, idx));
+		pd_compute_xml_release_interned(name);
+		pd_compute_xml_release_interned(g_ptr_array_index(vnic->param_values, idx));
 		g_ptr_array_index(vnic->param_values, idx) = value;
 		return;
 	}
@@ -154,18 +135,19 @@ pd_compute_vnic_parse_params(PdComputeVnicDraft *vnic, PdComputeXml *x, gconstpo
 		if (!pd_compute_xml_is(x, p, "parameter", NULL))
 			continue;
 		name = pd_compute_xml_prop(x, p, "name");
-		pd_compute_vnic_set_param(vnic,
-					  pd_intern(g_ascii_strdown(name != NULL ? name : "", -1)),
-					  pd_intern(pd_compute_xml_prop(x, p, "value")));
+		pd_compute_vnic_set_param(
+		  vnic,
+		  pd_compute_xml_intern(g_ascii_strdown(name != NULL ? name : "", -1)),
+		  pd_compute_xml_intern(pd_compute_xml_prop(x, p, "value")));
 	}
 	pd_compute_vnic_set_param(
 	  vnic,
 	  g_ref_string_new_intern("interfaceid"),
-	  pd_intern(pd_compute_xml_prop(
+	  pd_compute_xml_intern(pd_compute_xml_prop(
 	    x, pd_compute_xml_child(x, vport, "parameters", NULL), "interfaceid")));
 	pd_compute_vnic_set_param(vnic,
 				  g_ref_string_new_intern("bridge"),
-				  pd_intern(pd_compute_xml_prop(
+				  pd_compute_xml_intern(pd_compute_xml_prop(
 				    x, pd_compute_xml_child(x, iface, "source", NULL), "bridge")));
 }
 
@@ -186,8 +168,10 @@ pd_compute_vnic_parse(PdComputeXml *x, gconstpointer iface)
 	vnic->mac = g_steal_pointer(&mac);
 	vnic->fref =
 	  pd_compute_xml_prop(x, pd_compute_xml_child(x, iface, "filterref", NULL), "filter");
-	vnic->param_names = g_ptr_array_new_with_free_func((GDestroyNotify)pd_release);
-	vnic->param_values = g_ptr_array_new_with_free_func((GDestroyNotify)pd_release);
+	vnic->param_names =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_compute_xml_release_interned);
+	vnic->param_values =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_compute_xml_release_interned);
 	pd_compute_vnic_parse_params(vnic, x, iface);
 	return vnic;
 }
@@ -203,7 +187,8 @@ pd_compute_draft_parse_devices(PdComputeDraft *d, PdComputeXml *x, gconstpointer
 			  pd_compute_xml_prop(x, pd_compute_xml_child(x, n, "target", NULL), "dev");
 			if (dev != NULL && dev[0] != '\0' &&
 			    pd_compute_xml_child(x, n, "source", NULL) != NULL)
-				g_ptr_array_add(d->disks, pd_intern(g_steal_pointer(&dev)));
+				g_ptr_array_add(d->disks,
+						pd_compute_xml_intern(g_steal_pointer(&dev)));
 		} else if (pd_compute_xml_is(x, n, "interface", NULL)) {
 			PdComputeVnicDraft *vnic = pd_compute_vnic_parse(x, n);
 			if (vnic != NULL)
@@ -231,12 +216,12 @@ pd_compute_profile_parse_flavor(PdComputeProfile *p,
 				gconstpointer flavor,
 				const gchar *ns)
 {
-	p->flavor_name = pd_intern(pd_compute_xml_prop(x, flavor, "name"));
+	p->flavor_name = pd_compute_xml_intern(pd_compute_xml_prop(x, flavor, "name"));
 	p->flavor_id = pd_compute_xml_prop(x, flavor, "id");
 	/* Ceilometer takes the id from the XML when it is not empty */
 	if (p->flavor_id != NULL && p->flavor_id[0] == '\0')
 		g_clear_pointer(&p->flavor_id, g_free);
-	p->flavor_id = pd_intern(p->flavor_id);
+	p->flavor_id = pd_compute_xml_intern(p->flavor_id);
 	p->vcpus = pd_xml_child_int(x, flavor, "vcpus", ns);
 	p->memory_mb = pd_xml_child_int(x, flavor, "memory", ns);
 	p->disk_gb = pd_xml_child_int(x, flavor, "disk", ns);
@@ -255,8 +240,8 @@ pd_compute_draft_parse_nova(PdComputeDraft *d, PdComputeXml *x, gconstpointer no
 	gconstpointer project = pd_compute_xml_child(x, owner, "project", ns);
 	gconstpointer name = pd_compute_xml_child(x, nova, "name", ns);
 
-	p->user_id = pd_intern(pd_compute_xml_prop(x, user, "uuid"));
-	p->project_id = pd_intern(pd_compute_xml_prop(x, project, "uuid"));
+	p->user_id = pd_compute_xml_intern(pd_compute_xml_prop(x, user, "uuid"));
+	p->project_id = pd_compute_xml_intern(pd_compute_xml_prop(x, project, "uuid"));
 	/* the fields Ceilometer refuses to do without */
 	if (flavor == NULL || p->user_id == NULL || p->project_id == NULL || name == NULL ||
 	    p->architecture == NULL) {
@@ -271,8 +256,8 @@ pd_compute_draft_parse_nova(PdComputeDraft *d, PdComputeXml *x, gconstpointer no
 	d->profile.extras = pd_compute_extras_parse(x, nova, flavor, ns);
 	p->has_extras = d->profile.extras != NULL;
 	d->display_name = pd_compute_xml_text(x, name);
-	p->user_name = pd_intern(pd_compute_xml_text(x, user));
-	p->project_name = pd_intern(pd_compute_xml_text(x, project));
+	p->user_name = pd_compute_xml_intern(pd_compute_xml_text(x, user));
+	p->project_name = pd_compute_xml_intern(pd_compute_xml_text(x, project));
 	for (gconstpointer n = pd_compute_xml_first(x, nova); n != NULL;
 	     n = pd_compute_xml_next(x, n)) {
 		g_autofree gchar *type = NULL;
@@ -280,7 +265,7 @@ pd_compute_draft_parse_nova(PdComputeDraft *d, PdComputeXml *x, gconstpointer no
 			continue;
 		type = pd_compute_xml_prop(x, n, "type");
 		if (g_strcmp0(type, "image") == 0) {
-			p->image_id = pd_intern(pd_compute_xml_prop(x, n, "uuid"));
+			p->image_id = pd_compute_xml_intern(pd_compute_xml_prop(x, n, "uuid"));
 			break;
 		}
 	}
@@ -494,8 +479,8 @@ pd_compute_instance_walk(PdComputeXml *x, GError **error)
 	d->uuid = pd_compute_xml_text(x, pd_compute_xml_child(x, root, "uuid", NULL));
 	d->domain_name = pd_compute_xml_text(x, pd_compute_xml_child(x, root, "name", NULL));
 	type = pd_compute_xml_child(x, pd_compute_xml_child(x, root, "os", NULL), "type", NULL);
-	d->profile.p.os_type = pd_intern(pd_compute_xml_text(x, type));
-	d->profile.p.architecture = pd_intern(pd_compute_xml_prop(x, type, "arch"));
+	d->profile.p.os_type = pd_compute_xml_intern(pd_compute_xml_text(x, type));
+	d->profile.p.architecture = pd_compute_xml_intern(pd_compute_xml_prop(x, type, "arch"));
 	if (!pd_compute_draft_parse_nova(d, x, nova, error))
 		return NULL;
 	pd_compute_draft_parse_devices(d, x, pd_compute_xml_child(x, root, "devices", NULL));
@@ -570,12 +555,12 @@ pd_compute_instance_unref(PdComputeInstance *inst)
 	if (!g_atomic_int_dec_and_test(&inst->ref_count))
 		return;
 	for (guint i = 0; i < inst->n_disks; i++)
-		pd_release(inst->disks[i].dev);
+		pd_compute_xml_release_interned(inst->disks[i].dev);
 	for (guint i = 0; i < inst->n_vnics; i++) {
 		PdComputeVnic *vnic = &inst->vnics[i];
 		for (guint j = 0; j < vnic->n_params; j++) {
-			pd_release(vnic->param_names[j]);
-			pd_release(vnic->param_values[j]);
+			pd_compute_xml_release_interned(vnic->param_names[j]);
+			pd_compute_xml_release_interned(vnic->param_values[j]);
 		}
 	}
 	pd_compute_instance_profile_unref(inst->profile);

@@ -704,6 +704,25 @@ pd_compute_xml_text(PdComputeXml *x, gconstpointer node)
 	return g_strndup(x->out + n->text, n->text_end - n->text);
 }
 
+gchar *
+pd_compute_xml_intern(gchar *s)
+{
+	gchar *interned;
+
+	if (s == NULL)
+		return NULL;
+	interned = g_ref_string_new_intern(s);
+	g_free(s);
+	return interned;
+}
+
+void
+pd_compute_xml_release_interned(gpointer s)
+{
+	if (s != NULL)
+		g_ref_string_release(s);
+}
+
 gboolean
 pd_compute_xml_fell_short(PdComputeXml *x)
 {

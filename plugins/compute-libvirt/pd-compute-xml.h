@@ -49,6 +49,13 @@ pd_compute_xml_prop(PdComputeXml *x, gconstpointer node, const gchar *name);
  * node) */
 gchar *
 pd_compute_xml_text(PdComputeXml *x, gconstpointer node);
+/* a text read (taken, may be NULL) as its interned copy (g_ref_string),
+ * shared by every domain that has the same; released with
+ * pd_compute_xml_release_interned(), which takes NULL too */
+gchar *
+pd_compute_xml_intern(gchar *s);
+void
+pd_compute_xml_release_interned(gpointer s);
 /* TRUE when a scanned document was asked for what the scanner does not keep
  * (the text of an element with child elements): the answers are not to be
  * used, the DOM must be asked */
