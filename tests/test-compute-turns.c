@@ -588,6 +588,26 @@ lead_done(gpointer data)
 	return pd_compute_pool_get_jobs(data) == 0;
 }
 
+/* LEAD_DOMAINS on two pipelines, one cycle's statistics asked with no meter
+ * reading them: returns them once the pipelines hold at the lead (or are
+ * done) */
+static PdComputeStats *
+lead_hold(Records *r, PdCycleCache **cache)
+{
+	g_autoptr(GError) error = NULL;
+	PdComputeStats *stats;
+	LeadWait lw;
+
+	records_setup_full(r, LEAD_DOMAINS, 2);
+	*cache = pd_cycle_cache_new(r->config);
+	stats =
+	  pd_compute_stats_get(*cache, r->pool, FALSE, r->known, PD_COMPUTE_GROUP_INFO, 0, &error);
+	g_assert_no_error(error);
+	lw = (LeadWait){ stats, r->pool };
+	g_assert_true(pd_test_wait_for(lead_settled, &lw, 60000));
+	return stats;
+}
+
 /* Nobody reads the records (no meter known): the pipelines hold back at the
  * lead instead of making every domain's record at once (before: never
  * held), a domain a meter waits for is answered past the lead, and with
@@ -601,16 +621,8 @@ test_stats_lead(void)
 	PdCycleCache *cache;
 	PdComputeStats *stats;
 	PdComputeDomainStats *ds;
-	g_autoptr(GError) error = NULL;
-	LeadWait lw;
 
-	records_setup_full(&r, LEAD_DOMAINS, 2);
-	cache = pd_cycle_cache_new(r.config);
-	stats =
-	  pd_compute_stats_get(cache, r.pool, FALSE, r.known, PD_COMPUTE_GROUP_INFO, 0, &error);
-	g_assert_no_error(error);
-	lw = (LeadWait){ stats, r.pool };
-	g_assert_true(pd_test_wait_for(lead_settled, &lw, 60000));
+	stats = lead_hold(&r, &cache);
 	g_assert_cmpuint(pd_compute_stats_get_held(stats), >, 0);
 	/* the last domain, past the lead */
 	ds = pd_compute_stats_lookup(
@@ -647,15 +659,8 @@ test_stats_lead_next_cycle(void)
 	Meter meters[2] = { { NULL } };
 	GThread *threads[2] = { NULL };
 	guint answered = 0;
-	LeadWait lw;
 
-	records_setup_full(&r, LEAD_DOMAINS, 2);
-	cache = pd_cycle_cache_new(r.config);
-	stats =
-	  pd_compute_stats_get(cache, r.pool, FALSE, r.known, PD_COMPUTE_GROUP_INFO, 0, &error);
-	g_assert_no_error(error);
-	lw = (LeadWait){ stats, r.pool };
-	g_assert_true(pd_test_wait_for(lead_settled, &lw, 60000));
+	stats = lead_hold(&r, &cache);
 	next = pd_cycle_cache_new(r.config);
 	stats2 =
 	  pd_compute_stats_get(next, r.pool, FALSE, r.known, PD_COMPUTE_GROUP_INFO, 0, &error);
