@@ -842,6 +842,29 @@ synthetic_record(PdComputeDomain *cd, gint k, gint *n_out)
 	return params;
 }
 
+/* one compute meter polled over @resources, its samples moved into @all */
+static void
+poll_meter_into(PdSampleBatch *all,
+		const gchar *name,
+		PdComputePool *conn,
+		PdConfig *config,
+		PdCycleCache *cache,
+		GPtrArray *resources)
+{
+	g_autoptr(PdPollster) pollster =
+	  PD_POLLSTER(pd_compute_pollster_new(pd_compute_meter_lookup(name), conn));
+	g_autoptr(PdPollContext) ctx = pd_poll_context_new(config, cache, "test");
+	g_autoptr(PdSampleBatch) batch = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(
+	  PD_POLLSTER_GET_CLASS(pollster)->poll(pollster, ctx, resources, NULL, &error));
+	g_assert_no_error(error);
+	/* take moves the samples: the emptied batch stays the caller's */
+	batch = pd_poll_context_steal_batch(ctx);
+	pd_sample_batch_take(all, batch);
+}
+
 /* The 11 meters the test driver can't feed (memory.*, latency, perf), end to
  * end through the real pollsters: the cycle's statistics come from synthetic
  * bulk records for the fixture's domains, then every value, unit and type is
@@ -885,31 +908,11 @@ test_values_synthetic(void)
 	  pd_compute_stats_get_from_records(cache, conn, resources, records, &error));
 	g_assert_no_error(error);
 
-	for (guint i = 0; pd_test_compute_unfed_meters[i] != NULL; i++) {
-		const PdComputeMeter *meter =
-		  pd_compute_meter_lookup(pd_test_compute_unfed_meters[i]);
-		g_autoptr(PdPollster) pollster = PD_POLLSTER(pd_compute_pollster_new(meter, conn));
-		g_autoptr(PdPollContext) ctx = pd_poll_context_new(config, cache, "test");
-		g_autoptr(PdSampleBatch) batch = NULL;
-		g_assert_true(
-		  PD_POLLSTER_GET_CLASS(pollster)->poll(pollster, ctx, resources, NULL, &error));
-		g_assert_no_error(error);
-		batch = pd_poll_context_steal_batch(ctx);
-		pd_sample_batch_take(all, batch);
-	}
+	for (guint i = 0; pd_test_compute_unfed_meters[i] != NULL; i++)
+		poll_meter_into(
+		  all, pd_test_compute_unfed_meters[i], conn, config, cache, resources);
 	/* and memory, 26.0.0's: the balloon's size, balloon.current / 1024 */
-	{
-		g_autoptr(PdPollster) pollster =
-		  PD_POLLSTER(pd_compute_pollster_new(pd_compute_meter_lookup("memory"), conn));
-		g_autoptr(PdPollContext) ctx = pd_poll_context_new(config, cache, "test");
-		g_autoptr(PdSampleBatch) batch = NULL;
-		g_assert_true(
-		  PD_POLLSTER_GET_CLASS(pollster)->poll(pollster, ctx, resources, NULL, &error));
-		g_assert_no_error(error);
-		/* take moves the samples: the emptied batch stays the caller's */
-		batch = pd_poll_context_steal_batch(ctx);
-		pd_sample_batch_take(all, batch);
-	}
+	poll_meter_into(all, "memory", conn, config, cache, resources);
 	for (guint k = 0; k < resources->len; k++) {
 		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, k));
 		const gchar *id = cd->inst->uuid;
