@@ -375,6 +375,201 @@ test_list_uuid_by_name(void)
 	virConnectClose(conn);
 }
 
+/* a UUID that falls in @pool's shard @shard, raw and as a string */
+static void
+uuid_in_shard(PdComputePool *pool, guint shard, guchar *raw, gchar *uuid)
+{
+	memset(raw, 0, VIR_UUID_BUFLEN);
+	raw[0] = 0xaa;
+	while (pd_compute_pool_shard(pool, raw) != shard)
+		raw[VIR_UUID_BUFLEN - 4]++;
+	g_snprintf(uuid,
+		   VIR_UUID_STRING_BUFLEN,
+		   "aa000000-0000-0000-0000-0000%02x000000",
+		   raw[VIR_UUID_BUFLEN - 4]);
+}
+
+/* a running copy of @from (a Nova instance) under another name and the
+ * UUID @uuid */
+static virDomainPtr
+create_copy(virConnectPtr conn, virDomainPtr from, const gchar *uuid)
+{
+	g_autofree gchar *xml = virDomainGetXMLDesc(from, 0);
+	g_autoptr(GRegex) uuid_re = g_regex_new("<uuid>[^<]*</uuid>", 0, 0, NULL);
+	g_autoptr(GRegex) name_re = g_regex_new("<name>[^<]*</name>", 0, 0, NULL);
+	g_autofree gchar *renamed = NULL;
+	g_autofree gchar *copy = NULL;
+	virDomainPtr dom;
+
+	g_assert_nonnull(xml);
+	{
+		g_autofree gchar *tag = g_strdup_printf("<uuid>%s</uuid>", uuid);
+		renamed = g_regex_replace_literal(
+		  name_re, xml, -1, 0, "<name>instance-roster</name>", G_REGEX_MATCH_DEFAULT, NULL);
+		copy = g_regex_replace_literal(
+		  uuid_re, renamed, -1, 0, tag, G_REGEX_MATCH_DEFAULT, NULL);
+	}
+	dom = virDomainCreateXML(conn, copy, 0);
+	g_assert_nonnull(dom);
+	return dom;
+}
+
+static void
+assert_listings(PdDiscovery *discovery, guint pipeline, guint own, guint taken, guint lookups)
+{
+	guint t = 0, l = 0;
+
+	g_assert_cmpuint(pd_compute_discovery_get_pipeline_listings(
+			   PD_COMPUTE_DISCOVERY(discovery), pipeline, &t, &l),
+			 ==,
+			 own);
+	g_assert_cmpuint(t, ==, taken);
+	g_assert_cmpuint(l, ==, lookups);
+}
+
+/* One connection relists for all. The first discovery lists on each
+ * connection; from then on the first pipeline lists every domain and the
+ * second takes its shard from that listing's UUIDs: the handles it holds
+ * stand, a domain new to it is looked up by UUID (once: known from then
+ * on), a domain gone is dropped; the domains and states are the one-pipeline
+ * listing's every time. A new connection (its handles gone) lists itself. */
+static void
+test_list_roster(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *xml = gen_domains(dir, "2");
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr rw = virConnectOpen(uri);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdComputePool) whole_pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdComputePool) shared_pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) whole = NULL;
+	g_autoptr(PdDiscovery) shared = NULL;
+	gchar uuid[VIR_UUID_STRING_BUFLEN];
+	guchar raw[VIR_UUID_BUFLEN];
+	virDomainPtr from, added = NULL;
+
+	g_assert_nonnull(rw);
+	pd_compute_pool_set_conn(whole_pool, rw);
+	pd_compute_pool_set_conn_shared(shared_pool, rw, 2);
+	whole = pd_compute_discovery_new(whole_pool);
+	shared = pd_compute_discovery_new(shared_pool);
+	for (guint round = 0; round < 5; round++) {
+		g_autofree gchar *want = discover(whole, config);
+		g_autofree gchar *got = discover(shared, config);
+		g_assert_cmpstr(got, ==, want);
+		g_test_message("round %u: %s", round, got);
+		switch (round) {
+			case 0:
+				assert_listings(shared, 0, 1, 0, 0);
+				assert_listings(shared, 1, 1, 0, 0);
+				/* new to the second pipeline's shard */
+				from = virDomainLookupByName(rw, "instance-00000001");
+				g_assert_nonnull(from);
+				uuid_in_shard(shared_pool, 1, raw, uuid);
+				added = create_copy(rw, from, uuid);
+				virDomainFree(from);
+				break;
+			case 1:
+				g_assert_nonnull(strstr(got, uuid));
+				assert_listings(shared, 0, 2, 0, 0);
+				assert_listings(shared, 1, 1, 1, 1);
+				break;
+			case 2:
+				/* known now: no lookup */
+				assert_listings(shared, 0, 3, 0, 0);
+				assert_listings(shared, 1, 1, 2, 1);
+				g_assert_cmpint(virDomainDestroy(added), ==, 0);
+				g_clear_pointer(&added, virDomainFree);
+				break;
+			case 3:
+				g_assert_null(strstr(got, uuid));
+				assert_listings(shared, 1, 1, 3, 1);
+				/* a new connection: the handles kept are not its */
+				pd_compute_pool_set_conn_shared(shared_pool, rw, 2);
+				break;
+			case 4:
+				assert_listings(shared, 0, 5, 0, 0);
+				assert_listings(shared, 1, 2, 3, 1);
+				break;
+		}
+	}
+	g_clear_object(&shared);
+	g_clear_object(&whole);
+	virConnectClose(rw);
+	pd_test_rmtree(dir);
+}
+
+typedef struct {
+	virConnectPtr rw;
+	gchar uuid[VIR_UUID_STRING_BUFLEN];
+	virDomainPtr added;
+} RosterEvent;
+
+/* once the first pipeline's handles are in: a domain starts */
+static void
+start_after_roster_cb(gpointer conn, gpointer data)
+{
+	RosterEvent *re = data;
+	virDomainPtr from;
+
+	if (re->added != NULL)
+		return;
+	from = virDomainLookupByName(re->rw, "instance-00000001");
+	g_assert_nonnull(from);
+	re->added = create_copy(re->rw, from, re->uuid);
+	virDomainFree(from);
+}
+
+/* A domain defined after the first pipeline's listing whose event the
+ * second pipeline takes is found by the second pipeline in the same run
+ * (looked up by UUID): with domain events it keeps its listing in the
+ * next cycles, which would not list again for it */
+static void
+test_list_roster_event(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *xml = gen_domains(dir, "2");
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	g_autoptr(GHashTable) changed =
+	  g_hash_table_new_full(pd_compute_uuid_hash, pd_compute_uuid_equal, g_free, NULL);
+	g_autofree gchar *first = NULL;
+	g_autofree gchar *second = NULL;
+	RosterEvent re = { virConnectOpen(uri) };
+	guchar raw[VIR_UUID_BUFLEN];
+	guint taken = 0, lookups = 0;
+
+	g_assert_nonnull(re.rw);
+	pd_compute_pool_set_conn_shared(pool, re.rw, 2);
+	discovery = pd_compute_discovery_new(pool);
+	first = discover(discovery, config);
+	uuid_in_shard(pool, 1, raw, re.uuid);
+	g_hash_table_add(changed, g_memdup2(raw, VIR_UUID_BUFLEN));
+	pd_compute_connection_set_changes(
+	  pd_compute_pipeline_get_connection(pd_compute_pool_get(pool, 1)), changed);
+	pd_compute_discovery_set_roster_hook(
+	  PD_COMPUTE_DISCOVERY(discovery), start_after_roster_cb, &re);
+	second = discover(discovery, config);
+	g_assert_nonnull(re.added);
+	g_assert_null(strstr(first, re.uuid));
+	g_assert_nonnull(strstr(second, re.uuid));
+	g_assert_cmpuint(pd_compute_discovery_get_pipeline_listings(
+			   PD_COMPUTE_DISCOVERY(discovery), 1, &taken, &lookups),
+			 ==,
+			 1);
+	g_assert_cmpuint(taken, ==, 1);
+	g_assert_cmpuint(lookups, ==, 1);
+
+	g_assert_cmpint(virDomainDestroy(re.added), ==, 0);
+	virDomainFree(re.added);
+	g_clear_object(&discovery);
+	virConnectClose(re.rw);
+	pd_test_rmtree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -387,5 +582,7 @@ main(int argc, char **argv)
 	g_test_add_func("/compute/list-split-moving", test_list_split_moving);
 	g_test_add_func("/compute/list-slices", test_list_slices);
 	g_test_add_func("/compute/list-uuid-by-name", test_list_uuid_by_name);
+	g_test_add_func("/compute/list-roster", test_list_roster);
+	g_test_add_func("/compute/list-roster-event", test_list_roster_event);
 	return g_test_run();
 }

@@ -46,11 +46,12 @@ struct _PdComputeConnection {
 	gboolean domain_events;	 /* subscribe to domain events on new connections */
 	gint keepalive_interval; /* seconds, 0: no keepalive */
 	guint keepalive_count;
-	gboolean remote;       /* through libvirt's RPC client: keepalive, close callback */
-	PdComputeWatch *watch; /* a reference, for the current connection */
-	guint64 serial;	       /* connections opened so far */
-	guint64 bulk_useless;  /* serial of a connection whose bulk answers lack every group */
-	gint64 bulk_retry_at;  /* monotonic µs when the bulk call is tried again on it */
+	gboolean remote;	  /* through libvirt's RPC client: keepalive, close callback */
+	PdComputeWatch *watch;	  /* a reference, for the current connection */
+	guint64 serial;		  /* connections opened so far */
+	guint64 bulk_useless;	  /* serial of a connection whose bulk answers lack every group */
+	gint64 bulk_retry_at;	  /* monotonic µs when the bulk call is tried again on it */
+	GHashTable *test_changed; /* tests: the next changes taken on an injected connection */
 };
 
 /* a driver that answers the bulk statistics call without the groups asked
@@ -494,8 +495,19 @@ pd_compute_connection_set_conn(PdComputeConnection *self, virConnectPtr conn)
 	pd_compute_connection_drop_locked(self);
 	self->conn = conn;
 	virConnectRef(conn);
+	/* a new connection, as one opened: the handles of the last are none of its */
+	self->serial++;
 	self->injected = TRUE;
 	self->remote = FALSE; /* tests inject in-process test:/// drivers */
+	g_mutex_unlock(&self->mutex);
+}
+
+void
+pd_compute_connection_set_changes(PdComputeConnection *self, GHashTable *changed)
+{
+	g_mutex_lock(&self->mutex);
+	g_clear_pointer(&self->test_changed, g_hash_table_unref);
+	self->test_changed = g_hash_table_ref(changed);
 	g_mutex_unlock(&self->mutex);
 }
 
@@ -522,6 +534,11 @@ pd_compute_connection_take_changes(PdComputeConnection *self,
 	*changed = NULL;
 	g_mutex_lock(&self->mutex);
 	*serial = self->serial;
+	if (self->injected && self->conn == conn && self->test_changed != NULL) {
+		*changed = g_steal_pointer(&self->test_changed);
+		g_mutex_unlock(&self->mutex);
+		return TRUE;
+	}
 	if (self->conn == conn && self->watch != NULL && self->watch->events)
 		cd = g_atomic_rc_box_acquire(self->watch);
 	g_mutex_unlock(&self->mutex);

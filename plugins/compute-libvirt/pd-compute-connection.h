@@ -34,6 +34,10 @@ pd_compute_connection_set_keepalive(PdComputeConnection *self, gint interval, gu
 /* for tests: use @conn (read-write, shared test driver state) instead of opening */
 void
 pd_compute_connection_set_conn(PdComputeConnection *self, virConnectPtr conn);
+/* for tests: the next take_changes() on the injected connection says that
+ * domain events came for @changed (raw UUIDs) and for no other domain */
+void
+pd_compute_connection_set_changes(PdComputeConnection *self, GHashTable *changed);
 /* a new reference (virConnectClose it), opening or reopening as needed; may
  * block, so call it on the connection's pipeline thread only. Fails with PD_ERROR_NOT_READY while
  * libvirt is unreachable (with back-off between attempts). */

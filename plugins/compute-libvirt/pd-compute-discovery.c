@@ -47,12 +47,19 @@ struct _PdComputeDiscovery {
 	guint64 kept_serial[PD_COMPUTE_POOL_MAX_SIZE];
 	gint64 kept_at[PD_COMPUTE_POOL_MAX_SIZE];
 	guint listings, listings_kept; /* for tests: made, and reused instead */
-	guint list_max;		       /* PD_COMPUTE_RPC_LIST_MAX; tests make it small */
-	guint list_slice;	       /* PD_COMPUTE_LIST_SLICE; tests make it small */
-	guint answer_largest;	       /* for tests: see take_list_answers() */
+	/* for tests, per pipeline: listings of every domain on its own
+	 * connection, listings taken from another's, and lookups by UUID */
+	guint own_listings[PD_COMPUTE_POOL_MAX_SIZE];
+	guint taken_listings[PD_COMPUTE_POOL_MAX_SIZE];
+	guint lookups[PD_COMPUTE_POOL_MAX_SIZE];
+	guint list_max;	      /* PD_COMPUTE_RPC_LIST_MAX; tests make it small */
+	guint list_slice;     /* PD_COMPUTE_LIST_SLICE; tests make it small */
+	guint answer_largest; /* for tests: see take_list_answers() */
 	guint answer_records;
 	GFunc between_answers; /* for tests: see set_between_answers() */
 	gpointer between_data;
+	GFunc roster_hook; /* for tests: see set_roster_hook() */
+	gpointer roster_hook_data;
 	PdComputeEarlyHook early_hook; /* for tests: see set_early_hook() */
 	gpointer early_hook_data;
 	/* for tests: per part of the last run, its size and the XML reads
@@ -259,6 +266,11 @@ typedef struct {
 	guint n_early_found[PD_COMPUTE_POOL_MAX_SIZE];
 	struct _PdComputeShard *shards; /* one per pipeline */
 	guint n_shards;
+	/* the first pipeline's listing of every domain in this run, raw UUIDs
+	 * (NULL: none), once roster_done; the others take their shards from it */
+	GByteArray *roster;
+	gboolean roster_done;
+	GCond roster_cond;
 	GError *error;
 } PdComputeRun;
 
@@ -276,6 +288,7 @@ typedef struct _PdComputeShard {
 	guint64 serial;
 	GArray *early;	   /* PdComputeListed handed over before the listing */
 	gboolean kept;	   /* the last listing stands */
+	gboolean taken;	   /* from the first pipeline's listing */
 	GPtrArray *steady; /* PdResource: listed, XML not due, not handed over yet */
 	GArray *owner;	   /* then: the kept listing, whose handles listed borrows */
 	GError *error;
@@ -423,6 +436,115 @@ pd_compute_shard_keeps(const guchar *uuid, gpointer data)
 	return pd_compute_pool_shard(sh->run->self->pool, uuid) == sh->index;
 }
 
+/* One connection relists for all: a listing costs polld about 30,000
+ * instructions a domain (handles, UUIDs read for the shard, the other
+ * shards' handles released) and libvirtd 23,000. The first pipeline hands
+ * the UUIDs it read to the others; one holding handles of its last listing
+ * on the same connection asks its shard's states with them, looks up by
+ * UUID only the domains new to it and drops those gone. Without such
+ * handles (a first discovery, a new connection) a pipeline lists itself:
+ * N/2 lookups, a round trip each, cost more than a listing. */
+static void
+pd_compute_run_publish_roster(PdComputeRun *run, GByteArray *roster)
+{
+	g_mutex_lock(&run->lock);
+	if (!run->roster_done) {
+		run->roster = g_steal_pointer(&roster);
+		run->roster_done = TRUE;
+		g_cond_broadcast(&run->roster_cond);
+	}
+	g_mutex_unlock(&run->lock);
+	g_clear_pointer(&roster, g_byte_array_unref);
+}
+
+/* the listing's handles are in: the other pipelines can go on */
+static void
+pd_compute_shard_roster_cb(gpointer data)
+{
+	PdComputeListingArgs *args = data;
+	PdComputeShard *sh = args->listed_data;
+
+	if (sh->run->self->roster_hook != NULL)
+		sh->run->self->roster_hook(sh->conn, sh->run->self->roster_hook_data);
+	pd_compute_run_publish_roster(sh->run, g_steal_pointer(&args->roster));
+}
+
+static GByteArray *
+pd_compute_run_wait_roster(PdComputeRun *run)
+{
+	GByteArray *roster;
+
+	g_mutex_lock(&run->lock);
+	while (!run->roster_done)
+		g_cond_wait(&run->roster_cond, &run->lock);
+	roster = run->roster;
+	g_mutex_unlock(&run->lock);
+	return roster;
+}
+
+/* the first pipeline's listing of this run, for a pipeline that holds
+ * handles of its last listing on this connection (NULL: it lists itself) */
+static GArray *
+pd_compute_shard_take_roster(PdComputeShard *sh, PdComputeListingArgs *args)
+{
+	PdComputeDiscovery *self = sh->run->self;
+	g_autoptr(GArray) last = NULL;
+	g_autoptr(GHashTable) known = NULL;
+	g_autoptr(GByteArray) want = NULL;
+	GByteArray *roster;
+	GArray *listed;
+
+	/* too many events to keep: which domains came since is not known */
+	if (sh->ch.events && sh->ch.changed == NULL)
+		return NULL;
+	roster = pd_compute_run_wait_roster(sh->run);
+	g_mutex_lock(&self->lock);
+	if (roster != NULL && self->kept[sh->index] != NULL &&
+	    self->kept_serial[sh->index] == sh->serial)
+		last = g_array_ref(self->kept[sh->index]);
+	g_mutex_unlock(&self->lock);
+	if (last == NULL)
+		return NULL;
+	known = pd_compute_listing_index(last);
+	/* a domain defined after the roster's listing began, whose event this
+	 * pipeline took (the next cycle would not list again for it) */
+	want = pd_compute_listing_with_changed(roster, sh->ch.changed);
+	g_clear_pointer(&self->by_id[sh->index], g_hash_table_unref);
+	listed = pd_compute_listing_from_uuids(
+	  sh->conn, want->data, want->len / VIR_UUID_BUFLEN, known, args);
+	g_mutex_lock(&self->lock);
+	sh->taken = listed != NULL;
+	self->taken_listings[sh->index] += sh->taken;
+	self->lookups[sh->index] += args->lookups;
+	g_mutex_unlock(&self->lock);
+	return listed;
+}
+
+/* the first pipeline lists every domain, handing the others its UUIDs;
+ * the others take their shard from it, or list themselves */
+static GArray *
+pd_compute_shard_list_domains(PdComputeShard *sh, PdComputeListingArgs *args)
+{
+	PdComputeDiscovery *self = sh->run->self;
+	GArray *listed = NULL;
+
+	if (sh->index == 0 && !sh->run->roster_done) {
+		args->roster = g_byte_array_new();
+		args->listed = pd_compute_shard_roster_cb;
+		args->listed_data = sh;
+	} else if (sh->index > 0) {
+		listed = pd_compute_shard_take_roster(sh, args);
+	}
+	if (listed == NULL) {
+		listed = pd_compute_listing_list(sh->conn, &self->by_id[sh->index], args);
+		g_mutex_lock(&self->lock);
+		self->own_listings[sh->index] += listed != NULL;
+		g_mutex_unlock(&self->lock);
+	}
+	g_clear_pointer(&args->roster, g_byte_array_unref);
+	return listed;
+}
+
 /* every domain of the shard and its state (or the last listing, see
  * above); FALSE: sh->error is set */
 static gboolean
@@ -453,7 +575,7 @@ pd_compute_shard_list(PdComputeShard *sh, PdComputeConnection *conn)
 			pd_compute_shard_drop_early(sh);
 			return TRUE;
 		}
-		sh->listed = pd_compute_listing_list(sh->conn, &self->by_id[sh->index], &args);
+		sh->listed = pd_compute_shard_list_domains(sh, &args);
 		g_mutex_lock(&self->lock);
 		self->answer_largest = MAX(self->answer_largest, args.largest_answer);
 		self->answer_records += args.records;
@@ -896,18 +1018,25 @@ pd_compute_shard_list_cb(PdComputeConnection *conn, gpointer data)
 	g_autoptr(GPtrArray) found =
 	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
 	gint64 start = g_get_monotonic_time();
+	gboolean listed;
 
 	g_mutex_lock(&self->lock);
 	self->listed_at = pd_sample_monotonic_now();
 	g_mutex_unlock(&self->lock);
-	if (!pd_compute_shard_list(sh, conn)) {
+	listed = pd_compute_shard_list(sh, conn);
+	/* the other pipelines list themselves when no roster came */
+	if (sh->index == 0)
+		pd_compute_run_publish_roster(run, NULL);
+	if (!listed) {
 		pd_compute_shard_listed(sh, NULL);
 		pd_compute_shard_done(sh);
 		return;
 	}
 	g_debug("discovery: connection %u %s %u domains of its shard in %.3f s",
 		sh->index,
-		sh->kept ? "kept its listing (no domain event) of" : "listed",
+		sh->kept    ? "kept its listing (no domain event) of"
+		: sh->taken ? "took from connection 0's listing"
+			    : "listed",
 		sh->listed->len,
 		(g_get_monotonic_time() - start) / (gdouble)G_USEC_PER_SEC);
 	g_mutex_lock(&self->lock);
@@ -995,6 +1124,7 @@ pd_compute_run_begin(PdComputeDiscovery *self, PdComputeRun *run)
 {
 	g_mutex_init(&run->lock);
 	g_cond_init(&run->cond);
+	g_cond_init(&run->roster_cond);
 	g_mutex_lock(&self->lock);
 	run->now = pd_compute_discovery_now(self);
 	run->generation = ++self->generation;
@@ -1010,6 +1140,8 @@ pd_compute_run_begin(PdComputeDiscovery *self, PdComputeRun *run)
 		self->cache_time = run->now;
 	}
 	run->early = run->parts != NULL && g_hash_table_size(self->cache) == 0;
+	/* a first discovery's pipelines list each on its own */
+	run->roster_done = run->early || run->n_shards == 1;
 	g_mutex_unlock(&self->lock);
 }
 
@@ -1044,6 +1176,8 @@ pd_compute_discovery_run(PdComputeDiscovery *self,
 	g_mutex_unlock(&run.lock);
 	for (guint i = 0; i < n; i++)
 		pd_compute_shard_clear(&shards[i]);
+	g_clear_pointer(&run.roster, g_byte_array_unref);
+	g_cond_clear(&run.roster_cond);
 	g_cond_clear(&run.cond);
 	g_mutex_clear(&run.lock);
 	if (run.error != NULL) {
@@ -1133,6 +1267,23 @@ pd_compute_discovery_configure(PdComputeDiscovery *self,
 }
 
 guint
+pd_compute_discovery_get_pipeline_listings(PdComputeDiscovery *self,
+					   guint pipeline,
+					   guint *taken,
+					   guint *lookups)
+{
+	guint own;
+
+	g_return_val_if_fail(pipeline < PD_COMPUTE_POOL_MAX_SIZE, 0);
+	g_mutex_lock(&self->lock);
+	own = self->own_listings[pipeline];
+	*taken = self->taken_listings[pipeline];
+	*lookups = self->lookups[pipeline];
+	g_mutex_unlock(&self->lock);
+	return own;
+}
+
+guint
 pd_compute_discovery_get_listings(PdComputeDiscovery *self, guint *kept)
 {
 	guint listings;
@@ -1169,6 +1320,13 @@ pd_compute_discovery_take_list_answers(PdComputeDiscovery *self, guint *largest)
 	self->answer_largest = 0;
 	g_mutex_unlock(&self->lock);
 	return records;
+}
+
+void
+pd_compute_discovery_set_roster_hook(PdComputeDiscovery *self, GFunc func, gpointer data)
+{
+	self->roster_hook = func;
+	self->roster_hook_data = data;
 }
 
 void

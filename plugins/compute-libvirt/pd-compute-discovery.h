@@ -51,6 +51,11 @@ pd_compute_discovery_take_list_answers(PdComputeDiscovery *self, guint *largest)
  * inactive domains' answer and the running ones' of a listing in slices */
 void
 pd_compute_discovery_set_between_answers(PdComputeDiscovery *self, GFunc func, gpointer data);
+/* for tests: @func(conn, @data) on the first pipeline's thread once its
+ * listing's handles are in, before the other pipelines take their shards
+ * from it */
+void
+pd_compute_discovery_set_roster_hook(PdComputeDiscovery *self, GFunc func, gpointer data);
 /* for tests: @func(@pipeline, @done, @data) on the pipeline's thread before
  * a first discovery's early part looks anything up (@done FALSE) and once
  * it has (@done TRUE) */
@@ -95,5 +100,14 @@ pd_compute_discovery_get_cache_size(PdComputeDiscovery *self);
  * times a pipeline kept its last listing instead (no domain event) */
 guint
 pd_compute_discovery_get_listings(PdComputeDiscovery *self, guint *kept);
+/* for tests: listings of every domain @pipeline made on its own
+ * connection, and in @taken how many times it took its shard from the
+ * first pipeline's listing of the run instead, with @lookups handles looked
+ * up by UUID for domains new to it */
+guint
+pd_compute_discovery_get_pipeline_listings(PdComputeDiscovery *self,
+					   guint pipeline,
+					   guint *taken,
+					   guint *lookups);
 
 G_END_DECLS

@@ -140,9 +140,14 @@ pd_compute_list_handles(virConnectPtr conn,
 		*uuids = g_new(guchar, (gsize)n * VIR_UUID_BUFLEN + 1);
 	for (gint i = 0; i < n; i++) {
 		guchar *uuid = *uuids != NULL ? *uuids + (gsize)mine->len * VIR_UUID_BUFLEN : NULL;
+		gboolean read = FALSE;
+
+		if ((guint)n <= args->list_max && args->keep != NULL)
+			read = virDomainGetUUID(doms[i], uuid) == 0;
+		if (read && args->roster != NULL)
+			g_byte_array_append(args->roster, uuid, VIR_UUID_BUFLEN);
 		if ((guint)n <= args->list_max &&
-		    (args->keep == NULL ||
-		     (virDomainGetUUID(doms[i], uuid) == 0 && args->keep(uuid, args->keep_data))))
+		    (args->keep == NULL || (read && args->keep(uuid, args->keep_data))))
 			g_ptr_array_add(mine, doms[i]);
 		else
 			virDomainFree(doms[i]);
@@ -165,21 +170,21 @@ pd_compute_list_each(GArray *listed, GPtrArray *doms, guint from)
 	}
 }
 
-/* the domains matching @flags that @args keeps, and their states, into
- * @listed: the handles in one answer, the states in answers of at most
- * @args->slice domains, each answer's records released before the next is
- * asked. The answers' handles are the listing's; the first answer's are
- * released a slice at a time. FALSE: nothing added (see list_handles()) */
+/* the states of @doms (with their raw UUIDs @uuids, NULL: not read) into
+ * @listed, in answers of at most @args->slice domains, each answer's
+ * records released before the next is asked. The answers' handles are the
+ * listing's; @free_dom (NULL: @doms are borrowed) releases those of @doms a
+ * slice at a time. FALSE: nothing added */
 static gboolean
-pd_compute_list_slices(virConnectPtr conn, guint flags, PdComputeListingArgs *args, GArray *listed)
+pd_compute_list_states(GPtrArray *doms,
+		       const guchar *uuids,
+		       GDestroyNotify free_dom,
+		       PdComputeListingArgs *args,
+		       GArray *listed)
 {
-	g_autofree guchar *uuids = NULL;
-	g_autoptr(GPtrArray) doms = pd_compute_list_handles(conn, flags, args, &uuids);
 	guint slice = MAX(args->slice, 1);
 	guint len = listed->len;
 
-	if (doms == NULL)
-		return FALSE;
 	for (guint off = 0; off < doms->len; off += slice) {
 		guint n = MIN(slice, doms->len - off);
 		g_autofree virDomainPtr *part = g_new0(virDomainPtr, n + 1);
@@ -206,10 +211,23 @@ pd_compute_list_slices(virConnectPtr conn, guint flags, PdComputeListingArgs *ar
 						uuids != NULL ? uuids + (gsize)off * VIR_UUID_BUFLEN
 							      : NULL,
 						n);
-		for (guint i = off; i < off + n; i++)
-			g_clear_pointer(&g_ptr_array_index(doms, i), pd_compute_dom_free);
+		for (guint i = off; i < off + n && free_dom != NULL; i++)
+			g_clear_pointer(&g_ptr_array_index(doms, i), free_dom);
 	}
 	return TRUE;
+}
+
+/* the domains matching @flags that @args keeps, and their states, into
+ * @listed: the handles in one answer, then the states (see above). FALSE:
+ * nothing added (see list_handles()) */
+static gboolean
+pd_compute_list_slices(virConnectPtr conn, guint flags, PdComputeListingArgs *args, GArray *listed)
+{
+	g_autofree guchar *uuids = NULL;
+	g_autoptr(GPtrArray) doms = pd_compute_list_handles(conn, flags, args, &uuids);
+
+	return doms != NULL &&
+	       pd_compute_list_states(doms, uuids, pd_compute_dom_free, args, listed);
 }
 
 /* every domain on @conn that @args keeps, and its state (see above) */
@@ -217,9 +235,93 @@ static GArray *
 pd_compute_list_all(virConnectPtr conn, PdComputeListingArgs *args)
 {
 	g_autoptr(GArray) listed = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
+	g_autofree guchar *uuids = NULL;
+	g_autoptr(GPtrArray) doms = NULL;
 
 	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
-	if (!pd_compute_list_slices(conn, 0, args, listed))
+	doms = pd_compute_list_handles(conn, 0, args, &uuids);
+	if (doms == NULL)
+		return NULL;
+	if (args->listed != NULL)
+		args->listed(args);
+	if (!pd_compute_list_states(doms, uuids, pd_compute_dom_free, args, listed))
+		return NULL;
+	return g_steal_pointer(&listed);
+}
+
+GHashTable *
+pd_compute_listing_index(GArray *listed)
+{
+	GHashTable *index = g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
+
+	for (guint i = 0; i < listed->len; i++) {
+		PdComputeListed *l = &g_array_index(listed, PdComputeListed, i);
+		g_hash_table_insert(index, l->uuid, l->dom);
+	}
+	return index;
+}
+
+GByteArray *
+pd_compute_listing_with_changed(GByteArray *roster, GHashTable *changed)
+{
+	GByteArray *want = g_byte_array_sized_new(roster->len);
+	g_autoptr(GHashTable) listed = NULL;
+	GHashTableIter iter;
+	gpointer uuid;
+
+	g_byte_array_append(want, roster->data, roster->len);
+	if (changed == NULL || g_hash_table_size(changed) == 0)
+		return want;
+	listed = g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
+	for (guint off = 0; off < roster->len; off += VIR_UUID_BUFLEN)
+		g_hash_table_add(listed, roster->data + off);
+	g_hash_table_iter_init(&iter, changed);
+	while (g_hash_table_iter_next(&iter, &uuid, NULL)) {
+		if (!g_hash_table_contains(listed, uuid))
+			g_byte_array_append(want, uuid, VIR_UUID_BUFLEN);
+	}
+	return want;
+}
+
+GArray *
+pd_compute_listing_from_uuids(virConnectPtr conn,
+			      const guchar *uuids,
+			      guint n,
+			      GHashTable *known,
+			      PdComputeListingArgs *args)
+{
+	g_autoptr(GArray) listed = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
+	g_autoptr(GPtrArray) held = g_ptr_array_new();
+	g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(pd_compute_dom_free);
+	g_autoptr(GByteArray) held_uuids = g_byte_array_new();
+	g_autoptr(GByteArray) found_uuids = g_byte_array_new();
+
+	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
+	for (guint i = 0; i < n; i++) {
+		const guchar *uuid = uuids + (gsize)i * VIR_UUID_BUFLEN;
+		virDomainPtr dom;
+
+		if (args->keep != NULL && !args->keep(uuid, args->keep_data))
+			continue;
+		dom = known != NULL ? g_hash_table_lookup(known, uuid) : NULL;
+		if (dom != NULL) {
+			g_ptr_array_add(held, dom);
+			g_byte_array_append(held_uuids, uuid, VIR_UUID_BUFLEN);
+			continue;
+		}
+		args->lookups++;
+		dom = virDomainLookupByUUID(conn, uuid);
+		if (dom == NULL && pd_compute_last_error_code() != VIR_ERR_NO_DOMAIN)
+			return NULL;
+		/* NULL: gone meanwhile */
+		if (dom == NULL)
+			continue;
+		g_ptr_array_add(found, dom);
+		g_byte_array_append(found_uuids, uuid, VIR_UUID_BUFLEN);
+	}
+	virResetLastError();
+	if (!pd_compute_list_states(held, held_uuids->data, NULL, args, listed) ||
+	    !pd_compute_list_states(found, found_uuids->data, pd_compute_dom_free, args, listed))
 		return NULL;
 	return g_steal_pointer(&listed);
 }

@@ -64,10 +64,19 @@ typedef struct {
 	gpointer keep_data;
 	GFunc between; /* tests: runs between two answers of a listing past list_max */
 	gpointer between_data;
+	/* non-NULL (with keep): every domain's raw UUID read by a listing in
+	 * one answer is appended, and @listed(args) runs once the handles'
+	 * answer is in, before the states are asked (another connection can
+	 * take its shard's handles from it meanwhile) */
+	GByteArray *roster;
+	void (*listed)(gpointer args);
+	gpointer listed_data;
 	/* out, for tests: the most records one state answer in slices
-	 * carried, and the records of all of them */
+	 * carried, and the records of all of them; the handles looked up by
+	 * UUID (pd_compute_listing_from_uuids()) */
 	guint largest_answer;
 	guint records;
+	guint lookups;
 } PdComputeListingArgs;
 
 /* every domain on @conn that @args keeps, with its state
@@ -78,6 +87,23 @@ typedef struct {
  * up again) */
 GArray *
 pd_compute_listing_list(virConnectPtr conn, GHashTable **by_id, PdComputeListingArgs *args);
+/* the domains of @uuids (@n raw UUIDs: another connection's listing)
+ * that @args keeps, with their states, without listing every domain: a
+ * domain whose handle on @conn @known holds (raw UUID -> handle, borrowed
+ * for the call) is asked with it, any other is looked up by UUID (one round
+ * trip each; gone meanwhile: left out). NULL on a failure. */
+GArray *
+pd_compute_listing_from_uuids(virConnectPtr conn,
+			      const guchar *uuids,
+			      guint n,
+			      GHashTable *known,
+			      PdComputeListingArgs *args);
+/* raw UUID -> handle (borrowed) of @listed's domains */
+GHashTable *
+pd_compute_listing_index(GArray *listed);
+/* @roster's raw UUIDs, then those of @changed (NULL: none) not in it */
+GByteArray *
+pd_compute_listing_with_changed(GByteArray *roster, GHashTable *changed);
 /* the @n records of a state answer (NULL-terminated) into @listed, their
  * handles taken, the records freed; @part (@n_part handles) was asked, with
  * the raw UUIDs @uuids (NULL: none read): a record answering a handle asked
