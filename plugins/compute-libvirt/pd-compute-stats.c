@@ -32,9 +32,8 @@
  * statistics, a discovery's reads) does not hold: that job's meters may be
  * what the records wait for (their worker threads), and they are not this
  * cycle's waiters. Holds look at the queue every HOLD_TICK_USEC, and last
- * HOLD_USEC at most (records nobody releases: a source whose meters skip
+ * HOLD_USEC (the header) at most (records nobody releases: a source whose meters skip
  * some domains keeps theirs to the cycle's end) */
-#define PD_COMPUTE_STATS_HOLD_USEC (200 * G_TIME_SPAN_MILLISECOND)
 #define PD_COMPUTE_STATS_HOLD_TICK_USEC (10 * G_TIME_SPAN_MILLISECOND)
 
 /* Lives as long as the cycle cache entry and the pipeline jobs that fill it.
@@ -65,7 +64,8 @@ struct _PdComputeStats {
 	GPtrArray *waiters;  /* PdComputeStatsWaiter, on the meters' stacks */
 	GCond lead;	     /* a pipeline ahead waits on it: records freed, a
 			      * meter waiting, the cycle over */
-	guint held;	     /* times a pipeline waited so */
+	guint held;	     /* chunks a pipeline waited before (holds) */
+	gint64 held_usec;    /* ... and how long, all holds together */
 	guint wakeups;	     /* meters woken, each with its domain answered */
 	guint chunks;	     /* chunks the pipelines answered */
 	guint64 meters;	     /* meters (bits) that read records this cycle or
@@ -152,11 +152,12 @@ pd_compute_stats_clear(gpointer data)
 
 	/* what the records' lifetime came to (bench/README.md counts it) */
 	g_debug("statistics: %u records made this cycle, at most %u alive at once, %u freed "
-		"before the end, pipelines held back %u times",
+		"before the end, pipelines held back %u times for %" G_GINT64_FORMAT " ms",
 		stats->made,
 		stats->peak,
 		stats->freed,
-		stats->held);
+		stats->held,
+		stats->held_usec / 1000);
 	pd_compute_pool_note_records(stats->pool, stats->peak);
 	g_object_unref(stats->pool);
 	g_ptr_array_unref(stats->sources);
@@ -803,9 +804,13 @@ pd_compute_stats_awaited_locked(PdComputeStats *stats, guint shard)
  * for another pipeline's domain gets it from that one, which is not held
  * back meanwhile (it has a waiter), so the records are released in time. */
 static guint
-pd_compute_stats_pace_locked(PdComputeStats *stats, guint shard, guint n)
+pd_compute_stats_hold_locked(PdComputeStats *stats,
+			     guint shard,
+			     guint n,
+			     gint64 start,
+			     gboolean *waited)
 {
-	gint64 until = g_get_monotonic_time() + PD_COMPUTE_STATS_HOLD_USEC;
+	gint64 until = start + PD_COMPUTE_STATS_HOLD_USEC;
 	PdComputePipeline *line = pd_compute_pool_get(stats->pool, shard);
 
 	while (!g_atomic_int_get(&stats->cancelled)) {
@@ -818,10 +823,26 @@ pd_compute_stats_pace_locked(PdComputeStats *stats, guint shard, guint n)
 			return MIN(n, PD_COMPUTE_STATS_LEAD - stats->live);
 		if (now >= until || pd_compute_pipeline_has_jobs(line))
 			return n;
-		stats->held++;
+		if (!*waited)
+			stats->held++;
+		*waited = TRUE;
 		g_cond_wait_until(
 		  &stats->lead, &stats->lock, MIN(until, now + PD_COMPUTE_STATS_HOLD_TICK_USEC));
 	}
+	return n;
+}
+
+/* a hold is counted once as it begins, however many times it looks at the
+ * queue (every PD_COMPUTE_STATS_HOLD_TICK_USEC), and its time as it ends */
+static guint
+pd_compute_stats_pace_locked(PdComputeStats *stats, guint shard, guint n)
+{
+	gint64 start = g_get_monotonic_time();
+	gboolean waited = FALSE;
+
+	n = pd_compute_stats_hold_locked(stats, shard, n, start, &waited);
+	if (waited)
+		stats->held_usec += g_get_monotonic_time() - start;
 	return n;
 }
 
@@ -1185,6 +1206,17 @@ guint
 pd_compute_stats_get_held(PdComputeStats *stats)
 {
 	return pd_compute_stats_read_counter(stats, &stats->held);
+}
+
+gint64
+pd_compute_stats_get_held_usec(PdComputeStats *stats)
+{
+	gint64 usec;
+
+	g_mutex_lock(&stats->lock);
+	usec = stats->held_usec;
+	g_mutex_unlock(&stats->lock);
+	return usec;
 }
 
 guint

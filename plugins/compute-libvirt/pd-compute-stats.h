@@ -177,10 +177,16 @@ pd_compute_stats_get_live(PdComputeStats *stats);
 guint
 pd_compute_stats_get_freed(PdComputeStats *stats);
 /* for tests: the records alive past which a pipeline waits for the meters
- * (unless one waits for its domains), and the times one waited so */
+ * (unless one waits for its domains), the times one waited so (a hold: one
+ * before a chunk at most, however often it looked at its queue meanwhile),
+ * and the µs all holds lasted */
 #define PD_COMPUTE_STATS_LEAD 512
+/* ... and how long a hold lasts at most */
+#define PD_COMPUTE_STATS_HOLD_USEC (200 * G_TIME_SPAN_MILLISECOND)
 guint
 pd_compute_stats_get_held(PdComputeStats *stats);
+gint64
+pd_compute_stats_get_held_usec(PdComputeStats *stats);
 
 /* for tests: meters woken in lookup() so far (each once its domain was
  * answered: a pipeline wakes no meter that would wait on), and waiting now */
