@@ -393,6 +393,61 @@ test_reload_dynamic(Fixture *f, gconstpointer data)
 	g_assert_nonnull(b);
 }
 
+/* the state and error of sink @name in GetStatistics() */
+static void
+sink_state(Fixture *f, const gchar *name, gchar **state, gchar **error)
+{
+	g_autoptr(GVariant) reply = pd_test_dbus_call_ok(f, "GetStatistics", NULL, "(a{sv})");
+	g_autoptr(GVariant) stats = g_variant_get_child_value(reply, 0);
+	g_autoptr(GVariant) sinks = g_variant_lookup_value(stats, "sinks", NULL);
+	g_autoptr(GVariant) sink = g_variant_lookup_value(sinks, name, NULL);
+
+	g_assert_nonnull(sink);
+	g_assert_true(g_variant_lookup(sink, "state", "s", state));
+	g_assert_true(g_variant_lookup(sink, "error", "s", error));
+}
+
+/* a reload that turns the exporter on while the HTTP module can't be
+ * opened: polld keeps polling with the exporter off, the reason (the file,
+ * why) in the sink's state (before: the daemon aborted in the module's
+ * loader) */
+static void
+test_reload_exporter_no_module(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *missing = g_build_filename(f->tmpdir, "missing.so", NULL);
+	g_autofree gchar *old = g_strdup(g_getenv("POLLD_HTTP_MODULE"));
+	g_autofree gchar *state = NULL;
+	g_autofree gchar *error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+
+	pd_test_dbus_start_bus(f, BUS_SESSION);
+	/* the child's environment only: the tests after this one open it */
+	g_setenv("POLLD_HTTP_MODULE", missing, TRUE);
+	pd_test_dbus_start_polld(f, BUS_SESSION);
+	if (old != NULL)
+		g_setenv("POLLD_HTTP_MODULE", old, TRUE);
+	else
+		g_unsetenv("POLLD_HTTP_MODULE");
+	g_assert_true(pd_test_dbus_wait_for(pd_test_dbus_have_first_cycle, f, 10000));
+	g_free(pd_test_dbus_write_file(f,
+				       "polld.conf",
+				       "[DEFAULT]\nhost = test-host\npolling_namespaces = test\n"
+				       "[polling]\ncfg_file = polling.yaml\nbatch_size = 1\n"
+				       "enable_prometheus_exporter = true\n"
+				       "prometheus_listen_addresses = 127.0.0.1:0\n"
+				       "[test]\nresources = 2\n"));
+	pd_test_dbus_assert_reload_notes(f, 2, (const gchar *const[]){ NULL });
+	sink_state(f, "prometheus", &state, &error);
+	g_test_message("prometheus: %s: %s", state, error);
+	g_assert_cmpstr(state, ==, "disabled");
+	g_assert_nonnull(strstr(error, missing));
+	g_assert_nonnull(strstr(error, "No such file"));
+	/* still polling, and publishing */
+	reply = pd_test_dbus_poll_now(f, NULL);
+	pd_test_dbus_assert_samples(f, "test.gauge", 4);
+	g_assert_false(f->polld_exited);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -404,5 +459,6 @@ main(int argc, char *argv[])
 	pd_test_dbus_add("/dbus/reload/stale-action", test_reload_stale_action);
 	pd_test_dbus_add("/dbus/reload/selection", test_reload_selection);
 	pd_test_dbus_add("/dbus/reload/dynamic", test_reload_dynamic);
+	pd_test_dbus_add("/dbus/reload/exporter-no-module", test_reload_exporter_no_module);
 	return g_test_run();
 }
