@@ -500,6 +500,71 @@ test_list_roster(void)
 	pd_test_rmtree(dir);
 }
 
+/* the handle of each instance, by UUID */
+static GHashTable *
+handles_of_domains(PdDiscovery *discovery, PdConfig *config)
+{
+	g_autoptr(PdCycleCache) cache = pd_cycle_cache_new(config);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) resources =
+	  PD_DISCOVERY_GET_CLASS(discovery)->discover(discovery, NULL, cache, NULL, &error);
+	GHashTable *handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	g_assert_no_error(error);
+	for (guint i = 0; i < resources->len; i++) {
+		PdComputeDomain *cd = pd_resource_get_data(g_ptr_array_index(resources, i));
+		g_hash_table_insert(handles, g_strdup(cd->inst->uuid), cd->dom);
+	}
+	return handles;
+}
+
+/* A relisting keeps the handles of the last listing on the same
+ * connection, the first pipeline's (which lists every domain: the handles
+ * of its answer are released at once for the domains it knows) and the
+ * second's (its shard taken from the first's listing): the snapshots keep
+ * theirs (no reference taken and released a domain, each formatting the
+ * UUID twice), and nothing is released twice (the kept listing they came
+ * from hands them over) */
+static void
+test_list_roster_handles(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *xml = gen_domains(dir, "2");
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr rw = virConnectOpen(uri);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	g_autoptr(GHashTable) first = NULL;
+	g_autoptr(GHashTable) second = NULL;
+	g_autoptr(GHashTable) third = NULL;
+	GHashTableIter iter;
+	gpointer uuid, dom;
+	guint taken = 0, lookups = 0;
+
+	g_assert_nonnull(rw);
+	pd_compute_pool_set_conn_shared(pool, rw, 2);
+	discovery = pd_compute_discovery_new(pool);
+	first = handles_of_domains(discovery, config);
+	second = handles_of_domains(discovery, config);
+	third = handles_of_domains(discovery, config);
+	pd_compute_discovery_get_pipeline_listings(
+	  PD_COMPUTE_DISCOVERY(discovery), 1, &taken, &lookups);
+	g_assert_cmpuint(taken, ==, 2);
+	g_assert_cmpuint(g_hash_table_size(first), >, 0);
+	g_assert_cmpuint(g_hash_table_size(second), ==, g_hash_table_size(first));
+	g_hash_table_iter_init(&iter, first);
+	while (g_hash_table_iter_next(&iter, &uuid, &dom)) {
+		g_assert_true(g_hash_table_lookup(second, uuid) == dom);
+		g_assert_true(g_hash_table_lookup(third, uuid) == dom);
+		/* alive, and the connection's */
+		g_assert_true(virDomainGetConnect(dom) == rw);
+	}
+	g_clear_object(&discovery);
+	virConnectClose(rw);
+	pd_test_rmtree(dir);
+}
+
 typedef struct {
 	virConnectPtr rw;
 	gchar uuid[VIR_UUID_STRING_BUFLEN];
@@ -584,5 +649,6 @@ main(int argc, char **argv)
 	g_test_add_func("/compute/list-uuid-by-name", test_list_uuid_by_name);
 	g_test_add_func("/compute/list-roster", test_list_roster);
 	g_test_add_func("/compute/list-roster-event", test_list_roster_event);
+	g_test_add_func("/compute/list-roster-handles", test_list_roster_handles);
 	return g_test_run();
 }

@@ -47,6 +47,7 @@ struct _PdComputeDiscovery {
 	guint64 kept_serial[PD_COMPUTE_POOL_MAX_SIZE];
 	gint64 kept_at[PD_COMPUTE_POOL_MAX_SIZE];
 	guint listings, listings_kept; /* for tests: made, and reused instead */
+	guint runs;		       /* discovery runs at work */
 	/* for tests, per pipeline: listings of every domain on its own
 	 * connection, listings taken from another's, and lookups by UUID */
 	guint own_listings[PD_COMPUTE_POOL_MAX_SIZE];
@@ -349,27 +350,6 @@ pd_compute_shard_drop_early(PdComputeShard *sh)
 	}
 }
 
-static void
-pd_compute_listing_clear_borrowed(PdComputeListed *l)
-{
-	g_clear_pointer(&l->rd, pd_compute_listing_read_free);
-}
-
-/* a copy of @from's domains that borrows their handles: @from (never
- * changed once kept) is referenced for as long as the copy is used.
- * libvirt logs every virDomainRef() and virDomainFree() with the domain's
- * UUID formatted (about 17,000 instructions the pair): N pairs a cycle. */
-static GArray *
-pd_compute_listed_borrow(GArray *from)
-{
-	GArray *to = g_array_sized_new(FALSE, FALSE, sizeof(PdComputeListed), from->len);
-
-	g_array_set_clear_func(to, (GDestroyNotify)pd_compute_listing_clear_borrowed);
-	/* kept entries have no read state: xml_due, read and rd are clear */
-	g_array_append_vals(to, from->data, from->len);
-	return to;
-}
-
 /* With domain events on the connection and none since its last listing
  * (lifecycle: defined, started, stopped, undefined...; metadata; devices),
  * that listing stands: the same domains, handles and states. Each
@@ -390,7 +370,7 @@ pd_compute_shard_reuse_listing(PdComputeShard *sh)
 	g_mutex_lock(&self->lock);
 	if (quiet && self->kept[i] != NULL && self->kept_serial[i] == sh->serial &&
 	    sh->run->now - self->kept_at[i] < PD_COMPUTE_RELIST_USEC) {
-		sh->listed = pd_compute_listed_borrow(self->kept[i]);
+		sh->listed = pd_compute_listing_borrow(self->kept[i]);
 		sh->owner = g_array_ref(self->kept[i]);
 		sh->kept = TRUE;
 		self->listings_kept++;
@@ -411,7 +391,7 @@ pd_compute_shard_keep_listing(PdComputeShard *sh)
 	 * virDomainFree() (about 6,400 instructions a call) */
 	if (sh->listed != NULL) {
 		kept = g_steal_pointer(&sh->listed);
-		sh->listed = pd_compute_listed_borrow(kept);
+		sh->listed = pd_compute_listing_borrow(kept);
 		sh->owner = g_array_ref(kept);
 	}
 	g_mutex_lock(&self->lock);
@@ -482,14 +462,32 @@ pd_compute_run_wait_roster(PdComputeRun *run)
 	return roster;
 }
 
+/* the handles of this pipeline's last listing on this connection into
+ * args->known, and that listing (NULL: none); its handles move to the new
+ * listing when no other run borrows it (no reference taken, none
+ * released: the snapshots keep theirs) */
+static GArray *
+pd_compute_shard_last(PdComputeShard *sh, PdComputeListingArgs *args)
+{
+	PdComputeDiscovery *self = sh->run->self;
+	GArray *last = NULL;
+
+	g_mutex_lock(&self->lock);
+	if (self->kept[sh->index] != NULL && self->kept_serial[sh->index] == sh->serial)
+		last = g_array_ref(self->kept[sh->index]);
+	args->keep_known = last != NULL && self->runs == 1;
+	g_mutex_unlock(&self->lock);
+	if (last != NULL)
+		args->known = pd_compute_listing_index(last);
+	return last;
+}
+
 /* the first pipeline's listing of this run, for a pipeline that holds
  * handles of its last listing on this connection (NULL: it lists itself) */
 static GArray *
 pd_compute_shard_take_roster(PdComputeShard *sh, PdComputeListingArgs *args)
 {
 	PdComputeDiscovery *self = sh->run->self;
-	g_autoptr(GArray) last = NULL;
-	g_autoptr(GHashTable) known = NULL;
 	g_autoptr(GByteArray) want = NULL;
 	GByteArray *roster;
 	GArray *listed;
@@ -498,20 +496,14 @@ pd_compute_shard_take_roster(PdComputeShard *sh, PdComputeListingArgs *args)
 	if (sh->ch.events && sh->ch.changed == NULL)
 		return NULL;
 	roster = pd_compute_run_wait_roster(sh->run);
-	g_mutex_lock(&self->lock);
-	if (roster != NULL && self->kept[sh->index] != NULL &&
-	    self->kept_serial[sh->index] == sh->serial)
-		last = g_array_ref(self->kept[sh->index]);
-	g_mutex_unlock(&self->lock);
-	if (last == NULL)
+	if (roster == NULL)
 		return NULL;
-	known = pd_compute_listing_index(last);
 	/* a domain defined after the roster's listing began, whose event this
 	 * pipeline took (the next cycle would not list again for it) */
 	want = pd_compute_listing_with_changed(roster, sh->ch.changed);
 	g_clear_pointer(&self->by_id[sh->index], g_hash_table_unref);
 	listed = pd_compute_listing_from_uuids(
-	  sh->conn, want->data, want->len / VIR_UUID_BUFLEN, known, args);
+	  sh->conn, want->data, want->len / VIR_UUID_BUFLEN, args->known, args);
 	g_mutex_lock(&self->lock);
 	sh->taken = listed != NULL;
 	self->taken_listings[sh->index] += sh->taken;
@@ -526,13 +518,14 @@ static GArray *
 pd_compute_shard_list_domains(PdComputeShard *sh, PdComputeListingArgs *args)
 {
 	PdComputeDiscovery *self = sh->run->self;
+	g_autoptr(GArray) last = pd_compute_shard_last(sh, args);
 	GArray *listed = NULL;
 
 	if (sh->index == 0 && !sh->run->roster_done) {
 		args->roster = g_byte_array_new();
 		args->listed = pd_compute_shard_roster_cb;
 		args->listed_data = sh;
-	} else if (sh->index > 0) {
+	} else if (sh->index > 0 && last != NULL) {
 		listed = pd_compute_shard_take_roster(sh, args);
 	}
 	if (listed == NULL) {
@@ -541,7 +534,10 @@ pd_compute_shard_list_domains(PdComputeShard *sh, PdComputeListingArgs *args)
 		self->own_listings[sh->index] += listed != NULL;
 		g_mutex_unlock(&self->lock);
 	}
+	if (listed != NULL && args->keep_known)
+		pd_compute_listing_hand_over(last, listed);
 	g_clear_pointer(&args->roster, g_byte_array_unref);
+	g_clear_pointer(&args->known, g_hash_table_unref);
 	return listed;
 }
 
@@ -1128,6 +1124,7 @@ pd_compute_run_begin(PdComputeDiscovery *self, PdComputeRun *run)
 	g_mutex_lock(&self->lock);
 	run->now = pd_compute_discovery_now(self);
 	run->generation = ++self->generation;
+	self->runs++;
 	g_array_set_size(self->parts_log, 0);
 	memset(self->early_handed, 0, sizeof(self->early_handed));
 	memset(self->early_listings, 0, sizeof(self->early_listings));
@@ -1174,8 +1171,12 @@ pd_compute_discovery_run(PdComputeDiscovery *self,
 	while (run.pending > 0)
 		g_cond_wait(&run.cond, &run.lock);
 	g_mutex_unlock(&run.lock);
+	/* the shards' borrowed listings go before the run stops counting */
 	for (guint i = 0; i < n; i++)
 		pd_compute_shard_clear(&shards[i]);
+	g_mutex_lock(&self->lock);
+	self->runs--;
+	g_mutex_unlock(&self->lock);
 	g_clear_pointer(&run.roster, g_byte_array_unref);
 	g_cond_clear(&run.roster_cond);
 	g_cond_clear(&run.cond);

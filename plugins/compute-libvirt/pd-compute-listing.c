@@ -25,6 +25,42 @@ pd_compute_listing_clear(PdComputeListed *l)
 	g_clear_pointer(&l->rd, pd_compute_listing_read_free);
 }
 
+static void
+pd_compute_listing_clear_borrowed(PdComputeListed *l)
+{
+	g_clear_pointer(&l->rd, pd_compute_listing_read_free);
+}
+
+/* a copy of @from's domains that borrows their handles: @from (a kept
+ * listing, changed only by pd_compute_listing_hand_over() while no run
+ * borrows it) is referenced for as long as the copy is used.
+ * libvirt logs every virDomainRef() and virDomainFree() with the domain's
+ * UUID formatted (about 17,000 instructions the pair): N pairs a cycle. */
+GArray *
+pd_compute_listing_borrow(GArray *from)
+{
+	GArray *to = g_array_sized_new(FALSE, FALSE, sizeof(PdComputeListed), from->len);
+
+	g_array_set_clear_func(to, (GDestroyNotify)pd_compute_listing_clear_borrowed);
+	/* kept entries have no read state: xml_due, read and rd are clear */
+	g_array_append_vals(to, from->data, from->len);
+	return to;
+}
+
+void
+pd_compute_listing_hand_over(GArray *from, GArray *to)
+{
+	g_autoptr(GHashTable) taken = g_hash_table_new(NULL, NULL);
+
+	for (guint i = 0; i < to->len; i++)
+		g_hash_table_add(taken, g_array_index(to, PdComputeListed, i).dom);
+	for (guint i = 0; i < from->len; i++) {
+		PdComputeListed *l = &g_array_index(from, PdComputeListed, i);
+		if (g_hash_table_contains(taken, l->dom))
+			l->dom = NULL;
+	}
+}
+
 /* --- listing: one round trip for every domain and its state --- */
 
 /* @l's UUID (@uuid when known, else asked) and state, not its handle */
@@ -72,13 +108,16 @@ pd_compute_listing_set(PdComputeListed *l, virDomainPtr dom, virTypedParameterPt
  * out of the answer, the others keep theirs); one that answers none (a
  * domain renamed meanwhile keeps its UUID, but its name is not the one
  * asked) is asked its UUID. */
-void
-pd_compute_listing_take_records(GArray *listed,
-				virDomainStatsRecordPtr *records,
-				gint n,
-				virDomainPtr *part,
-				const guchar *uuids,
-				guint n_part)
+/* @keep_asked: a record answering a handle asked by name gives its state
+ * to that handle, and its own handle is released */
+static void
+pd_compute_listing_take_records_full(GArray *listed,
+				     virDomainStatsRecordPtr *records,
+				     gint n,
+				     virDomainPtr *part,
+				     const guchar *uuids,
+				     guint n_part,
+				     gboolean keep_asked)
 {
 	g_autofree gint *index = uuids != NULL ? g_new(gint, n + 1) : NULL;
 
@@ -89,16 +128,33 @@ pd_compute_listing_take_records(GArray *listed,
 		PdComputeListed l = { NULL };
 		const guchar *uuid =
 		  index != NULL && index[i] >= 0 ? uuids + (gsize)index[i] * VIR_UUID_BUFLEN : NULL;
-		if (pd_compute_listing_fill(&l, r->dom, uuid, r->params, r->nparams)) {
-			l.dom = r->dom;
-			g_array_append_val(listed, l);
-		} else {
+		virDomainPtr dom = r->dom;
+
+		if (keep_asked && uuid != NULL) {
 			virDomainFree(r->dom);
+			dom = part[index[i]];
+		}
+		if (pd_compute_listing_fill(&l, dom, uuid, r->params, r->nparams)) {
+			l.dom = dom;
+			g_array_append_val(listed, l);
+		} else if (dom == r->dom) {
+			virDomainFree(dom);
 		}
 		virTypedParamsFree(r->params, r->nparams);
 		g_free(r);
 	}
 	g_free(records);
+}
+
+void
+pd_compute_listing_take_records(GArray *listed,
+				virDomainStatsRecordPtr *records,
+				gint n,
+				virDomainPtr *part,
+				const guchar *uuids,
+				guint n_part)
+{
+	pd_compute_listing_take_records_full(listed, records, n, part, uuids, n_part, FALSE);
 }
 
 #define PD_COMPUTE_STATE_CHUNK 1024
@@ -159,14 +215,35 @@ pd_compute_list_handles(virConnectPtr conn,
 }
 
 /* drivers without bulk statistics: the state of @doms from @from on, per
- * domain */
+ * domain (@keep_asked: the listing takes the handles over, unreferenced) */
 static void
-pd_compute_list_each(GArray *listed, GPtrArray *doms, guint from)
+pd_compute_list_each(GArray *listed, GPtrArray *doms, guint from, gboolean keep_asked)
 {
 	for (guint i = from; i < doms->len; i++) {
 		PdComputeListed l = { NULL };
-		if (pd_compute_listing_set(&l, g_ptr_array_index(doms, i), NULL, 0))
+		virDomainPtr dom = g_ptr_array_index(doms, i);
+		if (keep_asked && pd_compute_listing_fill(&l, dom, NULL, NULL, 0)) {
+			l.dom = dom;
 			g_array_append_val(listed, l);
+		} else if (!keep_asked && pd_compute_listing_set(&l, dom, NULL, 0)) {
+			g_array_append_val(listed, l);
+		}
+	}
+}
+
+/* entries of @listed from @from on whose handle is one of @handles
+ * (borrowed) let go of it unreleased */
+static void
+pd_compute_listed_forget(GArray *listed, guint from, GPtrArray *handles)
+{
+	g_autoptr(GHashTable) set = g_hash_table_new(NULL, NULL);
+
+	for (guint i = 0; i < handles->len; i++)
+		g_hash_table_add(set, g_ptr_array_index(handles, i));
+	for (guint i = from; i < listed->len; i++) {
+		PdComputeListed *l = &g_array_index(listed, PdComputeListed, i);
+		if (g_hash_table_contains(set, l->dom))
+			l->dom = NULL;
 	}
 }
 
@@ -179,6 +256,7 @@ static gboolean
 pd_compute_list_states(GPtrArray *doms,
 		       const guchar *uuids,
 		       GDestroyNotify free_dom,
+		       gboolean keep_asked,
 		       PdComputeListingArgs *args,
 		       GArray *listed)
 {
@@ -195,22 +273,25 @@ pd_compute_list_states(GPtrArray *doms,
 		/* a domain gone since the first answer is left out */
 		got = virDomainListGetStats(part, VIR_DOMAIN_STATS_STATE, &records, 0);
 		if (got < 0 && pd_compute_last_error_code() == VIR_ERR_NO_SUPPORT) {
-			pd_compute_list_each(listed, doms, off);
+			pd_compute_list_each(listed, doms, off, keep_asked);
 			break;
 		}
 		if (got < 0) {
+			if (keep_asked)
+				pd_compute_listed_forget(listed, len, doms);
 			g_array_set_size(listed, len);
 			return FALSE;
 		}
 		args->largest_answer = MAX(args->largest_answer, (guint)got);
 		args->records += (guint)got;
-		pd_compute_listing_take_records(listed,
-						records,
-						got,
-						part,
-						uuids != NULL ? uuids + (gsize)off * VIR_UUID_BUFLEN
-							      : NULL,
-						n);
+		pd_compute_listing_take_records_full(
+		  listed,
+		  records,
+		  got,
+		  part,
+		  uuids != NULL ? uuids + (gsize)off * VIR_UUID_BUFLEN : NULL,
+		  n,
+		  keep_asked);
 		for (guint i = off; i < off + n && free_dom != NULL; i++)
 			g_clear_pointer(&g_ptr_array_index(doms, i), free_dom);
 	}
@@ -227,7 +308,59 @@ pd_compute_list_slices(virConnectPtr conn, guint flags, PdComputeListingArgs *ar
 	g_autoptr(GPtrArray) doms = pd_compute_list_handles(conn, flags, args, &uuids);
 
 	return doms != NULL &&
-	       pd_compute_list_states(doms, uuids, pd_compute_dom_free, args, listed);
+	       pd_compute_list_states(doms, uuids, pd_compute_dom_free, FALSE, args, listed);
+}
+
+/* the states of @held (known handles, borrowed, the listing's with
+ * @args->keep_known) and of @owned (released as their states come) in a
+ * new listing; NULL on a failure, the known handles left to their owner */
+static GArray *
+pd_compute_list_held_and_owned(GPtrArray *held,
+			       const guchar *held_uuids,
+			       GPtrArray *owned,
+			       const guchar *owned_uuids,
+			       PdComputeListingArgs *args)
+{
+	g_autoptr(GArray) listed = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
+
+	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
+	if (!pd_compute_list_states(held, held_uuids, NULL, args->keep_known, args, listed))
+		return NULL;
+	if (!pd_compute_list_states(owned, owned_uuids, pd_compute_dom_free, FALSE, args, listed)) {
+		if (args->keep_known)
+			pd_compute_listed_forget(listed, 0, held);
+		return NULL;
+	}
+	return g_steal_pointer(&listed);
+}
+
+/* @doms (with raw UUIDs @uuids) whose domain @args->known holds a handle
+ * of are asked with that one (their own released at once: the kept one
+ * keeps its snapshots), the others with their own */
+static GArray *
+pd_compute_list_known(GPtrArray *doms, const guchar *uuids, PdComputeListingArgs *args)
+{
+	g_autoptr(GPtrArray) held = g_ptr_array_new();
+	g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(pd_compute_dom_free);
+	g_autoptr(GByteArray) held_uuids = g_byte_array_new();
+	g_autoptr(GByteArray) owned_uuids = g_byte_array_new();
+
+	for (guint i = 0; i < doms->len; i++) {
+		const guchar *uuid = uuids + (gsize)i * VIR_UUID_BUFLEN;
+		virDomainPtr known = g_hash_table_lookup(args->known, uuid);
+		virDomainPtr dom = g_steal_pointer(&g_ptr_array_index(doms, i));
+
+		if (known != NULL) {
+			virDomainFree(dom);
+			g_ptr_array_add(held, known);
+			g_byte_array_append(held_uuids, uuid, VIR_UUID_BUFLEN);
+		} else {
+			g_ptr_array_add(owned, dom);
+			g_byte_array_append(owned_uuids, uuid, VIR_UUID_BUFLEN);
+		}
+	}
+	return pd_compute_list_held_and_owned(
+	  held, held_uuids->data, owned, owned_uuids->data, args);
 }
 
 /* every domain on @conn that @args keeps, and its state (see above) */
@@ -244,7 +377,9 @@ pd_compute_list_all(virConnectPtr conn, PdComputeListingArgs *args)
 		return NULL;
 	if (args->listed != NULL)
 		args->listed(args);
-	if (!pd_compute_list_states(doms, uuids, pd_compute_dom_free, args, listed))
+	if (args->keep_known && args->known != NULL && uuids != NULL)
+		return pd_compute_list_known(doms, uuids, args);
+	if (!pd_compute_list_states(doms, uuids, pd_compute_dom_free, FALSE, args, listed))
 		return NULL;
 	return g_steal_pointer(&listed);
 }
@@ -290,13 +425,11 @@ pd_compute_listing_from_uuids(virConnectPtr conn,
 			      GHashTable *known,
 			      PdComputeListingArgs *args)
 {
-	g_autoptr(GArray) listed = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
 	g_autoptr(GPtrArray) held = g_ptr_array_new();
 	g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(pd_compute_dom_free);
 	g_autoptr(GByteArray) held_uuids = g_byte_array_new();
 	g_autoptr(GByteArray) found_uuids = g_byte_array_new();
 
-	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
 	for (guint i = 0; i < n; i++) {
 		const guchar *uuid = uuids + (gsize)i * VIR_UUID_BUFLEN;
 		virDomainPtr dom;
@@ -320,10 +453,8 @@ pd_compute_listing_from_uuids(virConnectPtr conn,
 		g_byte_array_append(found_uuids, uuid, VIR_UUID_BUFLEN);
 	}
 	virResetLastError();
-	if (!pd_compute_list_states(held, held_uuids->data, NULL, args, listed) ||
-	    !pd_compute_list_states(found, found_uuids->data, pd_compute_dom_free, args, listed))
-		return NULL;
-	return g_steal_pointer(&listed);
+	return pd_compute_list_held_and_owned(
+	  held, held_uuids->data, found, found_uuids->data, args);
 }
 
 /* the running domains beyond one answer, by ID */

@@ -71,6 +71,14 @@ typedef struct {
 	GByteArray *roster;
 	void (*listed)(gpointer args);
 	gpointer listed_data;
+	/* raw UUID -> handle on this connection of the domains the last
+	 * listing holds (NULL: none); with @keep_known a listing in one answer
+	 * and pd_compute_listing_from_uuids() ask those domains' states with
+	 * these handles and keep them (the answers' handles released at once),
+	 * the caller handing their ownership over to the new listing
+	 * (pd_compute_listing_hand_over()) */
+	GHashTable *known;
+	gboolean keep_known;
 	/* out, for tests: the most records one state answer in slices
 	 * carried, and the records of all of them; the handles looked up by
 	 * UUID (pd_compute_listing_from_uuids()) */
@@ -98,6 +106,14 @@ pd_compute_listing_from_uuids(virConnectPtr conn,
 			      guint n,
 			      GHashTable *known,
 			      PdComputeListingArgs *args);
+/* a copy of @from's domains that borrows their handles (see
+ * pd-compute-listing.c) */
+GArray *
+pd_compute_listing_borrow(GArray *from);
+/* the handles of @from that @to holds now (taken over with keep_known) are
+ * no longer @from's to release */
+void
+pd_compute_listing_hand_over(GArray *from, GArray *to);
 /* raw UUID -> handle (borrowed) of @listed's domains */
 GHashTable *
 pd_compute_listing_index(GArray *listed);
