@@ -25,6 +25,8 @@ struct _PdEngine {
 	gchar **pollster_list;
 	PdSettings *settings;
 	GPtrArray *plugins;
+	GPtrArray *held_modules;  /* of PdPluginModule: they serve none of the namespaces */
+	GHashTable *plugin_names; /* of the plugins loaded */
 	GPtrArray *all_pollsters; /* of PdPollster, every plugin's, in load order */
 	GHashTable *pollsters;	  /* name -> PdPollster, the selected ones */
 	GHashTable *discoveries;  /* name -> PdDiscovery */
@@ -191,14 +193,124 @@ pd_engine_apply_selection(PdEngine *self, PdConfig *config)
 		  g_hash_table_size(self->pollsters));
 }
 
+static gboolean
+pd_engine_module_wanted_cb(PdPluginModule *module, gpointer user_data)
+{
+	PdEngine *self = user_data;
+
+	return pd_plugin_loader_module_serves(
+	  module, (const gchar *const *)self->namespaces, self->config);
+}
+
+/* like Ceilometer, which loads the entry points of the namespaces polled:
+ * a module whose key file names none of them is not loaded (its libraries
+ * not mapped) until a reload asks for one */
+static void
+pd_engine_load_wanted(PdEngine *self)
+{
+	g_autoptr(GPtrArray) plugins = pd_plugin_loader_load_modules(
+	  self->held_modules, self->plugin_names, pd_engine_module_wanted_cb, self);
+
+	for (guint i = 0; i < plugins->len; i++) {
+		pd_engine_add_plugin(self, g_ptr_array_index(plugins, i));
+		g_hash_table_add(self->idle_plugins, g_ptr_array_index(plugins, i));
+	}
+}
+
+static gboolean
+pd_engine_discovery_wanted_cb(PdPluginModule *module, gpointer user_data)
+{
+	GHashTable *needed = user_data;
+	g_auto(GStrv) offered = pd_plugin_loader_module_get_list(module, "Discoveries");
+
+	for (guint i = 0; offered[i] != NULL; i++) {
+		if (g_hash_table_contains(needed, offered[i]))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* loads the modules not loaded whose key file names a discovery that a
+ * selected pollster or a source asks for and no plugin loaded has (the
+ * host module's local_node, for ipmi and the dynamic pollsters) */
+static void
+pd_engine_load_discoveries(PdEngine *self, PdPollingConfig *polling)
+{
+	g_autoptr(GHashTable) needed = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) plugins = NULL;
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, self->pollsters);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		const gchar *d = pd_pollster_get_default_discovery(value);
+		if (d != NULL && !g_hash_table_contains(self->discoveries, d))
+			g_hash_table_add(needed, (gpointer)d);
+	}
+	for (guint i = 0; i < polling->sources->len; i++) {
+		PdSourceDef *src = g_ptr_array_index(polling->sources, i);
+		for (guint j = 0; src->discovery[j] != NULL; j++) {
+			if (!g_hash_table_contains(self->discoveries, src->discovery[j]))
+				g_hash_table_add(needed, src->discovery[j]);
+		}
+	}
+	if (g_hash_table_size(needed) == 0)
+		return;
+	plugins = pd_plugin_loader_load_modules(
+	  self->held_modules, self->plugin_names, pd_engine_discovery_wanted_cb, needed);
+	for (guint i = 0; i < plugins->len; i++) {
+		pd_engine_add_plugin(self, g_ptr_array_index(plugins, i));
+		g_hash_table_add(self->idle_plugins, g_ptr_array_index(plugins, i));
+	}
+}
+
+/* Ceilometer takes any namespace (a dynamic pollster definition may name
+ * its own) and warns when none loads a pollster: one that no module and no
+ * pollster serves is named, with those that are */
+static void
+pd_engine_warn_namespaces(PdEngine *self, GHashTable *known)
+{
+	g_autoptr(GList) names = NULL;
+	g_autoptr(GString) valid = g_string_new(NULL);
+
+	for (guint i = 0; i < self->all_pollsters->len; i++)
+		g_hash_table_add(
+		  known,
+		  g_strdup(pd_pollster_get_namespace(g_ptr_array_index(self->all_pollsters, i))));
+	names = g_list_sort(g_hash_table_get_keys(known), (GCompareFunc)g_strcmp0);
+	for (GList *l = names; l != NULL; l = l->next)
+		g_string_append_printf(valid, "%s%s", valid->len > 0 ? ", " : "", (gchar *)l->data);
+	for (guint i = 0; self->namespaces != NULL && self->namespaces[i] != NULL; i++) {
+		if (!g_hash_table_contains(known, self->namespaces[i]))
+			g_warning("no plugin serves polling namespace %s (the plugins found "
+				  "serve %s)",
+				  self->namespaces[i],
+				  valid->len > 0 ? valid->str : "none");
+	}
+}
+
 gboolean
 pd_engine_load_plugins(PdEngine *self, GError **error)
 {
-	g_autoptr(GPtrArray) plugins = pd_plugin_loader_load_dirs(self->plugin_dirs);
+	g_autoptr(GHashTable) known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
-	for (guint i = 0; i < plugins->len; i++)
-		pd_engine_add_plugin(self, g_ptr_array_index(plugins, i));
-	if (self->plugins->len == 0) {
+	g_ptr_array_unref(self->held_modules);
+	self->held_modules = pd_plugin_loader_list_modules(self->plugin_dirs);
+	for (guint i = 0; i < self->held_modules->len; i++) {
+		g_auto(GStrv) served = pd_plugin_loader_module_get_list(
+		  g_ptr_array_index(self->held_modules, i), "Namespaces");
+		for (guint j = 0; served[j] != NULL; j++)
+			g_hash_table_add(known, g_strdup(served[j]));
+	}
+	pd_engine_load_wanted(self);
+	for (guint i = 0; i < self->held_modules->len; i++) {
+		PdPluginModule *module = g_ptr_array_index(self->held_modules, i);
+		g_auto(GStrv) served = pd_plugin_loader_module_get_list(module, "Namespaces");
+		g_autofree gchar *ns = g_strjoinv(" ", served);
+		g_info("%s not loaded: it serves namespaces %s", module->filename, ns);
+	}
+	pd_engine_warn_namespaces(self, known);
+	if (self->plugins->len == 0 && self->held_modules->len == 0) {
 		g_autofree gchar *dirs = g_strjoinv(":", self->plugin_dirs);
 		g_set_error(
 		  error, PD_ERROR, PD_ERROR_NOT_FOUND, "no plugin could be loaded from %s", dirs);
@@ -314,6 +426,16 @@ pd_engine_register_keys(PdEngine *self, PdConfig *config)
 		for (guint j = 0; j + 1 < keys->len; j += 2)
 			pd_config_register_key(
 			  config, g_ptr_array_index(keys, j), g_ptr_array_index(keys, j + 1));
+	}
+	/* a module not loaded: the options its key file names */
+	for (guint i = 0; i < self->held_modules->len; i++) {
+		g_auto(GStrv) keys = pd_plugin_loader_module_get_list(
+		  g_ptr_array_index(self->held_modules, i), "ConfigKeys");
+		for (guint j = 0; keys[j] != NULL; j++) {
+			g_auto(GStrv) parts = g_strsplit(keys[j], ".", 2);
+			if (parts[0] != NULL && parts[1] != NULL)
+				pd_config_register_key(config, parts[0], parts[1]);
+		}
 	}
 }
 
@@ -506,9 +628,19 @@ pd_engine_warn_unmatched(PdEngine *self, PdPollingConfig *polling)
 {
 	g_autoptr(GHashTable) known = g_hash_table_new(g_str_hash, g_str_equal);
 
+	g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+
 	for (guint i = 0; i < self->all_pollsters->len; i++)
 		g_hash_table_add(
 		  known, (gpointer)pd_pollster_get_name(g_ptr_array_index(self->all_pollsters, i)));
+	/* and the meters of the modules not loaded, by their key files */
+	for (guint i = 0; i < self->held_modules->len; i++) {
+		gchar **meters = pd_plugin_loader_module_get_list(
+		  g_ptr_array_index(self->held_modules, i), "Meters");
+		for (guint j = 0; meters[j] != NULL; j++)
+			g_hash_table_add(known, meters[j]);
+		g_ptr_array_add(held, meters);
+	}
 	pd_polling_config_warn_unmatched(polling, known);
 }
 
@@ -620,6 +752,7 @@ pd_engine_setup(PdEngine *self, GError **error)
 	if (polling == NULL)
 		return FALSE;
 	self->polling = g_steal_pointer(&polling);
+	pd_engine_load_discoveries(self, self->polling);
 	self->tasks = pd_engine_build_tasks(self, self->polling, self->config);
 	if (self->tasks->len == 0)
 		g_warning("%s: no source matches any loaded pollster, nothing to poll",
@@ -754,7 +887,9 @@ pd_engine_commit_reload(PdEngine *self, PdConfig *config, PdPollingConfig *polli
 	pd_engine_apply_selection(self, config);
 	g_set_object(&self->config, config);
 	pd_settings_set_config(self->settings, config);
+	pd_engine_load_wanted(self);
 	pd_engine_reload_pollsters(self, config);
+	pd_engine_load_discoveries(self, polling);
 	/* a plugin the new selection needs starts now */
 	if (!pd_engine_start_needed(self, polling, &start_error))
 		pd_engine_note(self, start_error->message);
@@ -1198,6 +1333,8 @@ pd_engine_finalize(GObject *obj)
 	g_object_unref(self->stats);
 	g_object_unref(self->blacklist);
 	g_ptr_array_unref(self->plugins);
+	g_ptr_array_unref(self->held_modules);
+	g_hash_table_unref(self->plugin_names);
 	g_object_unref(self->sinks);
 	g_object_unref(self->config);
 	g_object_unref(self->settings);
@@ -1214,6 +1351,8 @@ static void
 pd_engine_init(PdEngine *self)
 {
 	self->plugins = g_ptr_array_new_with_free_func(g_object_unref);
+	self->held_modules = g_ptr_array_new();
+	self->plugin_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->all_pollsters = g_ptr_array_new_with_free_func(g_object_unref);
 	self->reload_notes = g_ptr_array_new_with_free_func(g_free);
 	self->pollsters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);

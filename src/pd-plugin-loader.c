@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <gmodule.h>
 
 #include "pd-error.h"
@@ -153,6 +155,89 @@ pd_plugin_loader_load_file(const gchar *filename, GError **error)
 	return pd_plugin_loader_open(filename, NULL, error);
 }
 
+void
+pd_plugin_loader_module_free(PdPluginModule *module)
+{
+	g_free(module->filename);
+	if (module->keys != NULL)
+		g_key_file_unref(module->keys);
+	g_free(module);
+}
+
+/* libpd_X.plugin beside libpd_X.so */
+static GKeyFile *
+pd_plugin_loader_read_keys(const gchar *filename)
+{
+	g_autofree gchar *stem =
+	  g_strndup(filename, strlen(filename) - strlen("." G_MODULE_SUFFIX));
+	g_autofree gchar *path = g_strconcat(stem, ".plugin", NULL);
+	g_autoptr(GKeyFile) keys = g_key_file_new();
+	g_autoptr(GError) error = NULL;
+
+	if (!g_key_file_load_from_file(keys, path, G_KEY_FILE_NONE, &error)) {
+		/* without one (or with a broken one) the module is loaded */
+		if (!g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			g_warning(
+			  "%s: %s; the module is loaded whatever is polled", path, error->message);
+		return NULL;
+	}
+	if (!g_key_file_has_key(keys, PD_PLUGIN_MODULE_GROUP, "Namespaces", NULL)) {
+		g_warning("%s: no [%s] Namespaces; the module is loaded whatever is polled",
+			  path,
+			  PD_PLUGIN_MODULE_GROUP);
+		return NULL;
+	}
+	return g_steal_pointer(&keys);
+}
+
+gchar **
+pd_plugin_loader_module_get_list(PdPluginModule *module, const gchar *key)
+{
+	gchar **list = NULL;
+
+	if (module->keys != NULL)
+		list =
+		  g_key_file_get_string_list(module->keys, PD_PLUGIN_MODULE_GROUP, key, NULL, NULL);
+	return list != NULL ? list : g_new0(gchar *, 1);
+}
+
+/* a *.yaml file in [polling] pollsters_definitions_dirs, where the
+ * dynamic pollsters plugin reads its definitions */
+static gboolean
+pd_plugin_loader_has_definitions(PdConfig *config)
+{
+	g_auto(GStrv) dirs = pd_config_get_list(
+	  config, "polling", "pollsters_definitions_dirs", PD_PLUGIN_DEFINITIONS_DIR);
+
+	for (guint i = 0; dirs[i] != NULL; i++) {
+		g_autoptr(GDir) dir = g_dir_open(dirs[i], 0, NULL);
+		const gchar *name;
+		while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+			if (g_str_has_suffix(name, ".yaml"))
+				return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+gboolean
+pd_plugin_loader_module_serves(PdPluginModule *module,
+			       const gchar *const *namespaces,
+			       PdConfig *config)
+{
+	g_auto(GStrv) served = pd_plugin_loader_module_get_list(module, "Namespaces");
+
+	if (module->keys == NULL || namespaces == NULL)
+		return TRUE;
+	for (guint i = 0; served[i] != NULL; i++) {
+		if (g_strv_contains(namespaces, served[i]))
+			return TRUE;
+	}
+	/* a definition may name any namespace: the plugin reads them */
+	return g_key_file_get_boolean(module->keys, PD_PLUGIN_MODULE_GROUP, "Definitions", NULL) &&
+	       pd_plugin_loader_has_definitions(config);
+}
+
 static gint
 pd_plugin_loader_strcmp(gconstpointer a, gconstpointer b)
 {
@@ -160,7 +245,7 @@ pd_plugin_loader_strcmp(gconstpointer a, gconstpointer b)
 }
 
 static void
-pd_plugin_loader_load_dir(const gchar *dirname, GPtrArray *plugins, GHashTable *seen)
+pd_plugin_loader_list_dir(const gchar *dirname, GPtrArray *modules)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GDir) dir = g_dir_open(dirname, 0, &error);
@@ -177,40 +262,77 @@ pd_plugin_loader_load_dir(const gchar *dirname, GPtrArray *plugins, GHashTable *
 	}
 	g_ptr_array_sort(files, pd_plugin_loader_strcmp);
 	for (guint i = 0; i < files->len; i++) {
-		const gchar *fn = g_ptr_array_index(files, i);
-		g_autoptr(GError) error_local = NULL;
-		g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_object_unref);
-		PdPlugin *plugin = pd_plugin_loader_open(fn, found, &error_local);
+		PdPluginModule *module = g_new0(PdPluginModule, 1);
+		module->filename = g_strdup(g_ptr_array_index(files, i));
+		module->keys = pd_plugin_loader_read_keys(module->filename);
+		g_ptr_array_add(modules, module);
+	}
+}
 
-		if (plugin == NULL) {
-			g_warning("refusing plugin %s", error_local->message);
+GPtrArray *
+pd_plugin_loader_list_modules(gchar **dirs)
+{
+	GPtrArray *modules =
+	  g_ptr_array_new_with_free_func((GDestroyNotify)pd_plugin_loader_module_free);
+
+	for (guint i = 0; dirs != NULL && dirs[i] != NULL; i++)
+		pd_plugin_loader_list_dir(dirs[i], modules);
+	return modules;
+}
+
+static void
+pd_plugin_loader_load_module(const gchar *fn, GPtrArray *plugins, GHashTable *seen)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_object_unref);
+	PdPlugin *plugin = pd_plugin_loader_open(fn, found, &error);
+
+	if (plugin == NULL) {
+		g_warning("refusing plugin %s", error->message);
+		return;
+	}
+	g_ptr_array_insert(found, 0, plugin);
+	for (guint j = 0; j < found->len; j++) {
+		PdPlugin *p = g_ptr_array_index(found, j);
+		if (g_hash_table_contains(seen, pd_plugin_get_name(p))) {
+			g_warning("%s: plugin %s already loaded from another directory, "
+				  "skipped",
+				  fn,
+				  pd_plugin_get_name(p));
 			continue;
 		}
-		g_ptr_array_insert(found, 0, plugin);
-		for (guint j = 0; j < found->len; j++) {
-			PdPlugin *p = g_ptr_array_index(found, j);
-			if (g_hash_table_contains(seen, pd_plugin_get_name(p))) {
-				g_warning("%s: plugin %s already loaded from another directory, "
-					  "skipped",
-					  fn,
-					  pd_plugin_get_name(p));
-				continue;
-			}
-			g_hash_table_add(seen, g_strdup(pd_plugin_get_name(p)));
-			g_ptr_array_add(plugins, g_object_ref(p));
-		}
+		g_hash_table_add(seen, g_strdup(pd_plugin_get_name(p)));
+		g_ptr_array_add(plugins, g_object_ref(p));
 	}
+}
+
+GPtrArray *
+pd_plugin_loader_load_modules(GPtrArray *modules,
+			      GHashTable *seen,
+			      PdPluginLoaderWantFunc want,
+			      gpointer user_data)
+{
+	GPtrArray *plugins = g_ptr_array_new_with_free_func(g_object_unref);
+
+	for (guint i = 0; i < modules->len;) {
+		PdPluginModule *module = g_ptr_array_index(modules, i);
+		if (module->keys != NULL && want != NULL && !want(module, user_data)) {
+			i++;
+			continue;
+		}
+		pd_plugin_loader_load_module(module->filename, plugins, seen);
+		g_ptr_array_remove_index(modules, i);
+	}
+	return plugins;
 }
 
 GPtrArray *
 pd_plugin_loader_load_dirs(gchar **dirs)
 {
-	GPtrArray *plugins = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(GPtrArray) modules = pd_plugin_loader_list_modules(dirs);
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
-	for (guint i = 0; dirs != NULL && dirs[i] != NULL; i++)
-		pd_plugin_loader_load_dir(dirs[i], plugins, seen);
-	return plugins;
+	return pd_plugin_loader_load_modules(modules, seen, NULL, NULL);
 }
 
 gchar **

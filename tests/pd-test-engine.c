@@ -427,6 +427,15 @@ pd_fixture_cycle_cb(PdEngine *engine,
 	fx->last_cycle_samples = samples;
 }
 
+PdPlugin *
+pd_fake_plugin_new(void)
+{
+	PdPlugin *plugin = g_object_new(PD_TYPE_FAKE_PLUGIN, NULL);
+
+	pd_plugin_set_name(plugin, "fake");
+	return plugin;
+}
+
 gboolean
 pd_fixture_setup_engine(PdFixture *fx, GError **error)
 {

@@ -63,6 +63,10 @@ pd_keep_publisher_samples(PdKeepPublisher *self);
 void
 pd_fixture_write(PdFixture *fx, const gchar *polling_yaml, const gchar *extra_conf);
 
+/* the fake plugin, named "fake" */
+PdPlugin *
+pd_fake_plugin_new(void);
+
 gboolean
 pd_fixture_setup_engine(PdFixture *fx, GError **error);
 

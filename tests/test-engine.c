@@ -8,7 +8,9 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <glib/gstdio.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "pd-blacklist.h"
 #include "pd-engine.h"
@@ -16,6 +18,7 @@
 #include "pd-inflight.h"
 #include "pd-notifier-sink.h"
 #include "pd-polling-task.h"
+#include "pd-settings.h"
 #include "pd-test-engine.h"
 #include "pd-test-publisher.h"
 #include "pd-test-util.h"
@@ -1027,6 +1030,63 @@ test_engine_inflight_budget(void)
 	g_assert_cmpuint(pd_inflight_get_bytes(inflight), ==, 0);
 }
 
+/* a module whose key file names none of the namespaces polled is not
+ * loaded; a reload that polls one of them loads it, and its options are
+ * known meanwhile (no unknown-option warning) */
+static void
+test_engine_held_module(PdFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *plugins = g_build_filename(fx->dir, "plugins", NULL);
+	g_autofree gchar *src =
+	  g_strdup_printf("%s/libpd_abi_good.%s", g_getenv("POLLD_TEST_ABI_DIR"), G_MODULE_SUFFIX);
+	g_autofree gchar *dst = g_build_filename(plugins, "libpd_abi_good.so", NULL);
+	g_autoptr(PdPlugin) fake_plugin = pd_fake_plugin_new();
+	g_autoptr(PdKeepPublisher) publisher = pd_keep_publisher_new();
+	g_autoptr(PdSink) sink = pd_notifier_sink_new(PD_PUBLISHER(publisher));
+	const gchar *yaml = "sources:\n  - name: a\n    interval: 60\n    meters: ['*']\n";
+	gchar *dirs[] = { plugins, NULL };
+	gchar *files[2] = { NULL, NULL };
+	g_autoptr(PdSettings) settings = NULL;
+	g_autoptr(PdEngine) engine = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpint(g_mkdir(plugins, 0700), ==, 0);
+	g_assert_cmpint(symlink(src, dst), ==, 0);
+	g_free(pd_test_write_file(plugins,
+				  "libpd_abi_good.plugin",
+				  "[Module]\nPlugins=abi-good;\nNamespaces=abi;\n"
+				  "ConfigKeys=abi.knob;\n"));
+	pd_fixture_write(
+	  fx, yaml, "[DEFAULT]\npolling_namespaces = fake, bogus\n[abi]\nknob = 1\n");
+	files[0] = fx->conf;
+	settings = pd_settings_new(files, NULL, NULL, NULL);
+	g_assert_true(pd_settings_load(settings, &error));
+	engine = pd_engine_new(settings);
+	pd_engine_add_plugin(engine, fake_plugin);
+	g_assert_true(pd_engine_add_sink(engine, sink, NULL));
+	pd_engine_set_plugin_dirs(engine, dirs);
+	/* Ceilometer takes any namespace: one nothing serves is warned about */
+	g_test_expect_message(
+	  "PdEngine", G_LOG_LEVEL_INFO, "*libpd_abi_good.so not loaded: it serves namespaces abi");
+	g_test_expect_message(
+	  "PdEngine", G_LOG_LEVEL_WARNING, "no plugin serves polling namespace bogus (*abi*)");
+	g_assert_true(pd_engine_load_plugins(engine, &error));
+	g_test_assert_expected_messages();
+	g_assert_cmpuint(pd_engine_get_plugins(engine)->len, ==, 1);
+	g_assert_true(pd_engine_setup(engine, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(pd_engine_get_plugins(engine)->len, ==, 1);
+	g_assert_false(g_hash_table_contains(pd_engine_get_pollsters(engine), "abi.meter"));
+
+	pd_fixture_write(fx, yaml, "[DEFAULT]\npolling_namespaces = fake, abi\n[abi]\nknob = 1\n");
+	g_assert_true(pd_engine_reload(engine, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(pd_engine_get_plugins(engine)->len, ==, 2);
+	g_assert_cmpstr(
+	  pd_plugin_get_name(g_ptr_array_index(pd_engine_get_plugins(engine), 1)), ==, "abi-good");
+	g_assert_true(g_hash_table_contains(pd_engine_get_pollsters(engine), "abi.meter"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1055,6 +1115,7 @@ main(int argc, char **argv)
 	ADD("/engine/stop-waits-for-late-jobs", test_engine_stop_waits_for_late_jobs);
 	ADD("/engine/unknown-config-key", test_engine_unknown_config_key);
 	ADD("/engine/reload-pollster-list", test_engine_reload_pollster_list);
+	ADD("/engine/held-module", test_engine_held_module);
 	ADD("/engine/late-pollster-alone", test_engine_late_pollster_alone);
 	ADD("/engine/stop-timeout-counts-running", test_engine_stop_timeout_counts_running);
 	ADD("/engine/poll-now-unknown", test_engine_poll_now_unknown);
