@@ -399,6 +399,37 @@ test_dropin_once_exit(PdFixture *fx, gconstpointer data)
 	g_assert_nonnull(strstr(err, ": 0 tasks, 0 samples polled, 0 published"));
 }
 
+/* the sanitizers' leak checks need everything freed at exit (src/pd-main.c) */
+#if defined(__SANITIZE_ADDRESS__)
+#define PD_TEST_FREE_AT_EXIT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PD_TEST_FREE_AT_EXIT 1
+#endif
+#endif
+#ifndef PD_TEST_FREE_AT_EXIT
+#define PD_TEST_FREE_AT_EXIT 0
+#endif
+
+/* --once leaves what is still allocated (the plugins among it) to the
+ * process's end, once the messages are out; not in a sanitizer build */
+static void
+test_dropin_once_no_teardown(PdFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *finalized = g_build_filename(fx->dir, "finalized", NULL);
+	g_autofree gchar *extra = g_strdup_printf("finalized_file = %s\n", finalized);
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *out = NULL;
+	gint status;
+
+	pd_fixture_write(fx, TEST_YAML, extra);
+	out = pd_run_once(fx, &status, &err, "--polling-namespaces", "test", NULL);
+	g_assert_cmpint(status, ==, 0);
+	g_assert_nonnull(strstr(err, "polld: once: ok: "));
+	g_assert_nonnull(strstr(out, "test.gauge"));
+	g_assert_true(g_file_test(finalized, G_FILE_TEST_EXISTS) == PD_TEST_FREE_AT_EXIT);
+}
+
 static void
 test_dropin_unsupported(PdFixture *fx, gconstpointer data)
 {
@@ -878,6 +909,7 @@ main(int argc, char **argv)
 	ADD("/dropin/unmatched", test_dropin_unmatched);
 	ADD("/dropin/namespaces", test_dropin_namespaces);
 	ADD("/dropin/once-exit", test_dropin_once_exit);
+	ADD("/dropin/once-no-teardown", test_dropin_once_no_teardown);
 	ADD("/dropin/unsupported-options", test_dropin_unsupported);
 	ADD("/dropin/unsupported-reload", test_dropin_unsupported_reload);
 	ADD("/dropin/default-secret", test_dropin_default_secret);

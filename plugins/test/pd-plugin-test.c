@@ -20,6 +20,7 @@
  *   fail = true            every poll fails
  *   permanent = ID,ID      these resources fail permanently
  *   not_ready = PATH       start() fails with NOT_READY while PATH exists
+ *   finalized_file = PATH  created when the plugin is freed (read at start)
  * Sample volumes count up per pollster from 0 across the process lifetime,
  * so tests can check that no sample went missing.
  */
@@ -147,6 +148,7 @@ G_DECLARE_FINAL_TYPE(PdPluginTest, pd_plugin_test, PD, PLUGIN_TEST, PdPlugin)
 struct _PdPluginTest {
 	PdPlugin parent_instance;
 	PdTestDiscovery *discovery;
+	gchar *finalized_file;
 };
 
 G_DEFINE_TYPE(PdPluginTest, pd_plugin_test, PD_TYPE_PLUGIN)
@@ -173,6 +175,9 @@ pd_plugin_test_start(PdPlugin *plugin, PdConfig *config, GError **error)
 		  error, PD_ERROR, PD_ERROR_NOT_READY, "waiting for %s to go away", not_ready);
 		return FALSE;
 	}
+	g_free(PD_PLUGIN_TEST(plugin)->finalized_file);
+	PD_PLUGIN_TEST(plugin)->finalized_file =
+	  g_strdup(pd_config_get_string(config, "test", "finalized_file", NULL));
 	return TRUE;
 }
 
@@ -210,8 +215,9 @@ pd_plugin_test_constructed(GObject *obj)
 {
 	PdPlugin *plugin = PD_PLUGIN(obj);
 	PdPluginTest *self = PD_PLUGIN_TEST(obj);
-	const gchar *keys[] = { "resources", "samples",	  "delay_ms",  "hang_file", "entered_file",
-				"fail",	     "permanent", "not_ready", NULL };
+	const gchar *keys[] = { "resources",	  "samples", "delay_ms",  "hang_file",
+				"entered_file",	  "fail",    "permanent", "not_ready",
+				"finalized_file", NULL };
 
 	G_OBJECT_CLASS(pd_plugin_test_parent_class)->constructed(obj);
 	pd_plugin_test_add(plugin, "test.gauge", PD_SAMPLE_TYPE_GAUGE, "thing");
@@ -226,7 +232,12 @@ pd_plugin_test_constructed(GObject *obj)
 static void
 pd_plugin_test_finalize(GObject *obj)
 {
-	g_clear_object(&PD_PLUGIN_TEST(obj)->discovery);
+	PdPluginTest *self = PD_PLUGIN_TEST(obj);
+
+	if (self->finalized_file != NULL)
+		g_file_set_contents(self->finalized_file, "", 0, NULL);
+	g_free(self->finalized_file);
+	g_clear_object(&self->discovery);
 	G_OBJECT_CLASS(pd_plugin_test_parent_class)->finalize(obj);
 }
 
