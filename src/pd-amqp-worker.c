@@ -102,6 +102,8 @@ struct _PdAmqpWorker {
 	GQueue memq;
 	guint64 memq_bytes;
 	GQueue flushes;
+	PdInflight *give_back; /* budget bytes of messages sent in this pass */
+	guint64 give_back_bytes;
 	gint64 last_progress;
 	gint64 sent_at;	 /* monotonic µs: the link last sent a frame, at the latest */
 	gint64 heard_at; /* ... and the broker's last frame was read, at the latest */
@@ -159,6 +161,33 @@ pd_amqp_entry_release(PdAmqpEntry *e)
 		return;
 	pd_inflight_release(e->budget, e->msg->held);
 	g_clear_pointer(&e->budget, pd_inflight_unref);
+}
+
+/* the budget's lock is the pollster threads' too, and a release may wake
+ * some of them: a pass of the pump gives back what it sent at once, one
+ * release, not one a message */
+static void
+pd_amqp_worker_give_back_now(PdAmqpWorker *self)
+{
+	if (self->give_back == NULL)
+		return;
+	pd_inflight_release(self->give_back, self->give_back_bytes);
+	g_clear_pointer(&self->give_back, pd_inflight_unref);
+	self->give_back_bytes = 0;
+}
+
+static void
+pd_amqp_worker_give_back(PdAmqpWorker *self, PdInflight **budget, guint64 bytes)
+{
+	if (*budget == NULL)
+		return;
+	if (self->give_back != *budget)
+		pd_amqp_worker_give_back_now(self);
+	if (self->give_back == NULL)
+		self->give_back = g_steal_pointer(budget);
+	else
+		g_clear_pointer(budget, pd_inflight_unref);
+	self->give_back_bytes += bytes;
 }
 
 static void
@@ -447,9 +476,11 @@ pd_amqp_worker_inbox_cb(gpointer user_data)
 	self->wake_pending = FALSE;
 	g_mutex_unlock(&self->lock);
 	while ((item = g_queue_pop_head(&items)) != NULL) {
-		if (item->msg != NULL)
+		if (item->msg != NULL) {
 			pd_amqp_worker_accept(self, item->msg, item->seq, &item->budget);
-		else
+			/* not taken: spooled, or the broker does not take messages now */
+			pd_amqp_worker_give_back(self, &item->budget, item->msg->held);
+		} else
 			pd_amqp_worker_add_flush(self, item->task, item->seq);
 		pd_amqp_item_free(item);
 	}
@@ -693,7 +724,7 @@ pd_amqp_worker_next_entry(PdAmqpWorker *self)
 	e = g_queue_pop_head(&self->memq);
 	if (e != NULL) {
 		self->memq_bytes -= MIN(self->memq_bytes, pd_amqp_entry_size(e));
-		pd_amqp_entry_release(e);
+		pd_amqp_worker_give_back(self, &e->budget, e->msg->held);
 	}
 	return e;
 }
@@ -735,6 +766,7 @@ pd_amqp_worker_pump(PdAmqpWorker *self)
 		e->tag = pd_amqp_link_get_next_tag(self->link);
 		if (!pd_amqp_link_publish(self->link, e->topic, e->msg->body, more, &error)) {
 			g_queue_push_head(&self->retry, e);
+			pd_amqp_worker_give_back_now(self);
 			pd_amqp_worker_link_failed(self, error);
 			return;
 		}
@@ -750,6 +782,7 @@ pd_amqp_worker_pump(PdAmqpWorker *self)
 		pd_amqp_link_set_corked(self->link, FALSE);
 		self->st.corks++;
 	}
+	pd_amqp_worker_give_back_now(self);
 }
 
 /* after pd_amqp_link_process() called at @called or later: when the
@@ -1049,6 +1082,7 @@ pd_amqp_worker_finish_stop(PdAmqpWorker *self)
 	if (self->finished)
 		return;
 	self->finished = TRUE;
+	pd_amqp_worker_give_back_now(self);
 	pd_amqp_worker_clear_source(&self->stop_source);
 	pd_amqp_worker_clear_source(&self->fd_source);
 	pd_amqp_worker_clear_source(&self->pause_source);

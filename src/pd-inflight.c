@@ -34,6 +34,7 @@ struct _PdInflight {
 	guint64 peak;
 	guint64 waits;
 	guint64 wakeups;
+	guint64 releases;
 	GQueue waiters; /* PdInflightWaiter on their threads' stacks, first first */
 };
 
@@ -153,6 +154,7 @@ void
 pd_inflight_release(PdInflight *self, guint64 bytes)
 {
 	g_mutex_lock(&self->lock);
+	self->releases++;
 	self->bytes -= MIN(bytes, self->bytes);
 	grant_waiting(self);
 	g_mutex_unlock(&self->lock);
@@ -209,6 +211,12 @@ guint64
 pd_inflight_get_wakeups(PdInflight *self)
 {
 	return pd_inflight_get(self, &self->wakeups);
+}
+
+guint64
+pd_inflight_get_releases(PdInflight *self)
+{
+	return pd_inflight_get(self, &self->releases);
 }
 
 guint

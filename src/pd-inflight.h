@@ -71,6 +71,10 @@ guint64
 pd_inflight_get_wakeups(PdInflight *self);
 guint
 pd_inflight_get_waiting(PdInflight *self);
+/* pd_inflight_release() calls: each takes the lock the pollster threads
+ * take, and may wake some of them */
+guint64
+pd_inflight_get_releases(PdInflight *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PdInflight, pd_inflight_unref)
 

@@ -984,6 +984,48 @@ test_silent_broker(Fixture *f, gconstpointer data)
 	relay_stop(&relay);
 }
 
+/* what the worker sends in one pass gives its budget back at once: one
+ * release (the lock the pollster threads take, and their wake-ups), not
+ * one a message. The messages wait in the inbox while a frozen relay
+ * holds the worker's handshake, and go out in one pass once it thaws */
+static void
+test_budget_one_release(Fixture *f, gconstpointer data)
+{
+	g_autoptr(PdInflight) budget = pd_inflight_new(64 * 1024 * 1024);
+	g_autoptr(GObject) owner = g_object_new(G_TYPE_OBJECT, NULL);
+	g_autofree gchar *dir = g_build_filename(f->dir, "spool", NULL);
+	g_autofree gchar *url = NULL;
+	Relay relay = { 0 };
+	IdleWait w;
+	PdAmqpWorker *worker;
+
+	if (skip_without_broker())
+		return;
+	pd_test_broker_add_vhost(broker, "releases");
+	relay_start(&relay);
+	g_atomic_int_set(&relay.frozen, TRUE);
+	url = g_strdup_printf("rabbit://guest:guest@127.0.0.1:%u/releases", relay.port);
+	worker = heartbeat_worker_new(url, dir, 30, 30, owner, budget_state_cb);
+	for (guint n = 1; n <= 12; n++) {
+		g_autofree gchar *body = g_strdup_printf(
+		  "{\"oslo.version\": \"2.0\", \"n\": %u, \"pad\": \"%01000u\"}", n, n);
+		g_autoptr(GBytes) bytes = g_bytes_new(body, strlen(body));
+		g_autoptr(PdMessage) msg = pd_message_new(bytes, NULL, 1, 1);
+		pd_inflight_acquire(budget, msg->held);
+		pd_amqp_worker_push(worker, msg, budget);
+	}
+	g_atomic_int_set(&relay.frozen, FALSE);
+	w.worker = worker;
+	w.confirmed = 12;
+	g_assert_true(pd_test_wait_for(idle_confirmed, &w, 20000));
+	g_test_message("12 messages sent, %" G_GUINT64_FORMAT " releases of their budget",
+		       pd_inflight_get_releases(budget));
+	g_assert_cmpuint(pd_inflight_get_bytes(budget), ==, 0);
+	g_assert_cmpuint(pd_inflight_get_releases(budget), ==, 1);
+	pd_amqp_worker_stop(worker, NULL);
+	relay_stop(&relay);
+}
+
 static gboolean
 relay_read_four(gpointer data)
 {
@@ -1216,6 +1258,12 @@ main(int argc, char **argv)
 		   NULL,
 		   pd_test_amqp_fixture_set_up,
 		   test_heartbeat_rate,
+		   pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp/budget-one-release",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_budget_one_release,
 		   pd_test_amqp_fixture_tear_down);
 	g_test_add("/amqp/silent-broker",
 		   Fixture,
