@@ -57,6 +57,8 @@ typedef struct {
 	guint64 dispatches;    /* ... and its callbacks run: socket, inbox, timers */
 	guint64 socket_events; /* ... of which the socket's */
 	guint64 idle_reads;    /* reads of the socket that found nothing */
+	guint64 inbox_wakes;   /* dispatches for the main thread's hand-overs */
+	guint64 pushes_woke;   /* hand-overs that woke the worker (the main thread's count) */
 	guint64 heartbeats;    /* heartbeat frames sent for heartbeat_rate */
 	guint64 corks;	       /* setsockopt(TCP_CORK) calls around bursts */
 } PdAmqpStats;

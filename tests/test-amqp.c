@@ -1027,6 +1027,59 @@ test_budget_one_release(Fixture *f, gconstpointer data)
 }
 
 static gboolean
+idle_published(gpointer data)
+{
+	IdleWait *w = data;
+	PdAmqpStats st;
+
+	pd_amqp_worker_get_stats(w->worker, &st);
+	return st.published >= w->confirmed;
+}
+
+/* with the confirm window full only confirms let more go: messages
+ * handed over meanwhile do not wake the worker (about 130 wake-ups a
+ * cycle for nothing at N=5000), the socket's event for the confirms takes
+ * them. A frozen relay holds the confirms of a full window of 16 */
+static void
+test_full_window_no_wake(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GObject) owner = g_object_new(G_TYPE_OBJECT, NULL);
+	g_autofree gchar *dir = g_build_filename(f->dir, "spool", NULL);
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *pad = g_strnfill(1000, 'x');
+	Relay relay = { 0 };
+	PdAmqpStats before, after;
+	IdleWait w;
+	PdAmqpWorker *worker;
+
+	if (skip_without_broker())
+		return;
+	pd_test_broker_add_vhost(broker, "fullwindow");
+	relay_start(&relay);
+	url = g_strdup_printf("rabbit://guest:guest@127.0.0.1:%u/fullwindow", relay.port);
+	worker = heartbeat_worker_new(url, dir, 30, 30, owner, budget_state_cb);
+	idle_push(worker, 1);
+	g_atomic_int_set(&relay.frozen, TRUE);
+	push_padded(worker, 2, 17, pad);
+	w.worker = worker;
+	w.confirmed = 17;
+	g_assert_true(pd_test_wait_for(idle_published, &w, 20000));
+	pd_amqp_worker_get_stats(worker, &before);
+	push_padded(worker, 18, 37, pad);
+	pd_amqp_worker_get_stats(worker, &after);
+	g_test_message("20 messages handed over with the window full: %" G_GUINT64_FORMAT
+		       " wake-ups",
+		       after.pushes_woke - before.pushes_woke);
+	g_assert_cmpuint(before.in_flight, ==, 16);
+	g_assert_cmpuint(after.pushes_woke - before.pushes_woke, ==, 0);
+	g_atomic_int_set(&relay.frozen, FALSE);
+	w.confirmed = 37;
+	g_assert_true(pd_test_wait_for(idle_confirmed, &w, 20000));
+	pd_amqp_worker_stop(worker, NULL);
+	relay_stop(&relay);
+}
+
+static gboolean
 relay_read_four(gpointer data)
 {
 	gint64 at[4];
@@ -1264,6 +1317,12 @@ main(int argc, char **argv)
 		   NULL,
 		   pd_test_amqp_fixture_set_up,
 		   test_budget_one_release,
+		   pd_test_amqp_fixture_tear_down);
+	g_test_add("/amqp/full-window-no-wake",
+		   Fixture,
+		   NULL,
+		   pd_test_amqp_fixture_set_up,
+		   test_full_window_no_wake,
 		   pd_test_amqp_fixture_tear_down);
 	g_test_add("/amqp/silent-broker",
 		   Fixture,
