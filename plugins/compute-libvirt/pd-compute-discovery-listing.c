@@ -215,6 +215,19 @@ pd_compute_shard_take_roster(PdComputeShard *sh, PdComputeListingArgs *args)
 	return listed;
 }
 
+/* once the run began, roster_done is read and written under the run's
+ * lock only (the first pipeline, its only writer, reads it here too) */
+static gboolean
+pd_compute_run_roster_done(PdComputeRun *run)
+{
+	gboolean done;
+
+	g_mutex_lock(&run->lock);
+	done = run->roster_done;
+	g_mutex_unlock(&run->lock);
+	return done;
+}
+
 /* the first pipeline lists every domain, handing the others its UUIDs;
  * the others take their shard from it, or list themselves */
 static GArray *
@@ -224,7 +237,7 @@ pd_compute_shard_list_domains(PdComputeShard *sh, PdComputeListingArgs *args)
 	g_autoptr(GArray) last = pd_compute_shard_last(sh, args);
 	GArray *listed = NULL;
 
-	if (sh->index == 0 && !sh->run->roster_done) {
+	if (sh->index == 0 && !pd_compute_run_roster_done(sh->run)) {
 		args->roster = g_byte_array_new();
 		args->listed = pd_compute_shard_roster_cb;
 		args->listed_data = sh;
