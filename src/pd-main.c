@@ -25,6 +25,7 @@
 #include "pd-plugin-loader.h"
 #include "pd-prom-self.h"
 #include "pd-prom-sink.h"
+#include "pd-sanitizer.h"
 #include "pd-sd-notify.h"
 #include "pd-start-report.h"
 #include "pd-stdout-publisher.h"
@@ -608,18 +609,6 @@ pd_main_malloc_setup(void)
 	mallopt(M_ARENA_MAX, 1);
 }
 
-/* the sanitizers' leak checks need everything freed at exit */
-#if defined(__SANITIZE_ADDRESS__)
-#define PD_MAIN_FREE_AT_EXIT 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PD_MAIN_FREE_AT_EXIT 1
-#endif
-#endif
-#ifndef PD_MAIN_FREE_AT_EXIT
-#define PD_MAIN_FREE_AT_EXIT 0
-#endif
-
 /* --once, the engine and its sinks stopped and the messages gone: what is
  * still allocated (every domain's libvirt handle and snapshot, the plugins)
  * goes with the process instead of being freed one by one (26 M
@@ -628,7 +617,7 @@ pd_main_malloc_setup(void)
 static void
 pd_main_once_exit(gint code)
 {
-	if (PD_MAIN_FREE_AT_EXIT)
+	if (PD_FREE_AT_EXIT)
 		return;
 	fflush(NULL);
 	_exit(code);

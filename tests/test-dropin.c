@@ -16,6 +16,7 @@
 #include "pd-option-table.h"
 #include "pd-plugin-loader.h"
 #include "pd-plugin.h"
+#include "pd-sanitizer.h"
 #include "pd-serializer.h"
 #include "pd-test-signature.h"
 #include "pd-test-util.h"
@@ -399,18 +400,6 @@ test_dropin_once_exit(PdFixture *fx, gconstpointer data)
 	g_assert_nonnull(strstr(err, ": 0 tasks, 0 samples polled, 0 published"));
 }
 
-/* the sanitizers' leak checks need everything freed at exit (src/pd-main.c) */
-#if defined(__SANITIZE_ADDRESS__)
-#define PD_TEST_FREE_AT_EXIT 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PD_TEST_FREE_AT_EXIT 1
-#endif
-#endif
-#ifndef PD_TEST_FREE_AT_EXIT
-#define PD_TEST_FREE_AT_EXIT 0
-#endif
-
 /* --once leaves what is still allocated (the plugins among it) to the
  * process's end, once the messages are out; not in a sanitizer build */
 static void
@@ -427,7 +416,7 @@ test_dropin_once_no_teardown(PdFixture *fx, gconstpointer data)
 	g_assert_cmpint(status, ==, 0);
 	g_assert_nonnull(strstr(err, "polld: once: ok: "));
 	g_assert_nonnull(strstr(out, "test.gauge"));
-	g_assert_true(g_file_test(finalized, G_FILE_TEST_EXISTS) == PD_TEST_FREE_AT_EXIT);
+	g_assert_true(g_file_test(finalized, G_FILE_TEST_EXISTS) == PD_FREE_AT_EXIT);
 }
 
 static void
