@@ -13,6 +13,12 @@ G_BEGIN_DECLS
 void
 pd_worker_set_max_threads(guint max_threads);
 
+/* @n_threads more idle threads kept (GLib's idle threads serve every
+ * shared pool: the daemon's other pools count theirs in here); the worker
+ * pool's own are kept already */
+void
+pd_worker_keep_threads(guint n_threads);
+
 /* @func(@data) in the same pool, without a GTask: the caller reports the
  * result itself (a GTask returned from a pool thread completes through
  * an idle on its context, a wake-up of that context each) */

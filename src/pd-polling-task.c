@@ -330,6 +330,8 @@ pd_job_hand_over_func(gpointer data, gpointer user_data)
 	g_free(h);
 }
 
+#define PD_JOB_HAND_OVER_THREADS 10
+
 static void
 pd_job_hand_over(PdJob *job, PdSampleBatch *batch)
 {
@@ -338,9 +340,14 @@ pd_job_hand_over(PdJob *job, PdSampleBatch *batch)
 
 	/* as many threads as GTask's own pool had; the hand-overs may wait
 	 * for room in the in-flight budget, not for a hung pollster */
-	if (g_once_init_enter(&pool))
-		g_once_init_leave(&pool,
-				  g_thread_pool_new(pd_job_hand_over_func, NULL, 10, FALSE, NULL));
+	if (g_once_init_enter(&pool)) {
+		/* its threads stay between cycles too */
+		pd_worker_keep_threads(PD_JOB_HAND_OVER_THREADS);
+		g_once_init_leave(
+		  &pool,
+		  g_thread_pool_new(
+		    pd_job_hand_over_func, NULL, PD_JOB_HAND_OVER_THREADS, FALSE, NULL));
+	}
 	h->job = job;
 	h->batch = batch;
 	g_thread_pool_push(pool, h, NULL);

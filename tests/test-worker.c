@@ -99,6 +99,71 @@ test_worker_at_least_one(void)
 	g_assert_cmpuint(run_pool(0, 3), ==, 1);
 }
 
+/* a thread of the pool that has run a function of this test before */
+static __thread gboolean served_here;
+
+typedef struct {
+	GMutex lock;
+	GCond cond;
+	guint entered, done, n, reused;
+} Round;
+
+static void
+round_func(gpointer data, gpointer unused)
+{
+	Round *r = data;
+
+	g_mutex_lock(&r->lock);
+	r->entered++;
+	r->reused += served_here ? 1 : 0;
+	served_here = TRUE;
+	g_cond_broadcast(&r->cond);
+	/* all at once: each runs on a thread of its own */
+	while (r->entered < r->n)
+		g_cond_wait(&r->cond, &r->lock);
+	r->done++;
+	g_cond_broadcast(&r->cond);
+	g_mutex_unlock(&r->lock);
+}
+
+/* @n functions at once; returns how many ran on a thread that served before */
+static guint
+run_round(guint n)
+{
+	Round r = { .n = n };
+
+	g_mutex_init(&r.lock);
+	g_cond_init(&r.cond);
+	for (guint i = 0; i < n; i++)
+		pd_worker_run_func(round_func, &r);
+	g_mutex_lock(&r.lock);
+	while (r.done < n)
+		g_cond_wait(&r.cond, &r.lock);
+	g_mutex_unlock(&r.lock);
+	g_mutex_clear(&r.lock);
+	g_cond_clear(&r.cond);
+	return r.reused;
+}
+
+static void
+test_worker_threads_kept(void)
+{
+	gint64 deadline;
+
+	pd_worker_set_max_threads(4);
+	run_round(4);
+	/* GLib hands a pool's threads back to its idle threads half a second
+	 * after the pool's queue empties, and ends those past
+	 * g_thread_pool_set_max_unused_threads() (2 by default): a gap between
+	 * two cycles. Wait until all four are idle (or the limit) */
+	deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (g_thread_pool_get_num_unused_threads() < 4 && g_get_monotonic_time() < deadline)
+		g_usleep(10 * 1000);
+	g_assert_cmpuint(g_thread_pool_get_num_unused_threads(), >=, 4);
+	/* the next cycle runs on the same threads: no thread made again */
+	g_assert_cmpuint(run_round(4), ==, 4);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -106,5 +171,6 @@ main(int argc, char **argv)
 	/* the pool is the process's: smallest bound first */
 	g_test_add_func("/worker/at-least-one", test_worker_at_least_one);
 	g_test_add_func("/worker/bounded", test_worker_bounded);
+	g_test_add_func("/worker/threads-kept", test_worker_threads_kept);
 	return g_test_run();
 }
