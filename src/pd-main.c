@@ -10,7 +10,6 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "pd-engine.h"
 #include "pd-heartbeat.h"
 #include "pd-log.h"
+#include "pd-malloc.h"
 #include "pd-notifier-sink.h"
 #include "pd-plugin-loader.h"
 #include "pd-prom-self.h"
@@ -591,24 +591,6 @@ pd_main_fail(GError *error, gint code)
 	return code;
 }
 
-/* glibc gives every thread that allocates an arena of its own (up to 8 per
- * core), each with its own free lists and top chunk: polld's pipeline,
- * pollster and event threads then keep several partly used heaps. Their
- * allocations are small and short-lived, mostly served by the per-thread
- * caches without the arena lock, so one arena costs no measurable CPU and
- * saves about 3 MB at N=1000 (bench/README.md). An operator's own setting
- * (MALLOC_ARENA_MAX, GLIBC_TUNABLES) wins. */
-static void
-pd_main_malloc_setup(void)
-{
-	const gchar *tunables = g_getenv("GLIBC_TUNABLES");
-
-	if (g_getenv("MALLOC_ARENA_MAX") != NULL ||
-	    (tunables != NULL && strstr(tunables, "arena_max") != NULL))
-		return;
-	mallopt(M_ARENA_MAX, 1);
-}
-
 /* --once, the engine and its sinks stopped and the messages gone: what is
  * still allocated (every domain's libvirt handle and snapshot, the plugins)
  * goes with the process instead of being freed one by one (26 M
@@ -639,7 +621,7 @@ main(int argc, char *argv[])
 	gboolean ok;
 	PdMain m = { 0 };
 
-	pd_main_malloc_setup();
+	pd_malloc_setup();
 	setlocale(LC_ALL, "");
 	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
