@@ -17,17 +17,32 @@
  *   publish-floor messages=M bytes=B samples=S cpu_s=.. user_s=.. system_s=..
  *   wall_s=.. sendmsg=.. recv=.. poll=.. cpu_s_per_1000_samples=..
  *
+ * With -r R the bodies come from R distinct buffers in turn, each written
+ * once before the clock starts (R x @bytes; default 1: the same body, in
+ * the cache, every time). polld sends bodies its pollster threads wrote
+ * moments before on either core, each once: -r with a cycle's messages
+ * reads each body from memory, not from the cache. With -x as well a
+ * second thread writes each body into its buffer just before it is sent,
+ * at most R messages ahead of the sender, as polld's pollster threads
+ * serialise ahead of its publisher thread (R = 27: 2 MiB of bodies, the
+ * budget's default); the line then gives the sending thread's CPU alone,
+ * without its waits for the writer (yield=, yield_s=: sched_yield() calls
+ * and their CPU, left out of cpu_s; user_s and system_s keep them).
+ *
  * usage: amqp-floor [-h host] [-p port] [-u user] [-P password] [-v vhost]
  *                   [-e exchange] [-k routing key] [-n messages] [-b bytes]
- *                   [-s samples a message] [-w window bytes]
+ *                   [-s samples a message] [-w window bytes] [-r bodies [-x]]
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <amqp.h>
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +229,63 @@ connect_broker(const char *host, int port, const char *vhost, const char *user, 
 	return conn;
 }
 
+/* -x: the bodies written by another thread, at most ring ahead */
+typedef struct {
+	uint8_t *body;
+	long bytes, samples, ring, messages;
+	long written; /* __atomic: bodies written so far */
+	long sent;    /* __atomic: bodies the sender is done with */
+} Writer;
+
+static void
+write_body(uint8_t *b, long bytes, long samples)
+{
+	memset(b, ' ', (size_t)bytes);
+	for (long i = 0; i < samples; i++)
+		memcpy(b + i * 16, "\"counter_name\":1", 16);
+}
+
+static void *
+writer_thread(void *data)
+{
+	Writer *w = data;
+
+	for (long k = 0; k < w->messages; k++) {
+		while (k - __atomic_load_n(&w->sent, __ATOMIC_ACQUIRE) >= w->ring)
+			sched_yield();
+		write_body(w->body + (k % w->ring) * w->bytes, w->bytes, w->samples);
+		__atomic_store_n(&w->written, k + 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/* the sender, until body @sent is written: the CPU it took, which is the
+ * floor's own artefact, not sending */
+static double
+wait_for_writer(Writer *w, long sent, long *n_yield)
+{
+	double y0;
+
+	if (__atomic_load_n(&w->written, __ATOMIC_ACQUIRE) > sent)
+		return 0;
+	y0 = now_s(CLOCK_THREAD_CPUTIME_ID);
+	while (__atomic_load_n(&w->written, __ATOMIC_ACQUIRE) <= sent) {
+		sched_yield();
+		(*n_yield)++;
+	}
+	return now_s(CLOCK_THREAD_CPUTIME_ID) - y0;
+}
+
+static uint8_t *
+bodies_new(long bytes, long samples, long ring)
+{
+	uint8_t *body = malloc((size_t)bytes * (size_t)ring);
+
+	for (long r = 0; r < ring; r++)
+		write_body(body + r * bytes, bytes, samples);
+	return body;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -227,12 +299,18 @@ main(int argc, char **argv)
 	static uint8_t in[1 << 16];
 	size_t head_len, have = 0;
 	uint8_t *body;
-	long sent = 0, confirmed = 0, n_sendmsg = 0, n_recv = 0, n_poll = 0;
+	long ring = 1;
+	int cross = 0;
+	Writer writer = { 0 };
+	pthread_t wthread;
+	clockid_t cpu_clock = CLOCK_PROCESS_CPUTIME_ID;
+	int who = RUSAGE_SELF;
+	long sent = 0, confirmed = 0, n_sendmsg = 0, n_recv = 0, n_poll = 0, n_yield = 0;
 	struct rusage r0, r1;
-	double c0, w0;
+	double c0, w0, yield_s = 0;
 	int fd;
 
-	while ((opt = getopt(argc, argv, "h:p:u:P:v:e:k:n:b:s:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "h:p:u:P:v:e:k:n:b:s:w:r:x")) != -1) {
 		switch (opt) {
 			case 'h':
 				host = optarg;
@@ -267,6 +345,12 @@ main(int argc, char **argv)
 			case 'w':
 				window_bytes = atol(optarg);
 				break;
+			case 'r':
+				ring = atol(optarg) > 0 ? atol(optarg) : 1;
+				break;
+			case 'x':
+				cross = 1;
+				break;
 			default:
 				fprintf(stderr, "usage: see the comment in amqp-floor.c\n");
 				return 2;
@@ -277,29 +361,36 @@ main(int argc, char **argv)
 		fprintf(stderr, "amqp-floor: -b must be 16 x -s .. 131064\n");
 		return 2;
 	}
-	body = malloc((size_t)bytes);
-	memset(body, ' ', (size_t)bytes);
-	for (long i = 0; i < samples; i++)
-		memcpy(body + i * 16, "\"counter_name\":1", 16);
+	body = bodies_new(bytes, samples, ring);
 
 	conn = connect_broker(host, port, vhost, user, pass);
 	fd = amqp_get_sockfd(conn);
 	head_len = message_head(head, sizeof(head), exchange, key, (uint64_t)bytes);
 	frame_head(bhead, AMQP_FRAME_BODY, 1, (uint32_t)bytes);
 
-	getrusage(RUSAGE_SELF, &r0);
-	c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+	if (cross) {
+		writer = (Writer){ body, bytes, samples, ring, messages, 0, 0 };
+		pthread_create(&wthread, NULL, writer_thread, &writer);
+		cpu_clock = CLOCK_THREAD_CPUTIME_ID;
+		who = RUSAGE_THREAD;
+	}
+	getrusage(who, &r0);
+	c0 = now_s(cpu_clock);
 	w0 = now_s(CLOCK_MONOTONIC);
 	while (confirmed < messages) {
 		/* polld's window: 256 messages, bodies past the first up to window_bytes */
 		while (sent < messages && sent - confirmed < window &&
 		       (sent == confirmed || (sent - confirmed) * bytes < window_bytes)) {
+			if (cross)
+				yield_s += wait_for_writer(&writer, sent, &n_yield);
 			struct iovec iov[4] = { { head, head_len },
 						{ bhead, FRAME_HEAD },
-						{ body, (size_t)bytes },
+						{ body + (sent % ring) * bytes, (size_t)bytes },
 						{ &end, 1 } };
 			n_sendmsg += send_message(fd, iov, 4, &n_poll);
 			sent++;
+			if (cross)
+				__atomic_store_n(&writer.sent, sent, __ATOMIC_RELEASE);
 		}
 		/* the confirms: basic.ack frames, single or multiple */
 		ssize_t got = recv(fd, in + have, sizeof(in) - have, 0);
@@ -317,22 +408,29 @@ main(int argc, char **argv)
 		have += (size_t)got;
 		have = read_acks(in, have, &confirmed);
 	}
-	double cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0, wall = now_s(CLOCK_MONOTONIC) - w0;
-	getrusage(RUSAGE_SELF, &r1);
-	printf(
-	  "publish-floor messages=%ld bytes=%ld samples=%ld cpu_s=%.4f user_s=%.4f "
-	  "system_s=%.4f wall_s=%.3f sendmsg=%ld recv=%ld poll=%ld cpu_s_per_1000_samples=%.5f\n",
-	  messages,
-	  bytes,
-	  samples,
-	  cpu,
-	  secs(r1.ru_utime) - secs(r0.ru_utime),
-	  secs(r1.ru_stime) - secs(r0.ru_stime),
-	  wall,
-	  n_sendmsg,
-	  n_recv,
-	  n_poll,
-	  cpu * 1000.0 / ((double)messages * (double)samples));
+	double cpu = now_s(cpu_clock) - c0 - yield_s, wall = now_s(CLOCK_MONOTONIC) - w0;
+	getrusage(who, &r1);
+	if (cross)
+		pthread_join(wthread, NULL);
+	printf("publish-floor messages=%ld bytes=%ld samples=%ld ring=%ld cross=%d cpu_s=%.4f "
+	       "user_s=%.4f "
+	       "system_s=%.4f wall_s=%.3f sendmsg=%ld recv=%ld poll=%ld yield=%ld yield_s=%.4f "
+	       "cpu_s_per_1000_samples=%.5f\n",
+	       messages,
+	       bytes,
+	       samples,
+	       ring,
+	       cross,
+	       cpu,
+	       secs(r1.ru_utime) - secs(r0.ru_utime),
+	       secs(r1.ru_stime) - secs(r0.ru_stime),
+	       wall,
+	       n_sendmsg,
+	       n_recv,
+	       n_poll,
+	       n_yield,
+	       yield_s,
+	       cpu * 1000.0 / ((double)messages * (double)samples));
 	amqp_channel_close(conn, 1, AMQP_REPLY_SUCCESS);
 	amqp_connection_close(conn, AMQP_REPLY_SUCCESS);
 	amqp_destroy_connection(conn);
