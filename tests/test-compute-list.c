@@ -4,8 +4,10 @@
  * slices (inactive domains apart, running ones by ID, states in chunks)
  * must give the same domains and states as the one-answer listing, also
  * after domains stop and start (new IDs) between two discoveries. Within
- * the limit, the states come in slices of a bounded size, each pipeline's
- * for its own shard's domains only.
+ * the limit, the states come with the handles, from answers by state (the
+ * rare other states, and the states of a listing whose answers by state do
+ * not add up, in slices of a bounded size, each pipeline's for its own
+ * shard's domains only).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -244,7 +246,7 @@ test_list_slices(void)
 	g_autoptr(PdComputePool) shared_pool = pd_compute_pool_new(NULL);
 	g_autoptr(PdDiscovery) whole = NULL;
 	g_autoptr(PdDiscovery) sliced = NULL;
-	guint largest = 0;
+	guint largest = 0, records;
 
 	g_assert_nonnull(rw);
 	pd_compute_pool_set_conn(whole_pool, rw);
@@ -258,19 +260,26 @@ test_list_slices(void)
 		g_autofree gchar *got = discover(sliced, config);
 		g_assert_cmpstr(got, ==, want);
 		g_assert_cmpuint(n, ==, 10 - round);
-		/* one pipeline: its states in answers of at most the default slice */
+		/* within the limit a listing's filters tell the states: no
+		 * state answer on one pipeline, nor on two in a first discovery
+		 * (past the limit, /compute/list-sliced, and where the answers
+		 * by state do not add up, /compute/list-by-state-moving, the
+		 * states come in slices) */
 		g_assert_cmpuint(
 		  pd_compute_discovery_take_list_answers(PD_COMPUTE_DISCOVERY(whole), &largest),
 		  ==,
-		  n);
-		g_assert_cmpuint(largest, ==, n);
-		/* the two pipelines: each domain once, 3 at most an answer */
-		g_assert_cmpuint(
-		  pd_compute_discovery_take_list_answers(PD_COMPUTE_DISCOVERY(sliced), &largest),
-		  ==,
-		  n);
-		g_assert_cmpuint(largest, <=, 3);
-		g_assert_cmpuint(largest, >, 0);
+		  0);
+		records =
+		  pd_compute_discovery_take_list_answers(PD_COMPUTE_DISCOVERY(sliced), &largest);
+		/* then the second pipeline asks its shard's states with the
+		 * handles it holds, 3 at most an answer */
+		if (round == 0) {
+			g_assert_cmpuint(records, ==, 0);
+		} else {
+			g_assert_cmpuint(records, >, 0);
+			g_assert_cmpuint(records, <, n);
+			g_assert_cmpuint(largest, <=, 3);
+		}
 		if (round == 0) {
 			/* a transient one, gone between two discoveries */
 			virDomainPtr dom = virDomainLookupByName(rw, "instance-00000001");
@@ -281,6 +290,159 @@ test_list_slices(void)
 	}
 	g_clear_object(&sliced);
 	g_clear_object(&whole);
+	virConnectClose(rw);
+	pd_test_rmtree(dir);
+}
+
+/* "uuid=state" of every instance on @conn as virDomainGetState() says,
+ * sorted: what a discovery must find */
+static gchar *
+states_asked(virConnectPtr conn)
+{
+	virDomainPtr *doms = NULL;
+	gint n = virConnectListAllDomains(conn, &doms, 0);
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+
+	g_assert_cmpint(n, >, 0);
+	for (gint i = 0; i < n; i++) {
+		gchar uuid[VIR_UUID_STRING_BUFLEN];
+		gint state, reason;
+		g_assert_cmpint(virDomainGetUUIDString(doms[i], uuid), ==, 0);
+		g_assert_cmpint(virDomainGetState(doms[i], &state, &reason, 0), ==, 0);
+		g_ptr_array_add(lines, g_strdup_printf("%s=%d", uuid, state));
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	g_ptr_array_sort(lines, pd_compare_lines);
+	g_ptr_array_add(lines, NULL);
+	return g_strjoinv("\n", (gchar **)lines->pdata);
+}
+
+/* 10 instances, 3 shut off, the first of those crashed instead (a state
+ * the filters lump as "other") and one running domain paused */
+static virConnectPtr
+open_four_states(const gchar *dir)
+{
+	g_autofree gchar *xml = gen_domains(dir, "0");
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	g_autoptr(GError) error = NULL;
+	const gchar *shutoff = "<test:runstate>5</test:runstate>";
+	virConnectPtr rw;
+	virDomainPtr dom;
+	gchar *at;
+
+	g_assert_true(g_file_get_contents(xml, &text, NULL, &error));
+	at = strstr(text, shutoff);
+	g_assert_nonnull(at);
+	at[strlen("<test:runstate>")] = '6';
+	g_assert_true(g_file_set_contents(xml, text, -1, &error));
+	rw = virConnectOpen(uri);
+	g_assert_nonnull(rw);
+	dom = virDomainLookupByName(rw, "instance-00000001");
+	g_assert_nonnull(dom);
+	g_assert_cmpint(virDomainSuspend(dom), ==, 0);
+	virDomainFree(dom);
+	return rw;
+}
+
+/* running, paused, shut off and crashed domains: one pipeline and two
+ * find each one's state as asked, from the listing's answers by state:
+ * one state answer, of one record (the crashed domain, the other states'
+ * answer), not 10 in all */
+static void
+test_list_by_state(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	virConnectPtr rw = open_four_states(dir);
+	g_autofree gchar *want = states_asked(rw);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdComputePool) one_pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdComputePool) two_pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) one = NULL;
+	g_autoptr(PdDiscovery) two = NULL;
+	guint largest = 0, records;
+
+	pd_compute_pool_set_conn(one_pool, rw);
+	pd_compute_pool_set_conn_shared(two_pool, rw, 2);
+	one = pd_compute_discovery_new(one_pool);
+	two = pd_compute_discovery_new(two_pool);
+	g_assert_nonnull(strstr(want, "=3"));
+	g_assert_nonnull(strstr(want, "=1"));
+	g_assert_nonnull(strstr(want, "=6"));
+	g_assert_nonnull(strstr(want, "=5"));
+	for (guint round = 0; round < 2; round++) {
+		g_autofree gchar *got_one = discover(one, config);
+		g_autofree gchar *got_two = discover(two, config);
+		g_assert_cmpstr(got_one, ==, want);
+		g_assert_cmpstr(got_two, ==, want);
+		g_assert_cmpuint(
+		  pd_compute_discovery_take_list_answers(PD_COMPUTE_DISCOVERY(one), &largest),
+		  ==,
+		  1);
+		/* then the second pipeline takes its shard from the first's
+		 * listing and asks its states with the handles it holds */
+		records =
+		  pd_compute_discovery_take_list_answers(PD_COMPUTE_DISCOVERY(two), &largest);
+		if (round == 0)
+			g_assert_cmpuint(records, ==, 1);
+		else
+			g_assert_cmpuint(records, >, 1);
+	}
+	g_clear_object(&two);
+	g_clear_object(&one);
+	virConnectClose(rw);
+	pd_test_rmtree(dir);
+}
+
+/* between the running domains' answer and the others': the paused domain
+ * resumed (in none of the answers) */
+static void
+resume_between_cb(gpointer conn, gpointer data)
+{
+	virDomainPtr dom = data;
+
+	if (virDomainIsActive(dom) == 1) {
+		gint state, reason;
+		g_assert_cmpint(virDomainGetState(dom, &state, &reason, 0), ==, 0);
+		if (state == VIR_DOMAIN_PAUSED)
+			g_assert_cmpint(virDomainResume(dom), ==, 0);
+	}
+}
+
+/* a domain that changes state between the listing's answers by state is
+ * in none of them: the answers fall short of the domains counted, and the
+ * listing asks the states instead (state answers made) and finds it */
+static void
+test_list_by_state_moving(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	virConnectPtr rw = open_four_states(dir);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	virDomainPtr paused = virDomainLookupByName(rw, "instance-00000001");
+	g_autofree gchar *got = NULL;
+	g_autofree gchar *want = NULL;
+	guint largest = 0;
+
+	g_assert_nonnull(paused);
+	pd_compute_pool_set_conn(pool, rw);
+	discovery = pd_compute_discovery_new(pool);
+	pd_compute_discovery_set_between_answers(
+	  PD_COMPUTE_DISCOVERY(discovery), resume_between_cb, paused);
+	got = discover(discovery, config);
+	want = states_asked(rw);
+	g_assert_null(strstr(want, "=3"));
+	g_assert_cmpstr(got, ==, want);
+	/* the crashed domain's state in the answers by state, then all 10 */
+	g_assert_cmpuint(
+	  pd_compute_discovery_take_list_answers(PD_COMPUTE_DISCOVERY(discovery), &largest),
+	  ==,
+	  11);
+	pd_compute_discovery_set_between_answers(PD_COMPUTE_DISCOVERY(discovery), NULL, NULL);
+	g_clear_object(&discovery);
+	virDomainFree(paused);
 	virConnectClose(rw);
 	pd_test_rmtree(dir);
 }
@@ -646,6 +808,8 @@ main(int argc, char **argv)
 	  "/compute/list-by-id-shards", GINT_TO_POINTER(BY_ID_SHARDS), test_list_sliced);
 	g_test_add_func("/compute/list-split-moving", test_list_split_moving);
 	g_test_add_func("/compute/list-slices", test_list_slices);
+	g_test_add_func("/compute/list-by-state", test_list_by_state);
+	g_test_add_func("/compute/list-by-state-moving", test_list_by_state_moving);
 	g_test_add_func("/compute/list-uuid-by-name", test_list_uuid_by_name);
 	g_test_add_func("/compute/list-roster", test_list_roster);
 	g_test_add_func("/compute/list-roster-event", test_list_roster_event);

@@ -48,7 +48,9 @@ pd_compute_discovery_set_list_slice(PdComputeDiscovery *self, guint slice);
 guint
 pd_compute_discovery_take_list_answers(PdComputeDiscovery *self, guint *largest);
 /* for tests: @func(conn, @data) on the pipeline's thread between the
- * inactive domains' answer and the running ones' of a listing in slices */
+ * inactive domains' answer and the running ones' of a listing in slices,
+ * and between the running domains' answer and the others' of a listing by
+ * state */
 void
 pd_compute_discovery_set_between_answers(PdComputeDiscovery *self, GFunc func, gpointer data);
 /* for tests: @func(conn, @data) on the first pipeline's thread once its

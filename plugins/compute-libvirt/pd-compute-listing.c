@@ -182,7 +182,8 @@ static GPtrArray *
 pd_compute_list_handles(virConnectPtr conn,
 			guint flags,
 			const PdComputeListingArgs *args,
-			guchar **uuids)
+			guchar **uuids,
+			guint *answered)
 {
 	virDomainPtr *doms = NULL;
 	gint n = virConnectListAllDomains(conn, &doms, flags);
@@ -191,6 +192,8 @@ pd_compute_list_handles(virConnectPtr conn,
 	*uuids = NULL;
 	if (n < 0)
 		return NULL;
+	if (answered != NULL)
+		*answered += (guint)n;
 	mine = g_ptr_array_new_full((guint)n, pd_compute_dom_free);
 	if (args->keep != NULL && (guint)n <= args->list_max)
 		*uuids = g_new(guchar, (gsize)n * VIR_UUID_BUFLEN + 1);
@@ -305,7 +308,7 @@ static gboolean
 pd_compute_list_slices(virConnectPtr conn, guint flags, PdComputeListingArgs *args, GArray *listed)
 {
 	g_autofree guchar *uuids = NULL;
-	g_autoptr(GPtrArray) doms = pd_compute_list_handles(conn, flags, args, &uuids);
+	g_autoptr(GPtrArray) doms = pd_compute_list_handles(conn, flags, args, &uuids, NULL);
 
 	return doms != NULL &&
 	       pd_compute_list_states(doms, uuids, pd_compute_dom_free, FALSE, args, listed);
@@ -363,16 +366,120 @@ pd_compute_list_known(GPtrArray *doms, const guchar *uuids, PdComputeListingArgs
 	  held, held_uuids->data, owned, owned_uuids->data, args);
 }
 
+static void
+pd_compute_listed_dedupe(GArray *listed);
+
+/* The states one listing's filters tell apart: a listing of the handles
+ * of each holds the state without asking it. A state answer gives every
+ * domain a second handle, one of the two released: libvirt formats the
+ * UUID twice in a release (its debug line and the handle's dispose), about
+ * 16,400 instructions, N/2 releases a pipeline a listing. -1: the states
+ * of those (crashed, blocked, suspended...: rare) are asked. */
+static const struct {
+	guint flag;
+	gint state;
+} pd_compute_state_filters[] = {
+	{ VIR_CONNECT_LIST_DOMAINS_RUNNING, VIR_DOMAIN_RUNNING },
+	{ VIR_CONNECT_LIST_DOMAINS_PAUSED, VIR_DOMAIN_PAUSED },
+	{ VIR_CONNECT_LIST_DOMAINS_SHUTOFF, VIR_DOMAIN_SHUTOFF },
+	{ VIR_CONNECT_LIST_DOMAINS_OTHER, -1 },
+};
+
+/* @doms (with raw UUIDs @uuids, NULL: not read), all in @state, into
+ * @listed, their handles taken */
+static void
+pd_compute_list_take_handles(GArray *listed, GPtrArray *doms, const guchar *uuids, gint state)
+{
+	for (guint i = 0; i < doms->len; i++) {
+		virDomainPtr dom = g_ptr_array_index(doms, i);
+		PdComputeListed l = { NULL };
+
+		l.state = state;
+		if (uuids != NULL)
+			memcpy(l.uuid, uuids + (gsize)i * VIR_UUID_BUFLEN, VIR_UUID_BUFLEN);
+		else if (virDomainGetUUID(dom, l.uuid) < 0)
+			continue;
+		l.dom = g_steal_pointer(&g_ptr_array_index(doms, i));
+		g_array_append_val(listed, l);
+	}
+}
+
+/* the listing's domains that @args->known holds a handle of take that one
+ * (the listing's own released): the caller hands their ownership over.
+ * Only where the shard filter read the UUIDs, as pd_compute_list_all() */
+static void
+pd_compute_list_use_known(GArray *listed, PdComputeListingArgs *args)
+{
+	gboolean use = args->keep_known && args->known != NULL && args->keep != NULL;
+
+	for (guint i = 0; use && i < listed->len; i++) {
+		PdComputeListed *l = &g_array_index(listed, PdComputeListed, i);
+		virDomainPtr known = g_hash_table_lookup(args->known, l->uuid);
+		if (known != NULL) {
+			virDomainFree(l->dom);
+			l->dom = known;
+		}
+	}
+}
+
+/* every domain @args keeps and its state, by the listing's filters (one
+ * answer of handles each, no state answer); NULL when the answers do not
+ * add up to @expected domains, each once (a domain defined, undefined or
+ * changing state between them: the caller asks the states instead) or
+ * one failed */
+static GArray *
+pd_compute_list_by_state(virConnectPtr conn, guint expected, PdComputeListingArgs *args)
+{
+	g_autoptr(GArray) listed = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
+	guint answered = 0, before = args->roster != NULL ? args->roster->len : 0;
+	guint kept;
+	gboolean failed = FALSE;
+
+	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
+	for (guint f = 0; !failed && f < G_N_ELEMENTS(pd_compute_state_filters); f++) {
+		g_autofree guchar *uuids = NULL;
+		g_autoptr(GPtrArray) doms = pd_compute_list_handles(
+		  conn, pd_compute_state_filters[f].flag, args, &uuids, &answered);
+		gint state = pd_compute_state_filters[f].state;
+
+		failed = doms == NULL;
+		/* the other states (rare) are asked, in slices as before */
+		if (!failed && state < 0)
+			failed = !pd_compute_list_states(
+			  doms, uuids, pd_compute_dom_free, FALSE, args, listed);
+		else if (!failed)
+			pd_compute_list_take_handles(listed, doms, uuids, state);
+		if (f == 0 && args->between != NULL)
+			args->between(conn, args->between_data);
+	}
+	kept = listed->len;
+	pd_compute_listed_dedupe(listed);
+	if (failed || answered != expected || listed->len != kept) {
+		if (args->roster != NULL)
+			g_byte_array_set_size(args->roster, before);
+		virResetLastError();
+		return NULL;
+	}
+	if (args->listed != NULL)
+		args->listed(args);
+	pd_compute_list_use_known(listed, args);
+	return g_steal_pointer(&listed);
+}
+
 /* every domain on @conn that @args keeps, and its state (see above) */
 static GArray *
-pd_compute_list_all(virConnectPtr conn, PdComputeListingArgs *args)
+pd_compute_list_all(virConnectPtr conn, guint expected, PdComputeListingArgs *args)
 {
 	g_autoptr(GArray) listed = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
 	g_autofree guchar *uuids = NULL;
 	g_autoptr(GPtrArray) doms = NULL;
 
+	GArray *by_state = pd_compute_list_by_state(conn, expected, args);
+
+	if (by_state != NULL)
+		return by_state;
 	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
-	doms = pd_compute_list_handles(conn, 0, args, &uuids);
+	doms = pd_compute_list_handles(conn, 0, args, &uuids, NULL);
 	if (doms == NULL)
 		return NULL;
 	if (args->listed != NULL)
@@ -786,7 +893,7 @@ pd_compute_listing_list(virConnectPtr conn, GHashTable **by_id, PdComputeListing
 		return pd_compute_list_sliced(conn, n_active, n_inactive, by_id, args);
 	}
 	g_clear_pointer(by_id, g_hash_table_unref);
-	return pd_compute_list_all(conn, args);
+	return pd_compute_list_all(conn, (guint)(n_active + n_inactive), args);
 }
 
 guint

@@ -48,8 +48,11 @@ pd_compute_listing_clear(PdComputeListed *l);
 /* @l from @dom (referenced) and its state from @params (NULL: asked) */
 gboolean
 pd_compute_listing_set(PdComputeListed *l, virDomainPtr dom, virTypedParameterPtr params, gint n);
-/* a listing asks the handles of the domains in one answer (past
- * PD_COMPUTE_RPC_LIST_MAX: in several, by filters), then the states of at
+/* a listing asks the handles of the domains in one answer a state
+ * (running, paused, shut off, other: the filters tell the states, no
+ * state answer); when those answers do not add up (a domain came, went or
+ * changed state between them), and past PD_COMPUTE_RPC_LIST_MAX (in
+ * several answers, by filters), it asks the handles, then the states of at
  * most this many domains an answer, and only those of its shard's domains:
  * an answer's records (their typed parameters, the decoded message) stay
  * bounded by it whatever the number of domains */
@@ -62,7 +65,10 @@ typedef struct {
 	 * others' handles are released before their states are asked) */
 	gboolean (*keep)(const guchar *uuid, gpointer data);
 	gpointer keep_data;
-	GFunc between; /* tests: runs between two answers of a listing past list_max */
+	/* tests: runs between two answers of a listing past list_max, and
+	 * between the running domains' answer and the others' of a listing by
+	 * state */
+	GFunc between;
 	gpointer between_data;
 	/* non-NULL (with keep): every domain's raw UUID read by a listing in
 	 * one answer is appended, and @listed(args) runs once the handles'
