@@ -447,6 +447,87 @@ test_list_by_state_moving(void)
 	pd_test_rmtree(dir);
 }
 
+/* between the running domains' answer and the others': a running domain
+ * of the second pipeline's shard stops (in two answers) and a shut off
+ * one starts (in none), once */
+typedef struct {
+	virDomainPtr stop, start;
+	gboolean done;
+} Swap;
+
+static void
+swap_between_cb(gpointer conn, gpointer data)
+{
+	Swap *sw = data;
+
+	if (sw->done)
+		return;
+	sw->done = TRUE;
+	g_assert_cmpint(virDomainDestroy(sw->stop), ==, 0);
+	g_assert_cmpint(virDomainCreate(sw->start), ==, 0);
+}
+
+/* the answers by state add up to the domains counted with one domain
+ * twice (another's shard: not in the first pipeline's listing) and one
+ * missing: the first pipeline's listing, whose UUIDs the second takes its
+ * shard from, asks the states instead, so each domain is found once, in
+ * its state, and no handle is the listing's twice */
+static void
+test_list_by_state_twice(void)
+{
+	g_autofree gchar *dir = pd_test_mkdtemp();
+	g_autofree gchar *xml = gen_domains(dir, "0");
+	g_autofree gchar *uri = g_strconcat("test://", xml, NULL);
+	virConnectPtr rw = virConnectOpen(uri);
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	g_autofree gchar *first = NULL;
+	g_autofree gchar *got = NULL;
+	g_autofree gchar *want = NULL;
+	virDomainPtr *doms = NULL;
+	Swap sw = { NULL };
+	gint n;
+
+	g_assert_nonnull(rw);
+	pd_compute_pool_set_conn_shared(pool, rw, 2);
+	n = virConnectListAllDomains(rw, &doms, 0);
+	g_assert_cmpint(n, >, 0);
+	for (gint i = 0; i < n; i++) {
+		guchar raw[VIR_UUID_BUFLEN];
+		gboolean active = virDomainIsActive(doms[i]) == 1;
+		g_assert_cmpint(virDomainGetUUID(doms[i], raw), ==, 0);
+		if (active && sw.stop == NULL && pd_compute_pool_shard(pool, raw) == 1)
+			sw.stop = g_steal_pointer(&doms[i]);
+		else if (!active && sw.start == NULL)
+			sw.start = g_steal_pointer(&doms[i]);
+		else
+			virDomainFree(doms[i]);
+	}
+	free(doms);
+	g_assert_nonnull(sw.stop);
+	g_assert_nonnull(sw.start);
+	discovery = pd_compute_discovery_new(pool);
+	/* the first discovery lists on each pipeline: the second takes its
+	 * shard from the first's listing from then on */
+	first = discover(discovery, config);
+	want = states_asked(rw);
+	g_assert_cmpstr(first, ==, want);
+	g_clear_pointer(&want, g_free);
+	pd_compute_discovery_set_between_answers(
+	  PD_COMPUTE_DISCOVERY(discovery), swap_between_cb, &sw);
+	got = discover(discovery, config);
+	g_assert_true(sw.done);
+	want = states_asked(rw);
+	g_assert_cmpstr(got, ==, want);
+	pd_compute_discovery_set_between_answers(PD_COMPUTE_DISCOVERY(discovery), NULL, NULL);
+	g_clear_object(&discovery);
+	virDomainFree(sw.stop);
+	virDomainFree(sw.start);
+	virConnectClose(rw);
+	pd_test_rmtree(dir);
+}
+
 static virDomainPtr
 define_inactive(virConnectPtr conn, const gchar *name)
 {
@@ -810,6 +891,7 @@ main(int argc, char **argv)
 	g_test_add_func("/compute/list-slices", test_list_slices);
 	g_test_add_func("/compute/list-by-state", test_list_by_state);
 	g_test_add_func("/compute/list-by-state-moving", test_list_by_state_moving);
+	g_test_add_func("/compute/list-by-state-twice", test_list_by_state_twice);
 	g_test_add_func("/compute/list-uuid-by-name", test_list_uuid_by_name);
 	g_test_add_func("/compute/list-roster", test_list_roster);
 	g_test_add_func("/compute/list-roster-event", test_list_roster_event);

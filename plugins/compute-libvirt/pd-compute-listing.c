@@ -422,11 +422,28 @@ pd_compute_list_use_known(GArray *listed, PdComputeListingArgs *args)
 	}
 }
 
+/* TRUE: a UUID of @roster from @from on is there twice. The listing keeps
+ * its own shard's domains only: one of another shard in two answers by
+ * state (it stopped between them, while another started: the count adds
+ * up) would be taken twice by that shard, with the same handle */
+static gboolean
+pd_compute_roster_has_twice(GByteArray *roster, guint from)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
+
+	for (guint off = from; off + VIR_UUID_BUFLEN <= roster->len; off += VIR_UUID_BUFLEN) {
+		if (!g_hash_table_add(seen, roster->data + off))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* every domain @args keeps and its state, by the listing's filters (one
  * answer of handles each, no state answer); NULL when the answers do not
  * add up to @expected domains, each once (a domain defined, undefined or
- * changing state between them: the caller asks the states instead) or
- * one failed */
+ * changing state between them: the caller asks the states instead; the
+ * roster's UUIDs are checked too, the shard's listing holds only its own)
+ * or one failed */
 static GArray *
 pd_compute_list_by_state(virConnectPtr conn, guint expected, PdComputeListingArgs *args)
 {
@@ -454,7 +471,8 @@ pd_compute_list_by_state(virConnectPtr conn, guint expected, PdComputeListingArg
 	}
 	kept = listed->len;
 	pd_compute_listed_dedupe(listed);
-	if (failed || answered != expected || listed->len != kept) {
+	if (failed || answered != expected || listed->len != kept ||
+	    (args->roster != NULL && pd_compute_roster_has_twice(args->roster, before))) {
 		if (args->roster != NULL)
 			g_byte_array_set_size(args->roster, before);
 		virResetLastError();
