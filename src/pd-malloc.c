@@ -1,4 +1,6 @@
 /*
+ * polld - malloc's settings for the daemon's allocation pattern
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #define G_LOG_DOMAIN "PdMalloc"
@@ -17,12 +19,29 @@
  * setting the trim threshold stops glibc from moving it */
 #define PD_MALLOC_MMAP_THRESHOLD (256 * 1024)
 
+/* TRUE when @tunables (GLIBC_TUNABLES: "NAME=VALUE:NAME=VALUE...") has an
+ * entry named glibc.malloc.@name: a name that only holds @name
+ * (glibc.malloc.x@name, say, which glibc ignores) is not one */
+static gboolean
+pd_malloc_tunable_set(const gchar *tunables, const gchar *name)
+{
+	g_autofree gchar *full = g_strconcat("glibc.malloc.", name, NULL);
+	gsize len = strlen(full);
+
+	for (const gchar *entry = tunables; entry != NULL && *entry != '\0';) {
+		const gchar *end = strchr(entry, ':');
+
+		if (strncmp(entry, full, len) == 0 && entry[len] == '=')
+			return TRUE;
+		entry = end != NULL ? end + 1 : NULL;
+	}
+	return FALSE;
+}
+
 static gboolean
 pd_malloc_operator_set(const gchar *env, const gchar *tunable)
 {
-	const gchar *tunables = g_getenv("GLIBC_TUNABLES");
-
-	return g_getenv(env) != NULL || (tunables != NULL && strstr(tunables, tunable) != NULL);
+	return g_getenv(env) != NULL || pd_malloc_tunable_set(g_getenv("GLIBC_TUNABLES"), tunable);
 }
 
 void
