@@ -473,7 +473,7 @@ swap_between_cb(gpointer conn, gpointer data)
  * shard from, asks the states instead, so each domain is found once, in
  * its state, and no handle is the listing's twice */
 static void
-test_list_by_state_twice(void)
+list_by_state_twice(guint connections)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
 	g_autofree gchar *xml = gen_domains(dir, "0");
@@ -490,14 +490,18 @@ test_list_by_state_twice(void)
 	gint n;
 
 	g_assert_nonnull(rw);
-	pd_compute_pool_set_conn_shared(pool, rw, 2);
+	if (connections > 1)
+		pd_compute_pool_set_conn_shared(pool, rw, connections);
+	else
+		pd_compute_pool_set_conn(pool, rw);
 	n = virConnectListAllDomains(rw, &doms, 0);
 	g_assert_cmpint(n, >, 0);
 	for (gint i = 0; i < n; i++) {
 		guchar raw[VIR_UUID_BUFLEN];
 		gboolean active = virDomainIsActive(doms[i]) == 1;
 		g_assert_cmpint(virDomainGetUUID(doms[i], raw), ==, 0);
-		if (active && sw.stop == NULL && pd_compute_pool_shard(pool, raw) == 1)
+		if (active && sw.stop == NULL &&
+		    (connections == 1 || pd_compute_pool_shard(pool, raw) == 1))
 			sw.stop = g_steal_pointer(&doms[i]);
 		else if (!active && sw.start == NULL)
 			sw.start = g_steal_pointer(&doms[i]);
@@ -526,6 +530,19 @@ test_list_by_state_twice(void)
 	virDomainFree(sw.start);
 	virConnectClose(rw);
 	pd_test_rmtree(dir);
+}
+
+static void
+test_list_by_state_twice(void)
+{
+	list_by_state_twice(2);
+}
+
+/* one connection: its own listing holds the domain twice */
+static void
+test_list_by_state_twice_one(void)
+{
+	list_by_state_twice(1);
 }
 
 static virDomainPtr
@@ -892,6 +909,7 @@ main(int argc, char **argv)
 	g_test_add_func("/compute/list-by-state", test_list_by_state);
 	g_test_add_func("/compute/list-by-state-moving", test_list_by_state_moving);
 	g_test_add_func("/compute/list-by-state-twice", test_list_by_state_twice);
+	g_test_add_func("/compute/list-by-state-twice-one", test_list_by_state_twice_one);
 	g_test_add_func("/compute/list-uuid-by-name", test_list_uuid_by_name);
 	g_test_add_func("/compute/list-roster", test_list_roster);
 	g_test_add_func("/compute/list-roster-event", test_list_roster_event);

@@ -438,6 +438,19 @@ pd_compute_roster_has_twice(GByteArray *roster, guint from)
 	return FALSE;
 }
 
+/* TRUE: a domain is in @listed twice */
+static gboolean
+pd_compute_listed_has_twice(GArray *listed)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
+
+	for (guint i = 0; i < listed->len; i++) {
+		if (!g_hash_table_add(seen, g_array_index(listed, PdComputeListed, i).uuid))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* every domain @args keeps and its state, by the listing's filters (one
  * answer of handles each, no state answer); NULL when the answers do not
  * add up to @expected domains, each once (a domain defined, undefined or
@@ -449,7 +462,6 @@ pd_compute_list_by_state(virConnectPtr conn, guint expected, PdComputeListingArg
 {
 	g_autoptr(GArray) listed = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
 	guint answered = 0, before = args->roster != NULL ? args->roster->len : 0;
-	guint kept;
 	gboolean failed = FALSE;
 
 	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
@@ -469,10 +481,11 @@ pd_compute_list_by_state(virConnectPtr conn, guint expected, PdComputeListingArg
 		if (f == 0 && args->between != NULL)
 			args->between(conn, args->between_data);
 	}
-	kept = listed->len;
-	pd_compute_listed_dedupe(listed);
-	if (failed || answered != expected || listed->len != kept ||
-	    (args->roster != NULL && pd_compute_roster_has_twice(args->roster, before))) {
+	/* the roster holds every UUID answered, the listing's among them: one
+	 * check covers both */
+	if (failed || answered != expected ||
+	    (args->roster != NULL ? pd_compute_roster_has_twice(args->roster, before)
+				  : pd_compute_listed_has_twice(listed))) {
 		if (args->roster != NULL)
 			g_byte_array_set_size(args->roster, before);
 		virResetLastError();
