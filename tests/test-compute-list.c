@@ -76,9 +76,9 @@ discover(PdDiscovery *discovery, PdConfig *config)
 
 enum { BY_ID, SPLIT, BY_ID_SHARDS };
 
-/* SPLIT: half the running domains are transient, so the listing split
- * into persistent and transient ones fits (at most 4 each): no lookup by
- * ID; else the running ones are found by ID. BY_ID_SHARDS: by two
+/* SPLIT: half the running domains are transient, so the listing by state
+ * split into persistent and transient ones fits (at most 4 each): no
+ * lookup by ID, no state answer; else the running ones are found by ID. BY_ID_SHARDS: by two
  * pipelines, each keeping handles by ID of its own shard's running domains
  * the listing's answer gave (the others' IDs only), and of all those past
  * the answer (found by ID, their states asked) */
@@ -117,14 +117,18 @@ test_list_sliced(gconstpointer data)
 	for (guint round = 0; round < 3; round++) {
 		g_autofree gchar *want = discover(whole, config);
 		g_autofree gchar *got = discover(sliced, config);
-		guint largest = 0;
+		guint largest = 0, answers;
 		g_assert_cmpstr(got, ==, want);
 		g_assert_cmpuint(
 		  pd_compute_discovery_get_cache_size(PD_COMPUTE_DISCOVERY(sliced)), ==, 10);
-		g_assert_cmpuint(
-		  pd_compute_discovery_take_list_answers(PD_COMPUTE_DISCOVERY(sliced), &largest),
-		  >,
-		  0);
+		/* SPLIT: the answers by state, split into persistent and
+		 * transient ones, carry the states (no state answer) */
+		answers =
+		  pd_compute_discovery_take_list_answers(PD_COMPUTE_DISCOVERY(sliced), &largest);
+		if (split)
+			g_assert_cmpuint(answers, ==, 0);
+		else
+			g_assert_cmpuint(answers, >, 0);
 		g_assert_cmpuint(largest, <=, 3);
 		g_assert_cmpint(
 		  pd_compute_discovery_get_listed_by_id(PD_COMPUTE_DISCOVERY(sliced)), ==, !split);
@@ -168,14 +172,15 @@ test_list_sliced(gconstpointer data)
 	pd_test_rmtree(dir);
 }
 
-/* between the inactive domains' answer and the running ones': a shut off
- * domain starts */
+/* between the inactive domains' answer and the running ones' (or the
+ * first two answers by state): a shut off domain starts, once */
 static void
 start_between_cb(gpointer conn, gpointer data)
 {
 	virDomainPtr dom = data;
 
-	g_assert_cmpint(virDomainCreate(dom), ==, 0);
+	if (virDomainIsActive(dom) == 0)
+		g_assert_cmpint(virDomainCreate(dom), ==, 0);
 }
 
 /* The listing in several answers sees each domain at another moment: a
@@ -185,7 +190,7 @@ start_between_cb(gpointer conn, gpointer data)
  * once (the engine keeps no set of the ids a discovery in parts gives), as
  * the later answer has it. */
 static void
-test_list_split_moving(void)
+list_split_moving(gboolean by_state)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
 	g_autofree gchar *xml = gen_domains(dir, "2");
@@ -201,6 +206,7 @@ test_list_split_moving(void)
 	pd_compute_pool_set_conn(pool, rw);
 	sliced = pd_compute_discovery_new(pool);
 	pd_compute_discovery_set_list_max(PD_COMPUTE_DISCOVERY(sliced), 4);
+	pd_compute_discovery_set_list_split_by_state(PD_COMPUTE_DISCOVERY(sliced), by_state);
 	/* persistent and shut off: it stays defined when it stops */
 	dom = virDomainLookupByName(rw, "instance-00000002");
 	g_assert_nonnull(dom);
@@ -228,6 +234,21 @@ test_list_split_moving(void)
 	g_clear_object(&sliced);
 	virConnectClose(rw);
 	pd_test_rmtree(dir);
+}
+
+static void
+test_list_split_moving(void)
+{
+	list_split_moving(FALSE);
+}
+
+/* the same with the answers by state split into persistent and transient
+ * ones first: the domain started between the first two of them is in none,
+ * so they do not add up and the listing goes on in slices */
+static void
+test_list_split_moving_by_state(void)
+{
+	list_split_moving(TRUE);
 }
 
 /* Within one answer's limit each pipeline asks the states of its own
@@ -694,7 +715,7 @@ assert_listings(PdDiscovery *discovery, guint pipeline, guint own, guint taken, 
  * on), a domain gone is dropped; the domains and states are the one-pipeline
  * listing's every time. A new connection (its handles gone) lists itself. */
 static void
-test_list_roster(void)
+list_roster(guint list_max)
 {
 	g_autofree gchar *dir = pd_test_mkdtemp();
 	g_autofree gchar *xml = gen_domains(dir, "2");
@@ -714,10 +735,15 @@ test_list_roster(void)
 	pd_compute_pool_set_conn_shared(shared_pool, rw, 2);
 	whole = pd_compute_discovery_new(whole_pool);
 	shared = pd_compute_discovery_new(shared_pool);
+	if (list_max > 0)
+		pd_compute_discovery_set_list_max(PD_COMPUTE_DISCOVERY(shared), list_max);
 	for (guint round = 0; round < 5; round++) {
 		g_autofree gchar *want = discover(whole, config);
 		g_autofree gchar *got = discover(shared, config);
 		g_assert_cmpstr(got, ==, want);
+		/* past the limit too, the first pipeline's answers by state
+		 * (split) hand their UUIDs over: the counts below */
+		g_assert_false(pd_compute_discovery_get_listed_by_id(PD_COMPUTE_DISCOVERY(shared)));
 		g_test_message("round %u: %s", round, got);
 		switch (round) {
 			case 0:
@@ -758,6 +784,20 @@ test_list_roster(void)
 	g_clear_object(&whole);
 	virConnectClose(rw);
 	pd_test_rmtree(dir);
+}
+
+static void
+test_list_roster(void)
+{
+	list_roster(0);
+}
+
+/* the same past one answer's limit: each state's answer split into the
+ * persistent and the transient domains (at most 5 each here) */
+static void
+test_list_roster_split(void)
+{
+	list_roster(5);
 }
 
 /* the handle of each instance, by UUID */
@@ -905,6 +945,7 @@ main(int argc, char **argv)
 	g_test_add_data_func(
 	  "/compute/list-by-id-shards", GINT_TO_POINTER(BY_ID_SHARDS), test_list_sliced);
 	g_test_add_func("/compute/list-split-moving", test_list_split_moving);
+	g_test_add_func("/compute/list-split-moving-by-state", test_list_split_moving_by_state);
 	g_test_add_func("/compute/list-slices", test_list_slices);
 	g_test_add_func("/compute/list-by-state", test_list_by_state);
 	g_test_add_func("/compute/list-by-state-moving", test_list_by_state_moving);
@@ -912,6 +953,7 @@ main(int argc, char **argv)
 	g_test_add_func("/compute/list-by-state-twice-one", test_list_by_state_twice_one);
 	g_test_add_func("/compute/list-uuid-by-name", test_list_uuid_by_name);
 	g_test_add_func("/compute/list-roster", test_list_roster);
+	g_test_add_func("/compute/list-roster-split", test_list_roster_split);
 	g_test_add_func("/compute/list-roster-event", test_list_roster_event);
 	g_test_add_func("/compute/list-roster-handles", test_list_roster_handles);
 	return g_test_run();

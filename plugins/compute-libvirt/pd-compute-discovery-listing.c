@@ -265,6 +265,7 @@ pd_compute_discovery_listing_shard(PdComputeShard *sh, PdComputeConnection *conn
 	PdComputeDiscovery *self = sh->run->self;
 	PdComputeListingArgs args = { .list_max = self->list_max,
 				      .slice = self->list_slice,
+				      .no_split_by_state = self->no_split_by_state,
 				      .between = self->between_answers,
 				      .between_data = self->between_data };
 

@@ -56,9 +56,10 @@ struct _PdComputeDiscovery {
 	guint own_listings[PD_COMPUTE_POOL_MAX_SIZE];
 	guint taken_listings[PD_COMPUTE_POOL_MAX_SIZE];
 	guint lookups[PD_COMPUTE_POOL_MAX_SIZE];
-	guint list_max;	      /* PD_COMPUTE_RPC_LIST_MAX; tests make it small */
-	guint list_slice;     /* PD_COMPUTE_LIST_SLICE; tests make it small */
-	guint answer_largest; /* for tests: see take_list_answers() */
+	guint list_max;		    /* PD_COMPUTE_RPC_LIST_MAX; tests make it small */
+	guint list_slice;	    /* PD_COMPUTE_LIST_SLICE; tests make it small */
+	gboolean no_split_by_state; /* tests: past list_max, the slices only */
+	guint answer_largest;	    /* for tests: see take_list_answers() */
 	guint answer_records;
 	GFunc between_answers; /* for tests: see set_between_answers() */
 	gpointer between_data;

@@ -889,6 +889,12 @@ pd_compute_discovery_set_list_slice(PdComputeDiscovery *self, guint slice)
 	self->list_slice = MAX(slice, 1);
 }
 
+void
+pd_compute_discovery_set_list_split_by_state(PdComputeDiscovery *self, gboolean split)
+{
+	self->no_split_by_state = !split;
+}
+
 guint
 pd_compute_discovery_take_list_answers(PdComputeDiscovery *self, guint *largest)
 {

@@ -42,6 +42,10 @@ pd_compute_discovery_set_list_max(PdComputeDiscovery *self, guint list_max);
  * answers of their own) */
 void
 pd_compute_discovery_set_list_slice(PdComputeDiscovery *self, guint slice);
+/* tests: FALSE lists past one answer's limit in slices only (no answers by
+ * state split into persistent and transient domains first) */
+void
+pd_compute_discovery_set_list_split_by_state(PdComputeDiscovery *self, gboolean split);
 /* for tests: the records of the listings' state answers in slices since
  * the last call, and in @largest the most one answer carried; both start
  * again from 0 */

@@ -451,24 +451,44 @@ pd_compute_listed_has_twice(GArray *listed)
 	return FALSE;
 }
 
+/* past one answer's limit, each state's answer is split into the
+ * persistent domains and the transient ones (each answer within the limit,
+ * else the listing in slices below) */
+static const guint pd_compute_split_prefixes[] = {
+	VIR_CONNECT_LIST_DOMAINS_PERSISTENT,
+	VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
+};
+
 /* every domain @args keeps and its state, by the listing's filters (one
- * answer of handles each, no state answer); NULL when the answers do not
- * add up to @expected domains, each once (a domain defined, undefined or
- * changing state between them: the caller asks the states instead; the
- * roster's UUIDs are checked too, the shard's listing holds only its own)
- * or one failed */
+ * answer of handles each, no state answer), each state's answer split by
+ * @prefixes (flags each answer also carries: 0 for none); NULL when the
+ * answers do not add up to @expected domains, each once (a domain defined,
+ * undefined or changing state between them: the caller asks the states
+ * instead; the roster's UUIDs are checked too, the shard's listing holds
+ * only its own), one failed, or one carried more than @args->list_max */
 static GArray *
-pd_compute_list_by_state(virConnectPtr conn, guint expected, PdComputeListingArgs *args)
+pd_compute_list_by_state(virConnectPtr conn,
+			 guint expected,
+			 const guint *prefixes,
+			 guint n_prefixes,
+			 PdComputeListingArgs *args)
 {
 	g_autoptr(GArray) listed = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
 	guint answered = 0, before = args->roster != NULL ? args->roster->len : 0;
+	guint n_answers = G_N_ELEMENTS(pd_compute_state_filters) * n_prefixes;
 	gboolean failed = FALSE;
 
 	g_array_set_clear_func(listed, (GDestroyNotify)pd_compute_listing_clear);
-	for (guint f = 0; !failed && f < G_N_ELEMENTS(pd_compute_state_filters); f++) {
+	/* state by state, each split by the prefixes */
+	for (guint a = 0; !failed && a < n_answers; a++) {
+		guint f = a / n_prefixes;
 		g_autofree guchar *uuids = NULL;
 		g_autoptr(GPtrArray) doms = pd_compute_list_handles(
-		  conn, pd_compute_state_filters[f].flag, args, &uuids, &answered);
+		  conn,
+		  pd_compute_state_filters[f].flag | prefixes[a % n_prefixes],
+		  args,
+		  &uuids,
+		  &answered);
 		gint state = pd_compute_state_filters[f].state;
 
 		failed = doms == NULL;
@@ -478,7 +498,7 @@ pd_compute_list_by_state(virConnectPtr conn, guint expected, PdComputeListingArg
 			  doms, uuids, pd_compute_dom_free, FALSE, args, listed);
 		else if (!failed)
 			pd_compute_list_take_handles(listed, doms, uuids, state);
-		if (f == 0 && args->between != NULL)
+		if (a == 0 && args->between != NULL)
 			args->between(conn, args->between_data);
 	}
 	/* the roster holds every UUID answered, the listing's among them: one
@@ -505,7 +525,8 @@ pd_compute_list_all(virConnectPtr conn, guint expected, PdComputeListingArgs *ar
 	g_autofree guchar *uuids = NULL;
 	g_autoptr(GPtrArray) doms = NULL;
 
-	GArray *by_state = pd_compute_list_by_state(conn, expected, args);
+	static const guint none = 0;
+	GArray *by_state = pd_compute_list_by_state(conn, expected, &none, 1, args);
 
 	if (by_state != NULL)
 		return by_state;
@@ -918,6 +939,19 @@ pd_compute_listing_list(virConnectPtr conn, GHashTable **by_id, PdComputeListing
 	if (n_active < 0 || n_inactive < 0)
 		return NULL;
 	if ((guint)(n_active + n_inactive) > args->list_max) {
+		GArray *by_state = NULL;
+
+		if (!args->no_split_by_state)
+			by_state = pd_compute_list_by_state(conn,
+							    (guint)(n_active + n_inactive),
+							    pd_compute_split_prefixes,
+							    G_N_ELEMENTS(pd_compute_split_prefixes),
+							    args);
+
+		if (by_state != NULL) {
+			g_clear_pointer(by_id, g_hash_table_unref);
+			return by_state;
+		}
 		/* handles of an older connection are no use on this one */
 		if (*by_id != NULL && !pd_compute_by_id_is_of(*by_id, conn))
 			g_clear_pointer(by_id, g_hash_table_unref);

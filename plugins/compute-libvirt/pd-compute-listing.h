@@ -61,6 +61,9 @@ pd_compute_listing_set(PdComputeListed *l, virDomainPtr dom, virTypedParameterPt
 typedef struct {
 	guint list_max; /* PD_COMPUTE_RPC_LIST_MAX; tests make it small */
 	guint slice;	/* PD_COMPUTE_LIST_SLICE; tests make it small */
+	/* tests: past list_max, no answers by state split into persistent
+	 * and transient domains, the slices only */
+	gboolean no_split_by_state;
 	/* NULL: every domain; else the domains whose raw UUID it keeps (the
 	 * others' handles are released before their states are asked) */
 	gboolean (*keep)(const guchar *uuid, gpointer data);
