@@ -55,12 +55,26 @@ struct _PdDiscoveryParts {
 	GPtrArray *kept; /* PdResource, when there is no func */
 };
 
+/* A part's done notification: the part holds it until it is dispatched or
+ * dropped, each worker-thread invocation its part function started until it
+ * returned (pd_discovery_part_hold()); the last to let go calls it. */
+struct _PdDiscoveryPartDone {
+	gint holds; /* atomic */
+	gboolean dispatched;
+	PdDiscoveryPartDoneFunc func;
+	gpointer data;
+};
+
 typedef struct {
 	PdDiscoveryParts *parts;
 	GPtrArray *resources;
 	PdDiscoveryAcceptedFunc accepted_func; /* the discovery's, or NULL */
 	gpointer accepted_data;
+	PdDiscoveryPartDone *done; /* or NULL */
 } PdDiscoveryPart;
+
+/* the part whose part function runs on this thread, or NULL */
+static GPrivate pd_discovery_current_part;
 
 static PdDiscoveryParts *
 pd_discovery_parts_new(GMainContext *context,
@@ -117,22 +131,49 @@ pd_discovery_part_accept(PdDiscoveryPart *part)
 		part->accepted_func(accepted, part->accepted_data);
 }
 
+PdDiscoveryPartDone *
+pd_discovery_part_hold(void)
+{
+	PdDiscoveryPart *part = g_private_get(&pd_discovery_current_part);
+
+	if (part == NULL || part->done == NULL)
+		return NULL;
+	g_atomic_int_inc(&part->done->holds);
+	return part->done;
+}
+
+void
+pd_discovery_part_release(PdDiscoveryPartDone *done)
+{
+	if (done == NULL || !g_atomic_int_dec_and_test(&done->holds))
+		return;
+	done->func(done->dispatched, done->data);
+	g_free(done);
+}
+
 static gboolean
 pd_discovery_part_dispatch(gpointer user_data)
 {
 	PdDiscoveryPart *part = user_data;
+	gpointer outer = g_private_get(&pd_discovery_current_part);
 
 	if (part->accepted_func != NULL)
 		pd_discovery_part_accept(part);
+	g_private_set(&pd_discovery_current_part, part);
 	part->parts->func(part->resources, part->parts->data);
+	g_private_set(&pd_discovery_current_part, outer);
+	if (part->done != NULL)
+		part->done->dispatched = TRUE;
 	return G_SOURCE_REMOVE;
 }
 
+/* after the dispatch, or instead of it (the source destroyed unrun) */
 static void
 pd_discovery_part_free(gpointer user_data)
 {
 	PdDiscoveryPart *part = user_data;
 
+	pd_discovery_part_release(part->done);
 	g_ptr_array_unref(part->resources);
 	pd_discovery_parts_unref(part->parts);
 	g_free(part);
@@ -150,25 +191,44 @@ pd_discovery_parts_add_accepted(PdDiscoveryParts *parts,
 				PdDiscoveryAcceptedFunc accepted_func,
 				gpointer user_data)
 {
+	pd_discovery_parts_add_full(parts, resources, accepted_func, user_data, NULL, NULL);
+}
+
+void
+pd_discovery_parts_add_full(PdDiscoveryParts *parts,
+			    GPtrArray *resources,
+			    PdDiscoveryAcceptedFunc accepted_func,
+			    gpointer accepted_data,
+			    PdDiscoveryPartDoneFunc done_func,
+			    gpointer done_data)
+{
 	PdDiscoveryPart *part;
 	GSource *idle;
 
 	g_return_if_fail(parts != NULL);
-	if (resources == NULL || resources->len == 0)
-		return;
-	if (parts->func == NULL) {
-		g_mutex_lock(&parts->lock);
-		for (guint i = 0; i < resources->len; i++)
-			g_ptr_array_add(parts->kept,
-					pd_resource_ref(g_ptr_array_index(resources, i)));
-		g_mutex_unlock(&parts->lock);
+	if (resources == NULL || resources->len == 0 || parts->func == NULL) {
+		if (resources != NULL && parts->func == NULL) {
+			g_mutex_lock(&parts->lock);
+			for (guint i = 0; i < resources->len; i++)
+				g_ptr_array_add(parts->kept,
+						pd_resource_ref(g_ptr_array_index(resources, i)));
+			g_mutex_unlock(&parts->lock);
+		}
+		if (done_func != NULL)
+			done_func(FALSE, done_data);
 		return;
 	}
 	part = g_new0(PdDiscoveryPart, 1);
 	g_atomic_int_inc(&parts->ref_count);
 	part->parts = parts;
 	part->accepted_func = accepted_func;
-	part->accepted_data = user_data;
+	part->accepted_data = accepted_data;
+	if (done_func != NULL) {
+		part->done = g_new0(PdDiscoveryPartDone, 1);
+		part->done->holds = 1;
+		part->done->func = done_func;
+		part->done->data = done_data;
+	}
 	part->resources = g_ptr_array_new_with_free_func((GDestroyNotify)pd_resource_unref);
 	for (guint i = 0; i < resources->len; i++)
 		g_ptr_array_add(part->resources, pd_resource_ref(g_ptr_array_index(resources, i)));

@@ -30,6 +30,14 @@ typedef gboolean (*PdDiscoveryFilterFunc)(PdResource *resource, gpointer user_da
  * through (GPtrArray of PdResource, borrowed, never empty), on the caller's
  * main context, before any pollster is invoked on them */
 typedef void (*PdDiscoveryAcceptedFunc)(GPtrArray *accepted, gpointer user_data);
+/* since ABI 1.8: called once per part handed over with
+ * pd_discovery_parts_add_full(), from any thread, when the caller is done
+ * with it: @dispatched TRUE once its part function has returned and every
+ * pollster invocation that function started on a worker thread has returned
+ * (whatever those invocations queued is queued by then), FALSE when the
+ * part was never dispatched (the caller takes no parts, or its main context
+ * dropped the part without iterating it) */
+typedef void (*PdDiscoveryPartDoneFunc)(gboolean dispatched, gpointer user_data);
 
 struct _PdDiscoveryClass {
 	GObjectClass parent_class;
@@ -128,5 +136,19 @@ pd_discovery_parts_add_accepted(PdDiscoveryParts *parts,
 				GPtrArray *resources,
 				PdDiscoveryAcceptedFunc accepted_func,
 				gpointer user_data);
+/* since ABI 1.8: pd_discovery_parts_add_accepted(), and @done_func
+ * (may be NULL) is called once with @done_data when the caller is done with
+ * the part (see PdDiscoveryPartDoneFunc), even when @resources is empty or
+ * NULL (at once, not dispatched): a discovery may wait for it, e.g. for
+ * the work the pollsters' first invocation on the part queues, instead of
+ * guessing how long the caller's main loop takes. @done_data is the
+ * callback's to free. */
+void
+pd_discovery_parts_add_full(PdDiscoveryParts *parts,
+			    GPtrArray *resources,
+			    PdDiscoveryAcceptedFunc accepted_func,
+			    gpointer accepted_data,
+			    PdDiscoveryPartDoneFunc done_func,
+			    gpointer done_data);
 
 G_END_DECLS

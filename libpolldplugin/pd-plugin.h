@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 /* bump MAJOR on any incompatible change; MINOR when adding API */
 #define PD_PLUGIN_ABI_MAJOR 1
-#define PD_PLUGIN_ABI_MINOR 7
+#define PD_PLUGIN_ABI_MINOR 8
 
 typedef struct {
 	guint32 abi_major;

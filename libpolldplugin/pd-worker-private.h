@@ -25,4 +25,9 @@ pd_worker_keep_threads(guint n_threads);
 void
 pd_worker_run_func(GFunc func, gpointer data);
 
+/* TRUE when an item pushed now starts at once: fewer items pushed and not
+ * finished than [polld] worker_threads (each running one, or queued) */
+gboolean
+pd_worker_starts_now(void);
+
 G_END_DECLS

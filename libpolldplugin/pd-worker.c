@@ -20,6 +20,7 @@ typedef struct {
 static GThreadPool *pool = NULL;
 static guint pool_max = 8;
 static guint pool_kept_more = 0; /* pd_worker_keep_threads() */
+static gint pool_owed = 0;	 /* atomic: items pushed and not finished */
 G_LOCK_DEFINE_STATIC(pool);
 
 /* called with the lock held: the threads of polld's pools stay when idle,
@@ -47,6 +48,7 @@ pd_worker_func(gpointer data, gpointer user_data)
 	if (task == NULL) {
 		item->plain_func(item->plain_data, NULL);
 		g_free(item);
+		g_atomic_int_add(&pool_owed, -1);
 		return;
 	}
 	item->func(task,
@@ -55,6 +57,18 @@ pd_worker_func(gpointer data, gpointer user_data)
 		   g_task_get_cancellable(task));
 	g_object_unref(task);
 	g_free(item);
+	g_atomic_int_add(&pool_owed, -1);
+}
+
+gboolean
+pd_worker_starts_now(void)
+{
+	guint max;
+
+	G_LOCK(pool);
+	max = pool_max;
+	G_UNLOCK(pool);
+	return (guint)g_atomic_int_get(&pool_owed) < max;
 }
 
 void
@@ -86,6 +100,7 @@ pd_worker_push(PdWorkItem *item)
 		pool = g_thread_pool_new(pd_worker_func, NULL, (gint)pool_max, FALSE, NULL);
 	}
 	G_UNLOCK(pool);
+	g_atomic_int_inc(&pool_owed);
 	g_thread_pool_push(pool, item, NULL);
 }
 

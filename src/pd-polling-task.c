@@ -490,6 +490,9 @@ typedef struct {
 	PdPollster *pollster;
 	GPtrArray *resources;
 	GError *error;
+	/* started from a discovery part's dispatch: the discovery learns
+	 * when this invocation returned (pd_discovery_parts_add_full()) */
+	PdDiscoveryPartDone *part;
 } PdJobReturn;
 
 static void
@@ -502,6 +505,7 @@ pd_job_poll_func(gpointer data, gpointer user_data)
 	       ->poll(ret->pollster, job->ctx, ret->resources, NULL, &ret->error) &&
 	    ret->error == NULL)
 		g_set_error(&ret->error, PD_ERROR, PD_ERROR_INTERNAL, "failed without an error");
+	pd_discovery_part_release(g_steal_pointer(&ret->part));
 	pd_returns_push(job->task->returns, ret);
 }
 
@@ -530,6 +534,10 @@ pd_job_poll_in_worker(PdJob *job)
 	ret->job = job;
 	ret->pollster = g_object_ref(job->entry->pollster);
 	ret->resources = g_ptr_array_ref(job->resources);
+	/* not when it would wait for a worker: the discovery may hold one
+	 * itself until it lists ([polld] worker_threads = 1), or hung
+	 * pollsters all of them */
+	ret->part = pd_worker_starts_now() ? pd_discovery_part_hold() : NULL;
 	pd_worker_run_func(pd_job_poll_func, ret);
 }
 

@@ -33,6 +33,11 @@ pd_fake_reset(void)
 	g_clear_pointer(&fake.accepted, g_hash_table_unref);
 	fake.accepted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	fake.accepted_after_poll = FALSE;
+	fake.first_part_done = 0;
+	fake.first_part_dispatched = FALSE;
+	fake.first_part_polled = 0;
+	fake.parts_wait_done = FALSE;
+	fake.parts_wait_ran_out = FALSE;
 	fake.with_none = FALSE;
 	g_clear_pointer(&fake.a_polls, g_array_unref);
 	fake.a_polls = g_array_new(FALSE, FALSE, sizeof(gint64));
@@ -222,6 +227,21 @@ pd_fake_parts_accepted_cb(GPtrArray *accepted, gpointer user_data)
 	}
 }
 
+/* any thread: the engine is done with the first part */
+static void
+pd_fake_parts_done_cb(gboolean dispatched, gpointer user_data)
+{
+	guint polled = pd_fake_polled("fake.a", "p0") + pd_fake_polled("fake.a", "p1") +
+		       pd_fake_polled("fake.b", "p0") + pd_fake_polled("fake.b", "p1");
+
+	g_mutex_lock(&fake.mutex);
+	fake.first_part_done++;
+	fake.first_part_dispatched = dispatched;
+	fake.first_part_polled = polled;
+	g_cond_broadcast(&fake.cond);
+	g_mutex_unlock(&fake.mutex);
+}
+
 static GPtrArray *
 pd_fake_parts_discover(PdDiscovery *self,
 		       const gchar *param,
@@ -238,12 +258,18 @@ pd_fake_parts_discover(PdDiscovery *self,
 	gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
 
 	g_atomic_int_inc(&fake.discoveries);
-	pd_discovery_parts_add_accepted(parts, a, pd_fake_parts_accepted_cb, NULL);
+	pd_discovery_parts_add_full(
+	  parts, a, pd_fake_parts_accepted_cb, NULL, pd_fake_parts_done_cb, NULL);
 	/* the pollsters start on the first part while this discovery runs: a
-	 * message of it is published (a bounded wait: a failure, not a hang) */
+	 * message of it is published (a bounded wait: a failure, not a hang);
+	 * or, as compute's first discovery, the engine is done with the part */
 	g_mutex_lock(&fake.mutex);
-	while (fake.published == 0 && g_cond_wait_until(&fake.cond, &fake.mutex, end))
-		;
+	while (fake.parts_wait_done ? fake.first_part_done == 0 : fake.published == 0) {
+		if (!g_cond_wait_until(&fake.cond, &fake.mutex, end)) {
+			fake.parts_wait_ran_out = TRUE;
+			break;
+		}
+	}
 	fake.published_while_discovering = fake.published > 0;
 	g_mutex_unlock(&fake.mutex);
 	pd_discovery_parts_add_accepted(parts, b, pd_fake_parts_accepted_cb, NULL);

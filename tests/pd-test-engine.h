@@ -27,6 +27,11 @@ typedef struct {
 	gboolean published_while_discovering; /* fake_parts saw one before its end */
 	GHashTable *accepted;		      /* ids of fake_parts the engine kept */
 	gboolean accepted_after_poll;	      /* ... one of them polled already */
+	guint first_part_done;		      /* done notifications of its first part */
+	gboolean first_part_dispatched;	      /* ... that said dispatched */
+	guint first_part_polled;	      /* polls of its first part by then */
+	gboolean parts_wait_done;	      /* it waits for that, not a message */
+	gboolean parts_wait_ran_out;	      /* ... and its bound ran out */
 	GArray *many_calls;		      /* PdFakeCall, of the fake_many resources */
 	gboolean with_none; /* the plugin adds "fake.none": neither poll nor poll_async */
 } PdFakeState;

@@ -136,6 +136,11 @@ test_engine_discovery_parts(PdFixture *fx, gconstpointer data)
 	pd_fixture_poll(fx);
 	g_assert_cmpint(fake.discoveries, ==, 1);
 	g_assert_true(fake.published_while_discovering);
+	/* the first part's done notification came once, after both
+	 * pollsters' invocations on it had returned */
+	g_assert_cmpuint(fake.first_part_done, ==, 1);
+	g_assert_true(fake.first_part_dispatched);
+	g_assert_cmpuint(fake.first_part_polled, ==, 4);
 	for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
 		g_assert_cmpuint(pd_fake_polled("fake.a", ids[i]), ==, 1);
 		g_assert_cmpuint(pd_fake_polled("fake.b", ids[i]), ==, 1);
@@ -295,6 +300,38 @@ static const PdResourceFilter pd_fake_share = {
 	pd_fake_share_owns,
 	pd_fake_share_end,
 };
+
+/* One worker thread, which the discovery holds while it waits for the
+ * engine to be done with its first part (as compute's first discovery): the
+ * part's invocation cannot start before the discovery returns, so the
+ * engine does not hold the notification for it (it did, and the two
+ * waited for each other until the discovery's bound ran out). Run alone,
+ * the pool has one thread; after the other tests GLib may still run an
+ * idle thread of theirs beyond the new limit. */
+static void
+test_engine_discovery_parts_one_worker(PdFixture *fx, gconstpointer data)
+{
+	const gchar *const ids[] = { "p0", "p1", "p2", "p3", "p4" };
+	g_autoptr(GError) error = NULL;
+
+	pd_fixture_write(fx,
+			 "sources:\n"
+			 "  - name: p\n    interval: 60\n    meters: [fake.a, fake.b]\n"
+			 "    discovery: [fake_parts]\n",
+			 "[polld]\nworker_threads = 1\n");
+	g_assert_true(pd_fixture_setup_engine(fx, &error));
+	fake.parts_wait_done = TRUE;
+	pd_fixture_poll(fx);
+	/* the notification came while the discovery waited (with the
+	 * invocation held it could not start before the discovery returned) */
+	g_assert_false(fake.parts_wait_ran_out);
+	g_assert_cmpuint(fake.first_part_done, ==, 1);
+	g_assert_true(fake.first_part_dispatched);
+	for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
+		g_assert_cmpuint(pd_fake_polled("fake.a", ids[i]), ==, 1);
+		g_assert_cmpuint(pd_fake_polled("fake.b", ids[i]), ==, 1);
+	}
+}
 
 /* a discovery in parts learns which resources of a part the engine keeps,
  * before any pollster gets them: neither one the partitioning leaves to
@@ -1100,6 +1137,7 @@ main(int argc, char **argv)
 	ADD("/engine/dedupe-parts-twice", test_engine_dedupe_parts_twice);
 	ADD("/engine/discovery-cache", test_engine_discovery_cache);
 	ADD("/engine/discovery-parts", test_engine_discovery_parts);
+	ADD("/engine/discovery-parts-one-worker", test_engine_discovery_parts_one_worker);
 	ADD("/engine/discovery-parts-accepted", test_engine_discovery_parts_accepted);
 	ADD("/engine/discovery-parts-slices", test_engine_discovery_parts_slices);
 	ADD("/engine/blacklist-slices", test_engine_blacklist_slices);
