@@ -16,6 +16,7 @@
 #include "pd-compute-discovery.h"
 #include "pd-compute-domain.h"
 #include "pd-compute-pollster.h"
+#include "pd-compute-stats.h"
 #include "pd-config-private.h"
 #include "pd-cycle-cache-private.h"
 #include "pd-poll-context-private.h"
@@ -398,6 +399,194 @@ test_first_part_found_by_two(void)
 	first_close(&f);
 }
 
+/* the main context held (busy, as under load) from the moment the early
+ * part is about to be handed over until the listing begins, at most
+ * LATE_HOLD_USEC: far past what a timer on the hand-over (100 ms before)
+ * waited */
+#define LATE_HOLD_USEC (G_USEC_PER_SEC / 2)
+
+typedef struct {
+	GMutex lock;
+	GCond cond;
+	gboolean listing;     /* the listing's first answer came */
+	gboolean held;	      /* the main context was held */
+	gboolean listed_held; /* ... and the listing came meanwhile */
+} LateDispatch;
+
+/* main context, ahead of the early part's dispatch */
+static gboolean
+late_hold_cb(gpointer data)
+{
+	LateDispatch *d = data;
+	gint64 deadline = g_get_monotonic_time() + LATE_HOLD_USEC;
+
+	g_mutex_lock(&d->lock);
+	while (!d->listing && g_cond_wait_until(&d->cond, &d->lock, deadline))
+		;
+	d->held = TRUE;
+	d->listed_held = d->listing;
+	g_mutex_unlock(&d->lock);
+	return G_SOURCE_REMOVE;
+}
+
+/* the pipeline's thread, right before the early part is handed over: the
+ * main context is held before it dispatches the part */
+static void
+late_early_hook(guint pipeline, gboolean done, gpointer data)
+{
+	GSource *hold;
+
+	if (!done)
+		return;
+	hold = g_idle_source_new();
+	g_source_set_priority(hold, G_PRIORITY_HIGH);
+	g_source_set_callback(hold, late_hold_cb, data, NULL);
+	g_source_attach(hold, g_main_context_default());
+	g_source_unref(hold);
+}
+
+static void
+late_listing_cb(gpointer conn, gpointer data)
+{
+	LateDispatch *d = data;
+
+	g_mutex_lock(&d->lock);
+	d->listing = TRUE;
+	g_cond_broadcast(&d->cond);
+	g_mutex_unlock(&d->lock);
+}
+
+/* The main context dispatches the early part late (busy, as under load):
+ * the pipeline waits for the engine to be done with the part, not for a
+ * time, and the part's statistics still come before the listing. */
+static void
+test_first_part_dispatched_late(void)
+{
+	const guint domains = 200;
+	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	First f = { { pd_config_new(), NULL, first_seen } };
+	virConnectPtr conn = first_open(&f, domains);
+	LateDispatch d = { 0 };
+
+	g_mutex_init(&d.lock);
+	g_cond_init(&d.cond);
+	discovery = pd_test_compute_discovery_new(pool, conn);
+	f.parts.pollster = pd_compute_pollster_new(pd_compute_meter_lookup("cpu"), pool);
+	pd_compute_discovery_set_early_hook(PD_COMPUTE_DISCOVERY(discovery), late_early_hook, &d);
+	pd_compute_discovery_set_between_answers(
+	  PD_COMPUTE_DISCOVERY(discovery), late_listing_cb, &d);
+
+	first_run(&f, discovery);
+	g_assert_true(d.held);
+	/* the listing did not start while the part waited for the main
+	 * context */
+	g_assert_false(d.listed_held);
+	g_assert_true(d.listing);
+	g_assert_true(pd_compute_discovery_get_early_woken(PD_COMPUTE_DISCOVERY(discovery), 0));
+	g_assert_cmpuint(g_array_index(f.parts.sizes, guint, 0), ==, 2);
+	g_assert_cmpfloat(f.first_fetched, >, 0);
+	g_assert_cmpfloat(
+	  f.first_fetched, <, pd_compute_discovery_get_listed_at(PD_COMPUTE_DISCOVERY(discovery)));
+	g_assert_cmpuint(g_hash_table_size(f.seen), ==, domains);
+	g_assert_cmpuint(f.parts.polled, ==, domains);
+	first_clear(&f);
+
+	g_clear_object(&discovery);
+	g_mutex_clear(&d.lock);
+	g_cond_clear(&d.cond);
+	first_close(&f);
+}
+
+typedef struct {
+	GArray *sizes; /* of the parts, as they came */
+	guint seen;
+	PdResource *first; /* of the early part */
+	gboolean done;
+	GPtrArray *rest;
+} Rejected;
+
+static gboolean
+rejected_filter(PdResource *res, gpointer data)
+{
+	return FALSE;
+}
+
+static void
+rejected_part_cb(GPtrArray *resources, gpointer data)
+{
+	Rejected *r = data;
+
+	if (r->first == NULL)
+		r->first = pd_resource_ref(g_ptr_array_index(resources, 0));
+	g_array_append_val(r->sizes, resources->len);
+	r->seen += resources->len;
+}
+
+static void
+rejected_done_cb(GObject *source, GAsyncResult *res, gpointer data)
+{
+	Rejected *r = data;
+	g_autoptr(GError) error = NULL;
+
+	r->rest = pd_discovery_discover_finish(PD_DISCOVERY(source), res, &error);
+	g_assert_no_error(error);
+	r->done = TRUE;
+}
+
+static gboolean
+rejected_is_done(gpointer data)
+{
+	return ((Rejected *)data)->done;
+}
+
+/* The caller's filter (blacklist, partitioning) accepts none of the early
+ * part: no statistics are queued for it, and the pipeline's wait ends as
+ * the part is dispatched (it ran out after 100 ms before), the listing
+ * next. */
+static void
+test_first_part_rejected(void)
+{
+	const guint domains = 50;
+	g_autoptr(PdComputePool) pool = pd_compute_pool_new(NULL);
+	g_autoptr(PdDiscovery) discovery = NULL;
+	g_autoptr(PdConfig) config = pd_config_new();
+	g_autoptr(PdCycleCache) cache = pd_cycle_cache_new(config);
+	First f = { { NULL } };
+	virConnectPtr conn = first_open(&f, domains);
+	Rejected r = { g_array_new(FALSE, FALSE, sizeof(guint)) };
+
+	discovery = pd_test_compute_discovery_new(pool, conn);
+	pd_discovery_discover_parts_filtered_async(discovery,
+						   NULL,
+						   cache,
+						   rejected_filter,
+						   rejected_part_cb,
+						   &r,
+						   NULL,
+						   rejected_done_cb,
+						   &r);
+	g_assert_true(pd_test_wait_for(rejected_is_done, &r, 120000));
+	g_assert_nonnull(r.rest);
+	g_assert_cmpuint(r.rest->len, ==, 0);
+	/* the early part, then the listing's */
+	g_assert_cmpuint(r.sizes->len, >=, 2);
+	g_assert_cmpuint(g_array_index(r.sizes, guint, 0), ==, 2);
+	g_assert_cmpuint(r.seen, ==, domains);
+	g_assert_true(pd_compute_discovery_get_early_woken(PD_COMPUTE_DISCOVERY(discovery), 0));
+	/* nothing accepted: no statistics this cycle */
+	g_assert_cmpuint(
+	  pd_compute_stats_peek_requested(cache, pd_resource_get_data(r.first)), ==, 0);
+
+	pd_resource_unref(r.first);
+	g_array_unref(r.sizes);
+	g_ptr_array_unref(r.rest);
+	g_clear_object(&discovery);
+	virConnectClose(f.conn);
+	pd_test_rmtree(f.dir);
+	g_free(f.dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -406,5 +595,7 @@ main(int argc, char **argv)
 	g_test_add_func("/compute/first-part/other-shard", test_first_part_other_shard);
 	g_test_add_func("/compute/first-part/found-by-the-first", test_first_part_found_by_first);
 	g_test_add_func("/compute/first-part/found-by-two", test_first_part_found_by_two);
+	g_test_add_func("/compute/first-part/dispatched-late", test_first_part_dispatched_late);
+	g_test_add_func("/compute/first-part/rejected", test_first_part_rejected);
 	return g_test_run();
 }

@@ -77,6 +77,9 @@ struct _PdComputeDiscovery {
 	/* for tests: per pipeline, the ID listings its early part made in
 	 * the last run */
 	guint early_listings[PD_COMPUTE_POOL_MAX_SIZE];
+	/* for tests: per pipeline, whether its early part's wait in the last
+	 * run ended on a job (statistics, or the engine done with the part) */
+	gboolean early_woken[PD_COMPUTE_POOL_MAX_SIZE];
 	/* for tests: per pipeline, when its shard of the last run began */
 	gdouble started_at[PD_COMPUTE_POOL_MAX_SIZE];
 };

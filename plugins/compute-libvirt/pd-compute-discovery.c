@@ -256,9 +256,25 @@ pd_compute_run_accepted_cb(GPtrArray *accepted, gpointer user_data)
 	pd_compute_stats_prefetch(user_data, accepted);
 }
 
-/* to the pollsters now, or kept for the result */
+/* any thread: the engine is done with an early part (the pollsters'
+ * invocations on it returned, and whatever statistics they asked for are
+ * queued), or dropped it: the pipeline's wait ends, behind those */
 static void
-pd_compute_run_hand_over(PdComputeRun *run, GPtrArray *resources, guint reads)
+pd_compute_run_part_done_cb(gboolean dispatched, gpointer user_data)
+{
+	PdComputePipeline *pipeline = user_data;
+
+	pd_compute_pipeline_wake(pipeline);
+	g_object_unref(pipeline);
+}
+
+/* to the pollsters now, or kept for the result; @wake (or NULL) gets a job
+ * once the caller is done with the part */
+static void
+pd_compute_run_hand_over(PdComputeRun *run,
+			 GPtrArray *resources,
+			 guint reads,
+			 PdComputePipeline *wake)
 {
 	guint entry[2] = { resources->len, 0 };
 
@@ -272,8 +288,12 @@ pd_compute_run_hand_over(PdComputeRun *run, GPtrArray *resources, guint reads)
 		g_mutex_lock(&run->self->lock);
 		g_array_append_vals(run->self->parts_log, entry, 2);
 		g_mutex_unlock(&run->self->lock);
-		pd_discovery_parts_add_accepted(
-		  run->parts, resources, pd_compute_run_accepted_cb, run->cache);
+		pd_discovery_parts_add_full(run->parts,
+					    resources,
+					    pd_compute_run_accepted_cb,
+					    run->cache,
+					    wake != NULL ? pd_compute_run_part_done_cb : NULL,
+					    wake != NULL ? g_object_ref(wake) : NULL);
 		g_mutex_lock(&run->lock);
 		run->handed += resources->len;
 		g_mutex_unlock(&run->lock);
@@ -329,7 +349,7 @@ pd_compute_shard_listed(PdComputeShard *sh, GPtrArray *steady)
 		return;
 	/* every other shard stored its own before the count came down */
 	part = pd_compute_run_interleave(run);
-	pd_compute_run_hand_over(run, part, 0);
+	pd_compute_run_hand_over(run, part, 0, NULL);
 }
 
 static void
@@ -372,7 +392,7 @@ pd_compute_shard_read_cb(PdComputeConnection *conn, gpointer data)
 	g_mutex_unlock(&run->self->lock);
 	sh->next += n;
 	sh->chunk = MIN(sh->chunk * 2, PD_COMPUTE_READ_CHUNK_MAX);
-	pd_compute_run_hand_over(run, found, n);
+	pd_compute_run_hand_over(run, found, n, NULL);
 	if (sh->next < sh->todo->len) {
 		pd_compute_pipeline_push(pd_compute_pool_get(run->self->pool, sh->index),
 					 pd_compute_shard_read_cb,
@@ -389,8 +409,16 @@ pd_compute_shard_read_cb(PdComputeConnection *conn, gpointer data)
  * each pipeline first finds a few running domains of its shard by ID (a
  * listing of a few IDs, then a lookup each), reads their XML and hands them
  * over; the listing then leaves them out. The statistics the pollsters queue
- * for them go before the listing: the pipeline waits for that job (up to
- * PD_COMPUTE_EARLY_WAIT_USEC, in case no meter asks for statistics).
+ * for them go before the listing: the pipeline waits until a job is queued,
+ * that one or the wake-up the engine's done notification pushes once the
+ * pollsters' invocations on the part returned (no meter asked for
+ * statistics) or the part was dropped (none of it accepted: the
+ * invocations take nothing). Not on a timer: under load the hand-over's
+ * idle on the main loop, the engine's feed and a worker's invocation took
+ * longer than any short one, and the listing (seconds at N=5000) went
+ * first. PD_COMPUTE_EARLY_WAIT_MAX_USEC only guards against a caller that
+ * never iterates its main context again (polld's engine keeps it running
+ * until its cycles are stopped).
  *
  * Which shard an ID's domain falls in is known only after its lookup, so
  * the first IDs listed may all be another shard's: the listing of IDs then
@@ -402,7 +430,7 @@ pd_compute_shard_read_cb(PdComputeConnection *conn, gpointer data)
 #define PD_COMPUTE_EARLY_IDS_PER_SHARD (2 * PD_COMPUTE_READ_CHUNK_MIN)
 #define PD_COMPUTE_EARLY_IDS_GROWTH 8
 #define PD_COMPUTE_EARLY_LOOKUPS_MAX 64
-#define PD_COMPUTE_EARLY_WAIT_USEC (100 * 1000)
+#define PD_COMPUTE_EARLY_WAIT_MAX_USEC (30 * G_USEC_PER_SEC)
 
 /* TRUE when @id is among the @n first of @ids */
 static gboolean
@@ -561,7 +589,8 @@ pd_compute_shard_early(PdComputeShard *sh, PdComputeConnection *conn)
 	g_mutex_lock(&run->self->lock);
 	run->self->early_handed[sh->index] = found->len;
 	g_mutex_unlock(&run->self->lock);
-	pd_compute_run_hand_over(run, found, todo->len);
+	pd_compute_run_hand_over(
+	  run, found, todo->len, pd_compute_pool_get(run->self->pool, sh->index));
 	g_debug("discovery: connection %u handed %u domains over before the listing in %.3f s",
 		sh->index,
 		found->len,
@@ -674,10 +703,14 @@ pd_compute_shard_start_cb(PdComputeConnection *conn, gpointer data)
 		return;
 	}
 	start = g_get_monotonic_time();
-	queued = pd_compute_pipeline_wait_job(pipeline, PD_COMPUTE_EARLY_WAIT_USEC);
+	queued = pd_compute_pipeline_wait_job(pipeline, PD_COMPUTE_EARLY_WAIT_MAX_USEC);
+	g_mutex_lock(&run->self->lock);
+	run->self->early_woken[sh->index] = queued;
+	g_mutex_unlock(&run->self->lock);
 	g_debug("discovery: connection %u: %s in %.3f s, then the listing",
 		sh->index,
-		queued ? "a job queued" : "no job queued",
+		queued ? "a job queued (statistics, or the engine done with the part)"
+		       : "nothing queued (the caller's main context stopped?)",
 		(g_get_monotonic_time() - start) / (gdouble)G_USEC_PER_SEC);
 	/* behind the job queued (the first part's statistics), if any */
 	if (starts)
@@ -709,6 +742,7 @@ pd_compute_run_begin(PdComputeDiscovery *self, PdComputeRun *run)
 	memset(self->early_handed, 0, sizeof(self->early_handed));
 	memset(self->early_listings, 0, sizeof(self->early_listings));
 	memset(self->started_at, 0, sizeof(self->started_at));
+	memset(self->early_woken, 0, sizeof(self->early_woken));
 	/* a full refresh now and then, as Ceilometer's resource_cache_expiry */
 	if (self->cache_expiry > 0 && run->now - self->cache_time >= self->cache_expiry) {
 		g_hash_table_remove_all(self->cache);
@@ -987,6 +1021,18 @@ pd_compute_discovery_get_early_listings(PdComputeDiscovery *self, guint pipeline
 	n = self->early_listings[pipeline];
 	g_mutex_unlock(&self->lock);
 	return n;
+}
+
+gboolean
+pd_compute_discovery_get_early_woken(PdComputeDiscovery *self, guint pipeline)
+{
+	gboolean woken;
+
+	g_return_val_if_fail(pipeline < PD_COMPUTE_POOL_MAX_SIZE, FALSE);
+	g_mutex_lock(&self->lock);
+	woken = self->early_woken[pipeline];
+	g_mutex_unlock(&self->lock);
+	return woken;
 }
 
 gdouble

@@ -90,6 +90,11 @@ pd_compute_discovery_get_early(PdComputeDiscovery *self, guint pipeline);
  * run (0 when an earlier early part had looked up its first domains) */
 guint
 pd_compute_discovery_get_early_listings(PdComputeDiscovery *self, guint pipeline);
+/* for tests: TRUE when @pipeline's early part's wait in the last run ended
+ * on a job queued (its statistics, or the wake-up once the caller was done
+ * with the part), FALSE when it ran out or there was none */
+gboolean
+pd_compute_discovery_get_early_woken(PdComputeDiscovery *self, guint pipeline);
 /* for tests: when @pipeline's shard of the last run began (monotonic
  * seconds, as samples' monotonic_time; 0 when it did not) */
 gdouble

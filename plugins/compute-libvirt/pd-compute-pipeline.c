@@ -91,6 +91,17 @@ pd_compute_pipeline_push_front(PdComputePipeline *self,
 	g_async_queue_push_front(self->queue, pd_compute_job_new(func, data, destroy));
 }
 
+static void
+pd_compute_pipeline_nothing_cb(PdComputeConnection *conn, gpointer data)
+{
+}
+
+void
+pd_compute_pipeline_wake(PdComputePipeline *self)
+{
+	pd_compute_pipeline_push(self, pd_compute_pipeline_nothing_cb, NULL, NULL);
+}
+
 gboolean
 pd_compute_pipeline_has_jobs(PdComputePipeline *self)
 {

@@ -39,6 +39,9 @@ pd_compute_pipeline_push_front(PdComputePipeline *self,
  * TRUE when one came */
 gboolean
 pd_compute_pipeline_wait_job(PdComputePipeline *self, gint64 timeout_usec);
+/* queues a job that does nothing: ends a wait_job() */
+void
+pd_compute_pipeline_wake(PdComputePipeline *self);
 /* whether a job is queued (not counting the one running) */
 gboolean
 pd_compute_pipeline_has_jobs(PdComputePipeline *self);
