@@ -128,16 +128,23 @@ pd_compute_shard_keeps(const guchar *uuid, gpointer data)
  * handles (a first discovery, a new connection) a pipeline lists itself:
  * N/2 lookups, a round trip each, cost more than a listing. */
 void
-pd_compute_discovery_listing_publish_roster(PdComputeRun *run, GByteArray *roster)
+pd_compute_discovery_listing_publish_roster(PdComputeRun *run,
+					    GByteArray *roster,
+					    GByteArray *states)
 {
+	/* states for every UUID, or none */
+	if (roster == NULL || (states != NULL && states->len * VIR_UUID_BUFLEN != roster->len))
+		g_clear_pointer(&states, g_byte_array_unref);
 	g_mutex_lock(&run->lock);
 	if (!run->roster_done) {
 		run->roster = g_steal_pointer(&roster);
+		run->roster_states = g_steal_pointer(&states);
 		run->roster_done = TRUE;
 		g_cond_broadcast(&run->roster_cond);
 	}
 	g_mutex_unlock(&run->lock);
 	g_clear_pointer(&roster, g_byte_array_unref);
+	g_clear_pointer(&states, g_byte_array_unref);
 }
 
 /* the listing's handles are in: the other pipelines can go on */
@@ -149,11 +156,14 @@ pd_compute_shard_roster_cb(gpointer data)
 
 	if (sh->run->self->roster_hook != NULL)
 		sh->run->self->roster_hook(sh->conn, sh->run->self->roster_hook_data);
-	pd_compute_discovery_listing_publish_roster(sh->run, g_steal_pointer(&args->roster));
+	pd_compute_discovery_listing_publish_roster(
+	  sh->run, g_steal_pointer(&args->roster), g_steal_pointer(&args->roster_states));
 }
 
+/* the roster (NULL: none) and in *@states its states (NULL: not known),
+ * both the run's */
 static GByteArray *
-pd_compute_run_wait_roster(PdComputeRun *run)
+pd_compute_run_wait_roster(PdComputeRun *run, GByteArray **states)
 {
 	GByteArray *roster;
 
@@ -161,6 +171,7 @@ pd_compute_run_wait_roster(PdComputeRun *run)
 	while (!run->roster_done)
 		g_cond_wait(&run->roster_cond, &run->lock);
 	roster = run->roster;
+	*states = run->roster_states;
 	g_mutex_unlock(&run->lock);
 	return roster;
 }
@@ -192,22 +203,31 @@ pd_compute_shard_take_roster(PdComputeShard *sh, PdComputeListingArgs *args)
 {
 	PdComputeDiscovery *self = sh->run->self;
 	g_autoptr(GByteArray) want = NULL;
-	GByteArray *roster;
+	GByteArray *roster, *states;
 	GArray *listed;
 
 	/* too many events to keep: which domains came since is not known */
 	if (sh->ch.events && sh->ch.changed == NULL)
 		return NULL;
-	roster = pd_compute_run_wait_roster(sh->run);
+	roster = pd_compute_run_wait_roster(sh->run, &states);
 	if (roster == NULL)
 		return NULL;
 	/* a domain defined after the roster's listing began, whose event this
 	 * pipeline took (the next cycle would not list again for it) */
 	want = pd_compute_listing_with_changed(roster, sh->ch.changed);
 	g_clear_pointer(&self->by_id[sh->index], g_hash_table_unref);
-	listed = pd_compute_listing_from_uuids(
-	  sh->conn, want->data, want->len / VIR_UUID_BUFLEN, args->known, args);
+	/* the states the roster's listing answered stand, but those of the
+	 * domains an event came for since */
+	listed = pd_compute_listing_from_uuids(sh->conn,
+					       want->data,
+					       want->len / VIR_UUID_BUFLEN,
+					       states != NULL ? states->data : NULL,
+					       states != NULL ? states->len : 0,
+					       sh->ch.changed,
+					       args->known,
+					       args);
 	g_mutex_lock(&self->lock);
+	self->stated += args->stated;
 	sh->taken = listed != NULL;
 	self->taken_listings[sh->index] += sh->taken;
 	self->lookups[sh->index] += args->lookups;
@@ -239,6 +259,7 @@ pd_compute_shard_list_domains(PdComputeShard *sh, PdComputeListingArgs *args)
 
 	if (sh->index == 0 && !pd_compute_run_roster_done(sh->run)) {
 		args->roster = g_byte_array_new();
+		args->roster_states = g_byte_array_new();
 		args->listed = pd_compute_shard_roster_cb;
 		args->listed_data = sh;
 	} else if (sh->index > 0 && last != NULL) {
@@ -253,6 +274,7 @@ pd_compute_shard_list_domains(PdComputeShard *sh, PdComputeListingArgs *args)
 	if (listed != NULL && args->keep_known)
 		pd_compute_listing_hand_over(last, listed);
 	g_clear_pointer(&args->roster, g_byte_array_unref);
+	g_clear_pointer(&args->roster_states, g_byte_array_unref);
 	g_clear_pointer(&args->known, g_hash_table_unref);
 	return listed;
 }

@@ -56,6 +56,7 @@ struct _PdComputeDiscovery {
 	guint own_listings[PD_COMPUTE_POOL_MAX_SIZE];
 	guint taken_listings[PD_COMPUTE_POOL_MAX_SIZE];
 	guint lookups[PD_COMPUTE_POOL_MAX_SIZE];
+	guint stated;		    /* for tests: domains whose state a roster gave */
 	guint list_max;		    /* PD_COMPUTE_RPC_LIST_MAX; tests make it small */
 	guint list_slice;	    /* PD_COMPUTE_LIST_SLICE; tests make it small */
 	gboolean no_split_by_state; /* tests: past list_max, the slices only */
@@ -125,6 +126,9 @@ typedef struct {
 	/* the first pipeline's listing of every domain in this run, raw UUIDs
 	 * (NULL: none), once roster_done; the others take their shards from it */
 	GByteArray *roster;
+	/* the state of each roster domain (NULL: not known; see
+	 * PdComputeListingArgs) */
+	GByteArray *roster_states;
 	gboolean roster_done;
 	GCond roster_cond;
 	GError *error;
@@ -156,6 +160,8 @@ gboolean
 pd_compute_discovery_listing_shard(PdComputeShard *sh, PdComputeConnection *conn);
 /* the first pipeline's listing of this run (NULL: none) for the others */
 void
-pd_compute_discovery_listing_publish_roster(PdComputeRun *run, GByteArray *roster);
+pd_compute_discovery_listing_publish_roster(PdComputeRun *run,
+					    GByteArray *roster,
+					    GByteArray *states);
 
 G_END_DECLS

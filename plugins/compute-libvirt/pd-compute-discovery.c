@@ -631,7 +631,7 @@ pd_compute_shard_list_cb(PdComputeConnection *conn, gpointer data)
 	listed = pd_compute_discovery_listing_shard(sh, conn);
 	/* the other pipelines list themselves when no roster came */
 	if (sh->index == 0)
-		pd_compute_discovery_listing_publish_roster(run, NULL);
+		pd_compute_discovery_listing_publish_roster(run, NULL, NULL);
 	if (!listed) {
 		pd_compute_shard_listed(sh, NULL);
 		pd_compute_shard_done(sh);
@@ -792,6 +792,7 @@ pd_compute_discovery_run(PdComputeDiscovery *self,
 	self->runs--;
 	g_mutex_unlock(&self->lock);
 	g_clear_pointer(&run.roster, g_byte_array_unref);
+	g_clear_pointer(&run.roster_states, g_byte_array_unref);
 	g_cond_clear(&run.roster_cond);
 	g_cond_clear(&run.cond);
 	g_mutex_clear(&run.lock);
@@ -896,6 +897,18 @@ pd_compute_discovery_get_pipeline_listings(PdComputeDiscovery *self,
 	*lookups = self->lookups[pipeline];
 	g_mutex_unlock(&self->lock);
 	return own;
+}
+
+guint
+pd_compute_discovery_take_stated(PdComputeDiscovery *self)
+{
+	guint n;
+
+	g_mutex_lock(&self->lock);
+	n = self->stated;
+	self->stated = 0;
+	g_mutex_unlock(&self->lock);
+	return n;
 }
 
 guint

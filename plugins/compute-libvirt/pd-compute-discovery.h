@@ -120,5 +120,9 @@ pd_compute_discovery_get_pipeline_listings(PdComputeDiscovery *self,
 					   guint pipeline,
 					   guint *taken,
 					   guint *lookups);
+/* for tests: the domains since the last call whose state a pipeline took
+ * from the first pipeline's listing by state (no state asked) */
+guint
+pd_compute_discovery_take_stated(PdComputeDiscovery *self);
 
 G_END_DECLS

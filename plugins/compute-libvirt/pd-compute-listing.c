@@ -438,6 +438,18 @@ pd_compute_roster_has_twice(GByteArray *roster, guint from)
 	return FALSE;
 }
 
+/* a state byte for each UUID @args->roster took from @from on */
+static void
+pd_compute_roster_add_states(PdComputeListingArgs *args, guint from, gint state)
+{
+	guint8 b = state >= 0 ? (guint8)state : PD_COMPUTE_STATE_UNKNOWN;
+
+	if (args->roster == NULL || args->roster_states == NULL)
+		return;
+	for (guint off = from; off < args->roster->len; off += VIR_UUID_BUFLEN)
+		g_byte_array_append(args->roster_states, &b, 1);
+}
+
 /* TRUE: a domain is in @listed twice */
 static gboolean
 pd_compute_listed_has_twice(GArray *listed)
@@ -482,6 +494,7 @@ pd_compute_list_by_state(virConnectPtr conn,
 	/* state by state, each split by the prefixes */
 	for (guint a = 0; !failed && a < n_answers; a++) {
 		guint f = a / n_prefixes;
+		guint rostered = args->roster != NULL ? args->roster->len : 0;
 		g_autofree guchar *uuids = NULL;
 		g_autoptr(GPtrArray) doms = pd_compute_list_handles(
 		  conn,
@@ -490,6 +503,9 @@ pd_compute_list_by_state(virConnectPtr conn,
 		  &uuids,
 		  &answered);
 		gint state = pd_compute_state_filters[f].state;
+
+		/* each domain the roster took, with its answer's state */
+		pd_compute_roster_add_states(args, rostered, state);
 
 		failed = doms == NULL;
 		/* the other states (rare) are asked, in slices as before */
@@ -508,6 +524,8 @@ pd_compute_list_by_state(virConnectPtr conn,
 				  : pd_compute_listed_has_twice(listed))) {
 		if (args->roster != NULL)
 			g_byte_array_set_size(args->roster, before);
+		if (args->roster_states != NULL)
+			g_byte_array_set_size(args->roster_states, before / VIR_UUID_BUFLEN);
 		virResetLastError();
 		return NULL;
 	}
@@ -581,6 +599,9 @@ GArray *
 pd_compute_listing_from_uuids(virConnectPtr conn,
 			      const guchar *uuids,
 			      guint n,
+			      const guint8 *states,
+			      guint n_states,
+			      GHashTable *changed,
 			      GHashTable *known,
 			      PdComputeListingArgs *args)
 {
@@ -588,14 +609,34 @@ pd_compute_listing_from_uuids(virConnectPtr conn,
 	g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(pd_compute_dom_free);
 	g_autoptr(GByteArray) held_uuids = g_byte_array_new();
 	g_autoptr(GByteArray) found_uuids = g_byte_array_new();
+	/* held handles whose state the roster gave: borrowed as the asked
+	 * ones are with keep_known (no clear function: nothing of theirs is
+	 * released here) */
+	g_autoptr(GArray) stated = g_array_new(FALSE, TRUE, sizeof(PdComputeListed));
+	GArray *listed;
 
 	for (guint i = 0; i < n; i++) {
 		const guchar *uuid = uuids + (gsize)i * VIR_UUID_BUFLEN;
 		virDomainPtr dom;
+		gboolean stated_here;
 
 		if (args->keep != NULL && !args->keep(uuid, args->keep_data))
 			continue;
 		dom = known != NULL ? g_hash_table_lookup(known, uuid) : NULL;
+		/* the state as the roster's listing answered it: no state
+		 * answer a domain (its second handle released formats the UUID
+		 * twice), unless an event came for it since */
+		stated_here = dom != NULL && args->keep_known && states != NULL && i < n_states &&
+			      states[i] != PD_COMPUTE_STATE_UNKNOWN &&
+			      (changed == NULL || !g_hash_table_contains(changed, uuid));
+		if (stated_here) {
+			PdComputeListed l = { NULL };
+			memcpy(l.uuid, uuid, VIR_UUID_BUFLEN);
+			l.state = states[i];
+			l.dom = dom;
+			g_array_append_val(stated, l);
+			continue;
+		}
 		if (dom != NULL) {
 			g_ptr_array_add(held, dom);
 			g_byte_array_append(held_uuids, uuid, VIR_UUID_BUFLEN);
@@ -612,8 +653,14 @@ pd_compute_listing_from_uuids(virConnectPtr conn,
 		g_byte_array_append(found_uuids, uuid, VIR_UUID_BUFLEN);
 	}
 	virResetLastError();
-	return pd_compute_list_held_and_owned(
-	  held, held_uuids->data, found, found_uuids->data, args);
+	listed =
+	  pd_compute_list_held_and_owned(held, held_uuids->data, found, found_uuids->data, args);
+	if (listed == NULL)
+		return NULL;
+	args->stated += stated->len;
+	/* the handles are the new listing's as the asked ones' are */
+	g_array_append_vals(listed, stated->data, stated->len);
+	return listed;
 }
 
 /* the running domains beyond one answer, by ID */

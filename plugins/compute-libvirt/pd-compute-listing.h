@@ -78,6 +78,10 @@ typedef struct {
 	 * answer is in, before the states are asked (another connection can
 	 * take its shard's handles from it meanwhile) */
 	GByteArray *roster;
+	/* with @roster: the state of each of its domains, a byte each
+	 * (PD_COMPUTE_STATE_UNKNOWN: not known), when the listing was by
+	 * state; emptied otherwise */
+	GByteArray *roster_states;
 	void (*listed)(gpointer args);
 	gpointer listed_data;
 	/* raw UUID -> handle on this connection of the domains the last
@@ -94,6 +98,9 @@ typedef struct {
 	guint largest_answer;
 	guint records;
 	guint lookups;
+	/* out, for tests: the domains pd_compute_listing_from_uuids() took
+	 * the roster's state for */
+	guint stated;
 } PdComputeListingArgs;
 
 /* every domain on @conn that @args keeps, with its state
@@ -104,15 +111,25 @@ typedef struct {
  * up again) */
 GArray *
 pd_compute_listing_list(virConnectPtr conn, GHashTable **by_id, PdComputeListingArgs *args);
+/* a state the roster does not know (see PdComputeListingArgs) */
+#define PD_COMPUTE_STATE_UNKNOWN 0xff
+
 /* the domains of @uuids (@n raw UUIDs: another connection's listing)
  * that @args keeps, with their states, without listing every domain: a
  * domain whose handle on @conn @known holds (raw UUID -> handle, borrowed
  * for the call) is asked with it, any other is looked up by UUID (one round
- * trip each; gone meanwhile: left out). NULL on a failure. */
+ * trip each; gone meanwhile: left out). @states (NULL: none) holds the
+ * state of the first @n_states domains as that listing answered it: those
+ * (not PD_COMPUTE_STATE_UNKNOWN) are not asked, except the UUIDs of
+ * @changed (raw UUID set, NULL: none: an event came for them since). NULL
+ * on a failure. */
 GArray *
 pd_compute_listing_from_uuids(virConnectPtr conn,
 			      const guchar *uuids,
 			      guint n,
+			      const guint8 *states,
+			      guint n_states,
+			      GHashTable *changed,
 			      GHashTable *known,
 			      PdComputeListingArgs *args);
 /* a copy of @from's domains that borrows their handles (see
