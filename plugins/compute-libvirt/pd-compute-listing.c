@@ -476,8 +476,9 @@ static const guint pd_compute_split_prefixes[] = {
  * @prefixes (flags each answer also carries: 0 for none); NULL when the
  * answers do not add up to @expected domains, each once (a domain defined,
  * undefined or changing state between them: the caller asks the states
- * instead; the roster's UUIDs are checked too, the shard's listing holds
- * only its own), one failed, or one carried more than @args->list_max */
+ * instead; with a roster its UUIDs are checked, which hold the shard's
+ * listing's and the other shards'), one failed, or one carried more than
+ * @args->list_max */
 static GArray *
 pd_compute_list_by_state(virConnectPtr conn,
 			 guint expected,
