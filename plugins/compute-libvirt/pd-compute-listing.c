@@ -422,20 +422,40 @@ pd_compute_list_use_known(GArray *listed, PdComputeListingArgs *args)
 	}
 }
 
-/* TRUE: a UUID of @roster from @from on is there twice. The listing keeps
- * its own shard's domains only: one of another shard in two answers by
- * state (it stopped between them, while another started: the count adds
- * up) would be taken twice by that shard, with the same handle */
+/* TRUE: one of the @n raw UUIDs at @first, @stride bytes apart, is there
+ * twice */
 static gboolean
-pd_compute_roster_has_twice(GByteArray *roster, guint from)
+pd_compute_uuids_have_twice(const guchar *first, guint n, gsize stride)
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
 
-	for (guint off = from; off + VIR_UUID_BUFLEN <= roster->len; off += VIR_UUID_BUFLEN) {
-		if (!g_hash_table_add(seen, roster->data + off))
+	for (guint i = 0; i < n; i++) {
+		if (!g_hash_table_add(seen, (gpointer)(first + i * stride)))
 			return TRUE;
 	}
 	return FALSE;
+}
+
+/* TRUE: a domain is in two answers of a listing (@listed, or the UUIDs
+ * @args->roster took from @before on when there is one: it holds every
+ * UUID answered, the listing's among them). The listing keeps its own
+ * shard's domains only: one of another shard in two answers (it stopped
+ * between them, while another started: the count adds up) would be taken
+ * twice by that shard, with the same handle */
+static gboolean
+pd_compute_listing_has_twice(GArray *listed, PdComputeListingArgs *args, guint before)
+{
+	if (args->roster != NULL)
+		return pd_compute_uuids_have_twice(args->roster->data + before,
+						   (args->roster->len - before) / VIR_UUID_BUFLEN,
+						   VIR_UUID_BUFLEN);
+	/* no element: the array may have no data to offset */
+	if (listed->len == 0)
+		return FALSE;
+	return pd_compute_uuids_have_twice((const guchar *)listed->data +
+					     G_STRUCT_OFFSET(PdComputeListed, uuid),
+					   listed->len,
+					   sizeof(PdComputeListed));
 }
 
 /* a state byte for each UUID @args->roster took from @from on */
@@ -448,19 +468,6 @@ pd_compute_roster_add_states(PdComputeListingArgs *args, guint from, gint state)
 		return;
 	for (guint off = from; off < args->roster->len; off += VIR_UUID_BUFLEN)
 		g_byte_array_append(args->roster_states, &b, 1);
-}
-
-/* TRUE: a domain is in @listed twice */
-static gboolean
-pd_compute_listed_has_twice(GArray *listed)
-{
-	g_autoptr(GHashTable) seen = g_hash_table_new(pd_compute_uuid_hash, pd_compute_uuid_equal);
-
-	for (guint i = 0; i < listed->len; i++) {
-		if (!g_hash_table_add(seen, g_array_index(listed, PdComputeListed, i).uuid))
-			return TRUE;
-	}
-	return FALSE;
 }
 
 /* past one answer's limit, each state's answer is split into the
@@ -518,11 +525,7 @@ pd_compute_list_by_state(virConnectPtr conn,
 		if (a == 0 && args->between != NULL)
 			args->between(conn, args->between_data);
 	}
-	/* the roster holds every UUID answered, the listing's among them: one
-	 * check covers both */
-	if (failed || answered != expected ||
-	    (args->roster != NULL ? pd_compute_roster_has_twice(args->roster, before)
-				  : pd_compute_listed_has_twice(listed))) {
+	if (failed || answered != expected || pd_compute_listing_has_twice(listed, args, before)) {
 		if (args->roster != NULL)
 			g_byte_array_set_size(args->roster, before);
 		if (args->roster_states != NULL)
